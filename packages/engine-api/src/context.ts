@@ -1,0 +1,52 @@
+import type { Logger } from './logger.js';
+import type { World } from './world.js';
+
+/** What the receiver knows about one received param. */
+export interface ReceivedValue {
+  /** True when the value differs from the one used in the previous checkApply. */
+  readonly changed: boolean;
+}
+
+/**
+ * What the engine gives a resource in `init`. `P` is the resource's params,
+ * `S` the values it may send.
+ */
+export interface ResourceContext<P extends object = object, S extends object = object> {
+  /** The resource's kind, e.g. `file`. */
+  readonly kind: string;
+  /** The resource's name within its kind. */
+  readonly name: string;
+  /** `kind[name]`, the resource's identity in the graph and in logs. */
+  readonly id: string;
+  /** This host's name. */
+  readonly hostname: string;
+  /** A logger whose lines carry `kind[name]`. */
+  readonly log: Logger;
+  /** The shared world (local store, or etcd with several hosts). */
+  readonly world: World;
+  /**
+   * Tells the engine that the real state may have changed. `watch` calls it
+   * once when its watches are live, then on every possible change. Cheap and
+   * safe to call often: events coalesce.
+   */
+  event(): void;
+  /**
+   * True when an upstream `notify` edge has asked this resource to refresh
+   * (e.g. restart a service). Cleared by the engine after a checkApply that
+   * succeeds with apply=true.
+   */
+  refresh(): boolean;
+  /**
+   * Publishes values on this resource's send keys, to be received by params of
+   * resources downstream. Call it from checkApply; values are delivered after
+   * checkApply returns.
+   */
+  send(values: Partial<S>): void;
+  /** The params that were filled by send/recv for this checkApply. */
+  recv(): ReadonlyMap<keyof P & string, ReceivedValue>;
+  /**
+   * A directory private to this resource in the engine's state dir, created
+   * on first use (mode 0700). `sub` names a folder inside it.
+   */
+  varDir(sub?: string): Promise<string>;
+}

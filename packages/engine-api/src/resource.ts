@@ -1,0 +1,175 @@
+import type { Static, TObject } from '@sinclair/typebox';
+import type { ResourceContext } from './context.js';
+
+/**
+ * An identity a resource claims or looks for, used to add edges by themselves
+ * (autoedges). Two uids match when `kind` and `key` are equal, e.g.
+ * `{kind: 'file', key: '/etc/app/'}`.
+ */
+export interface ResourceUid {
+  readonly kind: string;
+  readonly key: string;
+}
+
+/**
+ * A candidate a resource wants an automatic edge with. By default the matched
+ * resource goes first (`matched → this`); `reversed` puts this first.
+ */
+export interface AutoEdgeCandidate extends ResourceUid {
+  readonly reversed?: boolean;
+}
+
+/**
+ * Autoedge search, written as a generator: it yields a batch of candidates
+ * and is resumed with one boolean per candidate (whether a managed resource
+ * matched it), so a search can stop at the first hit (e.g. the nearest
+ * managed ancestor directory).
+ */
+export type AutoEdgeSearch = Generator<readonly AutoEdgeCandidate[], void, readonly boolean[]>;
+
+/** A problem found by `validate`, optionally about one param. */
+export interface ValidationIssue {
+  readonly param?: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** A live resource: one per vertex of the running graph. */
+export interface ResourceInstance<P extends object, S extends object> {
+  /**
+   * Prepares the resource (open handles, read state). A throw fails the
+   * resource before it ever ran: nothing of it was applied, its dependents do
+   * not run, and `cleanup` is still called.
+   */
+  init?(ctx: ResourceContext<P, S>): Promise<void> | void;
+  /**
+   * Watches the real world for changes: calls `ctx.event()` once its watches
+   * are live, then on every possible change, and returns when `signal`
+   * aborts. Returning early or throwing means the watch died: the resource
+   * fails (or is re-watched with `meta: {rewatch: true}`); the engine is not
+   * affected. Kinds with no way to watch omit it and are polled instead.
+   */
+  watch?(signal: AbortSignal): Promise<void>;
+  /**
+   * Checks the real state against the params. Returns true when it already
+   * matched (nothing was or would be changed). Otherwise, when `apply` is
+   * true, makes it match and returns false; when `apply` is false (noop)
+   * changes nothing and returns false. One call must converge. A throw means
+   * the state is unknown or partly changed: the engine retries per
+   * `meta.retry` and `meta.delay`, then fails the resource; its dependents do
+   * not run. `signal` aborts on timeout or a forced stop: stop quickly.
+   */
+  checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> | boolean;
+  /**
+   * Releases what init and watch took (handles, watchers, children). Called
+   * once, after watch has returned. A throw is logged; the resource is gone
+   * either way.
+   */
+  cleanup?(): Promise<void> | void;
+  /**
+   * Interruptable trait: called on the third stop signal to break out of a
+   * long checkApply at once, even at the cost of leaving work half done.
+   */
+  interrupt?(): void;
+  /**
+   * Noop dry run: describes what checkApply(apply=true) would change, for
+   * `--noop` output (e.g. a unified diff). Must not change anything.
+   */
+  describeChange?(signal: AbortSignal): Promise<string | undefined>;
+}
+
+/** Edgeable trait: what a resource is, and what it wants edges with. */
+export interface EdgeableTrait<P> {
+  /** The identities this resource claims (e.g. a file's path). */
+  uids(params: Readonly<P>, name: string): readonly ResourceUid[];
+  /** The search for resources this one should have edges with. */
+  autoEdges(params: Readonly<P>, name: string): AutoEdgeSearch;
+}
+
+/** Groupable trait: resources of this kind may merge into one vertex. */
+export interface GroupableTrait<P> {
+  /** True when `a` and `b` may be handled by one checkApply. Pure. */
+  groupCmp(a: Readonly<P>, b: Readonly<P>): boolean;
+}
+
+/**
+ * Reversible trait: before the first apply the engine asks for params that
+ * would restore what was there; when the resource later leaves the graph
+ * with `meta: {reverse: true}`, those params are applied once.
+ */
+export interface ReversibleTrait<P extends object, S extends object> {
+  reversal(instance: ResourceInstance<P, S>, params: Readonly<P>): Promise<P | undefined>;
+}
+
+/** Compatible duplicates: two resources of one kind and name that merge. */
+export interface MergeableTrait<P> {
+  /** Returns the merged params, or undefined when `a` and `b` conflict. Pure. */
+  merge(a: Readonly<P>, b: Readonly<P>): P | undefined;
+}
+
+/**
+ * Everything the engine knows about a resource kind. Make one with
+ * `defineResource`; the param type comes from the `params` schema alone.
+ */
+export interface ResourceDefinition<PS extends TObject = TObject, SS extends TObject = TObject> {
+  readonly $$type: '@converge/resource';
+  /** The kind written in graphs, e.g. `file` or `docker:container`. */
+  readonly kind: string;
+  /** One sentence for `--help`, the schema and the graph picture. */
+  readonly description?: string;
+  /** The params schema: the one source of param types and validation. */
+  readonly params: PS;
+  /**
+   * The param that defaults to the resource's name (`path` for files,
+   * `cmd` for exec). The engine fills it in when the graph leaves it out.
+   */
+  readonly nameParam?: keyof Static<PS> & string;
+  /** The values this kind can send, by key (sendable trait). */
+  readonly sends?: SS;
+  /** Refreshable trait: the kind acts on `ctx.refresh()`. */
+  readonly refreshable?: boolean;
+  /**
+   * Checks params beyond their types (conflicts, ranges). Pure: no I/O. A
+   * returned issue or a throw rejects the graph before anything runs.
+   */
+  validate?(params: Readonly<Static<PS>>): readonly ValidationIssue[] | void;
+  /**
+   * Equality used by graph swap: equal resources keep running untouched.
+   * Defaults to deep equality of params.
+   */
+  cmp?(a: Readonly<Static<PS>>, b: Readonly<Static<PS>>): boolean;
+  /**
+   * Makes the live resource for one vertex. `params` is owned by the engine:
+   * values received through send/recv are written into it before checkApply.
+   * A throw fails that resource like a throw from `init`.
+   */
+  create(params: Readonly<Static<PS>>): ResourceInstance<Static<PS>, Static<SS>>;
+  readonly edgeable?: EdgeableTrait<Static<PS>>;
+  readonly groupable?: GroupableTrait<Static<PS>>;
+  readonly reversible?: ReversibleTrait<Static<PS>, Static<SS>>;
+  readonly mergeable?: MergeableTrait<Static<PS>>;
+}
+
+/** The params type of a resource definition. */
+export type ParamsOf<D> = D extends ResourceDefinition<infer PS, TObject> ? Static<PS> : never;
+/** The send type of a resource definition. */
+export type SendsOf<D> = D extends ResourceDefinition<TObject, infer SS> ? Static<SS> : never;
+
+/** Any resource definition, whatever its params. */
+// The engine only handles definitions through their schemas, so the concrete
+// param types are erased here on purpose.
+export type AnyResourceDefinition = ResourceDefinition<TObject, TObject>;
+
+/**
+ * Declares a resource kind. The params type of `create`, `validate` and every
+ * trait is inferred from the `params` schema.
+ */
+export function defineResource<PS extends TObject, SS extends TObject = TObject<{}>>(
+  definition: Omit<ResourceDefinition<PS, SS>, '$$type'>,
+): ResourceDefinition<PS, SS> {
+  return Object.freeze({ ...definition, $$type: '@converge/resource' as const });
+}
+
+export function isResourceDefinition(value: unknown): value is AnyResourceDefinition {
+  return typeof value === 'object' && value !== null && (value as { $$type?: unknown }).$$type === '@converge/resource';
+}

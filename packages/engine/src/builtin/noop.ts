@@ -1,0 +1,22 @@
+import { defineResource, Type } from '@converge/engine-api';
+
+/**
+ * The built-in `noop` kind: always converged, changes nothing. Useful as a
+ * synchronisation point in a graph (edges into and out of it) and for
+ * measuring the engine itself.
+ */
+export const noopResource = defineResource({
+  kind: 'noop',
+  description: 'Does nothing; always converged. A synchronisation point for edges.',
+  params: Type.Object({
+    comment: Type.Optional(Type.String({ description: 'Free text, shown in status output.' })),
+  }),
+  refreshable: true,
+  create() {
+    return {
+      checkApply: () => true,
+    };
+  },
+});
+
+export const builtinResources = [noopResource] as const;

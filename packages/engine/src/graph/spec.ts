@@ -1,0 +1,93 @@
+import type { MetaParams, SourceLocation } from '@converge/engine-api';
+
+/**
+ * A graph as a frontend wrote it, before plugins are loaded and params
+ * checked. Every part keeps where it was written so that errors can point
+ * at file:line:column.
+ */
+export interface ResourceSpec {
+  readonly kind: string;
+  readonly name: string;
+  /** Params as written (the `name` and `meta` keys removed). */
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Metaparams as written under `meta:`; checked later. */
+  readonly meta: Readonly<Record<string, unknown>>;
+  /** Where the resource's entry starts. */
+  readonly location: SourceLocation;
+  /** Where each param's value was written, by param name. */
+  readonly paramLocations: ReadonlyMap<string, SourceLocation>;
+  /** Where each metaparam's value was written, by metaparam name. */
+  readonly metaLocations: ReadonlyMap<string, SourceLocation>;
+}
+
+export interface EdgeEndSpec {
+  readonly kind: string;
+  readonly name: string;
+}
+
+export interface EdgeSpec {
+  readonly name?: string;
+  readonly from: EdgeEndSpec;
+  readonly to: EdgeEndSpec;
+  /** Refresh the receiver when the sender changed something. */
+  readonly notify: boolean;
+  /** Send/recv: the sender's key ... */
+  readonly send?: string;
+  /** ... fills this param of the receiver. */
+  readonly recv?: string;
+  readonly location: SourceLocation;
+}
+
+export interface GraphSpec {
+  /** The graph's `graph:` name. */
+  readonly name: string;
+  readonly comment?: string;
+  /** The file it was read from (or a label such as `<api>`). */
+  readonly file: string;
+  readonly resources: readonly ResourceSpec[];
+  readonly edges: readonly EdgeSpec[];
+  /** Third-party plugin packages the graph names under `plugins:`. */
+  readonly plugins: readonly string[];
+}
+
+/** A resource after its kind was loaded and its params and meta checked. */
+export interface ResolvedResource {
+  /** `kind[name]`. */
+  readonly id: string;
+  readonly kind: string;
+  readonly name: string;
+  /** Validated params with defaults filled in. */
+  readonly params: Record<string, unknown>;
+  readonly meta: MetaParams;
+  readonly location?: SourceLocation;
+}
+
+export type EdgeOrigin = 'explicit' | 'auto';
+
+export interface ResolvedEdge {
+  /** `kind[name]` of the resource that goes first. */
+  readonly from: string;
+  readonly to: string;
+  readonly notify: boolean;
+  readonly send?: string;
+  readonly recv?: string;
+  readonly origin: EdgeOrigin;
+  readonly location?: SourceLocation;
+}
+
+export function resourceId(kind: string, name: string): string {
+  return `${kind}[${name}]`;
+}
+
+/**
+ * A graph ready to run: every kind loaded, every param and metaparam checked,
+ * every edge between known resources, no cycles.
+ */
+export interface ResolvedGraph {
+  readonly name: string;
+  readonly file: string;
+  readonly resources: ReadonlyMap<string, ResolvedResource>;
+  readonly edges: readonly ResolvedEdge[];
+  /** The definition of every kind the graph uses. */
+  readonly kinds: ReadonlyMap<string, import('@converge/engine-api').AnyResourceDefinition>;
+}

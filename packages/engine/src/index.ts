@@ -1,0 +1,21 @@
+export { Engine } from './runtime/engine.js';
+export type { EngineOptions } from './runtime/engine.js';
+export { EventValue, EventValueWatcher } from './runtime/event-value.js';
+export type { ResourceState, ResourceStatus } from './runtime/status.js';
+export { builtinResources, noopResource } from './builtin/noop.js';
+export { GraphLoadError } from './graph/load-error.js';
+export { topoSort } from './graph/toposort.js';
+export { autoEdges } from './graph/autoedge.js';
+export { resourceId } from './graph/spec.js';
+export type {
+  EdgeEndSpec,
+  EdgeOrigin,
+  EdgeSpec,
+  GraphSpec,
+  ResolvedEdge,
+  ResolvedGraph,
+  ResolvedResource,
+  ResourceSpec,
+} from './graph/spec.js';
+export type { KindResolver } from './loader/kind-resolver.js';
+export { LocalWorld } from './world/local-world.js';

@@ -1,0 +1,17 @@
+import type { AnyResourceDefinition } from '@converge/engine-api';
+
+/**
+ * Turns a kind written in a graph into its definition, loading the plugin
+ * package that provides it on first use. Only kinds a graph uses are loaded.
+ */
+export interface KindResolver {
+  /**
+   * The definition of `kind`. Throws an EngineError: ERR_UNKNOWN_KIND (no
+   * installed plugin provides it, with a "did you mean"),
+   * ERR_PLUGIN_NOT_INSTALLED (says what to install), ERR_PLUGIN_INCOMPATIBLE,
+   * ERR_PLUGIN_LOAD_FAILED (with the cause) or ERR_PLUGIN_INVALID.
+   */
+  resolve(kind: string): Promise<AnyResourceDefinition>;
+  /** Kinds that can be named without loading anything, for suggestions. */
+  knownKinds(): Promise<readonly string[]>;
+}

@@ -1,0 +1,75 @@
+import { EngineError, isEngineError, type Phase, type ResourceErrorCode } from '@converge/engine-api';
+
+const PHASE_CODES: Record<Exclude<Phase, 'load' | 'validate' | 'shutdown'>, ResourceErrorCode> = {
+  init: 'ERR_RESOURCE_INIT',
+  watch: 'ERR_RESOURCE_WATCH',
+  checkApply: 'ERR_RESOURCE_CHECK_APPLY',
+  cleanup: 'ERR_RESOURCE_CLEANUP',
+};
+
+type CallPhase = keyof typeof PHASE_CODES;
+
+/**
+ * Turns anything a resource threw into an EngineError of that resource and
+ * phase. The resource's own EngineError keeps its code and hint.
+ */
+export function resourceError(resource: string, phase: CallPhase, thrown: unknown): EngineError {
+  if (isEngineError(thrown) && thrown.resource === resource) return thrown;
+  if (isEngineError(thrown)) {
+    return new EngineError(thrown.code, thrown.message, {
+      resource,
+      phase,
+      ...(thrown.hint === undefined ? {} : { hint: thrown.hint }),
+      cause: thrown.cause ?? thrown,
+    });
+  }
+  const message = thrown instanceof Error ? thrown.message : `threw a non-error value: ${String(thrown)}`;
+  return new EngineError(PHASE_CODES[phase], `${phase} failed: ${message}`, { resource, phase, cause: thrown });
+}
+
+/**
+ * Calls one resource method through the single place that guards it: a throw
+ * (sync or async) becomes an EngineError of the resource. With a
+ * `controller`, aborting it (a timeout, or a forced stop) settles the call at
+ * once with the abort reason, even if the resource ignores its signal; with
+ * `timeoutMs > 0` the controller is aborted with ERR_RESOURCE_TIMEOUT.
+ */
+export async function callResource<T>(
+  resource: string,
+  phase: CallPhase,
+  call: () => Promise<T> | T,
+  timeoutMs = 0,
+  controller?: AbortController,
+): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    const pending = Promise.resolve().then(call);
+    if (!controller) return await pending;
+    if (timeoutMs > 0) {
+      timer = setTimeout(() => {
+        controller.abort(
+          new EngineError('ERR_RESOURCE_TIMEOUT', `${phase} did not finish within ${timeoutMs} ms`, {
+            resource,
+            phase,
+            hint: 'raise meta: {timeout: ...} or find out why the call hangs',
+          }),
+        );
+      }, timeoutMs);
+    }
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(controller.signal.reason);
+      if (controller.signal.aborted) onAbort();
+      else controller.signal.addEventListener('abort', onAbort, { once: true });
+    });
+    // A call that ignores its abort signal is abandoned: it may still settle
+    // later, and that late result is swallowed here.
+    pending.catch(() => undefined);
+    return await Promise.race([pending, aborted]);
+  } catch (thrown) {
+    throw resourceError(resource, phase, thrown);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) controller?.signal.removeEventListener('abort', onAbort);
+  }
+}

@@ -1,0 +1,65 @@
+import type { Logger, ReceivedValue, ResourceContext, World } from '@converge/engine-api';
+import { resourceLogger } from './log-adapter.js';
+import { resourceVarDir } from './var-dir.js';
+import type { VertexEnv } from './vertex-env.js';
+
+/** What the context needs from its vertex. */
+export interface ContextHost {
+  readonly id: string;
+  readonly kind: string;
+  readonly name: string;
+  poke(): void;
+  refreshPending(): boolean;
+  stageSend(values: Readonly<Record<string, unknown>>): void;
+  received(): ReadonlyMap<string, ReceivedValue>;
+}
+
+/** The engine side of `ResourceContext`, one per vertex, made on init. */
+export class EngineResourceContext implements ResourceContext<Record<string, unknown>, Record<string, unknown>> {
+  readonly #host: ContextHost;
+  readonly #env: VertexEnv;
+  #log: Logger | undefined;
+
+  constructor(host: ContextHost, env: VertexEnv) {
+    this.#host = host;
+    this.#env = env;
+  }
+
+  get kind(): string {
+    return this.#host.kind;
+  }
+  get name(): string {
+    return this.#host.name;
+  }
+  get id(): string {
+    return this.#host.id;
+  }
+  get hostname(): string {
+    return this.#env.hostname;
+  }
+  get world(): World {
+    return this.#env.world;
+  }
+  // Child loggers are made on first use: most resources of a large graph
+  // never log, and a pino child per vertex would cost memory for nothing.
+  get log(): Logger {
+    this.#log ??= resourceLogger(this.#env.logger.child({ resource: this.#host.id }));
+    return this.#log;
+  }
+
+  event(): void {
+    this.#host.poke();
+  }
+  refresh(): boolean {
+    return this.#host.refreshPending();
+  }
+  send(values: Partial<Record<string, unknown>>): void {
+    this.#host.stageSend(values);
+  }
+  recv(): ReadonlyMap<string, ReceivedValue> {
+    return this.#host.received();
+  }
+  varDir(sub?: string): Promise<string> {
+    return resourceVarDir(this.#env.stateDir, this.#host.kind, this.#host.name, sub);
+  }
+}

@@ -1,0 +1,25 @@
+import type { EngineError } from '@converge/engine-api';
+
+/**
+ * Where a resource stands:
+ * - `pending`: waiting for its first checkApply (or for its parents);
+ * - `running`: a checkApply is under way;
+ * - `converged`: its last checkApply found or made the desired state;
+ * - `failed`: it failed for good (retries used up); see `lastError`;
+ * - `blocked`: a resource it depends on failed, so it does not run;
+ * - `stopped`: the engine stopped it.
+ */
+export type ResourceState = 'pending' | 'running' | 'converged' | 'failed' | 'blocked' | 'stopped';
+
+export interface ResourceStatus {
+  readonly id: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly state: ResourceState;
+  readonly hidden: boolean;
+  /** checkApply calls so far. */
+  readonly checks: number;
+  /** checkApply calls that changed something (or would have, in noop). */
+  readonly changes: number;
+  readonly lastError?: EngineError;
+}

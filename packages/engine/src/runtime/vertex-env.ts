@@ -1,0 +1,26 @@
+import type { World } from '@converge/engine-api';
+import type { Logger as PinoLogger } from 'pino';
+import type { Converger } from './converger.js';
+import type { RefreshStore } from './refresh-store.js';
+import type { SemaphoreTable } from './semaphore.js';
+
+/** What every vertex of one engine shares. */
+export interface VertexEnv {
+  readonly stateDir: string;
+  readonly hostname: string;
+  readonly world: World;
+  readonly logger: PinoLogger;
+  /** Global --noop. */
+  readonly noop: boolean;
+  /** The semaphore every resource holds under global --sema N, if set. */
+  readonly globalSema: string | undefined;
+  readonly semaphores: SemaphoreTable;
+  readonly converger: Converger;
+  readonly refreshes: RefreshStore;
+  /** Aborts when the engine begins to stop: waits (retry delay, limit, sema) end. */
+  readonly stopSignal: AbortSignal;
+  /** A strictly increasing counter used as the vertices' timestamps. */
+  nextTimestamp(): number;
+  /** Called on every state change, for status displays. */
+  statusChanged(): void;
+}

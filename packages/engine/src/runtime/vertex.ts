@@ -1,0 +1,447 @@
+import { isDeepStrictEqual } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  EngineError,
+  type AnyResourceDefinition,
+  type MetaParams,
+  type ReceivedValue,
+  type ResourceInstance,
+} from '@converge/engine-api';
+import type { ResolvedResource } from '../graph/spec.js';
+import { callResource, resourceError } from './resource-call.js';
+import { EngineResourceContext, type ContextHost } from './resource-context.js';
+import { RateLimiter } from './rate-limiter.js';
+import type { ResourceState, ResourceStatus } from './status.js';
+import type { VertexEnv } from './vertex-env.js';
+
+type Instance = ResourceInstance<Record<string, unknown>, Record<string, unknown>>;
+
+/** An edge as a vertex sees it from its child's side. */
+export interface InEdge {
+  readonly from: Vertex;
+  readonly notify: boolean;
+  readonly send?: string;
+  readonly recv?: string;
+}
+
+/** An edge as a vertex sees it from its parent's side. */
+export interface OutEdge {
+  readonly to: Vertex;
+  readonly notify: boolean;
+}
+
+const WATCH_STOP_GRACE_MS = 5_000;
+const REWATCH_MAX_BACKOFF_MS = 5_000;
+
+/**
+ * One resource of the running graph: its watch loop and a single-flight
+ * process loop. Events mark it dirty; it runs checkApply only once every
+ * parent has run since its own last run (timestamps), pokes its children
+ * afterwards, and pokes idle parents that are behind (backpoke), as mgmt
+ * does. Pokes that arrive while it runs coalesce into one more run.
+ */
+export class Vertex implements ContextHost {
+  readonly id: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly definition: AnyResourceDefinition;
+  readonly meta: MetaParams;
+  /** Owned by the engine: send/recv writes received values into it. */
+  readonly params: Record<string, unknown>;
+  readonly parents: InEdge[] = [];
+  readonly children: OutEdge[] = [];
+  /** Set when this vertex last ran checkApply successfully; 0 = never. */
+  timestamp = 0;
+  /** Values this vertex sent in its last successful checkApply. */
+  sent: Readonly<Record<string, unknown>> = {};
+
+  readonly #env: VertexEnv;
+  #instance: Instance | undefined;
+  #state: ResourceState = 'pending';
+  #lastError: EngineError | undefined;
+  #checks = 0;
+  #changes = 0;
+  #dirty = false;
+  #running: Promise<void> | undefined;
+  /** True from the start of a run loop to its end (set before its first await). */
+  #active = false;
+  /** Init failed or the watch died: this vertex can never run again. */
+  #fatal = false;
+  /** Init has finished: runs wait for it (a backpoke may come earlier). */
+  #ready = false;
+  #busy = true;
+  #down = false;
+  #closed = false;
+  #retriesLeft: number;
+  #staged: Record<string, unknown> | undefined;
+  #received = new Map<string, ReceivedValue>();
+  #limiter: RateLimiter | undefined;
+  #watchController: AbortController | undefined;
+  #watchDone: Promise<void> | undefined;
+  #rewatchBackoffMs = 100;
+  #rewatchTimer: NodeJS.Timeout | undefined;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #checkController: AbortController | undefined;
+  #checkStartedAt = 0;
+
+  constructor(resource: ResolvedResource, definition: AnyResourceDefinition, env: VertexEnv) {
+    this.id = resource.id;
+    this.kind = resource.kind;
+    this.name = resource.name;
+    this.definition = definition;
+    this.meta = resource.meta;
+    this.params = structuredClone(resource.params);
+    this.#env = env;
+    this.#retriesLeft = resource.meta.retry;
+    if (Number.isFinite(resource.meta.limit)) this.#limiter = new RateLimiter(resource.meta.limit, resource.meta.burst);
+    env.converger.busy();
+  }
+
+  get state(): ResourceState {
+    return this.#state;
+  }
+
+  /** Failed for good or blocked: its dependents must not run. */
+  get isDown(): boolean {
+    return this.#down;
+  }
+
+  status(): ResourceStatus {
+    return {
+      id: this.id,
+      kind: this.kind,
+      name: this.name,
+      state: this.#state,
+      hidden: this.meta.hidden,
+      checks: this.#checks,
+      changes: this.#changes,
+      ...(this.#lastError ? { lastError: this.#lastError } : {}),
+    };
+  }
+
+  /** The error that put this vertex down, when it failed for good. */
+  get failure(): EngineError | undefined {
+    return this.#state === 'failed' ? this.#lastError : undefined;
+  }
+
+  /** "id: checkApply running for N s", when a checkApply is under way. */
+  runningCall(): string | undefined {
+    if (!this.#checkController) return undefined;
+    const seconds = ((performance.now() - this.#checkStartedAt) / 1000).toFixed(1);
+    return `${this.id}: checkApply running for ${seconds} s`;
+  }
+
+  /** Creates and inits the resource, then starts its watch (or poll). */
+  async start(): Promise<void> {
+    try {
+      this.#instance = this.definition.create(this.params) as Instance;
+    } catch (error) {
+      this.#failForGood(resourceError(this.id, 'init', error), true);
+      return;
+    }
+    const instance = this.#instance;
+    if (instance.init) {
+      const controller = this.meta.timeout > 0 ? new AbortController() : undefined;
+      try {
+        await callResource(
+          this.id,
+          'init',
+          () => instance.init?.(new EngineResourceContext(this, this.#env)),
+          this.meta.timeout,
+          controller,
+        );
+      } catch (error) {
+        this.#failForGood(error as EngineError, true);
+        return;
+      }
+    }
+    if (this.#closed) return;
+    this.#ready = true;
+    this.#startWatch();
+  }
+
+  // ---- events --------------------------------------------------------------
+
+  /** Something may have changed: run (again) as soon as the parents allow. */
+  poke(): void {
+    if (this.#closed) return;
+    this.#dirty = true;
+    this.#setBusy(true);
+    if (!this.#active) {
+      this.#active = true;
+      this.#running = this.#runLoop();
+    }
+  }
+
+  /** A child waits for this vertex: run it unless it is already on its way. */
+  backpoke(): void {
+    if (this.#dirty || this.#active) return;
+    this.poke();
+  }
+
+  refreshPending(): boolean {
+    return this.#env.refreshes.isPending(this.id);
+  }
+
+  stageSend(values: Readonly<Record<string, unknown>>): void {
+    this.#staged = { ...this.#staged, ...values };
+  }
+
+  received(): ReadonlyMap<string, ReceivedValue> {
+    return this.#received;
+  }
+
+  // ---- the process loop ----------------------------------------------------
+
+  async #runLoop(): Promise<void> {
+    try {
+      while (this.#dirty && !this.#closed && !this.#fatal && !this.#env.stopSignal.aborted) {
+        // Not initialised yet: stay dirty; the watch's first event runs us.
+        if (!this.#ready) return;
+        this.#dirty = false;
+        const downParent = this.parents.find((edge) => edge.from.isDown);
+        if (downParent) {
+          this.#block(downParent.from);
+          continue;
+        }
+        const behind = this.parents.filter((edge) => edge.from.timestamp <= this.timestamp);
+        if (behind.length > 0) {
+          // Parents run first; the last of them to finish pokes us again.
+          for (const edge of behind) edge.from.backpoke();
+          this.#setState('pending');
+          return;
+        }
+        await this.#process(this.#instance as Instance);
+      }
+      if (!this.#dirty) this.#setBusy(false);
+    } finally {
+      this.#active = false;
+    }
+  }
+
+  async #process(instance: Instance): Promise<void> {
+    this.#receive();
+    const apply = !(this.#env.noop || this.meta.noop);
+    for (;;) {
+      let release: (() => void) | undefined;
+      try {
+        if (this.#limiter) await this.#limiter.take(this.#env.stopSignal);
+        const semas = this.#env.globalSema ? [...this.meta.sema, this.#env.globalSema] : this.meta.sema;
+        if (semas.length > 0) release = await this.#env.semaphores.acquireAll(semas, this.#env.stopSignal);
+        if (this.#env.stopSignal.aborted) {
+          release?.();
+          return;
+        }
+        const refreshing = apply && this.refreshPending();
+        this.#setState('running');
+        this.#checks++;
+        this.#staged = undefined;
+        this.#checkController = new AbortController();
+        this.#checkStartedAt = performance.now();
+        const signal = this.#checkController.signal;
+        const converged = await callResource(
+          this.id,
+          'checkApply',
+          () => instance.checkApply(apply, signal),
+          this.meta.timeout,
+          this.#checkController,
+        );
+        this.#checkController = undefined;
+        release?.();
+        release = undefined;
+        await this.#succeeded(converged, apply, refreshing);
+        return;
+      } catch (error) {
+        this.#checkController = undefined;
+        release?.();
+        if (this.#env.stopSignal.aborted && !(error instanceof EngineError)) return;
+        const failure = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
+        this.#lastError = failure;
+        if (this.#retriesLeft !== 0 && !this.#env.stopSignal.aborted && !this.#closed) {
+          if (this.#retriesLeft > 0) this.#retriesLeft--;
+          this.#log('warn', `checkApply failed, retrying: ${failure.message}`);
+          this.#setState('pending');
+          try {
+            await sleep(this.meta.delay, undefined, { signal: this.#env.stopSignal });
+          } catch {
+            return;
+          }
+          continue;
+        }
+        this.#failForGood(failure);
+        return;
+      }
+    }
+  }
+
+  async #succeeded(converged: boolean, applied: boolean, refreshed: boolean): Promise<void> {
+    if (!converged) this.#changes++;
+    if (this.meta.retryreset) this.#retriesLeft = this.meta.retry;
+    if (this.#staged) {
+      this.sent = { ...this.sent, ...this.#staged };
+      this.#staged = undefined;
+    }
+    try {
+      // Refreshes are written before the children are poked, so a crash in
+      // between cannot lose them; ours is cleared only after we consumed it.
+      if (!converged && applied) {
+        await Promise.all(this.children.filter((edge) => edge.notify).map((edge) => this.#env.refreshes.set(edge.to.id)));
+      }
+      if (refreshed) await this.#env.refreshes.clear(this.id);
+    } catch (error) {
+      this.#log('error', `could not persist a refresh: ${(error as Error).message}`);
+    }
+    if (this.#fatal) return;
+    this.#down = false;
+    this.#lastError = undefined;
+    this.#setState('converged');
+    if (!converged) this.#log(applied ? 'info' : 'warn', applied ? 'changed' : 'would change (noop)');
+    this.timestamp = this.#env.nextTimestamp();
+    for (const edge of this.children) edge.to.poke();
+  }
+
+  /** Fills params from send/recv edges, noting which values changed. */
+  #receive(): void {
+    this.#received = new Map();
+    for (const edge of this.parents) {
+      if (edge.send === undefined || edge.recv === undefined) continue;
+      if (!(edge.send in edge.from.sent)) continue;
+      const value = edge.from.sent[edge.send];
+      const changed = !isDeepStrictEqual(this.params[edge.recv], value);
+      this.params[edge.recv] = value;
+      this.#received.set(edge.recv, { changed });
+    }
+  }
+
+  // ---- failure and blocking ------------------------------------------------
+
+  /** `fatal`: init failed or the watch died, so no later run can succeed. */
+  #failForGood(error: EngineError, fatal = false): void {
+    if (fatal) this.#fatal = true;
+    this.#lastError = error;
+    this.#down = true;
+    this.#setState('failed');
+    this.#log('error', error.message, error.hint ? { hint: error.hint } : undefined);
+    // Children are poked so they notice and block instead of waiting forever.
+    for (const edge of this.children) edge.to.poke();
+    if (!this.#dirty) this.#setBusy(false);
+  }
+
+  #block(parent: Vertex): void {
+    if (this.#state === 'blocked' && this.#down) return;
+    this.#down = true;
+    this.#lastError = new EngineError('ERR_RESOURCE_BLOCKED', `not run: ${parent.id} did not succeed`, {
+      resource: this.id,
+      phase: 'checkApply',
+    });
+    this.#setState('blocked');
+    for (const edge of this.children) edge.to.poke();
+  }
+
+  // ---- watch ---------------------------------------------------------------
+
+  #startWatch(): void {
+    const instance = this.#instance;
+    if (!instance) return;
+    if (this.meta.poll > 0 || !instance.watch) {
+      this.poke();
+      if (this.meta.poll > 0) this.#pollTimer = setInterval(() => this.poke(), this.meta.poll * 1000);
+      return;
+    }
+    const watch = instance.watch.bind(instance);
+    const controller = new AbortController();
+    this.#watchController = controller;
+    this.#watchDone = callResource(this.id, 'watch', () => watch(controller.signal))
+      .then(() => {
+        if (!controller.signal.aborted) {
+          throw new EngineError('ERR_RESOURCE_WATCH', 'watch returned before it was asked to stop', {
+            resource: this.id,
+            phase: 'watch',
+          });
+        }
+      })
+      .catch((error: unknown) => {
+        if (controller.signal.aborted) return;
+        this.#watchFailed(error instanceof EngineError ? error : resourceError(this.id, 'watch', error));
+      });
+  }
+
+  #watchFailed(error: EngineError): void {
+    if (this.#closed) return;
+    if (this.meta.rewatch) {
+      this.#log('warn', `watch failed, restarting: ${error.message}`);
+      this.#rewatchTimer = setTimeout(() => this.#startWatch(), this.#rewatchBackoffMs);
+      this.#rewatchBackoffMs = Math.min(REWATCH_MAX_BACKOFF_MS, this.#rewatchBackoffMs * 2);
+      return;
+    }
+    this.#failForGood(error, true);
+  }
+
+  // ---- stopping ------------------------------------------------------------
+
+  /** Resolves when no checkApply of this vertex is running. */
+  async settled(): Promise<void> {
+    while (this.#active) await this.#running;
+  }
+
+  /** Aborts a running checkApply (forced stop). */
+  abortCheck(reason: Error): void {
+    this.#checkController?.abort(reason);
+  }
+
+  interrupt(): void {
+    try {
+      this.#instance?.interrupt?.();
+    } catch (error) {
+      this.#log('warn', `interrupt failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Ends the watch and cleans up. Called once, after runs have settled. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#pollTimer);
+    clearTimeout(this.#rewatchTimer);
+    this.#watchController?.abort(new Error('stopping'));
+    if (this.#watchDone) {
+      const timedOut = Symbol('timeout');
+      let timer: NodeJS.Timeout | undefined;
+      const result = await Promise.race([
+        this.#watchDone,
+        new Promise<symbol>((resolve) => (timer = setTimeout(() => resolve(timedOut), WATCH_STOP_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
+      if (result === timedOut) this.#log('warn', `watch did not stop within ${WATCH_STOP_GRACE_MS} ms of its abort`);
+    }
+    const instance = this.#instance;
+    if (instance?.cleanup) {
+      try {
+        await callResource(this.id, 'cleanup', () => instance.cleanup?.());
+      } catch (error) {
+        this.#log('warn', (error as EngineError).message);
+      }
+    }
+    if (this.#state !== 'failed' && this.#state !== 'blocked') this.#setState('stopped');
+    this.#setBusy(false);
+  }
+
+  // ---- bookkeeping ---------------------------------------------------------
+
+  #setBusy(busy: boolean): void {
+    if (busy === this.#busy) return;
+    this.#busy = busy;
+    if (busy) this.#env.converger.busy();
+    else this.#env.converger.idle();
+  }
+
+  #setState(state: ResourceState): void {
+    if (state === this.#state) return;
+    this.#state = state;
+    this.#env.statusChanged();
+  }
+
+  #log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
+    this.#env.logger[level]({ resource: this.id, ...fields }, message);
+  }
+}

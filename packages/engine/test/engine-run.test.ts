@@ -1,0 +1,263 @@
+import { describe, expect, it } from 'vitest';
+import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
+import { newJournal, recordingKind } from './support/recording-kind.js';
+import { Engine } from '../src/runtime/engine.js';
+
+describe('engine: order and parallelism', () => {
+  it('runs a chain in dependency order and converges', async () => {
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    const graph = graphOf(
+      [rec],
+      ['c', 'a', 'b'].map((name) => ({ kind: 'rec', name })),
+      [
+        { from: 'rec[a]', to: 'rec[b]' },
+        { from: 'rec[b]', to: 'rec[c]' },
+      ],
+    );
+    const engine = await runToConvergence(graph);
+    const ends = journal.events.filter((event) => event.startsWith('end')).slice(0, 3);
+    expect(ends).toEqual(['end a', 'end b', 'end c']);
+    expect(engine.statuses().map((status) => status.state)).toEqual(['converged', 'converged', 'converged']);
+    await engine.stop();
+  });
+
+  it('runs independent branches in parallel', async () => {
+    const journal = newJournal();
+    const graph = graphOf(
+      [recordingKind(journal)],
+      [
+        { kind: 'rec', name: 'left', params: { sleepMs: 200 } },
+        { kind: 'rec', name: 'right', params: { sleepMs: 200 } },
+        { kind: 'noop', name: 'join' },
+      ],
+      [
+        { from: 'rec[left]', to: 'noop[join]' },
+        { from: 'rec[right]', to: 'noop[join]' },
+      ],
+    );
+    const engine = await runToConvergence(graph);
+    // Both started before either ended: they overlapped.
+    expect(journal.events.slice(0, 2).every((event) => event.startsWith('start'))).toBe(true);
+    expect(engine.statuses().find((status) => status.id === 'noop[join]')?.state).toBe('converged');
+    await engine.stop();
+  });
+
+  it('converges an empty graph at once', async () => {
+    const engine = await runToConvergence(graphOf([], []));
+    expect(engine.statuses()).toEqual([]);
+    await engine.stop();
+  });
+
+  it('refuses a cycle and names it', async () => {
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    const graph = graphOf(
+      [],
+      ['a', 'b', 'c'].map((name) => ({ kind: 'noop', name })),
+      [
+        { from: 'noop[a]', to: 'noop[b]' },
+        { from: 'noop[b]', to: 'noop[c]' },
+        { from: 'noop[c]', to: 'noop[a]' },
+      ],
+    );
+    await expect(engine.start(graph)).rejects.toThrow(/cycle: noop\[(a|b|c)\] -> .* -> noop\[\1\]/);
+  });
+
+  it('re-runs a resource (after its parents) when its watch reports a change', async () => {
+    const journal = newJournal();
+    const graph = graphOf(
+      [recordingKind(journal)],
+      [
+        { kind: 'rec', name: 'parent', params: { watch: true } },
+        { kind: 'rec', name: 'child', params: { watch: true } },
+      ],
+      [{ from: 'rec[parent]', to: 'rec[child]' }],
+    );
+    const engine = await runToConvergence(graph);
+    journal.events.length = 0;
+    const converged = engine.converged.watch((value) => value);
+    journal.contexts.get('child')?.event();
+    await converged.next(AbortSignal.timeout(5000));
+    // The child's event backpokes the parent first, then the child runs.
+    expect(journal.events.filter((event) => event.startsWith('end'))).toEqual(['end parent', 'end child']);
+    await engine.stop();
+  });
+});
+
+describe('engine: metaparams', () => {
+  it('noop calls checkApply with apply=false (per resource and globally)', async () => {
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    let engine = await runToConvergence(graphOf([rec], [{ kind: 'rec', name: 'a', params: { changes: true }, meta: { noop: true } }]));
+    expect(journal.events[0]).toContain('apply=false');
+    expect(engine.statuses()[0]?.changes).toBe(1);
+    await engine.stop();
+    journal.events.length = 0;
+    engine = await runToConvergence(graphOf([rec], [{ kind: 'rec', name: 'b', params: { changes: true } }]), { noop: true });
+    expect(journal.events[0]).toContain('apply=false');
+    await engine.stop();
+  });
+
+  it('retries a failing checkApply, with a delay', async () => {
+    const journal = newJournal();
+    const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'a', params: { failTimes: 2 }, meta: { retry: 2, delay: 50 } }]);
+    const started = performance.now();
+    const engine = await runToConvergence(graph);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(100);
+    expect(journal.events.filter((event) => event.startsWith('fail'))).toHaveLength(2);
+    expect(engine.statuses()[0]?.state).toBe('converged');
+    expect(engine.failures()).toEqual([]);
+    await engine.stop();
+  });
+
+  it('retry -1 retries until it works', async () => {
+    const journal = newJournal();
+    const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'a', params: { failTimes: 5 }, meta: { retry: -1 } }]);
+    const engine = await runToConvergence(graph);
+    expect(engine.statuses()[0]?.state).toBe('converged');
+    await engine.stop();
+  });
+
+  it('a resource that fails for good does not stop the others; its dependents are blocked', async () => {
+    const journal = newJournal();
+    const graph = graphOf(
+      [recordingKind(journal)],
+      [
+        { kind: 'rec', name: 'bad', params: { failTimes: 10 }, meta: { retry: 1 } },
+        { kind: 'rec', name: 'after-bad' },
+        { kind: 'rec', name: 'after-after-bad' },
+        { kind: 'rec', name: 'fine' },
+      ],
+      [
+        { from: 'rec[bad]', to: 'rec[after-bad]' },
+        { from: 'rec[after-bad]', to: 'rec[after-after-bad]' },
+      ],
+    );
+    const engine = await runToConvergence(graph);
+    const states = Object.fromEntries(engine.statuses().map((status) => [status.name, status.state]));
+    expect(states).toEqual({ bad: 'failed', 'after-bad': 'blocked', 'after-after-bad': 'blocked', fine: 'converged' });
+    expect(journal.events.some((event) => event.includes('after-bad'))).toBe(false);
+    const failures = engine.failures();
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.resource).toBe('rec[bad]');
+    expect(failures[0]?.message).toContain('planned failure of bad');
+    await engine.stop();
+  });
+
+  it('a hung checkApply fails after meta.timeout, and the engine converges anyway', async () => {
+    const journal = newJournal();
+    const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'stuck', params: { hang: true }, meta: { timeout: 100 } }, { kind: 'noop', name: 'other' }]);
+    const engine = await runToConvergence(graph);
+    const failure = engine.failures()[0];
+    expect(failure?.code).toBe('ERR_RESOURCE_TIMEOUT');
+    expect(failure?.resource).toBe('rec[stuck]');
+    await engine.stop();
+  });
+
+  it('semaphores keep resources sharing an id from running at once', async () => {
+    const journal = newJournal();
+    const graph = graphOf(
+      [recordingKind(journal)],
+      ['a', 'b', 'c'].map((name) => ({ kind: 'rec', name, params: { sleepMs: 30 }, meta: { sema: ['disk:1'] } })),
+    );
+    const engine = await runToConvergence(graph);
+    // With one slot, every start is directly followed by its own end.
+    for (let i = 0; i < journal.events.length; i += 2) {
+      expect(journal.events[i + 1]).toBe(journal.events[i]?.replace(/^start (\S+).*/, 'end $1'));
+    }
+    await engine.stop();
+  });
+
+  it('global --sema limits parallel checkApply calls', async () => {
+    const journal = newJournal();
+    const graph = graphOf([recordingKind(journal)], ['a', 'b', 'c', 'd'].map((name) => ({ kind: 'rec', name, params: { sleepMs: 30 } })));
+    const engine = await runToConvergence(graph, { sema: 2 });
+    let running = 0;
+    let most = 0;
+    for (const event of journal.events) {
+      running += event.startsWith('start') ? 1 : -1;
+      most = Math.max(most, running);
+    }
+    expect(most).toBe(2);
+    await engine.stop();
+  });
+
+  it('poll re-checks a resource every poll seconds', async () => {
+    const journal = newJournal();
+    const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'p' }], []);
+    const poll = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'p', meta: { poll: 0.05 } }]);
+    void graph;
+    const engine = await runToConvergence(poll);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(journal.events.filter((event) => event.startsWith('end')).length).toBeGreaterThanOrEqual(3);
+    await engine.stop();
+  });
+
+  it('limit spaces checkApply runs out', async () => {
+    const journal = newJournal();
+    const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'p', meta: { poll: 0.01, limit: 10, burst: 1 } }]);
+    const engine = await runToConvergence(graph);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const runs = journal.events.filter((event) => event.startsWith('end')).length;
+    // 10 per second for half a second (plus the bucket's first token).
+    expect(runs).toBeGreaterThanOrEqual(4);
+    expect(runs).toBeLessThanOrEqual(8);
+    await engine.stop();
+  });
+
+  it('a watch that dies fails the resource, or is restarted with rewatch', async () => {
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    let engine = await runToConvergence(graphOf([rec], [{ kind: 'rec', name: 'w', params: { watchThrows: true } }]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(engine.statuses()[0]?.state).toBe('failed');
+    expect(engine.failures()[0]?.code).toBe('ERR_RESOURCE_WATCH');
+    await engine.stop();
+    engine = await runToConvergence(graphOf([rec], [{ kind: 'rec', name: 'w2', params: { watchThrows: true }, meta: { rewatch: true } }]));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(engine.failures()).toEqual([]);
+    expect(journal.events.filter((event) => event.startsWith('end w2')).length).toBeGreaterThanOrEqual(2);
+    await engine.stop();
+  });
+});
+
+describe('engine: converger and stopping', () => {
+  it('waits for the converger timeout before saying converged', async () => {
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0.3 });
+    const started = performance.now();
+    await engine.start(graphOf([], [{ kind: 'noop', name: 'a' }]));
+    await engine.whenConverged(AbortSignal.timeout(5000));
+    expect(performance.now() - started).toBeGreaterThanOrEqual(290);
+    await engine.stop();
+  });
+
+  it('never converges with a timeout of -1', async () => {
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: -1 });
+    await engine.start(graphOf([], [{ kind: 'noop', name: 'a' }]));
+    await expect(engine.whenConverged(AbortSignal.timeout(200))).rejects.toThrow();
+    await engine.stop();
+  });
+
+  it('an orderly stop lets a running checkApply finish', async () => {
+    const journal = newJournal();
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    await engine.start(graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'slow', params: { sleepMs: 300 } }]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(engine.runningCalls()[0]).toMatch(/^rec\[slow\]: checkApply running for/);
+    await engine.stop();
+    expect(journal.events).toContain('end slow');
+    expect(engine.failures()).toEqual([]);
+  });
+
+  it('a forced stop aborts a hung checkApply and reports it as failed', async () => {
+    const journal = newJournal();
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    await engine.start(graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'hung', params: { hang: true } }]));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopped = engine.stop();
+    expect(engine.runningCalls()).toHaveLength(1);
+    engine.abort();
+    await stopped;
+    expect(engine.failures()[0]?.message).toContain('aborted by a forced stop');
+  });
+});

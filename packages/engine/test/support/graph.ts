@@ -1,0 +1,58 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_META, type AnyResourceDefinition, type MetaParams } from '@converge/engine-api';
+import { Engine, type EngineOptions } from '../../src/runtime/engine.js';
+import type { ResolvedEdge, ResolvedGraph, ResolvedResource } from '../../src/graph/spec.js';
+import { noopResource } from '../../src/builtin/noop.js';
+
+export interface TestResource {
+  kind: string;
+  name: string;
+  params?: Record<string, unknown>;
+  meta?: Partial<MetaParams>;
+}
+
+/** Builds a ResolvedGraph directly, as the YAML frontend would. */
+export function graphOf(
+  definitions: readonly AnyResourceDefinition[],
+  resources: readonly TestResource[],
+  edges: ReadonlyArray<Partial<ResolvedEdge> & { from: string; to: string }> = [],
+): ResolvedGraph {
+  const kinds = new Map<string, AnyResourceDefinition>([[noopResource.kind, noopResource as unknown as AnyResourceDefinition]]);
+  for (const definition of definitions) kinds.set(definition.kind, definition);
+  const map = new Map<string, ResolvedResource>();
+  for (const resource of resources) {
+    const id = `${resource.kind}[${resource.name}]`;
+    map.set(id, {
+      id,
+      kind: resource.kind,
+      name: resource.name,
+      params: resource.params ?? {},
+      meta: { ...DEFAULT_META, ...resource.meta },
+    });
+  }
+  return {
+    name: 'test',
+    file: '<test>',
+    resources: map,
+    edges: edges.map((edge) => ({ notify: false, origin: 'explicit' as const, ...edge })),
+    kinds,
+  };
+}
+
+export async function tempStateDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'converge-engine-test-'));
+}
+
+/** Starts an engine on `graph` with converger timeout 0 and waits for convergence. */
+export async function runToConvergence(
+  graph: ResolvedGraph,
+  options: Partial<EngineOptions> = {},
+  timeoutMs = 10_000,
+): Promise<Engine> {
+  const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, ...options });
+  await engine.start(graph);
+  await engine.whenConverged(AbortSignal.timeout(timeoutMs));
+  return engine;
+}
