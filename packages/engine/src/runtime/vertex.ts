@@ -69,6 +69,8 @@ export class Vertex implements ContextHost {
   #fatal = false;
   /** Init has finished: runs wait for it (a backpoke may come earlier). */
   #ready = false;
+  /** Waiting for parents it has already poked: a backpoke adds nothing. */
+  #waiting = false;
   #busy = true;
   #down = false;
   #closed = false;
@@ -169,13 +171,16 @@ export class Vertex implements ContextHost {
     this.#setBusy(true);
     if (!this.#active) {
       this.#active = true;
-      this.#running = this.#runLoop();
+      // Started on a microtask, never inline: a poke that runs a loop that
+      // pokes (children, blocked descendants, parents) would otherwise
+      // recurse as deep as the graph is long.
+      this.#running = Promise.resolve().then(() => this.#runLoop());
     }
   }
 
   /** A child waits for this vertex: run it unless it is already on its way. */
   backpoke(): void {
-    if (this.#dirty || this.#active) return;
+    if (this.#dirty || this.#active || this.#waiting) return;
     this.poke();
   }
 
@@ -199,6 +204,7 @@ export class Vertex implements ContextHost {
         // Not initialised yet: stay dirty; the watch's first event runs us.
         if (!this.#ready) return;
         this.#dirty = false;
+        this.#waiting = false;
         const downParent = this.parents.find((edge) => edge.from.isDown);
         if (downParent) {
           this.#block(downParent.from);
@@ -208,6 +214,7 @@ export class Vertex implements ContextHost {
         if (behind.length > 0) {
           // Parents run first; the last of them to finish pokes us again.
           for (const edge of behind) edge.from.backpoke();
+          this.#waiting = true;
           this.#setState('pending');
           return;
         }

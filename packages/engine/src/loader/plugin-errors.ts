@@ -1,0 +1,72 @@
+import { EngineError } from '@converge/engine-api';
+
+// One factory per loader failure, each with its stable code, so every place
+// that reports "not installed", "incompatible", "crashed while loading" or
+// "invalid" says it the same way (and tests can tell them apart by code).
+
+/** A kind that follows the naming convention, whose package is missing. */
+export function kindPackageNotInstalled(kind: string, packageName: string): EngineError {
+  return new EngineError(
+    'ERR_PLUGIN_NOT_INSTALLED',
+    `kind '${kind}' is provided by ${packageName}, which is not installed`,
+    { phase: 'load', hint: `npm install ${packageName}` },
+  );
+}
+
+/** A plugin named explicitly (`plugins:` or `--plugin`) that cannot be found. */
+export function namedPluginNotInstalled(reference: string, searched: readonly string[]): EngineError {
+  const where = searched.length > 0 ? `; searched ${searched.join(', ')}` : '';
+  return new EngineError('ERR_PLUGIN_NOT_INSTALLED', `plugin '${reference}' is not installed${where}`, {
+    phase: 'load',
+    hint: `npm install ${reference}, or name the plugin by the path of its package folder`,
+  });
+}
+
+/** A plugin folder named by path that holds no package.json. */
+export function pluginFolderMissing(reference: string, packageJsonPath: string): EngineError {
+  return new EngineError(
+    'ERR_PLUGIN_NOT_INSTALLED',
+    `plugin '${reference}' was not found: ${packageJsonPath} does not exist`,
+    { phase: 'load', hint: 'name the folder that holds the plugin package.json (absolute or relative to the current directory)' },
+  );
+}
+
+/** No installed plugin provides `kind`; `suggestions` are close known kinds. */
+export function unknownKind(kind: string, suggestions: readonly string[], detail?: string): EngineError {
+  const didYouMean = suggestions.length > 0 ? `: did you mean ${suggestions.map((s) => `'${s}'`).join(' or ')}?` : '';
+  const why = detail ? ` (${detail})` : '';
+  return new EngineError('ERR_UNKNOWN_KIND', `unknown kind '${kind}'${didYouMean}${why}`, {
+    phase: 'load',
+    hint:
+      suggestions.length > 0
+        ? `write '${suggestions[0]}', or install the plugin that provides '${kind}'`
+        : `check the spelling, or install the plugin that provides '${kind}'`,
+  });
+}
+
+export function pluginIncompatible(packageName: string, needed: string, provided: string): EngineError {
+  return new EngineError(
+    'ERR_PLUGIN_INCOMPATIBLE',
+    `${packageName} needs engine API ${needed}, but this converge provides engine API ${provided}`,
+    {
+      phase: 'load',
+      hint: `install a version of ${packageName} made for engine API ${provided}, or a converge whose engine API satisfies ${needed}`,
+    },
+  );
+}
+
+export function pluginLoadFailed(packageName: string, entry: string, cause: unknown): EngineError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new EngineError('ERR_PLUGIN_LOAD_FAILED', `${packageName} crashed while loading ${entry}: ${reason}`, {
+    phase: 'load',
+    hint: `reinstall ${packageName}; if it still fails, report it to its authors with this message`,
+    cause,
+  });
+}
+
+export function pluginInvalid(packageName: string, problem: string, hint: string): EngineError {
+  return new EngineError('ERR_PLUGIN_INVALID', `${packageName} is not a valid converge plugin: ${problem}`, {
+    phase: 'load',
+    hint,
+  });
+}

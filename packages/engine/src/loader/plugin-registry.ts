@@ -1,0 +1,148 @@
+import { realpath } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import {
+  isEngineError,
+  isResourceDefinition,
+  type AnyResourceDefinition,
+  type EngineError,
+  type PluginDefinition,
+} from '@converge/engine-api';
+import type { KindResolver } from './kind-resolver.js';
+import { conventionalPackageName, isValidKindName } from './kind-naming.js';
+import { closestNames } from '../graph/did-you-mean.js';
+import { findPackageDir, isFile, isPathReference, listConventionalPackages, pluginSearchDirs } from './package-lookup.js';
+import { kindPackageNotInstalled, namedPluginNotInstalled, pluginFolderMissing, unknownKind } from './plugin-errors.js';
+import { importPlugin, kindFromPlugin } from './plugin-import.js';
+import { readPluginPackage, type PluginPackage } from './plugin-manifest.js';
+
+export interface KindResolverOptions {
+  /** Folders plugins are looked up above, e.g. the graph's folder and the current directory. */
+  readonly searchFrom: readonly string[];
+  /**
+   * Plugins named explicitly (a graph's `plugins:`, `--plugin`): package names,
+   * or paths to package folders (absolute or relative to the current
+   * directory). A kind they declare wins over the `@converge/res-*` convention;
+   * when two declare the same kind, the first listed wins.
+   */
+  readonly plugins?: readonly string[];
+  /**
+   * Kinds that need no package, e.g. `noop`. They win over every plugin.
+   * Typed loosely because definitions are invariant in their param types
+   * (as in `definePlugin`): `[noopResource]` is not an AnyResourceDefinition[].
+   */
+  readonly builtins?: readonly { readonly $$type: '@converge/resource'; readonly kind: string }[];
+}
+
+/** An explicitly named plugin: its package, or why it could not be read. */
+type NamedPlugin =
+  | { readonly reference: string; readonly pkg: PluginPackage }
+  | { readonly reference: string; readonly error: EngineError };
+
+/**
+ * The kind registry. Lookups read package.json files only; a package is
+ * imported the first time one of its kinds is resolved, and at most once.
+ */
+export function createKindResolver(options: KindResolverOptions): KindResolver {
+  const builtins = new Map(
+    (options.builtins ?? []).filter(isResourceDefinition).map((definition) => [definition.kind, definition]),
+  );
+  const searchDirs = memoize(() => pluginSearchDirs(options.searchFrom));
+  const namedPlugins = memoize(async () => {
+    const dirs = await searchDirs();
+    return Promise.all((options.plugins ?? []).map((reference) => readNamedPlugin(reference, dirs)));
+  });
+  const conventionalPackages = new Map<string, Promise<PluginPackage | undefined>>();
+  const importedPlugins = new Map<string, Promise<PluginDefinition>>();
+
+  function conventionalPackage(name: string): Promise<PluginPackage | undefined> {
+    let found = conventionalPackages.get(name);
+    if (found === undefined) {
+      found = searchDirs().then(async (dirs) => {
+        const dir = await findPackageDir(name, dirs);
+        return dir === undefined ? undefined : readPluginPackage(dir, name);
+      });
+      conventionalPackages.set(name, found);
+    }
+    return found;
+  }
+
+  async function loadKind(pkg: PluginPackage, kind: string): Promise<AnyResourceDefinition> {
+    let plugin = importedPlugins.get(pkg.dir);
+    if (plugin === undefined) {
+      plugin = importPlugin(pkg);
+      importedPlugins.set(pkg.dir, plugin);
+    }
+    return kindFromPlugin(pkg, await plugin, kind);
+  }
+
+  async function knownKinds(): Promise<readonly string[]> {
+    const kinds = new Set(builtins.keys());
+    for (const named of await namedPlugins()) {
+      if ('pkg' in named) named.pkg.manifest.kinds.forEach((kind) => kinds.add(kind));
+    }
+    const installed = await listConventionalPackages(await searchDirs());
+    const packages = await Promise.all(installed.map((name) => conventionalPackage(name).catch(() => undefined)));
+    for (const pkg of packages) pkg?.manifest.kinds.forEach((kind) => kinds.add(kind));
+    return [...kinds].sort();
+  }
+
+  async function resolveKind(kind: string): Promise<AnyResourceDefinition> {
+    const builtin = builtins.get(kind);
+    if (builtin !== undefined) return builtin;
+
+    const named = await namedPlugins();
+    const provider = named.find(
+      (plugin): plugin is Extract<NamedPlugin, { pkg: PluginPackage }> =>
+        'pkg' in plugin && plugin.pkg.manifest.kinds.includes(kind),
+    );
+    if (provider !== undefined) return loadKind(provider.pkg, kind);
+    // A named plugin that cannot be read might have been the one to provide
+    // this kind, so falling back to the convention could pick the wrong one.
+    const unreadable = named.find((plugin) => 'error' in plugin);
+    if (unreadable !== undefined && 'error' in unreadable) throw unreadable.error;
+
+    if (!isValidKindName(kind)) {
+      throw unknownKind(kind, closestNames(kind, await knownKinds()), 'kind names are lower-case words joined by -, _ or :');
+    }
+    const packageName = conventionalPackageName(kind);
+    const pkg = await conventionalPackage(packageName);
+    if (pkg === undefined) {
+      const suggestions = closestNames(kind, await knownKinds());
+      if (suggestions.length > 0) throw unknownKind(kind, suggestions);
+      throw kindPackageNotInstalled(kind, packageName);
+    }
+    if (!pkg.manifest.kinds.includes(kind)) {
+      throw unknownKind(kind, closestNames(kind, await knownKinds()), `${pkg.name} provides ${pkg.manifest.kinds.join(', ')}`);
+    }
+    return loadKind(pkg, kind);
+  }
+
+  return { resolve: resolveKind, knownKinds };
+}
+
+async function readNamedPlugin(reference: string, searchDirs: readonly string[]): Promise<NamedPlugin> {
+  try {
+    return { reference, pkg: await readNamedPackage(reference, searchDirs) };
+  } catch (error) {
+    if (isEngineError(error)) return { reference, error };
+    throw error;
+  }
+}
+
+async function readNamedPackage(reference: string, searchDirs: readonly string[]): Promise<PluginPackage> {
+  if (isPathReference(reference)) {
+    const folder = resolve(process.cwd(), reference);
+    const packageJsonPath = join(folder, 'package.json');
+    if (!(await isFile(packageJsonPath))) throw pluginFolderMissing(reference, packageJsonPath);
+    return readPluginPackage(await realpath(folder), reference);
+  }
+  const dir = await findPackageDir(reference, searchDirs);
+  if (dir === undefined) throw namedPluginNotInstalled(reference, searchDirs);
+  return readPluginPackage(dir, reference);
+}
+
+/** Runs `compute` once, on first use, and shares its promise. */
+function memoize<T>(compute: () => Promise<T>): () => Promise<T> {
+  let result: Promise<T> | undefined;
+  return () => (result ??= compute());
+}

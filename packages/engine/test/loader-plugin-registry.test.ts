@@ -1,0 +1,361 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ENGINE_API_VERSION, isEngineError, type EngineError } from '@converge/engine-api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { noopResource } from '../src/builtin/noop.js';
+import { createKindResolver } from '../src/loader/plugin-registry.js';
+
+const engineApiFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../engine-api');
+
+let root: string;
+let project: string;
+let nodeModules: string;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'converge-loader-'));
+  project = join(root, 'project');
+  nodeModules = join(project, 'node_modules');
+  await mkdir(join(project, 'graphs', 'deep'), { recursive: true });
+});
+
+afterEach(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** Writes a package folder: package.json plus the given files. */
+async function writePackage(folder: string, packageJson: object, files: Record<string, string>): Promise<string> {
+  await mkdir(folder, { recursive: true });
+  await writeFile(join(folder, 'package.json'), JSON.stringify(packageJson, null, 2));
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(dirname(join(folder, file)), { recursive: true });
+    await writeFile(join(folder, file), text);
+  }
+  return folder;
+}
+
+/**
+ * A plugin in plain ESM that does not import engine-api: its values carry the
+ * `$$type` tags only. `description` tells apart plugins giving one kind.
+ */
+function taggedPluginSource(name: string, kinds: readonly string[], description = name): string {
+  const resources = kinds.map(
+    (kind) => `{
+      $$type: '@converge/resource',
+      kind: ${JSON.stringify(kind)},
+      description: ${JSON.stringify(description)},
+      params: { type: 'object', properties: {} },
+      create() { return { checkApply: () => true }; },
+    }`,
+  );
+  return `export default { $$type: '@converge/plugin', name: ${JSON.stringify(name)}, resources: [${resources.join(',')}] };\n`;
+}
+
+/** A conventional `@converge/res-<family>` package in the project's node_modules. */
+async function writeConventionalPlugin(
+  family: string,
+  kinds: readonly string[],
+  options: { engineApi?: string; index?: string } = {},
+): Promise<string> {
+  const name = `@converge/res-${family}`;
+  return writePackage(
+    join(nodeModules, name),
+    { name, version: '1.0.0', type: 'module', converge: { kinds, engineApi: options.engineApi ?? '^1.0.0' } },
+    { 'index.js': options.index ?? taggedPluginSource(name, kinds) },
+  );
+}
+
+/** The EngineError `promise` rejects with (fails the test if it resolves). */
+async function loadError(promise: Promise<unknown>): Promise<EngineError> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!isEngineError(error)) throw new Error(`expected an EngineError, got ${String(error)}`);
+  return error;
+}
+
+function resolverFor(plugins: readonly string[] = []) {
+  return createKindResolver({ searchFrom: [join(project, 'graphs', 'deep')], plugins, builtins: [noopResource] });
+}
+
+describe('createKindResolver', () => {
+  it('resolves builtin kinds without any package', async () => {
+    const resolver = createKindResolver({ searchFrom: [root], builtins: [noopResource] });
+    expect(await resolver.resolve('noop')).toBe(noopResource);
+    expect(await resolver.knownKinds()).toContain('noop');
+  });
+
+  it('loads a tag-only plugin found by walking up node_modules folders', async () => {
+    await writeConventionalPlugin('zwidget', ['zwidget']);
+    const definition = await resolverFor().resolve('zwidget');
+    expect(definition.$$type).toBe('@converge/resource');
+    expect(definition.kind).toBe('zwidget');
+    expect(definition.create({}).checkApply(false, new AbortController().signal)).toBe(true);
+  });
+
+  it('maps kind X:sub to @converge/res-X', async () => {
+    await writeConventionalPlugin('zdock', ['zdock:box', 'zdock:image']);
+    const resolver = resolverFor();
+    const [box, image] = await Promise.all([resolver.resolve('zdock:box'), resolver.resolve('zdock:image')]);
+    expect(box.kind).toBe('zdock:box');
+    expect(image.kind).toBe('zdock:image');
+
+    const typo = await loadError(resolver.resolve('zdock:boks'));
+    expect(typo.code).toBe('ERR_UNKNOWN_KIND');
+    expect(typo.message).toContain("did you mean 'zdock:box'?");
+    expect(typo.message).toContain('@converge/res-zdock provides zdock:box, zdock:image');
+  });
+
+  it('loads a symlinked plugin that imports @converge/engine-api through a symlink', async () => {
+    const source = join(project, 'packages', 'zlinked');
+    await writePackage(
+      source,
+      {
+        name: '@converge/res-zlinked',
+        version: '1.0.0',
+        type: 'module',
+        exports: { '.': { import: './dist/index.js' } },
+        peerDependencies: { '@converge/engine-api': '^1.0.0' },
+        converge: { kinds: ['zlinked'] },
+      },
+      {
+        'dist/index.js': `
+          import { definePlugin, defineResource, Type } from '@converge/engine-api';
+          const zlinked = defineResource({
+            kind: 'zlinked',
+            params: Type.Object({ path: Type.String() }),
+            create: () => ({ checkApply: () => true }),
+          });
+          export default definePlugin({ name: '@converge/res-zlinked', resources: [zlinked] });
+        `,
+      },
+    );
+    await mkdir(join(nodeModules, '@converge'), { recursive: true });
+    await symlink(engineApiFolder, join(nodeModules, '@converge', 'engine-api'), 'dir');
+    await symlink(source, join(nodeModules, '@converge', 'res-zlinked'), 'dir');
+
+    const definition = await resolverFor().resolve('zlinked');
+    expect(definition.kind).toBe('zlinked');
+    expect(definition.params.properties['path']).toMatchObject({ type: 'string' });
+  });
+
+  it('finds a package whose exports map hides its package.json', async () => {
+    await writePackage(
+      join(nodeModules, '@converge', 'res-zhidden'),
+      {
+        name: '@converge/res-zhidden',
+        type: 'module',
+        exports: { '.': { require: './lib/main.cjs', node: { import: './lib/main.js' } } },
+        converge: { kinds: ['zhidden'], engineApi: '^1.0.0' },
+      },
+      { 'lib/main.js': taggedPluginSource('@converge/res-zhidden', ['zhidden']) },
+    );
+    expect((await resolverFor().resolve('zhidden')).kind).toBe('zhidden');
+  });
+
+  it('says which package to install when a kind is not installed', async () => {
+    const error = await loadError(resolverFor().resolve('zqqq'));
+    expect(error.code).toBe('ERR_PLUGIN_NOT_INSTALLED');
+    expect(error.message).toBe("kind 'zqqq' is provided by @converge/res-zqqq, which is not installed");
+    expect(error.hint).toContain('npm install @converge/res-zqqq');
+    // Short kinds get a small edit budget: 'zoo' is not taken for 'noop'.
+    expect((await loadError(resolverFor().resolve('zoo'))).code).toBe('ERR_PLUGIN_NOT_INSTALLED');
+  });
+
+  it('suggests a close known kind instead', async () => {
+    await writeConventionalPlugin('zwidget', ['zwidget']);
+    const resolver = resolverFor();
+    const typo = await loadError(resolver.resolve('zwidgte'));
+    expect(typo.code).toBe('ERR_UNKNOWN_KIND');
+    expect(typo.message).toBe("unknown kind 'zwidgte': did you mean 'zwidget'?");
+    expect(typo.hint).toContain("write 'zwidget'");
+
+    const prefix = await loadError(resolver.resolve('zwid'));
+    expect(prefix.message).toContain("did you mean 'zwidget'?");
+    expect((await loadError(resolver.resolve('noopp'))).message).toContain("did you mean 'noop'?");
+  });
+
+  it('rejects kind names that could escape the package folder', async () => {
+    await writePackage(join(nodeModules, 'etc'), { name: 'etc', converge: { kinds: ['x'], engineApi: '^1.0.0' } }, {});
+    const error = await loadError(resolverFor().resolve('../../etc'));
+    expect(error.code).toBe('ERR_UNKNOWN_KIND');
+    expect(error.message).toContain('lower-case words');
+  });
+
+  it('refuses a plugin made for another engine API, without importing it', async () => {
+    const marker = join(root, 'imported-zfuture');
+    await writeConventionalPlugin('zfuture', ['zfuture'], {
+      engineApi: '^2.0.0',
+      index: `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'x');\n${taggedPluginSource('z', ['zfuture'])}`,
+    });
+    const error = await loadError(resolverFor().resolve('zfuture'));
+    expect(error.code).toBe('ERR_PLUGIN_INCOMPATIBLE');
+    expect(error.message).toBe(
+      `@converge/res-zfuture needs engine API ^2.0.0, but this converge provides engine API ${ENGINE_API_VERSION}`,
+    );
+    expect(error.hint).toContain(`install a version of @converge/res-zfuture made for engine API ${ENGINE_API_VERSION}`);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('falls back to the peer dependency on @converge/engine-api for the range', async () => {
+    for (const [family, range] of [['zpeerold', '^0.3.0'], ['zpeerok', '>=1.0.0 <2']] as const) {
+      await writePackage(
+        join(nodeModules, '@converge', `res-${family}`),
+        {
+          name: `@converge/res-${family}`,
+          type: 'module',
+          peerDependencies: { '@converge/engine-api': range },
+          converge: { kinds: [family] },
+        },
+        { 'index.js': taggedPluginSource(family, [family]) },
+      );
+    }
+    const resolver = resolverFor();
+    expect((await loadError(resolver.resolve('zpeerold'))).code).toBe('ERR_PLUGIN_INCOMPATIBLE');
+    expect((await resolver.resolve('zpeerok')).kind).toBe('zpeerok');
+  });
+
+  it('reports a plugin that throws or rejects while importing, keeping the cause', async () => {
+    await writeConventionalPlugin('zcrash', ['zcrash'], { index: "throw new TypeError('boom at import');\n" });
+    await writeConventionalPlugin('zreject', ['zreject'], {
+      index: "await Promise.reject(new Error('async boom'));\nexport default {};\n",
+    });
+    const resolver = resolverFor();
+
+    const crash = await loadError(resolver.resolve('zcrash'));
+    expect(crash.code).toBe('ERR_PLUGIN_LOAD_FAILED');
+    expect(crash.message).toContain('@converge/res-zcrash crashed while loading');
+    expect(crash.message).toContain('boom at import');
+    expect(crash.cause).toBeInstanceOf(TypeError);
+    expect((crash.cause as Error).message).toBe('boom at import');
+
+    const rejected = await loadError(resolver.resolve('zreject'));
+    expect(rejected.code).toBe('ERR_PLUGIN_LOAD_FAILED');
+    expect((rejected.cause as Error).message).toBe('async boom');
+  });
+
+  it('rejects a default export that is not a plugin, or lacks a declared kind', async () => {
+    await writeConventionalPlugin('znotplugin', ['znotplugin'], { index: 'export default { resources: [] };\n' });
+    await writeConventionalPlugin('zlacking', ['zlacking:there', 'zlacking:missing'], {
+      index: taggedPluginSource('@converge/res-zlacking', ['zlacking:there']),
+    });
+    const resolver = resolverFor();
+
+    const notPlugin = await loadError(resolver.resolve('znotplugin'));
+    expect(notPlugin.code).toBe('ERR_PLUGIN_INVALID');
+    expect(notPlugin.message).toContain('the default export of');
+    expect(notPlugin.message).toContain('is not a plugin');
+
+    expect((await resolver.resolve('zlacking:there')).kind).toBe('zlacking:there');
+    const lacking = await loadError(resolver.resolve('zlacking:missing'));
+    expect(lacking.code).toBe('ERR_PLUGIN_INVALID');
+    expect(lacking.message).toContain("declares kind 'zlacking:missing' but its plugin has no resource of that kind");
+  });
+
+  it('says to build a plugin whose entry file is missing', async () => {
+    await writePackage(
+      join(nodeModules, '@converge', 'res-zunbuilt'),
+      { name: '@converge/res-zunbuilt', exports: './dist/index.js', converge: { kinds: ['zunbuilt'], engineApi: '^1.0.0' } },
+      {},
+    );
+    const error = await loadError(resolverFor().resolve('zunbuilt'));
+    expect(error.code).toBe('ERR_PLUGIN_INVALID');
+    expect(error.message).toContain("its entry './dist/index.js' does not exist");
+    expect(error.hint).toContain('build the package');
+  });
+
+  it('rejects a package without a converge field before importing it', async () => {
+    const marker = join(root, 'imported-zbare');
+    await writePackage(
+      join(nodeModules, '@converge', 'res-zbare'),
+      { name: '@converge/res-zbare', type: 'module' },
+      { 'index.js': `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'x');\n` },
+    );
+    const error = await loadError(resolverFor().resolve('zbare'));
+    expect(error.code).toBe('ERR_PLUGIN_INVALID');
+    expect(error.message).toContain('has no "converge" field');
+    expect(error.hint).toContain('"converge": {"kinds"');
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('loads a plugin named by an absolute or a relative path', async () => {
+    const folder = await writePackage(
+      join(root, 'elsewhere', 'acme-thing'),
+      { name: 'acme-thing', type: 'module', main: 'main.js', converge: { kinds: ['zpathkind'], engineApi: '^1.0.0' } },
+      { 'main.js': taggedPluginSource('acme-thing', ['zpathkind']) },
+    );
+    expect((await resolverFor([folder]).resolve('zpathkind')).kind).toBe('zpathkind');
+
+    const relativePath = relative(process.cwd(), folder);
+    expect(relativePath.startsWith('..')).toBe(true);
+    const resolver = resolverFor([relativePath]);
+    expect((await resolver.resolve('zpathkind')).kind).toBe('zpathkind');
+    expect(await resolver.knownKinds()).toContain('zpathkind');
+  });
+
+  it('lets a plugin named by package name win over the convention', async () => {
+    await writeConventionalPlugin('zwidget', ['zwidget']);
+    await writePackage(
+      join(nodeModules, 'acme-kit'),
+      { name: 'acme-kit', type: 'module', converge: { kinds: ['zacme', 'zwidget'], engineApi: '^1.0.0' } },
+      { 'index.js': taggedPluginSource('acme-kit', ['zacme', 'zwidget'], 'from acme-kit') },
+    );
+    expect((await resolverFor().resolve('zwidget')).description).toBe('@converge/res-zwidget');
+
+    const resolver = resolverFor(['acme-kit']);
+    expect((await resolver.resolve('zwidget')).description).toBe('from acme-kit');
+    expect((await resolver.resolve('zacme')).description).toBe('from acme-kit');
+  });
+
+  it('names a missing explicit plugin and where it was looked for', async () => {
+    const resolver = resolverFor(['acme-missing', './no/such/folder']);
+    await mkdir(nodeModules, { recursive: true });
+    const error = await loadError(resolver.resolve('zwidget'));
+    expect(error.code).toBe('ERR_PLUGIN_NOT_INSTALLED');
+    expect(error.message).toContain("plugin 'acme-missing' is not installed");
+    expect(error.message).toContain(nodeModules);
+
+    const byPath = await loadError(resolverFor(['./no/such/folder']).resolve('zwidget'));
+    expect(byPath.code).toBe('ERR_PLUGIN_NOT_INSTALLED');
+    expect(byPath.message).toContain(join(process.cwd(), 'no', 'such', 'folder', 'package.json'));
+    // Builtins need no plugin.
+    expect(await resolver.resolve('noop')).toBe(noopResource);
+  });
+
+  it('imports only the packages of kinds asked for', async () => {
+    const marker = join(root, 'imported-zbroken');
+    await writeConventionalPlugin('zwidget', ['zwidget']);
+    await writeConventionalPlugin('zbroken', ['zbroken'], {
+      index: `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(marker)}, 'x');\nthrow new Error('broken');\n`,
+    });
+    const resolver = resolverFor();
+    expect((await resolver.resolve('zwidget')).kind).toBe('zwidget');
+    expect(await resolver.knownKinds()).toEqual(expect.arrayContaining(['noop', 'zbroken', 'zwidget']));
+    expect(existsSync(marker)).toBe(false);
+
+    // The control: asking for the broken kind does import it.
+    expect((await loadError(resolver.resolve('zbroken'))).code).toBe('ERR_PLUGIN_LOAD_FAILED');
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it('gives not installed, incompatible and crashed three codes and clear messages', async () => {
+    await writeConventionalPlugin('zold', ['zold'], { engineApi: '^0.1.0' });
+    await writeConventionalPlugin('zcrash', ['zcrash'], { index: "throw new Error('kaboom');\n" });
+    const resolver = resolverFor();
+    const errors = await Promise.all(['zabsent', 'zold', 'zcrash'].map((kind) => loadError(resolver.resolve(kind))));
+    expect(errors.map((error) => error.code)).toEqual([
+      'ERR_PLUGIN_NOT_INSTALLED',
+      'ERR_PLUGIN_INCOMPATIBLE',
+      'ERR_PLUGIN_LOAD_FAILED',
+    ]);
+    expect(errors.map((error) => error.describe())).toEqual([
+      expect.stringMatching(/@converge\/res-zabsent, which is not installed\n {2}hint: npm install/),
+      expect.stringMatching(/needs engine API \^0\.1\.0, but this converge provides engine API \d/),
+      expect.stringMatching(/@converge\/res-zcrash crashed while loading .*index\.js: kaboom\n {2}hint: /),
+    ]);
+    expect(errors.every((error) => error.isInputError && error.phase === 'load')).toBe(true);
+  });
+});
