@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
+import { Engine } from '../src/runtime/engine.js';
+import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
+import { newJournal, recordingKind } from './support/recording-kind.js';
+
+describe('refresh over notify edges', () => {
+  it('a change sets refresh on the notify edge; the receiver sees it once', async () => {
+    const journal = newJournal();
+    const graph = graphOf(
+      [recordingKind(journal)],
+      [
+        { kind: 'rec', name: 'config', params: { changes: true } },
+        { kind: 'rec', name: 'service' },
+        { kind: 'rec', name: 'bystander' },
+      ],
+      [
+        { from: 'rec[config]', to: 'rec[service]', notify: true },
+        { from: 'rec[config]', to: 'rec[bystander]' },
+      ],
+    );
+    const engine = await runToConvergence(graph);
+    expect(journal.events).toContain('start service apply=true refresh=true value=undefined');
+    expect(journal.events.find((event) => event.startsWith('start bystander'))).toContain('refresh=false');
+    // Cleared after the successful run: a later run sees no refresh.
+    journal.events.length = 0;
+    const converged = engine.converged.watch((value) => value);
+    journal.contexts.get('service')?.event();
+    await converged.next(AbortSignal.timeout(5000));
+    expect(journal.events.find((event) => event.startsWith('start service'))).toContain('refresh=false');
+    await engine.stop();
+  });
+
+  it('a pending refresh survives a crash of the receiver (persisted in the state dir)', async () => {
+    const stateDir = await tempStateDir();
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    const first = graphOf(
+      [rec],
+      [
+        { kind: 'rec', name: 'config', params: { changes: true } },
+        { kind: 'rec', name: 'service', params: { failTimes: 1 } },
+      ],
+      [{ from: 'rec[config]', to: 'rec[service]', notify: true }],
+    );
+    const crashed = new Engine({ stateDir, convergerTimeout: 0 });
+    await crashed.start(first);
+    await crashed.whenConverged(AbortSignal.timeout(5000));
+    expect(crashed.failures()[0]?.resource).toBe('rec[service]');
+    await crashed.stop();
+    // A new engine on the same state dir: the config is already in place now,
+    // but the service still gets the refresh it never consumed.
+    journal.events.length = 0;
+    const second = graphOf([rec], [{ kind: 'rec', name: 'config' }, { kind: 'rec', name: 'service' }], [
+      { from: 'rec[config]', to: 'rec[service]', notify: true },
+    ]);
+    const restarted = await runToConvergence(second, { stateDir });
+    expect(journal.events.find((event) => event.startsWith('start service'))).toContain('refresh=true');
+    await restarted.stop();
+  });
+});
+
+describe('send/recv', () => {
+  it("fills the receiver's param from the sender and tells it the value changed", async () => {
+    const seen: Array<{ value: unknown; changed: boolean | undefined }> = [];
+    const receiver = defineResource({
+      kind: 'sink',
+      params: Type.Object({ value: Type.Optional(Type.String()) }),
+      create(params) {
+        let received: () => ReadonlyMap<string, { changed: boolean }> = () => new Map();
+        return {
+          init(ctx) {
+            received = () => ctx.recv();
+          },
+          checkApply() {
+            seen.push({ value: params.value, changed: received().get('value')?.changed });
+            return true;
+          },
+        };
+      },
+    }) as unknown as AnyResourceDefinition;
+    const journal = newJournal();
+    const graph = graphOf(
+      [recordingKind(journal), receiver],
+      [
+        { kind: 'rec', name: 'source', params: { sendValue: 'hello' } },
+        { kind: 'sink', name: 'sink', params: { value: 'initial' } },
+      ],
+      [{ from: 'rec[source]', to: 'sink[sink]', send: 'out', recv: 'value' }],
+    );
+    const engine = await runToConvergence(graph);
+    expect(seen[0]).toEqual({ value: 'hello', changed: true });
+    await engine.stop();
+  });
+});
+
+describe('autoedges', () => {
+  const dirKind = defineResource({
+    kind: 'dir',
+    params: Type.Object({ path: Type.String() }),
+    nameParam: 'path',
+    edgeable: {
+      uids: (params) => [{ kind: 'dir', key: params.path }],
+      *autoEdges(params) {
+        // Nearest managed ancestor only.
+        let path = params.path;
+        while (path.lastIndexOf('/') > 0) {
+          path = path.slice(0, path.lastIndexOf('/'));
+          const matched = yield [{ kind: 'dir', key: path }];
+          if (matched[0]) return;
+        }
+      },
+    },
+    create: () => ({ checkApply: () => true }),
+  }) as unknown as AnyResourceDefinition;
+
+  it('adds an edge from the nearest managed ancestor, unless autoedge is off', async () => {
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    await engine.start(
+      graphOf(
+        [dirKind],
+        [
+          { kind: 'dir', name: '/a', params: { path: '/a' } },
+          { kind: 'dir', name: '/a/b', params: { path: '/a/b' } },
+          { kind: 'dir', name: '/a/b/c/d', params: { path: '/a/b/c/d' } },
+          { kind: 'dir', name: '/a/x', params: { path: '/a/x' }, meta: { autoedge: false } },
+        ],
+      ),
+    );
+    const edges = engine.edges().map((edge) => `${edge.from} -> ${edge.to} (${edge.origin})`);
+    expect(edges.sort()).toEqual(['dir[/a/b] -> dir[/a/b/c/d] (auto)', 'dir[/a] -> dir[/a/b] (auto)']);
+    await engine.stop();
+  });
+});
