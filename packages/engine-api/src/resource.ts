@@ -151,9 +151,9 @@ export interface ResourceDefinition<PS extends TObject = TObject, SS extends TOb
 }
 
 /** The params type of a resource definition. */
-export type ParamsOf<D> = D extends ResourceDefinition<infer PS, TObject> ? Static<PS> : never;
+export type ParamsOf<D> = D extends { readonly params: infer PS extends TObject } ? Static<PS> : never;
 /** The send type of a resource definition. */
-export type SendsOf<D> = D extends ResourceDefinition<TObject, infer SS> ? Static<SS> : never;
+export type SendsOf<D> = D extends { readonly sends?: infer SS extends TObject } ? Static<SS> : never;
 
 /** Any resource definition, whatever its params. */
 // The engine only handles definitions through their schemas, so the concrete
