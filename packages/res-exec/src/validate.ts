@@ -1,0 +1,43 @@
+import { isAbsolute } from 'node:path';
+import type { ValidationIssue } from '@converge/engine-api';
+import { splitFields } from './command-line.js';
+import type { ExecParams } from './params.js';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Checks what the schema cannot: conflicting params, paths, names. Pure. */
+export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (splitFields(p.cmd).length === 0) issues.push({ param: 'cmd', message: 'cmd is blank' });
+  if (p.args && p.args.length > 0) {
+    if (p.shell) issues.push({ param: 'args', message: 'args cannot be used with shell', hint: 'put the arguments in cmd' });
+    if (splitFields(p.cmd).length > 1) {
+      issues.push({ param: 'args', message: 'args cannot be used when cmd has arguments', hint: 'move them into args' });
+    }
+  }
+  for (const name of Object.keys(p.env ?? {})) {
+    if (!ENV_NAME.test(name)) issues.push({ param: 'env', message: `"${name}" is not a valid environment variable name` });
+  }
+  for (const path of p.watchfiles ?? []) {
+    if (!isAbsolute(path)) issues.push({ param: 'watchfiles', message: `"${path}" is not an absolute path` });
+  }
+  if (p.creates !== undefined && !isAbsolute(p.creates)) {
+    issues.push({ param: 'creates', message: `"${p.creates}" is not an absolute path` });
+  }
+  const companions: [keyof ExecParams, keyof ExecParams][] = [
+    ['ifshell', 'ifcmd'],
+    ['ifcwd', 'ifcmd'],
+    ['ifequals', 'ifcmd'],
+    ['ifequals_stdout', 'ifcmd'],
+    ['nifshell', 'nifcmd'],
+    ['nifcwd', 'nifcmd'],
+    ['watchshell', 'watchcmd'],
+    ['watchcwd', 'watchcmd'],
+    ['doneshell', 'donecmd'],
+    ['donecwd', 'donecmd'],
+  ];
+  for (const [param, needs] of companions) {
+    if (p[param] !== undefined && !p[needs]) issues.push({ param, message: `${param} has no effect without ${needs}` });
+  }
+  return issues;
+}

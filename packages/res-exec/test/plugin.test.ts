@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { isPluginDefinition, isResourceDefinition } from '@converge/engine-api';
+import type { AutoEdgeCandidate } from '@converge/engine-api';
+import { describe, expect, it } from 'vitest';
+import plugin, { execResource } from '../src/index.js';
+import type { ExecParams } from '../src/index.js';
+
+function firstBatch(params: ExecParams): readonly AutoEdgeCandidate[] {
+  const search = execResource.edgeable!.autoEdges(params, params.cmd);
+  const batch = search.next();
+  return batch.done ? [] : batch.value;
+}
+
+describe('the plugin', () => {
+  it('default-exports a plugin with the exec kind, matching package.json', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      name: string;
+      converge: { kinds: string[]; engineApi: string };
+    };
+    expect(isPluginDefinition(plugin)).toBe(true);
+    expect(plugin.name).toBe(manifest.name);
+    expect(plugin.resources.map((r) => r.kind)).toEqual(manifest.converge.kinds);
+    expect(isResourceDefinition(execResource)).toBe(true);
+    expect(execResource.nameParam).toBe('cmd');
+    expect(execResource.refreshable).toBe(true);
+    expect(Object.keys(execResource.sends!.properties).sort()).toEqual(['exitcode', 'output', 'stderr', 'stdout']);
+  });
+});
+
+describe('autoedges', () => {
+  it('wants a file edge for each absolute program it runs, and none for bare names', () => {
+    expect(firstBatch({ cmd: '/usr/bin/make install', ifcmd: 'test -e x', donecmd: '/usr/local/bin/notify done' })).toEqual([
+      { kind: 'file', key: '/usr/bin/make' },
+      { kind: 'file', key: '/usr/local/bin/notify' },
+    ]);
+    expect(firstBatch({ cmd: 'echo hi', shell: '/bin/bash' })).toEqual([{ kind: 'file', key: '/bin/bash' }]);
+    expect(firstBatch({ cmd: '/opt/app/run', args: ['--flag'] })).toEqual([{ kind: 'file', key: '/opt/app/run' }]);
+    expect(firstBatch({ cmd: 'make' })).toEqual([]);
+    expect(execResource.edgeable!.uids({ cmd: 'make' }, 'make')).toEqual([]);
+  });
+});
+
+describe('validate', () => {
+  const issues = (params: ExecParams) => (execResource.validate?.(params) ?? []).map((issue) => `${issue.param}: ${issue.message}`);
+
+  it('accepts a plain command', () => {
+    expect(issues({ cmd: '/bin/true' })).toEqual([]);
+  });
+
+  it('rejects conflicting, relative or meaningless params', () => {
+    expect(issues({ cmd: '   ' })).toEqual(['cmd: cmd is blank']);
+    expect(issues({ cmd: 'echo', shell: '/bin/sh', args: ['x'] })).toEqual(['args: args cannot be used with shell']);
+    expect(issues({ cmd: 'echo a', args: ['x'] })).toEqual(['args: args cannot be used when cmd has arguments']);
+    expect(issues({ cmd: 'x', env: { 'BAD-NAME': '1' } })).toEqual(['env: "BAD-NAME" is not a valid environment variable name']);
+    expect(issues({ cmd: 'x', watchfiles: ['rel/path'], creates: 'also/rel' })).toEqual([
+      'watchfiles: "rel/path" is not an absolute path',
+      'creates: "also/rel" is not an absolute path',
+    ]);
+    expect(issues({ cmd: 'x', ifequals: '', doneshell: '/bin/sh' })).toEqual([
+      'ifequals: ifequals has no effect without ifcmd',
+      'doneshell: doneshell has no effect without donecmd',
+    ]);
+  });
+});

@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { isEngineError } from '@converge/engine-api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isRunning } from '../src/process-group.js';
+import { makeExec, readPid, tempDir } from './helpers.js';
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeEach(async () => ({ dir, remove } = await tempDir()));
+afterEach(() => remove());
+
+/** A shell that records its pid and that of a background `sleep 1000`, then waits. */
+const withGrandchild = (after = 'wait') =>
+  `echo $$ > ${join(dir, 'shell.pid')}; sleep 1000 & echo $! > ${join(dir, 'sleep.pid')}; ${after}`;
+
+async function pids(): Promise<[number, number]> {
+  return [await readPid(join(dir, 'shell.pid')), await readPid(join(dir, 'sleep.pid'))];
+}
+
+describe('process groups', () => {
+  it('timeout kills the whole group and fails with ERR_RESOURCE_TIMEOUT', async () => {
+    const live = await makeExec(withGrandchild('echo started >&2; wait'), { shell: '/bin/sh', timeout: 1 });
+    const started = Date.now();
+    const error: unknown = await live.res.checkApply(true, live.signal).catch((e: unknown) => e);
+    expect(Date.now() - started).toBeLessThan(4_000);
+    expect(isEngineError(error) && error.code).toBe('ERR_RESOURCE_TIMEOUT');
+    expect(isEngineError(error) && error.message).toMatch(/timeout of 1s.*\n?.*started/s);
+    const [shell, sleeper] = await pids();
+    expect(isRunning(shell)).toBe(false);
+    expect(isRunning(sleeper)).toBe(false);
+    await live.res.cleanup();
+  });
+
+  it('aborting checkApply kills the command and its grandchildren', async () => {
+    const live = await makeExec(withGrandchild(), { shell: '/bin/sh' });
+    const running = live.res.checkApply(true, live.signal);
+    const [shell, sleeper] = await pids();
+    expect(isRunning(sleeper)).toBe(true);
+    live.abort();
+    await expect(running).rejects.toThrow(/was stopped \(aborted\); its process group was killed/);
+    expect(isRunning(shell)).toBe(false);
+    expect(isRunning(sleeper)).toBe(false);
+    await live.res.cleanup();
+  });
+
+  it('a command that ignores SIGTERM is killed with SIGKILL after the grace period', async () => {
+    const live = await makeExec(`trap '' TERM; ${withGrandchild('while true; do sleep 0.1; done')}`, { shell: '/bin/sh' });
+    const running = live.res.checkApply(true, live.signal);
+    const [shell] = await pids();
+    live.abort();
+    await expect(running).rejects.toThrow(/aborted/);
+    expect(isRunning(shell)).toBe(false);
+    await live.res.cleanup();
+  });
+
+  it('cleanup kills children a successful cmd left behind', async () => {
+    const live = await makeExec(withGrandchild('echo started'), { shell: '/bin/sh' });
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    expect(live.harness.sent().stdout).toBe('started\n');
+    const [, sleeper] = await pids();
+    expect(isRunning(sleeper)).toBe(true);
+    await live.res.cleanup();
+    expect(isRunning(sleeper)).toBe(false);
+  });
+
+  it('interrupt kills the running group at once', async () => {
+    const live = await makeExec(`trap '' TERM; ${withGrandchild()}`, { shell: '/bin/sh' });
+    const running = live.res.checkApply(true, live.signal);
+    const [shell, sleeper] = await pids();
+    const started = Date.now();
+    live.res.interrupt();
+    await expect(running).rejects.toThrow(/was stopped \(interrupted\)/);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(isRunning(shell)).toBe(false);
+    expect(isRunning(sleeper)).toBe(false);
+    await live.res.cleanup();
+  });
+
+  it('a command killed by someone else is an error naming the signal', async () => {
+    const live = await makeExec('kill -9 $$', { shell: '/bin/sh' });
+    await expect(live.res.checkApply(true, live.signal)).rejects.toThrow(/was killed by SIGKILL/);
+    await live.res.cleanup();
+  });
+});
+
+describe.runIf(process.getuid?.() === 0)('user and group (as root)', () => {
+  it('runs cmd and guards as the user, with the user’s primary group', async () => {
+    const live = await makeExec('/usr/bin/id -u -n', { user: 'nobody', ifcmd: 'test "$(id -u)" = 65534', ifshell: '/bin/sh', cwd: '/' });
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    expect(live.harness.sent().stdout).toBe('nobody\n');
+    await live.res.cleanup();
+    const groupOf = await makeExec('/usr/bin/id -g', { user: 'nobody', cwd: '/' });
+    await groupOf.res.checkApply(true, groupOf.signal);
+    expect(groupOf.harness.sent().stdout).toBe('65534\n');
+  });
+
+  it('runs with a group given by name or by id', async () => {
+    for (const group of ['nogroup', '65534']) {
+      const live = await makeExec('/usr/bin/id -g', { group, cwd: '/' });
+      await live.res.checkApply(true, live.signal);
+      expect(live.harness.sent().stdout).toBe('65534\n');
+    }
+  });
+
+  it('fails init for an unknown user', async () => {
+    await expect(makeExec('/bin/true', { user: 'no-such-user-here' })).rejects.toThrow(/cannot resolve user\/group: unknown user "no-such-user-here"/);
+  });
+});

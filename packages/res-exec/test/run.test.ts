@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCase } from '@converge/testkit';
+import { isEngineError } from '@converge/engine-api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execResource } from '../src/index.js';
+import { makeExec, tempDir } from './helpers.js';
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeEach(async () => ({ dir, remove } = await tempDir()));
+afterEach(() => remove());
+
+async function runOnce(name: string, params: Parameters<typeof makeExec>[1] = {}) {
+  const live = await makeExec(name, params);
+  try {
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    return live.harness.sent();
+  } finally {
+    await live.res.cleanup();
+  }
+}
+
+describe('exec runs its command', () => {
+  it('splits cmd on whitespace when there is no shell and no args', async () => {
+    const sent = await runOnce('/usr/bin/printf %s|%s a b');
+    expect(sent.stdout).toBe('a|b');
+  });
+
+  it('passes args as they are, spaces and quotes included, without a shell', async () => {
+    const sent = await runOnce('/usr/bin/printf', { args: ['%s|%s', 'one two', '$HOME "q"'] });
+    expect(sent.stdout).toBe('one two|$HOME "q"');
+  });
+
+  it('runs cmd through a shell with -c', async () => {
+    const sent = await runOnce('echo $((6 * 7)) | tr 4 X', { shell: '/bin/sh' });
+    expect(sent.stdout).toBe('X2\n');
+  });
+
+  it('defaults cmd to the resource name (nameParam), and one apply converges', async () => {
+    const made = join(dir, 'made');
+    const result = await runCase(execResource, {
+      name: `/usr/bin/touch ${made}`,
+      params: {},
+      expect: 'diverged',
+      verify: () => expect(existsSync(made)).toBe(true),
+    });
+    expect(result.calls).toEqual([
+      { apply: false, result: false },
+      { apply: true, result: false },
+      { apply: true, result: true },
+    ]);
+  });
+
+  it('runs in cwd', async () => {
+    const sent = await runOnce('/bin/pwd', { cwd: dir });
+    expect(sent.stdout).toBe(`${await realpath(dir)}\n`);
+  });
+
+  it('gives the command exactly env, and an empty environment when env is left out', async () => {
+    expect((await runOnce('/usr/bin/env')).stdout).toBe('');
+    const sent = await runOnce('/usr/bin/env', { env: { GREETING: 'hello world', PATH: '/usr/bin:/bin' } });
+    expect(String(sent.stdout).split('\n').filter(Boolean).sort()).toEqual(['GREETING=hello world', 'PATH=/usr/bin:/bin']);
+  });
+
+  it('sends output (interleaved), stdout, stderr and exitcode after a run', async () => {
+    const sent = await runOnce('echo out1; sleep 0.05; echo err1 >&2; sleep 0.05; echo out2', { shell: '/bin/sh' });
+    expect(sent).toEqual({ output: 'out1\nerr1\nout2\n', stdout: 'out1\nout2\n', stderr: 'err1\n', exitcode: 0 });
+  });
+
+  it('fails with ERR_RESOURCE_CHECK_APPLY naming the command, its exit code and the last 20 stderr lines', async () => {
+    const live = await makeExec('for i in $(seq 1 30); do echo "line $i" >&2; done; exit 3', { shell: '/bin/sh' });
+    const error: unknown = await live.res.checkApply(true, live.signal).catch((e: unknown) => e);
+    await live.res.cleanup();
+    expect(isEngineError(error)).toBe(true);
+    if (!isEngineError(error)) return;
+    expect(error.code).toBe('ERR_RESOURCE_CHECK_APPLY');
+    expect(error.resource).toMatch(/^exec\[/);
+    expect(error.phase).toBe('checkApply');
+    expect(error.message).toContain('cmd /bin/sh -c');
+    expect(error.message).toContain('exited with code 3');
+    expect(error.message).toContain('line 11\n');
+    expect(error.message).toMatch(/line 30$/);
+    expect(error.message).not.toContain('line 10\n');
+    expect(live.harness.sent()).toEqual({});
+  });
+
+  it('fails with a hint when the program does not exist', async () => {
+    const live = await makeExec('/nonexistent/program --flag');
+    const error: unknown = await live.res.checkApply(true, live.signal).catch((e: unknown) => e);
+    expect(isEngineError(error) && error.message).toContain('could not be started: ENOENT');
+    expect(isEngineError(error) && error.hint).toContain('absolute paths');
+  });
+});

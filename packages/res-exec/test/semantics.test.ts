@@ -1,0 +1,106 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { makeExec, tempDir } from './helpers.js';
+import type { LiveExec } from './helpers.js';
+
+let dir: string;
+let remove: () => Promise<void>;
+let live: LiveExec | undefined;
+beforeEach(async () => ({ dir, remove } = await tempDir()));
+afterEach(async () => {
+  live?.abort();
+  await live?.res.cleanup();
+  live = undefined;
+  await remove();
+});
+
+const runs = () => (existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8').split('\n').filter(Boolean).length : 0);
+const counting = () => `echo run >> ${join(dir, 'log')}`;
+
+describe('when cmd runs', () => {
+  it('runs on the first checkApply, then not again without an event or a refresh', async () => {
+    live = await makeExec(counting(), { shell: '/bin/sh' });
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    expect(await live.res.checkApply(true, live.signal)).toBe(true);
+    expect(await live.res.checkApply(false, live.signal)).toBe(true);
+    expect(runs()).toBe(1);
+  });
+
+  it('runs again after a watched file changes', async () => {
+    const watched = join(dir, 'watched');
+    live = await makeExec(counting(), { shell: '/bin/sh', watchfiles: [watched] });
+    const watchesLive = live.harness.waitForEvent();
+    const watching = live.res.watch!(live.signal);
+    await watchesLive;
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    expect(await live.res.checkApply(true, live.signal)).toBe(true);
+    const event = live.harness.waitForEvent();
+    writeFileSync(watched, 'changed');
+    await event;
+    await sleep(100); // creating and writing a file are several inotify events
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    expect(await live.res.checkApply(true, live.signal)).toBe(true);
+    expect(runs()).toBe(2);
+    live.abort();
+    await watching;
+  });
+
+  it('an event that arrives while cmd runs is not lost', async () => {
+    const watched = join(dir, 'watched');
+    live = await makeExec(`touch ${watched}; ${counting()}`, { shell: '/bin/sh', watchfiles: [watched] });
+    const watchesLive = live.harness.waitForEvent();
+    const watching = live.res.watch!(live.signal);
+    await watchesLive;
+    const event = live.harness.waitForEvent();
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    await event; // cmd itself touched the watched file
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    expect(runs()).toBe(2);
+    live.abort();
+    await watching;
+  });
+
+  it('runs again on refresh, still behind its guards', async () => {
+    live = await makeExec(counting(), { shell: '/bin/sh', nifcmd: `test -e ${join(dir, 'stop')}`, nifshell: '/bin/sh' });
+    await live.res.checkApply(true, live.signal);
+    live.harness.setRefresh(true);
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    expect(runs()).toBe(2);
+    writeFileSync(join(dir, 'stop'), '');
+    expect(await live.res.checkApply(true, live.signal)).toBe(true);
+    expect(runs()).toBe(2);
+  });
+
+  it('runs again when a received param changed', async () => {
+    live = await makeExec(counting(), { shell: '/bin/sh' });
+    await live.res.checkApply(true, live.signal);
+    live.harness.setReceived({ env: { changed: true } });
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    live.harness.setReceived({ env: { changed: false } });
+    expect(await live.res.checkApply(true, live.signal)).toBe(true);
+    expect(runs()).toBe(2);
+  });
+
+  it('refreshonly: runs only when a refresh is pending, never on the first checkApply or on events', async () => {
+    const watched = join(dir, 'watched');
+    live = await makeExec(counting(), { shell: '/bin/sh', refreshonly: true, watchfiles: [watched] });
+    const watchesLive = live.harness.waitForEvent();
+    const watching = live.res.watch!(live.signal);
+    await watchesLive;
+    expect(await live.res.checkApply(true, live.signal)).toBe(true);
+    const event = live.harness.waitForEvent();
+    writeFileSync(watched, 'x');
+    await event;
+    expect(await live.res.checkApply(true, live.signal)).toBe(true);
+    expect(runs()).toBe(0);
+    live.harness.setRefresh(true);
+    expect(await live.res.checkApply(false, live.signal)).toBe(false);
+    expect(runs()).toBe(0);
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    expect(runs()).toBe(1);
+    live.abort();
+    await watching;
+  });
+});
