@@ -1,0 +1,104 @@
+import { lstat, mkdir, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
+import { lstatEntry, readNoFollow } from './fs-state.js';
+import type { Entry, EntryKind } from './fs-state.js';
+
+/** What a directory sync needs to know and may do. */
+export interface DirSyncOptions {
+  readonly apply: boolean;
+  readonly recurse: boolean;
+  readonly purge: boolean;
+  readonly force: boolean;
+  readonly signal: AbortSignal;
+  /** True for entries another resource manages (or that hold one): purge leaves them. */
+  readonly isManagedElsewhere: (path: string) => boolean;
+  /** Says that something was (or, without apply, would be) changed. */
+  readonly onChange: (what: string) => void;
+  /** Reports a kind change that needs `force`. */
+  readonly refuseConversion: (path: string, from: EntryKind, to: EntryKind) => Error;
+}
+
+function kindOf(stats: Awaited<ReturnType<typeof lstat>>): EntryKind | undefined {
+  if (stats.isSymbolicLink()) return 'symlink';
+  if (stats.isDirectory()) return 'dir';
+  if (stats.isFile()) return 'file';
+  return undefined;
+}
+
+/**
+ * Makes `dst` hold what `src` holds ("rsync style", never following a
+ * symlink on either side: links are copied as links). Extra entries in
+ * `dst` are removed only with `purge`. With `src` undefined only the purge
+ * runs. Returns true when nothing differed. Without apply it stops at the
+ * first difference.
+ */
+export async function syncDir(src: string | undefined, dst: string, options: DirSyncOptions): Promise<boolean> {
+  let inSync = true;
+  const wanted = new Set<string>();
+  const differs = (what: string): boolean => {
+    inSync = false;
+    options.onChange(what);
+    return !options.apply;
+  };
+
+  if (src !== undefined) {
+    for (const name of (await readdir(src)).sort()) {
+      options.signal.throwIfAborted();
+      wanted.add(name);
+      const from = join(src, name);
+      const to = join(dst, name);
+      const sourceStats = await lstat(from);
+      const kind = kindOf(sourceStats);
+      if (kind === undefined) throw new Error(`cannot copy ${from}: only files, directories and symlinks can be copied`);
+      const existing = await lstatEntry(to);
+      if (existing !== undefined && existing.kind !== kind) {
+        if (!options.force) throw options.refuseConversion(to, existing.kind, kind);
+        if (differs(`replace ${existing.kind} ${to} with a ${kind}`)) return false;
+        await rm(to, { recursive: true, force: true });
+      }
+      const present = existing !== undefined && existing.kind === kind ? existing : undefined;
+      if (kind === 'dir') {
+        if (present === undefined) {
+          if (differs(`mkdir ${to}`)) return false;
+          await mkdir(to, { mode: sourceStats.mode & 0o7777 });
+        }
+        if (options.recurse && !(await syncDir(`${from}/`, to, options))) {
+          inSync = false;
+          if (!options.apply) return false;
+        }
+      } else if (kind === 'symlink') {
+        const target = await readlink(from);
+        if (present === undefined || (await readlink(to)) !== target) {
+          if (differs(`symlink ${to} -> ${target}`)) return false;
+          await symlinkAtomic(to, target);
+        }
+      } else if (!(await sameFileContent(from, to, present))) {
+        if (differs(`copy ${from} to ${to}`)) return false;
+        await writeFileAtomic(to, await readFile(from), {
+          mode: present?.mode ?? sourceStats.mode & 0o7777,
+          uid: present?.uid,
+          gid: present?.gid,
+        });
+      }
+    }
+  }
+
+  if (options.purge) {
+    for (const name of (await readdir(dst)).sort()) {
+      options.signal.throwIfAborted();
+      const path = join(dst, name);
+      if (wanted.has(name) || options.isManagedElsewhere(path)) continue;
+      if (differs(`purge ${path}`)) return false;
+      // rm does not follow symlinks: a link is removed, not what it points to.
+      await rm(path, { recursive: true, force: true });
+    }
+  }
+  return inSync;
+}
+
+async function sameFileContent(from: string, to: string, present: Entry | undefined): Promise<boolean> {
+  if (present === undefined) return false;
+  const [wanted, actual] = await Promise.all([readFile(from), readNoFollow(to)]);
+  return wanted.equals(actual);
+}

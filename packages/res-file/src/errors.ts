@@ -1,0 +1,30 @@
+import { EngineError } from '@converge/engine-api';
+import type { EngineErrorCode, Phase } from '@converge/engine-api';
+
+/** Where an error happened: the resource (`file[name]`) and the lifecycle step. */
+export interface ErrorSite {
+  readonly resource: string;
+  readonly phase: Phase;
+}
+
+function codeFor(phase: Phase): EngineErrorCode {
+  if (phase === 'watch') return 'ERR_RESOURCE_WATCH';
+  if (phase === 'init') return 'ERR_RESOURCE_INIT';
+  if (phase === 'cleanup') return 'ERR_RESOURCE_CLEANUP';
+  return 'ERR_RESOURCE_CHECK_APPLY';
+}
+
+/** An error of this resource at `site`, with what the user can do about it. */
+export function fileError(site: ErrorSite, message: string, hint?: string, cause?: unknown): EngineError {
+  return new EngineError(codeFor(site.phase), message, {
+    ...site,
+    ...(hint === undefined ? {} : { hint }),
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/** The errno code of a Node file-system error, if it is one. */
+export function errnoCode(error: unknown): string | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' ? code : undefined;
+}

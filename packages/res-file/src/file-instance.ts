@@ -1,0 +1,272 @@
+import { lchown, mkdir, readlink, rm, rmdir, unlink } from 'node:fs/promises';
+import { isEngineError } from '@converge/engine-api';
+import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
+import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
+import { desiredFileContent } from './desired-content.js';
+import { syncDir } from './dir-sync.js';
+import { errnoCode, fileError } from './errors.js';
+import type { ErrorSite } from './errors.js';
+import { watchPaths, watchTargets } from './file-watch.js';
+import { lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
+import type { Entry, EntryKind } from './fs-state.js';
+import { resolveGid, resolveUid } from './ids.js';
+import { holdsManagedPath, isDeclaredSymlink, registerManaged, unregisterManaged } from './managed-paths.js';
+import { formatMode, parseMode, resolveMode } from './mode.js';
+import { wantedKind } from './params.js';
+import type { FileParams } from './params.js';
+import { fsPath } from './paths.js';
+import { findUndeclaredParentSymlink } from './symlink-guard.js';
+
+/** Base for a symbolic `mode` on a directory that does not exist yet (what mkdir gives under umask 022). */
+const NEW_DIR_MODE = 0o755;
+
+/** The live `file` resource of one graph vertex. */
+export class FileInstance implements ResourceInstance<FileParams, object> {
+  private ctx: ResourceContext<FileParams, object> | undefined;
+
+  constructor(private readonly params: Readonly<FileParams>) {}
+
+  /** `file[name]`, for errors; the path stands in before init. */
+  get resourceId(): string {
+    return this.ctx?.id ?? `file[${this.params.path}]`;
+  }
+
+  init(ctx: ResourceContext<FileParams, object>): void {
+    this.ctx = ctx;
+    registerManaged(this, () => ({ path: this.params.path, symlink: this.params.symlink }));
+  }
+
+  watch(signal: AbortSignal): Promise<void> {
+    const site = this.site('watch');
+    return watchPaths(watchTargets(this.params), () => this.ctx?.event(), signal).catch((error: unknown) => {
+      throw fileError(site, `watching ${this.params.path} failed: ${String(error)}`, 'set meta: {rewatch: true} to restart the watch', error);
+    });
+  }
+
+  cleanup(): void {
+    unregisterManaged(this);
+  }
+
+  async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
+    const site = this.site('checkApply');
+    try {
+      return await this.converge(apply, signal, site);
+    } catch (error) {
+      if (signal.aborted) throw error;
+      if (isEngineError(error)) throw error;
+      const message = error instanceof Error ? error.message : String(error);
+      throw fileError(site, `${fsPath(this.params.path)}: ${message}`, hintFor(error), error);
+    }
+  }
+
+  private site(phase: ErrorSite['phase']): ErrorSite {
+    return { resource: this.resourceId, phase };
+  }
+
+  private log(message: string): void {
+    this.ctx?.log.info(message, { path: fsPath(this.params.path) });
+  }
+
+  private async converge(apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
+    const params = this.params;
+    const path = fsPath(params.path);
+    const want = wantedKind(params);
+    const entry = await lstatEntry(path);
+    await this.guardSymlinks(path, entry, want, site);
+    if (params.state === 'absent') return this.ensureAbsent(path, entry, apply, site);
+    // Without `state`, a missing path is left missing and nothing else applies.
+    if (entry === undefined && params.state !== 'exists') return true;
+
+    let inSync: boolean;
+    if (want === 'symlink') inSync = await this.ensureSymlink(path, entry, apply, site);
+    else if (want === 'dir') inSync = await this.ensureDir(path, entry, apply, signal, site);
+    else inSync = await this.ensureFile(path, entry, apply, signal, site);
+    signal.throwIfAborted();
+    if (!inSync && !apply) return false;
+
+    const owned = await this.ensureOwner(path, apply, signal, site);
+    const moded = await this.ensureMode(path, apply);
+    return inSync && owned && moded;
+  }
+
+  /** Refuses to act through a symlink the graph does not declare (see README: symlink policy). */
+  private async guardSymlinks(path: string, entry: Entry | undefined, want: EntryKind, site: ErrorSite): Promise<void> {
+    if (this.params.force) return;
+    const parent = await findUndeclaredParentSymlink(path, isDeclaredSymlink);
+    if (parent !== undefined) {
+      throw fileError(
+        site,
+        `${parent}, a parent of ${path}, is a symlink that no file resource declares; refusing to follow it`,
+        `manage ${parent} with symlink: true, use the real path, or set force: true to follow it`,
+      );
+    }
+    if (entry?.kind === 'symlink' && want !== 'symlink') {
+      throw fileError(
+        site,
+        `${path} is a symlink, but this resource manages a ${want === 'dir' ? 'directory' : 'file'}; refusing to follow or replace it`,
+        'set force: true to replace the symlink, or symlink: true to manage the link itself',
+      );
+    }
+  }
+
+  private refuseConversion(site: ErrorSite) {
+    return (path: string, from: EntryKind, to: EntryKind): Error =>
+      fileError(site, `${path} is a ${describe(from)}, but a ${describe(to)} is wanted`, 'set force: true to replace it');
+  }
+
+  /** Removes what is in the way of the wanted kind (needs force), returning whether it did. */
+  private async clearWrongKind(path: string, entry: Entry | undefined, want: EntryKind, apply: boolean, site: ErrorSite): Promise<boolean> {
+    if (entry === undefined || entry.kind === want) return false;
+    if (!this.params.force) throw this.refuseConversion(site)(path, entry.kind, want);
+    if (apply) {
+      this.log(`removing ${describe(entry.kind)} ${path} to make a ${describe(want)} (force)`);
+      await rm(path, { recursive: true, force: true });
+    }
+    return true;
+  }
+
+  private async ensureAbsent(path: string, entry: Entry | undefined, apply: boolean, site: ErrorSite): Promise<boolean> {
+    if (entry === undefined) return true;
+    if (this.params.symlink && entry.kind !== 'symlink' && !this.params.force) {
+      throw fileError(site, `${path} is a ${describe(entry.kind)}, not a symlink; refusing to remove it`, 'set force: true to remove it anyway');
+    }
+    if (!apply) return false;
+    this.log(`removing ${describe(entry.kind)} ${path}`);
+    if (entry.kind !== 'dir') await unlink(path);
+    else if (this.params.recurse) await rm(path, { recursive: true, force: true });
+    else {
+      try {
+        await rmdir(path);
+      } catch (error) {
+        if (errnoCode(error) !== 'ENOTEMPTY') throw error;
+        throw fileError(site, `directory ${path} is not empty`, 'set recurse: true to remove it with its contents', error);
+      }
+    }
+    return false;
+  }
+
+  private async ensureSymlink(path: string, entry: Entry | undefined, apply: boolean, site: ErrorSite): Promise<boolean> {
+    const target = this.params.source ?? '';
+    const cleared = await this.clearWrongKind(path, entry, 'symlink', apply, site);
+    if (!cleared && entry !== undefined && (await readlink(path)) === target) return true;
+    if (!apply) return false;
+    this.log(`symlink ${path} -> ${target}`);
+    await symlinkAtomic(path, target);
+    return false;
+  }
+
+  private async ensureDir(path: string, entry: Entry | undefined, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
+    const cleared = await this.clearWrongKind(path, entry, 'dir', apply, site);
+    let inSync = !cleared && entry !== undefined;
+    if (!inSync) {
+      if (!apply) return false;
+      this.log(`mkdir ${path}`);
+      // Created with the wanted mode so it is never more open than asked; umask may strip bits, ensureMode adds them back.
+      const spec = this.params.mode === undefined ? undefined : parseMode(this.params.mode);
+      const mode = spec === undefined || typeof spec === 'string' ? 0o777 : resolveMode(spec, NEW_DIR_MODE);
+      await mkdir(path, { recursive: this.params.recurse ?? false, mode });
+    }
+    if (this.params.source === undefined && !this.params.purge) return inSync;
+    const synced = await syncDir(this.params.source, path, {
+      apply,
+      recurse: this.params.recurse ?? false,
+      purge: this.params.purge ?? false,
+      force: this.params.force ?? false,
+      signal,
+      isManagedElsewhere: (entryPath) => holdsManagedPath(entryPath, this),
+      onChange: (what) => (apply ? this.log(what) : undefined),
+      refuseConversion: this.refuseConversion(site),
+    });
+    inSync &&= synced;
+    return inSync;
+  }
+
+  private async ensureFile(path: string, entry: Entry | undefined, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
+    if (entry?.kind === 'other') {
+      throw fileError(site, `${path} is a special file (device, FIFO or socket); it is never replaced`, 'remove it by hand');
+    }
+    const cleared = await this.clearWrongKind(path, entry, 'file', apply, site);
+    const present = cleared ? undefined : entry;
+    const wanted = await desiredFileContent(this.params);
+    if (present !== undefined && (wanted === undefined || wanted.equals(await readNoFollow(path)))) return true;
+    if (!apply) return false;
+    // A new inode replaces the old one: it gets the wanted owner and mode, else the old file's.
+    const attributes = await this.newFileAttributes(present, signal, site);
+    this.log(present === undefined ? `creating ${path}` : `writing ${path}`);
+    await writeFileAtomic(path, wanted ?? Buffer.alloc(0), attributes);
+    return false;
+  }
+
+  private async newFileAttributes(present: Entry | undefined, signal: AbortSignal, site: ErrorSite) {
+    const { uid, gid } = await this.wantedIds(signal, site);
+    const spec = this.params.mode === undefined ? undefined : parseMode(this.params.mode);
+    const base = present?.mode ?? (await this.sourceMode());
+    let mode = base;
+    if (spec !== undefined && typeof spec !== 'string') mode = resolveMode(spec, base ?? 0o644);
+    return { mode, uid: uid ?? present?.uid, gid: gid ?? present?.gid };
+  }
+
+  /** A copied file starts with its source's mode, as `cp` does. */
+  private async sourceMode(): Promise<number | undefined> {
+    if (this.params.source === undefined || this.params.symlink) return undefined;
+    return (await lstatEntry(this.params.source))?.mode;
+  }
+
+  private async wantedIds(signal: AbortSignal, site: ErrorSite): Promise<{ uid?: number | undefined; gid?: number | undefined }> {
+    const { owner, group } = this.params;
+    const uid = owner === undefined ? undefined : await resolveUid(owner, signal);
+    if (owner !== undefined && uid === undefined) {
+      throw fileError(site, `no such user: ${owner}`, 'create the user first (it gets no automatic edge yet), or give a numeric uid');
+    }
+    const gid = group === undefined ? undefined : await resolveGid(group, signal);
+    if (group !== undefined && gid === undefined) {
+      throw fileError(site, `no such group: ${group}`, 'create the group first, or give a numeric gid');
+    }
+    return { uid, gid };
+  }
+
+  private async ensureOwner(path: string, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
+    if (this.params.owner === undefined && this.params.group === undefined) return true;
+    const entry = await lstatEntry(path);
+    if (entry === undefined) return false;
+    const { uid, gid } = await this.wantedIds(signal, site);
+    if ((uid === undefined || uid === entry.uid) && (gid === undefined || gid === entry.gid)) return true;
+    if (!apply) return false;
+    this.log(`chown ${uid ?? entry.uid}:${gid ?? entry.gid} ${path}`);
+    if (entry.kind === 'symlink') await lchown(path, uid ?? entry.uid, gid ?? entry.gid);
+    else await withNoFollowHandle(path, entry.kind === 'dir', (handle) => handle.chown(uid ?? entry.uid, gid ?? entry.gid));
+    return false;
+  }
+
+  private async ensureMode(path: string, apply: boolean): Promise<boolean> {
+    if (this.params.mode === undefined) return true;
+    const spec = parseMode(this.params.mode);
+    const entry = await lstatEntry(path);
+    // Validation rejects bad modes and modes on symlinks; a missing path was already reported as diverged.
+    if (typeof spec === 'string' || entry === undefined || entry.kind === 'symlink') return entry !== undefined;
+    const wanted = resolveMode(spec, entry.mode);
+    if (wanted === entry.mode) return true;
+    if (!apply) return false;
+    this.log(`chmod ${formatMode(wanted)} ${path}`);
+    await withNoFollowHandle(path, entry.kind === 'dir', (handle) => handle.chmod(wanted));
+    return false;
+  }
+}
+
+function describe(kind: EntryKind): string {
+  return kind === 'dir' ? 'directory' : kind === 'other' ? 'special file' : kind;
+}
+
+function hintFor(error: unknown): string | undefined {
+  switch (errnoCode(error)) {
+    case 'ENOENT':
+      return 'a parent directory or an input (source, fragment) is missing: manage it (it gets an automatic edge) or set recurse: true for directories';
+    case 'EACCES':
+    case 'EPERM':
+      return 'the engine lacks permission here: run it as a user who may change this path';
+    case 'ELOOP':
+      return 'a symlink appeared at the path while it was being changed; it was not followed';
+    default:
+      return undefined;
+  }
+}

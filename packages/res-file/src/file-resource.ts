@@ -1,0 +1,27 @@
+import { defineResource } from '@converge/engine-api';
+import { fileAutoEdges, fileUids } from './edges.js';
+import { FileInstance } from './file-instance.js';
+import { FileParamsSchema } from './params.js';
+import { priorStateParams } from './reversal.js';
+import { validateFile } from './validate.js';
+
+/** The `file` kind: a file, directory or symlink, kept as the graph says. */
+export const fileResource = defineResource({
+  kind: 'file',
+  description: 'Manages a file, directory (path ending in /) or symlink: existence, content, owner, group and mode.',
+  params: FileParamsSchema,
+  nameParam: 'path',
+  validate: validateFile,
+  create: (params) => new FileInstance(params),
+  edgeable: {
+    uids: (params) => fileUids(params),
+    autoEdges: (params) => fileAutoEdges(params),
+  },
+  reversible: {
+    reversal: (instance, params) =>
+      priorStateParams(params, {
+        resource: instance instanceof FileInstance ? instance.resourceId : `file[${params.path}]`,
+        phase: 'checkApply',
+      }),
+  },
+});

@@ -1,0 +1,80 @@
+/**
+ * File modes as the `mode` param writes them: an octal string (`"0640"`),
+ * a symbolic assignment list (`"u=rw,g=r,o="`), or a YAML integer taken as
+ * the numeric mode. Only `=` clauses are allowed, as in mgmt: a declarative
+ * graph states what the bits are, not how to change them.
+ */
+
+const MAX_MODE = 0o7777;
+
+/** A parsed mode: absolute bits, or clauses applied to the current mode. */
+export type ModeSpec =
+  | { readonly kind: 'absolute'; readonly bits: number }
+  | { readonly kind: 'symbolic'; readonly clauses: readonly SymbolicClause[] };
+
+/** One `who=perms` clause: the bits it owns and the ones it turns on. */
+interface SymbolicClause {
+  readonly affected: number;
+  readonly set: number;
+}
+
+const WHO_BITS: Readonly<Record<string, number>> = { u: 0o4700, g: 0o2070, o: 0o1007 };
+const PERM_BITS: Readonly<Record<string, number>> = { r: 0o444, w: 0o222, x: 0o111, s: 0o6000, t: 0o1000 };
+
+function parseClause(clause: string): SymbolicClause | string {
+  const match = /^([ugoa]*)=([rwxst]*)$/.exec(clause);
+  if (!match) return `"${clause}" is not a clause of the form who=perms (who from ugoa, perms from rwxst)`;
+  const who = match[1] === '' ? 'a' : (match[1] ?? 'a');
+  let affected = 0;
+  for (const letter of who) affected |= letter === 'a' ? 0o7777 : (WHO_BITS[letter] ?? 0);
+  let perms = 0;
+  for (const letter of match[2] ?? '') perms |= PERM_BITS[letter] ?? 0;
+  return { affected, set: perms & affected };
+}
+
+/**
+ * An integer is the mode's numeric value, but YAML 1.2 reads an unquoted
+ * `0644` as the decimal 644: a 3–4 digit integer made only of octal digits
+ * and large enough to set the setuid/setgid/sticky bits is almost surely
+ * that mistake, so it is refused rather than applied.
+ */
+function parseIntegerMode(mode: number): ModeSpec | string {
+  if (!Number.isInteger(mode) || mode < 0 || mode > MAX_MODE) {
+    return `${mode} is not a file mode (0 to ${MAX_MODE}, i.e. 0o7777); write the mode as a quoted octal string such as "0644"`;
+  }
+  const digits = String(mode);
+  if (mode >= 0o1000 && /^[0-7]{3,4}$/.test(digits)) {
+    return `${mode} is ambiguous: YAML reads an unquoted 0${digits} as the decimal ${mode} (= 0${mode.toString(8)}); quote it: "0${digits}"`;
+  }
+  return { kind: 'absolute', bits: mode };
+}
+
+/** Parses a `mode` param; returns a message when it is not a valid mode. */
+export function parseMode(mode: string | number): ModeSpec | string {
+  if (typeof mode === 'number') return parseIntegerMode(mode);
+  if (/^[0-7]{1,5}$/.test(mode)) {
+    const bits = Number.parseInt(mode, 8);
+    if (bits > MAX_MODE) return `"${mode}" is larger than 07777`;
+    return { kind: 'absolute', bits };
+  }
+  const clauses: SymbolicClause[] = [];
+  for (const part of mode.split(',')) {
+    const clause = parseClause(part);
+    if (typeof clause === 'string') return `mode "${mode}": ${clause}`;
+    clauses.push(clause);
+  }
+  return { kind: 'symbolic', clauses };
+}
+
+/** The mode bits the spec asks for, given the bits the path has now (or would get by default). */
+export function resolveMode(spec: ModeSpec, current: number): number {
+  if (spec.kind === 'absolute') return spec.bits;
+  let bits = current & MAX_MODE;
+  for (const clause of spec.clauses) bits = (bits & ~clause.affected) | clause.set;
+  return bits;
+}
+
+/** `0640`-style text for logs and reversal params. */
+export function formatMode(bits: number): string {
+  return `0${(bits & MAX_MODE).toString(8).padStart(3, '0')}`;
+}

@@ -1,0 +1,59 @@
+import { Type } from '@converge/engine-api';
+import type { Static } from '@converge/engine-api';
+
+const flag = (description: string) => Type.Optional(Type.Boolean({ description }));
+const idOrName = (what: string) =>
+  Type.Optional(
+    Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })], {
+      description: `The ${what}: a name, or a numeric id (as a number or a string of digits).`,
+    }),
+  );
+
+/** The params of a `file` resource. Names and meanings follow mgmt's file resource. */
+export const FileParamsSchema = Type.Object(
+  {
+    path: Type.String({
+      minLength: 1,
+      description: 'Absolute path to manage; defaults to the resource name. A trailing / means a directory.',
+    }),
+    state: Type.Optional(
+      Type.Union([Type.Literal('exists'), Type.Literal('absent')], {
+        description: 'exists or absent; left out, the resource neither creates nor removes the path.',
+      }),
+    ),
+    content: Type.Optional(Type.String({ description: 'The exact content of the file.' })),
+    source: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'A file to copy, a directory (ending in /) to copy with recurse, or the target of a symlink.',
+      }),
+    ),
+    fragments: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), {
+        description: 'Files concatenated in order into the file; a directory (ending in /) adds its files sorted by name.',
+      }),
+    ),
+    owner: idOrName('owner'),
+    group: idOrName('group'),
+    mode: Type.Optional(
+      Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })], {
+        description: 'Octal string ("0640") or symbolic ("u=rw,g=r,o="); an integer is taken as the numeric mode (420 = 0644).',
+      }),
+    ),
+    recurse: flag('Copy a source directory recursively, create missing parent directories, remove a directory with contents.'),
+    force: flag('Allow replacing a file, directory or symlink by another kind, and following undeclared symlinks.'),
+    purge: flag('Remove entries of the managed directory that neither the source nor another file resource holds.'),
+    symlink: flag('Manage a symbolic link at path pointing to source.'),
+  },
+  { additionalProperties: false },
+);
+
+export type FileParams = Static<typeof FileParamsSchema>;
+
+/** What kind of thing a resource manages at its path. */
+export type WantedKind = 'file' | 'dir' | 'symlink';
+
+export function wantedKind(params: Readonly<FileParams>): WantedKind {
+  if (params.symlink) return 'symlink';
+  return params.path.endsWith('/') ? 'dir' : 'file';
+}

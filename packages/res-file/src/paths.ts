@@ -1,0 +1,36 @@
+import { posix } from 'node:path';
+
+/** Collapses `//`, `.` and `..`; a directory keeps (or gets) its trailing slash. */
+export function normalizePath(path: string, isDir = path.endsWith('/')): string {
+  const clean = posix.normalize(path);
+  const bare = clean.length > 1 && clean.endsWith('/') ? clean.slice(0, -1) : clean;
+  return isDir && bare !== '/' ? `${bare}/` : bare;
+}
+
+/** The path without a trailing slash: the name the file system knows it by. */
+export function fsPath(path: string): string {
+  return normalizePath(path, false);
+}
+
+/** True when `ancestor` is a proper ancestor directory of `path` (both without trailing slash). */
+export function isAncestor(ancestor: string, path: string): boolean {
+  if (ancestor === path) return false;
+  return path.startsWith(ancestor === '/' ? '/' : `${ancestor}/`);
+}
+
+/** Every proper ancestor of `path`, nearest first, each with a trailing slash: `/a/b/c` → `/a/b/`, `/a/`, `/`. */
+export function ancestorDirs(path: string): string[] {
+  const dirs: string[] = [];
+  let current = fsPath(path);
+  while (current !== '/') {
+    current = posix.dirname(current);
+    dirs.push(normalizePath(current, true));
+  }
+  return dirs;
+}
+
+/** True when the path is absolute and names nothing through `.` or `..`. */
+export function isCleanAbsolute(path: string): boolean {
+  if (!path.startsWith('/') || path.includes('\0')) return false;
+  return !path.split('/').some((segment) => segment === '.' || segment === '..');
+}

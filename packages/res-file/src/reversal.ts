@@ -1,0 +1,52 @@
+import { readlink } from 'node:fs/promises';
+import { fileError } from './errors.js';
+import type { ErrorSite } from './errors.js';
+import { lstatEntry, readNoFollow } from './fs-state.js';
+import { formatMode } from './mode.js';
+import type { FileParams } from './params.js';
+import { wantedKind } from './params.js';
+import { fsPath, normalizePath } from './paths.js';
+
+/**
+ * Params that put `params.path` back the way it is now, read before the
+ * resource's first apply: removed if nothing is there; otherwise the same
+ * kind, with the content, mode, owner and group it has now — each only when
+ * this resource manages it. A directory's contents are not recorded, so a
+ * reversed directory copy leaves the copied files in place.
+ */
+export async function priorStateParams(params: Readonly<FileParams>, site: ErrorSite): Promise<FileParams> {
+  const path = fsPath(params.path);
+  const entry = await lstatEntry(path);
+  if (entry === undefined) {
+    const created = params.symlink ? path : normalizePath(params.path);
+    return { path: created, state: 'absent', ...(params.symlink ? { symlink: true } : {}) };
+  }
+  const want = wantedKind(params);
+  const force = entry.kind !== want ? { force: true } : {};
+  if (entry.kind === 'symlink') {
+    return { path, state: 'exists', symlink: true, source: await readlink(path), ...force };
+  }
+  if (entry.kind === 'other') {
+    throw fileError(site, `${path} is a special file; it cannot be recorded for reversal`, 'remove meta: {reverse: true}');
+  }
+  const recorded: FileParams = {
+    path: normalizePath(path, entry.kind === 'dir'),
+    state: 'exists',
+    ...force,
+    ...(params.owner === undefined ? {} : { owner: String(entry.uid) }),
+    ...(params.group === undefined ? {} : { group: String(entry.gid) }),
+    ...(params.mode === undefined && want === entry.kind ? {} : { mode: formatMode(entry.mode) }),
+  };
+  // Content is recorded whenever this resource may change or remove it.
+  const touchesContent =
+    params.content !== undefined || params.fragments !== undefined || params.source !== undefined || params.state === 'absent';
+  if (entry.kind === 'file' && (touchesContent || want !== 'file')) {
+    const bytes = await readNoFollow(path);
+    const text = bytes.toString('utf8');
+    if (!Buffer.from(text, 'utf8').equals(bytes)) {
+      throw fileError(site, `${path} holds bytes that are not UTF-8 text; they cannot be recorded for reversal`, 'remove meta: {reverse: true}');
+    }
+    return { ...recorded, content: text };
+  }
+  return recorded;
+}

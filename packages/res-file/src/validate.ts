@@ -1,0 +1,91 @@
+import type { ValidationIssue } from '@converge/engine-api';
+import { parseMode } from './mode.js';
+import type { FileParams } from './params.js';
+import { fsPath, isAncestor, isCleanAbsolute } from './paths.js';
+
+type Issues = ValidationIssue[];
+
+function checkPaths(params: Readonly<FileParams>, issues: Issues): void {
+  if (!isCleanAbsolute(params.path)) {
+    issues.push({ param: 'path', message: `path "${params.path}" must be absolute, without . or .. segments`, hint: 'write it as /full/path' });
+  } else if (fsPath(params.path) === '/') {
+    issues.push({ param: 'path', message: 'the root directory / cannot be managed' });
+  }
+  // A symlink's source is its target and may be relative (to the link's directory).
+  if (params.source !== undefined && !params.symlink && !isCleanAbsolute(params.source)) {
+    issues.push({ param: 'source', message: `source "${params.source}" must be an absolute path` });
+  }
+  for (const fragment of params.fragments ?? []) {
+    if (!isCleanAbsolute(fragment)) {
+      issues.push({ param: 'fragments', message: `fragment "${fragment}" must be an absolute path` });
+    } else if (fragment.endsWith('/') && isAncestor(fsPath(fragment), fsPath(params.path))) {
+      issues.push({ param: 'fragments', message: `path is inside the fragment directory ${fragment}: it would include itself` });
+    } else if (fsPath(fragment) === fsPath(params.path)) {
+      issues.push({ param: 'fragments', message: 'a file cannot be a fragment of itself' });
+    }
+  }
+}
+
+function checkContentSources(params: Readonly<FileParams>, issues: Issues): void {
+  const isDir = params.path.endsWith('/');
+  const given = (['content', 'source', 'fragments'] as const).filter((name) => params[name] !== undefined);
+  if (given.length > 1) {
+    issues.push({ param: given[1], message: `${given.join(' and ')} cannot be combined: give only one of content, source, fragments` });
+  }
+  if (params.state === 'absent' && given.length > 0) {
+    issues.push({ param: given[0], message: `${given[0]} makes no sense with state: absent` });
+  }
+  if (isDir && params.content !== undefined) {
+    issues.push({ param: 'content', message: 'a directory (path ending in /) cannot have content', hint: 'remove the trailing / to manage a file' });
+  }
+  if (isDir && params.fragments !== undefined) {
+    issues.push({ param: 'fragments', message: 'a directory (path ending in /) cannot be built from fragments' });
+  }
+  if (params.source !== undefined && !params.symlink) {
+    const sourceIsDir = params.source.endsWith('/');
+    if (sourceIsDir !== isDir) {
+      issues.push({ param: 'source', message: 'path and source must both be directories (ending in /) or both be files' });
+    } else if (sourceIsDir && !params.recurse) {
+      issues.push({ param: 'recurse', message: 'copying a source directory needs recurse: true' });
+    } else if (!sourceIsDir && params.recurse) {
+      issues.push({ param: 'recurse', message: 'recurse makes no sense when copying a single file' });
+    }
+  }
+}
+
+function checkSymlink(params: Readonly<FileParams>, issues: Issues): void {
+  if (!params.symlink) return;
+  if (params.source === undefined && params.state !== 'absent') {
+    issues.push({ param: 'source', message: 'symlink needs source: the path the link points to' });
+  }
+  if (params.path.endsWith('/')) {
+    issues.push({ param: 'path', message: 'a symlink path must not end in /', hint: 'the link itself is not a directory' });
+  }
+  for (const name of ['content', 'fragments', 'recurse', 'purge', 'mode'] as const) {
+    if (params[name] !== undefined && params[name] !== false) {
+      issues.push({ param: name, message: `${name} cannot be used with symlink` });
+    }
+  }
+}
+
+function checkPurge(params: Readonly<FileParams>, issues: Issues): void {
+  if (!params.purge) return;
+  if (!params.path.endsWith('/')) {
+    issues.push({ param: 'purge', message: 'purge needs a directory (path ending in /)' });
+  }
+  if (!params.recurse) issues.push({ param: 'purge', message: 'purge needs recurse: true' });
+}
+
+/** The conflicts and bad values a graph can have in a file resource. Pure. */
+export function validateFile(params: Readonly<FileParams>): ValidationIssue[] {
+  const issues: Issues = [];
+  checkPaths(params, issues);
+  checkContentSources(params, issues);
+  checkSymlink(params, issues);
+  checkPurge(params, issues);
+  if (params.mode !== undefined) {
+    const parsed = parseMode(params.mode);
+    if (typeof parsed === 'string') issues.push({ param: 'mode', message: parsed });
+  }
+  return issues;
+}

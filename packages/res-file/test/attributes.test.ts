@@ -1,0 +1,86 @@
+import { chmod, chown, mkdir, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { runCase } from '@converge/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileResource } from '../src/index.js';
+import { makeFile, tempDir } from './helpers.js';
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeEach(async () => ({ dir, remove } = await tempDir()));
+afterEach(() => remove());
+
+const idOf = (database: string, name: string): number => Number(execFileSync('getent', [database, name], { encoding: 'utf8' }).split(':')[2]);
+const modeOf = async (path: string): Promise<number> => (await stat(path)).mode & 0o7777;
+
+describe('mode', () => {
+  it.each([
+    ['octal string', '0640', 0o640],
+    ['octal string without leading zero', '4750', 0o4750],
+    ['symbolic', 'u=rw,g=r,o=', 0o640],
+    ['YAML integer', 420, 0o644],
+  ] as const)('sets a %s mode', async (_label, mode, bits) => {
+    const path = join(dir, 'f');
+    await writeFile(path, 'x');
+    await chmod(path, 0o777);
+    await runCase(fileResource, { name: path, params: { mode }, expect: 'diverged' });
+    expect(await modeOf(path)).toBe(bits);
+  });
+
+  it('symbolic clauses leave the classes they do not name alone', async () => {
+    const path = join(dir, 'partial');
+    await writeFile(path, 'x');
+    await chmod(path, 0o751);
+    await runCase(fileResource, { name: path, params: { mode: 'g=rw' }, expect: 'diverged' });
+    expect(await modeOf(path)).toBe(0o761);
+  });
+
+  it('gives a new file exactly its mode, whatever the umask', async () => {
+    const path = join(dir, 'secret');
+    const previous = process.umask(0);
+    try {
+      await runCase(fileResource, { name: path, params: { state: 'exists', content: 's3cret', mode: '0600' }, expect: 'diverged' });
+    } finally {
+      process.umask(previous);
+    }
+    expect(await modeOf(path)).toBe(0o600);
+  });
+
+  it('sets a directory mode, including on creation', async () => {
+    await runCase(fileResource, { name: `${dir}/d/`, params: { state: 'exists', mode: '0710' }, expect: 'diverged' });
+    expect(await modeOf(join(dir, 'd'))).toBe(0o710);
+  });
+});
+
+describe('owner and group', () => {
+  it('chowns a file to nobody:nogroup by name, and the new inode of a rewrite keeps them', async () => {
+    const path = join(dir, 'owned');
+    await writeFile(path, 'x');
+    const [uid, gid] = [idOf('passwd', 'nobody'), idOf('group', 'nogroup')];
+    await runCase(fileResource, { name: path, params: { owner: 'nobody', group: 'nogroup' }, expect: 'diverged' });
+    expect(await stat(path)).toMatchObject({ uid, gid });
+    await runCase(fileResource, { name: path, params: { content: 'rewritten' }, expect: 'diverged' });
+    expect(await stat(path)).toMatchObject({ uid, gid });
+  });
+
+  it('accepts numeric ids, as numbers or strings, on a directory', async () => {
+    const path = join(dir, 'd');
+    await mkdir(path);
+    await runCase(fileResource, { name: `${path}/`, params: { owner: 65534, group: '65534' }, expect: 'diverged' });
+    expect(await stat(path)).toMatchObject({ uid: 65534, gid: 65534 });
+    await chown(path, 0, 0);
+    await runCase(fileResource, { name: `${path}/`, params: { owner: '65534' }, expect: 'diverged' });
+    expect(await stat(path)).toMatchObject({ uid: 65534, gid: 0 });
+  });
+
+  it('fails on an unknown user or group', async () => {
+    const path = join(dir, 'f');
+    await writeFile(path, 'x');
+    for (const params of [{ owner: 'no-such-user-x' }, { group: 'no-such-group-x' }]) {
+      const file = await makeFile(path, params);
+      await expect(file.checkApply(true)).rejects.toThrow(/no such (user|group)/);
+      await file.close();
+    }
+  });
+});

@@ -1,0 +1,162 @@
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCase } from '@converge/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileResource } from '../src/index.js';
+import { leftoverTempFiles, makeFile, tempDir } from './helpers.js';
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeEach(async () => ({ dir, remove } = await tempDir()));
+afterEach(() => remove());
+
+describe('state and content', () => {
+  it('creates a missing file with its content, then finds nothing to do', async () => {
+    const path = join(dir, 'app.conf');
+    await runCase(fileResource, {
+      name: path,
+      params: { state: 'exists', content: 'port = 8080\n' },
+      expect: 'diverged',
+      verify: async () => expect(await readFile(path, 'utf8')).toBe('port = 8080\n'),
+    });
+    await runCase(fileResource, { name: path, params: { state: 'exists', content: 'port = 8080\n' }, expect: 'converged' });
+  });
+
+  it('rewrites drifted content and keeps the old mode and inode attributes', async () => {
+    const path = join(dir, 'drift');
+    await writeFile(path, 'old');
+    await chmod(path, 0o640);
+    await runCase(fileResource, {
+      name: path,
+      params: { content: 'new' },
+      expect: 'diverged',
+      verify: async () => {
+        expect(await readFile(path, 'utf8')).toBe('new');
+        expect((await stat(path)).mode & 0o7777).toBe(0o640);
+      },
+    });
+  });
+
+  it('creates an empty file for state exists without content, and leaves existing content alone', async () => {
+    const path = join(dir, 'empty');
+    await runCase(fileResource, { name: path, params: { state: 'exists' }, expect: 'diverged' });
+    expect(await readFile(path, 'utf8')).toBe('');
+    await writeFile(path, 'user data');
+    await runCase(fileResource, { name: path, params: { state: 'exists' }, expect: 'converged' });
+    expect(await readFile(path, 'utf8')).toBe('user data');
+  });
+
+  it('with state unset, neither creates a missing file nor removes an existing one', async () => {
+    const path = join(dir, 'maybe');
+    await runCase(fileResource, { name: path, params: { content: 'x' }, expect: 'converged' });
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
+    await writeFile(path, 'y');
+    await runCase(fileResource, { name: path, params: { content: 'x' }, expect: 'diverged' });
+    expect(await readFile(path, 'utf8')).toBe('x');
+  });
+
+  it('removes a file for state absent', async () => {
+    const path = join(dir, 'gone');
+    await writeFile(path, 'x');
+    await runCase(fileResource, { name: path, params: { state: 'absent' }, expect: 'diverged' });
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('uses path over the name', async () => {
+    const path = join(dir, 'real');
+    await runCase(fileResource, { name: 'some label', params: { path, state: 'exists', content: 'a' }, expect: 'diverged' });
+    expect(await readFile(path, 'utf8')).toBe('a');
+  });
+
+  it('copies a source file, with its mode when new, and follows later changes to it', async () => {
+    const source = join(dir, 'source');
+    const path = join(dir, 'copy');
+    await writeFile(source, 'from source');
+    await chmod(source, 0o600);
+    await runCase(fileResource, { name: path, params: { state: 'exists', source }, expect: 'diverged' });
+    expect(await readFile(path, 'utf8')).toBe('from source');
+    expect((await stat(path)).mode & 0o7777).toBe(0o600);
+    await writeFile(source, 'changed');
+    await runCase(fileResource, { name: path, params: { state: 'exists', source }, expect: 'diverged' });
+    expect(await readFile(path, 'utf8')).toBe('changed');
+  });
+
+  it('concatenates fragments in order; a directory fragment adds its files sorted by name', async () => {
+    const fragDir = join(dir, 'conf.d');
+    await mkdir(fragDir);
+    await mkdir(join(fragDir, 'subdir-is-skipped'));
+    await writeFile(join(fragDir, '20-b'), 'B\n');
+    await writeFile(join(fragDir, '10-a'), 'A\n');
+    await writeFile(join(dir, 'head'), 'HEAD\n');
+    const path = join(dir, 'joined');
+    const params = { state: 'exists', fragments: [join(dir, 'head'), `${fragDir}/`] };
+    await runCase(fileResource, { name: path, params, expect: 'diverged' });
+    expect(await readFile(path, 'utf8')).toBe('HEAD\nA\nB\n');
+    await writeFile(join(fragDir, '15-mid'), 'M\n');
+    await runCase(fileResource, { name: path, params, expect: 'diverged' });
+    expect(await readFile(path, 'utf8')).toBe('HEAD\nA\nM\nB\n');
+  });
+
+  it('fails with a hint when the parent directory is missing', async () => {
+    const file = await makeFile(join(dir, 'no', 'such', 'f'), { state: 'exists', content: 'x' });
+    try {
+      await expect(file.checkApply(true)).rejects.toMatchObject({ code: 'ERR_RESOURCE_CHECK_APPLY', hint: expect.stringMatching(/parent/) });
+    } finally {
+      await file.close();
+    }
+  });
+
+  it('refuses to replace a directory by a file without force, and does it with force', async () => {
+    const path = join(dir, 'was-dir');
+    await mkdir(path);
+    await writeFile(join(path, 'inner'), 'x');
+    const refused = await makeFile(path, { state: 'exists', content: 'file now' });
+    await expect(refused.checkApply(true)).rejects.toThrow(/is a directory, but a file is wanted/);
+    await refused.close();
+    expect((await stat(path)).isDirectory()).toBe(true);
+    await runCase(fileResource, { name: path, params: { state: 'exists', content: 'file now', force: true }, expect: 'diverged' });
+    expect(await readFile(path, 'utf8')).toBe('file now');
+  });
+});
+
+describe('atomic writes', () => {
+  it('leaves no temp file behind and does not change the inode of an unchanged file', async () => {
+    const path = join(dir, 'atomic');
+    await runCase(fileResource, { name: path, params: { state: 'exists', content: 'v1' }, expect: 'diverged' });
+    const inode = (await stat(path)).ino;
+    await runCase(fileResource, { name: path, params: { state: 'exists', content: 'v1' }, expect: 'converged' });
+    expect((await stat(path)).ino).toBe(inode);
+    expect(await leftoverTempFiles(dir)).toEqual([]);
+  });
+
+  it('removes its temp file when the write fails', async () => {
+    const path = join(dir, 'fails');
+    const file = await makeFile(path, { state: 'exists', content: 'x', owner: 'no-such-user-here' });
+    await expect(file.checkApply(true)).rejects.toThrow(/no such user/);
+    await file.close();
+    expect(await leftoverTempFiles(dir)).toEqual([]);
+  });
+
+  it('never lets a reader see partial content', async () => {
+    const path = join(dir, 'big');
+    const versions = ['a', 'b', 'c', 'd'].map((letter) => letter.repeat(4 * 1024 * 1024));
+    await writeFile(path, versions[0] ?? '');
+    let reading = true;
+    const seen = new Set<string>();
+    const reader = (async () => {
+      while (reading) {
+        const text = await readFile(path, 'utf8');
+        seen.add(text.length === 4 * 1024 * 1024 && new Set(text).size === 1 ? 'whole' : `torn:${text.length}`);
+      }
+    })();
+    for (const content of [...versions.slice(1), ...versions]) {
+      const file = await makeFile(path, { content });
+      await file.checkApply(true);
+      await file.close();
+    }
+    reading = false;
+    await reader;
+    expect([...seen]).toEqual(['whole']);
+    expect(await leftoverTempFiles(dir)).toEqual([]);
+  });
+});

@@ -1,0 +1,100 @@
+import { mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCase } from '@converge/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileResource } from '../src/index.js';
+import { makeFile, tempDir } from './helpers.js';
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeEach(async () => ({ dir, remove } = await tempDir()));
+afterEach(() => remove());
+
+async function tree(root: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of (await readdir(root, { withFileTypes: true })).sort((a, b) => a.name.localeCompare(b.name))) {
+    const rel = `${prefix}${entry.name}`;
+    if (entry.isDirectory()) out.push(`${rel}/`, ...(await tree(join(root, entry.name), `${rel}/`)));
+    else if (entry.isSymbolicLink()) out.push(`${rel} -> ${await readlink(join(root, entry.name))}`);
+    else out.push(`${rel}: ${await readFile(join(root, entry.name), 'utf8')}`);
+  }
+  return out;
+}
+
+describe('directories', () => {
+  it('creates a directory (path ending in /) and, with recurse, its missing parents', async () => {
+    await runCase(fileResource, { name: `${dir}/d/`, params: { state: 'exists' }, expect: 'diverged' });
+    expect((await stat(join(dir, 'd'))).isDirectory()).toBe(true);
+    const deep = await makeFile(`${dir}/a/b/c/`, { state: 'exists' });
+    await expect(deep.checkApply(true)).rejects.toMatchObject({ hint: expect.stringMatching(/recurse/) });
+    await deep.close();
+    await runCase(fileResource, { name: `${dir}/a/b/c/`, params: { state: 'exists', recurse: true }, expect: 'diverged' });
+    expect((await stat(join(dir, 'a/b/c'))).isDirectory()).toBe(true);
+  });
+
+  it('removes an empty directory, refuses a full one without recurse, removes it with recurse', async () => {
+    const path = join(dir, 'full');
+    await mkdir(path);
+    await writeFile(join(path, 'f'), 'x');
+    const refused = await makeFile(`${path}/`, { state: 'absent' });
+    await expect(refused.checkApply(true)).rejects.toThrow(/not empty/);
+    await refused.close();
+    await runCase(fileResource, { name: `${path}/`, params: { state: 'absent', recurse: true }, expect: 'diverged' });
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('copies a source directory recursively, links as links, and repairs drift inside it', async () => {
+    const src = join(dir, 'src');
+    await mkdir(join(src, 'sub'), { recursive: true });
+    await writeFile(join(src, 'top'), 'T');
+    await writeFile(join(src, 'sub', 'inner'), 'I');
+    await symlink('top', join(src, 'link'));
+    const params = { state: 'exists', source: `${src}/`, recurse: true };
+    await runCase(fileResource, { name: `${dir}/dst/`, params, expect: 'diverged' });
+    const expected = ['link -> top', 'sub/', 'sub/inner: I', 'top: T'];
+    expect(await tree(join(dir, 'dst'))).toEqual(expected);
+    await writeFile(join(dir, 'dst', 'sub', 'inner'), 'drifted');
+    await writeFile(join(dir, 'dst', 'extra'), 'kept without purge');
+    await runCase(fileResource, { name: `${dir}/dst/`, params, expect: 'diverged' });
+    expect(await tree(join(dir, 'dst'))).toEqual(['extra: kept without purge', ...expected]);
+  });
+
+  it('purges what the source lacks, in subdirectories too', async () => {
+    const src = join(dir, 'src');
+    await mkdir(join(src, 'sub'), { recursive: true });
+    await writeFile(join(src, 'sub', 'keep'), 'K');
+    const dst = join(dir, 'dst');
+    await mkdir(join(dst, 'sub', 'stale-dir'), { recursive: true });
+    await writeFile(join(dst, 'stale'), 'S');
+    await writeFile(join(dst, 'sub', 'stale'), 'S');
+    await runCase(fileResource, {
+      name: `${dst}/`,
+      params: { state: 'exists', source: `${src}/`, recurse: true, purge: true },
+      expect: 'diverged',
+    });
+    expect(await tree(dst)).toEqual(['sub/', 'sub/keep: K']);
+  });
+
+  it('purge without source keeps entries managed by other live file resources', async () => {
+    const managedDir = join(dir, 'managed');
+    await mkdir(join(managedDir, 'nested'), { recursive: true });
+    await writeFile(join(managedDir, 'mine'), 'M');
+    await writeFile(join(managedDir, 'nested', 'deep'), 'D');
+    await writeFile(join(managedDir, 'junk'), 'J');
+    await mkdir(join(managedDir, 'junkdir'));
+    // An outside symlink in the purged dir is removed, never followed.
+    const outside = join(dir, 'outside');
+    await writeFile(outside, 'untouched');
+    await symlink(outside, join(managedDir, 'link-out'));
+    const mine = await makeFile(join(managedDir, 'mine'), { state: 'exists', content: 'M' });
+    const deep = await makeFile(join(managedDir, 'nested', 'deep'), { state: 'exists' });
+    try {
+      await runCase(fileResource, { name: `${managedDir}/`, params: { state: 'exists', purge: true, recurse: true }, expect: 'diverged' });
+      expect(await tree(managedDir)).toEqual(['mine: M', 'nested/', 'nested/deep: D']);
+      expect(await readFile(outside, 'utf8')).toBe('untouched');
+    } finally {
+      await mine.close();
+      await deep.close();
+    }
+  });
+});

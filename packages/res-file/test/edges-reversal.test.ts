@@ -1,0 +1,123 @@
+import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AutoEdgeCandidate } from '@converge/engine-api';
+import { runCase } from '@converge/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import plugin, { fileResource } from '../src/index.js';
+import type { FileParams } from '../src/index.js';
+import { FileInstance } from '../src/file-instance.js';
+import { tempDir } from './helpers.js';
+
+/** Drives an autoedge search: `managed` says which keys the graph holds. */
+function searchEdges(params: FileParams, managed: ReadonlySet<string>): { asked: string[][]; matched: string[] } {
+  const search = fileResource.edgeable?.autoEdges(params, params.path);
+  if (!search) throw new Error('file is edgeable');
+  const asked: string[][] = [];
+  const matched: string[] = [];
+  let step = search.next([]);
+  while (!step.done) {
+    const batch: readonly AutoEdgeCandidate[] = step.value;
+    asked.push(batch.map((candidate) => candidate.key));
+    const answers = batch.map((candidate) => managed.has(candidate.key));
+    batch.forEach((candidate, i) => answers[i] && matched.push(candidate.key));
+    step = search.next(answers);
+  }
+  return { asked, matched };
+}
+
+describe('plugin and edges', () => {
+  it('default-exports the plugin with the file kind', () => {
+    expect(plugin).toMatchObject({ $$type: '@converge/plugin', name: '@converge/res-file' });
+    expect(plugin.resources.map((resource) => resource.kind)).toEqual(['file']);
+    expect(fileResource.nameParam).toBe('path');
+  });
+
+  it('claims its normalized path; directories keep the trailing slash', () => {
+    expect(fileResource.edgeable?.uids({ path: '/etc//app/./x' }, 'n')).toEqual([{ kind: 'file', key: '/etc/app/x' }]);
+    expect(fileResource.edgeable?.uids({ path: '/etc/app' + '/' }, 'n')).toEqual([{ kind: 'file', key: '/etc/app/' }]);
+  });
+
+  it('stops at the nearest managed ancestor directory', () => {
+    const { asked, matched } = searchEdges({ path: '/etc/app/conf.d/x.conf' }, new Set(['/etc/app/', '/etc/']));
+    expect(asked).toEqual([['/etc/app/conf.d/'], ['/etc/app/']]);
+    expect(matched).toEqual(['/etc/app/']);
+  });
+
+  it('walks to / when no ancestor is managed', () => {
+    expect(searchEdges({ path: '/a/b' }, new Set()).asked).toEqual([['/a/'], ['/']]);
+  });
+
+  it('asks for fragments and the source first, then ancestors', () => {
+    const fromFragments = searchEdges({ path: '/etc/x', fragments: ['/srv/a', '/srv/d/'] }, new Set(['/srv/d/']));
+    expect(fromFragments.asked).toEqual([['/srv/a', '/srv/d/'], ['/etc/'], ['/']]);
+    expect(fromFragments.matched).toEqual(['/srv/d/']);
+    expect(searchEdges({ path: '/etc/x', source: '/srv/x' }, new Set()).asked[0]).toEqual(['/srv/x']);
+    expect(searchEdges({ path: '/etc/link', symlink: true, source: '../opt/t' }, new Set()).asked[0]).toEqual(['/opt/t', '/opt/t/']);
+  });
+});
+
+describe('reversal', () => {
+  let dir: string;
+  let remove: () => Promise<void>;
+  beforeEach(async () => ({ dir, remove } = await tempDir()));
+  afterEach(() => remove());
+
+  const reversalOf = async (params: FileParams): Promise<FileParams | undefined> =>
+    fileResource.reversible?.reversal(new FileInstance(params), params);
+
+  it('restores absence when nothing was there', async () => {
+    const path = join(dir, 'new');
+    const reversal = await reversalOf({ path, state: 'exists', content: 'x' });
+    expect(reversal).toEqual({ path, state: 'absent' });
+  });
+
+  it('records content and mode before the first apply, and applying them restores the file', async () => {
+    const path = join(dir, 'conf');
+    await writeFile(path, 'original\n');
+    await chmod(path, 0o600);
+    const params: FileParams = { path, state: 'exists', content: 'managed\n', mode: '0644' };
+    const reversal = await reversalOf(params);
+    expect(reversal).toEqual({ path, state: 'exists', content: 'original\n', mode: '0600' });
+    await runCase(fileResource, { name: path, params: { ...params }, expect: 'diverged' });
+    await runCase(fileResource, {
+      name: path,
+      params: { ...reversal },
+      expect: 'diverged',
+      verify: async () => {
+        const { readFile, stat } = await import('node:fs/promises');
+        expect(await readFile(path, 'utf8')).toBe('original\n');
+        expect((await stat(path)).mode & 0o7777).toBe(0o600);
+      },
+    });
+  });
+
+  it('records the content of a file that state absent will remove', async () => {
+    const path = join(dir, 'doomed');
+    await writeFile(path, 'keep me');
+    expect(await reversalOf({ path, state: 'absent' })).toMatchObject({ state: 'exists', content: 'keep me' });
+  });
+
+  it('records a prior symlink and a prior directory', async () => {
+    const link = join(dir, 'link');
+    await symlink('/somewhere', link);
+    expect(await reversalOf({ path: link, state: 'exists', content: 'x', force: true })).toEqual({
+      path: link,
+      state: 'exists',
+      symlink: true,
+      source: '/somewhere',
+      force: true,
+    });
+    await mkdir(join(dir, 'd'));
+    expect(await reversalOf({ path: `${dir}/d/`, state: 'exists', owner: 'nobody' })).toEqual({
+      path: `${dir}/d/`,
+      state: 'exists',
+      owner: '0',
+    });
+  });
+
+  it('refuses to record bytes that are not UTF-8', async () => {
+    const path = join(dir, 'binary');
+    await writeFile(path, Buffer.from([0xff, 0xfe, 0x00]));
+    await expect(reversalOf({ path, state: 'exists', content: 'x' })).rejects.toThrow(/not UTF-8/);
+  });
+});

@@ -1,0 +1,65 @@
+import { mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createTestContext } from '@converge/testkit';
+import type { TestContext } from '@converge/testkit';
+import { fileResource } from '../src/index.js';
+import type { FileParams } from '../src/index.js';
+import type { FileInstance } from '../src/file-instance.js';
+
+/** A fresh temporary directory (its real path, so no symlinked parent), removed by `remove`. */
+export async function tempDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await realpath(await mkdtemp(join(tmpdir(), 'res-file-')));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes. */
+export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition did not hold in time');
+    await sleep(10);
+  }
+}
+
+/** Names in `dir` that look like this package's temp files. */
+export async function leftoverTempFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name.includes('.converge-') && name.endsWith('.tmp'));
+}
+
+export interface LiveFile {
+  readonly res: FileInstance;
+  readonly harness: TestContext<FileParams, object>;
+  checkApply(apply: boolean): Promise<boolean>;
+  /** Runs cleanup and disposes of the context. */
+  close(): Promise<void>;
+}
+
+/** Validates, makes and inits a file resource; `path` defaults to `name`. */
+export async function makeFile(name: string, params: Partial<FileParams> = {}): Promise<LiveFile> {
+  const full = { path: name, ...params } as FileParams;
+  const issues = fileResource.validate?.(full) ?? [];
+  if (issues.length > 0) throw new Error(`invalid params: ${JSON.stringify(issues)}`);
+  const res = fileResource.create(full) as FileInstance;
+  const harness = createTestContext<FileParams, object>({ kind: 'file', name });
+  res.init(harness.ctx);
+  const controller = new AbortController();
+  return {
+    res,
+    harness,
+    checkApply: (apply) => Promise.resolve(res.checkApply(apply, controller.signal)),
+    async close() {
+      controller.abort();
+      res.cleanup();
+      await harness.dispose();
+    },
+  };
+}
+
+/** The issues `validate` reports for these params, as `param: message` lines. */
+export function issuesOf(params: Partial<FileParams>): string[] {
+  return (fileResource.validate?.({ path: '/srv/x', ...params } as FileParams) ?? []).map(
+    (issue) => `${issue.param ?? ''}: ${issue.message}`,
+  );
+}

@@ -1,0 +1,79 @@
+import { mkdir, readFile, readlink, lstat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCase } from '@converge/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileResource } from '../src/index.js';
+import { makeFile, tempDir } from './helpers.js';
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeEach(async () => ({ dir, remove } = await tempDir()));
+afterEach(() => remove());
+
+describe('symlink param', () => {
+  it('creates a link, repoints a wrong one, and removes it for state absent', async () => {
+    const path = join(dir, 'link');
+    await runCase(fileResource, { name: path, params: { state: 'exists', symlink: true, source: '/etc/hostname' }, expect: 'diverged' });
+    expect(await readlink(path)).toBe('/etc/hostname');
+    await runCase(fileResource, { name: path, params: { state: 'exists', symlink: true, source: 'relative/target' }, expect: 'diverged' });
+    expect(await readlink(path)).toBe('relative/target');
+    await runCase(fileResource, { name: path, params: { state: 'absent', symlink: true }, expect: 'diverged' });
+    await expect(lstat(path)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('replaces a regular file by a link only with force', async () => {
+    const path = join(dir, 'was-file');
+    await writeFile(path, 'x');
+    const refused = await makeFile(path, { state: 'exists', symlink: true, source: '/tmp' });
+    await expect(refused.checkApply(true)).rejects.toThrow(/is a file, but a symlink is wanted/);
+    await refused.close();
+    await runCase(fileResource, { name: path, params: { state: 'exists', symlink: true, source: '/tmp', force: true }, expect: 'diverged' });
+    expect(await readlink(path)).toBe('/tmp');
+  });
+});
+
+describe('symlink policy', () => {
+  it('refuses to write through a symlink at the target, and replaces the link (not its target) with force', async () => {
+    const victim = join(dir, 'victim');
+    await writeFile(victim, 'precious');
+    const path = join(dir, 'conf');
+    await symlink(victim, path);
+    const refused = await makeFile(path, { state: 'exists', content: 'evil' });
+    await expect(refused.checkApply(false)).rejects.toThrow(/is a symlink/);
+    await expect(refused.checkApply(true)).rejects.toMatchObject({ code: 'ERR_RESOURCE_CHECK_APPLY', hint: expect.stringMatching(/force/) });
+    await refused.close();
+    expect(await readFile(victim, 'utf8')).toBe('precious');
+    await runCase(fileResource, { name: path, params: { state: 'exists', content: 'mine', force: true }, expect: 'diverged' });
+    expect((await lstat(path)).isFile()).toBe(true);
+    expect(await readFile(victim, 'utf8')).toBe('precious');
+  });
+
+  it('refuses a path whose parent is an undeclared symlink, even to remove it', async () => {
+    const real = join(dir, 'real');
+    await mkdir(real);
+    await writeFile(join(real, 'f'), 'keep');
+    await symlink(real, join(dir, 'alias'));
+    for (const params of [{ state: 'exists', content: 'x' }, { state: 'absent' }] as const) {
+      const file = await makeFile(join(dir, 'alias', 'f'), params);
+      await expect(file.checkApply(true)).rejects.toThrow(/alias, a parent of .* is a symlink that no file resource declares/);
+      await file.close();
+    }
+    expect(await readFile(join(real, 'f'), 'utf8')).toBe('keep');
+  });
+
+  it('follows a parent symlink that a live file resource declares, or any with force', async () => {
+    const real = join(dir, 'real');
+    await mkdir(real);
+    const alias = join(dir, 'alias');
+    await symlink(real, alias);
+    await runCase(fileResource, { name: join(alias, 'forced'), params: { state: 'exists', content: 'f', force: true }, expect: 'diverged' });
+    expect(await readFile(join(real, 'forced'), 'utf8')).toBe('f');
+    const declared = await makeFile(alias, { state: 'exists', symlink: true, source: real });
+    try {
+      await runCase(fileResource, { name: join(alias, 'declared'), params: { state: 'exists', content: 'd' }, expect: 'diverged' });
+      expect(await readFile(join(real, 'declared'), 'utf8')).toBe('d');
+    } finally {
+      await declared.close();
+    }
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { issuesOf } from './helpers.js';
+
+describe('validate', () => {
+  it('accepts a plain file, a directory and a symlink', () => {
+    expect(issuesOf({ state: 'exists', content: 'x', mode: '0640', owner: 'root' })).toEqual([]);
+    expect(issuesOf({ path: '/srv/d/', state: 'exists', source: '/opt/d/', recurse: true, purge: true })).toEqual([]);
+    expect(issuesOf({ symlink: true, source: '../relative', state: 'exists' })).toEqual([]);
+  });
+
+  it.each([
+    ['relative path', { path: 'etc/x' }, /path "etc\/x" must be absolute/],
+    ['.. in the path', { path: '/etc/../x' }, /must be absolute, without \. or \.\./],
+    ['the root', { path: '/' }, /root directory/],
+    ['absent with content', { state: 'absent', content: 'x' }, /content makes no sense with state: absent/],
+    ['absent with source', { state: 'absent', source: '/a' }, /source makes no sense/],
+    ['absent with fragments', { state: 'absent', fragments: ['/a'] }, /fragments makes no sense/],
+    ['content with source', { content: 'x', source: '/a' }, /content and source cannot be combined/],
+    ['content with fragments', { content: 'x', fragments: ['/a'] }, /content and fragments cannot be combined/],
+    ['source with fragments', { source: '/a', fragments: ['/b'] }, /source and fragments cannot be combined/],
+    ['a directory with content', { path: '/srv/d/', content: 'x' }, /directory .* cannot have content/],
+    ['a directory with fragments', { path: '/srv/d/', fragments: ['/a'] }, /cannot be built from fragments/],
+    ['purge on a file', { purge: true, recurse: true }, /purge needs a directory/],
+    ['purge without recurse', { path: '/srv/d/', purge: true }, /purge needs recurse/],
+    ['symlink without source', { symlink: true, state: 'exists' }, /symlink needs source/],
+    ['symlink with content', { symlink: true, source: '/a', content: 'x' }, /content cannot be used with symlink/],
+    ['symlink with mode', { symlink: true, source: '/a', mode: '0644' }, /mode cannot be used with symlink/],
+    ['symlink on a directory path', { path: '/srv/d/', symlink: true, source: '/a' }, /must not end in \//],
+    ['a dir source for a file', { source: '/a/' }, /both be directories/],
+    ['a dir source without recurse', { path: '/srv/d/', source: '/a/' }, /needs recurse: true/],
+    ['recurse on a file copy', { source: '/a', recurse: true }, /recurse makes no sense/],
+    ['a relative source', { source: 'a' }, /source "a" must be an absolute path/],
+    ['a relative fragment', { fragments: ['a'] }, /fragment "a" must be an absolute path/],
+    ['a path inside its fragment dir', { path: '/srv/conf.d/x', fragments: ['/srv/conf.d/'] }, /inside the fragment directory/],
+    ['a bad symbolic mode', { mode: 'u+x' }, /not a clause/],
+    ['an octal string over 07777', { mode: '17777' }, /larger than 07777/],
+    ['an integer over 0o7777', { mode: 4096 }, /not a file mode/],
+    ['an unquoted 0644 read as decimal', { mode: 644 }, /ambiguous: .* quote it: "0644"/],
+  ] as const)('reports %s', (_label, params, message) => {
+    expect(issuesOf(params).join('\n')).toMatch(message);
+  });
+});

@@ -1,0 +1,142 @@
+import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FileParams } from '../src/index.js';
+import { eventually, makeFile, tempDir } from './helpers.js';
+import type { LiveFile } from './helpers.js';
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeEach(async () => ({ dir, remove } = await tempDir()));
+afterEach(() => remove());
+
+const EVENT_DEADLINE_MS = 100;
+const fsWatchHandles = (): number => process.getActiveResourcesInfo().filter((name) => name === 'FSEventWrap').length;
+
+/** Starts watch on a fresh resource and waits for its first (ready) event. */
+async function watching(path: string, params: Partial<FileParams>) {
+  const file = await makeFile(path, params);
+  const controller = new AbortController();
+  const ready = file.harness.waitForEvent(5_000);
+  const done = file.res.watch(controller.signal);
+  await ready;
+  return {
+    file,
+    /** Runs `change` and resolves when ctx.event() followed within the deadline. */
+    async expectEvent(change: () => Promise<unknown>): Promise<void> {
+      const next = file.harness.waitForEvent(EVENT_DEADLINE_MS);
+      await change();
+      await next;
+    },
+    async stop(): Promise<void> {
+      controller.abort();
+      await done;
+      await file.close();
+    },
+  };
+}
+
+describe('watch', () => {
+  it('sends one event when ready, then one within 100 ms of an overwrite or a deletion', async () => {
+    const path = join(dir, 'watched');
+    await writeFile(path, 'x');
+    const w = await watching(path, { content: 'x' });
+    try {
+      expect(w.file.harness.events()).toBe(1);
+      await w.expectEvent(() => writeFile(path, 'overwritten'));
+      await w.expectEvent(() => unlink(path));
+      await w.expectEvent(() => writeFile(path, 'back'));
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('ignores changes to unrelated files beside the path', async () => {
+    const path = join(dir, 'watched');
+    await writeFile(path, 'x');
+    const w = await watching(path, { content: 'x' });
+    try {
+      await writeFile(join(dir, 'neighbour'), 'noise');
+      await sleep(150);
+      expect(w.file.harness.events()).toBe(1);
+      await w.expectEvent(() => writeFile(path, 'y'));
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('sees a path appear whose parent directories did not exist when the watch started', async () => {
+    const path = join(dir, 'later', 'deeper', 'f');
+    const w = await watching(path, { state: 'exists', content: 'x' });
+    try {
+      await w.expectEvent(() => mkdir(join(dir, 'later')));
+      await w.expectEvent(() => mkdir(join(dir, 'later', 'deeper')));
+      await w.expectEvent(() => writeFile(path, 'x'));
+      await w.expectEvent(() => rm(join(dir, 'later'), { recursive: true }));
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('watches the source and the fragments', async () => {
+    const source = join(dir, 'source');
+    await writeFile(source, 's');
+    const copy = await watching(join(dir, 'copy'), { state: 'exists', source });
+    const fragDir = join(dir, 'conf.d');
+    await mkdir(fragDir);
+    const joined = await watching(join(dir, 'joined'), { state: 'exists', fragments: [`${fragDir}/`] });
+    try {
+      await copy.expectEvent(() => writeFile(source, 'changed'));
+      await joined.expectEvent(() => writeFile(join(fragDir, '10-new'), 'n'));
+    } finally {
+      await copy.stop();
+      await joined.stop();
+    }
+  });
+
+  it('repairs drift: an event-driven checkApply restores a deleted file within 100 ms', async () => {
+    const path = join(dir, 'repaired');
+    const file: LiveFile = await makeFile(path, { state: 'exists', content: 'wanted' });
+    await file.checkApply(true);
+    const controller = new AbortController();
+    let running = Promise.resolve();
+    const originalEvent = file.harness.ctx.event.bind(file.harness.ctx);
+    // A tiny engine: every event runs one checkApply, one at a time.
+    Object.assign(file.harness.ctx, {
+      event() {
+        originalEvent();
+        running = running.then(() => file.checkApply(true).then(() => undefined));
+      },
+    });
+    const ready = file.harness.waitForEvent();
+    const done = file.res.watch(controller.signal);
+    await ready;
+    try {
+      const started = Date.now();
+      await unlink(path);
+      await eventually(async () => (await readFile(path, 'utf8').catch(() => '')) === 'wanted', 1_000);
+      expect(Date.now() - started).toBeLessThan(100);
+    } finally {
+      controller.abort();
+      await done;
+      await running;
+      await file.close();
+    }
+  });
+
+  it('closes its watcher on abort: no fs watch handles are left', async () => {
+    const before = fsWatchHandles();
+    const w = await watching(join(dir, 'f'), { state: 'exists', recurse: false });
+    expect(fsWatchHandles()).toBeGreaterThan(before);
+    await w.stop();
+    // libuv closes fs.watch handles on the next turn of the loop.
+    await eventually(() => fsWatchHandles() === before, 1_000);
+  });
+
+  it('returns at once when the signal is already aborted', async () => {
+    const file = await makeFile(join(dir, 'f'), { state: 'exists' });
+    await expect(file.res.watch(AbortSignal.abort())).resolves.toBeUndefined();
+    await file.close();
+  });
+});
