@@ -19,3 +19,10 @@ export type {
 } from './graph/spec.js';
 export type { KindResolver } from './loader/kind-resolver.js';
 export { LocalWorld } from './world/local-world.js';
+export { loadGraphFile, loadGraphSpec } from './graph/load-graph.js';
+export type { LoadGraphOptions } from './graph/load-graph.js';
+export { parseGraphYaml } from './yaml/parse.js';
+export { readGraphFile } from './yaml/read.js';
+export { resolveGraph } from './graph/resolve.js';
+export { createKindResolver } from './loader/plugin-registry.js';
+export type { KindResolverOptions } from './loader/plugin-registry.js';

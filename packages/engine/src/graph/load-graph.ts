@@ -1,0 +1,52 @@
+import { dirname, resolve } from 'node:path';
+import { isEngineError } from '@converge/engine-api';
+import { builtinResources } from '../builtin/noop.js';
+import type { KindResolver } from '../loader/kind-resolver.js';
+import { createKindResolver } from '../loader/plugin-registry.js';
+import { parseGraphYaml } from '../yaml/parse.js';
+import { readGraphFile } from '../yaml/read.js';
+import { GraphLoadError } from './load-error.js';
+import { resolveGraph } from './resolve.js';
+import type { GraphSpec, ResolvedGraph } from './spec.js';
+
+export interface LoadGraphOptions {
+  /** Extra plugin packages (names or folders), as given with --plugin. */
+  readonly plugins?: readonly string[];
+  /** Where to look for plugin packages; the graph file's folder is added. */
+  readonly searchFrom?: readonly string[];
+  /** Use this resolver instead of loading installed packages (tests, embedders). */
+  readonly resolver?: KindResolver;
+}
+
+/**
+ * Reads, parses and checks a graph file, loading the plugins its kinds need.
+ * Every problem (unreadable file, YAML, kinds, params, edges) comes as one
+ * GraphLoadError; nothing has run when it throws.
+ */
+export async function loadGraphFile(path: string, options: LoadGraphOptions = {}): Promise<ResolvedGraph> {
+  let text: string;
+  try {
+    text = await readGraphFile(path);
+  } catch (error) {
+    if (isEngineError(error)) throw new GraphLoadError([error]);
+    throw error;
+  }
+  return loadGraphSpec(parseGraphYaml(text, path), options);
+}
+
+/** Checks a parsed graph, loading the plugins its kinds need. */
+export async function loadGraphSpec(spec: GraphSpec, options: LoadGraphOptions = {}): Promise<ResolvedGraph> {
+  const graphDir = dirname(resolve(spec.file));
+  // A folder named in the graph's `plugins:` is relative to the graph file.
+  const graphPlugins = spec.plugins.map((plugin) =>
+    plugin.startsWith('./') || plugin.startsWith('../') ? resolve(graphDir, plugin) : plugin,
+  );
+  const resolver =
+    options.resolver ??
+    createKindResolver({
+      searchFrom: [...(options.searchFrom ?? [process.cwd()]), graphDir],
+      plugins: [...graphPlugins, ...(options.plugins ?? [])],
+      builtins: builtinResources,
+    });
+  return resolveGraph(spec, resolver);
+}

@@ -1,0 +1,108 @@
+import { DEFAULT_META, EngineError, type MetaParams, type SourceLocation } from '@converge/engine-api';
+import { unknownNameHint } from './did-you-mean.js';
+import type { ResourceSpec } from './spec.js';
+
+type MetaKey = keyof MetaParams;
+/** Checks one metaparam value: the value to use, or a description of what was expected. */
+type MetaRule = (value: unknown) => { ok: true; value: unknown } | { ok: false; expected: string };
+
+const bool: MetaRule = (value) => (typeof value === 'boolean' ? { ok: true, value } : { ok: false, expected: 'true or false' });
+
+function integerAtLeast(min: number): MetaRule {
+  return (value) =>
+    typeof value === 'number' && Number.isInteger(value) && value >= min
+      ? { ok: true, value }
+      : { ok: false, expected: `a whole number >= ${min}` };
+}
+
+const nonNegativeFinite: MetaRule = (value) =>
+  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? { ok: true, value } : { ok: false, expected: 'a number >= 0' };
+
+const rateLimit: MetaRule = (value) =>
+  typeof value === 'number' && !Number.isNaN(value) && value >= 0
+    ? { ok: true, value }
+    : { ok: false, expected: 'a number >= 0 (runs per second), or .inf for no limit' };
+
+function stringList(item: (entry: string) => string | undefined, expected: string): MetaRule {
+  return (value) => {
+    if (!Array.isArray(value)) return { ok: false, expected };
+    for (const entry of value) {
+      if (typeof entry !== 'string' || entry.trim() === '') return { ok: false, expected };
+      const problem = item(entry);
+      if (problem) return { ok: false, expected: `${expected} (${problem})` };
+    }
+    return { ok: true, value: Object.freeze([...value]) };
+  };
+}
+
+/** `id` (size 1) or `id:N` with N >= 1; the size is after the last colon. */
+function semaProblem(entry: string): string | undefined {
+  const colon = entry.lastIndexOf(':');
+  if (colon === -1) return undefined;
+  const size = entry.slice(colon + 1);
+  if (colon === 0) return `'${entry}' has no id before the colon`;
+  return /^[1-9][0-9]*$/.test(size) ? undefined : `'${entry}': the size after ':' must be a whole number >= 1`;
+}
+
+const RULES: Readonly<Record<MetaKey, MetaRule>> = {
+  noop: bool,
+  retry: integerAtLeast(-1),
+  retryreset: bool,
+  delay: nonNegativeFinite,
+  timeout: nonNegativeFinite,
+  poll: nonNegativeFinite,
+  limit: rateLimit,
+  burst: integerAtLeast(0),
+  sema: stringList(semaProblem, "a list of semaphores, each 'id' or 'id:N'"),
+  autoedge: bool,
+  autogroup: bool,
+  rewatch: bool,
+  reset: bool,
+  hidden: bool,
+  reverse: bool,
+  export: stringList(() => undefined, "a list of host names ('*' for all)"),
+};
+
+const UNITS: Partial<Record<MetaKey, string>> = { delay: 'milliseconds', timeout: 'milliseconds', poll: 'seconds' };
+
+export const META_KEYS: readonly string[] = Object.keys(RULES);
+
+function isMetaKey(key: string): key is MetaKey {
+  return Object.hasOwn(RULES, key);
+}
+
+/**
+ * Checks a resource's `meta:` values and merges them over DEFAULT_META.
+ * Problems (ERR_META_INVALID) are appended to `problems`.
+ */
+export function resolveMeta(resource: ResourceSpec, id: string, problems: EngineError[]): MetaParams {
+  const merged: Record<string, unknown> = { ...DEFAULT_META };
+  for (const [key, value] of Object.entries(resource.meta)) {
+    const location: SourceLocation = resource.metaLocations.get(key) ?? resource.location;
+    if (!isMetaKey(key)) {
+      problems.push(
+        new EngineError('ERR_META_INVALID', `unknown metaparam '${key}'`, {
+          resource: id,
+          phase: 'validate',
+          location,
+          hint: unknownNameHint(key, META_KEYS, 'metaparams'),
+        }),
+      );
+      continue;
+    }
+    const result = RULES[key](value);
+    if (result.ok) {
+      merged[key] = result.value;
+      continue;
+    }
+    const unit = UNITS[key] ? ` in ${UNITS[key]}` : '';
+    problems.push(
+      new EngineError('ERR_META_INVALID', `metaparam '${key}' must be ${result.expected}${unit}, not ${JSON.stringify(value) ?? String(value)}`, {
+        resource: id,
+        phase: 'validate',
+        location,
+      }),
+    );
+  }
+  return Object.freeze(merged) as unknown as MetaParams;
+}

@@ -1,0 +1,99 @@
+import { EngineError, type AnyResourceDefinition, type SourceLocation, type ValidationIssue } from '@converge/engine-api';
+import type { TSchema } from '@sinclair/typebox';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { unknownNameHint } from './did-you-mean.js';
+import { describeSchema, describeValue } from './schema-describe.js';
+import type { ResourceSpec } from './spec.js';
+
+/**
+ * Checks one resource's params against its kind: unknown params, the name
+ * param filled from the name, schema defaults, types (no coercion), then the
+ * kind's own `validate`. Returns the params to run with, or undefined when a
+ * problem was appended to `problems`.
+ *
+ * `received` are params filled by send/recv at run time: their values are
+ * not checked here (the edge's types are), and they may be missing.
+ */
+export function checkParams(
+  definition: AnyResourceDefinition,
+  resource: ResourceSpec,
+  id: string,
+  received: ReadonlySet<string>,
+  problems: EngineError[],
+): Record<string, unknown> | undefined {
+  const before = problems.length;
+  const where = (param: string | undefined): SourceLocation =>
+    (param === undefined ? undefined : resource.paramLocations.get(param)) ?? resource.location;
+  const problem = (code: 'ERR_UNKNOWN_PARAM' | 'ERR_PARAM_TYPE' | 'ERR_PARAM_INVALID', message: string, param: string | undefined, extra: { hint?: string; cause?: unknown } = {}) =>
+    problems.push(new EngineError(code, message, { resource: id, phase: 'validate', location: where(param), ...extra }));
+
+  const properties = (definition.params.properties ?? {}) as Record<string, TSchema>;
+  const known = Object.keys(properties);
+  const params: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(resource.params)) {
+    if (Object.hasOwn(properties, key)) params[key] = structuredClone(value);
+    else problem('ERR_UNKNOWN_PARAM', `unknown param '${key}' for kind '${definition.kind}'`, key, { hint: unknownNameHint(key, known, 'params') });
+  }
+  const nameParam = definition.nameParam;
+  if (nameParam !== undefined && Object.hasOwn(properties, nameParam) && !Object.hasOwn(params, nameParam)) {
+    params[nameParam] = resource.name;
+  }
+
+  let filled: Record<string, unknown>;
+  let errors: ValueError[];
+  try {
+    filled = Value.Default(definition.params, params) as Record<string, unknown>;
+    errors = [...Value.Errors(definition.params, filled)];
+  } catch (error) {
+    problems.push(
+      new EngineError('ERR_PLUGIN_INVALID', `the params schema of kind '${definition.kind}' cannot be checked: ${String(error)}`, {
+        resource: id,
+        phase: 'validate',
+        location: resource.location,
+        cause: error,
+      }),
+    );
+    return undefined;
+  }
+
+  const reported = new Set<string>();
+  for (const error of errors) {
+    // Unknown params were reported above, with suggestions.
+    if (error.type === ValueErrorType.ObjectAdditionalProperties) continue;
+    const segments = error.path.split('/').slice(1).map(unescapePointer);
+    const param = segments[0];
+    if (param === undefined || reported.has(param) || received.has(param)) continue;
+    reported.add(param);
+    const expected = describeSchema(error.schema);
+    if (error.type === ValueErrorType.ObjectRequiredProperty) {
+      problem('ERR_PARAM_TYPE', `missing required param '${param}' (${expected})`, undefined, {
+        hint: `add \`${param}: ...\` to the resource`,
+      });
+      continue;
+    }
+    const inner = segments.length > 1 ? ` at ${segments.slice(1).join('.')}` : '';
+    problem('ERR_PARAM_TYPE', `param '${param}'${inner}: expected ${expected}, got ${describeValue(error.value)}`, param);
+  }
+  if (problems.length > before) return undefined;
+
+  for (const issue of runValidate(definition, filled)) {
+    problem('ERR_PARAM_INVALID', issue.param ? `param '${issue.param}': ${issue.message}` : issue.message, issue.param, {
+      ...(issue.hint ? { hint: issue.hint } : {}),
+      ...(issue.cause === undefined ? {} : { cause: issue.cause }),
+    });
+  }
+  return problems.length > before ? undefined : filled;
+}
+
+/** The kind's validate: a throw counts as an issue, so one bad plugin cannot crash the load. */
+function runValidate(definition: AnyResourceDefinition, params: Record<string, unknown>): Array<ValidationIssue & { cause?: unknown }> {
+  try {
+    return [...(definition.validate?.(params) ?? [])];
+  } catch (error) {
+    return [{ message: `validate failed: ${error instanceof Error ? error.message : String(error)}`, cause: error }];
+  }
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}

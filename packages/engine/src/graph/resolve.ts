@@ -1,0 +1,148 @@
+import { EngineError, isEngineError, type AnyResourceDefinition, type SourceLocation } from '@converge/engine-api';
+import { isDeepStrictEqual } from 'node:util';
+import type { KindResolver } from '../loader/kind-resolver.js';
+import { GraphLoadError } from './load-error.js';
+import { resolveMeta } from './meta-params.js';
+import { checkParams } from './param-check.js';
+import { receivedParams, resolveEdges } from './resolve-edges.js';
+import {
+  resourceId,
+  type GraphSpec,
+  type ResolvedEdge,
+  type ResolvedGraph,
+  type ResolvedResource,
+  type ResourceSpec,
+} from './spec.js';
+import { topoSort } from './toposort.js';
+
+/**
+ * Validates a parsed graph against its kinds: loads every kind (in
+ * parallel), checks params and metaparams, duplicates, edges, send/recv
+ * types and cycles. Every problem is collected; throws GraphLoadError.
+ */
+export async function resolveGraph(spec: GraphSpec, resolver: KindResolver): Promise<ResolvedGraph> {
+  const problems: EngineError[] = [];
+  const kinds = await resolveKinds(spec.resources, resolver, problems);
+  const received = receivedParams(spec.edges);
+
+  const resources = new Map<string, ResolvedResource>();
+  const firstSpecs = new Map<string, ResourceSpec>();
+  const resourceKinds = new Map<string, string>();
+  for (const resource of spec.resources) {
+    const id = resourceId(resource.kind, resource.name);
+    resourceKinds.set(id, resource.kind);
+    const definition = kinds.get(resource.kind);
+    const meta = resolveMeta(resource, id, problems);
+    const params = definition ? checkParams(definition, resource, id, received.get(id) ?? new Set(), problems) : undefined;
+    const first = firstSpecs.get(id);
+    if (!first) {
+      firstSpecs.set(id, resource);
+      if (params) resources.set(id, { id, kind: resource.kind, name: resource.name, params, meta, location: resource.location });
+      continue;
+    }
+    const existing = resources.get(id);
+    const mergedParams = definition && existing && params ? mergeDuplicate(definition, existing, params, meta) : undefined;
+    if (existing && mergedParams) resources.set(id, { ...existing, params: mergedParams });
+    else if (!definition?.mergeable || (existing && params)) problems.push(duplicateError(id, first.location, resource.location, definition));
+  }
+
+  const edges = resolveEdges(spec.edges, resourceKinds, kinds, problems);
+  checkCycles(resourceKinds.keys(), edges, problems);
+  if (problems.length > 0) throw new GraphLoadError(problems);
+  return { name: spec.name, file: spec.file, resources, edges, kinds };
+}
+
+/** Loads each distinct kind once, all at the same time; failures point at the kind's first resource. */
+async function resolveKinds(
+  resources: readonly ResourceSpec[],
+  resolver: KindResolver,
+  problems: EngineError[],
+): Promise<Map<string, AnyResourceDefinition>> {
+  const firstOfKind = new Map<string, ResourceSpec>();
+  for (const resource of resources) if (!firstOfKind.has(resource.kind)) firstOfKind.set(resource.kind, resource);
+  const entries = [...firstOfKind.entries()];
+  // Through a promise so that a resolver that throws synchronously is handled the same way.
+  const outcomes = await Promise.allSettled(entries.map(([kind]) => Promise.resolve().then(() => resolver.resolve(kind))));
+  const kinds = new Map<string, AnyResourceDefinition>();
+  outcomes.forEach((outcome, index) => {
+    const [kind, first] = entries[index] as [string, ResourceSpec];
+    if (outcome.status === 'fulfilled') kinds.set(kind, outcome.value);
+    else problems.push(locatedKindError(outcome.reason, kind, first.location));
+  });
+  return kinds;
+}
+
+function locatedKindError(reason: unknown, kind: string, location: SourceLocation): EngineError {
+  if (isEngineError(reason)) {
+    return new EngineError(reason.code, reason.message, {
+      phase: reason.phase ?? 'load',
+      location,
+      ...(reason.resource ? { resource: reason.resource } : {}),
+      ...(reason.hint ? { hint: reason.hint } : {}),
+      cause: reason.cause ?? reason,
+    });
+  }
+  const message = reason instanceof Error ? reason.message : String(reason);
+  return new EngineError('ERR_PLUGIN_LOAD_FAILED', `kind '${kind}' could not be loaded: ${message}`, {
+    phase: 'load',
+    location,
+    cause: reason,
+  });
+}
+
+/** Merged params of two declarations of one resource, or undefined when they may not merge. */
+function mergeDuplicate(
+  definition: AnyResourceDefinition,
+  existing: ResolvedResource,
+  params: Record<string, unknown>,
+  meta: ResolvedResource['meta'],
+): Record<string, unknown> | undefined {
+  if (!definition.mergeable || !isDeepStrictEqual(existing.meta, meta)) return undefined;
+  try {
+    return definition.mergeable.merge(existing.params, params) as Record<string, unknown> | undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function duplicateError(id: string, first: SourceLocation, second: SourceLocation, definition: AnyResourceDefinition | undefined): EngineError {
+  const at = (location: SourceLocation): string => `${location.file}:${location.line}`;
+  const mergeable = definition?.mergeable !== undefined;
+  return new EngineError(
+    'ERR_DUPLICATE_RESOURCE',
+    `declared twice (at ${at(first)} and ${at(second)})${mergeable ? ' with params or metaparams that cannot be merged' : ''}`,
+    {
+      resource: id,
+      phase: 'validate',
+      location: second,
+      hint: mergeable ? 'make the two declarations agree, or give one another name' : 'remove one of them, or give one another name',
+    },
+  );
+}
+
+/** ERR_CYCLE over the explicit edges, at the location of one edge of the cycle. */
+function checkCycles(ids: Iterable<string>, edges: readonly ResolvedEdge[], problems: EngineError[]): void {
+  try {
+    topoSort(ids, edges);
+  } catch (error) {
+    if (!isEngineError(error) || error.code !== 'ERR_CYCLE') throw error;
+    const edge = edgeOfCycle(error.message, edges) ?? edges.find((candidate) => candidate.location);
+    problems.push(
+      new EngineError('ERR_CYCLE', error.message, {
+        phase: 'validate',
+        ...(edge?.location ? { location: edge.location } : {}),
+        ...(error.hint ? { hint: error.hint } : {}),
+      }),
+    );
+  }
+}
+
+/** The first edge of the cycle topoSort names in its message (`... a -> b -> a`). */
+function edgeOfCycle(message: string, edges: readonly ResolvedEdge[]): ResolvedEdge | undefined {
+  const path = message.slice(message.indexOf(': ') + 2).split(' -> ');
+  for (let index = 0; index + 1 < path.length; index += 1) {
+    const edge = edges.find((candidate) => candidate.from === path[index] && candidate.to === path[index + 1]);
+    if (edge) return edge;
+  }
+  return undefined;
+}

@@ -1,0 +1,253 @@
+import { EngineError, type SourceLocation } from '@converge/engine-api';
+import { LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
+import { GraphLoadError } from '../graph/load-error.js';
+import type { EdgeEndSpec, EdgeSpec, GraphSpec, ResourceSpec } from '../graph/spec.js';
+import { checkText } from './text-check.js';
+import { checkDocumentSafety, isForbiddenKey } from './yaml-safety.js';
+import {
+  entriesOf,
+  expectBoolean,
+  expectMap,
+  expectSeq,
+  expectString,
+  isNullNode,
+  knownEntries,
+  type ShapeContext,
+} from './yaml-shape.js';
+import { locationAt, locationOf, report, type YamlSource } from './yaml-source.js';
+import { PlainValueReader } from './yaml-values.js';
+
+const TOP_LEVEL_KEYS = ['graph', 'comment', 'resources', 'edges', 'plugins'] as const;
+const EDGE_KEYS = ['name', 'from', 'to', 'notify', 'send', 'recv'] as const;
+const EDGE_END_KEYS = ['kind', 'name'] as const;
+
+/** mgmt's yamlgraph keys converge does not take, with what to do instead. */
+const UNSUPPORTED_TOP_LEVEL: Readonly<Record<string, string>> = {
+  collect: 'collecting exported resources from YAML is not supported; use meta: {export: [...]} and the TypeScript API',
+  remote: 'remote execution is not supported in YAML graphs',
+};
+
+/**
+ * Parses a graph written in mgmt's yamlgraph format (plus `plugins:` and
+ * edge `send`/`recv`). Everything wrong is reported at once, each problem at
+ * its file:line:column; throws GraphLoadError.
+ */
+export function parseGraphYaml(text: string, file: string): GraphSpec {
+  const textProblem = checkText(text, file);
+  if (textProblem) throw new GraphLoadError([textProblem]);
+
+  const lineCounter = new LineCounter();
+  const documents = parseAllDocuments(text, {
+    lineCounter,
+    schema: 'core',
+    prettyErrors: false,
+    uniqueKeys: true,
+    strict: true,
+  });
+  const start: SourceLocation = { file, line: 1, column: 1 };
+  const first = Array.isArray(documents) ? documents[0] : undefined;
+  if (!first) throw new GraphLoadError([shapeError('the graph file is empty', start, 'write at least `graph: NAME`')]);
+
+  const source: YamlSource = { file, doc: first, lineCounter, problems: [] };
+  if (documents.length > 1) {
+    const second = documents[1]?.range[0] ?? 0;
+    report(source, 'ERR_GRAPH_SHAPE', `the file holds ${documents.length} YAML documents; a graph file holds one`,
+      locationAt(source, second), "remove the extra '---' separators");
+  }
+  for (const error of first.errors) {
+    report(source, 'ERR_YAML_SYNTAX', firstLine(error.message), locationAt(source, error.pos[0]));
+  }
+  // Unresolved tags are reported by the safety check with a better message.
+  for (const warning of first.warnings) {
+    if (warning.code !== 'TAG_RESOLVE_FAILED') {
+      report(source, 'ERR_YAML_SYNTAX', firstLine(warning.message), locationAt(source, warning.pos[0]));
+    }
+  }
+  // A document with syntax errors has a guessed structure: reporting shape
+  // problems in it would only add noise.
+  if (first.errors.length > 0 || !checkDocumentSafety(source)) throw new GraphLoadError(inFileOrder(source.problems));
+
+  const ctx: ShapeContext = { source, values: new PlainValueReader(source) };
+  const spec = readGraph(ctx, first.contents as Node | null);
+  if (source.problems.length > 0 || !spec) throw new GraphLoadError(inFileOrder(source.problems));
+  return spec;
+}
+
+function inFileOrder(problems: readonly EngineError[]): EngineError[] {
+  const line = (problem: EngineError): number => problem.location?.line ?? 0;
+  const column = (problem: EngineError): number => problem.location?.column ?? 0;
+  return [...problems].sort((a, b) => line(a) - line(b) || column(a) - column(b));
+}
+
+function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined {
+  if (isNullNode(ctx, root)) {
+    report(ctx.source, 'ERR_GRAPH_SHAPE', 'the graph file is empty', locationOf(ctx.source, root), 'write at least `graph: NAME`');
+    return undefined;
+  }
+  const map = expectMap(ctx, root, 'the graph file', 'a graph file is a mapping with the keys graph, resources and edges');
+  if (!map) return undefined;
+  const top = knownEntries(ctx, map, TOP_LEVEL_KEYS, 'the graph', UNSUPPORTED_TOP_LEVEL);
+
+  const graphEntry = top.get('graph');
+  let name: string | undefined;
+  if (graphEntry) name = expectString(ctx, graphEntry.value, "'graph' (the graph's name)");
+  else report(ctx.source, 'ERR_GRAPH_SHAPE', "the graph has no 'graph' key", locationOf(ctx.source, map), 'name the graph: `graph: NAME`');
+
+  const commentEntry = top.get('comment');
+  const comment = commentEntry && !isNullNode(ctx, commentEntry.value) ? expectString(ctx, commentEntry.value, "'comment'", true) : undefined;
+  const resourcesEntry = top.get('resources');
+  const resources = resourcesEntry ? readResources(ctx, resourcesEntry.value) : [];
+  const edgesEntry = top.get('edges');
+  const edges = edgesEntry ? readEdges(ctx, edgesEntry.value) : [];
+  const pluginsEntry = top.get('plugins');
+  const plugins = pluginsEntry ? readPlugins(ctx, pluginsEntry.value) : [];
+
+  if (name === undefined) return undefined;
+  return {
+    name,
+    ...(comment === undefined ? {} : { comment }),
+    file: ctx.source.file,
+    resources,
+    edges,
+    plugins,
+  };
+}
+
+function readResources(ctx: ShapeContext, node: Node | null): ResourceSpec[] {
+  if (isNullNode(ctx, node)) return [];
+  const byKind = expectMap(ctx, node, "'resources'", 'list resources by kind: `resources: {file: [{name: ..., ...}]}`');
+  if (!byKind) return [];
+  const resources: ResourceSpec[] = [];
+  for (const entry of entriesOf(ctx, byKind)) {
+    const kind = entry.key.trim();
+    if (kind === '') {
+      report(ctx.source, 'ERR_GRAPH_SHAPE', 'a resource kind must not be empty', entry.keyLocation);
+      continue;
+    }
+    if (isNullNode(ctx, entry.value)) continue;
+    const list = expectSeq(ctx, entry.value, `the resources of kind '${kind}'`, `write a list: \`${kind}: [{name: ..., ...}]\``);
+    for (const item of list?.items ?? []) {
+      const resource = readResource(ctx, kind, item as Node | null);
+      if (resource) resources.push(resource);
+    }
+  }
+  return resources;
+}
+
+function readResource(ctx: ShapeContext, kind: string, node: Node | null): ResourceSpec | undefined {
+  const map = expectMap(ctx, node, `a resource of kind '${kind}'`, 'each resource is a mapping with a name and its params');
+  if (!map) return undefined;
+  const location = locationOf(ctx.source, node);
+  let name: string | undefined;
+  let sawName = false;
+  const params: Record<string, unknown> = {};
+  const paramLocations = new Map<string, SourceLocation>();
+  let meta: { values: Record<string, unknown>; locations: Map<string, SourceLocation> } = { values: {}, locations: new Map() };
+  for (const entry of entriesOf(ctx, map)) {
+    if (entry.key === 'name') {
+      sawName = true;
+      name = expectString(ctx, entry.value, `the name of a resource of kind '${kind}'`);
+    } else if (entry.key === 'meta') {
+      meta = readMeta(ctx, kind, entry.value) ?? meta;
+    } else if (!isForbiddenKey(entry.key)) {
+      params[entry.key] = ctx.values.read(entry.value);
+      paramLocations.set(entry.key, entry.valueLocation);
+    }
+  }
+  if (!sawName) report(ctx.source, 'ERR_GRAPH_SHAPE', `a resource of kind '${kind}' has no name`, location, 'add `name: ...`');
+  if (name === undefined) return undefined;
+  return { kind, name, params, meta: meta.values, location, paramLocations, metaLocations: meta.locations };
+}
+
+function readMeta(ctx: ShapeContext, kind: string, node: Node | null) {
+  if (isNullNode(ctx, node)) return undefined;
+  const map = expectMap(ctx, node, `'meta' of a resource of kind '${kind}'`, 'write metaparams as a mapping: `meta: {retry: 3}`');
+  if (!map) return undefined;
+  const values: Record<string, unknown> = {};
+  const locations = new Map<string, SourceLocation>();
+  for (const entry of entriesOf(ctx, map)) {
+    if (isForbiddenKey(entry.key)) continue;
+    values[entry.key] = ctx.values.read(entry.value);
+    locations.set(entry.key, entry.valueLocation);
+  }
+  return { values, locations };
+}
+
+function readEdges(ctx: ShapeContext, node: Node | null): EdgeSpec[] {
+  if (isNullNode(ctx, node)) return [];
+  const list = expectSeq(ctx, node, "'edges'", 'write a list: `edges: [{from: {kind: ..., name: ...}, to: {...}}]`');
+  const edges: EdgeSpec[] = [];
+  for (const item of list?.items ?? []) {
+    const edge = readEdge(ctx, item as Node | null);
+    if (edge) edges.push(edge);
+  }
+  return edges;
+}
+
+function readEdge(ctx: ShapeContext, node: Node | null): EdgeSpec | undefined {
+  const map = expectMap(ctx, node, 'an edge', 'an edge is a mapping with from, to and optionally name, notify, send, recv');
+  if (!map) return undefined;
+  const location = locationOf(ctx.source, node);
+  const fields = knownEntries(ctx, map, EDGE_KEYS, 'an edge');
+  const optionalString = (key: string): string | undefined => {
+    const entry = fields.get(key);
+    return entry ? expectString(ctx, entry.value, `the edge's '${key}'`) : undefined;
+  };
+  const name = optionalString('name');
+  const from = readEdgeEnd(ctx, map, fields.get('from')?.value, 'from');
+  const to = readEdgeEnd(ctx, map, fields.get('to')?.value, 'to');
+  const notifyEntry = fields.get('notify');
+  const notify = notifyEntry && !isNullNode(ctx, notifyEntry.value) ? expectBoolean(ctx, notifyEntry.value, "the edge's 'notify'") : false;
+  const send = optionalString('send');
+  const recv = optionalString('recv');
+  if (!from || !to || notify === undefined) return undefined;
+  if ((fields.has('send') && send === undefined) || (fields.has('recv') && recv === undefined)) return undefined;
+  if (fields.has('name') && name === undefined) return undefined;
+  return {
+    ...(name === undefined ? {} : { name }),
+    from,
+    to,
+    notify,
+    ...(send === undefined ? {} : { send }),
+    ...(recv === undefined ? {} : { recv }),
+    location,
+  };
+}
+
+function readEdgeEnd(ctx: ShapeContext, edge: YAMLMap, node: Node | null | undefined, end: 'from' | 'to'): EdgeEndSpec | undefined {
+  if (node === undefined) {
+    report(ctx.source, 'ERR_GRAPH_SHAPE', `the edge has no '${end}'`, locationOf(ctx.source, edge), `add \`${end}: {kind: ..., name: ...}\``);
+    return undefined;
+  }
+  const map = expectMap(ctx, node, `the edge's '${end}'`, `write \`${end}: {kind: ..., name: ...}\``);
+  if (!map) return undefined;
+  const fields = knownEntries(ctx, map, EDGE_END_KEYS, `the edge's '${end}'`);
+  const part = (key: 'kind' | 'name'): string | undefined => {
+    const entry = fields.get(key);
+    if (entry) return expectString(ctx, entry.value, `the edge's '${end}.${key}'`);
+    report(ctx.source, 'ERR_GRAPH_SHAPE', `the edge's '${end}' has no '${key}'`, locationOf(ctx.source, node), `add \`${key}: ...\``);
+    return undefined;
+  };
+  const kind = part('kind');
+  const name = part('name');
+  return kind === undefined || name === undefined ? undefined : { kind, name };
+}
+
+function readPlugins(ctx: ShapeContext, node: Node | null): string[] {
+  if (isNullNode(ctx, node)) return [];
+  const list = expectSeq(ctx, node, "'plugins'", 'list plugin package names: `plugins: [converge-res-foo]`');
+  const plugins: string[] = [];
+  for (const item of list?.items ?? []) {
+    const name = expectString(ctx, item as Node | null, 'a plugin package name');
+    if (name !== undefined && !plugins.includes(name)) plugins.push(name);
+  }
+  return plugins;
+}
+
+function firstLine(message: string): string {
+  return message.split('\n')[0] ?? message;
+}
+
+function shapeError(message: string, location: SourceLocation, hint: string): EngineError {
+  return new EngineError('ERR_GRAPH_SHAPE', message, { phase: 'load', location, hint });
+}

@@ -1,0 +1,88 @@
+import { open } from 'node:fs/promises';
+import { EngineError } from '@converge/engine-api';
+import { GraphLoadError } from '../graph/load-error.js';
+import { locationInText } from './text-check.js';
+
+/** Graph files larger than this are refused before being read. */
+export const MAX_GRAPH_FILE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * Reads a graph file as UTF-8 text. Throws GraphLoadError with one
+ * ERR_GRAPH_FILE problem naming the path when the file is missing,
+ * unreadable, not a regular file, larger than 16 MiB or not valid UTF-8
+ * (then with the line and column of the first bad byte).
+ */
+export async function readGraphFile(path: string): Promise<string> {
+  const bytes = await readBounded(path);
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    const before = new TextDecoder('utf-8').decode(bytes.subarray(0, offset));
+    throw new GraphLoadError([
+      new EngineError('ERR_GRAPH_FILE', `${path} is not valid UTF-8 (bad byte 0x${(bytes[offset] ?? 0).toString(16)})`, {
+        phase: 'load',
+        location: locationInText(before, before.length, path),
+        hint: 'save the graph file as UTF-8 text',
+      }),
+    ]);
+  }
+}
+
+async function readBounded(path: string): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw fileError(path, `${path} is not a regular file`);
+    if (stat.size > MAX_GRAPH_FILE_BYTES) {
+      throw fileError(path, `${path} is ${stat.size} bytes; graph files may be at most ${MAX_GRAPH_FILE_BYTES} bytes`);
+    }
+    // Read one byte past the limit so a file that grew after stat is still caught.
+    const buffer = new Uint8Array(MAX_GRAPH_FILE_BYTES + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > MAX_GRAPH_FILE_BYTES) throw fileError(path, `${path} is larger than ${MAX_GRAPH_FILE_BYTES} bytes`);
+    }
+    return buffer.subarray(0, length);
+  } catch (error) {
+    if (error instanceof GraphLoadError) throw error;
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
+    throw fileError(path, `${path} ${reason}`, error);
+  } finally {
+    await handle?.close();
+  }
+}
+
+function fileError(path: string, message: string, cause?: unknown): GraphLoadError {
+  return new GraphLoadError([
+    new EngineError('ERR_GRAPH_FILE', message, { phase: 'load', ...(cause === undefined ? {} : { cause }) }),
+  ]);
+}
+
+/** The offset where the first malformed UTF-8 sequence starts. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  const decodes = (end: number, stream: boolean): boolean => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(0, end), { stream });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // The longest prefix that decodes when a sequence may be cut at its end
+  // ends at the first bad byte; found by halving.
+  let good = 0;
+  let bad = bytes.length;
+  while (bad - good > 1) {
+    const middle = Math.floor((good + bad) / 2);
+    if (decodes(middle, true)) good = middle;
+    else bad = middle;
+  }
+  // The bad byte may continue a sequence that started up to three bytes earlier.
+  for (let start = good; start >= Math.max(0, good - 3); start -= 1) if (decodes(start, false)) return start;
+  return good;
+}

@@ -1,0 +1,114 @@
+import type { SourceLocation } from '@converge/engine-api';
+import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { didYouMean } from '../graph/did-you-mean.js';
+import { isForbiddenKey } from './yaml-safety.js';
+import type { PlainValueReader } from './yaml-values.js';
+import { locationOf, report, type YamlSource } from './yaml-source.js';
+
+/** Reads the structural parts of a graph (mappings, lists, strings) and reports wrong types. */
+export interface ShapeContext {
+  readonly source: YamlSource;
+  readonly values: PlainValueReader;
+}
+
+/** One key of a mapping, with the node of its value and where both were written. */
+export interface Entry {
+  readonly key: string;
+  readonly keyLocation: SourceLocation;
+  readonly value: Node | null;
+  readonly valueLocation: SourceLocation;
+}
+
+/** What a node is, in the words of an error message. */
+export function describeNode(node: Node | null | undefined): string {
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) {
+    const value = node.value;
+    if (value === null || value === undefined) return 'nothing (null)';
+    if (typeof value === 'string') return `the string '${value.length > 40 ? `${value.slice(0, 40)}...` : value}'`;
+    if (typeof value === 'number' || typeof value === 'boolean') return `${typeof value} ${String(value)}`;
+  }
+  return 'nothing (null)';
+}
+
+function deref(ctx: ShapeContext, node: Node | null | undefined): Node | null {
+  return ctx.values.deref(node) ?? null;
+}
+
+export function isNullNode(ctx: ShapeContext, node: Node | null | undefined): boolean {
+  const target = deref(ctx, node);
+  return target === null || (isScalar(target) && target.value === null);
+}
+
+export function expectMap(ctx: ShapeContext, node: Node | null | undefined, what: string, hint?: string): YAMLMap | undefined {
+  const target = deref(ctx, node);
+  if (isMap(target)) return target;
+  report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must be a mapping, not ${describeNode(target)}`, locationOf(ctx.source, node), hint);
+  return undefined;
+}
+
+export function expectSeq(ctx: ShapeContext, node: Node | null | undefined, what: string, hint?: string): YAMLSeq | undefined {
+  const target = deref(ctx, node);
+  if (isSeq(target)) return target;
+  report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must be a list, not ${describeNode(target)}`, locationOf(ctx.source, node), hint);
+  return undefined;
+}
+
+/** A string scalar; reports a missing or non-string value, and an empty one unless `allowEmpty`. */
+export function expectString(ctx: ShapeContext, node: Node | null | undefined, what: string, allowEmpty = false): string | undefined {
+  const target = deref(ctx, node);
+  if (isScalar(target) && typeof target.value === 'string') {
+    if (allowEmpty || target.value.trim() !== '') return target.value;
+    report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must not be empty`, locationOf(ctx.source, node));
+    return undefined;
+  }
+  const quote = isScalar(target) && target.value !== null ? ` (quote it to make it a string: '${String(target.source ?? target.value)}')` : '';
+  report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must be a string, not ${describeNode(target)}${quote}`, locationOf(ctx.source, node));
+  return undefined;
+}
+
+export function expectBoolean(ctx: ShapeContext, node: Node | null | undefined, what: string): boolean | undefined {
+  const target = deref(ctx, node);
+  if (isScalar(target) && typeof target.value === 'boolean') return target.value;
+  report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must be true or false, not ${describeNode(target)}`, locationOf(ctx.source, node));
+  return undefined;
+}
+
+/** The entries of a mapping whose keys are usable strings (others are reported). */
+export function entriesOf(ctx: ShapeContext, map: YAMLMap): Entry[] {
+  const entries: Entry[] = [];
+  for (const pair of map.items as Pair<Node | null, Node | null>[]) {
+    const key = ctx.values.key(pair.key);
+    if (key === undefined) continue;
+    const keyLocation = locationOf(ctx.source, pair.key);
+    // `key:` with nothing after it still has a (null) value node; fall back to the key.
+    const valueLocation = pair.value?.range ? locationOf(ctx.source, pair.value) : keyLocation;
+    entries.push({ key, keyLocation, value: pair.value, valueLocation });
+  }
+  return entries;
+}
+
+/**
+ * Reports keys outside `allowed` with a "did you mean"; returns the entries by
+ * key. Forbidden keys were reported by the safety check and are dropped here.
+ */
+export function knownEntries(
+  ctx: ShapeContext,
+  map: YAMLMap,
+  allowed: readonly string[],
+  what: string,
+  extraHints: Readonly<Record<string, string>> = {},
+): Map<string, Entry> {
+  const byKey = new Map<string, Entry>();
+  for (const entry of entriesOf(ctx, map)) {
+    if (allowed.includes(entry.key)) {
+      byKey.set(entry.key, entry);
+      continue;
+    }
+    if (isForbiddenKey(entry.key)) continue;
+    const hint = extraHints[entry.key] ?? didYouMean(entry.key, allowed) ?? `allowed keys: ${allowed.join(', ')}`;
+    report(ctx.source, 'ERR_GRAPH_SHAPE', `unknown key '${entry.key}' in ${what}`, entry.keyLocation, hint);
+  }
+  return byKey;
+}

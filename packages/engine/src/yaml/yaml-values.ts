@@ -1,0 +1,95 @@
+import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
+import { isForbiddenKey, MAX_ALIASES, MAX_DEPTH, MAX_ALIAS_EXPANSION } from './yaml-safety.js';
+import { locationOf, report, type YamlSource } from './yaml-source.js';
+
+/**
+ * Turns YAML nodes into plain values (strings, numbers, booleans, null,
+ * arrays, objects), expanding aliases under a budget so that a small file
+ * cannot expand into a huge one. Problems go to the source; a node that
+ * cannot be read becomes null.
+ */
+export class PlainValueReader {
+  private expanded = 0;
+  private aliases = 0;
+  private exhausted = false;
+
+  constructor(private readonly source: YamlSource) {}
+
+  /** Follows an alias to the node it names; reports unknown aliases. */
+  deref(node: Node | null | undefined): Node | null | undefined {
+    if (!isAlias(node)) return node;
+    if (!this.spendAlias(node)) return null;
+    const target = node.resolve(this.source.doc);
+    if (target === undefined) {
+      report(this.source, 'ERR_YAML_SYNTAX', `unknown alias '*${node.source}'`, locationOf(this.source, node),
+        `define the anchor '&${node.source}' before using it`);
+      return null;
+    }
+    return target;
+  }
+
+  /**
+   * `alias` is the outermost alias being expanded, if any: nodes reached
+   * through it count against the expansion budget, and it is where an
+   * expansion that is too large gets reported.
+   */
+  read(node: Node | null | undefined, depth = 0, alias?: Node): unknown {
+    if (this.exhausted) return null;
+    if (alias) this.expanded += 1;
+    if (this.expanded > MAX_ALIAS_EXPANSION || depth > MAX_DEPTH) {
+      this.exhaust(
+        alias ?? node,
+        depth > MAX_DEPTH ? `nesting deeper than ${MAX_DEPTH} levels once aliases are expanded` : `aliases expand to more than ${MAX_ALIAS_EXPANSION} values`,
+      );
+      return null;
+    }
+    const target = this.deref(node);
+    if (target === null || target === undefined) return null;
+    const origin = alias ?? (isAlias(node) ? node : undefined);
+    // Other scalar values (binary, dates) only come from tags the safety check refused.
+    if (isScalar(target)) return isPlainScalar(target.value) ? target.value : null;
+    if (isSeq(target)) return target.items.map((item) => this.read(item as Node | null, depth + 1, origin));
+    if (isMap(target)) {
+      const result: Record<string, unknown> = {};
+      for (const pair of target.items) {
+        const key = this.key(pair.key as Node | null);
+        if (key === undefined || isForbiddenKey(key)) continue;
+        result[key] = this.read(pair.value as Node | null, depth + 1, origin);
+      }
+      return result;
+    }
+    return null;
+  }
+
+  /** A mapping key as a string; numbers and booleans are spelled as written. */
+  key(node: Node | null | undefined): string | undefined {
+    const target = this.deref(node);
+    if (isScalar(target) && target.value !== null && isPlainScalar(target.value)) {
+      return typeof target.value === 'string' ? target.value : String(target.source ?? target.value);
+    }
+    report(this.source, 'ERR_GRAPH_SHAPE', 'mapping keys must be plain strings', locationOf(this.source, node ?? null));
+    return undefined;
+  }
+
+  private spendAlias(node: Node): boolean {
+    if (this.exhausted) return false;
+    this.aliases += 1;
+    if (this.aliases <= MAX_ALIASES) return true;
+    this.exhaust(node, `more than ${MAX_ALIASES} alias uses`);
+    return false;
+  }
+
+  private exhaust(node: Node | null | undefined, why: string): void {
+    this.exhausted = true;
+    report(this.source, 'ERR_YAML_SYNTAX', `the document is too large: ${why}`, locationOf(this.source, node ?? null),
+      'write the graph out without deeply nested or repeated aliases');
+  }
+
+  get isExhausted(): boolean {
+    return this.exhausted;
+  }
+}
+
+function isPlainScalar(value: unknown): value is string | number | boolean | null {
+  return value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+}

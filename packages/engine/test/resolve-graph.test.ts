@@ -1,0 +1,287 @@
+import { DEFAULT_META, EngineError, defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
+import { describe, expect, it } from 'vitest';
+import { GraphLoadError } from '../src/graph/load-error.js';
+import { resolveGraph } from '../src/graph/resolve.js';
+import type { ResolvedGraph } from '../src/graph/spec.js';
+import type { KindResolver } from '../src/loader/kind-resolver.js';
+import { parseGraphYaml } from '../src/yaml/parse.js';
+import { mapResolver, testKinds } from './fixtures/kinds.js';
+
+/** The graph's name goes last so that line N of the file is `lines[N - 1]`. */
+async function resolveYaml(lines: readonly string[], resolver: KindResolver = mapResolver()): Promise<ResolvedGraph> {
+  return resolveGraph(parseGraphYaml([...lines, 'graph: g'].join('\n'), 'g.yaml'), resolver);
+}
+
+async function problemsOf(lines: readonly string[], resolver: KindResolver = mapResolver()): Promise<EngineError[]> {
+  try {
+    await resolveYaml(lines, resolver);
+  } catch (error) {
+    if (error instanceof GraphLoadError) return [...error.problems];
+    throw error;
+  }
+  throw new Error('resolved without error');
+}
+
+describe('resolveGraph: params', () => {
+  it('fills the name param and schema defaults, and keeps the spec untouched', async () => {
+    const yaml = ['resources:', '  file:', '  - name: /tmp/a', '    owner: {user: root}', '  exec:', '  - name: date'];
+    const spec = parseGraphYaml([...yaml, 'graph: g'].join('\n'), 'g.yaml');
+    const graph = await resolveGraph(spec, mapResolver());
+    expect(graph.resources.get('file[/tmp/a]')).toEqual({
+      id: 'file[/tmp/a]',
+      kind: 'file',
+      name: '/tmp/a',
+      params: { path: '/tmp/a', state: 'exists', owner: { user: 'root' } },
+      meta: DEFAULT_META,
+      location: { file: 'g.yaml', line: 3, column: 5 },
+    });
+    expect(graph.resources.get('exec[date]')?.params).toEqual({ cmd: 'date', timeout: 0 });
+    expect(spec.resources[0]?.params).toEqual({ owner: { user: 'root' } });
+    expect([...graph.kinds.keys()].sort()).toEqual(['exec', 'file']);
+  });
+
+  it('an explicit name param wins over the name', async () => {
+    const graph = await resolveYaml(['resources:', '  file:', '  - name: motd', '    path: /etc/motd']);
+    expect(graph.resources.get('file[motd]')?.params.path).toBe('/etc/motd');
+  });
+
+  it('does not coerce: a number is not a string, a string is not a number', async () => {
+    const problems = await problemsOf(['resources:', '  file:', '  - name: /a', '    mode: 644', '  exec:', '  - name: x', '    attempts: "3"']);
+    expect(problems.map((problem) => [problem.code, problem.resource, problem.location?.line, problem.message])).toEqual([
+      ['ERR_PARAM_TYPE', 'file[/a]', 4, "param 'mode': expected string (matching ^[0-7]{3,4}$), got 644"],
+      ['ERR_PARAM_TYPE', 'exec[x]', 7, 'param \'attempts\': expected number, got "3"'],
+    ]);
+  });
+
+  it('names unknown params with a suggestion and the valid ones', async () => {
+    const [problem] = await problemsOf(['resources:', '  file:', '  - name: /a', '    contnet: x']);
+    expect(problem).toMatchObject({ code: 'ERR_UNKNOWN_PARAM', resource: 'file[/a]', location: { line: 4, column: 14 } });
+    expect(problem?.hint).toBe("did you mean 'content'? (valid params: content, mode, owner, path, state)");
+  });
+
+  it('reports validate issues with the hint, and a throwing validate as an issue', async () => {
+    const problems = await problemsOf(['resources:', '  file:', '  - name: rel', '  crashy:', '  - name: c']);
+    expect(problems.map((problem) => [problem.code, problem.message, problem.hint])).toEqual([
+      ['ERR_PARAM_INVALID', "param 'path': must be an absolute path", 'start it with /'],
+      ['ERR_PARAM_INVALID', 'validate failed: validate blew up', undefined],
+    ]);
+    expect((problems[1]?.cause as Error).message).toBe('validate blew up');
+  });
+
+  it('does not run validate on params of the wrong type', async () => {
+    const problems = await problemsOf(['resources:', '  file:', '  - name: rel', '    content: 1']);
+    expect(problems.map((problem) => problem.code)).toEqual(['ERR_PARAM_TYPE']);
+  });
+});
+
+describe('resolveGraph: kinds', () => {
+  it('resolves each distinct kind once, all at the same time', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const inner = mapResolver();
+    const resolver = {
+      ...inner,
+      async resolve(kind: string) {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        inFlight -= 1;
+        return inner.resolve(kind);
+      },
+    };
+    await resolveYaml(['resources:', '  noop:', '  - name: a', '  - name: b', '  exec:', '  - name: c', '  file:', '  - name: /d'], resolver);
+    expect(inner.calls.sort()).toEqual(['exec', 'file', 'noop']);
+    expect(most).toBe(3);
+  });
+
+  it('puts resolver errors at the first resource of the kind, keeping code, hint and cause', async () => {
+    const problems = await problemsOf(['resources:', '  docker:container:', '  - name: a', '  - name: b', '  flie:', '  - name: x']);
+    expect(problems.map((problem) => [problem.code, problem.location?.line, problem.hint])).toEqual([
+      ['ERR_PLUGIN_NOT_INSTALLED', 3, 'npm install @converge/res-docker'],
+      ['ERR_UNKNOWN_KIND', 6, 'known kinds: noop, file, exec, pkg, crashy'],
+    ]);
+    expect((problems[0]?.cause as Error).message).toBe('module not found');
+  });
+
+  it('turns a resolver that throws something else into ERR_PLUGIN_LOAD_FAILED', async () => {
+    const resolver = { resolve: () => { throw new TypeError('boom'); }, knownKinds: async () => [] };
+    const [problem] = await problemsOf(['resources:', '  noop:', '  - name: a'], resolver);
+    expect(problem).toMatchObject({ code: 'ERR_PLUGIN_LOAD_FAILED', location: { line: 3 } });
+  });
+});
+
+describe('resolveGraph: metaparams', () => {
+  it('merges metaparams over the defaults', async () => {
+    const graph = await resolveYaml([
+      'resources:',
+      '  noop:',
+      '  - name: a',
+      '    meta:',
+      '      {noop: true, retry: -1, delay: 250, timeout: 0, poll: 1.5, limit: .inf, burst: 2, sema: [a, "b:3", "c:d:2"], export: ["*"], autoedge: false}',
+    ]);
+    expect(graph.resources.get('noop[a]')?.meta).toEqual({
+      ...DEFAULT_META,
+      noop: true,
+      retry: -1,
+      delay: 250,
+      poll: 1.5,
+      burst: 2,
+      sema: ['a', 'b:3', 'c:d:2'],
+      export: ['*'],
+      autoedge: false,
+    });
+  });
+
+  it.each([
+    ['retry: 1.5', 'whole number >= -1'],
+    ['delay: -1', 'a number >= 0 in milliseconds'],
+    ['timeout: .inf', 'a number >= 0 in milliseconds'],
+    ['poll: "5"', 'a number >= 0 in seconds'],
+    ['limit: -1', 'or .inf for no limit'],
+    ['burst: -1', 'whole number >= 0'],
+    ['sema: "a"', "each 'id' or 'id:N'"],
+    ['sema: [":2"]', 'no id before the colon'],
+    ['sema: ["a:x"]', 'whole number >= 1'],
+    ['export: [1]', 'a list of host names'],
+    ['noop: "yes"', 'true or false'],
+    ['Retry: 1', "did you mean 'retry'?"],
+  ])('refuses %s', async (entry, words) => {
+    const [problem] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta:', `      ${entry}`]);
+    expect(problem).toMatchObject({ code: 'ERR_META_INVALID', resource: 'noop[a]', location: { line: 5 } });
+    expect(`${problem?.message} ${problem?.hint ?? ''}`).toContain(words);
+  });
+});
+
+describe('resolveGraph: duplicates', () => {
+  it('refuses a resource declared twice, naming both places', async () => {
+    const [problem] = await problemsOf(['resources:', '  noop:', '  - name: a', '  - name: a']);
+    expect(problem).toMatchObject({ code: 'ERR_DUPLICATE_RESOURCE', resource: 'noop[a]', location: { line: 4 } });
+    expect(problem?.message).toBe('declared twice (at g.yaml:3 and g.yaml:4)');
+  });
+
+  it('merges duplicates of a mergeable kind when merge() agrees', async () => {
+    const graph = await resolveYaml(['resources:', '  pkg:', '  - name: vim', '    state: installed', '  - name: vim', '    state: installed', '    allowUntrusted: true']);
+    expect([...graph.resources.keys()]).toEqual(['pkg[vim]']);
+    expect(graph.resources.get('pkg[vim]')?.params).toEqual({ state: 'installed', allowUntrusted: true });
+  });
+
+  it('refuses mergeable duplicates whose metaparams differ', async () => {
+    const [problem] = await problemsOf(['resources:', '  pkg:', '  - {name: vim, state: installed}', '  - {name: vim, state: installed, meta: {retry: 2}}']);
+    expect(problem?.code).toBe('ERR_DUPLICATE_RESOURCE');
+  });
+});
+
+describe('resolveGraph: edges', () => {
+  const threeNoops = ['resources:', '  noop:', '  - name: a', '  - name: b', '  - name: c'];
+
+  it('merges duplicate edges between the same pair, ORing notify', async () => {
+    const graph = await resolveYaml([
+      ...threeNoops,
+      'edges:',
+      '- {from: {kind: noop, name: a}, to: {kind: noop, name: b}}',
+      '- {from: {kind: noop, name: a}, to: {kind: noop, name: b}, notify: true}',
+      '- {from: {kind: noop, name: b}, to: {kind: noop, name: c}}',
+    ]);
+    expect(graph.edges).toEqual([
+      { from: 'noop[a]', to: 'noop[b]', notify: true, origin: 'explicit', location: { file: 'g.yaml', line: 7, column: 3 } },
+      { from: 'noop[b]', to: 'noop[c]', notify: false, origin: 'explicit', location: { file: 'g.yaml', line: 9, column: 3 } },
+    ]);
+  });
+
+  it('suggests the resource an edge probably meant', async () => {
+    const [problem] = await problemsOf([...threeNoops, 'edges:', '- {from: {kind: noop, name: a}, to: {kind: nop, name: b}}']);
+    expect(problem).toMatchObject({ code: 'ERR_UNKNOWN_RESOURCE', location: { line: 7 }, hint: "did you mean 'noop[b]'?" });
+  });
+
+  it('refuses self-edges and names a cycle at one of its edges', async () => {
+    const problems = await problemsOf([
+      ...threeNoops,
+      'edges:',
+      '- {from: {kind: noop, name: c}, to: {kind: noop, name: c}}',
+      '- {from: {kind: noop, name: a}, to: {kind: noop, name: b}}',
+      '- {from: {kind: noop, name: b}, to: {kind: noop, name: a}}',
+    ]);
+    expect(problems.map((problem) => [problem.code, problem.location?.line])).toEqual([
+      ['ERR_SELF_EDGE', 7],
+      ['ERR_CYCLE', expect.any(Number)],
+    ]);
+    expect([8, 9]).toContain(problems[1]?.location?.line);
+    expect(problems[1]?.message).toMatch(/noop\[a\] -> noop\[b\]|noop\[b\] -> noop\[a\]/);
+  });
+});
+
+describe('resolveGraph: send/recv', () => {
+  const senderAndReceiver = ['resources:', '  exec:', '  - name: date', '  file:', '  - name: /tmp/date', 'edges:'];
+  const edge = (send: string, recv: string) => `- {from: {kind: exec, name: date}, to: {kind: file, name: /tmp/date}, send: ${send}, recv: ${recv}}`;
+
+  it('accepts a typed send/recv edge', async () => {
+    const graph = await resolveYaml([...senderAndReceiver, edge('output', 'content')]);
+    expect(graph.edges).toEqual([
+      expect.objectContaining({ from: 'exec[date]', to: 'file[/tmp/date]', send: 'output', recv: 'content', notify: false }),
+    ]);
+  });
+
+  it('lets a received param be left out even when the schema requires it', async () => {
+    const receiver = defineResource({
+      kind: 'sink',
+      params: Type.Object({ value: Type.String(), label: Type.Optional(Type.String()) }),
+      create: () => ({ checkApply: () => true }),
+    });
+    const resolver = mapResolver([...testKinds, receiver as unknown as AnyResourceDefinition]);
+    const lines = ['resources:', '  exec:', '  - name: date', '  sink:', '  - name: s', 'edges:'];
+    const graph = await resolveYaml([...lines, '- {from: {kind: exec, name: date}, to: {kind: sink, name: s}, send: output, recv: value}'], resolver);
+    expect(graph.resources.get('sink[s]')?.params).toEqual({});
+    const [problem] = await problemsOf(lines, resolver);
+    expect(problem?.message).toMatch(/missing required param 'value'/);
+  });
+
+  it.each([
+    ['output', 'contents', "kind 'file' has no param 'contents' to receive into"],
+    ['stdout', 'content', "kind 'exec' does not send 'stdout'"],
+    ['exitcode', 'content', 'sends \'exitcode\' as whole number, which does not fit param \'content\''],
+    ['lines', 'content', 'as list of string'],
+  ])('refuses send %s into %s', async (send, recv, words) => {
+    const [problem] = await problemsOf([...senderAndReceiver, edge(send, recv)]);
+    expect(problem).toMatchObject({ code: 'ERR_SEND_RECV', location: { line: 7 } });
+    expect(problem?.message).toContain(words);
+  });
+
+  it('refuses send without recv, and a param received twice', async () => {
+    const problems = await problemsOf([
+      'resources:',
+      '  exec:',
+      '  - name: date',
+      '  - name: uptime',
+      '  file:',
+      '  - name: /tmp/date',
+      'edges:',
+      '- {from: {kind: exec, name: date}, to: {kind: file, name: /tmp/date}, send: output}',
+      edge('output', 'content'),
+      '- {from: {kind: exec, name: uptime}, to: {kind: file, name: /tmp/date}, send: output, recv: content}',
+    ]);
+    expect(problems.map((problem) => [problem.code, problem.location?.line])).toEqual([
+      ['ERR_SEND_RECV', 8],
+      ['ERR_SEND_RECV', 10],
+    ]);
+    expect(problems[1]?.message).toContain('received by two edges (the other at g.yaml:9:3)');
+  });
+
+  it('keeps one edge per send/recv key between a pair, folding plain edges into it', async () => {
+    const pair = '{from: {kind: exec, name: date}, to: {kind: exec, name: cat}';
+    const graph = await resolveYaml([
+      'resources:',
+      '  exec:',
+      '  - name: date',
+      '  - name: cat',
+      'edges:',
+      `- ${pair}, notify: true}`,
+      `- ${pair}, send: output, recv: input}`,
+      `- ${pair}, send: output, recv: input}`,
+      `- ${pair}, send: lines, recv: args}`,
+    ]);
+    expect(graph.edges.map(({ send, recv, notify, location }) => ({ send, recv, notify, line: location?.line }))).toEqual([
+      { send: 'output', recv: 'input', notify: true, line: 7 },
+      { send: 'lines', recv: 'args', notify: false, line: 9 },
+    ]);
+  });
+});

@@ -1,0 +1,175 @@
+import { mkdtemp, mkdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GraphLoadError } from '../src/graph/load-error.js';
+import { MAX_GRAPH_FILE_BYTES, readGraphFile } from '../src/yaml/read.js';
+import { parseGraphYaml } from '../src/yaml/parse.js';
+
+const GOOD = join(import.meta.dirname, 'fixtures', 'good');
+
+function problemsOf(text: string): Array<{ code: string; line: number | undefined; column: number | undefined; message: string; hint: string | undefined }> {
+  try {
+    parseGraphYaml(text, 'g.yaml');
+  } catch (error) {
+    if (!(error instanceof GraphLoadError)) throw error;
+    return error.problems.map((problem) => ({
+      code: problem.code,
+      line: problem.location?.line,
+      column: problem.location?.column,
+      message: problem.message,
+      hint: problem.hint,
+    }));
+  }
+  throw new Error('parsed without error');
+}
+
+describe('parseGraphYaml', () => {
+  it('reads an mgmt-style graph with our extensions, keeping where everything was written', async () => {
+    const path = join(GOOD, 'hello.yaml');
+    const spec = parseGraphYaml(await readGraphFile(path), path);
+    expect(spec.name).toBe('mygraph');
+    expect(spec.comment).toBe('hello world example');
+    expect(spec.file).toBe(path);
+    expect(spec.plugins).toEqual(['converge-res-example']);
+    expect(spec.resources.map((resource) => `${resource.kind}[${resource.name}]`)).toEqual(['noop[noop1]', 'file[file1]', 'exec[date]']);
+    const file = spec.resources[1];
+    expect(file?.params).toEqual({ path: '/tmp/converge-hello-world', content: 'hello world\n', state: 'exists' });
+    expect(file?.meta).toEqual({ retry: 3, delay: 500, limit: Number.POSITIVE_INFINITY, sema: ['disk', 'net:2'] });
+    expect(file?.location).toEqual({ file: path, line: 10, column: 5 });
+    expect(file?.paramLocations.get('path')).toEqual({ file: path, line: 11, column: 11 });
+    expect(file?.paramLocations.get('content')).toEqual({ file: path, line: 12, column: 14 });
+    expect(file?.metaLocations.get('limit')).toEqual({ file: path, line: 18, column: 14 });
+    expect(spec.resources[2]?.params).toEqual({ cmd: 'date', args: ['--utc'] });
+    expect(spec.edges).toEqual([
+      { name: 'e1', from: { kind: 'noop', name: 'noop1' }, to: { kind: 'file', name: 'file1' }, notify: true, location: { file: path, line: 25, column: 3 } },
+      {
+        name: 'e2',
+        from: { kind: 'exec', name: 'date' },
+        to: { kind: 'file', name: 'file1' },
+        notify: false,
+        send: 'output',
+        recv: 'content',
+        location: { file: path, line: 33, column: 3 },
+      },
+    ]);
+  });
+
+  it('takes a graph with only a name, as mgmt does (resources and edges may be absent or empty)', async () => {
+    expect(parseGraphYaml(await readGraphFile(join(GOOD, 'minimal.yaml')), 'm.yaml')).toEqual({
+      name: 'empty',
+      file: 'm.yaml',
+      resources: [],
+      edges: [],
+      plugins: [],
+    });
+    expect(parseGraphYaml('graph: g\nresources: {}\nedges: []\n', 'g.yaml').resources).toEqual([]);
+    expect(parseGraphYaml('graph: g\nresources:\nedges:\n', 'g.yaml').edges).toEqual([]);
+  });
+
+  it('expands aliases in params and accepts the core tags', () => {
+    const spec = parseGraphYaml('graph: g\nresources:\n  noop:\n  - name: a\n    x: &v {k: [1, 2]}\n    y: *v\n    z: !!str 12\n', 'g.yaml');
+    expect(spec.resources[0]?.params).toEqual({ x: { k: [1, 2] }, y: { k: [1, 2] }, z: '12' });
+  });
+
+  it('collects every problem of a file at once, in file order, each with file:line:column', () => {
+    const problems = problemsOf(
+      [
+        'graph: 12', //                       1: not a string
+        'grpah: x', //                         2: unknown key, suggestion
+        'resources:',
+        '  file:',
+        '  - name: /a',
+        '    meta: 3', //                      6: meta not a mapping
+        '  - path: /b', //                     7: no name
+        'edges:',
+        '- from: {kind: file}', //             9: no name in from
+        '  to: {kind: file, name: /a}',
+        '  notify: "true"', //                11: not a boolean
+      ].join('\n'),
+    );
+    expect(problems.map(({ code, line, column }) => [code, line, column])).toEqual([
+      ['ERR_GRAPH_SHAPE', 1, 8],
+      ['ERR_GRAPH_SHAPE', 2, 1],
+      ['ERR_GRAPH_SHAPE', 6, 11],
+      ['ERR_GRAPH_SHAPE', 7, 5],
+      ['ERR_GRAPH_SHAPE', 9, 9],
+      ['ERR_GRAPH_SHAPE', 11, 11],
+    ]);
+    expect(problems[1]?.hint).toBe("did you mean 'graph'?");
+    expect(problems[0]?.message).toContain("quote it to make it a string: '12'");
+  });
+
+  it('refuses custom tags, prototype keys and documents that expand too far', () => {
+    expect(problemsOf('graph: g\ncomment: !custom 1\n')[0]).toMatchObject({ code: 'ERR_YAML_SYNTAX', line: 2, message: "the tag '!custom' is not allowed" });
+    expect(problemsOf('graph: g\nresources:\n  noop:\n  - name: a\n    constructor: 1\n')[0]).toMatchObject({ code: 'ERR_GRAPH_SHAPE', line: 5 });
+    const laughs = ['graph: g', 'resources:', '  noop:', '  - name: a', '    l0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let level = 1; level <= 12; level += 1) laughs.push(`    l${level}: &a${level} [${Array(10).fill(`*a${level - 1}`).join(', ')}]`);
+    const started = Date.now();
+    expect(problemsOf(laughs.join('\n'))[0]?.message).toMatch(/too large/);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('refuses text that is not YAML: NUL bytes and unpaired surrogates, with their position', () => {
+    expect(problemsOf('graph: g\ncomment: a\u0000b\n')[0]).toMatchObject({ code: 'ERR_YAML_SYNTAX', line: 2, column: 11 });
+    expect(problemsOf('graph: g\n\n  \uD800\n')[0]).toMatchObject({ code: 'ERR_YAML_SYNTAX', line: 3, column: 3 });
+  });
+
+  it('refuses empty files, several documents and non-mappings', () => {
+    expect(problemsOf('')[0]).toMatchObject({ code: 'ERR_GRAPH_SHAPE', line: 1, message: 'the graph file is empty' });
+    expect(problemsOf('~\n')[0]).toMatchObject({ code: 'ERR_GRAPH_SHAPE', message: 'the graph file is empty' });
+    expect(problemsOf('just a string\n')[0]).toMatchObject({ code: 'ERR_GRAPH_SHAPE', message: "the graph file must be a mapping, not the string 'just a string'" });
+    expect(problemsOf('graph: a\n---\ngraph: b\n---\ngraph: c\n')[0]).toMatchObject({ code: 'ERR_GRAPH_SHAPE', line: 2 });
+  });
+
+  it('reports YAML syntax errors and duplicate keys at their position', () => {
+    expect(problemsOf('graph: g\ngraph: h\n')[0]).toMatchObject({ code: 'ERR_YAML_SYNTAX', line: 2, column: 1 });
+    expect(problemsOf('graph: [g\n')[0]).toMatchObject({ code: 'ERR_YAML_SYNTAX' });
+  });
+});
+
+describe('readGraphFile', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'converge-yaml-read-'));
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function fileProblem(path: string) {
+    const error = await readGraphFile(path).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(GraphLoadError);
+    return (error as GraphLoadError).problems[0];
+  }
+
+  it('reads UTF-8 text, BOM and all', async () => {
+    const path = join(dir, 'ok.yaml');
+    await writeFile(path, '\uFEFFgraph: café\n');
+    expect(parseGraphYaml(await readGraphFile(path), path).name).toBe('café');
+  });
+
+  it('names the path of a missing file or a directory', async () => {
+    const missing = join(dir, 'missing.yaml');
+    expect(await fileProblem(missing)).toMatchObject({ code: 'ERR_GRAPH_FILE', message: `${missing} does not exist` });
+    const folder = join(dir, 'folder.yaml');
+    await mkdir(folder);
+    expect(await fileProblem(folder)).toMatchObject({ code: 'ERR_GRAPH_FILE', message: `${folder} is not a regular file` });
+  });
+
+  it('refuses files over 16 MiB without reading them', async () => {
+    const big = join(dir, 'big.yaml');
+    await writeFile(big, '');
+    await truncate(big, MAX_GRAPH_FILE_BYTES + 1);
+    expect((await fileProblem(big))?.message).toMatch(/at most 16777216 bytes/);
+  });
+
+  it('points at the first byte that is not UTF-8', async () => {
+    const path = join(dir, 'latin1.yaml');
+    await writeFile(path, Buffer.concat([Buffer.from('graph: g\ncomment: ok\nname: caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
+    expect(await fileProblem(path)).toMatchObject({ code: 'ERR_GRAPH_FILE', location: { file: path, line: 3, column: 10 } });
+  });
+});

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, lstat, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** The file name of the saved password inside the resource's var dir. */
+export const PASSWORD_FILE_NAME = 'password';
+/** Only the engine's user may read a saved password. */
+export const PASSWORD_FILE_MODE = 0o600;
+
+/** What is on disk: nothing, or the text and the permission bits of the file. */
+export type SavedPassword =
+  | { readonly exists: false }
+  | { readonly exists: true; readonly regular: boolean; readonly text: string; readonly mode: number };
+
+export function passwordFilePath(varDir: string): string {
+  return join(varDir, PASSWORD_FILE_NAME);
+}
+
+export async function readSavedPassword(path: string): Promise<SavedPassword> {
+  try {
+    const info = await lstat(path);
+    // Anything other than a regular file (a symlink, a folder) is not ours to read.
+    if (!info.isFile()) return { exists: true, regular: false, text: '', mode: info.mode & 0o777 };
+    return { exists: true, regular: true, text: (await readFile(path, 'utf8')).trim(), mode: info.mode & 0o777 };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { exists: false };
+    throw error;
+  }
+}
+
+/**
+ * Writes the password through a temp file and a rename, so a crash leaves
+ * either the old password or the new one, never half of one; the temp file
+ * is created 0600, so the secret is never readable by others, even briefly.
+ */
+export async function writeSavedPassword(path: string, password: string): Promise<void> {
+  const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, `${password}\n`, { mode: PASSWORD_FILE_MODE, flag: 'wx', flush: true });
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+}
+
+export async function fixPasswordFileMode(path: string): Promise<void> {
+  await chmod(path, PASSWORD_FILE_MODE);
+}
+
+export async function removeSavedPassword(path: string): Promise<void> {
+  await rm(path, { recursive: true, force: true });
+}
