@@ -4,7 +4,8 @@ import { GraphLoadError } from '../src/graph/load-error.js';
 import { resolveGraph } from '../src/graph/resolve.js';
 import type { ResolvedGraph } from '../src/graph/spec.js';
 import type { KindResolver } from '../src/loader/kind-resolver.js';
-import { parseGraphYaml } from '../src/yaml/parse.js';
+// These tests look at locations, which only the precise parser keeps.
+import { parseGraphYamlPrecisely as parseGraphYaml } from '../src/yaml/parse.js';
 import { mapResolver, testKinds } from './fixtures/kinds.js';
 
 /** The graph's name goes last so that line N of the file is `lines[N - 1]`. */

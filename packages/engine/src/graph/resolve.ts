@@ -21,6 +21,17 @@ import { topoSort } from './toposort.js';
  * types and cycles. Every problem is collected; throws GraphLoadError.
  */
 export async function resolveGraph(spec: GraphSpec, resolver: KindResolver): Promise<ResolvedGraph> {
+  try {
+    return await resolveOnce(spec, resolver);
+  } catch (error) {
+    // A spec from the fast parser has no locations: find the same problems
+    // again in the precisely parsed text, which can say where they are.
+    if (error instanceof GraphLoadError && spec.precise) return resolveOnce(spec.precise(), resolver);
+    throw error;
+  }
+}
+
+async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<ResolvedGraph> {
   const problems: EngineError[] = [];
   const kinds = await resolveKinds(spec.resources, resolver, problems);
   const received = receivedParams(spec.edges);

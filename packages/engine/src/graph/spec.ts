@@ -48,6 +48,12 @@ export interface GraphSpec {
   readonly edges: readonly EdgeSpec[];
   /** Third-party plugin packages the graph names under `plugins:`. */
   readonly plugins: readonly string[];
+  /**
+   * Set when this spec came from the fast parser, whose locations are
+   * placeholders: parses the same text again with exact locations, so that
+   * problems can be reported at their file:line:column.
+   */
+  readonly precise?: () => GraphSpec;
 }
 
 /** A resource after its kind was loaded and its params and meta checked. */

@@ -3,6 +3,7 @@ import { LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
 import { GraphLoadError } from '../graph/load-error.js';
 import type { EdgeEndSpec, EdgeSpec, GraphSpec, ResourceSpec } from '../graph/spec.js';
 import { checkText } from './text-check.js';
+import { parseGraphYamlFast } from './fast-parse.js';
 import { checkDocumentSafety, isForbiddenKey } from './yaml-safety.js';
 import {
   entriesOf,
@@ -33,6 +34,13 @@ const UNSUPPORTED_TOP_LEVEL: Readonly<Record<string, string>> = {
  * its file:line:column; throws GraphLoadError.
  */
 export function parseGraphYaml(text: string, file: string): GraphSpec {
+  const textProblem = checkText(text, file);
+  if (textProblem) throw new GraphLoadError([textProblem]);
+  return parseGraphYamlFast(text, file, () => parseGraphYamlPrecisely(text, file)) ?? parseGraphYamlPrecisely(text, file);
+}
+
+/** The precise parser: keeps every node's position, reports every problem. */
+export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
   const textProblem = checkText(text, file);
   if (textProblem) throw new GraphLoadError([textProblem]);
 
