@@ -6,7 +6,9 @@ import {
   type AnyResourceDefinition,
   type PluginDefinition,
 } from '@converge/engine-api';
+import { Kind, type TObject } from '@sinclair/typebox';
 import { satisfies } from 'semver';
+import { fromPlainSchema, isTypeBoxSchema } from './plain-schema.js';
 import { resolvePackageEntry } from './package-entry.js';
 import { pluginIncompatible, pluginInvalid, pluginLoadFailed } from './plugin-errors.js';
 import { isRecord, type PluginPackage } from './plugin-manifest.js';
@@ -58,5 +60,20 @@ export function kindFromPlugin(pkg: PluginPackage, plugin: PluginDefinition, kin
       `add the defineResource({kind: '${kind}', ...}) to the plugin's resources, or drop '${kind}' from "converge.kinds"`,
     );
   }
-  return definition;
+  return withTypeBoxSchemas(pkg.name, definition);
+}
+
+/** Rebuilds plain JSON Schema params and sends as TypeBox, or says what is wrong. */
+function withTypeBoxSchemas(packageName: string, definition: AnyResourceDefinition): AnyResourceDefinition {
+  if (isTypeBoxSchema(definition.params) && (definition.sends === undefined || isTypeBoxSchema(definition.sends))) return definition;
+  const params = fromPlainSchema(definition.params);
+  const sends = definition.sends === undefined ? undefined : fromPlainSchema(definition.sends);
+  if (!params || params[Kind] !== 'Object' || (definition.sends !== undefined && (!sends || sends[Kind] !== 'Object'))) {
+    throw pluginInvalid(
+      packageName,
+      `the params or sends schema of kind '${definition.kind}' is not a JSON Schema object the engine can read`,
+      'describe params with Type.Object(...) from @converge/engine-api, or a plain {type: "object", properties: {...}} schema',
+    );
+  }
+  return Object.freeze({ ...definition, params: params as TObject, ...(sends ? { sends: sends as TObject } : {}) });
 }

@@ -53,6 +53,7 @@ export class Engine {
   #vertices: Vertex[] = [];
   #edges: ResolvedEdge[] = [];
   #started = false;
+  #statusListeners = new Set<(status: ResourceStatus) => void>();
   #stopping: Promise<void> | undefined;
 
   constructor(options: EngineOptions) {
@@ -73,7 +74,12 @@ export class Engine {
       refreshes: new RefreshStore(options.stateDir),
       stopSignal: this.#stopController.signal,
       nextTimestamp: () => ++clock,
-      statusChanged: () => this.changes.set(this.changes.get() + 1),
+      statusChanged: (status) => {
+        this.changes.set(this.changes.get() + 1);
+        if (this.#statusListeners.size === 0) return;
+        const current = status();
+        for (const listener of this.#statusListeners) listener(current);
+      },
     };
   }
 
@@ -125,6 +131,16 @@ export class Engine {
 
   statuses(): ResourceStatus[] {
     return this.#vertices.map((vertex) => vertex.status());
+  }
+
+  /**
+   * Calls `listener` with a resource's new status each time one changes
+   * state (O(1) per change, unlike polling `statuses()`). Returns the
+   * function that removes the listener.
+   */
+  onStatus(listener: (status: ResourceStatus) => void): () => void {
+    this.#statusListeners.add(listener);
+    return () => this.#statusListeners.delete(listener);
   }
 
   failures(): EngineError[] {

@@ -3,6 +3,7 @@ import type { Logger as PinoLogger } from 'pino';
 import type { Converger } from './converger.js';
 import type { RefreshStore } from './refresh-store.js';
 import type { SemaphoreTable } from './semaphore.js';
+import type { ResourceStatus } from './status.js';
 
 /** What every vertex of one engine shares. */
 export interface VertexEnv {
@@ -21,6 +22,6 @@ export interface VertexEnv {
   readonly stopSignal: AbortSignal;
   /** A strictly increasing counter used as the vertices' timestamps. */
   nextTimestamp(): number;
-  /** Called on every state change, for status displays. */
-  statusChanged(): void;
+  /** Called on every state change of a vertex, for status displays. */
+  statusChanged(status: () => ResourceStatus): void;
 }

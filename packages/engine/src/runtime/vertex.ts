@@ -445,7 +445,7 @@ export class Vertex implements ContextHost {
   #setState(state: ResourceState): void {
     if (state === this.#state) return;
     this.#state = state;
-    this.#env.statusChanged();
+    this.#env.statusChanged(() => this.status());
   }
 
   #log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {

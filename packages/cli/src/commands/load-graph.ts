@@ -1,0 +1,32 @@
+import { dirname, resolve } from 'node:path';
+import { GraphLoadError, loadGraphFile, type ResolvedGraph } from '@converge/engine';
+import { isEngineError } from '@converge/engine-api';
+import type { Reporter } from '../reporter.js';
+
+/**
+ * Loads a graph file with its plugins and checks it. When it cannot be
+ * loaded, reports every problem and returns undefined: the caller exits
+ * with 2, having applied nothing.
+ */
+export async function loadGraphOrReport(
+  graphFile: string,
+  plugins: readonly string[],
+  reporter: Reporter,
+): Promise<ResolvedGraph | undefined> {
+  const cwd = process.cwd();
+  try {
+    return await loadGraphFile(graphFile, {
+      // Package names, or folders relative to the current directory (the loader resolves them).
+      plugins,
+      // Plugins are found next to where the user stands and next to the graph.
+      searchFrom: [cwd, dirname(resolve(cwd, graphFile))],
+    });
+  } catch (error) {
+    const problems = error instanceof GraphLoadError ? error.problems : isEngineError(error) && error.isInputError ? [error] : undefined;
+    if (!problems) throw error;
+    for (const problem of problems) reporter.problem(problem);
+    const count = problems.length;
+    reporter.say(`${count} problem${count === 1 ? '' : 's'} in ${graphFile}; nothing was applied`);
+    return undefined;
+  }
+}

@@ -1,0 +1,148 @@
+import { hostname as systemHostname } from 'node:os';
+import { Engine, type ResolvedGraph } from '@converge/engine';
+import { isEngineError } from '@converge/engine-api';
+import { ExitCode } from '../exit-codes.js';
+import { createRootLogger } from '../logging.js';
+import type { LogLevel } from '../options.js';
+import { handleStopSignals } from '../signals.js';
+import { openStateDir, type StateDir } from '../state-dir.js';
+import { StatusDisplay, summarize } from '../status-display.js';
+import { Terminal } from '../terminal.js';
+import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
+import { loadGraphOrReport } from './load-graph.js';
+
+export interface RunFlags {
+  readonly convergerTimeout: number;
+  readonly convergedExit?: boolean;
+  readonly noop?: boolean;
+  readonly sema: number;
+  readonly prefix?: string;
+  readonly tmpPrefix?: boolean;
+  readonly hostname?: string;
+  readonly plugin: readonly string[];
+  readonly logLevel: LogLevel;
+  readonly logJson?: boolean;
+}
+
+/** `converge run GRAPH`: load, apply, keep converging until told to stop. */
+export async function runCommand(graphFile: string, flags: RunFlags): Promise<ExitCode> {
+  const terminal = new Terminal(process.stderr);
+  const hostname = flags.hostname ?? systemHostname();
+  const onTerminal = process.stderr.isTTY === true && !flags.logJson;
+  const logger = createRootLogger(
+    { level: flags.logLevel, json: flags.logJson === true, color: onTerminal, hostname },
+    terminal,
+  );
+  const reporter = flags.logJson ? jsonReporter(logger) : textReporter(terminal);
+  const say = (message: string): void => reporter.say(message);
+
+  if (flags.convergedExit && flags.convergerTimeout === -1) {
+    say('--converged-exit needs a converger timeout: add --converger-timeout N (seconds; 0 = as soon as converged)');
+    return ExitCode.badInput;
+  }
+
+  const graph = await loadGraphOrReport(graphFile, flags.plugin, reporter);
+  if (!graph) return ExitCode.badInput;
+
+  let stateDir: StateDir;
+  try {
+    stateDir = await openStateDir(flags);
+  } catch (error) {
+    say(`cannot use the state directory: ${error instanceof Error ? error.message : String(error)}`);
+    say('hint: choose another with --prefix DIR, or use --tmp-prefix');
+    return ExitCode.badInput;
+  }
+  logger.debug({ stateDir: stateDir.path }, 'state directory');
+
+  try {
+    const engine = new Engine({
+      stateDir: stateDir.path,
+      hostname,
+      logger,
+      noop: flags.noop === true,
+      sema: flags.sema,
+      convergerTimeout: flags.convergerTimeout,
+    });
+    const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, {
+      write: (text) => process.stdout.write(text),
+    });
+    return await runEngine(engine, graph, flags.convergedExit === true, display, reporter);
+  } finally {
+    await stateDir.dispose();
+  }
+}
+
+async function runEngine(
+  engine: Engine,
+  graph: ResolvedGraph,
+  exitWhenConverged: boolean,
+  display: StatusDisplay,
+  reporter: Reporter,
+): Promise<ExitCode> {
+  const say = (message: string): void => reporter.say(message);
+  const stopRequested = new AbortController();
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopRequested.abort();
+    stopping ??= engine.stop();
+    return stopping;
+  };
+  const removeSignalHandlers = handleStopSignals(
+    {
+      stop: () => void stop().catch(() => {}), // the main flow awaits the same promise and reports
+      abort: () => engine.abort(),
+      interruptAndExit: () => {
+        engine.interrupt();
+        process.exit(ExitCode.resourceFailed);
+      },
+      runningCalls: () => engine.runningCalls(),
+    },
+    say,
+  );
+
+  // A daemon must not exit just because nothing holds the event loop: a graph
+  // of resources without watches, or a checkApply awaiting only its abort
+  // signal while we stop, holds no handle of its own.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  display.start();
+  let summary: string;
+  try {
+    await engine.start(graph);
+    if (exitWhenConverged) await whenConvergedOrStopped(engine, stopRequested.signal);
+    else await untilAborted(stopRequested.signal);
+    // Taken before stopping, which marks every resource `stopped`.
+    summary = summarize(engine.statuses());
+  } catch (error) {
+    if (!isEngineError(error)) throw error;
+    reporter.problem(error);
+    return error.isInputError ? ExitCode.badInput : ExitCode.resourceFailed;
+  } finally {
+    try {
+      await stop();
+    } finally {
+      await display.stop();
+      removeSignalHandlers();
+      clearInterval(keepAlive);
+    }
+  }
+
+  say(summary);
+  const failures = engine.failures();
+  if (failures.length > 0) say(`${failures.length} resource${failures.length === 1 ? '' : 's'} failed:`);
+  for (const failure of failures) reporter.problem(failure);
+  return failures.length > 0 ? ExitCode.resourceFailed : ExitCode.ok;
+}
+
+async function whenConvergedOrStopped(engine: Engine, stopRequested: AbortSignal): Promise<void> {
+  try {
+    await engine.whenConverged(stopRequested);
+  } catch (error) {
+    if (!stopRequested.aborted) throw error;
+  }
+}
+
+/** Waits for a stop signal. */
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

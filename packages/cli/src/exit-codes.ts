@@ -1,0 +1,14 @@
+/**
+ * The exit codes of `converge`, stable for scripts and CI:
+ * - 0: the run ended and no resource failed;
+ * - 1: a resource failed (or a forced stop cut work short);
+ * - 2: bad input or usage (a graph that does not load, an unknown flag):
+ *   nothing was applied.
+ */
+export const ExitCode = {
+  ok: 0,
+  resourceFailed: 1,
+  badInput: 2,
+} as const;
+
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];

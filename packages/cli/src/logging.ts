@@ -1,0 +1,40 @@
+import { pino, type Logger } from 'pino';
+import { prettyFactory } from 'pino-pretty';
+import type { LogLevel } from './options.js';
+
+export interface LogOutputOptions {
+  readonly level: LogLevel;
+  /** JSON lines, for machines. */
+  readonly json: boolean;
+  /** Colours, for a human at a terminal. */
+  readonly color: boolean;
+  readonly hostname: string;
+}
+
+/** Where formatted lines go: the shared stderr terminal. */
+export interface LineSink {
+  write(text: string): void;
+}
+
+/**
+ * The root logger. The engine makes a child of it per resource, so every
+ * line about a resource carries `resource: 'kind[name]'`. Lines are written
+ * synchronously (pino-pretty's formatter, not its worker transport) so that
+ * nothing is lost when the process exits and they interleave correctly with
+ * the status line.
+ */
+export function createRootLogger(options: LogOutputOptions, sink: LineSink): Logger {
+  const pretty = options.json
+    ? undefined
+    : prettyFactory({
+        colorize: options.color,
+        translateTime: 'HH:MM:ss.l',
+        ignore: 'pid,hostname,resource',
+        messageFormat: '{if resource}{resource}: {end}{msg}',
+        singleLine: true,
+      });
+  return pino(
+    { level: options.level, base: { pid: process.pid, hostname: options.hostname } },
+    { write: (line: string) => sink.write(pretty ? pretty(line) : line) },
+  );
+}

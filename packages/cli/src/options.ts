@@ -1,0 +1,40 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError } from 'commander';
+
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `--converger-timeout N`: seconds, -1 for never, 0 for at once. */
+export function parseConvergerTimeout(value: string): number {
+  const seconds = Number(value);
+  if (value.trim() === '' || !Number.isFinite(seconds) || (seconds < 0 && seconds !== -1)) {
+    throw new InvalidArgumentError('expected seconds: a number >= 0, or -1 for never.');
+  }
+  return seconds;
+}
+
+/** `--sema N`: a whole number >= 0 (0 = no limit). */
+export function parseSema(value: string): number {
+  const count = Number(value);
+  if (value.trim() === '' || !Number.isInteger(count) || count < 0) {
+    throw new InvalidArgumentError('expected a whole number >= 0 (0 = no limit).');
+  }
+  return count;
+}
+
+/** Collects a repeatable option into a list. */
+export function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
+}
+
+/**
+ * Where state lives when `--prefix` is not given: the system location for
+ * root, the user's XDG state directory otherwise (root-owned /var/lib is not
+ * writable by anyone else).
+ */
+export function defaultStatePrefix(env: NodeJS.ProcessEnv = process.env): string {
+  if (process.getuid?.() === 0) return '/var/lib/converge';
+  const stateHome = env['XDG_STATE_HOME'] || join(homedir(), '.local', 'state');
+  return join(stateHome, 'converge');
+}

@@ -1,0 +1,86 @@
+import { Command, CommanderError, Option } from 'commander';
+import { runCommand } from './commands/run.js';
+import { validateCommand } from './commands/validate.js';
+import { ExitCode } from './exit-codes.js';
+import { collect, LOG_LEVELS, parseConvergerTimeout, parseSema } from './options.js';
+import { versionText } from './version.js';
+
+const EXAMPLES = `
+Examples:
+  converge run --converger-timeout=0 --converged-exit examples/hello.yaml
+      apply a graph once and exit when it has converged
+  converge run --tmp-prefix --plugin ./my-plugin graph.yaml
+      keep a graph converged (until Ctrl-C), with a local plugin and throwaway state
+  converge validate graph.yaml
+      check a graph without running anything
+
+Exit codes: 0 ok, 1 a resource failed, 2 bad input or usage (nothing applied).
+`;
+
+const pluginOption = (): Option =>
+  new Option('--plugin <name-or-dir>', 'load a plugin package by name or from a folder (repeatable)')
+    .argParser(collect)
+    .default([], 'none');
+
+/**
+ * Builds the command line. `setExitCode` receives the outcome of the command
+ * that ran; usage errors surface as CommanderError (exitOverride).
+ */
+function buildProgram(setExitCode: (code: ExitCode) => void): Command {
+  const program = new Command('converge')
+    .description('Event-driven, parallel configuration management: apply a graph of resources and keep it applied.')
+    .version(versionText(), '-V, --version', 'print the version of converge and of its resource API')
+    .exitOverride()
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', EXAMPLES);
+
+  program
+    .command('run')
+    .description('apply a graph and keep converging it until stopped (SIGINT/SIGTERM)')
+    .argument('<graph>', 'the graph file (mgmt YAML format)')
+    .addOption(
+      new Option('--converger-timeout <seconds>', 'seconds every resource must be idle to count as converged; -1 = never, 0 = at once')
+        .argParser(parseConvergerTimeout)
+        .default(-1),
+    )
+    .option('--converged-exit', 'exit once the graph has converged (needs --converger-timeout)')
+    .option('--noop', 'check only: change nothing, report what would change')
+    .addOption(new Option('--sema <n>', 'at most N changes at once across the graph (0 = no limit)').argParser(parseSema).default(0))
+    .addOption(new Option('--prefix <dir>', 'state directory (default /var/lib/converge, or ~/.local/state/converge when not root)').conflicts('tmpPrefix'))
+    .option('--tmp-prefix', 'use a fresh temporary state directory, removed at exit')
+    .option('--hostname <name>', 'this host\'s name (default: the system\'s)')
+    .addOption(pluginOption())
+    .addOption(new Option('--log-level <level>', 'least severe log level shown').choices(LOG_LEVELS).default('info'))
+    .option('--log-json', 'write logs as JSON lines on stderr')
+    .action(async (graph: string, flags: Parameters<typeof runCommand>[1]) => {
+      setExitCode(await runCommand(graph, flags));
+    });
+
+  program
+    .command('validate')
+    .description('load and check a graph (plugins, params, edges, cycles) without running it')
+    .argument('<graph>', 'the graph file (mgmt YAML format)')
+    .addOption(pluginOption())
+    .action(async (graph: string, flags: Parameters<typeof validateCommand>[1]) => {
+      setExitCode(await validateCommand(graph, flags));
+    });
+
+  return program;
+}
+
+/** Runs `converge` with `argv` (as in process.argv) and returns the exit code. */
+export async function main(argv: readonly string[]): Promise<ExitCode> {
+  let exitCode: ExitCode = ExitCode.ok;
+  const program = buildProgram((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv]);
+  } catch (error) {
+    // --help and --version end through here with exit code 0; every other
+    // commander error is a usage error, already printed.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+    throw error;
+  }
+  return exitCode;
+}

@@ -1,0 +1,32 @@
+import type { EngineError } from '@converge/engine-api';
+import type { Logger } from 'pino';
+import type { LineSink } from './logging.js';
+
+/**
+ * The command's own messages (stopping, summaries, problems). In text mode
+ * they are `converge: ...` lines; with --log-json they are log lines, so that
+ * stderr stays JSON from the first line to the last.
+ */
+export interface Reporter {
+  say(message: string): void;
+  /** A problem in the form users see: `file:line:col: kind[name]: message` and a hint. */
+  problem(error: EngineError): void;
+}
+
+export function textReporter(sink: LineSink): Reporter {
+  return {
+    say: (message) => sink.write(`converge: ${message}\n`),
+    problem: (error) => sink.write(`${error.describe()}\n`),
+  };
+}
+
+export function jsonReporter(logger: Logger): Reporter {
+  return {
+    say: (message) => logger.info(message),
+    problem: (error) =>
+      logger.error(
+        { code: error.code, resource: error.resource, phase: error.phase, location: error.location, hint: error.hint },
+        error.message,
+      ),
+  };
+}

@@ -1,0 +1,47 @@
+/** What each stop signal does, in the order they arrive. */
+export interface StopSteps {
+  /** First signal: orderly stop; a running checkApply may finish. */
+  stop(): void;
+  /** Second signal: abort the running checkApply calls now. */
+  abort(): void;
+  /** Third signal: interrupt what still runs and leave at once. */
+  interruptAndExit(): void;
+  /** The calls still running, named for the user (e.g. `exec[x]: checkApply running for 12.3 s`). */
+  runningCalls(): readonly string[];
+}
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Escalates on repeated SIGINT/SIGTERM, as an operator expects from a
+ * long-running daemon: ask nicely, then insist, then pull the plug. Each step
+ * names what is still running so a stuck resource is easy to find. Returns a
+ * function that removes the handlers.
+ */
+export function handleStopSignals(steps: StopSteps, say: (message: string) => void): () => void {
+  let received = 0;
+  const sayStillRunning = (): void => {
+    const running = steps.runningCalls();
+    if (running.length > 0) say(`still running: ${running.join('; ')}`);
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    received++;
+    if (received === 1) {
+      say(`${signal}: stopping; running changes may finish (send ${signal} again to abort them)`);
+      steps.stop();
+      sayStillRunning();
+    } else if (received === 2) {
+      say(`${signal} again: aborting running changes (a third time interrupts and exits at once)`);
+      steps.abort();
+      sayStillRunning();
+    } else {
+      say(`${signal} a third time: interrupting and exiting now`);
+      sayStillRunning();
+      steps.interruptAndExit();
+    }
+  };
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  return () => {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  };
+}

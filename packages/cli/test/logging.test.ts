@@ -1,0 +1,55 @@
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ONCE, writeGraph } from './support/graphs.js';
+import { killAll, runCli } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+import { writeTestPlugin } from './support/test-plugin.js';
+
+afterEach(async () => {
+  killAll();
+  await removeTempDirs();
+});
+
+async function touchGraph(): Promise<{ plugin: string; graph: string }> {
+  const dir = await makeTempDir();
+  const plugin = await writeTestPlugin(dir);
+  const graph = await writeGraph(
+    dir,
+    'graph.yaml',
+    `graph: g\nresources:\n  touch:\n    - name: marker\n      path: ${join(dir, 'marker')}\n`,
+  );
+  return { plugin, graph };
+}
+
+describe('logs', () => {
+  it('writes JSON lines on stderr with --log-json, resource lines tagged kind[name]', async () => {
+    const { plugin, graph } = await touchGraph();
+
+    const result = await runCli(['run', ...ONCE, '--log-json', '--log-level', 'debug', '--plugin', plugin, graph]);
+
+    expect(result.code).toBe(0);
+    const lines = result.stderr.split('\n').filter((line) => line !== '');
+    const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    const fromResource = records.filter((record) => record['resource'] === 'touch[marker]');
+    expect(fromResource.map((record) => record['msg'])).toEqual(expect.arrayContaining(['touch ready', 'wrote file']));
+  });
+
+  it('writes readable lines naming the resource when not a terminal', async () => {
+    const { plugin, graph } = await touchGraph();
+
+    const result = await runCli(['run', ...ONCE, '--plugin', plugin, graph]);
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/INFO.*touch\[marker\]: wrote file/);
+    expect(result.stderr).not.toMatch(/\x1b\[/); // no colours in a pipe
+  });
+
+  it('hides info lines at --log-level warn', async () => {
+    const { plugin, graph } = await touchGraph();
+
+    const result = await runCli(['run', ...ONCE, '--log-level', 'warn', '--plugin', plugin, graph]);
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('wrote file');
+  });
+});

@@ -1,0 +1,44 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeGraph } from './support/graphs.js';
+import { killAll, startCli } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+import { writeTestPlugin } from './support/test-plugin.js';
+
+afterEach(async () => {
+  killAll();
+  await removeTempDirs();
+});
+
+describe('stop signals', () => {
+  it('stops in order and exits 0 on SIGINT', async () => {
+    // No --converged-exit: it keeps converging until told to stop.
+    const cli = startCli(['run', '--tmp-prefix', 'examples/hello.yaml']);
+    await cli.waitFor(/converged: noop\[done\]/);
+    // Still running, not exited on its own.
+    expect(cli.child.exitCode).toBe(null);
+
+    cli.child.kill('SIGINT');
+    const result = await cli.result;
+
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('SIGINT: stopping');
+  });
+
+  it('names a checkApply that is still running, and a second SIGTERM aborts it', async () => {
+    const dir = await makeTempDir();
+    const plugin = await writeTestPlugin(dir);
+    const graph = await writeGraph(dir, 'graph.yaml', 'graph: g\nresources:\n  hang:\n    - name: forever\n');
+    const cli = startCli(['run', '--tmp-prefix', '--log-level', 'debug', '--plugin', plugin, graph]);
+    await cli.waitFor(/hanging/);
+
+    cli.child.kill('SIGTERM');
+    await cli.waitFor(/still running: .*hang\[forever\]/);
+    expect(cli.child.exitCode).toBe(null); // an orderly stop lets it run on
+    cli.child.kill('SIGTERM');
+    const result = await cli.result;
+
+    expect(result.signal).toBe(null);
+    expect([0, 1]).toContain(result.code);
+    expect(result.stderr).toContain('SIGTERM again: aborting');
+  });
+});

@@ -1,0 +1,94 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * A third-party plugin as a user would write one without TypeScript: plain
+ * objects tagged `$$type`, params as a plain JSON schema. Kinds:
+ * - `touch`: writes `content` to `path` (proof that something was applied);
+ * - `fail`: checkApply always throws;
+ * - `hang`: checkApply waits until it is aborted.
+ */
+const PLUGIN_SOURCE = `
+import { readFile, writeFile } from 'node:fs/promises';
+
+const touch = {
+  $$type: '@converge/resource',
+  kind: 'touch',
+  params: {
+    type: 'object',
+    properties: { path: { type: 'string' }, content: { type: 'string' } },
+    required: ['path'],
+  },
+  create(params) {
+    let log;
+    return {
+      init(ctx) {
+        log = ctx.log;
+        log.info('touch ready', { path: params.path });
+      },
+      async checkApply(apply) {
+        const content = params.content ?? 'touched';
+        const current = await readFile(params.path, 'utf8').catch(() => undefined);
+        if (current === content) return true;
+        if (apply) {
+          await writeFile(params.path, content);
+          log.info('wrote file', { path: params.path });
+        }
+        return false;
+      },
+    };
+  },
+};
+
+const fail = {
+  $$type: '@converge/resource',
+  kind: 'fail',
+  params: { type: 'object', properties: { reason: { type: 'string' } } },
+  create(params) {
+    return {
+      checkApply() {
+        throw new Error(params.reason ?? 'this resource always fails');
+      },
+    };
+  },
+};
+
+const hang = {
+  $$type: '@converge/resource',
+  kind: 'hang',
+  params: { type: 'object', properties: {} },
+  create() {
+    let log;
+    return {
+      init(ctx) {
+        log = ctx.log;
+      },
+      checkApply(apply, signal) {
+        log.info('hanging');
+        return new Promise((resolve, reject) => {
+          signal.addEventListener('abort', () => reject(new Error('aborted while hanging')), { once: true });
+        });
+      },
+    };
+  },
+};
+
+export default { $$type: '@converge/plugin', name: 'converge-test-plugin', resources: [touch, fail, hang] };
+`;
+
+/** Writes the plugin package into `<dir>/converge-test-plugin` and returns that folder. */
+export async function writeTestPlugin(dir: string): Promise<string> {
+  const folder = join(dir, 'converge-test-plugin');
+  await mkdir(folder, { recursive: true });
+  const manifest = {
+    name: 'converge-test-plugin',
+    version: '1.0.0',
+    type: 'module',
+    main: './index.js',
+    exports: { '.': './index.js', './package.json': './package.json' },
+    converge: { kinds: ['touch', 'fail', 'hang'], engineApi: '^1.0.0' },
+  };
+  await writeFile(join(folder, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(join(folder, 'index.js'), PLUGIN_SOURCE);
+  return folder;
+}

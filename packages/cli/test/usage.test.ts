@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { killAll, runCli } from './support/run-cli.js';
+
+afterEach(() => killAll());
+
+const cliVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+describe('converge usage', () => {
+  it('prints the command and engine-api versions with --version', async () => {
+    const result = await runCli(['--version']);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toMatch(new RegExp(`^converge ${cliVersion.replaceAll('.', '\\.')} \\(engine-api \\d+\\.\\d+\\.\\d+\\)$`));
+  });
+
+  it('prints help with examples and exit codes with --help', async () => {
+    const result = await runCli(['--help']);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Examples:');
+    expect(result.stdout).toContain('Exit codes:');
+    expect(result.stdout).toMatch(/run \[options\] <graph>/);
+  });
+
+  it.each([
+    ['no command at all', []],
+    ['an unknown command', ['apply', 'examples/hello.yaml']],
+    ['an unknown flag', ['run', '--bogus', 'examples/hello.yaml']],
+    ['a missing graph argument', ['run', '--tmp-prefix']],
+    ['a --sema that is not a number', ['run', '--sema', 'many', 'examples/hello.yaml']],
+    ['a negative --converger-timeout other than -1', ['run', '--converger-timeout=-5', 'examples/hello.yaml']],
+    ['an unknown --log-level', ['run', '--log-level', 'loud', 'examples/hello.yaml']],
+    ['--prefix together with --tmp-prefix', ['run', '--prefix', '/tmp/x', '--tmp-prefix', 'examples/hello.yaml']],
+    ['--converged-exit without a converger timeout', ['run', '--tmp-prefix', '--converged-exit', 'examples/hello.yaml']],
+  ])('exits 2 on %s', async (_what, args) => {
+    const result = await runCli(args);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr.length).toBeGreaterThan(0);
+    expect(result.stdout).not.toContain('converged:');
+  });
+});

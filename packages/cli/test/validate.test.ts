@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeGraph } from './support/graphs.js';
+import { killAll, runCli } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+import { writeTestPlugin } from './support/test-plugin.js';
+
+afterEach(async () => {
+  killAll();
+  await removeTempDirs();
+});
+
+describe('converge validate', () => {
+  it('counts the resources and edges of a good graph', async () => {
+    const result = await runCli(['validate', 'examples/hello.yaml']);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe('ok: 5 resources, 6 edges');
+  });
+
+  it('loads kinds from --plugin folders', async () => {
+    const dir = await makeTempDir();
+    const plugin = await writeTestPlugin(dir);
+    const graph = await writeGraph(dir, 'graph.yaml', 'graph: g\nresources:\n  fail:\n    - name: one\n');
+
+    const result = await runCli(['validate', '--plugin', plugin, graph]);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe('ok: 1 resource, 0 edges');
+  });
+
+  it('finds a --plugin folder given relative to the current directory', async () => {
+    const dir = await makeTempDir();
+    await writeTestPlugin(dir);
+    await writeGraph(dir, 'graph.yaml', 'graph: g\nresources:\n  fail:\n    - name: one\n');
+
+    const found = await runCli(['validate', '--plugin', './converge-test-plugin', 'graph.yaml'], { cwd: dir });
+    const missing = await runCli(['validate', '--plugin', './no-such-plugin', 'graph.yaml'], { cwd: dir });
+
+    expect(found.code).toBe(0);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no-such-plugin');
+  });
+
+  it('reports the problems of a bad graph with file:line and exits 2', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'typo.yaml', 'graph: g\nresources:\n  nop:\n    - name: one\n');
+
+    const result = await runCli(['validate', graph]);
+
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/typo\.yaml:[34]:\d+: /);
+  });
+});
