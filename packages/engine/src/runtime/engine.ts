@@ -1,16 +1,17 @@
 import { hostname as systemHostname } from 'node:os';
 import { join } from 'node:path';
-import { EngineError, type World } from '@converge/engine-api';
+import { EngineError, type AnyResourceDefinition, type World } from '@converge/engine-api';
 import { pino, type Logger as PinoLogger } from 'pino';
-import { autoEdges } from '../graph/autoedge.js';
 import type { ResolvedEdge, ResolvedGraph } from '../graph/spec.js';
-import { topoSort } from '../graph/toposort.js';
 import { LocalWorld } from '../world/local-world.js';
 import { Converger } from './converger.js';
 import { EventValue } from './event-value.js';
 import { RefreshStore } from './refresh-store.js';
 import { SemaphoreTable } from './semaphore.js';
 import type { ResourceStatus } from './status.js';
+import { applyReversal } from './apply-reversal.js';
+import { planGraph, wireEdges, type GraphPlan } from './graph-plan.js';
+import { ReversalStore } from './reversal-store.js';
 import { Vertex } from './vertex.js';
 import type { VertexEnv } from './vertex-env.js';
 
@@ -50,7 +51,10 @@ export class Engine {
   readonly #env: VertexEnv;
   readonly #converger: Converger;
   readonly #stopController = new AbortController();
-  #vertices: Vertex[] = [];
+  #vertices = new Map<string, Vertex>();
+  #paused = false;
+  #pauseController = new AbortController();
+  #swapQueue: Promise<void> = Promise.resolve();
   #edges: ResolvedEdge[] = [];
   #started = false;
   #statusListeners = new Set<(status: ResourceStatus) => void>();
@@ -72,6 +76,9 @@ export class Engine {
       semaphores: new SemaphoreTable(),
       converger: this.#converger,
       refreshes: new RefreshStore(options.stateDir),
+      reversals: new ReversalStore(options.stateDir),
+      paused: () => this.#paused,
+      waitSignal: () => AbortSignal.any([this.#stopController.signal, this.#pauseController.signal]),
       stopSignal: this.#stopController.signal,
       nextTimestamp: () => ++clock,
       statusChanged: (status) => {
@@ -86,37 +93,113 @@ export class Engine {
   /**
    * Adds autoedges, checks the whole graph is acyclic, then starts every
    * resource. Throws an EngineError (ERR_CYCLE) before starting anything when
-   * autoedges close a cycle.
+   * autoedges close a cycle. Reversals left by an earlier run for resources
+   * this graph no longer has are applied first.
    */
   async start(graph: ResolvedGraph): Promise<void> {
     if (this.#started) throw new EngineError('ERR_INTERNAL', 'this engine was already started');
     this.#started = true;
-    const edges = [...graph.edges, ...autoEdges(graph.resources, graph.kinds, graph.edges)];
-    const order = topoSort(graph.resources.keys(), edges);
-    await this.#env.refreshes.load();
-    const byId = new Map<string, Vertex>();
-    for (const id of order) {
-      const resource = graph.resources.get(id);
-      const definition = resource && graph.kinds.get(resource.kind);
-      if (!resource || !definition) throw new EngineError('ERR_INTERNAL', `no definition for ${id}`);
-      byId.set(id, new Vertex(resource, definition, this.#env));
+    await Promise.all([this.#env.refreshes.load(), this.#env.reversals.load()]);
+    await this.#enqueue(async () => {
+      const plan = planGraph(graph);
+      await this.#reverseLeftovers(graph);
+      await this.#apply(graph, plan);
+    });
+  }
+
+  /**
+   * Replaces the running graph with `graph`. Resources equal by their kind's
+   * `cmp` (and metaparams) keep running untouched; changed ones are replaced,
+   * removed ones cleaned up (and reversed with `meta: {reverse: true}`),
+   * removals before additions. A graph that does not check out (a cycle made
+   * by autoedges) throws before anything changes. Swaps run one at a time.
+   */
+  swap(graph: ResolvedGraph): Promise<void> {
+    if (!this.#started) return this.start(graph);
+    return this.#enqueue(async () => this.#apply(graph, planGraph(graph)));
+  }
+
+  #enqueue(work: () => Promise<void>): Promise<void> {
+    const run = this.#swapQueue.then(work);
+    this.#swapQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #apply(graph: ResolvedGraph, plan: GraphPlan): Promise<void> {
+    if (this.#stopController.signal.aborted) throw new EngineError('ERR_INTERNAL', 'the engine is stopping');
+    const kept = new Map<string, Vertex>();
+    for (const [id, resource] of graph.resources) {
+      const current = this.#vertices.get(id);
+      const definition = graph.kinds.get(resource.kind);
+      if (current && definition && current.sameAs(resource, definition)) kept.set(id, current);
     }
-    for (const edge of edges) {
-      const from = byId.get(edge.from);
-      const to = byId.get(edge.to);
-      if (!from || !to) throw new EngineError('ERR_INTERNAL', `edge between unknown resources ${edge.from} -> ${edge.to}`);
-      from.children.push({ to, notify: edge.notify });
-      to.parents.push({
-        from,
-        notify: edge.notify,
-        ...(edge.send === undefined ? {} : { send: edge.send }),
-        ...(edge.recv === undefined ? {} : { recv: edge.recv }),
-      });
+    const removed = [...this.#vertices.values()].filter((vertex) => kept.get(vertex.id) !== vertex);
+
+    // Pause: no checkApply starts; wait for the running ones to finish.
+    this.#paused = true;
+    this.#pauseController.abort(new Error('a graph swap is under way'));
+    try {
+      await Promise.all([...this.#vertices.values()].map((vertex) => vertex.settled()));
+      await Promise.all(removed.map((vertex) => vertex.close()));
+      for (const vertex of removed) {
+        if (!graph.resources.has(vertex.id)) await this.#reverse(vertex.id, vertex.definition);
+      }
+      const next = new Map<string, Vertex>();
+      const added: Vertex[] = [];
+      for (const id of plan.order) {
+        const resource = graph.resources.get(id);
+        const definition = resource && graph.kinds.get(resource.kind);
+        if (!resource || !definition) throw new EngineError('ERR_INTERNAL', `no definition for ${id}`);
+        let vertex = kept.get(id);
+        if (!vertex) {
+          vertex = new Vertex(resource, definition, this.#env);
+          const previous = this.#vertices.get(id);
+          if (previous) vertex.inheritFrom(previous);
+          added.push(vertex);
+        }
+        next.set(id, vertex);
+      }
+      wireEdges(next, plan.edges);
+      this.#vertices = next;
+      this.#edges = plan.edges;
+      this.#unpause();
+      this.#converger.check();
+      for (const vertex of kept.values()) vertex.resume();
+      await Promise.all(added.map((vertex) => vertex.start()));
+      this.changes.set(this.changes.get() + 1);
+    } finally {
+      if (this.#paused) this.#unpause();
     }
-    this.#vertices = [...byId.values()];
-    this.#edges = edges;
-    this.#converger.check();
-    await Promise.all(this.#vertices.map((vertex) => vertex.start()));
+  }
+
+  #unpause(): void {
+    this.#paused = false;
+    this.#pauseController = new AbortController();
+  }
+
+  /** Applies stored reversals of resources that are not in `graph` (left by an earlier run). */
+  async #reverseLeftovers(graph: ResolvedGraph): Promise<void> {
+    for (const reversal of this.#env.reversals.all()) {
+      if (graph.resources.has(reversal.id)) continue;
+      const definition = graph.kinds.get(reversal.kind);
+      if (!definition) {
+        this.#env.logger.warn({ resource: reversal.id }, `kept the reversal for later: kind '${reversal.kind}' is not loaded by this graph`);
+        continue;
+      }
+      await this.#reverse(reversal.id, definition);
+    }
+  }
+
+  async #reverse(id: string, definition: AnyResourceDefinition): Promise<void> {
+    const reversal = this.#env.reversals.get(id);
+    if (!reversal) return;
+    try {
+      await applyReversal(reversal, definition, this.#env);
+      await this.#env.reversals.delete(id);
+      this.#env.logger.info({ resource: id }, 'reversed: put back what was there before');
+    } catch (error) {
+      this.#env.logger.error({ resource: id }, `reversal failed (kept for another try): ${(error as Error).message}`);
+    }
   }
 
   /** Every edge of the running graph, autoedges included. */
@@ -130,7 +213,7 @@ export class Engine {
   }
 
   statuses(): ResourceStatus[] {
-    return this.#vertices.map((vertex) => vertex.status());
+    return [...this.#vertices.values()].map((vertex) => vertex.status());
   }
 
   /**
@@ -144,11 +227,11 @@ export class Engine {
   }
 
   failures(): EngineError[] {
-    return this.#vertices.flatMap((vertex) => (vertex.failure ? [vertex.failure] : []));
+    return [...this.#vertices.values()].flatMap((vertex) => (vertex.failure ? [vertex.failure] : []));
   }
 
   runningCalls(): string[] {
-    return this.#vertices.flatMap((vertex) => vertex.runningCall() ?? []);
+    return [...this.#vertices.values()].flatMap((vertex) => vertex.runningCall() ?? []);
   }
 
   /**
@@ -158,8 +241,8 @@ export class Engine {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#stopController.abort(new Error('the engine is stopping'));
-      await Promise.all(this.#vertices.map((vertex) => vertex.settled()));
-      await Promise.all(this.#vertices.map((vertex) => vertex.close()));
+      await Promise.all([...this.#vertices.values()].map((vertex) => vertex.settled()));
+      await Promise.all([...this.#vertices.values()].map((vertex) => vertex.close()));
       this.#converger.close();
     })();
     return this.#stopping;
@@ -168,13 +251,13 @@ export class Engine {
   /** Forced stop: aborts the running checkApply calls now. */
   abort(): void {
     const reason = new Error('aborted by a forced stop');
-    for (const vertex of this.#vertices) vertex.abortCheck(reason);
+    for (const vertex of this.#vertices.values()) vertex.abortCheck(reason);
     void this.stop();
   }
 
   /** Third signal: interruptable resources break out of their work at once. */
   interrupt(): void {
-    for (const vertex of this.#vertices) vertex.interrupt();
+    for (const vertex of this.#vertices.values()) vertex.interrupt();
     this.abort();
   }
 }

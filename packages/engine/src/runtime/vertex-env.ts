@@ -2,6 +2,7 @@ import type { World } from '@converge/engine-api';
 import type { Logger as PinoLogger } from 'pino';
 import type { Converger } from './converger.js';
 import type { RefreshStore } from './refresh-store.js';
+import type { ReversalStore } from './reversal-store.js';
 import type { SemaphoreTable } from './semaphore.js';
 import type { ResourceStatus } from './status.js';
 
@@ -20,6 +21,11 @@ export interface VertexEnv {
   readonly refreshes: RefreshStore;
   /** Aborts when the engine begins to stop: waits (retry delay, limit, sema) end. */
   readonly stopSignal: AbortSignal;
+  readonly reversals: ReversalStore;
+  /** True while a graph swap is under way: no checkApply starts. */
+  paused(): boolean;
+  /** Aborts when the engine stops or a swap begins: for waits inside a run (retry delay, limit, sema). */
+  waitSignal(): AbortSignal;
   /** A strictly increasing counter used as the vertices' timestamps. */
   nextTimestamp(): number;
   /** Called on every state change of a vertex, for status displays. */

@@ -46,6 +46,8 @@ export class Vertex implements ContextHost {
   readonly name: string;
   readonly definition: AnyResourceDefinition;
   readonly meta: MetaParams;
+  /** The resource as the graph gave it (params before any send/recv). */
+  readonly resource: ResolvedResource;
   /** Owned by the engine: send/recv writes received values into it. */
   readonly params: Record<string, unknown>;
   readonly parents: InEdge[] = [];
@@ -92,6 +94,7 @@ export class Vertex implements ContextHost {
     this.name = resource.name;
     this.definition = definition;
     this.meta = resource.meta;
+    this.resource = resource;
     this.params = structuredClone(resource.params);
     this.#env = env;
     this.#retriesLeft = resource.meta.retry;
@@ -184,6 +187,27 @@ export class Vertex implements ContextHost {
     this.poke();
   }
 
+  /**
+   * After a graph swap: run if events came in while paused, and look again
+   * at parents when waiting or blocked (they may have been replaced).
+   */
+  resume(): void {
+    if (this.#dirty || this.#waiting || this.#state === 'blocked') this.poke();
+  }
+
+  /** Equal for graph swap: same kind definition, same metaparams, params equal by the kind's cmp. */
+  sameAs(resource: ResolvedResource, definition: AnyResourceDefinition): boolean {
+    if (definition !== this.definition || !isDeepStrictEqual(resource.meta, this.meta)) return false;
+    return definition.cmp ? definition.cmp(this.resource.params, resource.params) : isDeepStrictEqual(this.resource.params, resource.params);
+  }
+
+  /** A replacement keeps its predecessor's retry budget, unless `meta.reset` asks to start afresh. */
+  inheritFrom(previous: Vertex): void {
+    if (this.meta.reset) return;
+    const left = previous.#retriesLeft;
+    this.#retriesLeft = this.meta.retry < 0 ? -1 : Math.min(this.meta.retry, left < 0 ? this.meta.retry : left);
+  }
+
   refreshPending(): boolean {
     return this.#env.refreshes.isPending(this.id);
   }
@@ -201,8 +225,9 @@ export class Vertex implements ContextHost {
   async #runLoop(): Promise<void> {
     try {
       while (this.#dirty && !this.#closed && !this.#fatal && !this.#env.stopSignal.aborted) {
-        // Not initialised yet: stay dirty; the watch's first event runs us.
-        if (!this.#ready) return;
+        // Not initialised yet, or a graph swap is under way: stay dirty;
+        // the watch's first event, or the end of the swap, runs us.
+        if (!this.#ready || this.#env.paused()) return;
         this.#dirty = false;
         this.#waiting = false;
         const downParent = this.parents.find((edge) => edge.from.isDown);
@@ -231,13 +256,18 @@ export class Vertex implements ContextHost {
     const apply = !(this.#env.noop || this.meta.noop);
     for (;;) {
       let release: (() => void) | undefined;
+      const waits = this.#env.waitSignal();
       try {
-        if (this.#limiter) await this.#limiter.take(this.#env.stopSignal);
+        if (this.#limiter) await this.#limiter.take(waits);
         const semas = this.#env.globalSema ? [...this.meta.sema, this.#env.globalSema] : this.meta.sema;
-        if (semas.length > 0) release = await this.#env.semaphores.acquireAll(semas, this.#env.stopSignal);
-        if (this.#env.stopSignal.aborted) {
+        if (semas.length > 0) release = await this.#env.semaphores.acquireAll(semas, waits);
+        if (waits.aborted) {
           release?.();
+          this.#deferForSwap();
           return;
+        }
+        if (apply && this.meta.reverse && this.definition.reversible && !this.#env.reversals.has(this.id)) {
+          await this.#recordReversal(instance);
         }
         const refreshing = apply && this.refreshPending();
         this.#setState('running');
@@ -261,7 +291,10 @@ export class Vertex implements ContextHost {
       } catch (error) {
         this.#checkController = undefined;
         release?.();
-        if (this.#env.stopSignal.aborted && !(error instanceof EngineError)) return;
+        if (waits.aborted && !(error instanceof EngineError)) {
+          this.#deferForSwap();
+          return;
+        }
         const failure = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
         this.#lastError = failure;
         if (this.#retriesLeft !== 0 && !this.#env.stopSignal.aborted && !this.#closed) {
@@ -269,8 +302,9 @@ export class Vertex implements ContextHost {
           this.#log('warn', `checkApply failed, retrying: ${failure.message}`);
           this.#setState('pending');
           try {
-            await sleep(this.meta.delay, undefined, { signal: this.#env.stopSignal });
+            await sleep(this.meta.delay, undefined, { signal: waits });
           } catch {
+            this.#deferForSwap();
             return;
           }
           continue;
@@ -305,6 +339,24 @@ export class Vertex implements ContextHost {
     if (!converged) this.#log(applied ? 'info' : 'warn', applied ? 'changed' : 'would change (noop)');
     this.timestamp = this.#env.nextTimestamp();
     for (const edge of this.children) edge.to.poke();
+  }
+
+  /** A wait was cut short by a swap (or a stop): run again once the swap is done. */
+  #deferForSwap(): void {
+    if (!this.#env.stopSignal.aborted) this.#dirty = true;
+  }
+
+  /** Stores what was there before the first change, so that removing the resource can put it back. */
+  async #recordReversal(instance: Instance): Promise<void> {
+    const reversible = this.definition.reversible;
+    if (!reversible) return;
+    let params: Record<string, unknown> | undefined;
+    try {
+      params = await reversible.reversal(instance, this.params);
+    } catch (error) {
+      throw resourceError(this.id, 'checkApply', error);
+    }
+    if (params) await this.#env.reversals.save({ id: this.id, kind: this.kind, name: this.name, params });
   }
 
   /** Fills params from send/recv edges, noting which values changed. */

@@ -52,7 +52,10 @@ export async function runToConvergence(
   timeoutMs = 10_000,
 ): Promise<Engine> {
   const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, ...options });
+  // Watch before starting: a graph that converges and then moves on (polls)
+  // may already be busy again by the time start() returns.
+  const converged = engine.whenConverged(AbortSignal.timeout(timeoutMs));
   await engine.start(graph);
-  await engine.whenConverged(AbortSignal.timeout(timeoutMs));
+  await converged;
   return engine;
 }

@@ -1,0 +1,38 @@
+import type { AnyResourceDefinition, ReceivedValue } from '@converge/engine-api';
+import { callResource } from './resource-call.js';
+import { EngineResourceContext } from './resource-context.js';
+import type { StoredReversal } from './reversal-store.js';
+import type { VertexEnv } from './vertex-env.js';
+
+const REVERSAL_TIMEOUT_MS = 60_000;
+
+/**
+ * Puts back what a resource found before it first changed anything: a
+ * one-off resource made from the stored reversal params, applied once and
+ * cleaned up. Throws the resource's error when that fails (the reversal is
+ * then kept for another try).
+ */
+export async function applyReversal(reversal: StoredReversal, definition: AnyResourceDefinition, env: VertexEnv): Promise<void> {
+  const id = reversal.id;
+  const instance = definition.create(structuredClone(reversal.params));
+  const noReceived: ReadonlyMap<string, ReceivedValue> = new Map();
+  const ctx = new EngineResourceContext(
+    {
+      id,
+      kind: reversal.kind,
+      name: reversal.name,
+      poke: () => undefined,
+      refreshPending: () => false,
+      stageSend: () => undefined,
+      received: () => noReceived,
+    },
+    env,
+  );
+  const controller = new AbortController();
+  try {
+    await callResource(id, 'init', () => instance.init?.(ctx), REVERSAL_TIMEOUT_MS, controller);
+    await callResource(id, 'checkApply', () => instance.checkApply(true, controller.signal), REVERSAL_TIMEOUT_MS, controller);
+  } finally {
+    await callResource(id, 'cleanup', () => instance.cleanup?.()).catch(() => undefined);
+  }
+}

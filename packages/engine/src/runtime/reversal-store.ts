@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** What a resource was before converge first changed it, as params that restore it. */
+export interface StoredReversal {
+  readonly id: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly params: Record<string, unknown>;
+}
+
+/**
+ * Reversals of resources with `meta: {reverse: true}`, one file each in the
+ * state dir (0600: they may hold file content), written atomically before
+ * the first change, so they outlive the run and the graph that made them.
+ */
+export class ReversalStore {
+  readonly #dir: string;
+  #entries = new Map<string, StoredReversal>();
+
+  constructor(stateDir: string) {
+    this.#dir = join(stateDir, 'reversals');
+  }
+
+  async load(): Promise<void> {
+    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    for (const entry of await readdir(this.#dir)) {
+      if (!entry.endsWith('.json')) continue;
+      try {
+        const saved = JSON.parse(await readFile(join(this.#dir, entry), 'utf8')) as Partial<StoredReversal>;
+        if (typeof saved.id === 'string' && typeof saved.kind === 'string' && typeof saved.name === 'string' && typeof saved.params === 'object' && saved.params !== null) {
+          this.#entries.set(saved.id, saved as StoredReversal);
+        }
+      } catch {
+        // Writes are atomic; anything unreadable here was not written by us.
+      }
+    }
+  }
+
+  has(id: string): boolean {
+    return this.#entries.has(id);
+  }
+
+  get(id: string): StoredReversal | undefined {
+    return this.#entries.get(id);
+  }
+
+  all(): StoredReversal[] {
+    return [...this.#entries.values()];
+  }
+
+  async save(reversal: StoredReversal): Promise<void> {
+    const file = this.#file(reversal.id);
+    const temp = `${file}.${process.pid}.tmp`;
+    await writeFile(temp, JSON.stringify(reversal), { mode: 0o600, flush: true });
+    await rename(temp, file);
+    this.#entries.set(reversal.id, reversal);
+  }
+
+  async delete(id: string): Promise<void> {
+    this.#entries.delete(id);
+    await rm(this.#file(id), { force: true });
+  }
+
+  #file(id: string): string {
+    return join(this.#dir, `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.json`);
+  }
+}

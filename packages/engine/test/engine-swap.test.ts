@@ -1,0 +1,185 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
+import { Engine } from '../src/runtime/engine.js';
+import { graphOf, tempStateDir, type TestResource } from './support/graph.js';
+
+/** Counts lifecycle calls per resource name, so a test can tell kept from replaced. */
+function trackedKind(log: string[]): AnyResourceDefinition {
+  return defineResource({
+    kind: 'tracked',
+    params: Type.Object({ value: Type.Optional(Type.String()) }),
+    create(params) {
+      let name = '?';
+      let ready = (): void => undefined;
+      return {
+        init(ctx) {
+          name = ctx.name;
+          ready = () => ctx.event();
+          log.push(`init ${name} ${params.value ?? ''}`.trim());
+        },
+        async watch(signal) {
+          log.push(`watch ${name}`);
+          ready();
+          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        },
+        checkApply() {
+          log.push(`check ${name}`);
+          return true;
+        },
+        cleanup() {
+          log.push(`cleanup ${name}`);
+        },
+      };
+    },
+  }) as unknown as AnyResourceDefinition;
+}
+
+/** A real file on disk, reversible: records the file's prior content (or absence). */
+function diskFileKind(): AnyResourceDefinition {
+  return defineResource({
+    kind: 'diskfile',
+    params: Type.Object({ path: Type.String(), content: Type.Optional(Type.String()), absent: Type.Optional(Type.Boolean()) }),
+    nameParam: 'path',
+    reversible: {
+      async reversal(_instance, params) {
+        try {
+          return { path: params.path, content: await readFile(params.path, 'utf8') };
+        } catch {
+          return { path: params.path, absent: true };
+        }
+      },
+    },
+    create(params) {
+      return {
+        async checkApply(apply) {
+          const current = await readFile(params.path, 'utf8').catch(() => undefined);
+          if (params.absent) {
+            if (current === undefined) return true;
+            if (apply) await rm(params.path);
+            return false;
+          }
+          if (current === params.content) return true;
+          if (apply) await writeFile(params.path, params.content ?? '');
+          return false;
+        },
+      };
+    },
+  }) as unknown as AnyResourceDefinition;
+}
+
+async function started(graph: ReturnType<typeof graphOf>, stateDir?: string): Promise<Engine> {
+  const engine = new Engine({ stateDir: stateDir ?? (await tempStateDir()), convergerTimeout: 0 });
+  const converged = engine.whenConverged(AbortSignal.timeout(10_000));
+  await engine.start(graph);
+  await converged;
+  return engine;
+}
+
+async function swapTo(engine: Engine, graph: ReturnType<typeof graphOf>): Promise<void> {
+  await engine.swap(graph);
+  await engine.whenConverged(AbortSignal.timeout(10_000));
+}
+
+describe('graph swap', () => {
+  const tracked = (names: Record<string, string | undefined>): TestResource[] =>
+    Object.entries(names).map(([name, value]) => ({ kind: 'tracked', name, params: value === undefined ? {} : { value } }));
+
+  it('keeps equal resources running untouched, replaces changed ones, removes the rest', async () => {
+    const log: string[] = [];
+    const kind = trackedKind(log);
+    const engine = await started(graphOf([kind], tracked({ keep: undefined, change: 'v1', drop: undefined })));
+    log.length = 0;
+    await swapTo(engine, graphOf([kind], tracked({ keep: undefined, change: 'v2', add: undefined })));
+    expect(log.filter((line) => line.includes('keep'))).toEqual([]);
+    expect(log).toContain('cleanup change');
+    expect(log).toContain('init change v2');
+    expect(log).toContain('cleanup drop');
+    expect(log).toContain('init add');
+    // Removals happen before additions.
+    expect(log.indexOf('cleanup drop')).toBeLessThan(log.indexOf('init add'));
+    expect(engine.statuses().map((status) => status.name).sort()).toEqual(['add', 'change', 'keep']);
+    await engine.stop();
+  });
+
+  it('syncs edges: a kept resource with a new parent runs after it', async () => {
+    const log: string[] = [];
+    const kind = trackedKind(log);
+    const engine = await started(graphOf([kind], tracked({ child: undefined })));
+    log.length = 0;
+    await swapTo(engine, graphOf([kind], tracked({ child: undefined, parent: undefined }), [{ from: 'tracked[parent]', to: 'tracked[child]' }]));
+    expect(engine.edges().map((edge) => `${edge.from}->${edge.to}`)).toEqual(['tracked[parent]->tracked[child]']);
+    expect(log.indexOf('check parent')).toBeGreaterThanOrEqual(0);
+    const childChecks = log.map((line, index) => (line === 'check child' ? index : -1)).filter((index) => index >= 0);
+    for (const index of childChecks) expect(index).toBeGreaterThan(log.indexOf('check parent'));
+    await engine.stop();
+  });
+
+  it('refuses a graph with a cycle and keeps the running one', async () => {
+    const log: string[] = [];
+    const kind = trackedKind(log);
+    const engine = await started(graphOf([kind], tracked({ a: undefined, b: undefined })));
+    log.length = 0;
+    const cyclic = graphOf([kind], tracked({ a: undefined, b: undefined }), [
+      { from: 'tracked[a]', to: 'tracked[b]' },
+      { from: 'tracked[b]', to: 'tracked[a]' },
+    ]);
+    await expect(engine.swap(cyclic)).rejects.toThrow(/cycle/);
+    expect(log).toEqual([]);
+    expect(engine.statuses().map((status) => status.state)).toEqual(['converged', 'converged']);
+    await engine.stop();
+  });
+
+  it('swaps many times without leaking resources', async () => {
+    const log: string[] = [];
+    const kind = trackedKind(log);
+    const engine = await started(graphOf([kind], tracked({ a: '0' })));
+    for (let round = 1; round <= 50; round++) await swapTo(engine, graphOf([kind], tracked({ a: String(round) })));
+    const inits = log.filter((line) => line.startsWith('init')).length;
+    const cleanups = log.filter((line) => line.startsWith('cleanup')).length;
+    expect(inits).toBe(51);
+    expect(cleanups).toBe(50);
+    await engine.stop();
+    expect(log.filter((line) => line.startsWith('cleanup')).length).toBe(51);
+  });
+});
+
+describe('reverse', () => {
+  it('puts back what was there when a resource with meta.reverse leaves the graph', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'converge-reverse-'));
+    const existing = join(dir, 'existing');
+    const created = join(dir, 'created');
+    await writeFile(existing, 'original\n');
+    const kind = diskFileKind();
+    const managed = graphOf([kind], [
+      { kind: 'diskfile', name: existing, params: { path: existing, content: 'managed\n' }, meta: { reverse: true } },
+      { kind: 'diskfile', name: created, params: { path: created, content: 'new\n' }, meta: { reverse: true } },
+    ]);
+    const engine = await started(managed);
+    expect(await readFile(existing, 'utf8')).toBe('managed\n');
+    expect(await readFile(created, 'utf8')).toBe('new\n');
+    await swapTo(engine, graphOf([kind], [{ kind: 'noop', name: 'left' }]));
+    expect(await readFile(existing, 'utf8')).toBe('original\n');
+    expect(existsSync(created)).toBe(false);
+    await engine.stop();
+  });
+
+  it('reverses on the next run when the resource is gone from the graph (stored in the state dir)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'converge-reverse-'));
+    const path = join(dir, 'f');
+    await writeFile(path, 'before\n');
+    const stateDir = await tempStateDir();
+    const kind = diskFileKind();
+    const first = await started(graphOf([kind], [{ kind: 'diskfile', name: path, params: { path, content: 'during\n' }, meta: { reverse: true } }]), stateDir);
+    await first.stop();
+    expect(await readFile(path, 'utf8')).toBe('during\n');
+    // The next run's graph still uses the kind, but no longer this file.
+    const other = join(dir, 'other');
+    const second = await started(graphOf([kind], [{ kind: 'diskfile', name: other, params: { path: other, content: 'x' } }]), stateDir);
+    expect(await readFile(path, 'utf8')).toBe('before\n');
+    await second.stop();
+  });
+});
