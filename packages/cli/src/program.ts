@@ -52,6 +52,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .addOption(pluginOption())
     .addOption(new Option('--log-level <level>', 'least severe log level shown').choices(LOG_LEVELS).default('info'))
     .option('--log-json', 'write logs as JSON lines on stderr')
+    .option('--no-watch', 'do not reload the graph when its file changes (SIGHUP still reloads)')
     .action(async (graph: string, flags: Parameters<typeof runCommand>[1]) => {
       setExitCode(await runCommand(graph, flags));
     });

@@ -10,6 +10,7 @@ import { StatusDisplay, summarize } from '../status-display.js';
 import { Terminal } from '../terminal.js';
 import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
 import { loadGraphOrReport } from './load-graph.js';
+import { GraphReloader } from '../graph-reloader.js';
 
 export interface RunFlags {
   readonly convergerTimeout: number;
@@ -22,6 +23,8 @@ export interface RunFlags {
   readonly plugin: readonly string[];
   readonly logLevel: LogLevel;
   readonly logJson?: boolean;
+  /** false with --no-watch: do not reload the graph when its file changes. */
+  readonly watch?: boolean;
 }
 
 /** `converge run GRAPH`: load, apply, keep converging until told to stop. */
@@ -66,7 +69,14 @@ export async function runCommand(graphFile: string, flags: RunFlags): Promise<Ex
     const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, {
       write: (text) => process.stdout.write(text),
     });
-    return await runEngine(engine, graph, flags.convergedExit === true, display, reporter);
+    const reloader = new GraphReloader({
+      graphFile,
+      load: () => loadGraphOrReport(graphFile, flags.plugin, reporter),
+      swap: (next) => engine.swap(next),
+      reporter,
+      watchFile: flags.watch !== false,
+    });
+    return await runEngine(engine, graph, flags.convergedExit === true, display, reporter, reloader);
   } finally {
     await stateDir.dispose();
   }
@@ -78,6 +88,7 @@ async function runEngine(
   exitWhenConverged: boolean,
   display: StatusDisplay,
   reporter: Reporter,
+  reloader: GraphReloader,
 ): Promise<ExitCode> {
   const say = (message: string): void => reporter.say(message);
   const stopRequested = new AbortController();
@@ -108,6 +119,7 @@ async function runEngine(
   let summary: string;
   try {
     await engine.start(graph);
+    reloader.start();
     if (exitWhenConverged) await whenConvergedOrStopped(engine, stopRequested.signal);
     else await untilAborted(stopRequested.signal);
     // Taken before stopping, which marks every resource `stopped`.
@@ -118,6 +130,8 @@ async function runEngine(
     return error.isInputError ? ExitCode.badInput : ExitCode.resourceFailed;
   } finally {
     try {
+      reloader.stop();
+      await reloader.idle();
       await stop();
     } finally {
       await display.stop();

@@ -1,0 +1,96 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CliProcess } from './support/run-cli.js';
+
+const running: CliProcess[] = [];
+afterEach(async () => {
+  for (const cli of running.splice(0)) cli.kill();
+});
+
+function fileGraph(files: Record<string, string>, extra = ''): string {
+  const entries = Object.entries(files)
+    .map(([path, content]) => `  - name: ${path}\n    state: exists\n    content: ${JSON.stringify(content)}${extra}`)
+    .join('\n');
+  return `graph: reload\nresources:\n  file:\n${entries}\n`;
+}
+
+async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+const contentIs = (path: string, content: string) => async () => (await readFile(path, 'utf8').catch(() => undefined)) === content;
+
+describe('hot reload of a running graph', () => {
+  it('swaps in the edited graph when its file is saved, and keeps running on a bad edit', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'converge-reload-'));
+    const graph = join(dir, 'graph.yaml');
+    const a = join(dir, 'a.txt');
+    const b = join(dir, 'b.txt');
+    await writeFile(graph, fileGraph({ [a]: 'one\n' }));
+    const cli = new CliProcess(['run', '--tmp-prefix', graph]);
+    running.push(cli);
+    await until(contentIs(a, 'one\n'), 'a.txt = one');
+
+    // An edit: a.txt changes, b.txt is added.
+    await writeFile(graph, fileGraph({ [a]: 'two\n', [b]: 'bee\n' }));
+    await until(contentIs(a, 'two\n'), 'a.txt = two');
+    await until(contentIs(b, 'bee\n'), 'b.txt = bee');
+    await cli.waitFor(/reloaded .*graph\.yaml: 2 resources/);
+
+    // A broken edit is refused with file:line and the running graph stays.
+    await writeFile(graph, `${fileGraph({ [a]: 'three\n' })}    conten: typo\n`);
+    await cli.waitFor(/graph\.yaml:\d+:\d+: .*conten/);
+    await cli.waitFor(/was not reloaded; the running graph is unchanged/);
+    expect(await readFile(a, 'utf8')).toBe('two\n');
+    // ...and still enforced: drift on a.txt is repaired.
+    await writeFile(a, 'drifted\n');
+    await until(contentIs(a, 'two\n'), 'a.txt repaired');
+
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
+
+  it('with --no-watch ignores edits until SIGHUP', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'converge-reload-'));
+    const graph = join(dir, 'graph.yaml');
+    const a = join(dir, 'a.txt');
+    await writeFile(graph, fileGraph({ [a]: 'one\n' }));
+    const cli = new CliProcess(['run', '--tmp-prefix', '--no-watch', graph]);
+    running.push(cli);
+    await until(contentIs(a, 'one\n'), 'a.txt = one');
+    await writeFile(graph, fileGraph({ [a]: 'two\n' }));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await readFile(a, 'utf8')).toBe('one\n');
+    cli.child.kill('SIGHUP');
+    await until(contentIs(a, 'two\n'), 'a.txt = two after SIGHUP');
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
+
+  it('reverses a file with meta: {reverse: true} that an edit removes from the graph', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'converge-reload-'));
+    const graph = join(dir, 'graph.yaml');
+    const kept = join(dir, 'kept.txt');
+    const created = join(dir, 'created.txt');
+    const existing = join(dir, 'existing.txt');
+    await writeFile(existing, 'original\n');
+    await writeFile(graph, fileGraph({ [kept]: 'k\n', [created]: 'c\n', [existing]: 'managed\n' }, '\n    meta: {reverse: true}'));
+    const cli = new CliProcess(['run', '--tmp-prefix', graph]);
+    running.push(cli);
+    await until(contentIs(existing, 'managed\n'), 'existing.txt managed');
+    await until(contentIs(created, 'c\n'), 'created.txt');
+    await writeFile(graph, fileGraph({ [kept]: 'k\n' }, '\n    meta: {reverse: true}'));
+    await until(contentIs(existing, 'original\n'), 'existing.txt put back');
+    await until(async () => !existsSync(created), 'created.txt removed');
+    expect(await readFile(kept, 'utf8')).toBe('k\n');
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
+});
