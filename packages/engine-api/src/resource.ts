@@ -67,6 +67,13 @@ export interface ResourceInstance<P extends object, S extends object> {
    */
   cleanup?(): Promise<void> | void;
   /**
+   * Groupable trait: called once, right after `create`, when the autogroup
+   * pass merged other resources of this kind into this one. From then on this
+   * instance's checkApply (and watch) must handle the children too, e.g. all
+   * packages in one transaction. A throw fails the group before it ran.
+   */
+  group?(children: readonly Readonly<P>[]): void;
+  /**
    * Interruptable trait: called on the third stop signal to break out of a
    * long checkApply at once, even at the cost of leaving work half done.
    */
@@ -86,7 +93,11 @@ export interface EdgeableTrait<P> {
   autoEdges(params: Readonly<P>, name: string): AutoEdgeSearch;
 }
 
-/** Groupable trait: resources of this kind may merge into one vertex. */
+/**
+ * Groupable trait: resources of this kind may merge into one vertex, whose
+ * instance receives the others through `ResourceInstance.group` (which the
+ * kind's instances must implement).
+ */
 export interface GroupableTrait<P> {
   /** True when `a` and `b` may be handled by one checkApply. Pure. */
   groupCmp(a: Readonly<P>, b: Readonly<P>): boolean;

@@ -6,6 +6,10 @@ export { builtinResources, noopResource } from './builtin/noop.js';
 export { GraphLoadError } from './graph/load-error.js';
 export { topoSort } from './graph/toposort.js';
 export { autoEdges } from './graph/autoedge.js';
+export { autoGroup } from './graph/autogroup.js';
+export type { GroupedGraph, GroupedResource } from './graph/autogroup.js';
+export { planGraph } from './runtime/graph-plan.js';
+export type { GraphPlan } from './runtime/graph-plan.js';
 export { resourceId } from './graph/spec.js';
 export type {
   EdgeEndSpec,
@@ -26,3 +30,8 @@ export { readGraphFile } from './yaml/read.js';
 export { resolveGraph } from './graph/resolve.js';
 export { createKindResolver } from './loader/plugin-registry.js';
 export type { KindResolverOptions } from './loader/plugin-registry.js';
+export { graph, GraphBuilder } from './api/graph-builder.js';
+export type { EdgeOptions, KindDefinition, ParamAccepting, ParamsInput, ResourceHandle, ResourceOptions, SendKey } from './api/typed-kinds.js';
+export { memoryKindResolver } from './api/memory-resolver.js';
+export { runFrontend } from './api/frontend.js';
+export type { GraphFrontend, RunFrontendOptions } from './api/frontend.js';

@@ -12,8 +12,11 @@ export const noopResource = defineResource({
     comment: Type.Optional(Type.String({ description: 'Free text, shown in status output.' })),
   }),
   refreshable: true,
+  // Noops group with each other: a group is as converged as its parent.
+  groupable: { groupCmp: () => true },
   create() {
     return {
+      group: () => undefined,
       checkApply: () => true,
     };
   },

@@ -29,6 +29,7 @@ export function autoEdges(
       else index.set(key, [resource.id]);
     }
   }
+  if (edgeable.length === 0) return [];
   const taken = new Set(existing.flatMap((edge) => [`${edge.from}\u0000${edge.to}`, `${edge.to}\u0000${edge.from}`]));
   const added: ResolvedEdge[] = [];
   for (const [resource, trait] of edgeable) {

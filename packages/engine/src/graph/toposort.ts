@@ -10,30 +10,43 @@ export interface EdgeLike {
  * edge's `from` comes before its `to`; throws ERR_CYCLE naming one cycle.
  */
 export function topoSort(ids: Iterable<string>, edges: readonly EdgeLike[]): string[] {
-  const indegree = new Map<string, number>();
-  const children = new Map<string, string[]>();
-  for (const id of ids) {
-    indegree.set(id, 0);
-    children.set(id, []);
-  }
+  // Integer indexes and typed arrays: this runs on every graph load and swap,
+  // on graphs of 100,000 resources.
+  const names = [...ids];
+  const index = new Map<string, number>();
+  for (let i = 0; i < names.length; i++) index.set(names[i] as string, i);
+  const indegree = new Int32Array(names.length);
+  const firstChild = new Int32Array(names.length).fill(-1);
+  const nextSibling = new Int32Array(edges.length);
+  const childOf = new Int32Array(edges.length);
+  let used = 0;
   for (const edge of edges) {
-    indegree.set(edge.to, (indegree.get(edge.to) ?? 0) + 1);
-    children.get(edge.from)?.push(edge.to);
+    const from = index.get(edge.from);
+    const to = index.get(edge.to);
+    if (from === undefined || to === undefined) continue;
+    indegree[to] = (indegree[to] as number) + 1;
+    childOf[used] = to;
+    nextSibling[used] = firstChild[from] as number;
+    firstChild[from] = used++;
   }
   const order: string[] = [];
-  const ready: string[] = [];
-  for (const [id, degree] of indegree) if (degree === 0) ready.push(id);
+  const ready: number[] = [];
+  for (let i = names.length - 1; i >= 0; i--) if (indegree[i] === 0) ready.push(i);
   while (ready.length > 0) {
-    const id = ready.pop() as string;
-    order.push(id);
-    for (const child of children.get(id) ?? []) {
-      const left = (indegree.get(child) ?? 0) - 1;
-      indegree.set(child, left);
-      if (left === 0) ready.push(child);
+    const vertex = ready.pop() as number;
+    order.push(names[vertex] as string);
+    for (let slot = firstChild[vertex] as number; slot !== -1; slot = nextSibling[slot] as number) {
+      const child = childOf[slot] as number;
+      indegree[child] = (indegree[child] as number) - 1;
+      if (indegree[child] === 0) ready.push(child);
     }
   }
-  if (order.length < indegree.size) {
-    const cycle = findCycle(children, new Set([...indegree].filter(([, d]) => d > 0).map(([id]) => id)));
+  if (order.length < names.length) {
+    const children = new Map<string, string[]>();
+    for (const name of names) children.set(name, []);
+    for (const edge of edges) children.get(edge.from)?.push(edge.to);
+    const leftovers = new Set(names.filter((_, i) => (indegree[i] as number) > 0));
+    const cycle = findCycle(children, leftovers);
     throw new EngineError('ERR_CYCLE', `the graph has a cycle: ${cycle.join(' -> ')}`, {
       phase: 'validate',
       hint: 'remove or reverse one of these edges (autoedges can be turned off with meta: {autoedge: false})',

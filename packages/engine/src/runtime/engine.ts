@@ -128,7 +128,7 @@ export class Engine {
   async #apply(graph: ResolvedGraph, plan: GraphPlan): Promise<void> {
     if (this.#stopController.signal.aborted) throw new EngineError('ERR_INTERNAL', 'the engine is stopping');
     const kept = new Map<string, Vertex>();
-    for (const [id, resource] of graph.resources) {
+    for (const [id, resource] of plan.resources) {
       const current = this.#vertices.get(id);
       const definition = graph.kinds.get(resource.kind);
       if (current && definition && current.sameAs(resource, definition)) kept.set(id, current);
@@ -147,7 +147,7 @@ export class Engine {
       const next = new Map<string, Vertex>();
       const added: Vertex[] = [];
       for (const id of plan.order) {
-        const resource = graph.resources.get(id);
+        const resource = plan.resources.get(id);
         const definition = resource && graph.kinds.get(resource.kind);
         if (!resource || !definition) throw new EngineError('ERR_INTERNAL', `no definition for ${id}`);
         let vertex = kept.get(id);
@@ -212,8 +212,9 @@ export class Engine {
     await this.converged.when((converged) => converged, signal);
   }
 
+  /** Every resource's status; grouped resources share their group's. */
   statuses(): ResourceStatus[] {
-    return [...this.#vertices.values()].map((vertex) => vertex.status());
+    return [...this.#vertices.values()].flatMap((vertex) => vertex.statuses());
   }
 
   /**

@@ -1,18 +1,27 @@
 import { autoEdges } from '../graph/autoedge.js';
+import { autoGroup, type GroupedResource } from '../graph/autogroup.js';
 import type { ResolvedEdge, ResolvedGraph } from '../graph/spec.js';
 import { topoSort } from '../graph/toposort.js';
 import type { Vertex } from './vertex.js';
 
-/** A graph's full edge set (autoedges included) and a topological order. */
+/** A graph as it will run: autoedges added, resources grouped, in topological order. */
 export interface GraphPlan {
+  readonly resources: ReadonlyMap<string, GroupedResource>;
   readonly edges: ResolvedEdge[];
   readonly order: string[];
 }
 
-/** Adds autoedges and checks for cycles; throws ERR_CYCLE before anything runs. */
+/**
+ * The passes between a checked graph and the running one: autoedges, then
+ * autogroup, then a topological sort. Throws ERR_CYCLE (autoedges can close
+ * a cycle) before anything runs.
+ */
 export function planGraph(graph: ResolvedGraph): GraphPlan {
-  const edges = [...graph.edges, ...autoEdges(graph.resources, graph.kinds, graph.edges)];
-  return { edges, order: topoSort(graph.resources.keys(), edges) };
+  const withAutoEdges = [...graph.edges, ...autoEdges(graph.resources, graph.kinds, graph.edges)];
+  // Cycles are refused before grouping, so the error names real resources.
+  topoSort(graph.resources.keys(), withAutoEdges);
+  const grouped = autoGroup(graph.resources, graph.kinds, withAutoEdges);
+  return { resources: grouped.resources, edges: grouped.edges, order: topoSort(grouped.resources.keys(), grouped.edges) };
 }
 
 /** Replaces every vertex's parents and children with `edges`. */

@@ -7,7 +7,7 @@ import {
   type ReceivedValue,
   type ResourceInstance,
 } from '@converge/engine-api';
-import type { ResolvedResource } from '../graph/spec.js';
+import type { GroupedResource } from '../graph/autogroup.js';
 import { callResource, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -46,8 +46,8 @@ export class Vertex implements ContextHost {
   readonly name: string;
   readonly definition: AnyResourceDefinition;
   readonly meta: MetaParams;
-  /** The resource as the graph gave it (params before any send/recv). */
-  readonly resource: ResolvedResource;
+  /** The resource as the graph gave it (params before any send/recv), with its group. */
+  readonly resource: GroupedResource;
   /** Owned by the engine: send/recv writes received values into it. */
   readonly params: Record<string, unknown>;
   readonly parents: InEdge[] = [];
@@ -88,7 +88,7 @@ export class Vertex implements ContextHost {
   #checkController: AbortController | undefined;
   #checkStartedAt = 0;
 
-  constructor(resource: ResolvedResource, definition: AnyResourceDefinition, env: VertexEnv) {
+  constructor(resource: GroupedResource, definition: AnyResourceDefinition, env: VertexEnv) {
     this.id = resource.id;
     this.kind = resource.kind;
     this.name = resource.name;
@@ -109,6 +109,14 @@ export class Vertex implements ContextHost {
   /** Failed for good or blocked: its dependents must not run. */
   get isDown(): boolean {
     return this.#down;
+  }
+
+  /** This vertex's status, and the same for each resource grouped into it. */
+  statuses(): ResourceStatus[] {
+    const own = this.status();
+    const group = this.resource.group ?? [];
+    if (group.length === 0) return [own];
+    return [own, ...group.map((child) => ({ ...own, id: child.id, name: child.name, hidden: child.meta.hidden }))];
   }
 
   status(): ResourceStatus {
@@ -140,6 +148,11 @@ export class Vertex implements ContextHost {
   async start(): Promise<void> {
     try {
       this.#instance = this.definition.create(this.params) as Instance;
+      const group = this.resource.group ?? [];
+      if (group.length > 0) {
+        if (!this.#instance.group) throw new Error(`kind '${this.kind}' is groupable but its instances take no group`);
+        this.#instance.group(group.map((child) => structuredClone(child.params)));
+      }
     } catch (error) {
       this.#failForGood(resourceError(this.id, 'init', error), true);
       return;
@@ -196,9 +209,20 @@ export class Vertex implements ContextHost {
   }
 
   /** Equal for graph swap: same kind definition, same metaparams, params equal by the kind's cmp. */
-  sameAs(resource: ResolvedResource, definition: AnyResourceDefinition): boolean {
+  sameAs(resource: GroupedResource, definition: AnyResourceDefinition): boolean {
     if (definition !== this.definition || !isDeepStrictEqual(resource.meta, this.meta)) return false;
-    return definition.cmp ? definition.cmp(this.resource.params, resource.params) : isDeepStrictEqual(this.resource.params, resource.params);
+    const equal = (a: GroupedResource, b: GroupedResource): boolean =>
+      definition.cmp ? definition.cmp(a.params, b.params) : isDeepStrictEqual(a.params, b.params);
+    const mine = this.resource.group ?? [];
+    const theirs = resource.group ?? [];
+    return (
+      equal(this.resource, resource) &&
+      mine.length === theirs.length &&
+      mine.every((child, index) => {
+        const other = theirs[index];
+        return other !== undefined && child.id === other.id && isDeepStrictEqual(child.meta, other.meta) && equal(child, other);
+      })
+    );
   }
 
   /** A replacement keeps its predecessor's retry budget, unless `meta.reset` asks to start afresh. */

@@ -1,0 +1,151 @@
+import type { AnyResourceDefinition } from '@converge/engine-api';
+import type { ResolvedEdge, ResolvedResource } from './spec.js';
+
+/** A vertex after autogroup: the parent resource and the children merged into it. */
+export interface GroupedResource extends ResolvedResource {
+  readonly group?: readonly ResolvedResource[];
+}
+
+export interface GroupedGraph {
+  readonly resources: Map<string, GroupedResource>;
+  readonly edges: ResolvedEdge[];
+}
+
+/**
+ * The autogroup pass. Resources of a groupable kind (with `meta.autogroup`
+ * and no send/recv edge) merge into one vertex when the kind's `groupCmp`
+ * allows it and neither depends on the other. Greedy merging refuses direct
+ * edges (O(degree) per resource); a dependency through other resources shows
+ * up as a cycle of the contracted graph, and the groups on or behind a cycle
+ * are split up again until the contracted graph is acyclic. Edges of
+ * children move to their parent (self-edges dropped, duplicates merged);
+ * semaphores merge.
+ */
+export function autoGroup(
+  resources: ReadonlyMap<string, ResolvedResource>,
+  kinds: ReadonlyMap<string, AnyResourceDefinition>,
+  edges: readonly ResolvedEdge[],
+): GroupedGraph {
+  const inSendRecv = new Set<string>();
+  for (const edge of edges) {
+    if (edge.send === undefined) continue;
+    inSendRecv.add(edge.from);
+    inSendRecv.add(edge.to);
+  }
+  let groupable = false;
+  for (const resource of resources.values()) {
+    if (kinds.get(resource.kind)?.groupable && resource.meta.autogroup) {
+      groupable = true;
+      break;
+    }
+  }
+  if (!groupable) return { resources: new Map(resources), edges: [...edges] };
+  const neighbours = new Map<string, string[]>();
+  const link = (a: string, b: string): void => {
+    const list = neighbours.get(a);
+    if (list) list.push(b);
+    else neighbours.set(a, [b]);
+  };
+  for (const edge of edges) {
+    link(edge.from, edge.to);
+    link(edge.to, edge.from);
+  }
+  const parentOf = new Map<string, string>();
+  const membersOf = new Map<string, string[]>();
+  const find = (id: string): string => parentOf.get(id) ?? id;
+
+  const parentsByKind = new Map<string, string[]>();
+  for (const resource of resources.values()) {
+    const trait = kinds.get(resource.kind)?.groupable;
+    if (!trait || !resource.meta.autogroup || inSendRecv.has(resource.id)) continue;
+    const candidates = parentsByKind.get(resource.kind) ?? [];
+    parentsByKind.set(resource.kind, candidates);
+    const adjacentGroups = new Set((neighbours.get(resource.id) ?? []).map(find));
+    const target = candidates.find(
+      (parentId) => !adjacentGroups.has(parentId) && trait.groupCmp((resources.get(parentId) as ResolvedResource).params, resource.params),
+    );
+    if (target === undefined) {
+      candidates.push(resource.id);
+      continue;
+    }
+    parentOf.set(resource.id, target);
+    const members = membersOf.get(target) ?? [target];
+    members.push(resource.id);
+    membersOf.set(target, members);
+  }
+
+  for (;;) {
+    const tangled = groupsOnCycles(resources.keys(), edges, find, membersOf);
+    if (tangled.length === 0) break;
+    for (const parent of tangled) {
+      for (const member of membersOf.get(parent) ?? []) parentOf.delete(member);
+      membersOf.delete(parent);
+    }
+  }
+
+  const grouped = new Map<string, GroupedResource>();
+  for (const resource of resources.values()) {
+    if (parentOf.has(resource.id)) continue;
+    const members = membersOf.get(resource.id);
+    if (!members) {
+      grouped.set(resource.id, resource);
+      continue;
+    }
+    const group = members.slice(1).map((id) => resources.get(id) as ResolvedResource);
+    const sema = [...new Set([resource.meta.sema, ...group.map((child) => child.meta.sema)].flat())];
+    grouped.set(resource.id, { ...resource, meta: { ...resource.meta, sema }, group });
+  }
+
+  const merged = new Map<string, ResolvedEdge>();
+  for (const edge of edges) {
+    const from = find(edge.from);
+    const to = find(edge.to);
+    if (from === to) continue;
+    const key = `${from}\u0000${to}\u0000${edge.send ?? ''}\u0000${edge.recv ?? ''}`;
+    const existing = merged.get(key);
+    if (!existing) merged.set(key, { ...edge, from, to });
+    else
+      merged.set(key, {
+        ...existing,
+        notify: existing.notify || edge.notify,
+        origin: existing.origin === 'explicit' || edge.origin === 'explicit' ? 'explicit' : 'auto',
+      });
+  }
+  return { resources: grouped, edges: [...merged.values()] };
+}
+
+/**
+ * Kahn's algorithm on the contracted graph: the groups it cannot order are
+ * on a cycle or behind one. Returns their parents (plain resources left out).
+ */
+function groupsOnCycles(
+  ids: Iterable<string>,
+  edges: readonly ResolvedEdge[],
+  find: (id: string) => string,
+  membersOf: ReadonlyMap<string, readonly string[]>,
+): string[] {
+  if (membersOf.size === 0) return [];
+  const indegree = new Map<string, number>();
+  for (const id of ids) indegree.set(find(id), 0);
+  const children = new Map<string, string[]>();
+  for (const edge of edges) {
+    const from = find(edge.from);
+    const to = find(edge.to);
+    if (from === to) continue;
+    indegree.set(to, (indegree.get(to) ?? 0) + 1);
+    const list = children.get(from);
+    if (list) list.push(to);
+    else children.set(from, [to]);
+  }
+  const ready = [...indegree].filter(([, degree]) => degree === 0).map(([id]) => id);
+  while (ready.length > 0) {
+    const id = ready.pop() as string;
+    indegree.delete(id);
+    for (const child of children.get(id) ?? []) {
+      const left = (indegree.get(child) ?? 0) - 1;
+      indegree.set(child, left);
+      if (left === 0) ready.push(child);
+    }
+  }
+  return [...indegree.keys()].filter((id) => membersOf.has(id));
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
+import { autoGroup } from '../src/graph/autogroup.js';
+import { planGraph } from '../src/runtime/graph-plan.js';
+import { graphOf, runToConvergence } from './support/graph.js';
+
+/** A groupable kind that records which names each checkApply handled. */
+function batchKind(runs: string[][]): AnyResourceDefinition {
+  return defineResource({
+    kind: 'batch',
+    params: Type.Object({ mode: Type.Optional(Type.String()), item: Type.String() }),
+    nameParam: 'item',
+    groupable: { groupCmp: (a, b) => a.mode === b.mode },
+    create(params) {
+      let children: string[] = [];
+      return {
+        group(members) {
+          children = members.map((member) => member.item);
+        },
+        checkApply() {
+          runs.push([params.item, ...children]);
+          return true;
+        },
+      };
+    },
+  }) as unknown as AnyResourceDefinition;
+}
+
+const batch = (item: string, mode = 'x', meta = {}) => ({ kind: 'batch', name: item, params: { item, mode }, meta });
+
+describe('autogroup', () => {
+  it('groups compatible resources into one vertex whose checkApply handles all of them', async () => {
+    const runs: string[][] = [];
+    const graph = graphOf([batchKind(runs)], [batch('a'), batch('b'), batch('c'), batch('d', 'other')]);
+    const plan = planGraph(graph);
+    expect([...plan.resources.keys()].sort()).toEqual(['batch[a]', 'batch[d]']);
+    expect(plan.resources.get('batch[a]')?.group?.map((child) => child.id)).toEqual(['batch[b]', 'batch[c]']);
+    const engine = await runToConvergence(graph);
+    expect(runs.sort()).toEqual([['a', 'b', 'c'], ['d']]);
+    // Every resource still has a status (the group's).
+    expect(engine.statuses().map((status) => `${status.id}=${status.state}`).sort()).toEqual([
+      'batch[a]=converged',
+      'batch[b]=converged',
+      'batch[c]=converged',
+      'batch[d]=converged',
+    ]);
+    await engine.stop();
+  });
+
+  it('never groups resources that depend on each other, directly or through others', () => {
+    const runs: string[][] = [];
+    const graph = graphOf([batchKind(runs)], [batch('a'), batch('b'), batch('c'), { kind: 'noop', name: 'between', meta: { autogroup: false } }], [
+      { from: 'batch[a]', to: 'batch[b]' },
+      { from: 'batch[b]', to: 'noop[between]' },
+      { from: 'noop[between]', to: 'batch[c]' },
+    ]);
+    const plan = planGraph(graph);
+    expect(plan.resources.size).toBe(4);
+    expect([...plan.resources.values()].every((resource) => !resource.group)).toBe(true);
+  });
+
+  it('moves the children’s edges to the parent and merges semaphores', () => {
+    const runs: string[][] = [];
+    const graph = graphOf(
+      [batchKind(runs)],
+      [batch('a', 'x', { sema: ['one'] }), batch('b', 'x', { sema: ['two:2'] }), { kind: 'noop', name: 'after', meta: { autogroup: false } }],
+      [{ from: 'batch[b]', to: 'noop[after]', notify: true }],
+    );
+    const plan = planGraph(graph);
+    expect(plan.edges.map((edge) => `${edge.from}->${edge.to} notify=${edge.notify}`)).toEqual(['batch[a]->noop[after] notify=true']);
+    expect(plan.resources.get('batch[a]')?.meta.sema).toEqual(['one', 'two:2']);
+  });
+
+  it('leaves out resources with meta: {autogroup: false}, and noops group', () => {
+    const runs: string[][] = [];
+    const graph = graphOf([batchKind(runs)], [batch('a'), batch('b', 'x', { autogroup: false }), { kind: 'noop', name: 'n1' }, { kind: 'noop', name: 'n2' }]);
+    const plan = planGraph(graph);
+    expect([...plan.resources.keys()].sort()).toEqual(['batch[a]', 'batch[b]', 'noop[n1]']);
+  });
+
+  it('splits groups that a dependency chain would tangle into a cycle', () => {
+    // A chain of noops: greedy grouping pairs every other one, which would make
+    // a cycle; the pass must undo that.
+    const names = Array.from({ length: 6 }, (_, i) => `n${i}`);
+    const graph = graphOf([], names.map((name) => ({ kind: 'noop', name })), names.slice(1).map((name, i) => ({ from: `noop[${names[i]}]`, to: `noop[${name}]` })));
+    const grouped = autoGroup(graph.resources, graph.kinds, graph.edges);
+    expect(grouped.resources.size).toBe(6);
+    expect(() => planGraph(graph)).not.toThrow();
+  });
+});
