@@ -54,6 +54,8 @@ export class Engine {
   #vertices = new Map<string, Vertex>();
   #paused = false;
   #pauseController = new AbortController();
+  /** Stop or pause, combined once per pause (AbortSignal.any is costly per run). */
+  #waitSignal: AbortSignal;
   #swapQueue: Promise<void> = Promise.resolve();
   #edges: ResolvedEdge[] = [];
   #started = false;
@@ -65,6 +67,7 @@ export class Engine {
     this.#converger = new Converger(options.convergerTimeout ?? -1);
     this.converged = this.#converger.converged;
     let clock = 0;
+    this.#waitSignal = AbortSignal.any([this.#stopController.signal, this.#pauseController.signal]);
     const sema = options.sema ?? 0;
     this.#env = {
       stateDir: options.stateDir,
@@ -78,7 +81,7 @@ export class Engine {
       refreshes: new RefreshStore(options.stateDir),
       reversals: new ReversalStore(options.stateDir),
       paused: () => this.#paused,
-      waitSignal: () => AbortSignal.any([this.#stopController.signal, this.#pauseController.signal]),
+      waitSignal: () => this.#waitSignal,
       stopSignal: this.#stopController.signal,
       nextTimestamp: () => ++clock,
       statusChanged: (status) => {
@@ -175,6 +178,7 @@ export class Engine {
   #unpause(): void {
     this.#paused = false;
     this.#pauseController = new AbortController();
+    this.#waitSignal = AbortSignal.any([this.#stopController.signal, this.#pauseController.signal]);
   }
 
   /** Applies stored reversals of resources that are not in `graph` (left by an earlier run). */
