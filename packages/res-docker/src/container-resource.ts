@@ -1,0 +1,22 @@
+import { defineResource } from '@converge/engine-api';
+import { ContainerInstance } from './container-instance.js';
+import { normalizeImageRef } from './image-ref.js';
+import { ContainerParamsSchema } from './params.js';
+import { validateContainer } from './validate.js';
+
+/** The `docker:container` kind: a container named after the resource, running, stopped or removed. */
+export const dockerContainerResource = defineResource({
+  kind: 'docker:container',
+  description: 'A Docker container named after the resource: running, stopped or removed, with its image, cmd, env and ports.',
+  params: ContainerParamsSchema,
+  validate: validateContainer,
+  create: (params) => new ContainerInstance(params),
+  edgeable: {
+    uids: (_params, name) => [{ kind: 'docker:container', key: name }],
+    // The image goes first, except when the container is being removed: then
+    // the container must go before its image can be removed.
+    *autoEdges(params) {
+      yield [{ kind: 'docker:image', key: normalizeImageRef(params.image), reversed: params.state === 'removed' }];
+    },
+  },
+});

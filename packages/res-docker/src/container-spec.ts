@@ -1,0 +1,112 @@
+import type Docker from 'dockerode';
+import { normalizeImageRef } from './image-ref.js';
+import type { ContainerParams } from './params.js';
+
+type Protocol = 'tcp' | 'udp' | 'sctp';
+const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
+
+/** `env` as KEY=value entries, whichever form the graph used. */
+export function envEntries(env: ContainerParams['env']): string[] {
+  if (env === undefined) return [];
+  if (Array.isArray(env)) return [...env];
+  return Object.entries(env).map(([key, value]) => `${key}=${value}`);
+}
+
+function envKey(entry: string): string {
+  const equals = entry.indexOf('=');
+  return equals < 0 ? entry : entry.slice(0, equals);
+}
+
+/** The environment a container gets: the image's, overridden by ours key by key (as the engine does). */
+function mergedEnv(imageEnv: readonly string[], ours: readonly string[]): string[] {
+  const byKey = new Map<string, string>();
+  for (const entry of [...imageEnv, ...ours]) byKey.set(envKey(entry), entry);
+  return [...byKey.values()].sort();
+}
+
+/** Every binding as `HOSTPORT->CONTAINERPORT/proto`, sorted: one form for params and for what the engine reports. */
+function wantedBindings(ports: ContainerParams['ports']): string[] {
+  const bindings: string[] = [];
+  for (const protocol of PROTOCOLS) {
+    for (const [hostPort, containerPort] of Object.entries(ports?.[protocol] ?? {})) {
+      bindings.push(`${Number(hostPort)}->${containerPort}/${protocol}`);
+    }
+  }
+  return bindings.sort();
+}
+
+function actualBindings(portBindings: unknown): string[] {
+  const bindings: string[] = [];
+  const entries = Object.entries((portBindings ?? {}) as Record<string, readonly { HostPort?: string }[] | null>);
+  for (const [containerPort, hosts] of entries) {
+    for (const host of hosts ?? []) bindings.push(`${Number(host.HostPort ?? 0)}->${containerPort}`);
+  }
+  return bindings.sort();
+}
+
+/** What POST /containers/create gets for these params. */
+export function createOptions(name: string, params: Readonly<ContainerParams>): Docker.ContainerCreateOptions {
+  const exposed: Record<string, object> = {};
+  const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
+  for (const protocol of PROTOCOLS) {
+    for (const [hostPort, containerPort] of Object.entries(params.ports?.[protocol] ?? {})) {
+      const key = `${containerPort}/${protocol}`;
+      exposed[key] = {};
+      (portBindings[key] ??= []).push({ HostIp: '', HostPort: String(Number(hostPort)) });
+    }
+  }
+  return {
+    name,
+    Image: params.image,
+    ...(params.cmd ? { Cmd: [...params.cmd] } : {}),
+    Env: envEntries(params.env),
+    ExposedPorts: exposed,
+    HostConfig: { PortBindings: portBindings },
+  };
+}
+
+const quote = (value: unknown): string => JSON.stringify(value);
+const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
+
+/**
+ * How an existing container differs from its params, one phrase per
+ * difference; empty when it matches. With the image inspected, the image is
+ * compared by id (a re-tagged image counts as a change), the command against
+ * the image's default when `cmd` is left out, and the environment exactly;
+ * without it (image gone), by name, only a given `cmd`, and only the
+ * variables we set.
+ */
+export function containerDifferences(
+  actual: Docker.ContainerInspectInfo,
+  params: Readonly<ContainerParams>,
+  image: Docker.ImageInspectInfo | undefined,
+): string[] {
+  const differences: string[] = [];
+  if (image ? actual.Image !== image.Id : normalizeImageRef(actual.Config.Image) !== normalizeImageRef(params.image)) {
+    const wantedId = image ? ` (${shortId(image.Id)})` : '';
+    differences.push(`image is ${actual.Config.Image} (${shortId(actual.Image)}), wanted ${params.image}${wantedId}`);
+  }
+
+  const wantedCmd = params.cmd ?? image?.Config.Cmd ?? undefined;
+  const actualCmd = actual.Config.Cmd ?? [];
+  if (wantedCmd && quote(actualCmd) !== quote(wantedCmd)) {
+    differences.push(`cmd is ${quote(actualCmd)}, wanted ${quote(wantedCmd)}`);
+  }
+
+  const ours = envEntries(params.env);
+  const actualEnv = [...(actual.Config.Env ?? [])].sort();
+  if (image) {
+    const wantedEnv = mergedEnv(image.Config.Env ?? [], ours);
+    if (quote(actualEnv) !== quote(wantedEnv)) differences.push(`env is ${quote(actualEnv)}, wanted ${quote(wantedEnv)}`);
+  } else {
+    const missing = ours.filter((entry) => !actualEnv.includes(entry));
+    if (missing.length > 0) differences.push(`env lacks ${quote(missing)}`);
+  }
+
+  const hasPorts = actualBindings(actual.HostConfig.PortBindings);
+  const wantsPorts = wantedBindings(params.ports);
+  if (quote(hasPorts) !== quote(wantsPorts)) {
+    differences.push(`ports are ${quote(hasPorts)}, wanted ${quote(wantsPorts)}`);
+  }
+  return differences;
+}

@@ -1,0 +1,72 @@
+import { EngineError } from '@converge/engine-api';
+import type { EngineErrorCode, Phase } from '@converge/engine-api';
+
+/** Where an error happened: the resource (`kind[name]`) and the lifecycle step. */
+export interface ErrorSite {
+  readonly resource: string;
+  readonly phase: Phase;
+}
+
+/** What dockerode attaches to an error from the engine's HTTP API. */
+interface DockerApiError {
+  readonly statusCode?: number;
+  readonly json?: { readonly message?: unknown } | null;
+}
+
+/** The HTTP status of an engine API error, or undefined for a transport error. */
+export function statusOf(error: unknown): number | undefined {
+  const status = (error as DockerApiError | null)?.statusCode;
+  return typeof status === 'number' ? status : undefined;
+}
+
+/** The engine's own message for an API error, else the error's message. */
+export function reasonOf(error: unknown): string {
+  const json = (error as DockerApiError | null)?.json;
+  if (json && typeof json.message === 'string') return json.message;
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return code && !message.includes(code) ? `${code}: ${message}` : message;
+}
+
+function codeFor(phase: Phase): EngineErrorCode {
+  if (phase === 'watch') return 'ERR_RESOURCE_WATCH';
+  if (phase === 'init') return 'ERR_RESOURCE_INIT';
+  if (phase === 'cleanup') return 'ERR_RESOURCE_CLEANUP';
+  return 'ERR_RESOURCE_CHECK_APPLY';
+}
+
+/** A call to the engine failed; says which call, on which host, and why. */
+export function dockerCallFailed(site: ErrorSite, what: string, host: string, cause: unknown): EngineError {
+  const unreachable = statusOf(cause) === undefined;
+  return new EngineError(codeFor(site.phase), `${what} failed on the Docker engine at ${host}: ${reasonOf(cause)}`, {
+    ...site,
+    cause,
+    ...(unreachable ? { hint: 'check that dockerd runs and that `host` (or DOCKER_HOST) points at its socket' } : {}),
+  });
+}
+
+/** A container must be created but its image is not on the engine; containers never pull. */
+export function imageMissing(site: ErrorSite, image: string, host: string): EngineError {
+  return new EngineError(codeFor(site.phase), `image ${image} is absent from the Docker engine at ${host}, so the container cannot be created`, {
+    ...site,
+    hint: `provide the image first: add a docker:image resource named ${image} (it pulls, and runs before this container), or load it with \`docker load\` / \`docker import\``,
+  });
+}
+
+/** Pulling an image failed (no registry, unknown image, no access). */
+export function pullFailed(site: ErrorSite, image: string, host: string, cause: unknown): EngineError {
+  return new EngineError(codeFor(site.phase), `image ${image} is absent from the Docker engine at ${host} and pulling it failed: ${reasonOf(cause)}`, {
+    ...site,
+    cause,
+    hint: 'check the image name and that a registry is reachable, or provide the image offline with `docker load` / `docker import`',
+  });
+}
+
+/** The container exists with another image or config and `force` is off. */
+export function containerDiffers(site: ErrorSite, name: string, differences: readonly string[]): EngineError {
+  return new EngineError(
+    codeFor(site.phase),
+    `container ${name} exists but differs from its params: ${differences.join('; ')}`,
+    { ...site, hint: 'set `force: true` to remove and recreate it, or remove the container by hand' },
+  );
+}

@@ -1,0 +1,20 @@
+import { defineResource } from '@converge/engine-api';
+import { ImageInstance } from './image-instance.js';
+import { normalizeImageRef } from './image-ref.js';
+import { ImageParamsSchema } from './params.js';
+import { validateImage } from './validate.js';
+
+/** The `docker:image` kind: the image named by the resource (a reference), present or absent. */
+export const dockerImageResource = defineResource({
+  kind: 'docker:image',
+  description: 'A Docker image named by the resource: pulled when it should exist, removed when it should be absent.',
+  params: ImageParamsSchema,
+  validate: validateImage,
+  create: (params) => new ImageInstance(params),
+  edgeable: {
+    uids: (_params, name) => [{ kind: 'docker:image', key: normalizeImageRef(name) }],
+    *autoEdges() {
+      // An image depends on nothing else in the graph.
+    },
+  },
+});

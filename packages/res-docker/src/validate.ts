@@ -1,0 +1,55 @@
+import type { ValidationIssue } from '@converge/engine-api';
+import { parseDockerHost } from './connection.js';
+import type { ContainerParams, ImageParams } from './params.js';
+
+const API_VERSION = /^v[1-9]\.[0-9]+$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function connectionIssues(params: Readonly<{ host?: string; apiversion?: string }>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (params.host !== undefined && !parseDockerHost(params.host)) {
+    issues.push({
+      param: 'host',
+      message: `${JSON.stringify(params.host)} is not a Docker host`,
+      hint: 'use unix:///path/to/docker.sock, tcp://host:port or an absolute socket path (TLS is not supported)',
+    });
+  }
+  if (params.apiversion !== undefined && !API_VERSION.test(params.apiversion)) {
+    issues.push({ param: 'apiversion', message: `${JSON.stringify(params.apiversion)} is not an API version`, hint: 'write it like v1.41' });
+  }
+  return issues;
+}
+
+export function validateContainer(params: Readonly<ContainerParams>): ValidationIssue[] {
+  const issues = connectionIssues(params);
+  if (params.image.trim() !== params.image || /\s/.test(params.image)) {
+    issues.push({ param: 'image', message: `${JSON.stringify(params.image)} contains whitespace` });
+  }
+  const names = Array.isArray(params.env)
+    ? params.env.map((entry) => (entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : undefined))
+    : Object.keys(params.env ?? {});
+  names.forEach((name, index) => {
+    if (name === undefined) {
+      const entry = (params.env as readonly string[])[index];
+      issues.push({ param: 'env', message: `${JSON.stringify(entry)} is not KEY=value` });
+    } else if (!ENV_NAME.test(name)) {
+      issues.push({ param: 'env', message: `${JSON.stringify(name)} is not a valid environment variable name` });
+    }
+  });
+  for (const [protocol, map] of Object.entries(params.ports ?? {})) {
+    for (const hostPort of Object.keys(map ?? {})) {
+      const port = Number(hostPort);
+      if (!(port >= 1 && port <= 65535)) {
+        issues.push({ param: 'ports', message: `host port ${hostPort} (${protocol}) is not a port number from 1 to 65535` });
+      }
+    }
+  }
+  if (params.force && params.state === 'removed') {
+    issues.push({ param: 'force', message: 'force has no effect when state is removed' });
+  }
+  return issues;
+}
+
+export function validateImage(params: Readonly<ImageParams>): ValidationIssue[] {
+  return connectionIssues(params);
+}

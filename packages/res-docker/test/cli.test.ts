@@ -1,0 +1,110 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HOST, IMAGE, LONG_RUNNING, containerName, createByHand, docker, dockerReady, inspect, removeTestContainers } from './docker-env.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const ONCE = ['--tmp-prefix', '--converger-timeout=0', '--converged-exit'];
+
+interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the built CLI from the repository root, as a user would. */
+async function converge(graphFile: string): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['packages/cli/dist/bin.js', 'run', ...ONCE, graphFile],
+      { cwd: REPO_ROOT, timeout: 60_000 },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
+}
+
+const graph = (image: string, name: string, imageState: string, containerState: string): string => `graph: docker-e2e
+resources:
+  docker:image:
+    - name: ${image}
+      state: ${imageState}
+      host: ${HOST}
+  docker:container:
+    - name: ${name}
+      image: ${image}
+      state: ${containerState}
+      host: ${HOST}
+      cmd: ${JSON.stringify(LONG_RUNNING)}
+      env:
+        ROLE: e2e
+`;
+
+let dir = '';
+// An image only this test uses (its own id), so removing it conflicts with
+// any container still made from it: the order of the two resources shows.
+const image = `converge-test/e2e:${process.pid}`;
+
+describe.skipIf(!dockerReady)('the converge CLI with a YAML graph', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'res-docker-cli-'));
+    const builder = await createByHand(containerName('e2e-builder'), { Cmd: ['true'] });
+    await docker.getContainer(builder).commit({ repo: 'converge-test/e2e', tag: String(process.pid), changes: 'ENV BUILT_FOR=e2e' });
+  });
+
+  afterAll(async () => {
+    await removeTestContainers();
+    await docker.getImage(image).remove({ force: true }).catch(() => undefined);
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('runs the image before the container, then removes the container before the image', async () => {
+    const name = containerName('e2e');
+    const up = join(dir, 'up.yaml');
+    await writeFile(up, graph(image, name, 'exists', 'running'));
+    const first = await converge(up);
+    expect(first.code, first.stderr).toBe(0);
+    const imageLine = first.stdout.indexOf(`converged: docker:image[${image}]`);
+    const containerLine = first.stdout.indexOf(`changed: docker:container[${name}]`);
+    expect(imageLine, first.stdout).toBeGreaterThanOrEqual(0);
+    expect(containerLine).toBeGreaterThan(imageLine);
+    const info = await inspect(name);
+    expect(info?.State.Status).toBe('running');
+    expect(info?.Config.Env).toContain('ROLE=e2e');
+
+    const down = join(dir, 'down.yaml');
+    await writeFile(down, graph(image, name, 'absent', 'removed'));
+    const second = await converge(down);
+    expect(second.code, `${second.stdout}\n${second.stderr}`).toBe(0);
+    expect(second.stdout.indexOf(`changed: docker:container[${name}]`)).toBeLessThan(second.stdout.indexOf(`changed: docker:image[${image}]`));
+    expect(await inspect(name)).toBeUndefined();
+    await expect(docker.getImage(image).inspect()).rejects.toThrow(/no such image/i);
+  });
+
+  it('exits 1 at once with the image error when a container’s image is missing', async () => {
+    const file = join(dir, 'missing.yaml');
+    const name = containerName('e2e-missing');
+    await writeFile(
+      file,
+      `graph: missing
+resources:
+  docker:container:
+    - name: ${name}
+      image: converge-test/not-there:1
+      host: ${HOST}
+`,
+    );
+    const started = Date.now();
+    const result = await converge(file);
+    expect(result.code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(`${result.stdout}${result.stderr}`).toContain('image converge-test/not-there:1 is absent from the Docker engine');
+  });
+});

@@ -1,0 +1,207 @@
+import { runCase } from '@converge/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dockerContainerResource } from '../src/index.js';
+import { HOST, IMAGE, LONG_RUNNING, containerName, createByHand, docker, dockerReady, inspect, removeTestContainers } from './docker-env.js';
+
+afterEach(removeTestContainers);
+
+const base = { image: IMAGE, cmd: LONG_RUNNING, host: HOST };
+
+async function statusOf(name: string): Promise<string | undefined> {
+  return (await inspect(name))?.State.Status;
+}
+
+describe.skipIf(!dockerReady)('docker:container states against the real engine', () => {
+  it('creates and starts a missing container, then is converged', async () => {
+    const name = containerName('run');
+    await runCase(dockerContainerResource, {
+      name,
+      params: { ...base, state: 'running' },
+      expect: 'diverged',
+      verify: async () => expect(await statusOf(name)).toBe('running'),
+    });
+    await runCase(dockerContainerResource, { name, params: { ...base, state: 'running' }, expect: 'converged' });
+  });
+
+  it('creates a missing container without starting it for state stopped', async () => {
+    const name = containerName('created');
+    await runCase(dockerContainerResource, {
+      name,
+      params: { ...base, state: 'stopped' },
+      expect: 'diverged',
+      verify: async () => expect(await statusOf(name)).toBe('created'),
+    });
+  });
+
+  it('stops a running container and starts a stopped one', async () => {
+    const name = containerName('stop');
+    await createByHand(name);
+    await docker.getContainer(name).start();
+    await runCase(dockerContainerResource, {
+      name,
+      params: { ...base, state: 'stopped' },
+      expect: 'diverged',
+      verify: async () => expect(await statusOf(name)).toBe('exited'),
+    });
+    await runCase(dockerContainerResource, {
+      name,
+      params: { ...base, state: 'running' },
+      expect: 'diverged',
+      verify: async () => expect(await statusOf(name)).toBe('running'),
+    });
+  });
+
+  it('unpauses a paused container for state running', async () => {
+    const name = containerName('pause');
+    await createByHand(name);
+    await docker.getContainer(name).start();
+    await docker.getContainer(name).pause();
+    await runCase(dockerContainerResource, {
+      name,
+      params: { ...base, state: 'running' },
+      expect: 'diverged',
+      verify: async () => expect(await statusOf(name)).toBe('running'),
+    });
+  });
+
+  it('removes a running and a stopped container, and is converged when none exists', async () => {
+    const running = containerName('rm-running');
+    const stopped = containerName('rm-stopped');
+    await createByHand(running);
+    await docker.getContainer(running).start();
+    await createByHand(stopped);
+    for (const name of [running, stopped]) {
+      await runCase(dockerContainerResource, {
+        name,
+        params: { image: IMAGE, host: HOST, state: 'removed' },
+        expect: 'diverged',
+        verify: async () => expect(await inspect(name)).toBeUndefined(),
+      });
+    }
+    await runCase(dockerContainerResource, {
+      name: containerName('never'),
+      params: { image: IMAGE, host: HOST, state: 'removed' },
+      expect: 'converged',
+    });
+  });
+
+  it('fails at once, naming the image and how to provide it, when the image is absent', async () => {
+    const name = containerName('noimage');
+    const started = Date.now();
+    const failure = await runCase(dockerContainerResource, {
+      name,
+      params: { ...base, image: 'converge-test/not-there:9', state: 'running' },
+      expect: 'diverged',
+    }).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(failure?.message).toContain('image converge-test/not-there:9 is absent from the Docker engine');
+    const cause = failure?.cause as { code?: string; hint?: string } | undefined;
+    expect(cause?.code).toBe('ERR_RESOURCE_CHECK_APPLY');
+    expect(cause?.hint).toMatch(/add a docker:image resource named converge-test\/not-there:9 .*`docker load`/);
+    expect(await inspect(name)).toBeUndefined();
+  });
+
+  it('reports an unreachable engine as an error naming the socket', async () => {
+    await expect(
+      runCase(dockerContainerResource, {
+        name: containerName('nohost'),
+        params: { ...base, host: 'unix:///run/converge-test/nothing-here.sock' },
+        expect: 'diverged',
+      }),
+    ).rejects.toThrow(/Docker engine at unix:\/\/\/run\/converge-test\/nothing-here\.sock.*ENOENT/);
+  });
+});
+
+describe.skipIf(!dockerReady)('docker:container config', () => {
+  it('creates the container with its cmd, env (list or map) and port bindings', async () => {
+    const listed = containerName('cfg-list');
+    const mapped = containerName('cfg-map');
+    await runCase(dockerContainerResource, {
+      name: listed,
+      params: { ...base, env: ['GREETING=hello', 'EMPTY='], ports: { tcp: { 18080: 80 }, udp: { 15353: 53 } } },
+      expect: 'diverged',
+    });
+    await runCase(dockerContainerResource, {
+      name: mapped,
+      params: { ...base, state: 'stopped', env: { GREETING: 'hello', EMPTY: '' } },
+      expect: 'diverged',
+    });
+    const info = await inspect(listed);
+    expect(info?.Config.Cmd).toEqual(LONG_RUNNING);
+    expect(info?.Config.Env).toEqual(expect.arrayContaining(['GREETING=hello', 'EMPTY=', 'PATH=/bin']));
+    // Only the configuration is checked: with --bridge=none the test daemon
+    // cannot publish ports, so nothing listens on 18080.
+    expect(info?.HostConfig.PortBindings).toEqual({
+      '80/tcp': [{ HostIp: '', HostPort: '18080' }],
+      '53/udp': [{ HostIp: '', HostPort: '15353' }],
+    });
+    expect(Object.keys(info?.Config.ExposedPorts ?? {}).sort()).toEqual(['53/udp', '80/tcp']);
+    expect((await inspect(mapped))?.Config.Env).toEqual(expect.arrayContaining(['GREETING=hello', 'EMPTY=']));
+  });
+
+  it('uses the image’s command when cmd is left out, and counts that as matching', async () => {
+    const name = containerName('default-cmd');
+    await runCase(dockerContainerResource, { name, params: { image: IMAGE, host: HOST, state: 'stopped' }, expect: 'diverged' });
+    expect((await inspect(name))?.Config.Cmd).toEqual(['/bin/sh']);
+    await runCase(dockerContainerResource, { name, params: { image: IMAGE, host: HOST, state: 'stopped' }, expect: 'converged' });
+  });
+
+  it('reports every difference as an error without force, and changes nothing', async () => {
+    const name = containerName('differs');
+    const id = await createByHand(name, { Env: ['GREETING=hello'] });
+    await expect(
+      runCase(dockerContainerResource, {
+        name,
+        params: { ...base, state: 'stopped', cmd: ['sleep', '5'], env: ['GREETING=bye'], ports: { tcp: { 18081: 81 } } },
+        expect: 'diverged',
+      }),
+    ).rejects.toThrow(/exists but differs from its params: cmd is .*; env is .*GREETING=hello.*wanted .*GREETING=bye.*; ports are \[\], wanted \["18081->81\/tcp"\]/);
+    expect((await inspect(name))?.Id).toBe(id);
+  });
+
+  it('recreates a container whose config or image differs when force is set, keeping the state', async () => {
+    const name = containerName('force');
+    const oldId = await createByHand(name, { Env: ['GREETING=hello'] });
+    await docker.getContainer(name).start();
+    await runCase(dockerContainerResource, {
+      name,
+      params: { ...base, env: ['GREETING=bye'], force: true },
+      expect: 'diverged',
+      verify: async () => {
+        const info = await inspect(name);
+        expect(info?.Id).not.toBe(oldId);
+        expect(info?.State.Status).toBe('running');
+        expect(info?.Config.Env).toContain('GREETING=bye');
+      },
+    });
+  });
+
+  it('recreates a container made from another image when force is set', async () => {
+    const name = containerName('force-image');
+    const otherRef = `converge-test/other:${process.pid}`;
+    try {
+      const [repo, tag] = otherRef.split(':');
+      // A different image id: commit a change on top of the test image.
+      const builder = await createByHand(containerName('builder'), { Cmd: ['true'] });
+      const committed = (await docker.getContainer(builder).commit({ repo, tag, changes: 'ENV FLAVOUR=other' })) as { Id: string };
+      const oldId = await createByHand(name, { Image: otherRef });
+      await runCase(dockerContainerResource, {
+        name,
+        params: { ...base, state: 'stopped', force: true },
+        expect: 'diverged',
+        verify: async () => {
+          const info = await inspect(name);
+          expect(info?.Id).not.toBe(oldId);
+          expect(info?.Image).not.toBe(committed.Id);
+          expect(info?.Config.Image).toBe(IMAGE);
+        },
+      });
+    } finally {
+      await removeTestContainers();
+      await docker.getImage(otherRef).remove({ force: true }).catch(() => undefined);
+    }
+  });
+});

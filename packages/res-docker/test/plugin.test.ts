@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import { isPluginDefinition } from '@converge/engine-api';
+import type { AutoEdgeCandidate } from '@converge/engine-api';
+import { describe, expect, it } from 'vitest';
+import plugin, { dockerContainerResource, dockerImageResource, normalizeImageRef } from '../src/index.js';
+import type { ContainerParams } from '../src/index.js';
+
+function candidates(params: ContainerParams): readonly AutoEdgeCandidate[] {
+  const step = dockerContainerResource.edgeable!.autoEdges(params, 'web').next();
+  return step.done ? [] : step.value;
+}
+
+describe('the plugin', () => {
+  it('default-exports both kinds, matching package.json', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      name: string;
+      converge: { kinds: string[] };
+    };
+    expect(isPluginDefinition(plugin)).toBe(true);
+    expect(plugin.name).toBe(manifest.name);
+    expect(plugin.resources.map((resource) => resource.kind)).toEqual(manifest.converge.kinds);
+  });
+});
+
+describe('image references', () => {
+  it('gets an explicit tag unless it has one or a digest; a registry port is not a tag', () => {
+    expect(normalizeImageRef('busybox')).toBe('busybox:latest');
+    expect(normalizeImageRef('busybox:1.36')).toBe('busybox:1.36');
+    expect(normalizeImageRef('localhost:5000/app')).toBe('localhost:5000/app:latest');
+    expect(normalizeImageRef('localhost:5000/app:2')).toBe('localhost:5000/app:2');
+    expect(normalizeImageRef('app@sha256:abc')).toBe('app@sha256:abc');
+  });
+});
+
+describe('autoedges', () => {
+  it('puts the image before the container, and after it when the container is removed', () => {
+    expect(dockerImageResource.edgeable!.uids({ state: 'exists' }, 'busybox')).toEqual([{ kind: 'docker:image', key: 'busybox:latest' }]);
+    expect(dockerContainerResource.edgeable!.uids({ image: 'busybox', state: 'running' }, 'web')).toEqual([
+      { kind: 'docker:container', key: 'web' },
+    ]);
+    expect(candidates({ image: 'busybox', state: 'running' })).toEqual([{ kind: 'docker:image', key: 'busybox:latest', reversed: false }]);
+    expect(candidates({ image: 'busybox:1', state: 'removed' })).toEqual([{ kind: 'docker:image', key: 'busybox:1', reversed: true }]);
+  });
+});
+
+describe('validate', () => {
+  const containerIssues = (params: ContainerParams) =>
+    (dockerContainerResource.validate?.(params) ?? []).map((issue) => `${issue.param}: ${issue.message}`);
+
+  it('accepts a full container', () => {
+    expect(
+      containerIssues({
+        image: 'busybox',
+        state: 'running',
+        env: { A: '1' },
+        ports: { tcp: { '8080': 80 } },
+        host: '/run/docker.sock',
+        apiversion: 'v1.41',
+      }),
+    ).toEqual([]);
+  });
+
+  it('rejects bad env, ports, host, apiversion and pointless force', () => {
+    expect(
+      containerIssues({
+        image: 'busy box',
+        state: 'removed',
+        force: true,
+        env: ['A=1', 'NOVALUE', '1BAD=x'],
+        ports: { udp: { '70000': 53 } },
+        host: 'ssh://box',
+        apiversion: '1.41',
+      }),
+    ).toEqual([
+      'host: "ssh://box" is not a Docker host',
+      'apiversion: "1.41" is not an API version',
+      'image: "busy box" contains whitespace',
+      'env: "NOVALUE" is not KEY=value',
+      'env: "1BAD" is not a valid environment variable name',
+      'ports: host port 70000 (udp) is not a port number from 1 to 65535',
+      'force: force has no effect when state is removed',
+    ]);
+    expect(dockerImageResource.validate?.({ state: 'exists', host: 'unix://relative' })).toHaveLength(1);
+  });
+});
