@@ -30,6 +30,16 @@ for (const count of sizes) {
   }
 }
 
+// The same graphs with grouping on (the default for noops): one vertex per group.
+for (const count of sizes) {
+  const file = join(work, `none-grouped-${count}.yaml`);
+  writeNoopGraph(file, 'none', count, { grouped: true });
+  const out = execFileSync(process.execPath, ['--max-old-space-size=4096', join(here, 'engine-once.mjs'), file], { cwd: root, encoding: 'utf8' });
+  const result = JSON.parse(out.trim().split('\n').pop());
+  rows.push({ shape: 'none, autogrouped', count, ...result });
+  console.error(`none grouped ${count}: load ${result.loadMs.toFixed(0)} ms, converge ${result.convergeMs.toFixed(0)} ms, peak ${result.peakRssMiB.toFixed(0)} MiB`);
+}
+
 // The whole command, as a user runs it, for 10k resources of each shape.
 const cli = [];
 for (const shape of shapes) {

@@ -24,6 +24,7 @@ export class EventValue<T> {
   set(value: T): void {
     this.#value = value;
     this.#version++;
+    if (this.#waiters.size === 0) return;
     const waiters = [...this.#waiters];
     this.#waiters.clear();
     for (const wake of waiters) wake();

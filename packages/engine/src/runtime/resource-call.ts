@@ -30,9 +30,10 @@ export function resourceError(resource: string, phase: CallPhase, thrown: unknow
 /**
  * Calls one resource method through the single place that guards it: a throw
  * (sync or async) becomes an EngineError of the resource. With a
- * `controller`, aborting it (a timeout, or a forced stop) settles the call at
- * once with the abort reason, even if the resource ignores its signal; with
- * `timeoutMs > 0` the controller is aborted with ERR_RESOURCE_TIMEOUT.
+ * `controller`, aborting it through `abortCall` (a timeout, or a forced stop)
+ * settles the call at once with the abort reason, even if the resource
+ * ignores its signal; with `timeoutMs > 0` the call is aborted with
+ * ERR_RESOURCE_TIMEOUT.
  */
 export async function callResource<T>(
   resource: string,
@@ -42,13 +43,20 @@ export async function callResource<T>(
   controller?: AbortController,
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
   try {
     const pending = Promise.resolve().then(call);
     if (!controller) return await pending;
+    // One promise that settles with the call or with the abort, whichever
+    // comes first; no event listener per call (this runs for every
+    // checkApply of every resource).
+    const settled = new Promise<T>((resolve, reject) => {
+      pending.then(resolve, reject);
+      cancellers.set(controller, reject);
+    });
     if (timeoutMs > 0) {
       timer = setTimeout(() => {
-        controller.abort(
+        abortCall(
+          controller,
           new EngineError('ERR_RESOURCE_TIMEOUT', `${phase} did not finish within ${timeoutMs} ms`, {
             resource,
             phase,
@@ -57,19 +65,23 @@ export async function callResource<T>(
         );
       }, timeoutMs);
     }
-    const aborted = new Promise<never>((_, reject) => {
-      onAbort = () => reject(controller.signal.reason);
-      if (controller.signal.aborted) onAbort();
-      else controller.signal.addEventListener('abort', onAbort, { once: true });
-    });
+    if (controller.signal.aborted) abortCall(controller, controller.signal.reason);
     // A call that ignores its abort signal is abandoned: it may still settle
     // later, and that late result is swallowed here.
     pending.catch(() => undefined);
-    return await Promise.race([pending, aborted]);
+    return await settled;
   } catch (thrown) {
     throw resourceError(resource, phase, thrown);
   } finally {
     clearTimeout(timer);
-    if (onAbort) controller?.signal.removeEventListener('abort', onAbort);
+    if (controller) cancellers.delete(controller);
   }
+}
+
+const cancellers = new WeakMap<AbortController, (reason: unknown) => void>();
+
+/** Aborts `controller` (the resource sees its signal abort) and settles its guarded call now. */
+export function abortCall(controller: AbortController, reason: unknown): void {
+  controller.abort(reason);
+  cancellers.get(controller)?.(reason);
 }

@@ -8,7 +8,7 @@ import {
   type ResourceInstance,
 } from '@converge/engine-api';
 import type { GroupedResource } from '../graph/autogroup.js';
-import { callResource, resourceError } from './resource-call.js';
+import { abortCall, callResource, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { ResourceState, ResourceStatus } from './status.js';
@@ -95,7 +95,8 @@ export class Vertex implements ContextHost {
     this.definition = definition;
     this.meta = resource.meta;
     this.resource = resource;
-    this.params = structuredClone(resource.params);
+    // Shallow: send/recv only ever replaces top-level params.
+    this.params = { ...resource.params };
     this.#env = env;
     this.#retriesLeft = resource.meta.retry;
     if (Number.isFinite(resource.meta.limit)) this.#limiter = new RateLimiter(resource.meta.limit, resource.meta.burst);
@@ -469,7 +470,7 @@ export class Vertex implements ContextHost {
 
   /** Aborts a running checkApply (forced stop). */
   abortCheck(reason: Error): void {
-    this.#checkController?.abort(reason);
+    if (this.#checkController) abortCall(this.#checkController, reason);
   }
 
   interrupt(): void {
