@@ -1,0 +1,318 @@
+import { isEngineError } from '@converge/engine-api';
+import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
+import type { Domain, DomainInfo } from '@unraid/libvirt';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { hardwareDifferences, wantedHardware } from './domain-hardware.js';
+import { watchDomain } from './domain-watch.js';
+import { buildDomainXml, parseDomainXml } from './domain-xml.js';
+import type { DomainDescription, Redefinition } from './domain-xml.js';
+import { DomainState, isActive, LibvirtConnection } from './libvirt-connection.js';
+import type { VirtParams } from './params.js';
+import { connectHint, virtError } from './virt-errors.js';
+import { virsh, virshSharesDriver } from './virsh.js';
+
+/** How long a guest may take to shut down for a restart (as in mgmt). */
+const SHUTDOWN_TIMEOUT_MS = 5 * 60_000;
+const SHUTDOWN_POLL_MS = 250;
+
+/** What a step found: nothing to do, something it changed, or (noop) something it would change. */
+type Step = 'ok' | 'changed' | 'diverged';
+
+/** What a live domain needs to match the params. */
+interface LivePlan {
+  readonly hotCpus: boolean;
+  readonly hotMemory: boolean;
+  /** Differences only a restart can apply. */
+  readonly cold: readonly string[];
+}
+
+/** A live `virt` resource: one libvirt domain, named after the resource. */
+export class VirtInstance implements ResourceInstance<VirtParams, object> {
+  private ctx!: ResourceContext<VirtParams, object>;
+  private connection: LibvirtConnection | undefined;
+  /**
+   * The balloon target last asked for, per run of the domain (its id). A
+   * guest without a balloon driver never reaches it; asking once per run
+   * keeps every check from applying again.
+   */
+  private balloonAsked: { readonly id: number | null; readonly kib: number } | undefined;
+  private lastIgnored = '';
+
+  constructor(private readonly params: Readonly<VirtParams>) {}
+
+  async init(ctx: ResourceContext<VirtParams, object>): Promise<void> {
+    this.ctx = ctx;
+    try {
+      this.connection = await LibvirtConnection.open(this.params.uri);
+    } catch (cause) {
+      throw virtError(ctx.id, 'init', `cannot connect to ${this.params.uri}`, { cause, hint: connectHint(this.params.uri, cause) });
+    }
+  }
+
+  async watch(signal: AbortSignal): Promise<void> {
+    try {
+      await watchDomain({
+        uri: this.params.uri,
+        name: this.ctx.name,
+        connection: this.conn(),
+        log: this.ctx.log,
+        onChange: () => this.ctx.event(),
+        signal,
+      });
+    } catch (cause) {
+      throw virtError(this.ctx.id, 'watch', 'watching the domain failed', { cause });
+    }
+  }
+
+  async cleanup(): Promise<void> {
+    const connection = this.connection;
+    this.connection = undefined;
+    await connection?.close();
+  }
+
+  async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
+    try {
+      return await this.converge(apply, signal);
+    } catch (cause) {
+      if (isEngineError(cause)) throw cause;
+      throw virtError(this.ctx.id, 'checkApply', 'libvirt refused', { cause });
+    }
+  }
+
+  private async converge(apply: boolean, signal: AbortSignal): Promise<boolean> {
+    const p = this.params;
+    const name = this.ctx.name;
+    const conn = this.conn();
+    const absent = p.transient && p.state === 'shutoff';
+    let changed = false;
+
+    let domain = await conn.lookup(name);
+    if (!domain) {
+      if (absent) return true;
+      if (!apply) return false;
+      domain = await this.createDomain();
+      changed = true;
+    }
+
+    if (domain && (await conn.isPersistent(name)) === p.transient) {
+      if (!apply) return false;
+      domain = await this.fixPersistence(domain);
+      changed = true;
+    }
+
+    if (domain && !p.transient) {
+      const step = await this.fixDefinition(domain, apply);
+      if (step === 'diverged') return false;
+      changed ||= step === 'changed';
+    }
+
+    if (domain && isActive((await conn.info(domain)).state)) {
+      const step = await this.fixLiveDomain(domain, apply, signal);
+      if (step === 'diverged') return false;
+      if (step === 'changed') {
+        changed = true;
+        domain = await conn.lookup(name); // a restarted transient domain is gone until the state step
+      }
+    }
+
+    const state = await this.fixState(domain, apply);
+    if (state === 'diverged') return false;
+    changed ||= state === 'changed';
+
+    const autostart = await this.fixAutostart(apply, signal);
+    if (autostart === 'diverged') return false;
+    changed ||= autostart === 'changed';
+    return !changed;
+  }
+
+  /** Defines and/or starts the domain from the params, in the wanted state. */
+  private async createDomain(redefinition?: Redefinition): Promise<Domain | undefined> {
+    const p = this.params;
+    const conn = this.conn();
+    const xml = buildDomainXml(this.ctx.name, p, redefinition);
+    if (p.transient) {
+      if (p.state === 'shutoff') return undefined;
+      // The binding has no VIR_DOMAIN_START_PAUSED: a paused domain runs for a moment first.
+      const domain = await conn.createTransient(xml);
+      if (p.state === 'paused') await domain.suspend();
+      this.ctx.log.info(`transient domain created ${p.state}`);
+      return domain;
+    }
+    const domain = await conn.define(xml);
+    this.ctx.log.info('domain defined');
+    if (p.state !== 'shutoff') {
+      await domain.create();
+      if (p.state === 'paused') await domain.suspend();
+      this.ctx.log.info(`domain started ${p.state}`);
+    }
+    return domain;
+  }
+
+  /** Makes a persistent domain transient (undefine) or a transient one persistent (define). */
+  private async fixPersistence(domain: Domain): Promise<Domain | undefined> {
+    const conn = this.conn();
+    if (this.params.transient) {
+      await domain.undefine();
+      this.ctx.log.info('domain undefined');
+      // A shut-off domain is gone once undefined; a live one lives on, transient.
+      return conn.lookup(this.ctx.name);
+    }
+    const live = parseDomainXml(await conn.liveXml(domain));
+    const defined = await conn.define(buildDomainXml(this.ctx.name, this.params, redefinitionOf(live)));
+    this.ctx.log.info('domain defined');
+    return defined;
+  }
+
+  /** Makes a persistent domain's definition (its next boot) match the params. */
+  private async fixDefinition(domain: Domain, apply: boolean): Promise<Step> {
+    const conn = this.conn();
+    const config = parseDomainXml(await conn.configXml(domain));
+    const differences = hardwareDifferences(wantedHardware(this.params), config.hardware);
+    if (config.cpus !== this.params.cpus) differences.push(`cpus ${config.cpus} -> ${this.params.cpus}`);
+    if (config.currentMemory !== this.params.memory) differences.push('current memory');
+    if (differences.length === 0) return 'ok';
+    if (!apply) return 'diverged';
+    await conn.define(buildDomainXml(this.ctx.name, this.params, redefinitionOf(config)));
+    this.ctx.log.info('domain redefined', { changes: differences });
+    return 'changed';
+  }
+
+  /** Hot-plugs cpus and memory where the driver allows; restarts per restartondiverge or refresh. */
+  private async fixLiveDomain(domain: Domain, apply: boolean, signal: AbortSignal): Promise<Step> {
+    const p = this.params;
+    const conn = this.conn();
+    const info = await conn.info(domain);
+    const plan = this.planLive(info, parseDomainXml(await conn.liveXml(domain)), await domain.getID());
+    const refreshRestart = p.restartonrefresh && this.ctx.refresh();
+    if (refreshRestart || (plan.cold.length > 0 && p.restartondiverge === 'ifneeded')) {
+      if (!apply) return 'diverged';
+      this.ctx.log.info('restarting the domain', { reason: refreshRestart ? 'refresh' : plan.cold });
+      await this.shutDownAndWait(domain, signal);
+      return 'changed';
+    }
+    if (plan.cold.length > 0 && p.restartondiverge === 'error') {
+      if (!apply) return 'diverged';
+      throw virtError(this.ctx.id, 'checkApply', `the running domain needs a restart to apply: ${plan.cold.join(', ')}`, {
+        hint: 'restart it yourself, or set restartondiverge: ifneeded to let converge restart it (or ignore to leave it)',
+      });
+    }
+    if (plan.cold.length > 0 && plan.cold.join() !== this.lastIgnored) {
+      this.lastIgnored = plan.cold.join();
+      this.ctx.log.warn('the running domain differs until its next restart (restartondiverge: ignore)', { changes: plan.cold });
+    }
+    if (!plan.hotCpus && !plan.hotMemory) return 'ok';
+    if (!apply) return 'diverged';
+    if (plan.hotCpus) {
+      await virsh(p.uri, ['setvcpus', this.ctx.name, String(p.cpus), '--live'], signal);
+      this.ctx.log.info(`cpus hot-plugged: ${info.nrVirtCpu} -> ${p.cpus}`);
+    }
+    if (plan.hotMemory) {
+      await virsh(p.uri, ['setmem', this.ctx.name, String(p.memory), '--live'], signal);
+      this.balloonAsked = { id: await domain.getID(), kib: p.memory };
+      this.ctx.log.info(`memory balloon target set: ${info.memory} -> ${p.memory} KiB`);
+    }
+    return 'changed';
+  }
+
+  private planLive(info: DomainInfo, live: DomainDescription, id: number | null): LivePlan {
+    const p = this.params;
+    // Hot-plugging goes through virsh, which must reach the same hypervisor.
+    const canHotplug = virshSharesDriver(p.uri);
+    const cold = hardwareDifferences(wantedHardware(p), live.hardware).filter((d) => !d.startsWith('memory'));
+    let hotCpus = false;
+    if (info.nrVirtCpu !== p.cpus) {
+      if (canHotplug && p.hotcpus && p.cpus <= live.hardware.maxcpus) hotCpus = true;
+      else cold.push(`cpus ${info.nrVirtCpu} -> ${p.cpus}`);
+    }
+    let hotMemory = false;
+    if (info.maxMem !== p.memory) {
+      // Ballooning moves memory below the size the machine was started with; more needs a restart.
+      if (canHotplug && p.memory < info.maxMem) {
+        const asked = this.balloonAsked?.id === id && this.balloonAsked.kib === p.memory;
+        hotMemory = info.memory !== p.memory && !asked;
+      } else cold.push(`memory ${info.maxMem} KiB -> ${p.memory} KiB`);
+    } else if (info.memory !== p.memory && !(this.balloonAsked?.id === id && this.balloonAsked.kib === p.memory)) {
+      hotMemory = canHotplug;
+    }
+    return { hotCpus, hotMemory, cold };
+  }
+
+  /** Asks the guest to shut down and waits until it has (mgmt waits up to 5 minutes too). */
+  private async shutDownAndWait(domain: Domain, signal: AbortSignal): Promise<void> {
+    await domain.shutdown();
+    const deadline = Date.now() + SHUTDOWN_TIMEOUT_MS;
+    for (;;) {
+      const current = await this.conn().lookup(this.ctx.name);
+      if (!current || !isActive((await this.conn().info(current)).state)) return;
+      if (Date.now() > deadline) {
+        throw virtError(this.ctx.id, 'checkApply', `the domain did not shut down within ${SHUTDOWN_TIMEOUT_MS / 1000} s`, {
+          hint: 'check that the guest handles ACPI shutdown, or stop it yourself',
+        });
+      }
+      await sleep(SHUTDOWN_POLL_MS, undefined, { signal });
+    }
+  }
+
+  /** Starts, pauses, resumes or destroys the domain to reach `state`. */
+  private async fixState(domain: Domain | undefined, apply: boolean): Promise<Step> {
+    const p = this.params;
+    if (!domain) {
+      if (p.transient && p.state === 'shutoff') return 'ok';
+      if (!apply) return 'diverged';
+      await this.createDomain();
+      return 'changed';
+    }
+    const state = (await this.conn().info(domain)).state;
+    const active = isActive(state);
+    const log = this.ctx.log;
+    if (p.state === 'running') {
+      if (active && state !== DomainState.PAUSED) return 'ok';
+      if (!apply) return 'diverged';
+      if (active) await domain.resume();
+      else await domain.create();
+      log.info(active ? 'domain resumed' : 'domain started');
+      return 'changed';
+    }
+    if (p.state === 'paused') {
+      if (state === DomainState.PAUSED) return 'ok';
+      if (!apply) return 'diverged';
+      if (!active) await domain.create();
+      await domain.suspend();
+      log.info(active ? 'domain paused' : 'domain started paused');
+      return 'changed';
+    }
+    if (!active) return 'ok';
+    if (!apply) return 'diverged';
+    // As mgmt: shutoff is a hard power-off; a transient domain is gone afterwards.
+    await domain.destroy();
+    log.info('domain destroyed');
+    return 'changed';
+  }
+
+  private async fixAutostart(apply: boolean, signal: AbortSignal): Promise<Step> {
+    const p = this.params;
+    if (p.startup === '' || p.transient) return 'ok';
+    const wanted = p.startup === 'enabled';
+    if ((await this.conn().isAutostart(this.ctx.name)) === wanted) return 'ok';
+    if (!apply) return 'diverged';
+    if (!virshSharesDriver(p.uri)) {
+      throw virtError(this.ctx.id, 'checkApply', `autostart cannot be set on ${p.uri}`, {
+        hint: '@unraid/libvirt cannot set autostart and virsh cannot reach the per-process test driver: leave startup empty',
+      });
+    }
+    await virsh(p.uri, wanted ? ['autostart', this.ctx.name] : ['autostart', '--disable', this.ctx.name], signal);
+    this.ctx.log.info(`autostart ${p.startup}`);
+    return 'changed';
+  }
+
+  private conn(): LibvirtConnection {
+    if (!this.connection) throw virtError(this.ctx.id, 'checkApply', 'no libvirt connection (init did not run or cleanup ran)');
+    return this.connection;
+  }
+}
+
+/** What must survive defining an existing domain again. */
+function redefinitionOf(description: DomainDescription): Redefinition | undefined {
+  if (description.uuid === undefined) return undefined;
+  return { uuid: description.uuid, macs: description.hardware.networks.map((n) => n.mac) };
+}

@@ -1,0 +1,85 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startTestEngine } from '@converge/testkit';
+import type { Hypervisor } from '@unraid/libvirt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { virtResource } from '../src/index.js';
+import { DomainState } from '../src/libvirt-connection.js';
+import { domainName, eventually, lookup, openOutside, removeDomain } from './helpers.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = join(REPO_ROOT, 'packages/cli/dist/bin.js');
+
+let outside: Hypervisor;
+const made: string[] = [];
+beforeAll(async () => {
+  outside = await openOutside();
+});
+afterAll(async () => {
+  for (const name of made) await removeDomain(outside, name);
+  await outside.connectClose();
+});
+
+const graph = (web: string, db: string): string => `
+graph: vms
+resources:
+  virt:
+  - name: ${db}
+    uri: "test:///default"
+    state: running
+    cpus: 1
+    maxcpus: 2
+    memory: 65536
+  - name: ${web}
+    uri: "test:///default"
+    state: paused
+    transient: true
+    memory: 65536
+edges:
+- name: db-first
+  from: {kind: virt, name: ${db}}
+  to: {kind: virt, name: ${web}}
+`;
+
+describe('virt in a real engine', () => {
+  it('brings domains into their states and puts back a domain stopped behind its back', async () => {
+    const db = domainName('db');
+    const web = domainName('web');
+    made.push(db, web);
+    const running = await startTestEngine({ resources: [virtResource], yaml: graph(web, db) });
+    try {
+      await running.waitConverged();
+      expect(running.status(`virt[${db}]`)?.state).toBe('converged');
+      expect((await (await lookup(outside, db))!.getInfo()).state).toBe(DomainState.RUNNING);
+      expect((await (await lookup(outside, web))!.getInfo()).state).toBe(DomainState.PAUSED);
+
+      await (await lookup(outside, db))!.destroy();
+      await eventually(async () => (await (await lookup(outside, db))!.getInfo()).state === DomainState.RUNNING, 5_000);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+describe('the converge command', () => {
+  it('runs a YAML graph of virt resources to convergence and exits', async () => {
+    // The CLI's own process holds its test:///default driver: its domains end with it.
+    const dir = await mkdtemp(join(tmpdir(), 'res-virt-cli-'));
+    try {
+      const file = join(dir, 'vms.yaml');
+      await writeFile(file, graph('web', 'db'));
+      const { stdout, stderr } = await promisify(execFile)(
+        process.execPath,
+        [CLI, 'run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', file],
+        { cwd: REPO_ROOT, timeout: 30_000 },
+      );
+      expect(`${stdout}${stderr}`).toMatch(/2 converged · 0 failed/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,82 @@
+import { existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import type { Hypervisor } from '@unraid/libvirt';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DomainState } from '../src/libvirt-connection.js';
+import { converge, domainName, lookup, makeVirt, openOutside, removeDomain } from './helpers.js';
+
+// A real KVM guest under libvirtd (started by tools/ci/setup/40-virt.sh).
+// As root, qemu:///system is the daemon that runs qemu as libvirt-qemu.
+const URI = 'qemu:///system';
+const hasQemu = (() => {
+  try {
+    execFileSync('sh', ['-c', 'command -v qemu-system-x86_64'], { stdio: 'ignore' });
+    return existsSync('/dev/kvm');
+  } catch {
+    return false;
+  }
+})();
+if (!hasQemu) console.warn('res-virt: qemu-system-x86_64 or /dev/kvm missing here: qemu tests skipped');
+const never = new AbortController().signal;
+
+// Skipped only where qemu or KVM is missing; with both, a missing libvirtd fails them (in CI too).
+describe.skipIf(!hasQemu)('virt on qemu:///system (diskless KVM guest)', () => {
+  let outside: Hypervisor;
+  const name = domainName('qemu');
+
+  beforeAll(async () => {
+    outside = await openOutside(URI);
+  });
+  afterAll(async () => {
+    await removeDomain(outside, name);
+    await outside?.connectClose();
+  });
+
+  it('boots a guest, hot-plugs a cpu, notices an outside destroy through virsh event and repairs it', async () => {
+    // Diskless, booting from nowhere: the firmware idles, which is all the test needs.
+    const base = { uri: URI, memory: 131072, maxcpus: 4, boot: ['network' as const] };
+    const live = await makeVirt(name, { ...base, cpus: 1 });
+    try {
+      expect(await converge(live)).toBe('diverged');
+      const domain = await lookup(outside, name);
+      expect((await domain!.getInfo()).state).toBe(DomainState.RUNNING);
+
+      const controller = new AbortController();
+      const ready = live.harness.waitForEvent();
+      const watching = live.res.watch(controller.signal);
+      await ready;
+      // virsh needs a moment to register for events after it starts.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const seen = live.harness.waitForEvent(5_000);
+      execFileSync('virsh', ['-c', URI, 'destroy', name]);
+      await seen;
+      expect(await live.res.checkApply(true, never)).toBe(false);
+      expect((await (await lookup(outside, name))!.getInfo()).state).toBe(DomainState.RUNNING);
+      controller.abort();
+      await watching;
+    } finally {
+      await live.res.cleanup();
+      await live.harness.dispose();
+    }
+
+    const more = await makeVirt(name, { ...base, cpus: 2 });
+    try {
+      expect(await converge(more)).toBe('diverged');
+      const info = await (await lookup(outside, name))!.getInfo();
+      expect([info.state, info.nrVirtCpu]).toEqual([DomainState.RUNNING, 2]);
+      expect(more.harness.logs().some((l) => /cpus hot-plugged: 1 -> 2/.test(l.message))).toBe(true);
+    } finally {
+      await more.res.cleanup();
+      await more.harness.dispose();
+    }
+
+    const off = await makeVirt(name, { ...base, cpus: 2, state: 'shutoff' });
+    try {
+      expect(await converge(off)).toBe('diverged');
+      expect((await (await lookup(outside, name))!.getInfo()).state).toBe(DomainState.SHUTOFF);
+    } finally {
+      await off.res.cleanup();
+      await off.harness.dispose();
+    }
+  });
+});

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# res-virt: builds the @unraid/libvirt native binding and starts libvirt's
+# system daemons for qemu:///system. Idempotent and fast when all is in place.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
+
+# npm 11 does not run dependencies' install scripts, and `npm ci` runs before
+# this script has libvirt-dev installed, so the binding is built here, from
+# source (its prebuilt download cannot be reached), once libvirt-dev is in.
+binding="$repo/node_modules/@unraid/libvirt/build/Release/libvirt.node"
+if [ -d "$repo/node_modules/@unraid/libvirt" ] && [ ! -f "$binding" ]; then
+  echo "setup: building @unraid/libvirt against libvirt-dev"
+  (cd "$repo" && npm_config_build_from_source=true npm rebuild @unraid/libvirt --foreground-scripts >/tmp/converge-virt-rebuild.log 2>&1) || {
+    cat /tmp/converge-virt-rebuild.log >&2
+    exit 1
+  }
+fi
+
+# qemu:///system needs virtlogd (qemu's console logs) and libvirtd. Without
+# systemd nothing starts them: run them detached, logging to /tmp. Only where
+# qemu and KVM exist, as the qemu tests need both.
+command -v qemu-system-x86_64 >/dev/null && [ -e /dev/kvm ] || exit 0
+[ "$(id -u)" = 0 ] || { echo "setup: not root, libvirtd not started" >&2; exit 0; }
+
+# Without udev, /dev/kvm stays root-only; qemu runs as libvirt-qemu (group
+# kvm), so give it the group access udev's rule would.
+if [ "$(stat -c %G /dev/kvm)" != kvm ] && getent group kvm >/dev/null; then
+  chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
+fi
+
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+if ! running /run/virtlogd.pid; then
+  rm -f /run/virtlogd.pid
+  virtlogd --daemon --pid-file=/run/virtlogd.pid >>/tmp/converge-virtlogd.log 2>&1
+fi
+if ! running /run/libvirtd.pid; then
+  rm -f /run/libvirtd.pid
+  libvirtd --daemon --pid-file=/run/libvirtd.pid >>/tmp/converge-libvirtd.log 2>&1
+fi
+# Ready when the socket answers (usually well under a second).
+for _ in $(seq 1 50); do
+  virsh -c qemu:///system list --name >/dev/null 2>&1 && exit 0
+  sleep 0.2
+done
+echo "setup: libvirtd did not answer on qemu:///system; see /tmp/converge-libvirtd.log" >&2
+exit 1
