@@ -9,6 +9,8 @@ import { EventValue } from './event-value.js';
 import { RefreshStore } from './refresh-store.js';
 import { SemaphoreTable } from './semaphore.js';
 import type { ResourceStatus } from './status.js';
+import type { EngineEventListener } from './engine-events.js';
+import type { EngineEvent } from './engine-events.js';
 import { applyReversal } from './apply-reversal.js';
 import { planGraph, wireEdges, type GraphPlan } from './graph-plan.js';
 import { ReversalStore } from './reversal-store.js';
@@ -33,6 +35,12 @@ export interface EngineOptions {
   readonly convergerTimeout?: number;
   /** The shared world; defaults to a local world persisted in the state dir. */
   readonly world?: World;
+}
+
+/** The running graph's shape, as `Engine.topology()` gives it. */
+export interface EngineTopology {
+  readonly resources: ReadonlyArray<{ id: string; kind: string; name: string; hidden: boolean; group: readonly string[] }>;
+  readonly edges: readonly ResolvedEdge[];
 }
 
 /** The semaphore id used for global --sema (`:` cannot start a user id). */
@@ -60,6 +68,7 @@ export class Engine {
   #edges: ResolvedEdge[] = [];
   #started = false;
   #statusListeners = new Set<(status: ResourceStatus) => void>();
+  #eventListeners = new Set<EngineEventListener>();
   #stopping: Promise<void> | undefined;
 
   constructor(options: EngineOptions) {
@@ -86,10 +95,13 @@ export class Engine {
       nextTimestamp: () => ++clock,
       statusChanged: (status) => {
         this.changes.set(this.changes.get() + 1);
-        if (this.#statusListeners.size === 0) return;
+        if (this.#statusListeners.size === 0 && this.#eventListeners.size === 0) return;
         const current = status();
         for (const listener of this.#statusListeners) listener(current);
+        this.#emit({ type: 'status', status: current });
       },
+      observed: () => this.#eventListeners.size > 0,
+      emit: (event) => this.#emit(event),
     };
   }
 
@@ -170,6 +182,7 @@ export class Engine {
       for (const vertex of kept.values()) vertex.resume();
       await Promise.all(added.map((vertex) => vertex.start()));
       this.changes.set(this.changes.get() + 1);
+      this.#emit({ type: 'swap', resources: next.size, edges: plan.edges.length });
     } finally {
       if (this.#paused) this.#unpause();
     }
@@ -206,6 +219,30 @@ export class Engine {
     }
   }
 
+  /**
+   * The running graph's shape without params (which may hold secrets): each
+   * vertex with the ids grouped into it, and every edge (autoedges included).
+   */
+  topology(): EngineTopology {
+    return {
+      resources: [...this.#vertices.values()].map((vertex) => ({
+        id: vertex.id,
+        kind: vertex.kind,
+        name: vertex.name,
+        hidden: vertex.meta.hidden,
+        group: (vertex.resource.group ?? []).map((child) => child.id),
+      })),
+      edges: this.#edges.map(({ from, to, notify, origin, send, recv }) => ({
+        from,
+        to,
+        notify,
+        origin,
+        ...(send === undefined ? {} : { send }),
+        ...(recv === undefined ? {} : { recv }),
+      })),
+    };
+  }
+
   /** Every edge of the running graph, autoedges included. */
   edges(): readonly ResolvedEdge[] {
     return this.#edges;
@@ -229,6 +266,27 @@ export class Engine {
   onStatus(listener: (status: ResourceStatus) => void): () => void {
     this.#statusListeners.add(listener);
     return () => this.#statusListeners.delete(listener);
+  }
+
+  /**
+   * Every engine event (status changes, checkApply runs with durations,
+   * watch events, swaps), for metrics and live views. A listener that throws
+   * is removed. Returns the function that removes the listener.
+   */
+  onEvent(listener: EngineEventListener): () => void {
+    this.#eventListeners.add(listener);
+    return () => this.#eventListeners.delete(listener);
+  }
+
+  #emit(event: EngineEvent): void {
+    for (const listener of this.#eventListeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#eventListeners.delete(listener);
+        this.#env.logger.warn(`an engine event listener failed and was removed: ${(error as Error).message}`);
+      }
+    }
   }
 
   failures(): EngineError[] {

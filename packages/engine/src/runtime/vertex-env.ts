@@ -5,6 +5,7 @@ import type { RefreshStore } from './refresh-store.js';
 import type { ReversalStore } from './reversal-store.js';
 import type { SemaphoreTable } from './semaphore.js';
 import type { ResourceStatus } from './status.js';
+import type { EngineEvent } from './engine-events.js';
 
 /** What every vertex of one engine shares. */
 export interface VertexEnv {
@@ -30,4 +31,7 @@ export interface VertexEnv {
   nextTimestamp(): number;
   /** Called on every state change of a vertex, for status displays. */
   statusChanged(status: () => ResourceStatus): void;
+  /** True when someone listens to engine events (so events are worth making). */
+  observed(): boolean;
+  emit(event: EngineEvent): void;
 }

@@ -184,6 +184,7 @@ export class Vertex implements ContextHost {
   /** Something may have changed: run (again) as soon as the parents allow. */
   poke(): void {
     if (this.#closed) return;
+    if (this.#env.observed()) this.#env.emit({ type: 'event', id: this.id });
     this.#dirty = true;
     this.#setBusy(true);
     if (!this.#active) {
@@ -311,6 +312,9 @@ export class Vertex implements ContextHost {
         this.#checkController = undefined;
         release?.();
         release = undefined;
+        if (this.#env.observed()) {
+          this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged, apply });
+        }
         await this.#succeeded(converged, apply, refreshing);
         return;
       } catch (error) {
@@ -322,6 +326,9 @@ export class Vertex implements ContextHost {
         }
         const failure = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
         this.#lastError = failure;
+        if (this.#env.observed()) {
+          this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply, error: failure });
+        }
         if (this.#retriesLeft !== 0 && !this.#env.stopSignal.aborted && !this.#closed) {
           if (this.#retriesLeft > 0) this.#retriesLeft--;
           this.#log('warn', `checkApply failed, retrying: ${failure.message}`);

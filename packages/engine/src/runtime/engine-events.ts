@@ -1,0 +1,22 @@
+import type { EngineError } from '@converge/engine-api';
+import type { ResourceStatus } from './status.js';
+
+/**
+ * What the engine reports to observers (metrics, web view, logs): cheap to
+ * make, and only made when someone listens.
+ */
+export type EngineEvent =
+  | { readonly type: 'status'; readonly status: ResourceStatus }
+  | {
+      readonly type: 'checkApply';
+      readonly id: string;
+      readonly durationMs: number;
+      /** True when the resource was already converged. */
+      readonly converged: boolean;
+      readonly apply: boolean;
+      readonly error?: EngineError;
+    }
+  | { readonly type: 'event'; readonly id: string }
+  | { readonly type: 'swap'; readonly resources: number; readonly edges: number };
+
+export type EngineEventListener = (event: EngineEvent) => void;
