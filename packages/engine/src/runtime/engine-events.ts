@@ -17,6 +17,12 @@ export type EngineEvent =
       readonly error?: EngineError;
     }
   | { readonly type: 'event'; readonly id: string }
+  /**
+   * In noop mode, what a resource would change (e.g. a unified diff), when
+   * its kind can describe it. Values it received through send/recv are
+   * never shown: they may be secrets.
+   */
+  | { readonly type: 'diff'; readonly id: string; readonly diff: string }
   | { readonly type: 'swap'; readonly resources: number; readonly edges: number };
 
 export type EngineEventListener = (event: EngineEvent) => void;

@@ -314,6 +314,7 @@ export class Vertex implements ContextHost {
         release = undefined;
         if (this.#env.observed()) {
           this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged, apply });
+          if (!apply && !converged) await this.#describeChange(instance);
         }
         await this.#succeeded(converged, apply, refreshing);
         return;
@@ -371,6 +372,22 @@ export class Vertex implements ContextHost {
     if (!converged) this.#log(applied ? 'info' : 'warn', applied ? 'changed' : 'would change (noop)');
     this.timestamp = this.#env.nextTimestamp();
     for (const edge of this.children) edge.to.poke();
+  }
+
+  /** Noop mode: tells observers what checkApply would have changed. */
+  async #describeChange(instance: Instance): Promise<void> {
+    if (!instance.describeChange) return;
+    let diff: string | undefined;
+    if (this.#received.size > 0) {
+      diff = `(not shown: ${[...this.#received.keys()].join(', ')} received from another resource)`;
+    } else {
+      try {
+        diff = await callResource(this.id, 'checkApply', () => instance.describeChange?.(this.#env.stopSignal), this.meta.timeout);
+      } catch (error) {
+        diff = `(could not describe the change: ${(error as Error).message})`;
+      }
+    }
+    if (diff) this.#env.emit({ type: 'diff', id: this.id, diff });
   }
 
   /** A wait was cut short by a swap (or a stop): run again once the swap is done. */
