@@ -1,8 +1,10 @@
 import { Command, CommanderError, Option } from 'commander';
+import { graphCommand } from './commands/graph.js';
 import { runCommand } from './commands/run.js';
 import { validateCommand } from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
 import { collect, LOG_LEVELS, parseConvergerTimeout, parseSema } from './options.js';
+import { GRAPH_FORMATS } from './render/formats.js';
 import { versionText } from './version.js';
 
 const EXAMPLES = `
@@ -13,6 +15,8 @@ Examples:
       keep a graph converged (until Ctrl-C), with a local plugin and throwaway state
   converge validate graph.yaml
       check a graph without running anything
+  converge graph --format svg graph.yaml > graph.svg
+      draw the graph as it would run (autoedges and groups included)
 
 Exit codes: 0 ok, 1 a resource failed, 2 bad input or usage (nothing applied).
 `;
@@ -64,6 +68,16 @@ function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .addOption(pluginOption())
     .action(async (graph: string, flags: Parameters<typeof validateCommand>[1]) => {
       setExitCode(await validateCommand(graph, flags));
+    });
+
+  program
+    .command('graph')
+    .description('print the graph as it would run (after autoedges and autogroup); ids only, never param values')
+    .argument('<graph>', 'the graph file (mgmt YAML format)')
+    .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('dot'))
+    .addOption(pluginOption())
+    .action(async (graph: string, flags: Parameters<typeof graphCommand>[1]) => {
+      setExitCode(await graphCommand(graph, flags));
     });
 
   return program;

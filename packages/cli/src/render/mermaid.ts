@@ -1,0 +1,42 @@
+import { edgeLabel, type GraphView, type ViewEdge } from './graph-view.js';
+
+/** Mermaid node text: quoted, with the characters Mermaid would read as syntax turned into entities. */
+function label(text: string): string {
+  return `"${text.replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;')}"`;
+}
+
+/** Explicit `-->`, auto `-.->`, notify thick `==>`; the label says notify and send→recv. */
+function arrow(edge: ViewEdge): string {
+  const shape = edge.notify ? '==>' : edge.origin === 'auto' ? '-.->' : '-->';
+  const text = edgeLabel(edge);
+  return text ? `${shape}|${label(text)}|` : shape;
+}
+
+/**
+ * A Mermaid flowchart. Resource ids are not valid Mermaid ids, so each
+ * node gets a short one (`r0`, `r1`, ...) and shows the resource id.
+ */
+export function renderMermaid(view: GraphView): string {
+  const ids = new Map<string, string>();
+  const idOf = (resource: string): string => {
+    let id = ids.get(resource);
+    if (id === undefined) {
+      id = `r${ids.size}`;
+      ids.set(resource, id);
+    }
+    return id;
+  };
+  const lines = ['flowchart TD', `  %% graph: ${view.graph.replace(/\n/g, ' ')}`];
+  view.resources.forEach((resource, index) => {
+    if (resource.group.length === 0) {
+      lines.push(`  ${idOf(resource.id)}[${label(resource.id)}]`);
+      return;
+    }
+    lines.push(`  subgraph g${index} [${label(`group of ${resource.id}`)}]`);
+    lines.push(`    ${idOf(resource.id)}[${label(resource.id)}]`);
+    for (const child of resource.group) lines.push(`    ${idOf(child)}[${label(child)}]`);
+    lines.push('  end');
+  });
+  for (const edge of view.edges) lines.push(`  ${idOf(edge.from)} ${arrow(edge)} ${idOf(edge.to)}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,187 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeGraph } from './support/graphs.js';
+import { killAll, runCli } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+
+afterEach(async () => {
+  killAll();
+  await removeTempDirs();
+});
+
+const SECRET = 'TOPSECRET-CONTENT';
+
+/**
+ * A folder with two files in it (res-file adds folder -> file autoedges), a
+ * notify edge, a password sent into a file, and two noops that group.
+ */
+function picturesGraph(dir: string): string {
+  return `graph: pictures
+resources:
+  file:
+    - name: ${dir}/app/
+      state: exists
+    - name: ${dir}/app/config
+      state: exists
+      content: ${SECRET}
+    - name: ${dir}/app/secret
+      state: exists
+  password:
+    - name: db
+      length: 16
+  noop:
+    - name: reload
+    - name: audit
+    - name: quiet
+      meta: {hidden: true}
+edges:
+  - name: config-reload
+    from: {kind: file, name: ${dir}/app/config}
+    to: {kind: noop, name: reload}
+    notify: true
+  - name: db-secret
+    from: {kind: password, name: db}
+    to: {kind: file, name: ${dir}/app/secret}
+    send: password
+    recv: content
+  - name: quiet-audit
+    from: {kind: noop, name: quiet}
+    to: {kind: noop, name: audit}
+`;
+}
+
+async function pictures(): Promise<{ dir: string; graph: string }> {
+  const dir = await makeTempDir();
+  return { dir, graph: await writeGraph(dir, 'graph.yaml', picturesGraph(dir)) };
+}
+
+describe('converge graph', () => {
+  it('prints JSON with autoedges, edge kinds and groups, and no param values', async () => {
+    const { dir, graph } = await pictures();
+
+    const result = await runCli(['graph', '--format', 'json', graph]);
+
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const picture = JSON.parse(result.stdout) as {
+      graph: string;
+      resources: { id: string; kind: string; name: string; group: string[] }[];
+      edges: { from: string; to: string; origin: string; notify: boolean; send: string | null; recv: string | null }[];
+    };
+    expect(picture.graph).toBe('pictures');
+    expect(picture.resources.map((resource) => resource.id).sort()).toEqual(
+      [`file[${dir}/app/]`, `file[${dir}/app/config]`, `file[${dir}/app/secret]`, 'noop[reload]', 'password[db]'].sort(),
+    );
+    expect(picture.resources.find((resource) => resource.id === 'noop[reload]')).toEqual({ id: 'noop[reload]', kind: 'noop', name: 'reload', group: ['noop[audit]'] });
+    expect(picture.edges).toEqual(
+      expect.arrayContaining([
+        { from: `file[${dir}/app/config]`, to: 'noop[reload]', origin: 'explicit', notify: true, send: null, recv: null },
+        { from: 'password[db]', to: `file[${dir}/app/secret]`, origin: 'explicit', notify: false, send: 'password', recv: 'content' },
+        { from: `file[${dir}/app/]`, to: `file[${dir}/app/config]`, origin: 'auto', notify: false, send: null, recv: null },
+        { from: `file[${dir}/app/]`, to: `file[${dir}/app/secret]`, origin: 'auto', notify: false, send: null, recv: null },
+      ]),
+    );
+    expect(picture.edges).toHaveLength(4);
+    expect(result.stdout).not.toContain(SECRET);
+    expect(result.stdout).not.toContain('quiet');
+  });
+
+  it('prints DOT with autoedges dashed, notify bold, send/recv labelled and groups as clusters', async () => {
+    const { dir, graph } = await pictures();
+
+    const result = await runCli(['graph', graph]);
+
+    expect(result.code).toBe(0);
+    const dot = result.stdout;
+    expect(dot).toMatch(/^digraph "pictures" \{/);
+    expect(dot).toContain(`"file[${dir}/app/]" -> "file[${dir}/app/config]" [style=dashed];`);
+    expect(dot).toContain(`"file[${dir}/app/config]" -> "noop[reload]" [style=bold, label="notify"];`);
+    expect(dot).toContain(`"password[db]" -> "file[${dir}/app/secret]" [label="password→content"];`);
+    expect(dot).toMatch(/subgraph "cluster_\d+" \{\n\s+label="group of noop\[reload\]";[^}]*"noop\[audit\]";/);
+    expect(dot).not.toContain(SECRET);
+  });
+
+  it('prints a Mermaid flowchart with the same edge kinds', async () => {
+    const { dir, graph } = await pictures();
+
+    const result = await runCli(['graph', '--format', 'mermaid', graph]);
+
+    expect(result.code).toBe(0);
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toBe('flowchart TD');
+    const node = (id: string): string => {
+      const line = lines.find((candidate) => candidate.endsWith(`["${id}"]`));
+      if (!line) throw new Error(`no node for ${id} in\n${result.stdout}`);
+      return line.trim().split('[')[0] as string;
+    };
+    expect(lines).toContain(`  ${node(`file[${dir}/app/]`)} -.-> ${node(`file[${dir}/app/config]`)}`);
+    expect(lines).toContain(`  ${node(`file[${dir}/app/config]`)} ==>|"notify"| ${node('noop[reload]')}`);
+    expect(lines).toContain(`  ${node('password[db]')} -->|"password→content"| ${node(`file[${dir}/app/secret]`)}`);
+    expect(result.stdout).toMatch(/subgraph g\d+ \["group of noop\[reload\]"\]\n\s+r\d+\["noop\[reload\]"\]\n\s+r\d+\["noop\[audit\]"\]\n\s+end/);
+    expect(result.stdout).not.toContain(SECRET);
+  });
+
+  it('draws a well-formed SVG with one box per vertex, layered from the roots', async () => {
+    const { dir, graph } = await pictures();
+
+    const result = await runCli(['graph', '--format', 'svg', graph]);
+
+    expect(result.code).toBe(0);
+    expect(XMLValidator.validate(result.stdout)).toBe(true);
+    const svg = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(result.stdout) as {
+      svg: { g: { class: string; 'data-id'?: string; 'data-from'?: string; rect?: { y: string }; line?: { 'stroke-dasharray'?: string } | object[] }[] };
+    };
+    const groups = svg.svg.g;
+    const boxes = groups.filter((group) => group.class === 'resource');
+    expect(boxes.map((box) => box['data-id']).sort()).toEqual(
+      [`file[${dir}/app/]`, `file[${dir}/app/config]`, `file[${dir}/app/secret]`, 'noop[reload]', 'password[db]'].sort(),
+    );
+    const top = (id: string): number => Number(boxes.find((box) => box['data-id'] === id)?.rect?.y);
+    // Layers: the folder and the password are roots; the files one below; reload below config.
+    expect(top(`file[${dir}/app/]`)).toBe(top('password[db]'));
+    expect(top(`file[${dir}/app/config]`)).toBeGreaterThan(top(`file[${dir}/app/]`));
+    expect(top('noop[reload]')).toBeGreaterThan(top(`file[${dir}/app/config]`));
+    const edges = groups.filter((group) => group.class.startsWith('edge'));
+    expect(edges.map((edge) => edge.class).sort()).toEqual(['edge auto', 'edge auto', 'edge explicit', 'edge explicit notify']);
+    for (const edge of edges.filter((candidate) => candidate.class === 'edge auto')) {
+      expect(edge.line).toHaveProperty('stroke-dasharray');
+    }
+    expect(result.stdout).toContain('password→content');
+    expect(result.stdout).not.toContain(SECRET);
+  });
+
+  it('exits 2 with the problems of a bad graph, and on a cycle closed by autoedges', async () => {
+    const dir = await makeTempDir();
+    const typo = await writeGraph(dir, 'typo.yaml', 'graph: g\nresources:\n  nop:\n    - name: one\n');
+    const cyclic = await writeGraph(
+      dir,
+      'cyclic.yaml',
+      `graph: g
+resources:
+  file:
+    - name: ${dir}/d/
+    - name: ${dir}/d/f
+  noop:
+    - name: between
+edges:
+  - from: {kind: file, name: ${dir}/d/f}
+    to: {kind: noop, name: between}
+  - from: {kind: noop, name: between}
+    to: {kind: file, name: ${dir}/d/}
+`,
+    );
+
+    const bad = await runCli(['graph', typo]);
+    const cycle = await runCli(['graph', '--format', 'json', cyclic]);
+    const format = await runCli(['graph', '--format', 'png', typo]);
+
+    expect(bad.code).toBe(2);
+    expect(bad.stdout).toBe('');
+    expect(bad.stderr).toMatch(/typo\.yaml:[34]:\d+: /);
+    expect(cycle.code).toBe(2);
+    expect(cycle.stdout).toBe('');
+    expect(cycle.stderr).toMatch(/cycle/i);
+    expect(format.code).toBe(2);
+    expect(format.stderr).toMatch(/png/);
+  });
+});

@@ -1,0 +1,84 @@
+import { PackageKitClient } from './packagekit/client.js';
+import { bits, Filter, TransactionFlag } from './packagekit/enums.js';
+import { PackageKitError } from './packagekit/errors.js';
+import { isNamedState, stateOf } from './params.js';
+import type { NamedState, PkgParams } from './params.js';
+import { isEmptyPlan, planPackages, splitArch } from './plan.js';
+import type { PackagePlan } from './plan.js';
+
+/** What one check (and maybe apply) of a set of packages found and did. */
+export interface PackagesOutcome {
+  /** True when every package already was in its state. */
+  readonly converged: boolean;
+  /** What was (apply) or would be (noop) changed. */
+  readonly plan: PackagePlan;
+}
+
+/** The Resolve filter for a set of requests: native arch, and free / supported unless allowed. */
+export function resolveFilter(params: Readonly<PkgParams>): bigint {
+  return bits([
+    Filter.arch,
+    ...(params.allownonfree ? [] : [Filter.free]),
+    ...(params.allowunsupported ? [] : [Filter.supported]),
+  ]);
+}
+
+export function transactionFlags(params: Readonly<PkgParams>): bigint {
+  return bits([
+    ...(params.allowuntrusted ? [] : [TransactionFlag.onlyTrusted]),
+    ...(params.allowdowngrade && !isNamedState(stateOf(params)) ? [TransactionFlag.allowDowngrade] : []),
+  ]);
+}
+
+/**
+ * Checks a set of packages with one Resolve transaction and, when `apply`,
+ * changes them with one transaction per kind of change (remove, install,
+ * update). The requests must agree on their allow* flags (a group does, by
+ * `groupCmp`): the first request's flags are used for all. Throws a
+ * PackageKitError when PackageKit fails or a package cannot be found.
+ */
+export async function checkApplyPackages(
+  client: PackageKitClient,
+  requests: readonly Readonly<PkgParams>[],
+  apply: boolean,
+  signal?: AbortSignal,
+): Promise<PackagesOutcome> {
+  const first = requests[0];
+  if (!first) return { converged: true, plan: { install: [], update: [], remove: [], problems: [] } };
+  const names = [...new Set(requests.map((request) => splitArch(request.package).name))];
+  const resolved = await client.resolve(names, resolveFilter(first), signal);
+  const plan = planPackages(requests, resolved);
+  if (plan.problems.length > 0) {
+    const message = plan.problems.map((problem) => problem.message).join('; ');
+    throw new PackageKitError('not-found', message);
+  }
+  if (isEmptyPlan(plan)) return { converged: true, plan };
+  if (!apply) return { converged: false, plan };
+  const flags = transactionFlags(first);
+  if (plan.remove.length > 0) await client.remove(plan.remove, flags, signal);
+  if (plan.install.length > 0) await client.install(plan.install, flags, signal);
+  if (plan.update.length > 0) await client.update(plan.update, flags, signal);
+  return { converged: false, plan };
+}
+
+/**
+ * Brings a whole set of packages to one state in one PackageKit transaction
+ * (two for `newest` when some must be installed and others updated), on its
+ * own connection to the system bus. Returns the outcome and how many
+ * transactions were created (the Resolve included).
+ */
+export async function applyPackages(
+  names: readonly string[],
+  state: NamedState,
+  options: Omit<PkgParams, 'package' | 'state'> & { apply?: boolean; signal?: AbortSignal } = {},
+): Promise<PackagesOutcome & { transactions: number }> {
+  const { apply = true, signal, ...flags } = options;
+  const client = await PackageKitClient.connect(signal);
+  try {
+    const requests = names.map((name) => ({ ...flags, package: name, state }));
+    const outcome = await checkApplyPackages(client, requests, apply, signal);
+    return { ...outcome, transactions: client.transactionCount };
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,28 @@
+/** Why a PackageKit call failed, in terms a resource can explain to its user. */
+export type PackageKitFailure =
+  | 'no-bus'
+  | 'bus-lost'
+  | 'no-daemon'
+  | 'daemon-exited'
+  | 'not-authorized'
+  | 'untrusted'
+  | 'not-found'
+  | 'aborted'
+  | 'failed';
+
+/** A failed call to PackageKit; `details` is PackageKit's own text when it gave one. */
+export class PackageKitError extends Error {
+  constructor(
+    readonly failure: PackageKitFailure,
+    message: string,
+    readonly details?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'PackageKitError';
+  }
+}
+
+export function isPackageKitError(value: unknown): value is PackageKitError {
+  return value instanceof PackageKitError;
+}

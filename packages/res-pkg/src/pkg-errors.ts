@@ -1,0 +1,33 @@
+import { EngineError, isEngineError } from '@converge/engine-api';
+import type { Phase } from '@converge/engine-api';
+import { isPackageKitError } from './packagekit/errors.js';
+import type { PackageKitFailure } from './packagekit/errors.js';
+
+const START_BUS = 'start the system bus: `dbus-daemon --system --fork` (remove a stale /run/dbus/pid first); see the res-pkg README';
+
+const HINTS: Record<PackageKitFailure, string> = {
+  'no-bus': START_BUS,
+  'bus-lost': `the bus went away; ${START_BUS}`,
+  'no-daemon': 'install PackageKit (`apt-get install packagekit`), or start it by hand: `/usr/libexec/packagekitd --disable-timer &`',
+  'daemon-exited': 'packagekitd stopped mid-transaction: check its log, then retry (set meta retry to retry by itself)',
+  'not-authorized': 'polkit refused: run converge as root, or add a polkit rule that allows org.freedesktop.packagekit.* for this user',
+  untrusted: "the package's signature cannot be checked: fix the repository's key, or set allowuntrusted: true",
+  'not-found': 'check the name and version (`apt-cache policy NAME`), refresh the package lists (`pkcon refresh`), or set allownonfree / allowunsupported',
+  aborted: 'the engine stopped the run (timeout or shutdown)',
+  failed: 'run the same change with pkcon (`pkcon install NAME`) to see PackageKit’s full error',
+};
+
+/** Turns any failure of a PackageKit call into an EngineError of the resource, with a hint. */
+export function pkgError(error: unknown, resource: string, phase: Phase): EngineError {
+  if (isEngineError(error)) return error;
+  const code = phase === 'watch' ? 'ERR_RESOURCE_WATCH' : phase === 'init' ? 'ERR_RESOURCE_INIT' : 'ERR_RESOURCE_CHECK_APPLY';
+  if (isPackageKitError(error)) {
+    return new EngineError(error.failure === 'aborted' ? 'ERR_RESOURCE_TIMEOUT' : code, error.message, {
+      resource,
+      phase,
+      hint: HINTS[error.failure],
+      cause: error,
+    });
+  }
+  return new EngineError(code, `PackageKit call failed: ${String(error)}`, { resource, phase, cause: error });
+}

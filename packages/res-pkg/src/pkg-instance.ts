@@ -1,0 +1,113 @@
+import { EngineError } from '@converge/engine-api';
+import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
+import { checkApplyPackages } from './apply-packages.js';
+import { watchDpkgStatus } from './dpkg-watch.js';
+import { PackageKitClient } from './packagekit/client.js';
+import type { PkgParams } from './params.js';
+import { pkgError } from './pkg-errors.js';
+
+type PkgSends = Record<string, never>;
+
+/**
+ * One live pkg resource, or a group of them. The engine's autogroup pass
+ * calls `group(children)` after `create()` with the params of the pkg
+ * resources merged into this one (same state and flags, see `groupCmp`);
+ * checkApply then resolves and changes all of them together, in one
+ * PackageKit transaction per kind of change.
+ */
+export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
+  private context: ResourceContext<PkgParams, PkgSends> | undefined;
+  private client: PackageKitClient | undefined;
+  private children: readonly Readonly<PkgParams>[] = [];
+
+  // Read afresh on every run: the engine owns `params`.
+  constructor(private readonly params: Readonly<PkgParams>) {}
+
+  private get ctx(): ResourceContext<PkgParams, PkgSends> {
+    if (!this.context) throw new Error('pkg resource used before init');
+    return this.context;
+  }
+
+  /** Grouping: the params of the pkg resources this one also acts for. */
+  group(children: readonly Readonly<PkgParams>[]): void {
+    this.children = [...children];
+  }
+
+  /** This resource's package and those of its group. */
+  get requests(): readonly Readonly<PkgParams>[] {
+    return [this.params, ...this.children];
+  }
+
+  /** The client of this resource (for tests and benchmarks: it counts transactions). */
+  get packageKit(): PackageKitClient | undefined {
+    return this.client;
+  }
+
+  init(ctx: ResourceContext<PkgParams, PkgSends>): void {
+    this.context = ctx;
+  }
+
+  /**
+   * Watches dpkg's status file (every package change on the system) and
+   * PackageKit's UpdatesChanged signal (new updates after a cache refresh).
+   * The signal is best effort: when PackageKit cannot be reached, the watch
+   * still runs and checkApply reports why.
+   */
+  async watch(signal: AbortSignal): Promise<void> {
+    let fail: (error: Error) => void = () => {};
+    const died = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    const site = { resource: this.ctx.id, phase: 'watch' as const };
+    const watcher = watchDpkgStatus(
+      () => this.ctx.event(),
+      (error) => fail(new EngineError('ERR_RESOURCE_WATCH', `cannot watch dpkg's status file: ${error.message}`, { ...site, cause: error })),
+    );
+    let unsubscribe: () => void = () => {};
+    try {
+      try {
+        unsubscribe = (await this.connection(signal)).onUpdatesChanged(() => this.ctx.event());
+      } catch (error) {
+        if (!watcher) throw pkgError(error, this.ctx.id, 'watch');
+        this.ctx.log.warn('PackageKit signals are not watched; dpkg changes still are', { reason: String(error) });
+      }
+      this.ctx.event();
+      await Promise.race([abortion(signal), died]);
+    } finally {
+      unsubscribe();
+      watcher?.close();
+    }
+  }
+
+  async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
+    try {
+      const client = await this.connection(signal);
+      const { converged, plan } = await checkApplyPackages(client, this.requests, apply, signal);
+      if (!converged) {
+        const verb = apply ? 'changed' : 'would change';
+        this.ctx.log.info(`packages ${verb}`, { install: plan.install, update: plan.update, remove: plan.remove });
+      }
+      return converged;
+    } catch (error) {
+      throw pkgError(error, this.ctx.id, 'checkApply');
+    }
+  }
+
+  cleanup(): void {
+    this.client?.close();
+    this.client = undefined;
+  }
+
+  /** The open client, reconnecting when the bus connection was lost. */
+  private async connection(signal: AbortSignal): Promise<PackageKitClient> {
+    if (this.client?.isOpen) return this.client;
+    this.client?.close();
+    this.client = await PackageKitClient.connect(signal);
+    return this.client;
+  }
+}
+
+function abortion(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

@@ -1,0 +1,27 @@
+import { isNamedState, stateOf } from './params.js';
+import type { PkgParams } from './params.js';
+
+const FLAGS = ['allowuntrusted', 'allowdowngrade', 'allownonfree', 'allowunsupported'] as const;
+
+function sameFlags(a: Readonly<PkgParams>, b: Readonly<PkgParams>): boolean {
+  return FLAGS.every((flag) => Boolean(a[flag]) === Boolean(b[flag]));
+}
+
+/**
+ * Packages group when one transaction can serve them all: the same named
+ * state (exact versions never group) and the same allow* flags, which apply
+ * to the whole transaction.
+ */
+export function pkgGroupCmp(a: Readonly<PkgParams>, b: Readonly<PkgParams>): boolean {
+  const state = stateOf(a);
+  return isNamedState(state) && state === stateOf(b) && sameFlags(a, b);
+}
+
+/** Compatible duplicates: equal ones merge, `installed` + `newest` is `newest`; anything else conflicts. */
+export function pkgMerge(a: Readonly<PkgParams>, b: Readonly<PkgParams>): PkgParams | undefined {
+  if (a.package !== b.package || !sameFlags(a, b)) return undefined;
+  const states = new Set([stateOf(a), stateOf(b)]);
+  if (states.size === 1) return { ...a };
+  if (states.has('installed') && states.has('newest') && states.size === 2) return { ...a, state: 'newest' };
+  return undefined;
+}

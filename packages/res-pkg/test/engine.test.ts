@@ -1,0 +1,102 @@
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startTestEngine } from '@converge/testkit';
+import { afterAll, describe, expect, it } from 'vitest';
+import { pkgResource } from '../src/index.js';
+import { aptGet, eventually, installedVersion, packageKitAvailable } from './helpers.js';
+
+// Packages of their own, so that this file can run beside the others.
+const WATCHED = 'tree';
+const CLI_PACKAGE = 'rolldice';
+/** Upgraded to its candidate by the CLI graph when an update is offered (else already newest). */
+const UPGRADED = 'jq';
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CLI = join(REPO_ROOT, 'packages/cli/dist/bin.js');
+
+const run = promisify(execFile);
+const available = await packageKitAvailable();
+
+/** The version apt would install (its candidate). */
+async function candidateVersion(name: string): Promise<string | undefined> {
+  const { stdout } = await run('apt-cache', ['policy', name]);
+  return /Candidate: (\S+)/.exec(stdout)?.[1];
+}
+
+function runCli(graph: string): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [CLI, 'run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', graph], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, output }));
+  });
+}
+
+describe.skipIf(!available)('pkg in the engine', () => {
+  afterAll(async () => {
+    for (const name of [WATCHED, CLI_PACKAGE]) if (await installedVersion(name)) await aptGet('remove', name);
+  }, 120_000);
+
+  it('puts back a package removed outside converge', async () => {
+    const running = await startTestEngine({
+      resources: [pkgResource],
+      yaml: `
+graph: packages
+resources:
+  pkg:
+  - name: ${WATCHED}
+    state: installed
+`,
+    });
+    try {
+      await running.waitConverged(90_000);
+      expect(running.status(`pkg[${WATCHED}]`)?.state).toBe('converged');
+      expect(await installedVersion(WATCHED)).toMatch(/^\d/);
+
+      await aptGet('remove', WATCHED);
+      expect(await installedVersion(WATCHED)).toBeUndefined();
+      // The dpkg watch notices within seconds; the engine then reinstalls it
+      // (a resolve and an install: about 6 s here).
+      await eventually(async () => (await installedVersion(WATCHED)) !== undefined, 30_000);
+      await running.waitConverged(60_000);
+      expect(running.status(`pkg[${WATCHED}]`)?.state).toBe('converged');
+    } finally {
+      await running.stop();
+    }
+  }, 180_000);
+
+  it('installs, upgrades and removes packages from a YAML graph through the CLI', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'res-pkg-cli-'));
+    try {
+      const graph = (state: string) => `graph: cli-packages
+resources:
+  pkg:
+  - name: ${CLI_PACKAGE}
+    state: ${state}
+  - name: ${UPGRADED}
+    state: newest
+`;
+      await writeFile(join(dir, 'install.yaml'), graph('installed'));
+      await writeFile(join(dir, 'remove.yaml'), graph('uninstalled'));
+
+      const installed = await runCli(join(dir, 'install.yaml'));
+      expect(installed.code, installed.output).toBe(0);
+      expect(await installedVersion(CLI_PACKAGE)).toMatch(/^\d/);
+      expect(await installedVersion(UPGRADED)).toBe(await candidateVersion(UPGRADED));
+
+      const removed = await runCli(join(dir, 'remove.yaml'));
+      expect(removed.code, removed.output).toBe(0);
+      expect(await installedVersion(CLI_PACKAGE)).toBeUndefined();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

@@ -1,0 +1,54 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { PackageKitClient } from '../src/index.js';
+
+const run = promisify(execFile);
+
+/**
+ * Whether PackageKit answers on the system bus. In CI its absence is a
+ * failure (the setup script must have started it); elsewhere the real tests
+ * skip with this message.
+ */
+export async function packageKitAvailable(): Promise<boolean> {
+  try {
+    const client = await PackageKitClient.connect();
+    try {
+      await client.resolve(['dpkg'], 0n);
+      return true;
+    } finally {
+      client.close();
+    }
+  } catch (error) {
+    if (process.env.CI === 'true') throw new Error(`PackageKit is required in CI: ${String(error)}; run tools/ci/setup-system.sh`);
+    console.warn(`res-pkg: skipping the real PackageKit tests: ${String(error)} (run tools/ci/setup/20-dbus-packagekit.sh as root)`);
+    return false;
+  }
+}
+
+/** The installed version of a package according to dpkg, or undefined. */
+export async function installedVersion(name: string): Promise<string | undefined> {
+  try {
+    const { stdout } = await run('dpkg-query', ['-W', '-f=${Status}|${Version}', name]);
+    const [status = '', version] = stdout.split('|');
+    return status === 'install ok installed' ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Changes packages behind converge's back, as an administrator would; waits for PackageKit's dpkg lock. */
+export async function aptGet(...args: string[]): Promise<void> {
+  await run('apt-get', ['-o', 'DPkg::Lock::Timeout=120', '-y', '-qq', ...args], {
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  });
+}
+
+/** Polls `condition` until it holds or `timeoutMs` passes. */
+export async function eventually(condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition did not hold in time');
+    await sleep(100);
+  }
+}

@@ -1,0 +1,173 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { isEngineError } from '@converge/engine-api';
+import type { EngineError } from '@converge/engine-api';
+import { createTestContext, runCase } from '@converge/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PackageKitClient, pkgResource } from '../src/index.js';
+import type { PkgInstance, PkgParams } from '../src/index.js';
+import { aptGet, installedVersion, packageKitAvailable } from './helpers.js';
+
+// Small packages whose dependencies every Debian system already has.
+const SINGLE = 'hello';
+const GROUP = ['sl', 'cmatrix', 'ninvaders', 'sysvbanner'];
+// jq is left to engine.test.ts, which upgrades it from a YAML graph.
+const UPGRADE_CANDIDATES = ['zip', 'unzip'];
+
+const available = await packageKitAvailable();
+
+/** A live pkg resource (optionally acting for a group) with a test context. */
+async function makePkg(params: PkgParams, children: PkgParams[] = []) {
+  const instance = pkgResource.create(params) as PkgInstance;
+  instance.group(children);
+  const harness = createTestContext<PkgParams, Record<string, never>>({ kind: 'pkg', name: params.package });
+  instance.init(harness.ctx);
+  return { instance, harness, signal: new AbortController().signal };
+}
+
+async function checkApplyError(params: PkgParams): Promise<EngineError> {
+  const { instance, harness, signal } = await makePkg(params);
+  try {
+    await instance.checkApply(true, signal);
+  } catch (error) {
+    if (isEngineError(error)) return error;
+    throw error;
+  } finally {
+    instance.cleanup();
+    await harness.dispose();
+  }
+  throw new Error('checkApply did not fail');
+}
+
+async function removeIfInstalled(names: string[]): Promise<void> {
+  const present: string[] = [];
+  for (const name of names) if (await installedVersion(name)) present.push(name);
+  if (present.length > 0) await aptGet('remove', ...present);
+}
+
+describe.skipIf(!available)('pkg against the real PackageKit', () => {
+  beforeAll(() => removeIfInstalled([SINGLE, ...GROUP]), 120_000);
+  afterAll(() => removeIfInstalled([SINGLE, ...GROUP]), 120_000);
+
+  it('installs a package, is then converged, and changes nothing with apply=false', async () => {
+    const { instance, harness, signal } = await makePkg({ package: SINGLE });
+    expect(await instance.checkApply(false, signal)).toBe(false);
+    expect(await installedVersion(SINGLE)).toBeUndefined();
+    instance.cleanup();
+    await harness.dispose();
+
+    await runCase(pkgResource, {
+      name: SINGLE,
+      params: {},
+      expect: 'diverged',
+      verify: async () => expect(await installedVersion(SINGLE)).toMatch(/^\d/),
+    });
+  }, 90_000);
+
+  it('accepts the installed exact version and newest when up to date, and refuses versions not offered', async () => {
+    const version = await installedVersion(SINGLE);
+    await runCase(pkgResource, { name: SINGLE, params: { state: version }, expect: 'converged' });
+    await runCase(pkgResource, { name: SINGLE, params: { state: 'newest' }, expect: 'converged' });
+    const error = await checkApplyError({ package: SINGLE, state: '9.9-9' });
+    expect(error.message).toBe(`version 9.9-9 of package ${SINGLE} is not available (PackageKit offers ${version} (installed))`);
+    expect(error.resource).toBe(`pkg[${SINGLE}]`);
+    expect(error.hint).toContain('apt-cache policy');
+  }, 60_000);
+
+  it('upgrades to the newest version when an update is offered', async () => {
+    const client = await PackageKitClient.connect();
+    const updates = await client.updates(0n).finally(() => client.close());
+    const name = UPGRADE_CANDIDATES.find((candidate) => updates.some((ref) => ref.name === candidate));
+    if (!name) {
+      // Nothing to upgrade on this machine: newest must then be converged for all of them.
+      for (const candidate of UPGRADE_CANDIDATES.filter((c) => updates.every((ref) => ref.name !== c))) {
+        if (await installedVersion(candidate)) await runCase(pkgResource, { name: candidate, params: { state: 'newest' }, expect: 'converged' });
+      }
+      return;
+    }
+    const before = await installedVersion(name);
+    const target = updates.find((ref) => ref.name === name)?.version;
+    await runCase(pkgResource, {
+      name,
+      params: { state: 'newest' },
+      expect: 'diverged',
+      verify: async () => {
+        const after = await installedVersion(name);
+        expect(after).not.toBe(before);
+        expect(after).toBe(target);
+      },
+    });
+  }, 120_000);
+
+  it('removes a package', async () => {
+    await runCase(pkgResource, {
+      name: SINGLE,
+      params: { state: 'uninstalled' },
+      expect: 'diverged',
+      verify: async () => expect(await installedVersion(SINGLE)).toBeUndefined(),
+    });
+  }, 90_000);
+
+  it('fails clearly for an unknown package', async () => {
+    const error = await checkApplyError({ package: 'no-such-package-converge' });
+    expect(error.code).toBe('ERR_RESOURCE_CHECK_APPLY');
+    expect(error.message).toBe('package no-such-package-converge is not known to PackageKit');
+    expect(error.hint).toContain('pkcon refresh');
+  });
+
+  it('installs and removes a group of packages in one transaction each', async () => {
+    const [first = '', ...rest] = GROUP;
+    const install = await makePkg({ package: first }, rest.map((name) => ({ package: name })));
+    try {
+      expect(await install.instance.checkApply(false, install.signal)).toBe(false);
+      expect(await install.instance.checkApply(true, install.signal)).toBe(false);
+      expect(Object.fromEntries(install.instance.packageKit!.transactions)).toEqual({ Resolve: 2, InstallPackages: 1 });
+      for (const name of GROUP) expect(await installedVersion(name), name).toMatch(/^\d/);
+      expect(await install.instance.checkApply(true, install.signal)).toBe(true);
+    } finally {
+      install.instance.cleanup();
+      await install.harness.dispose();
+    }
+
+    const remove = await makePkg({ package: first, state: 'uninstalled' }, rest.map((name) => ({ package: name, state: 'uninstalled' })));
+    try {
+      expect(await remove.instance.checkApply(true, remove.signal)).toBe(false);
+      expect(Object.fromEntries(remove.instance.packageKit!.transactions)).toEqual({ Resolve: 1, RemovePackages: 1 });
+      for (const name of GROUP) expect(await installedVersion(name), name).toBeUndefined();
+    } finally {
+      remove.instance.cleanup();
+      await remove.harness.dispose();
+    }
+  }, 120_000);
+});
+
+describe('pkg without its system parts', () => {
+  const saved = process.env.DBUS_SYSTEM_BUS_ADDRESS;
+  afterAll(() => {
+    if (saved === undefined) delete process.env.DBUS_SYSTEM_BUS_ADDRESS;
+    else process.env.DBUS_SYSTEM_BUS_ADDRESS = saved;
+  });
+
+  it('says how to start the system bus when there is none, without crashing', async () => {
+    process.env.DBUS_SYSTEM_BUS_ADDRESS = 'unix:path=/nonexistent/converge-test-bus';
+    const error = await checkApplyError({ package: SINGLE });
+    expect(error.code).toBe('ERR_RESOURCE_CHECK_APPLY');
+    expect(error.message).toBe('cannot connect to the system D-Bus: ENOENT');
+    expect(error.hint).toContain('dbus-daemon --system --fork');
+  });
+
+  it('says how to get PackageKit when the bus has no packagekitd', async () => {
+    // A real, private bus on which PackageKit cannot be activated.
+    const bus = spawn('dbus-daemon', ['--session', '--nofork', '--print-address=1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const [chunk] = (await once(bus.stdout, 'data')) as [Buffer];
+      process.env.DBUS_SYSTEM_BUS_ADDRESS = chunk.toString().trim();
+      const error = await checkApplyError({ package: SINGLE });
+      expect(error.message).toContain('org.freedesktop.DBus.Error.ServiceUnknown');
+      expect(error.hint).toContain('/usr/libexec/packagekitd --disable-timer');
+    } finally {
+      bus.kill();
+      await once(bus, 'exit');
+    }
+  });
+});

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { isPluginDefinition } from '@converge/engine-api';
+import { describe, expect, it } from 'vitest';
+import { edgePaths, programPaths } from '../src/dpkg-files.js';
+import plugin, { planPackages, pkgResource } from '../src/index.js';
+import type { PackageRef, PkgParams } from '../src/index.js';
+import { parsePackageId } from '../src/packagekit/package-id.js';
+
+const issues = (params: PkgParams) => (pkgResource.validate?.(params) ?? []).map((issue) => `${issue.param}: ${issue.message}${issue.hint ? ` (${issue.hint})` : ''}`);
+const ref = (id: string, installed = false): PackageRef => parsePackageId(id, installed);
+
+describe('the plugin', () => {
+  it('default-exports a plugin with the pkg kind, matching package.json', () => {
+    const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; converge: { kinds: string[] } };
+    expect(isPluginDefinition(plugin)).toBe(true);
+    expect(plugin.name).toBe(manifest.name);
+    expect(plugin.resources.map((r) => r.kind)).toEqual(manifest.converge.kinds);
+    expect(pkgResource.nameParam).toBe('package');
+  });
+});
+
+describe('validate', () => {
+  it('accepts named states and versions', () => {
+    for (const state of [undefined, 'installed', 'uninstalled', 'newest', '2.10-3', '1:1.99.1-7.3']) {
+      expect(issues({ package: 'hello', state })).toEqual([]);
+    }
+    expect(issues({ package: 'libc6:i386', state: '2.36-9', allowdowngrade: true })).toEqual([]);
+  });
+
+  it('refuses latest with a hint, bad names and states, and allowdowngrade without a version', () => {
+    expect(issues({ package: 'hello', state: 'latest' })).toEqual(['state: state "latest" is not known (did you mean newest?)']);
+    expect(issues({ package: 'Hello World' })).toEqual(['package: "Hello World" is not a valid package name']);
+    expect(issues({ package: 'hello', state: 'present' })[0]).toContain('neither installed, uninstalled, newest nor a version');
+    expect(issues({ package: 'hello', allowdowngrade: true })).toEqual(['allowdowngrade: allowdowngrade only applies when state is an exact version']);
+  });
+});
+
+describe('grouping and merging', () => {
+  const { groupCmp } = pkgResource.groupable!;
+  const { merge } = pkgResource.mergeable!;
+
+  it('groups packages with the same named state and flags, never exact versions', () => {
+    expect(groupCmp({ package: 'a' }, { package: 'b', state: 'installed' })).toBe(true);
+    expect(groupCmp({ package: 'a', state: 'newest' }, { package: 'b', state: 'newest' })).toBe(true);
+    expect(groupCmp({ package: 'a', state: 'newest' }, { package: 'b' })).toBe(false);
+    expect(groupCmp({ package: 'a', state: '1.0' }, { package: 'b', state: '1.0' })).toBe(false);
+    expect(groupCmp({ package: 'a' }, { package: 'b', allowuntrusted: true })).toBe(false);
+  });
+
+  it('merges installed with newest into newest, and refuses other differences', () => {
+    expect(merge({ package: 'a' }, { package: 'a', state: 'newest' })).toEqual({ package: 'a', state: 'newest' });
+    expect(merge({ package: 'a', state: 'newest' }, { package: 'a', state: 'installed' })).toEqual({ package: 'a', state: 'newest' });
+    expect(merge({ package: 'a' }, { package: 'a' })).toEqual({ package: 'a' });
+    expect(merge({ package: 'a' }, { package: 'a', state: 'uninstalled' })).toBeUndefined();
+    expect(merge({ package: 'a', state: '1.0' }, { package: 'a', state: 'newest' })).toBeUndefined();
+    expect(merge({ package: 'a' }, { package: 'a', allownonfree: true })).toBeUndefined();
+  });
+});
+
+describe('planPackages', () => {
+  const resolved = [
+    ref('zip;3.0-13;amd64;manual:debian-main', true),
+    ref('zip;3.0-13+deb12u1;amd64;debian-security-main'),
+    ref('hello;2.10-3;amd64;debian-main'),
+    ref('dpkg;1.21;amd64;installed', true),
+  ];
+
+  it('installs what is missing, updates to the candidate for newest, removes for uninstalled', () => {
+    const plan = planPackages(
+      [{ package: 'hello' }, { package: 'zip', state: 'newest' }, { package: 'dpkg', state: 'uninstalled' }, { package: 'dpkg', state: 'newest' }],
+      resolved,
+    );
+    expect(plan).toEqual({
+      install: ['hello;2.10-3;amd64;debian-main'],
+      update: ['zip;3.0-13+deb12u1;amd64;debian-security-main'],
+      remove: ['dpkg;1.21;amd64;installed'],
+      problems: [],
+    });
+  });
+
+  it('does nothing for packages already in their state', () => {
+    const plan = planPackages([{ package: 'zip' }, { package: 'hello', state: 'uninstalled' }, { package: 'zip', state: '3.0-13' }], resolved);
+    expect(plan).toEqual({ install: [], update: [], remove: [], problems: [] });
+  });
+
+  it('reports unknown packages and versions PackageKit does not offer', () => {
+    const plan = planPackages([{ package: 'nope' }, { package: 'hello', state: '9.9' }, { package: 'nope', state: 'uninstalled' }], resolved);
+    expect(plan.problems.map((problem) => problem.message)).toEqual([
+      'package nope is not known to PackageKit',
+      'version 9.9 of package hello is not available (PackageKit offers 2.10-3)',
+    ]);
+  });
+
+  it('installs an exact version it was offered, updating when another is installed', () => {
+    expect(planPackages([{ package: 'zip', state: '3.0-13+deb12u1' }], resolved).update).toEqual(['zip;3.0-13+deb12u1;amd64;debian-security-main']);
+    expect(planPackages([{ package: 'hello', state: '2.10-3' }], resolved).install).toEqual(['hello;2.10-3;amd64;debian-main']);
+  });
+});
+
+describe('autoedge paths', () => {
+  const files = ['/usr', '/usr/bin', '/usr/bin/hello', '/etc', '/etc/hello', '/etc/hello/hello.conf', '/usr/share/doc/hello', '/usr/share/doc/hello/copyright'];
+
+  it('wants edges to the files it owns and its own directories, not shared ones', () => {
+    expect(edgePaths('hello', files)).toEqual(['/usr/bin/hello', '/etc/hello/', '/etc/hello/hello.conf', '/usr/share/doc/hello/', '/usr/share/doc/hello/copyright']);
+  });
+
+  it('claims its programs, or the usual program paths before it is installed', () => {
+    expect(programPaths('hello', files)).toEqual(['/usr/bin/hello']);
+    expect(programPaths('sl', [])).toContain('/usr/games/sl');
+  });
+
+  it('reads dpkg file lists for installed packages, and stays silent for others', () => {
+    const uids = pkgResource.edgeable!.uids({ package: 'dpkg' }, 'dpkg');
+    expect(uids).toContainEqual({ kind: 'file', key: '/usr/bin/dpkg' });
+    const search = pkgResource.edgeable!.autoEdges({ package: 'dpkg' }, 'dpkg');
+    const batch = search.next();
+    expect(batch.done ? [] : batch.value).toContainEqual({ kind: 'file', key: '/etc/dpkg/dpkg.cfg', reversed: true });
+    expect(pkgResource.edgeable!.autoEdges({ package: 'no-such-package-x' }, 'x').next().done).toBe(true);
+    expect(pkgResource.edgeable!.uids({ package: 'dpkg', state: 'uninstalled' }, 'dpkg')).toEqual([]);
+  });
+});
