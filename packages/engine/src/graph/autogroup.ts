@@ -6,6 +6,9 @@ export interface GroupedResource extends ResolvedResource {
   readonly group?: readonly ResolvedResource[];
 }
 
+/** Rounds that split one tangled group at a time before splitting all of them. */
+const MAX_SINGLE_SPLITS = 16;
+
 export interface GroupedGraph {
   readonly resources: Map<string, GroupedResource>;
   readonly edges: ResolvedEdge[];
@@ -74,10 +77,14 @@ export function autoGroup(
     membersOf.set(target, members);
   }
 
-  for (;;) {
-    const tangled = groupsOnCycles(resources.keys(), edges, find, membersOf);
-    if (tangled.length === 0) break;
-    for (const parent of tangled) {
+  // Split tangled groups, newest first, one at a time for a few rounds (an
+  // older group is often fine once a newer one is split), then all at once.
+  const formed = [...membersOf.keys()];
+  for (let round = 0; ; round++) {
+    const tangled = new Set(groupsOnCycles(resources.keys(), edges, find, membersOf));
+    if (tangled.size === 0) break;
+    const split = round < MAX_SINGLE_SPLITS ? [formed.filter((parent) => tangled.has(parent)).pop() as string] : [...tangled];
+    for (const parent of split) {
       for (const member of membersOf.get(parent) ?? []) parentOf.delete(member);
       membersOf.delete(parent);
     }
