@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm, writeFile, rename } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeJsonAtomic } from './atomic-json.js';
 
 /**
  * Pending refreshes, persisted so that a crash between a change and the
@@ -38,10 +39,7 @@ export class RefreshStore {
   async set(id: string): Promise<void> {
     if (this.#pending.has(id)) return;
     this.#pending.add(id);
-    const file = this.#file(id);
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify({ id }), { mode: 0o600, flush: true });
-    await rename(temp, file);
+    await writeJsonAtomic(this.#file(id), { id });
   }
 
   async clear(id: string): Promise<void> {

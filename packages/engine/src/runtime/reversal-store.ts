@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeJsonAtomic } from './atomic-json.js';
 
 /** What a resource was before converge first changed it, as params that restore it. */
 export interface StoredReversal {
@@ -51,10 +52,7 @@ export class ReversalStore {
   }
 
   async save(reversal: StoredReversal): Promise<void> {
-    const file = this.#file(reversal.id);
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, JSON.stringify(reversal), { mode: 0o600, flush: true });
-    await rename(temp, file);
+    await writeJsonAtomic(this.#file(reversal.id), reversal);
     this.#entries.set(reversal.id, reversal);
   }
 

@@ -1,6 +1,7 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { World, WorldChange } from '@converge/engine-api';
+import { writeJsonAtomic } from '../runtime/atomic-json.js';
 import { EventValue } from '../runtime/event-value.js';
 
 /**
@@ -90,9 +91,7 @@ export class LocalWorld implements World {
     // Saves are chained so the file always ends with the newest snapshot.
     this.#saving = this.#saving.then(async () => {
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-      const temp = `${file}.${process.pid}.tmp`;
-      await writeFile(temp, JSON.stringify(Object.fromEntries(this.#data)), { mode: 0o600, flush: true });
-      await rename(temp, file);
+      await writeJsonAtomic(file, Object.fromEntries(this.#data));
     });
     return this.#saving;
   }
