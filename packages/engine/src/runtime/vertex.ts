@@ -547,6 +547,10 @@ export class Vertex implements ContextHost {
     if (state === this.#state) return;
     this.#state = state;
     this.#env.statusChanged(() => this.status());
+    // Each resource grouped into this vertex changes state with it.
+    for (const child of this.resource.group ?? []) {
+      this.#env.statusChanged(() => ({ ...this.status(), id: child.id, name: child.name, hidden: child.meta.hidden }));
+    }
   }
 
   #log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {

@@ -1,0 +1,124 @@
+import type { Engine, EngineEvent, ResourceState } from '@converge/engine';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The part of the engine the metrics read. */
+export type MetricsSource = Pick<Engine, 'onEvent' | 'statuses' | 'converged'>;
+
+const RESOURCE_STATES: readonly ResourceState[] = ['pending', 'running', 'converged', 'failed', 'blocked', 'stopped'];
+
+/** How a checkApply ended, the `result` label. */
+type CheckResult = 'converged' | 'changed' | 'would_change' | 'failed';
+
+/** `kind` of a `kind[name]` id (a kind never holds `[`). */
+function kindOf(id: string): string {
+  const bracket = id.indexOf('[');
+  return bracket < 0 ? id : id.slice(0, bracket);
+}
+
+function checkResult(event: Extract<EngineEvent, { type: 'checkApply' }>): CheckResult {
+  if (event.error) return 'failed';
+  if (event.converged) return 'converged';
+  return event.apply ? 'changed' : 'would_change';
+}
+
+/**
+ * The engine's activity as Prometheus metrics, in a registry of their own
+ * (with the process's default metrics). Counters follow engine events;
+ * states and convergence are read from the engine at each scrape, so they
+ * are never stale. Labels carry resource ids and error codes, never param
+ * values or error messages (either may hold secrets).
+ */
+export class EngineMetrics {
+  readonly registry = new Registry();
+  readonly #unsubscribe: () => void;
+
+  constructor(engine: MetricsSource) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    const checks = new Counter({
+      name: 'converge_checkapply_total',
+      help: 'checkApply calls by resource and result (converged: nothing to do; changed; would_change: in noop mode; failed)',
+      labelNames: ['resource', 'kind', 'result'] as const,
+      registers,
+    });
+    const durations = new Histogram({
+      name: 'converge_checkapply_duration_seconds',
+      help: 'How long checkApply calls took',
+      labelNames: ['resource', 'kind'] as const,
+      buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+      registers,
+    });
+    const errors = new Counter({
+      name: 'converge_checkapply_errors_total',
+      help: 'checkApply calls that failed, by resource and error code',
+      labelNames: ['resource', 'kind', 'code'] as const,
+      registers,
+    });
+    const events = new Counter({
+      name: 'converge_watch_events_total',
+      help: 'Events reported by resources\' watches (possible drift)',
+      labelNames: ['resource', 'kind'] as const,
+      registers,
+    });
+    const swaps = new Counter({
+      name: 'converge_graph_swaps_total',
+      help: 'Graphs applied: the first one, then one per reload',
+      registers,
+    });
+    const graphResources = new Gauge({ name: 'converge_graph_resources', help: 'Resources of the running graph (after autogroup)', registers });
+    const graphEdges = new Gauge({ name: 'converge_graph_edges', help: 'Edges of the running graph (autoedges included)', registers });
+    new Gauge({
+      name: 'converge_converged',
+      help: '1 when the whole graph is converged, else 0',
+      registers,
+      collect() {
+        this.set(engine.converged.get() ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'converge_resource_state',
+      help: 'Each resource\'s state: 1 for the one it is in, 0 for the others',
+      labelNames: ['resource', 'kind', 'state'] as const,
+      registers,
+      collect() {
+        // Reset first: resources removed by a graph swap must disappear.
+        this.reset();
+        for (const status of engine.statuses()) {
+          for (const state of RESOURCE_STATES) this.set({ resource: status.id, kind: status.kind, state }, status.state === state ? 1 : 0);
+        }
+      },
+    });
+
+    this.#unsubscribe = engine.onEvent((event) => {
+      switch (event.type) {
+        case 'checkApply': {
+          const labels = { resource: event.id, kind: kindOf(event.id) };
+          checks.inc({ ...labels, result: checkResult(event) });
+          durations.observe(labels, event.durationMs / 1000);
+          if (event.error) errors.inc({ ...labels, code: event.error.code });
+          break;
+        }
+        case 'event':
+          events.inc({ resource: event.id, kind: kindOf(event.id) });
+          break;
+        case 'swap':
+          swaps.inc();
+          graphResources.set(event.resources);
+          graphEdges.set(event.edges);
+          break;
+        default:
+          break;
+      }
+    });
+  }
+
+  /** The exposition text and its content type. */
+  async scrape(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  close(): void {
+    this.#unsubscribe();
+    this.registry.clear();
+  }
+}

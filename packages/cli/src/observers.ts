@@ -1,0 +1,60 @@
+import type { Engine } from '@converge/engine';
+import type { HttpEndpoint } from './http-endpoint.js';
+import type { ListenAddress } from './listen-address.js';
+import { serveMetrics } from './metrics/metrics-server.js';
+import type { Reporter } from './reporter.js';
+import { serveLiveView } from './ui/live-view-server.js';
+
+export interface ObserverFlags {
+  /** --ui ADDRESS: the live web view. */
+  readonly ui?: ListenAddress;
+  /** --prometheus ADDRESS: metrics for Prometheus. */
+  readonly prometheus?: ListenAddress;
+}
+
+/** The HTTP endpoints watching a run; `close` ends them all. */
+export interface Observers {
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the web view and the metrics endpoint asked for, before the graph
+ * runs so they see it from its first event, and says where they listen.
+ * Returns undefined (having reported why, and closed what had started) when
+ * an address cannot be bound: the run should stop before applying anything.
+ */
+export async function startObservers(
+  engine: Engine,
+  flags: ObserverFlags,
+  graphName: string,
+  reporter: Reporter,
+): Promise<Observers | undefined> {
+  const started: HttpEndpoint[] = [];
+  const close = async (): Promise<void> => {
+    await Promise.all(started.splice(0).map((endpoint) => endpoint.close()));
+  };
+  const endpoints = [
+    { what: 'web view', option: '--ui', address: flags.ui, serve: (address: ListenAddress) => serveLiveView(engine, address, graphName) },
+    { what: 'metrics', option: '--prometheus', address: flags.prometheus, serve: (address: ListenAddress) => serveMetrics(engine, address) },
+  ];
+  for (const { what, option, address, serve } of endpoints) {
+    if (!address) continue;
+    try {
+      const endpoint = await serve(address);
+      started.push(endpoint);
+      reporter.say(`${what} at ${endpoint.url}`);
+    } catch (error) {
+      reporter.say(`cannot serve the ${what} on ${address.host}:${address.port}: ${error instanceof Error ? error.message : String(error)}`);
+      reporter.say(`hint: choose another address with ${option} HOST:PORT (port 0 picks a free one)`);
+      await close();
+      return undefined;
+    }
+    if (!address.loopback) {
+      reporter.say(
+        `WARNING: the ${what} listens on ${address.host}, which other machines can reach, and has no authentication: ` +
+          'anyone who can connect sees the graph and its resources\' states and errors. Bind to 127.0.0.1 unless this network is trusted.',
+      );
+    }
+  }
+  return { close };
+}

@@ -1,0 +1,143 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium } from './support/browser.js';
+import { announcedUrl, recordStream, until } from './support/http.js';
+import { killAll, startCli } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+
+const SCREENSHOT = fileURLToPath(new URL('../.test-results/ui.png', import.meta.url));
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  killAll();
+  await removeTempDirs();
+});
+
+/** Contents that must never reach the page: params may hold secrets. */
+const SECRET_A = 'secret-content-of-a-7f3e';
+const SECRET_B = 'secret-content-of-b-91c2';
+const SECRET_C = 'secret-content-of-c-0d5a';
+
+function graphYaml(dir: string, withC: boolean): string {
+  const files = [
+    `  - name: ${dir}/site/\n    state: exists`,
+    `  - name: ${dir}/site/a.txt\n    state: exists\n    content: ${SECRET_A}`,
+    `  - name: ${dir}/site/b.txt\n    state: exists\n    content: ${SECRET_B}`,
+    ...(withC ? [`  - name: ${dir}/site/c.txt\n    state: exists\n    content: ${SECRET_C}`] : []),
+  ];
+  return `graph: web-view
+resources:
+  file:
+${files.join('\n')}
+  exec:
+  - name: publish
+    cmd: /bin/false
+edges:
+- name: a-then-publish
+  from: {kind: file, name: ${dir}/site/a.txt}
+  to: {kind: exec, name: publish}
+- name: b-notifies-publish
+  from: {kind: file, name: ${dir}/site/b.txt}
+  to: {kind: exec, name: publish}
+  notify: true
+`;
+}
+
+const row = (id: string, state?: string): string => `#resources tr[data-id="${id}"]${state ? `[data-state="${state}"]` : ''}`;
+const box = (id: string, state?: string): string => `#graph g.resource[data-id="${id}"]${state ? `[data-state="${state}"]` : ''}`;
+
+describe.runIf(chromiumAvailable())('converge run --ui', () => {
+  it('shows the running graph with live states in a real browser, and never a param value', async () => {
+    const dir = await makeTempDir();
+    const graph = join(dir, 'graph.yaml');
+    await writeFile(graph, graphYaml(dir, false));
+    const a = `file[${dir}/site/a.txt]`;
+    const c = `file[${dir}/site/c.txt]`;
+
+    const cli = startCli(['run', '--tmp-prefix', '--ui', '127.0.0.1:0', graph]);
+    const url = await announcedUrl(cli, 'web view');
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const events = recordStream(`${url}/events`);
+    cleanups.push(events.close);
+    const browser = await launchChromium();
+    cleanups.push(browser.close);
+    const page = await browser.context.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(url);
+
+    // The graph: every resource a box, with its state; the failure with its message.
+    await page.locator(row(a, 'converged')).waitFor();
+    await page.locator(row(`file[${dir}/site/]`, 'converged')).waitFor();
+    await page.locator(row('exec[publish]', 'failed')).waitFor();
+    await page.locator(box('exec[publish]', 'failed')).waitFor();
+    await page.locator(box(a, 'converged')).waitFor();
+    expect(await page.locator(`${row('exec[publish]')} td.error`).textContent()).toContain('/bin/false exited with code 1');
+    expect(await page.locator('#graph g.edge.auto').count()).toBe(2); // site/ → a.txt, site/ → b.txt
+    expect(await page.locator('#graph g.edge.notify').count()).toBe(1);
+    expect(await page.locator('#connection').getAttribute('data-connected')).toBe('true');
+    expect(await page.locator(`${row(a)} td.changes`).textContent()).toBe('1');
+
+    // Drift: the file is put back, and the page counts the change.
+    await writeFile(`${dir}/site/a.txt`, 'drifted\n');
+    await until(async () => (await page.locator(`${row(a)} td.changes`).textContent()) === '2', 'the page to show a second change');
+    expect(await readFile(`${dir}/site/a.txt`, 'utf8')).toBe(SECRET_A);
+    await page.locator(row(a, 'converged')).waitFor();
+
+    // A graph swap (the file is edited): the new resource appears.
+    await writeFile(graph, graphYaml(dir, true));
+    await page.locator(box(c, 'converged')).waitFor();
+    await page.locator(row(c, 'converged')).waitFor();
+    await page.locator(row('exec[publish]', 'failed')).waitFor();
+
+    await mkdir(join(SCREENSHOT, '..'), { recursive: true });
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    const html = await page.content();
+    const stream = events.text();
+    expect(stream).toContain('event: graph');
+    expect(stream).toContain('event: status');
+    expect(stream).toContain(c);
+    for (const secret of [SECRET_A, SECRET_B, SECRET_C]) {
+      expect(html).not.toContain(secret);
+      expect(stream).not.toContain(secret);
+    }
+    expect(pageErrors).toEqual([]);
+
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(1); // exec[publish] failed
+    await events.close();
+  }, 90_000);
+
+  it('answers only to loopback host names, and refuses an address in use', async () => {
+    const dir = await makeTempDir();
+    const graph = join(dir, 'graph.yaml');
+    await writeFile(graph, graphYaml(dir, false));
+    const cli = startCli(['run', '--tmp-prefix', '--ui', '0', graph]);
+    const url = await announcedUrl(cli, 'web view');
+    const port = new URL(url).port;
+
+    // A page elsewhere cannot reach the view by pointing its own name at 127.0.0.1 (DNS rebinding).
+    const { request } = await import('node:http');
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      request({ host: '127.0.0.1', port, path: '/', headers: { host: `attacker.example:${port}` } }, (response) => {
+        response.resume();
+        resolve(response.statusCode);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(421);
+    expect((await fetch(`${url}/`)).headers.get('content-security-policy')).toContain("script-src 'self'");
+
+    const second = startCli(['run', '--tmp-prefix', '--ui', `127.0.0.1:${port}`, graph]);
+    const result = await second.result;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`cannot serve the web view on 127.0.0.1:${port}`);
+    cli.child.kill('SIGINT');
+    await cli.result;
+  }, 60_000);
+});
