@@ -3,11 +3,12 @@ import { isEngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
 import { desiredFileContent } from './desired-content.js';
+import { describeFileChange } from './describe-change.js';
 import { syncDir } from './dir-sync.js';
 import { errnoCode, fileError } from './errors.js';
 import type { ErrorSite } from './errors.js';
 import { watchPaths, watchTargets } from './file-watch.js';
-import { lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
+import { kindName, lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
 import { holdsManagedPath, isDeclaredSymlink, registerManaged, unregisterManaged } from './managed-paths.js';
@@ -57,6 +58,11 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
       const message = error instanceof Error ? error.message : String(error);
       throw fileError(site, `${fsPath(this.params.path)}: ${message}`, hintFor(error), error);
     }
+  }
+
+  /** Dry run: what checkApply(apply=true) would change, as a diff and a summary. */
+  describeChange(signal: AbortSignal): Promise<string | undefined> {
+    return describeFileChange(this.params, { signal, isManagedElsewhere: (entryPath) => holdsManagedPath(entryPath, this) });
   }
 
   private site(phase: ErrorSite['phase']): ErrorSite {
@@ -111,7 +117,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
 
   private refuseConversion(site: ErrorSite) {
     return (path: string, from: EntryKind, to: EntryKind): Error =>
-      fileError(site, `${path} is a ${describe(from)}, but a ${describe(to)} is wanted`, 'set force: true to replace it');
+      fileError(site, `${path} is a ${kindName(from)}, but a ${kindName(to)} is wanted`, 'set force: true to replace it');
   }
 
   /** Removes what is in the way of the wanted kind (needs force), returning whether it did. */
@@ -119,7 +125,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     if (entry === undefined || entry.kind === want) return false;
     if (!this.params.force) throw this.refuseConversion(site)(path, entry.kind, want);
     if (apply) {
-      this.log(`removing ${describe(entry.kind)} ${path} to make a ${describe(want)} (force)`);
+      this.log(`removing ${kindName(entry.kind)} ${path} to make a ${kindName(want)} (force)`);
       await rm(path, { recursive: true, force: true });
     }
     return true;
@@ -128,10 +134,10 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
   private async ensureAbsent(path: string, entry: Entry | undefined, apply: boolean, site: ErrorSite): Promise<boolean> {
     if (entry === undefined) return true;
     if (this.params.symlink && entry.kind !== 'symlink' && !this.params.force) {
-      throw fileError(site, `${path} is a ${describe(entry.kind)}, not a symlink; refusing to remove it`, 'set force: true to remove it anyway');
+      throw fileError(site, `${path} is a ${kindName(entry.kind)}, not a symlink; refusing to remove it`, 'set force: true to remove it anyway');
     }
     if (!apply) return false;
-    this.log(`removing ${describe(entry.kind)} ${path}`);
+    this.log(`removing ${kindName(entry.kind)} ${path}`);
     if (entry.kind !== 'dir') await unlink(path);
     else if (this.params.recurse) await rm(path, { recursive: true, force: true });
     else {
@@ -251,10 +257,6 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     await withNoFollowHandle(path, entry.kind === 'dir', (handle) => handle.chmod(wanted));
     return false;
   }
-}
-
-function describe(kind: EntryKind): string {
-  return kind === 'dir' ? 'directory' : kind === 'other' ? 'special file' : kind;
 }
 
 function hintFor(error: unknown): string | undefined {

@@ -14,6 +14,11 @@ export interface Entry {
   readonly gid: number;
 }
 
+/** How a kind of entry is named in messages: `directory`, `special file`. */
+export function kindName(kind: EntryKind): string {
+  return kind === 'dir' ? 'directory' : kind === 'other' ? 'special file' : kind;
+}
+
 /** lstat of `path`, or undefined when nothing is there. */
 export async function lstatEntry(path: string): Promise<Entry | undefined> {
   try {

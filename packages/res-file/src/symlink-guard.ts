@@ -1,3 +1,4 @@
+import { realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { lstatEntry } from './fs-state.js';
 import { fsPath } from './paths.js';
@@ -9,12 +10,19 @@ import { fsPath } from './paths.js';
  * it can be followed. Checked before every checkApply; it is not atomic with
  * the writes that follow (Node has no openat), which is why the writes
  * themselves also refuse to follow a symlink at the final component.
+ * A missing or linked ancestor takes the slow walk, which names the link.
  */
 export async function findUndeclaredParentSymlink(
   path: string,
   isDeclared: (path: string) => boolean,
 ): Promise<string | undefined> {
-  const parts = fsPath(path).split('/').filter((part) => part !== '');
+  const clean = fsPath(path);
+  // Fast path: when the parent resolves to itself no ancestor is a symlink.
+  // realpath checks every component in one call; one lstat per level from
+  // here cost more than the rest of an idempotent check.
+  const parent = posix.dirname(clean);
+  if ((await realpath(parent).catch(() => undefined)) === parent) return undefined;
+  const parts = clean.split('/').filter((part) => part !== '');
   let current = '/';
   for (const part of parts.slice(0, -1)) {
     current = posix.join(current, part);

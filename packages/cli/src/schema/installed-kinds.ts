@@ -1,0 +1,31 @@
+import { builtinResources, createKindResolver } from '@converge/engine';
+import { isEngineError, type AnyResourceDefinition } from '@converge/engine-api';
+
+export interface InstalledKinds {
+  /** The kinds that loaded, sorted by kind. */
+  readonly definitions: readonly AnyResourceDefinition[];
+  /** Kinds that are declared but could not be loaded, with why. */
+  readonly skipped: readonly { readonly kind: string; readonly reason: string }[];
+}
+
+/**
+ * Every kind a graph could use from here: the built-ins, the installed
+ * `@converge/res-*` packages (found the way `converge run` finds them) and
+ * the plugins named with --plugin. Each is loaded to read its params; one
+ * that fails to load is skipped, not fatal, so a broken plugin does not cost
+ * the editor every other kind.
+ */
+export async function installedKinds(plugins: readonly string[], searchFrom: readonly string[]): Promise<InstalledKinds> {
+  const resolver = createKindResolver({ searchFrom, plugins, builtins: builtinResources });
+  const definitions: AnyResourceDefinition[] = [];
+  const skipped: { kind: string; reason: string }[] = [];
+  for (const kind of await resolver.knownKinds()) {
+    try {
+      definitions.push(await resolver.resolve(kind));
+    } catch (error) {
+      if (!isEngineError(error)) throw error;
+      skipped.push({ kind, reason: error.message });
+    }
+  }
+  return { definitions, skipped };
+}

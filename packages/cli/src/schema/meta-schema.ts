@@ -1,0 +1,49 @@
+import type { MetaParams } from '@converge/engine-api';
+import type { JsonSchema } from './json-schema.js';
+
+const flag = (description: string): JsonSchema => ({ type: 'boolean', description });
+const number = (description: string, minimum = 0): JsonSchema => ({ type: 'number', minimum, description });
+const integer = (description: string, minimum = 0): JsonSchema => ({ type: 'integer', minimum, description });
+const strings = (description: string, items: JsonSchema = { type: 'string', minLength: 1 }): JsonSchema => ({
+  type: 'array',
+  items,
+  description,
+});
+
+/**
+ * Every metaparam with its editor help. A Record over `keyof MetaParams`, so
+ * a metaparam added to engine-api does not compile until it is described
+ * here. The ranges are the ones the engine checks when it loads a graph.
+ */
+const META_PROPERTIES: Readonly<Record<keyof MetaParams, JsonSchema>> = {
+  noop: flag('Check only: never change anything (checkApply runs with apply=false).'),
+  retry: integer('How many times a failing checkApply is retried; -1 retries forever.', -1),
+  retryreset: flag('Reset the retry budget after every successful checkApply.'),
+  delay: number('Milliseconds to wait between retries.'),
+  timeout: number('Milliseconds a single checkApply may take before it is aborted and failed; 0 = no limit.'),
+  poll: number("Seconds between polls instead of the resource's watch; 0 = use watch."),
+  limit: number('Most checkApply runs per second; .inf = no limit.'),
+  burst: integer('Runs allowed at once above `limit`.'),
+  sema: strings("Semaphores to hold while checkApply runs: 'id' (size 1) or 'id:N'.", {
+    type: 'string',
+    // An id, optionally followed by ':' and a size of at least 1 (the size is after the last colon).
+    pattern: '^(?!:)(?:[^:]+|.*:[1-9][0-9]*)$',
+  }),
+  autoedge: flag('Let the autoedge pass add edges to and from this resource.'),
+  autogroup: flag('Let the autogroup pass group this resource with others.'),
+  rewatch: flag('Restart a failed watch instead of failing the resource.'),
+  reset: flag('Forget cached state when this resource is replaced in a graph swap.'),
+  hidden: flag('Keep this resource out of status output and pictures.'),
+  reverse: flag('When the resource leaves the graph, undo what it did (reversible kinds).'),
+  export: strings("Hosts this resource is exported to ('*' = all)."),
+};
+
+/** The schema of a resource's `meta:` mapping. */
+export function metaSchema(): JsonSchema {
+  return {
+    type: 'object',
+    description: 'Metaparams: engine settings every resource has.',
+    properties: { ...META_PROPERTIES },
+    additionalProperties: false,
+  };
+}

@@ -1,0 +1,113 @@
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ONCE, writeGraph } from './support/graphs.js';
+import { killAll, runCli } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+
+afterEach(async () => {
+  killAll();
+  await removeTempDirs();
+});
+
+/** A changed file, a converged file and a file to be created. */
+async function threeFiles(dir: string): Promise<{ graph: string; changed: string; same: string; created: string }> {
+  const [changed, same, created] = ['changed', 'same', 'created'].map((name) => join(dir, name)) as [string, string, string];
+  await writeFile(changed, 'port = 80\nhost = a\n');
+  await writeFile(same, 'unchanged\n');
+  const graph = await writeGraph(
+    dir,
+    'graph.yaml',
+    `graph: dry
+resources:
+  file:
+    - name: ${changed}
+      content: "port = 8080\\nhost = a\\n"
+    - name: ${same}
+      content: "unchanged\\n"
+    - name: ${created}
+      state: exists
+      content: "new\\n"
+      mode: "0600"
+`,
+  );
+  return { graph, changed, same, created };
+}
+
+describe('converge run --noop', () => {
+  it('prints a diff per resource that would change, and changes nothing', async () => {
+    const dir = await makeTempDir();
+    const { graph, changed, same, created } = await threeFiles(dir);
+    const before = await stat(changed);
+
+    const result = await runCli(['run', ...ONCE, '--noop', graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(
+      [`file[${changed}] would change:`, `--- ${changed}\tcurrent`, `+++ ${changed}\twanted`, '@@ -1,2 +1,2 @@', '-port = 80', '+port = 8080', ' host = a'].join('\n'),
+    );
+    expect(result.stdout).toContain([`file[${created}] would change:`, `create file ${created}`, '--- /dev/null'].join('\n'));
+    expect(result.stdout).toContain('+new\nmode 0600\n');
+    expect(result.stdout).not.toContain(`file[${same}] would change`);
+    expect(await readFile(changed, 'utf8')).toBe('port = 80\nhost = a\n');
+    expect((await stat(changed)).mtimeMs).toBe(before.mtimeMs);
+    await expect(stat(created)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('writes each diff as a JSON log line with --log-json', async () => {
+    const dir = await makeTempDir();
+    const { graph, changed, same } = await threeFiles(dir);
+
+    const result = await runCli(['run', ...ONCE, '--noop', '--log-json', graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stderr.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const diffs = lines.filter((line) => typeof line['diff'] === 'string');
+    expect(diffs.map((line) => line['resource']).sort()).toEqual([`file[${changed}]`, `file[${join(dir, 'created')}]`].sort());
+    const changedDiff = diffs.find((line) => line['resource'] === `file[${changed}]`);
+    expect(changedDiff?.['msg']).toBe('would change (noop)');
+    expect(changedDiff?.['diff']).toContain('-port = 80\n+port = 8080');
+    expect(diffs.some((line) => line['resource'] === `file[${same}]`)).toBe(false);
+    expect(await readFile(changed, 'utf8')).toBe('port = 80\nhost = a\n');
+  });
+
+  it('never shows a received password, only that it is not shown', async () => {
+    const dir = await makeTempDir();
+    const prefix = join(dir, 'state');
+    const secretFile = join(dir, 'db.secret');
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: secrets
+resources:
+  password:
+    - name: db
+      length: 24
+      saved: true
+  file:
+    - name: ${secretFile}
+      state: exists
+      mode: "0600"
+edges:
+  - from: {kind: password, name: db}
+    to: {kind: file, name: ${secretFile}}
+    send: password
+    recv: content
+`,
+    );
+    // A real run saves the password and writes it; then the file drifts.
+    const applied = await runCli(['run', '--prefix', prefix, '--converger-timeout=0', '--converged-exit', graph]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const secret = await readFile(secretFile, 'utf8');
+    expect(secret).toMatch(/^[A-Za-z0-9]{24}$/);
+    await writeFile(secretFile, 'drifted\n');
+
+    const result = await runCli(['run', '--prefix', prefix, '--converger-timeout=0', '--converged-exit', '--noop', graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`file[${secretFile}] would change:\n(not shown: content received from another resource)\n`);
+    expect(result.stdout + result.stderr).not.toContain(secret);
+    expect(result.stdout).not.toContain('drifted');
+    expect(await readFile(secretFile, 'utf8')).toBe('drifted\n');
+  });
+});

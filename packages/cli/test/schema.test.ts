@@ -1,0 +1,111 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT, runCli } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+import { writeTestPlugin } from './support/test-plugin.js';
+
+let schema: Record<string, unknown>;
+let validate: ValidateFunction;
+
+beforeAll(async () => {
+  const dir = await makeTempDir();
+  const output = join(dir, 'converge.schema.json');
+  const plugin = await writeTestPlugin(dir);
+  const result = await runCli(['schema', '--plugin', plugin, '-o', output]);
+  expect(result.code, result.stderr).toBe(0);
+  expect(result.stderr).toMatch(/wrote .*converge\.schema\.json \(\d+ kinds: .*file.*\)/);
+  schema = JSON.parse(await readFile(output, 'utf8')) as Record<string, unknown>;
+  // Strict: a keyword ajv does not know would be one an editor might not know either.
+  validate = new Ajv({ allErrors: true, strict: true }).compile(schema);
+}, 60_000);
+afterAll(removeTempDirs);
+
+/** Params, metaparams, a notify edge and a send/recv edge: everything a graph may hold. */
+const FULL_GRAPH = `graph: full
+comment: every part of a graph
+resources:
+  file:
+    - name: /srv/app/
+      state: exists
+      mode: "0755"
+    - name: /srv/app/secret
+      state: exists
+      owner: root
+      meta: {retry: 3, delay: 500, sema: ['io:2'], noop: false}
+  password:
+    - name: db
+      length: 16
+      saved: true
+  noop:
+    - name: reload
+edges:
+  - name: secret-reload
+    from: {kind: file, name: /srv/app/secret}
+    to: {kind: noop, name: reload}
+    notify: true
+  - from: {kind: password, name: db}
+    to: {kind: file, name: /srv/app/secret}
+    send: password
+    recv: content
+`;
+
+/** The schema errors for a graph written in YAML (empty when valid). */
+function errorsOf(yamlText: string): ErrorObject[] {
+  return validate(parse(yamlText)) ? [] : (validate.errors ?? []);
+}
+
+describe('converge schema', () => {
+  it('is a draft-07 schema with the installed kinds, the built-in noop and --plugin kinds', () => {
+    expect(schema['$schema']).toBe('http://json-schema.org/draft-07/schema#');
+    const definitions = schema['definitions'] as Record<string, Record<string, unknown>>;
+    for (const kind of ['noop', 'file', 'exec', 'password', 'touch']) expect(definitions[`kind.${kind}`], kind).toBeDefined();
+    const file = definitions['kind.file'] as { description: string; properties: Record<string, { description?: string; enum?: unknown[] }> };
+    expect(file.description).toMatch(/file, directory/);
+    expect(file.properties['state']?.enum).toEqual(['exists', 'absent']);
+    expect(file.properties['content']?.description).toBe('The exact content of the file.');
+    expect(Object.keys((definitions['meta'] as { properties: object }).properties)).toContain('retry');
+  });
+
+  it('accepts the example graph and a graph using params, metaparams, send/recv and notify edges', async () => {
+    expect(errorsOf(await readFile(join(REPO_ROOT, 'examples/hello.yaml'), 'utf8'))).toEqual([]);
+    expect(errorsOf(FULL_GRAPH)).toEqual([]);
+  });
+
+  it('flags a bad enum value, an unknown param, an unknown kind and a bad metaparam', () => {
+    const bad = `graph: bad
+resources:
+  file:
+    - name: /tmp/a
+      state: present
+      contnet: typo
+      meta: {retry: -2, retyr: 1}
+  flie:
+    - name: /tmp/b
+edges:
+  - from: {kind: file, name: /tmp/a}
+    to: {kind: nope, name: x}
+`;
+    const errors = errorsOf(bad).map((error) => `${error.instancePath} ${error.keyword} ${JSON.stringify(error.params)}`);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/resources\/file\/0\/state enum /),
+        expect.stringMatching(/^\/resources\/file\/0 additionalProperties .*"contnet"/),
+        expect.stringMatching(/^\/resources\/file\/0\/meta\/retry minimum /),
+        expect.stringMatching(/^\/resources\/file\/0\/meta additionalProperties .*"retyr"/),
+        expect.stringMatching(/^\/resources additionalProperties .*"flie"/),
+        expect.stringMatching(/^\/edges\/0\/to\/kind enum /),
+      ]),
+    );
+    expect(errors).toHaveLength(6);
+  });
+
+  it('requires a resource name but not the param that defaults to it', () => {
+    expect(errorsOf('graph: g\nresources:\n  file:\n    - state: exists\n').map((error) => error.message)).toEqual([
+      "must have required property 'name'",
+    ]);
+    expect(errorsOf('graph: g\nresources:\n  exec:\n    - name: echo hi\n')).toEqual([]);
+  });
+});

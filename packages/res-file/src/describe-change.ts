@@ -1,0 +1,136 @@
+import { readlink } from 'node:fs/promises';
+import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
+import { desiredFileContent } from './desired-content.js';
+import { syncDir } from './dir-sync.js';
+import { kindName, lstatEntry, readNoFollow } from './fs-state.js';
+import type { Entry } from './fs-state.js';
+import { resolveGid, resolveUid } from './ids.js';
+import { formatMode, parseMode, resolveMode } from './mode.js';
+import { wantedKind } from './params.js';
+import type { FileParams, WantedKind } from './params.js';
+import { fsPath } from './paths.js';
+
+/** Larger contents are summarised by size: a diff that long helps nobody read a dry run. */
+const MAX_DIFF_BYTES = 256 * 1024;
+
+/** Where the mode of something not there yet starts (as checkApply creates it). */
+const NEW_FILE_MODE = 0o644;
+const NEW_DIR_MODE = 0o755;
+
+export interface DescribeOptions {
+  readonly signal: AbortSignal;
+  /** True for entries another resource manages: a purge leaves them. */
+  readonly isManagedElsewhere: (path: string) => boolean;
+}
+
+/**
+ * What checkApply(apply=true) would change at the resource's path, for a dry
+ * run: a unified diff of the content, owner, group and mode changes, creation
+ * and removal, and the first difference of a directory sync. Reads only.
+ * Undefined when nothing would change.
+ */
+export async function describeFileChange(params: Readonly<FileParams>, options: DescribeOptions): Promise<string | undefined> {
+  const path = fsPath(params.path);
+  const entry = await lstatEntry(path);
+  if (params.state === 'absent') {
+    if (entry === undefined) return undefined;
+    const contents = entry.kind === 'dir' && params.recurse ? ' and everything in it' : '';
+    return `remove ${kindName(entry.kind)} ${path}${contents}`;
+  }
+  // Without `state`, a missing path is left missing.
+  if (entry === undefined && params.state !== 'exists') return undefined;
+
+  const want = wantedKind(params);
+  const present = entry?.kind === want ? entry : undefined;
+  const lines: string[] = [];
+  if (entry !== undefined && present === undefined) lines.push(`replace ${kindName(entry.kind)} ${path} with a ${kindName(want)}`);
+  else if (entry === undefined && want !== 'symlink') lines.push(`create ${kindName(want)} ${path}`);
+
+  if (want === 'symlink') lines.push(...(await symlinkChange(path, params.source ?? '', present)));
+  else if (want === 'dir') lines.push(...(await directoryChange(path, params, present, options)));
+  else lines.push(...(await contentChange(path, params, present)));
+  options.signal.throwIfAborted();
+  lines.push(...(await ownerChanges(params, present, options.signal)));
+  lines.push(...(await modeChange(params, want, present)));
+  return lines.length > 0 ? lines.join('\n') : undefined;
+}
+
+async function symlinkChange(path: string, target: string, present: Entry | undefined): Promise<string[]> {
+  if (present === undefined) return [`symlink ${path} -> ${target}`];
+  const current = await readlink(path);
+  return current === target ? [] : [`symlink ${path} -> ${target} (now -> ${current})`];
+}
+
+async function directoryChange(path: string, params: Readonly<FileParams>, present: Entry | undefined, options: DescribeOptions): Promise<string[]> {
+  if (params.source === undefined && !params.purge) return [];
+  if (present === undefined) return params.source === undefined ? [] : [`copy the contents of ${params.source} into it`];
+  const differences: string[] = [];
+  // Without apply, the sync stops at the first difference: enough to say that it differs, and where.
+  await syncDir(params.source, path, {
+    apply: false,
+    recurse: params.recurse ?? false,
+    purge: params.purge ?? false,
+    force: params.force ?? false,
+    signal: options.signal,
+    isManagedElsewhere: options.isManagedElsewhere,
+    onChange: (what) => differences.push(what),
+    refuseConversion: (at, from, to) => new Error(`${at} is a ${kindName(from)}, but a ${kindName(to)} is wanted`),
+  });
+  const first = differences[0];
+  return first === undefined ? [] : [`directory ${path} differs (first difference: ${first})`];
+}
+
+async function contentChange(path: string, params: Readonly<FileParams>, present: Entry | undefined): Promise<string[]> {
+  const wanted = await desiredFileContent(params);
+  if (wanted === undefined) return [];
+  const current = present === undefined ? undefined : await readNoFollow(path);
+  if (current?.equals(wanted)) return [];
+  const before = current ?? Buffer.alloc(0);
+  if (isBinary(before) || isBinary(wanted) || Math.max(before.length, wanted.length) > MAX_DIFF_BYTES) {
+    return [`content differs (binary or large: ${before.length} bytes now, ${wanted.length} bytes wanted)`];
+  }
+  const patch = createTwoFilesPatch(
+    current === undefined ? '/dev/null' : path,
+    path,
+    before.toString('utf8'),
+    wanted.toString('utf8'),
+    current === undefined ? undefined : 'current',
+    'wanted',
+    { headerOptions: FILE_HEADERS_ONLY },
+  );
+  return [patch.trimEnd()];
+}
+
+function isBinary(content: Buffer): boolean {
+  return content.includes(0);
+}
+
+async function ownerChanges(params: Readonly<FileParams>, present: Entry | undefined, signal: AbortSignal): Promise<string[]> {
+  const lines: string[] = [];
+  const checks = [
+    { what: 'owner', wanted: params.owner, current: present?.uid, resolve: resolveUid, missing: 'no such user yet' },
+    { what: 'group', wanted: params.group, current: present?.gid, resolve: resolveGid, missing: 'no such group yet' },
+  ] as const;
+  for (const { what, wanted, current, resolve, missing } of checks) {
+    if (wanted === undefined) continue;
+    const id = await resolve(wanted, signal);
+    if (id !== undefined && id === current) continue;
+    const target = id === undefined ? `${wanted} (${missing})` : String(wanted) === String(id) ? String(id) : `${wanted} (${id})`;
+    lines.push(current === undefined ? `${what} ${target}` : `${what} ${current} -> ${target}`);
+  }
+  return lines;
+}
+
+async function modeChange(params: Readonly<FileParams>, want: WantedKind, present: Entry | undefined): Promise<string[]> {
+  if (params.mode === undefined || want === 'symlink') return [];
+  const spec = parseMode(params.mode);
+  if (typeof spec === 'string') return [];
+  if (present !== undefined) {
+    const wanted = resolveMode(spec, present.mode);
+    return wanted === present.mode ? [] : [`mode ${formatMode(present.mode)} -> ${formatMode(wanted)}`];
+  }
+  // A copied file starts with its source's mode, as checkApply does.
+  const source = want === 'file' && params.source !== undefined ? await lstatEntry(params.source) : undefined;
+  const base = source?.mode ?? (want === 'dir' ? NEW_DIR_MODE : NEW_FILE_MODE);
+  return [`mode ${formatMode(resolveMode(spec, base))}`];
+}

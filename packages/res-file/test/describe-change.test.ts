@@ -1,0 +1,92 @@
+import { chmod, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { FileParams } from '../src/index.js';
+import { makeFile, tempDir } from './helpers.js';
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeEach(async () => ({ dir, remove } = await tempDir()));
+afterEach(() => remove());
+
+/** What a dry run of `params` at `name` says, after checking that checkApply(false) reports a change. */
+async function describeAt(name: string, params: Partial<FileParams>): Promise<string | undefined> {
+  const file = await makeFile(name, params);
+  try {
+    const converged = await file.checkApply(false);
+    const description = await file.res.describeChange(new AbortController().signal);
+    // The engine only asks diverged resources; a converged one must have nothing to say.
+    expect(description === undefined).toBe(converged);
+    return description;
+  } finally {
+    await file.close();
+  }
+}
+
+describe('describeChange (dry run)', () => {
+  it('shows a unified diff of the content and changes nothing', async () => {
+    const path = join(dir, 'motd');
+    await writeFile(path, 'hello\nold line\n');
+    const before = await stat(path);
+    const text = await describeAt(path, { content: 'hello\nnew line\n' });
+    expect(text).toBe([`--- ${path}\tcurrent`, `+++ ${path}\twanted`, '@@ -1,2 +1,2 @@', ' hello', '-old line', '+new line'].join('\n'));
+    expect(await readFile(path, 'utf8')).toBe('hello\nold line\n');
+    expect((await stat(path)).mtimeMs).toBe(before.mtimeMs);
+  });
+
+  it('shows a new file as created from /dev/null, with its mode', async () => {
+    const path = join(dir, 'new');
+    const text = await describeAt(path, { state: 'exists', content: 'one\n', mode: '0600' });
+    expect(text?.split('\n')).toEqual([`create file ${path}`, '--- /dev/null', `+++ ${path}\twanted`, '@@ -0,0 +1,1 @@', '+one', 'mode 0600']);
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('says nothing for a converged file', async () => {
+    const path = join(dir, 'same');
+    await writeFile(path, 'same\n');
+    await chmod(path, 0o640);
+    expect(await describeAt(path, { content: 'same\n', mode: '0640' })).toBeUndefined();
+  });
+
+  it('reports mode and owner changes', async () => {
+    const path = join(dir, 'attrs');
+    await writeFile(path, 'x');
+    await chmod(path, 0o644);
+    const { uid } = await stat(path);
+    const text = await describeAt(path, { mode: 'u=rw,g=,o=', owner: 'nobody' });
+    expect(text).toMatch(new RegExp(`^owner ${uid} -> nobody \\(\\d+\\)\nmode 0644 -> 0600$`));
+    expect((await stat(path)).mode & 0o777).toBe(0o644);
+  });
+
+  it('reports a removal, and a directory removed with its contents', async () => {
+    const path = join(dir, 'gone');
+    await writeFile(path, 'x');
+    expect(await describeAt(path, { state: 'absent' })).toBe(`remove file ${path}`);
+    await mkdir(join(dir, 'tree', 'sub'), { recursive: true });
+    expect(await describeAt(`${dir}/tree/`, { state: 'absent', recurse: true })).toBe(`remove directory ${dir}/tree and everything in it`);
+  });
+
+  it('summarises a directory sync by its first difference', async () => {
+    const source = join(dir, 'src');
+    const target = join(dir, 'dst');
+    await mkdir(source);
+    await mkdir(target);
+    await writeFile(join(source, 'a'), 'a');
+    await writeFile(join(source, 'b'), 'b');
+    await writeFile(join(target, 'a'), 'a');
+    const text = await describeAt(`${target}/`, { source: `${source}/`, recurse: true });
+    expect(text).toBe(`directory ${target} differs (first difference: copy ${join(source, 'b')} to ${join(target, 'b')})`);
+  });
+
+  it('reports a symlink target change', async () => {
+    const path = join(dir, 'link');
+    await symlink('/etc/hostname', path);
+    expect(await describeAt(path, { symlink: true, source: '/etc/hosts' })).toBe(`symlink ${path} -> /etc/hosts (now -> /etc/hostname)`);
+  });
+
+  it('summarises binary content by size', async () => {
+    const path = join(dir, 'blob');
+    await writeFile(path, Buffer.from([1, 0, 2]));
+    expect(await describeAt(path, { content: 'text' })).toBe('content differs (binary or large: 3 bytes now, 4 bytes wanted)');
+  });
+});
