@@ -44,7 +44,8 @@ export function describeTransition(reported: Map<string, ReportedStatus>, status
   let line: string | undefined;
   if (status.state === 'converged') {
     if (last?.state !== 'converged' || status.changes > last.changes) {
-      line = `${status.changes > (last?.changes ?? 0) ? 'changed' : 'converged'}: ${status.id}`;
+      const changed = status.changes > (last?.changes ?? 0);
+      line = `${changed ? (status.noop ? 'would change' : 'changed') : 'converged'}: ${status.id}`;
     }
   } else if (status.state === 'failed' && last?.state !== 'failed') {
     line = `failed: ${status.id}${status.lastError ? `: ${status.lastError.message}` : ''}`;

@@ -40,6 +40,12 @@ describe('status display', () => {
     expect(describeTransitions(reported, [status('file[x]', 'converged', 2)])).toEqual(['changed: file[x]']);
   });
 
+  it('says "would change" for a resource that is only checked (noop)', () => {
+    const reported = new Map<string, ReportedStatus>();
+    const noop = { ...status('file[x]', 'converged', 1), noop: true };
+    expect(describeTransitions(reported, [noop])).toEqual(['would change: file[x]']);
+  });
+
   it('tells failures and blocked resources once each', () => {
     const reported = new Map<string, ReportedStatus>();
     const now = [status('exec[a]', 'failed'), status('noop[b]', 'blocked'), status('noop[c]', 'converged')];

@@ -17,6 +17,8 @@ export interface ResourceStatus {
   readonly name: string;
   readonly state: ResourceState;
   readonly hidden: boolean;
+  /** Checked only (global --noop or meta noop): its changes are ones it would make. */
+  readonly noop: boolean;
   /** checkApply calls so far. */
   readonly checks: number;
   /** checkApply calls that changed something (or would have, in noop). */

@@ -127,6 +127,7 @@ export class Vertex implements ContextHost {
       name: this.name,
       state: this.#state,
       hidden: this.meta.hidden,
+      noop: this.#env.noop || this.meta.noop,
       checks: this.#checks,
       changes: this.#changes,
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
