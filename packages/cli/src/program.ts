@@ -1,10 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
 import { graphCommand } from './commands/graph.js';
+import { deployCommand } from './commands/deploy.js';
 import { runCommand } from './commands/run.js';
+import { statusCommand } from './commands/status.js';
+import { parseSeeds } from './cluster/seeds.js';
+import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
 import { collect, LOG_LEVELS, parseConvergerTimeout, parseSema } from './options.js';
 import { GRAPH_FORMATS } from './render/formats.js';
+import { parseListenAddress } from './listen-address.js';
 import { versionText } from './version.js';
 
 const EXAMPLES = `
@@ -17,6 +22,8 @@ Examples:
       check a graph without running anything
   converge graph --format svg graph.yaml > graph.svg
       draw the graph as it would run (autoedges and groups included)
+  converge schema -o converge.schema.json
+      write a JSON Schema of graph files for the YAML language server (editor completion)
 
 Exit codes: 0 ok, 1 a resource failed, 2 bad input or usage (nothing applied).
 `;
@@ -41,7 +48,8 @@ function buildProgram(setExitCode: (code: ExitCode) => void): Command {
   program
     .command('run')
     .description('apply a graph and keep converging it until stopped (SIGINT/SIGTERM)')
-    .argument('<graph>', 'the graph file (mgmt YAML format)')
+    .argument('[graph]', 'the graph file (mgmt YAML format); optional with --seeds (runs the newest deploy)')
+    .addOption(new Option('--seeds <urls>', 'join the cluster of these etcd client URLs (comma-separated) instead of the local world').argParser(parseSeeds))
     .addOption(
       new Option('--converger-timeout <seconds>', 'seconds every resource must be idle to count as converged; -1 = never, 0 = at once')
         .argParser(parseConvergerTimeout)
@@ -57,7 +65,9 @@ function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .addOption(new Option('--log-level <level>', 'least severe log level shown').choices(LOG_LEVELS).default('info'))
     .option('--log-json', 'write logs as JSON lines on stderr')
     .option('--no-watch', 'do not reload the graph when its file changes (SIGHUP still reloads)')
-    .action(async (graph: string, flags: Parameters<typeof runCommand>[1]) => {
+    .addOption(new Option('--ui <[host:]port>', 'serve a live web view of the graph and its states (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress))
+    .addOption(new Option('--prometheus <[host:]port>', 'serve Prometheus metrics at /metrics (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress))
+    .action(async (graph: string | undefined, flags: Parameters<typeof runCommand>[1]) => {
       setExitCode(await runCommand(graph, flags));
     });
 
@@ -78,6 +88,34 @@ function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .addOption(pluginOption())
     .action(async (graph: string, flags: Parameters<typeof graphCommand>[1]) => {
       setExitCode(await graphCommand(graph, flags));
+    });
+
+  program
+    .command('schema')
+    .description('write the JSON Schema of graph files (from the installed plugins) for editor completion and checks')
+    .option('-o, --output <file>', 'write the schema to this file instead of stdout')
+    .addOption(pluginOption())
+    .action(async (flags: Parameters<typeof schemaCommand>[0]) => {
+      setExitCode(await schemaCommand(flags));
+    });
+
+  program
+    .command('deploy')
+    .description('check a graph and store it in the cluster as the next deploy (agents run without a graph swap to it)')
+    .argument('<graph>', 'the graph file (mgmt YAML format)')
+    .requiredOption('--seeds <urls>', 'etcd client URLs of the cluster (comma-separated)', parseSeeds)
+    .addOption(pluginOption())
+    .action(async (graph: string, flags: Parameters<typeof deployCommand>[1]) => {
+      setExitCode(await deployCommand(graph, flags));
+    });
+
+  program
+    .command('status')
+    .description("print every live host's status in the cluster (converged, deploy, resources)")
+    .requiredOption('--seeds <urls>', 'etcd client URLs of the cluster (comma-separated)', parseSeeds)
+    .option('--json', 'print one JSON object')
+    .action(async (flags: Parameters<typeof statusCommand>[0]) => {
+      setExitCode(await statusCommand(flags));
     });
 
   return program;

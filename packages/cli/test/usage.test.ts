@@ -21,7 +21,7 @@ describe('converge usage', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Examples:');
     expect(result.stdout).toContain('Exit codes:');
-    expect(result.stdout).toMatch(/run \[options\] <graph>/);
+    expect(result.stdout).toMatch(/run \[options\] \[graph\]/);
   });
 
   it.each([

@@ -36,3 +36,17 @@ export type { EdgeOptions, KindDefinition, ParamAccepting, ParamsInput, Resource
 export { memoryKindResolver } from './api/memory-resolver.js';
 export { runFrontend } from './api/frontend.js';
 export type { GraphFrontend, RunFrontendOptions } from './api/frontend.js';
+export { EtcdWorld, WorldUnreachableError } from './world/etcd-world.js';
+export type { EtcdWorldOptions } from './world/etcd-world.js';
+export { kvResource, kvWorldKey } from './builtin/kv.js';
+export type { CollectSpec } from './graph/spec.js';
+export { clusterKeys } from './cluster/cluster-keys.js';
+export { collectFor, exportsOf, exportToSpec, globToRegExp, parseExport, publishExports } from './cluster/exported-resources.js';
+export type { ExportedResource } from './cluster/exported-resources.js';
+export { composeGraph } from './cluster/compose-graph.js';
+export { followDeploys, readDeploy, storeDeploy } from './cluster/deploys.js';
+export type { Deploy } from './cluster/deploys.js';
+export { chooseHosts, Scheduler, SCHEDULE_STRATEGIES } from './cluster/scheduler.js';
+export type { ScheduleSpec, ScheduleStrategy } from './cluster/scheduler.js';
+export { clusterConverged, encodeHostStatus, readHostStatuses, statusesFrom } from './cluster/host-status.js';
+export type { HostStatus } from './cluster/host-status.js';

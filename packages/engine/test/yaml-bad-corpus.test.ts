@@ -64,7 +64,7 @@ const EXPECTED: Record<string, readonly [EngineErrorCode, number]> = {
   'unknown-kind.yaml': ['ERR_UNKNOWN_KIND', 6],
   'unknown-param.yaml': ['ERR_UNKNOWN_PARAM', 5],
   'unknown-top-key.yaml': ['ERR_GRAPH_SHAPE', 2],
-  'unsupported-collect.yaml': ['ERR_GRAPH_SHAPE', 2],
+  'collect-unknown-key.yaml': ['ERR_GRAPH_SHAPE', 4],
   'validate-throws.yaml': ['ERR_PARAM_INVALID', 4],
 };
 

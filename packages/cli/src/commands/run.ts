@@ -11,6 +11,10 @@ import { Terminal } from '../terminal.js';
 import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
 import { loadGraphOrReport } from './load-graph.js';
 import { GraphReloader } from '../graph-reloader.js';
+import { runClusterCommand } from '../cluster/run-cluster.js';
+import { printNoopDiffs } from '../noop-diffs.js';
+import type { ListenAddress } from '../listen-address.js';
+import { startObservers } from '../observers.js';
 
 export interface RunFlags {
   readonly convergerTimeout: number;
@@ -25,10 +29,21 @@ export interface RunFlags {
   readonly logJson?: boolean;
   /** false with --no-watch: do not reload the graph when its file changes. */
   readonly watch?: boolean;
+  /** --ui ADDRESS: serve the live web view. */
+  readonly ui?: ListenAddress;
+  /** --prometheus ADDRESS: serve metrics at /metrics. */
+  readonly prometheus?: ListenAddress;
+  /** --seeds: etcd client URLs; join that cluster instead of the local world. */
+  readonly seeds?: readonly string[];
 }
 
 /** `converge run GRAPH`: load, apply, keep converging until told to stop. */
-export async function runCommand(graphFile: string, flags: RunFlags): Promise<ExitCode> {
+export async function runCommand(graphFile: string | undefined, flags: RunFlags): Promise<ExitCode> {
+  if (flags.seeds) return runClusterCommand(graphFile, { ...flags, seeds: flags.seeds });
+  if (graphFile === undefined) {
+    process.stderr.write('converge: run needs a graph file (or --seeds to run the cluster\'s deploys)\n');
+    return ExitCode.badInput;
+  }
   const terminal = new Terminal(process.stderr);
   const hostname = flags.hostname ?? systemHostname();
   const onTerminal = process.stderr.isTTY === true && !flags.logJson;
@@ -69,6 +84,10 @@ export async function runCommand(graphFile: string, flags: RunFlags): Promise<Ex
     const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, {
       write: (text) => process.stdout.write(text),
     });
+    if (flags.noop) {
+      // On a terminal the diffs share stderr with the live status line, which must be redrawn below them.
+      printNoopDiffs(engine, flags.logJson ? { json: logger } : { text: onTerminal ? terminal : { write: (text) => process.stdout.write(text) } });
+    }
     const reloader = new GraphReloader({
       graphFile,
       load: () => loadGraphOrReport(graphFile, flags.plugin, reporter),
@@ -76,7 +95,13 @@ export async function runCommand(graphFile: string, flags: RunFlags): Promise<Ex
       reporter,
       watchFile: flags.watch !== false,
     });
-    return await runEngine(engine, graph, flags.convergedExit === true, display, reporter, reloader);
+    const observers = await startObservers(engine, flags, graph.name, reporter);
+    if (!observers) return ExitCode.badInput;
+    try {
+      return await runEngine(engine, graph, flags.convergedExit === true, display, reporter, reloader);
+    } finally {
+      await observers.close();
+    }
   } finally {
     await stateDir.dispose();
   }

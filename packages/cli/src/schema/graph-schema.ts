@@ -1,3 +1,4 @@
+import { SCHEDULE_STRATEGIES } from '@converge/engine';
 import type { AnyResourceDefinition } from '@converge/engine-api';
 import { isJsonObject, toEditorSchema, type JsonSchema, type JsonValue } from './json-schema.js';
 import { metaSchema } from './meta-schema.js';
@@ -51,6 +52,28 @@ export function graphSchema(definitions: readonly AnyResourceDefinition[]): Json
         additionalProperties: false,
       },
       edges: { type: 'array', description: 'Edges: `from` runs before `to`.', items: ref('edge') },
+      collect: {
+        type: 'array',
+        description: 'With --seeds: pull resources other hosts exported to this one into this graph.',
+        items: {
+          type: 'object',
+          required: ['kind'],
+          additionalProperties: false,
+          properties: {
+            kind: { type: 'string', minLength: 1, description: 'The kind to collect.' },
+            pattern: { type: 'string', description: 'A glob on the resource name (default: all).' },
+          },
+        },
+      },
+      schedule: {
+        type: 'object',
+        description: 'With --seeds: run this graph only on the hosts the scheduler chooses.',
+        additionalProperties: false,
+        properties: {
+          strategy: { enum: [...SCHEDULE_STRATEGIES], description: 'How hosts are chosen.' },
+          max: { type: 'integer', minimum: 1, description: 'How many hosts run it at most.' },
+        },
+      },
     },
     definitions: {
       ...kindDefinitions,

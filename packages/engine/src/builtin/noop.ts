@@ -1,4 +1,5 @@
 import { defineResource, Type } from '@converge/engine-api';
+import { kvResource } from './kv.js';
 
 /**
  * The built-in `noop` kind: always converged, changes nothing. Useful as a
@@ -22,4 +23,4 @@ export const noopResource = defineResource({
   },
 });
 
-export const builtinResources = [noopResource] as const;
+export const builtinResources = [noopResource, kvResource] as const;

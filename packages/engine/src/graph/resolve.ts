@@ -60,7 +60,9 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
   const edges = resolveEdges(spec.edges, resourceKinds, kinds, problems);
   checkCycles(resourceKinds.keys(), edges, problems);
   if (problems.length > 0) throw new GraphLoadError(problems);
-  return { name: spec.name, file: spec.file, resources, edges, kinds };
+  const collect = spec.collect !== undefined && spec.collect.length > 0 ? { collect: spec.collect } : {};
+  const schedule = spec.schedule ? { schedule: spec.schedule } : {};
+  return { name: spec.name, file: spec.file, resources, edges, kinds, ...collect, ...schedule };
 }
 
 /** Loads each distinct kind once, all at the same time; failures point at the kind's first resource. */

@@ -1,4 +1,5 @@
 import type { MetaParams, SourceLocation } from '@converge/engine-api';
+import type { ScheduleSpec } from '../cluster/scheduler.js';
 
 /**
  * A graph as a frontend wrote it, before plugins are loaded and params
@@ -38,6 +39,17 @@ export interface EdgeSpec {
   readonly location: SourceLocation;
 }
 
+/**
+ * A graph's `collect:` entry: pull in the resources other hosts exported to
+ * this one (`meta: {export: [...]}`) whose kind matches and whose name
+ * matches the glob `pattern` (`*` any run of characters, `?` one).
+ */
+export interface CollectSpec {
+  readonly kind: string;
+  readonly pattern: string;
+  readonly location: SourceLocation;
+}
+
 export interface GraphSpec {
   /** The graph's `graph:` name. */
   readonly name: string;
@@ -48,6 +60,10 @@ export interface GraphSpec {
   readonly edges: readonly EdgeSpec[];
   /** Third-party plugin packages the graph names under `plugins:`. */
   readonly plugins: readonly string[];
+  /** Exported resources of other hosts to pull in (several hosts; empty when absent). */
+  readonly collect?: readonly CollectSpec[];
+  /** Which hosts of a cluster run this graph (all when absent). */
+  readonly schedule?: ScheduleSpec;
   /**
    * Set when this spec came from the fast parser, whose locations are
    * placeholders: parses the same text again with exact locations, so that
@@ -96,4 +112,8 @@ export interface ResolvedGraph {
   readonly edges: readonly ResolvedEdge[];
   /** The definition of every kind the graph uses. */
   readonly kinds: ReadonlyMap<string, import('@converge/engine-api').AnyResourceDefinition>;
+  /** The graph's `collect:` entries, for the cluster agent (absent when none). */
+  readonly collect?: readonly CollectSpec[];
+  /** The graph's `schedule:`, for the cluster agent (absent = every host). */
+  readonly schedule?: ScheduleSpec;
 }

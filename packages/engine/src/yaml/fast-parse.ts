@@ -1,7 +1,8 @@
 import type { SourceLocation } from '@converge/engine-api';
 import { CORE_SCHEMA, load } from 'js-yaml';
-import type { EdgeEndSpec, EdgeSpec, GraphSpec, ResourceSpec } from '../graph/spec.js';
+import type { CollectSpec, EdgeEndSpec, EdgeSpec, GraphSpec, ResourceSpec } from '../graph/spec.js';
 import { FORBIDDEN_KEYS, MAX_DEPTH } from './yaml-safety.js';
+import { SCHEDULE_STRATEGIES, type ScheduleSpec, type ScheduleStrategy } from '../cluster/scheduler.js';
 
 /**
  * Anything the fast path leaves to the precise parser: anchors, aliases,
@@ -9,7 +10,8 @@ import { FORBIDDEN_KEYS, MAX_DEPTH } from './yaml-safety.js';
  */
 const NEEDS_PRECISE_PARSER = /(^|[\s,[{])[&*!]|<<|^%/m;
 
-const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set(['graph', 'comment', 'resources', 'edges', 'plugins']);
+const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set(['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule']);
+const COLLECT_KEYS: ReadonlySet<string> = new Set(['kind', 'pattern']);
 const EDGE_KEYS: ReadonlySet<string> = new Set(['name', 'from', 'to', 'notify', 'send', 'recv']);
 
 type Plain = Record<string, unknown>;
@@ -62,7 +64,9 @@ function buildGraph(root: unknown, file: string, precise: () => GraphSpec): Grap
   const resources = buildResources(root.resources, nowhere);
   const edges = buildEdges(root.edges, nowhere);
   const plugins = buildPlugins(root.plugins);
-  if (!resources || !edges || !plugins) return undefined;
+  const collect = buildCollect(root.collect, nowhere);
+  const schedule = buildSchedule(root.schedule);
+  if (!resources || !edges || !plugins || !collect || schedule === null) return undefined;
   return {
     name: root.graph,
     ...(typeof root.comment === 'string' ? { comment: root.comment } : {}),
@@ -70,6 +74,8 @@ function buildGraph(root: unknown, file: string, precise: () => GraphSpec): Grap
     resources,
     edges,
     plugins,
+    ...(collect.length > 0 ? { collect } : {}),
+    ...(schedule ? { schedule } : {}),
     precise,
   };
 }
@@ -100,6 +106,30 @@ function buildResources(value: unknown, nowhere: SourceLocation): ResourceSpec[]
     }
   }
   return resources;
+}
+
+function buildCollect(value: unknown, nowhere: SourceLocation): CollectSpec[] | undefined {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) return undefined;
+  const collect: CollectSpec[] = [];
+  for (const item of value) {
+    if (!isMap(item) || !Object.keys(item).every((key) => COLLECT_KEYS.has(key))) return undefined;
+    const pattern = item.pattern ?? '*';
+    if (!isName(item.kind) || !isName(pattern)) return undefined;
+    collect.push({ kind: item.kind, pattern, location: nowhere });
+  }
+  return collect;
+}
+
+/** undefined when absent; null when it is not a well-formed schedule (left to the precise parser). */
+function buildSchedule(value: unknown): ScheduleSpec | undefined | null {
+  if (value === undefined) return undefined;
+  if (!isMap(value) || !Object.keys(value).every((key) => key === 'strategy' || key === 'max')) return null;
+  const strategy = value.strategy ?? 'first';
+  const max = value.max ?? 1;
+  if (!SCHEDULE_STRATEGIES.includes(strategy as ScheduleStrategy)) return null;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) return null;
+  return { strategy: strategy as ScheduleStrategy, max };
 }
 
 function buildEdges(value: unknown, nowhere: SourceLocation): EdgeSpec[] | undefined {

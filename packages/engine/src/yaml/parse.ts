@@ -1,10 +1,11 @@
 import { EngineError, type SourceLocation } from '@converge/engine-api';
 import { LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
 import { GraphLoadError } from '../graph/load-error.js';
-import type { EdgeEndSpec, EdgeSpec, GraphSpec, ResourceSpec } from '../graph/spec.js';
+import type { CollectSpec, EdgeEndSpec, EdgeSpec, GraphSpec, ResourceSpec } from '../graph/spec.js';
+import { SCHEDULE_STRATEGIES, type ScheduleSpec, type ScheduleStrategy } from '../cluster/scheduler.js';
 import { checkText } from './text-check.js';
 import { parseGraphYamlFast } from './fast-parse.js';
-import { checkDocumentSafety, isForbiddenKey } from './yaml-safety.js';
+import { checkDocumentSafety, isForbiddenKey, MAX_DEPTH } from './yaml-safety.js';
 import {
   entriesOf,
   expectBoolean,
@@ -18,13 +19,14 @@ import {
 import { locationAt, locationOf, report, type YamlSource } from './yaml-source.js';
 import { PlainValueReader } from './yaml-values.js';
 
-const TOP_LEVEL_KEYS = ['graph', 'comment', 'resources', 'edges', 'plugins'] as const;
+const TOP_LEVEL_KEYS = ['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule'] as const;
+const SCHEDULE_KEYS = ['strategy', 'max'] as const;
+const COLLECT_KEYS = ['kind', 'pattern'] as const;
 const EDGE_KEYS = ['name', 'from', 'to', 'notify', 'send', 'recv'] as const;
 const EDGE_END_KEYS = ['kind', 'name'] as const;
 
 /** mgmt's yamlgraph keys converge does not take, with what to do instead. */
 const UNSUPPORTED_TOP_LEVEL: Readonly<Record<string, string>> = {
-  collect: 'collecting exported resources from YAML is not supported; use meta: {export: [...]} and the TypeScript API',
   remote: 'remote execution is not supported in YAML graphs',
 };
 
@@ -63,7 +65,8 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
       locationAt(source, second), "remove the extra '---' separators");
   }
   for (const error of first.errors) {
-    report(source, 'ERR_YAML_SYNTAX', firstLine(error.message), locationAt(source, error.pos[0]));
+    const [message, hint] = syntaxProblem(error.message);
+    report(source, 'ERR_YAML_SYNTAX', message, locationAt(source, error.pos[0]), hint);
   }
   // Unresolved tags are reported by the safety check with a better message.
   for (const warning of first.warnings) {
@@ -109,6 +112,10 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
   const edges = edgesEntry ? readEdges(ctx, edgesEntry.value) : [];
   const pluginsEntry = top.get('plugins');
   const plugins = pluginsEntry ? readPlugins(ctx, pluginsEntry.value) : [];
+  const collectEntry = top.get('collect');
+  const collect = collectEntry ? readCollect(ctx, collectEntry.value) : [];
+  const scheduleEntry = top.get('schedule');
+  const schedule = scheduleEntry ? readSchedule(ctx, scheduleEntry.value) : undefined;
 
   if (name === undefined) return undefined;
   return {
@@ -118,6 +125,8 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
     resources,
     edges,
     plugins,
+    ...(collect.length > 0 ? { collect } : {}),
+    ...(schedule ? { schedule } : {}),
   };
 }
 
@@ -250,6 +259,57 @@ function readPlugins(ctx: ShapeContext, node: Node | null): string[] {
     if (name !== undefined && !plugins.includes(name)) plugins.push(name);
   }
   return plugins;
+}
+
+function readCollect(ctx: ShapeContext, node: Node | null): CollectSpec[] {
+  if (isNullNode(ctx, node)) return [];
+  const hint = 'list what to collect: `collect: [{kind: file, pattern: "/etc/app/*"}]`';
+  const list = expectSeq(ctx, node, "'collect'", hint);
+  const collect: CollectSpec[] = [];
+  for (const item of list?.items ?? []) {
+    const map = expectMap(ctx, item as Node | null, "a 'collect' entry", hint);
+    if (!map) continue;
+    const fields = knownEntries(ctx, map, COLLECT_KEYS, "a 'collect' entry");
+    const kindEntry = fields.get('kind');
+    const kind = kindEntry ? expectString(ctx, kindEntry.value, "the collect entry's 'kind'") : undefined;
+    if (!kindEntry) report(ctx.source, 'ERR_GRAPH_SHAPE', "the collect entry has no 'kind'", locationOf(ctx.source, map), 'add `kind: KIND`');
+    const patternEntry = fields.get('pattern');
+    const pattern = patternEntry ? expectString(ctx, patternEntry.value, "the collect entry's 'pattern'") : '*';
+    if (kind !== undefined && pattern !== undefined) collect.push({ kind, pattern, location: locationOf(ctx.source, map) });
+  }
+  return collect;
+}
+
+function readSchedule(ctx: ShapeContext, node: Node | null): ScheduleSpec | undefined {
+  const hint = 'write `schedule: {strategy: first, max: 1}` (strategies: ' + SCHEDULE_STRATEGIES.join(', ') + ')';
+  const map = expectMap(ctx, node, "'schedule'", hint);
+  if (!map) return undefined;
+  const fields = knownEntries(ctx, map, SCHEDULE_KEYS, "'schedule'");
+  const strategyEntry = fields.get('strategy');
+  const strategy = strategyEntry ? expectString(ctx, strategyEntry.value, "the schedule's 'strategy'") : 'first';
+  if (strategy !== undefined && !SCHEDULE_STRATEGIES.includes(strategy as ScheduleStrategy)) {
+    report(ctx.source, 'ERR_GRAPH_SHAPE', `unknown schedule strategy '${strategy}'`, strategyEntry?.valueLocation ?? locationOf(ctx.source, map), hint);
+    return undefined;
+  }
+  const maxEntry = fields.get('max');
+  const max = maxEntry ? ctx.values.read(maxEntry.value) : 1;
+  if (typeof max !== 'number' || !Number.isInteger(max) || max < 1) {
+    report(ctx.source, 'ERR_GRAPH_SHAPE', "the schedule's 'max' must be a whole number >= 1", maxEntry?.valueLocation ?? locationOf(ctx.source, map), hint);
+    return undefined;
+  }
+  return strategy === undefined ? undefined : { strategy: strategy as ScheduleStrategy, max };
+}
+
+/**
+ * The YAML parser recurses per nesting level and reports running out of
+ * stack (thousands of nested brackets) as a syntax error in the engine's own
+ * words; say instead what is wrong with the graph.
+ */
+function syntaxProblem(message: string): [message: string, hint?: string] {
+  if (/maximum call stack/i.test(message)) {
+    return [`nesting deeper than ${MAX_DEPTH} levels`, 'no graph needs this much nesting: flatten the value'];
+  }
+  return [firstLine(message)];
 }
 
 function firstLine(message: string): string {

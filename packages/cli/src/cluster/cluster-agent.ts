@@ -1,0 +1,249 @@
+import { dirname, resolve } from 'node:path';
+import {
+  clusterKeys,
+  collectFor,
+  composeGraph,
+  encodeHostStatus,
+  exportsOf,
+  exportToSpec,
+  followDeploys,
+  GraphLoadError,
+  loadGraphSpec,
+  parseExport,
+  parseGraphYaml,
+  publishExports,
+  readDeploy,
+  Scheduler,
+  type Engine,
+  type EtcdWorld,
+  type ExportedResource,
+  type GraphSpec,
+  type ResolvedGraph,
+} from '@converge/engine';
+import { isEngineError, type EngineError } from '@converge/engine-api';
+import type { Reporter } from '../reporter.js';
+
+export interface ClusterAgentOptions {
+  readonly engine: Engine;
+  readonly world: EtcdWorld;
+  readonly hostname: string;
+  /** The host's own graph; undefined = run the newest deploy. */
+  readonly graph?: GraphSpec;
+  readonly plugins: readonly string[];
+  readonly reporter: Reporter;
+}
+
+/**
+ * One host of a cluster: runs its graph (a file, or the newest deploy) plus
+ * the resources other hosts exported to it, swapping the graph live as
+ * deploys and exports come and go; publishes its own exports and its status.
+ * A graph that does not check out leaves the running one in place.
+ */
+export class ClusterAgent {
+  readonly #options: ClusterAgentOptions;
+  readonly #stop = new AbortController();
+  #base: GraphSpec | undefined;
+  #deploy: number | undefined;
+  #exports = new Map<string, ExportedResource>();
+  #graph: ResolvedGraph | undefined;
+  #rebuilding: Promise<void> | undefined;
+  #again = false;
+  #loops: Promise<void>[] = [];
+  #schedule: { key: string; scheduler: Scheduler; stop: AbortController; loop: Promise<void> } | undefined;
+
+  constructor(options: ClusterAgentOptions) {
+    this.#options = options;
+    this.#base = options.graph;
+  }
+
+  /** The deploy running now, if any. */
+  get deploy(): number | undefined {
+    return this.#deploy;
+  }
+
+  start(): void {
+    const signal = this.#stop.signal;
+    this.#loops.push(this.#followExports(signal), this.#publishStatusOnChange(signal));
+    if (!this.#base) this.#loops.push(this.#followDeploys(signal));
+    else this.#rebuild();
+  }
+
+  /** Stops following the world; the engine keeps running until its owner stops it. */
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await Promise.allSettled([...this.#loops, this.#schedule?.loop]);
+    while (this.#rebuilding) await this.#rebuilding;
+  }
+
+  async #followDeploys(signal: AbortSignal): Promise<void> {
+    for await (const id of followDeploys(this.#options.world, signal)) {
+      if (id === this.#deploy) continue;
+      const deploy = await this.#retrying(() => readDeploy(this.#options.world, id), signal);
+      if (!deploy) continue;
+      try {
+        this.#base = parseGraphYaml(deploy.text, deploy.file);
+      } catch (error) {
+        this.#report(error);
+        this.#options.reporter.say(`deploy ${id} (${deploy.file}) does not parse; the running graph is unchanged`);
+        continue;
+      }
+      this.#deploy = id;
+      this.#options.reporter.say(`running deploy ${id} (${deploy.file})`);
+      this.#rebuild();
+    }
+  }
+
+  async #followExports(signal: AbortSignal): Promise<void> {
+    for await (const batch of this.#options.world.watch(clusterKeys.exportsPrefix, signal)) {
+      let relevant = false;
+      for (const change of batch) {
+        const exported = change.value === undefined ? undefined : parseExport(change.value);
+        if (exported) this.#exports.set(change.key, exported);
+        else this.#exports.delete(change.key);
+        relevant ||= !change.key.startsWith(clusterKeys.exportsOf(this.#options.hostname));
+      }
+      if (relevant && this.#base?.collect?.length) this.#rebuild();
+    }
+  }
+
+  async #publishStatusOnChange(signal: AbortSignal): Promise<void> {
+    const watcher = this.#options.engine.converged.watch();
+    try {
+      for (;;) {
+        await this.#publishStatus();
+        await watcher.next(signal);
+      }
+    } catch {
+      // stopped
+    } finally {
+      watcher.close();
+    }
+  }
+
+  async #publishStatus(): Promise<void> {
+    const { engine, hostname, world } = this.#options;
+    const graph = this.#graph;
+    await world.setLeased(
+      clusterKeys.status(hostname),
+      encodeHostStatus({
+        host: hostname,
+        converged: graph !== undefined && engine.converged.get(),
+        ...(this.#deploy === undefined ? {} : { deploy: this.#deploy }),
+        ...(graph ? { graph: graph.name } : {}),
+        resources: graph?.resources.size ?? 0,
+        failed: engine.failures().length,
+        time: new Date().toISOString(),
+      }),
+    );
+  }
+
+  /** Builds and swaps in the graph again; runs one at a time, coalescing requests. */
+  #rebuild(): void {
+    if (this.#rebuilding) {
+      this.#again = true;
+      return;
+    }
+    this.#rebuilding = this.#rebuildOnce()
+      .catch((error: unknown) => this.#report(error))
+      .finally(() => {
+        this.#rebuilding = undefined;
+        if (this.#again && !this.#stop.signal.aborted) {
+          this.#again = false;
+          this.#rebuild();
+        }
+      });
+  }
+
+  async #rebuildOnce(): Promise<void> {
+    const base = this.#base;
+    if (!base) return;
+    const { engine, hostname, reporter } = this.#options;
+    const scheduler = this.#schedulerFor(base);
+    const scheduledHere = !scheduler || scheduler.mine;
+    // A host the schedule did not choose runs the graph empty: it stays a candidate, ready to take over.
+    const own: GraphSpec = scheduledHere ? base : { name: base.name, file: base.file, resources: [], edges: [], plugins: base.plugins };
+    const collected = collectFor(hostname, own.collect ?? [], this.#exports.values());
+    let graph = await this.#resolve(composeGraph(own, collected.map(exportToSpec)));
+    if (!graph && collected.length > 0) {
+      reporter.say(`the collected resources were rejected; running ${base.name} without them`);
+      graph = await this.#resolve(own);
+    }
+    if (!graph) {
+      reporter.say(`${base.file} was not applied; the running graph is unchanged`);
+      return;
+    }
+    await engine.swap(graph);
+    this.#graph = graph;
+    const where = scheduler ? (scheduledHere ? '; scheduled here' : '; not scheduled here') : '';
+    reporter.say(`graph ${graph.name}: ${graph.resources.size} resources (${collected.length} collected${where})`);
+    await this.#publishStatus();
+    try {
+      await publishExports(this.#options.world, hostname, exportsOf(graph, hostname));
+    } catch {
+      // The world is unreachable (logged once by the world); exports are published on the next rebuild.
+    }
+  }
+
+  /** The scheduler of the graph's `schedule:` (started on first use; replaced when the schedule changes). */
+  #schedulerFor(base: GraphSpec): Scheduler | undefined {
+    const spec = base.schedule;
+    const key = spec ? `${base.name}:${spec.strategy}:${spec.max}` : undefined;
+    if (this.#schedule && this.#schedule.key !== key) {
+      this.#schedule.stop.abort();
+      this.#schedule = undefined;
+    }
+    if (!spec || key === undefined) return undefined;
+    if (this.#schedule) return this.#schedule.scheduler;
+    const scheduler = new Scheduler(this.#options.world, base.name, spec);
+    const stop = new AbortController();
+    const signal = AbortSignal.any([stop.signal, this.#stop.signal]);
+    const followChoice = async (): Promise<void> => {
+      const watcher = scheduler.chosen.watch();
+      try {
+        for (;;) {
+          await watcher.next(signal);
+          this.#rebuild();
+        }
+      } catch {
+        // stopped
+      } finally {
+        watcher.close();
+      }
+    };
+    const loop = Promise.all([scheduler.run(signal).catch((error: unknown) => this.#report(error)), followChoice()]).then(() => undefined);
+    this.#schedule = { key, scheduler, stop, loop };
+    return scheduler;
+  }
+
+  async #resolve(spec: GraphSpec): Promise<ResolvedGraph | undefined> {
+    const cwd = process.cwd();
+    try {
+      return await loadGraphSpec(spec, {
+        plugins: this.#options.plugins,
+        searchFrom: [cwd, dirname(resolve(cwd, spec.file))],
+      });
+    } catch (error) {
+      if (!(error instanceof GraphLoadError)) throw error;
+      for (const problem of error.problems) this.#options.reporter.problem(problem);
+      return undefined;
+    }
+  }
+
+  /** Retries a world read until it answers (etcd may be away for a while). */
+  async #retrying<T>(read: () => Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+    while (!signal.aborted) {
+      try {
+        return await read();
+      } catch {
+        await new Promise((done) => setTimeout(done, 500));
+      }
+    }
+    return undefined;
+  }
+
+  #report(error: unknown): void {
+    if (error instanceof GraphLoadError) for (const problem of error.problems) this.#options.reporter.problem(problem);
+    else if (isEngineError(error)) this.#options.reporter.problem(error as EngineError);
+    else this.#options.reporter.say(`cluster agent: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}

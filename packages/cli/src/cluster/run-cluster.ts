@@ -1,0 +1,159 @@
+import { hostname as systemHostname } from 'node:os';
+import {
+  clusterConverged,
+  clusterKeys,
+  Engine,
+  EtcdWorld,
+  GraphLoadError,
+  loadGraphSpec,
+  parseGraphYaml,
+  readGraphFile,
+  statusesFrom,
+  type GraphSpec,
+} from '@converge/engine';
+import { isEngineError } from '@converge/engine-api';
+import { ExitCode } from '../exit-codes.js';
+import { createRootLogger } from '../logging.js';
+import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
+import type { RunFlags } from '../commands/run.js';
+import { handleStopSignals } from '../signals.js';
+import { openStateDir, type StateDir } from '../state-dir.js';
+import { StatusDisplay, summarize } from '../status-display.js';
+import { Terminal } from '../terminal.js';
+import { ClusterAgent } from './cluster-agent.js';
+import { worldLogger } from './world-logger.js';
+
+/**
+ * `converge run --seeds=...`: one host of a cluster. With a graph file it
+ * runs that graph (plus collected resources); without one it runs the newest
+ * deploy and follows the next ones. `--converged-exit` waits for every host.
+ */
+export async function runClusterCommand(graphFile: string | undefined, flags: RunFlags & { seeds: readonly string[] }): Promise<ExitCode> {
+  const terminal = new Terminal(process.stderr);
+  const hostname = flags.hostname ?? systemHostname();
+  const onTerminal = process.stderr.isTTY === true && !flags.logJson;
+  const logger = createRootLogger({ level: flags.logLevel, json: flags.logJson === true, color: onTerminal, hostname }, terminal);
+  const reporter = flags.logJson ? jsonReporter(logger) : textReporter(terminal);
+  const say = (message: string): void => reporter.say(message);
+
+  if (flags.convergedExit && flags.convergerTimeout === -1) {
+    say('--converged-exit needs a converger timeout: add --converger-timeout N (seconds; 0 = as soon as converged)');
+    return ExitCode.badInput;
+  }
+  let graph: GraphSpec | undefined;
+  if (graphFile !== undefined) {
+    graph = await checkedGraph(graphFile, flags.plugin, reporter);
+    if (!graph) return ExitCode.badInput;
+  }
+
+  let stateDir: StateDir;
+  try {
+    stateDir = await openStateDir(flags);
+  } catch (error) {
+    say(`cannot use the state directory: ${error instanceof Error ? error.message : String(error)}`);
+    return ExitCode.badInput;
+  }
+
+  const world = new EtcdWorld({ hostname, seeds: flags.seeds, log: worldLogger(logger) });
+  const engine = new Engine({
+    stateDir: stateDir.path,
+    hostname,
+    logger,
+    noop: flags.noop === true,
+    sema: flags.sema,
+    convergerTimeout: flags.convergerTimeout,
+    world,
+  });
+  const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, { write: (text) => process.stdout.write(text) });
+  const agent = new ClusterAgent({ engine, world, hostname, ...(graph ? { graph } : {}), plugins: flags.plugin, reporter });
+
+  const stopRequested = new AbortController();
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopRequested.abort();
+    stopping ??= agent.stop().then(() => engine.stop());
+    return stopping;
+  };
+  const removeSignalHandlers = handleStopSignals(
+    {
+      stop: () => void stop().catch(() => {}),
+      abort: () => engine.abort(),
+      interruptAndExit: () => {
+        engine.interrupt();
+        process.exit(ExitCode.resourceFailed);
+      },
+      runningCalls: () => engine.runningCalls(),
+    },
+    say,
+  );
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  display.start();
+  let summary: string;
+  try {
+    agent.start();
+    say(`joined the cluster at ${flags.seeds.join(',')} as ${hostname}${graph ? '' : '; waiting for deploys'}`);
+    if (flags.convergedExit) {
+      await clusterConvergedOrStopped(world, engine, stopRequested.signal);
+      say('the cluster has converged');
+    } else {
+      await untilAborted(stopRequested.signal);
+    }
+    summary = summarize(engine.statuses());
+  } finally {
+    try {
+      await stop();
+    } finally {
+      await display.stop();
+      removeSignalHandlers();
+      clearInterval(keepAlive);
+      await world.close();
+      await stateDir.dispose();
+    }
+  }
+  say(summary);
+  const failures = engine.failures();
+  for (const failure of failures) reporter.problem(failure);
+  return failures.length > 0 ? ExitCode.resourceFailed : ExitCode.ok;
+}
+
+/** Parses and checks the graph file before joining, so a bad graph exits 2 at once. */
+async function checkedGraph(graphFile: string, plugins: readonly string[], reporter: Reporter): Promise<GraphSpec | undefined> {
+  try {
+    const spec = parseGraphYaml(await readGraphFile(graphFile), graphFile);
+    await loadGraphSpec(spec, { plugins, searchFrom: [process.cwd()] });
+    return spec;
+  } catch (error) {
+    const problems = error instanceof GraphLoadError ? error.problems : isEngineError(error) && error.isInputError ? [error] : undefined;
+    if (!problems) throw error;
+    for (const problem of problems) reporter.problem(problem);
+    reporter.say(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${graphFile}; nothing was applied`);
+    return undefined;
+  }
+}
+
+/** Resolves once this host and every host publishing a status are converged on the same deploy. */
+async function clusterConvergedOrStopped(world: EtcdWorld, engine: Engine, stopRequested: AbortSignal): Promise<void> {
+  const statuses = new Map<string, string>();
+  const watch = new AbortController();
+  const stopWatching = (): void => watch.abort();
+  stopRequested.addEventListener('abort', stopWatching, { once: true });
+  try {
+    for await (const batch of world.watch(clusterKeys.statusPrefix, watch.signal)) {
+      for (const change of batch) {
+        if (change.value === undefined) statuses.delete(change.key);
+        else statuses.set(change.key, change.value);
+      }
+      const all = statusesFrom(statuses.values());
+      const mine = all.find((status) => status.host === world.hostname);
+      if (mine && engine.converged.get() && all.every((status) => status.graph !== undefined) && clusterConverged(all)) return;
+    }
+  } finally {
+    stopRequested.removeEventListener('abort', stopWatching);
+    watch.abort();
+  }
+}
+
+function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}

@@ -1,0 +1,39 @@
+import { hostname as systemHostname } from 'node:os';
+import { clusterConverged, EtcdWorld, readHostStatuses, type HostStatus } from '@converge/engine';
+import { pino } from 'pino';
+import { ExitCode } from '../exit-codes.js';
+import { worldLogger } from '../cluster/world-logger.js';
+import { textReporter } from '../reporter.js';
+import { Terminal } from '../terminal.js';
+
+export interface StatusFlags {
+  readonly seeds: readonly string[];
+  readonly json?: boolean;
+}
+
+/** `converge status --seeds=...`: every live host's status, one line each. */
+export async function statusCommand(flags: StatusFlags): Promise<ExitCode> {
+  const world = new EtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
+  try {
+    const statuses = await readHostStatuses(world);
+    if (flags.json) process.stdout.write(`${JSON.stringify({ converged: clusterConverged(statuses), hosts: statuses })}\n`);
+    else process.stdout.write(formatStatuses(statuses));
+    return ExitCode.ok;
+  } catch (error) {
+    textReporter(new Terminal(process.stderr)).say(`cannot read the cluster's status: ${error instanceof Error ? error.message : String(error)}`);
+    return ExitCode.resourceFailed;
+  } finally {
+    await world.close();
+  }
+}
+
+function formatStatuses(statuses: readonly HostStatus[]): string {
+  if (statuses.length === 0) return 'no hosts\n';
+  const lines = statuses.map((status) => {
+    const state = status.failed > 0 ? `${status.failed} failed` : status.converged ? 'converged' : 'converging';
+    const running = status.deploy === undefined ? (status.graph ?? '-') : `deploy ${status.deploy} (${status.graph ?? '-'})`;
+    return `${status.host}\t${state}\t${running}\t${status.resources} resources`;
+  });
+  const cluster = clusterConverged(statuses) ? 'cluster: converged' : 'cluster: not converged';
+  return `${lines.join('\n')}\n${cluster}\n`;
+}

@@ -1,0 +1,252 @@
+import { readFile, rm } from 'node:fs/promises';
+import { EtcdWorld, kvWorldKey } from '@converge/engine';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { etcdAvailable, startEtcdCluster, type EtcdCluster } from '../../engine/test/support/etcd-members.js';
+import { writeGraph } from './support/graphs.js';
+import { killAll, runCli, startCli, type CliProcess } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+
+/**
+ * Several real `converge` agents on one machine, coordinating through a real
+ * etcd cluster (three members) started by the test.
+ */
+const available = etcdAvailable();
+if (!available) console.warn('etcd is not installed: skipping the cluster tests (tools/ci/setup/etcd.packages)');
+
+async function eventuallyContent(path: string, expected: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: string | undefined;
+  while (Date.now() < deadline) {
+    last = await readFile(path, 'utf8').catch(() => undefined);
+    if (last === expected) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${path} holds ${JSON.stringify(last)}, expected ${JSON.stringify(expected)}`);
+}
+
+const silentLog = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+function agent(etcd: EtcdCluster, host: string, graph?: string, extra: readonly string[] = []): CliProcess {
+  return startCli(['run', '--tmp-prefix', `--seeds=${etcd.seeds}`, `--hostname=${host}`, '--converger-timeout=1', ...extra, ...(graph ? [graph] : [])]);
+}
+
+async function stopAgent(cli: CliProcess): Promise<void> {
+  cli.child.kill('SIGTERM');
+  const timer = setTimeout(() => cli.kill(), 5000);
+  await cli.result;
+  clearTimeout(timer);
+}
+
+describe.skipIf(!available)('converge agents sharing a real etcd cluster', () => {
+  let etcd: EtcdCluster;
+  beforeAll(async () => {
+    etcd = await startEtcdCluster(3);
+  }, 60_000);
+  afterAll(async () => {
+    await etcd?.stop();
+  });
+  afterEach(async () => {
+    killAll();
+    await removeTempDirs();
+  });
+
+  it('share a value: kv on one host, read by another and sent into a file', async () => {
+    const dir = await makeTempDir();
+    const target = join(dir, 'from-h1.txt');
+    const writer = await writeGraph(
+      dir,
+      'writer.yaml',
+      'graph: writer\nresources:\n  kv:\n    - name: greeting\n      value: "hello from h1"\n',
+    );
+    const reader = await writeGraph(
+      dir,
+      'reader.yaml',
+      [
+        'graph: reader',
+        'resources:',
+        '  kv:',
+        '    - name: greeting',
+        '      state: read',
+        '  file:',
+        `    - name: ${target}`,
+        '      state: exists',
+        '      content: "waiting"',
+        'edges:',
+        '  - from: {kind: kv, name: greeting}',
+        `    to: {kind: file, name: ${target}}`,
+        '    send: value',
+        '    recv: content',
+        '',
+      ].join('\n'),
+    );
+    const h2 = agent(etcd, 'share-h2', reader);
+    await eventuallyContent(target, 'waiting');
+    const h1 = agent(etcd, 'share-h1', writer);
+    await eventuallyContent(target, 'hello from h1');
+    await Promise.all([stopAgent(h1), stopAgent(h2)]);
+  }, 40_000);
+
+  it('exchange exported resources: collected files appear and disappear live', async () => {
+    const dir = await makeTempDir();
+    const exported = join(dir, 'exported-by-h1.txt');
+    const exporter = (withExport: boolean): string =>
+      [
+        'graph: exporter',
+        'resources:',
+        '  noop:',
+        '    - name: keep',
+        ...(withExport ? ['  file:', `    - name: ${exported}`, '      state: exists', '      content: "defined by h1"', '      meta: {export: [xc-h2]}'] : []),
+        '',
+      ].join('\n');
+    const collector = await writeGraph(dir, 'collector.yaml', `graph: collector\ncollect:\n  - kind: file\n    pattern: "${dir}/*"\nresources: {}\n`);
+    const h2 = agent(etcd, 'xc-h2', collector);
+    const h3 = agent(etcd, 'xc-h3', collector);
+    await Promise.all([h2.waitFor(/graph collector: 0 resources/), h3.waitFor(/graph collector: 0 resources/)]);
+    const h1 = agent(etcd, 'xc-h1', await writeGraph(dir, 'h1.yaml', exporter(true)));
+    await h2.waitFor(/graph collector: 1 resources \(1 collected\)/);
+    await eventuallyContent(exported, 'defined by h1');
+    // Exported to xc-h2 only.
+    expect(h3.stderr).not.toMatch(/1 collected/);
+
+    // With h1 stopped, its export stays in the world: h2 alone keeps the file as h1 defined it.
+    await stopAgent(h1);
+    await rm(exported);
+    await eventuallyContent(exported, 'defined by h1');
+
+    // h1 comes back no longer exporting it: h2 swaps the collected file out and stops managing it.
+    const h1b = agent(etcd, 'xc-h1', await writeGraph(dir, 'h1b.yaml', exporter(false)));
+    // The second time h2 runs the collector graph with nothing collected (the first was at its start).
+    await eventually(async () => (h2.stderr.match(/graph collector: 0 resources \(0 collected\)/g) ?? []).length >= 2);
+    await rm(exported);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await expect(readFile(exported, 'utf8')).rejects.toThrow(/ENOENT/);
+    await Promise.all([stopAgent(h1b), stopAgent(h2), stopAgent(h3)]);
+  }, 40_000);
+
+  it('run a deploy on three agents, swap to the next, and report cluster convergence', async () => {
+    const dir = await makeTempDir();
+    const hosts = ['d-h1', 'd-h2', 'd-h3'];
+    const deployGraph = (n: number): string =>
+      [
+        `graph: deploy${n}`,
+        'resources:',
+        '  kv:',
+        '    - name: deployed',
+        `      value: "v${n}"`,
+        '      mapped: true',
+        '  file:',
+        `    - name: ${join(dir, `deploy${n}.txt`)}`,
+        '      state: exists',
+        `      content: "deploy ${n}"`,
+        '',
+      ].join('\n');
+    const world = new EtcdWorld({ hostname: 'test', seeds: etcd.clientUrls, log: silentLog });
+    const deployedValues = async (): Promise<(string | undefined)[]> =>
+      Promise.all(hosts.map((host) => world.get(kvWorldKey('deployed', true, host))));
+    try {
+      const agents = hosts.map((host) => agent(etcd, host));
+      await Promise.all(agents.map((cli) => cli.waitFor(/waiting for deploys/)));
+
+      const first = await runCli(['deploy', `--seeds=${etcd.seeds}`, await writeGraph(dir, 'deploy1.yaml', deployGraph(1))]);
+      expect(first.stdout).toMatch(/as deploy \d+/);
+      await Promise.all(agents.map((cli) => cli.waitFor(/running deploy \d+ \(.*deploy1.yaml\)/)));
+      await eventuallyContent(join(dir, 'deploy1.txt'), 'deploy 1');
+      await eventually(async () => (await deployedValues()).every((value) => value === 'v1'));
+
+      await runCli(['deploy', `--seeds=${etcd.seeds}`, await writeGraph(dir, 'deploy2.yaml', deployGraph(2))]);
+      await eventually(async () => (await deployedValues()).every((value) => value === 'v2'));
+
+      // A fourth agent waits for the whole cluster and exits 0.
+      const waiter = await runCli(['run', '--tmp-prefix', `--seeds=${etcd.seeds}`, '--hostname=d-h4', '--converger-timeout=1', '--converged-exit'], {
+        timeoutMs: 30_000,
+      });
+      expect(waiter.stderr).toMatch(/the cluster has converged/);
+      expect(waiter.code).toBe(0);
+
+      const status = await runCli(['status', `--seeds=${etcd.seeds}`]);
+      expect(status.code).toBe(0);
+      for (const host of hosts) expect(status.stdout).toMatch(new RegExp(`${host}\\tconverged\\tdeploy \\d+ \\(deploy2\\)`));
+      expect(status.stdout).toMatch(/cluster: converged/);
+      expect(status.stdout).not.toMatch(/d-h4/); // it left, and its lease went with it
+
+      // Losing one of three etcd members changes nothing for the agents.
+      await etcd.members[0]?.stop();
+      await runCli(['deploy', `--seeds=${etcd.clientUrls.slice(1).join(',')}`, await writeGraph(dir, 'deploy3.yaml', deployGraph(3))]);
+      await eventuallyContent(join(dir, 'deploy3.txt'), 'deploy 3', 25_000);
+      await eventually(async () => (await deployedValues()).every((value) => value === 'v3'), 25_000);
+      await etcd.members[0]?.restart();
+      await Promise.all(agents.map(stopAgent));
+      for (const cli of agents) expect((await cli.result).code).toBe(0);
+    } finally {
+      await world.close();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!available)('an agent when etcd goes away entirely', () => {
+  afterEach(async () => {
+    killAll();
+    await removeTempDirs();
+  });
+
+  it('keeps enforcing its graph, logs the loss once, and catches up when etcd is back', async () => {
+    const etcd = await startEtcdCluster(1);
+    try {
+      const dir = await makeTempDir();
+      const local = join(dir, 'local.txt');
+      const shared = join(dir, 'shared.txt');
+      const graph = await writeGraph(
+        dir,
+        'graph.yaml',
+        [
+          'graph: offline',
+          'resources:',
+          '  kv:',
+          '    - name: offline-key',
+          '      state: read',
+          '  file:',
+          `    - name: ${local}`,
+          '      state: exists',
+          '      content: "kept"',
+          `    - name: ${shared}`,
+          '      state: exists',
+          '      content: "none yet"',
+          'edges:',
+          '  - from: {kind: kv, name: offline-key}',
+          `    to: {kind: file, name: ${shared}}`,
+          '    send: value',
+          '    recv: content',
+          '',
+        ].join('\n'),
+      );
+      const h1 = agent(etcd, 'off-h1', graph);
+      await eventuallyContent(local, 'kept');
+      await etcd.members[0]?.stop();
+      await h1.waitFor(/unreachable/, 20_000);
+
+      // The graph is still enforced while etcd is gone.
+      await rm(local);
+      await eventuallyContent(local, 'kept');
+
+      await etcd.members[0]?.restart();
+      await h1.waitFor(/reachable again/, 20_000);
+      const writer = await writeGraph(dir, 'writer.yaml', 'graph: w\nresources:\n  kv:\n    - name: offline-key\n      value: "after the outage"\n');
+      const w = await runCli(['run', '--tmp-prefix', `--seeds=${etcd.seeds}`, '--hostname=off-w', '--converger-timeout=0', '--converged-exit', writer], { timeoutMs: 20_000 });
+      expect(w.code).toBe(0);
+      await eventuallyContent(shared, 'after the outage');
+      expect(h1.stderr.match(/is unreachable/g)).toHaveLength(1);
+      await stopAgent(h1);
+    } finally {
+      await etcd.stop();
+    }
+  }, 90_000);
+});

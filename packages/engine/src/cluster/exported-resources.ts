@@ -1,0 +1,96 @@
+import { DEFAULT_META, type World } from '@converge/engine-api';
+import { isDeepStrictEqual } from 'node:util';
+import type { CollectSpec, ResolvedGraph, ResourceSpec } from '../graph/spec.js';
+import { clusterKeys } from './cluster-keys.js';
+
+/** A resource one host published for others, as stored in the world. */
+export interface ExportedResource {
+  readonly host: string;
+  readonly kind: string;
+  readonly name: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** Metaparams the graph set (defaults and `export` left out). */
+  readonly meta: Readonly<Record<string, unknown>>;
+  /** The hosts it is for; `*` = every host. */
+  readonly to: readonly string[];
+}
+
+/** The resources of `graph` with `meta: {export: [...]}`, as `host` publishes them. */
+export function exportsOf(graph: ResolvedGraph, host: string): ExportedResource[] {
+  const exported: ExportedResource[] = [];
+  for (const resource of graph.resources.values()) {
+    if (resource.meta.export.length === 0) continue;
+    const meta: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(resource.meta)) {
+      if (key === 'export') continue;
+      // Only what differs from the defaults: Infinity (no limit) has no JSON form.
+      if (!isDeepStrictEqual(value, DEFAULT_META[key as keyof typeof DEFAULT_META])) meta[key] = value;
+    }
+    exported.push({ host, kind: resource.kind, name: resource.name, params: resource.params, meta, to: resource.meta.export });
+  }
+  return exported;
+}
+
+/**
+ * Makes the world hold exactly `resources` as this host's exports: writes
+ * new and changed ones, deletes those the graph no longer exports.
+ */
+export async function publishExports(world: World, host: string, resources: readonly ExportedResource[]): Promise<void> {
+  const existing = await world.list(clusterKeys.exportsOf(host));
+  const wanted = new Map(resources.map((resource) => [clusterKeys.exported(host, resource.kind, resource.name), JSON.stringify(resource)]));
+  for (const [key, value] of wanted) if (existing.get(key) !== value) await world.set(key, value);
+  for (const key of existing.keys()) if (!wanted.has(key)) await world.delete(key);
+}
+
+/** Reads a stored export; undefined when it is not one (a foreign or broken key). */
+export function parseExport(value: string): ExportedResource | undefined {
+  try {
+    const parsed = JSON.parse(value) as Partial<ExportedResource>;
+    const isRecord = (item: unknown): item is Record<string, unknown> => typeof item === 'object' && item !== null && !Array.isArray(item);
+    if (typeof parsed.host !== 'string' || typeof parsed.kind !== 'string' || typeof parsed.name !== 'string') return undefined;
+    if (!isRecord(parsed.params) || !isRecord(parsed.meta) || !Array.isArray(parsed.to)) return undefined;
+    return { host: parsed.host, kind: parsed.kind, name: parsed.name, params: parsed.params, meta: parsed.meta, to: parsed.to.filter((to) => typeof to === 'string') };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The exports `host` collects: meant for it (or everyone), from another
+ * host, matching one of `collect` by kind and name glob. When two hosts
+ * export the same `kind[name]`, the first host by name wins, so every
+ * collector picks the same one.
+ */
+export function collectFor(host: string, collect: readonly CollectSpec[], exports: Iterable<ExportedResource>): ExportedResource[] {
+  const matchers = collect.map((entry) => ({ kind: entry.kind, name: globToRegExp(entry.pattern) }));
+  const chosen = new Map<string, ExportedResource>();
+  for (const exported of exports) {
+    if (exported.host === host) continue;
+    if (!exported.to.includes('*') && !exported.to.includes(host)) continue;
+    if (!matchers.some((matcher) => matcher.kind === exported.kind && matcher.name.test(exported.name))) continue;
+    const id = `${exported.kind}[${exported.name}]`;
+    const current = chosen.get(id);
+    if (!current || exported.host < current.host) chosen.set(id, exported);
+  }
+  return [...chosen.values()].sort((a, b) => a.host.localeCompare(b.host) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+}
+
+/** A collected resource as a graph entry; its location names the host it came from. */
+export function exportToSpec(exported: ExportedResource): ResourceSpec {
+  const location = { file: `<exported by ${exported.host}>`, line: 0, column: 0 };
+  return {
+    kind: exported.kind,
+    name: exported.name,
+    params: exported.params,
+    meta: exported.meta,
+    location,
+    paramLocations: new Map(),
+    metaLocations: new Map(),
+  };
+}
+
+/** `*` matches any run of characters, `?` one; everything else is literal. */
+export function globToRegExp(pattern: string): RegExp {
+  const body = [...pattern].map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[\\^$.|+()[\]{}]/g, '\\$&'))).join('');
+  return new RegExp(`^${body}$`, 's');
+}

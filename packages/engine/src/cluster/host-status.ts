@@ -1,0 +1,58 @@
+import type { World } from '@converge/engine-api';
+import { clusterKeys } from './cluster-keys.js';
+
+/** What each host publishes about itself, bound to its lease. */
+export interface HostStatus {
+  readonly host: string;
+  readonly converged: boolean;
+  /** The deploy it runs; undefined when it runs a graph file. */
+  readonly deploy?: number;
+  /** The running graph's name; undefined before the first graph. */
+  readonly graph?: string;
+  readonly resources: number;
+  readonly failed: number;
+  /** ISO time of this status. */
+  readonly time: string;
+}
+
+export function encodeHostStatus(status: HostStatus): string {
+  return JSON.stringify(status);
+}
+
+/** Every host's status, by host name (hosts that died are gone with their lease). */
+export async function readHostStatuses(world: World): Promise<HostStatus[]> {
+  const entries = await world.list(clusterKeys.statusPrefix);
+  return statusesFrom(entries.values());
+}
+
+export function statusesFrom(values: Iterable<string>): HostStatus[] {
+  const statuses: HostStatus[] = [];
+  for (const value of values) {
+    try {
+      const parsed = JSON.parse(value) as Partial<HostStatus>;
+      if (typeof parsed.host !== 'string' || typeof parsed.converged !== 'boolean') continue;
+      statuses.push({
+        host: parsed.host,
+        converged: parsed.converged,
+        ...(typeof parsed.deploy === 'number' ? { deploy: parsed.deploy } : {}),
+        ...(typeof parsed.graph === 'string' ? { graph: parsed.graph } : {}),
+        resources: Number(parsed.resources ?? 0),
+        failed: Number(parsed.failed ?? 0),
+        time: String(parsed.time ?? ''),
+      });
+    } catch {
+      // not a status: ignore
+    }
+  }
+  return statuses.sort((a, b) => a.host.localeCompare(b.host));
+}
+
+/**
+ * The cluster is converged when it has at least one host, every host is
+ * converged with no failure, and all run the same deploy.
+ */
+export function clusterConverged(statuses: readonly HostStatus[]): boolean {
+  if (statuses.length === 0) return false;
+  const deploys = new Set(statuses.map((status) => status.deploy));
+  return deploys.size === 1 && statuses.every((status) => status.converged && status.failed === 0);
+}

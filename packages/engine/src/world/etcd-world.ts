@@ -1,0 +1,191 @@
+import type { Logger, World, WorldChange } from '@converge/engine-api';
+import { Etcd3, type Namespace, type Watcher } from 'etcd3';
+import { EventValue } from '../runtime/event-value.js';
+import { LeasedKeys } from './etcd-leased-keys.js';
+import { retryUntilReachable } from './etcd-retry.js';
+import { WorldReachability } from './world-reachability.js';
+
+export interface EtcdWorldOptions {
+  readonly hostname: string;
+  /** Client URLs of etcd members, e.g. `http://127.0.0.1:2379`. */
+  readonly seeds: readonly string[];
+  /** Every key lives below this prefix, so several clusters can share one etcd. */
+  readonly namespace?: string;
+  readonly log: Logger;
+  /** Seconds a dead host's leased keys (its status) outlive it. */
+  readonly leaseTtl?: number;
+}
+
+/** How long one unary call may take before it counts as unreachable. */
+const CALL_DEADLINE_MS = 3000;
+
+/** Thrown by a world call when no etcd member answered. */
+export class WorldUnreachableError extends Error {
+  constructor(operation: string, cause: unknown) {
+    super(`the world (etcd) is unreachable: ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
+    this.name = 'WorldUnreachableError';
+  }
+}
+
+/**
+ * The world of several hosts, in an etcd cluster. Plain calls throw
+ * WorldUnreachableError when etcd cannot be reached; watches instead wait
+ * and resume where they stopped (etcd3 reconnects its watch stream from the
+ * last revision seen), so nothing is lost. Losing etcd is logged once.
+ */
+export class EtcdWorld implements World {
+  readonly hostname: string;
+  readonly #client: Etcd3;
+  readonly #ns: Namespace;
+  readonly #reachability: WorldReachability;
+  readonly #closed = new AbortController();
+  readonly #leased: LeasedKeys;
+
+  constructor(options: EtcdWorldOptions) {
+    this.hostname = options.hostname;
+    this.#client = new Etcd3({
+      hosts: [...options.seeds],
+      dialTimeout: CALL_DEADLINE_MS,
+      // Streams (watches, keepalives) live long; only unary calls get a deadline.
+      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
+    });
+    this.#ns = this.#client.namespace(options.namespace ?? '/converge/');
+    this.#reachability = new WorldReachability(options.log, options.seeds.join(','));
+    this.#leased = new LeasedKeys(this.#ns, options.leaseTtl ?? 5, this.#reachability, this.#closed.signal);
+  }
+
+  /** False after a call failed, until one succeeds again. */
+  get reachable(): boolean {
+    return this.#reachability.reachable;
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.#call('get', async () => (await this.#ns.get(key).string()) ?? undefined);
+  }
+
+  async set(key: string, value: string): Promise<void> {
+    await this.#call('set', () => this.#ns.put(key).value(value).exec());
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#call('delete', () => this.#ns.delete().key(key).exec());
+  }
+
+  list(prefix: string): Promise<ReadonlyMap<string, string>> {
+    return this.#call('list', async () => new Map(Object.entries(await this.#ns.getAll().prefix(prefix).strings())));
+  }
+
+  /**
+   * Sets `key` bound to this process's lease: when the host dies (or loses
+   * etcd for longer than the lease's TTL) the key disappears. Kept set across
+   * lease losses until `deleteLeased`.
+   */
+  setLeased(key: string, value: string): Promise<void> {
+    return this.#leased.set(key, value);
+  }
+
+  deleteLeased(key: string): Promise<void> {
+    return this.#leased.delete(key);
+  }
+
+  /**
+   * Writes every entry of `puts` in one transaction, only when `guardKey`
+   * still holds `expected` (undefined = absent). Returns whether it wrote.
+   */
+  compareAndSet(guardKey: string, expected: string | undefined, puts: ReadonlyMap<string, string>): Promise<boolean> {
+    return this.#call('compare-and-set', async () => {
+      const guard =
+        expected === undefined ? this.#ns.if(guardKey, 'Create', '==', 0) : this.#ns.if(guardKey, 'Value', '==', expected);
+      const result = await guard.then(...[...puts].map(([key, value]) => this.#ns.put(key).value(value))).commit();
+      return result.succeeded;
+    });
+  }
+
+  /** The namespaced etcd client, for elections (scheduler). */
+  get namespace(): Namespace {
+    return this.#ns;
+  }
+
+  async *watch(prefix: string, signal: AbortSignal): AsyncIterable<readonly WorldChange[]> {
+    const stop = AbortSignal.any([signal, this.#closed.signal]);
+    // Phase one: everything there now, and the revision it was read at.
+    const first = await retryUntilReachable(() => this.#ns.getAll().prefix(prefix).exec(), this.#reachability, stop);
+    if (!first) return;
+    yield first.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString() }));
+
+    // Phase two: changes after that revision, coalesced per key so a slow
+    // consumer gets each key's newest value rather than a backlog.
+    const pending = new Map<string, string | undefined>();
+    const arrived = new EventValue(0);
+    const wakeup = arrived.watch();
+    let failure: Error | undefined;
+    const watcher: Watcher = this.#ns
+      .watch()
+      .prefix(prefix)
+      .startRevision(String(Number(first.header.revision) + 1))
+      .watcher();
+    const record = (key: string, value: string | undefined): void => {
+      pending.set(key, value);
+      arrived.set(arrived.get() + 1);
+    };
+    watcher.on('put', (kv) => record(kv.key.toString(), kv.value.toString()));
+    watcher.on('delete', (kv) => record(kv.key.toString(), undefined));
+    watcher.on('disconnected', (error) => this.#reachability.failed(error));
+    watcher.on('connected', () => this.#reachability.succeeded());
+    watcher.on('error', (error) => {
+      failure = error;
+      arrived.set(arrived.get() + 1);
+    });
+    try {
+      while (!stop.aborted) {
+        if (failure) throw new WorldUnreachableError(`watch ${prefix}`, failure);
+        if (pending.size === 0) {
+          try {
+            await wakeup.next(stop);
+          } catch {
+            return;
+          }
+          continue;
+        }
+        const batch = [...pending].map(([key, value]) => ({ key, value }));
+        pending.clear();
+        yield batch;
+      }
+    } finally {
+      wakeup.close();
+      await cancelWithin(watcher, 1000);
+    }
+  }
+
+  /** Stops every watch and lease and closes the connections. */
+  async close(): Promise<void> {
+    this.#closed.abort();
+    await this.#leased.close();
+    this.#client.close();
+  }
+
+  async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    try {
+      const result = await run();
+      this.#reachability.succeeded();
+      return result;
+    } catch (error) {
+      this.#reachability.failed(error);
+      throw new WorldUnreachableError(operation, error);
+    }
+  }
+}
+
+/** Cancelling needs etcd; when it is gone, the closed client drops the watch anyway. */
+async function cancelWithin(watcher: Watcher, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    watcher.cancel().catch(() => undefined),
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]);
+  clearTimeout(timer);
+}

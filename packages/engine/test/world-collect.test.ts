@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { memoryKindResolver } from '../src/api/memory-resolver.js';
+import { composeGraph } from '../src/cluster/compose-graph.js';
+import { collectFor, exportsOf, exportToSpec, globToRegExp, parseExport, type ExportedResource } from '../src/cluster/exported-resources.js';
+import { GraphLoadError } from '../src/graph/load-error.js';
+import { resolveGraph } from '../src/graph/resolve.js';
+import { parseGraphYamlFast } from '../src/yaml/fast-parse.js';
+import { parseGraphYaml, parseGraphYamlPrecisely } from '../src/yaml/parse.js';
+
+const never = () => {
+  throw new Error('not needed');
+};
+
+const exported = (host: string, name: string, to: readonly string[], params: Record<string, unknown> = {}): ExportedResource => ({
+  host,
+  kind: 'kv',
+  name,
+  params: { key: name, value: `from ${host}`, ...params },
+  meta: {},
+  to,
+});
+
+describe('collect in YAML graphs', () => {
+  it('is read the same by both parsers, pattern defaulting to *', () => {
+    const text = 'graph: g\ncollect:\n  - kind: file\n    pattern: "/etc/app/*"\n  - {kind: kv}\n';
+    const fast = parseGraphYamlFast(text, 'g.yaml', never);
+    const precise = parseGraphYamlPrecisely(text, 'g.yaml');
+    const shape = (spec: typeof precise) => spec.collect?.map(({ kind, pattern }) => ({ kind, pattern }));
+    expect(shape(precise)).toEqual([
+      { kind: 'file', pattern: '/etc/app/*' },
+      { kind: 'kv', pattern: '*' },
+    ]);
+    expect(fast && shape(fast)).toEqual(shape(precise));
+    expect(precise.collect?.[0]?.location).toMatchObject({ line: 3, column: 5 });
+  });
+
+  it('reports a broken collect entry at its line; the fast parser declines it', () => {
+    const text = 'graph: g\ncollect:\n  - kind: file\n    patern: x\n';
+    expect(parseGraphYamlFast(text, 'g.yaml', never)).toBeUndefined();
+    try {
+      parseGraphYaml(text, 'g.yaml');
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(GraphLoadError);
+      expect((error as GraphLoadError).problems[0]?.location?.line).toBe(4);
+    }
+  });
+});
+
+describe('exported and collected resources', () => {
+  it('matches names with * and ? globs, literally otherwise', () => {
+    expect(globToRegExp('/etc/app/*.conf').test('/etc/app/a.conf')).toBe(true);
+    expect(globToRegExp('/etc/app/*.conf').test('/etc/app/aXconf')).toBe(false);
+    expect(globToRegExp('web?').test('web1')).toBe(true);
+    expect(globToRegExp('web?').test('web10')).toBe(false);
+  });
+
+  it('collects what is exported to this host or to all, from other hosts only, first host winning a clash', () => {
+    const all = [
+      exported('h1', 'a', ['*']),
+      exported('h2', 'a', ['*']),
+      exported('h1', 'b', ['h3']),
+      exported('h1', 'c', ['h2']),
+      exported('h2', 'mine', ['*']),
+    ];
+    const collected = collectFor('h2', [{ kind: 'kv', pattern: '*', location: { file: 'g', line: 1, column: 1 } }], all);
+    expect(collected.map((item) => `${item.host}:${item.name}`)).toEqual(['h1:a', 'h1:c']);
+  });
+
+  it('publishes only what a graph exports, without defaults and without the export list', async () => {
+    const spec = parseGraphYaml('graph: g\nresources:\n  kv:\n    - name: a\n      value: x\n      meta: {export: ["*"], retry: 2}\n    - name: b\n      value: y\n', 'g.yaml');
+    const graph = await resolveGraph(spec, memoryKindResolver([]));
+    const exports = exportsOf(graph, 'h1');
+    expect(exports).toEqual([{ host: 'h1', kind: 'kv', name: 'a', params: { key: 'a', value: 'x' }, meta: { retry: 2 }, to: ['*'] }]);
+    expect(parseExport(JSON.stringify(exports[0]))).toEqual(exports[0]);
+    expect(parseExport('{"host": 1}')).toBeUndefined();
+  });
+
+  it('puts collected resources through the same checks as the graph, the graph winning a clash', async () => {
+    const base = parseGraphYaml('graph: g\nresources:\n  kv:\n    - name: own\n      value: mine\n', 'g.yaml');
+    const good = composeGraph(base, [exported('h1', 'extra', ['*']), exported('h1', 'own', ['*'])].map(exportToSpec));
+    const graph = await resolveGraph(good, memoryKindResolver([]));
+    expect([...graph.resources.keys()]).toEqual(['kv[own]', 'kv[extra]']);
+    expect(graph.resources.get('kv[own]')?.params['value']).toBe('mine');
+
+    const bad = composeGraph(base, [exportToSpec(exported('h1', 'broken', ['*'], { state: 'sideways' }))]);
+    const error = await resolveGraph(bad, memoryKindResolver([])).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(GraphLoadError);
+    expect((error as GraphLoadError).problems[0]?.message).toMatch(/state/);
+    expect((error as GraphLoadError).problems[0]?.location?.file).toBe('<exported by h1>');
+  });
+});

@@ -1,0 +1,174 @@
+import type { Logger, WorldChange } from '@converge/engine-api';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdWorld, WorldUnreachableError } from '../src/world/etcd-world.js';
+import { etcdAvailable, startEtcdCluster, type EtcdCluster } from './support/etcd-members.js';
+
+const available = etcdAvailable();
+if (!available) console.warn('etcd is not installed: skipping the etcd world tests (tools/ci/setup/etcd.packages)');
+
+interface LogLine {
+  readonly level: string;
+  readonly message: string;
+}
+
+function recordingLogger(lines: LogLine[]): Logger {
+  const log = (level: string) => (message: string) => void lines.push({ level, message });
+  return { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+}
+
+const worlds: EtcdWorld[] = [];
+function openWorld(seeds: readonly string[], options: { hostname?: string; namespace?: string; lines?: LogLine[] } = {}): EtcdWorld {
+  const world = new EtcdWorld({
+    hostname: options.hostname ?? 'h1',
+    seeds,
+    namespace: options.namespace ?? '/test/',
+    log: recordingLogger(options.lines ?? []),
+    leaseTtl: 2,
+  });
+  worlds.push(world);
+  return world;
+}
+
+/** Reads a watch into `seen` in the background until `signal` aborts. */
+function follow(world: EtcdWorld, prefix: string, signal: AbortSignal): { batches: WorldChange[][]; done: Promise<void> } {
+  const batches: WorldChange[][] = [];
+  const done = (async () => {
+    for await (const batch of world.watch(prefix, signal)) batches.push([...batch]);
+  })();
+  return { batches, done };
+}
+
+async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+afterEach(async () => {
+  await Promise.all(worlds.splice(0).map((world) => world.close()));
+});
+
+describe.skipIf(!available)('EtcdWorld on one etcd member', () => {
+  let etcd: EtcdCluster;
+  beforeAll(async () => {
+    etcd = await startEtcdCluster(1);
+  });
+  afterAll(async () => {
+    await etcd?.stop();
+  });
+
+  it('gets, sets, lists and deletes keys inside its namespace only', async () => {
+    const world = openWorld(etcd.clientUrls, { namespace: '/a/' });
+    const other = openWorld(etcd.clientUrls, { namespace: '/b/' });
+    await world.set('kv/x', '1');
+    await world.set('kv/y', '2');
+    await other.set('kv/x', 'other');
+    expect(await world.get('kv/x')).toBe('1');
+    expect(await world.get('kv/missing')).toBeUndefined();
+    expect([...(await world.list('kv/'))]).toEqual([
+      ['kv/x', '1'],
+      ['kv/y', '2'],
+    ]);
+    await world.delete('kv/x');
+    await world.delete('kv/never');
+    expect(await world.get('kv/x')).toBeUndefined();
+    expect(await other.get('kv/x')).toBe('other');
+  });
+
+  it('watches in two phases: what is there first, then each change', async () => {
+    const writer = openWorld(etcd.clientUrls, { namespace: '/w/' });
+    const reader = openWorld(etcd.clientUrls, { namespace: '/w/' });
+    await writer.set('p/one', '1');
+    await writer.set('q/outside', 'x');
+    const stop = new AbortController();
+    const { batches, done } = follow(reader, 'p/', stop.signal);
+    await eventually(() => batches.length === 1);
+    expect(batches[0]).toEqual([{ key: 'p/one', value: '1' }]);
+    await writer.set('p/two', '2');
+    await writer.delete('p/one');
+    await writer.set('q/outside', 'y');
+    await eventually(() => batches.flat().length >= 3);
+    expect(batches.slice(1).flat()).toEqual([
+      { key: 'p/two', value: '2' },
+      { key: 'p/one', value: undefined },
+    ]);
+    stop.abort();
+    await done;
+  });
+
+  it('binds leased keys to the process: closing the world removes them', async () => {
+    const world = openWorld(etcd.clientUrls, { namespace: '/l/' });
+    const observer = openWorld(etcd.clientUrls, { namespace: '/l/' });
+    await world.setLeased('status/h1', 'converged');
+    expect(await observer.get('status/h1')).toBe('converged');
+    await world.close();
+    expect(await observer.get('status/h1')).toBeUndefined();
+  });
+
+  it('swaps a guarded transaction only when the guard still holds', async () => {
+    const world = openWorld(etcd.clientUrls, { namespace: '/t/' });
+    expect(await world.compareAndSet('latest', undefined, new Map([['latest', '1'], ['d/1', 'a']]))).toBe(true);
+    expect(await world.compareAndSet('latest', undefined, new Map([['latest', '1'], ['d/1', 'b']]))).toBe(false);
+    expect(await world.compareAndSet('latest', '1', new Map([['latest', '2'], ['d/2', 'c']]))).toBe(true);
+    expect(await world.get('d/1')).toBe('a');
+    expect(await world.get('latest')).toBe('2');
+  });
+});
+
+describe.skipIf(!available)('EtcdWorld when etcd fails', () => {
+  it('keeps working when one of three members dies', async () => {
+    const etcd = await startEtcdCluster(3);
+    try {
+      const world = openWorld(etcd.clientUrls, { namespace: '/f/' });
+      const writer = openWorld([etcd.clientUrls[2] as string], { namespace: '/f/' });
+      const stop = new AbortController();
+      const { batches, done } = follow(world, 'k/', stop.signal);
+      await eventually(() => batches.length === 1);
+      await writer.set('k/before', '1');
+      await eventually(() => batches.flat().some((change) => change.key === 'k/before'));
+
+      await etcd.members[0]?.stop();
+      await world.set('k/after', '2');
+      expect(await world.get('k/after')).toBe('2');
+      await writer.set('k/seen', '3');
+      await eventually(() => batches.flat().some((change) => change.key === 'k/seen'), 15_000);
+      stop.abort();
+      await done;
+    } finally {
+      await etcd.stop();
+    }
+  }, 60_000);
+
+  it('logs the loss of etcd once, and resumes its watches when etcd is back', async () => {
+    const etcd = await startEtcdCluster(1);
+    try {
+      const lines: LogLine[] = [];
+      const world = openWorld(etcd.clientUrls, { namespace: '/u/', lines });
+      const writer = openWorld(etcd.clientUrls, { namespace: '/u/' });
+      await world.set('k/kept', 'yes');
+      const stop = new AbortController();
+      const { batches, done } = follow(world, 'k/', stop.signal);
+      await eventually(() => batches.length === 1);
+
+      await etcd.members[0]?.stop();
+      await expect(world.set('k/x', '1')).rejects.toBeInstanceOf(WorldUnreachableError);
+      await expect(world.get('k/x')).rejects.toBeInstanceOf(WorldUnreachableError);
+      expect(world.reachable).toBe(false);
+      expect(lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+
+      await etcd.members[0]?.restart();
+      await writer.set('k/later', 'back');
+      await eventually(() => batches.flat().some((change) => change.key === 'k/later'), 20_000);
+      expect(await world.get('k/kept')).toBe('yes');
+      expect(world.reachable).toBe(true);
+      expect(lines.filter((line) => line.level === 'warn')).toHaveLength(1);
+      expect(lines.some((line) => line.level === 'info' && /reachable again/.test(line.message))).toBe(true);
+      stop.abort();
+      await done;
+    } finally {
+      await etcd.stop();
+    }
+  }, 60_000);
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { memoryKindResolver } from '../src/api/memory-resolver.js';
+import { kvWorldKey } from '../src/builtin/kv.js';
+import { resolveGraph } from '../src/graph/resolve.js';
+import { GraphLoadError } from '../src/graph/load-error.js';
+import { Engine } from '../src/runtime/engine.js';
+import { LocalWorld } from '../src/world/local-world.js';
+import { parseGraphYaml } from '../src/yaml/parse.js';
+import { recordingKind, type Journal } from './support/recording-kind.js';
+import { tempStateDir } from './support/graph.js';
+
+/** The kv kind against the local world, through the real engine. */
+async function run(yaml: string, world: LocalWorld, hostname = 'h1', journal: Journal = { events: [], contexts: new Map() }): Promise<Engine> {
+  const graph = await resolveGraph(parseGraphYaml(yaml, 'kv.yaml'), memoryKindResolver([recordingKind(journal)]));
+  const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, world, hostname });
+  const converged = engine.whenConverged(AbortSignal.timeout(10_000));
+  await engine.start(graph);
+  await converged;
+  return engine;
+}
+
+describe('the kv kind', () => {
+  it('sets a shared key and deletes it with state absent', async () => {
+    const world = new LocalWorld('h1');
+    const setter = await run('graph: g\nresources:\n  kv:\n    - name: colour\n      value: blue\n', world);
+    expect(await world.get(kvWorldKey('colour', false, 'h1'))).toBe('blue');
+    expect(setter.failures()).toEqual([]);
+    await setter.stop();
+    const deleter = await run('graph: g\nresources:\n  kv:\n    - name: colour\n      state: absent\n', world);
+    expect(await world.get('kv/colour')).toBeUndefined();
+    await deleter.stop();
+  });
+
+  it('keeps a per-host entry with mapped, and reads another host\'s entry', async () => {
+    const world = new LocalWorld('shared');
+    const h1 = await run('graph: g\nresources:\n  kv:\n    - name: ip\n      value: 10.0.0.1\n      mapped: true\n', world, 'h1');
+    const h2 = await run('graph: g\nresources:\n  kv:\n    - name: ip\n      value: 10.0.0.2\n      mapped: true\n', world, 'h2');
+    expect([...(await world.list('kvmap/ip/'))]).toEqual([
+      ['kvmap/ip/h1', '10.0.0.1'],
+      ['kvmap/ip/h2', '10.0.0.2'],
+    ]);
+    await Promise.all([h1.stop(), h2.stop()]);
+  });
+
+  it('sends the value it reads, again whenever the key changes', async () => {
+    const world = new LocalWorld('h1');
+    await world.set('kv/motd', 'first');
+    const yaml = [
+      'graph: g',
+      'resources:',
+      '  kv:',
+      '    - name: motd',
+      '      state: read',
+      '  rec:',
+      '    - name: sink',
+      'edges:',
+      '  - from: {kind: kv, name: motd}',
+      '    to: {kind: rec, name: sink}',
+      '    send: value',
+      '    recv: value',
+      '',
+    ].join('\n');
+    const journal: Journal = { events: [], contexts: new Map() };
+    const engine = await run(yaml, world, 'h1', journal);
+    expect(journal.events).toContain('start sink apply=true refresh=false value=first');
+    await world.set('kv/motd', 'second');
+    const deadline = Date.now() + 5000;
+    const seen = (): boolean => journal.events.includes('start sink apply=true refresh=false value=second');
+    while (!seen() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(seen()).toBe(true);
+    await engine.stop();
+  });
+
+  it('rejects host without mapped reading, before anything runs', async () => {
+    const spec = parseGraphYaml('graph: g\nresources:\n  kv:\n    - name: k\n      host: h2\n', 'kv.yaml');
+    await expect(resolveGraph(spec, memoryKindResolver([]))).rejects.toBeInstanceOf(GraphLoadError);
+  });
+});
