@@ -9,7 +9,8 @@ const run = promisify(execFile);
 
 /** The environment without this vitest's own variables, so a nested vitest runs as a fresh one. */
 function cleanEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true' };
+  // No colours: under `nx run-many` FORCE_COLOR is set, and the output is matched as text.
+  const env: NodeJS.ProcessEnv = { NX_DAEMON: 'false', NX_NO_CLOUD: 'true', FORCE_COLOR: '0', NO_COLOR: '1' };
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('VITEST') && key !== 'NODE_ENV') env[key] ??= value;
   return env;
 }
@@ -32,7 +33,9 @@ describe('npx nx g @converge/tools:resource NAME', () => {
       expect(manifest['description']).toBe(`The converge ${kind} resource: ${description}`);
       expect(await readFile(join(root, 'README.md'), 'utf8')).toContain(`# @converge/res-${kind}`);
 
-      await run('npx', ['tsc', '-b', `packages/res-${kind}`], { cwd: REPO_ROOT, env: cleanEnv() });
+      // -p, not -b: building references again would rewrite other packages'
+      // dist folders while other tests import them.
+      await run('npx', ['tsc', '-p', `packages/res-${kind}`], { cwd: REPO_ROOT, env: cleanEnv() });
       // A failing test fails the command; the report says how many ran.
       await run('npx', ['vitest', 'run', '-c', '../../vitest.config.ts'], { cwd: root, env: cleanEnv() });
       const report = JSON.parse(await readFile(join(root, '.test-results', 'vitest.json'), 'utf8')) as Record<string, unknown>;

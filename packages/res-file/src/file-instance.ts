@@ -8,6 +8,7 @@ import { syncDir } from './dir-sync.js';
 import { errnoCode, fileError } from './errors.js';
 import type { ErrorSite } from './errors.js';
 import { watchPaths, watchTargets } from './file-watch.js';
+import { watchLimitProblem } from './watch-limits.js';
 import { kindName, lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
@@ -40,6 +41,8 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
   watch(signal: AbortSignal): Promise<void> {
     const site = this.site('watch');
     return watchPaths(watchTargets(this.params), () => this.ctx?.event(), signal).catch((error: unknown) => {
+      const limit = watchLimitProblem(error);
+      if (limit) throw fileError(site, `cannot watch ${this.params.path}: ${limit.message}`, limit.hint, error);
       throw fileError(site, `watching ${this.params.path} failed: ${String(error)}`, 'set meta: {rewatch: true} to restart the watch', error);
     });
   }
@@ -192,9 +195,12 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
       throw fileError(site, `${path} is a special file (device, FIFO or socket); it is never replaced`, 'remove it by hand');
     }
     const cleared = await this.clearWrongKind(path, entry, 'file', apply, site);
-    const present = cleared ? undefined : entry;
+    let present = cleared ? undefined : entry;
     const wanted = await desiredFileContent(this.params);
-    if (present !== undefined && (wanted === undefined || wanted.equals(await readNoFollow(path)))) return true;
+    // Removed since the lstat (drift while we look): then it is simply missing.
+    const current = present === undefined || wanted === undefined ? undefined : await readNoFollow(path).catch(missingAsUndefined);
+    if (present !== undefined && wanted !== undefined && current === undefined) present = undefined;
+    if (present !== undefined && (wanted === undefined || wanted.equals(current ?? Buffer.alloc(0)))) return true;
     if (!apply) return false;
     // A new inode replaces the old one: it gets the wanted owner and mode, else the old file's.
     const attributes = await this.newFileAttributes(present, signal, site);
@@ -257,6 +263,11 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     await withNoFollowHandle(path, entry.kind === 'dir', (handle) => handle.chmod(wanted));
     return false;
   }
+}
+
+function missingAsUndefined(error: unknown): undefined {
+  if (errnoCode(error) === 'ENOENT') return undefined;
+  throw error;
 }
 
 function hintFor(error: unknown): string | undefined {

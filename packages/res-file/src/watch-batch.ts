@@ -21,6 +21,17 @@ export interface BatchMember {
 const RESCAN_DELAY_MS = 20;
 
 /**
+ * The paths a raw fs.watch event may be about: the entry `name` of a watched
+ * directory, or the watched path itself (a watched file reports its own
+ * name, which a directory's child can share, so both are told then).
+ */
+function rawEventPaths(watchedPath: string, name: string | null): string[] {
+  if (name === null || name === '') return [watchedPath];
+  const child = posix.join(watchedPath, name);
+  return posix.basename(watchedPath) === name ? [child, watchedPath] : [child];
+}
+
+/**
  * One chokidar watcher for many watches: rooted at `/`, it looks only at the
  * paths some member cares about, and hands each event to those members.
  * Members join before `start()`; they leave one by one, and the last one to
@@ -75,6 +86,14 @@ export class WatchBatch {
       if (!this.#ready) return;
       this.#dispatch(path);
       if (event === 'addDir') this.#rescanSoon(path);
+    });
+    // chokidar drops a second unlink of a path within 100 ms, and a second
+    // change within 50 ms, for good: a file deleted again right after its
+    // repair would stay deleted. The raw fs.watch events are never dropped.
+    watcher.on('raw', (_event, name: string | null, details: unknown) => {
+      const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+      if (!this.#ready || typeof watchedPath !== 'string') return;
+      for (const path of rawEventPaths(watchedPath, name)) this.#dispatch(path);
     });
     watcher.on('error', (error: unknown) => this.#fail(error));
   }
