@@ -1,5 +1,6 @@
 import { readFile, rm } from 'node:fs/promises';
-import { EtcdWorld, kvWorldKey } from '@converge/engine';
+import { kvWorldKey } from '@converge/engine';
+import { EtcdWorld } from '@converge/engine/etcd';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { etcdAvailable, startEtcdCluster, type EtcdCluster } from '../../engine/test/support/etcd-members.js';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { EtcdWorld } from '@converge/engine';
+import { EtcdWorld } from '@converge/engine/etcd';
 import { etcdAvailable, startEtcdCluster, type EtcdCluster } from '../../engine/test/support/etcd-members.js';
 import { writeGraph } from './support/graphs.js';
 import { killAll, runCli, startCli } from './support/run-cli.js';

@@ -36,8 +36,8 @@ export type { EdgeOptions, KindDefinition, ParamAccepting, ParamsInput, Resource
 export { memoryKindResolver } from './api/memory-resolver.js';
 export { runFrontend } from './api/frontend.js';
 export type { GraphFrontend, RunFrontendOptions } from './api/frontend.js';
-export { EtcdWorld, WorldUnreachableError } from './world/etcd-world.js';
-export type { EtcdWorldOptions } from './world/etcd-world.js';
+// Types only: the etcd world itself is loaded from '@converge/engine/etcd'.
+export type { EtcdWorld, EtcdWorldOptions, WorldUnreachableError } from './world/etcd-world.js';
 export { kvResource, kvWorldKey } from './builtin/kv.js';
 export type { CollectSpec } from './graph/spec.js';
 export { clusterKeys } from './cluster/cluster-keys.js';

@@ -3,14 +3,15 @@ import {
   clusterConverged,
   clusterKeys,
   Engine,
-  EtcdWorld,
   GraphLoadError,
   loadGraphSpec,
   parseGraphYaml,
   readGraphFile,
   statusesFrom,
+  type EtcdWorld,
   type GraphSpec,
 } from '@converge/engine';
+import { connectEtcdWorld } from './connect-world.js';
 import { isEngineError } from '@converge/engine-api';
 import { ExitCode } from '../exit-codes.js';
 import { createRootLogger } from '../logging.js';
@@ -54,7 +55,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     return ExitCode.badInput;
   }
 
-  const world = new EtcdWorld({ hostname, seeds: flags.seeds, log: worldLogger(logger) });
+  const world = await connectEtcdWorld({ hostname, seeds: flags.seeds, log: worldLogger(logger) });
   const engine = new Engine({
     stateDir: stateDir.path,
     hostname,

@@ -1,5 +1,6 @@
 import { hostname as systemHostname } from 'node:os';
-import { EtcdWorld, readGraphFile, storeDeploy } from '@converge/engine';
+import { readGraphFile, storeDeploy } from '@converge/engine';
+import { connectEtcdWorld } from '../cluster/connect-world.js';
 import { pino } from 'pino';
 import { ExitCode } from '../exit-codes.js';
 import { worldLogger } from '../cluster/world-logger.js';
@@ -21,7 +22,7 @@ export async function deployCommand(graphFile: string, flags: DeployFlags): Prom
   const graph = await loadGraphOrReport(graphFile, flags.plugin, reporter);
   if (!graph) return ExitCode.badInput;
   const text = await readGraphFile(graphFile);
-  const world = new EtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
+  const world = await connectEtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
   try {
     const deploy = await storeDeploy(world, text, graphFile);
     process.stdout.write(`deployed ${graphFile} as deploy ${deploy.id}\n`);

@@ -1,5 +1,6 @@
 import { hostname as systemHostname } from 'node:os';
-import { clusterConverged, EtcdWorld, readHostStatuses, type HostStatus } from '@converge/engine';
+import { clusterConverged, readHostStatuses, type HostStatus } from '@converge/engine';
+import { connectEtcdWorld } from '../cluster/connect-world.js';
 import { pino } from 'pino';
 import { ExitCode } from '../exit-codes.js';
 import { worldLogger } from '../cluster/world-logger.js';
@@ -13,7 +14,7 @@ export interface StatusFlags {
 
 /** `converge status --seeds=...`: every live host's status, one line each. */
 export async function statusCommand(flags: StatusFlags): Promise<ExitCode> {
-  const world = new EtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
+  const world = await connectEtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
   try {
     const statuses = await readHostStatuses(world);
     if (flags.json) process.stdout.write(`${JSON.stringify({ converged: clusterConverged(statuses), hosts: statuses })}\n`);
