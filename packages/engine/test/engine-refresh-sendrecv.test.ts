@@ -60,6 +60,27 @@ describe('refresh over notify edges', () => {
   });
 });
 
+describe('refresh across a crash in the middle of the sender', () => {
+  it('refreshes the receivers of a sender that was cut off during its checkApply', async () => {
+    const stateDir = await tempStateDir();
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    const edges = [{ from: 'rec[config]', to: 'rec[service]', notify: true }];
+    // The sender hangs mid-change; the run is then cut short (a forced stop
+    // stands in for kill -9: nothing after the abort is written).
+    const crashed = new Engine({ stateDir, convergerTimeout: 0 });
+    await crashed.start(graphOf([rec], [{ kind: 'rec', name: 'config', params: { hang: true } }, { kind: 'rec', name: 'service' }], edges));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    crashed.abort();
+    await crashed.stop();
+    journal.events.length = 0;
+    // Next run: the sender now finds nothing to do, yet the receiver is refreshed.
+    const restarted = await runToConvergence(graphOf([rec], [{ kind: 'rec', name: 'config' }, { kind: 'rec', name: 'service' }], edges), { stateDir });
+    expect(journal.events.find((event) => event.startsWith('start service'))).toContain('refresh=true');
+    await restarted.stop();
+  });
+});
+
 describe('send/recv', () => {
   it("fills the receiver's param from the sender and tells it the value changed", async () => {
     const seen: Array<{ value: unknown; changed: boolean | undefined }> = [];

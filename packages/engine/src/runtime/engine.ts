@@ -117,6 +117,7 @@ export class Engine {
     await Promise.all([this.#env.refreshes.load(), this.#env.reversals.load()]);
     await this.#enqueue(async () => {
       const plan = planGraph(graph);
+      await this.#refreshAfterCrash(plan);
       await this.#reverseLeftovers(graph);
       await this.#apply(graph, plan);
     });
@@ -192,6 +193,19 @@ export class Engine {
     this.#paused = false;
     this.#pauseController = new AbortController();
     this.#waitSignal = AbortSignal.any([this.#stopController.signal, this.#pauseController.signal]);
+  }
+
+  /**
+   * A sender that was in the middle of a checkApply when an earlier run
+   * crashed may have changed something: its notify receivers get a refresh.
+   */
+  async #refreshAfterCrash(plan: GraphPlan): Promise<void> {
+    for (const sender of this.#env.refreshes.leftIntents()) {
+      for (const edge of plan.edges) {
+        if (edge.from === sender && edge.notify) await this.#env.refreshes.set(edge.to);
+      }
+      await this.#env.refreshes.clearIntent(sender);
+    }
   }
 
   /** Applies stored reversals of resources that are not in `graph` (left by an earlier run). */

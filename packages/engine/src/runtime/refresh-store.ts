@@ -6,11 +6,15 @@ import { writeJsonAtomic } from './atomic-json.js';
 /**
  * Pending refreshes, persisted so that a crash between a change and the
  * receiver's checkApply does not lose the notification. One small file per
- * receiving resource; present = a refresh is pending.
+ * receiving resource; present = a refresh is pending. A sender with notify
+ * edges also writes an intent before its checkApply: an intent found at
+ * start means the sender may have changed something just before a crash, so
+ * its receivers are refreshed (a spare refresh is safer than a lost one).
  */
 export class RefreshStore {
   readonly #dir: string;
   #pending = new Set<string>();
+  #intents = new Set<string>();
 
   constructor(stateDir: string) {
     this.#dir = join(stateDir, 'refresh');
@@ -22,8 +26,10 @@ export class RefreshStore {
     for (const entry of await readdir(this.#dir)) {
       if (!entry.endsWith('.json')) continue;
       try {
-        const saved = JSON.parse(await readFile(join(this.#dir, entry), 'utf8')) as { id?: unknown };
-        if (typeof saved.id === 'string') this.#pending.add(saved.id);
+        const saved = JSON.parse(await readFile(join(this.#dir, entry), 'utf8')) as { id?: unknown; intent?: unknown };
+        if (typeof saved.id !== 'string') continue;
+        if (saved.intent === true) this.#intents.add(saved.id);
+        else this.#pending.add(saved.id);
       } catch {
         // A torn or foreign file is not a pending refresh; the write is
         // atomic, so this only happens when someone else wrote here.
@@ -47,7 +53,23 @@ export class RefreshStore {
     await rm(this.#file(id), { force: true });
   }
 
-  #file(id: string): string {
-    return join(this.#dir, `${createHash('sha256').update(id).digest('hex').slice(0, 32)}.json`);
+  /** Records, on disk, that `id` is about to run a checkApply that may notify. */
+  async setIntent(id: string): Promise<void> {
+    this.#intents.add(id);
+    await writeJsonAtomic(this.#file(id, 'intent-'), { id, intent: true });
+  }
+
+  async clearIntent(id: string): Promise<void> {
+    if (!this.#intents.delete(id)) return;
+    await rm(this.#file(id, 'intent-'), { force: true });
+  }
+
+  /** Senders an earlier run left in the middle of a checkApply. */
+  leftIntents(): string[] {
+    return [...this.#intents];
+  }
+
+  #file(id: string, prefix = ''): string {
+    return join(this.#dir, `${prefix}${createHash('sha256').update(id).digest('hex').slice(0, 32)}.json`);
   }
 }

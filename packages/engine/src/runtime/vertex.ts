@@ -297,6 +297,8 @@ export class Vertex implements ContextHost {
           await this.#recordReversal(instance);
         }
         const refreshing = apply && this.refreshPending();
+        const notifies = apply && this.children.some((edge) => edge.notify);
+        if (notifies) await this.#env.refreshes.setIntent(this.id);
         this.#setState('running');
         this.#checks++;
         this.#staged = undefined;
@@ -318,6 +320,7 @@ export class Vertex implements ContextHost {
           if (!apply && !converged) await this.#describeChange(instance);
         }
         await this.#succeeded(converged, apply, refreshing);
+        if (notifies) await this.#env.refreshes.clearIntent(this.id);
         return;
       } catch (error) {
         this.#checkController = undefined;

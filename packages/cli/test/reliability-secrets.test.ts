@@ -1,0 +1,159 @@
+import { lstat, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ONCE, writeGraph } from './support/graphs.js';
+import { killAll, runCli, startCli } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+
+// A generated password sent into a file, and a literal secret written in the
+// graph: neither may show up in logs (debug, JSON), errors, `converge graph`,
+// metrics or the web view; state files that may hold them are 0600; a
+// symlink planted at a managed path is not followed.
+
+const LITERAL = 'literal-secret-4f9c2e';
+
+afterEach(async () => {
+  killAll();
+  await removeTempDirs();
+});
+
+function secretGraph(dir: string): string {
+  return `graph: secrets
+resources:
+  password:
+  - name: db
+    length: 32
+    saved: true
+  file:
+  - name: ${join(dir, 'db.secret')}
+    state: exists
+    mode: "0600"
+    meta:
+      reverse: true
+  - name: ${join(dir, 'literal.secret')}
+    state: exists
+    mode: "0600"
+    content: "${LITERAL}\\n"
+  exec:
+  - name: on-secret
+    cmd: /bin/false
+    refreshonly: true
+edges:
+- name: password-into-file
+  from: {kind: password, name: db}
+  to: {kind: file, name: ${join(dir, 'db.secret')}}
+  send: password
+  recv: content
+- name: file-notifies-exec
+  from: {kind: file, name: ${join(dir, 'db.secret')}}
+  to: {kind: exec, name: on-secret}
+  notify: true
+`;
+}
+
+/** Every file below `dir`, recursively. */
+async function filesBelow(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name));
+}
+
+/** Reads an HTTP response body, at most `ms` long (the web view's event stream never ends). */
+async function fetchFor(url: string, ms: number): Promise<string> {
+  const controller = new AbortController();
+  const response = await fetch(url, { signal: controller.signal });
+  const reader = response.body?.getReader();
+  let text = '';
+  const timer = setTimeout(() => controller.abort(), ms);
+  try {
+    for (;;) {
+      const chunk = await reader?.read();
+      if (!chunk || chunk.done) break;
+      text += Buffer.from(chunk.value).toString('utf8');
+    }
+  } catch {
+    // aborted: the stream was read for `ms`
+  } finally {
+    clearTimeout(timer);
+  }
+  return text;
+}
+
+describe('secrets', () => {
+  it('never appear in logs, errors, graph output, metrics or the web view; their state files are 0600', async () => {
+    const dir = await makeTempDir();
+    const state = join(dir, 'state');
+    const secretFile = join(dir, 'db.secret');
+    await writeFile(secretFile, 'what was there before\n', { mode: 0o600 });
+    const graph = await writeGraph(dir, 'graph.yaml', secretGraph(dir));
+
+    const cli = startCli([
+      'run', '--prefix', state, '--log-level', 'debug', '--log-json', '--no-watch', '--converger-timeout=0',
+      '--ui', '127.0.0.1:0', '--prometheus', '127.0.0.1:0', graph,
+    ]);
+    await cli.waitFor(/web view at (http:\/\/\S+?)["\s\\]/);
+    await cli.waitFor(/metrics at (http:\/\/\S+?)["\s\\]/);
+    // The exec fails (on purpose: its refresh then stays pending on disk).
+    await cli.waitFor(/failed: exec\[on-secret\]/, 20_000);
+    const password = (await readFile(secretFile, 'utf8')).trim();
+    expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+
+    const output = `${cli.stdout}\n${cli.stderr}`;
+    const webUrl = /web view at (http:\/\/[^"\s\\]+)/.exec(output)?.[1] ?? '';
+    const metricsUrl = /metrics at (http:\/\/[^"\s\\]+)/.exec(output)?.[1] ?? '';
+    const metrics = await fetchFor(new URL('/metrics', metricsUrl).href, 2_000);
+    const page = await fetchFor(webUrl, 2_000);
+    const events = await fetchFor(new URL('/events', webUrl).href, 500);
+    expect(metrics).toContain('converge_');
+    expect(events).toContain('on-secret');
+
+    // State files that may hold a secret, while the engine still runs.
+    const stateFiles = await filesBelow(state);
+    const modes = await Promise.all(stateFiles.map(async (file) => [file, (await stat(file)).mode & 0o777] as const));
+    const saved = modes.filter(([file]) => file.endsWith('/password'));
+    const reversals = modes.filter(([file]) => file.includes('/reversals/'));
+    const refreshes = modes.filter(([file]) => file.includes('/refresh/'));
+    expect(saved).toHaveLength(1);
+    expect(reversals).toHaveLength(1);
+    expect(refreshes).toHaveLength(1);
+    expect([...saved, ...reversals, ...refreshes].filter(([, mode]) => mode !== 0o600)).toEqual([]);
+    expect((await readFile(saved[0]?.[0] ?? '', 'utf8')).trim()).toBe(password);
+    expect(await readFile(reversals[0]?.[0] ?? '', 'utf8')).toContain('what was there before');
+    expect((await stat(state)).mode & 0o077).toBe(0);
+
+    cli.child.kill('SIGTERM');
+    const result = await cli.result;
+    const views = await Promise.all(
+      ['json', 'dot', 'mermaid', 'svg'].map((format) => runCli(['graph', '--format', format, graph])),
+    );
+    for (const view of views) expect(view.code, view.stderr).toBe(0);
+
+    const everything = [result.stdout, result.stderr, metrics, page, events, ...views.flatMap((view) => [view.stdout, view.stderr])];
+    expect(result.stderr).toContain('"level":20'); // debug lines were written
+    for (const text of everything) {
+      expect(text).not.toContain(password);
+      expect(text).not.toContain(LITERAL);
+    }
+  }, 60_000);
+
+  it('a symlink planted at a managed path is not followed, and the refusal does not print the secret', async () => {
+    const dir = await makeTempDir();
+    const victim = join(dir, 'victim');
+    const secretFile = join(dir, 'db.secret');
+    await writeFile(victim, 'untouched\n');
+    await symlink(victim, secretFile);
+    const graph = await writeGraph(dir, 'graph.yaml', secretGraph(dir));
+
+    const result = await runCli(['run', ...ONCE, '--no-watch', '--log-level', 'debug', graph]);
+
+    expect(result.code).toBe(1);
+    expect(await readFile(victim, 'utf8')).toBe('untouched\n');
+    expect((await lstat(secretFile)).isSymbolicLink()).toBe(true);
+    expect(result.stderr).toContain(`file[${secretFile}]`);
+    expect(result.stderr).toMatch(/symlink/i);
+    expect(result.stderr).not.toContain(LITERAL);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+    // Nothing shaped like a generated password is printed.
+    expect(result.stderr).not.toMatch(/\b[A-Za-z0-9]{32}\b/);
+  });
+});
