@@ -1,8 +1,25 @@
 import type { AnyResourceDefinition } from '@converge/engine-api';
 import type { ResolvedEdge, ResolvedResource } from './spec.js';
 
-function uidKey(kind: string, key: string): string {
-  return `${kind}\u0000${key}`;
+/** Pairs of resource ids, without building a string per pair (this runs for every candidate). */
+class PairSet {
+  readonly #pairs = new Map<string, Set<string>>();
+
+  has(a: string, b: string): boolean {
+    return this.#pairs.get(a)?.has(b) === true;
+  }
+
+  /** Marks both directions: an autoedge never fights an edge either way. */
+  addBoth(a: string, b: string): void {
+    this.#add(a, b);
+    this.#add(b, a);
+  }
+
+  #add(a: string, b: string): void {
+    const set = this.#pairs.get(a);
+    if (set) set.add(b);
+    else this.#pairs.set(a, new Set([b]));
+  }
 }
 
 /**
@@ -16,37 +33,42 @@ export function autoEdges(
   kinds: ReadonlyMap<string, AnyResourceDefinition>,
   existing: readonly ResolvedEdge[],
 ): ResolvedEdge[] {
-  const index = new Map<string, string[]>();
+  // uid kind -> uid key -> ids of the resources claiming it
+  const index = new Map<string, Map<string, string[]>>();
   const edgeable: Array<[ResolvedResource, NonNullable<AnyResourceDefinition['edgeable']>]> = [];
   for (const resource of resources.values()) {
     const trait = kinds.get(resource.kind)?.edgeable;
     if (!trait || !resource.meta.autoedge) continue;
     edgeable.push([resource, trait]);
     for (const uid of trait.uids(resource.params, resource.name)) {
-      const key = uidKey(uid.kind, uid.key);
-      const owners = index.get(key);
+      let byKey = index.get(uid.kind);
+      if (!byKey) index.set(uid.kind, (byKey = new Map()));
+      const owners = byKey.get(uid.key);
       if (owners) owners.push(resource.id);
-      else index.set(key, [resource.id]);
+      else byKey.set(uid.key, [resource.id]);
     }
   }
   if (edgeable.length === 0) return [];
-  const taken = new Set(existing.flatMap((edge) => [`${edge.from}\u0000${edge.to}`, `${edge.to}\u0000${edge.from}`]));
+  const taken = new PairSet();
+  for (const edge of existing) taken.addBoth(edge.from, edge.to);
   const added: ResolvedEdge[] = [];
   for (const [resource, trait] of edgeable) {
     const search = trait.autoEdges(resource.params, resource.name);
     let step = search.next();
     while (!step.done) {
       const matched = step.value.map((candidate) => {
-        const owners = (index.get(uidKey(candidate.kind, candidate.key)) ?? []).filter((id) => id !== resource.id);
-        for (const owner of owners) {
-          const [from, to] = candidate.reversed ? [resource.id, owner] : [owner, resource.id];
-          const key = `${from}\u0000${to}`;
-          if (taken.has(key)) continue;
-          taken.add(key);
-          taken.add(`${to}\u0000${from}`);
+        const owners = index.get(candidate.kind)?.get(candidate.key);
+        let found = false;
+        for (const owner of owners ?? []) {
+          if (owner === resource.id) continue;
+          found = true;
+          const from = candidate.reversed ? resource.id : owner;
+          const to = candidate.reversed ? owner : resource.id;
+          if (taken.has(from, to)) continue;
+          taken.addBoth(from, to);
           added.push({ from, to, notify: false, origin: 'auto' });
         }
-        return owners.length > 0;
+        return found;
       });
       step = search.next(matched);
     }
