@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open, rename, symlink, unlink } from 'node:fs/promises';
+import { open, readdir, rename, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /** What the new file gets before it replaces the old one. */
@@ -14,6 +14,27 @@ export interface NewFileAttributes {
 /** A name in the target's own directory, so the final rename stays on one file system. */
 function tempNameFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.converge-${randomBytes(6).toString('hex')}.tmp`);
+}
+
+/** Targets whose directory was already searched for temp files a crash left behind. */
+const sweptTargets = new Set<string>();
+
+/**
+ * Removes this target's temp files left by a process killed between
+ * creating and renaming one (they never replace the target, but they are
+ * litter). Once per target per process, after the first write: a leftover
+ * means the previous run was writing this very file, so it gets written now.
+ * Writes to one target are never concurrent within a process, so every
+ * other temp of this target is a leftover.
+ */
+async function sweepLeftoverTemps(path: string): Promise<void> {
+  if (sweptTargets.has(path)) return;
+  sweptTargets.add(path);
+  const prefix = `.${basename(path)}.converge-`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const name of names) {
+    if (name.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(prefix.length))) await removeQuietly(join(dirname(path), name));
+  }
 }
 
 async function syncDir(dir: string): Promise<void> {
@@ -58,6 +79,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array, attributes
     throw error;
   }
   await syncDir(dirname(path));
+  await sweepLeftoverTemps(path);
 }
 
 /** Points a symlink at `path` to `target`, replacing whatever link was there in one rename. */

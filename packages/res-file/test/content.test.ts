@@ -160,3 +160,18 @@ describe('atomic writes', () => {
     expect(await leftoverTempFiles(dir)).toEqual([]);
   });
 });
+
+describe('temp files left by a crash', () => {
+  it('are removed once the file is written again; other dot-files stay', async () => {
+    const path = join(dir, 'app.conf');
+    // What a kill -9 between creating the temp file and renaming it leaves.
+    const leftover = join(dir, '.app.conf.converge-0123456789ab.tmp');
+    const unrelated = join(dir, '.app.conf.swp');
+    await writeFile(leftover, 'half of the new');
+    await writeFile(unrelated, 'an editor');
+    await runCase(fileResource, { name: path, params: { state: 'exists', content: 'whole\n' }, expect: 'diverged' });
+    expect(await readFile(path, 'utf8')).toBe('whole\n');
+    expect(await leftoverTempFiles(dir)).toEqual([]);
+    expect(await readFile(unrelated, 'utf8')).toBe('an editor');
+  });
+});
