@@ -1,4 +1,5 @@
-import { rename, writeFile } from 'node:fs/promises';
+import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 /**
  * Writes `value` as JSON to `file` so that a crash leaves either the old
@@ -10,4 +11,15 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
   const temp = `${file}.${process.pid}.tmp`;
   await writeFile(temp, JSON.stringify(value), { mode: 0o600, flush: true });
   await rename(temp, file);
+}
+
+/**
+ * Removes temp files a killed process left in `dir` (its writes were never
+ * renamed into place, so they hold nothing anyone relies on). Called when a
+ * store loads: one engine owns a state dir, so no write is under way then.
+ */
+export async function sweepTempFiles(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (/\.\d+\.tmp$/.test(name)) await rm(join(dir, name), { force: true });
+  }
 }

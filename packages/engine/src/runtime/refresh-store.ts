@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from './atomic-json.js';
+import { sweepTempFiles, writeJsonAtomic } from './atomic-json.js';
 
 /**
  * Pending refreshes, persisted so that a crash between a change and the
@@ -23,6 +23,7 @@ export class RefreshStore {
   /** Reads what an earlier run left pending. */
   async load(): Promise<void> {
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    await sweepTempFiles(this.#dir);
     for (const entry of await readdir(this.#dir)) {
       if (!entry.endsWith('.json')) continue;
       try {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeJsonAtomic } from './atomic-json.js';
+import { sweepTempFiles, writeJsonAtomic } from './atomic-json.js';
 
 /** What a resource was before converge first changed it, as params that restore it. */
 export interface StoredReversal {
@@ -26,6 +26,7 @@ export class ReversalStore {
 
   async load(): Promise<void> {
     await mkdir(this.#dir, { recursive: true, mode: 0o700 });
+    await sweepTempFiles(this.#dir);
     for (const entry of await readdir(this.#dir)) {
       if (!entry.endsWith('.json')) continue;
       try {
