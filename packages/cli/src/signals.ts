@@ -1,3 +1,4 @@
+import { ExitCode } from './exit-codes.js';
 /** What each stop signal does, in the order they arrive. */
 export interface StopSteps {
   /** First signal: orderly stop; a running checkApply may finish. */
@@ -44,4 +45,37 @@ export function handleStopSignals(steps: StopSteps, say: (message: string) => vo
   return () => {
     for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
   };
+}
+
+/** What a stopping command needs of its engine. */
+export interface StoppableEngine {
+  abort(): void;
+  interrupt(): void;
+  runningCalls(): string[];
+}
+
+/**
+ * The stop signals of a command that runs an engine: `stop` is the orderly
+ * stop (whose promise the command's main flow awaits and reports on); then
+ * abort; then interrupt and exit with 1.
+ */
+export function handleEngineStopSignals(engine: StoppableEngine, stop: () => Promise<void>, say: (message: string) => void): () => void {
+  return handleStopSignals(
+    {
+      stop: () => void stop().catch(() => {}),
+      abort: () => engine.abort(),
+      interruptAndExit: () => {
+        engine.interrupt();
+        process.exit(ExitCode.resourceFailed);
+      },
+      runningCalls: () => engine.runningCalls(),
+    },
+    say,
+  );
+}
+
+/** Resolves once `signal` aborts (a stop was asked for). */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }

@@ -17,7 +17,7 @@ import { ExitCode } from '../exit-codes.js';
 import { createRootLogger } from '../logging.js';
 import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
 import type { RunFlags } from '../commands/run.js';
-import { handleStopSignals } from '../signals.js';
+import { handleEngineStopSignals, untilAborted } from '../signals.js';
 import { openStateDir, type StateDir } from '../state-dir.js';
 import { StatusDisplay, summarize } from '../status-display.js';
 import { Terminal } from '../terminal.js';
@@ -75,18 +75,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     stopping ??= agent.stop().then(() => engine.stop());
     return stopping;
   };
-  const removeSignalHandlers = handleStopSignals(
-    {
-      stop: () => void stop().catch(() => {}),
-      abort: () => engine.abort(),
-      interruptAndExit: () => {
-        engine.interrupt();
-        process.exit(ExitCode.resourceFailed);
-      },
-      runningCalls: () => engine.runningCalls(),
-    },
-    say,
-  );
+  const removeSignalHandlers = handleEngineStopSignals(engine, stop, say);
   const keepAlive = setInterval(() => {}, 1 << 30);
   display.start();
   let summary: string;
@@ -154,7 +143,3 @@ async function clusterConvergedOrStopped(world: EtcdWorld, engine: Engine, stopR
   }
 }
 
-function untilAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}

@@ -4,7 +4,7 @@ import { isEngineError } from '@converge/engine-api';
 import { ExitCode } from '../exit-codes.js';
 import { createRootLogger } from '../logging.js';
 import type { LogLevel } from '../options.js';
-import { handleStopSignals } from '../signals.js';
+import { handleEngineStopSignals, untilAborted } from '../signals.js';
 import { openStateDir, type StateDir } from '../state-dir.js';
 import { StatusDisplay, summarize } from '../status-display.js';
 import { Terminal } from '../terminal.js';
@@ -123,18 +123,7 @@ async function runEngine(
     stopping ??= engine.stop();
     return stopping;
   };
-  const removeSignalHandlers = handleStopSignals(
-    {
-      stop: () => void stop().catch(() => {}), // the main flow awaits the same promise and reports
-      abort: () => engine.abort(),
-      interruptAndExit: () => {
-        engine.interrupt();
-        process.exit(ExitCode.resourceFailed);
-      },
-      runningCalls: () => engine.runningCalls(),
-    },
-    say,
-  );
+  const removeSignalHandlers = handleEngineStopSignals(engine, stop, say);
 
   // A daemon must not exit just because nothing holds the event loop: a graph
   // of resources without watches, or a checkApply awaiting only its abort
@@ -180,8 +169,3 @@ async function whenConvergedOrStopped(engine: Engine, stopRequested: AbortSignal
   }
 }
 
-/** Waits for a stop signal. */
-function untilAborted(signal: AbortSignal): Promise<void> {
-  if (signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
-}
