@@ -5,6 +5,15 @@ import type { ExecParams } from './params.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * mgmt's YAML graphs often spell every param out with `''` for "not set"
+ * (`shell: ''`, `ifcmd: ''`): an empty string counts as unset here, as it
+ * does when the command runs.
+ */
+function given(value: unknown): boolean {
+  return value !== undefined && value !== '';
+}
+
 /** Checks what the schema cannot: conflicting params, paths, names. Pure. */
 export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
@@ -21,7 +30,7 @@ export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
   for (const path of p.watchfiles ?? []) {
     if (!isAbsolute(path)) issues.push({ param: 'watchfiles', message: `"${path}" is not an absolute path` });
   }
-  if (p.creates !== undefined && !isAbsolute(p.creates)) {
+  if (p.creates !== undefined && given(p.creates) && !isAbsolute(p.creates)) {
     issues.push({ param: 'creates', message: `"${p.creates}" is not an absolute path` });
   }
   const companions: [keyof ExecParams, keyof ExecParams][] = [
@@ -37,7 +46,7 @@ export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
     ['donecwd', 'donecmd'],
   ];
   for (const [param, needs] of companions) {
-    if (p[param] !== undefined && !p[needs]) issues.push({ param, message: `${param} has no effect without ${needs}` });
+    if (given(p[param]) && !given(p[needs])) issues.push({ param, message: `${param} has no effect without ${needs}` });
   }
   return issues;
 }

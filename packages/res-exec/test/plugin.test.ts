@@ -56,9 +56,15 @@ describe('validate', () => {
       'watchfiles: "rel/path" is not an absolute path',
       'creates: "also/rel" is not an absolute path',
     ]);
-    expect(issues({ cmd: 'x', ifequals: '', doneshell: '/bin/sh' })).toEqual([
+    expect(issues({ cmd: 'x', ifequals: 'up', doneshell: '/bin/sh' })).toEqual([
       'ifequals: ifequals has no effect without ifcmd',
       'doneshell: doneshell has no effect without donecmd',
     ]);
+  });
+
+  it("takes mgmt's spelled-out empty strings as unset", () => {
+    expect(
+      issues({ cmd: 'sleep 1', shell: '', watchcmd: '', watchshell: '', ifcmd: '', ifshell: '', creates: '', ifequals: '' }),
+    ).toEqual([]);
   });
 });
