@@ -93,8 +93,11 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     signal.throwIfAborted();
     if (!inSync && !apply) return false;
 
-    const owned = await this.ensureOwner(path, apply, signal, site);
-    const moded = await this.ensureMode(path, apply);
+    // Nothing was changed above: the first lstat still describes the path,
+    // so owner and mode are checked against it instead of two more lstats.
+    const known = inSync ? entry : undefined;
+    const owned = await this.ensureOwner(path, apply, signal, site, known);
+    const moded = await this.ensureMode(path, apply, owned ? known : undefined);
     return inSync && owned && moded;
   }
 
@@ -237,9 +240,9 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     return { uid, gid };
   }
 
-  private async ensureOwner(path: string, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
+  private async ensureOwner(path: string, apply: boolean, signal: AbortSignal, site: ErrorSite, known?: Entry): Promise<boolean> {
     if (this.params.owner === undefined && this.params.group === undefined) return true;
-    const entry = await lstatEntry(path);
+    const entry = known ?? (await lstatEntry(path));
     if (entry === undefined) return false;
     const { uid, gid } = await this.wantedIds(signal, site);
     if ((uid === undefined || uid === entry.uid) && (gid === undefined || gid === entry.gid)) return true;
@@ -250,10 +253,10 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     return false;
   }
 
-  private async ensureMode(path: string, apply: boolean): Promise<boolean> {
+  private async ensureMode(path: string, apply: boolean, known?: Entry): Promise<boolean> {
     if (this.params.mode === undefined) return true;
     const spec = parseMode(this.params.mode);
-    const entry = await lstatEntry(path);
+    const entry = known ?? (await lstatEntry(path));
     // Validation rejects bad modes and modes on symlinks; a missing path was already reported as diverged.
     if (typeof spec === 'string' || entry === undefined || entry.kind === 'symlink') return entry !== undefined;
     const wanted = resolveMode(spec, entry.mode);

@@ -67,7 +67,9 @@ export class WatchBatch {
   start(): void {
     if (this.#members.size === 0 || this.#closed) return;
     const watcher = watch('/', {
-      ignored: (path: string) => !this.#index.isRelevant(path),
+      // Leaf targets are left to their folder's watch (see needsOwnWatch):
+      // their events arrive as raw events of the folder, dispatched below.
+      ignored: (path: string) => !this.#index.needsOwnWatch(path),
       // Initial events are dropped until ready (below); after ready they report
       // what a late `add` of a missed path finds, which must not be lost.
       ignoreInitial: false,
@@ -127,7 +129,7 @@ export class WatchBatch {
     const missed = names
       .filter((name) => !watched.has(name))
       .map((name) => posix.join(dir, name))
-      .filter((path) => this.#index.isRelevant(path));
+      .filter((path) => this.#index.needsOwnWatch(path));
     if (missed.length > 0) watcher.add(missed);
     return missed;
   }

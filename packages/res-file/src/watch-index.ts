@@ -44,11 +44,16 @@ export class WatchIndex<M> {
   readonly #exact = new Map<string, Map<M, number>>();
   readonly #children = new Map<string, Map<M, number>>();
   readonly #everything = new Map<string, Map<M, number>>();
+  /** Ancestors of some target: chokidar must watch these folders. */
+  readonly #ancestors = new Map<string, Map<M, number>>();
 
   add(member: M, targets: readonly WatchTarget[]): void {
     for (const target of targets) {
       addTo(this.#exact, target.path, member);
-      for (const ancestor of ancestorsOf(target.path)) addTo(this.#exact, ancestor, member);
+      for (const ancestor of ancestorsOf(target.path)) {
+        addTo(this.#exact, ancestor, member);
+        addTo(this.#ancestors, ancestor, member);
+      }
       if (target.below === 'children') addTo(this.#children, target.path, member);
       if (target.below === 'everything') addTo(this.#everything, target.path, member);
     }
@@ -57,10 +62,29 @@ export class WatchIndex<M> {
   remove(member: M, targets: readonly WatchTarget[]): void {
     for (const target of targets) {
       removeFrom(this.#exact, target.path, member);
-      for (const ancestor of ancestorsOf(target.path)) removeFrom(this.#exact, ancestor, member);
+      for (const ancestor of ancestorsOf(target.path)) {
+        removeFrom(this.#exact, ancestor, member);
+        removeFrom(this.#ancestors, ancestor, member);
+      }
       if (target.below === 'children') removeFrom(this.#children, target.path, member);
       if (target.below === 'everything') removeFrom(this.#everything, target.path, member);
     }
+  }
+
+  /**
+   * Whether chokidar needs a watch of its own on `path`. A target that is
+   * only a leaf (no target below it, nothing below it to watch) is seen
+   * through its folder's watch: inotify reports a child's creation,
+   * removal, writes and attribute changes to the folder, and those raw
+   * events are dispatched by name. One watch per folder instead of one per
+   * file is most of what watching thousands of files costs.
+   */
+  needsOwnWatch(path: string): boolean {
+    if (!this.isRelevant(path)) return false;
+    if (this.#ancestors.has(path) || this.#children.has(path) || this.#everything.has(path)) return true;
+    if (this.#everything.size > 0) for (const ancestor of ancestorsOf(path)) if (this.#everything.has(ancestor)) return true;
+    if (path !== '/' && this.#children.has(posix.dirname(path))) return true;
+    return false;
   }
 
   isRelevant(path: string): boolean {
