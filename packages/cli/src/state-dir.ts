@@ -24,3 +24,20 @@ export async function openStateDir(options: { prefix?: string; tmpPrefix?: boole
   await mkdir(path, { recursive: true, mode: 0o700 });
   return { path, dispose: async () => {} };
 }
+
+/**
+ * Opens the state directory for a run, or says why it cannot be used (and
+ * what to do) and returns undefined: the command then exits with 2.
+ */
+export async function openStateDirOrReport(
+  flags: Parameters<typeof openStateDir>[0],
+  say: (message: string) => void,
+): Promise<StateDir | undefined> {
+  try {
+    return await openStateDir(flags);
+  } catch (error) {
+    say(`cannot use the state directory: ${error instanceof Error ? error.message : String(error)}`);
+    say('hint: choose another with --prefix DIR, or use --tmp-prefix');
+    return undefined;
+  }
+}

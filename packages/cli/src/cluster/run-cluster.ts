@@ -18,7 +18,7 @@ import { createRootLogger } from '../logging.js';
 import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
 import type { RunFlags } from '../commands/run.js';
 import { handleEngineStopSignals, untilAborted } from '../signals.js';
-import { openStateDir, type StateDir } from '../state-dir.js';
+import { openStateDirOrReport } from '../state-dir.js';
 import { StatusDisplay, summarize } from '../status-display.js';
 import { Terminal } from '../terminal.js';
 import { ClusterAgent } from './cluster-agent.js';
@@ -47,13 +47,8 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     if (!graph) return ExitCode.badInput;
   }
 
-  let stateDir: StateDir;
-  try {
-    stateDir = await openStateDir(flags);
-  } catch (error) {
-    say(`cannot use the state directory: ${error instanceof Error ? error.message : String(error)}`);
-    return ExitCode.badInput;
-  }
+  const stateDir = await openStateDirOrReport(flags, say);
+  if (!stateDir) return ExitCode.badInput;
 
   const world = await connectEtcdWorld({ hostname, seeds: flags.seeds, log: worldLogger(logger) });
   const engine = new Engine({

@@ -5,7 +5,7 @@ import { ExitCode } from '../exit-codes.js';
 import { createRootLogger } from '../logging.js';
 import type { LogLevel } from '../options.js';
 import { handleEngineStopSignals, untilAborted } from '../signals.js';
-import { openStateDir, type StateDir } from '../state-dir.js';
+import { openStateDirOrReport } from '../state-dir.js';
 import { StatusDisplay, summarize } from '../status-display.js';
 import { Terminal } from '../terminal.js';
 import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
@@ -62,14 +62,8 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
   const graph = await loadGraphOrReport(graphFile, flags.plugin, reporter);
   if (!graph) return ExitCode.badInput;
 
-  let stateDir: StateDir;
-  try {
-    stateDir = await openStateDir(flags);
-  } catch (error) {
-    say(`cannot use the state directory: ${error instanceof Error ? error.message : String(error)}`);
-    say('hint: choose another with --prefix DIR, or use --tmp-prefix');
-    return ExitCode.badInput;
-  }
+  const stateDir = await openStateDirOrReport(flags, say);
+  if (!stateDir) return ExitCode.badInput;
   logger.debug({ stateDir: stateDir.path }, 'state directory');
 
   try {
