@@ -110,8 +110,8 @@ export class WatchBatch {
       void this.#addMissedEntries(dir).then((missed) => {
         for (const path of missed) {
           this.#dispatch(path);
-          // A path added late has the same blind instant: look at it again too.
-          this.#rescanSoon(path);
+          // A folder added late has the same blind instant: look into it again too.
+          if (this.#index.needsOwnWatch(path)) this.#rescanSoon(path);
         }
       });
     }, RESCAN_DELAY_MS);
@@ -129,8 +129,11 @@ export class WatchBatch {
     const missed = names
       .filter((name) => !watched.has(name))
       .map((name) => posix.join(dir, name))
-      .filter((path) => this.#index.needsOwnWatch(path));
-    if (missed.length > 0) watcher.add(missed);
+      .filter((path) => this.#index.isRelevant(path));
+    // Leaf files are seen through this folder's watch, which may have come
+    // up after they appeared: they are told (returned), not watched.
+    const ownWatches = missed.filter((path) => this.#index.needsOwnWatch(path));
+    if (ownWatches.length > 0) watcher.add(ownWatches);
     return missed;
   }
 
