@@ -19,6 +19,7 @@ import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
 import type { RunFlags } from '../commands/run.js';
 import { handleEngineStopSignals, untilAborted } from '../signals.js';
 import { openStateDirOrReport } from '../state-dir.js';
+import { engineOptionsFrom } from '../engine-options.js';
 import { StatusDisplay, summarize } from '../status-display.js';
 import { Terminal } from '../terminal.js';
 import { ClusterAgent } from './cluster-agent.js';
@@ -51,15 +52,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
   if (!stateDir) return ExitCode.badInput;
 
   const world = await connectEtcdWorld({ hostname, seeds: flags.seeds, log: worldLogger(logger) });
-  const engine = new Engine({
-    stateDir: stateDir.path,
-    hostname,
-    logger,
-    noop: flags.noop === true,
-    sema: flags.sema,
-    convergerTimeout: flags.convergerTimeout,
-    world,
-  });
+  const engine = new Engine(engineOptionsFrom(flags, { stateDir: stateDir.path, hostname, logger, world }));
   const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, { write: (text) => process.stdout.write(text) });
   const agent = new ClusterAgent({ engine, world, hostname, ...(graph ? { graph } : {}), plugins: flags.plugin, reporter });
 

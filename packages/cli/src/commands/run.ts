@@ -6,6 +6,7 @@ import { createRootLogger } from '../logging.js';
 import type { LogLevel } from '../options.js';
 import { handleEngineStopSignals, untilAborted } from '../signals.js';
 import { openStateDirOrReport } from '../state-dir.js';
+import { engineOptionsFrom } from '../engine-options.js';
 import { StatusDisplay, summarize } from '../status-display.js';
 import { Terminal } from '../terminal.js';
 import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
@@ -67,14 +68,7 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
   logger.debug({ stateDir: stateDir.path }, 'state directory');
 
   try {
-    const engine = new Engine({
-      stateDir: stateDir.path,
-      hostname,
-      logger,
-      noop: flags.noop === true,
-      sema: flags.sema,
-      convergerTimeout: flags.convergerTimeout,
-    });
+    const engine = new Engine(engineOptionsFrom(flags, { stateDir: stateDir.path, hostname, logger }));
     const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, {
       write: (text) => process.stdout.write(text),
     });

@@ -1,4 +1,4 @@
-import { readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -22,4 +22,24 @@ export async function sweepTempFiles(dir: string): Promise<void> {
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     if (/\.\d+\.tmp$/.test(name)) await rm(join(dir, name), { force: true });
   }
+}
+
+/**
+ * A state store's folder, made if missing (0700), with temp files of killed
+ * writers swept away, and every JSON file in it parsed. A torn or foreign
+ * file is skipped: writes are atomic, so only someone else writes those.
+ */
+export async function readJsonDir(dir: string): Promise<unknown[]> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await sweepTempFiles(dir);
+  const values: unknown[] = [];
+  for (const entry of await readdir(dir)) {
+    if (!entry.endsWith('.json')) continue;
+    try {
+      values.push(JSON.parse(await readFile(join(dir, entry), 'utf8')));
+    } catch {
+      // Skipped: see above.
+    }
+  }
+  return values;
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sweepTempFiles, writeJsonAtomic } from './atomic-json.js';
+import { readJsonDir, writeJsonAtomic } from './atomic-json.js';
 
 /**
  * Pending refreshes, persisted so that a crash between a change and the
@@ -22,19 +22,11 @@ export class RefreshStore {
 
   /** Reads what an earlier run left pending. */
   async load(): Promise<void> {
-    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
-    await sweepTempFiles(this.#dir);
-    for (const entry of await readdir(this.#dir)) {
-      if (!entry.endsWith('.json')) continue;
-      try {
-        const saved = JSON.parse(await readFile(join(this.#dir, entry), 'utf8')) as { id?: unknown; intent?: unknown };
-        if (typeof saved.id !== 'string') continue;
-        if (saved.intent === true) this.#intents.add(saved.id);
-        else this.#pending.add(saved.id);
-      } catch {
-        // A torn or foreign file is not a pending refresh; the write is
-        // atomic, so this only happens when someone else wrote here.
-      }
+    for (const value of await readJsonDir(this.#dir)) {
+      const saved = (value ?? {}) as { id?: unknown; intent?: unknown };
+      if (typeof saved.id !== 'string') continue;
+      if (saved.intent === true) this.#intents.add(saved.id);
+      else this.#pending.add(saved.id);
     }
   }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sweepTempFiles, writeJsonAtomic } from './atomic-json.js';
+import { readJsonDir, writeJsonAtomic } from './atomic-json.js';
 
 /** What a resource was before converge first changed it, as params that restore it. */
 export interface StoredReversal {
@@ -25,17 +25,10 @@ export class ReversalStore {
   }
 
   async load(): Promise<void> {
-    await mkdir(this.#dir, { recursive: true, mode: 0o700 });
-    await sweepTempFiles(this.#dir);
-    for (const entry of await readdir(this.#dir)) {
-      if (!entry.endsWith('.json')) continue;
-      try {
-        const saved = JSON.parse(await readFile(join(this.#dir, entry), 'utf8')) as Partial<StoredReversal>;
-        if (typeof saved.id === 'string' && typeof saved.kind === 'string' && typeof saved.name === 'string' && typeof saved.params === 'object' && saved.params !== null) {
-          this.#entries.set(saved.id, saved as StoredReversal);
-        }
-      } catch {
-        // Writes are atomic; anything unreadable here was not written by us.
+    for (const value of await readJsonDir(this.#dir)) {
+      const saved = (value ?? {}) as Partial<StoredReversal>;
+      if (typeof saved.id === 'string' && typeof saved.kind === 'string' && typeof saved.name === 'string' && typeof saved.params === 'object' && saved.params !== null) {
+        this.#entries.set(saved.id, saved as StoredReversal);
       }
     }
   }

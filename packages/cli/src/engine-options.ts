@@ -1,0 +1,20 @@
+import type { EngineOptions } from '@converge/engine';
+import type { World } from '@converge/engine-api';
+import type { Logger } from 'pino';
+import type { RunFlags } from './commands/run.js';
+
+/** The engine settings `converge run` takes from its flags, on one host or in a cluster. */
+export function engineOptionsFrom(
+  flags: RunFlags,
+  where: { stateDir: string; hostname: string; logger: Logger; world?: World },
+): EngineOptions {
+  return {
+    stateDir: where.stateDir,
+    hostname: where.hostname,
+    logger: where.logger,
+    noop: flags.noop === true,
+    sema: flags.sema,
+    convergerTimeout: flags.convergerTimeout,
+    ...(where.world ? { world: where.world } : {}),
+  };
+}
