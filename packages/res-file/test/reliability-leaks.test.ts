@@ -89,9 +89,18 @@ function resolve(version: number): Promise<ResolvedGraph> {
   return resolveGraph(parseGraphYaml(graph(version), 'leaks.yaml'), memoryKindResolver(KINDS));
 }
 
-/** Usage once short-lived timers (rescans, converger ticks) have run out. */
+/**
+ * Usage once short-lived timers (rescans, converger ticks) have run out and
+ * fs requests already queued have drained: on a loaded CI machine, the
+ * thread pool can still be working through the last swap's requests for a
+ * while. A leak keeps the count up, so this waits at most 10 s.
+ */
 async function settledUsage(): Promise<Usage> {
   await sleep(200);
+  for (let waited = 0; waited < 10_000; waited += 100) {
+    if ((usage().handles['FSReqPromise'] ?? 0) <= 3) break;
+    await sleep(100);
+  }
   return usage();
 }
 
