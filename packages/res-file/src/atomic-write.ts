@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, readdir, rename, symlink, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -13,28 +13,55 @@ export interface NewFileAttributes {
 
 /** A name in the target's own directory, so the final rename stays on one file system. */
 function tempNameFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.converge-${randomBytes(6).toString('hex')}.tmp`);
+  // randomUUID draws from a cached entropy pool: cheaper per write than randomBytes.
+  const hex = randomUUID().replaceAll('-', '').slice(0, 12);
+  return join(dirname(path), `.${basename(path)}.converge-${hex}.tmp`);
 }
 
-/** Targets whose directory was already searched for temp files a crash left behind. */
-const sweptTargets = new Set<string>();
+const TEMP_SUFFIX = /^\.(.+)\.converge-[0-9a-f]{12}\.tmp$/;
 
 /**
- * Removes this target's temp files left by a process killed between
- * creating and renaming one (they never replace the target, but they are
- * litter). Once per target per process, after the first write: a leftover
- * means the previous run was writing this very file, so it gets written now.
- * Writes to one target are never concurrent within a process, so every
- * other temp of this target is a leftover.
+ * Per directory, the temp files a process killed between creating and
+ * renaming one left behind (they never replace a target, but they are
+ * litter), by target name. Listed once per directory per process, on the
+ * first write there: one readdir per directory, not one per file.
+ */
+const leftoversByDir = new Map<string, Promise<Map<string, string[]>>>();
+
+function leftoversIn(dir: string): Promise<Map<string, string[]>> {
+  let listing = leftoversByDir.get(dir);
+  if (listing === undefined) {
+    listing = readdir(dir)
+      .catch(() => [] as string[])
+      .then((names) => {
+        const byTarget = new Map<string, string[]>();
+        for (const name of names) {
+          const target = TEMP_SUFFIX.exec(name)?.[1];
+          if (target !== undefined) byTarget.set(target, [...(byTarget.get(target) ?? []), name]);
+        }
+        return byTarget;
+      });
+    leftoversByDir.set(dir, listing);
+  }
+  return listing;
+}
+
+/**
+ * Removes the temp files a crash left for this target, after its first
+ * write: a leftover means the previous run was writing this very file.
+ * Writes to one target are never concurrent within a process and this
+ * runs once per target, after its first rename: a listed temp of this
+ * target is a leftover, or that first write's own temp, already renamed
+ * (its unlink finds nothing).
  */
 async function sweepLeftoverTemps(path: string): Promise<void> {
-  if (sweptTargets.has(path)) return;
-  sweptTargets.add(path);
-  const prefix = `.${basename(path)}.converge-`;
-  const names = await readdir(dirname(path)).catch(() => [] as string[]);
-  for (const name of names) {
-    if (name.startsWith(prefix) && /^[0-9a-f]{12}\.tmp$/.test(name.slice(prefix.length))) await removeQuietly(join(dirname(path), name));
-  }
+  const dir = dirname(path);
+  const byTarget = await leftoversIn(dir);
+  const target = basename(path);
+  const names = byTarget.get(target);
+  if (names === undefined) return;
+  byTarget.delete(target);
+  for (const name of names) await removeQuietly(join(dir, name));
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -9,6 +9,8 @@ import { errnoCode, fileError } from './errors.js';
 import type { ErrorSite } from './errors.js';
 import { watchPaths, watchTargets } from './file-watch.js';
 import { watchLimitProblem } from './watch-limits.js';
+import { learnFsType } from './local-fs.js';
+import { posix } from 'node:path';
 import { kindName, lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
@@ -36,6 +38,8 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
   init(ctx: ResourceContext<FileParams, object>): void {
     this.ctx = ctx;
     registerManaged(this, () => ({ path: this.params.path, symlink: this.params.symlink }));
+    // Known before the first check (which waits for the watch), so it can take the sync path.
+    void learnFsType(posix.dirname(fsPath(this.params.path)));
   }
 
   watch(signal: AbortSignal): Promise<void> {
@@ -200,10 +204,13 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     const cleared = await this.clearWrongKind(path, entry, 'file', apply, site);
     let present = cleared ? undefined : entry;
     const wanted = await desiredFileContent(this.params);
+    if (present !== undefined && wanted === undefined) return true;
+    // A size that differs already says the content does: no read then.
+    const worthReading = present !== undefined && wanted !== undefined && present.size === wanted.length;
     // Removed since the lstat (drift while we look): then it is simply missing.
-    const current = present === undefined || wanted === undefined ? undefined : await readNoFollow(path).catch(missingAsUndefined);
-    if (present !== undefined && wanted !== undefined && current === undefined) present = undefined;
-    if (present !== undefined && (wanted === undefined || wanted.equals(current ?? Buffer.alloc(0)))) return true;
+    const current = worthReading ? await readNoFollow(path).catch(missingAsUndefined) : undefined;
+    if (worthReading && current === undefined) present = undefined;
+    if (present !== undefined && current !== undefined && wanted?.equals(current)) return true;
     if (!apply) return false;
     // A new inode replaces the old one: it gets the wanted owner and mode, else the old file's.
     const attributes = await this.newFileAttributes(present, signal, site);

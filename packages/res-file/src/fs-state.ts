@@ -1,7 +1,9 @@
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { errnoCode } from './errors.js';
+import { isOnLocalFs } from './local-fs.js';
 
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
 
@@ -12,27 +14,38 @@ export interface Entry {
   readonly mode: number;
   readonly uid: number;
   readonly gid: number;
+  /** Bytes, for a regular file. */
+  readonly size: number;
 }
+
+/** Files up to this size are read synchronously on a local file system; bigger ones async. */
+const SYNC_READ_MAX_BYTES = 1 << 20;
 
 /** How a kind of entry is named in messages: `directory`, `special file`. */
 export function kindName(kind: EntryKind): string {
   return kind === 'dir' ? 'directory' : kind === 'other' ? 'special file' : kind;
 }
 
-/** lstat of `path`, or undefined when nothing is there. */
+function toEntry(stats: Stats): Entry {
+  const kind: EntryKind = stats.isSymbolicLink() ? 'symlink' : stats.isDirectory() ? 'dir' : stats.isFile() ? 'file' : 'other';
+  return { kind, mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid, size: stats.size };
+}
+
+function isAbsence(error: unknown): boolean {
+  const code = errnoCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** lstat of `path`, or undefined when nothing is there. Synchronous on a local file system (see local-fs). */
 export async function lstatEntry(path: string): Promise<Entry | undefined> {
   try {
-    const stats = await lstat(path);
-    const kind: EntryKind = stats.isSymbolicLink()
-      ? 'symlink'
-      : stats.isDirectory()
-        ? 'dir'
-        : stats.isFile()
-          ? 'file'
-          : 'other';
-    return { kind, mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid };
+    if (isOnLocalFs(path)) {
+      const stats = lstatSync(path, { throwIfNoEntry: false });
+      return stats === undefined ? undefined : toEntry(stats);
+    }
+    return toEntry(await lstat(path));
   } catch (error) {
-    if (errnoCode(error) === 'ENOENT' || errnoCode(error) === 'ENOTDIR') return undefined;
+    if (isAbsence(error)) return undefined;
     throw error;
   }
 }
@@ -51,7 +64,35 @@ export async function withNoFollowHandle<T>(path: string, isDir: boolean, use: (
   }
 }
 
-/** The bytes of a regular file, refusing to read through a symlink. */
-export function readNoFollow(path: string): Promise<Buffer> {
+/** Reads a whole small file through one descriptor, without the async round trips. */
+function readSmallNoFollow(path: string): Buffer | undefined {
+  const fd = openSync(path, NO_FOLLOW_READ);
+  try {
+    const size = fstatSync(fd).size;
+    if (size > SYNC_READ_MAX_BYTES) return undefined;
+    // One byte more than the size, to see a file that grew since the fstat.
+    const buffer = Buffer.allocUnsafe(size + 1);
+    let length = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      if (read === 0) return buffer.subarray(0, length);
+      length += read;
+      if (length === buffer.length) return undefined;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The bytes of a regular file, refusing to read through a symlink. Small
+ * files on a local file system are read synchronously; a file that turns
+ * out big (or grows while read) is read again async.
+ */
+export async function readNoFollow(path: string): Promise<Buffer> {
+  if (isOnLocalFs(path)) {
+    const bytes = readSmallNoFollow(path);
+    if (bytes !== undefined) return bytes;
+  }
   return withNoFollowHandle(path, false, (handle) => handle.readFile());
 }

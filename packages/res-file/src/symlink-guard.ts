@@ -1,6 +1,8 @@
+import { realpathSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { lstatEntry } from './fs-state.js';
+import { isDirOnLocalFs } from './local-fs.js';
 import { fsPath } from './paths.js';
 
 /**
@@ -21,7 +23,7 @@ export async function findUndeclaredParentSymlink(
   // realpath checks every component in one call; one lstat per level from
   // here cost more than the rest of an idempotent check.
   const parent = posix.dirname(clean);
-  if ((await realpath(parent).catch(() => undefined)) === parent) return undefined;
+  if ((await realpathOf(parent)) === parent) return undefined;
   const parts = clean.split('/').filter((part) => part !== '');
   let current = '/';
   for (const part of parts.slice(0, -1)) {
@@ -31,4 +33,13 @@ export async function findUndeclaredParentSymlink(
     if (entry.kind === 'symlink' && !isDeclared(current)) return current;
   }
   return undefined;
+}
+
+/** realpath of a directory, or undefined when it fails (a missing component); synchronous on a local file system. */
+async function realpathOf(path: string): Promise<string | undefined> {
+  try {
+    return isDirOnLocalFs(path) ? realpathSync.native(path) : await realpath(path);
+  } catch {
+    return undefined;
+  }
 }

@@ -30,30 +30,48 @@ function removeFrom<M>(map: Map<string, Map<M, number>>, key: string, member: M)
   if (counts.size === 0) map.delete(key);
 }
 
+function addCount(map: Map<string, number>, key: string): void {
+  map.set(key, (map.get(key) ?? 0) + 1);
+}
+
+function removeCount(map: Map<string, number>, key: string): void {
+  const count = map.get(key);
+  if (count === undefined) return;
+  if (count > 1) map.set(key, count - 1);
+  else map.delete(key);
+}
+
+/** True when `dir` is `ancestor` or lies below it. */
+function isAtOrBelow(dir: string, ancestor: string): boolean {
+  return dir === ancestor || ancestor === '/' || dir.startsWith(`${ancestor}/`);
+}
+
 /**
  * Which members care about which paths, for many watchers sharing one
  * chokidar instance. A path matters to a member when it is one of its
  * targets or an ancestor of one (so a missing directory appearing, or a
  * parent being replaced, is seen), a direct entry of a `children` target, or
- * anything below an `everything` target. Lookups cost the depth of the path,
- * not the number of members: with thousands of file resources, chokidar asks
- * this for every entry it scans and every event.
+ * anything below an `everything` target. Lookups of a target cost the depth
+ * of the path, not the number of members: with thousands of file resources,
+ * chokidar asks this for every entry it scans and every event. Ancestors
+ * are only counted; the rare event on an ancestor finds its members through
+ * the targets' folders, so adding a member costs one entry per target, not
+ * one per level of its path.
  */
 export class WatchIndex<M> {
-  /** Targets and their ancestors; a member counted once per target that puts it there. */
   readonly #exact = new Map<string, Map<M, number>>();
+  /** Targets by their folder: what an event on an ancestor reaches. */
+  readonly #byFolder = new Map<string, Map<M, number>>();
   readonly #children = new Map<string, Map<M, number>>();
   readonly #everything = new Map<string, Map<M, number>>();
-  /** Ancestors of some target: chokidar must watch these folders. */
-  readonly #ancestors = new Map<string, Map<M, number>>();
+  /** Ancestors of some target, with how many targets lie below: chokidar must watch these folders. */
+  readonly #ancestors = new Map<string, number>();
 
   add(member: M, targets: readonly WatchTarget[]): void {
     for (const target of targets) {
       addTo(this.#exact, target.path, member);
-      for (const ancestor of ancestorsOf(target.path)) {
-        addTo(this.#exact, ancestor, member);
-        addTo(this.#ancestors, ancestor, member);
-      }
+      if (target.path !== '/') addTo(this.#byFolder, posix.dirname(target.path), member);
+      for (const ancestor of ancestorsOf(target.path)) addCount(this.#ancestors, ancestor);
       if (target.below === 'children') addTo(this.#children, target.path, member);
       if (target.below === 'everything') addTo(this.#everything, target.path, member);
     }
@@ -62,10 +80,8 @@ export class WatchIndex<M> {
   remove(member: M, targets: readonly WatchTarget[]): void {
     for (const target of targets) {
       removeFrom(this.#exact, target.path, member);
-      for (const ancestor of ancestorsOf(target.path)) {
-        removeFrom(this.#exact, ancestor, member);
-        removeFrom(this.#ancestors, ancestor, member);
-      }
+      if (target.path !== '/') removeFrom(this.#byFolder, posix.dirname(target.path), member);
+      for (const ancestor of ancestorsOf(target.path)) removeCount(this.#ancestors, ancestor);
       if (target.below === 'children') removeFrom(this.#children, target.path, member);
       if (target.below === 'everything') removeFrom(this.#everything, target.path, member);
     }
@@ -88,7 +104,7 @@ export class WatchIndex<M> {
   }
 
   isRelevant(path: string): boolean {
-    if (this.#exact.has(path)) return true;
+    if (this.#exact.has(path) || this.#ancestors.has(path)) return true;
     if (path !== '/' && this.#children.has(posix.dirname(path))) return true;
     if (this.#everything.size === 0) return false;
     for (const ancestor of ancestorsOf(path)) if (this.#everything.has(ancestor)) return true;
@@ -102,6 +118,11 @@ export class WatchIndex<M> {
     if (this.#everything.size > 0) {
       for (const ancestor of ancestorsOf(path)) {
         for (const member of this.#everything.get(ancestor)?.keys() ?? []) members.add(member);
+      }
+    }
+    if (this.#ancestors.has(path)) {
+      for (const [folder, folderMembers] of this.#byFolder) {
+        if (isAtOrBelow(folder, path)) for (const member of folderMembers.keys()) members.add(member);
       }
     }
     return members;

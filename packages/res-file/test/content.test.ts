@@ -174,4 +174,47 @@ describe('temp files left by a crash', () => {
     expect(await leftoverTempFiles(dir)).toEqual([]);
     expect(await readFile(unrelated, 'utf8')).toBe('an editor');
   });
+
+  it('are removed per target from one listing of the directory, while other targets keep theirs until written', async () => {
+    const leftovers = ['.a.conf.converge-000000000001.tmp', '.b.conf.converge-000000000002.tmp', '.c.conf.converge-000000000003.tmp'];
+    for (const leftover of leftovers) await writeFile(join(dir, leftover), 'half');
+    await runCase(fileResource, { name: join(dir, 'a.conf'), params: { state: 'exists', content: 'a\n' }, expect: 'diverged' });
+    expect((await leftoverTempFiles(dir)).sort()).toEqual(['.b.conf.converge-000000000002.tmp', '.c.conf.converge-000000000003.tmp']);
+    await runCase(fileResource, { name: join(dir, 'b.conf'), params: { state: 'exists', content: 'b\n' }, expect: 'diverged' });
+    expect(await leftoverTempFiles(dir)).toEqual(['.c.conf.converge-000000000003.tmp']);
+  });
+});
+
+describe('comparing content', () => {
+  it('rewrites content of the same size that differs, and content of another size', async () => {
+    const path = join(dir, 'same-size');
+    await writeFile(path, 'port = 8080\n');
+    await runCase(fileResource, {
+      name: path,
+      params: { content: 'port = 9090\n' },
+      expect: 'diverged',
+      verify: async () => expect(await readFile(path, 'utf8')).toBe('port = 9090\n'),
+    });
+    await runCase(fileResource, {
+      name: path,
+      params: { content: 'port = 80\n' },
+      expect: 'diverged',
+      verify: async () => expect(await readFile(path, 'utf8')).toBe('port = 80\n'),
+    });
+    await runCase(fileResource, { name: path, params: { content: 'port = 80\n' }, expect: 'converged' });
+  });
+
+  it('compares files larger than the synchronous read limit', async () => {
+    const path = join(dir, 'large');
+    const large = 'x'.repeat(3 * 1024 * 1024);
+    await writeFile(path, large);
+    await runCase(fileResource, { name: path, params: { content: large }, expect: 'converged' });
+    const changed = `${'x'.repeat(3 * 1024 * 1024 - 1)}y`;
+    await runCase(fileResource, {
+      name: path,
+      params: { content: changed },
+      expect: 'diverged',
+      verify: async () => expect(await readFile(path, 'utf8')).toBe(changed),
+    });
+  });
 });
