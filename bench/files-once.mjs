@@ -2,8 +2,8 @@
 // watchers or heap from another run): either the real engine on a graph of
 // file resources, or a plain fs script doing the same work. Prints JSON.
 //
-//   node bench/files-once.mjs engine|plain-async|plain-sync|plain-durable cold|idempotent TREE.json GRAPH.yaml
-import { chmodSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+//   node bench/files-once.mjs engine|plain-async|plain-sync|plain-durable|plain-durable-sync cold|idempotent TREE.json GRAPH.yaml
+import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -28,6 +28,26 @@ async function writeDurably(path, data) {
   const dir = await open(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
   await dir.sync();
   await dir.close();
+}
+
+/** writeDurably, one synchronous call after the other. */
+function writeDurablySync(path, data) {
+  const temp = `${path}.tmp`;
+  const fd = openSync(temp, 'wx', FILE_MODE);
+  try {
+    fchmodSync(fd, FILE_MODE);
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  const dir = openSync(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
 }
 
 /** The plain baseline, async: directories in order, then every file at once (as the engine runs them). */
@@ -58,7 +78,7 @@ async function plainAsync(durable) {
 }
 
 /** The plain baseline, as most scripts are written: one file after the other, synchronous calls. */
-function plainSync() {
+function plainSync(durable) {
   let changes = 0;
   const tryStat = (path) => {
     try {
@@ -84,9 +104,13 @@ function plainSync() {
       if (!isMissing(error)) throw error;
     }
     if (have?.equals(want) && (statSync(file.path).mode & 0o7777) === FILE_MODE) continue;
+    changes++;
+    if (durable) {
+      writeDurablySync(file.path, want);
+      continue;
+    }
     writeFileSync(file.path, want, { mode: FILE_MODE });
     chmodSync(file.path, FILE_MODE);
-    changes++;
   }
   return changes;
 }
@@ -126,7 +150,8 @@ if (mode === 'engine') {
   result = await engineRun();
 } else {
   const t0 = performance.now();
-  const changes = mode === 'plain-sync' ? plainSync() : await plainAsync(mode === 'plain-durable');
+  const durable = mode === 'plain-durable' || mode === 'plain-durable-sync';
+  const changes = mode === 'plain-sync' || mode === 'plain-durable-sync' ? plainSync(durable) : await plainAsync(durable);
   result = { ms: performance.now() - t0, changes };
 }
 console.log(JSON.stringify({ mode, phase, ...result, peakRssMiB: process.resourceUsage().maxRSS / 1024 }));

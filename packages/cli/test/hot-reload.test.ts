@@ -1,13 +1,15 @@
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CliProcess } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 
 const running: CliProcess[] = [];
 afterEach(async () => {
-  for (const cli of running.splice(0)) cli.kill();
+  // SIGKILL is final: once it is delivered nothing writes into the folders any more.
+  await Promise.all(running.splice(0).map((cli) => (cli.kill(), cli.result.catch(() => undefined))));
+  await removeTempDirs();
 });
 
 function fileGraph(files: Record<string, string>, extra = ''): string {
@@ -29,7 +31,7 @@ const contentIs = (path: string, content: string) => async () => (await readFile
 
 describe('hot reload of a running graph', () => {
   it('swaps in the edited graph when its file is saved, and keeps running on a bad edit', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'converge-reload-'));
+    const dir = await makeTempDir();
     const graph = join(dir, 'graph.yaml');
     const a = join(dir, 'a.txt');
     const b = join(dir, 'b.txt');
@@ -58,7 +60,7 @@ describe('hot reload of a running graph', () => {
   });
 
   it('with --no-watch ignores edits until SIGHUP', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'converge-reload-'));
+    const dir = await makeTempDir();
     const graph = join(dir, 'graph.yaml');
     const a = join(dir, 'a.txt');
     await writeFile(graph, fileGraph({ [a]: 'one\n' }));
@@ -75,7 +77,7 @@ describe('hot reload of a running graph', () => {
   });
 
   it('reverses a file with meta: {reverse: true} that an edit removes from the graph', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'converge-reload-'));
+    const dir = await makeTempDir();
     const graph = join(dir, 'graph.yaml');
     const kept = join(dir, 'kept.txt');
     const created = join(dir, 'created.txt');

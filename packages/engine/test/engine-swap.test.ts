@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
 import { Engine } from '../src/runtime/engine.js';
-import { graphOf, tempStateDir, type TestResource } from './support/graph.js';
+import { graphOf, tempDir, tempStateDir, type TestResource } from './support/graph.js';
 
 /** Counts lifecycle calls per resource name, so a test can tell kept from replaced. */
 function trackedKind(log: string[]): AnyResourceDefinition {
@@ -149,7 +148,7 @@ describe('graph swap', () => {
 
 describe('reverse', () => {
   it('puts back what was there when a resource with meta.reverse leaves the graph', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'converge-reverse-'));
+    const dir = await tempDir('converge-reverse-');
     const existing = join(dir, 'existing');
     const created = join(dir, 'created');
     await writeFile(existing, 'original\n');
@@ -168,7 +167,7 @@ describe('reverse', () => {
   });
 
   it('reverses on the next run when the resource is gone from the graph (stored in the state dir)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'converge-reverse-'));
+    const dir = await tempDir('converge-reverse-');
     const path = join(dir, 'f');
     await writeFile(path, 'before\n');
     const stateDir = await tempStateDir();

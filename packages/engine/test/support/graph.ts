@@ -1,4 +1,5 @@
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_META, type AnyResourceDefinition, type MetaParams } from '@converge/engine-api';
@@ -41,8 +42,19 @@ export function graphOf(
   };
 }
 
-export async function tempStateDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'converge-engine-test-'));
+const madeDirs: string[] = [];
+// Each test file gets its own copy of this module, so each file cleans up after itself.
+afterAll(() => Promise.all(madeDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true, maxRetries: 3 }))));
+
+/** A fresh temporary directory, removed after the test file's last test. */
+export async function tempDir(prefix = 'converge-engine-test-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  madeDirs.push(dir);
+  return dir;
+}
+
+export function tempStateDir(): Promise<string> {
+  return tempDir();
 }
 
 /** Starts an engine on `graph` with converger timeout 0 and waits for convergence. */
