@@ -11,7 +11,7 @@ import { watchPaths, watchTargets } from './file-watch.js';
 import { watchLimitProblem } from './watch-limits.js';
 import { learnFsType } from './local-fs.js';
 import { posix } from 'node:path';
-import { kindName, lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
+import { hasContent, kindName, lstatEntry, withNoFollowHandle } from './fs-state.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
 import { holdsManagedPath, isDeclaredSymlink, registerManaged, unregisterManaged } from './managed-paths.js';
@@ -207,10 +207,10 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     if (present !== undefined && wanted === undefined) return true;
     // A size that differs already says the content does: no read then.
     const worthReading = present !== undefined && wanted !== undefined && present.size === wanted.length;
+    const same = worthReading ? await hasContent(path, wanted) : false;
     // Removed since the lstat (drift while we look): then it is simply missing.
-    const current = worthReading ? await readNoFollow(path).catch(missingAsUndefined) : undefined;
-    if (worthReading && current === undefined) present = undefined;
-    if (present !== undefined && current !== undefined && wanted?.equals(current)) return true;
+    if (same === undefined) present = undefined;
+    if (present !== undefined && same) return true;
     if (!apply) return false;
     // A new inode replaces the old one: it gets the wanted owner and mode, else the old file's.
     const attributes = await this.newFileAttributes(present, signal, site);
@@ -273,11 +273,6 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     await withNoFollowHandle(path, entry.kind === 'dir', (handle) => handle.chmod(wanted));
     return false;
   }
-}
-
-function missingAsUndefined(error: unknown): undefined {
-  if (errnoCode(error) === 'ENOENT') return undefined;
-  throw error;
 }
 
 function hintFor(error: unknown): string | undefined {

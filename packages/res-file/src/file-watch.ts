@@ -53,8 +53,20 @@ export function watchPaths(targets: readonly WatchTarget[], onEvent: () => void,
   if (signal.aborted) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const batch = currentBatch();
+    // inotify hands over events in bursts (one read, many events), each
+    // delivered as its own callback; told once per turn of the event loop,
+    // a burst is one event for the engine, however fast its check runs.
+    let told = false;
+    const tell = (): void => {
+      told = false;
+      if (!signal.aborted) onEvent();
+    };
     const member = {
-      onEvent,
+      onEvent(): void {
+        if (told) return;
+        told = true;
+        setImmediate(tell);
+      },
       fail(error: unknown, closed: Promise<void>): void {
         signal.removeEventListener('abort', onAbort);
         const failed = (): void => reject(error);

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, lstatSync, openSync, readSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -18,7 +18,7 @@ export interface Entry {
   readonly size: number;
 }
 
-/** Files up to this size are read synchronously on a local file system; bigger ones async. */
+/** Content up to this size is compared synchronously on a local file system; bigger content async. */
 const SYNC_READ_MAX_BYTES = 1 << 20;
 
 /** How a kind of entry is named in messages: `directory`, `special file`. */
@@ -64,35 +64,44 @@ export async function withNoFollowHandle<T>(path: string, isDir: boolean, use: (
   }
 }
 
-/** Reads a whole small file through one descriptor, without the async round trips. */
-function readSmallNoFollow(path: string): Buffer | undefined {
+/**
+ * Whether the file holds exactly `wanted`, read through one descriptor
+ * without the async round trips: `wanted.length + 1` bytes at most, so a
+ * longer file shows itself without being read whole.
+ */
+function hasContentSync(path: string, wanted: Uint8Array): boolean {
   const fd = openSync(path, NO_FOLLOW_READ);
   try {
-    const size = fstatSync(fd).size;
-    if (size > SYNC_READ_MAX_BYTES) return undefined;
-    // One byte more than the size, to see a file that grew since the fstat.
-    const buffer = Buffer.allocUnsafe(size + 1);
+    const buffer = Buffer.allocUnsafe(wanted.length + 1);
     let length = 0;
     for (;;) {
       const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0) return buffer.subarray(0, length);
+      if (read === 0) break;
       length += read;
-      if (length === buffer.length) return undefined;
+      if (length === buffer.length) return false;
     }
+    return length === wanted.length && buffer.subarray(0, length).equals(wanted);
   } finally {
     closeSync(fd);
   }
 }
 
 /**
- * The bytes of a regular file, refusing to read through a symlink. Small
- * files on a local file system are read synchronously; a file that turns
- * out big (or grows while read) is read again async.
+ * Whether the regular file at `path` holds exactly `wanted`, refusing to
+ * read through a symlink; undefined when nothing is there any more. Small
+ * files on a local file system are compared synchronously.
  */
-export async function readNoFollow(path: string): Promise<Buffer> {
-  if (isOnLocalFs(path)) {
-    const bytes = readSmallNoFollow(path);
-    if (bytes !== undefined) return bytes;
+export async function hasContent(path: string, wanted: Buffer): Promise<boolean | undefined> {
+  try {
+    if (wanted.length <= SYNC_READ_MAX_BYTES && isOnLocalFs(path)) return hasContentSync(path, wanted);
+    return wanted.equals(await withNoFollowHandle(path, false, (handle) => handle.readFile()));
+  } catch (error) {
+    if (isAbsence(error)) return undefined;
+    throw error;
   }
+}
+
+/** The bytes of a regular file, refusing to read through a symlink. */
+export function readNoFollow(path: string): Promise<Buffer> {
   return withNoFollowHandle(path, false, (handle) => handle.readFile());
 }

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { lstatEntry, readNoFollow } from '../src/fs-state.js';
+import { hasContent, lstatEntry, readNoFollow } from '../src/fs-state.js';
 import { isDirOnLocalFs, isOnLocalFs, learnFsType } from '../src/local-fs.js';
 import { tempDir } from './helpers.js';
 
@@ -25,16 +25,27 @@ describe('which file systems take the synchronous path', () => {
     // The async path gives the same answers as the sync one.
     expect((await lstatEntry('/proc/self/status'))?.kind).toBe('file');
     expect((await readNoFollow('/proc/self/status')).toString()).toMatch(/^Name:/m);
+    expect(await hasContent('/proc/self/status', Buffer.from('no'))).toBe(false);
   });
 
-  it('reads the same bytes on both paths, small and large files alike', async () => {
+  it('compares content the same way on both paths, small and large files alike', async () => {
     await learnFsType(dir);
     for (const size of [0, 10, 1024 * 1024, 2 * 1024 * 1024 + 3]) {
       const path = join(dir, `f${size}`);
-      await writeFile(path, Buffer.alloc(size, 7));
+      const bytes = Buffer.alloc(size, 7);
+      await writeFile(path, bytes);
+      expect(await hasContent(path, bytes)).toBe(true);
+      expect(await hasContent(path, Buffer.concat([bytes, Buffer.from('x')]))).toBe(false);
+      if (size > 0) {
+        expect(await hasContent(path, bytes.subarray(1))).toBe(false);
+        const other = Buffer.from(bytes);
+        other[size - 1] = 8;
+        expect(await hasContent(path, other)).toBe(false);
+      }
       expect((await readNoFollow(path)).equals(await readFile(path))).toBe(true);
       expect((await lstatEntry(path))?.size).toBe(size);
     }
+    expect(await hasContent(join(dir, 'missing'), Buffer.from('x'))).toBeUndefined();
     expect(await lstatEntry(join(dir, 'missing'))).toBeUndefined();
     expect(await lstatEntry(join(dir, 'f10', 'below-a-file'))).toBeUndefined();
   });
