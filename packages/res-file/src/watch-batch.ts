@@ -1,9 +1,18 @@
 import { watch } from 'chokidar';
 import type { FSWatcher } from 'chokidar';
+import { statSync, watch as watchFolder } from 'node:fs';
+import type { FSWatcher as FolderWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
+import { errnoCode } from './errors.js';
 import { posix } from 'node:path';
 import { WatchIndex } from './watch-index.js';
 import type { WatchTarget } from './watch-index.js';
+
+/** A leaf folder's own watch, and the folder (inode) it is on. */
+interface FolderWatch {
+  readonly watcher: FolderWatcher;
+  readonly ino: number;
+}
 
 /** One watch sharing a batch: told of every relevant event, or of the watcher's failure. */
 export interface BatchMember {
@@ -41,6 +50,8 @@ export class WatchBatch {
   readonly #index = new WatchIndex<BatchMember>();
   readonly #members = new Map<BatchMember, readonly WatchTarget[]>();
   readonly #rescans = new Set<NodeJS.Timeout>();
+  /** Leaf folders watched without chokidar (see WatchIndex.leafFolders); undefined while missing. */
+  readonly #folders = new Map<string, FolderWatch | undefined>();
   #watcher: FSWatcher | undefined;
   #ready = false;
   #closed: Promise<void> | undefined;
@@ -61,11 +72,24 @@ export class WatchBatch {
     if (targets === undefined) return;
     this.#members.delete(member);
     this.#index.remove(member, targets);
+    for (const folder of this.#folders.keys()) {
+      if (!this.#index.holdsTargets(folder)) {
+        this.#folders.get(folder)?.watcher.close();
+        this.#folders.delete(folder);
+      }
+    }
     if (this.#members.size === 0) await this.#close();
   }
 
   start(): void {
     if (this.#members.size === 0 || this.#closed) return;
+    // Before chokidar's scan, so that its ready event (the first check)
+    // comes after every folder watch is live.
+    for (const folder of this.#index.leafFolders()) {
+      this.#folders.set(folder, undefined);
+      this.#watchFolder(folder);
+    }
+    if (this.#closed) return;
     const watcher = watch('/', {
       // Leaf targets are left to their folder's watch (see needsOwnWatch):
       // their events arrive as raw events of the folder, dispatched below.
@@ -81,6 +105,11 @@ export class WatchBatch {
     this.#watcher = watcher;
     watcher.on('ready', () => {
       this.#ready = true;
+      // A leaf folder made, removed or replaced during the scan (whose events
+      // were dropped): watch what is there now.
+      for (const [folder, current] of this.#folders) {
+        if (current?.ino !== statSync(folder, { throwIfNoEntry: false })?.ino) this.#watchFolder(folder);
+      }
       for (const member of [...this.#members.keys()]) member.onEvent();
     });
     // Events before ready only describe the initial scan; the ready event covers them.
@@ -101,7 +130,34 @@ export class WatchBatch {
   }
 
   #dispatch(path: string): void {
+    // Something happened to a leaf folder itself (made, removed, replaced):
+    // watch what is there now, then tell everyone in it to look again.
+    if (this.#folders.has(path)) this.#watchFolder(path);
     for (const member of this.#index.membersFor(path)) member.onEvent();
+  }
+
+  /** (Re)watches a leaf folder as it is now; a missing one waits for its parent to report it. */
+  #watchFolder(folder: string): void {
+    this.#folders.get(folder)?.watcher.close();
+    this.#folders.set(folder, undefined);
+    let watcher: FolderWatcher | undefined;
+    try {
+      watcher = watchFolder(folder, { persistent: true }, (_event, name) => {
+        if (!this.#ready) return;
+        for (const path of rawEventPaths(folder, name)) this.#dispatch(path);
+      });
+      const ino = statSync(folder).ino;
+      const live = watcher;
+      live.on('error', (error: unknown) => {
+        // The folder went away under the watch: its parent's watch reports that.
+        if (!isGone(error)) this.#fail(error);
+        else if (this.#folders.get(folder)?.watcher === live) this.#folders.set(folder, undefined);
+      });
+      this.#folders.set(folder, { watcher: live, ino });
+    } catch (error) {
+      watcher?.close();
+      if (!isGone(error)) this.#fail(error);
+    }
   }
 
   #rescanSoon(dir: string): void {
@@ -151,8 +207,16 @@ export class WatchBatch {
     this.#closed ??= (async () => {
       for (const timer of this.#rescans) clearTimeout(timer);
       this.#rescans.clear();
+      for (const folderWatch of this.#folders.values()) folderWatch?.watcher.close();
+      this.#folders.clear();
       await this.#watcher?.close();
     })();
     return this.#closed;
   }
+}
+
+/** A folder that is not there (or is no folder any more): nothing to watch until it comes back. */
+function isGone(error: unknown): boolean {
+  const code = errnoCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -64,14 +64,21 @@ export class WatchIndex<M> {
   readonly #byFolder = new Map<string, Map<M, number>>();
   readonly #children = new Map<string, Map<M, number>>();
   readonly #everything = new Map<string, Map<M, number>>();
-  /** Ancestors of some target, with how many targets lie below: chokidar must watch these folders. */
+  /** Ancestors of some target, with how many targets lie below. */
   readonly #ancestors = new Map<string, number>();
+  /**
+   * Proper ancestors of the folders that must be seen into (a target's
+   * folder, a `children` or `everything` target): chokidar watches these,
+   * so that those folders are seen to appear, go and be replaced.
+   */
+  readonly #aboveFolders = new Map<string, number>();
 
   add(member: M, targets: readonly WatchTarget[]): void {
     for (const target of targets) {
       addTo(this.#exact, target.path, member);
       if (target.path !== '/') addTo(this.#byFolder, posix.dirname(target.path), member);
       for (const ancestor of ancestorsOf(target.path)) addCount(this.#ancestors, ancestor);
+      for (const above of this.#aboveFoldersOf(target)) addCount(this.#aboveFolders, above);
       if (target.below === 'children') addTo(this.#children, target.path, member);
       if (target.below === 'everything') addTo(this.#everything, target.path, member);
     }
@@ -82,9 +89,16 @@ export class WatchIndex<M> {
       removeFrom(this.#exact, target.path, member);
       if (target.path !== '/') removeFrom(this.#byFolder, posix.dirname(target.path), member);
       for (const ancestor of ancestorsOf(target.path)) removeCount(this.#ancestors, ancestor);
+      for (const above of this.#aboveFoldersOf(target)) removeCount(this.#aboveFolders, above);
       if (target.below === 'children') removeFrom(this.#children, target.path, member);
       if (target.below === 'everything') removeFrom(this.#everything, target.path, member);
     }
+  }
+
+  /** The proper ancestors of the folder a target must be seen into. */
+  *#aboveFoldersOf(target: WatchTarget): Generator<string> {
+    if (target.below !== 'nothing') yield* ancestorsOf(target.path);
+    else if (target.path !== '/') yield* ancestorsOf(posix.dirname(target.path));
   }
 
   /**
@@ -93,14 +107,32 @@ export class WatchIndex<M> {
    * through its folder's watch: inotify reports a child's creation,
    * removal, writes and attribute changes to the folder, and those raw
    * events are dispatched by name. One watch per folder instead of one per
-   * file is most of what watching thousands of files costs.
+   * file is most of what watching thousands of files costs. A folder that
+   * holds only leaves is not chokidar's either (see `leafFolders`).
    */
   needsOwnWatch(path: string): boolean {
     if (!this.isRelevant(path)) return false;
-    if (this.#ancestors.has(path) || this.#children.has(path) || this.#everything.has(path)) return true;
+    if (this.#aboveFolders.has(path) || this.#children.has(path) || this.#everything.has(path)) return true;
     if (this.#everything.size > 0) for (const ancestor of ancestorsOf(path)) if (this.#everything.has(ancestor)) return true;
     if (path !== '/' && this.#children.has(posix.dirname(path))) return true;
     return false;
+  }
+
+  /**
+   * Folders that hold leaf targets and that chokidar does not watch: the
+   * batch watches these with a bare fs.watch, because chokidar scans a
+   * folder it watches (one lstat per entry) at start and again after every
+   * event in it, which for folders of thousands of managed files costs more
+   * than everything else a check does. Their own appearance, removal or
+   * replacement is seen by chokidar's watch of their parent.
+   */
+  leafFolders(): string[] {
+    return [...this.#byFolder.keys()].filter((folder) => !this.needsOwnWatch(folder));
+  }
+
+  /** Whether some target still lies directly in `folder`. */
+  holdsTargets(folder: string): boolean {
+    return this.#byFolder.has(folder);
   }
 
   isRelevant(path: string): boolean {

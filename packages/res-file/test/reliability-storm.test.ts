@@ -84,10 +84,11 @@ describe('an event storm', () => {
     // The storm really was one: about a second on an idle machine; 10,000 small writes take 7 s on a machine loaded 5x.
     expect(stormMs).toBeLessThan(15_000);
     expect(events).toBeGreaterThan(0);
-    // Coalesced: a burst of 100 writes to one file comes to a few checkApply
-    // runs, not one each (about 3 each on an idle machine).
+    // Coalesced: a burst of 100 writes to one file (about 25 ms) comes to a
+    // dozen checkApply runs, not one each: events that arrive while a check
+    // runs make one more run (about 1,400 runs for 11,000 events when idle).
     expect(checkApplies).toBeGreaterThan(0);
-    expect(checkApplies).toBeLessThan(WRITES / 10);
+    expect(checkApplies).toBeLessThan(WRITES / 4);
     expect((rssPeak - rssBefore) / MIB).toBeLessThan(200);
   }, 60_000);
 });

@@ -32,6 +32,14 @@ describe('which watches an event reaches', () => {
     expect(index.isRelevant('/etc/passwd')).toBe(false);
   });
 
+  it('leaves folders that hold only leaf files to a bare folder watch', () => {
+    const index = build();
+    expect(index.leafFolders()).toEqual(['/srv/app/sub']);
+    expect(index.needsOwnWatch('/srv/app/sub')).toBe(false);
+    expect(index.isRelevant('/srv/app/sub')).toBe(true);
+    expect(index.holdsTargets('/srv/app/sub')).toBe(true);
+  });
+
   it('watches folders, not leaf files, and forgets what leaves', () => {
     const index = build();
     expect(index.needsOwnWatch('/srv/app')).toBe(true);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -122,6 +122,28 @@ describe('watch', () => {
       await done;
       await running;
       await file.close();
+    }
+  });
+
+  it('keeps seeing into a folder of files that is removed and made again, or replaced by another', async () => {
+    const folder = join(dir, 'conf.d');
+    await mkdir(folder);
+    const path = join(folder, 'app.conf');
+    await writeFile(path, 'x');
+    const w = await watching(path, { content: 'x' });
+    try {
+      await w.expectEvent(() => rm(folder, { recursive: true }));
+      await w.expectEvent(() => mkdir(folder));
+      // The new folder is watched: a file made in it is seen.
+      await w.expectEvent(() => writeFile(path, 'y'));
+      const other = join(dir, 'other');
+      await mkdir(other);
+      await rm(folder, { recursive: true });
+      await w.expectEvent(() => rename(other, folder));
+      await w.expectEvent(() => writeFile(path, 'z'));
+      await w.expectEvent(() => unlink(path));
+    } finally {
+      await w.stop();
     }
   });
 
