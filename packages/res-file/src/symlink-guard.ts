@@ -35,10 +35,28 @@ export async function findUndeclaredParentSymlink(
   return undefined;
 }
 
+/**
+ * Folders that resolved to themselves in this turn of the event loop. The
+ * checks a burst of events starts (a whole graph when its watch is ready)
+ * run in one turn; they share one realpath per folder instead of one per
+ * file. It says no more than a realpath made a moment earlier would: the
+ * guard is not atomic with the writes anyway (see above).
+ */
+let resolvedThisTurn = new Set<string>();
+
+function rememberForThisTurn(folder: string): void {
+  if (resolvedThisTurn.size === 0) setImmediate(() => (resolvedThisTurn = new Set()));
+  resolvedThisTurn.add(folder);
+}
+
 /** realpath of a directory, or undefined when it fails (a missing component); synchronous on a local file system. */
 async function realpathOf(path: string): Promise<string | undefined> {
   try {
-    return isDirOnLocalFs(path) ? realpathSync.native(path) : await realpath(path);
+    if (!isDirOnLocalFs(path)) return await realpath(path);
+    if (resolvedThisTurn.has(path)) return path;
+    const real = realpathSync.native(path);
+    if (real === path) rememberForThisTurn(path);
+    return real;
   } catch {
     return undefined;
   }
