@@ -10,6 +10,7 @@ import type { ErrorSite } from './errors.js';
 import { watchPaths, watchTargets } from './file-watch.js';
 import { watchLimitProblem } from './watch-limits.js';
 import { learnFsType } from './local-fs.js';
+import { sweepLeftoverTemps } from './leftover-temps.js';
 import { posix } from 'node:path';
 import { hasContent, kindName, lstatEntry, withNoFollowHandle } from './fs-state.js';
 import type { Entry, EntryKind } from './fs-state.js';
@@ -86,6 +87,9 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     const want = wantedKind(params);
     const entry = await lstatEntry(path);
     await this.guardSymlinks(path, entry, want, site);
+    // After the guard: the folder is listed (and litter removed) only where writes may go.
+    const sweeping = apply && want !== 'dir' ? sweepLeftoverTemps(path) : undefined;
+    if (sweeping) await sweeping;
     if (params.state === 'absent') return this.ensureAbsent(path, entry, apply, site);
     // Without `state`, a missing path is left missing and nothing else applies.
     if (entry === undefined && params.state !== 'exists') return true;

@@ -72,8 +72,9 @@ export class WatchBatch {
     if (targets === undefined) return;
     this.#members.delete(member);
     this.#index.remove(member, targets);
-    for (const folder of this.#folders.keys()) {
-      if (!this.#index.holdsTargets(folder)) {
+    for (const target of targets) {
+      const folder = posix.dirname(target.path);
+      if (this.#folders.has(folder) && !this.#index.holdsTargets(folder)) {
         this.#folders.get(folder)?.watcher.close();
         this.#folders.delete(folder);
       }

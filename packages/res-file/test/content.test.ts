@@ -185,6 +185,23 @@ describe('temp files left by a crash', () => {
   });
 });
 
+describe('temp files left by a crash, for a file already in sync', () => {
+  it('are removed on the first applying check, not in noop, and the file is left alone', async () => {
+    const path = join(dir, 'in-sync.conf');
+    await writeFile(path, 'same\n');
+    const inode = (await stat(path)).ino;
+    const leftover = '.in-sync.conf.converge-00000000000a.tmp';
+    await writeFile(join(dir, leftover), 'half');
+    const file = await makeFile(path, { state: 'exists', content: 'same\n' });
+    expect(await file.checkApply(false)).toBe(true);
+    expect(await leftoverTempFiles(dir)).toEqual([leftover]);
+    expect(await file.checkApply(true)).toBe(true);
+    await file.close();
+    expect(await leftoverTempFiles(dir)).toEqual([]);
+    expect((await stat(path)).ino).toBe(inode);
+  });
+});
+
 describe('comparing content', () => {
   it('rewrites content of the same size that differs, and content of another size', async () => {
     const path = join(dir, 'same-size');
