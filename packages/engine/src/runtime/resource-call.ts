@@ -44,7 +44,14 @@ export async function callResource<T>(
 ): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    const pending = Promise.resolve().then(call);
+    // Called at once (the caller is already async): deferring it to a
+    // microtask cost a promise and a turn per call, for every checkApply.
+    let pending: Promise<T>;
+    try {
+      pending = Promise.resolve(call());
+    } catch (thrown) {
+      pending = Promise.reject(thrown);
+    }
     if (!controller) return await pending;
     // One promise that settles with the call or with the abort, whichever
     // comes first; no event listener per call (this runs for every
