@@ -28,6 +28,8 @@ const NEW_DIR_MODE = 0o755;
 /** The live `file` resource of one graph vertex. */
 export class FileInstance implements ResourceInstance<FileParams, object> {
   private ctx: ResourceContext<FileParams, object> | undefined;
+  /** `content` as bytes, for as long as the param (which send/recv may change) stays the same string. */
+  private encoded: { readonly content: string; readonly bytes: Buffer } | undefined;
 
   constructor(private readonly params: Readonly<FileParams>) {}
 
@@ -207,7 +209,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     }
     const cleared = await this.clearWrongKind(path, entry, 'file', apply, site);
     let present = cleared ? undefined : entry;
-    const wanted = await desiredFileContent(this.params);
+    const wanted = await this.wantedContent();
     if (present !== undefined && wanted === undefined) return true;
     // A size that differs already says the content does: no read then.
     const worthReading = present !== undefined && wanted !== undefined && present.size === wanted.length;
@@ -221,6 +223,14 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     this.log(present === undefined ? `creating ${path}` : `writing ${path}`);
     await writeFileAtomic(path, wanted ?? Buffer.alloc(0), attributes);
     return false;
+  }
+
+  /** The bytes wanted at the path; a `content` param is encoded once, not on every check. */
+  private async wantedContent(): Promise<Buffer | undefined> {
+    const content = this.params.content;
+    if (content === undefined) return desiredFileContent(this.params);
+    if (this.encoded?.content !== content) this.encoded = { content, bytes: Buffer.from(content, 'utf8') };
+    return this.encoded.bytes;
   }
 
   private async newFileAttributes(present: Entry | undefined, signal: AbortSignal, site: ErrorSite) {
