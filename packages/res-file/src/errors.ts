@@ -28,3 +28,9 @@ export function errnoCode(error: unknown): string | undefined {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' ? code : undefined;
 }
+
+/** The error says nothing is at the path (or a component of it is no folder). */
+export function isMissingPath(error: unknown): boolean {
+  const code = errnoCode(error);
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

@@ -1,4 +1,5 @@
 import { lchown, mkdir, readlink, rm, rmdir, unlink } from 'node:fs/promises';
+import { posix } from 'node:path';
 import { isEngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
@@ -11,7 +12,6 @@ import { watchPaths, watchTargets } from './file-watch.js';
 import { watchLimitProblem } from './watch-limits.js';
 import { learnFsType } from './local-fs.js';
 import { sweepLeftoverTemps } from './leftover-temps.js';
-import { posix } from 'node:path';
 import { hasContent, kindName, lstatEntry, withNoFollowHandle } from './fs-state.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';

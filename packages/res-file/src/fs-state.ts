@@ -2,7 +2,7 @@ import { closeSync, constants, lstatSync, openSync, readSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { errnoCode } from './errors.js';
+import { isMissingPath } from './errors.js';
 import { isOnLocalFs } from './local-fs.js';
 
 export type EntryKind = 'file' | 'dir' | 'symlink' | 'other';
@@ -31,11 +31,6 @@ function toEntry(stats: Stats): Entry {
   return { kind, mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid, size: stats.size };
 }
 
-function isAbsence(error: unknown): boolean {
-  const code = errnoCode(error);
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
 /** lstat of `path`, or undefined when nothing is there. Synchronous on a local file system (see local-fs). */
 export async function lstatEntry(path: string): Promise<Entry | undefined> {
   try {
@@ -45,7 +40,7 @@ export async function lstatEntry(path: string): Promise<Entry | undefined> {
     }
     return toEntry(await lstat(path));
   } catch (error) {
-    if (isAbsence(error)) return undefined;
+    if (isMissingPath(error)) return undefined;
     throw error;
   }
 }
@@ -96,7 +91,7 @@ export async function hasContent(path: string, wanted: Buffer): Promise<boolean 
     if (wanted.length <= SYNC_READ_MAX_BYTES && isOnLocalFs(path)) return hasContentSync(path, wanted);
     return wanted.equals(await withNoFollowHandle(path, false, (handle) => handle.readFile()));
   } catch (error) {
-    if (isAbsence(error)) return undefined;
+    if (isMissingPath(error)) return undefined;
     throw error;
   }
 }

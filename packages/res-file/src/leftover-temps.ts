@@ -6,14 +6,14 @@ import { isDirOnLocalFs } from './local-fs.js';
 /** The temp names atomic-write.ts makes: `.NAME.converge-<12 hex>.tmp`. */
 const TEMP_NAME = /^\.(.+)\.converge-[0-9a-f]{12}\.tmp$/;
 
+type Leftovers = Map<string, string[]>;
+
 /**
  * Per folder, the temp files that processes killed between creating and
  * renaming one left behind (they never replace a target, but they are
  * litter), by target name. Listed once per folder per process, before this
  * process writes anything there (see sweepLeftoverTemps).
  */
-type Leftovers = Map<string, string[]>;
-
 const leftoversByFolder = new Map<string, Leftovers | Promise<Leftovers>>();
 
 function byTarget(names: readonly string[]): Leftovers {

@@ -3,7 +3,7 @@ import type { FSWatcher } from 'chokidar';
 import { statSync, watch as watchFolder } from 'node:fs';
 import type { FSWatcher as FolderWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { errnoCode } from './errors.js';
+import { isMissingPath } from './errors.js';
 import { posix } from 'node:path';
 import { WatchIndex } from './watch-index.js';
 import type { WatchTarget } from './watch-index.js';
@@ -151,13 +151,13 @@ export class WatchBatch {
       const live = watcher;
       live.on('error', (error: unknown) => {
         // The folder went away under the watch: its parent's watch reports that.
-        if (!isGone(error)) this.#fail(error);
+        if (!isMissingPath(error)) this.#fail(error);
         else if (this.#folders.get(folder)?.watcher === live) this.#folders.set(folder, undefined);
       });
       this.#folders.set(folder, { watcher: live, ino });
     } catch (error) {
       watcher?.close();
-      if (!isGone(error)) this.#fail(error);
+      if (!isMissingPath(error)) this.#fail(error);
     }
   }
 
@@ -214,10 +214,4 @@ export class WatchBatch {
     })();
     return this.#closed;
   }
-}
-
-/** A folder that is not there (or is no folder any more): nothing to watch until it comes back. */
-function isGone(error: unknown): boolean {
-  const code = errnoCode(error);
-  return code === 'ENOENT' || code === 'ENOTDIR';
 }

@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { isAncestor } from './paths.js';
 
 /** A path to watch and how much below it matters. */
 export interface WatchTarget {
@@ -39,11 +40,6 @@ function removeCount(map: Map<string, number>, key: string): void {
   if (count === undefined) return;
   if (count > 1) map.set(key, count - 1);
   else map.delete(key);
-}
-
-/** True when `dir` is `ancestor` or lies below it. */
-function isAtOrBelow(dir: string, ancestor: string): boolean {
-  return dir === ancestor || ancestor === '/' || dir.startsWith(`${ancestor}/`);
 }
 
 /**
@@ -154,7 +150,7 @@ export class WatchIndex<M> {
     }
     if (this.#ancestors.has(path)) {
       for (const [folder, folderMembers] of this.#byFolder) {
-        if (isAtOrBelow(folder, path)) for (const member of folderMembers.keys()) members.add(member);
+        if (folder === path || isAncestor(path, folder)) for (const member of folderMembers.keys()) members.add(member);
       }
     }
     return members;
