@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
 import { Engine } from '../src/runtime/engine.js';
@@ -80,6 +81,30 @@ describe('engine: order and parallelism', () => {
     await converged.next(AbortSignal.timeout(5000));
     // The child's event backpokes the parent first, then the child runs.
     expect(journal.events.filter((event) => event.startsWith('end'))).toEqual(['end parent', 'end child']);
+    await engine.stop();
+  });
+
+  it('re-runs a resource whose event came during its own (async) checkApply, after a parent that answers at once', async () => {
+    const journal = newJournal();
+    const graph = graphOf(
+      [recordingKind(journal)],
+      [
+        // noop answers synchronously: it runs, and pokes the child back, in the very turn the child's run ends.
+        { kind: 'noop', name: 'parent', meta: { autogroup: false } },
+        { kind: 'rec', name: 'child', params: { watch: true, sleepMs: 100 } },
+      ],
+      [{ from: 'noop[parent]', to: 'rec[child]' }],
+    );
+    const engine = await runToConvergence(graph);
+    journal.events.length = 0;
+    const converged = engine.converged.watch((value) => value);
+    journal.contexts.get('child')?.event();
+    await sleep(30);
+    // Mid-check: the child must run once more, after its parent.
+    journal.contexts.get('child')?.event();
+    await converged.next(AbortSignal.timeout(5000));
+    expect(journal.events.filter((event) => event.startsWith('end'))).toEqual(['end child', 'end child']);
+    expect(engine.statuses().map((status) => status.state)).toEqual(['converged', 'converged']);
     await engine.stop();
   });
 });

@@ -17,9 +17,11 @@ import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
 import { holdsManagedPath, isDeclaredSymlink, registerManaged, unregisterManaged } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
+import type { ModeSpec } from './mode.js';
 import { wantedKind } from './params.js';
 import type { FileParams } from './params.js';
 import { fsPath } from './paths.js';
+import { certainlyInSync } from './quick-check.js';
 import { findUndeclaredParentSymlink } from './symlink-guard.js';
 
 /** Base for a symbolic `mode` on a directory that does not exist yet (what mkdir gives under umask 022). */
@@ -30,6 +32,8 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
   private ctx: ResourceContext<FileParams, object> | undefined;
   /** `content` as bytes, for as long as the param (which send/recv may change) stays the same string. */
   private encoded: { readonly content: string; readonly bytes: Buffer } | undefined;
+  /** `mode` parsed, for as long as the param stays the same. */
+  private parsedMode: { readonly mode: string | number; readonly spec: ModeSpec | undefined } | undefined;
 
   constructor(private readonly params: Readonly<FileParams>) {}
 
@@ -58,7 +62,15 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     unregisterManaged(this);
   }
 
-  async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
+  /** Answered at once when the file is certainly in sync (most checks; see quick-check.ts), else by the full check. */
+  checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> | boolean {
+    const params = this.params;
+    const content = params.content === undefined ? undefined : this.contentBytes(params.content);
+    if (certainlyInSync(params, { path: fsPath(params.path), content, mode: this.modeSpec() }, apply)) return true;
+    return this.checkApplyFully(apply, signal);
+  }
+
+  private async checkApplyFully(apply: boolean, signal: AbortSignal): Promise<boolean> {
     const site = this.site('checkApply');
     try {
       return await this.converge(apply, signal, site);
@@ -225,12 +237,27 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     return false;
   }
 
-  /** The bytes wanted at the path; a `content` param is encoded once, not on every check. */
+  /** The bytes wanted at the path. */
   private async wantedContent(): Promise<Buffer | undefined> {
     const content = this.params.content;
-    if (content === undefined) return desiredFileContent(this.params);
+    return content === undefined ? desiredFileContent(this.params) : this.contentBytes(content);
+  }
+
+  /** A `content` param as bytes, encoded once per value, not on every check. */
+  private contentBytes(content: string): Buffer {
     if (this.encoded?.content !== content) this.encoded = { content, bytes: Buffer.from(content, 'utf8') };
     return this.encoded.bytes;
+  }
+
+  /** The `mode` param parsed once per value; undefined when unset (or invalid, which validation reports). */
+  private modeSpec(): ModeSpec | undefined {
+    const mode = this.params.mode;
+    if (mode === undefined) return undefined;
+    if (this.parsedMode?.mode !== mode) {
+      const spec = parseMode(mode);
+      this.parsedMode = { mode, spec: typeof spec === 'string' ? undefined : spec };
+    }
+    return this.parsedMode.spec;
   }
 
   private async newFileAttributes(present: Entry | undefined, signal: AbortSignal, site: ErrorSite) {

@@ -41,6 +41,26 @@ function currentBatch(): WatchBatch {
 }
 
 /**
+ * inotify hands over events in bursts (one read, many events), each
+ * delivered as its own callback; told once per turn of the event loop, a
+ * burst is one event for each watch, however fast its check runs. All the
+ * watches told in a turn are told together, in one callback: when a
+ * graph's watches come up, that is thousands at once.
+ */
+let toTell: Array<() => void> = [];
+
+function tellThisTurn(tell: () => void): void {
+  if (toTell.length === 0) {
+    setImmediate(() => {
+      const telling = toTell;
+      toTell = [];
+      for (const told of telling) told();
+    });
+  }
+  toTell.push(tell);
+}
+
+/**
  * Watches `targets` until `signal` aborts: calls `onEvent` once when the
  * watches are live, then on every change. The watch is rooted at `/` and
  * narrowed by a filter, because chokidar cannot watch a path that does not
@@ -53,9 +73,6 @@ export function watchPaths(targets: readonly WatchTarget[], onEvent: () => void,
   if (signal.aborted) return Promise.resolve();
   return new Promise<void>((resolve, reject) => {
     const batch = currentBatch();
-    // inotify hands over events in bursts (one read, many events), each
-    // delivered as its own callback; told once per turn of the event loop,
-    // a burst is one event for the engine, however fast its check runs.
     let told = false;
     const tell = (): void => {
       told = false;
@@ -65,7 +82,7 @@ export function watchPaths(targets: readonly WatchTarget[], onEvent: () => void,
       onEvent(): void {
         if (told) return;
         told = true;
-        setImmediate(tell);
+        tellThisTurn(tell);
       },
       fail(error: unknown, closed: Promise<void>): void {
         signal.removeEventListener('abort', onAbort);

@@ -19,7 +19,7 @@ export interface Entry {
 }
 
 /** Content up to this size is compared synchronously on a local file system; bigger content async. */
-const SYNC_READ_MAX_BYTES = 1 << 20;
+export const SYNC_READ_MAX_BYTES = 1 << 20;
 
 /** How a kind of entry is named in messages: `directory`, `special file`. */
 export function kindName(kind: EntryKind): string {
@@ -31,13 +31,16 @@ function toEntry(stats: Stats): Entry {
   return { kind, mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid, size: stats.size };
 }
 
+/** lstat of `path` with a synchronous call (for a local file system only), or undefined when nothing is there. */
+export function lstatEntrySync(path: string): Entry | undefined {
+  const stats = lstatSync(path, { throwIfNoEntry: false });
+  return stats === undefined ? undefined : toEntry(stats);
+}
+
 /** lstat of `path`, or undefined when nothing is there. Synchronous on a local file system (see local-fs). */
 export async function lstatEntry(path: string): Promise<Entry | undefined> {
   try {
-    if (isOnLocalFs(path)) {
-      const stats = lstatSync(path, { throwIfNoEntry: false });
-      return stats === undefined ? undefined : toEntry(stats);
-    }
+    if (isOnLocalFs(path)) return lstatEntrySync(path);
     return toEntry(await lstat(path));
   } catch (error) {
     if (isMissingPath(error)) return undefined;
@@ -64,7 +67,7 @@ export async function withNoFollowHandle<T>(path: string, isDir: boolean, use: (
  * without the async round trips: `wanted.length + 1` bytes at most, so a
  * longer file shows itself without being read whole.
  */
-function hasContentSync(path: string, wanted: Uint8Array): boolean {
+export function hasContentSync(path: string, wanted: Uint8Array): boolean {
   const fd = openSync(path, NO_FOLLOW_READ);
   try {
     const buffer = Buffer.allocUnsafe(wanted.length + 1);

@@ -79,3 +79,14 @@ export function sweepLeftoverTemps(path: string): Promise<void> | undefined {
   if (listing instanceof Promise) return listing.then((leftovers) => takeLeftovers(leftovers, folder, target));
   return takeLeftovers(listing, folder, target);
 }
+
+/**
+ * True when it is certain, without waiting, that no temp file a crash left
+ * waits for the target at `path` (the folder was listed, or can be listed
+ * synchronously on a local file system). False means sweepLeftoverTemps has
+ * work, or has to list the folder first.
+ */
+export function hasNoLeftoverTemps(path: string): boolean {
+  const listing = leftoversIn(dirname(path));
+  return !(listing instanceof Promise) && !listing.has(basename(path));
+}

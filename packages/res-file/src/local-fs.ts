@@ -54,8 +54,13 @@ export function isDirOnLocalFs(dir: string): boolean {
   return answer?.local ?? false;
 }
 
-/** Asks (once at a time per directory) what file system `dir` is on. A missing directory asks its parent. */
+/**
+ * Asks (once at a time per directory, and not again while the answer is
+ * fresh) what file system `dir` is on. A missing directory asks its parent.
+ */
 export function learnFsType(dir: string): Promise<void> {
+  const answer = known.get(dir);
+  if (answer !== undefined && performance.now() - answer.at <= TTL_MS) return Promise.resolve();
   const pending = asking.get(dir);
   if (pending) return pending;
   const ask = (async () => {

@@ -49,6 +49,24 @@ function rememberForThisTurn(folder: string): void {
   resolvedThisTurn.add(folder);
 }
 
+/**
+ * True when it is certain, from synchronous calls alone, that no ancestor of
+ * `path` is a symlink: its folder is on a local file system and resolves to
+ * itself. False means "not known": ask findUndeclaredParentSymlink.
+ */
+export function parentIsRealSync(path: string): boolean {
+  const parent = posix.dirname(path);
+  if (!isDirOnLocalFs(parent)) return false;
+  if (resolvedThisTurn.has(parent)) return true;
+  try {
+    if (realpathSync.native(parent) !== parent) return false;
+  } catch {
+    return false;
+  }
+  rememberForThisTurn(parent);
+  return true;
+}
+
 /** realpath of a directory, or undefined when it fails (a missing component); synchronous on a local file system. */
 async function realpathOf(path: string): Promise<string | undefined> {
   try {

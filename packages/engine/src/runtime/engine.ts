@@ -4,9 +4,11 @@ import { EngineError, type AnyResourceDefinition, type World } from '@converge/e
 import { pino, type Logger as PinoLogger } from 'pino';
 import type { ResolvedEdge, ResolvedGraph } from '../graph/spec.js';
 import { LocalWorld } from '../world/local-world.js';
+import { ControllerPool } from './controller-pool.js';
 import { Converger } from './converger.js';
 import { EventValue } from './event-value.js';
 import { RefreshStore } from './refresh-store.js';
+import { RunQueue } from './run-queue.js';
 import { SemaphoreTable } from './semaphore.js';
 import type { ResourceStatus } from './status.js';
 import type { EngineEventListener } from './engine-events.js';
@@ -78,15 +80,18 @@ export class Engine {
     let clock = 0;
     this.#waitSignal = AbortSignal.any([this.#stopController.signal, this.#pauseController.signal]);
     const sema = options.sema ?? 0;
+    const logger = options.logger ?? pino({ level: 'silent' });
     this.#env = {
       stateDir: options.stateDir,
       hostname,
       world: options.world ?? new LocalWorld(hostname, join(options.stateDir, 'world.json')),
-      logger: options.logger ?? pino({ level: 'silent' }),
+      logger,
       noop: options.noop ?? false,
       globalSema: sema > 0 ? `${GLOBAL_SEMA_ID}:${sema}` : undefined,
       semaphores: new SemaphoreTable(),
       converger: this.#converger,
+      checkControllers: new ControllerPool(),
+      runQueue: new RunQueue((error) => logger.error(`internal error in a vertex run: ${(error as Error).stack ?? String(error)}`)),
       refreshes: new RefreshStore(options.stateDir),
       reversals: new ReversalStore(options.stateDir),
       paused: () => this.#paused,
@@ -181,7 +186,12 @@ export class Engine {
       this.#unpause();
       this.#converger.check();
       for (const vertex of kept.values()) vertex.resume();
-      await Promise.all(added.map((vertex) => vertex.start()));
+      const starting: Promise<void>[] = [];
+      for (const vertex of added) {
+        const pending = vertex.start();
+        if (pending) starting.push(pending);
+      }
+      await Promise.all(starting);
       this.changes.set(this.changes.get() + 1);
       this.#emit({ type: 'swap', resources: next.size, edges: plan.edges.length });
     } finally {

@@ -27,6 +27,11 @@ export function resourceError(resource: string, phase: CallPhase, thrown: unknow
   return new EngineError(PHASE_CODES[phase], `${phase} failed: ${message}`, { resource, phase, cause: thrown });
 }
 
+/** True for a promise, or anything else with a `then` (what `await` would wait for). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
 /**
  * Calls one resource method through the single place that guards it: a throw
  * (sync or async) becomes an EngineError of the resource. With a
@@ -42,16 +47,41 @@ export async function callResource<T>(
   timeoutMs = 0,
   controller?: AbortController,
 ): Promise<T> {
+  let pending: Promise<T>;
+  try {
+    pending = Promise.resolve(call());
+  } catch (thrown) {
+    pending = Promise.reject(thrown);
+  }
+  return guardPending(resource, phase, pending, timeoutMs, controller);
+}
+
+/**
+ * callResource for the hot path (no timeout): a method that answers at once
+ * (a value, not a promise) is answered at once, without a promise or a turn
+ * of the event loop; a promise is guarded as callResource guards it. A
+ * synchronous throw is thrown at once, as the resource's EngineError.
+ */
+export function callResourceNow<T>(resource: string, phase: CallPhase, call: () => Promise<T> | T, controller?: AbortController): T | Promise<T> {
+  let result: Promise<T> | T;
+  try {
+    result = call();
+  } catch (thrown) {
+    throw resourceError(resource, phase, thrown);
+  }
+  if (!isThenable(result)) return result;
+  return guardPending(resource, phase, Promise.resolve(result), 0, controller);
+}
+
+async function guardPending<T>(
+  resource: string,
+  phase: CallPhase,
+  pending: Promise<T>,
+  timeoutMs: number,
+  controller: AbortController | undefined,
+): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    // Called at once (the caller is already async): deferring it to a
-    // microtask cost a promise and a turn per call, for every checkApply.
-    let pending: Promise<T>;
-    try {
-      pending = Promise.resolve(call());
-    } catch (thrown) {
-      pending = Promise.reject(thrown);
-    }
     if (!controller) return await pending;
     // One promise that settles with the call or with the abort, whichever
     // comes first; no event listener per call (this runs for every

@@ -1,7 +1,9 @@
 import type { World } from '@converge/engine-api';
 import type { Logger as PinoLogger } from 'pino';
+import type { ControllerPool } from './controller-pool.js';
 import type { Converger } from './converger.js';
 import type { RefreshStore } from './refresh-store.js';
+import type { RunQueue } from './run-queue.js';
 import type { ReversalStore } from './reversal-store.js';
 import type { SemaphoreTable } from './semaphore.js';
 import type { ResourceStatus } from './status.js';
@@ -19,6 +21,10 @@ export interface VertexEnv {
   readonly globalSema: string | undefined;
   readonly semaphores: SemaphoreTable;
   readonly converger: Converger;
+  /** Controllers for checkApply calls that finish without a timeout. */
+  readonly checkControllers: ControllerPool;
+  /** Where poked vertices wait for their run. */
+  readonly runQueue: RunQueue;
   readonly refreshes: RefreshStore;
   /** Aborts when the engine begins to stop: waits (retry delay, limit, sema) end. */
   readonly stopSignal: AbortSignal;

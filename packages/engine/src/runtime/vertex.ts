@@ -8,7 +8,7 @@ import {
   type ResourceInstance,
 } from '@converge/engine-api';
 import type { GroupedResource } from '../graph/autogroup.js';
-import { abortCall, callResource, resourceError } from './resource-call.js';
+import { abortCall, callResource, callResourceNow, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
 import { RateLimiter } from './rate-limiter.js';
 import type { ResourceState, ResourceStatus } from './status.js';
@@ -31,6 +31,7 @@ export interface OutEdge {
 }
 
 const WATCH_STOP_GRACE_MS = 5_000;
+const NOTHING_RECEIVED: ReadonlyMap<string, ReceivedValue> = new Map();
 const REWATCH_MAX_BACKOFF_MS = 5_000;
 
 /**
@@ -64,6 +65,7 @@ export class Vertex implements ContextHost {
   #checks = 0;
   #changes = 0;
   #dirty = false;
+  /** The process loop's pending part, when a step of it did not finish at once. */
   #running: Promise<void> | undefined;
   /** True from the start of a run loop to its end (set before its first await). */
   #active = false;
@@ -78,7 +80,7 @@ export class Vertex implements ContextHost {
   #closed = false;
   #retriesLeft: number;
   #staged: Record<string, unknown> | undefined;
-  #received = new Map<string, ReceivedValue>();
+  #received: ReadonlyMap<string, ReceivedValue> = NOTHING_RECEIVED;
   #limiter: RateLimiter | undefined;
   #watchController: AbortController | undefined;
   #watchDone: Promise<void> | undefined;
@@ -86,6 +88,8 @@ export class Vertex implements ContextHost {
   #rewatchTimer: NodeJS.Timeout | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
   #checkController: AbortController | undefined;
+  /** The running check's controller comes from the engine's pool (it has no timeout to abort it). */
+  #pooledController = false;
   #checkStartedAt = 0;
 
   constructor(resource: GroupedResource, definition: AnyResourceDefinition, env: VertexEnv) {
@@ -146,38 +150,49 @@ export class Vertex implements ContextHost {
     return `${this.id}: checkApply running for ${seconds} s`;
   }
 
-  /** Creates and inits the resource, then starts its watch (or poll). */
-  async start(): Promise<void> {
+  /**
+   * Creates and inits the resource, then starts its watch (or poll). Returns
+   * a promise only when init does not finish at once: a graph of thousands
+   * of resources starts without a promise per resource.
+   */
+  start(): Promise<void> | undefined {
+    let instance: Instance;
     try {
-      this.#instance = this.definition.create(this.params) as Instance;
+      instance = this.definition.create(this.params) as Instance;
+      this.#instance = instance;
       const group = this.resource.group ?? [];
       if (group.length > 0) {
-        if (!this.#instance.group) throw new Error(`kind '${this.kind}' is groupable but its instances take no group`);
-        this.#instance.group(group.map((child) => structuredClone(child.params)));
+        if (!instance.group) throw new Error(`kind '${this.kind}' is groupable but its instances take no group`);
+        instance.group(group.map((child) => structuredClone(child.params)));
       }
     } catch (error) {
       this.#failForGood(resourceError(this.id, 'init', error), true);
-      return;
+      return undefined;
     }
-    const instance = this.#instance;
-    if (instance.init) {
-      const controller = this.meta.timeout > 0 ? new AbortController() : undefined;
-      try {
-        await callResource(
-          this.id,
-          'init',
-          () => instance.init?.(new EngineResourceContext(this, this.#env)),
-          this.meta.timeout,
-          controller,
-        );
-      } catch (error) {
-        this.#failForGood(error as EngineError, true);
-        return;
-      }
+    if (!instance.init) return this.#initialised();
+    const init = (): Promise<void> | void => instance.init?.(new EngineResourceContext(this, this.#env));
+    let pending: Promise<void> | void;
+    try {
+      pending =
+        this.meta.timeout > 0
+          ? callResource(this.id, 'init', init, this.meta.timeout, new AbortController())
+          : callResourceNow(this.id, 'init', init);
+    } catch (error) {
+      this.#failForGood(error as EngineError, true);
+      return undefined;
     }
-    if (this.#closed) return;
+    if (!isThenable(pending)) return this.#initialised();
+    return pending.then(
+      () => this.#initialised(),
+      (error: unknown) => this.#failForGood(error as EngineError, true),
+    );
+  }
+
+  #initialised(): undefined {
+    if (this.#closed) return undefined;
     this.#ready = true;
     this.#startWatch();
+    return undefined;
   }
 
   // ---- events --------------------------------------------------------------
@@ -190,10 +205,8 @@ export class Vertex implements ContextHost {
     this.#setBusy(true);
     if (!this.#active) {
       this.#active = true;
-      // Started on a microtask, never inline: a poke that runs a loop that
-      // pokes (children, blocked descendants, parents) would otherwise
-      // recurse as deep as the graph is long.
-      this.#running = Promise.resolve().then(() => this.#runLoop());
+      // Queued, never run inline (see RunQueue).
+      this.#env.runQueue.add(this);
     }
   }
 
@@ -249,110 +262,240 @@ export class Vertex implements ContextHost {
 
   // ---- the process loop ----------------------------------------------------
 
-  async #runLoop(): Promise<void> {
+  /**
+   * Called by the run queue: runs the process loop as far as it gets at
+   * once. A step that has to wait (an async checkApply, a semaphore, a
+   * retry delay) carries the loop on by itself.
+   */
+  run(): void {
+    let pending: Promise<void> | undefined;
     try {
-      while (this.#dirty && !this.#closed && !this.#fatal && !this.#env.stopSignal.aborted) {
-        // Not initialised yet, or a graph swap is under way: stay dirty;
-        // the watch's first event, or the end of the swap, runs us.
-        if (!this.#ready || this.#env.paused()) return;
-        this.#dirty = false;
-        this.#waiting = false;
-        const downParent = this.parents.find((edge) => edge.from.isDown);
-        if (downParent) {
-          this.#block(downParent.from);
-          continue;
-        }
-        const behind = this.parents.filter((edge) => edge.from.timestamp <= this.timestamp);
-        if (behind.length > 0) {
-          // Parents run first; the last of them to finish pokes us again.
-          for (const edge of behind) edge.from.backpoke();
-          this.#waiting = true;
-          this.#setState('pending');
-          return;
-        }
-        await this.#process(this.#instance as Instance);
-      }
-      if (!this.#dirty) this.#setBusy(false);
+      pending = this.#steps();
     } finally {
+      if (!pending) this.#active = false;
+    }
+    if (pending) this.#running = this.#carryOn(pending);
+  }
+
+  async #carryOn(step: Promise<void>): Promise<void> {
+    try {
+      let next: Promise<void> | undefined = step;
+      while (next) {
+        await next;
+        next = this.#steps();
+      }
+    } catch (error) {
+      // Steps handle resource failures themselves; this is a bug, kept from crashing the engine.
+      this.#log('error', `internal error in the process loop: ${(error as Error).stack ?? String(error)}`);
+    } finally {
+      // In the same microtask as the last step: a poke that comes after it must find the loop inactive and queue it.
       this.#active = false;
+      this.#running = undefined;
     }
   }
 
-  async #process(instance: Instance): Promise<void> {
+  /** The process loop; returns the step it has to wait for, if any. */
+  #steps(): Promise<void> | undefined {
+    while (this.#dirty && !this.#closed && !this.#fatal && !this.#env.stopSignal.aborted) {
+      // Not initialised yet, or a graph swap is under way: stay dirty;
+      // the watch's first event, or the end of the swap, runs us.
+      if (!this.#ready || this.#env.paused()) return undefined;
+      this.#dirty = false;
+      this.#waiting = false;
+      const downParent = this.parents.find((edge) => edge.from.isDown);
+      if (downParent) {
+        this.#block(downParent.from);
+        continue;
+      }
+      if (this.#pokeParentsBehind()) {
+        // Parents run first; the last of them to finish pokes us again.
+        this.#waiting = true;
+        this.#setState('pending');
+        return undefined;
+      }
+      const step = this.#process(this.#instance as Instance);
+      if (step) return step;
+    }
+    if (!this.#dirty) this.#setBusy(false);
+    return undefined;
+  }
+
+  /** Backpokes every parent that has not run since this vertex last did; true if there was one. */
+  #pokeParentsBehind(): boolean {
+    let behind = false;
+    for (const edge of this.parents) {
+      if (edge.from.timestamp > this.timestamp) continue;
+      edge.from.backpoke();
+      behind = true;
+    }
+    return behind;
+  }
+
+  /** One run of checkApply; returns a promise only when it could not finish at once. */
+  #process(instance: Instance): Promise<void> | undefined {
     this.#receive();
     const apply = !(this.#env.noop || this.meta.noop);
-    for (;;) {
-      let release: (() => void) | undefined;
+    return this.#needsWaits(apply) ? this.#processWithWaits(instance, apply) : this.#checkAtOnce(instance, apply);
+  }
+
+  /**
+   * Whether this run waits for something besides checkApply itself: a rate
+   * limit, a semaphore, a timeout timer, a reversal or a refresh to persist.
+   * Most runs do not, and take the path without promises (#checkAtOnce).
+   */
+  #needsWaits(apply: boolean): boolean {
+    if (this.#limiter || this.meta.sema.length > 0 || this.#env.globalSema || this.meta.timeout > 0) return true;
+    if (!apply) return false;
+    if (this.meta.reverse && this.definition.reversible && !this.#env.reversals.has(this.id)) return true;
+    return this.refreshPending() || this.children.some((edge) => edge.notify);
+  }
+
+  /** checkApply with nothing to wait for before or after it: no promise unless the resource returns one. */
+  #checkAtOnce(instance: Instance, apply: boolean): Promise<void> | undefined {
+    const controller = this.#beginCheck();
+    let result: boolean | Promise<boolean>;
+    try {
+      result = callResourceNow(this.id, 'checkApply', () => instance.checkApply(apply, controller.signal), controller);
+    } catch (error) {
+      return this.#checkFailed(instance, apply, error, this.#env.waitSignal());
+    }
+    if (isThenable(result)) {
       const waits = this.#env.waitSignal();
-      try {
-        if (this.#limiter) await this.#limiter.take(waits);
-        const semas = this.#env.globalSema ? [...this.meta.sema, this.#env.globalSema] : this.meta.sema;
-        if (semas.length > 0) release = await this.#env.semaphores.acquireAll(semas, waits);
-        if (waits.aborted) {
-          release?.();
-          this.#deferForSwap();
-          return;
-        }
-        if (apply && this.meta.reverse && this.definition.reversible && !this.#env.reversals.has(this.id)) {
-          await this.#recordReversal(instance);
-        }
-        const refreshing = apply && this.refreshPending();
-        const notifies = apply && this.children.some((edge) => edge.notify);
-        if (notifies) await this.#env.refreshes.setIntent(this.id);
-        this.#setState('running');
-        this.#checks++;
-        this.#staged = undefined;
-        this.#checkController = new AbortController();
-        this.#checkStartedAt = performance.now();
-        const signal = this.#checkController.signal;
-        const converged = await callResource(
-          this.id,
-          'checkApply',
-          () => instance.checkApply(apply, signal),
-          this.meta.timeout,
-          this.#checkController,
-        );
-        this.#checkController = undefined;
+      return result.then(
+        (converged) => this.#checkSucceeded(instance, apply, converged, false),
+        (error: unknown) => this.#checkFailed(instance, apply, error, waits),
+      );
+    }
+    return this.#checkSucceeded(instance, apply, result, false);
+  }
+
+  /** Marks a check as started; its controller is pooled unless a timeout may abort it. */
+  #beginCheck(): AbortController {
+    this.#setState('running');
+    this.#checks++;
+    this.#staged = undefined;
+    this.#pooledController = this.meta.timeout === 0;
+    const controller = this.#pooledController ? this.#env.checkControllers.take() : new AbortController();
+    this.#checkController = controller;
+    this.#checkStartedAt = performance.now();
+    return controller;
+  }
+
+  #endCheck(): void {
+    const controller = this.#checkController;
+    this.#checkController = undefined;
+    if (controller && this.#pooledController) this.#env.checkControllers.giveBack(controller);
+  }
+
+  /** After a successful checkApply: events, a noop diff, refreshes, children. */
+  #checkSucceeded(instance: Instance, apply: boolean, converged: boolean, refreshing: boolean): Promise<void> | undefined {
+    this.#endCheck();
+    const notifies = apply && this.children.some((edge) => edge.notify);
+    let describing: Promise<void> | undefined;
+    if (this.#env.observed()) {
+      this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged, apply });
+      if (!apply && !converged && instance.describeChange) describing = this.#describeChange(instance);
+    }
+    if (!describing && !notifies && !refreshing) {
+      this.#succeeded(converged, apply);
+      return undefined;
+    }
+    return (async () => {
+      await describing;
+      await this.#persistRefreshes(converged, apply, refreshing);
+      this.#succeeded(converged, apply);
+      if (notifies) await this.#env.refreshes.clearIntent(this.id).catch((error: unknown) => this.#log('error', `could not persist a refresh: ${(error as Error).message}`));
+    })();
+  }
+
+  /**
+   * After a failed checkApply: retries after `meta.delay` while the budget
+   * lasts (resolving once the retry ran), else fails the vertex for good.
+   */
+  #checkFailed(instance: Instance, apply: boolean, error: unknown, waits: AbortSignal): Promise<void> | undefined {
+    this.#endCheck();
+    if (waits.aborted && !(error instanceof EngineError)) {
+      this.#deferForSwap();
+      return undefined;
+    }
+    const failure = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
+    this.#lastError = failure;
+    if (this.#env.observed()) {
+      this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply, error: failure });
+    }
+    if (this.#retriesLeft === 0 || this.#env.stopSignal.aborted || this.#closed) {
+      this.#failForGood(failure);
+      return undefined;
+    }
+    if (this.#retriesLeft > 0) this.#retriesLeft--;
+    this.#log('warn', `checkApply failed, retrying: ${failure.message}`);
+    this.#setState('pending');
+    return sleep(this.meta.delay, undefined, { signal: waits }).then(
+      () => this.#processWithWaits(instance, apply),
+      () => this.#deferForSwap(),
+    );
+  }
+
+  /** A run that waits for limits, semaphores, a timeout, a reversal or refresh bookkeeping. */
+  async #processWithWaits(instance: Instance, apply: boolean): Promise<void> {
+    let release: (() => void) | undefined;
+    const waits = this.#env.waitSignal();
+    let refreshing = false;
+    let notifies = false;
+    try {
+      if (this.#limiter) await this.#limiter.take(waits);
+      const semas = this.#env.globalSema ? [...this.meta.sema, this.#env.globalSema] : this.meta.sema;
+      if (semas.length > 0) release = await this.#env.semaphores.acquireAll(semas, waits);
+      if (waits.aborted) {
         release?.();
-        release = undefined;
-        if (this.#env.observed()) {
-          this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged, apply });
-          if (!apply && !converged) await this.#describeChange(instance);
-        }
-        await this.#succeeded(converged, apply, refreshing);
-        if (notifies) await this.#env.refreshes.clearIntent(this.id);
-        return;
-      } catch (error) {
-        this.#checkController = undefined;
-        release?.();
-        if (waits.aborted && !(error instanceof EngineError)) {
-          this.#deferForSwap();
-          return;
-        }
-        const failure = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
-        this.#lastError = failure;
-        if (this.#env.observed()) {
-          this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply, error: failure });
-        }
-        if (this.#retriesLeft !== 0 && !this.#env.stopSignal.aborted && !this.#closed) {
-          if (this.#retriesLeft > 0) this.#retriesLeft--;
-          this.#log('warn', `checkApply failed, retrying: ${failure.message}`);
-          this.#setState('pending');
-          try {
-            await sleep(this.meta.delay, undefined, { signal: waits });
-          } catch {
-            this.#deferForSwap();
-            return;
-          }
-          continue;
-        }
-        this.#failForGood(failure);
+        this.#deferForSwap();
         return;
       }
+      if (apply && this.meta.reverse && this.definition.reversible && !this.#env.reversals.has(this.id)) {
+        await this.#recordReversal(instance);
+      }
+      refreshing = apply && this.refreshPending();
+      notifies = apply && this.children.some((edge) => edge.notify);
+      if (notifies) await this.#env.refreshes.setIntent(this.id);
+    } catch (error) {
+      release?.();
+      if (waits.aborted && !(error instanceof EngineError)) {
+        this.#deferForSwap();
+        return;
+      }
+      // A reversal or refresh intent that could not be stored fails the run like checkApply would.
+      await this.#checkFailed(instance, apply, error, waits);
+      return;
+    }
+    const controller = this.#beginCheck();
+    let converged: boolean;
+    try {
+      converged = await callResource(this.id, 'checkApply', () => instance.checkApply(apply, controller.signal), this.meta.timeout, controller);
+    } catch (error) {
+      release?.();
+      await this.#checkFailed(instance, apply, error, waits);
+      return;
+    }
+    release?.();
+    await this.#checkSucceeded(instance, apply, converged, refreshing);
+  }
+
+  /**
+   * Refreshes are written before the children are poked, so a crash in
+   * between cannot lose them; ours is cleared only after we consumed it.
+   */
+  async #persistRefreshes(converged: boolean, applied: boolean, refreshed: boolean): Promise<void> {
+    try {
+      if (!converged && applied) {
+        await Promise.all(this.children.filter((edge) => edge.notify).map((edge) => this.#env.refreshes.set(edge.to.id)));
+      }
+      if (refreshed) await this.#env.refreshes.clear(this.id);
+    } catch (error) {
+      this.#log('error', `could not persist a refresh: ${(error as Error).message}`);
     }
   }
 
-  async #succeeded(converged: boolean, applied: boolean, refreshed: boolean): Promise<void> {
+  #succeeded(converged: boolean, applied: boolean): void {
     if (!converged) this.#changes++;
     if (this.meta.retryreset) this.#retriesLeft = this.meta.retry;
     let sentChanged = false;
@@ -361,16 +504,6 @@ export class Vertex implements ContextHost {
       sentChanged = !isDeepStrictEqual(next, this.sent);
       this.sent = next;
       this.#staged = undefined;
-    }
-    try {
-      // Refreshes are written before the children are poked, so a crash in
-      // between cannot lose them; ours is cleared only after we consumed it.
-      if (!converged && applied) {
-        await Promise.all(this.children.filter((edge) => edge.notify).map((edge) => this.#env.refreshes.set(edge.to.id)));
-      }
-      if (refreshed) await this.#env.refreshes.clear(this.id);
-    } catch (error) {
-      this.#log('error', `could not persist a refresh: ${(error as Error).message}`);
     }
     if (this.#fatal) return;
     this.#down = false;
@@ -429,15 +562,17 @@ export class Vertex implements ContextHost {
 
   /** Fills params from send/recv edges, noting which values changed. */
   #receive(): void {
-    this.#received = new Map();
+    let received: Map<string, ReceivedValue> | undefined;
     for (const edge of this.parents) {
       if (edge.send === undefined || edge.recv === undefined) continue;
       if (!(edge.send in edge.from.sent)) continue;
       const value = edge.from.sent[edge.send];
       const changed = !isDeepStrictEqual(this.params[edge.recv], value);
       this.params[edge.recv] = value;
-      this.#received.set(edge.recv, { changed });
+      received ??= new Map();
+      received.set(edge.recv, { changed });
     }
+    this.#received = received ?? NOTHING_RECEIVED;
   }
 
   // ---- failure and blocking ------------------------------------------------
@@ -475,22 +610,25 @@ export class Vertex implements ContextHost {
       if (this.meta.poll > 0) this.#pollTimer = setInterval(() => this.poke(), this.meta.poll * 1000);
       return;
     }
-    const watch = instance.watch.bind(instance);
     const controller = new AbortController();
     this.#watchController = controller;
-    this.#watchDone = callResource(this.id, 'watch', () => watch(controller.signal))
-      .then(() => {
-        if (!controller.signal.aborted) {
-          throw new EngineError('ERR_RESOURCE_WATCH', 'watch returned before it was asked to stop', {
-            resource: this.id,
-            phase: 'watch',
-          });
-        }
-      })
-      .catch((error: unknown) => {
+    let watching: Promise<void>;
+    try {
+      watching = Promise.resolve(instance.watch(controller.signal));
+    } catch (error) {
+      watching = Promise.reject(error);
+    }
+    this.#watchDone = watching.then(
+      () => {
         if (controller.signal.aborted) return;
-        this.#watchFailed(error instanceof EngineError ? error : resourceError(this.id, 'watch', error));
-      });
+        this.#watchFailed(
+          new EngineError('ERR_RESOURCE_WATCH', 'watch returned before it was asked to stop', { resource: this.id, phase: 'watch' }),
+        );
+      },
+      (error: unknown) => {
+        if (!controller.signal.aborted) this.#watchFailed(resourceError(this.id, 'watch', error));
+      },
+    );
   }
 
   #watchFailed(error: EngineError): void {
@@ -508,7 +646,7 @@ export class Vertex implements ContextHost {
 
   /** Resolves when no checkApply of this vertex is running. */
   async settled(): Promise<void> {
-    while (this.#active) await this.#running;
+    while (this.#active) await (this.#running ?? this.#env.runQueue.drained());
   }
 
   /** Aborts a running checkApply (forced stop). */

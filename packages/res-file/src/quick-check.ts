@@ -1,0 +1,63 @@
+import { hasContentSync, lstatEntrySync, SYNC_READ_MAX_BYTES } from './fs-state.js';
+import { hasNoLeftoverTemps } from './leftover-temps.js';
+import { isOnLocalFs } from './local-fs.js';
+import { resolveMode } from './mode.js';
+import type { ModeSpec } from './mode.js';
+import type { FileParams } from './params.js';
+import { wantedKind } from './params.js';
+import { parentIsRealSync } from './symlink-guard.js';
+
+/** What the quick check needs besides the params, prepared once per param value by the instance. */
+export interface QuickCheckInput {
+  /** The path without a trailing slash. */
+  readonly path: string;
+  /** `content` as bytes, when the param is set. */
+  readonly content: Buffer | undefined;
+  /** The parsed `mode`, when set (and valid). */
+  readonly mode: ModeSpec | undefined;
+}
+
+/** A numeric owner or group as an id; undefined when unset; NaN for a name (which needs a lookup). */
+function numericId(value: string | number | undefined): number | undefined {
+  if (value === undefined || typeof value === 'number') return value;
+  return /^\d+$/.test(value) ? Number(value) : Number.NaN;
+}
+
+/**
+ * The answer most checks give: everything is already as wanted. Found here
+ * with synchronous calls only (a local file system, see local-fs), so an
+ * idempotent check costs one lstat, a small read and no promise. True only
+ * when that is certain; false means "look properly" (the full check, which
+ * also explains every refusal), never "out of sync". It asks what the full
+ * check asks, in the same order of concern: the symlink guard, leftover
+ * temp files to sweep, the kind, the content, the owner and the mode.
+ * Copies, fragments, symlinks, purge and owner names always take the full
+ * check.
+ */
+export function certainlyInSync(params: Readonly<FileParams>, input: QuickCheckInput, apply: boolean): boolean {
+  if (params.symlink || params.source !== undefined || params.fragments !== undefined || params.purge) return false;
+  const { path, content } = input;
+  if (content !== undefined && content.length > SYNC_READ_MAX_BYTES) return false;
+  const uid = numericId(params.owner);
+  const gid = numericId(params.group);
+  if (Number.isNaN(uid) || Number.isNaN(gid)) return false;
+  if (!isOnLocalFs(path)) return false;
+  try {
+    if (!params.force && !parentIsRealSync(path)) return false;
+    const want = wantedKind(params);
+    if (apply && want !== 'dir' && !hasNoLeftoverTemps(path)) return false;
+    const entry = lstatEntrySync(path);
+    if (params.state === 'absent') return entry === undefined;
+    // Without `state`, a missing path is left missing.
+    if (entry === undefined) return params.state !== 'exists';
+    if (entry.kind !== want) return false;
+    if (want === 'file' && content !== undefined) {
+      if (entry.size !== content.length || !hasContentSync(path, content)) return false;
+    }
+    if ((uid !== undefined && uid !== entry.uid) || (gid !== undefined && gid !== entry.gid)) return false;
+    return input.mode === undefined || resolveMode(input.mode, entry.mode) === entry.mode;
+  } catch {
+    // Whatever went wrong, the full check meets it again and reports it.
+    return false;
+  }
+}
