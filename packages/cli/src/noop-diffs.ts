@@ -1,6 +1,7 @@
 import type { Engine } from '@converge/engine';
 import type { Logger } from 'pino';
 import type { LineSink } from './logging.js';
+import { StatusHistory } from './status-history.js';
 
 /** Where a dry run's diffs go: plain text after each resource's id, or one JSON log line each. */
 export type DiffOutput = { readonly text: LineSink } | { readonly json: Logger };
@@ -10,10 +11,23 @@ export type DiffOutput = { readonly text: LineSink } | { readonly json: Logger }
  * describes it (a unified diff for files). Resources already converged say
  * nothing; the engine never passes on values received through send/recv.
  * Returns the function that stops printing.
+ *
+ * A resource that would change stays so in noop, and is checked again each
+ * time a resource that depends on it asks for it (a directory once per file
+ * in it): its diff is printed again only when it is another diff, or after
+ * the resource was found converged or was replaced by a graph swap.
  */
 export function printNoopDiffs(engine: Pick<Engine, 'onEvent'>, output: DiffOutput): () => void {
+  const history = new StatusHistory();
+  const printed = new Map<string, string>();
   return engine.onEvent((event) => {
-    if (event.type !== 'diff') return;
+    if (event.type === 'status') {
+      const { replaced, changed } = history.step(event.status);
+      if (replaced || (event.status.state === 'converged' && !changed)) printed.delete(event.status.id);
+      return;
+    }
+    if (event.type !== 'diff' || printed.get(event.id) === event.diff) return;
+    printed.set(event.id, event.diff);
     if ('json' in output) output.json.info({ resource: event.id, diff: event.diff }, 'would change (noop)');
     else output.text.write(`${event.id} would change:\n${event.diff.replace(/\n?$/, '\n')}`);
   });

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Engine, ResourceState, ResourceStatus } from '@converge/engine';
 import type { LineSink } from './logging.js';
+import { StatusHistory } from './status-history.js';
 import type { Terminal } from './terminal.js';
 
 /** The part of the engine the display reads. */
@@ -22,38 +23,54 @@ export function summarize(statuses: readonly ResourceStatus[]): string {
   return shown.map((state) => `${counts.get(state) ?? 0} ${state}`).join(' · ');
 }
 
-/** What was last told about a resource, so nothing is told twice. */
-export interface ReportedStatus {
-  readonly state: ResourceState;
-  readonly changes: number;
-}
+/** What was last told about a resource; `failed` keeps the error told. */
+type Told = { readonly line: 'converged' | 'changed' | 'would change' | 'blocked' } | { readonly line: 'failed'; readonly error: string };
 
 /**
- * One line per resource that reached a state worth telling: converged (the
- * first time, or again after it changed something), failed or blocked.
- * Updates `reported`; a re-check that found nothing to do stays silent.
+ * Turns resources' statuses, one engine status event after another, into
+ * the lines worth telling: converged (the first time, or again after a
+ * failure), every change, every new failure (another error, or a failure
+ * after a success or after a graph swap replaced the resource) and blocked.
+ * A re-check that found nothing to do stays silent, and so does a re-check
+ * in noop that would still make the change it already told of.
  */
-export function describeTransitions(reported: Map<string, ReportedStatus>, now: readonly ResourceStatus[]): string[] {
-  return now.flatMap((status) => describeTransition(reported, status) ?? []);
-}
+export class TransitionLines {
+  readonly #history = new StatusHistory();
+  readonly #told = new Map<string, Told>();
 
-/** The line for one resource's new status, if it is worth telling. */
-export function describeTransition(reported: Map<string, ReportedStatus>, status: ResourceStatus): string | undefined {
-  if (status.hidden) return undefined;
-  const last = reported.get(status.id);
-  let line: string | undefined;
-  if (status.state === 'converged') {
-    if (last?.state !== 'converged' || status.changes > last.changes) {
-      const changed = status.changes > (last?.changes ?? 0);
-      line = `${changed ? (status.noop ? 'would change' : 'changed') : 'converged'}: ${status.id}`;
+  /** The line for one resource's new status, if it is worth telling. */
+  describe(status: ResourceStatus): string | undefined {
+    const { replaced, changed } = this.#history.step(status);
+    if (replaced) this.#told.delete(status.id);
+    if (status.hidden) return undefined;
+    const told = this.#told.get(status.id);
+    let next: Told | undefined;
+    if (status.state === 'converged') {
+      if (!changed) {
+        if (told?.line !== 'converged' && told?.line !== 'changed') next = { line: 'converged' };
+      } else if (!status.noop) {
+        next = { line: 'changed' };
+      } else if (told?.line !== 'would change') {
+        // Noop changes nothing: a resource that would change stays so, told once rather than on every re-check.
+        next = { line: 'would change' };
+      }
+    } else if (status.state === 'failed') {
+      const error = status.lastError?.message ?? '';
+      if (told?.line !== 'failed' || told.error !== error) next = { line: 'failed', error };
+    } else if (status.state === 'blocked' && told?.line !== 'blocked') {
+      next = { line: 'blocked' };
     }
-  } else if (status.state === 'failed' && last?.state !== 'failed') {
-    line = `failed: ${status.id}${status.lastError ? `: ${status.lastError.message}` : ''}`;
-  } else if (status.state === 'blocked' && last?.state !== 'blocked') {
-    line = `blocked: ${status.id} (a resource it depends on failed)`;
+    if (next === undefined) return undefined;
+    this.#told.set(status.id, next);
+    switch (next.line) {
+      case 'failed':
+        return `failed: ${status.id}${next.error ? `: ${next.error}` : ''}`;
+      case 'blocked':
+        return `blocked: ${status.id} (a resource it depends on failed)`;
+      default:
+        return `${next.line}: ${status.id}`;
+    }
   }
-  if (line !== undefined) reported.set(status.id, { state: status.state, changes: status.changes });
-  return line;
 }
 
 /**
@@ -66,7 +83,7 @@ export class StatusDisplay {
   readonly #live: Terminal | undefined;
   readonly #plain: LineSink;
   readonly #stopController = new AbortController();
-  readonly #reported = new Map<string, ReportedStatus>();
+  readonly #lines = new TransitionLines();
   #loop: Promise<void> | undefined;
   #unsubscribe: (() => void) | undefined;
 
@@ -84,11 +101,13 @@ export class StatusDisplay {
     }
     // Plain lines follow each resource's transitions one by one: O(1) per
     // change, where rescanning every status per change would be quadratic.
-    for (const line of describeTransitions(this.#reported, this.#source.statuses())) this.#plain.write(`${line}\n`);
-    this.#unsubscribe ??= this.#source.onStatus((status) => {
-      const line = describeTransition(this.#reported, status);
+    if (this.#unsubscribe) return;
+    const tell = (status: ResourceStatus): void => {
+      const line = this.#lines.describe(status);
       if (line !== undefined) this.#plain.write(`${line}\n`);
-    });
+    };
+    for (const status of this.#source.statuses()) tell(status);
+    this.#unsubscribe = this.#source.onStatus(tell);
   }
 
   /** Draws the final state and stops following; the live line is removed. */

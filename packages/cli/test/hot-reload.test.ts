@@ -95,4 +95,52 @@ describe('hot reload of a running graph', () => {
     cli.child.kill('SIGINT');
     expect((await cli.result).code).toBe(0);
   });
+
+  it('tells on stdout every new failure and change of a resource that edits replace, each once', async () => {
+    const dir = await makeTempDir();
+    const graph = join(dir, 'graph.yaml');
+    const job = (cmd: string, extra = ''): string =>
+      `graph: reload\nresources:\n  exec:\n  - name: job\n    cmd: ${JSON.stringify(cmd)}\n    shell: /bin/sh\n${extra}`;
+    const failed = (code: number): string => `failed: exec[job]: cmd /bin/sh -c "exit ${code}" exited with code ${code} (no stderr)`;
+    await writeFile(graph, job('exit 3'));
+    const cli = new CliProcess(['run', '--tmp-prefix', graph]);
+    running.push(cli);
+    const lines = (): string[] => cli.stdout.split('\n').filter((line) => line !== '');
+    const told = (count: number) => async () => lines().length >= count;
+
+    await until(told(1), 'the first failure');
+    // Another error.
+    await writeFile(graph, job('exit 4'));
+    await until(told(2), 'the second failure');
+    // Fixed: a failure, then a change.
+    await writeFile(graph, job('true'));
+    await until(told(3), 'the change');
+    // Params changed: the new resource changes too (as many changes as the old one had).
+    await writeFile(graph, job('true; true'));
+    await until(told(4), 'the change of the edited resource');
+    // Removed, then added again.
+    await writeFile(graph, 'graph: reload\nresources:\n  noop:\n  - name: other\n');
+    await until(told(5), 'the other resource');
+    await writeFile(graph, job('true; true'));
+    await until(told(6), 'the change of the added resource');
+    // The same failure as before, after a swap, and after a success.
+    await writeFile(graph, job('exit 4'));
+    await until(told(7), 'the failure after the swap');
+    // The same failure again, from a resource an edit replaced.
+    await writeFile(graph, job('exit 4', '    cwd: /\n'));
+    await until(told(8), 'the same failure after the swap');
+
+    cli.child.kill('SIGINT');
+    await cli.result;
+    expect(lines()).toEqual([
+      failed(3),
+      failed(4),
+      'changed: exec[job]',
+      'changed: exec[job]',
+      'converged: noop[other]',
+      'changed: exec[job]',
+      failed(4),
+      failed(4),
+    ]);
+  });
 });

@@ -2,8 +2,9 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ONCE, writeGraph } from './support/graphs.js';
-import { killAll, runCli } from './support/run-cli.js';
+import { killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+import { writeTestPlugin } from './support/test-plugin.js';
 
 afterEach(async () => {
   killAll();
@@ -69,6 +70,76 @@ describe('converge run --noop', () => {
     expect(changedDiff?.['diff']).toContain('-port = 80\n+port = 8080');
     expect(diffs.some((line) => line['resource'] === `file[${same}]`)).toBe(false);
     expect(await readFile(changed, 'utf8')).toBe('port = 80\nhost = a\n');
+  });
+
+  it('prints each diff once, though a missing directory is checked again for each file in it', async () => {
+    const dir = await makeTempDir();
+    const sub = join(dir, 'sub');
+    const files = ['f1', 'f2', 'f3'].map((name) => join(sub, name));
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: dry\nresources:\n  file:\n  - {name: ${sub}/, state: exists}\n${files.map((file) => `  - {name: ${file}, state: exists, content: x}\n`).join('')}`,
+    );
+
+    const result = await runCli(['run', ...ONCE, '--noop', graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    const count = (text: string): number => result.stdout.split(text).length - 1;
+    expect(count(`file[${sub}/] would change:\ncreate directory ${sub}\n`)).toBe(1);
+    expect(count(`would change: file[${sub}/]\n`)).toBe(1);
+    for (const file of files) {
+      expect(count(`file[${file}] would change:\n`), file).toBe(1);
+      expect(count(`would change: file[${file}]\n`), file).toBe(1);
+    }
+    await expect(stat(sub)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('prints a diff once, though every event of a resource after it checks it again', async () => {
+    const dir = await makeTempDir();
+    const plugin = await writeTestPlugin(dir);
+    const children = ['a', 'b', 'c'];
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: dry
+resources:
+  drift:
+    - name: parent
+${children.map((name) => `    - {name: ${name}, events: 3}\n`).join('')}edges:
+${children.map((name) => `  - {from: {kind: drift, name: parent}, to: {kind: drift, name: ${name}}}\n`).join('')}`,
+    );
+
+    // A second without events ends the run.
+    const result = await runCli(['run', '--tmp-prefix', '--converger-timeout=1', '--converged-exit', '--noop', '--plugin', plugin, graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    for (const name of ['parent', ...children]) {
+      expect(result.stdout.split(`drift[${name}] would change:\nwould set ${name} right\n`).length - 1, name).toBe(1);
+      expect(result.stdout.split(`would change: drift[${name}]\n`).length - 1, name).toBe(1);
+    }
+  });
+
+  it('prints a diff again when an edit of the graph replaces the resource', async () => {
+    const dir = await makeTempDir();
+    const target = join(dir, 'target');
+    const text = (extra: string): string => `graph: dry\nresources:\n  file:\n  - {name: ${target}, state: exists, content: x${extra}}\n`;
+    const graph = await writeGraph(dir, 'graph.yaml', text(''));
+    const cli = startCli(['run', '--tmp-prefix', '--noop', graph]);
+    const header = `file[${target}] would change:\ncreate file ${target}\n`;
+    const printed = (): number => cli.stdout.split(header).length - 1;
+    await cli.waitFor(/would change: file\[/);
+    expect(printed()).toBe(1);
+
+    // Same params, another metaparam: a new resource, with the same diff.
+    await writeFile(graph, text(', meta: {retry: 1}'));
+    await cli.waitFor(/reloaded /);
+    await expect.poll(printed).toBe(2);
+    expect(cli.stdout.split(`would change: file[${target}]\n`).length - 1).toBe(2);
+
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+    expect(printed()).toBe(2);
   });
 
   it('never shows a received password, only that it is not shown', async () => {

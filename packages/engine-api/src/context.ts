@@ -31,6 +31,13 @@ export interface ResourceContext<P extends object = object, S extends object = o
    */
   event(): void;
   /**
+   * True when the engine polls this resource (`meta: {poll: N}`) instead of
+   * calling `watch`: a checkApply then comes every N seconds, and that tick
+   * is the event (a kind that keeps its own state, like exec, acts on it).
+   * Since engine API 1.1; absent on older engines.
+   */
+  readonly polled?: boolean;
+  /**
    * True when an upstream `notify` edge has asked this resource to refresh
    * (e.g. restart a service). Cleared by the engine after a checkApply that
    * succeeds with apply=true.

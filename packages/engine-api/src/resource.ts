@@ -145,6 +145,14 @@ export interface ResourceDefinition<PS extends TObject = TObject, SS extends TOb
    */
   validate?(params: Readonly<Static<PS>>): readonly ValidationIssue[] | void;
   /**
+   * What a resource of this kind manages, as a key (a file's normalised
+   * path): two resources of the kind with the same key under different
+   * names would fight over one thing, rewriting it in turn forever, so a
+   * graph with both is refused when it loads. Undefined: no claim. Pure.
+   * (Since engine API 1.1; an older engine ignores it.)
+   */
+  identity?(params: Readonly<Static<PS>>): string | undefined;
+  /**
    * Equality used by graph swap: equal resources keep running untouched.
    * Defaults to deep equality of params.
    */

@@ -136,6 +136,26 @@ describe('graph builder', () => {
     expect(invalid?.location?.line).toBe(takenOn + 1);
   });
 
+  it('refuses a cycle that only autoedges close, at a resource of it, naming the automatic edges', async () => {
+    const g = graph('g');
+    const folder = g.resource(fileResource, '/tmp/site/', { state: 'exists' });
+    const page = g.resource(fileResource, '/tmp/site/page', { state: 'exists', content: 'x' });
+    const between = g.resource(noopResource, 'between');
+    g.edge(page, between);
+    g.edge(between, folder);
+
+    const error = await g.build().then(
+      () => undefined,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(GraphLoadError);
+    const [problem] = (error as GraphLoadError).problems;
+    expect(problem?.code).toBe('ERR_CYCLE');
+    expect(problem?.message).toContain(`(automatic: ${folder.id} -> ${page.id})`);
+    expect(problem?.location?.file).toBe(THIS_FILE);
+    expect(problem?.hint).toMatch(/autoedge: false/);
+  });
+
   it('names the graph', async () => {
     await expect(graph(' ').build()).rejects.toThrow(/no name/);
     const built = await graph('named').comment('a comment').build();

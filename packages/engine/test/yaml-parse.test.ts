@@ -26,6 +26,41 @@ function problemsOf(text: string): Array<{ code: string; line: number | undefine
 }
 
 describe('parseGraphYaml', () => {
+  it('reads YAML merge keys (<<) as mgmt does: written keys win, earlier merged mappings win over later ones', () => {
+    const text = [
+      'graph: merged',
+      'resources:',
+      '  file:',
+      '  - &base',
+      '    name: /tmp/a',
+      '    mode: "0640"',
+      '    content: base',
+      '    meta: &slow {retry: 3, delay: 100}',
+      '  - <<: *base',
+      '    name: /tmp/b',
+      '  - <<: [{content: first, state: exists}, *base]',
+      '    name: /tmp/c',
+      '    meta: {<<: *slow, retry: 5}',
+      '  exec:',
+      '  - name: e',
+      '    cmd: /bin/true',
+      '    env: {<<: {A: "1", B: "2"}, B: "3"}',
+      '',
+    ].join('\n');
+    const spec = parseGraphYaml(text, 'g.yaml');
+    const byName = new Map(spec.resources.map((resource) => [resource.name, resource]));
+    expect(byName.get('/tmp/b')?.params).toEqual({ mode: '0640', content: 'base' });
+    expect(byName.get('/tmp/b')?.meta).toEqual({ retry: 3, delay: 100 });
+    expect(byName.get('/tmp/c')?.params).toEqual({ content: 'first', state: 'exists', mode: '0640' });
+    expect(byName.get('/tmp/c')?.meta).toEqual({ retry: 5, delay: 100 });
+    expect(byName.get('e')?.params).toEqual({ cmd: '/bin/true', env: { A: '1', B: '3' } });
+    // A merged param is located where it was written (line 6), so a problem with it points there.
+    expect(byName.get('/tmp/b')?.paramLocations.get('mode')?.line).toBe(6);
+    expect(problemsOf('graph: g\nresources:\n  file:\n  - <<: 3\n    name: /tmp/x\n')).toEqual([
+      expect.objectContaining({ code: 'ERR_GRAPH_SHAPE', line: 4, message: expect.stringContaining('merge key') }),
+    ]);
+  });
+
   it('reads an mgmt-style graph with our extensions, keeping where everything was written', async () => {
     const path = join(GOOD, 'hello.yaml');
     const spec = parseGraphYaml(await readGraphFile(path), path);

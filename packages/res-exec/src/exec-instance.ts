@@ -121,6 +121,8 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     const refresh = this.ctx.refresh();
     if (refreshonly && !refresh) return true;
     const received = [...this.ctx.recv().values()].some((value) => value.changed);
+    // Polled (meta: {poll}): each checkApply is a tick, the event mgmt's poll makes; guards and cmd run.
+    if (this.ctx.polled && this.changesHandled > 0) this.changesSeen += 1;
     const seen = this.changesSeen;
     if (!refreshonly && !refresh && !received && seen <= this.changesHandled) return true;
 

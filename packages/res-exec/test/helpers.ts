@@ -42,12 +42,12 @@ export interface LiveExec {
 }
 
 /** Makes and inits an exec resource with a test context; `cmd` defaults to `name`. */
-export async function makeExec(name: string, params: Partial<ExecParams> = {}): Promise<LiveExec> {
+export async function makeExec(name: string, params: Partial<ExecParams> = {}, options: { polled?: boolean } = {}): Promise<LiveExec> {
   const full = { cmd: name, ...params } as ExecParams;
   const issues = execResource.validate?.(full) ?? [];
   if (issues.length > 0) throw new Error(`invalid params: ${JSON.stringify(issues)}`);
   const res = execResource.create(full) as ExecInstance;
-  const harness = createTestContext<ExecParams, ExecSends>({ kind: 'exec', name });
+  const harness = createTestContext<ExecParams, ExecSends>({ kind: 'exec', name, ...options });
   await res.init(harness.ctx);
   const controller = new AbortController();
   return { res, harness, signal: controller.signal, abort: () => controller.abort() };

@@ -28,6 +28,18 @@ describe('when cmd runs', () => {
     expect(runs()).toBe(1);
   });
 
+  it('polled (meta: {poll}): every check is a tick and runs the guards and cmd', async () => {
+    const stop = join(dir, 'stop');
+    live = await makeExec(counting(), { shell: '/bin/sh', creates: stop }, { polled: true });
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    expect(runs()).toBe(2);
+    // Guards still apply on each tick.
+    writeFileSync(stop, '');
+    expect(await live.res.checkApply(true, live.signal)).toBe(true);
+    expect(runs()).toBe(2);
+  });
+
   it('runs again after a watched file changes', async () => {
     const watched = join(dir, 'watched');
     live = await makeExec(counting(), { shell: '/bin/sh', watchfiles: [watched] });

@@ -5,6 +5,7 @@ import { syncDir } from './dir-sync.js';
 import { kindName, lstatEntry, readNoFollow } from './fs-state.js';
 import type { Entry } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
+import type { ManagedRelation } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import { wantedKind } from './params.js';
 import type { FileParams, WantedKind } from './params.js';
@@ -19,8 +20,8 @@ const NEW_DIR_MODE = 0o755;
 
 export interface DescribeOptions {
   readonly signal: AbortSignal;
-  /** True for entries another resource manages: a purge leaves them. */
-  readonly isManagedElsewhere: (path: string) => boolean;
+  /** How an entry relates to what other resources manage: a copy or purge leaves those entries (see dir-sync). */
+  readonly managedElsewhere: (path: string) => ManagedRelation | undefined;
 }
 
 /**
@@ -72,7 +73,7 @@ async function directoryChange(path: string, params: Readonly<FileParams>, prese
     purge: params.purge ?? false,
     force: params.force ?? false,
     signal: options.signal,
-    isManagedElsewhere: options.isManagedElsewhere,
+    managedElsewhere: options.managedElsewhere,
     onChange: (what) => differences.push(what),
     refuseConversion: (at, from, to) => new Error(`${at} is a ${kindName(from)}, but a ${kindName(to)} is wanted`),
   });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
 import { lstatEntry, readNoFollow } from './fs-state.js';
 import type { Entry, EntryKind } from './fs-state.js';
+import type { ManagedRelation } from './managed-paths.js';
 
 /** What a directory sync needs to know and may do. */
 export interface DirSyncOptions {
@@ -11,8 +12,13 @@ export interface DirSyncOptions {
   readonly purge: boolean;
   readonly force: boolean;
   readonly signal: AbortSignal;
-  /** True for entries another resource manages (or that hold one): purge leaves them. */
-  readonly isManagedElsewhere: (path: string) => boolean;
+  /**
+   * How an entry relates to what other resources manage. The more specific
+   * resource wins: an entry another one manages is neither copied nor purged;
+   * one that holds a managed path is never purged, and is copied only as a
+   * directory (whose own entries are asked about in turn).
+   */
+  readonly managedElsewhere: (path: string) => ManagedRelation | undefined;
   /** Says that something was (or, without apply, would be) changed. */
   readonly onChange: (what: string) => void;
   /** Reports a kind change that needs `force`. */
@@ -29,7 +35,8 @@ function kindOf(stats: Awaited<ReturnType<typeof lstat>>): EntryKind | undefined
 /**
  * Makes `dst` hold what `src` holds ("rsync style", never following a
  * symlink on either side: links are copied as links). Extra entries in
- * `dst` are removed only with `purge`. With `src` undefined only the purge
+ * `dst` are removed only with `purge`. Entries other resources manage are
+ * left to them (see `managedElsewhere`). With `src` undefined only the purge
  * runs. Returns true when nothing differed. Without apply it stops at the
  * first difference.
  */
@@ -48,9 +55,14 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       wanted.add(name);
       const from = join(src, name);
       const to = join(dst, name);
+      const relation = options.managedElsewhere(to);
+      // Copying over it would undo the other resource's work, and it would undo ours: they would never settle.
+      if (relation === 'managed') continue;
       const sourceStats = await lstat(from);
       const kind = kindOf(sourceStats);
       if (kind === undefined) throw new Error(`cannot copy ${from}: only files, directories and symlinks can be copied`);
+      // A file or link here would remove the folder that holds what another resource manages.
+      if (relation === 'holds' && kind !== 'dir') continue;
       const existing = await lstatEntry(to);
       if (existing !== undefined && existing.kind !== kind) {
         if (!options.force) throw options.refuseConversion(to, existing.kind, kind);
@@ -88,7 +100,7 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
     for (const name of (await readdir(dst)).sort()) {
       options.signal.throwIfAborted();
       const path = join(dst, name);
-      if (wanted.has(name) || options.isManagedElsewhere(path)) continue;
+      if (wanted.has(name) || options.managedElsewhere(path) !== undefined) continue;
       if (differs(`purge ${path}`)) return false;
       // rm does not follow symlinks: a link is removed, not what it points to.
       await rm(path, { recursive: true, force: true });

@@ -15,13 +15,14 @@ import { sweepLeftoverTemps } from './leftover-temps.js';
 import { hasContent, kindName, lstatEntry, withNoFollowHandle } from './fs-state.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
-import { holdsManagedPath, isDeclaredSymlink, registerManaged, unregisterManaged } from './managed-paths.js';
+import { isDeclaredSymlink, managedBelow, registerManaged, unregisterManaged } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
 import { wantedKind } from './params.js';
 import type { FileParams } from './params.js';
 import { fsPath } from './paths.js';
 import { certainlyInSync } from './quick-check.js';
+import { clearWrongKind } from './replace-kind.js';
 import { findUndeclaredParentSymlink } from './symlink-guard.js';
 
 /** Base for a symbolic `mode` on a directory that does not exist yet (what mkdir gives under umask 022). */
@@ -84,7 +85,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
 
   /** Dry run: what checkApply(apply=true) would change, as a diff and a summary. */
   describeChange(signal: AbortSignal): Promise<string | undefined> {
-    return describeFileChange(this.params, { signal, isManagedElsewhere: (entryPath) => holdsManagedPath(entryPath, this) });
+    return describeFileChange(this.params, { signal, managedElsewhere: managedBelow(this.params.path, this) });
   }
 
   private site(phase: ErrorSite['phase']): ErrorSite {
@@ -143,20 +144,16 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     }
   }
 
+  /** The refusal for an entry of a copied directory that is the wrong kind. */
   private refuseConversion(site: ErrorSite) {
     return (path: string, from: EntryKind, to: EntryKind): Error =>
       fileError(site, `${path} is a ${kindName(from)}, but a ${kindName(to)} is wanted`, 'set force: true to replace it');
   }
 
-  /** Removes what is in the way of the wanted kind (needs force), returning whether it did. */
-  private async clearWrongKind(path: string, entry: Entry | undefined, want: EntryKind, apply: boolean, site: ErrorSite): Promise<boolean> {
-    if (entry === undefined || entry.kind === want) return false;
-    if (!this.params.force) throw this.refuseConversion(site)(path, entry.kind, want);
-    if (apply) {
-      this.log(`removing ${kindName(entry.kind)} ${path} to make a ${kindName(want)} (force)`);
-      await rm(path, { recursive: true, force: true });
-    }
-    return true;
+  /** Removes what is in the way of the wanted kind (see replace-kind.ts), returning whether it did. */
+  private clearWrongKind(path: string, entry: Entry | undefined, want: EntryKind, apply: boolean, site: ErrorSite): Promise<boolean> {
+    const { force = false, recurse = false } = this.params;
+    return clearWrongKind(path, entry, want, { force, recurse, apply, site, log: (message) => this.log(message) });
   }
 
   private async ensureAbsent(path: string, entry: Entry | undefined, apply: boolean, site: ErrorSite): Promise<boolean> {
@@ -207,7 +204,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
       purge: this.params.purge ?? false,
       force: this.params.force ?? false,
       signal,
-      isManagedElsewhere: (entryPath) => holdsManagedPath(entryPath, this),
+      managedElsewhere: managedBelow(path, this),
       onChange: (what) => (apply ? this.log(what) : undefined),
       refuseConversion: this.refuseConversion(site),
     });

@@ -2,6 +2,7 @@ import { defineResource } from '@converge/engine-api';
 import { fileAutoEdges, fileUids } from './edges.js';
 import { FileInstance } from './file-instance.js';
 import { FileParamsSchema } from './params.js';
+import { fsPath } from './paths.js';
 import { priorStateParams } from './reversal.js';
 import { validateFile } from './validate.js';
 
@@ -13,6 +14,8 @@ export const fileResource = defineResource({
   nameParam: 'path',
   validate: validateFile,
   create: (params) => new FileInstance(params),
+  // One path, one resource: `/a/b`, `/a//b` and `/a/b/` are the same place.
+  identity: (params) => fsPath(params.path),
   edgeable: {
     uids: (params) => fileUids(params),
     autoEdges: (params) => fileAutoEdges(params),

@@ -1,11 +1,12 @@
+import { posix } from 'node:path';
 import { fsPath, isAncestor } from './paths.js';
 
 /**
  * The file resources alive in this process, so that one resource can ask what
- * the graph manages (the engine API has no graph query): purge keeps what
- * others manage, and the symlink guard accepts links that a resource declares
- * with `symlink: true`. Params are read at each question because send/recv
- * may change them.
+ * the graph manages (the engine API has no graph query): a directory copy or
+ * purge leaves what others manage, and the symlink guard accepts links that
+ * a resource declares with `symlink: true`. Params are read at each question
+ * because send/recv may change them.
  */
 interface ManagedFile {
   readonly path: string;
@@ -32,13 +33,34 @@ export function isDeclaredSymlink(path: string): boolean {
   return false;
 }
 
-/** True when `entry` is managed by a live resource other than `self`, or holds one. */
-export function holdsManagedPath(entry: string, self: object): boolean {
-  const wanted = fsPath(entry);
+/**
+ * How an entry below a managed directory relates to what other resources
+ * manage: `managed` when one manages the entry itself, `holds` when one
+ * manages something further down.
+ */
+export type ManagedRelation = 'managed' | 'holds';
+
+/**
+ * What the live resources other than `self` manage below `root`, read once
+ * (one pass over the live resources) so that a copy or purge of a large tree
+ * asks about each entry in constant time. Take it per check: params may
+ * change between checks.
+ */
+export function managedBelow(root: string, self: object): (entry: string) => ManagedRelation | undefined {
+  const top = fsPath(root);
+  const managed = new Set<string>();
+  const holders = new Set<string>();
   for (const [owner, read] of live) {
     if (owner === self) continue;
-    const managed = fsPath(read().path);
-    if (managed === wanted || isAncestor(wanted, managed)) return true;
+    const path = fsPath(read().path);
+    if (!isAncestor(top, path)) continue;
+    managed.add(path);
+    // Once a folder is known to hold something, so are all of its ancestors up to the root.
+    for (let dir = posix.dirname(path); dir !== top && !holders.has(dir); dir = posix.dirname(dir)) holders.add(dir);
   }
-  return false;
+  return (entry) => {
+    const path = fsPath(entry);
+    if (managed.has(path)) return 'managed';
+    return holders.has(path) ? 'holds' : undefined;
+  };
 }

@@ -40,8 +40,12 @@ export const FileParamsSchema = Type.Object(
         description: 'Octal string ("0640") or symbolic ("u=rw,g=r,o="); an integer is taken as the numeric mode (420 = 0644).',
       }),
     ),
-    recurse: flag('Copy a source directory recursively, create missing parent directories, remove a directory with contents.'),
-    force: flag('Allow replacing a file, directory or symlink by another kind, and following undeclared symlinks.'),
+    recurse: flag(
+      'Copy a source directory recursively, create missing parent directories, remove a directory with contents (state: absent, or with force when a file or symlink replaces it).',
+    ),
+    force: flag(
+      'Allow replacing a file, directory or symlink by another kind (a directory that is not empty also needs recurse), and following undeclared symlinks.',
+    ),
     purge: flag('Remove entries of the managed directory that neither the source nor another file resource holds.'),
     symlink: flag('Manage a symbolic link at path pointing to source.'),
   },

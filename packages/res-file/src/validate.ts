@@ -5,6 +5,9 @@ import { fsPath, isAncestor, isCleanAbsolute } from './paths.js';
 
 type Issues = ValidationIssue[];
 
+/** Where a file or symlink may still want recurse: force replaces a directory, recurse lets that delete its contents. */
+const REPLACE_DIR_HINT = 'on a file or symlink, recurse only goes with force: true, to replace a directory that is not empty';
+
 function checkPaths(params: Readonly<FileParams>, issues: Issues): void {
   if (!isCleanAbsolute(params.path)) {
     issues.push({ param: 'path', message: `path "${params.path}" must be absolute, without . or .. segments`, hint: 'write it as /full/path' });
@@ -47,8 +50,8 @@ function checkContentSources(params: Readonly<FileParams>, issues: Issues): void
       issues.push({ param: 'source', message: 'path and source must both be directories (ending in /) or both be files' });
     } else if (sourceIsDir && !params.recurse) {
       issues.push({ param: 'recurse', message: 'copying a source directory needs recurse: true' });
-    } else if (!sourceIsDir && params.recurse) {
-      issues.push({ param: 'recurse', message: 'recurse makes no sense when copying a single file' });
+    } else if (!sourceIsDir && params.recurse && !params.force) {
+      issues.push({ param: 'recurse', message: 'recurse makes no sense when copying a single file', hint: REPLACE_DIR_HINT });
     }
   }
 }
@@ -62,8 +65,10 @@ function checkSymlink(params: Readonly<FileParams>, issues: Issues): void {
     issues.push({ param: 'path', message: 'a symlink path must not end in /', hint: 'the link itself is not a directory' });
   }
   for (const name of ['content', 'fragments', 'recurse', 'purge', 'mode'] as const) {
+    // With force, recurse lets the link replace a directory that is not empty.
+    if (name === 'recurse' && params.force) continue;
     if (params[name] !== undefined && params[name] !== false) {
-      issues.push({ param: name, message: `${name} cannot be used with symlink` });
+      issues.push({ param: name, message: `${name} cannot be used with symlink`, ...(name === 'recurse' ? { hint: REPLACE_DIR_HINT } : {}) });
     }
   }
 }

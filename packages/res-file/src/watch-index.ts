@@ -60,8 +60,10 @@ export class WatchIndex<M> {
   readonly #byFolder = new Map<string, Map<M, number>>();
   readonly #children = new Map<string, Map<M, number>>();
   readonly #everything = new Map<string, Map<M, number>>();
-  /** Ancestors of some target, with how many targets lie below. */
+  /** Ancestors of some target, with how many folders holding targets lie below (or are them). */
   readonly #ancestors = new Map<string, number>();
+  /** How many targets each folder holds: its ancestor chain is counted once, on its first. */
+  readonly #targetsIn = new Map<string, number>();
   /**
    * Proper ancestors of the folders that must be seen into (a target's
    * folder, a `children` or `everything` target): chokidar watches these,
@@ -72,29 +74,46 @@ export class WatchIndex<M> {
   add(member: M, targets: readonly WatchTarget[]): void {
     for (const target of targets) {
       addTo(this.#exact, target.path, member);
-      if (target.path !== '/') addTo(this.#byFolder, posix.dirname(target.path), member);
-      for (const ancestor of ancestorsOf(target.path)) addCount(this.#ancestors, ancestor);
-      for (const above of this.#aboveFoldersOf(target)) addCount(this.#aboveFolders, above);
       if (target.below === 'children') addTo(this.#children, target.path, member);
       if (target.below === 'everything') addTo(this.#everything, target.path, member);
+      if (target.path === '/') continue;
+      const folder = posix.dirname(target.path);
+      addTo(this.#byFolder, folder, member);
+      // A folder a target must be seen into is itself watched from above.
+      if (target.below !== 'nothing') addCount(this.#aboveFolders, folder);
+      const held = this.#targetsIn.get(folder) ?? 0;
+      this.#targetsIn.set(folder, held + 1);
+      // Thousands of files share a handful of folders: their chains are counted once per folder, not once per file.
+      if (held > 0) continue;
+      addCount(this.#ancestors, folder);
+      for (const ancestor of ancestorsOf(folder)) {
+        addCount(this.#ancestors, ancestor);
+        addCount(this.#aboveFolders, ancestor);
+      }
     }
   }
 
   remove(member: M, targets: readonly WatchTarget[]): void {
     for (const target of targets) {
       removeFrom(this.#exact, target.path, member);
-      if (target.path !== '/') removeFrom(this.#byFolder, posix.dirname(target.path), member);
-      for (const ancestor of ancestorsOf(target.path)) removeCount(this.#ancestors, ancestor);
-      for (const above of this.#aboveFoldersOf(target)) removeCount(this.#aboveFolders, above);
       if (target.below === 'children') removeFrom(this.#children, target.path, member);
       if (target.below === 'everything') removeFrom(this.#everything, target.path, member);
+      if (target.path === '/') continue;
+      const folder = posix.dirname(target.path);
+      removeFrom(this.#byFolder, folder, member);
+      if (target.below !== 'nothing') removeCount(this.#aboveFolders, folder);
+      const held = this.#targetsIn.get(folder) ?? 0;
+      if (held > 1) {
+        this.#targetsIn.set(folder, held - 1);
+        continue;
+      }
+      this.#targetsIn.delete(folder);
+      removeCount(this.#ancestors, folder);
+      for (const ancestor of ancestorsOf(folder)) {
+        removeCount(this.#ancestors, ancestor);
+        removeCount(this.#aboveFolders, ancestor);
+      }
     }
-  }
-
-  /** The proper ancestors of the folder a target must be seen into. */
-  *#aboveFoldersOf(target: WatchTarget): Generator<string> {
-    if (target.below !== 'nothing') yield* ancestorsOf(target.path);
-    else if (target.path !== '/') yield* ancestorsOf(posix.dirname(target.path));
   }
 
   /**

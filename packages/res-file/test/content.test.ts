@@ -106,15 +106,19 @@ describe('state and content', () => {
     }
   });
 
-  it('refuses to replace a directory by a file without force, and does it with force', async () => {
+  it('refuses to replace a directory by a file without force (and, when it is not empty, recurse), and does it with both', async () => {
     const path = join(dir, 'was-dir');
     await mkdir(path);
     await writeFile(join(path, 'inner'), 'x');
     const refused = await makeFile(path, { state: 'exists', content: 'file now' });
     await expect(refused.checkApply(true)).rejects.toThrow(/is a directory, but a file is wanted/);
     await refused.close();
+    const forceOnly = await makeFile(path, { state: 'exists', content: 'file now', force: true });
+    await expect(forceOnly.checkApply(true)).rejects.toThrow(/is a directory that is not empty/);
+    await forceOnly.close();
     expect((await stat(path)).isDirectory()).toBe(true);
-    await runCase(fileResource, { name: path, params: { state: 'exists', content: 'file now', force: true }, expect: 'diverged' });
+    const params = { state: 'exists', content: 'file now', force: true, recurse: true };
+    await runCase(fileResource, { name: path, params, expect: 'diverged' });
     expect(await readFile(path, 'utf8')).toBe('file now');
   });
 });

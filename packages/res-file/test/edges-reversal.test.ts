@@ -37,6 +37,14 @@ describe('plugin and edges', () => {
     expect(fileResource.edgeable?.uids({ path: '/etc/app' + '/' }, 'n')).toEqual([{ kind: 'file', key: '/etc/app/' }]);
   });
 
+  it('has one identity per place on disk, whatever the spelling, so two resources for one path are refused', () => {
+    const identity = (path: string) => fileResource.identity?.({ path });
+    expect(identity('/a/b')).toBe('/a/b');
+    expect(identity('/a//b/')).toBe('/a/b');
+    expect(identity('/a/./b')).toBe('/a/b');
+    expect(identity('/a/c')).not.toBe(identity('/a/b'));
+  });
+
   it('stops at the nearest managed ancestor directory', () => {
     const { asked, matched } = searchEdges({ path: '/etc/app/conf.d/x.conf' }, new Set(['/etc/app/', '/etc/']));
     expect(asked).toEqual([['/etc/app/conf.d/'], ['/etc/app/']]);

@@ -8,6 +8,12 @@ describe('validate', () => {
     expect(issuesOf({ symlink: true, source: '../relative', state: 'exists' })).toEqual([]);
   });
 
+  it('accepts recurse with force on a file or a symlink: it lets a directory that is not empty be replaced', () => {
+    expect(issuesOf({ state: 'exists', content: 'x', force: true, recurse: true })).toEqual([]);
+    expect(issuesOf({ state: 'exists', source: '/a', force: true, recurse: true })).toEqual([]);
+    expect(issuesOf({ symlink: true, source: '/a', force: true, recurse: true })).toEqual([]);
+  });
+
   it.each([
     ['relative path', { path: 'etc/x' }, /path "etc\/x" must be absolute/],
     ['.. in the path', { path: '/etc/../x' }, /must be absolute, without \. or \.\./],
@@ -25,6 +31,7 @@ describe('validate', () => {
     ['symlink without source', { symlink: true, state: 'exists' }, /symlink needs source/],
     ['symlink with content', { symlink: true, source: '/a', content: 'x' }, /content cannot be used with symlink/],
     ['symlink with mode', { symlink: true, source: '/a', mode: '0644' }, /mode cannot be used with symlink/],
+    ['symlink with recurse but no force', { symlink: true, source: '/a', recurse: true }, /recurse cannot be used with symlink/],
     ['symlink on a directory path', { path: '/srv/d/', symlink: true, source: '/a' }, /must not end in \//],
     ['a dir source for a file', { source: '/a/' }, /both be directories/],
     ['a dir source without recurse', { path: '/srv/d/', source: '/a/' }, /needs recurse: true/],

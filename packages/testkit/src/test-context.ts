@@ -27,6 +27,8 @@ export interface TestContextOptions {
    * temp folder under the system temp dir.
    */
   readonly varDir?: string;
+  /** `ctx.polled`: the resource is polled (`meta: {poll}`) instead of watched; default false. */
+  readonly polled?: boolean;
 }
 
 /** A hand-driven `ResourceContext` plus what a test needs to observe it. */
@@ -98,6 +100,7 @@ export function createTestContext<P extends object = object, S extends object = 
     hostname,
     log,
     world,
+    polled: options.polled ?? false,
     event() {
       eventCount++;
       const waiters = [...eventWaiters];

@@ -6,7 +6,9 @@ import { join } from 'node:path';
  * objects tagged `$$type`, params as a plain JSON schema. Kinds:
  * - `touch`: writes `content` to `path` (proof that something was applied);
  * - `fail`: checkApply always throws;
- * - `hang`: checkApply waits until it is aborted.
+ * - `hang`: checkApply waits until it is aborted;
+ * - `drift`: never as wanted (for --noop): describes the change it would
+ *   make, and its watch sends `events` more events, 20 ms apart, after the first.
  */
 const PLUGIN_SOURCE = `
 import { readFile, writeFile } from 'node:fs/promises';
@@ -73,7 +75,35 @@ const hang = {
   },
 };
 
-export default { $$type: '@converge/plugin', name: 'converge-test-plugin', resources: [touch, fail, hang] };
+const drift = {
+  $$type: '@converge/resource',
+  kind: 'drift',
+  params: { type: 'object', properties: { events: { type: 'integer' } } },
+  create(params) {
+    let ctx;
+    return {
+      init(context) {
+        ctx = context;
+      },
+      async watch(signal) {
+        ctx.event();
+        for (let sent = 0; sent < (params.events ?? 0) && !signal.aborted; sent++) {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          ctx.event();
+        }
+        if (!signal.aborted) await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      },
+      checkApply() {
+        return false;
+      },
+      async describeChange() {
+        return 'would set ' + ctx.name + ' right';
+      },
+    };
+  },
+};
+
+export default { $$type: '@converge/plugin', name: 'converge-test-plugin', resources: [touch, fail, hang, drift] };
 `;
 
 /** Writes the plugin package into `<dir>/converge-test-plugin` and returns that folder. */
@@ -86,7 +116,7 @@ export async function writeTestPlugin(dir: string): Promise<string> {
     type: 'module',
     main: './index.js',
     exports: { '.': './index.js', './package.json': './package.json' },
-    converge: { kinds: ['touch', 'fail', 'hang'], engineApi: '^1.0.0' },
+    converge: { kinds: ['touch', 'fail', 'hang', 'drift'], engineApi: '^1.0.0' },
   };
   await writeFile(join(folder, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(folder, 'index.js'), PLUGIN_SOURCE);

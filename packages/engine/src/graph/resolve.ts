@@ -14,6 +14,7 @@ import {
   type ResourceSpec,
 } from './spec.js';
 import { topoSort } from './toposort.js';
+import { planGraph } from '../runtime/graph-plan.js';
 
 /**
  * Validates a parsed graph against its kinds: loads every kind (in
@@ -33,7 +34,7 @@ export async function resolveGraph(spec: GraphSpec, resolver: KindResolver): Pro
 
 async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<ResolvedGraph> {
   const problems: EngineError[] = [];
-  const kinds = await resolveKinds(spec.resources, resolver, problems);
+  const kinds = await resolveKinds([...spec.resources, ...(spec.emptyKinds ?? [])], resolver, problems);
   const received = receivedParams(spec.edges);
 
   const resources = new Map<string, ResolvedResource>();
@@ -57,28 +58,37 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
     else if (!definition?.mergeable || (existing && params)) problems.push(duplicateError(id, first.location, resource.location, definition));
   }
 
+  checkIdentities(resources, kinds, problems);
   const edges = resolveEdges(spec.edges, resourceKinds, kinds, problems);
   checkCycles(resourceKinds.keys(), edges, problems);
   if (problems.length > 0) throw new GraphLoadError(problems);
   const collect = spec.collect !== undefined && spec.collect.length > 0 ? { collect: spec.collect } : {};
   const schedule = spec.schedule ? { schedule: spec.schedule } : {};
-  return { name: spec.name, file: spec.file, resources, edges, kinds, ...collect, ...schedule };
+  const graph: ResolvedGraph = { name: spec.name, file: spec.file, resources, edges, kinds, ...collect, ...schedule };
+  try {
+    // Autoedges can close a cycle the written edges do not have: found now, with the others.
+    planGraph(graph);
+  } catch (error) {
+    if (isEngineError(error) && error.isInputError) throw new GraphLoadError([error]);
+    throw error;
+  }
+  return graph;
 }
 
-/** Loads each distinct kind once, all at the same time; failures point at the kind's first resource. */
+/** Loads each distinct kind once, all at the same time; failures point at the kind's first mention. */
 async function resolveKinds(
-  resources: readonly ResourceSpec[],
+  resources: ReadonlyArray<Pick<ResourceSpec, 'kind' | 'location'>>,
   resolver: KindResolver,
   problems: EngineError[],
 ): Promise<Map<string, AnyResourceDefinition>> {
-  const firstOfKind = new Map<string, ResourceSpec>();
+  const firstOfKind = new Map<string, Pick<ResourceSpec, 'kind' | 'location'>>();
   for (const resource of resources) if (!firstOfKind.has(resource.kind)) firstOfKind.set(resource.kind, resource);
   const entries = [...firstOfKind.entries()];
   // Through a promise so that a resolver that throws synchronously is handled the same way.
   const outcomes = await Promise.allSettled(entries.map(([kind]) => Promise.resolve().then(() => resolver.resolve(kind))));
   const kinds = new Map<string, AnyResourceDefinition>();
   outcomes.forEach((outcome, index) => {
-    const [kind, first] = entries[index] as [string, ResourceSpec];
+    const [kind, first] = entries[index] as [string, Pick<ResourceSpec, 'kind' | 'location'>];
     if (outcome.status === 'fulfilled') kinds.set(kind, outcome.value);
     else problems.push(locatedKindError(outcome.reason, kind, first.location));
   });
@@ -131,6 +141,45 @@ function duplicateError(id: string, first: SourceLocation, second: SourceLocatio
       hint: mergeable ? 'make the two declarations agree, or give one another name' : 'remove one of them, or give one another name',
     },
   );
+}
+
+/**
+ * Two resources of a kind that manage the same thing (the kind's identity,
+ * e.g. a file's path) under different names: refused, since each would undo
+ * the other's change on every run, forever.
+ */
+function checkIdentities(
+  resources: ReadonlyMap<string, ResolvedResource>,
+  kinds: ReadonlyMap<string, AnyResourceDefinition>,
+  problems: EngineError[],
+): void {
+  const claimed = new Map<string, ResolvedResource>();
+  for (const resource of resources.values()) {
+    const definition = kinds.get(resource.kind);
+    if (!definition?.identity) continue;
+    let identity: string | undefined;
+    try {
+      identity = definition.identity(resource.params);
+    } catch {
+      continue;
+    }
+    if (identity === undefined) continue;
+    const key = `${resource.kind}\0${identity}`;
+    const first = claimed.get(key);
+    if (!first) {
+      claimed.set(key, resource);
+      continue;
+    }
+    const at = first.location ? ` (at ${first.location.file}:${first.location.line})` : '';
+    problems.push(
+      new EngineError('ERR_DUPLICATE_RESOURCE', `manages ${identity}, as ${first.id}${at} does: the two would undo each other's changes forever`, {
+        resource: resource.id,
+        phase: 'validate',
+        ...(resource.location ? { location: resource.location } : {}),
+        hint: `keep one ${resource.kind} resource for ${identity}`,
+      }),
+    );
+  }
 }
 
 /** ERR_CYCLE over the explicit edges, at the location of one edge of the cycle. */

@@ -50,6 +50,12 @@ export interface CollectSpec {
   readonly location: SourceLocation;
 }
 
+/** A kind named in a graph, and where. */
+export interface KindMention {
+  readonly kind: string;
+  readonly location: SourceLocation;
+}
+
 export interface GraphSpec {
   /** The graph's `graph:` name. */
   readonly name: string;
@@ -57,6 +63,12 @@ export interface GraphSpec {
   /** The file it was read from (or a label such as `<api>`). */
   readonly file: string;
   readonly resources: readonly ResourceSpec[];
+  /**
+   * Kinds written with an empty (or null) list of resources, where they
+   * were written: checked like the others, so a misspelt kind is not
+   * silently a graph with nothing of that kind.
+   */
+  readonly emptyKinds?: readonly KindMention[];
   readonly edges: readonly EdgeSpec[];
   /** Third-party plugin packages the graph names under `plugins:`. */
   readonly plugins: readonly string[];

@@ -5,6 +5,16 @@ export interface EdgeLike {
   readonly to: string;
 }
 
+/** ERR_CYCLE, with the cycle it found as a closed path of ids. */
+export class CycleError extends EngineError {
+  constructor(readonly cycle: readonly string[]) {
+    super('ERR_CYCLE', `the graph has a cycle: ${cycle.join(' -> ')}`, {
+      phase: 'validate',
+      hint: 'remove or reverse one of these edges (autoedges can be turned off with meta: {autoedge: false})',
+    });
+  }
+}
+
 /**
  * Kahn's algorithm over vertex ids. Returns the ids in an order where every
  * edge's `from` comes before its `to`; throws ERR_CYCLE naming one cycle.
@@ -46,11 +56,7 @@ export function topoSort(ids: Iterable<string>, edges: readonly EdgeLike[]): str
     for (const name of names) children.set(name, []);
     for (const edge of edges) children.get(edge.from)?.push(edge.to);
     const leftovers = new Set(names.filter((_, i) => (indegree[i] as number) > 0));
-    const cycle = findCycle(children, leftovers);
-    throw new EngineError('ERR_CYCLE', `the graph has a cycle: ${cycle.join(' -> ')}`, {
-      phase: 'validate',
-      hint: 'remove or reverse one of these edges (autoedges can be turned off with meta: {autoedge: false})',
-    });
+    throw new CycleError(findCycle(children, leftovers));
   }
   return order;
 }

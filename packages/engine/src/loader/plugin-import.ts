@@ -28,7 +28,7 @@ export async function importPlugin(pkg: PluginPackage): Promise<PluginDefinition
     throw pluginInvalid(
       pkg.name,
       `its entry '${entry.declared}' does not exist in ${pkg.dir}`,
-      'build the package (its compiled files are missing) or reinstall it',
+      'build the package (its compiled files are missing; in a converge checkout, `npm run build` builds every plugin) or reinstall it',
     );
   }
   let module: unknown;

@@ -21,6 +21,7 @@ export async function applyReversal(reversal: StoredReversal, definition: AnyRes
       id,
       kind: reversal.kind,
       name: reversal.name,
+      meta: { poll: 0 },
       poke: () => undefined,
       refreshPending: () => false,
       stageSend: () => undefined,

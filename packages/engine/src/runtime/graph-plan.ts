@@ -1,7 +1,8 @@
 import { autoEdges } from '../graph/autoedge.js';
 import { autoGroup, type GroupedResource } from '../graph/autogroup.js';
 import type { ResolvedEdge, ResolvedGraph } from '../graph/spec.js';
-import { topoSort } from '../graph/toposort.js';
+import { EngineError } from '@converge/engine-api';
+import { CycleError, topoSort } from '../graph/toposort.js';
 import type { Vertex } from './vertex.js';
 
 /** A graph as it will run: autoedges added, resources grouped, in topological order. */
@@ -17,9 +18,26 @@ export interface GraphPlan {
  * a cycle) before anything runs.
  */
 export function planGraph(graph: ResolvedGraph): GraphPlan {
+  let plan = plans.get(graph);
+  if (!plan) {
+    plan = makePlan(graph);
+    plans.set(graph, plan);
+  }
+  return plan;
+}
+
+/** Plans by graph: loading a graph plans it (to find cycles autoedges close), and starting it needs the same plan. */
+const plans = new WeakMap<ResolvedGraph, GraphPlan>();
+
+function makePlan(graph: ResolvedGraph): GraphPlan {
   const withAutoEdges = [...graph.edges, ...autoEdges(graph.resources, graph.kinds, graph.edges)];
   // Cycles are refused before grouping, so the error names real resources.
-  topoSort(graph.resources.keys(), withAutoEdges);
+  try {
+    topoSort(graph.resources.keys(), withAutoEdges);
+  } catch (error) {
+    if (error instanceof CycleError) throw locatedCycle(graph, withAutoEdges, error.cycle);
+    throw error;
+  }
   const grouped = autoGroup(graph.resources, graph.kinds, withAutoEdges);
   return { resources: grouped.resources, edges: grouped.edges, order: topoSort(grouped.resources.keys(), grouped.edges) };
 }
@@ -42,4 +60,30 @@ export function wireEdges(vertices: ReadonlyMap<string, Vertex>, edges: readonly
       ...(edge.recv === undefined ? {} : { recv: edge.recv }),
     });
   }
+}
+
+/**
+ * A cycle as the user can find it: at the first of its resources written in
+ * a file, with each automatic edge of it named (they are in no file).
+ */
+function locatedCycle(graph: ResolvedGraph, edges: readonly ResolvedEdge[], cycle: readonly string[]): EngineError {
+  const steps: string[] = [];
+  const automatic: string[] = [];
+  cycle.forEach((id, index) => {
+    const next = cycle[index + 1];
+    steps.push(id);
+    if (next === undefined) return;
+    const edge = edges.find((candidate) => candidate.from === id && candidate.to === next);
+    if (edge && edge.origin !== 'explicit') automatic.push(`${id} -> ${next}`);
+  });
+  const location = cycle.map((id) => graph.resources.get(id)?.location).find((where) => where !== undefined);
+  const autoNote = automatic.length > 0 ? ` (automatic: ${automatic.join(', ')})` : '';
+  return new EngineError('ERR_CYCLE', `the graph has a cycle: ${steps.join(' -> ')}${autoNote}`, {
+    phase: 'validate',
+    ...(location ? { location } : {}),
+    hint:
+      automatic.length > 0
+        ? 'remove or reverse an edge you wrote, or set meta: {autoedge: false} on a resource of an automatic edge'
+        : 'remove or reverse one of these edges',
+  });
 }

@@ -8,6 +8,7 @@ export interface ContextHost {
   readonly id: string;
   readonly kind: string;
   readonly name: string;
+  readonly meta: { readonly poll: number };
   poke(): void;
   refreshPending(): boolean;
   stageSend(values: Readonly<Record<string, unknown>>): void;
@@ -49,6 +50,9 @@ export class EngineResourceContext implements ResourceContext<Record<string, unk
 
   event(): void {
     this.#host.poke();
+  }
+  get polled(): boolean {
+    return this.#host.meta.poll > 0;
   }
   refresh(): boolean {
     return this.#host.refreshPending();

@@ -88,8 +88,8 @@ function buildResources(value: unknown, nowhere: SourceLocation): ResourceSpec[]
   for (const [written, list] of Object.entries(value)) {
     const kind = written.trim();
     if (kind === '') return undefined;
-    if (list === null) continue;
-    if (!Array.isArray(list)) return undefined;
+    // An empty kind is checked at its location: the precise parser has it.
+    if (!Array.isArray(list) || list.length === 0) return undefined;
     for (const item of list) {
       if (!isMap(item) || !isName(item.name)) return undefined;
       const { name, meta, ...params } = item;

@@ -1,7 +1,7 @@
 import { EngineError, type SourceLocation } from '@converge/engine-api';
 import { LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
 import { GraphLoadError } from '../graph/load-error.js';
-import type { CollectSpec, EdgeEndSpec, EdgeSpec, GraphSpec, ResourceSpec } from '../graph/spec.js';
+import type { CollectSpec, EdgeEndSpec, EdgeSpec, GraphSpec, KindMention, ResourceSpec } from '../graph/spec.js';
 import { SCHEDULE_STRATEGIES, type ScheduleSpec, type ScheduleStrategy } from '../cluster/scheduler.js';
 import { checkText } from './text-check.js';
 import { parseGraphYamlFast } from './fast-parse.js';
@@ -107,7 +107,7 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
   const commentEntry = top.get('comment');
   const comment = commentEntry && !isNullNode(ctx, commentEntry.value) ? expectString(ctx, commentEntry.value, "'comment'", true) : undefined;
   const resourcesEntry = top.get('resources');
-  const resources = resourcesEntry ? readResources(ctx, resourcesEntry.value) : [];
+  const { resources, emptyKinds } = resourcesEntry ? readResources(ctx, resourcesEntry.value) : { resources: [], emptyKinds: [] };
   const edgesEntry = top.get('edges');
   const edges = edgesEntry ? readEdges(ctx, edgesEntry.value) : [];
   const pluginsEntry = top.get('plugins');
@@ -123,6 +123,7 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
     ...(comment === undefined ? {} : { comment }),
     file: ctx.source.file,
     resources,
+    ...(emptyKinds.length > 0 ? { emptyKinds } : {}),
     edges,
     plugins,
     ...(collect.length > 0 ? { collect } : {}),
@@ -130,25 +131,28 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
   };
 }
 
-function readResources(ctx: ShapeContext, node: Node | null): ResourceSpec[] {
-  if (isNullNode(ctx, node)) return [];
-  const byKind = expectMap(ctx, node, "'resources'", 'list resources by kind: `resources: {file: [{name: ..., ...}]}`');
-  if (!byKind) return [];
+function readResources(ctx: ShapeContext, node: Node | null): { resources: ResourceSpec[]; emptyKinds: KindMention[] } {
   const resources: ResourceSpec[] = [];
+  const emptyKinds: KindMention[] = [];
+  if (isNullNode(ctx, node)) return { resources, emptyKinds };
+  const byKind = expectMap(ctx, node, "'resources'", 'list resources by kind: `resources: {file: [{name: ..., ...}]}`');
+  if (!byKind) return { resources, emptyKinds };
   for (const entry of entriesOf(ctx, byKind)) {
     const kind = entry.key.trim();
     if (kind === '') {
       report(ctx.source, 'ERR_GRAPH_SHAPE', 'a resource kind must not be empty', entry.keyLocation);
       continue;
     }
-    if (isNullNode(ctx, entry.value)) continue;
-    const list = expectSeq(ctx, entry.value, `the resources of kind '${kind}'`, `write a list: \`${kind}: [{name: ..., ...}]\``);
+    const list = isNullNode(ctx, entry.value)
+      ? undefined
+      : expectSeq(ctx, entry.value, `the resources of kind '${kind}'`, `write a list: \`${kind}: [{name: ..., ...}]\``);
+    if (list?.items.length === 0 || isNullNode(ctx, entry.value)) emptyKinds.push({ kind, location: entry.keyLocation });
     for (const item of list?.items ?? []) {
       const resource = readResource(ctx, kind, item as Node | null);
       if (resource) resources.push(resource);
     }
   }
-  return resources;
+  return { resources, emptyKinds };
 }
 
 function readResource(ctx: ShapeContext, kind: string, node: Node | null): ResourceSpec | undefined {

@@ -78,13 +78,26 @@ export function expectBoolean(ctx: ShapeContext, node: Node | null | undefined, 
 /** The entries of a mapping whose keys are usable strings (others are reported). */
 export function entriesOf(ctx: ShapeContext, map: YAMLMap): Entry[] {
   const entries: Entry[] = [];
+  const merged: Entry[] = [];
   for (const pair of map.items as Pair<Node | null, Node | null>[]) {
+    if (ctx.values.isMergeKey(pair.key)) {
+      // `<<: *defaults`: the anchored mapping's entries, where they were written.
+      for (const mergedMap of ctx.values.mergedMaps(pair.value)) merged.push(...entriesOf(ctx, mergedMap as YAMLMap));
+      continue;
+    }
     const key = ctx.values.key(pair.key);
     if (key === undefined) continue;
     const keyLocation = locationOf(ctx.source, pair.key);
     // `key:` with nothing after it still has a (null) value node; fall back to the key.
     const valueLocation = pair.value?.range ? locationOf(ctx.source, pair.value) : keyLocation;
     entries.push({ key, keyLocation, value: pair.value, valueLocation });
+  }
+  // Keys written in the mapping win over merged ones; an earlier merged mapping wins over a later one.
+  const seen = new Set(entries.map((entry) => entry.key));
+  for (const entry of merged) {
+    if (seen.has(entry.key)) continue;
+    seen.add(entry.key);
+    entries.push(entry);
   }
   return entries;
 }

@@ -51,14 +51,44 @@ export class PlainValueReader {
     if (isSeq(target)) return target.items.map((item) => this.read(item as Node | null, depth + 1, origin));
     if (isMap(target)) {
       const result: Record<string, unknown> = {};
+      const merges: Node[] = [];
       for (const pair of target.items) {
+        if (this.isMergeKey(pair.key as Node | null)) {
+          merges.push(...this.mergedMaps(pair.value as Node | null));
+          continue;
+        }
         const key = this.key(pair.key as Node | null);
         if (key === undefined || isForbiddenKey(key)) continue;
         result[key] = this.read(pair.value as Node | null, depth + 1, origin);
       }
+      // Keys written in the mapping win over merged ones; an earlier merged mapping wins over a later one.
+      for (const merged of merges) {
+        const values = this.read(merged, depth + 1, origin);
+        if (typeof values !== 'object' || values === null) continue;
+        for (const [key, value] of Object.entries(values)) if (!(key in result)) result[key] = value;
+      }
       return result;
     }
     return null;
+  }
+
+  /** A YAML merge key: a plain (unquoted) `<<`, as YAML 1.1 and mgmt's YAML library read it. */
+  isMergeKey(node: Node | null | undefined): boolean {
+    return isScalar(node) && node.value === '<<' && node.type === 'PLAIN';
+  }
+
+  /**
+   * The mappings a merge key's value names: one mapping (usually an alias),
+   * or a list of them. Anything else is reported.
+   */
+  mergedMaps(node: Node | null | undefined): Node[] {
+    const target = this.deref(node);
+    if (isMap(target)) return [target];
+    if (isSeq(target) && target.items.every((item) => isMap(this.deref(item as Node | null)))) {
+      return target.items.map((item) => this.deref(item as Node | null) as Node);
+    }
+    report(this.source, 'ERR_GRAPH_SHAPE', 'a merge key (<<) takes a mapping, or a list of mappings', locationOf(this.source, node ?? null), 'merge an anchored mapping: `<<: *defaults`');
+    return [];
   }
 
   /** A mapping key as a string; numbers and booleans are spelled as written. */

@@ -1,0 +1,99 @@
+import { lstat, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runCase } from '@converge/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileResource } from '../src/index.js';
+import type { FileParams } from '../src/index.js';
+import { makeFile, tempDir } from './helpers.js';
+
+// A directory path written without its trailing / names a file. Replacing
+// the directory found there must never delete its contents by accident.
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeEach(async () => ({ dir, remove } = await tempDir()));
+afterEach(() => remove());
+
+/** A directory with one file in it, at `dir/isdir`. */
+async function fullDir(): Promise<string> {
+  const path = join(dir, 'isdir');
+  await mkdir(path);
+  await writeFile(join(path, 'precious'), 'data');
+  return path;
+}
+
+/** The error checkApply(apply) throws for `params` at `name`; the resource is closed after. */
+async function refusal(name: string, params: Partial<FileParams>, apply: boolean): Promise<unknown> {
+  const file = await makeFile(name, params);
+  try {
+    return await file.checkApply(apply).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  } finally {
+    await file.close();
+  }
+}
+
+describe('a directory where a file or symlink is wanted', () => {
+  it('without force: says that a directory path ends in /, and what replacing it needs', async () => {
+    const path = await fullDir();
+    const error = await refusal(path, { state: 'exists', content: 'x' }, true);
+    expect(error).toMatchObject({
+      message: expect.stringMatching(/is a directory, but a file is wanted/),
+      hint: 'if you meant the directory, end the path with /; to replace it by a file set force: true (and recurse: true if it is not empty)',
+    });
+    expect(await readFile(join(path, 'precious'), 'utf8')).toBe('data');
+  });
+
+  it('with force alone: refuses to replace a non-empty directory, in a check and in an apply', async () => {
+    const path = await fullDir();
+    for (const apply of [false, true]) {
+      const error = await refusal(path, { state: 'exists', content: 'x', force: true }, apply);
+      expect(error).toMatchObject({
+        message: expect.stringMatching(/is a directory that is not empty.*force alone does not delete its contents/),
+        hint: expect.stringMatching(/^if you meant the directory, end the path with \/; .*set recurse: true as well$/),
+      });
+    }
+    expect(await readdir(path)).toEqual(['precious']);
+  });
+
+  it('with force alone: refuses to replace a non-empty directory by a symlink', async () => {
+    const path = await fullDir();
+    const error = await refusal(path, { symlink: true, source: '/etc/hosts', force: true }, true);
+    expect(error).toMatchObject({ hint: expect.stringMatching(/recurse: true as well/) });
+    expect((await lstat(path)).isDirectory()).toBe(true);
+    expect(await readdir(path)).toEqual(['precious']);
+  });
+
+  it('with force alone: replaces an empty directory by a file', async () => {
+    const path = join(dir, 'empty');
+    await mkdir(path);
+    await runCase(fileResource, { name: path, params: { state: 'exists', content: 'now a file', force: true }, expect: 'diverged' });
+    expect(await readFile(path, 'utf8')).toBe('now a file');
+  });
+
+  it('with force and recurse: replaces a non-empty directory by a file, or by a symlink', async () => {
+    const path = await fullDir();
+    await runCase(fileResource, { name: path, params: { state: 'exists', content: 'now a file', force: true, recurse: true }, expect: 'diverged' });
+    expect((await stat(path)).isFile()).toBe(true);
+    expect(await readFile(path, 'utf8')).toBe('now a file');
+
+    const other = join(dir, 'linkme');
+    await mkdir(other);
+    await writeFile(join(other, 'f'), 'x');
+    await runCase(fileResource, {
+      name: other,
+      params: { symlink: true, source: '/etc/hosts', force: true, recurse: true },
+      expect: 'diverged',
+    });
+    expect(await readlink(other)).toBe('/etc/hosts');
+  });
+
+  it('says which way round when a file is where a directory path points', async () => {
+    const path = join(dir, 'plain');
+    await writeFile(path, 'x');
+    const error = await refusal(`${path}/`, { state: 'exists' }, true);
+    expect(error).toMatchObject({ hint: expect.stringMatching(/^if you meant the file, remove the trailing \/ from the path/) });
+  });
+});
