@@ -55,6 +55,24 @@ describe('converge run --noop', () => {
     await expect(stat(created)).rejects.toThrow(/ENOENT/);
   });
 
+  it('prints the diff of a resource with meta: {noop: true} in a normal run, and applies the others', async () => {
+    const dir = await makeTempDir();
+    const [held, applied] = [join(dir, 'held'), join(dir, 'applied')];
+    await writeFile(held, 'old\n');
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: partly\nresources:\n  file:\n    - name: ${held}\n      content: "new\\n"\n      meta: {noop: true}\n    - name: ${applied}\n      state: exists\n      content: "x\\n"\n`,
+    );
+
+    const result = await runCli(['run', ...ONCE, graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain([`file[${held}] would change:`, `--- ${held}\tcurrent`].join('\n'));
+    expect(await readFile(held, 'utf8')).toBe('old\n');
+    expect(await readFile(applied, 'utf8')).toBe('x\n');
+  });
+
   it('writes each diff as a JSON log line with --log-json', async () => {
     const dir = await makeTempDir();
     const { graph, changed, same } = await threeFiles(dir);

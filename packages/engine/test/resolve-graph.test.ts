@@ -54,6 +54,32 @@ describe('resolveGraph: params', () => {
     ]);
   });
 
+  it('says what to write instead of what graphs for mgmt often carry', async () => {
+    const problems = await problemsOf([
+      'resources:',
+      '  exec:',
+      '  - name: a',
+      '    pollint: 5',
+      '    state: present',
+      '    retry: 3',
+      '  file:',
+      '  - name: /b',
+      '    content: 42',
+      '    meta: {noop: yes}',
+      '  noop:',
+      '  - name: "@@shared"',
+    ]);
+    const hints = Object.fromEntries(problems.map((problem) => [`${problem.resource} ${problem.location?.line}`, problem.hint]));
+    expect(hints).toEqual({
+      'exec[a] 4': expect.stringContaining('meta: {poll: SECONDS}'),
+      'exec[a] 5': expect.stringMatching(/^kind 'exec' has no state: remove it/),
+      'exec[a] 6': 'retry is a metaparam: write it under meta, as meta: {retry: ...}',
+      'file[/b] 9': 'quote it to make it a string: "42"',
+      'file[/b] 10': 'YAML 1.2 reads yes as a string, not a boolean: write true or false',
+      'noop[@@shared] 12': "name it 'shared' and add meta: {export: ['*']} (see \"Several hosts\" in the README)",
+    });
+  });
+
   it('names unknown params with a suggestion and the valid ones', async () => {
     const [problem] = await problemsOf(['resources:', '  file:', '  - name: /a', '    contnet: x']);
     expect(problem).toMatchObject({ code: 'ERR_UNKNOWN_PARAM', resource: 'file[/a]', location: { line: 4, column: 14 } });

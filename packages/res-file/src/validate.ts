@@ -12,19 +12,19 @@ function checkPaths(params: Readonly<FileParams>, issues: Issues): void {
   if (!isCleanAbsolute(params.path)) {
     issues.push({ param: 'path', message: `path "${params.path}" must be absolute, without . or .. segments`, hint: 'write it as /full/path' });
   } else if (fsPath(params.path) === '/') {
-    issues.push({ param: 'path', message: 'the root directory / cannot be managed' });
+    issues.push({ param: 'path', message: 'the root directory / cannot be managed', hint: 'manage the directories below it instead' });
   }
   // A symlink's source is its target and may be relative (to the link's directory).
   if (params.source !== undefined && !params.symlink && !isCleanAbsolute(params.source)) {
-    issues.push({ param: 'source', message: `source "${params.source}" must be an absolute path` });
+    issues.push({ param: 'source', message: `source "${params.source}" must be an absolute path`, hint: 'write it as /full/path' });
   }
   for (const fragment of params.fragments ?? []) {
     if (!isCleanAbsolute(fragment)) {
-      issues.push({ param: 'fragments', message: `fragment "${fragment}" must be an absolute path` });
+      issues.push({ param: 'fragments', message: `fragment "${fragment}" must be an absolute path`, hint: 'write it as /full/path' });
     } else if (fragment.endsWith('/') && isAncestor(fsPath(fragment), fsPath(params.path))) {
-      issues.push({ param: 'fragments', message: `path is inside the fragment directory ${fragment}: it would include itself` });
+      issues.push({ param: 'fragments', message: `path is inside the fragment directory ${fragment}: it would include itself`, hint: 'put the file outside that directory, or list the fragment files one by one' });
     } else if (fsPath(fragment) === fsPath(params.path)) {
-      issues.push({ param: 'fragments', message: 'a file cannot be a fragment of itself' });
+      issues.push({ param: 'fragments', message: 'a file cannot be a fragment of itself', hint: 'remove the path from its own fragments' });
     }
   }
 }
@@ -33,23 +33,23 @@ function checkContentSources(params: Readonly<FileParams>, issues: Issues): void
   const isDir = params.path.endsWith('/');
   const given = (['content', 'source', 'fragments'] as const).filter((name) => params[name] !== undefined);
   if (given.length > 1) {
-    issues.push({ param: given[1], message: `${given.join(' and ')} cannot be combined: give only one of content, source, fragments` });
+    issues.push({ param: given[1], message: `${given.join(' and ')} cannot be combined: give only one of content, source, fragments`, hint: `keep ${given[0]} and remove the others` });
   }
   if (params.state === 'absent' && given.length > 0) {
-    issues.push({ param: given[0], message: `${given[0]} makes no sense with state: absent` });
+    issues.push({ param: given[0], message: `${given[0]} makes no sense with state: absent`, hint: `remove ${given[0]} to delete the file, or set state: exists to write it` });
   }
   if (isDir && params.content !== undefined) {
     issues.push({ param: 'content', message: 'a directory (path ending in /) cannot have content', hint: 'remove the trailing / to manage a file' });
   }
   if (isDir && params.fragments !== undefined) {
-    issues.push({ param: 'fragments', message: 'a directory (path ending in /) cannot be built from fragments' });
+    issues.push({ param: 'fragments', message: 'a directory (path ending in /) cannot be built from fragments', hint: 'remove the trailing / to build a file, or use source: with recurse: true to copy a directory' });
   }
   if (params.source !== undefined && !params.symlink) {
     const sourceIsDir = params.source.endsWith('/');
     if (sourceIsDir !== isDir) {
-      issues.push({ param: 'source', message: 'path and source must both be directories (ending in /) or both be files' });
+      issues.push({ param: 'source', message: 'path and source must both be directories (ending in /) or both be files', hint: 'end both with /, or neither' });
     } else if (sourceIsDir && !params.recurse) {
-      issues.push({ param: 'recurse', message: 'copying a source directory needs recurse: true' });
+      issues.push({ param: 'recurse', message: 'copying a source directory needs recurse: true', hint: 'add recurse: true' });
     } else if (!sourceIsDir && params.recurse && !params.force) {
       issues.push({ param: 'recurse', message: 'recurse makes no sense when copying a single file', hint: REPLACE_DIR_HINT });
     }
@@ -59,7 +59,7 @@ function checkContentSources(params: Readonly<FileParams>, issues: Issues): void
 function checkSymlink(params: Readonly<FileParams>, issues: Issues): void {
   if (!params.symlink) return;
   if (params.source === undefined && params.state !== 'absent') {
-    issues.push({ param: 'source', message: 'symlink needs source: the path the link points to' });
+    issues.push({ param: 'source', message: 'symlink needs source: the path the link points to', hint: 'add source: /the/target' });
   }
   if (params.path.endsWith('/')) {
     issues.push({ param: 'path', message: 'a symlink path must not end in /', hint: 'the link itself is not a directory' });
@@ -76,9 +76,9 @@ function checkSymlink(params: Readonly<FileParams>, issues: Issues): void {
 function checkPurge(params: Readonly<FileParams>, issues: Issues): void {
   if (!params.purge) return;
   if (!params.path.endsWith('/')) {
-    issues.push({ param: 'purge', message: 'purge needs a directory (path ending in /)' });
+    issues.push({ param: 'purge', message: 'purge needs a directory (path ending in /)', hint: 'end the path with /, or remove purge' });
   }
-  if (!params.recurse) issues.push({ param: 'purge', message: 'purge needs recurse: true' });
+  if (!params.recurse) issues.push({ param: 'purge', message: 'purge needs recurse: true', hint: 'add recurse: true' });
 }
 
 /** The conflicts and bad values a graph can have in a file resource. Pure. */

@@ -1,5 +1,5 @@
 import { hostname as systemHostname } from 'node:os';
-import { Engine, type ResolvedGraph } from '@converge/engine';
+import { Engine, type ResolvedGraph, type ResourceStatus } from '@converge/engine';
 import { isEngineError } from '@converge/engine-api';
 import { ExitCode } from '../exit-codes.js';
 import { createRootLogger } from '../logging.js';
@@ -72,7 +72,8 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
     const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, {
       write: (text) => process.stdout.write(text),
     });
-    if (flags.noop) {
+    // Also for resources with meta: {noop: true} in a normal run (only then: listening makes the engine describe every check).
+    if (flags.noop || [...graph.resources.values()].some((resource) => resource.meta.noop)) {
       // On a terminal the diffs share stderr with the live status line, which must be redrawn below them.
       printNoopDiffs(engine, flags.logJson ? { json: logger } : { text: onTerminal ? terminal : { write: (text) => process.stdout.write(text) } });
     }
@@ -118,14 +119,14 @@ async function runEngine(
   // signal while we stop, holds no handle of its own.
   const keepAlive = setInterval(() => {}, 1 << 30);
   display.start();
-  let summary: string;
+  let atStop: ResourceStatus[];
   try {
     await engine.start(graph);
     reloader.start();
     if (exitWhenConverged) await whenConvergedOrStopped(engine, stopRequested.signal);
     else await untilAborted(stopRequested.signal);
     // Taken before stopping, which marks every resource `stopped`.
-    summary = summarize(engine.statuses());
+    atStop = engine.statuses();
   } catch (error) {
     if (!isEngineError(error)) throw error;
     reporter.problem(error);
@@ -142,8 +143,10 @@ async function runEngine(
     }
   }
 
-  say(summary);
   const failures = engine.failures();
+  // A check that a forced stop cut short failed after the snapshot: count it as the failure it became.
+  const failed = new Set(failures.map((failure) => failure.resource));
+  say(summarize(atStop.map((status) => (failed.has(status.id) ? { ...status, state: 'failed' as const } : status))));
   if (failures.length > 0) say(`${failures.length} resource${failures.length === 1 ? '' : 's'} failed:`);
   for (const failure of failures) reporter.problem(failure);
   return failures.length > 0 ? ExitCode.resourceFailed : ExitCode.ok;

@@ -67,6 +67,26 @@ const UNITS: Partial<Record<MetaKey, string>> = { delay: 'milliseconds', timeout
 
 export const META_KEYS: readonly string[] = Object.keys(RULES);
 
+/** A valid value of each metaparam, for hints. */
+const META_EXAMPLES: Record<MetaKey, string> = {
+  noop: 'true',
+  retry: '3 (-1 retries forever)',
+  retryreset: 'true',
+  delay: '500',
+  timeout: '30000',
+  poll: '60 (0 watches instead)',
+  limit: '2.5',
+  burst: '1',
+  sema: '[name] or [name:2]',
+  rewatch: 'true',
+  autoedge: 'false',
+  autogroup: 'false',
+  reset: 'true',
+  hidden: 'true',
+  reverse: 'true',
+  export: "['*'] or [host1, host2]",
+};
+
 function isMetaKey(key: string): key is MetaKey {
   return Object.hasOwn(RULES, key);
 }
@@ -96,11 +116,13 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
       continue;
     }
     const unit = UNITS[key] ? ` in ${UNITS[key]}` : '';
+    const yaml11 = typeof value === 'string' && /^(y|yes|n|no|on|off)$/i.test(value) && result.expected.includes('true');
     problems.push(
       new EngineError('ERR_META_INVALID', `metaparam '${key}' must be ${result.expected}${unit}, not ${JSON.stringify(value) ?? String(value)}`, {
         resource: id,
         phase: 'validate',
         location,
+        hint: yaml11 ? `YAML 1.2 reads ${value} as a string, not a boolean: write true or false` : `write ${key}: ${META_EXAMPLES[key]}`,
       }),
     );
   }

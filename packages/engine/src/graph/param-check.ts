@@ -2,6 +2,7 @@ import { EngineError, type AnyResourceDefinition, type SourceLocation, type Vali
 import type { TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { unknownNameHint } from './did-you-mean.js';
+import { META_KEYS } from './meta-params.js';
 import { describeSchema, describeValue } from './schema-describe.js';
 import type { ResourceSpec } from './spec.js';
 
@@ -32,7 +33,7 @@ export function checkParams(
   const params: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(resource.params)) {
     if (Object.hasOwn(properties, key)) params[key] = structuredClone(value);
-    else problem('ERR_UNKNOWN_PARAM', `unknown param '${key}' for kind '${definition.kind}'`, key, { hint: unknownNameHint(key, known, 'params') });
+    else problem('ERR_UNKNOWN_PARAM', `unknown param '${key}' for kind '${definition.kind}'`, key, { hint: unknownParamHint(key, definition.kind, known) });
   }
   const nameParam = definition.nameParam;
   if (nameParam !== undefined && Object.hasOwn(properties, nameParam) && !Object.hasOwn(params, nameParam)) {
@@ -72,7 +73,9 @@ export function checkParams(
       continue;
     }
     const inner = segments.length > 1 ? ` at ${segments.slice(1).join('.')}` : '';
-    problem('ERR_PARAM_TYPE', `param '${param}'${inner}: expected ${expected}, got ${describeValue(error.value)}`, param);
+    problem('ERR_PARAM_TYPE', `param '${param}'${inner}: expected ${expected}, got ${describeValue(error.value)}`, param, {
+      hint: typeHint(error.value, expected),
+    });
   }
   if (problems.length > before) return undefined;
 
@@ -96,4 +99,31 @@ function runValidate(definition: AnyResourceDefinition, params: Record<string, u
 
 function unescapePointer(segment: string): string {
   return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+/** Params that graphs written for older mgmt releases carry, and what they are here. */
+const LEGACY_PARAMS: Readonly<Record<string, string>> = {
+  pollint: "mgmt's old pollint is the metaparam poll here: write meta: {poll: SECONDS}",
+};
+
+/** A hint for an unknown param: a metaparam or an old mgmt param written as a param, else the nearest names. */
+function unknownParamHint(key: string, kind: string, known: readonly string[]): string {
+  const legacy = LEGACY_PARAMS[key];
+  if (legacy) return legacy;
+  if (META_KEYS.includes(key)) return `${key} is a metaparam: write it under meta, as meta: {${key}: ...}`;
+  if (key === 'state') return `kind '${kind}' has no state: remove it (${unknownNameHint(key, known, 'params')})`;
+  return unknownNameHint(key, known, 'params');
+}
+
+/** YAML 1.1 booleans, which YAML 1.2 (and so converge) reads as strings. */
+const YAML11_BOOLEANS = /^(y|yes|n|no|on|off)$/i;
+
+/** What to write instead of a value of the wrong type, where a likely mistake is known. */
+function typeHint(value: unknown, expected: string): string {
+  if (typeof value === 'string' && YAML11_BOOLEANS.test(value) && expected.includes('boolean')) {
+    return `YAML 1.2 reads ${value} as a string, not a boolean: write true or false`;
+  }
+  if (typeof value === 'string' && expected.includes('integer') && /^-?\d+$/.test(value)) return `write the number without quotes: ${value}`;
+  if (typeof value === 'number' && expected.includes('string')) return `quote it to make it a string: "${value}"`;
+  return `write ${expected}`;
 }

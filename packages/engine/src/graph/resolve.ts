@@ -42,6 +42,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
   const resourceKinds = new Map<string, string>();
   for (const resource of spec.resources) {
     const id = resourceId(resource.kind, resource.name);
+    if (resource.name.startsWith('@@')) problems.push(exportPrefixError(id, resource));
     resourceKinds.set(id, resource.kind);
     const definition = kinds.get(resource.kind);
     const meta = resolveMeta(resource, id, problems);
@@ -180,6 +181,16 @@ function checkIdentities(
       }),
     );
   }
+}
+
+/** mgmt's old `@@name` marks an exported resource; here it would silently become part of the name. */
+function exportPrefixError(id: string, resource: ResourceSpec): EngineError {
+  return new EngineError('ERR_GRAPH_SHAPE', `the name '${resource.name}' starts with @@, mgmt's old mark of an exported resource`, {
+    resource: id,
+    phase: 'validate',
+    location: resource.location,
+    hint: `name it '${resource.name.slice(2)}' and add meta: {export: ['*']} (see "Several hosts" in the README)`,
+  });
 }
 
 /** ERR_CYCLE over the explicit edges, at the location of one edge of the cycle. */
