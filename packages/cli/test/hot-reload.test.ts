@@ -30,6 +30,25 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10
 const contentIs = (path: string, content: string) => async () => (await readFile(path, 'utf8').catch(() => undefined)) === content;
 
 describe('hot reload of a running graph', () => {
+  it('prints the diff of a resource a reload adds with meta: {noop: true}, and leaves it alone', async () => {
+    const dir = await makeTempDir();
+    const graph = join(dir, 'graph.yaml');
+    const a = join(dir, 'a.txt');
+    const held = join(dir, 'held.txt');
+    await writeFile(held, 'old\n');
+    await writeFile(graph, fileGraph({ [a]: 'one\n' }));
+    const cli = new CliProcess(['run', '--tmp-prefix', graph]);
+    running.push(cli);
+    await until(contentIs(a, 'one\n'), 'a.txt = one');
+
+    await writeFile(graph, `${fileGraph({ [a]: 'one\n', [held]: 'new\n' })}    meta: {noop: true}\n`);
+    await cli.waitFor(new RegExp(`file\\[${held.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\] would change:\n--- `));
+    expect(await readFile(held, 'utf8')).toBe('old\n');
+
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
+
   it('swaps in the edited graph when its file is saved, and keeps running on a bad edit', async () => {
     const dir = await makeTempDir();
     const graph = join(dir, 'graph.yaml');

@@ -72,15 +72,23 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
     const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, {
       write: (text) => process.stdout.write(text),
     });
-    // Also for resources with meta: {noop: true} in a normal run (only then: listening makes the engine describe every check).
-    if (flags.noop || [...graph.resources.values()].some((resource) => resource.meta.noop)) {
+    // Diffs for --noop, and for resources with meta: {noop: true} in a normal run, from the first graph
+    // that has one (not before: listening makes the engine describe every check).
+    let printingDiffs = false;
+    const printDiffsFor = (next: ResolvedGraph): void => {
+      if (printingDiffs || !(flags.noop || [...next.resources.values()].some((resource) => resource.meta.noop))) return;
+      printingDiffs = true;
       // On a terminal the diffs share stderr with the live status line, which must be redrawn below them.
       printNoopDiffs(engine, flags.logJson ? { json: logger } : { text: onTerminal ? terminal : { write: (text) => process.stdout.write(text) } });
-    }
+    };
+    printDiffsFor(graph);
     const reloader = new GraphReloader({
       graphFile,
       load: () => loadGraphOrReport(graphFile, flags.plugin, reporter),
-      swap: (next) => engine.swap(next),
+      swap: (next) => {
+        printDiffsFor(next);
+        return engine.swap(next);
+      },
       reporter,
       watchFile: flags.watch !== false,
     });
