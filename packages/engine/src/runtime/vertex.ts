@@ -357,16 +357,33 @@ export class Vertex implements ContextHost {
     try {
       result = callResourceNow(this.id, 'checkApply', () => instance.checkApply(apply, controller.signal), controller);
     } catch (error) {
-      return this.#checkFailed(instance, apply, error, this.#env.waitSignal());
+      const waits = this.#env.waitSignal();
+      return this.#checkFailed(error, apply, waits) ? this.#retryAfterDelay(instance, apply, waits) : undefined;
     }
     if (isThenable(result)) {
       const waits = this.#env.waitSignal();
       return result.then(
         (converged) => this.#checkSucceeded(instance, apply, converged, false),
-        (error: unknown) => this.#checkFailed(instance, apply, error, waits),
+        (error: unknown) => (this.#checkFailed(error, apply, waits) ? this.#retryAfterDelay(instance, apply, waits) : undefined),
       );
     }
     return this.#checkSucceeded(instance, apply, result, false);
+  }
+
+  /** The retries of a run that failed at once: the rest of them loop in #processWithWaits. */
+  async #retryAfterDelay(instance: Instance, apply: boolean, waits: AbortSignal): Promise<void> {
+    if (await this.#waitToRetry(waits)) await this.#processWithWaits(instance, apply);
+  }
+
+  /** Waits `meta.delay`; false when a swap or a stop cut the wait short (the run is then deferred). */
+  async #waitToRetry(waits: AbortSignal): Promise<boolean> {
+    try {
+      await sleep(this.meta.delay, undefined, { signal: waits });
+      return true;
+    } catch {
+      this.#deferForSwap();
+      return false;
+    }
   }
 
   /** Marks a check as started; its controller is pooled unless a timeout may abort it. */
@@ -409,14 +426,15 @@ export class Vertex implements ContextHost {
   }
 
   /**
-   * After a failed checkApply: retries after `meta.delay` while the budget
-   * lasts (resolving once the retry ran), else fails the vertex for good.
+   * After a failed checkApply: true when the budget allows a retry (after
+   * `meta.delay`, which is the caller's to wait), else the vertex failed for
+   * good, or was deferred because a swap or a stop cut the call short.
    */
-  #checkFailed(instance: Instance, apply: boolean, error: unknown, waits: AbortSignal): Promise<void> | undefined {
+  #checkFailed(error: unknown, apply: boolean, waits: AbortSignal): boolean {
     this.#endCheck();
     if (waits.aborted && !(error instanceof EngineError)) {
       this.#deferForSwap();
-      return undefined;
+      return false;
     }
     const failure = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
     this.#lastError = failure;
@@ -425,23 +443,31 @@ export class Vertex implements ContextHost {
     }
     if (this.#retriesLeft === 0 || this.#env.stopSignal.aborted || this.#closed) {
       this.#failForGood(failure);
-      return undefined;
+      return false;
     }
     if (this.#retriesLeft > 0) this.#retriesLeft--;
     this.#log('warn', `checkApply failed, retrying: ${failure.message}`);
     this.#setState('pending');
-    return sleep(this.meta.delay, undefined, { signal: waits }).then(
-      () => this.#processWithWaits(instance, apply),
-      () => this.#deferForSwap(),
-    );
+    return true;
   }
 
-  /** A run that waits for limits, semaphores, a timeout, a reversal or refresh bookkeeping. */
+  /**
+   * A run that waits for limits, semaphores, a timeout, a reversal or refresh
+   * bookkeeping. Retries loop here (not recurse), so a resource that retries
+   * forever holds one pending call, not one more per attempt.
+   */
   async #processWithWaits(instance: Instance, apply: boolean): Promise<void> {
+    for (;;) {
+      const waits = this.#env.waitSignal();
+      const outcome = await this.#attemptWithWaits(instance, apply, waits);
+      if (outcome === 'done' || !(await this.#waitToRetry(waits))) return;
+    }
+  }
+
+  /** One attempt of #processWithWaits: 'retry' when it failed and may be tried again. */
+  async #attemptWithWaits(instance: Instance, apply: boolean, waits: AbortSignal): Promise<'done' | 'retry'> {
     let release: (() => void) | undefined;
-    const waits = this.#env.waitSignal();
     let refreshing = false;
-    let notifies = false;
     try {
       if (this.#limiter) await this.#limiter.take(waits);
       const semas = this.#env.globalSema ? [...this.meta.sema, this.#env.globalSema] : this.meta.sema;
@@ -449,23 +475,21 @@ export class Vertex implements ContextHost {
       if (waits.aborted) {
         release?.();
         this.#deferForSwap();
-        return;
+        return 'done';
       }
       if (apply && this.meta.reverse && this.definition.reversible && !this.#env.reversals.has(this.id)) {
         await this.#recordReversal(instance);
       }
       refreshing = apply && this.refreshPending();
-      notifies = apply && this.children.some((edge) => edge.notify);
-      if (notifies) await this.#env.refreshes.setIntent(this.id);
+      if (apply && this.children.some((edge) => edge.notify)) await this.#env.refreshes.setIntent(this.id);
     } catch (error) {
       release?.();
       if (waits.aborted && !(error instanceof EngineError)) {
         this.#deferForSwap();
-        return;
+        return 'done';
       }
       // A reversal or refresh intent that could not be stored fails the run like checkApply would.
-      await this.#checkFailed(instance, apply, error, waits);
-      return;
+      return this.#checkFailed(error, apply, waits) ? 'retry' : 'done';
     }
     const controller = this.#beginCheck();
     let converged: boolean;
@@ -473,11 +497,11 @@ export class Vertex implements ContextHost {
       converged = await callResource(this.id, 'checkApply', () => instance.checkApply(apply, controller.signal), this.meta.timeout, controller);
     } catch (error) {
       release?.();
-      await this.#checkFailed(instance, apply, error, waits);
-      return;
+      return this.#checkFailed(error, apply, waits) ? 'retry' : 'done';
     }
     release?.();
     await this.#checkSucceeded(instance, apply, converged, refreshing);
+    return 'done';
   }
 
   /**
