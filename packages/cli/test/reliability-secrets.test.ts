@@ -136,6 +136,46 @@ describe('secrets', () => {
     }
   }, 60_000);
 
+  it('stay masked when received into a command: its failures and log lines show [secret]', async () => {
+    const dir = await makeTempDir();
+    const saved = join(dir, 'saved');
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: secret-cmd
+resources:
+  password:
+  - name: pw
+    length: 24
+  exec:
+  - name: uses-it
+    cmd: /bin/true
+  - name: logs-it
+    cmd: /bin/true
+    donecmd: "true"
+    doneshell: /bin/sh
+  file:
+  - name: ${saved}
+    state: exists
+    mode: "0600"
+edges:
+- {name: e1, from: {kind: password, name: pw}, to: {kind: exec, name: uses-it}, send: password, recv: ifcmd}
+- {name: e2, from: {kind: password, name: pw}, to: {kind: exec, name: logs-it}, send: password, recv: donecmd}
+- {name: e3, from: {kind: password, name: pw}, to: {kind: file, name: ${saved}}, send: password, recv: content}
+`,
+    );
+
+    const result = await runCli(['run', ...ONCE, '--log-level', 'debug', '--log-json', graph]);
+
+    const password = (await readFile(saved, 'utf8')).trim();
+    expect(password).toMatch(/^[A-Za-z0-9]{24}$/);
+    // ifcmd is the password: it cannot be started, and the failure says so without it.
+    expect(result.stdout).toMatch(/failed: exec\[uses-it\]: .*\[secret\]/);
+    expect(`${result.stdout}${result.stderr}`).toContain('[secret]');
+    expect(result.stdout).not.toContain(password);
+    expect(result.stderr).not.toContain(password);
+  }, 30_000);
+
   it('a symlink planted at a managed path is not followed, and the refusal does not print the secret', async () => {
     const dir = await makeTempDir();
     const victim = join(dir, 'victim');

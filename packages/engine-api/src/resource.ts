@@ -135,7 +135,13 @@ export interface ResourceDefinition<PS extends TObject = TObject, SS extends TOb
    * `cmd` for exec). The engine fills it in when the graph leaves it out.
    */
   readonly nameParam?: keyof Static<PS> & string;
-  /** The values this kind can send, by key (sendable trait). */
+  /**
+   * The values this kind can send, by key (sendable trait). A key whose
+   * schema says `secret: true` (e.g. `Type.String({ secret: true })`) sends
+   * a secret: wherever the value goes (received into another resource's
+   * params), the engine masks it in every log line and error it hands on
+   * (since engine API 1.1).
+   */
   readonly sends?: SS;
   /** Refreshable trait: the kind acts on `ctx.refresh()`. */
   readonly refreshable?: boolean;

@@ -113,6 +113,36 @@ describe('send/recv', () => {
     expect(seen[0]).toEqual({ value: 'hello', changed: true });
     await engine.stop();
   });
+
+  it('checks a received value against the constraints of its param before checkApply, without quoting it', async () => {
+    let checks = 0;
+    const receiver = defineResource({
+      kind: 'strict',
+      params: Type.Object({ code: Type.Optional(Type.String({ minLength: 6 })) }),
+      create: () => ({
+        checkApply: () => {
+          checks++;
+          return true;
+        },
+      }),
+    }) as unknown as AnyResourceDefinition;
+    const journal = newJournal();
+    const graph = graphOf(
+      [recordingKind(journal), receiver],
+      [
+        { kind: 'rec', name: 'source', params: { sendValue: 'abc' } },
+        { kind: 'strict', name: 'sink' },
+      ],
+      [{ from: 'rec[source]', to: 'strict[sink]', send: 'out', recv: 'code' }],
+    );
+    const engine = await runToConvergence(graph);
+    const failure = engine.failures()[0];
+    expect(failure?.resource).toBe('strict[sink]');
+    expect(failure?.message).toMatch(/^param 'code' received a value that does not fit it: .*length/);
+    expect(failure?.message).not.toContain('abc');
+    expect(checks).toBe(0);
+    await engine.stop();
+  });
 });
 
 describe('autoedges', () => {

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
 import { Engine } from '../src/runtime/engine.js';
 import { graphOf, tempDir, tempStateDir, type TestResource } from './support/graph.js';
+import { newJournal, recordingKind } from './support/recording-kind.js';
 
 /** Counts lifecycle calls per resource name, so a test can tell kept from replaced. */
 function trackedKind(log: string[]): AnyResourceDefinition {
@@ -63,6 +64,31 @@ function diskFileKind(): AnyResourceDefinition {
           }
           if (current === params.content) return true;
           if (apply) await writeFile(params.path, params.content ?? '');
+          return false;
+        },
+      };
+    },
+  }) as unknown as AnyResourceDefinition;
+}
+
+/** A real folder, reversible: absent before means removed (with rmdir, which fails when not empty). */
+function folderKind(): AnyResourceDefinition {
+  return defineResource({
+    kind: 'folder',
+    params: Type.Object({ path: Type.String(), absent: Type.Optional(Type.Boolean()) }),
+    nameParam: 'path',
+    reversible: {
+      async reversal(_instance, params) {
+        return existsSync(params.path) ? undefined : { path: params.path, absent: true };
+      },
+    },
+    create(params) {
+      return {
+        async checkApply(apply) {
+          const present = existsSync(params.path);
+          if (present !== Boolean(params.absent)) return true;
+          if (apply && params.absent) await rmdir(params.path);
+          else if (apply) await mkdir(params.path);
           return false;
         },
       };
@@ -132,6 +158,27 @@ describe('graph swap', () => {
     await engine.stop();
   });
 
+  it('does not wait for a kept resource whose checkApply runs on, and aborts one the swap removes', async () => {
+    const log: string[] = [];
+    const kind = trackedKind(log);
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    const hung = (name: string): TestResource => ({ kind: 'rec', name, params: { hang: true } });
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    await engine.start(graphOf([kind, rec], [...tracked({ a: 'v1' }), hung('kept'), hung('dropped')]));
+    await expect.poll(() => journal.events.filter((event) => event.startsWith('start')).length).toBe(2);
+
+    const began = performance.now();
+    await engine.swap(graphOf([kind, rec], [...tracked({ a: 'v2' }), hung('kept')]));
+    // Neither hung check held the swap back (an orderly wait would never end).
+    expect(performance.now() - began).toBeLessThan(2_000);
+    await expect.poll(() => engine.statuses().find((status) => status.name === 'a')?.state).toBe('converged');
+    expect(log).toContain('init a v2');
+    expect(engine.statuses().map((status) => `${status.name} ${status.state}`).sort()).toEqual(['a converged', 'kept running']);
+    engine.abort();
+    await engine.stop();
+  });
+
   it('swaps many times without leaking resources', async () => {
     const log: string[] = [];
     const kind = trackedKind(log);
@@ -164,6 +211,34 @@ describe('reverse', () => {
     expect(await readFile(existing, 'utf8')).toBe('original\n');
     expect(existsSync(created)).toBe(false);
     await engine.stop();
+  });
+
+  it('reverses what leaves the graph dependents first, and tries a failed reversal again at the next swap', async () => {
+    const dir = await tempDir('converge-reverse-');
+    const folder = join(dir, 'folder');
+    const inner = join(folder, 'inner');
+    const kind = folderKind();
+    const disk = diskFileKind();
+    // The folder is listed first: reversing in that order would find it not empty.
+    const engine = await started(
+      graphOf([kind, disk], [
+        { kind: 'folder', name: folder, params: { path: folder }, meta: { reverse: true } },
+        { kind: 'diskfile', name: inner, params: { path: inner, content: 'x' }, meta: { reverse: true } },
+      ], [{ from: `folder[${folder}]`, to: `diskfile[${inner}]` }]),
+    );
+    await swapTo(engine, graphOf([kind, disk], [{ kind: 'noop', name: 'left' }]));
+    expect(existsSync(folder)).toBe(false);
+
+    // A reversal that fails (something unmanaged in the folder) is kept, and tried again at the next swap.
+    const again = await started(graphOf([kind], [{ kind: 'folder', name: folder, params: { path: folder }, meta: { reverse: true } }]));
+    await writeFile(join(folder, 'unmanaged'), 'u');
+    await swapTo(again, graphOf([kind], [{ kind: 'noop', name: 'left' }]));
+    expect(existsSync(folder)).toBe(true);
+    await rm(join(folder, 'unmanaged'));
+    await swapTo(again, graphOf([kind], [{ kind: 'noop', name: 'still-left' }]));
+    expect(existsSync(folder)).toBe(false);
+    await engine.stop();
+    await again.stop();
   });
 
   it('reverses on the next run when the resource is gone from the graph (stored in the state dir)', async () => {

@@ -25,7 +25,8 @@ export const PasswordParamsSchema = Type.Object(
 export type PasswordParams = Static<typeof PasswordParamsSchema>;
 
 export const PasswordSendsSchema = Type.Object({
-  password: Type.String({ description: 'The current password.' }),
+  // secret: the engine masks it in logs and errors of every resource that receives it.
+  password: Type.String({ description: 'The current password.', secret: true }),
 });
 
 export type PasswordSends = Static<typeof PasswordSendsSchema>;

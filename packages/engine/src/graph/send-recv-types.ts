@@ -6,14 +6,22 @@ import { keywords, subSchemas } from './schema-describe.js';
 type Keywords = Readonly<Record<string, unknown>>;
 
 const TYPE_KEYWORDS = ['type', 'const', 'anyOf', 'allOf', 'enum', 'not', 'oneOf'];
-const LOWER_BOUNDS = ['minLength', 'minimum', 'exclusiveMinimum', 'minItems', 'minProperties'];
-const UPPER_BOUNDS = ['maxLength', 'maximum', 'exclusiveMaximum', 'maxItems', 'maxProperties'];
-const EXACT = ['pattern', 'format', 'multipleOf'];
 
 /**
- * True when every value `from` allows is also allowed by `to`, judged from
- * the two TypeBox (JSON) schemas alone. Conservative: when unsure (records,
- * tuples, unusual keywords) it answers false unless the schemas are equal,
+ * True when the type `from` sends fits the type of the param `to`, judged from
+ * the two TypeBox (JSON) schemas alone, as mgmt checks send/recv types.
+ *
+ * Types are compared, value constraints are not: the receiver's minLength,
+ * maxLength, pattern, format, minimum, maximum, multipleOf, minItems,
+ * maxItems, uniqueItems, minProperties and maxProperties (at any depth) say
+ * which values are fine, and a sent value is only known at run time, so
+ * string → `string (length >= 1)` fits. Literals and enums are types here: a
+ * plain string does not fit `'a' | 'b'`. The one exception is a sender whose
+ * values are known now (a literal or an enum): each of them must meet the
+ * receiver in full, constraints included.
+ *
+ * Conservative elsewhere: when unsure (key patterns of records, `not`,
+ * `oneOf`, unusual keywords) it answers false unless the schemas are equal,
  * so a graph is refused at load time rather than failing at run time.
  */
 export function isAssignable(from: TSchema, to: TSchema): boolean {
@@ -34,9 +42,10 @@ function assignable(from: Keywords, to: Keywords, depth: number): boolean {
   if (fromAllOf.length > 0) return fromAllOf.some((member) => assignable(keywords(member), to, next));
   const toAllOf = subSchemas(to.allOf);
   if (toAllOf.length > 0) return toAllOf.every((member) => assignable(from, keywords(member), next));
-  if ('const' in from) return Value.Check(to as unknown as TSchema, from.const);
+  if ('const' in from) return fits(to, [from.const]);
+  if (Array.isArray(from.enum)) return fits(to, from.enum);
   if ('const' in to || 'enum' in to || 'enum' in from || 'not' in to || 'oneOf' in to || 'oneOf' in from) return false;
-  if (!sameType(from.type, to.type) || !constraintsImplied(from, to)) return false;
+  if (!sameType(from.type, to.type)) return false;
   if (to.type === 'array') return arrayAssignable(from, to, next);
   if (to.type === 'object') return objectAssignable(from, to, next);
   return true;
@@ -46,34 +55,38 @@ function sameType(from: unknown, to: unknown): boolean {
   return from === to || (from === 'integer' && to === 'number');
 }
 
-/** Every constraint `to` puts on a value is at least as strict in `from`. */
-function constraintsImplied(from: Keywords, to: Keywords): boolean {
-  const number = (value: unknown): number | undefined => (typeof value === 'number' ? value : undefined);
-  for (const key of LOWER_BOUNDS) {
-    if (to[key] === undefined) continue;
-    const have = number(from[key]);
-    if (have === undefined || have < (number(to[key]) ?? Number.POSITIVE_INFINITY)) return false;
+/** Every one of the values a literal or enum sender can send meets the receiver's schema in full. */
+function fits(to: Keywords, values: readonly unknown[]): boolean {
+  try {
+    return values.every((value) => Value.Check(to as unknown as TSchema, value));
+  } catch {
+    // A schema TypeBox cannot check on its own (e.g. an unresolved $ref): unsure, so no.
+    return false;
   }
-  for (const key of UPPER_BOUNDS) {
-    if (to[key] === undefined) continue;
-    const have = number(from[key]);
-    if (have === undefined || have > (number(to[key]) ?? Number.NEGATIVE_INFINITY)) return false;
-  }
-  for (const key of EXACT) if (to[key] !== undefined && from[key] !== to[key]) return false;
-  return !(to.uniqueItems === true && from.uniqueItems !== true);
 }
 
 function arrayAssignable(from: Keywords, to: Keywords, depth: number): boolean {
-  // Tuples only when equal, which the deep-equality check above already allowed.
-  if (Array.isArray(from.items) || Array.isArray(to.items)) return false;
+  const fromTuple = Array.isArray(from.items) ? subSchemas(from.items) : undefined;
+  if (Array.isArray(to.items)) {
+    // A tuple receives only a tuple of the same length whose elements fit one by one.
+    const toTuple = subSchemas(to.items);
+    if (fromTuple === undefined || fromTuple.length !== toTuple.length) return false;
+    if (to.additionalItems !== false && to.additionalItems !== undefined) return false;
+    if (from.additionalItems !== false && to.additionalItems === false) return false;
+    return toTuple.every((item, index) => assignable(keywords(fromTuple[index] as TSchema), keywords(item), depth));
+  }
   if (to.items === undefined) return true;
+  const toItems = keywords(to.items as TSchema);
+  if (fromTuple !== undefined) {
+    // A closed tuple fits a list when each of its elements fits the list's items.
+    return from.additionalItems === false && fromTuple.every((item) => assignable(keywords(item), toItems, depth));
+  }
   if (from.items === undefined) return false;
-  return assignable(keywords(from.items as TSchema), keywords(to.items as TSchema), depth);
+  return assignable(keywords(from.items as TSchema), toItems, depth);
 }
 
 function objectAssignable(from: Keywords, to: Keywords, depth: number): boolean {
-  // Records (pattern properties) only when equal, as for tuples.
-  if (from.patternProperties !== undefined || to.patternProperties !== undefined) return false;
+  if (from.patternProperties !== undefined || to.patternProperties !== undefined) return recordAssignable(from, to, depth);
   const fromProps = (from.properties ?? {}) as Record<string, TSchema>;
   const toProps = (to.properties ?? {}) as Record<string, TSchema>;
   const fromRequired = new Set(Array.isArray(from.required) ? (from.required as string[]) : []);
@@ -93,6 +106,27 @@ function objectAssignable(from: Keywords, to: Keywords, depth: number): boolean 
     if (Object.keys(fromProps).some((key) => !(key in toProps))) return false;
   }
   return true;
+}
+
+/**
+ * Records (pattern properties): the key patterns must be the same ones (they
+ * are what tells a map of names from a map of numbers), and the values under
+ * each must fit. Records mixed with declared properties only when equal.
+ */
+function recordAssignable(from: Keywords, to: Keywords, depth: number): boolean {
+  const fromPatterns = from.patternProperties as Record<string, TSchema> | undefined;
+  const toPatterns = to.patternProperties as Record<string, TSchema> | undefined;
+  if (fromPatterns === undefined || toPatterns === undefined) return false;
+  if (from.properties !== undefined || to.properties !== undefined) return false;
+  const patterns = Object.keys(toPatterns);
+  if (!isDeepStrictEqual(Object.keys(fromPatterns).sort(), [...patterns].sort())) return false;
+  for (const pattern of patterns) {
+    if (!assignable(keywords(fromPatterns[pattern] as TSchema), keywords(toPatterns[pattern] as TSchema), depth)) return false;
+  }
+  const toExtra = to.additionalProperties;
+  if (toExtra === undefined || toExtra === true) return true;
+  if (toExtra === false) return from.additionalProperties === false;
+  return from.additionalProperties === false || isDeepStrictEqual(from.additionalProperties, toExtra);
 }
 
 /** The schema's JSON keywords only: TypeBox's symbol keys and descriptions do not change the type. */

@@ -3,12 +3,14 @@ import { join } from 'node:path';
 import { EngineError, type AnyResourceDefinition, type World } from '@converge/engine-api';
 import { pino, type Logger as PinoLogger } from 'pino';
 import type { ResolvedEdge, ResolvedGraph } from '../graph/spec.js';
+import type { KindResolver } from '../loader/kind-resolver.js';
 import { LocalWorld } from '../world/local-world.js';
 import { ControllerPool } from './controller-pool.js';
 import { Converger } from './converger.js';
 import { EventValue } from './event-value.js';
 import { RefreshStore } from './refresh-store.js';
 import { RunQueue } from './run-queue.js';
+import { SecretValues } from './secrets.js';
 import { SemaphoreTable } from './semaphore.js';
 import type { ResourceStatus } from './status.js';
 import type { EngineEventListener } from './engine-events.js';
@@ -37,6 +39,13 @@ export interface EngineOptions {
   readonly convergerTimeout?: number;
   /** The shared world; defaults to a local world persisted in the state dir. */
   readonly world?: World;
+  /**
+   * Loads a kind that the running graph does not use, for a stored reversal
+   * of it (a `file` with `meta: {reverse: true}` left by a graph that had
+   * files, when the next graph has none). Without it such reversals wait
+   * for a graph that loads the kind.
+   */
+  readonly kinds?: KindResolver;
 }
 
 /** The running graph's shape, as `Engine.topology()` gives it. */
@@ -72,9 +81,11 @@ export class Engine {
   #statusListeners = new Set<(status: ResourceStatus) => void>();
   #eventListeners = new Set<EngineEventListener>();
   #stopping: Promise<void> | undefined;
+  readonly #kinds: KindResolver | undefined;
 
   constructor(options: EngineOptions) {
     const hostname = options.hostname ?? systemHostname();
+    this.#kinds = options.kinds;
     this.#converger = new Converger(options.convergerTimeout ?? -1);
     this.converged = this.#converger.converged;
     let clock = 0;
@@ -91,6 +102,7 @@ export class Engine {
       semaphores: new SemaphoreTable(),
       converger: this.#converger,
       checkControllers: new ControllerPool(),
+      secrets: new SecretValues(),
       runQueue: new RunQueue((error) => logger.error(`internal error in a vertex run: ${(error as Error).stack ?? String(error)}`)),
       refreshes: new RefreshStore(options.stateDir),
       reversals: new ReversalStore(options.stateDir),
@@ -137,7 +149,15 @@ export class Engine {
    */
   swap(graph: ResolvedGraph): Promise<void> {
     if (!this.#started) return this.start(graph);
-    return this.#enqueue(async () => this.#apply(graph, planGraph(graph)));
+    return this.#enqueue(async () => {
+      // Reversals that failed before (kept for another try) are tried again on each swap, not only at the next start.
+      const earlier = this.#env.reversals
+        .all()
+        .map((reversal) => reversal.id)
+        .filter((id) => !this.#vertices.has(id));
+      await this.#apply(graph, planGraph(graph));
+      await this.#reverseLeftovers(graph, new Set(earlier));
+    });
   }
 
   #enqueue(work: () => Promise<void>): Promise<void> {
@@ -156,13 +176,22 @@ export class Engine {
     }
     const removed = [...this.#vertices.values()].filter((vertex) => kept.get(vertex.id) !== vertex);
 
-    // Pause: no checkApply starts; wait for the running ones to finish.
+    // Pause: no checkApply starts until the new graph is wired.
     this.#paused = true;
     this.#pauseController.abort(new Error('a graph swap is under way'));
     try {
-      await Promise.all([...this.#vertices.values()].map((vertex) => vertex.settled()));
+      // Only what goes away is stopped, at once: a check of a removed or
+      // replaced resource that is still running is aborted (its result would
+      // be for a resource that no longer exists). Kept resources are not
+      // waited for: a long checkApply (a build, an install) must neither
+      // hold back the new graph nor, meanwhile, the repairs of the others.
+      const reason = new Error('removed or replaced by a graph swap');
+      for (const vertex of removed) vertex.abortCheck(reason);
+      await Promise.all(removed.map((vertex) => vertex.settled()));
       await Promise.all(removed.map((vertex) => vertex.close()));
-      for (const vertex of removed) {
+      // Dependents first (the reverse of the running order): a directory is
+      // put back only once the files in it were.
+      for (const vertex of [...removed].reverse()) {
         if (!graph.resources.has(vertex.id)) await this.#reverse(vertex.id, vertex.definition);
       }
       const next = new Map<string, Vertex>();
@@ -218,16 +247,34 @@ export class Engine {
     }
   }
 
-  /** Applies stored reversals of resources that are not in `graph` (left by an earlier run). */
-  async #reverseLeftovers(graph: ResolvedGraph): Promise<void> {
-    for (const reversal of this.#env.reversals.all()) {
-      if (graph.resources.has(reversal.id)) continue;
-      const definition = graph.kinds.get(reversal.kind);
+  /**
+   * Applies stored reversals of resources that are not in `graph` (left by an
+   * earlier run, or by a reversal that failed), dependents first as far as
+   * paths tell (longer paths are reversed first: a file before its folder).
+   */
+  async #reverseLeftovers(graph: ResolvedGraph, only?: ReadonlySet<string>): Promise<void> {
+    const leftovers = this.#env.reversals
+      .all()
+      .filter((reversal) => !graph.resources.has(reversal.id) && (!only || only.has(reversal.id)))
+      .sort((a, b) => reversalPath(b).length - reversalPath(a).length);
+    for (const reversal of leftovers) {
+      const definition = graph.kinds.get(reversal.kind) ?? (await this.#loadKind(reversal.kind));
       if (!definition) {
         this.#env.logger.warn({ resource: reversal.id }, `kept the reversal for later: kind '${reversal.kind}' is not loaded by this graph`);
         continue;
       }
       await this.#reverse(reversal.id, definition);
+    }
+  }
+
+  /** A kind through the `kinds` option, or undefined (no resolver, or it cannot be loaded: logged). */
+  async #loadKind(kind: string): Promise<AnyResourceDefinition | undefined> {
+    if (!this.#kinds) return undefined;
+    try {
+      return await this.#kinds.resolve(kind);
+    } catch (error) {
+      this.#env.logger.warn(`kind '${kind}' could not be loaded for a stored reversal: ${(error as Error).message}`);
+      return undefined;
     }
   }
 
@@ -347,4 +394,9 @@ export class Engine {
     for (const vertex of this.#vertices.values()) vertex.interrupt();
     this.abort();
   }
+}
+
+/** What a stored reversal is about, for ordering: its path param when it has one (files), else its name. */
+function reversalPath(reversal: { readonly name: string; readonly params: Readonly<Record<string, unknown>> }): string {
+  return typeof reversal.params.path === 'string' ? reversal.params.path : reversal.name;
 }

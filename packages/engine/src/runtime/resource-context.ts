@@ -44,7 +44,7 @@ export class EngineResourceContext implements ResourceContext<Record<string, unk
   // Child loggers are made on first use: most resources of a large graph
   // never log, and a pino child per vertex would cost memory for nothing.
   get log(): Logger {
-    this.#log ??= resourceLogger(this.#env.logger.child({ resource: this.#host.id }));
+    this.#log ??= resourceLogger(this.#env.logger.child({ resource: this.#host.id }), this.#env.secrets);
     return this.#log;
   }
 

@@ -4,6 +4,7 @@ import type { ControllerPool } from './controller-pool.js';
 import type { Converger } from './converger.js';
 import type { RefreshStore } from './refresh-store.js';
 import type { RunQueue } from './run-queue.js';
+import type { SecretValues } from './secrets.js';
 import type { ReversalStore } from './reversal-store.js';
 import type { SemaphoreTable } from './semaphore.js';
 import type { ResourceStatus } from './status.js';
@@ -23,6 +24,8 @@ export interface VertexEnv {
   readonly converger: Converger;
   /** Controllers for checkApply calls that finish without a timeout. */
   readonly checkControllers: ControllerPool;
+  /** Values sent under secret keys: masked in every log line and error. */
+  readonly secrets: SecretValues;
   /** Where poked vertices wait for their run. */
   readonly runQueue: RunQueue;
   readonly refreshes: RefreshStore;

@@ -11,6 +11,8 @@ import type { GroupedResource } from '../graph/autogroup.js';
 import { abortCall, callResource, callResourceNow, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
 import { RateLimiter } from './rate-limiter.js';
+import { receivedProblem } from './received-check.js';
+import { secretSendKeys } from './secrets.js';
 import type { ResourceState, ResourceStatus } from './status.js';
 import type { VertexEnv } from './vertex-env.js';
 
@@ -32,6 +34,15 @@ export interface OutEdge {
 
 const WATCH_STOP_GRACE_MS = 5_000;
 const NOTHING_RECEIVED: ReadonlyMap<string, ReceivedValue> = new Map();
+
+/** Secret send keys by kind, worked out once per definition. */
+const secretKeys = new WeakMap<AnyResourceDefinition, ReadonlySet<string>>();
+
+function secretKeysOf(definition: AnyResourceDefinition): ReadonlySet<string> {
+  let keys = secretKeys.get(definition);
+  if (!keys) secretKeys.set(definition, (keys = secretSendKeys(definition)));
+  return keys;
+}
 const REWATCH_MAX_BACKOFF_MS = 5_000;
 
 /**
@@ -254,6 +265,8 @@ export class Vertex implements ContextHost {
 
   stageSend(values: Readonly<Record<string, unknown>>): void {
     this.#staged = { ...this.#staged, ...values };
+    const secret = secretKeysOf(this.definition);
+    for (const key of secret) if (key in values) this.#env.secrets.add(values[key]);
   }
 
   received(): ReadonlyMap<string, ReceivedValue> {
@@ -334,6 +347,12 @@ export class Vertex implements ContextHost {
   /** One run of checkApply; returns a promise only when it could not finish at once. */
   #process(instance: Instance): Promise<void> | undefined {
     this.#receive();
+    const misfit = receivedProblem(this.id, this.definition, this.params, this.#received);
+    if (misfit) {
+      // Running again would receive the same value: this waits for the sender to send another.
+      this.#failForGood(misfit);
+      return undefined;
+    }
     const apply = !(this.#env.noop || this.meta.noop);
     return this.#needsWaits(apply) ? this.#processWithWaits(instance, apply) : this.#checkAtOnce(instance, apply);
   }
@@ -436,7 +455,7 @@ export class Vertex implements ContextHost {
       this.#deferForSwap();
       return false;
     }
-    const failure = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
+    const failure = this.#env.secrets.maskError(error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error));
     this.#lastError = failure;
     if (this.#env.observed()) {
       this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply, error: failure });
@@ -602,7 +621,8 @@ export class Vertex implements ContextHost {
   // ---- failure and blocking ------------------------------------------------
 
   /** `fatal`: init failed or the watch died, so no later run can succeed. */
-  #failForGood(error: EngineError, fatal = false): void {
+  #failForGood(thrown: EngineError, fatal = false): void {
+    const error = this.#env.secrets.maskError(thrown);
     if (fatal) this.#fatal = true;
     this.#lastError = error;
     this.#down = true;
@@ -735,6 +755,7 @@ export class Vertex implements ContextHost {
   }
 
   #log(level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void {
-    this.#env.logger[level]({ resource: this.id, ...fields }, message);
+    const secrets = this.#env.secrets;
+    this.#env.logger[level]({ resource: this.id, ...secrets.maskFields(fields) }, secrets.mask(message));
   }
 }

@@ -1,0 +1,68 @@
+import { EngineError, type AnyResourceDefinition } from '@converge/engine-api';
+
+/** What a secret is replaced by in logs and errors. */
+export const MASK = '[secret]';
+
+/** Values shorter than this are not masked: masking "a" would garble every message, and it is no secret worth the name. */
+const MIN_SECRET_LENGTH = 4;
+
+/** The send keys of a kind whose schema says `secret: true`. */
+export function secretSendKeys(definition: AnyResourceDefinition): ReadonlySet<string> {
+  const properties = (definition.sends?.properties ?? {}) as Record<string, { secret?: unknown }>;
+  return new Set(Object.entries(properties).flatMap(([key, schema]) => (schema.secret === true ? [key] : [])));
+}
+
+/**
+ * The secret values sent in this engine (a password sent into a file's
+ * content or an exec's command). Whatever resource received one, a log line
+ * or an error that would show it shows the mask instead. Values are kept
+ * while the engine runs: a rotated password stays masked too.
+ */
+export class SecretValues {
+  readonly #values = new Set<string>();
+
+  get size(): number {
+    return this.#values.size;
+  }
+
+  add(value: unknown): void {
+    if (typeof value === 'string' && value.length >= MIN_SECRET_LENGTH) this.#values.add(value);
+  }
+
+  mask(text: string): string {
+    if (this.#values.size === 0) return text;
+    let masked = text;
+    for (const value of this.#values) if (masked.includes(value)) masked = masked.split(value).join(MASK);
+    return masked;
+  }
+
+  /** Log fields with every string in them masked (nested values included). */
+  maskFields<T>(fields: T): T {
+    if (this.#values.size === 0) return fields;
+    return this.#maskValue(fields) as T;
+  }
+
+  /** The error as it may be shown: the same error when it holds no secret. */
+  maskError(error: EngineError): EngineError {
+    if (this.#values.size === 0) return error;
+    const message = this.mask(error.message);
+    const hint = error.hint === undefined ? undefined : this.mask(error.hint);
+    if (message === error.message && hint === error.hint) return error;
+    // The cause is left out: it may quote the secret (a command line, an output).
+    return new EngineError(error.code, message, {
+      ...(error.resource === undefined ? {} : { resource: error.resource }),
+      ...(error.phase === undefined ? {} : { phase: error.phase }),
+      ...(error.location === undefined ? {} : { location: error.location }),
+      ...(hint === undefined ? {} : { hint }),
+    });
+  }
+
+  #maskValue(value: unknown): unknown {
+    if (typeof value === 'string') return this.mask(value);
+    if (Array.isArray(value)) return value.map((item) => this.#maskValue(item));
+    if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.#maskValue(item)]));
+    }
+    return value;
+  }
+}
