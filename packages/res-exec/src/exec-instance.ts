@@ -10,6 +10,7 @@ import { LineWatcher } from './line-watcher.js';
 import type { ExecParams, ExecSends } from './params.js';
 import { PathWatcher } from './path-watcher.js';
 import type { CommandSpec, ProcessGroup } from './process-group.js';
+import { MAX_CAPTURED_BYTES } from './output-capture.js';
 import { runCommand } from './run-command.js';
 import type { RunResult } from './run-command.js';
 
@@ -214,6 +215,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     }
     this.running.delete(result.group);
     if (result.group.isAlive()) this.leftovers.add(result.group);
+    if (result.truncated) this.ctx.log.warn(`${role} printed more than res-exec keeps: only the last ${MAX_CAPTURED_BYTES / 1024 / 1024} MiB of each stream are kept (and sent)`, { command });
     if (this.interrupted) throw stopped(this.site(), role, command, 'interrupted');
     if (result.stoppedBy === 'timeout') throw timedOut(this.site(), role, command, timeoutMs / 1000, result.stderr);
     if (result.stoppedBy === 'abort') throw stopped(this.site(), role, command, 'aborted', signal.reason);

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { OutputCapture } from './output-capture.js';
 import { DEFAULT_KILL_GRACE_MS, ProcessGroup } from './process-group.js';
 import type { CommandSpec, ExitStatus } from './process-group.js';
 
@@ -18,6 +19,8 @@ export interface RunResult extends ExitStatus {
   readonly stderr: string;
   /** stdout and stderr interleaved in the order they arrived. */
   readonly output: string;
+  /** True when the output was longer than res-exec keeps (MAX_CAPTURED_BYTES per stream): its start was dropped. */
+  readonly truncated: boolean;
   /** Set when this run stopped the command itself rather than letting it finish. */
   readonly stoppedBy?: 'timeout' | 'abort';
   readonly group: ProcessGroup;
@@ -35,9 +38,9 @@ export async function runCommand(spec: CommandSpec, options: RunOptions = {}): P
   const group = await ProcessGroup.start(spec);
   options.onStart?.(group);
 
-  const stdout: Buffer[] = [];
-  const stderr: Buffer[] = [];
-  const output: Buffer[] = [];
+  const stdout = new OutputCapture();
+  const stderr = new OutputCapture();
+  const output = new OutputCapture();
   group.child.stdout.on('data', (chunk: Buffer) => {
     stdout.push(chunk);
     output.push(chunk);
@@ -75,9 +78,10 @@ export async function runCommand(spec: CommandSpec, options: RunOptions = {}): P
     await stopping;
     return {
       ...status,
-      stdout: Buffer.concat(stdout).toString('utf8'),
-      stderr: Buffer.concat(stderr).toString('utf8'),
-      output: Buffer.concat(output).toString('utf8'),
+      stdout: stdout.text(),
+      stderr: stderr.text(),
+      output: output.text(),
+      truncated: output.truncated,
       stoppedBy,
       group,
     };

@@ -33,6 +33,19 @@ describe('exec runs its command', () => {
     expect(sent.stdout).toBe('one two|$HOME "q"');
   });
 
+  it('keeps the last 16 MiB of a command that prints more, and says so', async () => {
+    const live = await makeExec('head -c 41943040 /dev/zero | tr "\\0" x; printf END', { shell: '/bin/sh' });
+    try {
+      expect(await live.res.checkApply(true, live.signal)).toBe(false);
+      const stdout = String(live.harness.sent().stdout);
+      expect(stdout.length).toBe(16 * 1024 * 1024);
+      expect(stdout.endsWith('xEND')).toBe(true);
+      expect(live.harness.logs().some((entry) => entry.level === 'warn' && /more than res-exec keeps/.test(entry.message))).toBe(true);
+    } finally {
+      await live.res.cleanup();
+    }
+  });
+
   it('runs cmd through a shell with -c', async () => {
     const sent = await runOnce('echo $((6 * 7)) | tr 4 X', { shell: '/bin/sh' });
     expect(sent.stdout).toBe('X2\n');
