@@ -6,7 +6,7 @@ import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
 import { desiredFileContent } from './desired-content.js';
 import { describeFileChange } from './describe-change.js';
 import { syncDir } from './dir-sync.js';
-import { errnoCode, fileError } from './errors.js';
+import { errnoCode, fileError, isMissingPath } from './errors.js';
 import type { ErrorSite } from './errors.js';
 import { watchPaths, watchTargets } from './file-watch.js';
 import { watchLimitProblem } from './watch-limits.js';
@@ -24,6 +24,14 @@ import { fsPath } from './paths.js';
 import { certainlyInSync } from './quick-check.js';
 import { clearWrongKind } from './replace-kind.js';
 import { findUndeclaredParentSymlink } from './symlink-guard.js';
+
+/** How many times a check starts over when the path vanishes under it (someone deleting it again and again). */
+const VANISHED_RETRIES = 3;
+
+/** True when the folder that holds `path` exists (so a missing `path` itself is drift, not a missing parent). */
+async function folderExists(path: string): Promise<boolean> {
+  return (await lstatEntry(posix.dirname(path)))?.kind === 'dir';
+}
 
 /** Base for a symbolic `mode` on a directory that does not exist yet (what mkdir gives under umask 022). */
 const NEW_DIR_MODE = 0o755;
@@ -73,13 +81,18 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
 
   private async checkApplyFully(apply: boolean, signal: AbortSignal): Promise<boolean> {
     const site = this.site('checkApply');
-    try {
-      return await this.converge(apply, signal, site);
-    } catch (error) {
-      if (signal.aborted) throw error;
-      if (isEngineError(error)) throw error;
-      const message = error instanceof Error ? error.message : String(error);
-      throw fileError(site, `${fsPath(this.params.path)}: ${message}`, hintFor(error), error);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.converge(apply, signal, site);
+      } catch (error) {
+        if (signal.aborted) throw error;
+        if (isEngineError(error)) throw error;
+        // Removed by someone else between our look and our change (drift while we
+        // repair): look again rather than fail; its folder is still there.
+        if (attempt < VANISHED_RETRIES && isMissingPath(error) && (await folderExists(fsPath(this.params.path)))) continue;
+        const message = error instanceof Error ? error.message : String(error);
+        throw fileError(site, `${fsPath(this.params.path)}: ${message}`, hintFor(error), error);
+      }
     }
   }
 
