@@ -68,6 +68,8 @@ describe('resolveGraph: params', () => {
       '    meta: {noop: yes}',
       '  noop:',
       '  - name: "@@shared"',
+      '  - name: plain',
+      '    meta: {reverse: true}',
     ]);
     const hints = Object.fromEntries(problems.map((problem) => [`${problem.resource} ${problem.location?.line}`, problem.hint]));
     expect(hints).toEqual({
@@ -77,6 +79,7 @@ describe('resolveGraph: params', () => {
       'file[/b] 9': 'quote it to make it a string: "42"',
       'file[/b] 10': 'YAML 1.2 reads yes as a string, not a boolean: write true or false',
       'noop[@@shared] 12': "name it 'shared' and add meta: {export: ['*']} (see \"Several hosts\" in the README)",
+      'noop[plain] 14': 'remove reverse: true (kinds that take it, like file, say so in their README)',
     });
   });
 

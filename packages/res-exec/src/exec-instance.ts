@@ -14,6 +14,13 @@ import { MAX_CAPTURED_BYTES } from './output-capture.js';
 import { runCommand } from './run-command.js';
 import type { RunResult } from './run-command.js';
 
+/** How much of a command's output a debug line shows: its end. */
+const DEBUG_OUTPUT_CHARS = 4096;
+
+function lastBytes(text: string, max: number): string {
+  return text.length <= max ? text : `…${text.slice(-max)}`;
+}
+
 type Role = 'cmd' | 'ifcmd' | 'nifcmd' | 'donecmd' | 'watchcmd';
 
 /**
@@ -200,6 +207,8 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
       throw exitedNonZero(this.site(), role, describeArgv(spec.argv), result.code ?? -1, result.stderr);
     }
     this.ctx.log.info(`${role} succeeded`, { command: describeArgv(spec.argv) });
+    // What it printed, as mgmt logs it; at debug only (output can be long, or private).
+    if (result.output !== '') this.ctx.log.debug(`${role} output`, { output: lastBytes(result.output, DEBUG_OUTPUT_CHARS) });
     return result;
   }
 

@@ -46,6 +46,17 @@ describe('exec runs its command', () => {
     }
   });
 
+  it('logs what cmd printed at debug level', async () => {
+    const live = await makeExec('echo hello from cmd', { shell: '/bin/sh' });
+    try {
+      await live.res.checkApply(true, live.signal);
+      const debug = live.harness.logs().find((entry) => entry.level === 'debug' && entry.message === 'cmd output');
+      expect(debug?.fields).toEqual({ output: 'hello from cmd\n' });
+    } finally {
+      await live.res.cleanup();
+    }
+  });
+
   it('runs cmd through a shell with -c', async () => {
     const sent = await runOnce('echo $((6 * 7)) | tr 4 X', { shell: '/bin/sh' });
     expect(sent.stdout).toBe('X2\n');

@@ -46,6 +46,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
     resourceKinds.set(id, resource.kind);
     const definition = kinds.get(resource.kind);
     const meta = resolveMeta(resource, id, problems);
+    if (meta.reverse && definition && !definition.reversible) problems.push(notReversibleError(id, resource));
     const params = definition ? checkParams(definition, resource, id, received.get(id) ?? new Set(), problems) : undefined;
     const first = firstSpecs.get(id);
     if (!first) {
@@ -181,6 +182,16 @@ function checkIdentities(
       }),
     );
   }
+}
+
+/** `meta: {reverse: true}` on a kind that cannot put back what was there: it would silently do nothing. */
+function notReversibleError(id: string, resource: ResourceSpec): EngineError {
+  return new EngineError('ERR_META_INVALID', `kind '${resource.kind}' cannot be reversed: it has no way to put back what was there`, {
+    resource: id,
+    phase: 'validate',
+    location: resource.metaLocations.get('reverse') ?? resource.location,
+    hint: 'remove reverse: true (kinds that take it, like file, say so in their README)',
+  });
 }
 
 /** mgmt's old `@@name` marks an exported resource; here it would silently become part of the name. */
