@@ -1,9 +1,11 @@
 #!/usr/bin/env node
+import { tolerateClosedOutput } from './closed-output.js';
 import { main } from './program.js';
 
 /** If something still holds the event loop after the command is done, leave anyway after this long. */
 const LINGER_LIMIT_MS = 3000;
 
+tolerateClosedOutput();
 main(process.argv).then(
   (code) => {
     process.exitCode = code;

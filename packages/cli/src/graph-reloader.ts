@@ -1,7 +1,6 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
 import type { ResolvedGraph } from '@converge/engine';
 import { isEngineError } from '@converge/engine-api';
+import { FileWatch } from './file-watch.js';
 import type { Reporter } from './reporter.js';
 
 /** Saving a file is often several writes and a rename: wait for it to settle. */
@@ -14,7 +13,7 @@ export interface GraphReloaderOptions {
   /** Swaps the new graph in; a throw leaves the running graph as it is. */
   readonly swap: (graph: ResolvedGraph) => Promise<void>;
   readonly reporter: Reporter;
-  /** Follow the file's changes (false with --no-watch); SIGHUP always reloads. */
+  /** Follow the file's changes, through symlinks (false with --no-watch); SIGHUP always reloads. */
   readonly watchFile: boolean;
 }
 
@@ -26,12 +25,13 @@ export interface GraphReloaderOptions {
  */
 export class GraphReloader {
   readonly #options: GraphReloaderOptions;
-  #watcher: FSWatcher | undefined;
+  #watch: FileWatch | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
   readonly #onHangup = (): void => {
     this.#options.reporter.say('SIGHUP: reloading the graph');
+    this.#watch?.refresh();
     this.reload();
   };
 
@@ -42,16 +42,20 @@ export class GraphReloader {
   start(): void {
     process.on('SIGHUP', this.#onHangup);
     if (!this.#options.watchFile) return;
-    const path = resolve(this.#options.graphFile);
-    const name = basename(path);
-    // The folder is watched, not the file: editors save by writing a new
-    // file and renaming it over the old one, which ends a watch on the file.
-    this.#watcher = watch(dirname(path), (_event, changed) => {
-      if (changed !== null && changed !== name) return;
-      clearTimeout(this.#timer);
-      this.#timer = setTimeout(() => this.reload(), SETTLE_MS);
-    });
-    this.#watcher.on('error', (error) => this.#options.reporter.say(`stopped watching ${path}: ${error.message}`));
+    const { graphFile, reporter } = this.#options;
+    this.#watch = new FileWatch(
+      graphFile,
+      () => {
+        clearTimeout(this.#timer);
+        this.#timer = setTimeout(() => {
+          // A symlink on the way may point elsewhere now: watch where it leads before reading it.
+          this.#watch?.refresh();
+          this.reload();
+        }, SETTLE_MS);
+      },
+      (message) => reporter.say(message),
+    );
+    this.#watch.refresh();
   }
 
   /** Loads and swaps now (or once the reload under way has finished). */
@@ -77,7 +81,7 @@ export class GraphReloader {
   stop(): void {
     process.off('SIGHUP', this.#onHangup);
     clearTimeout(this.#timer);
-    this.#watcher?.close();
+    this.#watch?.stop();
   }
 
   async #reloadOnce(): Promise<void> {

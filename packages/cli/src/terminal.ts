@@ -13,6 +13,8 @@ export class Terminal {
 
   /** Writes text that ends with a newline (a log line, a message). */
   write(text: string): void {
+    // A stream whose reader went away is destroyed (see closed-output.ts): nothing to draw on.
+    if (!this.#stream.writable) return;
     if (this.#status === '') {
       this.#stream.write(text);
       return;
@@ -22,7 +24,7 @@ export class Terminal {
 
   /** Replaces the live status line (no newline); '' removes it. */
   setStatus(line: string): void {
-    if (line === this.#status) return;
+    if (line === this.#status || !this.#stream.writable) return;
     const clear = this.#status === '' ? '' : '\r\x1b[2K';
     this.#status = line;
     this.#stream.write(`${clear}${line}`);

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -161,5 +161,65 @@ describe('hot reload of a running graph', () => {
       failed(4),
       failed(4),
     ]);
+  });
+});
+
+describe('hot reload of a graph file that is a symlink', () => {
+  it('follows edits of the file the link points to, saved in place or by rename, also after SIGHUP', async () => {
+    const dir = await makeTempDir();
+    const real = join(dir, 'real.yaml');
+    const graph = join(dir, 'graph.yaml');
+    const a = join(dir, 'a.txt');
+    await writeFile(real, fileGraph({ [a]: 'one\n' }));
+    await symlink('real.yaml', graph);
+    const cli = new CliProcess(['run', '--tmp-prefix', graph]);
+    running.push(cli);
+    await until(contentIs(a, 'one\n'), 'a.txt = one');
+
+    await writeFile(real, fileGraph({ [a]: 'two\n' }));
+    await until(contentIs(a, 'two\n'), 'a.txt = two (edited in place)');
+
+    // As `sed -i` and most editors save: a new file renamed over the old one.
+    await writeFile(join(dir, '.real.yaml.swp'), fileGraph({ [a]: 'three\n' }));
+    await rename(join(dir, '.real.yaml.swp'), real);
+    await until(contentIs(a, 'three\n'), 'a.txt = three (saved by rename)');
+
+    cli.child.kill('SIGHUP');
+    await cli.waitFor(/SIGHUP: reloading/);
+    await writeFile(real, fileGraph({ [a]: 'four\n' }));
+    await until(contentIs(a, 'four\n'), 'a.txt = four (edited after SIGHUP)');
+
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
+
+  it('follows a link retargeted as a Kubernetes ConfigMap is updated (a folder symlink swapped by rename)', async () => {
+    const dir = await makeTempDir();
+    const a = join(dir, 'a.txt');
+    await mkdir(join(dir, 'v1'));
+    await mkdir(join(dir, 'v2'));
+    await writeFile(join(dir, 'v1', 'graph.yaml'), fileGraph({ [a]: 'one\n' }));
+    await writeFile(join(dir, 'v2', 'graph.yaml'), fileGraph({ [a]: 'two\n' }));
+    // graph.yaml -> data/graph.yaml, data -> v1: the layout of a mounted ConfigMap.
+    await symlink('v1', join(dir, 'data'));
+    await symlink('data/graph.yaml', join(dir, 'graph.yaml'));
+    const cli = new CliProcess(['run', '--tmp-prefix', join(dir, 'graph.yaml')]);
+    running.push(cli);
+    await until(contentIs(a, 'one\n'), 'a.txt = one');
+
+    // `ln -s v2 data.new && mv -T data.new data`, then the old version goes away.
+    await symlink('v2', join(dir, 'data.new'));
+    await rename(join(dir, 'data.new'), join(dir, 'data'));
+    await rm(join(dir, 'v1'), { recursive: true });
+    await until(contentIs(a, 'two\n'), 'a.txt = two (link swapped to v2)');
+
+    // The new target is watched, the old one is not needed any more.
+    await writeFile(join(dir, 'v2', 'graph.yaml'), fileGraph({ [a]: 'three\n' }));
+    await until(contentIs(a, 'three\n'), 'a.txt = three (v2 edited)');
+
+    cli.child.kill('SIGINT');
+    const result = await cli.result;
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toMatch(/stopped watching|cannot watch/);
   });
 });
