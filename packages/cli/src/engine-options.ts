@@ -1,4 +1,4 @@
-import type { EngineOptions } from '@converge/engine';
+import { builtinResources, createKindResolver, type EngineOptions } from '@converge/engine';
 import type { World } from '@converge/engine-api';
 import type { Logger } from 'pino';
 import type { RunFlags } from './commands/run.js';
@@ -6,9 +6,15 @@ import type { RunFlags } from './commands/run.js';
 /** The engine settings `converge run` takes from its flags, on one host or in a cluster. */
 export function engineOptionsFrom(
   flags: RunFlags,
-  where: { stateDir: string; hostname: string; logger: Logger; world?: World },
+  where: { stateDir: string; hostname: string; logger: Logger; world?: World; graphDir?: string },
 ): EngineOptions {
   return {
+    // Kinds a stored reversal needs when the running graph does not use them: found as a graph's kinds are.
+    kinds: createKindResolver({
+      searchFrom: [process.cwd(), ...(where.graphDir ? [where.graphDir] : [])],
+      plugins: flags.plugin,
+      builtins: builtinResources,
+    }),
     stateDir: where.stateDir,
     hostname: where.hostname,
     logger: where.logger,

@@ -1,3 +1,4 @@
+import { dirname, resolve } from 'node:path';
 import { hostname as systemHostname } from 'node:os';
 import { Engine, type ResolvedGraph, type ResourceStatus } from '@converge/engine';
 import { isEngineError } from '@converge/engine-api';
@@ -68,7 +69,7 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
   logger.debug({ stateDir: stateDir.path }, 'state directory');
 
   try {
-    const engine = new Engine(engineOptionsFrom(flags, { stateDir: stateDir.path, hostname, logger }));
+    const engine = new Engine(engineOptionsFrom(flags, { stateDir: stateDir.path, hostname, logger, graphDir: dirname(resolve(graphFile)) }));
     const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, {
       write: (text) => process.stdout.write(text),
     });
