@@ -9,7 +9,7 @@ import type { DomainDescription, Redefinition } from './domain-xml.js';
 import { DomainState, isActive, LibvirtConnection } from './libvirt-connection.js';
 import type { VirtParams } from './params.js';
 import { connectHint, virtError } from './virt-errors.js';
-import { virsh, virshSharesDriver } from './virsh.js';
+import { virsh, VirshError, virshSharesDriver } from './virsh.js';
 
 /** How long a guest may take to shut down for a restart (as in mgmt). */
 const SHUTDOWN_TIMEOUT_MS = 5 * 60_000;
@@ -37,6 +37,8 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
    */
   private balloonAsked: { readonly id: number | null; readonly kib: number } | undefined;
   private lastIgnored = '';
+  /** Live changes the hypervisor refused while the domain is to be paused, per run (id) and wanted value. */
+  private readonly refusedLive = new Set<string>();
 
   constructor(private readonly params: Readonly<VirtParams>) {}
 
@@ -100,13 +102,25 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
       changed = true;
     }
 
+    // Powering off needs no live change: the state wins, and cpus and memory
+    // then only go to the definition (a live unplug may be refused, and a
+    // restart would be pointless).
+    if (p.state === 'shutoff') {
+      const state = await this.fixState(domain, apply);
+      if (state === 'diverged') return false;
+      if (state === 'changed') {
+        changed = true;
+        domain = await conn.lookup(name); // a destroyed transient domain is gone
+      }
+    }
+
     if (domain && !p.transient) {
       const step = await this.fixDefinition(domain, apply);
       if (step === 'diverged') return false;
       changed ||= step === 'changed';
     }
 
-    if (domain && isActive((await conn.info(domain)).state)) {
+    if (p.state !== 'shutoff' && domain && isActive((await conn.info(domain)).state)) {
       const step = await this.fixLiveDomain(domain, apply, signal);
       if (step === 'diverged') return false;
       if (step === 'changed') {
@@ -115,9 +129,11 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
       }
     }
 
-    const state = await this.fixState(domain, apply);
-    if (state === 'diverged') return false;
-    changed ||= state === 'changed';
+    if (p.state !== 'shutoff') {
+      const state = await this.fixState(domain, apply);
+      if (state === 'diverged') return false;
+      changed ||= state === 'changed';
+    }
 
     const autostart = await this.fixAutostart(apply, signal);
     if (autostart === 'diverged') return false;
@@ -177,12 +193,20 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     return 'changed';
   }
 
-  /** Hot-plugs cpus and memory where the driver allows; restarts per restartondiverge or refresh. */
+  /**
+   * Hot-plugs cpus and memory where the driver allows; restarts per
+   * restartondiverge or refresh. A domain to be paused is never restarted
+   * (a paused guest cannot shut down, and a restart would run it): what
+   * needs a restart, or what the hypervisor refuses live, is a warning, and
+   * a persistent domain's definition already holds it for the next boot.
+   */
   private async fixLiveDomain(domain: Domain, apply: boolean, signal: AbortSignal): Promise<Step> {
     const p = this.params;
     const conn = this.conn();
     const info = await conn.info(domain);
-    const plan = this.planLive(info, parseDomainXml(await conn.liveXml(domain)), await domain.getID());
+    const id = await domain.getID();
+    const plan = this.planLive(info, parseDomainXml(await conn.liveXml(domain)), id);
+    if (p.state === 'paused') return this.fixPausingDomain(plan, info, id, apply, signal);
     const refreshRestart = p.restartonrefresh && this.ctx.refresh();
     if (refreshRestart || (plan.cold.length > 0 && p.restartondiverge === 'ifneeded')) {
       if (!apply) return 'diverged';
@@ -202,16 +226,70 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     }
     if (!plan.hotCpus && !plan.hotMemory) return 'ok';
     if (!apply) return 'diverged';
-    if (plan.hotCpus) {
-      await virsh(p.uri, ['setvcpus', this.ctx.name, String(p.cpus), '--live'], signal);
-      this.ctx.log.info(`cpus hot-plugged: ${info.nrVirtCpu} -> ${p.cpus}`);
-    }
-    if (plan.hotMemory) {
-      await virsh(p.uri, ['setmem', this.ctx.name, String(p.memory), '--live'], signal);
-      this.balloonAsked = { id: await domain.getID(), kib: p.memory };
-      this.ctx.log.info(`memory balloon target set: ${info.memory} -> ${p.memory} KiB`);
-    }
+    if (plan.hotCpus) await this.hotplugCpus(info, signal);
+    if (plan.hotMemory) await this.balloonMemory(info, id, signal);
     return 'changed';
+  }
+
+  /** The live step for a domain to be paused: live changes if they work, never a restart nor an error. */
+  private async fixPausingDomain(
+    plan: LivePlan,
+    info: DomainInfo,
+    id: number | null,
+    apply: boolean,
+    signal: AbortSignal,
+  ): Promise<Step> {
+    const p = this.params;
+    const pending = [...plan.cold];
+    const refused: string[] = [];
+    let step: Step = 'ok';
+    const tries = [
+      {
+        hot: plan.hotCpus,
+        key: refusedKey(id, 'cpus', p.cpus),
+        what: `cpus ${info.nrVirtCpu} -> ${p.cpus}`,
+        run: () => this.hotplugCpus(info, signal),
+      },
+      {
+        hot: plan.hotMemory,
+        key: refusedKey(id, 'memory', p.memory),
+        what: balloonChange(info, p.memory),
+        run: () => this.balloonMemory(info, id, signal),
+      },
+    ].filter((t) => t.hot);
+    if (tries.length > 0 && !apply) return 'diverged';
+    for (const t of tries) {
+      try {
+        await t.run();
+        step = 'changed';
+      } catch (cause) {
+        if (!(cause instanceof VirshError)) throw cause;
+        this.refusedLive.add(t.key);
+        pending.push(t.what);
+        refused.push(`${t.what}: ${lastLine(cause.stderr)}`);
+      }
+    }
+    // Sorted, so the same changes found by planLive on later checks do not warn again.
+    pending.sort();
+    if (pending.length > 0 && pending.join() !== this.lastIgnored) {
+      this.lastIgnored = pending.join();
+      const message = p.transient
+        ? 'the paused transient domain keeps what it was started with (it has no next boot to take the changes)'
+        : 'the paused domain keeps what it was started with; its definition has the changes for the next boot';
+      this.ctx.log.warn(message, refused.length > 0 ? { changes: pending, refused } : { changes: pending });
+    }
+    return step;
+  }
+
+  private async hotplugCpus(info: DomainInfo, signal: AbortSignal): Promise<void> {
+    await virsh(this.params.uri, ['setvcpus', this.ctx.name, String(this.params.cpus), '--live'], signal);
+    this.ctx.log.info(`cpus hot-plugged: ${info.nrVirtCpu} -> ${this.params.cpus}`);
+  }
+
+  private async balloonMemory(info: DomainInfo, id: number | null, signal: AbortSignal): Promise<void> {
+    await virsh(this.params.uri, ['setmem', this.ctx.name, String(this.params.memory), '--live'], signal);
+    this.balloonAsked = { id, kib: this.params.memory };
+    this.ctx.log.info(`memory balloon target set: ${info.memory} -> ${this.params.memory} KiB`);
   }
 
   private planLive(info: DomainInfo, live: DomainDescription, id: number | null): LivePlan {
@@ -221,7 +299,8 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     const cold = hardwareDifferences(wantedHardware(p), live.hardware).filter((d) => !d.startsWith('memory'));
     let hotCpus = false;
     if (info.nrVirtCpu !== p.cpus) {
-      if (canHotplug && p.hotcpus && p.cpus <= live.hardware.maxcpus) hotCpus = true;
+      const refused = this.refusedLive.has(refusedKey(id, 'cpus', p.cpus));
+      if (canHotplug && p.hotcpus && p.cpus <= live.hardware.maxcpus && !refused) hotCpus = true;
       else cold.push(`cpus ${info.nrVirtCpu} -> ${p.cpus}`);
     }
     let hotMemory = false;
@@ -233,6 +312,10 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
       } else cold.push(`memory ${info.maxMem} KiB -> ${p.memory} KiB`);
     } else if (info.memory !== p.memory && !(this.balloonAsked?.id === id && this.balloonAsked.kib === p.memory)) {
       hotMemory = canHotplug;
+    }
+    if (hotMemory && this.refusedLive.has(refusedKey(id, 'memory', p.memory))) {
+      hotMemory = false;
+      cold.push(balloonChange(info, p.memory));
     }
     return { hotCpus, hotMemory, cold };
   }
@@ -315,4 +398,17 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
 function redefinitionOf(description: DomainDescription): Redefinition | undefined {
   if (description.uuid === undefined) return undefined;
   return { uuid: description.uuid, macs: description.hardware.networks.map((n) => n.mac) };
+}
+
+/** Names a live change the hypervisor refused, for one run of the domain and one wanted value. */
+function refusedKey(id: number | null, what: 'cpus' | 'memory', wanted: number): string {
+  return `${id}:${what}:${wanted}`;
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').at(-1) ?? '';
+}
+
+function balloonChange(info: DomainInfo, kib: number): string {
+  return `memory balloon ${info.memory} KiB -> ${kib} KiB`;
 }

@@ -23,12 +23,14 @@ const never = new AbortController().signal;
 describe.skipIf(!hasQemu)('virt on qemu:///system (diskless KVM guest)', () => {
   let outside: Hypervisor;
   const name = domainName('qemu');
+  const other = domainName('qemu-off');
 
   beforeAll(async () => {
     outside = await openOutside(URI);
   });
   afterAll(async () => {
     await removeDomain(outside, name);
+    await removeDomain(outside, other);
     await outside?.connectClose();
   });
 
@@ -78,5 +80,55 @@ describe.skipIf(!hasQemu)('virt on qemu:///system (diskless KVM guest)', () => {
       await off.res.cleanup();
       await off.harness.dispose();
     }
+  });
+
+  it('pauses and powers off a guest whose cpus and memory differ, even when a live unplug is refused', async () => {
+    const base = { uri: URI, maxcpus: 4, boot: ['network' as const] };
+    const step = async (params: Parameters<typeof makeVirt>[1], body: (live: Awaited<ReturnType<typeof makeVirt>>) => Promise<void>) => {
+      const live = await makeVirt(other, { ...base, ...params });
+      try {
+        await body(live);
+      } finally {
+        await live.res.cleanup();
+        await live.harness.dispose();
+      }
+    };
+    const info = async () => (await (await lookup(outside, other))!.getInfo());
+
+    await step({ cpus: 1, memory: 131072 }, async (live) => {
+      expect(await converge(live)).toBe('diverged');
+    });
+    // A cpu plugged by hand: this firmware-only guest cannot give it back (device_del is refused).
+    execFileSync('virsh', ['-c', URI, 'setvcpus', other, '2', '--live']);
+    expect((await info()).nrVirtCpu).toBe(2);
+
+    await step({ cpus: 1, memory: 262144, state: 'paused' }, async (live) => {
+      expect(await converge(live)).toBe('diverged');
+      expect(await converge(live)).toBe('converged');
+      // One warning for the pending changes (not one per check), naming the refused unplug.
+      const warned = live.harness.logs().filter((l) => l.level === 'warn').map((l) => JSON.stringify(l));
+      expect(warned).toHaveLength(1);
+      expect(warned[0]).toMatch(/next boot/);
+      expect(warned[0]).toMatch(/memory 131072 KiB -> 262144 KiB/);
+      expect(warned[0]).toMatch(/cpus 2 -> 1: .*device_del/);
+      expect((await info()).state).toBe(DomainState.PAUSED);
+    });
+
+    await step({ cpus: 1, memory: 262144, state: 'shutoff' }, async (live) => {
+      expect(await converge(live)).toBe('diverged');
+      expect(await converge(live)).toBe('converged');
+      const off = await info();
+      expect([off.state, off.nrVirtCpu, off.maxMem]).toEqual([DomainState.SHUTOFF, 1, 262144]);
+    });
+
+    // Booted again from the new definition, then a transient shutoff with a difference removes it.
+    await step({ cpus: 1, memory: 262144 }, async (live) => {
+      expect(await converge(live)).toBe('diverged');
+      execFileSync('virsh', ['-c', URI, 'setvcpus', other, '2', '--live']);
+    });
+    await step({ cpus: 1, memory: 131072, state: 'shutoff', transient: true }, async (live) => {
+      expect(await converge(live)).toBe('diverged');
+      expect(await lookup(outside, other)).toBeUndefined();
+    });
   });
 });

@@ -129,6 +129,49 @@ describe('virt on test:///default', () => {
     expect([info.state, info.nrVirtCpu, info.maxMem]).toEqual([DomainState.RUNNING, 2, 98304]);
   });
 
+  it('powers off a running domain that differs, then redefines it (the state wins over restartondiverge)', async () => {
+    const name = domainName('offdiff');
+    made.push(name);
+    await withVirt(name, { state: 'running', cpus: 1 }, (live) => converge(live));
+    await withVirt(name, { state: 'shutoff', cpus: 2, memory: 131072, restartondiverge: 'error' }, async (live) => {
+      expect(await converge(live)).toBe('diverged');
+      expect(await converge(live)).toBe('converged');
+    });
+    const info = await (await lookup(outside, name))!.getInfo();
+    expect([info.state, info.nrVirtCpu, info.maxMem]).toEqual([DomainState.SHUTOFF, 2, 131072]);
+  });
+
+  it('removes a running transient domain that differs, for transient shutoff', async () => {
+    const name = domainName('offtrans');
+    made.push(name);
+    await withVirt(name, { state: 'running', cpus: 1 }, (live) => converge(live));
+    await withVirt(name, { state: 'shutoff', transient: true, cpus: 2, restartondiverge: 'error' }, async (live) => {
+      expect(await converge(live)).toBe('diverged');
+      expect(await lookup(outside, name)).toBeUndefined();
+    });
+  });
+
+  it('pauses a running domain that differs, keeping the change for its next boot', async () => {
+    const name = domainName('pausediff');
+    made.push(name);
+    await withVirt(name, { state: 'running', cpus: 1 }, (live) => converge(live));
+    for (const restartondiverge of ['error', 'ifneeded'] as const) {
+      await withVirt(name, { state: 'paused', cpus: 2, memory: 131072, restartondiverge }, async (live) => {
+        await converge(live);
+        expect(await converge(live)).toBe('converged');
+        expect(live.harness.logs().some((l) => l.level === 'warn' && /next boot/.test(l.message))).toBe(true);
+      });
+      const info = await (await lookup(outside, name))!.getInfo();
+      // Paused, not restarted: still the cpus and memory it was started with.
+      expect([info.state, info.nrVirtCpu, info.maxMem]).toEqual([DomainState.PAUSED, 1, 65536]);
+    }
+    // The next boot gets the new definition.
+    await withVirt(name, { state: 'shutoff', cpus: 2, memory: 131072 }, (live) => converge(live));
+    await withVirt(name, { state: 'running', cpus: 2, memory: 131072 }, (live) => converge(live));
+    const info = await (await lookup(outside, name))!.getInfo();
+    expect([info.state, info.nrVirtCpu, info.maxMem]).toEqual([DomainState.RUNNING, 2, 131072]);
+  });
+
   it('restarts on refresh with restartonrefresh', async () => {
     const name = domainName('refresh');
     made.push(name);

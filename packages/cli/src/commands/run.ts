@@ -155,8 +155,11 @@ async function runEngine(
   const failures = engine.failures();
   // A check that a forced stop cut short failed after the snapshot: count it as the failure it became.
   const failed = new Set(failures.map((failure) => failure.resource));
-  say(summarize(atStop.map((status) => (failed.has(status.id) ? { ...status, state: 'failed' as const } : status))));
-  if (failures.length > 0) say(`${failures.length} resource${failures.length === 1 ? '' : 's'} failed:`);
+  const final = atStop.map((status) => (failed.has(status.id) ? { ...status, state: 'failed' as const } : status));
+  say(summarize(final));
+  // Counted as the summary counts (a group's members fail with it); each failure is told once, by the resource that had it.
+  const failedCount = Math.max(failures.length, final.filter((status) => !status.hidden && status.state === 'failed').length);
+  if (failures.length > 0) say(`${failedCount} resource${failedCount === 1 ? '' : 's'} failed:`);
   for (const failure of failures) reporter.problem(failure);
   return failures.length > 0 ? ExitCode.resourceFailed : ExitCode.ok;
 }
