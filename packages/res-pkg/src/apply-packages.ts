@@ -1,6 +1,8 @@
 import { PackageKitClient } from './packagekit/client.js';
 import { bits, Filter, TransactionFlag } from './packagekit/enums.js';
 import { PackageKitError } from './packagekit/errors.js';
+import { parsePackageId } from './packagekit/package-id.js';
+import type { PackageRef } from './packagekit/package-id.js';
 import { isNamedState, stateOf } from './params.js';
 import type { NamedState, PkgParams } from './params.js';
 import { isEmptyPlan, planPackages, splitArch } from './plan.js';
@@ -55,10 +57,32 @@ export async function checkApplyPackages(
   if (isEmptyPlan(plan)) return { converged: true, plan };
   if (!apply) return { converged: false, plan };
   const flags = transactionFlags(first);
-  if (plan.remove.length > 0) await client.remove(plan.remove, flags, signal);
+  if (plan.remove.length > 0) {
+    await refuseDependents(client, plan.remove, flags, signal);
+    await client.remove(plan.remove, flags, signal);
+  }
   if (plan.install.length > 0) await client.install(plan.install, flags, signal);
   if (plan.update.length > 0) await client.update(plan.update, flags, signal);
   return { converged: false, plan };
+}
+
+/**
+ * Throws, before anything is removed, when removing `ids` would also remove
+ * other packages (those that depend on them). RemovePackages is called with
+ * allow_deps false, but the apt backend removes dependents all the same, so
+ * a simulated removal says what would really go.
+ */
+async function refuseDependents(client: PackageKitClient, ids: readonly string[], flags: bigint, signal?: AbortSignal): Promise<void> {
+  const key = (ref: PackageRef) => `${ref.name}:${ref.arch}`;
+  const targets = new Set(ids.map((id) => key(parsePackageId(id, true))));
+  const removed = await client.removalOf(ids, flags, signal);
+  const dependents = [...new Set(removed.filter((ref) => !targets.has(key(ref))).map((ref) => ref.name))].sort();
+  if (dependents.length === 0) return;
+  const names = [...new Set(ids.map((id) => parsePackageId(id, true).name))].join(', ');
+  throw new PackageKitError(
+    'has-dependents',
+    `removing ${names} would also remove what depends on it: ${dependents.join(', ')}; nothing was removed`,
+  );
 }
 
 /**

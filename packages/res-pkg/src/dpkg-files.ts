@@ -15,6 +15,11 @@ const DPKG_ARCH: Partial<Record<NodeJS.Architecture, string>> = {
   riscv64: 'riscv64',
 };
 
+/** dpkg's name for the architecture Node runs on (`amd64`), the one a package name without `:arch` means. */
+export function nativeArch(): string | undefined {
+  return DPKG_ARCH[process.arch];
+}
+
 const PROGRAM_DIRS = new Set(['/usr/bin', '/usr/sbin', '/usr/games', '/bin', '/sbin', '/usr/local/bin']);
 
 /**
@@ -24,7 +29,7 @@ const PROGRAM_DIRS = new Set(['/usr/bin', '/usr/sbin', '/usr/games', '/bin', '/s
  * when the package is not installed or the system has no dpkg.
  */
 export function packageFiles(packageName: string, dpkgDir = DPKG_DIR): string[] {
-  const { name, arch = DPKG_ARCH[process.arch] } = splitArch(packageName);
+  const { name, arch = nativeArch() } = splitArch(packageName);
   for (const file of [`${name}.list`, `${name}:${arch}.list`]) {
     try {
       return readFileSync(posix.join(dpkgDir, 'info', file), 'utf8')

@@ -13,6 +13,8 @@ const HINTS: Record<PackageKitFailure, string> = {
   'not-authorized': 'polkit refused: run converge as root, or add a polkit rule that allows org.freedesktop.packagekit.* for this user',
   untrusted: "the package's signature cannot be checked: fix the repository's key, or set allowuntrusted: true",
   'not-found': 'check the name and version (`apt-cache policy NAME`), refresh the package lists (`pkcon refresh`), or set allownonfree / allowunsupported',
+  'has-dependents':
+    'remove those packages too: manage them with state: uninstalled as well (same flags, so that they share the transaction), or remove them first (`apt-get remove NAME`); or keep this package installed',
   aborted: 'the engine stopped the run (timeout or shutdown)',
   failed: 'run the same change with pkcon (`pkcon install NAME`) to see PackageKit’s full error',
 };

@@ -2,7 +2,7 @@ import { defineResource } from '@converge/engine-api';
 import { PkgParamsSchema } from './params.js';
 import { pkgAutoEdges, pkgUids } from './pkg-edges.js';
 import { PkgInstance } from './pkg-instance.js';
-import { pkgGroupCmp, pkgMerge } from './pkg-traits.js';
+import { pkgGroupCmp, pkgIdentity, pkgMerge } from './pkg-traits.js';
 import { validatePkg } from './validate.js';
 
 /** The `pkg` kind: a system package, through PackageKit on the system D-Bus. */
@@ -12,6 +12,7 @@ export const pkgResource = defineResource({
   params: PkgParamsSchema,
   nameParam: 'package',
   validate: validatePkg,
+  identity: (params) => pkgIdentity(params),
   create: (params) => new PkgInstance(params),
   edgeable: {
     uids: (params) => pkgUids(params),

@@ -1,5 +1,7 @@
+import { nativeArch } from './dpkg-files.js';
 import { isNamedState, stateOf } from './params.js';
 import type { PkgParams } from './params.js';
+import { splitArch } from './plan.js';
 
 const FLAGS = ['allowuntrusted', 'allowdowngrade', 'allownonfree', 'allowunsupported'] as const;
 
@@ -24,4 +26,16 @@ export function pkgMerge(a: Readonly<PkgParams>, b: Readonly<PkgParams>): PkgPar
   if (states.size === 1) return { ...a };
   if (states.has('installed') && states.has('newest') && states.size === 2) return { ...a, state: 'newest' };
   return undefined;
+}
+
+/**
+ * The package a resource manages: its name, with the architecture when it is
+ * not the native one (`libc6:i386`; `hello:amd64` is `hello` on amd64). Two
+ * pkg resources of one package under different names would each undo the
+ * other's state forever, so the engine refuses such a graph at load (after
+ * merging same-named duplicates).
+ */
+export function pkgIdentity(params: Readonly<PkgParams>): string {
+  const { name, arch } = splitArch(params.package);
+  return arch === undefined || arch === nativeArch() ? name : `${name}:${arch}`;
 }

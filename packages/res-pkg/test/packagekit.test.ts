@@ -132,7 +132,7 @@ describe.skipIf(!available)('pkg against the real PackageKit', () => {
     const remove = await makePkg({ package: first, state: 'uninstalled' }, rest.map((name) => ({ package: name, state: 'uninstalled' })));
     try {
       expect(await remove.instance.checkApply(true, remove.signal)).toBe(false);
-      expect(Object.fromEntries(remove.instance.packageKit!.transactions)).toEqual({ Resolve: 1, RemovePackages: 1 });
+      expect(Object.fromEntries(remove.instance.packageKit!.transactions)).toEqual({ Resolve: 1, SimulateRemovePackages: 1, RemovePackages: 1 });
       for (const name of GROUP) expect(await installedVersion(name), name).toBeUndefined();
     } finally {
       remove.instance.cleanup();

@@ -1,6 +1,6 @@
 import { DBusError, Message, MessageType, systemBus } from 'dbus-next';
 import type { MessageBus } from 'dbus-next';
-import { ErrorCode, Exit, Info } from './enums.js';
+import { bits, ErrorCode, Exit, Info, TransactionFlag } from './enums.js';
 import { PackageKitError } from './errors.js';
 import type { PackageKitFailure } from './errors.js';
 import { parsePackageId } from './package-id.js';
@@ -11,8 +11,12 @@ const ROOT_PATH = '/org/freedesktop/PackageKit';
 const TRANSACTION = 'org.freedesktop.PackageKit.Transaction';
 const BUS = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus' };
 
-/** The transaction methods converge calls, counted per client for tests and benchmarks. */
-export type TransactionMethod = 'Resolve' | 'InstallPackages' | 'RemovePackages' | 'UpdatePackages' | 'GetUpdates';
+/**
+ * The transaction methods converge calls, counted per client for tests and
+ * benchmarks. `SimulateRemovePackages` is RemovePackages with the SIMULATE
+ * flag, counted apart.
+ */
+export type TransactionMethod = 'Resolve' | 'InstallPackages' | 'RemovePackages' | 'SimulateRemovePackages' | 'UpdatePackages' | 'GetUpdates';
 
 interface Running {
   readonly packages: PackageRef[];
@@ -86,9 +90,24 @@ export class PackageKitClient {
     await this.transaction('InstallPackages', 'tas', [flags, [...ids]], signal);
   }
 
-  /** Removes packages; never removes what depends on them (allow_deps false), nor autoremoves. */
+  /**
+   * Removes packages, asking for neither their dependents (allow_deps false)
+   * nor autoremoval. Some backends (apt) remove dependents all the same:
+   * check `removalOf` first.
+   */
   async remove(ids: readonly string[], flags: bigint, signal?: AbortSignal): Promise<void> {
     await this.transaction('RemovePackages', 'tasbb', [flags, [...ids], false, false], signal);
+  }
+
+  /**
+   * Every package a `remove` of `ids` would remove, dependents included: a
+   * simulated RemovePackages (SIMULATE flag), which changes nothing and
+   * lists what the backend would do in its Package signals.
+   */
+  async removalOf(ids: readonly string[], flags: bigint, signal?: AbortSignal): Promise<PackageRef[]> {
+    if (ids.length === 0) return [];
+    const simulate = flags | bits([TransactionFlag.simulate]);
+    return this.transaction('SimulateRemovePackages', 'tasbb', [simulate, [...ids], false, false], signal);
   }
 
   async update(ids: readonly string[], flags: bigint, signal?: AbortSignal): Promise<void> {
@@ -148,7 +167,7 @@ export class PackageKitClient {
     try {
       // A service that runs unattended cannot answer an authentication dialog.
       await call('SetHints', 'as', [['interactive=false', 'locale=C']]);
-      await call(method, signature, body);
+      await call(method === 'SimulateRemovePackages' ? 'RemovePackages' : method, signature, body);
       return await Promise.race([finished, this.brokenPromise]);
     } finally {
       signal?.removeEventListener('abort', onAbort);

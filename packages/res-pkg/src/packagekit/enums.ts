@@ -13,6 +13,8 @@ export const Filter = {
 
 export const TransactionFlag = {
   onlyTrusted: 1,
+  /** Only say what would happen (Package signals), change nothing. */
+  simulate: 2,
   allowDowngrade: 6,
 } as const;
 

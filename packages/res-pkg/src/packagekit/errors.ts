@@ -7,6 +7,7 @@ export type PackageKitFailure =
   | 'not-authorized'
   | 'untrusted'
   | 'not-found'
+  | 'has-dependents'
   | 'aborted'
   | 'failed';
 

@@ -1,0 +1,69 @@
+import { isEngineError } from '@converge/engine-api';
+import { createTestContext } from '@converge/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pkgResource } from '../src/index.js';
+import type { PkgInstance, PkgParams } from '../src/index.js';
+import { aptGet, installedVersion, packageKitAvailable } from './helpers.js';
+
+// Packages of their own, so that this file can run beside the others:
+// cowsay-off depends on cowsay.
+const TARGET = 'cowsay';
+const DEPENDENT = 'cowsay-off';
+
+const available = await packageKitAvailable();
+
+async function makePkg(params: PkgParams, children: PkgParams[] = []) {
+  const instance = pkgResource.create(params) as PkgInstance;
+  instance.group(children);
+  const harness = createTestContext<PkgParams, Record<string, never>>({ kind: 'pkg', name: params.package });
+  instance.init(harness.ctx);
+  return { instance, harness, signal: new AbortController().signal };
+}
+
+async function removeIfInstalled(): Promise<void> {
+  const present: string[] = [];
+  for (const name of [TARGET, DEPENDENT]) if (await installedVersion(name)) present.push(name);
+  if (present.length > 0) await aptGet('remove', ...present);
+}
+
+describe.skipIf(!available)('pkg uninstalled with installed dependents', () => {
+  beforeAll(async () => {
+    await aptGet('install', '--no-install-recommends', DEPENDENT);
+  }, 120_000);
+  afterAll(removeIfInstalled, 120_000);
+
+  it('refuses to remove a package others depend on, and removes nothing', async () => {
+    const { instance, harness, signal } = await makePkg({ package: TARGET, state: 'uninstalled' });
+    try {
+      const error = await instance.checkApply(true, signal).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(isEngineError(error), String(error)).toBe(true);
+      if (!isEngineError(error)) return;
+      expect(error.code).toBe('ERR_RESOURCE_CHECK_APPLY');
+      expect(error.message).toBe(`removing ${TARGET} would also remove what depends on it: ${DEPENDENT}; nothing was removed`);
+      expect(error.hint).toContain('state: uninstalled');
+      expect(Object.fromEntries(instance.packageKit!.transactions)).toEqual({ Resolve: 1, SimulateRemovePackages: 1 });
+    } finally {
+      instance.cleanup();
+      await harness.dispose();
+    }
+    expect(await installedVersion(TARGET)).toMatch(/^\d/);
+    expect(await installedVersion(DEPENDENT)).toMatch(/^\d/);
+  }, 90_000);
+
+  it('removes a package together with its dependents when both are uninstalled', async () => {
+    const { instance, harness, signal } = await makePkg({ package: TARGET, state: 'uninstalled' }, [{ package: DEPENDENT, state: 'uninstalled' }]);
+    try {
+      expect(await instance.checkApply(true, signal)).toBe(false);
+      expect(Object.fromEntries(instance.packageKit!.transactions)).toEqual({ Resolve: 1, SimulateRemovePackages: 1, RemovePackages: 1 });
+      expect(await instance.checkApply(true, signal)).toBe(true);
+    } finally {
+      instance.cleanup();
+      await harness.dispose();
+    }
+    expect(await installedVersion(TARGET)).toBeUndefined();
+    expect(await installedVersion(DEPENDENT)).toBeUndefined();
+  }, 90_000);
+});
