@@ -1,23 +1,38 @@
 import type Docker from 'dockerode';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { dockerClient, effectiveDockerHost } from './connection.js';
 import { containerDifferences, createOptions } from './container-spec.js';
 import { absentOn404, inspectImage, notModifiedIsFine } from './docker-calls.js';
-import { containerDiffers, dockerCallFailed, imageMissing } from './docker-errors.js';
+import { containerDiffers, dockerCallFailed, exitedAtOnce, imageMissing, isRemovalInProgress, statusOf } from './docker-errors.js';
 import type { ErrorSite } from './docker-errors.js';
-import { followDockerEvents } from './event-watch.js';
+import { dockerTimeNano, followDockerEvents } from './event-watch.js';
+import type { DockerEvent } from './event-watch.js';
+import { logTail } from './container-logs.js';
 import type { ContainerParams } from './params.js';
 
 type Context = ResourceContext<ContainerParams, object>;
 
 /** Engine states that count as `stopped`: the container exists and runs nothing. */
 const STOPPED_STATUSES: readonly string[] = ['created', 'exited', 'dead'];
+/** How long a started container must keep running before the start counts, and how often that is checked. */
+const SETTLE_MS = 500;
+const SETTLE_POLL_MS = 50;
+/** How long to wait for a removal in progress (someone's `docker rm -f`) to finish. */
+const REMOVAL_WAIT_MS = 15_000;
+/** Events of our own failed start (start, die) come this long after its FinishedAt at most. */
+const OWN_EVENT_SLACK_NS = 2_000_000_000n;
+const OWN_START_ACTIONS: readonly string[] = ['create', 'start', 'die', 'attach'];
 
 /** One `docker:container` vertex: a container named after the resource, kept in `state`. */
 export class ContainerInstance implements ResourceInstance<ContainerParams, object> {
   private context: Context | undefined;
   private client: Docker | undefined;
   private host = '';
+  /** Events arriving while checkApply runs, judged when it ends (undefined: none running). */
+  private held: (DockerEvent | undefined)[] | undefined;
+  /** The engine time up to which start/die events are those of our own start that failed. */
+  private ownEventsUntil: bigint | undefined;
 
   constructor(private readonly params: Readonly<ContainerParams>) {}
 
@@ -42,13 +57,43 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
     await followDockerEvents({
       docker: this.docker,
       filters: { type: ['container'], container: [this.ctx.name] },
-      onEvent: () => this.ctx.event(),
+      onEvent: (event) => this.onEngineEvent(event),
       log: this.ctx.log,
       signal,
     });
   }
 
+  /**
+   * Every event triggers a check, except the start and die of our own start
+   * that exited at once: those would only start it again, in a loop. Events
+   * during a checkApply wait for its end, when we know whether it failed so.
+   */
+  private onEngineEvent(event: DockerEvent | undefined): void {
+    if (this.held) this.held.push(event);
+    else if (!this.isOwnEvent(event)) this.ctx.event();
+  }
+
+  private isOwnEvent(event: DockerEvent | undefined): boolean {
+    return (
+      event?.timeNano !== undefined &&
+      this.ownEventsUntil !== undefined &&
+      event.timeNano <= this.ownEventsUntil &&
+      OWN_START_ACTIONS.includes(event.action)
+    );
+  }
+
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
+    this.held = [];
+    try {
+      return await this.check(apply, signal);
+    } finally {
+      const held = this.held;
+      this.held = undefined;
+      if (held.some((event) => !this.isOwnEvent(event))) this.ctx.event();
+    }
+  }
+
+  private async check(apply: boolean, signal: AbortSignal): Promise<boolean> {
     const site: ErrorSite = { resource: this.ctx.id, phase: 'checkApply' };
     const current = await this.call(site, 'inspecting the container', () => this.inspectContainer(signal));
     const { state } = this.params;
@@ -78,8 +123,21 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
     if (current && !reuse) await this.remove(site, current, signal);
     const id = reuse?.Id ?? (await this.create(site, signal));
     const status = reuse?.State.Status ?? 'created';
-    if (state === 'running') await this.start(site, id, status, signal);
-    else if (!STOPPED_STATUSES.includes(status)) await this.stop(site, id, signal);
+    if (state !== 'running') {
+      if (!STOPPED_STATUSES.includes(status)) await this.stop(site, id, signal);
+      return false;
+    }
+    try {
+      await this.start(site, id, status, signal);
+    } catch (error) {
+      // Removed by hand between our inspect and our start (`docker rm -f`):
+      // once the removal has finished, create it anew.
+      const cause = (error as { cause?: unknown }).cause;
+      if (!reuse || !(isRemovalInProgress(cause) || statusOf(cause) === 404)) throw error;
+      await this.waitForRemoval(signal);
+      if (!image) throw imageMissing(site, this.params.image, this.host);
+      await this.start(site, await this.create(site, signal), 'created', signal);
+    }
     return false;
   }
 
@@ -87,8 +145,23 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
     return this.params.state === 'running' ? status === 'running' : STOPPED_STATUSES.includes(status);
   }
 
+  /** The container, or undefined when it is absent or being removed (then once its removal has finished). */
   private async inspectContainer(signal: AbortSignal): Promise<Docker.ContainerInspectInfo | undefined> {
+    const info = await absentOn404(() => this.docker.getContainer(this.ctx.name).inspect({ abortSignal: signal }));
+    if (info?.State.Status !== 'removing') return info;
+    await this.waitForRemoval(signal);
     return absentOn404(() => this.docker.getContainer(this.ctx.name).inspect({ abortSignal: signal }));
+  }
+
+  /** Waits until a removal in progress has finished (or REMOVAL_WAIT_MS passed: then the next call says why). */
+  private async waitForRemoval(signal: AbortSignal): Promise<void> {
+    this.ctx.log.info('waiting for the removal of the container to finish');
+    const deadline = Date.now() + REMOVAL_WAIT_MS;
+    while (Date.now() < deadline) {
+      const info = await absentOn404(() => this.docker.getContainer(this.ctx.name).inspect({ abortSignal: signal }));
+      if (!info) return;
+      await sleep(SETTLE_POLL_MS, undefined, { signal });
+    }
   }
 
   private async create(site: ErrorSite, signal: AbortSignal): Promise<string> {
@@ -109,15 +182,17 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
     await this.call(site, 'starting the container', () => notModifiedIsFine(() => container.start({ abortSignal: signal })));
     // A command that exits at once would make every later check start it
     // again; say so now instead of flapping.
-    const after = await this.call(site, 'inspecting the container', () => container.inspect({ abortSignal: signal }));
+    let after = await this.call(site, 'inspecting the container', () => container.inspect({ abortSignal: signal }));
+    const settled = Date.now() + SETTLE_MS;
+    while (after.State.Status === 'running' && Date.now() < settled) {
+      await sleep(SETTLE_POLL_MS, undefined, { signal });
+      after = await this.call(site, 'inspecting the container', () => container.inspect({ abortSignal: signal }));
+    }
     if (after.State.Status !== 'running') {
-      const detail = after.State.Error ? `: ${after.State.Error}` : '';
-      throw dockerCallFailed(
-        site,
-        'starting the container',
-        this.host,
-        new Error(`it is ${after.State.Status} right after starting (exit code ${after.State.ExitCode})${detail}`),
-      );
+      const finished = dockerTimeNano(after.State.FinishedAt);
+      if (finished !== undefined) this.ownEventsUntil = finished + OWN_EVENT_SLACK_NS;
+      const tail = await logTail(container, after.Config.Tty, signal);
+      throw exitedAtOnce(site, this.ctx.name, after.State.Status, after.State.ExitCode, after.State.Error, tail);
     }
   }
 

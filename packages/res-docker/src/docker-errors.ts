@@ -70,3 +70,18 @@ export function containerDiffers(site: ErrorSite, name: string, differences: rea
     { ...site, hint: 'set `force: true` to remove and recreate it, or remove the container by hand' },
   );
 }
+
+/** A started container stopped again at once: an error, so the engine does not start it again and again. */
+export function exitedAtOnce(site: ErrorSite, name: string, status: string, exitCode: number, detail: string, logTail: string): EngineError {
+  const output = logTail ? `; its last output: ${JSON.stringify(logTail)}` : '; it wrote no output';
+  return new EngineError(
+    codeFor(site.phase),
+    `container ${name} ${status === 'exited' ? 'exited' : `is ${status}`} right after starting (exit code ${exitCode})${detail ? `: ${detail}` : ''}${output}`,
+    { ...site, hint: 'give it a command that keeps running (cmd: [...]) or use state: stopped' },
+  );
+}
+
+/** The engine refused because the container is being removed (`docker rm -f` in progress). */
+export function isRemovalInProgress(error: unknown): boolean {
+  return /marked for removal|removal of container .* is already in progress/i.test(reasonOf(error));
+}

@@ -3,6 +3,7 @@ import { parseDockerHost } from './connection.js';
 import type { ContainerParams, ImageParams } from './params.js';
 
 const API_VERSION = /^v[1-9]\.[0-9]+$/;
+const PROTOCOLS: readonly string[] = ['tcp', 'udp', 'sctp'];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function connectionIssues(params: Readonly<{ host?: string; apiversion?: string }>): ValidationIssue[] {
@@ -37,6 +38,14 @@ export function validateContainer(params: Readonly<ContainerParams>): Validation
     }
   });
   for (const [protocol, map] of Object.entries(params.ports ?? {})) {
+    if (!PROTOCOLS.includes(protocol)) {
+      issues.push({
+        param: 'ports',
+        message: `${JSON.stringify(protocol)} is not a port protocol`,
+        hint: `use one of ${PROTOCOLS.join(', ')}: {tcp: {HOSTPORT: CONTAINERPORT}}`,
+      });
+      continue;
+    }
     for (const hostPort of Object.keys(map ?? {})) {
       const port = Number(hostPort);
       if (!(port >= 1 && port <= 65535)) {

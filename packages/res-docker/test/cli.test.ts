@@ -88,6 +88,45 @@ describe.skipIf(!dockerReady)('the converge CLI with a YAML graph', () => {
     await expect(docker.getImage(image).inspect()).rejects.toThrow(/no such image/i);
   });
 
+  it('exits 1 with an error naming the host when the engine cannot be reached', async () => {
+    const file = join(dir, 'unreachable.yaml');
+    await writeFile(
+      file,
+      `graph: unreachable
+resources:
+  docker:container:
+    - name: ${containerName('e2e-unreachable')}
+      image: ${IMAGE}
+      host: unix:///nonexistent.sock
+`,
+    );
+    const started = Date.now();
+    const result = await converge(file);
+    expect(result.code, `${result.stdout}${result.stderr}`).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(`${result.stdout}${result.stderr}`).toMatch(/failed on the Docker engine at unix:\/\/\/nonexistent\.sock: connect ENOENT/);
+  });
+
+  it('exits 2 at load, changing nothing, for an unknown port protocol', async () => {
+    const file = join(dir, 'protocol.yaml');
+    const name = containerName('e2e-protocol');
+    await writeFile(
+      file,
+      `graph: protocol
+resources:
+  docker:container:
+    - name: ${name}
+      image: ${IMAGE}
+      host: ${HOST}
+      ports: {tcpp: {18080: 80}}
+`,
+    );
+    const result = await converge(file);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"tcpp" is not a port protocol');
+    expect(await inspect(name)).toBeUndefined();
+  });
+
   it('exits 1 at once with the image error when a container’s image is missing', async () => {
     const file = join(dir, 'missing.yaml');
     const name = containerName('e2e-missing');

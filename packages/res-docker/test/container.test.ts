@@ -104,6 +104,63 @@ describe.skipIf(!dockerReady)('docker:container states against the real engine',
     expect(await inspect(name)).toBeUndefined();
   });
 
+  it('fails, without a restart loop, when the command exits at once (the image’s default sh)', async () => {
+    const name = containerName('exits');
+    const failure = await runCase(dockerContainerResource, {
+      name,
+      params: { image: IMAGE, host: HOST, state: 'running' },
+      expect: 'diverged',
+    }).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    expect(failure?.message).toContain(`container ${name} exited right after starting (exit code 0)`);
+    const cause = failure?.cause as { code?: string; hint?: string } | undefined;
+    expect(cause?.code).toBe('ERR_RESOURCE_CHECK_APPLY');
+    expect(cause?.hint).toContain('give it a command that keeps running (cmd: [...]) or use state: stopped');
+    expect(cause?.hint).not.toContain('dockerd');
+    expect(await statusOf(name)).toBe('exited');
+  });
+
+  it('names the exit code and the last output of a command that fails at once', async () => {
+    const name = containerName('fails');
+    await expect(
+      runCase(dockerContainerResource, {
+        name,
+        params: { image: IMAGE, host: HOST, state: 'running', cmd: ['sh', '-c', 'echo starting >&2; echo no config found >&2; exit 3'] },
+        expect: 'diverged',
+      }),
+    ).rejects.toThrow(/exited right after starting \(exit code 3\); its last output: "starting\\nno config found"/);
+  });
+
+  it('waits for a removal in progress (docker rm -f) and creates the container again', async () => {
+    const name = containerName('removing');
+    // The removing state lasts some tens of ms: poll without pause, and try again if it was missed.
+    let oldId = '';
+    let removal: Promise<unknown> = Promise.resolve();
+    for (let attempt = 0; attempt < 10; attempt++) {
+      await removal;
+      oldId = await createByHand(name);
+      await docker.getContainer(name).start();
+      removal = docker.getContainer(name).remove({ force: true });
+      let status = await statusOf(name);
+      while (status === 'running') status = await statusOf(name);
+      if (status === 'removing') break;
+    }
+    expect(await statusOf(name)).toBe('removing');
+    await runCase(dockerContainerResource, {
+      name,
+      params: { ...base, state: 'running' },
+      expect: 'diverged',
+      verify: async () => {
+        const info = await inspect(name);
+        expect(info?.State.Status).toBe('running');
+        expect(info?.Id).not.toBe(oldId);
+      },
+    });
+    await removal;
+  });
+
   it('reports an unreachable engine as an error naming the socket', async () => {
     await expect(
       runCase(dockerContainerResource, {

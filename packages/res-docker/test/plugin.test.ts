@@ -82,4 +82,11 @@ describe('validate', () => {
     ]);
     expect(dockerImageResource.validate?.({ state: 'exists', host: 'unix://relative' })).toHaveLength(1);
   });
+
+  it('rejects an unknown port protocol instead of ignoring it', () => {
+    const ports = { tcpp: { '18080': 80 }, tcp: { '8080': 80 } } as unknown as ContainerParams['ports'];
+    const issues = dockerContainerResource.validate?.({ image: 'busybox', state: 'running', ports }) ?? [];
+    expect(issues.map((issue) => `${issue.param}: ${issue.message}`)).toEqual(['ports: "tcpp" is not a port protocol']);
+    expect(issues[0]?.hint).toContain('tcp, udp, sctp');
+  });
 });

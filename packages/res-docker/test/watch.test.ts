@@ -44,6 +44,25 @@ describe.skipIf(!dockerReady)('watching the engine’s event stream', () => {
     }
   });
 
+  it('sends one event even when the engine cannot be reached, so checkApply can say so', async () => {
+    const params: ContainerParams = { image: IMAGE, host: 'unix:///run/converge-test/nothing-here.sock', state: 'running' };
+    const instance = dockerContainerResource.create(params);
+    const harness = createTestContext<ContainerParams, object>({ kind: 'docker:container', name: containerName('unreachable') });
+    await instance.init?.(harness.ctx);
+    const controller = new AbortController();
+    const watching = instance.watch!(controller.signal);
+    try {
+      await harness.waitForEvent();
+      // Retrying the stream in the background does not flood the engine with events.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(harness.events()).toBe(1);
+    } finally {
+      controller.abort();
+      await watching;
+      await harness.dispose();
+    }
+  });
+
   it('sends an event for an image untagged by hand', async () => {
     const ref = `converge-test/watched:${process.pid}`;
     await docker.getImage(IMAGE).tag({ repo: 'converge-test/watched', tag: String(process.pid) });
@@ -65,7 +84,63 @@ describe.skipIf(!dockerReady)('watching the engine’s event stream', () => {
   });
 });
 
+/** How many times the engine started the container since `sinceSeconds`, from its own event log. */
+async function startsSince(name: string, sinceSeconds: number): Promise<number> {
+  const stream = await docker.getEvents({
+    since: sinceSeconds,
+    until: Math.ceil(Date.now() / 1000),
+    filters: JSON.stringify({ type: ['container'], container: [name], event: ['start'] }),
+  } as Parameters<typeof docker.getEvents>[0] & object);
+  let text = '';
+  for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString();
+  return text.split('\n').filter((line) => line.trim() !== '').length;
+}
+
 describe.skipIf(!dockerReady)('repairs made by a running engine', () => {
+  it('fails a container whose command exits at once, and does not start it again on its own events', async () => {
+    const name = containerName('exits-engine');
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const yaml = `graph: exits
+resources:
+  docker:container:
+    - name: ${name}
+      image: ${IMAGE}
+      host: ${HOST}
+`;
+    const running = await startTestEngine({ resources: [dockerContainerResource], yaml });
+    try {
+      await eventually(() => running.status(`docker:container[${name}]`)?.state === 'failed', 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      expect(running.status(`docker:container[${name}]`)?.state).toBe('failed');
+      expect(await startsSince(name, since)).toBe(1);
+    } finally {
+      await running.stop();
+    }
+  });
+
+  it('recreates a running container removed with docker rm -f, without failing on the removal in progress', async () => {
+    const name = containerName('rm-f');
+    const running = await startTestEngine({ resources: [dockerContainerResource], yaml: containerGraph(name) });
+    try {
+      await running.waitConverged(20_000);
+      const states: string[] = [];
+      for (let round = 0; round < 3; round++) {
+        const before = await inspect(name);
+        await docker.getContainer(name).remove({ force: true });
+        await eventually(async () => {
+          const state = running.status(`docker:container[${name}]`)?.state;
+          if (state) states.push(state);
+          const info = await inspect(name);
+          return info?.State.Status === 'running' && info.Id !== before?.Id;
+        });
+      }
+      await running.waitConverged(20_000);
+      expect(states).not.toContain('failed');
+    } finally {
+      await running.stop();
+    }
+  });
+
   it('starts again a container stopped by hand, and recreates one removed by hand', async () => {
     const name = containerName('repair');
     const running = await startTestEngine({ resources: [dockerContainerResource], yaml: containerGraph(name) });
