@@ -83,6 +83,21 @@ describe('resolveGraph: params', () => {
     });
   });
 
+  it('says which key is missing inside a param, at that param', async () => {
+    const nested = defineResource({
+      kind: 'netted',
+      params: Type.Object({ network: Type.Optional(Type.Array(Type.Object({ name: Type.String(), mac: Type.Optional(Type.String()) }))) }),
+      create: () => ({ checkApply: () => true }),
+    }) as unknown as AnyResourceDefinition;
+    const problems = await problemsOf(
+      ['resources:', '  netted:', '  - name: vm', '    network:', '    - {mac: "52:54:00:00:00:01"}'],
+      mapResolver([...testKinds, nested]),
+    );
+    expect(problems.map((problem) => [problem.code, problem.location?.line, problem.message, problem.hint])).toEqual([
+      ['ERR_PARAM_TYPE', 5, "param 'network' at 0: missing 'name' (string)", 'add `name: ...` there'],
+    ]);
+  });
+
   it('names unknown params with a suggestion and the valid ones', async () => {
     const [problem] = await problemsOf(['resources:', '  file:', '  - name: /a', '    contnet: x']);
     expect(problem).toMatchObject({ code: 'ERR_UNKNOWN_PARAM', resource: 'file[/a]', location: { line: 4, column: 14 } });

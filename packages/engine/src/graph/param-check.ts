@@ -66,6 +66,15 @@ export function checkParams(
     if (param === undefined || reported.has(param) || received.has(param)) continue;
     reported.add(param);
     const expected = describeSchema(error.schema);
+    if (error.type === ValueErrorType.ObjectRequiredProperty && segments.length > 1) {
+      // A key missing inside a param (an entry of a list, a nested mapping): said there, at the param's line.
+      const missing = segments[segments.length - 1] as string;
+      const within = segments.length > 2 ? ` at ${segments.slice(1, -1).join('.')}` : '';
+      problem('ERR_PARAM_TYPE', `param '${param}'${within}: missing '${missing}' (${expected})`, param, {
+        hint: `add \`${missing}: ...\` there`,
+      });
+      continue;
+    }
     if (error.type === ValueErrorType.ObjectRequiredProperty) {
       problem('ERR_PARAM_TYPE', `missing required param '${param}' (${expected})`, undefined, {
         hint: `add \`${param}: ...\` to the resource`,
