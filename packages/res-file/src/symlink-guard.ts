@@ -56,24 +56,25 @@ function rememberForThisTurn(folder: string): void {
  */
 export function parentIsRealSync(path: string): boolean {
   const parent = posix.dirname(path);
-  if (!isDirOnLocalFs(parent)) return false;
-  if (resolvedThisTurn.has(parent)) return true;
-  try {
-    if (realpathSync.native(parent) !== parent) return false;
-  } catch {
-    return false;
-  }
-  rememberForThisTurn(parent);
-  return true;
+  return isDirOnLocalFs(parent) && localRealpath(parent) === parent;
 }
 
 /** realpath of a directory, or undefined when it fails (a missing component); synchronous on a local file system. */
 async function realpathOf(path: string): Promise<string | undefined> {
+  if (isDirOnLocalFs(path)) return localRealpath(path);
   try {
-    if (!isDirOnLocalFs(path)) return await realpath(path);
-    if (resolvedThisTurn.has(path)) return path;
-    const real = realpathSync.native(path);
-    if (real === path) rememberForThisTurn(path);
+    return await realpath(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** realpath of a directory on a local file system, with a synchronous call and this turn's memo; undefined when it fails. */
+function localRealpath(dir: string): string | undefined {
+  if (resolvedThisTurn.has(dir)) return dir;
+  try {
+    const real = realpathSync.native(dir);
+    if (real === dir) rememberForThisTurn(dir);
     return real;
   } catch {
     return undefined;

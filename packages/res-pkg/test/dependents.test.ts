@@ -1,9 +1,6 @@
 import { isEngineError } from '@converge/engine-api';
-import { createTestContext } from '@converge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pkgResource } from '../src/index.js';
-import type { PkgInstance, PkgParams } from '../src/index.js';
-import { aptGet, installedVersion, packageKitAvailable } from './helpers.js';
+import { aptGet, installedVersion, makePkg, packageKitAvailable } from './helpers.js';
 
 // Packages of their own, so that this file can run beside the others:
 // cowsay-off depends on cowsay.
@@ -11,14 +8,6 @@ const TARGET = 'cowsay';
 const DEPENDENT = 'cowsay-off';
 
 const available = await packageKitAvailable();
-
-async function makePkg(params: PkgParams, children: PkgParams[] = []) {
-  const instance = pkgResource.create(params) as PkgInstance;
-  instance.group(children);
-  const harness = createTestContext<PkgParams, Record<string, never>>({ kind: 'pkg', name: params.package });
-  instance.init(harness.ctx);
-  return { instance, harness, signal: new AbortController().signal };
-}
 
 async function removeIfInstalled(): Promise<void> {
   const present: string[] = [];

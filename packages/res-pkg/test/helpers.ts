@@ -1,7 +1,9 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { PackageKitClient } from '../src/index.js';
+import { createTestContext } from '@converge/testkit';
+import { PackageKitClient, pkgResource } from '../src/index.js';
+import type { PkgInstance, PkgParams } from '../src/index.js';
 
 const run = promisify(execFile);
 
@@ -51,4 +53,13 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ti
     if (Date.now() > deadline) throw new Error('condition did not hold in time');
     await sleep(100);
   }
+}
+
+/** A live pkg resource (optionally acting for a group) with a test context. */
+export async function makePkg(params: PkgParams, children: PkgParams[] = []) {
+  const instance = pkgResource.create(params) as PkgInstance;
+  instance.group(children);
+  const harness = createTestContext<PkgParams, Record<string, never>>({ kind: 'pkg', name: params.package });
+  instance.init(harness.ctx);
+  return { instance, harness, signal: new AbortController().signal };
 }

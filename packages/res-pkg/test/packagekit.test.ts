@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { isEngineError } from '@converge/engine-api';
 import type { EngineError } from '@converge/engine-api';
-import { createTestContext, runCase } from '@converge/testkit';
+import { runCase } from '@converge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackageKitClient, pkgResource } from '../src/index.js';
-import type { PkgInstance, PkgParams } from '../src/index.js';
-import { aptGet, installedVersion, packageKitAvailable } from './helpers.js';
+import type { PkgParams } from '../src/index.js';
+import { aptGet, installedVersion, makePkg, packageKitAvailable } from './helpers.js';
 
 // Small packages whose dependencies every Debian system already has.
 const SINGLE = 'hello';
@@ -15,15 +15,6 @@ const GROUP = ['sl', 'cmatrix', 'ninvaders', 'sysvbanner'];
 const UPGRADE_CANDIDATES = ['zip', 'unzip'];
 
 const available = await packageKitAvailable();
-
-/** A live pkg resource (optionally acting for a group) with a test context. */
-async function makePkg(params: PkgParams, children: PkgParams[] = []) {
-  const instance = pkgResource.create(params) as PkgInstance;
-  instance.group(children);
-  const harness = createTestContext<PkgParams, Record<string, never>>({ kind: 'pkg', name: params.package });
-  instance.init(harness.ctx);
-  return { instance, harness, signal: new AbortController().signal };
-}
 
 async function checkApplyError(params: PkgParams): Promise<EngineError> {
   const { instance, harness, signal } = await makePkg(params);

@@ -1,5 +1,6 @@
 import { DEFAULT_META, EngineError, type MetaParams, type SourceLocation } from '@converge/engine-api';
 import { unknownNameHint } from './did-you-mean.js';
+import { yaml11BooleanHint } from './yaml11-boolean.js';
 import type { ResourceSpec } from './spec.js';
 
 type MetaKey = keyof MetaParams;
@@ -116,13 +117,13 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
       continue;
     }
     const unit = UNITS[key] ? ` in ${UNITS[key]}` : '';
-    const yaml11 = typeof value === 'string' && /^(y|yes|n|no|on|off)$/i.test(value) && result.expected.includes('true');
+    const yaml11 = result.expected.includes('true') ? yaml11BooleanHint(value) : undefined;
     problems.push(
       new EngineError('ERR_META_INVALID', `metaparam '${key}' must be ${result.expected}${unit}, not ${JSON.stringify(value) ?? String(value)}`, {
         resource: id,
         phase: 'validate',
         location,
-        hint: yaml11 ? `YAML 1.2 reads ${value} as a string, not a boolean: write true or false` : `write ${key}: ${META_EXAMPLES[key]}`,
+        hint: yaml11 ?? `write ${key}: ${META_EXAMPLES[key]}`,
       }),
     );
   }

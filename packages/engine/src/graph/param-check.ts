@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { unknownNameHint } from './did-you-mean.js';
 import { META_KEYS } from './meta-params.js';
+import { yaml11BooleanHint } from './yaml11-boolean.js';
 import { describeSchema, describeValue } from './schema-describe.js';
 import type { ResourceSpec } from './spec.js';
 
@@ -124,14 +125,10 @@ function unknownParamHint(key: string, kind: string, known: readonly string[]): 
   return unknownNameHint(key, known, 'params');
 }
 
-/** YAML 1.1 booleans, which YAML 1.2 (and so converge) reads as strings. */
-const YAML11_BOOLEANS = /^(y|yes|n|no|on|off)$/i;
-
 /** What to write instead of a value of the wrong type, where a likely mistake is known. */
 function typeHint(value: unknown, expected: string): string {
-  if (typeof value === 'string' && YAML11_BOOLEANS.test(value) && expected.includes('boolean')) {
-    return `YAML 1.2 reads ${value} as a string, not a boolean: write true or false`;
-  }
+  const yaml11 = expected.includes('boolean') ? yaml11BooleanHint(value) : undefined;
+  if (yaml11) return yaml11;
   if (typeof value === 'string' && expected.includes('integer') && /^-?\d+$/.test(value)) return `write the number without quotes: ${value}`;
   if (typeof value === 'number' && expected.includes('string')) return `quote it to make it a string: "${value}"`;
   return `write ${expected}`;

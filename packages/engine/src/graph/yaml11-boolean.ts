@@ -1,0 +1,8 @@
+/** YAML 1.1 booleans, which YAML 1.2 (and so converge) reads as strings. */
+const YAML11_BOOLEANS = /^(y|yes|n|no|on|off)$/i;
+
+/** The hint for a YAML 1.1 boolean (`yes`, `off`…) where a boolean is wanted; undefined for any other value. */
+export function yaml11BooleanHint(value: unknown): string | undefined {
+  if (typeof value !== 'string' || !YAML11_BOOLEANS.test(value)) return undefined;
+  return `YAML 1.2 reads ${value} as a string, not a boolean: write true or false`;
+}
