@@ -106,5 +106,6 @@ resources:
       await running.stop();
       await own.client.getContainer(name).remove({ force: true }).catch(() => undefined);
     }
-  });
+    // Its own waits add up to 85 s (converge 20, stop 15, start 30, repair 20): the default 30 s cut a slow daemon restart short.
+  }, 120_000);
 });
