@@ -1,3 +1,4 @@
+import { describeWarning, type GraphWarning } from '@converge/engine';
 import type { EngineError } from '@converge/engine-api';
 import type { Logger } from 'pino';
 import type { LineSink } from './logging.js';
@@ -11,12 +12,15 @@ export interface Reporter {
   say(message: string): void;
   /** A problem in the form users see: `file:line:col: kind[name]: message` and a hint. */
   problem(error: EngineError): void;
+  /** Something that loaded but not as written: `file:line:col: warning: kind[name]: message` and a hint. */
+  warning(warning: GraphWarning): void;
 }
 
 export function textReporter(sink: LineSink): Reporter {
   return {
     say: (message) => sink.write(`converge: ${message}\n`),
     problem: (error) => sink.write(`${error.describe()}\n`),
+    warning: (warning) => sink.write(`${describeWarning(warning)}\n`),
   };
 }
 
@@ -28,5 +32,6 @@ export function jsonReporter(logger: Logger): Reporter {
         { code: error.code, resource: error.resource, phase: error.phase, location: error.location, hint: error.hint },
         error.message,
       ),
+    warning: (warning) => logger.warn({ resource: warning.resource, location: warning.location, hint: warning.hint }, warning.message),
   };
 }

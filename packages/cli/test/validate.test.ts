@@ -52,4 +52,37 @@ describe('converge validate', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/typo\.yaml:[34]:\d+: /);
   });
+
+  it("loads a graph copied from mgmt's examples (exec with pollint: 0 and state: present), warning at each line", async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(
+      dir,
+      'mgmt.yaml',
+      [
+        '---',
+        'graph: mygraph',
+        'resources:',
+        '  exec:',
+        '  - name: exec1',
+        '    cmd: echo hello',
+        "    shell: ''",
+        '    timeout: 0',
+        "    watchcmd: ''",
+        "    watchshell: ''",
+        "    ifcmd: ''",
+        "    ifshell: ''",
+        '    pollint: 0',
+        '    state: present',
+        'edges: []',
+        '',
+      ].join('\n'),
+    );
+
+    const result = await runCli(['validate', graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout.trim()).toBe('ok: 1 resource, 0 edges');
+    expect(result.stderr).toContain("mgmt.yaml:13:14: warning: exec[exec1]: ignored 'pollint: 0'");
+    expect(result.stderr).toContain("mgmt.yaml:14:12: warning: exec[exec1]: ignored 'state: present'");
+  });
 });

@@ -11,12 +11,13 @@ export { autoGroup } from './graph/autogroup.js';
 export type { GroupedGraph, GroupedResource } from './graph/autogroup.js';
 export { planGraph } from './runtime/graph-plan.js';
 export type { GraphPlan } from './runtime/graph-plan.js';
-export { resourceId } from './graph/spec.js';
+export { describeWarning, resourceId } from './graph/spec.js';
 export type {
   EdgeEndSpec,
   EdgeOrigin,
   EdgeSpec,
   GraphSpec,
+  GraphWarning,
   ResolvedEdge,
   ResolvedGraph,
   ResolvedResource,

@@ -37,12 +37,22 @@ async function cyclicGraph(dir: string): Promise<ResolvedGraph> {
   return { ...built, edges: [...built.edges, closing] };
 }
 
-/** Emits each graph once the engine has converged on the one before, then waits for the abort. */
-function afterConvergence(engine: Engine, graphs: readonly (() => Promise<ResolvedGraph>)[]): GraphFrontend {
+/**
+ * Emits each graph once the engine has converged on the one before (calling
+ * `converged` then, while that graph still runs), then waits for the abort.
+ */
+function afterConvergence(
+  engine: Engine,
+  graphs: readonly (() => Promise<ResolvedGraph>)[],
+  converged: () => Promise<void> = async () => undefined,
+): GraphFrontend {
   return {
     async *graphs(signal) {
       for (const [index, next] of graphs.entries()) {
-        if (index > 0) await engine.whenConverged(signal);
+        if (index > 0) {
+          await engine.whenConverged(signal);
+          await converged();
+        }
         yield await next();
       }
       await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
@@ -58,20 +68,25 @@ describe('runFrontend', () => {
     const engine = await testEngine();
     const stop = new AbortController();
     const swapped: string[] = [];
+    // Read when the engine has converged on a graph, before the next is swapped in:
+    // polled from outside, the first graph's page can be rewritten between two looks.
+    const seenAtConvergence: Array<string | undefined> = [];
 
     const running = runFrontend(
       engine,
-      afterConvergence(engine, [() => pageGraph(dir, 'one\n'), () => pageGraph(dir, 'two\n')]),
+      afterConvergence(engine, [() => pageGraph(dir, 'one\n'), () => pageGraph(dir, 'two\n')], async () => {
+        seenAtConvergence.push(await contentOf(`${dir}/site/page`));
+      }),
       stop.signal,
       { onSwap: (built) => swapped.push(String(built.resources.get(`file[${dir}/site/page]`)?.params.content)) },
     );
 
-    await eventually(async () => (await contentOf(`${dir}/site/page`)) === 'one\n', 'the first graph to write the page');
     await eventually(async () => (await contentOf(`${dir}/site/page`)) === 'two\n', 'the second graph to rewrite the page');
     await engine.whenConverged(AbortSignal.timeout(10_000));
     stop.abort();
     await running;
 
+    expect(seenAtConvergence).toEqual(['one\n']);
     expect(swapped).toEqual(['one\n', 'two\n']);
     expect(engine.failures()).toEqual([]);
   });

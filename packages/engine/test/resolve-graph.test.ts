@@ -59,8 +59,8 @@ describe('resolveGraph: params', () => {
       'resources:',
       '  exec:',
       '  - name: a',
-      '    pollint: 5',
-      '    state: present',
+      '    pollint: often',
+      '    state: running',
       '    retry: 3',
       '  file:',
       '  - name: /b',
@@ -81,6 +81,39 @@ describe('resolveGraph: params', () => {
       'noop[@@shared] 12': "name it 'shared' and add meta: {export: ['*']} (see \"Several hosts\" in the README)",
       'noop[plain] 14': 'remove reverse: true (kinds that take it, like file, say so in their README)',
     });
+  });
+
+  it("reads mgmt's old pollint and exec state: present for what they meant, with a warning at their line", async () => {
+    const graph = await resolveYaml([
+      'resources:',
+      '  exec:',
+      '  - name: a',
+      '    pollint: 0',
+      '    state: present',
+      '  - name: b',
+      '    pollint: 30',
+      '  - name: c',
+      '    pollint: 30',
+      '    meta: {poll: 5}',
+    ]).catch((error: unknown) => error);
+    // c has both: which one is meant cannot be told, so pollint stays an unknown param.
+    expect(graph).toBeInstanceOf(GraphLoadError);
+    expect((graph as GraphLoadError).problems.map((problem) => [problem.resource, problem.location?.line, problem.code])).toEqual([
+      ['exec[c]', 9, 'ERR_UNKNOWN_PARAM'],
+    ]);
+
+    const loaded = await resolveYaml(['resources:', '  exec:', '  - name: a', '    pollint: 0', '    state: present', '  - name: b', '    pollint: 30']);
+    expect(loaded.resources.get('exec[a]')?.params).not.toHaveProperty('pollint');
+    expect(loaded.resources.get('exec[a]')?.params).not.toHaveProperty('state');
+    expect(loaded.resources.get('exec[a]')?.meta.poll).toBe(0);
+    expect(loaded.resources.get('exec[b]')?.meta.poll).toBe(30);
+    expect(loaded.warnings?.map((warning) => [warning.resource, warning.location.line, warning.message, warning.hint])).toEqual([
+      ['exec[a]', 4, "ignored 'pollint: 0' (mgmt's old param; 0 meant watch, which is what happens)", 'remove it'],
+      ['exec[a]', 5, "ignored 'state: present' (mgmt's old exec param; an exec has no state)", 'remove it'],
+      ['exec[b]', 7, "read 'pollint: 30' as meta: {poll: 30} (mgmt's old param)", 'write meta: {poll: 30} instead'],
+    ]);
+    // A graph with nothing old in it has no warnings at all.
+    expect((await resolveYaml(['resources:', '  exec:', '  - name: a'])).warnings).toBeUndefined();
   });
 
   it('says which key is missing inside a param, at that param', async () => {

@@ -1,17 +1,38 @@
 import { watch } from 'chokidar';
 import type { FSWatcher } from 'chokidar';
-import { statSync, watch as watchFolder } from 'node:fs';
+import { realpathSync, statSync, watch as watchFolder } from 'node:fs';
 import type { FSWatcher as FolderWatcher } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { isMissingPath } from './errors.js';
+import { learnFsType } from './local-fs.js';
 import { posix } from 'node:path';
 import { WatchIndex } from './watch-index.js';
 import type { WatchTarget } from './watch-index.js';
 
-/** A leaf folder's own watch, and the folder (inode) it is on. */
-interface FolderWatch {
-  readonly watcher: FolderWatcher;
+/** Which folder a path named when its watch began: the inode, and where the path really led. */
+interface FolderIdentity {
   readonly ino: number;
+  readonly real: string;
+}
+
+/** A folder's own watch, and the folder it is on. */
+interface FolderWatch extends FolderIdentity {
+  readonly watcher: FolderWatcher;
+}
+
+/** The identity of the folder at `path` now; undefined when there is none. */
+function identityOf(path: string): FolderIdentity | undefined {
+  try {
+    return { ino: statSync(path).ino, real: realpathSync(path) };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `watched` (undefined: nothing was there) is no longer the folder at `path`. */
+function isReplaced(path: string, watched: FolderIdentity | undefined): boolean {
+  const now = identityOf(path);
+  return now?.ino !== watched?.ino || now?.real !== watched?.real;
 }
 
 /** One watch sharing a batch: told of every relevant event, or of the watcher's failure. */
@@ -52,6 +73,13 @@ export class WatchBatch {
   readonly #rescans = new Set<NodeJS.Timeout>();
   /** Leaf folders watched without chokidar (see WatchIndex.leafFolders); undefined while missing. */
   readonly #folders = new Map<string, FolderWatch | undefined>();
+  /**
+   * Until chokidar is ready, the other folders that hold targets, each with
+   * a bare watch of its own (see #tellEarly); undefined while missing.
+   */
+  readonly #early = new Map<string, FolderWatch | undefined>();
+  /** Members told their first event: before ready, events reach only these. */
+  readonly #told = new Set<BatchMember>();
   #watcher: FSWatcher | undefined;
   #ready = false;
   #closed: Promise<void> | undefined;
@@ -71,6 +99,7 @@ export class WatchBatch {
     const targets = this.#members.get(member);
     if (targets === undefined) return;
     this.#members.delete(member);
+    this.#told.delete(member);
     this.#index.remove(member, targets);
     for (const target of targets) {
       const folder = posix.dirname(target.path);
@@ -91,6 +120,7 @@ export class WatchBatch {
       this.#watchFolder(folder);
     }
     if (this.#closed) return;
+    this.#tellEarly();
     const watcher = watch('/', {
       // Leaf targets are left to their folder's watch (see needsOwnWatch):
       // their events arrive as raw events of the folder, dispatched below.
@@ -106,12 +136,22 @@ export class WatchBatch {
     this.#watcher = watcher;
     watcher.on('ready', () => {
       this.#ready = true;
-      // A leaf folder made, removed or replaced during the scan (whose events
-      // were dropped): watch what is there now.
-      for (const [folder, current] of this.#folders) {
-        if (current?.ino !== statSync(folder, { throwIfNoEntry: false })?.ino) this.#watchFolder(folder);
+      // A folder made, removed or replaced during the scan, which no watch
+      // saw then: watch what is there now (a leaf folder), and tell those
+      // already told to look again.
+      const replaced: string[] = [];
+      for (const [folder, watched] of this.#early) {
+        watched?.watcher.close();
+        if (isReplaced(folder, watched)) replaced.push(folder);
       }
-      for (const member of [...this.#members.keys()]) member.onEvent();
+      this.#early.clear();
+      for (const [folder, watched] of this.#folders) if (isReplaced(folder, watched)) replaced.push(folder);
+      for (const member of [...this.#members.keys()]) {
+        if (this.#told.has(member)) continue;
+        this.#told.add(member);
+        member.onEvent();
+      }
+      for (const folder of replaced) this.#dispatch(folder);
     });
     // Events before ready only describe the initial scan; the ready event covers them.
     watcher.on('all', (event, path) => {
@@ -134,31 +174,72 @@ export class WatchBatch {
     // Something happened to a leaf folder itself (made, removed, replaced):
     // watch what is there now, then tell everyone in it to look again.
     if (this.#folders.has(path)) this.#watchFolder(path);
-    for (const member of this.#index.membersFor(path)) member.onEvent();
+    for (const member of this.#index.membersFor(path)) {
+      // Before ready, only those told early are live; the others are told at ready.
+      if (this.#ready || this.#told.has(member)) member.onEvent();
+    }
   }
 
   /** (Re)watches a leaf folder as it is now; a missing one waits for its parent to report it. */
   #watchFolder(folder: string): void {
     this.#folders.get(folder)?.watcher.close();
     this.#folders.set(folder, undefined);
+    this.#folders.set(folder, this.#bareWatch(folder, this.#folders));
+  }
+
+  /**
+   * A bare fs.watch of `folder` that dispatches its events, kept in `table`
+   * (cleared there when the folder goes away under it); undefined when the
+   * folder is missing.
+   */
+  #bareWatch(folder: string, table: Map<string, FolderWatch | undefined>): FolderWatch | undefined {
     let watcher: FolderWatcher | undefined;
     try {
       watcher = watchFolder(folder, { persistent: true }, (_event, name) => {
-        if (!this.#ready) return;
         for (const path of rawEventPaths(folder, name)) this.#dispatch(path);
       });
-      const ino = statSync(folder).ino;
+      const identity = identityOf(folder);
+      if (!identity) throw Object.assign(new Error(`${folder} vanished`), { code: 'ENOENT' });
       const live = watcher;
       live.on('error', (error: unknown) => {
         // The folder went away under the watch: its parent's watch reports that.
         if (!isMissingPath(error)) this.#fail(error);
-        else if (this.#folders.get(folder)?.watcher === live) this.#folders.set(folder, undefined);
+        else if (table.get(folder)?.watcher === live) table.set(folder, undefined);
       });
-      this.#folders.set(folder, { watcher: live, ino });
+      return { watcher: live, ...identity };
     } catch (error) {
       watcher?.close();
       if (!isMissingPath(error)) this.#fail(error);
+      return undefined;
     }
+  }
+
+  /**
+   * Tells at once, without waiting for chokidar's scan of the ancestors
+   * (tens of milliseconds, more on a busy /tmp), each member whose targets
+   * are plain entries of folders that exist: a bare watch of each such
+   * folder sees every change to them from now on. Only a folder itself
+   * being removed or replaced escapes it, and that is what chokidar's watch
+   * of the ancestors is for: at ready, a folder that is no longer the one
+   * watched here is told as an event. Folders' file systems are learned
+   * first, so these first checks take the synchronous path.
+   */
+  #tellEarly(): void {
+    const folders = this.#index.targetFolders();
+    void Promise.all(folders.map((folder) => learnFsType(folder))).then(() => {
+      if (this.#ready || this.#closed) return;
+      for (const folder of folders) if (!this.#folders.has(folder)) this.#early.set(folder, this.#bareWatch(folder, this.#early));
+      for (const [member, targets] of this.#members) {
+        const covered = targets.every((target) => {
+          if (target.below !== 'nothing' || target.path === '/') return false;
+          const folder = posix.dirname(target.path);
+          return (this.#folders.get(folder) ?? this.#early.get(folder)) !== undefined;
+        });
+        if (!covered) continue;
+        this.#told.add(member);
+        member.onEvent();
+      }
+    });
   }
 
   #rescanSoon(dir: string): void {
@@ -208,8 +289,9 @@ export class WatchBatch {
     this.#closed ??= (async () => {
       for (const timer of this.#rescans) clearTimeout(timer);
       this.#rescans.clear();
-      for (const folderWatch of this.#folders.values()) folderWatch?.watcher.close();
+      for (const folderWatch of [...this.#folders.values(), ...this.#early.values()]) folderWatch?.watcher.close();
       this.#folders.clear();
+      this.#early.clear();
       await this.#watcher?.close();
     })();
     return this.#closed;

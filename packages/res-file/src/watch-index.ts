@@ -145,6 +145,11 @@ export class WatchIndex<M> {
     return [...this.#byFolder.keys()].filter((folder) => !this.needsOwnWatch(folder));
   }
 
+  /** Every folder that holds a target directly. */
+  targetFolders(): string[] {
+    return [...this.#byFolder.keys()];
+  }
+
   /** Whether some target still lies directly in `folder`. */
   holdsTargets(folder: string): boolean {
     return this.#byFolder.has(folder);

@@ -10,7 +10,9 @@ import { tempDir } from './helpers.js';
 // Running out of inotify watches, for real: the built command runs in a new
 // user namespace whose own inotify limit (/proc/sys/user/max_inotify_watches,
 // per user namespace) is lowered to 2, so the limit of this machine's other
-// processes is untouched. A file three folders deep needs more watches.
+// processes is untouched. A file three folders deep needs more watches. The
+// file is checked before the ancestors are all watched, so the run waits a
+// second after converging: the failed watch must fail the run.
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(REPO_ROOT, 'packages/cli/dist/bin.js');
@@ -31,7 +33,7 @@ describe('running out of inotify watches', () => {
     const graph = join(dir, 'graph.yaml');
     await writeFile(graph, `graph: g\nresources:\n  file:\n  - name: ${target}\n    state: exists\n    content: "x\\n"\n`);
     const script = `echo 2 > /proc/sys/user/max_inotify_watches && exec "$0" "$@"`;
-    const args = [BIN, 'run', '--tmp-prefix', '--no-watch', '--converger-timeout=0', '--converged-exit', graph];
+    const args = [BIN, 'run', '--tmp-prefix', '--no-watch', '--converger-timeout=1', '--converged-exit', graph];
     const result = await promisify(execFile)('unshare', ['-U', '-r', 'sh', '-c', script, process.execPath, ...args], {
       cwd: REPO_ROOT,
       timeout: 30_000,

@@ -1,3 +1,4 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -144,6 +145,38 @@ describe('watch', () => {
       await w.expectEvent(() => unlink(path));
     } finally {
       await w.stop();
+    }
+  });
+
+  it('sees a parent folder swapped right after the first event, while the ancestors are still being scanned', async () => {
+    // The first event comes as soon as the file's own folder is watched. A
+    // parent moved away and replaced then leaves that watch on the old
+    // folder, with nothing to report; it is found when the scan is done.
+    const path = join(dir, 'app', 'conf.d', 'app.conf');
+    await mkdir(join(dir, 'app', 'conf.d'), { recursive: true });
+    await writeFile(path, 'x');
+    const file = await makeFile(path, { content: 'x' });
+    const controller = new AbortController();
+    const first = file.harness.waitForEvent(5_000);
+    const done = file.res.watch(controller.signal);
+    try {
+      await first;
+      const replaced = file.harness.waitForEvent(1_000);
+      const next = join(dir, 'next');
+      mkdirSync(join(next, 'conf.d'), { recursive: true });
+      writeFileSync(join(next, 'conf.d', 'app.conf'), 'y');
+      renameSync(join(dir, 'app'), join(dir, 'old'));
+      renameSync(next, join(dir, 'app'));
+      await replaced;
+      // The new folder is the one watched now.
+      await sleep(50);
+      const changed = file.harness.waitForEvent(EVENT_DEADLINE_MS);
+      await writeFile(path, 'z');
+      await changed;
+    } finally {
+      controller.abort();
+      await done;
+      await file.close();
     }
   });
 

@@ -4,9 +4,9 @@ import { isEngineError } from '@converge/engine-api';
 import type { Reporter } from '../reporter.js';
 
 /**
- * Loads a graph file with its plugins and checks it. When it cannot be
- * loaded, reports every problem and returns undefined: the caller exits
- * with 2, having applied nothing.
+ * Loads a graph file with its plugins and checks it, reporting its
+ * warnings. When it cannot be loaded, reports every problem and returns
+ * undefined: the caller exits with 2, having applied nothing.
  */
 export async function loadGraphOrReport(
   graphFile: string,
@@ -15,12 +15,14 @@ export async function loadGraphOrReport(
 ): Promise<ResolvedGraph | undefined> {
   const cwd = process.cwd();
   try {
-    return await loadGraphFile(graphFile, {
+    const graph = await loadGraphFile(graphFile, {
       // Package names, or folders relative to the current directory (the loader resolves them).
       plugins,
       // Plugins are found next to where the user stands and next to the graph.
       searchFrom: [cwd, dirname(resolve(cwd, graphFile))],
     });
+    for (const warning of graph.warnings ?? []) reporter.warning(warning);
+    return graph;
   } catch (error) {
     const problems = error instanceof GraphLoadError ? error.problems : isEngineError(error) && error.isInputError ? [error] : undefined;
     if (!problems) throw error;

@@ -3,11 +3,13 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KindResolver } from '../loader/kind-resolver.js';
 import { GraphLoadError } from './load-error.js';
 import { resolveMeta } from './meta-params.js';
+import { readLegacyParams } from './legacy-params.js';
 import { checkParams } from './param-check.js';
 import { receivedParams, resolveEdges } from './resolve-edges.js';
 import {
   resourceId,
   type GraphSpec,
+  type GraphWarning,
   type ResolvedEdge,
   type ResolvedGraph,
   type ResolvedResource,
@@ -23,7 +25,9 @@ import { planGraph } from '../runtime/graph-plan.js';
  */
 export async function resolveGraph(spec: GraphSpec, resolver: KindResolver): Promise<ResolvedGraph> {
   try {
-    return await resolveOnce(spec, resolver);
+    const graph = await resolveOnce(spec, resolver);
+    // Warnings, like problems, need the precise parse to say where.
+    return graph.warnings && spec.precise ? await resolveOnce(spec.precise(), resolver) : graph;
   } catch (error) {
     // A spec from the fast parser has no locations: find the same problems
     // again in the precisely parsed text, which can say where they are.
@@ -34,13 +38,15 @@ export async function resolveGraph(spec: GraphSpec, resolver: KindResolver): Pro
 
 async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<ResolvedGraph> {
   const problems: EngineError[] = [];
+  const warnings: GraphWarning[] = [];
   const kinds = await resolveKinds([...spec.resources, ...(spec.emptyKinds ?? [])], resolver, problems);
   const received = receivedParams(spec.edges);
 
   const resources = new Map<string, ResolvedResource>();
   const firstSpecs = new Map<string, ResourceSpec>();
   const resourceKinds = new Map<string, string>();
-  for (const resource of spec.resources) {
+  for (const written of spec.resources) {
+    const resource = readLegacyParams(written, kinds.get(written.kind), warnings);
     const id = resourceId(resource.kind, resource.name);
     if (resource.name.startsWith('@@')) problems.push(exportPrefixError(id, resource));
     resourceKinds.set(id, resource.kind);
@@ -66,7 +72,8 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
   if (problems.length > 0) throw new GraphLoadError(problems);
   const collect = spec.collect !== undefined && spec.collect.length > 0 ? { collect: spec.collect } : {};
   const schedule = spec.schedule ? { schedule: spec.schedule } : {};
-  const graph: ResolvedGraph = { name: spec.name, file: spec.file, resources, edges, kinds, ...collect, ...schedule };
+  const warned = warnings.length > 0 ? { warnings } : {};
+  const graph: ResolvedGraph = { name: spec.name, file: spec.file, resources, edges, kinds, ...collect, ...schedule, ...warned };
   try {
     // Autoedges can close a cycle the written edges do not have: found now, with the others.
     planGraph(graph);

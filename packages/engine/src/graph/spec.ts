@@ -128,4 +128,22 @@ export interface ResolvedGraph {
   readonly collect?: readonly CollectSpec[];
   /** The graph's `schedule:`, for the cluster agent (absent = every host). */
   readonly schedule?: ScheduleSpec;
+  /** What loaded but deserves a word (see legacy-params.ts); absent when nothing does. */
+  readonly warnings?: readonly GraphWarning[];
+}
+
+/** Something in a graph file that loads, but not as written: said with where, like a problem. */
+export interface GraphWarning {
+  readonly location: SourceLocation;
+  /** `kind[name]`. */
+  readonly resource: string;
+  readonly message: string;
+  readonly hint?: string;
+}
+
+/** `file:line:col: warning: kind[name]: message`, and the hint on a line of its own. */
+export function describeWarning(warning: GraphWarning): string {
+  const { file, line, column } = warning.location;
+  const hint = warning.hint ? `\n  hint: ${warning.hint}` : '';
+  return `${file}:${line}:${column}: warning: ${warning.resource}: ${warning.message}${hint}`;
 }
