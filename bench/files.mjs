@@ -24,10 +24,11 @@ const work = mkdtempSync(join(tmpdir(), 'converge-bench-files-'));
 // The plain-durable scripts write as crash-safely as res-file does (temp
 // file, fsync, rename, fsync of the directory): the same work with the same
 // guarantees. plain-sync and plain-async skip the fsyncs: faster, not safe.
-const modes = ['plain-sync', 'plain-async', 'plain-durable-sync', 'plain-durable', 'engine'];
+// engine-once: the engine of a one-shot run (`--converged-exit` at timeout 0), which watches nothing.
+const modes = ['plain-sync', 'plain-async', 'plain-durable-sync', 'plain-durable', 'engine', 'engine-once'];
 
 function once(mode, phase, treeFile, graphFile) {
-  const flags = mode === 'engine' && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const flags = mode.startsWith('engine') && profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
   const out = execFileSync(process.execPath, [...flags, join(here, 'files-once.mjs'), mode, phase, treeFile, graphFile], {
     cwd: root,
     encoding: 'utf8',
@@ -105,6 +106,8 @@ for (const count of sizes) {
     idempotentRatio: summary.engine.idempotentMs / best('idempotentMs', ...plain),
     coldDurableRatio: summary.engine.coldMs / best('coldMs', ...durable),
     idempotentDurableRatio: summary.engine.idempotentMs / best('idempotentMs', ...durable),
+    coldOnceRatio: summary['engine-once'].coldMs / best('coldMs', ...plain),
+    idempotentOnceRatio: summary['engine-once'].idempotentMs / best('idempotentMs', ...plain),
   });
 }
 rmSync(work, { recursive: true, force: true });
@@ -116,15 +119,16 @@ writeFileSync(join(here, 'results', 'files.json'), JSON.stringify({ date: new Da
 const f = (ms) => ms.toFixed(0);
 console.log(`Machine: ${machine}; date: ${new Date().toISOString().slice(0, 10)}; median of ${runs} runs\n`);
 console.log(
-  '| files (+ dirs) | phase | plain sync (ms) | plain async (ms) | durable sync (ms) | durable async (ms) | engine (ms) | engine ÷ best durable | engine ÷ best of all | engine load (ms) |',
+  '| files (+ dirs) | phase | plain sync (ms) | plain async (ms) | durable sync (ms) | durable async (ms) | engine (ms) | engine ÷ best durable | engine ÷ best of all | one-shot (ms) | one-shot ÷ best of all | engine load (ms) |',
 );
-console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const row of rows) {
   for (const phase of ['cold', 'idempotent']) {
     const key = `${phase}Ms`;
     const cells = ['plain-sync', 'plain-async', 'plain-durable-sync', 'plain-durable', 'engine'].map((mode) => f(row[mode][key]));
     console.log(
-      `| ${row.files} (+ ${row.dirs}) | ${phase} | ${cells.join(' | ')} | ${row[`${phase}DurableRatio`].toFixed(1)}× | ${row[`${phase}Ratio`].toFixed(1)}× | ${f(row.engine.loadMs)} |`,
+      `| ${row.files} (+ ${row.dirs}) | ${phase} | ${cells.join(' | ')} | ${row[`${phase}DurableRatio`].toFixed(1)}× | ${row[`${phase}Ratio`].toFixed(1)}× | ` +
+        `${f(row['engine-once'][key])} | ${row[`${phase}OnceRatio`].toFixed(1)}× | ${f(row.engine.loadMs)} |`,
     );
   }
 }

@@ -21,6 +21,14 @@ export function engineOptionsFrom(
     noop: flags.noop === true,
     sema: flags.sema,
     convergerTimeout: flags.convergerTimeout,
-    ...(where.world ? { world: where.world } : {}),
+    // Exiting at the first convergence is a one-shot apply: watching
+    // (inotify watches, poll timers, watch commands) would only be torn down
+    // again. A cluster agent keeps its watches: its graph can change under it.
+    ...(where.world ? { world: where.world } : isOneShot(flags) ? { watch: false } : {}),
   };
+}
+
+/** `--converged-exit --converger-timeout 0`: apply once and exit. */
+export function isOneShot(flags: Pick<RunFlags, 'convergedExit' | 'convergerTimeout'>): boolean {
+  return flags.convergedExit === true && flags.convergerTimeout === 0;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
+import { defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
 import { Engine } from '../src/runtime/engine.js';
 
 describe('engine: order and parallelism', () => {
@@ -215,6 +216,40 @@ describe('engine: metaparams', () => {
     const engine = await runToConvergence(poll);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(journal.events.filter((event) => event.startsWith('end')).length).toBeGreaterThanOrEqual(3);
+    await engine.stop();
+  });
+
+  it('with watch: false (a one-shot run) watches and polls nothing, and checks each resource once, in order', async () => {
+    const calls: string[] = [];
+    const silent = defineResource({
+      kind: 'silent',
+      params: Type.Object({}),
+      create: () => ({
+        checkApply: () => {
+          calls.push('check');
+          return true;
+        },
+        // Would never tell: a run that waited for it would never converge.
+        watch: (signal: AbortSignal) => {
+          calls.push('watch');
+          return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        },
+      }),
+    }) as unknown as AnyResourceDefinition;
+    const journal = newJournal();
+    const graph = graphOf(
+      [silent, recordingKind(journal)],
+      [
+        { kind: 'silent', name: 's' },
+        { kind: 'rec', name: 'polled', meta: { poll: 0.02 } },
+      ],
+      [{ from: 'silent[s]', to: 'rec[polled]' }],
+    );
+    const engine = await runToConvergence(graph, { watch: false });
+    await sleep(200);
+    expect(calls).toEqual(['check']);
+    expect(journal.events.filter((event) => event.startsWith('end'))).toEqual(['end polled']);
+    expect(engine.statuses().map((status) => status.state)).toEqual(['converged', 'converged']);
     await engine.stop();
   });
 

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { lchown, mkdir, readlink, rm, rmdir, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isEngineError } from '@converge/engine-api';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { closeSync, constants, lstatSync, openSync, readSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, open } from 'node:fs/promises';
@@ -70,18 +71,30 @@ export async function withNoFollowHandle<T>(path: string, isDir: boolean, use: (
 export function hasContentSync(path: string, wanted: Uint8Array): boolean {
   const fd = openSync(path, NO_FOLLOW_READ);
   try {
-    const buffer = Buffer.allocUnsafe(wanted.length + 1);
+    const limit = wanted.length + 1;
+    const buffer = scratchOf(limit);
     let length = 0;
     for (;;) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
+      const read = readSync(fd, buffer, length, limit - length, null);
       if (read === 0) break;
       length += read;
-      if (length === buffer.length) return false;
+      if (length === limit) return false;
     }
-    return length === wanted.length && buffer.subarray(0, length).equals(wanted);
+    return length === wanted.length && buffer.compare(wanted, 0, length, 0, length) === 0;
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * One buffer for every synchronous comparison (they cannot overlap), grown
+ * as needed: thousands of checks allocate nothing.
+ */
+let scratch = Buffer.allocUnsafeSlow(4096);
+
+function scratchOf(size: number): Buffer {
+  if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, scratch.length * 2));
+  return scratch;
 }
 
 /**

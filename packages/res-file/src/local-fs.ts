@@ -1,4 +1,5 @@
 import { statfs } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
 import { posix } from 'node:path';
 
 /**

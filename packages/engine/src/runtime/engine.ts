@@ -46,6 +46,13 @@ export interface EngineOptions {
    * for a graph that loads the kind.
    */
   readonly kinds?: KindResolver;
+  /**
+   * False for a one-shot run (one that ends when the graph first converges):
+   * no resource is watched or polled, each is checked as soon as its
+   * parents allow, and again only when a parent changed or notified it.
+   * Default true: every resource is watched and repaired when it drifts.
+   */
+  readonly watch?: boolean;
 }
 
 /** The running graph's shape, as `Engine.topology()` gives it. */
@@ -98,6 +105,7 @@ export class Engine {
       world: options.world ?? new LocalWorld(hostname, join(options.stateDir, 'world.json')),
       logger,
       noop: options.noop ?? false,
+      watch: options.watch ?? true,
       globalSema: sema > 0 ? `${GLOBAL_SEMA_ID}:${sema}` : undefined,
       semaphores: new SemaphoreTable(),
       converger: this.#converger,

@@ -1,3 +1,5 @@
+import { performance } from 'node:perf_hooks';
+
 /** Something the queue runs: a vertex's process loop. */
 export interface Runnable {
   run(): void;

@@ -18,6 +18,8 @@ export interface VertexEnv {
   readonly logger: PinoLogger;
   /** Global --noop. */
   readonly noop: boolean;
+  /** False in a one-shot run: no watch, no poll (see EngineOptions.watch). */
+  readonly watch: boolean;
   /** The semaphore every resource holds under global --sema N, if set. */
   readonly globalSema: string | undefined;
   readonly semaphores: SemaphoreTable;

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -649,6 +650,10 @@ export class Vertex implements ContextHost {
   #startWatch(): void {
     const instance = this.#instance;
     if (!instance) return;
+    if (!this.#env.watch) {
+      this.poke();
+      return;
+    }
     if (this.meta.poll > 0 || !instance.watch) {
       this.poke();
       if (this.meta.poll > 0) this.#pollTimer = setInterval(() => this.poke(), this.meta.poll * 1000);
