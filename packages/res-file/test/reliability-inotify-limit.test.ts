@@ -39,12 +39,18 @@ let remove: () => Promise<void>;
 beforeEach(async () => ({ dir, remove } = await tempDir()));
 afterEach(() => remove());
 
+/** A graph of one file three folders deep (the folders exist), and the file's path. */
+async function deepFileGraph(): Promise<{ target: string; graph: string }> {
+  const target = join(dir, 'a', 'b', 'c', 'f');
+  await mkdir(join(dir, 'a', 'b', 'c'), { recursive: true });
+  const graph = join(dir, 'graph.yaml');
+  await writeFile(graph, `graph: g\nresources:\n  file:\n  - name: ${target}\n    state: exists\n    content: "x\\n"\n`);
+  return { target, graph };
+}
+
 describe('running out of inotify watches', () => {
   it.skipIf(!canRun)('fails the file resource with an error that says how to raise the limit', async () => {
-    const target = join(dir, 'a', 'b', 'c', 'f');
-    await mkdir(join(dir, 'a', 'b', 'c'), { recursive: true });
-    const graph = join(dir, 'graph.yaml');
-    await writeFile(graph, `graph: g\nresources:\n  file:\n  - name: ${target}\n    state: exists\n    content: "x\\n"\n`);
+    const { target, graph } = await deepFileGraph();
     const result = await underWatchLimit(2, ['run', '--tmp-prefix', '--no-watch', '--converger-timeout=1', '--converged-exit', graph]);
 
     expect(result.code, result.stderr).toBe(1);
@@ -54,10 +60,7 @@ describe('running out of inotify watches', () => {
   });
 
   it.skipIf(!canRun)('is no matter for a one-shot run (--converged-exit at timeout 0), which watches nothing', async () => {
-    const target = join(dir, 'a', 'b', 'c', 'f');
-    await mkdir(join(dir, 'a', 'b', 'c'), { recursive: true });
-    const graph = join(dir, 'graph.yaml');
-    await writeFile(graph, `graph: g\nresources:\n  file:\n  - name: ${target}\n    state: exists\n    content: "x\\n"\n`);
+    const { target, graph } = await deepFileGraph();
     // Not a single watch: a run that watched would fail at its first.
     const result = await underWatchLimit(0, ['run', '--tmp-prefix', '--no-watch', '--converger-timeout=0', '--converged-exit', graph]);
 
