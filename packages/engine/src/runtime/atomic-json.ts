@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
@@ -18,9 +19,9 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
  * renamed into place, so they hold nothing anyone relies on). Called when a
  * store loads: one engine owns a state dir, so no write is under way then.
  */
-export async function sweepTempFiles(dir: string): Promise<void> {
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (/\.\d+\.tmp$/.test(name)) await rm(join(dir, name), { force: true });
+function sweepTempFiles(dir: string, names: readonly string[]): void {
+  for (const name of names) {
+    if (/\.\d+\.tmp$/.test(name)) rmSync(join(dir, name), { force: true });
   }
 }
 
@@ -28,15 +29,19 @@ export async function sweepTempFiles(dir: string): Promise<void> {
  * A state store's folder, made if missing (0700), with temp files of killed
  * writers swept away, and every JSON file in it parsed. A torn or foreign
  * file is skipped: writes are atomic, so only someone else writes those.
+ * Synchronous: it runs once, when the engine starts and nothing else runs
+ * yet, on a few small files of converge's own; through libuv's pool its
+ * round trips (and the pool's start-up) took 5–15 ms of every start.
  */
-export async function readJsonDir(dir: string): Promise<unknown[]> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  await sweepTempFiles(dir);
+export function readJsonDir(dir: string): unknown[] {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const names = readdirSync(dir);
+  sweepTempFiles(dir, names);
   const values: unknown[] = [];
-  for (const entry of await readdir(dir)) {
-    if (!entry.endsWith('.json')) continue;
+  for (const name of names) {
+    if (!name.endsWith('.json')) continue;
     try {
-      values.push(JSON.parse(await readFile(join(dir, entry), 'utf8')));
+      values.push(JSON.parse(readFileSync(join(dir, name), 'utf8')));
     } catch {
       // Skipped: see above.
     }

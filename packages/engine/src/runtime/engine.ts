@@ -139,7 +139,8 @@ export class Engine {
   async start(graph: ResolvedGraph): Promise<void> {
     if (this.#started) throw new EngineError('ERR_INTERNAL', 'this engine was already started');
     this.#started = true;
-    await Promise.all([this.#env.refreshes.load(), this.#env.reversals.load()]);
+    this.#env.refreshes.load();
+    this.#env.reversals.load();
     await this.#enqueue(async () => {
       const plan = planGraph(graph);
       await this.#refreshAfterCrash(plan);

@@ -21,8 +21,8 @@ export class RefreshStore {
   }
 
   /** Reads what an earlier run left pending. */
-  async load(): Promise<void> {
-    for (const value of await readJsonDir(this.#dir)) {
+  load(): void {
+    for (const value of readJsonDir(this.#dir)) {
       const saved = (value ?? {}) as { id?: unknown; intent?: unknown };
       if (typeof saved.id !== 'string') continue;
       if (saved.intent === true) this.#intents.add(saved.id);

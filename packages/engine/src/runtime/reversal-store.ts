@@ -24,8 +24,8 @@ export class ReversalStore {
     this.#dir = join(stateDir, 'reversals');
   }
 
-  async load(): Promise<void> {
-    for (const value of await readJsonDir(this.#dir)) {
+  load(): void {
+    for (const value of readJsonDir(this.#dir)) {
       const saved = (value ?? {}) as Partial<StoredReversal>;
       if (typeof saved.id === 'string' && typeof saved.kind === 'string' && typeof saved.name === 'string' && typeof saved.params === 'object' && saved.params !== null) {
         this.#entries.set(saved.id, saved as StoredReversal);
