@@ -23,7 +23,7 @@ interface FolderWatch extends FolderIdentity {
 /** The identity of the folder at `path` now; undefined when there is none. */
 function identityOf(path: string): FolderIdentity | undefined {
   try {
-    return { ino: statSync(path).ino, real: realpathSync(path) };
+    return { ino: statSync(path).ino, real: realpathSync.native(path) };
   } catch {
     return undefined;
   }
