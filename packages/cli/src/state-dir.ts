@@ -1,6 +1,6 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { defaultStatePrefix } from './options.js';
 
 export interface StateDir {
@@ -21,8 +21,33 @@ export async function openStateDir(options: { prefix?: string; tmpPrefix?: boole
     return { path, dispose: () => rm(path, { recursive: true, force: true }) };
   }
   const path = resolve(options.prefix ?? defaultStatePrefix());
-  await mkdir(path, { recursive: true, mode: 0o700 });
+  await makeDirs(path);
   return { path, dispose: async () => {} };
+}
+
+const errnoOf = (error: unknown): unknown => (error as NodeJS.ErrnoException | undefined)?.code;
+
+/**
+ * `mkdir -p` (0700), one level at a time. Node's own recursive mkdir never
+ * returns for a path under /proc (it retries ENOENT for ever), so a typo in
+ * --prefix hung the command instead of failing it.
+ */
+async function makeDirs(path: string): Promise<void> {
+  const missing: string[] = [];
+  for (let dir = path; ; dir = dirname(dir)) {
+    const found = await stat(dir).catch((error: unknown) => {
+      if (errnoOf(error) === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (found) break;
+    missing.push(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const dir of missing.reverse()) {
+    await mkdir(dir, { mode: 0o700 }).catch((error: unknown) => {
+      if (errnoOf(error) !== 'EEXIST') throw error;
+    });
+  }
 }
 
 /**

@@ -6,6 +6,29 @@ import { killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 import { writeTestPlugin } from './support/test-plugin.js';
 
+/** A graph (in `dir`) whose password `db` is sent into the content of `secretFile`; `extra` params of each, as YAML. */
+function passwordIntoFile(dir: string, secretFile: string, extra: { password: string; file: string }): Promise<string> {
+  return writeGraph(
+    dir,
+    'graph.yaml',
+    `graph: secrets
+resources:
+  password:
+    - name: db
+      ${extra.password}
+  file:
+    - name: ${secretFile}
+      state: exists
+      ${extra.file}
+edges:
+  - from: {kind: password, name: db}
+    to: {kind: file, name: ${secretFile}}
+    send: password
+    recv: content
+`,
+  );
+}
+
 afterEach(async () => {
   killAll();
   await removeTempDirs();
@@ -164,26 +187,7 @@ ${children.map((name) => `  - {from: {kind: drift, name: parent}, to: {kind: dri
     const dir = await makeTempDir();
     const prefix = join(dir, 'state');
     const secretFile = join(dir, 'db.secret');
-    const graph = await writeGraph(
-      dir,
-      'graph.yaml',
-      `graph: secrets
-resources:
-  password:
-    - name: db
-      length: 24
-      saved: true
-  file:
-    - name: ${secretFile}
-      state: exists
-      mode: "0600"
-edges:
-  - from: {kind: password, name: db}
-    to: {kind: file, name: ${secretFile}}
-    send: password
-    recv: content
-`,
-    );
+    const graph = await passwordIntoFile(dir, secretFile, { password: 'length: 24\n      saved: true', file: 'mode: "0600"' });
     // A real run saves the password and writes it; then the file drifts.
     const applied = await runCli(['run', '--prefix', prefix, '--converger-timeout=0', '--converged-exit', graph]);
     expect(applied.code, applied.stderr).toBe(0);
@@ -198,5 +202,20 @@ edges:
     expect(result.stdout + result.stderr).not.toContain(secret);
     expect(result.stdout).not.toContain('drifted');
     expect(await readFile(secretFile, 'utf8')).toBe('drifted\n');
+  });
+
+  it('shows no diff for a param an edge fills, though a dry run sends nothing into it', async () => {
+    const dir = await makeTempDir();
+    const secretFile = join(dir, 'db.secret');
+    // An earlier password in the file (readable by all, so only the receiving edge hides it).
+    await writeFile(secretFile, 'OLDSECRET12345\n');
+    const graph = await passwordIntoFile(dir, secretFile, { password: 'length: 20', file: 'content: "CHANGEME\\n"' });
+
+    const result = await runCli(['run', ...ONCE, '--noop', graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`file[${secretFile}] would change:\n(not shown: content received from another resource)\n`);
+    expect(result.stdout + result.stderr).not.toContain('OLDSECRET');
+    expect(result.stdout).not.toContain('CHANGEME');
   });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lineOf, ONCE, writeGraph } from './support/graphs.js';
@@ -132,5 +132,18 @@ resources:
 
     expect(result.code).toBe(0);
     expect(existsSync(prefix)).toBe(true);
+  });
+
+  it('exits 2 with a hint when the --prefix directory cannot be made, also under /proc (where mkdir -p would never return)', async () => {
+    const dir = await makeTempDir();
+    const file = join(dir, 'a-file');
+    await writeFile(file, 'x');
+
+    for (const prefix of ['/proc/no-such-dir/state', join(file, 'state')]) {
+      const result = await runCli(['run', '--prefix', prefix, '--converger-timeout=0', '--converged-exit', 'examples/hello.yaml']);
+      expect(result.code, prefix).toBe(2);
+      expect(result.stderr).toContain('cannot use the state directory');
+      expect(result.stderr).toContain('hint: choose another with --prefix DIR, or use --tmp-prefix');
+    }
   });
 });

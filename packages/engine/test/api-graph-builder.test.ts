@@ -1,7 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isEngineError } from '@converge/engine-api';
+import { isEngineError, type EngineError } from '@converge/engine-api';
 import { fileResource } from '@converge/res-file';
 import { graph } from '../src/api/graph-builder.js';
 import { noopResource } from '../src/builtin/noop.js';
@@ -20,6 +20,18 @@ async function problemCodes(build: Promise<unknown>): Promise<string[]> {
   );
   if (!(error instanceof GraphLoadError)) throw new Error(`expected a GraphLoadError, got ${String(error)}`);
   return error.problems.map((problem) => problem.code);
+}
+
+/** The first problem of a graph that build() must refuse for a cycle. */
+async function firstCycleProblem(g: ReturnType<typeof graph>): Promise<EngineError | undefined> {
+  const error = await g.build().then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(GraphLoadError);
+  const [problem] = (error as GraphLoadError).problems;
+  expect(problem?.code).toBe('ERR_CYCLE');
+  return problem;
 }
 
 describe('graph builder', () => {
@@ -144,16 +156,20 @@ describe('graph builder', () => {
     g.edge(page, between);
     g.edge(between, folder);
 
-    const error = await g.build().then(
-      () => undefined,
-      (reason: unknown) => reason,
-    );
-    expect(error).toBeInstanceOf(GraphLoadError);
-    const [problem] = (error as GraphLoadError).problems;
-    expect(problem?.code).toBe('ERR_CYCLE');
+    const problem = await firstCycleProblem(g);
     expect(problem?.message).toContain(`(automatic: ${folder.id} -> ${page.id})`);
     expect(problem?.location?.file).toBe(THIS_FILE);
     expect(problem?.hint).toMatch(/autoedge: false/);
+  });
+
+  it('refuses an edge written against an autoedge (a file before its own folder), naming the automatic edge', async () => {
+    const g = graph('g');
+    const folder = g.resource(fileResource, '/tmp/site/', { state: 'exists' });
+    const page = g.resource(fileResource, '/tmp/site/page', { state: 'exists', content: 'x' });
+    g.edge(page, folder);
+
+    const problem = await firstCycleProblem(g);
+    expect(problem?.message).toContain(`(automatic: ${folder.id} -> ${page.id})`);
   });
 
   it('names the graph', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
+import { defineResource, Type, type AnyResourceDefinition, type EngineError } from '@converge/engine-api';
 import { Engine } from '../src/runtime/engine.js';
 import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
@@ -114,34 +114,69 @@ describe('send/recv', () => {
     await engine.stop();
   });
 
-  it('checks a received value against the constraints of its param before checkApply, without quoting it', async () => {
+  /**
+   * Runs a `rec` that sends `value` into `param` of a resource of `kind`
+   * (with `params`); returns its failure and how often its checkApply ran.
+   */
+  async function receiving(
+    kind: Omit<Parameters<typeof defineResource>[0], 'create'>,
+    params: Record<string, unknown>,
+    value: string,
+    param: string,
+  ): Promise<{ failure: EngineError | undefined; checks: number }> {
     let checks = 0;
     const receiver = defineResource({
-      kind: 'strict',
-      params: Type.Object({ code: Type.Optional(Type.String({ minLength: 6 })) }),
+      ...kind,
       create: () => ({
         checkApply: () => {
           checks++;
           return true;
         },
       }),
-    }) as unknown as AnyResourceDefinition;
-    const journal = newJournal();
+    } as Parameters<typeof defineResource>[0]) as unknown as AnyResourceDefinition;
     const graph = graphOf(
-      [recordingKind(journal), receiver],
+      [recordingKind(newJournal()), receiver],
       [
-        { kind: 'rec', name: 'source', params: { sendValue: 'abc' } },
-        { kind: 'strict', name: 'sink' },
+        { kind: 'rec', name: 'source', params: { sendValue: value } },
+        { kind: kind.kind, name: 'sink', params },
       ],
-      [{ from: 'rec[source]', to: 'strict[sink]', send: 'out', recv: 'code' }],
+      [{ from: 'rec[source]', to: `${kind.kind}[sink]`, send: 'out', recv: param }],
     );
     const engine = await runToConvergence(graph);
     const failure = engine.failures()[0];
+    await engine.stop();
+    return { failure, checks };
+  }
+
+  it('checks a received value against the constraints of its param before checkApply, without quoting it', async () => {
+    const { failure, checks } = await receiving(
+      { kind: 'strict', params: Type.Object({ code: Type.Optional(Type.String({ minLength: 6 })) }) },
+      {},
+      'abc',
+      'code',
+    );
     expect(failure?.resource).toBe('strict[sink]');
     expect(failure?.message).toMatch(/^param 'code' received a value that does not fit it: .*length/);
     expect(failure?.message).not.toContain('abc');
     expect(checks).toBe(0);
-    await engine.stop();
+  });
+
+  it("runs the kind's validate with the received values in, before checkApply", async () => {
+    const { failure, checks } = await receiving(
+      {
+        kind: 'either',
+        params: Type.Object({ content: Type.Optional(Type.String()), absent: Type.Optional(Type.Boolean()) }),
+        validate: (params: { content?: string; absent?: boolean }) =>
+          params.absent && params.content !== undefined ? [{ param: 'content', message: 'content makes no sense when absent', hint: 'drop one' }] : [],
+      },
+      { absent: true },
+      'hunter2',
+      'content',
+    );
+    expect(failure?.resource).toBe('either[sink]');
+    expect(failure?.message).toBe("with the values received (content): param 'content': content makes no sense when absent");
+    expect(failure?.hint).toBe('drop one');
+    expect(checks).toBe(0);
   });
 });
 

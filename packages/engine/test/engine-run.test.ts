@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
-import { defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
+import { defineResource, Type, type AnyResourceDefinition, type ResourceContext } from '@converge/engine-api';
 import { Engine } from '../src/runtime/engine.js';
 
 describe('engine: order and parallelism', () => {
@@ -167,6 +167,62 @@ describe('engine: metaparams', () => {
     expect(failures).toHaveLength(1);
     expect(failures[0]?.resource).toBe('rec[bad]');
     expect(failures[0]?.message).toContain('planned failure of bad');
+    await engine.stop();
+  });
+
+  it('runs a failing resource once (retry 0), however often its parent is checked again, during its run or after', async () => {
+    const journal = newJournal();
+    const graph = graphOf(
+      [recordingKind(journal)],
+      [
+        { kind: 'rec', name: 'folder', params: { watch: true } },
+        { kind: 'rec', name: 'migrate', params: { watch: true, sleepMs: 100, failTimes: 10 } },
+      ],
+      [{ from: 'rec[folder]', to: 'rec[migrate]' }],
+    );
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    await engine.start(graph);
+    // The parent's watch reports changes (files written in the folder) while the child runs, and after.
+    while (!journal.events.some((event) => event.startsWith('start migrate'))) await sleep(5);
+    journal.contexts.get('folder')?.event();
+    await engine.whenConverged(AbortSignal.timeout(10_000));
+    for (let round = 0; round < 3; round++) {
+      journal.contexts.get('folder')?.event();
+      await sleep(20);
+    }
+    await engine.whenConverged(AbortSignal.timeout(10_000));
+    expect(journal.events.filter((event) => event.startsWith('start folder')).length).toBeGreaterThanOrEqual(4);
+    expect(journal.events.filter((event) => event.startsWith('start migrate'))).toHaveLength(1);
+    expect(engine.statuses().find((status) => status.name === 'migrate')?.state).toBe('failed');
+    await engine.stop();
+  });
+
+  it('converges when the watch dies during a check that an event had already asked to run again', async () => {
+    const dying = defineResource({
+      kind: 'dying',
+      params: Type.Object({}),
+      create: () => {
+        let context: ResourceContext | undefined;
+        return {
+          init: (ctx: ResourceContext) => void (context = ctx),
+          checkApply: async () => {
+            await sleep(100);
+            return true;
+          },
+          watch: async () => {
+            context?.event();
+            await sleep(20);
+            // During the check: it must run again, but the watch dies first.
+            context?.event();
+            await sleep(20);
+            throw new Error('the watch died');
+          },
+        };
+      },
+    }) as unknown as AnyResourceDefinition;
+    const engine = await runToConvergence(graphOf([dying], [{ kind: 'dying', name: 'd' }]));
+    expect(engine.statuses()[0]?.state).toBe('failed');
+    expect(engine.failures()[0]?.message).toContain('the watch died');
     await engine.stop();
   });
 

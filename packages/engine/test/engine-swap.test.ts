@@ -193,6 +193,18 @@ describe('graph swap', () => {
   });
 });
 
+/** A run that managed `f` (which held "before") with meta.reverse and stopped: its reversal is stored in `stateDir`. */
+async function ranOnceWithReverse(): Promise<{ dir: string; path: string; stateDir: string; kind: AnyResourceDefinition }> {
+  const dir = await tempDir('converge-reverse-');
+  const path = join(dir, 'f');
+  await writeFile(path, 'before\n');
+  const stateDir = await tempStateDir();
+  const kind = diskFileKind();
+  const first = await started(graphOf([kind], [{ kind: 'diskfile', name: path, params: { path, content: 'during\n' }, meta: { reverse: true } }]), stateDir);
+  await first.stop();
+  return { dir, path, stateDir, kind };
+}
+
 describe('reverse', () => {
   it('puts back what was there when a resource with meta.reverse leaves the graph', async () => {
     const dir = await tempDir('converge-reverse-');
@@ -241,14 +253,23 @@ describe('reverse', () => {
     await again.stop();
   });
 
+  it('changes nothing under noop: the reversal stays stored for the next real run', async () => {
+    const { dir, path, stateDir, kind } = await ranOnceWithReverse();
+    const left = graphOf([kind], [{ kind: 'noop', name: 'left' }]);
+
+    const dryRun = new Engine({ stateDir, convergerTimeout: 0, noop: true });
+    await dryRun.start(left);
+    await dryRun.whenConverged(AbortSignal.timeout(10_000));
+    await dryRun.stop();
+    expect(await readFile(path, 'utf8')).toBe('during\n');
+
+    const real = await started(left, stateDir);
+    expect(await readFile(path, 'utf8')).toBe('before\n');
+    await real.stop();
+  });
+
   it('reverses on the next run when the resource is gone from the graph (stored in the state dir)', async () => {
-    const dir = await tempDir('converge-reverse-');
-    const path = join(dir, 'f');
-    await writeFile(path, 'before\n');
-    const stateDir = await tempStateDir();
-    const kind = diskFileKind();
-    const first = await started(graphOf([kind], [{ kind: 'diskfile', name: path, params: { path, content: 'during\n' }, meta: { reverse: true } }]), stateDir);
-    await first.stop();
+    const { dir, path, stateDir, kind } = await ranOnceWithReverse();
     expect(await readFile(path, 'utf8')).toBe('during\n');
     // The next run's graph still uses the kind, but no longer this file.
     const other = join(dir, 'other');

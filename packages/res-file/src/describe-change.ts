@@ -87,6 +87,10 @@ async function contentChange(path: string, params: Readonly<FileParams>, present
   const current = present === undefined ? undefined : await readNoFollow(path);
   if (current?.equals(wanted)) return [];
   const before = current ?? Buffer.alloc(0);
+  if (present !== undefined && (present.mode & 0o004) === 0) {
+    // A file others may not read can hold a secret (a password written by an earlier run): what is in it is not printed.
+    return [`content differs (not shown: the file is not readable by others; ${before.length} bytes now, ${wanted.length} bytes wanted)`];
+  }
   if (isBinary(before) || isBinary(wanted) || Math.max(before.length, wanted.length) > MAX_DIFF_BYTES) {
     return [`content differs (binary or large: ${before.length} bytes now, ${wanted.length} bytes wanted)`];
   }

@@ -90,8 +90,11 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
         if (isEngineError(error)) throw error;
         // Removed by someone else between our look and our change (drift while we
         // repair): look again rather than fail; its folder is still there.
-        if (attempt < VANISHED_RETRIES && isMissingPath(error) && (await folderExists(fsPath(this.params.path)))) continue;
-        const message = error instanceof Error ? error.message : String(error);
+        const missing = isMissingPath(error);
+        const folderThere = missing && (await folderExists(fsPath(this.params.path)));
+        if (attempt < VANISHED_RETRIES && folderThere) continue;
+        // Named by its folder, not by the temp file the write failed on (a new name at each try).
+        const message = missing && !folderThere ? `its folder ${posix.dirname(fsPath(this.params.path))} does not exist` : error instanceof Error ? error.message : String(error);
         throw fileError(site, `${fsPath(this.params.path)}: ${message}`, hintFor(error), error);
       }
     }

@@ -53,6 +53,26 @@ function checkContentSources(params: Readonly<FileParams>, issues: Issues): void
     } else if (!sourceIsDir && params.recurse && !params.force) {
       issues.push({ param: 'recurse', message: 'recurse makes no sense when copying a single file', hint: REPLACE_DIR_HINT });
     }
+    checkNestedCopy(params, issues);
+  }
+}
+
+/**
+ * A copy whose source and path overlap feeds on itself: a path inside its
+ * source copies into itself again at every level (until names grow too
+ * long), and a source inside its path is purged or overwritten by its own
+ * copy.
+ */
+function checkNestedCopy(params: Readonly<FileParams>, issues: Issues): void {
+  if (params.source === undefined || !isCleanAbsolute(params.source) || !isCleanAbsolute(params.path)) return;
+  const source = fsPath(params.source);
+  const path = fsPath(params.path);
+  if (source === path) {
+    issues.push({ param: 'source', message: 'source is the path itself: there is nothing to copy', hint: 'give a source elsewhere, or remove source' });
+  } else if (isAncestor(source, path)) {
+    issues.push({ param: 'source', message: `path is inside its source ${params.source}: the copy would copy itself, level after level`, hint: 'copy to a path outside the source' });
+  } else if (isAncestor(path, source)) {
+    issues.push({ param: 'source', message: `source is inside path ${params.path}: the copy would overwrite${params.purge ? ' (and purge)' : ''} its own source`, hint: 'keep the source outside the path' });
   }
 }
 

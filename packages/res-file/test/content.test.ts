@@ -100,7 +100,12 @@ describe('state and content', () => {
   it('fails with a hint when the parent directory is missing', async () => {
     const file = await makeFile(join(dir, 'no', 'such', 'f'), { state: 'exists', content: 'x' });
     try {
-      await expect(file.checkApply(true)).rejects.toMatchObject({ code: 'ERR_RESOURCE_CHECK_APPLY', hint: expect.stringMatching(/parent/) });
+      // Named by the folder, not by the temp file the write failed on (a new name at every try).
+      await expect(file.checkApply(true)).rejects.toMatchObject({
+        code: 'ERR_RESOURCE_CHECK_APPLY',
+        message: `${join(dir, 'no', 'such', 'f')}: its folder ${join(dir, 'no', 'such')} does not exist`,
+        hint: expect.stringMatching(/parent/),
+      });
     } finally {
       await file.close();
     }

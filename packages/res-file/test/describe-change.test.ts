@@ -41,6 +41,14 @@ describe('describeChange (dry run)', () => {
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });
 
+  it('does not print what a file others cannot read holds: it may be a secret', async () => {
+    const path = join(dir, 'secret');
+    await writeFile(path, 'SECRETVALUE\n');
+    await chmod(path, 0o600);
+    const text = await describeAt(path, { content: 'CHANGEME\n' });
+    expect(text).toBe('content differs (not shown: the file is not readable by others; 12 bytes now, 9 bytes wanted)');
+  });
+
   it('says nothing for a converged file', async () => {
     const path = join(dir, 'same');
     await writeFile(path, 'same\n');

@@ -9,13 +9,13 @@ class PairSet {
     return this.#pairs.get(a)?.has(b) === true;
   }
 
-  /** Marks both directions: an autoedge never fights an edge either way. */
+  /** Marks both directions: one autoedge per pair of resources. */
   addBoth(a: string, b: string): void {
-    this.#add(a, b);
-    this.#add(b, a);
+    this.add(a, b);
+    this.add(b, a);
   }
 
-  #add(a: string, b: string): void {
+  add(a: string, b: string): void {
     const set = this.#pairs.get(a);
     if (set) set.add(b);
     else this.#pairs.set(a, new Set([b]));
@@ -25,8 +25,10 @@ class PairSet {
 /**
  * The autoedge pass: every edgeable resource (with `meta.autoedge`) claims
  * uids; every edgeable resource's search is then answered against that
- * index, batch by batch, and each match becomes an edge. Edges already in the
- * graph (either direction) win, so an autoedge never fights an explicit one.
+ * index, batch by batch, and each match becomes an edge. An edge already in
+ * the graph makes the same autoedge redundant; one written the other way is
+ * kept opposed, so that the cycle they make is refused with both named
+ * (a file ordered before its own folder cannot be written).
  */
 export function autoEdges(
   resources: ReadonlyMap<string, ResolvedResource>,
@@ -50,7 +52,7 @@ export function autoEdges(
   }
   if (edgeable.length === 0) return [];
   const taken = new PairSet();
-  for (const edge of existing) taken.addBoth(edge.from, edge.to);
+  for (const edge of existing) taken.add(edge.from, edge.to);
   const added: ResolvedEdge[] = [];
   for (const [resource, trait] of edgeable) {
     const search = trait.autoEdges(resource.params, resource.name);

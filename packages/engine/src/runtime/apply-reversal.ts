@@ -10,9 +10,10 @@ const REVERSAL_TIMEOUT_MS = 60_000;
  * Puts back what a resource found before it first changed anything: a
  * one-off resource made from the stored reversal params, applied once and
  * cleaned up. Throws the resource's error when that fails (the reversal is
- * then kept for another try).
+ * then kept for another try). With `apply` false (noop) it only checks;
+ * true when there was (or would be) nothing to put back.
  */
-export async function applyReversal(reversal: StoredReversal, definition: AnyResourceDefinition, env: VertexEnv): Promise<void> {
+export async function applyReversal(reversal: StoredReversal, definition: AnyResourceDefinition, env: VertexEnv, apply = true): Promise<boolean> {
   const id = reversal.id;
   const instance = definition.create(structuredClone(reversal.params));
   const noReceived: ReadonlyMap<string, ReceivedValue> = new Map();
@@ -22,7 +23,7 @@ export async function applyReversal(reversal: StoredReversal, definition: AnyRes
       kind: reversal.kind,
       name: reversal.name,
       meta: { poll: 0 },
-      poke: () => undefined,
+      watchEvent: () => undefined,
       refreshPending: () => false,
       stageSend: () => undefined,
       received: () => noReceived,
@@ -32,7 +33,7 @@ export async function applyReversal(reversal: StoredReversal, definition: AnyRes
   const controller = new AbortController();
   try {
     await callResource(id, 'init', () => instance.init?.(ctx), REVERSAL_TIMEOUT_MS, controller);
-    await callResource(id, 'checkApply', () => instance.checkApply(true, controller.signal), REVERSAL_TIMEOUT_MS, controller);
+    return await callResource(id, 'checkApply', () => instance.checkApply(apply, controller.signal), REVERSAL_TIMEOUT_MS, controller);
   } finally {
     await callResource(id, 'cleanup', () => instance.cleanup?.()).catch(() => undefined);
   }

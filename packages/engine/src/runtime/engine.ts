@@ -291,6 +291,12 @@ export class Engine {
     const reversal = this.#env.reversals.get(id);
     if (!reversal) return;
     try {
+      if (this.#env.noop) {
+        // Noop changes nothing, reversals included: the reversal stays stored for a real run.
+        const inPlace = await applyReversal(reversal, definition, this.#env, false);
+        if (!inPlace) this.#env.logger.warn({ resource: id }, 'would put back what was there before (noop)');
+        return;
+      }
       await applyReversal(reversal, definition, this.#env);
       await this.#env.reversals.delete(id);
       this.#env.logger.info({ resource: id }, 'reversed: put back what was there before');

@@ -4,9 +4,11 @@ import { Value } from '@sinclair/typebox/value';
 /**
  * Received values whose type was checked when the graph loaded, but not
  * their constraints (a minimum length, a pattern): those can only be known
- * now. The first received param that breaks its kind's schema, as the
- * error that fails the run; undefined when all fit. The value itself is
- * never quoted: it may be a secret.
+ * now, nor the kind's own checks of params that go together. The first
+ * received param that breaks its kind's schema, or the first issue its
+ * validate finds, as the error that fails the run; undefined when all fit.
+ * A schema message never quotes the value (it may be a secret); validate
+ * messages are masked like every error of the resource.
  */
 export function receivedProblem(
   id: string,
@@ -24,5 +26,18 @@ export function receivedProblem(
       hint: `make the sender send a value that fits '${param}', or receive it into another param`,
     });
   }
-  return undefined;
+  // The kind's own checks (content on a directory, content with state: absent…) with the values in.
+  let issues: ReturnType<NonNullable<AnyResourceDefinition['validate']>> = [];
+  try {
+    issues = definition.validate?.(params) ?? [];
+  } catch (error) {
+    issues = [{ message: `validate failed: ${error instanceof Error ? error.message : String(error)}` }];
+  }
+  const [issue] = issues;
+  if (issue === undefined) return undefined;
+  return new EngineError('ERR_PARAM_INVALID', `with the values received (${[...received.keys()].join(', ')}): ${issue.param ? `param '${issue.param}': ` : ''}${issue.message}`, {
+    resource: id,
+    phase: 'checkApply',
+    hint: issue.hint ?? 'receive the value into a resource whose other params allow it',
+  });
 }

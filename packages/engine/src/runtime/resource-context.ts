@@ -9,7 +9,8 @@ export interface ContextHost {
   readonly kind: string;
   readonly name: string;
   readonly meta: { readonly poll: number };
-  poke(): void;
+  /** The resource's watch saw a change (its first event: the watch is live). */
+  watchEvent(): void;
   refreshPending(): boolean;
   stageSend(values: Readonly<Record<string, unknown>>): void;
   received(): ReadonlyMap<string, ReceivedValue>;
@@ -49,7 +50,7 @@ export class EngineResourceContext implements ResourceContext<Record<string, unk
   }
 
   event(): void {
-    this.#host.poke();
+    this.#host.watchEvent();
   }
   get polled(): boolean {
     return this.#host.meta.poll > 0;

@@ -83,8 +83,15 @@ export class Vertex implements ContextHost {
   #active = false;
   /** Init failed or the watch died: this vertex can never run again. */
   #fatal = false;
-  /** Init has finished: runs wait for it (a backpoke may come earlier). */
+  /**
+   * Init has finished and the watch is live (its first event came), or the
+   * resource is polled or not watched: runs wait for it (a backpoke from a
+   * child may come earlier). As in mgmt, no checkApply before the watch
+   * runs: a check made earlier would be followed by the watch's first
+   * event, and a second run, of a command for instance.
+   */
   #ready = false;
+  #initDone = false;
   /** Waiting for parents it has already poked: a backpoke adds nothing. */
   #waiting = false;
   #busy = true;
@@ -202,16 +209,23 @@ export class Vertex implements ContextHost {
 
   #initialised(): undefined {
     if (this.#closed) return undefined;
-    this.#ready = true;
+    this.#initDone = true;
     this.#startWatch();
     return undefined;
+  }
+
+  /** From the resource's watch: live now, and something may have changed. */
+  watchEvent(): void {
+    if (this.#initDone) this.#ready = true;
+    this.poke();
   }
 
   // ---- events --------------------------------------------------------------
 
   /** Something may have changed: run (again) as soon as the parents allow. */
   poke(): void {
-    if (this.#closed) return;
+    // A vertex whose init failed or whose watch died never runs again: a poke would only keep it busy.
+    if (this.#closed || this.#fatal) return;
     if (this.#env.observed()) this.#env.emit({ type: 'event', id: this.id });
     this.#dirty = true;
     this.#setBusy(true);
@@ -330,7 +344,8 @@ export class Vertex implements ContextHost {
       const step = this.#process(this.#instance as Instance);
       if (step) return step;
     }
-    if (!this.#dirty) this.#setBusy(false);
+    // Dirty but never to run again (the watch died meanwhile, or closing): idle all the same.
+    if (!this.#dirty || this.#fatal || this.#closed) this.#setBusy(false);
     return undefined;
   }
 
@@ -556,26 +571,36 @@ export class Vertex implements ContextHost {
     if (!converged) this.#log(applied ? 'info' : 'warn', applied ? 'changed' : 'would change (noop)');
     this.timestamp = this.#env.nextTimestamp();
     // A child runs again after us when we changed something (or sent new
-    // values), or when it is waiting, blocked or failed. A converged child
-    // gains nothing from re-checking after a parent that found nothing to
-    // do: on a tree of 10,000 files every directory's idle re-check would
-    // otherwise re-check all its files.
+    // values), or when it is waiting, pending or blocked. A converged child gains
+    // nothing from re-checking after a parent that found nothing to do: on
+    // a tree of 10,000 files every directory's idle re-check would
+    // otherwise re-check all its files. Nor does a failed one: its retries
+    // are spent, and running it again for every event of a parent (a
+    // folder's, as the files in it are written) would repeat a command
+    // that failed, a migration or a restart, however `retry` is set.
     for (const edge of this.children) {
       if (!converged || sentChanged || edge.to.awaitsParents) edge.to.poke();
     }
   }
 
-  /** Waiting for its parents, or not converged: a parent that ran must poke it. */
+  /**
+   * Waiting for its parents, or yet to run after them (pending, blocked): a
+   * parent that ran must poke it. A child running now started after the
+   * parent's last change, and a failed one has spent its retries.
+   */
   get awaitsParents(): boolean {
-    return this.#dirty || this.#waiting || this.#state !== 'converged';
+    return this.#dirty || this.#waiting || this.#state === 'pending' || this.#state === 'blocked';
   }
 
   /** Noop mode: tells observers what checkApply would have changed. */
   async #describeChange(instance: Instance): Promise<void> {
     if (!instance.describeChange) return;
     let diff: string | undefined;
-    if (this.#received.size > 0) {
-      diff = `(not shown: ${[...this.#received.keys()].join(', ')} received from another resource)`;
+    // Every param an edge fills, sent yet or not: in a dry run the sender
+    // (a password) sends nothing, and the param still holds its placeholder.
+    const receiving = this.parents.flatMap((edge) => (edge.recv === undefined ? [] : [edge.recv]));
+    if (receiving.length > 0) {
+      diff = `(not shown: ${[...new Set(receiving)].join(', ')} received from another resource)`;
     } else {
       try {
         diff = await callResource(this.id, 'checkApply', () => instance.describeChange?.(this.#env.stopSignal), this.meta.timeout);
@@ -651,10 +676,12 @@ export class Vertex implements ContextHost {
     const instance = this.#instance;
     if (!instance) return;
     if (!this.#env.watch) {
+      this.#ready = true;
       this.poke();
       return;
     }
     if (this.meta.poll > 0 || !instance.watch) {
+      this.#ready = true;
       this.poke();
       if (this.meta.poll > 0) this.#pollTimer = setInterval(() => this.poke(), this.meta.poll * 1000);
       return;
