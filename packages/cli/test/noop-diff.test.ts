@@ -158,6 +158,8 @@ ${children.map((name) => `  - {from: {kind: drift, name: parent}, to: {kind: dri
     for (const name of ['parent', ...children]) {
       expect(result.stdout.split(`drift[${name}] would change:\nwould set ${name} right\n`).length - 1, name).toBe(1);
       expect(result.stdout.split(`would change: drift[${name}]\n`).length - 1, name).toBe(1);
+      // The log says it once too.
+      expect(result.stderr.split(`drift[${name}]: would change (noop)`).length - 1, name).toBe(1);
     }
   });
 
@@ -217,5 +219,36 @@ ${children.map((name) => `  - {from: {kind: drift, name: parent}, to: {kind: dri
     expect(result.stdout).toContain(`file[${secretFile}] would change:\n(not shown: content received from another resource)\n`);
     expect(result.stdout + result.stderr).not.toContain('OLDSECRET');
     expect(result.stdout).not.toContain('CHANGEME');
+  });
+
+  it('says a notified command and a receiver of a value not made yet would change, as a real run would change them', async () => {
+    const dir = await makeTempDir();
+    const conf = join(dir, 'app.conf');
+    const secretFile = join(dir, 'db.secret');
+    await Promise.all([writeFile(conf, 'port = 80\n'), writeFile(secretFile, 'an earlier password\n')]);
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: downstream
+resources:
+  exec:
+    - {name: restart, cmd: /bin/true, refreshonly: true}
+  password:
+    - {name: db, length: 20}
+  file:
+    - {name: ${conf}, state: exists, content: "port = 8080\\n"}
+    - {name: ${secretFile}, state: exists}
+edges:
+  - {from: {kind: file, name: ${conf}}, to: {kind: exec, name: restart}, notify: true}
+  - {from: {kind: password, name: db}, to: {kind: file, name: ${secretFile}}, send: password, recv: content}
+`,
+    );
+
+    const result = await runCli(['run', ...ONCE, '--noop', graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('would change: exec[restart]\n');
+    expect(result.stdout).toContain(`file[${secretFile}] would change:\n(not shown: content received from another resource)\n`);
+    expect(await readFile(secretFile, 'utf8')).toBe('an earlier password\n');
   });
 });

@@ -92,6 +92,8 @@ export class Vertex implements ContextHost {
    */
   #ready = false;
   #initDone = false;
+  /** Noop: the last check found something it would change (and said so). */
+  #wouldChange = false;
   /** Waiting for parents it has already poked: a backpoke adds nothing. */
   #waiting = false;
   #busy = true;
@@ -440,8 +442,12 @@ export class Vertex implements ContextHost {
   }
 
   /** After a successful checkApply: events, a noop diff, refreshes, children. */
-  #checkSucceeded(instance: Instance, apply: boolean, converged: boolean, refreshing: boolean): Promise<void> | undefined {
+  #checkSucceeded(instance: Instance, apply: boolean, checked: boolean, refreshing: boolean): Promise<void> | undefined {
     this.#endCheck();
+    // In a dry run, a parent that would change and notifies us (or sends us
+    // a value it has not made) means a real run would change us too: a
+    // restart would fire, a new password would be written.
+    const converged = checked && (apply || !this.parents.some((edge) => edge.from.#wouldChange && (edge.notify || edge.recv !== undefined)));
     const notifies = apply && this.children.some((edge) => edge.notify);
     let describing: Promise<void> | undefined;
     if (this.#env.observed()) {
@@ -568,7 +574,10 @@ export class Vertex implements ContextHost {
     this.#down = false;
     this.#lastError = undefined;
     this.#setState('converged');
-    if (!converged) this.#log(applied ? 'info' : 'warn', applied ? 'changed' : 'would change (noop)');
+    if (applied && !converged) this.#log('info', 'changed');
+    // Every event re-checks a noop resource that still would change: said once, until it no longer would.
+    if (!applied && !converged && !this.#wouldChange) this.#log('warn', 'would change (noop)');
+    if (!applied) this.#wouldChange = !converged;
     this.timestamp = this.#env.nextTimestamp();
     // A child runs again after us when we changed something (or sent new
     // values), or when it is waiting, pending or blocked. A converged child gains
