@@ -244,7 +244,7 @@ describe.skipIf(!available)('an agent when etcd goes away entirely', () => {
       const w = await runCli(['run', '--tmp-prefix', `--seeds=${etcd.seeds}`, '--hostname=off-w', '--converger-timeout=0', '--converged-exit', writer], { timeoutMs: 20_000 });
       expect(w.code).toBe(0);
       await eventuallyContent(shared, 'after the outage');
-      expect(h1.stderr.match(/is unreachable/g)).toHaveLength(1);
+      expect(h1.stderr.match(/is unreachable/g), h1.stderr).toHaveLength(1);
       await stopAgent(h1);
     } finally {
       await etcd.stop();

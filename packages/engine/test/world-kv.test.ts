@@ -31,6 +31,18 @@ describe('the kv kind', () => {
     await deleter.stop();
   });
 
+  it('reads through a world that is away by keeping its last value; a set fails', async () => {
+    const world = new LocalWorld('h1');
+    const away = Object.assign(new Error('the world (etcd) is unreachable: get failed'), { name: 'WorldUnreachableError' });
+    world.get = () => Promise.reject(away);
+    const reader = await run('graph: g\nresources:\n  kv:\n    - name: colour\n      state: read\n', world);
+    expect(reader.failures()).toEqual([]);
+    await reader.stop();
+    const setter = await run('graph: g\nresources:\n  kv:\n    - name: colour\n      value: blue\n', world);
+    expect(setter.failures()[0]?.message).toContain('unreachable');
+    await setter.stop();
+  });
+
   it('keeps a per-host entry with mapped, and reads another host\'s entry', async () => {
     const world = new LocalWorld('shared');
     const h1 = await run('graph: g\nresources:\n  kv:\n    - name: ip\n      value: 10.0.0.1\n      mapped: true\n', world, 'h1');

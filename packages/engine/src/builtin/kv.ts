@@ -72,7 +72,16 @@ export const kvResource = defineResource({
       async checkApply(apply, signal) {
         const world = ctx().world;
         const key = worldKey();
-        const current = await world.get(key);
+        let current: string | undefined;
+        try {
+          current = await world.get(key);
+        } catch (error) {
+          // A read while the world is away keeps the value last sent on, as
+          // the whole host keeps enforcing its last graph; the world logged
+          // the loss once, and its watch tells when it is back.
+          if (state === 'read' && isWorldUnreachable(error)) return true;
+          throw error;
+        }
         signal.throwIfAborted();
         if (state === 'read') {
           if (current !== undefined) ctx().send({ value: current });
@@ -107,3 +116,8 @@ export const kvResource = defineResource({
     };
   },
 });
+
+/** By name: the etcd world (and its client) is loaded only by clustered runs. */
+function isWorldUnreachable(error: unknown): boolean {
+  return error instanceof Error && error.name === 'WorldUnreachableError';
+}
