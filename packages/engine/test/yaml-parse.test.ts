@@ -162,6 +162,13 @@ describe('parseGraphYaml', () => {
     expect(problemsOf('graph: g\ngraph: h\n')[0]).toMatchObject({ code: 'ERR_YAML_SYNTAX', line: 2, column: 1 });
     expect(problemsOf('graph: [g\n')[0]).toMatchObject({ code: 'ERR_YAML_SYNTAX' });
   });
+
+  it('says what to do about the common YAML mistakes', () => {
+    const twice = 'graph: g\nresources:\n  noop:\n  - name: a\n  noop:\n  - name: b\n';
+    expect(problemsOf(twice)[0]?.hint).toMatch(/resources of one kind go in one list/);
+    const misaligned = 'graph: g\nresources:\n  noop:\n  - name: a\n   - name: b\n';
+    expect(problemsOf(misaligned)[0]?.hint).toMatch(/same column/);
+  });
 });
 
 describe('readGraphFile', () => {

@@ -17,7 +17,7 @@ function given(value: unknown): boolean {
 /** Checks what the schema cannot: conflicting params, paths, names. Pure. */
 export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
-  if (splitFields(p.cmd).length === 0) issues.push({ param: 'cmd', message: 'cmd is blank' });
+  if (splitFields(p.cmd).length === 0) issues.push({ param: 'cmd', message: 'cmd is blank', hint: 'give the command to run, or leave cmd out to run the name' });
   if (p.args && p.args.length > 0) {
     if (p.shell) issues.push({ param: 'args', message: 'args cannot be used with shell', hint: 'put the arguments in cmd' });
     if (splitFields(p.cmd).length > 1) {
@@ -25,13 +25,13 @@ export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
     }
   }
   for (const name of Object.keys(p.env ?? {})) {
-    if (!ENV_NAME.test(name)) issues.push({ param: 'env', message: `"${name}" is not a valid environment variable name` });
+    if (!ENV_NAME.test(name)) issues.push({ param: 'env', message: `"${name}" is not a valid environment variable name`, hint: 'use letters, digits and _, not starting with a digit' });
   }
   for (const path of p.watchfiles ?? []) {
-    if (!isAbsolute(path)) issues.push({ param: 'watchfiles', message: `"${path}" is not an absolute path` });
+    if (!isAbsolute(path)) issues.push({ param: 'watchfiles', message: `"${path}" is not an absolute path`, hint: 'write it as /full/path' });
   }
   if (p.creates !== undefined && given(p.creates) && !isAbsolute(p.creates)) {
-    issues.push({ param: 'creates', message: `"${p.creates}" is not an absolute path` });
+    issues.push({ param: 'creates', message: `"${p.creates}" is not an absolute path`, hint: 'write it as /full/path' });
   }
   const companions: [keyof ExecParams, keyof ExecParams][] = [
     ['ifshell', 'ifcmd'],
@@ -46,7 +46,7 @@ export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
     ['donecwd', 'donecmd'],
   ];
   for (const [param, needs] of companions) {
-    if (given(p[param]) && !given(p[needs])) issues.push({ param, message: `${param} has no effect without ${needs}` });
+    if (given(p[param]) && !given(p[needs])) issues.push({ param, message: `${param} has no effect without ${needs}`, hint: `add ${needs}, or remove ${param}` });
   }
   return issues;
 }

@@ -110,7 +110,9 @@ export function validateFile(params: Readonly<FileParams>): ValidationIssue[] {
   checkPurge(params, issues);
   if (params.mode !== undefined) {
     const parsed = parseMode(params.mode);
-    if (typeof parsed === 'string') issues.push({ param: 'mode', message: parsed });
+    if (typeof parsed === 'string') {
+      issues.push({ param: 'mode', message: parsed, hint: 'write an octal mode such as "0640", or who=perms clauses such as u=rw,g=r,o= (+ and - are not declarative: spell out the bits)' });
+    }
   }
   return issues;
 }

@@ -309,11 +309,22 @@ function readSchedule(ctx: ShapeContext, node: Node | null): ScheduleSpec | unde
  * stack (thousands of nested brackets) as a syntax error in the engine's own
  * words; say instead what is wrong with the graph.
  */
+/** Hints for the YAML parser's most common complaints, by the start of its message. */
+const SYNTAX_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^Map keys must be unique/, 'a key appears twice in one mapping: keep one (resources of one kind go in one list under one `kind:` key)'],
+  [/must start at the same column|bad indentation|indentation/i, 'indent the items of one list (or the keys of one mapping) to the same column, with spaces'],
+  [/^Implicit keys need to be on a single line|^Nested mappings are not allowed in compact mappings/, 'a `key: value` pair is missing its line break or a value holds `: `: quote the value'],
+  [/tab/i, 'indent with spaces: YAML does not allow tabs there'],
+  [/^Missing closing|^Unexpected end|flow collection/i, 'close every [ with ] and every { with }, and every quote'],
+];
+
 function syntaxProblem(message: string): [message: string, hint?: string] {
   if (/maximum call stack/i.test(message)) {
     return [`nesting deeper than ${MAX_DEPTH} levels`, 'no graph needs this much nesting: flatten the value'];
   }
-  return [firstLine(message)];
+  const line = firstLine(message);
+  const hint = SYNTAX_HINTS.find(([pattern]) => pattern.test(line))?.[1];
+  return hint === undefined ? [line] : [line, hint];
 }
 
 function firstLine(message: string): string {
