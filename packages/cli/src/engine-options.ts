@@ -29,6 +29,6 @@ export function engineOptionsFrom(
 }
 
 /** `--converged-exit --converger-timeout 0`: apply once and exit. */
-export function isOneShot(flags: Pick<RunFlags, 'convergedExit' | 'convergerTimeout'>): boolean {
+function isOneShot(flags: Pick<RunFlags, 'convergedExit' | 'convergerTimeout'>): boolean {
   return flags.convergedExit === true && flags.convergerTimeout === 0;
 }

@@ -183,7 +183,6 @@ export class WatchBatch {
   /** (Re)watches a leaf folder as it is now; a missing one waits for its parent to report it. */
   #watchFolder(folder: string): void {
     this.#folders.get(folder)?.watcher.close();
-    this.#folders.set(folder, undefined);
     this.#folders.set(folder, this.#bareWatch(folder, this.#folders));
   }
 
@@ -199,7 +198,11 @@ export class WatchBatch {
         for (const path of rawEventPaths(folder, name)) this.#dispatch(path);
       });
       const identity = identityOf(folder);
-      if (!identity) throw Object.assign(new Error(`${folder} vanished`), { code: 'ENOENT' });
+      if (!identity) {
+        // Gone between the watch and the look: as missing as if the watch had failed.
+        watcher.close();
+        return undefined;
+      }
       const live = watcher;
       live.on('error', (error: unknown) => {
         // The folder went away under the watch: its parent's watch reports that.

@@ -98,8 +98,8 @@ export function checkParams(
   return problems.length > before ? undefined : filled;
 }
 
-/** The kind's validate: a throw counts as an issue, so one bad plugin cannot crash the load. */
-function runValidate(definition: AnyResourceDefinition, params: Record<string, unknown>): Array<ValidationIssue & { cause?: unknown }> {
+/** The kind's validate: a throw counts as an issue, so one bad plugin cannot crash a load or a run. */
+export function runValidate(definition: AnyResourceDefinition, params: Readonly<Record<string, unknown>>): Array<ValidationIssue & { cause?: unknown }> {
   try {
     return [...(definition.validate?.(params) ?? [])];
   } catch (error) {

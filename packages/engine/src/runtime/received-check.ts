@@ -1,5 +1,6 @@
 import { EngineError, type AnyResourceDefinition, type ReceivedValue } from '@converge/engine-api';
 import { Value } from '@sinclair/typebox/value';
+import { runValidate } from '../graph/param-check.js';
 
 /**
  * Received values whose type was checked when the graph loaded, but not
@@ -27,13 +28,7 @@ export function receivedProblem(
     });
   }
   // The kind's own checks (content on a directory, content with state: absent…) with the values in.
-  let issues: ReturnType<NonNullable<AnyResourceDefinition['validate']>> = [];
-  try {
-    issues = definition.validate?.(params) ?? [];
-  } catch (error) {
-    issues = [{ message: `validate failed: ${error instanceof Error ? error.message : String(error)}` }];
-  }
-  const [issue] = issues;
+  const [issue] = runValidate(definition, params);
   if (issue === undefined) return undefined;
   return new EngineError('ERR_PARAM_INVALID', `with the values received (${[...received.keys()].join(', ')}): ${issue.param ? `param '${issue.param}': ` : ''}${issue.message}`, {
     resource: id,

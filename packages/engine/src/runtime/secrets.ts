@@ -6,10 +6,18 @@ export const MASK = '[secret]';
 /** Values shorter than this are not masked: masking "a" would garble every message, and it is no secret worth the name. */
 const MIN_SECRET_LENGTH = 4;
 
+/** Secret send keys by kind, worked out once per definition (every send asks). */
+const secretKeysByKind = new WeakMap<AnyResourceDefinition, ReadonlySet<string>>();
+
 /** The send keys of a kind whose schema says `secret: true`. */
 export function secretSendKeys(definition: AnyResourceDefinition): ReadonlySet<string> {
-  const properties = (definition.sends?.properties ?? {}) as Record<string, { secret?: unknown }>;
-  return new Set(Object.entries(properties).flatMap(([key, schema]) => (schema.secret === true ? [key] : [])));
+  let keys = secretKeysByKind.get(definition);
+  if (!keys) {
+    const properties = (definition.sends?.properties ?? {}) as Record<string, { secret?: unknown }>;
+    keys = new Set(Object.entries(properties).flatMap(([key, schema]) => (schema.secret === true ? [key] : [])));
+    secretKeysByKind.set(definition, keys);
+  }
+  return keys;
 }
 
 /**

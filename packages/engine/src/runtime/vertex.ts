@@ -35,15 +35,6 @@ export interface OutEdge {
 
 const WATCH_STOP_GRACE_MS = 5_000;
 const NOTHING_RECEIVED: ReadonlyMap<string, ReceivedValue> = new Map();
-
-/** Secret send keys by kind, worked out once per definition. */
-const secretKeys = new WeakMap<AnyResourceDefinition, ReadonlySet<string>>();
-
-function secretKeysOf(definition: AnyResourceDefinition): ReadonlySet<string> {
-  let keys = secretKeys.get(definition);
-  if (!keys) secretKeys.set(definition, (keys = secretSendKeys(definition)));
-  return keys;
-}
 const REWATCH_MAX_BACKOFF_MS = 5_000;
 
 /**
@@ -282,7 +273,7 @@ export class Vertex implements ContextHost {
 
   stageSend(values: Readonly<Record<string, unknown>>): void {
     this.#staged = { ...this.#staged, ...values };
-    const secret = secretKeysOf(this.definition);
+    const secret = secretSendKeys(this.definition);
     for (const key of secret) if (key in values) this.#env.secrets.add(values[key]);
   }
 
