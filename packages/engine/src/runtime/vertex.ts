@@ -12,6 +12,7 @@ import type { GroupedResource } from '../graph/autogroup.js';
 import { abortCall, callResource, callResourceNow, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
 import { RateLimiter } from './rate-limiter.js';
+import { ResourceWatch } from './resource-watch.js';
 import { receivedProblem } from './received-check.js';
 import { secretSendKeys } from './secrets.js';
 import type { ResourceState, ResourceStatus } from './status.js';
@@ -33,9 +34,7 @@ export interface OutEdge {
   readonly notify: boolean;
 }
 
-const WATCH_STOP_GRACE_MS = 5_000;
 const NOTHING_RECEIVED: ReadonlyMap<string, ReceivedValue> = new Map();
-const REWATCH_MAX_BACKOFF_MS = 5_000;
 
 /**
  * One resource of the running graph: its watch loop and a single-flight
@@ -94,11 +93,7 @@ export class Vertex implements ContextHost {
   #staged: Record<string, unknown> | undefined;
   #received: ReadonlyMap<string, ReceivedValue> = NOTHING_RECEIVED;
   #limiter: RateLimiter | undefined;
-  #watchController: AbortController | undefined;
-  #watchDone: Promise<void> | undefined;
-  #rewatchBackoffMs = 100;
-  #rewatchTimer: NodeJS.Timeout | undefined;
-  #pollTimer: NodeJS.Timeout | undefined;
+  #watch: ResourceWatch | undefined;
   #checkController: AbortController | undefined;
   /** The running check's controller comes from the engine's pool (it has no timeout to abort it). */
   #pooledController = false;
@@ -203,7 +198,26 @@ export class Vertex implements ContextHost {
   #initialised(): undefined {
     if (this.#closed) return undefined;
     this.#initDone = true;
-    this.#startWatch();
+    const instance = this.#instance;
+    if (!instance) return undefined;
+    this.#watch = new ResourceWatch(
+      {
+        id: this.id,
+        meta: this.meta,
+        readyNow: () => {
+          this.#ready = true;
+          this.poke();
+        },
+        poke: () => this.poke(),
+        watchDied: (error) => {
+          if (!this.#closed) this.#failForGood(error, true);
+        },
+        log: (level, message) => this.#log(level, message),
+      },
+      instance,
+      this.#env.watch,
+    );
+    this.#watch.start();
     return undefined;
   }
 
@@ -670,54 +684,6 @@ export class Vertex implements ContextHost {
     for (const edge of this.children) edge.to.poke();
   }
 
-  // ---- watch ---------------------------------------------------------------
-
-  #startWatch(): void {
-    const instance = this.#instance;
-    if (!instance) return;
-    if (!this.#env.watch) {
-      this.#ready = true;
-      this.poke();
-      return;
-    }
-    if (this.meta.poll > 0 || !instance.watch) {
-      this.#ready = true;
-      this.poke();
-      if (this.meta.poll > 0) this.#pollTimer = setInterval(() => this.poke(), this.meta.poll * 1000);
-      return;
-    }
-    const controller = new AbortController();
-    this.#watchController = controller;
-    let watching: Promise<void>;
-    try {
-      watching = Promise.resolve(instance.watch(controller.signal));
-    } catch (error) {
-      watching = Promise.reject(error);
-    }
-    this.#watchDone = watching.then(
-      () => {
-        if (controller.signal.aborted) return;
-        this.#watchFailed(
-          new EngineError('ERR_RESOURCE_WATCH', 'watch returned before it was asked to stop', { resource: this.id, phase: 'watch' }),
-        );
-      },
-      (error: unknown) => {
-        if (!controller.signal.aborted) this.#watchFailed(resourceError(this.id, 'watch', error));
-      },
-    );
-  }
-
-  #watchFailed(error: EngineError): void {
-    if (this.#closed) return;
-    if (this.meta.rewatch) {
-      this.#log('warn', `watch failed, restarting: ${error.message}`);
-      this.#rewatchTimer = setTimeout(() => this.#startWatch(), this.#rewatchBackoffMs);
-      this.#rewatchBackoffMs = Math.min(REWATCH_MAX_BACKOFF_MS, this.#rewatchBackoffMs * 2);
-      return;
-    }
-    this.#failForGood(error, true);
-  }
-
   // ---- stopping ------------------------------------------------------------
 
   /** Resolves when no checkApply of this vertex is running. */
@@ -742,19 +708,7 @@ export class Vertex implements ContextHost {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    clearInterval(this.#pollTimer);
-    clearTimeout(this.#rewatchTimer);
-    this.#watchController?.abort(new Error('stopping'));
-    if (this.#watchDone) {
-      const timedOut = Symbol('timeout');
-      let timer: NodeJS.Timeout | undefined;
-      const result = await Promise.race([
-        this.#watchDone,
-        new Promise<symbol>((resolve) => (timer = setTimeout(() => resolve(timedOut), WATCH_STOP_GRACE_MS))),
-      ]);
-      clearTimeout(timer);
-      if (result === timedOut) this.#log('warn', `watch did not stop within ${WATCH_STOP_GRACE_MS} ms of its abort`);
-    }
+    await this.#watch?.stop();
     const instance = this.#instance;
     if (instance?.cleanup) {
       try {

@@ -1,0 +1,104 @@
+import { EngineError, type MetaParams, type ResourceInstance } from '@converge/engine-api';
+import { resourceError } from './resource-call.js';
+
+/** How long a watch gets to end after its abort before stopping goes on without it. */
+const WATCH_STOP_GRACE_MS = 5_000;
+const REWATCH_FIRST_BACKOFF_MS = 100;
+const REWATCH_MAX_BACKOFF_MS = 5_000;
+
+/** What a resource's watch tells the vertex it belongs to. */
+export interface WatchHost {
+  readonly id: string;
+  readonly meta: MetaParams;
+  /** Nothing to wait for before the first run: not watched (one-shot), polled, or a kind without a watch. */
+  readyNow(): void;
+  /** Polled: something may have changed. */
+  poke(): void;
+  /** The watch ended or failed, and `meta.rewatch` does not restart it: the vertex can never run again. */
+  watchDied(error: EngineError): void;
+  log(level: 'warn', message: string): void;
+}
+
+/**
+ * The watch side of one vertex: the resource's `watch` (restarted with a
+ * growing delay under `meta.rewatch`), or the `meta.poll` timer that stands
+ * in for it. The watch's own events reach the vertex through the resource
+ * context, not through here.
+ */
+export class ResourceWatch {
+  readonly #host: WatchHost;
+  readonly #instance: ResourceInstance<Record<string, unknown>, Record<string, unknown>>;
+  /** False in a one-shot run: every resource is checked once, nothing watched or polled. */
+  readonly #watching: boolean;
+  #stopped = false;
+  #controller: AbortController | undefined;
+  #done: Promise<void> | undefined;
+  #rewatchBackoffMs = REWATCH_FIRST_BACKOFF_MS;
+  #rewatchTimer: NodeJS.Timeout | undefined;
+  #pollTimer: NodeJS.Timeout | undefined;
+
+  constructor(host: WatchHost, instance: ResourceInstance<Record<string, unknown>, Record<string, unknown>>, watching: boolean) {
+    this.#host = host;
+    this.#instance = instance;
+    this.#watching = watching;
+  }
+
+  start(): void {
+    const host = this.#host;
+    const instance = this.#instance;
+    if (!this.#watching) {
+      host.readyNow();
+      return;
+    }
+    if (host.meta.poll > 0 || !instance.watch) {
+      host.readyNow();
+      if (host.meta.poll > 0) this.#pollTimer = setInterval(() => host.poke(), host.meta.poll * 1000);
+      return;
+    }
+    const controller = new AbortController();
+    this.#controller = controller;
+    let watching: Promise<void>;
+    try {
+      watching = Promise.resolve(instance.watch(controller.signal));
+    } catch (error) {
+      watching = Promise.reject(error);
+    }
+    this.#done = watching.then(
+      () => {
+        if (controller.signal.aborted) return;
+        this.#failed(new EngineError('ERR_RESOURCE_WATCH', 'watch returned before it was asked to stop', { resource: host.id, phase: 'watch' }));
+      },
+      (error: unknown) => {
+        if (!controller.signal.aborted) this.#failed(resourceError(host.id, 'watch', error));
+      },
+    );
+  }
+
+  #failed(error: EngineError): void {
+    if (this.#stopped) return;
+    if (this.#host.meta.rewatch) {
+      this.#host.log('warn', `watch failed, restarting: ${error.message}`);
+      this.#rewatchTimer = setTimeout(() => this.start(), this.#rewatchBackoffMs);
+      this.#rewatchBackoffMs = Math.min(REWATCH_MAX_BACKOFF_MS, this.#rewatchBackoffMs * 2);
+      return;
+    }
+    this.#host.watchDied(error);
+  }
+
+  /** Aborts the watch (and any restart or poll) and waits, up to a grace period, for it to end. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#pollTimer);
+    clearTimeout(this.#rewatchTimer);
+    this.#controller?.abort(new Error('stopping'));
+    if (!this.#done) return;
+    const timedOut = Symbol('timeout');
+    let timer: NodeJS.Timeout | undefined;
+    const result = await Promise.race([
+      this.#done,
+      new Promise<symbol>((resolve) => (timer = setTimeout(() => resolve(timedOut), WATCH_STOP_GRACE_MS))),
+    ]);
+    clearTimeout(timer);
+    if (result === timedOut) this.#host.log('warn', `watch did not stop within ${WATCH_STOP_GRACE_MS} ms of its abort`);
+  }
+}
