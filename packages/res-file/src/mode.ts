@@ -33,10 +33,11 @@ function parseClause(clause: string): SymbolicClause | string {
 }
 
 /**
- * An integer is the mode's numeric value, but YAML 1.2 reads an unquoted
- * `0644` as the decimal 644: a 3–4 digit integer made only of octal digits
- * and large enough to set the setuid/setgid/sticky bits is almost surely
- * that mistake, so it is refused rather than applied.
+ * An integer is the mode's numeric value (the graph reader keeps an unquoted
+ * `0644` as the text "0644"). A 3–4 digit integer made only of octal digits
+ * and large enough to set the setuid/setgid/sticky bits (`644`) is almost
+ * surely an octal mode without its leading zero, so it is refused rather
+ * than applied.
  */
 function parseIntegerMode(mode: number): ModeSpec | string {
   if (!Number.isInteger(mode) || mode < 0 || mode > MAX_MODE) {
@@ -44,7 +45,7 @@ function parseIntegerMode(mode: number): ModeSpec | string {
   }
   const digits = String(mode);
   if (mode >= 0o1000 && /^[0-7]{3,4}$/.test(digits)) {
-    return `${mode} is ambiguous: YAML reads an unquoted 0${digits} as the decimal ${mode} (= 0${mode.toString(8)}); quote it: "0${digits}"`;
+    return `${mode} is ambiguous: as a number it is the mode 0${mode.toString(8)}; for the octal mode write 0${digits} or "0${digits}"`;
   }
   return { kind: 'absolute', bits: mode };
 }

@@ -45,7 +45,7 @@ describe('validate', () => {
     ['a bad symbolic mode', { mode: 'u+x' }, /not a clause/],
     ['an octal string over 07777', { mode: '17777' }, /larger than 07777/],
     ['an integer over 0o7777', { mode: 4096 }, /not a file mode/],
-    ['an unquoted 0644 read as decimal', { mode: 644 }, /ambiguous: .* quote it: "0644"/],
+    ['644 without its leading zero', { mode: 644 }, /ambiguous: as a number it is the mode 01204; for the octal mode write 0644 or "0644"/],
   ] as const)('reports %s', (_label, params, message) => {
     expect(issuesOf(params).join('\n')).toMatch(message);
   });

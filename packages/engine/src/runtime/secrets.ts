@@ -3,9 +3,6 @@ import { EngineError, type AnyResourceDefinition } from '@converge/engine-api';
 /** What a secret is replaced by in logs and errors. */
 export const MASK = '[secret]';
 
-/** Values shorter than this are not masked: masking "a" would garble every message, and it is no secret worth the name. */
-const MIN_SECRET_LENGTH = 4;
-
 /** Secret send keys by kind, worked out once per definition (every send asks). */
 const secretKeysByKind = new WeakMap<AnyResourceDefinition, ReadonlySet<string>>();
 
@@ -24,7 +21,9 @@ export function secretSendKeys(definition: AnyResourceDefinition): ReadonlySet<s
  * The secret values sent in this engine (a password sent into a file's
  * content or an exec's command). Whatever resource received one, a log line
  * or an error that would show it shows the mask instead. Values are kept
- * while the engine runs: a rotated password stays masked too.
+ * while the engine runs: a rotated password stays masked too. However short
+ * a secret is, it is masked: a 3-character password garbles the messages it
+ * occurs in, which is better than printing it.
  */
 export class SecretValues {
   readonly #values = new Set<string>();
@@ -34,7 +33,7 @@ export class SecretValues {
   }
 
   add(value: unknown): void {
-    if (typeof value === 'string' && value.length >= MIN_SECRET_LENGTH) this.#values.add(value);
+    if (typeof value === 'string' && value.length > 0) this.#values.add(value);
   }
 
   mask(text: string): string {

@@ -10,6 +10,13 @@ import { SCHEDULE_STRATEGIES, type ScheduleSpec, type ScheduleStrategy } from '.
  */
 const NEEDS_PRECISE_PARSER = /(^|[\s,[{])[&*!]|<<|^%/m;
 
+/**
+ * A plain number with a leading zero (`mode: 0640`): read as the string it
+ * is written as (see leading-zero.ts), which js-yaml cannot do. A false
+ * alarm (such digits inside a longer text) only costs speed.
+ */
+const LEADING_ZERO_NUMBER = /(^|[\s:,[{-])[-+]?0\d+[ \t]*($|[,\]}#])/m;
+
 const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set(['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule']);
 const COLLECT_KEYS: ReadonlySet<string> = new Set(['kind', 'pattern']);
 const EDGE_KEYS: ReadonlySet<string> = new Set(['name', 'from', 'to', 'notify', 'send', 'recv']);
@@ -25,7 +32,7 @@ type Plain = Record<string, unknown>;
  * that to report it at its file:line:column.
  */
 export function parseGraphYamlFast(text: string, file: string, precise: () => GraphSpec): GraphSpec | undefined {
-  if (NEEDS_PRECISE_PARSER.test(text)) return undefined;
+  if (NEEDS_PRECISE_PARSER.test(text) || LEADING_ZERO_NUMBER.test(text)) return undefined;
   let root: unknown;
   try {
     root = load(text, { schema: CORE_SCHEMA, json: false });

@@ -3,6 +3,7 @@ import { LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
 import { GraphLoadError } from '../graph/load-error.js';
 import type { CollectSpec, EdgeEndSpec, EdgeSpec, GraphSpec, KindMention, ResourceSpec } from '../graph/spec.js';
 import { SCHEDULE_STRATEGIES, type ScheduleSpec, type ScheduleStrategy } from '../cluster/scheduler.js';
+import { LEADING_ZERO_AS_WRITTEN } from './leading-zero.js';
 import { checkText } from './text-check.js';
 import { parseGraphYamlFast } from './fast-parse.js';
 import { checkDocumentSafety, isForbiddenKey, MAX_DEPTH } from './yaml-safety.js';
@@ -50,6 +51,7 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
   const documents = parseAllDocuments(text, {
     lineCounter,
     schema: 'core',
+    customTags: (tags) => [LEADING_ZERO_AS_WRITTEN, ...(Array.isArray(tags) ? tags : [])],
     prettyErrors: false,
     uniqueKeys: true,
     strict: true,
