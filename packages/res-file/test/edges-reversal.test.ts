@@ -8,21 +8,28 @@ import type { FileParams } from '../src/index.js';
 import { FileInstance } from '../src/file-instance.js';
 import { tempDir } from './helpers.js';
 
-/** Drives an autoedge search: `managed` says which keys the graph holds. */
-function searchEdges(params: FileParams, managed: ReadonlySet<string>): { asked: string[][]; matched: string[] } {
+/**
+ * Drives an autoedge search: `managed` says which file keys the graph holds.
+ * The batch that asks for readers of the folders the path is in (kind
+ * file-input-folder, matched by no file) is kept apart in `readers`.
+ */
+function searchEdges(params: FileParams, managed: ReadonlySet<string>): { asked: string[][]; matched: string[]; readers: string[] } {
   const search = fileResource.edgeable?.autoEdges(params, params.path);
   if (!search) throw new Error('file is edgeable');
   const asked: string[][] = [];
   const matched: string[] = [];
+  const readers: string[] = [];
   let step = search.next([]);
   while (!step.done) {
     const batch: readonly AutoEdgeCandidate[] = step.value;
-    asked.push(batch.map((candidate) => candidate.key));
-    const answers = batch.map((candidate) => managed.has(candidate.key));
+    const files = batch.filter((candidate) => candidate.kind === 'file');
+    if (files.length > 0) asked.push(files.map((candidate) => candidate.key));
+    for (const candidate of batch) if (candidate.kind !== 'file') readers.push(`${candidate.key}${candidate.reversed ? ' (after)' : ''}`);
+    const answers = batch.map((candidate) => candidate.kind === 'file' && managed.has(candidate.key));
     batch.forEach((candidate, i) => answers[i] && matched.push(candidate.key));
     step = search.next(answers);
   }
-  return { asked, matched };
+  return { asked, matched, readers };
 }
 
 describe('plugin and edges', () => {
@@ -61,6 +68,27 @@ describe('plugin and edges', () => {
     expect(fromFragments.matched).toEqual(['/srv/d/']);
     expect(searchEdges({ path: '/etc/x', source: '/srv/x' }, new Set()).asked[0]).toEqual(['/srv/x']);
     expect(searchEdges({ path: '/etc/link', symlink: true, source: '../opt/t' }, new Set()).asked[0]).toEqual(['/opt/t', '/opt/t/']);
+  });
+
+  it('runs before whatever reads a folder it is in: a fragments directory, a copied source directory', () => {
+    expect(searchEdges({ path: '/etc/app/conf.d/10-a' }, new Set()).readers).toEqual([
+      '/etc/app/conf.d/ (after)',
+      '/etc/app/ (after)',
+      '/etc/ (after)',
+      '/ (after)',
+    ]);
+    const uids = (params: FileParams) => fileResource.edgeable?.uids(params, params.path);
+    expect(uids({ path: '/etc/app.conf', fragments: ['/etc/app/conf.d/', '/etc/app/base'] })).toEqual([
+      { kind: 'file', key: '/etc/app.conf' },
+      { kind: 'file-input-folder', key: '/etc/app/conf.d/' },
+    ]);
+    expect(uids({ path: '/srv/out/', source: '/srv/in', recurse: true })).toEqual([
+      { kind: 'file', key: '/srv/out/' },
+      { kind: 'file-input-folder', key: '/srv/in/' },
+    ]);
+    // A single file copied, or a link to a folder, reads no folder's files.
+    expect(uids({ path: '/srv/one', source: '/srv/in/one' })).toHaveLength(1);
+    expect(uids({ path: '/srv/link', symlink: true, source: '/srv/in/' })).toHaveLength(1);
   });
 });
 
