@@ -32,4 +32,46 @@ describe('meta: {reverse: true} across runs', () => {
     expect(existsSync(created)).toBe(false);
     expect(second.stderr).not.toContain('kept the reversal for later');
   });
+
+  it('keeps nothing to reverse from a first apply that failed before changing anything', async () => {
+    const dir = await makeTempDir();
+    const state = join(dir, 'state');
+    const path = join(dir, 'p');
+    const failing = await writeGraph(
+      dir,
+      'failing.yaml',
+      `graph: failing\nresources:\n  file:\n  - name: ${path}\n    state: exists\n    content: "managed\\n"\n    owner: no-such-user-here\n    meta: {reverse: true}\n`,
+    );
+    const first = await runCli(['run', '--converger-timeout=0', '--converged-exit', '--prefix', state, failing]);
+    expect(first.code).toBe(1);
+    expect(existsSync(path)).toBe(false);
+
+    // The user puts their own file there; the resource then leaves the graph.
+    await writeFile(path, 'mine\n');
+    const noopsOnly = await writeGraph(dir, 'noops.yaml', 'graph: other\nresources:\n  noop:\n  - name: just-this\n');
+    const second = await runCli(['run', '--converger-timeout=0', '--converged-exit', '--prefix', state, noopsOnly]);
+    expect(second.code, second.stderr).toBe(0);
+    expect(await readFile(path, 'utf8')).toBe('mine\n');
+  });
+
+  it('puts the old path back when a resource keeps its name but manages another path, and records the new one', async () => {
+    const dir = await makeTempDir();
+    const state = join(dir, 'state');
+    const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+    await writeFile(a, 'original a\n');
+    await writeFile(b, 'original b\n');
+    const at = (path: string) =>
+      `graph: moving\nresources:\n  file:\n  - name: cfg\n    path: ${path}\n    state: exists\n    content: "managed\\n"\n    meta: {reverse: true}\n`;
+    const run = async (graph: string) => {
+      const result = await runCli(['run', '--converger-timeout=0', '--converged-exit', '--prefix', state, graph]);
+      expect(result.code, result.stderr).toBe(0);
+    };
+    await run(await writeGraph(dir, 'at-a.yaml', at(a)));
+    expect(await readFile(a, 'utf8')).toBe('managed\n');
+    await run(await writeGraph(dir, 'at-b.yaml', at(b)));
+    expect(await readFile(a, 'utf8')).toBe('original a\n');
+    expect(await readFile(b, 'utf8')).toBe('managed\n');
+    await run(await writeGraph(dir, 'noops.yaml', 'graph: other\nresources:\n  noop:\n  - name: just-this\n'));
+    expect(await readFile(b, 'utf8')).toBe('original b\n');
+  });
 });

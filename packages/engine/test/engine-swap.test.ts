@@ -44,6 +44,7 @@ function diskFileKind(): AnyResourceDefinition {
     kind: 'diskfile',
     params: Type.Object({ path: Type.String(), content: Type.Optional(Type.String()), absent: Type.Optional(Type.Boolean()) }),
     nameParam: 'path',
+    identity: (params) => params.path,
     reversible: {
       async reversal(_instance, params) {
         try {
@@ -222,6 +223,23 @@ describe('reverse', () => {
     await swapTo(engine, graphOf([kind], [{ kind: 'noop', name: 'left' }]));
     expect(await readFile(existing, 'utf8')).toBe('original\n');
     expect(existsSync(created)).toBe(false);
+    await engine.stop();
+  });
+
+  it('puts back the old path of a resource that keeps its name but manages another path after a swap', async () => {
+    const dir = await tempDir('converge-reverse-');
+    const [a, b] = [join(dir, 'a'), join(dir, 'b')];
+    await writeFile(a, 'original a\n');
+    await writeFile(b, 'original b\n');
+    const kind = diskFileKind();
+    const at = (path: string) => graphOf([kind], [{ kind: 'diskfile', name: 'cfg', params: { path, content: 'managed\n' }, meta: { reverse: true } }]);
+    const engine = await started(at(a));
+    expect(await readFile(a, 'utf8')).toBe('managed\n');
+    await swapTo(engine, at(b));
+    expect(await readFile(a, 'utf8')).toBe('original a\n');
+    expect(await readFile(b, 'utf8')).toBe('managed\n');
+    await swapTo(engine, graphOf([kind], [{ kind: 'noop', name: 'left' }]));
+    expect(await readFile(b, 'utf8')).toBe('original b\n');
     await engine.stop();
   });
 

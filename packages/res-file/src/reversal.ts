@@ -11,7 +11,8 @@ import { fsPath, normalizePath } from './paths.js';
  * Params that put `params.path` back the way it is now, read before the
  * resource's first apply: removed if nothing is there; otherwise the same
  * kind, with the content, mode, owner and group it has now — each only when
- * this resource manages it. A directory's contents are not recorded, so a
+ * this resource manages it, all of them when it removes the entry or
+ * replaces it by another kind. A directory's contents are not recorded, so a
  * reversed directory copy leaves the copied files in place.
  */
 export async function priorStateParams(params: Readonly<FileParams>, site: ErrorSite): Promise<FileParams> {
@@ -29,13 +30,16 @@ export async function priorStateParams(params: Readonly<FileParams>, site: Error
   if (entry.kind === 'other') {
     throw fileError(site, `${path} is a special file; it cannot be recorded for reversal`, 'remove meta: {reverse: true}');
   }
+  // What this resource removes or replaces by another kind comes back whole:
+  // a secret deleted with `state: absent` must not return world-readable.
+  const replaces = params.state === 'absent' || want !== entry.kind;
   const recorded: FileParams = {
     path: normalizePath(path, entry.kind === 'dir'),
     state: 'exists',
     ...force,
-    ...(params.owner === undefined ? {} : { owner: String(entry.uid) }),
-    ...(params.group === undefined ? {} : { group: String(entry.gid) }),
-    ...(params.mode === undefined && want === entry.kind ? {} : { mode: formatMode(entry.mode) }),
+    ...(params.owner === undefined && !replaces ? {} : { owner: String(entry.uid) }),
+    ...(params.group === undefined && !replaces ? {} : { group: String(entry.gid) }),
+    ...(params.mode === undefined && !replaces ? {} : { mode: formatMode(entry.mode) }),
   };
   // Content is recorded whenever this resource may change or remove it.
   const touchesContent =

@@ -1,4 +1,4 @@
-import { chmod, mkdir, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AutoEdgeCandidate } from '@converge/engine-api';
 import { runCase } from '@converge/testkit';
@@ -127,10 +127,19 @@ describe('reversal', () => {
     });
   });
 
-  it('records the content of a file that state absent will remove', async () => {
+  it('records the content, mode, owner and group of a file that state absent will remove', async () => {
     const path = join(dir, 'doomed');
     await writeFile(path, 'keep me');
-    expect(await reversalOf({ path, state: 'absent' })).toMatchObject({ state: 'exists', content: 'keep me' });
+    await chmod(path, 0o600);
+    const { uid, gid } = await stat(path);
+    expect(await reversalOf({ path, state: 'absent' })).toEqual({
+      path,
+      state: 'exists',
+      content: 'keep me',
+      mode: '0600',
+      owner: String(uid),
+      group: String(gid),
+    });
   });
 
   it('records a prior symlink and a prior directory', async () => {

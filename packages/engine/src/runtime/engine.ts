@@ -2,6 +2,7 @@ import { hostname as systemHostname } from 'node:os';
 import { join } from 'node:path';
 import { EngineError, type AnyResourceDefinition, type World } from '@converge/engine-api';
 import { pino, type Logger as PinoLogger } from 'pino';
+import type { GroupedResource } from '../graph/autogroup.js';
 import type { ResolvedEdge, ResolvedGraph } from '../graph/spec.js';
 import type { KindResolver } from '../loader/kind-resolver.js';
 import { LocalWorld } from '../world/local-world.js';
@@ -201,7 +202,9 @@ export class Engine {
       // Dependents first (the reverse of the running order): a directory is
       // put back only once the files in it were.
       for (const vertex of [...removed].reverse()) {
-        if (!graph.resources.has(vertex.id)) await this.#reverse(vertex.id, vertex.definition);
+        if (!graph.resources.has(vertex.id) || movesElsewhere(vertex, plan.resources.get(vertex.id))) {
+          await this.#reverse(vertex.id, vertex.definition);
+        }
       }
       const next = new Map<string, Vertex>();
       const added: Vertex[] = [];
@@ -264,7 +267,7 @@ export class Engine {
   async #reverseLeftovers(graph: ResolvedGraph, only?: ReadonlySet<string>): Promise<void> {
     const leftovers = this.#env.reversals
       .all()
-      .filter((reversal) => !graph.resources.has(reversal.id) && (!only || only.has(reversal.id)))
+      .filter((reversal) => isLeftover(reversal, graph) && (!only || only.has(reversal.id)))
       .sort((a, b) => reversalPath(b).length - reversalPath(a).length);
     for (const reversal of leftovers) {
       const definition = graph.kinds.get(reversal.kind) ?? (await this.#loadKind(reversal.kind));
@@ -414,4 +417,26 @@ export class Engine {
 /** What a stored reversal is about, for ordering: its path param when it has one (files), else its name. */
 function reversalPath(reversal: { readonly name: string; readonly params: Readonly<Record<string, unknown>> }): string {
   return typeof reversal.params.path === 'string' ? reversal.params.path : reversal.name;
+}
+
+/**
+ * A resource kept by name whose replacement manages another thing (a file
+ * resource whose `path` changed): what the old one changed is put back, as
+ * if it had been removed, and the new one records its own "before".
+ */
+function movesElsewhere(vertex: Vertex, next: GroupedResource | undefined): boolean {
+  const identity = vertex.definition.identity;
+  if (!next || !identity || next.kind !== vertex.kind) return false;
+  return identity(next.params) !== identity(vertex.resource.params);
+}
+
+/**
+ * A stored reversal whose resource is not in `graph`, or is there by name
+ * but now manages another thing (a file whose `path` changed between runs).
+ */
+function isLeftover(reversal: { readonly id: string; readonly kind: string; readonly params: Record<string, unknown> }, graph: ResolvedGraph): boolean {
+  const resource = graph.resources.get(reversal.id);
+  if (!resource) return true;
+  const identity = graph.kinds.get(reversal.kind)?.identity;
+  return identity !== undefined && identity(reversal.params) !== identity(resource.params);
 }

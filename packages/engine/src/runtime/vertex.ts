@@ -514,6 +514,7 @@ export class Vertex implements ContextHost {
   async #attemptWithWaits(instance: Instance, apply: boolean, waits: AbortSignal): Promise<'done' | 'retry'> {
     let release: (() => void) | undefined;
     let refreshing = false;
+    let recorded: Record<string, unknown> | undefined;
     try {
       if (this.#limiter) await this.#limiter.take(waits);
       const semas = this.#env.globalSema ? [...this.meta.sema, this.#env.globalSema] : this.meta.sema;
@@ -524,7 +525,7 @@ export class Vertex implements ContextHost {
         return 'done';
       }
       if (apply && this.meta.reverse && this.definition.reversible && !this.#env.reversals.has(this.id)) {
-        await this.#recordReversal(instance);
+        recorded = await this.#recordReversal(instance);
       }
       refreshing = apply && this.refreshPending();
       if (apply && this.children.some((edge) => edge.notify)) await this.#env.refreshes.setIntent(this.id);
@@ -543,6 +544,7 @@ export class Vertex implements ContextHost {
       converged = await callResource(this.id, 'checkApply', () => instance.checkApply(apply, controller.signal), this.meta.timeout, controller);
     } catch (error) {
       release?.();
+      if (recorded) await this.#dropReversalIfUnchanged(instance, recorded);
       return this.#checkFailed(error, apply, waits) ? 'retry' : 'done';
     }
     release?.();
@@ -630,10 +632,10 @@ export class Vertex implements ContextHost {
     if (!this.#env.stopSignal.aborted) this.#dirty = true;
   }
 
-  /** Stores what was there before the first change, so that removing the resource can put it back. */
-  async #recordReversal(instance: Instance): Promise<void> {
+  /** Stores what was there before the first change, so that removing the resource can put it back; returns what it stored. */
+  async #recordReversal(instance: Instance): Promise<Record<string, unknown> | undefined> {
     const reversible = this.definition.reversible;
-    if (!reversible) return;
+    if (!reversible) return undefined;
     let params: Record<string, unknown> | undefined;
     try {
       params = await reversible.reversal(instance, this.params);
@@ -641,6 +643,25 @@ export class Vertex implements ContextHost {
       throw resourceError(this.id, 'checkApply', error);
     }
     if (params) await this.#env.reversals.save({ id: this.id, kind: this.kind, name: this.name, params });
+    return params;
+  }
+
+  /**
+   * A first apply that failed before changing anything has nothing to put
+   * back: the reversal it stored is dropped when what it would record now is
+   * what it recorded, and the next apply records afresh. Kept, it would
+   * later "restore" a state the user has since changed (a file they created
+   * where the failed resource found none would be deleted). One that found
+   * everything in place keeps its record: the resource holds that state
+   * from then on, and its removal puts it back.
+   */
+  async #dropReversalIfUnchanged(instance: Instance, recorded: Record<string, unknown>): Promise<void> {
+    try {
+      const now = await this.definition.reversible?.reversal(instance, this.params);
+      if (isDeepStrictEqual(now, recorded)) await this.#env.reversals.delete(this.id);
+    } catch {
+      // Not known to be unchanged: the reversal stays, as it would have.
+    }
   }
 
   /** Fills params from send/recv edges, noting which values changed. */
