@@ -178,6 +178,43 @@ describe('send/recv', () => {
     expect(failure?.hint).toBe('drop one');
     expect(checks).toBe(0);
   });
+
+  it("never quotes a received value in the kind's validate message or in a checkApply error", async () => {
+    const { failure } = await receiving(
+      {
+        kind: 'picky',
+        params: Type.Object({ owner: Type.Optional(Type.String()) }),
+        validate: (params: { owner?: string }) => (params.owner?.includes('-') ? [{ param: 'owner', message: `"${params.owner}" has a dash` }] : []),
+      },
+      {},
+      'TOPSECRET-from-stdout',
+      'owner',
+    );
+    expect(failure?.message).toBe(`with the values received (owner): param 'owner': "<param owner, received>" has a dash`);
+
+    const failing = defineResource({
+      kind: 'lookup',
+      params: Type.Object({ owner: Type.Optional(Type.String()) }),
+      create: (params: { owner?: string }) => ({
+        checkApply: () => {
+          throw new Error(`no such user: ${params.owner}`);
+        },
+      }),
+    }) as unknown as AnyResourceDefinition;
+    const graph = graphOf(
+      [recordingKind(newJournal()), failing],
+      [
+        { kind: 'rec', name: 'source', params: { sendValue: 'TOPSECRET' } },
+        { kind: 'lookup', name: 'sink', params: {} },
+      ],
+      [{ from: 'rec[source]', to: 'lookup[sink]', send: 'out', recv: 'owner' }],
+    );
+    const engine = await runToConvergence(graph);
+    const error = engine.failures()[0];
+    await engine.stop();
+    expect(error?.message).toMatch(/no such user: <param owner, received>$/);
+    expect(JSON.stringify(engine.statuses())).not.toContain('TOPSECRET');
+  });
 });
 
 describe('autoedges', () => {

@@ -30,9 +30,46 @@ export function receivedProblem(
   // The kind's own checks (content on a directory, content with state: absent…) with the values in.
   const [issue] = runValidate(definition, params);
   if (issue === undefined) return undefined;
-  return new EngineError('ERR_PARAM_INVALID', `with the values received (${[...received.keys()].join(', ')}): ${issue.param ? `param '${issue.param}': ` : ''}${issue.message}`, {
+  const problem = new EngineError('ERR_PARAM_INVALID', `with the values received (${[...received.keys()].join(', ')}): ${issue.param ? `param '${issue.param}': ` : ''}${issue.message}`, {
     resource: id,
     phase: 'checkApply',
     hint: issue.hint ?? 'receive the value into a resource whose other params allow it',
+  });
+  return withReceivedValuesHidden(problem, params, received);
+}
+
+const MIN_HIDDEN_LENGTH = 3;
+
+/**
+ * The error with every received value it quotes replaced by the name of the
+ * param that received it: a value sent by another resource (a command's
+ * output, a file read) may be a secret no schema calls one, and a message
+ * like `no such user: <param user, received>` says enough.
+ */
+export function withReceivedValuesHidden(
+  error: EngineError,
+  params: Readonly<Record<string, unknown>>,
+  received: ReadonlyMap<string, ReceivedValue>,
+): EngineError {
+  if (received.size === 0) return error;
+  const hide = (text: string): string => {
+    let hidden = text;
+    for (const param of received.keys()) {
+      const value = params[param];
+      // Shorter strings (and numbers) would garble the message more than they could reveal.
+      const quoted = typeof value === 'string' && value.length >= MIN_HIDDEN_LENGTH ? value : undefined;
+      if (quoted && hidden.includes(quoted)) hidden = hidden.split(quoted).join(`<param ${param}, received>`);
+    }
+    return hidden;
+  };
+  const message = hide(error.message);
+  const hint = error.hint === undefined ? undefined : hide(error.hint);
+  if (message === error.message && hint === error.hint) return error;
+  // The cause is left out: it may quote the value too.
+  return new EngineError(error.code, message, {
+    ...(error.resource === undefined ? {} : { resource: error.resource }),
+    ...(error.phase === undefined ? {} : { phase: error.phase }),
+    ...(error.location === undefined ? {} : { location: error.location }),
+    ...(hint === undefined ? {} : { hint }),
   });
 }

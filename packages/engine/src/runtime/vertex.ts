@@ -13,7 +13,7 @@ import { abortCall, callResource, callResourceNow, isThenable, resourceError } f
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ResourceWatch } from './resource-watch.js';
-import { receivedProblem } from './received-check.js';
+import { receivedProblem, withReceivedValuesHidden } from './received-check.js';
 import { secretSendKeys } from './secrets.js';
 import type { ResourceState, ResourceStatus } from './status.js';
 import type { VertexEnv } from './vertex-env.js';
@@ -482,7 +482,8 @@ export class Vertex implements ContextHost {
       this.#deferForSwap();
       return false;
     }
-    const failure = this.#env.secrets.maskError(error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error));
+    const thrown = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
+    const failure = this.#env.secrets.maskError(withReceivedValuesHidden(thrown, this.params, this.#received));
     this.#lastError = failure;
     if (this.#env.observed()) {
       this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply, error: failure });
