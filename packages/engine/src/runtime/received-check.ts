@@ -1,6 +1,7 @@
 import { EngineError, type AnyResourceDefinition, type ReceivedValue } from '@converge/engine-api';
 import { Value } from '@sinclair/typebox/value';
 import { runValidate } from '../graph/param-check.js';
+import { redactedError } from './redacted-error.js';
 
 /**
  * Received values whose type was checked when the graph loaded, but not
@@ -62,14 +63,5 @@ export function withReceivedValuesHidden(
     }
     return hidden;
   };
-  const message = hide(error.message);
-  const hint = error.hint === undefined ? undefined : hide(error.hint);
-  if (message === error.message && hint === error.hint) return error;
-  // The cause is left out: it may quote the value too.
-  return new EngineError(error.code, message, {
-    ...(error.resource === undefined ? {} : { resource: error.resource }),
-    ...(error.phase === undefined ? {} : { phase: error.phase }),
-    ...(error.location === undefined ? {} : { location: error.location }),
-    ...(hint === undefined ? {} : { hint }),
-  });
+  return redactedError(error, hide);
 }

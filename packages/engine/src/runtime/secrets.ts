@@ -1,4 +1,5 @@
-import { EngineError, type AnyResourceDefinition } from '@converge/engine-api';
+import type { AnyResourceDefinition, EngineError } from '@converge/engine-api';
+import { redactedError } from './redacted-error.js';
 
 /** What a secret is replaced by in logs and errors. */
 export const MASK = '[secret]';
@@ -52,16 +53,7 @@ export class SecretValues {
   /** The error as it may be shown: the same error when it holds no secret. */
   maskError(error: EngineError): EngineError {
     if (this.#values.size === 0) return error;
-    const message = this.mask(error.message);
-    const hint = error.hint === undefined ? undefined : this.mask(error.hint);
-    if (message === error.message && hint === error.hint) return error;
-    // The cause is left out: it may quote the secret (a command line, an output).
-    return new EngineError(error.code, message, {
-      ...(error.resource === undefined ? {} : { resource: error.resource }),
-      ...(error.phase === undefined ? {} : { phase: error.phase }),
-      ...(error.location === undefined ? {} : { location: error.location }),
-      ...(hint === undefined ? {} : { hint }),
-    });
+    return redactedError(error, (text) => this.mask(text));
   }
 
   #maskValue(value: unknown): unknown {
