@@ -10,9 +10,9 @@ import { recordingKind, type Journal } from './support/recording-kind.js';
 import { tempStateDir } from './support/graph.js';
 
 /** The kv kind against the local world, through the real engine. */
-async function run(yaml: string, world: LocalWorld, hostname = 'h1', journal: Journal = { events: [], contexts: new Map() }): Promise<Engine> {
+async function run(yaml: string, world: LocalWorld, hostname = 'h1', journal: Journal = { events: [], contexts: new Map() }, noop = false): Promise<Engine> {
   const graph = await resolveGraph(parseGraphYaml(yaml, 'kv.yaml'), memoryKindResolver([recordingKind(journal)]));
-  const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, world, hostname });
+  const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, world, hostname, noop });
   const converged = engine.whenConverged(AbortSignal.timeout(10_000));
   await engine.start(graph);
   await converged;
@@ -29,6 +29,18 @@ describe('the kv kind', () => {
     const deleter = await run('graph: g\nresources:\n  kv:\n    - name: colour\n      state: absent\n', world);
     expect(await world.get('kv/colour')).toBeUndefined();
     await deleter.stop();
+  });
+
+  it('in a dry run, waits for a value a sender would make instead of failing; a real run without one fails', async () => {
+    const world = new LocalWorld('h1');
+    const graph = 'graph: g\nresources:\n  kv:\n    - name: dbpw\n';
+    const dry = await run(graph, world, 'h1', { events: [], contexts: new Map() }, true);
+    expect(dry.failures()).toEqual([]);
+    expect(await world.get('kv/dbpw')).toBeUndefined();
+    await dry.stop();
+    const real = await run(graph, world);
+    expect(real.failures()[0]?.message).toBe('kv has no value to set');
+    await real.stop();
   });
 
   it('reads through a world that is away by keeping its last value; a set fails', async () => {

@@ -96,6 +96,9 @@ export const kvResource = defineResource({
         }
         // `value` is read at checkApply time: send/recv may have filled it.
         const wanted = params.value;
+        // A dry run: the value may be one a sender would make (a password),
+        // and does not make in noop. A real run says if none ever comes.
+        if (wanted === undefined && !apply) return false;
         if (wanted === undefined) {
           throw new EngineError('ERR_RESOURCE_CHECK_APPLY', 'kv has no value to set', {
             resource: ctx().id,
