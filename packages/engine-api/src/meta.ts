@@ -33,6 +33,8 @@ export interface MetaParams {
   readonly hidden: boolean;
   /** When the resource leaves the graph, undo what it did (reversible kinds). */
   readonly reverse: boolean;
+  /** A graph swap that would remove or replace this resource first lets it converge once. */
+  readonly realize: boolean;
   /** Hosts this resource is exported to (`*` = all); empty = not exported. */
   readonly export: readonly string[];
 }
@@ -54,5 +56,6 @@ export const DEFAULT_META: MetaParams = Object.freeze({
   reset: false,
   hidden: false,
   reverse: false,
+  realize: false,
   export: Object.freeze([]) as readonly string[],
 });

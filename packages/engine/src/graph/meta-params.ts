@@ -61,6 +61,7 @@ const RULES: Readonly<Record<MetaKey, MetaRule>> = {
   reset: bool,
   hidden: bool,
   reverse: bool,
+  realize: bool,
   export: stringList(() => undefined, "a list of host names ('*' for all)"),
 };
 
@@ -85,6 +86,7 @@ const META_EXAMPLES: Record<MetaKey, string> = {
   reset: 'true',
   hidden: 'true',
   reverse: 'true',
+  realize: 'true',
   export: "['*'] or [host1, host2]",
 };
 

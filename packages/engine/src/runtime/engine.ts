@@ -185,6 +185,9 @@ export class Engine {
       if (current && definition && current.sameAs(resource, definition)) kept.set(id, current);
     }
     const removed = [...this.#vertices.values()].filter((vertex) => kept.get(vertex.id) !== vertex);
+    // meta.realize: what the swap removes or replaces converges once first (or fails). Before the pause, which would hold it back.
+    await Promise.all(removed.filter((vertex) => vertex.meta.realize).map((vertex) => vertex.realized()));
+    if (this.#stopController.signal.aborted) throw new EngineError('ERR_INTERNAL', 'the engine is stopping');
 
     // Pause: no checkApply starts until the new graph is wired.
     this.#paused = true;

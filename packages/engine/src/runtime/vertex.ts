@@ -98,6 +98,8 @@ export class Vertex implements ContextHost {
   /** The running check's controller comes from the engine's pool (it has no timeout to abort it). */
   #pooledController = false;
   #checkStartedAt = 0;
+  /** Waiters for the first success (or the end of all chances of one): see realized(). */
+  #realizedWaiters: Array<() => void> = [];
 
   constructor(resource: GroupedResource, definition: AnyResourceDefinition, env: VertexEnv) {
     this.id = resource.id;
@@ -112,6 +114,26 @@ export class Vertex implements ContextHost {
     this.#retriesLeft = resource.meta.retry;
     if (Number.isFinite(resource.meta.limit)) this.#limiter = new RateLimiter(resource.meta.limit, resource.meta.burst);
     env.converger.busy();
+  }
+
+  /**
+   * Resolves once this vertex has converged once, or can no longer (failed
+   * for good, blocked, closed): what a swap waits for under `meta.realize`.
+   */
+  realized(): Promise<void> {
+    if (this.#isRealized()) return Promise.resolve();
+    return new Promise((resolve) => this.#realizedWaiters.push(resolve));
+  }
+
+  #isRealized(): boolean {
+    return this.timestamp > 0 || this.#down || this.#fatal || this.#closed;
+  }
+
+  #wakeRealizedWaiters(): void {
+    if (this.#realizedWaiters.length === 0 || !this.#isRealized()) return;
+    const waiters = this.#realizedWaiters;
+    this.#realizedWaiters = [];
+    for (const wake of waiters) wake();
   }
 
   get state(): ResourceState {
@@ -587,6 +609,7 @@ export class Vertex implements ContextHost {
     if (!applied && !converged && !this.#wouldChange) this.#log('warn', 'would change (noop)');
     if (!applied) this.#wouldChange = !converged;
     this.timestamp = this.#env.nextTimestamp();
+    this.#wakeRealizedWaiters();
     // A child runs again after us when we changed something (or sent new
     // values), or when it is waiting, pending or blocked. A converged child gains
     // nothing from re-checking after a parent that found nothing to do: on
@@ -689,6 +712,7 @@ export class Vertex implements ContextHost {
     this.#lastError = error;
     this.#down = true;
     this.#setState('failed');
+    this.#wakeRealizedWaiters();
     this.#log('error', error.message, error.hint ? { hint: error.hint } : undefined);
     // Children are poked so they notice and block instead of waiting forever.
     for (const edge of this.children) edge.to.poke();
@@ -703,6 +727,7 @@ export class Vertex implements ContextHost {
       phase: 'checkApply',
     });
     this.#setState('blocked');
+    this.#wakeRealizedWaiters();
     for (const edge of this.children) edge.to.poke();
   }
 
@@ -730,6 +755,7 @@ export class Vertex implements ContextHost {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#wakeRealizedWaiters();
     await this.#watch?.stop();
     const instance = this.#instance;
     if (instance?.cleanup) {
