@@ -17,8 +17,9 @@ export const FileParamsSchema = Type.Object(
       description: 'Absolute path to manage; defaults to the resource name. A trailing / means a directory.',
     }),
     state: Type.Optional(
-      Type.Union([Type.Literal('exists'), Type.Literal('absent')], {
-        description: 'exists or absent; left out, the resource neither creates nor removes the path.',
+      // '' is mgmt's way of writing "unset", and means the same here.
+      Type.Union([Type.Literal('exists'), Type.Literal('absent'), Type.Literal('')], {
+        description: 'exists or absent; left out (or empty), the resource neither creates nor removes the path.',
       }),
     ),
     content: Type.Optional(Type.String({ description: 'The exact content of the file.' })),

@@ -22,6 +22,19 @@ describe('state and content', () => {
     await runCase(fileResource, { name: path, params: { state: 'exists', content: 'port = 8080\n' }, expect: 'converged' });
   });
 
+  it("takes state '' (mgmt's unset) as no state: a missing file stays missing, an existing one gets its content", async () => {
+    const path = join(dir, 'maybe');
+    await runCase(fileResource, { name: path, params: { state: '', content: 'x\n' }, expect: 'converged' });
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
+    await writeFile(path, 'old\n');
+    await runCase(fileResource, {
+      name: path,
+      params: { state: '', content: 'x\n' },
+      expect: 'diverged',
+      verify: async () => expect(await readFile(path, 'utf8')).toBe('x\n'),
+    });
+  });
+
   it('rewrites drifted content and keeps the old mode and inode attributes', async () => {
     const path = join(dir, 'drift');
     await writeFile(path, 'old');
