@@ -62,15 +62,25 @@ export class TransitionLines {
     }
     if (next === undefined) return undefined;
     this.#told.set(status.id, next);
+    const id = oneLine(status.id);
     switch (next.line) {
       case 'failed':
-        return `failed: ${status.id}${next.error ? `: ${next.error}` : ''}`;
+        return `failed: ${id}${next.error ? `: ${next.error}` : ''}`;
       case 'blocked':
-        return `blocked: ${status.id} (a resource it depends on failed)`;
+        return `blocked: ${id} (a resource it depends on failed)`;
       default:
-        return `${next.line}: ${status.id}`;
+        return `${next.line}: ${id}`;
     }
   }
+}
+
+/**
+ * A resource id on one line: a name may hold a newline or another control
+ * character (a file name can), which would split or garble the line a
+ * script reads. They are written as escapes (`\n`, `\u001b`).
+ */
+function oneLine(id: string): string {
+  return id.replace(/[\u0000-\u001f\u007f]/g, (char) => (char === '\n' ? '\\n' : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /**

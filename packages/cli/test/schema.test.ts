@@ -64,7 +64,7 @@ describe('converge schema', () => {
     for (const kind of ['noop', 'file', 'exec', 'password', 'touch']) expect(definitions[`kind.${kind}`], kind).toBeDefined();
     const file = definitions['kind.file'] as { description: string; properties: Record<string, { description?: string; enum?: unknown[] }> };
     expect(file.description).toMatch(/file, directory/);
-    expect(file.properties['state']?.enum).toEqual(['exists', 'absent']);
+    expect(file.properties['state']?.enum).toEqual(['exists', 'absent', '']);
     expect(file.properties['content']?.description).toBe('The exact content of the file.');
     expect(Object.keys((definitions['meta'] as { properties: object }).properties)).toContain('retry');
   });

@@ -53,6 +53,12 @@ describe('status display', () => {
     expect(tell(lines, [status('file[x]', 'converged', 2)])).toEqual(['changed: file[x]']);
   });
 
+  it('keeps a name with a newline or an escape character on its one line', () => {
+    const lines = new TransitionLines();
+    expect(tell(lines, [status('file[/tmp/new\nline]', 'converged', 1)])).toEqual(['changed: file[/tmp/new\\nline]']);
+    expect(tell(lines, [status('file[/tmp/\u001b[31mred]', 'failed')])).toEqual(['failed: file[/tmp/\\u001b[31mred]']);
+  });
+
   it('says "would change" for a resource that is only checked (noop)', () => {
     const lines = new TransitionLines();
     const noop = { ...status('file[x]', 'converged', 1), noop: true };

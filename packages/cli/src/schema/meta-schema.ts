@@ -35,6 +35,7 @@ const META_PROPERTIES: Readonly<Record<keyof MetaParams, JsonSchema>> = {
   reset: flag('Forget cached state when this resource is replaced in a graph swap.'),
   hidden: flag('Keep this resource out of status output and pictures.'),
   reverse: flag('When the resource leaves the graph, undo what it did (reversible kinds).'),
+  realize: flag('A graph swap that would remove or replace this resource first lets it converge once.'),
   export: strings("Hosts this resource is exported to ('*' = all)."),
 };
 
