@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeGraph } from './support/graphs.js';
@@ -73,5 +73,25 @@ describe('meta: {reverse: true} across runs', () => {
     expect(await readFile(b, 'utf8')).toBe('managed\n');
     await run(await writeGraph(dir, 'noops.yaml', 'graph: other\nresources:\n  noop:\n  - name: just-this\n'));
     expect(await readFile(b, 'utf8')).toBe('original b\n');
+  });
+
+  it('also puts back what a resource manages only since a later run (a mode added to its params)', async () => {
+    const dir = await makeTempDir();
+    const state = join(dir, 'state');
+    const path = join(dir, 'conf');
+    await writeFile(path, 'original\n');
+    await chmod(path, 0o644);
+    const graph = (extra: string) =>
+      `graph: growing\nresources:\n  file:\n  - name: ${path}\n    content: "managed\\n"\n${extra}    meta: {reverse: true}\n`;
+    const run = async (text: string, name: string) => {
+      const result = await runCli(['run', '--converger-timeout=0', '--converged-exit', '--prefix', state, await writeGraph(dir, name, text)]);
+      expect(result.code, result.stderr).toBe(0);
+    };
+    await run(graph(''), 'content.yaml');
+    await run(graph('    mode: "0600"\n'), 'content-mode.yaml');
+    expect((await stat(path)).mode & 0o7777).toBe(0o600);
+    await run('graph: other\nresources:\n  noop:\n  - name: just-this\n', 'noops.yaml');
+    expect(await readFile(path, 'utf8')).toBe('original\n');
+    expect((await stat(path)).mode & 0o7777).toBe(0o644);
   });
 });

@@ -110,6 +110,15 @@ export interface GroupableTrait<P> {
  */
 export interface ReversibleTrait<P extends object, S extends object> {
   reversal(instance: ResourceInstance<P, S>, params: Readonly<P>): Promise<P | undefined>;
+  /**
+   * A stored reversal meets a resource that may now manage more than when it
+   * was recorded (a param added since, in a swap or a later run). Given the
+   * stored params and a fresh `reversal` of the resource as it is now,
+   * returns what to store: the stored values kept, what the resource newly
+   * manages added from the fresh one. Pure. Without it the stored reversal
+   * is kept as it is.
+   */
+  extend?(stored: Readonly<P>, fresh: Readonly<P>): P;
 }
 
 /** Compatible duplicates: two resources of one kind and name that merge. */

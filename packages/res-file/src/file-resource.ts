@@ -26,5 +26,8 @@ export const fileResource = defineResource({
         resource: instance instanceof FileInstance ? instance.resourceId : `file[${params.path}]`,
         phase: 'checkApply',
       }),
+    // What was recorded stays; what the resource manages since is added as it is now (untouched so far).
+    // A recorded absence is complete: putting it back removes the path, whatever else it had.
+    extend: (stored, fresh) => (stored.state === 'absent' ? { ...stored } : { ...fresh, ...stored }),
   },
 });

@@ -98,6 +98,8 @@ export class Vertex implements ContextHost {
   /** The running check's controller comes from the engine's pool (it has no timeout to abort it). */
   #pooledController = false;
   #checkStartedAt = 0;
+  /** This vertex has recorded its reversal, or extended a stored one to what it manages now (meta.reverse). */
+  #reversalChecked = false;
   /** Waiters for the first success (or the end of all chances of one): see realized(). */
   #realizedWaiters: Array<() => void> = [];
 
@@ -410,7 +412,7 @@ export class Vertex implements ContextHost {
   #needsWaits(apply: boolean): boolean {
     if (this.#limiter || this.meta.sema.length > 0 || this.#env.globalSema || this.meta.timeout > 0) return true;
     if (!apply) return false;
-    if (this.meta.reverse && this.definition.reversible && !this.#env.reversals.has(this.id)) return true;
+    if (this.meta.reverse && this.definition.reversible && !this.#reversalChecked) return true;
     return this.refreshPending() || this.children.some((edge) => edge.notify);
   }
 
@@ -547,8 +549,10 @@ export class Vertex implements ContextHost {
         this.#deferForSwap();
         return 'done';
       }
-      if (apply && this.meta.reverse && this.definition.reversible && !this.#env.reversals.has(this.id)) {
-        recorded = await this.#recordReversal(instance);
+      if (apply && this.meta.reverse && this.definition.reversible && !this.#reversalChecked) {
+        if (this.#env.reversals.has(this.id)) await this.#extendReversal(instance);
+        else recorded = await this.#recordReversal(instance);
+        this.#reversalChecked = true;
       }
       refreshing = apply && this.refreshPending();
       if (apply && this.children.some((edge) => edge.notify)) await this.#env.refreshes.setIntent(this.id);
@@ -671,6 +675,26 @@ export class Vertex implements ContextHost {
   }
 
   /**
+   * A reversal stored earlier (by this resource before a swap, or in an
+   * earlier run) is extended, by the kind, with what the resource now
+   * manages and did not then: a mode added since is put back too.
+   */
+  async #extendReversal(instance: Instance): Promise<void> {
+    const reversible = this.definition.reversible;
+    const stored = this.#env.reversals.get(this.id);
+    if (!reversible?.extend || !stored) return;
+    let fresh: Record<string, unknown> | undefined;
+    try {
+      fresh = await reversible.reversal(instance, this.params);
+    } catch (error) {
+      throw resourceError(this.id, 'checkApply', error);
+    }
+    if (!fresh) return;
+    const extended = reversible.extend(stored.params, fresh);
+    if (!isDeepStrictEqual(extended, stored.params)) await this.#env.reversals.save({ ...stored, params: extended });
+  }
+
+  /**
    * A first apply that failed before changing anything has nothing to put
    * back: the reversal it stored is dropped when what it would record now is
    * what it recorded, and the next apply records afresh. Kept, it would
@@ -682,7 +706,10 @@ export class Vertex implements ContextHost {
   async #dropReversalIfUnchanged(instance: Instance, recorded: Record<string, unknown>): Promise<void> {
     try {
       const now = await this.definition.reversible?.reversal(instance, this.params);
-      if (isDeepStrictEqual(now, recorded)) await this.#env.reversals.delete(this.id);
+      if (isDeepStrictEqual(now, recorded)) {
+        await this.#env.reversals.delete(this.id);
+        this.#reversalChecked = false;
+      }
     } catch {
       // Not known to be unchanged: the reversal stays, as it would have.
     }
