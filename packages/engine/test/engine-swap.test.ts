@@ -264,9 +264,14 @@ describe('reverse', () => {
     await writeFile(join(folder, 'unmanaged'), 'u');
     await swapTo(again, graphOf([kind], [{ kind: 'noop', name: 'left' }]));
     expect(existsSync(folder)).toBe(true);
+    // It counts as a failure (a run that exits on convergence says so) until it succeeds.
+    expect(again.failures().map((failure) => `${failure.resource}: ${failure.message.split(':')[0]}`)).toEqual([
+      `folder[${folder}]: reversal failed (kept for another try)`,
+    ]);
     await rm(join(folder, 'unmanaged'));
     await swapTo(again, graphOf([kind], [{ kind: 'noop', name: 'still-left' }]));
     expect(existsSync(folder)).toBe(false);
+    expect(again.failures()).toEqual([]);
     await engine.stop();
     await again.stop();
   });

@@ -84,6 +84,8 @@ export class Engine {
   /** Stop or pause, combined once per pause (AbortSignal.any is costly per run). */
   #waitSignal: AbortSignal;
   #swapQueue: Promise<void> = Promise.resolve();
+  /** Reversals that failed, by resource id, until one succeeds: they count as failures. */
+  readonly #reversalFailures = new Map<string, EngineError>();
   #edges: ResolvedEdge[] = [];
   #started = false;
   #statusListeners = new Set<(status: ResourceStatus) => void>();
@@ -209,6 +211,8 @@ export class Engine {
           await this.#reverse(vertex.id, vertex.definition);
         }
       }
+      // A resource back in the graph has no reversal pending any more that could fail.
+      for (const id of plan.resources.keys()) this.#reversalFailures.delete(id);
       const next = new Map<string, Vertex>();
       const added: Vertex[] = [];
       for (const id of plan.order) {
@@ -305,9 +309,18 @@ export class Engine {
       }
       await applyReversal(reversal, definition, this.#env);
       await this.#env.reversals.delete(id);
+      this.#reversalFailures.delete(id);
       this.#env.logger.info({ resource: id }, 'reversed: put back what was there before');
     } catch (error) {
-      this.#env.logger.error({ resource: id }, `reversal failed (kept for another try): ${(error as Error).message}`);
+      const failure = this.#env.secrets.maskError(
+        new EngineError('ERR_RESOURCE_CHECK_APPLY', `reversal failed (kept for another try): ${(error as Error).message}`, {
+          resource: id,
+          phase: 'checkApply',
+          hint: 'fix what stops it (it is tried again at the next graph swap, or the next run), or remove the stored reversal from the state dir',
+        }),
+      );
+      this.#reversalFailures.set(id, failure);
+      this.#env.logger.error({ resource: id }, failure.message);
     }
   }
 
@@ -381,8 +394,10 @@ export class Engine {
     }
   }
 
+  /** Resources that failed for good, and reversals that failed (of resources no longer in the graph). */
   failures(): EngineError[] {
-    return [...this.#vertices.values()].flatMap((vertex) => (vertex.failure ? [vertex.failure] : []));
+    const failed = [...this.#vertices.values()].flatMap((vertex) => (vertex.failure ? [vertex.failure] : []));
+    return [...failed, ...this.#reversalFailures.values()];
   }
 
   runningCalls(): string[] {

@@ -507,7 +507,8 @@ export class Vertex implements ContextHost {
       return false;
     }
     const thrown = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
-    const failure = this.#env.secrets.maskError(withReceivedValuesHidden(thrown, this.params, this.#received));
+    // Secrets first: a received password reads [secret], as everywhere else.
+    const failure = withReceivedValuesHidden(this.#env.secrets.maskError(thrown), this.params, this.#received);
     this.#lastError = failure;
     if (this.#env.observed()) {
       this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply, error: failure });
