@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, rename, symlink, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { sweepLeftoverTemps } from './leftover-temps.js';
 
@@ -11,6 +12,13 @@ export interface NewFileAttributes {
   readonly uid?: number | undefined;
   readonly gid?: number | undefined;
 }
+
+/**
+ * Bytes written per call: between two, an abort is seen. A large copy (a
+ * file of hundreds of megabytes) then stops within one chunk's write of a
+ * forced stop, instead of running to its end.
+ */
+const CHUNK_BYTES = 8 << 20;
 
 /** A name in the target's own directory, so the final rename stays on one file system (see leftover-temps.ts). */
 function tempNameFor(path: string): string {
@@ -32,15 +40,29 @@ async function removeQuietly(path: string): Promise<void> {
   await unlink(path).catch(() => undefined);
 }
 
+/** Writes all of `data` at the start of the file, a chunk at a time, stopping (with the abort's reason) once `signal` aborts. */
+async function writeInChunks(handle: FileHandle, data: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+  let offset = 0;
+  do {
+    signal?.throwIfAborted();
+    const end = Math.min(offset + CHUNK_BYTES, data.length);
+    const { bytesWritten } = await handle.write(data, offset, end - offset, offset);
+    offset += bytesWritten;
+  } while (offset < data.length);
+}
+
 /**
  * Replaces `path` with `data` so that a reader sees the old file or the new
  * one, never a mix: a temp file is created beside it (O_EXCL, O_NOFOLLOW),
  * owned and moded before any byte is written, filled, fsynced, renamed over
  * the target, and then the directory is fsynced so the rename survives a
- * crash. A failure removes the temp file and leaves the target untouched.
+ * crash. A failure removes the temp file and leaves the target untouched;
+ * so does an abort of `signal` (a forced stop) at any point before the
+ * rename, which is the one step that changes the target.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array, attributes: NewFileAttributes = {}): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array, attributes: NewFileAttributes = {}, signal?: AbortSignal): Promise<void> {
   await sweepLeftoverTemps(path);
+  signal?.throwIfAborted();
   const temp = tempNameFor(path);
   const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
   const handle = await open(temp, flags, attributes.mode ?? 0o666);
@@ -51,11 +73,13 @@ export async function writeFileAtomic(path: string, data: Uint8Array, attributes
         await handle.chown(attributes.uid ?? -1, attributes.gid ?? -1);
       }
       if (attributes.mode !== undefined) await handle.chmod(attributes.mode);
-      await handle.writeFile(data);
+      await writeInChunks(handle, data, signal);
       await handle.sync();
     } finally {
       await handle.close();
     }
+    // The fsync of a large file takes a while: a stop asked meanwhile still keeps the target.
+    signal?.throwIfAborted();
     await rename(temp, path);
   } catch (error) {
     await removeQuietly(temp);
@@ -64,12 +88,13 @@ export async function writeFileAtomic(path: string, data: Uint8Array, attributes
   await syncDir(dirname(path));
 }
 
-/** Points a symlink at `path` to `target`, replacing whatever link was there in one rename. */
-export async function symlinkAtomic(path: string, target: string): Promise<void> {
+/** Points a symlink at `path` to `target`, replacing whatever link was there in one rename (not once `signal` aborted). */
+export async function symlinkAtomic(path: string, target: string, signal?: AbortSignal): Promise<void> {
   await sweepLeftoverTemps(path);
   const temp = tempNameFor(path);
   await symlink(target, temp);
   try {
+    signal?.throwIfAborted();
     await rename(temp, path);
   } catch (error) {
     await removeQuietly(temp);

@@ -1,5 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { errnoCode, InputError } from './errors.js';
 import type { FileParams } from './params.js';
 
 /** The files a fragment stands for: itself, or the regular files of a directory sorted by name. */
@@ -16,19 +17,35 @@ async function fragmentFiles(fragment: string): Promise<string[]> {
 }
 
 /**
+ * The bytes of an input file (`what` says which: a fragment, the source).
+ * A directory there was written without its trailing `/`: the read's bare
+ * EISDIR would name neither the input nor the fix.
+ */
+async function readInput(file: string, what: string, signal: AbortSignal | undefined): Promise<Buffer> {
+  try {
+    return await readFile(file, { signal });
+  } catch (error) {
+    if (errnoCode(error) !== 'EISDIR') throw error;
+    const fix = what === 'fragment' ? `write it as ${file}/ to add the files in it` : `write it as ${file}/ (and the path with a trailing /, with recurse: true) to copy the directory`;
+    throw new InputError(`${what} ${file} is a directory, not a file`, fix, error);
+  }
+}
+
+/**
  * The bytes a file resource wants at its path, from `content`, `fragments`
  * or a `source` file; undefined when it manages existence only. Inputs are
- * read as they are now: a change to them is seen by watch.
+ * read as they are now: a change to them is seen by watch. An abort of
+ * `signal` stops a long read (a large source).
  */
-export async function desiredFileContent(params: Readonly<FileParams>): Promise<Buffer | undefined> {
+export async function desiredFileContent(params: Readonly<FileParams>, signal?: AbortSignal): Promise<Buffer | undefined> {
   if (params.content !== undefined) return Buffer.from(params.content, 'utf8');
   if (params.fragments !== undefined) {
     const parts: Buffer[] = [];
     for (const fragment of params.fragments) {
-      for (const file of await fragmentFiles(fragment)) parts.push(await readFile(file));
+      for (const file of await fragmentFiles(fragment)) parts.push(await readInput(file, 'fragment', signal));
     }
     return Buffer.concat(parts);
   }
-  if (params.source !== undefined && !params.symlink) return readFile(params.source);
+  if (params.source !== undefined && !params.symlink) return readInput(params.source, 'source', signal);
   return undefined;
 }

@@ -83,15 +83,12 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
         const target = await readlink(from);
         if (present === undefined || (await readlink(to)) !== target) {
           if (differs(`symlink ${to} -> ${target}`)) return false;
-          await symlinkAtomic(to, target);
+          await symlinkAtomic(to, target, options.signal);
         }
       } else if (!(await sameFileContent(from, to, present))) {
         if (differs(`copy ${from} to ${to}`)) return false;
-        await writeFileAtomic(to, await readFile(from), {
-          mode: present?.mode ?? sourceStats.mode & 0o7777,
-          uid: present?.uid,
-          gid: present?.gid,
-        });
+        const attributes = { mode: present?.mode ?? sourceStats.mode & 0o7777, uid: present?.uid, gid: present?.gid };
+        await writeFileAtomic(to, await readFile(from, { signal: options.signal }), attributes, options.signal);
       }
     }
   }

@@ -34,3 +34,19 @@ export function isMissingPath(error: unknown): boolean {
   const code = errnoCode(error);
   return code === 'ENOENT' || code === 'ENOTDIR';
 }
+
+/**
+ * A problem with what the params name (a fragment or source of the wrong
+ * kind), found where the resource's name and phase are not known: it says
+ * what to do, and the resource reports it as its own error with that hint.
+ */
+export class InputError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+    cause?: unknown,
+  ) {
+    super(message, { cause });
+    this.name = 'InputError';
+  }
+}

@@ -1,17 +1,19 @@
 import { Buffer } from 'node:buffer';
-import { lchown, mkdir, readlink, rm, rmdir, unlink } from 'node:fs/promises';
+import { lchown, mkdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isEngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
 import { desiredFileContent } from './desired-content.js';
+import { copyOverlapProblem } from './copy-overlap.js';
 import { describeFileChange } from './describe-change.js';
 import { syncDir } from './dir-sync.js';
-import { errnoCode, fileError, isMissingPath } from './errors.js';
+import { errnoCode, fileError, InputError, isMissingPath } from './errors.js';
 import type { ErrorSite } from './errors.js';
 import { watchPaths, watchTargets } from './file-watch.js';
 import { watchLimitProblem } from './watch-limits.js';
 import { learnFsType } from './local-fs.js';
+import { folderProblem } from './missing-folder.js';
 import { sweepLeftoverTemps } from './leftover-temps.js';
 import { hasContent, kindName, lstatEntry, withNoFollowHandle } from './fs-state.js';
 import type { Entry, EntryKind } from './fs-state.js';
@@ -23,6 +25,7 @@ import { wantedKind } from './params.js';
 import type { FileParams } from './params.js';
 import { fsPath } from './paths.js';
 import { certainlyInSync } from './quick-check.js';
+import { ensureRemoved } from './remove-path.js';
 import { clearWrongKind } from './replace-kind.js';
 import { findUndeclaredParentSymlink } from './symlink-guard.js';
 
@@ -93,9 +96,14 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
         const missing = isMissingPath(error);
         const folderThere = missing && (await folderExists(fsPath(this.params.path)));
         if (attempt < VANISHED_RETRIES && folderThere) continue;
-        // Named by its folder, not by the temp file the write failed on (a new name at each try).
-        const message = missing && !folderThere ? `its folder ${posix.dirname(fsPath(this.params.path))} does not exist` : error instanceof Error ? error.message : String(error);
-        throw fileError(site, `${fsPath(this.params.path)}: ${message}`, hintFor(error), error);
+        const path = fsPath(this.params.path);
+        if (missing && !folderThere) {
+          // Named by its folder, not by the temp file the write failed on (a new name at each try).
+          const problem = await folderProblem(path);
+          throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? hintFor(error), error);
+        }
+        const message = error instanceof Error ? error.message : String(error);
+        throw fileError(site, `${path}: ${message}`, error instanceof InputError ? error.hint : hintFor(error), error);
       }
     }
   }
@@ -127,7 +135,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     if (entry === undefined && params.state !== 'exists') return true;
 
     let inSync: boolean;
-    if (want === 'symlink') inSync = await this.ensureSymlink(path, entry, apply, site);
+    if (want === 'symlink') inSync = await this.ensureSymlink(path, entry, apply, signal, site);
     else if (want === 'dir') inSync = await this.ensureDir(path, entry, apply, signal, site);
     else inSync = await this.ensureFile(path, entry, apply, signal, site);
     signal.throwIfAborted();
@@ -173,37 +181,28 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     return clearWrongKind(path, entry, want, { force, recurse, apply, site, log: (message) => this.log(message) });
   }
 
-  private async ensureAbsent(path: string, entry: Entry | undefined, apply: boolean, site: ErrorSite): Promise<boolean> {
-    if (entry === undefined) return true;
-    if (this.params.symlink && entry.kind !== 'symlink' && !this.params.force) {
-      throw fileError(site, `${path} is a ${kindName(entry.kind)}, not a symlink; refusing to remove it`, 'set force: true to remove it anyway');
-    }
-    if (!apply) return false;
-    this.log(`removing ${kindName(entry.kind)} ${path}`);
-    if (entry.kind !== 'dir') await unlink(path);
-    else if (this.params.recurse) await rm(path, { recursive: true, force: true });
-    else {
-      try {
-        await rmdir(path);
-      } catch (error) {
-        if (errnoCode(error) !== 'ENOTEMPTY') throw error;
-        throw fileError(site, `directory ${path} is not empty`, 'set recurse: true to remove it with its contents', error);
-      }
-    }
-    return false;
+  private ensureAbsent(path: string, entry: Entry | undefined, apply: boolean, site: ErrorSite): Promise<boolean> {
+    const { symlink = false, force = false, recurse = false } = this.params;
+    const namesDir = this.params.path.endsWith('/');
+    return ensureRemoved(path, entry, { namesDir, symlink, force, recurse, apply, site, log: (message) => this.log(message) });
   }
 
-  private async ensureSymlink(path: string, entry: Entry | undefined, apply: boolean, site: ErrorSite): Promise<boolean> {
+  private async ensureSymlink(path: string, entry: Entry | undefined, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
     const target = this.params.source ?? '';
     const cleared = await this.clearWrongKind(path, entry, 'symlink', apply, site);
     if (!cleared && entry !== undefined && (await readlink(path)) === target) return true;
     if (!apply) return false;
     this.log(`symlink ${path} -> ${target}`);
-    await symlinkAtomic(path, target);
+    await symlinkAtomic(path, target, signal);
     return false;
   }
 
   private async ensureDir(path: string, entry: Entry | undefined, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
+    if (this.params.source !== undefined) {
+      // Before anything changes: validation saw the paths as written, and a symlink can still put one inside the other.
+      const overlap = await copyOverlapProblem(this.params.source, path);
+      if (overlap !== undefined) throw fileError(site, overlap, 'keep them apart once symlinks are followed: copy from a directory outside the path, into a path outside the source');
+    }
     const cleared = await this.clearWrongKind(path, entry, 'dir', apply, site);
     let inSync = !cleared && entry !== undefined;
     if (!inSync) {
@@ -235,7 +234,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     }
     const cleared = await this.clearWrongKind(path, entry, 'file', apply, site);
     let present = cleared ? undefined : entry;
-    const wanted = await this.wantedContent();
+    const wanted = await this.wantedContent(signal);
     if (present !== undefined && wanted === undefined) return true;
     // A size that differs already says the content does: no read then.
     const worthReading = present !== undefined && wanted !== undefined && present.size === wanted.length;
@@ -247,14 +246,15 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     // A new inode replaces the old one: it gets the wanted owner and mode, else the old file's.
     const attributes = await this.newFileAttributes(present, signal, site);
     this.log(present === undefined ? `creating ${path}` : `writing ${path}`);
-    await writeFileAtomic(path, wanted ?? Buffer.alloc(0), attributes);
+    // An abort (a forced stop) before the rename leaves the target as it was.
+    await writeFileAtomic(path, wanted ?? Buffer.alloc(0), attributes, signal);
     return false;
   }
 
   /** The bytes wanted at the path. */
-  private async wantedContent(): Promise<Buffer | undefined> {
+  private async wantedContent(signal: AbortSignal): Promise<Buffer | undefined> {
     const content = this.params.content;
-    return content === undefined ? desiredFileContent(this.params) : this.contentBytes(content);
+    return content === undefined ? desiredFileContent(this.params, signal) : this.contentBytes(content);
   }
 
   /** A `content` param as bytes, encoded once per value, not on every check. */

@@ -1,6 +1,7 @@
 import type { ValidationIssue } from '@converge/engine-api';
 import { parseMode } from './mode.js';
 import type { FileParams } from './params.js';
+import { pathLengthProblem } from './path-limits.js';
 import { fsPath, isAncestor, isCleanAbsolute } from './paths.js';
 
 type Issues = ValidationIssue[];
@@ -26,6 +27,20 @@ function checkPaths(params: Readonly<FileParams>, issues: Issues): void {
     } else if (fsPath(fragment) === fsPath(params.path)) {
       issues.push({ param: 'fragments', message: 'a file cannot be a fragment of itself', hint: 'remove the path from its own fragments' });
     }
+  }
+}
+
+/**
+ * Paths the kernel can never use: refused here, since at run time their
+ * ENAMETOOLONG would only show up as a failed check and a failed watch.
+ */
+function checkPathLengths(params: Readonly<FileParams>, issues: Issues): void {
+  const named: Array<{ param: 'path' | 'source' | 'fragments'; what: string; path: string }> = [{ param: 'path', what: 'path', path: params.path }];
+  if (params.source !== undefined) named.push({ param: 'source', what: 'source', path: params.source });
+  (params.fragments ?? []).forEach((fragment, index) => named.push({ param: 'fragments', what: `fragment ${index + 1}`, path: fragment }));
+  for (const { param, what, path } of named) {
+    const problem = pathLengthProblem(path);
+    if (problem !== undefined) issues.push({ param, message: `${what} ${problem}`, hint: 'use a shorter path: the system refuses longer ones (ENAMETOOLONG)' });
   }
 }
 
@@ -105,6 +120,7 @@ function checkPurge(params: Readonly<FileParams>, issues: Issues): void {
 export function validateFile(params: Readonly<FileParams>): ValidationIssue[] {
   const issues: Issues = [];
   checkPaths(params, issues);
+  checkPathLengths(params, issues);
   checkContentSources(params, issues);
   checkSymlink(params, issues);
   checkPurge(params, issues);

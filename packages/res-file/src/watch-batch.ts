@@ -61,6 +61,12 @@ function rawEventPaths(watchedPath: string, name: string | null): string[] {
   return posix.basename(watchedPath) === name ? [child, watchedPath] : [child];
 }
 
+/** The path a file-system error names (Node sets it for fs.watch and the calls chokidar makes), if any. */
+function errorPath(error: unknown): string | undefined {
+  const path = (error as NodeJS.ErrnoException | undefined)?.path;
+  return typeof path === 'string' ? path : undefined;
+}
+
 /**
  * One chokidar watcher for many watches: rooted at `/`, it looks only at the
  * paths some member cares about, and hands each event to those members.
@@ -81,6 +87,8 @@ export class WatchBatch {
   /** Members told their first event: before ready, events reach only these. */
   readonly #told = new Set<BatchMember>();
   #watcher: FSWatcher | undefined;
+  /** Leaf folders are being watched (start has begun). */
+  #started = false;
   #ready = false;
   #closed: Promise<void> | undefined;
 
@@ -98,6 +106,12 @@ export class WatchBatch {
   async leave(member: BatchMember): Promise<void> {
     const targets = this.#members.get(member);
     if (targets === undefined) return;
+    this.#forget(member, targets);
+    if (this.#members.size === 0) await this.#close();
+  }
+
+  /** Takes `member` out of the index, and closes the folder watches only it needed. */
+  #forget(member: BatchMember, targets: readonly WatchTarget[]): void {
     this.#members.delete(member);
     this.#told.delete(member);
     this.#index.remove(member, targets);
@@ -108,11 +122,11 @@ export class WatchBatch {
         this.#folders.delete(folder);
       }
     }
-    if (this.#members.size === 0) await this.#close();
   }
 
   start(): void {
     if (this.#members.size === 0 || this.#closed) return;
+    this.#started = true;
     // Before chokidar's scan, so that its ready event (the first check)
     // comes after every folder watch is live.
     for (const folder of this.#index.leafFolders()) {
@@ -183,7 +197,13 @@ export class WatchBatch {
   /** (Re)watches a leaf folder as it is now; a missing one waits for its parent to report it. */
   #watchFolder(folder: string): void {
     this.#folders.get(folder)?.watcher.close();
-    this.#folders.set(folder, this.#bareWatch(folder, this.#folders));
+    const watched = this.#bareWatch(folder, this.#folders);
+    // A watch that failed has failed the members it concerns: maybe the last that needed this folder.
+    if (this.#index.holdsTargets(folder)) this.#folders.set(folder, watched);
+    else {
+      watched?.watcher.close();
+      this.#folders.delete(folder);
+    }
   }
 
   /**
@@ -206,13 +226,13 @@ export class WatchBatch {
       const live = watcher;
       live.on('error', (error: unknown) => {
         // The folder went away under the watch: its parent's watch reports that.
-        if (!isMissingPath(error)) this.#fail(error);
+        if (!isMissingPath(error)) this.#fail(error, folder);
         else if (table.get(folder)?.watcher === live) table.set(folder, undefined);
       });
       return { watcher: live, ...identity };
     } catch (error) {
       watcher?.close();
-      if (!isMissingPath(error)) this.#fail(error);
+      if (!isMissingPath(error)) this.#fail(error, folder);
       return undefined;
     }
   }
@@ -278,7 +298,30 @@ export class WatchBatch {
     return missed;
   }
 
-  #fail(error: unknown): void {
+  /**
+   * Fails the members a watch error concerns. An error about one path (a
+   * name too long, a folder that may not be read) fails only the members
+   * that path matters to: the others' watches are fine, and failing them
+   * would let one bad resource break watching for the whole graph. An error
+   * that names no path, or a path no member cares about, may have broken
+   * the watcher itself: then every member fails and the watcher closes.
+   */
+  #fail(error: unknown, path = errorPath(error)): void {
+    const concerned = path === undefined ? new Set<BatchMember>() : this.#index.membersFor(path);
+    if (concerned.size === 0 || concerned.size === this.#members.size) {
+      this.#failAll(error);
+      return;
+    }
+    for (const member of concerned) {
+      const targets = this.#members.get(member);
+      if (targets !== undefined) this.#forget(member, targets);
+      member.fail(error, Promise.resolve());
+    }
+    // A folder that held the failed targets' folders was chokidar's; holding only leaves now, it may be watched by nobody.
+    if (this.#started) for (const folder of this.#index.leafFolders()) if (!this.#folders.has(folder)) this.#watchFolder(folder);
+  }
+
+  #failAll(error: unknown): void {
     const closed = this.#close();
     const members = [...this.#members.entries()];
     this.#members.clear();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileResource } from '../src/index.js';
-import { leftoverTempFiles, makeFile, tempDir } from './helpers.js';
+import { leftoverTempFiles, makeFile, refusal, tempDir } from './helpers.js';
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -122,6 +122,30 @@ describe('state and content', () => {
     } finally {
       await file.close();
     }
+  });
+
+  it('says that a parent is not a directory when a file is in its place', async () => {
+    const blocker = join(dir, 'plain');
+    await writeFile(blocker, 'x');
+    for (const path of [join(blocker, 'f'), join(blocker, 'deeper', 'f')]) {
+      const which = path === join(blocker, 'f') ? 'its folder' : `a parent of its folder ${join(blocker, 'deeper')},`;
+      expect(await refusal(path, { state: 'exists', content: 'x' }, true)).toMatchObject({
+        message: `${path}: ${which} ${blocker} is not a directory`,
+        hint: `remove or rename what is at ${blocker} (manage it as a directory, with a path ending in /), or fix the path`,
+      });
+    }
+  });
+
+  it('names a fragment that is a directory written without its trailing /, and says to add it', async () => {
+    const fragDir = join(dir, 'conf.d');
+    await mkdir(fragDir);
+    await writeFile(join(dir, 'head'), 'HEAD\n');
+    const path = join(dir, 'joined');
+    expect(await refusal(path, { state: 'exists', fragments: [join(dir, 'head'), fragDir] }, true)).toMatchObject({
+      code: 'ERR_RESOURCE_CHECK_APPLY',
+      message: `${path}: fragment ${fragDir} is a directory, not a file`,
+      hint: `write it as ${fragDir}/ to add the files in it`,
+    });
   });
 
   it('refuses to replace a directory by a file without force (and, when it is not empty, recurse), and does it with both', async () => {

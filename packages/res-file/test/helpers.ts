@@ -63,3 +63,16 @@ export function issuesOf(params: Partial<FileParams>): string[] {
     (issue) => `${issue.param ?? ''}: ${issue.message}`,
   );
 }
+
+/** The error checkApply(apply) throws for `params` at `name` (undefined if none); the resource is closed after. */
+export async function refusal(name: string, params: Partial<FileParams>, apply: boolean): Promise<unknown> {
+  const file = await makeFile(name, params);
+  try {
+    return await file.checkApply(apply).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  } finally {
+    await file.close();
+  }
+}

@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileResource } from '../src/index.js';
-import type { FileParams } from '../src/index.js';
-import { makeFile, tempDir } from './helpers.js';
+import { refusal, tempDir } from './helpers.js';
 
 // A directory path written without its trailing / names a file. Replacing
 // the directory found there must never delete its contents by accident.
@@ -20,19 +19,6 @@ async function fullDir(): Promise<string> {
   await mkdir(path);
   await writeFile(join(path, 'precious'), 'data');
   return path;
-}
-
-/** The error checkApply(apply) throws for `params` at `name`; the resource is closed after. */
-async function refusal(name: string, params: Partial<FileParams>, apply: boolean): Promise<unknown> {
-  const file = await makeFile(name, params);
-  try {
-    return await file.checkApply(apply).then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-  } finally {
-    await file.close();
-  }
 }
 
 describe('a directory where a file or symlink is wanted', () => {
@@ -95,5 +81,39 @@ describe('a directory where a file or symlink is wanted', () => {
     await writeFile(path, 'x');
     const error = await refusal(`${path}/`, { state: 'exists' }, true);
     expect(error).toMatchObject({ hint: expect.stringMatching(/^if you meant the file, remove the trailing \/ from the path/) });
+  });
+});
+
+describe('state: absent where a path without / finds a directory', () => {
+  it('refuses, even with recurse, in a check and in an apply, and says to end the path with /', async () => {
+    const path = await fullDir();
+    for (const apply of [false, true]) {
+      const error = await refusal(path, { state: 'absent', recurse: true }, apply);
+      expect(error).toMatchObject({
+        message: `${path} is a directory, but the path (without a trailing /) names a file; refusing to remove it`,
+        hint: `to remove the directory and everything in it, write the path with a trailing / (${path}/); or set force: true to remove whatever is there`,
+      });
+    }
+    expect(await readdir(path)).toEqual(['precious']);
+  });
+
+  it('refuses an empty directory too: the path names a file', async () => {
+    const path = join(dir, 'empty');
+    await mkdir(path);
+    expect(await refusal(path, { state: 'absent' }, true)).toMatchObject({ message: expect.stringMatching(/names a file; refusing to remove it/) });
+    expect((await stat(path)).isDirectory()).toBe(true);
+  });
+
+  it('with force: removes an empty directory; one with entries only with recurse as well', async () => {
+    const path = await fullDir();
+    expect(await refusal(path, { state: 'absent', force: true }, true)).toMatchObject({ message: `directory ${path} is not empty` });
+    await runCase(fileResource, { name: path, params: { state: 'absent', force: true, recurse: true }, expect: 'diverged' });
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('removes the directory when the path ends in /', async () => {
+    const path = await fullDir();
+    await runCase(fileResource, { name: `${path}/`, params: { state: 'absent', recurse: true }, expect: 'diverged' });
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });
 });

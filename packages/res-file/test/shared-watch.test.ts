@@ -2,6 +2,7 @@ import { unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { watchPaths } from '../src/file-watch.js';
 import { eventually, makeFile, tempDir } from './helpers.js';
 
 let dir: string;
@@ -40,6 +41,27 @@ describe('watches started together', () => {
     await done[1];
     await Promise.all(files.map((file) => file.close()));
     await eventually(() => fsWatchHandles() === before, 1_000);
+  });
+
+  it('fail one by one: a watch error of one (a name too long) leaves the others watching', async () => {
+    const okPath = join(dir, 'ok');
+    // Validation refuses such a name; the batch must hold even so, for any error one path alone meets.
+    const longPath = join(dir, 'n'.repeat(300), 'f');
+    const controller = new AbortController();
+    const okEvents: number[] = [];
+    // Started in the same turn: one batch.
+    const ok = watchPaths([{ path: okPath, below: 'nothing' }], () => okEvents.push(Date.now()), controller.signal);
+    const long = watchPaths([{ path: longPath, below: 'nothing' }], () => undefined, controller.signal);
+    try {
+      await expect(long).rejects.toMatchObject({ code: 'ENAMETOOLONG' });
+      await eventually(() => okEvents.length > 0);
+      const told = okEvents.length;
+      await writeFile(okPath, 'changed');
+      await eventually(() => okEvents.length > told);
+    } finally {
+      controller.abort();
+    }
+    await ok;
   });
 
   it('reports every deletion, even several of one path within 100 ms', async () => {

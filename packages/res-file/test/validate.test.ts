@@ -1,11 +1,27 @@
 import { describe, expect, it } from 'vitest';
+import { fileResource } from '../src/index.js';
+import type { FileParams } from '../src/index.js';
 import { issuesOf } from './helpers.js';
+
+const fileResourceIssues = (params: Partial<FileParams>) => fileResource.validate?.({ path: '/srv/x', ...params } as FileParams) ?? [];
 
 describe('validate', () => {
   it('accepts a plain file, a directory and a symlink', () => {
     expect(issuesOf({ state: 'exists', content: 'x', mode: '0640', owner: 'root' })).toEqual([]);
     expect(issuesOf({ path: '/srv/d/', state: 'exists', source: '/opt/d/', recurse: true, purge: true })).toEqual([]);
     expect(issuesOf({ symlink: true, source: '../relative', state: 'exists' })).toEqual([]);
+  });
+
+  it('accepts a path of exactly PATH_MAX - 1 bytes whose names are NAME_MAX bytes long', () => {
+    const name = 'n'.repeat(255);
+    const path = `/${Array.from({ length: 16 }, () => name).join('/')}`.slice(0, 4095);
+    expect(Buffer.byteLength(path)).toBe(4095);
+    expect(issuesOf({ path })).toEqual([]);
+  });
+
+  it('says what to do about a path that is too long', () => {
+    const issues = fileResourceIssues({ path: `/srv/${'n'.repeat(256)}` });
+    expect(issues).toEqual([expect.objectContaining({ param: 'path', hint: 'use a shorter path: the system refuses longer ones (ENAMETOOLONG)' })]);
   });
 
   it('accepts recurse with force on a file or a symlink: it lets a directory that is not empty be replaced', () => {
@@ -46,6 +62,11 @@ describe('validate', () => {
     ['an octal string over 07777', { mode: '17777' }, /larger than 07777/],
     ['an integer over 0o7777', { mode: 4096 }, /not a file mode/],
     ['644 without its leading zero', { mode: 644 }, /ambiguous: as a number it is the mode 01204; for the octal mode write 0644 or "0644"/],
+    ['a path over PATH_MAX', { path: `/${'d/'.repeat(2048)}f` }, /^path: path is 4098 bytes long; a path may be at most 4095 bytes \(PATH_MAX\)$/],
+    ['a name over NAME_MAX', { path: `/srv/${'n'.repeat(256)}` }, /^path: path has a name of 256 bytes \("n{40}…"\); a name may be at most 255 bytes \(NAME_MAX\)$/],
+    ['a name over NAME_MAX in bytes, not characters', { path: `/srv/${'é'.repeat(128)}` }, /path has a name of 256 bytes/],
+    ['a source name over NAME_MAX', { source: `/opt/${'s'.repeat(300)}` }, /^source: source has a name of 300 bytes/],
+    ['a fragment name over NAME_MAX', { fragments: ['/ok', `/opt/${'f'.repeat(300)}`] }, /^fragments: fragment 2 has a name of 300 bytes/],
   ] as const)('reports %s', (_label, params, message) => {
     expect(issuesOf(params).join('\n')).toMatch(message);
   });

@@ -1,0 +1,62 @@
+import { rm, rmdir, unlink } from 'node:fs/promises';
+import { errnoCode, fileError } from './errors.js';
+import type { ErrorSite } from './errors.js';
+import { kindName } from './fs-state.js';
+import type { Entry } from './fs-state.js';
+
+/** What `state: absent` is allowed to remove, from the params, and how to report. */
+export interface RemoveOptions {
+  /** The path was written with a trailing `/`: it names a directory. */
+  readonly namesDir: boolean;
+  readonly symlink: boolean;
+  readonly force: boolean;
+  readonly recurse: boolean;
+  readonly apply: boolean;
+  readonly site: ErrorSite;
+  readonly log: (message: string) => void;
+}
+
+/**
+ * The refusal of removing `entry`, when the params name another kind: a
+ * symlink resource finds no link, or a path without a trailing `/` (a file)
+ * finds a directory. The likely mistake in the second is a directory path
+ * written without its `/`; `recurse` must not turn it into the loss of a
+ * whole tree. `force` takes what is there whatever its kind (a directory
+ * with entries still needs `recurse`, as below). Checked without apply too,
+ * so a check (or dry run) reports what an apply would meet.
+ */
+function refusal(path: string, entry: Entry, options: RemoveOptions): Error | undefined {
+  if (options.force) return undefined;
+  if (options.symlink && entry.kind !== 'symlink') {
+    return fileError(options.site, `${path} is a ${kindName(entry.kind)}, not a symlink; refusing to remove it`, 'set force: true to remove it anyway');
+  }
+  if (entry.kind === 'dir' && !options.namesDir) {
+    const contents = options.recurse ? ' and everything in it' : '';
+    return fileError(
+      options.site,
+      `${path} is a directory, but the path (without a trailing /) names a file; refusing to remove it`,
+      `to remove the directory${contents}, write the path with a trailing / (${path}/); or set force: true to remove whatever is there`,
+    );
+  }
+  return undefined;
+}
+
+/** Makes `path` absent (see README: state); returns true when nothing was there. */
+export async function ensureRemoved(path: string, entry: Entry | undefined, options: RemoveOptions): Promise<boolean> {
+  if (entry === undefined) return true;
+  const refused = refusal(path, entry, options);
+  if (refused) throw refused;
+  if (!options.apply) return false;
+  options.log(`removing ${kindName(entry.kind)} ${path}`);
+  if (entry.kind !== 'dir') await unlink(path);
+  else if (options.recurse) await rm(path, { recursive: true, force: true });
+  else {
+    try {
+      await rmdir(path);
+    } catch (error) {
+      if (errnoCode(error) !== 'ENOTEMPTY') throw error;
+      throw fileError(options.site, `directory ${path} is not empty`, 'set recurse: true to remove it with its contents', error);
+    }
+  }
+  return false;
+}
