@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { EngineError } from '@converge/engine-api';
 import type { EngineErrorCode, Phase } from '@converge/engine-api';
-import { STDERR_TAIL_LINES } from './line-watcher.js';
+import { stderrTail } from './text-tail.js';
 
 /** Where an error happened: the resource and the lifecycle step. */
 export interface ErrorSite {
@@ -8,31 +9,35 @@ export interface ErrorSite {
   readonly phase: Phase;
 }
 
-/** The last lines of a command's stderr, for an error message. */
-export function stderrTail(stderr: string, lines = STDERR_TAIL_LINES): string {
-  return stderr.trimEnd().split('\n').slice(-lines).join('\n');
-}
-
-function withStderr(message: string, stderr: string): string {
+/** `message`, followed by the end of `stderr` (its last lines, capped in bytes). */
+export function withStderr(message: string, stderr: string): string {
   const tail = stderrTail(stderr);
   return tail ? `${message}; last lines of stderr:\n${tail}` : `${message} (no stderr)`;
 }
 
-function codeFor(phase: Phase): EngineErrorCode {
+export function codeFor(phase: Phase): EngineErrorCode {
   if (phase === 'watch') return 'ERR_RESOURCE_WATCH';
   if (phase === 'init') return 'ERR_RESOURCE_INIT';
   if (phase === 'cleanup') return 'ERR_RESOURCE_CLEANUP';
   return 'ERR_RESOURCE_CHECK_APPLY';
 }
 
-export function cannotStart(site: ErrorSite, role: string, command: string, cause: unknown): EngineError {
+export function cannotStart(site: ErrorSite, role: string, command: string, cause: unknown, cwd?: string): EngineError {
   const reason = (cause as NodeJS.ErrnoException).code ?? String(cause);
+  // spawn says ENOENT both for a missing program and for a missing cwd: tell which.
+  if (reason === 'ENOENT' && cwd !== undefined && !existsSync(cwd)) {
+    return new EngineError(codeFor(site.phase), `${role} ${command} could not be started: its cwd ${cwd} does not exist`, {
+      ...site,
+      cause,
+      hint: 'create the directory first (e.g. with a file resource before this exec), or fix cwd',
+    });
+  }
   return new EngineError(codeFor(site.phase), `${role} ${command} could not be started: ${reason}`, {
     ...site,
     cause,
     hint:
       reason === 'ENOENT'
-        ? 'check that the program (and cwd) exist; the environment is empty unless `env` sets PATH, so prefer absolute paths'
+        ? 'check that the program exists; the environment is empty unless `env` sets PATH, so prefer absolute paths'
         : 'check the program’s permissions, cwd, user and group',
   });
 }

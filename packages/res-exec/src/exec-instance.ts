@@ -1,25 +1,24 @@
 import { existsSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import { EngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { describeArgv, toArgv } from './command-line.js';
-import { resolveCredentials } from './credentials.js';
 import type { Credentials } from './credentials.js';
-import { cannotStart, exitedNonZero, killedBySignal, stopped, timedOut } from './exec-errors.js';
+import { cannotStart, exitedNonZero, killedBySignal, stopped, timedOut, withStderr } from './exec-errors.js';
 import type { ErrorSite } from './exec-errors.js';
 import { LineWatcher } from './line-watcher.js';
+import { LiveGroups } from './live-groups.js';
 import type { ExecParams, ExecSends } from './params.js';
 import { PathWatcher } from './path-watcher.js';
-import type { CommandSpec, ProcessGroup } from './process-group.js';
+import type { CommandSpec } from './process-group.js';
 import { MAX_CAPTURED_BYTES } from './output-capture.js';
+import { runAs } from './run-as.js';
 import { runCommand } from './run-command.js';
 import type { RunResult } from './run-command.js';
+import { lastBytes } from './text-tail.js';
 
 /** How much of a command's output a debug line shows: its end. */
-const DEBUG_OUTPUT_CHARS = 4096;
-
-function lastBytes(text: string, max: number): string {
-  return text.length <= max ? text : `…${text.slice(-max)}`;
-}
+const DEBUG_OUTPUT_BYTES = 4096;
 
 type Role = 'cmd' | 'ifcmd' | 'nifcmd' | 'donecmd' | 'watchcmd';
 
@@ -31,17 +30,16 @@ type Role = 'cmd' | 'ifcmd' | 'nifcmd' | 'donecmd' | 'watchcmd';
  */
 export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
   private context: ResourceContext<ExecParams, ExecSends> | undefined;
-  private credentials: Credentials = {};
   /** Changes seen so far; the first checkApply counts as one. */
   private changesSeen = 1;
   /** `changesSeen` as it was when cmd last ran (or a guard said it need not). */
   private changesHandled = 0;
-  /** Groups of commands running now, for interrupt and cleanup. */
-  private readonly running = new Set<ProcessGroup>();
-  /** Groups whose leader finished but whose children still run (`daemon &`): cleanup ends them. */
-  private readonly leftovers = new Set<ProcessGroup>();
+  /** Every group started and not yet known to be empty, for interrupt and cleanup. */
+  private readonly groups = new LiveGroups();
   private interrupted = false;
   private lineWatcher: LineWatcher | undefined;
+  /** Fails the running watch; set while watch() runs. */
+  private failWatch: ((error: Error) => void) | undefined;
   private pathWatchers: PathWatcher[] = [];
 
   // The engine owns `params` and writes received values into it before
@@ -55,26 +53,9 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
 
   async init(ctx: ResourceContext<ExecParams, ExecSends>): Promise<void> {
     this.context = ctx;
-    const { user, group } = this.params;
-    if (!user && !group) return;
-    const site = { resource: ctx.id, phase: 'init' as const };
-    try {
-      this.credentials = await resolveCredentials(user, group);
-    } catch (error) {
-      throw new EngineError('ERR_RESOURCE_INIT', `cannot resolve user/group: ${(error as Error).message}`, {
-        ...site,
-        cause: error,
-        hint: 'use an existing user or group name, or a numeric id',
-      });
-    }
-    const { uid, gid } = this.credentials;
-    const switching = (uid !== undefined && uid !== process.getuid?.()) || (gid !== undefined && gid !== process.getgid?.());
-    if (switching && process.getuid?.() !== 0) {
-      throw new EngineError('ERR_RESOURCE_INIT', 'running commands as another user or group needs root', {
-        ...site,
-        hint: 'run converge as root, or remove `user` and `group`',
-      });
-    }
+    // Only a check that the graph's user and group exist, so that a typo fails
+    // at once: every run resolves them again, as they are then (send/recv).
+    await runAs(this.params.user, this.params.group, { resource: ctx.id, phase: 'init' });
   }
 
   async watch(signal: AbortSignal): Promise<void> {
@@ -84,28 +65,13 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     });
     const site: ErrorSite = { resource: this.ctx.id, phase: 'watch' };
     try {
-      const { watchcmd, watchshell, watchcwd, watchfiles = [], creates } = this.params;
-      if (watchcmd) {
-        const spec = this.spec(toArgv(watchcmd, watchshell), watchcwd);
-        const command = describeArgv(spec.argv);
-        let watcher: LineWatcher;
-        try {
-          watcher = await LineWatcher.start(spec, () => this.changed());
-        } catch (error) {
-          throw cannotStart(site, 'watchcmd', command, error);
-        }
-        this.lineWatcher = watcher;
-        void watcher.ended.then(({ code, signal: killedBy, stderrTail }) => {
-          if (watcher.isStopped) return;
-          const why = killedBy ? `was killed by ${killedBy}` : `exited with code ${String(code)}`;
-          fail(
-            new EngineError('ERR_RESOURCE_WATCH', `watchcmd ${command} ${why}; it must keep running${stderrTail ? `; last lines of stderr:\n${stderrTail}` : ''}`, {
-              ...site,
-              hint: 'make watchcmd a command that never ends (e.g. a monitor printing one line per change)',
-            }),
-          );
-        });
+      const { watchfiles = [], creates } = this.params;
+      // Without watchcmd nothing is awaited: the watch is live at once.
+      if (this.params.watchcmd) {
+        const spec = this.watchSpec(await runAs(this.params.user, this.params.group, site));
+        if (spec) await this.startLineWatcher(spec, site, fail);
       }
+      this.failWatch = fail;
       // `creates` is watched too, so that removing the path makes cmd run again.
       for (const path of creates ? [...watchfiles, creates] : watchfiles) {
         this.pathWatchers.push(
@@ -119,6 +85,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
       this.ctx.event();
       await Promise.race([untilAborted(signal), died]);
     } finally {
+      this.failWatch = undefined;
       await this.stopWatching();
     }
   }
@@ -134,31 +101,36 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     const seen = this.changesSeen;
     if (!refreshonly && !refresh && !received && seen <= this.changesHandled) return true;
 
-    if (await this.guardsBlock(signal)) {
+    // user and group as they are now: a received one takes effect (or fails) here.
+    const credentials = await runAs(this.params.user, this.params.group, this.site());
+    await this.restartWatchcmdIfChanged(credentials);
+    if (await this.guardsBlock(signal, credentials)) {
       this.changesHandled = seen;
       return true;
     }
     if (!apply) return false;
 
     const timeoutMs = (this.params.timeout ?? 0) * 1000;
-    const result = await this.runToSuccess('cmd', this.mainSpec(), signal, timeoutMs);
-    if (donecmd) await this.runToSuccess('donecmd', this.spec(toArgv(donecmd, doneshell), donecwd), signal);
+    const result = await this.runToSuccess('cmd', this.mainSpec(credentials), signal, timeoutMs);
+    if (donecmd) await this.runToSuccess('donecmd', this.spec(toArgv(donecmd, doneshell), donecwd, credentials), signal);
     this.ctx.send({ output: result.output, stdout: result.stdout, stderr: result.stderr, exitcode: result.code ?? 0 });
     this.changesHandled = seen;
     return false;
   }
 
+  /**
+   * SIGKILL to every group still alive (cmd, guards, donecmd, watchcmd, left
+   * behind or being stopped), synchronously: on the third stop signal the
+   * engine exits right after this returns.
+   */
   interrupt(): void {
     this.interrupted = true;
-    for (const group of this.running) group.kill();
+    this.groups.killAll();
   }
 
   async cleanup(): Promise<void> {
     await this.stopWatching();
-    const groups = [...this.running, ...this.leftovers];
-    this.running.clear();
-    this.leftovers.clear();
-    await Promise.all(groups.map((group) => group.stop()));
+    await this.groups.stopAll();
   }
 
   /** A change seen by watch: cmd must run again at the next checkApply. */
@@ -168,10 +140,10 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
   }
 
   /** True when a guard says cmd need not run (mgmt's order: ifcmd, nifcmd, creates). */
-  private async guardsBlock(signal: AbortSignal): Promise<boolean> {
+  private async guardsBlock(signal: AbortSignal, credentials: Credentials): Promise<boolean> {
     const p = this.params;
     if (p.ifcmd) {
-      const result = await this.run('ifcmd', this.spec(toArgv(p.ifcmd, p.ifshell), p.ifcwd), signal);
+      const result = await this.run('ifcmd', this.spec(toArgv(p.ifcmd, p.ifshell), p.ifcwd, credentials), signal);
       if (result.code !== 0) return this.skip(`ifcmd exited with code ${String(result.code)}`);
       if (p.ifequals !== undefined && result.output === p.ifequals) return this.skip('ifcmd output equals ifequals');
       if (p.ifequals_stdout !== undefined && result.stdout === p.ifequals_stdout) {
@@ -179,7 +151,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
       }
     }
     if (p.nifcmd) {
-      const result = await this.run('nifcmd', this.spec(toArgv(p.nifcmd, p.nifshell), p.nifcwd), signal);
+      const result = await this.run('nifcmd', this.spec(toArgv(p.nifcmd, p.nifshell), p.nifcwd, credentials), signal);
       if (result.code === 0) return this.skip('nifcmd exited with code 0');
     }
     if (p.creates && existsSync(p.creates)) return this.skip(`${p.creates} exists`);
@@ -191,13 +163,58 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     return true;
   }
 
-  private mainSpec(): CommandSpec {
+  private mainSpec(credentials: Credentials): CommandSpec {
     const { cmd, shell, args } = this.params;
-    return this.spec(toArgv(cmd, shell, args), undefined);
+    return this.spec(toArgv(cmd, shell, args), undefined, credentials);
   }
 
-  private spec(argv: CommandSpec['argv'], cwd: string | undefined): CommandSpec {
-    return { argv, cwd: cwd || this.params.cwd || undefined, env: this.params.env ?? {}, credentials: this.credentials };
+  private watchSpec(credentials: Credentials): CommandSpec | undefined {
+    const { watchcmd, watchshell, watchcwd } = this.params;
+    return watchcmd ? this.spec(toArgv(watchcmd, watchshell), watchcwd, credentials) : undefined;
+  }
+
+  private spec(argv: CommandSpec['argv'], cwd: string | undefined, credentials: Credentials): CommandSpec {
+    return { argv, cwd: cwd || this.params.cwd || undefined, env: this.params.env ?? {}, credentials };
+  }
+
+  /** Starts watchcmd; when it ends by itself, `fail` fails the watch. */
+  private async startLineWatcher(spec: CommandSpec, site: ErrorSite, fail: (error: Error) => void): Promise<void> {
+    const command = describeArgv(spec.argv);
+    let watcher: LineWatcher;
+    try {
+      watcher = await LineWatcher.start(spec, () => this.changed());
+    } catch (error) {
+      throw cannotStart(site, 'watchcmd', command, error, spec.cwd);
+    }
+    this.groups.add(watcher.group);
+    this.lineWatcher = watcher;
+    void watcher.ended.then(({ code, signal: killedBy, stderrTail }) => {
+      if (watcher.isStopped) return;
+      const why = killedBy ? `was killed by ${killedBy}` : `exited with code ${String(code)}`;
+      fail(
+        new EngineError('ERR_RESOURCE_WATCH', withStderr(`watchcmd ${command} ${why}; it must keep running`, stderrTail), {
+          ...site,
+          hint: 'make watchcmd a command that never ends (e.g. a monitor printing one line per change)',
+        }),
+      );
+    });
+  }
+
+  /**
+   * The watch starts before anything is received: when watchcmd's params
+   * (its user and group above all) are no longer those it runs with, it is
+   * restarted with the new ones, so it never keeps running as the wrong user.
+   */
+  private async restartWatchcmdIfChanged(credentials: Credentials): Promise<void> {
+    const running = this.lineWatcher;
+    const fail = this.failWatch;
+    const wanted = this.watchSpec(credentials);
+    if (!running || !fail || !wanted || isDeepStrictEqual(running.spec, wanted)) return;
+    this.lineWatcher = undefined;
+    await this.stopLineWatcher(running);
+    if (this.failWatch !== fail) return; // the watch ended meanwhile: nothing to restart
+    const site: ErrorSite = { resource: this.ctx.id, phase: 'watch' };
+    await this.startLineWatcher(wanted, site, fail).catch(fail);
   }
 
   /** Runs a command that must exit 0. */
@@ -208,7 +225,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     }
     this.ctx.log.info(`${role} succeeded`, { command: describeArgv(spec.argv) });
     // What it printed, as mgmt logs it; at debug only (output can be long, or private).
-    if (result.output !== '') this.ctx.log.debug(`${role} output`, { output: lastBytes(result.output, DEBUG_OUTPUT_CHARS) });
+    if (result.output !== '') this.ctx.log.debug(`${role} output`, { output: lastBytes(result.output, DEBUG_OUTPUT_BYTES) });
     return result;
   }
 
@@ -217,13 +234,13 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     const command = describeArgv(spec.argv);
     let result: RunResult;
     try {
-      result = await runCommand(spec, { signal, timeoutMs, onStart: (group) => this.running.add(group) });
+      result = await runCommand(spec, { signal, timeoutMs, onStart: (group) => this.groups.add(group) });
     } catch (error) {
       if (signal.aborted) throw stopped(this.site(), role, command, 'aborted', signal.reason);
-      throw cannotStart(this.site(), role, command, error);
+      throw cannotStart(this.site(), role, command, error, spec.cwd);
     }
-    this.running.delete(result.group);
-    if (result.group.isAlive()) this.leftovers.add(result.group);
+    // Children it left behind (`daemon &`) keep the group tracked: cleanup ends them.
+    this.groups.forgetIfEmpty(result.group);
     if (result.truncated) this.ctx.log.warn(`${role} printed more than res-exec keeps: only the last ${MAX_CAPTURED_BYTES / 1024 / 1024} MiB of each stream are kept (and sent)`, { command });
     if (this.interrupted) throw stopped(this.site(), role, command, 'interrupted');
     if (result.stoppedBy === 'timeout') throw timedOut(this.site(), role, command, timeoutMs / 1000, result.stderr);
@@ -241,7 +258,12 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     this.pathWatchers = [];
     const lineWatcher = this.lineWatcher;
     this.lineWatcher = undefined;
-    await lineWatcher?.stop();
+    if (lineWatcher) await this.stopLineWatcher(lineWatcher);
+  }
+
+  private async stopLineWatcher(watcher: LineWatcher): Promise<void> {
+    await watcher.stop();
+    this.groups.forgetIfEmpty(watcher.group);
   }
 }
 

@@ -1,9 +1,14 @@
 import { createInterface } from 'node:readline';
+import { OutputCapture } from './output-capture.js';
 import { ProcessGroup } from './process-group.js';
 import type { CommandSpec, ExitStatus } from './process-group.js';
+import { STDERR_TAIL_BYTES, stderrTail } from './text-tail.js';
 
-/** How many trailing stderr lines of a command are kept for error messages. */
-export const STDERR_TAIL_LINES = 20;
+/**
+ * What of a watchcmd's stderr is kept: enough for the tail an error shows.
+ * It runs for as long as the resource does, so it must not keep it all.
+ */
+const KEPT_STDERR_BYTES = 16 * STDERR_TAIL_BYTES;
 
 /**
  * Runs a long-lived command (mgmt's `watchcmd`) and calls `onLine` for every
@@ -14,20 +19,21 @@ export class LineWatcher {
   readonly ended: Promise<ExitStatus & { readonly stderrTail: string }>;
   private stopped = false;
 
-  private constructor(private readonly group: ProcessGroup, onLine: (line: string) => void) {
-    const tail: string[] = [];
+  private constructor(
+    readonly spec: CommandSpec,
+    readonly group: ProcessGroup,
+    onLine: (line: string) => void,
+  ) {
     createInterface({ input: group.child.stdout, crlfDelay: Infinity }).on('line', (line) => {
       if (line.length > 0 && !this.stopped) onLine(line);
     });
-    createInterface({ input: group.child.stderr, crlfDelay: Infinity }).on('line', (line) => {
-      tail.push(line);
-      if (tail.length > STDERR_TAIL_LINES) tail.shift();
-    });
-    this.ended = group.exited.then((status) => ({ ...status, stderrTail: tail.join('\n') }));
+    const stderr = new OutputCapture(KEPT_STDERR_BYTES);
+    group.child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+    this.ended = group.exited.then((status) => ({ ...status, stderrTail: stderrTail(stderr.text()) }));
   }
 
   static async start(spec: CommandSpec, onLine: (line: string) => void): Promise<LineWatcher> {
-    return new LineWatcher(await ProcessGroup.start(spec), onLine);
+    return new LineWatcher(spec, await ProcessGroup.start(spec), onLine);
   }
 
   get isStopped(): boolean {

@@ -36,6 +36,8 @@ export async function readPid(path: string): Promise<number> {
 export interface LiveExec {
   readonly res: ExecInstance;
   readonly harness: TestContext<ExecParams, ExecSends>;
+  /** The params the instance reads; the engine writes received values into them, and so may a test. */
+  readonly params: ExecParams;
   readonly signal: AbortSignal;
   /** Aborts the running checkApply/watch. */
   abort(): void;
@@ -50,5 +52,5 @@ export async function makeExec(name: string, params: Partial<ExecParams> = {}, o
   const harness = createTestContext<ExecParams, ExecSends>({ kind: 'exec', name, ...options });
   await res.init(harness.ctx);
   const controller = new AbortController();
-  return { res, harness, signal: controller.signal, abort: () => controller.abort() };
+  return { res, harness, params: full, signal: controller.signal, abort: () => controller.abort() };
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isEngineError } from '@converge/engine-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isRunning } from '../src/process-group.js';
@@ -72,6 +73,40 @@ describe('process groups', () => {
     await expect(running).rejects.toThrow(/was stopped \(interrupted\)/);
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(isRunning(shell)).toBe(false);
+    expect(isRunning(sleeper)).toBe(false);
+    await live.res.cleanup();
+  });
+
+  it('interrupt kills, at once, a group that a stop is still giving its grace period', async () => {
+    const live = await makeExec(`trap '' TERM; ${withGrandchild()}`, { shell: '/bin/sh' });
+    const running = live.res.checkApply(true, live.signal).catch(() => undefined);
+    const [shell, sleeper] = await pids();
+    const cleanup = live.res.cleanup(); // SIGTERM is ignored: it waits 2 s, then SIGKILLs
+    await sleep(200);
+    expect(isRunning(sleeper)).toBe(true);
+    live.res.interrupt();
+    await sleep(100); // far less than the grace period
+    expect(isRunning(shell)).toBe(false);
+    expect(isRunning(sleeper)).toBe(false);
+    live.abort();
+    await Promise.all([running, cleanup]);
+  });
+
+  it('interrupt kills watchcmd and the children a finished cmd left behind', async () => {
+    const watchPidFile = join(dir, 'watch.pid');
+    const live = await makeExec(withGrandchild('echo started'), {
+      shell: '/bin/sh',
+      watchcmd: `trap '' TERM; echo $$ > ${watchPidFile}; exec sleep 1000`,
+      watchshell: '/bin/sh',
+    });
+    const watching = live.res.watch!(live.signal);
+    expect(await live.res.checkApply(true, live.signal)).toBe(false);
+    const [, sleeper] = await pids();
+    const watcher = await readPid(watchPidFile);
+    live.res.interrupt();
+    await expect(watching).rejects.toThrow(/watchcmd .* was killed by SIGKILL/);
+    expect(isRunning(watcher)).toBe(false);
+    await sleep(100);
     expect(isRunning(sleeper)).toBe(false);
     await live.res.cleanup();
   });

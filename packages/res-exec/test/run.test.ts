@@ -22,6 +22,15 @@ async function runOnce(name: string, params: Parameters<typeof makeExec>[1] = {}
   }
 }
 
+/** The message of the error a first checkApply fails with. */
+async function failureMessage(name: string, params: Parameters<typeof makeExec>[1]): Promise<string> {
+  const live = await makeExec(name, params);
+  const error: unknown = await live.res.checkApply(true, live.signal).catch((e: unknown) => e);
+  await live.res.cleanup();
+  if (!isEngineError(error)) throw new Error(`expected an EngineError, got ${String(error)}`);
+  return error.message;
+}
+
 describe('exec runs its command', () => {
   it('splits cmd on whitespace when there is no shell and no args', async () => {
     const sent = await runOnce('/usr/bin/printf %s|%s a b');
@@ -108,6 +117,26 @@ describe('exec runs its command', () => {
     expect(error.message).toMatch(/line 30$/);
     expect(error.message).not.toContain('line 10\n');
     expect(live.harness.sent()).toEqual({});
+  });
+
+  it('caps the stderr lines an error shows in bytes: a 3 MB line shows only its end, marked as cut', async () => {
+    const message = await failureMessage("head -c 3000000 /dev/zero | tr '\\0' e >&2; echo >&2; echo last line >&2; exit 5", { shell: '/bin/sh' });
+    expect(message).toContain('exited with code 5; last lines of stderr:\n…eee');
+    expect(message).toMatch(/e\nlast line$/);
+    expect(message.length).toBeLessThan(2_300);
+  });
+
+  it('a watchcmd that ends shows a capped stderr tail too', async () => {
+    const live = await makeExec('/bin/true', { watchcmd: "head -c 3000000 /dev/zero | tr '\\0' e >&2; exit 2", watchshell: '/bin/sh' });
+    const error: unknown = await live.res.watch!(live.signal).catch((e: unknown) => e);
+    await live.res.cleanup();
+    expect(isEngineError(error) && error.message).toMatch(/exited with code 2; it must keep running; last lines of stderr:\n…e+$/);
+    expect(isEngineError(error) && error.message.length).toBeLessThan(2_300);
+  });
+
+  it('says that cwd does not exist, rather than a bare ENOENT', async () => {
+    const cwd = join(dir, 'nonexistent', 'dir');
+    expect(await failureMessage('/bin/true', { cwd })).toBe(`cmd /bin/true could not be started: its cwd ${cwd} does not exist`);
   });
 
   it('fails with a hint when the program does not exist', async () => {

@@ -8,7 +8,9 @@ import { join } from 'node:path';
  * - `fail`: checkApply always throws;
  * - `hang`: checkApply waits until it is aborted;
  * - `drift`: never as wanted (for --noop): describes the change it would
- *   make, and its watch sends `events` more events, 20 ms apart, after the first.
+ *   make, and its watch sends `events` more events, 20 ms apart, after the first;
+ * - `linger`: converged, but its cleanup takes a minute (an orderly stop
+ *   that is still under way when the next stop signal comes).
  */
 const PLUGIN_SOURCE = `
 import { readFile, writeFile } from 'node:fs/promises';
@@ -103,7 +105,23 @@ const drift = {
   },
 };
 
-export default { $$type: '@converge/plugin', name: 'converge-test-plugin', resources: [touch, fail, hang, drift] };
+const linger = {
+  $$type: '@converge/resource',
+  kind: 'linger',
+  params: { type: 'object', properties: {} },
+  create() {
+    return {
+      checkApply() {
+        return true;
+      },
+      cleanup() {
+        return new Promise((resolve) => setTimeout(resolve, 60000));
+      },
+    };
+  },
+};
+
+export default { $$type: '@converge/plugin', name: 'converge-test-plugin', resources: [touch, fail, hang, drift, linger] };
 `;
 
 /** Writes the plugin package into `<dir>/converge-test-plugin` and returns that folder. */
@@ -116,7 +134,7 @@ export async function writeTestPlugin(dir: string): Promise<string> {
     type: 'module',
     main: './index.js',
     exports: { '.': './index.js', './package.json': './package.json' },
-    converge: { kinds: ['touch', 'fail', 'hang', 'drift'], engineApi: '^1.0.0' },
+    converge: { kinds: ['touch', 'fail', 'hang', 'drift', 'linger'], engineApi: '^1.0.0' },
   };
   await writeFile(join(folder, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(folder, 'index.js'), PLUGIN_SOURCE);

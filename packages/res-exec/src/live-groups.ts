@@ -1,0 +1,37 @@
+import type { ProcessGroup } from './process-group.js';
+
+/**
+ * Every process group a resource started that may still have members: the
+ * running cmd and guards, watchcmd, the children a finished command left
+ * behind, and groups being stopped. A group is forgotten only once it is
+ * known to be empty, so that an interrupt arriving while a graceful stop
+ * still waits out its grace period (the third stop signal, right after the
+ * second) can still SIGKILL it before the engine exits.
+ */
+export class LiveGroups {
+  readonly #groups = new Set<ProcessGroup>();
+
+  add(group: ProcessGroup): void {
+    this.#groups.add(group);
+  }
+
+  /** Forgets `group` when it has no running member left; it stays tracked otherwise. */
+  forgetIfEmpty(group: ProcessGroup): void {
+    if (!group.isAlive()) this.#groups.delete(group);
+  }
+
+  /** Stops `group` (SIGTERM, then SIGKILL) and forgets it once it is empty. */
+  async stop(group: ProcessGroup): Promise<void> {
+    await group.stop();
+    this.forgetIfEmpty(group);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#groups].map((group) => this.stop(group)));
+  }
+
+  /** SIGKILL to every tracked group, synchronously: the process may exit right after. */
+  killAll(): void {
+    for (const group of this.#groups) group.kill();
+  }
+}

@@ -1,0 +1,36 @@
+import { EngineError } from '@converge/engine-api';
+import { resolveCredentials } from './credentials.js';
+import type { Credentials } from './credentials.js';
+import { codeFor } from './exec-errors.js';
+import type { ErrorSite } from './exec-errors.js';
+
+/**
+ * The credentials every command of an exec runs with, from `user` and `group`
+ * as the params hold them now. They are resolved again before each run, not
+ * once at init: a received `user` or `group` (send/recv) must take effect,
+ * never silently leave the command running as the engine's user (root).
+ * Fails with an EngineError of `site`'s phase when a name is unknown or
+ * switching needs root.
+ */
+export async function runAs(user: string | undefined, group: string | undefined, site: ErrorSite): Promise<Credentials> {
+  if (!user && !group) return {};
+  let credentials: Credentials;
+  try {
+    credentials = await resolveCredentials(user, group);
+  } catch (error) {
+    throw new EngineError(codeFor(site.phase), `cannot resolve user/group: ${(error as Error).message}`, {
+      ...site,
+      cause: error,
+      hint: 'use an existing user or group name, or a numeric id',
+    });
+  }
+  const { uid, gid } = credentials;
+  const switching = (uid !== undefined && uid !== process.getuid?.()) || (gid !== undefined && gid !== process.getgid?.());
+  if (switching && process.getuid?.() !== 0) {
+    throw new EngineError(codeFor(site.phase), 'running commands as another user or group needs root', {
+      ...site,
+      hint: 'run converge as root, or remove `user` and `group`',
+    });
+  }
+  return credentials;
+}
