@@ -63,7 +63,7 @@ export const ExecSendsSchema = Type.Object({
   output: Type.String({ description: 'stdout and stderr of cmd, interleaved as they arrived.' }),
   stdout: Type.String({ description: 'stdout of cmd.' }),
   stderr: Type.String({ description: 'stderr of cmd.' }),
-  exitcode: Type.Number({ description: 'Exit code of cmd (0 whenever it is sent).' }),
+  exitcode: Type.Integer({ description: 'Exit code of cmd (0 whenever it is sent).' }),
 });
 
 export type ExecSends = Static<typeof ExecSendsSchema>;

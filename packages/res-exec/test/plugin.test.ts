@@ -24,6 +24,8 @@ describe('the plugin', () => {
     expect(execResource.nameParam).toBe('cmd');
     expect(execResource.refreshable).toBe(true);
     expect(Object.keys(execResource.sends!.properties).sort()).toEqual(['exitcode', 'output', 'stderr', 'stdout']);
+    // A whole number, so that it can be received by an integer param (a timeout, a length).
+    expect(execResource.sends!.properties['exitcode']).toMatchObject({ type: 'integer' });
   });
 });
 
