@@ -38,6 +38,13 @@ export interface ResourceContext<P extends object = object, S extends object = o
    */
   readonly polled?: boolean;
   /**
+   * The params that edges of the graph fill through send/recv: their values
+   * arrive before a checkApply, not before `watch` starts. A kind whose
+   * watch depends on such a param (a command run as a received user) waits
+   * for its first checkApply. Since engine API 1.2; absent on older engines.
+   */
+  readonly receives?: ReadonlySet<string>;
+  /**
    * True when an upstream `notify` edge has asked this resource to refresh
    * (e.g. restart a service). Cleared by the engine after a checkApply that
    * succeeds with apply=true.

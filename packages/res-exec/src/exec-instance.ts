@@ -22,6 +22,9 @@ const DEBUG_OUTPUT_BYTES = 4096;
 
 type Role = 'cmd' | 'ifcmd' | 'nifcmd' | 'donecmd' | 'watchcmd';
 
+/** The params watchcmd runs with (see watchSpec and spec). */
+const WATCHCMD_PARAMS = ['watchcmd', 'watchshell', 'watchcwd', 'cwd', 'env', 'user', 'group'] as const;
+
 /**
  * One live exec resource. An exec has no state to inspect, so, like mgmt, it
  * keeps one: cmd runs on the first checkApply, and after that only once a
@@ -67,7 +70,9 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     try {
       const { watchfiles = [], creates } = this.params;
       // Without watchcmd nothing is awaited: the watch is live at once.
-      if (this.params.watchcmd) {
+      // One whose command or user an edge fills starts at the first
+      // checkApply, with the values received (never as root meanwhile).
+      if (this.params.watchcmd && !this.watchcmdWaitsForValues()) {
         const spec = this.watchSpec(await runAs(this.params.user, this.params.group, site));
         if (spec) await this.startLineWatcher(spec, site, fail);
       }
@@ -200,6 +205,12 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     });
   }
 
+  /** True when an edge fills a param watchcmd runs with: it then starts at the first checkApply. */
+  private watchcmdWaitsForValues(): boolean {
+    const receives = this.ctx.receives;
+    return receives !== undefined && WATCHCMD_PARAMS.some((param) => receives.has(param));
+  }
+
   /**
    * The watch starts before anything is received: when watchcmd's params
    * (its user and group above all) are no longer those it runs with, it is
@@ -209,9 +220,10 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     const running = this.lineWatcher;
     const fail = this.failWatch;
     const wanted = this.watchSpec(credentials);
-    if (!running || !fail || !wanted || isDeepStrictEqual(running.spec, wanted)) return;
+    if (!fail || !wanted) return;
+    if (running ? isDeepStrictEqual(running.spec, wanted) : !this.watchcmdWaitsForValues()) return;
     this.lineWatcher = undefined;
-    await this.stopLineWatcher(running);
+    if (running) await this.stopLineWatcher(running);
     if (this.failWatch !== fail) return; // the watch ended meanwhile: nothing to restart
     const site: ErrorSite = { resource: this.ctx.id, phase: 'watch' };
     await this.startLineWatcher(wanted, site, fail).catch(fail);

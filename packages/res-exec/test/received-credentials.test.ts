@@ -73,4 +73,21 @@ describe.runIf(process.getuid?.() === 0)('user and group received through send/r
     running.abort();
     await watching;
   });
+
+  it('starts a watchcmd whose user an edge fills only at the first checkApply, never as root', async () => {
+    live = await makeExec(
+      '/bin/true',
+      { cwd: '/', watchcmd: `/usr/bin/touch ${dir}/watching-as-$(/usr/bin/id -un); exec /bin/sleep 1000`, watchshell: '/bin/sh' },
+      { receives: ['user'] },
+    );
+    const running = live;
+    const watching = running.res.watch!(running.signal);
+    await eventually(() => running.harness.events() > 0);
+    receive(running, { user: 'nobody' });
+    await running.res.checkApply(true, running.signal);
+    await eventually(() => existsSync(join(dir, 'watching-as-nobody')));
+    expect(existsSync(join(dir, 'watching-as-root'))).toBe(false);
+    running.abort();
+    await watching;
+  });
 });

@@ -29,6 +29,8 @@ export interface TestContextOptions {
   readonly varDir?: string;
   /** `ctx.polled`: the resource is polled (`meta: {poll}`) instead of watched; default false. */
   readonly polled?: boolean;
+  /** `ctx.receives`: the params send/recv edges fill; default none. */
+  readonly receives?: readonly string[];
 }
 
 /** A hand-driven `ResourceContext` plus what a test needs to observe it. */
@@ -101,6 +103,7 @@ export function createTestContext<P extends object = object, S extends object = 
     log,
     world,
     polled: options.polled ?? false,
+    receives: new Set(options.receives ?? []),
     event() {
       eventCount++;
       const waiters = [...eventWaiters];

@@ -27,6 +27,7 @@ export async function applyReversal(reversal: StoredReversal, definition: AnyRes
       refreshPending: () => false,
       stageSend: () => undefined,
       received: () => noReceived,
+      receivedParams: () => new Set(),
     },
     env,
   );

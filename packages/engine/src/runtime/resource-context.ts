@@ -14,6 +14,8 @@ export interface ContextHost {
   refreshPending(): boolean;
   stageSend(values: Readonly<Record<string, unknown>>): void;
   received(): ReadonlyMap<string, ReceivedValue>;
+  /** The params its incoming send/recv edges fill. */
+  receivedParams(): ReadonlySet<string>;
 }
 
 /** The engine side of `ResourceContext`, one per vertex, made on init. */
@@ -51,6 +53,9 @@ export class EngineResourceContext implements ResourceContext<Record<string, unk
 
   event(): void {
     this.#host.watchEvent();
+  }
+  get receives(): ReadonlySet<string> {
+    return this.#host.receivedParams();
   }
   get polled(): boolean {
     return this.#host.meta.poll > 0;

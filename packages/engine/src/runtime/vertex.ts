@@ -319,6 +319,10 @@ export class Vertex implements ContextHost {
     return this.#received;
   }
 
+  receivedParams(): ReadonlySet<string> {
+    return new Set(this.parents.flatMap((edge) => (edge.send !== undefined && edge.recv !== undefined ? [edge.recv] : [])));
+  }
+
   // ---- the process loop ----------------------------------------------------
 
   /**
