@@ -15,7 +15,7 @@ afterEach(async () => {
   await removeTempDirs();
 });
 
-describe('files managed inside a folder another file reads', () => {
+describe('files managed inside folders other file resources manage', () => {
   it('are written before the fragments file and the directory copy that read them, in one run', async () => {
     const dir = await makeTempDir();
     await mkdir(join(dir, 'src'));
@@ -37,5 +37,17 @@ resources:
     expect(result.code, result.stderr).toBe(0);
     expect(await readFile(join(dir, 'conf'), 'utf8')).toBe('a\nb\n');
     expect(await readFile(join(dir, 'dst', 'app.conf'), 'utf8')).toBe('c\n');
+  });
+
+  it('a file inside a folder the graph keeps absent fails with a hint that names the contradiction', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(
+      dir,
+      'g.yaml',
+      `graph: contradiction\nresources:\n  file:\n  - {name: ${dir}/d/, state: absent, recurse: true}\n  - {name: ${dir}/d/f, state: exists, content: "x\\n"}\n`,
+    );
+    const result = await runCli(['run', ...ONCE, graph]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`hint: ${dir}/d is managed with state: absent by another resource, which removes what this one needs: drop one of the two`);
   });
 });

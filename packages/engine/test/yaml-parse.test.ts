@@ -168,6 +168,9 @@ describe('parseGraphYaml', () => {
     expect(problemsOf(twice)[0]?.hint).toMatch(/resources of one kind go in one list/);
     const misaligned = 'graph: g\nresources:\n  noop:\n  - name: a\n   - name: b\n';
     expect(problemsOf(misaligned)[0]?.hint).toMatch(/same column/);
+    // An item further left than the list it belongs to.
+    const outdented = 'graph: g\nresources:\n  file:\n    - name: /tmp/a\n      state: exists\n - name: /tmp/b\n';
+    expect(problemsOf(outdented)[0]).toMatchObject({ line: 6, hint: expect.stringMatching(/same column/) });
   });
 });
 

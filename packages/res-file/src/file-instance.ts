@@ -18,7 +18,7 @@ import { sweepLeftoverTemps } from './leftover-temps.js';
 import { hasContent, kindName, lstatEntry, withNoFollowHandle } from './fs-state.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
-import { isDeclaredSymlink, managedBelow, registerManaged, unregisterManaged } from './managed-paths.js';
+import { absentAncestor, isDeclaredSymlink, managedBelow, registerManaged, unregisterManaged } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
 import { wantedKind } from './params.js';
@@ -57,7 +57,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
 
   init(ctx: ResourceContext<FileParams, object>): void {
     this.ctx = ctx;
-    registerManaged(this, () => ({ path: this.params.path, symlink: this.params.symlink }));
+    registerManaged(this, () => ({ path: this.params.path, symlink: this.params.symlink, state: this.params.state }));
     // Known before the first check (which waits for the watch), so it can take the sync path.
     void learnFsType(posix.dirname(fsPath(this.params.path)));
   }
@@ -100,7 +100,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
         if (missing && !folderThere) {
           // Named by its folder, not by the temp file the write failed on (a new name at each try).
           const problem = await folderProblem(path);
-          throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? hintFor(error), error);
+          throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? hintFor(error), error);
         }
         const message = error instanceof Error ? error.message : String(error);
         throw fileError(site, `${path}: ${message}`, error instanceof InputError ? error.hint : hintFor(error), error);
@@ -328,6 +328,14 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     await withNoFollowHandle(path, entry.kind === 'dir', (handle) => handle.chmod(wanted));
     return false;
   }
+}
+
+/** When the graph itself keeps a folder of `path` absent, the two resources contradict each other: say so. */
+function missingFolderHint(path: string): string | undefined {
+  const absent = absentAncestor(path);
+  return absent === undefined
+    ? undefined
+    : `${absent} is managed with state: absent by another resource, which removes what this one needs: drop one of the two`;
 }
 
 function hintFor(error: unknown): string | undefined {

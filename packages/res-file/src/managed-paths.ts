@@ -11,6 +11,7 @@ import { fsPath, isAncestor } from './paths.js';
 interface ManagedFile {
   readonly path: string;
   readonly symlink?: boolean | undefined;
+  readonly state?: string | undefined;
 }
 
 const live = new Map<object, () => ManagedFile>();
@@ -31,6 +32,19 @@ export function isDeclaredSymlink(path: string): boolean {
     if (file.symlink && fsPath(file.path) === wanted) return true;
   }
   return false;
+}
+
+/** The nearest ancestor directory of `path` that a live resource keeps absent (`state: absent`), if any. */
+export function absentAncestor(path: string): string | undefined {
+  let nearest: string | undefined;
+  const target = fsPath(path);
+  for (const read of live.values()) {
+    const file = read();
+    if (file.state !== 'absent') continue;
+    const dir = fsPath(file.path);
+    if (isAncestor(dir, target) && (nearest === undefined || dir.length > nearest.length)) nearest = dir;
+  }
+  return nearest;
 }
 
 /**

@@ -314,7 +314,10 @@ function readSchedule(ctx: ShapeContext, node: Node | null): ScheduleSpec | unde
 /** Hints for the YAML parser's most common complaints, by the start of its message. */
 const SYNTAX_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^Map keys must be unique/, 'a key appears twice in one mapping: keep one (resources of one kind go in one list under one `kind:` key)'],
-  [/must start at the same column|bad indentation|indentation/i, 'indent the items of one list (or the keys of one mapping) to the same column, with spaces'],
+  [
+    /must start at the same column|bad indentation|indentation|^Sequence item without - indicator|^A block sequence may not be used as an implicit map key|^Implicit map keys need to be followed by map values/i,
+    'indent the items of one list (or the keys of one mapping) to the same column, with spaces: a `- ` item further left or right than its neighbours ends the list',
+  ],
   [/^Implicit keys need to be on a single line|^Nested mappings are not allowed in compact mappings/, 'a `key: value` pair is missing its line break or a value holds `: `: quote the value'],
   [/tab/i, 'indent with spaces: YAML does not allow tabs there'],
   [/^Missing closing|^Unexpected end|flow collection/i, 'close every [ with ] and every { with }, and every quote'],
