@@ -57,7 +57,11 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
 
   init(ctx: ResourceContext<FileParams, object>): void {
     this.ctx = ctx;
-    registerManaged(this, () => ({ path: this.params.path, symlink: this.params.symlink, state: this.params.state }));
+    registerManaged(
+      this,
+      () => ({ path: this.params.path, symlink: this.params.symlink, state: this.params.state, purge: this.params.purge }),
+      () => this.ctx?.event(),
+    );
     // Known before the first check (which waits for the watch), so it can take the sync path.
     void learnFsType(posix.dirname(fsPath(this.params.path)));
   }

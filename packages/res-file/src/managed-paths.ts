@@ -12,16 +12,33 @@ interface ManagedFile {
   readonly path: string;
   readonly symlink?: boolean | undefined;
   readonly state?: string | undefined;
+  readonly purge?: boolean | undefined;
 }
 
 const live = new Map<object, () => ManagedFile>();
+/** How to tell a live resource that something below it is no longer managed (see unregisterManaged). */
+const releaseListeners = new Map<object, () => void>();
 
-export function registerManaged(owner: object, read: () => ManagedFile): void {
+/** `onRelease`: called when a resource below this one leaves (a purging directory then has work). */
+export function registerManaged(owner: object, read: () => ManagedFile, onRelease?: () => void): void {
   live.set(owner, read);
+  if (onRelease) releaseListeners.set(owner, onRelease);
 }
 
+/**
+ * The resource no longer manages its path (it left the graph): a directory
+ * with `purge` above it must now remove what it left there, and is told.
+ */
 export function unregisterManaged(owner: object): void {
+  const leaving = live.get(owner)?.();
   live.delete(owner);
+  releaseListeners.delete(owner);
+  if (!leaving) return;
+  const path = fsPath(leaving.path);
+  for (const [other, read] of live) {
+    const file = read();
+    if (file.purge && isAncestor(fsPath(file.path), path)) releaseListeners.get(other)?.();
+  }
 }
 
 /** True when a live resource manages a symlink exactly at `path`. */

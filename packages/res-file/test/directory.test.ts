@@ -22,6 +22,23 @@ async function tree(root: string, prefix = ''): Promise<string[]> {
 }
 
 describe('directories', () => {
+  it('purges what a resource inside left behind when that resource leaves the graph', async () => {
+    await mkdir(join(dir, 'src'));
+    await writeFile(join(dir, 'src', 'kept'), 'k');
+    const purging = await makeFile(`${dir}/dst/`, { state: 'exists', source: `${dir}/src/`, recurse: true, purge: true });
+    const extra = await makeFile(`${dir}/dst/extra`, { state: 'exists', content: 'e' });
+    await purging.checkApply(true);
+    await extra.checkApply(true);
+    expect(await tree(join(dir, 'dst'))).toEqual(['extra: e', 'kept: k']);
+    const events = purging.harness.events();
+    // The resource leaves (a graph swap cleans it up): the directory is told, and its next check purges.
+    await extra.close();
+    expect(purging.harness.events()).toBe(events + 1);
+    await purging.checkApply(true);
+    expect(await tree(join(dir, 'dst'))).toEqual(['kept: k']);
+    await purging.close();
+  });
+
   it('creates a directory (path ending in /) and, with recurse, its missing parents', async () => {
     await runCase(fileResource, { name: `${dir}/d/`, params: { state: 'exists' }, expect: 'diverged' });
     expect((await stat(join(dir, 'd'))).isDirectory()).toBe(true);
