@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { lchown, mkdir, readlink } from 'node:fs/promises';
+import { lchown, mkdir, readlink, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isEngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
@@ -18,7 +18,7 @@ import { sweepLeftoverTemps } from './leftover-temps.js';
 import { hasContent, kindName, lstatEntry, withNoFollowHandle } from './fs-state.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
-import { absentAncestor, isDeclaredSymlink, managedBelow, registerManaged, unregisterManaged } from './managed-paths.js';
+import { absentAncestor, isDeclaredSymlink, isManagedElsewhere, managedBelow, registerManaged, unregisterManaged } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
 import { wantedKind } from './params.js';
@@ -153,6 +153,24 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     return inSync && owned && moded;
   }
 
+  /**
+   * Through a declared symlink in its folders, this path may be a file that
+   * another resource manages under its real path: two resources would
+   * rewrite it in turn for ever. Refused, naming both.
+   */
+  private async refuseSameFileElsewhere(path: string, site: ErrorSite): Promise<void> {
+    const folder = posix.dirname(path);
+    const realFolder = await realpath(folder).catch(() => folder);
+    if (realFolder === folder) return;
+    const real = posix.join(realFolder, posix.basename(path));
+    if (!isManagedElsewhere(real, this)) return;
+    throw fileError(
+      site,
+      `${path} is ${real} (through a symlink in its folders), which another file resource manages`,
+      'manage the file under one path only',
+    );
+  }
+
   /** Refuses to act through a symlink the graph does not declare (see README: symlink policy). */
   private async guardSymlinks(path: string, entry: Entry | undefined, want: EntryKind, site: ErrorSite): Promise<void> {
     if (this.params.force) return;
@@ -164,6 +182,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
         `manage ${parent} with symlink: true, use the real path, or set force: true to follow it`,
       );
     }
+    await this.refuseSameFileElsewhere(path, site);
     if (entry?.kind === 'symlink' && want !== 'symlink') {
       throw fileError(
         site,

@@ -41,6 +41,13 @@ export function unregisterManaged(owner: object): void {
   }
 }
 
+/** True when a live resource other than `self` manages exactly `path`. */
+export function isManagedElsewhere(path: string, self: object): boolean {
+  const wanted = fsPath(path);
+  for (const [owner, read] of live) if (owner !== self && fsPath(read().path) === wanted) return true;
+  return false;
+}
+
 /** True when a live resource manages a symlink exactly at `path`. */
 export function isDeclaredSymlink(path: string): boolean {
   const wanted = fsPath(path);

@@ -33,6 +33,21 @@ describe('symlink param', () => {
 });
 
 describe('symlink policy', () => {
+  it('refuses a path that a declared symlink makes the same file as another resource manages', async () => {
+    await mkdir(join(dir, 'real'));
+    await symlink('real', join(dir, 'link'));
+    const link = await makeFile(join(dir, 'link'), { state: 'exists', symlink: true, source: 'real' });
+    const real = await makeFile(join(dir, 'real', 'f'), { state: 'exists', content: 'B\n' });
+    const through = await makeFile(join(dir, 'link', 'f'), { state: 'exists', content: 'A\n' });
+    try {
+      await expect(through.checkApply(true)).rejects.toThrow(`${dir}/link/f is ${dir}/real/f (through a symlink in its folders), which another file resource manages`);
+      await real.checkApply(true);
+      expect(await readFile(join(dir, 'real', 'f'), 'utf8')).toBe('B\n');
+    } finally {
+      await Promise.all([link.close(), real.close(), through.close()]);
+    }
+  });
+
   it('refuses to write through a symlink at the target, and replaces the link (not its target) with force', async () => {
     const victim = join(dir, 'victim');
     await writeFile(victim, 'precious');
