@@ -411,8 +411,14 @@ export class Engine {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       this.#stopController.abort(new Error('the engine is stopping'));
-      await Promise.all([...this.#vertices.values()].map((vertex) => vertex.settled()));
-      await Promise.all([...this.#vertices.values()].map((vertex) => vertex.close()));
+      // Each resource ends its watch and is cleaned up as soon as its own run
+      // is over: an idle one's watch (a watchcmd) does not wait for another's long change.
+      await Promise.all(
+        [...this.#vertices.values()].map(async (vertex) => {
+          await vertex.settled();
+          await vertex.close();
+        }),
+      );
       this.#converger.close();
     })();
     return this.#stopping;
