@@ -12,6 +12,7 @@ import type { GroupedResource } from '../graph/autogroup.js';
 import { abortCall, callResource, callResourceNow, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
 import { RateLimiter } from './rate-limiter.js';
+import { dropReversalIfUnchanged, extendReversal, recordReversal, type ReversalSubject } from './reversal-steps.js';
 import { ResourceWatch } from './resource-watch.js';
 import { receivedProblem, withReceivedValuesHidden } from './received-check.js';
 import { secretSendKeys } from './secrets.js';
@@ -555,8 +556,9 @@ export class Vertex implements ContextHost {
         return 'done';
       }
       if (apply && this.meta.reverse && this.definition.reversible && !this.#reversalChecked) {
-        if (this.#env.reversals.has(this.id)) await this.#extendReversal(instance);
-        else recorded = await this.#recordReversal(instance);
+        const subject = this.#reversalSubject(instance);
+        if (this.#env.reversals.has(this.id)) await extendReversal(subject, this.#env.reversals);
+        else recorded = await recordReversal(subject, this.#env.reversals);
         this.#reversalChecked = true;
       }
       refreshing = apply && this.refreshPending();
@@ -576,7 +578,9 @@ export class Vertex implements ContextHost {
       converged = await callResource(this.id, 'checkApply', () => instance.checkApply(apply, controller.signal), this.meta.timeout, controller);
     } catch (error) {
       release?.();
-      if (recorded) await this.#dropReversalIfUnchanged(instance, recorded);
+      if (recorded && (await dropReversalIfUnchanged(this.#reversalSubject(instance), recorded, this.#env.reversals))) {
+        this.#reversalChecked = false;
+      }
       return this.#checkFailed(error, apply, waits) ? 'retry' : 'done';
     }
     release?.();
@@ -665,59 +669,9 @@ export class Vertex implements ContextHost {
     if (!this.#env.stopSignal.aborted) this.#dirty = true;
   }
 
-  /** Stores what was there before the first change, so that removing the resource can put it back; returns what it stored. */
-  async #recordReversal(instance: Instance): Promise<Record<string, unknown> | undefined> {
-    const reversible = this.definition.reversible;
-    if (!reversible) return undefined;
-    let params: Record<string, unknown> | undefined;
-    try {
-      params = await reversible.reversal(instance, this.params);
-    } catch (error) {
-      throw resourceError(this.id, 'checkApply', error);
-    }
-    if (params) await this.#env.reversals.save({ id: this.id, kind: this.kind, name: this.name, params });
-    return params;
-  }
-
-  /**
-   * A reversal stored earlier (by this resource before a swap, or in an
-   * earlier run) is extended, by the kind, with what the resource now
-   * manages and did not then: a mode added since is put back too.
-   */
-  async #extendReversal(instance: Instance): Promise<void> {
-    const reversible = this.definition.reversible;
-    const stored = this.#env.reversals.get(this.id);
-    if (!reversible?.extend || !stored) return;
-    let fresh: Record<string, unknown> | undefined;
-    try {
-      fresh = await reversible.reversal(instance, this.params);
-    } catch (error) {
-      throw resourceError(this.id, 'checkApply', error);
-    }
-    if (!fresh) return;
-    const extended = reversible.extend(stored.params, fresh);
-    if (!isDeepStrictEqual(extended, stored.params)) await this.#env.reversals.save({ ...stored, params: extended });
-  }
-
-  /**
-   * A first apply that failed before changing anything has nothing to put
-   * back: the reversal it stored is dropped when what it would record now is
-   * what it recorded, and the next apply records afresh. Kept, it would
-   * later "restore" a state the user has since changed (a file they created
-   * where the failed resource found none would be deleted). One that found
-   * everything in place keeps its record: the resource holds that state
-   * from then on, and its removal puts it back.
-   */
-  async #dropReversalIfUnchanged(instance: Instance, recorded: Record<string, unknown>): Promise<void> {
-    try {
-      const now = await this.definition.reversible?.reversal(instance, this.params);
-      if (isDeepStrictEqual(now, recorded)) {
-        await this.#env.reversals.delete(this.id);
-        this.#reversalChecked = false;
-      }
-    } catch {
-      // Not known to be unchanged: the reversal stays, as it would have.
-    }
+  /** Reversal bookkeeping (see reversal-steps.ts) for this vertex's resource as it is now. */
+  #reversalSubject(instance: Instance): ReversalSubject {
+    return { id: this.id, kind: this.kind, name: this.name, definition: this.definition, instance, params: this.params };
   }
 
   /** Fills params from send/recv edges, noting which values changed. */
