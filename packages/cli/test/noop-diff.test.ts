@@ -1,4 +1,4 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ONCE, writeGraph } from './support/graphs.js';
@@ -250,5 +250,37 @@ edges:
     expect(result.stdout).toContain('would change: exec[restart]\n');
     expect(result.stdout).toContain(`file[${secretFile}] would change:\n(not shown: content received from another resource)\n`);
     expect(await readFile(secretFile, 'utf8')).toBe('an earlier password\n');
+  });
+
+  it('says a receiver would not change when its sender would only fix something and keep the value it sends', async () => {
+    const dir = await makeTempDir();
+    const state = join(dir, 'state');
+    const secretFile = join(dir, 'db.secret');
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: kept
+resources:
+  password:
+    - {name: db, length: 20, saved: true}
+  file:
+    - {name: ${secretFile}, state: exists, mode: "0600"}
+edges:
+  - {from: {kind: password, name: db}, to: {kind: file, name: ${secretFile}}, send: password, recv: content}
+`,
+    );
+    const flags = ['--prefix', state, '--converger-timeout=0', '--converged-exit'];
+    expect((await runCli(['run', ...flags, graph])).code).toBe(0);
+    // Only the saved password file's mode drifts: a real run fixes the mode and keeps the password.
+    const [saved] = (await readdir(state, { recursive: true })).filter((entry) => /db-[^/]+\/password$/.test(entry));
+    if (saved === undefined) throw new Error('no saved password');
+    await chmod(join(state, saved), 0o644);
+
+    const result = await runCli(['run', ...flags, '--noop', graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('would change: password[db]\n');
+    expect(result.stdout).not.toContain(`file[${secretFile}] would change`);
+    expect(result.stdout).toContain(`converged: file[${secretFile}]\n`);
   });
 });

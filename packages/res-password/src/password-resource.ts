@@ -90,8 +90,13 @@ export const passwordResource = defineResource({
         ctx().send({ password: saved.text });
         return true;
       }
-      if (!apply) return false;
-      if (reason === undefined && saved.exists) {
+      // Only the file's mode is wrong: the password stays, and a dry run sends it (receivers would not change).
+      const keeps = reason === undefined && saved.exists;
+      if (!apply) {
+        if (keeps) ctx().send({ password: saved.text });
+        return false;
+      }
+      if (keeps) {
         await fixPasswordFileMode(path);
         ctx().log.warn('restored mode 0600 of the saved password file', { path, was: saved.mode.toString(8) });
         ctx().send({ password: saved.text });

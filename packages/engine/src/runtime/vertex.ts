@@ -36,6 +36,7 @@ export interface OutEdge {
 }
 
 const NOTHING_RECEIVED: ReadonlyMap<string, ReceivedValue> = new Map();
+const NOTHING_SENT: ReadonlySet<string> = new Set();
 
 /**
  * One resource of the running graph: its watch loop and a single-flight
@@ -92,6 +93,8 @@ export class Vertex implements ContextHost {
   #closed = false;
   #retriesLeft: number;
   #staged: Record<string, unknown> | undefined;
+  /** The send keys of the last successful checkApply (a dry run's included). */
+  #sentInLastCheck: ReadonlySet<string> = NOTHING_SENT;
   #received: ReadonlyMap<string, ReceivedValue> = NOTHING_RECEIVED;
   #limiter: RateLimiter | undefined;
   #watch: ResourceWatch | undefined;
@@ -479,9 +482,15 @@ export class Vertex implements ContextHost {
   #checkSucceeded(instance: Instance, apply: boolean, checked: boolean, refreshing: boolean): Promise<void> | undefined {
     this.#endCheck();
     // In a dry run, a parent that would change and notifies us (or sends us
-    // a value it has not made) means a real run would change us too: a
-    // restart would fire, a new password would be written.
-    const converged = checked && (apply || !this.parents.some((edge) => edge.from.#wouldChange && (edge.notify || edge.recv !== undefined)));
+    // a value it did not make in its dry run) means a real run would change
+    // us too: a restart would fire, a new password would be written. A value
+    // it did send (the one it would keep) was checked here as it is.
+    const converged =
+      checked &&
+      (apply ||
+        !this.parents.some(
+          (edge) => edge.from.#wouldChange && (edge.notify || (edge.recv !== undefined && !edge.from.#sentInLastCheck.has(edge.send ?? ''))),
+        ));
     const notifies = apply && this.children.some((edge) => edge.notify);
     let describing: Promise<void> | undefined;
     if (this.#env.observed()) {
@@ -607,6 +616,7 @@ export class Vertex implements ContextHost {
     if (!converged) this.#changes++;
     if (this.meta.retryreset) this.#retriesLeft = this.meta.retry;
     let sentChanged = false;
+    this.#sentInLastCheck = this.#staged ? new Set(Object.keys(this.#staged)) : NOTHING_SENT;
     if (this.#staged) {
       const next = { ...this.sent, ...this.#staged };
       sentChanged = !isDeepStrictEqual(next, this.sent);
