@@ -79,7 +79,7 @@ export class TransitionLines {
  * character (a file name can), which would split or garble the line a
  * script reads. They are written as escapes (`\n`, `\u001b`).
  */
-function oneLine(id: string): string {
+export function oneLine(id: string): string {
   return id.replace(/[\u0000-\u001f\u007f]/g, (char) => (char === '\n' ? '\\n' : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
@@ -118,6 +118,15 @@ export class StatusDisplay {
     };
     for (const status of this.#source.statuses()) tell(status);
     this.#unsubscribe = this.#source.onStatus(tell);
+  }
+
+  /**
+   * A line about the run that is not a resource's status (a reversal): in
+   * plain mode on the same stream as the status lines; on a terminal the
+   * log line above the live status says it already.
+   */
+  tell(line: string): void {
+    if (!this.#live) this.#plain.write(`${line}\n`);
   }
 
   /** Draws the final state and stops following; the live line is removed. */

@@ -31,6 +31,9 @@ describe('meta: {reverse: true} across runs', () => {
     expect(await readFile(existing, 'utf8')).toBe('before\n');
     expect(existsSync(created)).toBe(false);
     expect(second.stderr).not.toContain('kept the reversal for later');
+    // Told on stdout, with the status lines.
+    expect(second.stdout).toContain(`reversed: file[${existing}]\n`);
+    expect(second.stdout).toContain(`reversed: file[${created}]\n`);
   });
 
   it('keeps nothing to reverse from a first apply that failed before changing anything', async () => {

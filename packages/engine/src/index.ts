@@ -1,5 +1,5 @@
 export { Engine } from './runtime/engine.js';
-export type { EngineOptions, EngineTopology } from './runtime/engine.js';
+export type { EngineOptions, EngineTopology, ReversalOutcome } from './runtime/engine.js';
 export type { EngineEvent, EngineEventListener } from './runtime/engine-events.js';
 export { EventValue, EventValueWatcher } from './runtime/event-value.js';
 export type { ResourceState, ResourceStatus } from './runtime/status.js';

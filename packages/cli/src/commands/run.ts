@@ -8,7 +8,7 @@ import type { LogLevel } from '../options.js';
 import { handleEngineStopSignals, untilAborted } from '../signals.js';
 import { openStateDirOrReport } from '../state-dir.js';
 import { engineOptionsFrom } from '../engine-options.js';
-import { StatusDisplay, summarize } from '../status-display.js';
+import { oneLine, StatusDisplay, summarize } from '../status-display.js';
 import { Terminal } from '../terminal.js';
 import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
 import { loadGraphOrReport } from './load-graph.js';
@@ -73,6 +73,10 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
     const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, {
       write: (text) => process.stdout.write(text),
     });
+    // `reversed: file[/etc/x]`, `would put back: …` (noop), `failed: …: reversal failed (kept for another try): …`.
+    engine.onReversal(({ id, outcome, error }) =>
+      display.tell(outcome === 'failed' ? `failed: ${oneLine(id)}: ${error?.message ?? 'reversal failed'}` : `${outcome}: ${oneLine(id)}`),
+    );
     // Diffs for --noop, and for resources with meta: {noop: true} in a normal run, from the first graph
     // that has one (not before: listening makes the engine describe every check).
     let printingDiffs = false;

@@ -22,6 +22,13 @@ import { ReversalStore } from './reversal-store.js';
 import { Vertex } from './vertex.js';
 import type { VertexEnv } from './vertex-env.js';
 
+/** A reversal tried for a resource that left the graph: done, failed (kept for another try), or only checked (noop). */
+export interface ReversalOutcome {
+  readonly id: string;
+  readonly outcome: 'reversed' | 'failed' | 'would put back';
+  readonly error?: EngineError;
+}
+
 export interface EngineOptions {
   /** Where per-resource state, pending refreshes and the local world live. */
   readonly stateDir: string;
@@ -89,6 +96,7 @@ export class Engine {
   #edges: ResolvedEdge[] = [];
   #started = false;
   #statusListeners = new Set<(status: ResourceStatus) => void>();
+  #reversalListeners = new Set<(reversal: ReversalOutcome) => void>();
   #eventListeners = new Set<EngineEventListener>();
   #stopping: Promise<void> | undefined;
   readonly #kinds: KindResolver | undefined;
@@ -304,13 +312,17 @@ export class Engine {
       if (this.#env.noop) {
         // Noop changes nothing, reversals included: the reversal stays stored for a real run.
         const inPlace = await applyReversal(reversal, definition, this.#env, false);
-        if (!inPlace) this.#env.logger.warn({ resource: id }, 'would put back what was there before (noop)');
+        if (!inPlace) {
+          this.#env.logger.warn({ resource: id }, 'would put back what was there before (noop)');
+          this.#toldReversal({ id, outcome: 'would put back' });
+        }
         return;
       }
       await applyReversal(reversal, definition, this.#env);
       await this.#env.reversals.delete(id);
       this.#reversalFailures.delete(id);
       this.#env.logger.info({ resource: id }, 'reversed: put back what was there before');
+      this.#toldReversal({ id, outcome: 'reversed' });
     } catch (error) {
       const failure = this.#env.secrets.maskError(
         new EngineError('ERR_RESOURCE_CHECK_APPLY', `reversal failed (kept for another try): ${(error as Error).message}`, {
@@ -321,6 +333,7 @@ export class Engine {
       );
       this.#reversalFailures.set(id, failure);
       this.#env.logger.error({ resource: id }, failure.message);
+      this.#toldReversal({ id, outcome: 'failed', error: failure });
     }
   }
 
@@ -371,6 +384,16 @@ export class Engine {
   onStatus(listener: (status: ResourceStatus) => void): () => void {
     this.#statusListeners.add(listener);
     return () => this.#statusListeners.delete(listener);
+  }
+
+  /** Each reversal of a resource that left the graph (`meta: {reverse: true}`), as it is tried. */
+  onReversal(listener: (reversal: ReversalOutcome) => void): () => void {
+    this.#reversalListeners.add(listener);
+    return () => this.#reversalListeners.delete(listener);
+  }
+
+  #toldReversal(reversal: ReversalOutcome): void {
+    for (const listener of this.#reversalListeners) listener(reversal);
   }
 
   /**
