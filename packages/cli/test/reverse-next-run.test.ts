@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeGraph } from './support/graphs.js';
@@ -96,5 +96,22 @@ describe('meta: {reverse: true} across runs', () => {
     await run('graph: other\nresources:\n  noop:\n  - name: just-this\n', 'noops.yaml');
     expect(await readFile(path, 'utf8')).toBe('original\n');
     expect((await stat(path)).mode & 0o7777).toBe(0o644);
+  });
+
+  it('reports a reversal that fails as a failed resource: a status line, the summary and the exit code', async () => {
+    const dir = await makeTempDir();
+    const state = join(dir, 'state');
+    const path = join(dir, 'f');
+    const flags = ['--converger-timeout=0', '--converged-exit', '--prefix', state];
+    const managed = await writeGraph(dir, 'managed.yaml', `graph: g\nresources:\n  file:\n  - name: ${path}\n    state: exists\n    content: "x\\n"\n    meta: {reverse: true}\n`);
+    expect((await runCli(['run', ...flags, managed])).code).toBe(0);
+    // Someone puts a directory with contents where the file was: removing it is refused.
+    await rm(path);
+    await mkdir(join(path, 'sub'), { recursive: true });
+    const noopsOnly = await writeGraph(dir, 'noops.yaml', 'graph: other\nresources:\n  noop:\n  - name: x\n');
+    const result = await runCli(['run', ...flags, noopsOnly]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(new RegExp(`^failed: file\\[${path}\\]: reversal failed \\(kept for another try\\)`, 'm'));
+    expect(result.stderr).toContain('0 pending · 0 running · 1 converged · 1 failed');
   });
 });

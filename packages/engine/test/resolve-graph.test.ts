@@ -54,6 +54,13 @@ describe('resolveGraph: params', () => {
     ]);
   });
 
+  it('says why a number written with a leading zero does not fit a number param', async () => {
+    const problems = await problemsOf(['resources:', '  exec:', '  - name: x', '    attempts: 010']);
+    expect(problems.map((problem) => [problem.location?.line, problem.message, problem.hint])).toEqual([
+      [4, 'param \'attempts\': expected number, got "010"', 'a number written with a leading zero is read as text (as modes are): write 10'],
+    ]);
+  });
+
   it('says what to write instead of what graphs for mgmt often carry', async () => {
     const problems = await problemsOf([
       'resources:',
@@ -76,7 +83,7 @@ describe('resolveGraph: params', () => {
       'exec[a] 4': expect.stringContaining('meta: {poll: SECONDS}'),
       'exec[a] 5': expect.stringMatching(/^kind 'exec' has no state: remove it/),
       'exec[a] 6': 'retry is a metaparam: write it under meta, as meta: {retry: ...}',
-      'file[/b] 9': 'quote it to make it a string: "42"',
+      'file[/b] 9': 'quote it, as written, to make it a string (YAML read it as the number 42)',
       'file[/b] 10': 'YAML 1.2 reads yes as a string, not a boolean: write true or false',
       'noop[@@shared] 12': "name it 'shared' and add meta: {export: ['*']} (see \"Several hosts\" in the README)",
       'noop[plain] 14': 'remove reverse: true (kinds that take it, like file, say so in their README)',

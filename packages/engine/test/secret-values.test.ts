@@ -13,6 +13,20 @@ describe('secret values', () => {
     expect(error.hint).toBe(`check ${MASK}`);
   });
 
+  it('masks a short secret only where it stands alone, and never masks a mask again', () => {
+    const secrets = new SecretValues();
+    secrets.add('e');
+    secrets.add('cr');
+    expect(secrets.mask('no such user: e')).toBe(`no such user: ${MASK}`);
+    // Inside words it is left alone: cutting them would garble the message and show the secret.
+    expect(secrets.mask('create the user first')).toBe('create the user first');
+    expect(secrets.mask(secrets.mask('cmd /bin/sh -c e'))).toBe(`cmd /bin/sh -c ${MASK}`);
+    const long = new SecretValues();
+    long.add('abcd');
+    long.add('abcdefgh');
+    expect(long.mask('xabcdefghx abcdx')).toBe(`x${MASK}x ${MASK}x`);
+  });
+
   it('ignores empty and non-string values', () => {
     const secrets = new SecretValues();
     secrets.add('');

@@ -18,7 +18,7 @@ import { sweepLeftoverTemps } from './leftover-temps.js';
 import { hasContent, kindName, lstatEntry, withNoFollowHandle } from './fs-state.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
-import { absentAncestor, isDeclaredSymlink, isManagedElsewhere, managedBelow, registerManaged, unregisterManaged } from './managed-paths.js';
+import { absentAncestor, isDeclaredSymlink, isManagedElsewhere, managedBelow, purgedElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
 import { wantedKind } from './params.js';
@@ -163,12 +163,21 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     const realFolder = await realpath(folder).catch(() => folder);
     if (realFolder === folder) return;
     const real = posix.join(realFolder, posix.basename(path));
-    if (!isManagedElsewhere(real, this)) return;
-    throw fileError(
-      site,
-      `${path} is ${real} (through a symlink in its folders), which another file resource manages`,
-      'manage the file under one path only',
-    );
+    if (isManagedElsewhere(real, this)) {
+      throw fileError(
+        site,
+        `${path} is ${real} (through a symlink in its folders), which another file resource manages`,
+        'manage the file under one path only',
+      );
+    }
+    const purger = purgedElsewhere(real, this);
+    if (purger !== undefined) {
+      throw fileError(
+        site,
+        `${path} is ${real} (through a symlink in its folders), inside ${purger}, which another file resource purges of what it does not know`,
+        `manage it as ${real}, so that the purge leaves it`,
+      );
+    }
   }
 
   /** Refuses to act through a symlink the graph does not declare (see README: symlink policy). */

@@ -48,6 +48,17 @@ export function isManagedElsewhere(path: string, self: object): boolean {
   return false;
 }
 
+/** The path of a live resource other than `self` that purges a directory holding `path`, if any. */
+export function purgedElsewhere(path: string, self: object): string | undefined {
+  const target = fsPath(path);
+  for (const [owner, read] of live) {
+    if (owner === self) continue;
+    const file = read();
+    if (file.purge && isAncestor(fsPath(file.path), target)) return file.path;
+  }
+  return undefined;
+}
+
 /** True when a live resource manages a symlink exactly at `path`. */
 export function isDeclaredSymlink(path: string): boolean {
   const wanted = fsPath(path);

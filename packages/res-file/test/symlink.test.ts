@@ -33,6 +33,22 @@ describe('symlink param', () => {
 });
 
 describe('symlink policy', () => {
+  it('refuses a path that a declared symlink puts inside a directory another resource purges', async () => {
+    await mkdir(join(dir, 'releases', 'v1'), { recursive: true });
+    await symlink('releases/v1', join(dir, 'current'));
+    const link = await makeFile(join(dir, 'current'), { state: 'exists', symlink: true, source: 'releases/v1' });
+    const purging = await makeFile(`${join(dir, 'releases', 'v1')}/`, { state: 'exists', recurse: true, purge: true });
+    const through = await makeFile(join(dir, 'current', 'conf'), { state: 'exists', content: 'via link\n' });
+    try {
+      await expect(through.checkApply(true)).rejects.toMatchObject({
+        message: expect.stringContaining(`${dir}/current/conf is ${dir}/releases/v1/conf (through a symlink in its folders), inside ${dir}/releases/v1/`),
+        hint: `manage it as ${dir}/releases/v1/conf, so that the purge leaves it`,
+      });
+    } finally {
+      await Promise.all([link.close(), purging.close(), through.close()]);
+    }
+  });
+
   it('refuses a path that a declared symlink makes the same file as another resource manages', async () => {
     await mkdir(join(dir, 'real'));
     await symlink('real', join(dir, 'link'));

@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { hostname as systemHostname } from 'node:os';
 import { Engine, type ResolvedGraph, type ResourceStatus } from '@converge/engine';
-import { isEngineError } from '@converge/engine-api';
+import { isEngineError, type EngineError } from '@converge/engine-api';
 import { ExitCode } from '../exit-codes.js';
 import { createRootLogger } from '../logging.js';
 import type { LogLevel } from '../options.js';
@@ -159,13 +159,34 @@ async function runEngine(
   const failures = engine.failures();
   // A check that a forced stop cut short failed after the snapshot: count it as the failure it became.
   const failed = new Set(failures.map((failure) => failure.resource));
-  const final = atStop.map((status) => (failed.has(status.id) ? { ...status, state: 'failed' as const } : status));
+  const atStopIds = new Set(atStop.map((status) => status.id));
+  const final = [
+    ...atStop.map((status) => (failed.has(status.id) ? { ...status, state: 'failed' as const } : status)),
+    // A failed reversal is of a resource no longer in the graph: it is counted all the same.
+    ...failures.flatMap((failure) => (failure.resource === undefined || atStopIds.has(failure.resource) ? [] : [reversalStatus(failure.resource, failure)])),
+  ];
   say(summarize(final));
   // Counted as the summary counts (a group's members fail with it); each failure is told once, by the resource that had it.
   const failedCount = Math.max(failures.length, final.filter((status) => !status.hidden && status.state === 'failed').length);
   if (failures.length > 0) say(`${failedCount} resource${failedCount === 1 ? '' : 's'} failed:`);
   for (const failure of failures) reporter.problem(failure);
   return failures.length > 0 ? ExitCode.resourceFailed : ExitCode.ok;
+}
+
+/** The status line's view of a resource that left the graph and whose reversal failed. */
+function reversalStatus(id: string, error: EngineError): ResourceStatus {
+  const open = id.indexOf('[');
+  return {
+    id,
+    kind: open > 0 ? id.slice(0, open) : id,
+    name: open > 0 ? id.slice(open + 1, -1) : id,
+    state: 'failed',
+    hidden: false,
+    noop: false,
+    checks: 0,
+    changes: 0,
+    lastError: error,
+  };
 }
 
 async function whenConvergedOrStopped(engine: Engine, stopRequested: AbortSignal): Promise<void> {

@@ -129,7 +129,12 @@ function unknownParamHint(key: string, kind: string, known: readonly string[]): 
 function typeHint(value: unknown, expected: string): string {
   const yaml11 = expected.includes('boolean') ? yaml11BooleanHint(value) : undefined;
   if (yaml11) return yaml11;
+  // A plain number with a leading zero is kept as the text it is written as (so that `mode: 0640` stays octal).
+  if (typeof value === 'string' && /^[-+]?0\d+$/.test(value) && /number|integer/.test(expected)) {
+    return `a number written with a leading zero is read as text (as modes are): write ${Number.parseInt(value, 10)}`;
+  }
   if (typeof value === 'string' && expected.includes('integer') && /^-?\d+$/.test(value)) return `write the number without quotes: ${value}`;
-  if (typeof value === 'number' && expected.includes('string')) return `quote it to make it a string: "${value}"`;
+  // The value as YAML read it, which may not be as it is written (0x1F is 31): the user quotes what they wrote.
+  if (typeof value === 'number' && expected.includes('string')) return `quote it, as written, to make it a string (YAML read it as the number ${value})`;
   return `write ${expected}`;
 }

@@ -2,6 +2,7 @@ import { EngineError, type AnyResourceDefinition, type ReceivedValue } from '@co
 import { Value } from '@sinclair/typebox/value';
 import { runValidate } from '../graph/param-check.js';
 import { redactedError } from './redacted-error.js';
+import { escapeForRegExp } from './regexp-escape.js';
 
 /**
  * Received values whose type was checked when the graph loaded, but not
@@ -53,15 +54,15 @@ export function withReceivedValuesHidden(
   received: ReadonlyMap<string, ReceivedValue>,
 ): EngineError {
   if (received.size === 0) return error;
-  const hide = (text: string): string => {
-    let hidden = text;
-    for (const param of received.keys()) {
-      const value = params[param];
-      // Shorter strings (and numbers) would garble the message more than they could reveal.
-      const quoted = typeof value === 'string' && value.length >= MIN_HIDDEN_LENGTH ? value : undefined;
-      if (quoted && hidden.includes(quoted)) hidden = hidden.split(quoted).join(`<param ${param}, received>`);
-    }
-    return hidden;
-  };
+  // Shorter strings (and numbers) would garble the message more than they could reveal.
+  const byValue = new Map<string, string>();
+  for (const param of received.keys()) {
+    const value = params[param];
+    if (typeof value === 'string' && value.length >= MIN_HIDDEN_LENGTH && !byValue.has(value)) byValue.set(value, param);
+  }
+  if (byValue.size === 0) return error;
+  // One pass, longest first: a replacement is never searched again.
+  const pattern = new RegExp([...byValue.keys()].sort((a, b) => b.length - a.length).map(escapeForRegExp).join('|'), 'g');
+  const hide = (text: string): string => text.replace(pattern, (value) => `<param ${byValue.get(value) ?? '?'}, received>`);
   return redactedError(error, hide);
 }

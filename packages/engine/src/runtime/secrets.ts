@@ -1,4 +1,5 @@
 import type { AnyResourceDefinition, EngineError } from '@converge/engine-api';
+import { escapeForRegExp } from './regexp-escape.js';
 import { redactedError } from './redacted-error.js';
 
 /** What a secret is replaced by in logs and errors. */
@@ -18,30 +19,50 @@ export function secretSendKeys(definition: AnyResourceDefinition): ReadonlySet<s
   return keys;
 }
 
+/** Secrets shorter than this are masked only where they stand alone (see SecretValues.mask). */
+const SHORT_SECRET_LENGTH = 4;
+
+/** One alternation of every secret, longest first; short ones only as whole tokens. */
+function secretPattern(values: ReadonlySet<string>): RegExp {
+  const alternatives = [...values]
+    .sort((a, b) => b.length - a.length)
+    .map((value) => (value.length < SHORT_SECRET_LENGTH ? `(?<![A-Za-z0-9])${escapeForRegExp(value)}(?![A-Za-z0-9])` : escapeForRegExp(value)));
+  return new RegExp(alternatives.join('|'), 'g');
+}
+
 /**
  * The secret values sent in this engine (a password sent into a file's
  * content or an exec's command). Whatever resource received one, a log line
  * or an error that would show it shows the mask instead. Values are kept
  * while the engine runs: a rotated password stays masked too. However short
- * a secret is, it is masked: a 3-character password garbles the messages it
- * occurs in, which is better than printing it.
+ * a secret is, it is masked where it stands alone (a command line, a user
+ * name); a long one wherever it occurs.
  */
 export class SecretValues {
   readonly #values = new Set<string>();
+  #pattern: RegExp | undefined;
 
   get size(): number {
     return this.#values.size;
   }
 
   add(value: unknown): void {
-    if (typeof value === 'string' && value.length > 0) this.#values.add(value);
+    if (typeof value !== 'string' || value.length === 0 || this.#values.has(value)) return;
+    this.#values.add(value);
+    this.#pattern = undefined;
   }
 
+  /**
+   * Every secret replaced by the mask, in one pass (a mask is never masked
+   * again, which would show what the secret is), longest first. A secret
+   * shorter than SHORT_SECRET_LENGTH is replaced only as a whole token (not
+   * next to a letter or digit): in the middle of words it would garble them
+   * and, by where it was cut, give itself away.
+   */
   mask(text: string): string {
     if (this.#values.size === 0) return text;
-    let masked = text;
-    for (const value of this.#values) if (masked.includes(value)) masked = masked.split(value).join(MASK);
-    return masked;
+    this.#pattern ??= secretPattern(this.#values);
+    return text.replace(this.#pattern, MASK);
   }
 
   /** Log fields with every string in them masked (nested values included). */
