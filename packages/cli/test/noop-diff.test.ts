@@ -1,7 +1,7 @@
 import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ONCE, writeGraph } from './support/graphs.js';
+import { ONCE, onceWithState, writeGraph } from './support/graphs.js';
 import { killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 import { writeTestPlugin } from './support/test-plugin.js';
@@ -269,7 +269,7 @@ edges:
   - {from: {kind: password, name: db}, to: {kind: file, name: ${secretFile}}, send: password, recv: content}
 `,
     );
-    const flags = ['--prefix', state, '--converger-timeout=0', '--converged-exit'];
+    const flags = onceWithState(state);
     expect((await runCli(['run', ...flags, graph])).code).toBe(0);
     // Only the saved password file's mode drifts: a real run fixes the mode and keeps the password.
     const [saved] = (await readdir(state, { recursive: true })).filter((entry) => /db-[^/]+\/password$/.test(entry));

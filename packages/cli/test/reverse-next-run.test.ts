@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { writeGraph } from './support/graphs.js';
+import { onceWithState, writeGraph } from './support/graphs.js';
 import { runCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 
@@ -20,13 +20,13 @@ describe('meta: {reverse: true} across runs', () => {
       'files.yaml',
       `graph: files\nresources:\n  file:\n  - name: ${existing}\n    content: "managed\\n"\n    meta: {reverse: true}\n  - name: ${created}\n    state: exists\n    content: "new\\n"\n    meta: {reverse: true}\n`,
     );
-    const first = await runCli(['run', '--converger-timeout=0', '--converged-exit', '--prefix', state, withFiles]);
+    const first = await runCli(['run', ...onceWithState(state), withFiles]);
     expect(first.code, first.stderr).toBe(0);
     expect(await readFile(existing, 'utf8')).toBe('managed\n');
 
     // The next graph has no file at all: only noops.
     const noopsOnly = await writeGraph(dir, 'noops.yaml', 'graph: other\nresources:\n  noop:\n  - name: just-this\n');
-    const second = await runCli(['run', '--converger-timeout=0', '--converged-exit', '--prefix', state, noopsOnly]);
+    const second = await runCli(['run', ...onceWithState(state), noopsOnly]);
     expect(second.code, second.stderr).toBe(0);
     expect(await readFile(existing, 'utf8')).toBe('before\n');
     expect(existsSync(created)).toBe(false);
@@ -45,14 +45,14 @@ describe('meta: {reverse: true} across runs', () => {
       'failing.yaml',
       `graph: failing\nresources:\n  file:\n  - name: ${path}\n    state: exists\n    content: "managed\\n"\n    owner: no-such-user-here\n    meta: {reverse: true}\n`,
     );
-    const first = await runCli(['run', '--converger-timeout=0', '--converged-exit', '--prefix', state, failing]);
+    const first = await runCli(['run', ...onceWithState(state), failing]);
     expect(first.code).toBe(1);
     expect(existsSync(path)).toBe(false);
 
     // The user puts their own file there; the resource then leaves the graph.
     await writeFile(path, 'mine\n');
     const noopsOnly = await writeGraph(dir, 'noops.yaml', 'graph: other\nresources:\n  noop:\n  - name: just-this\n');
-    const second = await runCli(['run', '--converger-timeout=0', '--converged-exit', '--prefix', state, noopsOnly]);
+    const second = await runCli(['run', ...onceWithState(state), noopsOnly]);
     expect(second.code, second.stderr).toBe(0);
     expect(await readFile(path, 'utf8')).toBe('mine\n');
   });
@@ -66,7 +66,7 @@ describe('meta: {reverse: true} across runs', () => {
     const at = (path: string) =>
       `graph: moving\nresources:\n  file:\n  - name: cfg\n    path: ${path}\n    state: exists\n    content: "managed\\n"\n    meta: {reverse: true}\n`;
     const run = async (graph: string) => {
-      const result = await runCli(['run', '--converger-timeout=0', '--converged-exit', '--prefix', state, graph]);
+      const result = await runCli(['run', ...onceWithState(state), graph]);
       expect(result.code, result.stderr).toBe(0);
     };
     await run(await writeGraph(dir, 'at-a.yaml', at(a)));
@@ -87,7 +87,7 @@ describe('meta: {reverse: true} across runs', () => {
     const graph = (extra: string) =>
       `graph: growing\nresources:\n  file:\n  - name: ${path}\n    content: "managed\\n"\n${extra}    meta: {reverse: true}\n`;
     const run = async (text: string, name: string) => {
-      const result = await runCli(['run', '--converger-timeout=0', '--converged-exit', '--prefix', state, await writeGraph(dir, name, text)]);
+      const result = await runCli(['run', ...onceWithState(state), await writeGraph(dir, name, text)]);
       expect(result.code, result.stderr).toBe(0);
     };
     await run(graph(''), 'content.yaml');
@@ -102,7 +102,7 @@ describe('meta: {reverse: true} across runs', () => {
     const dir = await makeTempDir();
     const state = join(dir, 'state');
     const path = join(dir, 'f');
-    const flags = ['--converger-timeout=0', '--converged-exit', '--prefix', state];
+    const flags = onceWithState(state);
     const managed = await writeGraph(dir, 'managed.yaml', `graph: g\nresources:\n  file:\n  - name: ${path}\n    state: exists\n    content: "x\\n"\n    meta: {reverse: true}\n`);
     expect((await runCli(['run', ...flags, managed])).code).toBe(0);
     // Someone puts a directory with contents where the file was: removing it is refused.

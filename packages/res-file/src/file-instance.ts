@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { lchown, mkdir, readlink, realpath } from 'node:fs/promises';
+import { lchown, mkdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isEngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
@@ -27,7 +27,7 @@ import { fsPath } from './paths.js';
 import { certainlyInSync } from './quick-check.js';
 import { ensureRemoved } from './remove-path.js';
 import { clearWrongKind } from './replace-kind.js';
-import { findUndeclaredParentSymlink } from './symlink-guard.js';
+import { findUndeclaredParentSymlink, realpathOf } from './symlink-guard.js';
 
 /** How many times a check starts over when the path vanishes under it (someone deleting it again and again). */
 const VANISHED_RETRIES = 3;
@@ -160,7 +160,8 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
    */
   private async refuseSameFileElsewhere(path: string, site: ErrorSite): Promise<void> {
     const folder = posix.dirname(path);
-    const realFolder = await realpath(folder).catch(() => folder);
+    // The symlink guard just resolved the same folder: this one is answered from its memo.
+    const realFolder = (await realpathOf(folder)) ?? folder;
     if (realFolder === folder) return;
     const real = posix.join(realFolder, posix.basename(path));
     if (isManagedElsewhere(real, this)) {

@@ -34,10 +34,16 @@ export function unregisterManaged(owner: object): void {
   live.delete(owner);
   releaseListeners.delete(owner);
   if (!leaving) return;
-  const path = fsPath(leaving.path);
-  for (const [other, read] of live) {
+  for (const [purger] of purgersAbove(leaving.path, owner)) releaseListeners.get(purger)?.();
+}
+
+/** The live resources other than `self` that purge a directory holding `path`, with their paths. */
+function* purgersAbove(path: string, self: object): Generator<[owner: object, path: string]> {
+  const target = fsPath(path);
+  for (const [owner, read] of live) {
+    if (owner === self) continue;
     const file = read();
-    if (file.purge && isAncestor(fsPath(file.path), path)) releaseListeners.get(other)?.();
+    if (file.purge && isAncestor(fsPath(file.path), target)) yield [owner, file.path];
   }
 }
 
@@ -50,12 +56,7 @@ export function isManagedElsewhere(path: string, self: object): boolean {
 
 /** The path of a live resource other than `self` that purges a directory holding `path`, if any. */
 export function purgedElsewhere(path: string, self: object): string | undefined {
-  const target = fsPath(path);
-  for (const [owner, read] of live) {
-    if (owner === self) continue;
-    const file = read();
-    if (file.purge && isAncestor(fsPath(file.path), target)) return file.path;
-  }
+  for (const [, purger] of purgersAbove(path, self)) return purger;
   return undefined;
 }
 

@@ -59,8 +59,12 @@ export function parentIsRealSync(path: string): boolean {
   return isDirOnLocalFs(parent) && localRealpath(parent) === parent;
 }
 
-/** realpath of a directory, or undefined when it fails (a missing component); synchronous on a local file system. */
-async function realpathOf(path: string): Promise<string | undefined> {
+/**
+ * realpath of a directory, or undefined when it fails (a missing component);
+ * synchronous on a local file system, and shared with the checks of this
+ * turn of the event loop.
+ */
+export async function realpathOf(path: string): Promise<string | undefined> {
   if (isDirOnLocalFs(path)) return localRealpath(path);
   try {
     return await realpath(path);

@@ -17,3 +17,8 @@ export function lineOf(text: string, needle: string): number {
 
 /** Flags that make a run apply once and exit, with throwaway state. */
 export const ONCE = ['--tmp-prefix', '--converger-timeout=0', '--converged-exit'] as const;
+
+/** Flags that make a run apply once and exit, keeping its state in `stateDir` for the next run. */
+export function onceWithState(stateDir: string): string[] {
+  return ['--converger-timeout=0', '--converged-exit', '--prefix', stateDir];
+}

@@ -472,9 +472,7 @@ function reversalPath(reversal: { readonly name: string; readonly params: Readon
  * if it had been removed, and the new one records its own "before".
  */
 function movesElsewhere(vertex: Vertex, next: GroupedResource | undefined): boolean {
-  const identity = vertex.definition.identity;
-  if (!next || !identity || next.kind !== vertex.kind) return false;
-  return identity(next.params) !== identity(vertex.resource.params);
+  return next !== undefined && next.kind === vertex.kind && managesAnotherThing(vertex.definition, vertex.resource.params, next.params);
 }
 
 /**
@@ -483,7 +481,12 @@ function movesElsewhere(vertex: Vertex, next: GroupedResource | undefined): bool
  */
 function isLeftover(reversal: { readonly id: string; readonly kind: string; readonly params: Record<string, unknown> }, graph: ResolvedGraph): boolean {
   const resource = graph.resources.get(reversal.id);
-  if (!resource) return true;
-  const identity = graph.kinds.get(reversal.kind)?.identity;
-  return identity !== undefined && identity(reversal.params) !== identity(resource.params);
+  const definition = graph.kinds.get(reversal.kind);
+  return !resource || (definition !== undefined && managesAnotherThing(definition, reversal.params, resource.params));
+}
+
+/** True when the kind's identity (a file's path) of `before` and `after` differ; a kind without identity never moves. */
+function managesAnotherThing(definition: AnyResourceDefinition, before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): boolean {
+  const identity = definition.identity;
+  return identity !== undefined && identity(before) !== identity(after);
 }

@@ -2,7 +2,7 @@ import { EngineError, type AnyResourceDefinition, type ReceivedValue } from '@co
 import { Value } from '@sinclair/typebox/value';
 import { runValidate } from '../graph/param-check.js';
 import { redactedError } from './redacted-error.js';
-import { escapeForRegExp } from './regexp-escape.js';
+import { literalAlternation } from './literal-pattern.js';
 
 /**
  * Received values whose type was checked when the graph loaded, but not
@@ -61,8 +61,7 @@ export function withReceivedValuesHidden(
     if (typeof value === 'string' && value.length >= MIN_HIDDEN_LENGTH && !byValue.has(value)) byValue.set(value, param);
   }
   if (byValue.size === 0) return error;
-  // One pass, longest first: a replacement is never searched again.
-  const pattern = new RegExp([...byValue.keys()].sort((a, b) => b.length - a.length).map(escapeForRegExp).join('|'), 'g');
+  const pattern = literalAlternation(byValue.keys());
   const hide = (text: string): string => text.replace(pattern, (value) => `<param ${byValue.get(value) ?? '?'}, received>`);
   return redactedError(error, hide);
 }

@@ -1,5 +1,5 @@
 import type { AnyResourceDefinition, EngineError } from '@converge/engine-api';
-import { escapeForRegExp } from './regexp-escape.js';
+import { literalAlternation } from './literal-pattern.js';
 import { redactedError } from './redacted-error.js';
 
 /** What a secret is replaced by in logs and errors. */
@@ -24,10 +24,7 @@ const SHORT_SECRET_LENGTH = 4;
 
 /** One alternation of every secret, longest first; short ones only as whole tokens. */
 function secretPattern(values: ReadonlySet<string>): RegExp {
-  const alternatives = [...values]
-    .sort((a, b) => b.length - a.length)
-    .map((value) => (value.length < SHORT_SECRET_LENGTH ? `(?<![A-Za-z0-9])${escapeForRegExp(value)}(?![A-Za-z0-9])` : escapeForRegExp(value)));
-  return new RegExp(alternatives.join('|'), 'g');
+  return literalAlternation(values, (escaped, value) => (value.length < SHORT_SECRET_LENGTH ? `(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])` : escaped));
 }
 
 /**

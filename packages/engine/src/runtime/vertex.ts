@@ -11,6 +11,7 @@ import {
 import type { GroupedResource } from '../graph/autogroup.js';
 import { abortCall, callResource, callResourceNow, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
+import { EventValue } from './event-value.js';
 import { RateLimiter } from './rate-limiter.js';
 import { dropReversalIfUnchanged, extendReversal, recordReversal, type ReversalSubject } from './reversal-steps.js';
 import { ResourceWatch } from './resource-watch.js';
@@ -104,8 +105,8 @@ export class Vertex implements ContextHost {
   #checkStartedAt = 0;
   /** This vertex has recorded its reversal, or extended a stored one to what it manages now (meta.reverse). */
   #reversalChecked = false;
-  /** Waiters for the first success (or the end of all chances of one): see realized(). */
-  #realizedWaiters: Array<() => void> = [];
+  /** Made only when a swap waits (see realized()): true once this vertex converged once, or never can. */
+  #realizedOnce: EventValue<boolean> | undefined;
 
   constructor(resource: GroupedResource, definition: AnyResourceDefinition, env: VertexEnv) {
     this.id = resource.id;
@@ -128,7 +129,8 @@ export class Vertex implements ContextHost {
    */
   realized(): Promise<void> {
     if (this.#isRealized()) return Promise.resolve();
-    return new Promise((resolve) => this.#realizedWaiters.push(resolve));
+    this.#realizedOnce ??= new EventValue(false);
+    return this.#realizedOnce.when((realized) => realized).then(() => undefined);
   }
 
   #isRealized(): boolean {
@@ -136,10 +138,7 @@ export class Vertex implements ContextHost {
   }
 
   #wakeRealizedWaiters(): void {
-    if (this.#realizedWaiters.length === 0 || !this.#isRealized()) return;
-    const waiters = this.#realizedWaiters;
-    this.#realizedWaiters = [];
-    for (const wake of waiters) wake();
+    if (this.#realizedOnce && this.#isRealized()) this.#realizedOnce.set(true);
   }
 
   get state(): ResourceState {

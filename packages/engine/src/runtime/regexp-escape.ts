@@ -1,4 +1,0 @@
-/** `text` as a regular expression that matches it literally. */
-export function escapeForRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
