@@ -60,7 +60,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     registerManaged(
       this,
       () => ({ path: this.params.path, symlink: this.params.symlink, state: this.params.state, purge: this.params.purge }),
-      () => this.ctx?.event(),
+      { onRelease: () => this.ctx?.event(), mayPurge: this.params.purge === true || ctx.receives?.has('purge') === true },
     );
     // Known before the first check (which waits for the watch), so it can take the sync path.
     void learnFsType(posix.dirname(fsPath(this.params.path)));

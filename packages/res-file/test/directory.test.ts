@@ -39,6 +39,21 @@ describe('directories', () => {
     await purging.close();
   });
 
+  it('tells a directory whose purge an edge fills when a resource inside it leaves', async () => {
+    const purging = await makeFile(`${dir}/dst/`, { state: 'exists', recurse: true, purge: false }, ['purge']);
+    const extra = await makeFile(`${dir}/dst/extra`, { state: 'exists', content: 'e' });
+    await purging.checkApply(true);
+    await extra.checkApply(true);
+    // The edge sends purge: true after init (the engine fills the shared params object).
+    purging.params.purge = true;
+    const events = purging.harness.events();
+    await extra.close();
+    expect(purging.harness.events()).toBe(events + 1);
+    await purging.checkApply(true);
+    expect(await tree(join(dir, 'dst'))).toEqual([]);
+    await purging.close();
+  });
+
   it('creates a directory (path ending in /) and, with recurse, its missing parents', async () => {
     await runCase(fileResource, { name: `${dir}/d/`, params: { state: 'exists' }, expect: 'diverged' });
     expect((await stat(join(dir, 'd'))).isDirectory()).toBe(true);

@@ -31,23 +31,26 @@ export async function leftoverTempFiles(dir: string): Promise<string[]> {
 export interface LiveFile {
   readonly res: FileInstance;
   readonly harness: TestContext<FileParams, object>;
+  /** The params object the instance reads: what an edge's receive writes into. */
+  readonly params: FileParams;
   checkApply(apply: boolean): Promise<boolean>;
   /** Runs cleanup and disposes of the context. */
   close(): Promise<void>;
 }
 
-/** Validates, makes and inits a file resource; `path` defaults to `name`. */
-export async function makeFile(name: string, params: Partial<FileParams> = {}): Promise<LiveFile> {
+/** Validates, makes and inits a file resource; `path` defaults to `name`; `receives`: the params an edge fills. */
+export async function makeFile(name: string, params: Partial<FileParams> = {}, receives?: readonly string[]): Promise<LiveFile> {
   const full = { path: name, ...params } as FileParams;
   const issues = fileResource.validate?.(full) ?? [];
   if (issues.length > 0) throw new Error(`invalid params: ${JSON.stringify(issues)}`);
   const res = fileResource.create(full) as FileInstance;
-  const harness = createTestContext<FileParams, object>({ kind: 'file', name });
+  const harness = createTestContext<FileParams, object>({ kind: 'file', name, ...(receives ? { receives } : {}) });
   res.init(harness.ctx);
   const controller = new AbortController();
   return {
     res,
     harness,
+    params: full,
     checkApply: (apply) => Promise.resolve(res.checkApply(apply, controller.signal)),
     async close() {
       controller.abort();
