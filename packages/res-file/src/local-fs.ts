@@ -1,6 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { posix } from 'node:path';
+import { everyMountIsLocal } from './mount-table.js';
 
 /**
  * File systems whose metadata calls and small reads answer from local
@@ -8,7 +9,9 @@ import { posix } from 'node:path';
  * thousands of files, the async round trip through libuv's pool costs
  * several times the syscall itself. Anything else (nfs, cifs, fuse, 9p…)
  * keeps async calls, so a hung server blocks one check, not the engine.
- * Magic numbers as statfs(2) reports them.
+ * Magic numbers as statfs(2) reports them. Asked per folder only on a
+ * machine where some mount may hang (see mount-table.ts); elsewhere every
+ * folder is local.
  */
 const LOCAL_FS_TYPES = new Set<number>([
   0xef53, // ext2/3/4
@@ -32,6 +35,7 @@ interface Known {
 }
 
 const known = new Map<string, Known>();
+const ANSWERED: Promise<void> = Promise.resolve();
 const asking = new Map<string, Promise<void>>();
 
 /** The directory `path` lives in, which is what is asked about. */
@@ -50,6 +54,7 @@ export function isOnLocalFs(path: string): boolean {
 
 /** As isOnLocalFs, for the directory `dir` itself (which may be a mount point). */
 export function isDirOnLocalFs(dir: string): boolean {
+  if (everyMountIsLocal()) return true;
   const answer = known.get(dir);
   if (answer === undefined || performance.now() - answer.at > TTL_MS) void learnFsType(dir);
   return answer?.local ?? false;
@@ -60,6 +65,9 @@ export function isDirOnLocalFs(dir: string): boolean {
  * fresh) what file system `dir` is on. A missing directory asks its parent.
  */
 export function learnFsType(dir: string): Promise<void> {
+  // Nothing to learn when nothing mounted can hang; and the first check of
+  // a one-shot run, which starts before any statfs could answer, is sync.
+  if (everyMountIsLocal()) return ANSWERED;
   const answer = known.get(dir);
   if (answer !== undefined && performance.now() - answer.at <= TTL_MS) return Promise.resolve();
   const pending = asking.get(dir);

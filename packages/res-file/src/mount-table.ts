@@ -1,0 +1,100 @@
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+
+/**
+ * File system types, as the mount table names them, whose calls never wait
+ * on another machine or a user-space server: disks, memory and the kernel's
+ * own. A mount of any other type (nfs, cifs, 9p, fuse.*, fuseblk, autofs,
+ * ceph…) may hang.
+ */
+const NEVER_REMOTE_TYPES = new Set([
+  'ext2',
+  'ext3',
+  'ext4',
+  'xfs',
+  'btrfs',
+  'zfs',
+  'f2fs',
+  'jfs',
+  'reiserfs',
+  'nilfs2',
+  'vfat',
+  'exfat',
+  'squashfs',
+  'erofs',
+  'iso9660',
+  'udf',
+  'tmpfs',
+  'ramfs',
+  'overlay',
+  'proc',
+  'sysfs',
+  'devtmpfs',
+  'devpts',
+  'cgroup',
+  'cgroup2',
+  'mqueue',
+  'securityfs',
+  'debugfs',
+  'tracefs',
+  'bpf',
+  'pstore',
+  'hugetlbfs',
+  'configfs',
+  'binfmt_misc',
+  'efivarfs',
+  'fusectl',
+  'nsfs',
+  'selinuxfs',
+]);
+
+/** How long one reading of the mount table is trusted (a mount may come or go), as local-fs.ts trusts its answers. */
+const TTL_MS = 30_000;
+
+/** The type of each mount in `/proc/self/mountinfo` text: the first field after the ` - ` separator. */
+export function mountTypes(mountinfo: string): string[] {
+  const types: string[] = [];
+  for (const line of mountinfo.split('\n')) {
+    const separator = line.indexOf(' - ');
+    if (separator === -1) continue;
+    const type = line.slice(separator + 3).split(' ', 1)[0];
+    if (type) types.push(type);
+  }
+  return types;
+}
+
+/** True when every mount in `mountinfo` text is of a type that never waits on a remote server. */
+export function everyMountNeverRemote(mountinfo: string): boolean {
+  const types = mountTypes(mountinfo);
+  return types.length > 0 && types.every((type) => NEVER_REMOTE_TYPES.has(type));
+}
+
+let reading: { readonly allLocal: boolean; readonly at: number } | undefined;
+let source = '/proc/self/mountinfo';
+
+/**
+ * True when nothing mounted on this machine can hang (no network or FUSE
+ * file system at all, as on most servers, containers and CI machines): then
+ * every path is on a local file system, whatever symlinks it goes through,
+ * and no folder needs its own statfs. One read of the mount table, again
+ * every 30 s; false when it cannot be read (not Linux).
+ */
+export function everyMountIsLocal(): boolean {
+  const now = performance.now();
+  if (reading === undefined || now - reading.at > TTL_MS) {
+    let allLocal = false;
+    try {
+      allLocal = everyMountNeverRemote(readFileSync(source, 'utf8'));
+    } catch {
+      // No mount table to read: each folder is asked (local-fs.ts).
+    }
+    reading = { allLocal, at: now };
+  }
+  return reading.allLocal;
+}
+
+/** For tests: read the mount table from `path` instead (a file standing for a machine with other mounts). */
+export function readMountTableFrom(path: string): void {
+  source = path;
+  reading = undefined;
+}
