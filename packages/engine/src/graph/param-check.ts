@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { unknownNameHint } from './did-you-mean.js';
 import { META_KEYS } from './meta-params.js';
+import { schemaChecker } from './schema-checker.js';
 import { yaml11BooleanHint } from './yaml11-boolean.js';
 import { describeSchema, describeValue } from './schema-describe.js';
 import type { ResourceSpec } from './spec.js';
@@ -33,7 +34,8 @@ export function checkParams(
   const known = Object.keys(properties);
   const params: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(resource.params)) {
-    if (Object.hasOwn(properties, key)) params[key] = structuredClone(value);
+    // Cloned so that defaults and send/recv never reach the spec; a text or number is its own copy.
+    if (Object.hasOwn(properties, key)) params[key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
     else problem('ERR_UNKNOWN_PARAM', `unknown param '${key}' for kind '${definition.kind}'`, key, { hint: unknownParamHint(key, definition.kind, known) });
   }
   const nameParam = definition.nameParam;
@@ -44,8 +46,9 @@ export function checkParams(
   let filled: Record<string, unknown>;
   let errors: ValueError[];
   try {
-    filled = Value.Default(definition.params, params) as Record<string, unknown>;
-    errors = [...Value.Errors(definition.params, filled)];
+    const checker = schemaChecker(definition.params);
+    filled = checker.withDefaults(params);
+    errors = checker.check(filled) ? [] : [...Value.Errors(definition.params, filled)];
   } catch (error) {
     problems.push(
       new EngineError('ERR_PLUGIN_INVALID', `the params schema of kind '${definition.kind}' cannot be checked: ${String(error)}`, {

@@ -1,4 +1,5 @@
 import { EngineError, type AnyResourceDefinition, type ReceivedValue } from '@converge/engine-api';
+import { schemaChecker } from '../graph/schema-checker.js';
 import { Value } from '@sinclair/typebox/value';
 import { runValidate } from '../graph/param-check.js';
 import { redactedError } from './redacted-error.js';
@@ -20,7 +21,8 @@ export function receivedProblem(
   received: ReadonlyMap<string, ReceivedValue>,
 ): EngineError | undefined {
   if (received.size === 0) return undefined;
-  for (const error of Value.Errors(definition.params, params)) {
+  const fits = schemaChecker(definition.params).check(params);
+  for (const error of fits ? [] : Value.Errors(definition.params, params)) {
     const param = error.path.split('/')[1];
     if (param === undefined || !received.has(param)) continue;
     return new EngineError('ERR_PARAM_INVALID', `param '${param}' received a value that does not fit it: ${error.message.toLowerCase()}`, {
