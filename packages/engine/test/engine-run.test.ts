@@ -309,6 +309,42 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('checks the first resources of a large one-shot graph while later ones are still starting, each once, parents first', async () => {
+    const calls: string[] = [];
+    const counted = defineResource({
+      kind: 'counted',
+      params: Type.Object({}),
+      create: () => {
+        let name = '?';
+        return {
+          init: (ctx: ResourceContext) => {
+            name = ctx.name;
+            calls.push(`init ${name}`);
+          },
+          checkApply: () => {
+            calls.push(`check ${name}`);
+            return true;
+          },
+        };
+      },
+    }) as unknown as AnyResourceDefinition;
+    const names = Array.from({ length: 300 }, (_, index) => `r${index}`);
+    const graph = graphOf(
+      [counted],
+      names.map((name) => ({ kind: 'counted', name })),
+      // A chain through every tenth resource: a child never runs before its parent.
+      names.filter((_, index) => index % 10 === 0 && index > 0).map((name, index) => ({ from: `counted[r${index * 10}]`, to: `counted[${name}]` })),
+    );
+    const engine = await runToConvergence(graph, { watch: false });
+    const firstCheck = calls.findIndex((call) => call.startsWith('check'));
+    expect(firstCheck).toBeLessThan(calls.indexOf('init r299'));
+    expect(calls.filter((call) => call.startsWith('check')).sort()).toEqual(names.map((name) => `check ${name}`).sort());
+    for (let index = 10; index < 300; index += 10) {
+      expect(calls.indexOf(`check r${index}`)).toBeGreaterThan(calls.indexOf(`check r${index - 10}`));
+    }
+    await engine.stop();
+  });
+
   it('limit spaces checkApply runs out', async () => {
     const journal = newJournal();
     const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'p', meta: { poll: 0.01, limit: 10, burst: 1 } }]);

@@ -37,6 +37,15 @@ export class RunQueue {
     queueMicrotask(() => this.#drain());
   }
 
+  /**
+   * Runs what is queued now, in this call, rather than in the microtask to
+   * come: for a caller that queues many vertices in one go (the engine
+   * starting a graph) and wants each run soon after it was queued.
+   */
+  runQueued(): void {
+    if (this.#scheduled) this.#drain();
+  }
+
   /** Resolves once nothing queued is left to start. */
   drained(): Promise<void> {
     if (!this.#scheduled) return Promise.resolve();
