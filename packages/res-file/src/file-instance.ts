@@ -45,6 +45,8 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
   private ctx: ResourceContext<FileParams, object> | undefined;
   /** `content` as bytes, for as long as the param (which send/recv may change) stays the same string. */
   private encoded: { readonly content: string; readonly bytes: Buffer } | undefined;
+  /** `path` normalized and split, for as long as the param stays the same. */
+  private splitPath: { readonly param: string; readonly path: string; readonly folder: string; readonly name: string } | undefined;
   /** `mode` parsed, for as long as the param stays the same. */
   private parsedMode: { readonly mode: string | number; readonly spec: ModeSpec | undefined } | undefined;
 
@@ -63,7 +65,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
       { onRelease: () => this.ctx?.event(), mayPurge: this.params.purge === true || ctx.receives?.has('purge') === true },
     );
     // Known before the first check (which waits for the watch), so it can take the sync path.
-    void learnFsType(posix.dirname(fsPath(this.params.path)));
+    void learnFsType(this.pathParts().folder);
   }
 
   watch(signal: AbortSignal): Promise<void> {
@@ -83,7 +85,8 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
   checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> | boolean {
     const params = this.params;
     const content = params.content === undefined ? undefined : this.contentBytes(params.content);
-    if (certainlyInSync(params, { path: fsPath(params.path), content, mode: this.modeSpec() }, apply)) return true;
+    const { path, folder, name } = this.pathParts();
+    if (certainlyInSync(params, { path, folder, name, content, mode: this.modeSpec() }, apply)) return true;
     return this.checkApplyFully(apply, signal);
   }
 
@@ -294,6 +297,16 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
   private contentBytes(content: string): Buffer {
     if (this.encoded?.content !== content) this.encoded = { content, bytes: Buffer.from(content, 'utf8') };
     return this.encoded.bytes;
+  }
+
+  /** The `path` param normalized, with its folder and name, once per value. */
+  private pathParts(): { readonly path: string; readonly folder: string; readonly name: string } {
+    const param = this.params.path;
+    if (this.splitPath?.param !== param) {
+      const path = fsPath(param);
+      this.splitPath = { param, path, folder: posix.dirname(path), name: posix.basename(path) };
+    }
+    return this.splitPath;
   }
 
   /** The `mode` param parsed once per value; undefined when unset (or invalid, which validation reports). */

@@ -85,11 +85,11 @@ export function sweepLeftoverTemps(path: string): Promise<void> | undefined {
 
 /**
  * True when it is certain, without waiting, that no temp file a crash left
- * waits for the target at `path` (the folder was listed, or can be listed
+ * waits for the target `name` in `folder` (the folder was listed, or can be listed
  * synchronously on a local file system). False means sweepLeftoverTemps has
  * work, or has to list the folder first.
  */
-export function hasNoLeftoverTemps(path: string): boolean {
-  const listing = leftoversIn(dirname(path));
-  return !(listing instanceof Promise) && !listing.has(basename(path));
+export function hasNoLeftoverTemps(folder: string, name: string): boolean {
+  const listing = leftoversIn(folder);
+  return !(listing instanceof Promise) && !listing.has(name);
 }

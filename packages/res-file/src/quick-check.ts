@@ -1,16 +1,19 @@
 import { hasContentSync, lstatEntrySync, SYNC_READ_MAX_BYTES } from './fs-state.js';
 import { hasNoLeftoverTemps } from './leftover-temps.js';
-import { isOnLocalFs } from './local-fs.js';
+import { isDirOnLocalFs } from './local-fs.js';
 import { resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
 import type { FileParams } from './params.js';
 import { wantedKind } from './params.js';
-import { parentIsRealSync } from './symlink-guard.js';
+import { resolvesToItselfSync } from './symlink-guard.js';
 
 /** What the quick check needs besides the params, prepared once per param value by the instance. */
 export interface QuickCheckInput {
   /** The path without a trailing slash. */
   readonly path: string;
+  /** Its folder and its name in it. */
+  readonly folder: string;
+  readonly name: string;
   /** `content` as bytes, when the param is set. */
   readonly content: Buffer | undefined;
   /** The parsed `mode`, when set (and valid). */
@@ -36,16 +39,16 @@ function numericId(value: string | number | undefined): number | undefined {
  */
 export function certainlyInSync(params: Readonly<FileParams>, input: QuickCheckInput, apply: boolean): boolean {
   if (params.symlink || params.source !== undefined || params.fragments !== undefined || params.purge) return false;
-  const { path, content } = input;
+  const { path, folder, content } = input;
   if (content !== undefined && content.length > SYNC_READ_MAX_BYTES) return false;
   const uid = numericId(params.owner);
   const gid = numericId(params.group);
   if (Number.isNaN(uid) || Number.isNaN(gid)) return false;
-  if (!isOnLocalFs(path)) return false;
+  if (!isDirOnLocalFs(folder)) return false;
   try {
-    if (!params.force && !parentIsRealSync(path)) return false;
+    if (!params.force && !resolvesToItselfSync(folder)) return false;
     const want = wantedKind(params);
-    if (apply && want !== 'dir' && !hasNoLeftoverTemps(path)) return false;
+    if (apply && want !== 'dir' && !hasNoLeftoverTemps(folder, input.name)) return false;
     const entry = lstatEntrySync(path);
     if (params.state === 'absent') return entry === undefined;
     // Without `state`, a missing path is left missing.

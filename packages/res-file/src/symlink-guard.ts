@@ -50,13 +50,13 @@ function rememberForThisTurn(folder: string): void {
 }
 
 /**
- * True when it is certain, from synchronous calls alone, that no ancestor of
- * `path` is a symlink: its folder is on a local file system and resolves to
- * itself. False means "not known": ask findUndeclaredParentSymlink.
+ * True when it is certain, from a synchronous call, that no part of
+ * `folder` is a symlink: it resolves to itself. The caller knows the folder
+ * is on a local file system. False means "not known": ask
+ * findUndeclaredParentSymlink.
  */
-export function parentIsRealSync(path: string): boolean {
-  const parent = posix.dirname(path);
-  return isDirOnLocalFs(parent) && localRealpath(parent) === parent;
+export function resolvesToItselfSync(folder: string): boolean {
+  return localRealpath(folder) === folder;
 }
 
 /**

@@ -112,12 +112,17 @@ export class Engine {
     let clock = 0;
     this.#waitSignal = AbortSignal.any([this.#stopController.signal, this.#pauseController.signal]);
     const sema = options.sema ?? 0;
-    const logger = options.logger ?? pino({ level: 'silent' });
+    // The silent default is made on first use: making one costs more than
+    // the rest of the engine's construction, and a quiet run never logs.
+    let silent: PinoLogger | undefined;
+    const logger = (): PinoLogger => options.logger ?? (silent ??= pino({ level: 'silent' }));
     this.#env = {
       stateDir: options.stateDir,
       hostname,
       world: options.world ?? new LocalWorld(hostname, join(options.stateDir, 'world.json')),
-      logger,
+      get logger() {
+        return logger();
+      },
       noop: options.noop ?? false,
       watch: options.watch ?? true,
       globalSema: sema > 0 ? `${GLOBAL_SEMA_ID}:${sema}` : undefined,
@@ -125,7 +130,7 @@ export class Engine {
       converger: this.#converger,
       checkControllers: new ControllerPool(),
       secrets: new SecretValues(),
-      runQueue: new RunQueue((error) => logger.error(`internal error in a vertex run: ${(error as Error).stack ?? String(error)}`)),
+      runQueue: new RunQueue((error) => logger().error(`internal error in a vertex run: ${(error as Error).stack ?? String(error)}`)),
       refreshes: new RefreshStore(options.stateDir),
       reversals: new ReversalStore(options.stateDir),
       paused: () => this.#paused,
