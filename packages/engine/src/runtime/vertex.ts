@@ -235,6 +235,12 @@ export class Vertex implements ContextHost {
     this.#initDone = true;
     const instance = this.#instance;
     if (!instance) return undefined;
+    if (!this.#env.watch) {
+      // A one-shot run watches and polls nothing: ready at once, no watch object per vertex.
+      this.#ready = true;
+      this.poke();
+      return undefined;
+    }
     this.#watch = new ResourceWatch(
       {
         id: this.id,
