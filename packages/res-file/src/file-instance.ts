@@ -247,6 +247,10 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
       // Created with the wanted mode so it is never more open than asked; umask may strip bits, ensureMode adds them back.
       const spec = this.params.mode === undefined ? undefined : parseMode(this.params.mode);
       const mode = spec === undefined || typeof spec === 'string' ? 0o777 : resolveMode(spec, NEW_DIR_MODE);
+      // Missing parents get the default mode, as `mkdir -p -m` gives them:
+      // the wanted mode (0700, say) on each of them would shut out what
+      // other resources keep in them.
+      if (this.params.recurse) await mkdir(posix.dirname(path), { recursive: true });
       await mkdir(path, { recursive: this.params.recurse ?? false, mode });
     }
     if (this.params.source === undefined && !this.params.purge) return inSync;

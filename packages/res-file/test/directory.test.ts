@@ -64,6 +64,14 @@ describe('directories', () => {
     expect((await stat(join(dir, 'a/b/c'))).isDirectory()).toBe(true);
   });
 
+  it('with recurse, gives missing parents the default mode and the wanted mode to the directory only', async () => {
+    await runCase(fileResource, { name: `${dir}/p/q/r/`, params: { state: 'exists', recurse: true, mode: '0700' }, expect: 'diverged' });
+    const defaultMode = 0o777 & ~process.umask();
+    expect((await stat(join(dir, 'p'))).mode & 0o7777).toBe(defaultMode);
+    expect((await stat(join(dir, 'p/q'))).mode & 0o7777).toBe(defaultMode);
+    expect((await stat(join(dir, 'p/q/r'))).mode & 0o7777).toBe(0o700);
+  });
+
   it('removes an empty directory, refuses a full one without recurse, removes it with recurse', async () => {
     const path = join(dir, 'full');
     await mkdir(path);
