@@ -25,10 +25,20 @@ export function checkParams(
   problems: EngineError[],
 ): Record<string, unknown> | undefined {
   const before = problems.length;
-  const where = (param: string | undefined): SourceLocation =>
-    (param === undefined ? undefined : resource.paramLocations.get(param)) ?? resource.location;
-  const problem = (code: 'ERR_UNKNOWN_PARAM' | 'ERR_PARAM_TYPE' | 'ERR_PARAM_INVALID', message: string, param: string | undefined, extra: { hint?: string; cause?: unknown } = {}) =>
-    problems.push(new EngineError(code, message, { resource: id, phase: 'validate', location: where(param), ...extra }));
+  // A param's segments down to the entry the error is about: its nearest written location.
+  const where = (segments: readonly string[]): SourceLocation => {
+    for (let depth = segments.length; depth > 0; depth--) {
+      const location = resource.paramLocations.get(segments.slice(0, depth).join('/'));
+      if (location) return location;
+    }
+    return resource.location;
+  };
+  const problem = (
+    code: 'ERR_UNKNOWN_PARAM' | 'ERR_PARAM_TYPE' | 'ERR_PARAM_INVALID',
+    message: string,
+    at: string | readonly string[] | undefined,
+    extra: { hint?: string; cause?: unknown } = {},
+  ) => problems.push(new EngineError(code, message, { resource: id, phase: 'validate', location: where(at === undefined ? [] : typeof at === 'string' ? [at] : at), ...extra }));
 
   const properties = (definition.params.properties ?? {}) as Record<string, TSchema>;
   const known = Object.keys(properties);
@@ -74,7 +84,7 @@ export function checkParams(
       // A key missing inside a param (an entry of a list, a nested mapping): said there, at the param's line.
       const missing = segments[segments.length - 1] as string;
       const within = segments.length > 2 ? ` at ${segments.slice(1, -1).join('.')}` : '';
-      problem('ERR_PARAM_TYPE', `param '${param}'${within}: missing '${missing}' (${expected})`, param, {
+      problem('ERR_PARAM_TYPE', `param '${param}'${within}: missing '${missing}' (${expected})`, segments.slice(0, -1), {
         hint: `add \`${missing}: ...\` there`,
       });
       continue;
@@ -86,7 +96,7 @@ export function checkParams(
       continue;
     }
     const inner = segments.length > 1 ? ` at ${segments.slice(1).join('.')}` : '';
-    problem('ERR_PARAM_TYPE', `param '${param}'${inner}: expected ${expected}, got ${describeValue(error.value)}`, param, {
+    problem('ERR_PARAM_TYPE', `param '${param}'${inner}: expected ${expected}, got ${describeValue(error.value)}`, segments, {
       hint: typeHint(error.value, expected),
     });
   }

@@ -15,7 +15,7 @@ export interface ResourceSpec {
   readonly meta: Readonly<Record<string, unknown>>;
   /** Where the resource's entry starts. */
   readonly location: SourceLocation;
-  /** Where each param's value was written, by param name. */
+  /** Where each param's value was written, by param name; entries inside a param by their path (`env/PATH`, `disk/0/source`). */
   readonly paramLocations: ReadonlyMap<string, SourceLocation>;
   /** Where each metaparam's value was written, by metaparam name. */
   readonly metaLocations: ReadonlyMap<string, SourceLocation>;

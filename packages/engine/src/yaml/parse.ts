@@ -6,6 +6,7 @@ import { SCHEDULE_STRATEGIES, type ScheduleSpec, type ScheduleStrategy } from '.
 import { LEADING_ZERO_AS_WRITTEN } from './leading-zero.js';
 import { checkText } from './text-check.js';
 import { parseGraphYamlFast } from './fast-parse.js';
+import { addNestedLocations } from './nested-locations.js';
 import { checkDocumentSafety, isForbiddenKey, MAX_DEPTH } from './yaml-safety.js';
 import {
   entriesOf,
@@ -175,6 +176,7 @@ function readResource(ctx: ShapeContext, kind: string, node: Node | null): Resou
     } else if (!isForbiddenKey(entry.key)) {
       params[entry.key] = ctx.values.read(entry.value);
       paramLocations.set(entry.key, entry.valueLocation);
+      addNestedLocations(ctx, entry.key, entry.value, paramLocations);
     }
   }
   if (!sawName) report(ctx.source, 'ERR_GRAPH_SHAPE', `a resource of kind '${kind}' has no name`, location, 'add `name: ...`');
