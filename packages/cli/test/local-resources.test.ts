@@ -97,6 +97,34 @@ describe('a graph of file, exec and password', () => {
     expect(result.stdout + result.stderr).not.toContain(password);
   });
 
+  it('writes a large file into a directory it purges while watching, without purging the write under way', async () => {
+    const dir = await makeTempDir();
+    const source = join(dir, 'big.bin');
+    // Large enough that the write is still under way when the directory hears of its temp file.
+    const bytes = Buffer.alloc(4 << 20, 7);
+    await writeFile(source, bytes);
+    const graph = await writeGraph(
+      dir,
+      'purged.yaml',
+      `graph: purged
+resources:
+  file:
+  - name: ${dir}/t/
+    state: exists
+    recurse: true
+    purge: true
+  - name: ${dir}/t/big
+    state: exists
+    source: ${source}
+`,
+    );
+    // Watching (not one-shot), as a long-running converge does.
+    const result = await runCli(['run', '--tmp-prefix', '--converger-timeout=1', '--converged-exit', graph], { timeoutMs: 30_000 });
+    expect(result.code, result.stderr).toBe(0);
+    expect((await readFile(join(dir, 't', 'big'))).equals(bytes)).toBe(true);
+    expect(result.stderr).not.toMatch(/purge .*converge-.*\.tmp/);
+  });
+
   it('puts the file back within a second each time it is deleted or overwritten, and stops on SIGINT', async () => {
     const dir = await makeTempDir();
     const paths = layout(dir);

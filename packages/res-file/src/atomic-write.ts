@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open, rename, symlink, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { sweepLeftoverTemps } from './leftover-temps.js';
+import { tempNameFor } from './temp-names.js';
 
 /** What the new file gets before it replaces the old one. */
 export interface NewFileAttributes {
@@ -19,13 +19,6 @@ export interface NewFileAttributes {
  * forced stop, instead of running to its end.
  */
 const CHUNK_BYTES = 8 << 20;
-
-/** A name in the target's own directory, so the final rename stays on one file system (see leftover-temps.ts). */
-function tempNameFor(path: string): string {
-  // randomUUID draws from a cached entropy pool: cheaper per write than randomBytes.
-  const hex = randomUUID().replaceAll('-', '').slice(0, 12);
-  return join(dirname(path), `.${basename(path)}.converge-${hex}.tmp`);
-}
 
 async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);

@@ -2,6 +2,7 @@ import { lstat, mkdir, readdir, readFile, readlink, rm } from 'node:fs/promises'
 import { join } from 'node:path';
 import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
 import { lstatEntry, readNoFollow } from './fs-state.js';
+import { tempTargetOf } from './temp-names.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import type { ManagedRelation } from './managed-paths.js';
 
@@ -98,6 +99,13 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       options.signal.throwIfAborted();
       const path = join(dst, name);
       if (wanted.has(name) || options.managedElsewhere(path) !== undefined) continue;
+      // The temp file of a write under way by the resource that manages its
+      // target (removing it would fail that write, again and again); a
+      // crash's leftover of it is that resource's to sweep.
+      const target = tempTargetOf(name);
+      if (target !== undefined && options.managedElsewhere(join(dst, target)) === 'managed') continue;
+      // Gone since the listing (a temp file renamed, say): nothing to purge, nothing to tell.
+      if ((await lstatEntry(path)) === undefined) continue;
       if (differs(`purge ${path}`)) return false;
       // rm does not follow symlinks: a link is removed, not what it points to.
       await rm(path, { recursive: true, force: true });

@@ -2,10 +2,8 @@ import { readdirSync } from 'node:fs';
 import { readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isDirOnLocalFs } from './local-fs.js';
+import { tempTargetOf } from './temp-names.js';
 
-/** The temp names atomic-write.ts makes: `.NAME.converge-<12 hex>.tmp`. */
-const TEMP_NAME = /^\.(.+)\.converge-[0-9a-f]{12}\.tmp$/;
-const DOT = 0x2e;
 
 type Leftovers = Map<string, string[]>;
 
@@ -20,9 +18,7 @@ const leftoversByFolder = new Map<string, Leftovers | Promise<Leftovers>>();
 function byTarget(names: readonly string[]): Leftovers {
   const leftovers: Leftovers = new Map();
   for (const name of names) {
-    // Most names are not temp files: two cheap tests spare them the pattern (a folder of 10,000 files is listed at the first check).
-    if (name.charCodeAt(0) !== DOT || !name.endsWith('.tmp')) continue;
-    const target = TEMP_NAME.exec(name)?.[1];
+    const target = tempTargetOf(name);
     if (target !== undefined) leftovers.set(target, [...(leftovers.get(target) ?? []), name]);
   }
   return leftovers;

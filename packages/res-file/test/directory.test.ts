@@ -54,6 +54,24 @@ describe('directories', () => {
     await purging.close();
   });
 
+  it("does not purge the temp file of a managed sibling's write under way, and purges one left for an unmanaged name", async () => {
+    const purging = await makeFile(`${dir}/d/`, { state: 'exists', recurse: true, purge: true });
+    const sibling = await makeFile(`${dir}/d/big`, { state: 'exists', content: 'b' });
+    await purging.checkApply(true);
+    const inFlight = join(dir, 'd', '.big.converge-0123456789ab.tmp');
+    const stray = join(dir, 'd', '.gone.converge-0123456789ab.tmp');
+    await writeFile(inFlight, 'half written');
+    await writeFile(stray, 'left by a resource no longer in the graph');
+    await purging.checkApply(true);
+    expect(await readdir(join(dir, 'd'))).toEqual(['.big.converge-0123456789ab.tmp']);
+    await sibling.checkApply(true);
+    // The sibling's write went through, and its own sweep removed its leftover.
+    expect(await tree(join(dir, 'd'))).toEqual(['big: b']);
+    expect(await purging.checkApply(true)).toBe(true);
+    await sibling.close();
+    await purging.close();
+  });
+
   it('creates a directory (path ending in /) and, with recurse, its missing parents', async () => {
     await runCase(fileResource, { name: `${dir}/d/`, params: { state: 'exists' }, expect: 'diverged' });
     expect((await stat(join(dir, 'd'))).isDirectory()).toBe(true);

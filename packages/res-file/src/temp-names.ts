@@ -1,0 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+
+/** The temp names atomic writes make: `.NAME.converge-<12 hex>.tmp`, beside NAME. */
+const TEMP_NAME = /^\.(.+)\.converge-[0-9a-f]{12}\.tmp$/;
+const DOT = 0x2e;
+
+/** A name in the target's own directory, so the final rename stays on one file system (see leftover-temps.ts). */
+export function tempNameFor(path: string): string {
+  // randomUUID draws from a cached entropy pool: cheaper per write than randomBytes.
+  const hex = randomUUID().replaceAll('-', '').slice(0, 12);
+  return join(dirname(path), `.${basename(path)}.converge-${hex}.tmp`);
+}
+
+/** The name whose write the temp file `name` is for; undefined when it is not such a temp file. */
+export function tempTargetOf(name: string): string | undefined {
+  // Most names are not temp files: two cheap tests spare them the pattern (a folder of 10,000 files is listed at the first check).
+  if (name.charCodeAt(0) !== DOT || !name.endsWith('.tmp')) return undefined;
+  return TEMP_NAME.exec(name)?.[1];
+}
