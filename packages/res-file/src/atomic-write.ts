@@ -81,6 +81,21 @@ export async function writeFileAtomic(path: string, data: Uint8Array, attributes
   await syncDir(dirname(path));
 }
 
+/**
+ * Writes `data` into the existing file at `path`, in one write where it
+ * fits: for the kernel's own files (see kernel-fs.ts), which read the write
+ * as a command (a sysctl value) and cannot be replaced by another file.
+ */
+export async function writeInPlace(path: string, data: Uint8Array, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted();
+  const handle = await open(path, constants.O_WRONLY | constants.O_TRUNC | constants.O_NOFOLLOW);
+  try {
+    await writeInChunks(handle, data, signal);
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Points a symlink at `path` to `target`, replacing whatever link was there in one rename (not once `signal` aborted). */
 export async function symlinkAtomic(path: string, target: string, signal?: AbortSignal): Promise<void> {
   await sweepLeftoverTemps(path);

@@ -3,7 +3,7 @@ import { lchown, mkdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isEngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
-import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
+import { symlinkAtomic, writeFileAtomic, writeInPlace } from './atomic-write.js';
 import { desiredFileContent } from './desired-content.js';
 import { copyOverlapProblem } from './copy-overlap.js';
 import { describeFileChange } from './describe-change.js';
@@ -15,7 +15,8 @@ import { watchLimitProblem } from './watch-limits.js';
 import { learnFsType } from './local-fs.js';
 import { folderProblem } from './missing-folder.js';
 import { sweepLeftoverTemps } from './leftover-temps.js';
-import { hasContent, kindName, lstatEntry, withNoFollowHandle } from './fs-state.js';
+import { hasContent, kindName, lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
+import { isOnKernelFs } from './kernel-fs.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
 import { absentAncestor, isDeclaredSymlink, isManagedElsewhere, managedBelow, purgedElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
@@ -272,6 +273,8 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     if (entry?.kind === 'other') {
       throw fileError(site, `${path} is a special file (device, FIFO or socket); it is never replaced`, 'remove it by hand');
     }
+    const kernelFile = await isOnKernelFs(posix.dirname(path));
+    if (kernelFile) return this.ensureKernelFile(path, entry, apply, signal, site);
     const cleared = await this.clearWrongKind(path, entry, 'file', apply, site);
     let present = cleared ? undefined : entry;
     const wanted = await this.wantedContent(signal);
@@ -288,6 +291,25 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     this.log(present === undefined ? `creating ${path}` : `writing ${path}`);
     // An abort (a forced stop) before the rename leaves the target as it was.
     await writeFileAtomic(path, wanted ?? Buffer.alloc(0), attributes, signal);
+    return false;
+  }
+
+  /**
+   * A file of the kernel's own file systems (a sysctl under /proc/sys, a
+   * setting under /sys): read whole and compared whatever its size says,
+   * and written in place, as nothing can be made beside it. It cannot be
+   * made or replaced by another kind.
+   */
+  private async ensureKernelFile(path: string, entry: Entry | undefined, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
+    if (entry?.kind !== 'file') {
+      const what = entry === undefined ? 'does not exist' : `is a ${kindName(entry.kind)}`;
+      throw fileError(site, `${path} ${what}, and the kernel's file systems (proc, sysfs…) cannot be given new files`, 'manage a file the kernel offers there, with its exact path');
+    }
+    const wanted = await this.wantedContent(signal);
+    if (wanted === undefined || wanted.equals(await readNoFollow(path))) return true;
+    if (!apply) return false;
+    this.log(`writing ${path}`);
+    await writeInPlace(path, wanted, signal);
     return false;
   }
 

@@ -1,0 +1,47 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { writeGraph } from './support/graphs.js';
+import { BIN, REPO_ROOT } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+
+// A sysctl set through a file resource, as a mgmt graph would: the write
+// goes into /proc/sys/kernel/domainname of a UTS namespace of the test's
+// own (unshare -u), so the machine's own setting is never touched.
+
+afterEach(() => removeTempDirs());
+
+describe('a file of the kernel file systems', () => {
+  it('is written in place and then found in sync, in a UTS namespace of its own', async () => {
+    const dir = await makeTempDir();
+    const seen = join(dir, 'seen');
+    const graph = await writeGraph(
+      dir,
+      'sysctl.yaml',
+      `graph: sysctl
+resources:
+  file:
+  - name: /proc/sys/kernel/domainname
+    content: "converge.test\\n"
+  exec:
+  - name: read-back
+    cmd: cat /proc/sys/kernel/domainname > ${seen}
+    shell: /bin/sh
+edges:
+- from: {kind: file, name: /proc/sys/kernel/domainname}
+  to: {kind: exec, name: read-back}
+`,
+    );
+    const before = await readFile('/proc/sys/kernel/domainname', 'utf8');
+    // Twice in one namespace: the second run finds the value set and changes nothing.
+    const run = `"$0" "$1" run --tmp-prefix --converger-timeout=0 --converged-exit "$2" && echo SECOND && "$0" "$1" run --tmp-prefix --converger-timeout=0 --converged-exit "$2"`;
+    const { stdout, stderr } = await promisify(execFile)('unshare', ['-u', 'sh', '-c', run, process.execPath, BIN, graph], { cwd: REPO_ROOT });
+    const [first, second] = stdout.split('SECOND');
+    expect(first, stderr).toContain('changed: file[/proc/sys/kernel/domainname]');
+    expect(second, stderr).not.toContain('changed: file[');
+    expect(await readFile(seen, 'utf8')).toBe('converge.test\n');
+    expect(await readFile('/proc/sys/kernel/domainname', 'utf8')).toBe(before);
+  });
+});
