@@ -17,7 +17,8 @@ const RARE_STATES: readonly ResourceState[] = ['blocked', 'stopped'];
 export function summarize(statuses: readonly ResourceStatus[]): string {
   const counts = new Map<ResourceState, number>();
   for (const status of statuses) {
-    if (!status.hidden) counts.set(status.state, (counts.get(status.state) ?? 0) + 1);
+    // A hidden resource that failed is counted: its failure is told (and sets the exit code) all the same.
+    if (!status.hidden || status.state === 'failed') counts.set(status.state, (counts.get(status.state) ?? 0) + 1);
   }
   const shown = [...SUMMARY_STATES, ...RARE_STATES.filter((state) => counts.has(state))];
   return shown.map((state) => `${counts.get(state) ?? 0} ${state}`).join(' · ');

@@ -26,15 +26,16 @@ const tell = (lines: TransitionLines, statuses: readonly ResourceStatus[]): stri
   statuses.flatMap((next) => lines.describe(next) ?? []);
 
 describe('status display', () => {
-  it('counts resources by state, leaving out hidden ones', () => {
+  it('counts resources by state, leaving out hidden ones unless they failed (a failure is always told)', () => {
     const line = summarize([
       status('noop[a]', 'converged'),
       status('noop[b]', 'running'),
       status('noop[c]', 'converged'),
       status('noop[d]', 'failed', 0, true),
+      status('noop[e]', 'converged', 0, true),
     ]);
 
-    expect(line).toBe('0 pending · 1 running · 2 converged · 0 failed');
+    expect(line).toBe('0 pending · 1 running · 2 converged · 1 failed');
   });
 
   it('names blocked resources only when there are some', () => {

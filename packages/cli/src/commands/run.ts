@@ -167,7 +167,7 @@ async function runEngine(
   ];
   say(summarize(final));
   // Counted as the summary counts (a group's members fail with it); each failure is told once, by the resource that had it.
-  const failedCount = Math.max(failures.length, final.filter((status) => !status.hidden && status.state === 'failed').length);
+  const failedCount = Math.max(failures.length, final.filter((status) => status.state === 'failed').length);
   if (failures.length > 0) say(`${failedCount} resource${failedCount === 1 ? '' : 's'} failed:`);
   for (const failure of failures) reporter.problem(failure);
   return failures.length > 0 ? ExitCode.resourceFailed : ExitCode.ok;
