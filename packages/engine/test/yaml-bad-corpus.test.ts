@@ -41,6 +41,7 @@ const EXPECTED: Record<string, readonly [EngineErrorCode, number]> = {
   'param-invalid.yaml': ['ERR_PARAM_INVALID', 4],
   'param-nested-type.yaml': ['ERR_PARAM_TYPE', 7],
   'param-nested-list-item.yaml': ['ERR_PARAM_TYPE', 8],
+  'param-nested-many.yaml': ['ERR_PARAM_TYPE', 7],
   'param-type.yaml': ['ERR_PARAM_TYPE', 5],
   'plugin-not-installed.yaml': ['ERR_PLUGIN_NOT_INSTALLED', 4],
   'plugins-not-list.yaml': ['ERR_GRAPH_SHAPE', 2],
@@ -97,5 +98,17 @@ describe('broken graphs', () => {
       expect(problem.location?.column).toBeGreaterThanOrEqual(1);
       expect(problem.isInputError).toBe(true);
     }
+  });
+});
+
+describe('entries of a param that do not fit', () => {
+  it('are each told at their own line, up to five a param, then how many more', async () => {
+    const error = await loadError(join(BAD, 'param-nested-many.yaml'));
+    expect(error.problems.map((problem) => [problem.location?.line, problem.message])).toEqual([
+      [7, "param 'env' at X: expected string, got [\"a\"]"],
+      [8, "param 'env' at D: expected string, got 5"],
+      ...[0, 1, 2, 3, 4].map((index) => [9, `param 'args' at ${index}: expected string, got ${index + 1}`]),
+      [9, "param 'args': 2 more entries do not fit either"],
+    ]);
   });
 });

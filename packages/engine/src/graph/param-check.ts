@@ -71,14 +71,29 @@ export function checkParams(
     return undefined;
   }
 
+  // Each entry that does not fit is told (not only the first of a param),
+  // once, and not again below an entry already told; a param tells at most
+  // MAX_ERRORS_PER_PARAM, then how many more there are.
   const reported = new Set<string>();
+  const perParam = new Map<string, number>();
+  const untold = new Map<string, { count: number; after: readonly string[] }>();
+  let lastTold: readonly string[] = [];
   for (const error of errors) {
     // Unknown params were reported above, with suggestions.
     if (error.type === ValueErrorType.ObjectAdditionalProperties) continue;
     const segments = error.path.split('/').slice(1).map(unescapePointer);
     const param = segments[0];
-    if (param === undefined || reported.has(param) || received.has(param)) continue;
-    reported.add(param);
+    if (param === undefined || received.has(param)) continue;
+    const told = segments.some((_, index) => reported.has(segments.slice(0, index + 1).join('/')));
+    if (told) continue;
+    reported.add(segments.join('/'));
+    const count = (perParam.get(param) ?? 0) + 1;
+    perParam.set(param, count);
+    if (count > MAX_ERRORS_PER_PARAM) {
+      untold.set(param, { count: (untold.get(param)?.count ?? 0) + 1, after: untold.get(param)?.after ?? lastTold });
+      continue;
+    }
+    lastTold = segments;
     const expected = describeSchema(error.schema);
     if (error.type === ValueErrorType.ObjectRequiredProperty && segments.length > 1) {
       // A key missing inside a param (an entry of a list, a nested mapping): said there, at the param's line.
@@ -100,7 +115,17 @@ export function checkParams(
       hint: typeHint(error.value, expected),
     });
   }
-  if (problems.length > before) return undefined;
+  for (const [param, { count, after }] of untold) {
+    // Said where the last entry told was written, so that it comes after them.
+    problem('ERR_PARAM_TYPE', `param '${param}': ${count} more ${count === 1 ? 'entry does' : 'entries do'} not fit either`, after, {
+      hint: 'fix the entries above, then validate again',
+    });
+  }
+  if (problems.length > before) {
+    // In the order they are written, not in the order of the kind's schema.
+    problems.splice(before, problems.length - before, ...sortedByLocation(problems.slice(before)));
+    return undefined;
+  }
 
   for (const issue of runValidate(definition, filled)) {
     problem('ERR_PARAM_INVALID', issue.param ? `param '${issue.param}': ${issue.message}` : issue.message, issue.param, {
@@ -123,6 +148,14 @@ export function runValidate(definition: AnyResourceDefinition, params: Readonly<
 function unescapePointer(segment: string): string {
   return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }
+
+function sortedByLocation(errors: readonly EngineError[]): EngineError[] {
+  const at = (error: EngineError): number => (error.location?.line ?? 0) * 1e6 + (error.location?.column ?? 0);
+  return [...errors].sort((a, b) => at(a) - at(b));
+}
+
+/** How many entries of one param that do not fit are told one by one. */
+const MAX_ERRORS_PER_PARAM = 5;
 
 /** Params that graphs written for older mgmt releases carry, and what they are here. */
 const LEGACY_PARAMS: Readonly<Record<string, string>> = {
