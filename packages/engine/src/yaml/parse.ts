@@ -7,6 +7,7 @@ import { LEADING_ZERO_AS_WRITTEN } from './leading-zero.js';
 import { checkText } from './text-check.js';
 import { parseGraphYamlFast } from './fast-parse.js';
 import { addNestedLocations } from './nested-locations.js';
+import { unclosedFlowStart } from './unclosed-flow.js';
 import { checkDocumentSafety, isForbiddenKey, MAX_DEPTH } from './yaml-safety.js';
 import {
   entriesOf,
@@ -69,6 +70,15 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
   }
   for (const error of first.errors) {
     const [message, hint] = syntaxProblem(error.message);
+    if (UNCLOSED_FLOW.test(message)) {
+      // Said where the bracket was opened; what the parser stumbled on after it follows from it and is not told.
+      const opened = unclosedFlowStart(text, error.pos[0]);
+      const where = opened ?? error.pos[0];
+      const bracket = opened === undefined ? 'a [ or {' : `this ${text[opened]}`;
+      report(source, 'ERR_YAML_SYNTAX', `${bracket} is never closed`, locationAt(source, Math.min(where, text.length - 1)),
+        `close it with ${text[opened ?? -1] === '{' ? '}' : ']'} (over several lines, indent them more than its key), or write the entries as \`- item\` lines`);
+      break;
+    }
     report(source, 'ERR_YAML_SYNTAX', message, locationAt(source, error.pos[0]), hint);
   }
   // Unresolved tags are reported by the safety check with a better message.
@@ -313,6 +323,9 @@ function readSchedule(ctx: ShapeContext, node: Node | null): ScheduleSpec | unde
  * stack (thousands of nested brackets) as a syntax error in the engine's own
  * words; say instead what is wrong with the graph.
  */
+/** The parser's words for a [ or { that is never closed. */
+const UNCLOSED_FLOW = /^Flow (sequence|map|mapping) in block collection must|^Missing closing|^Unexpected end of flow/i;
+
 /** Hints for the YAML parser's most common complaints, by the start of its message. */
 const SYNTAX_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^Map keys must be unique/, 'a key appears twice in one mapping: keep one (resources of one kind go in one list under one `kind:` key)'],
