@@ -51,22 +51,38 @@ const NEVER_REMOTE_TYPES = new Set([
 /** How long one reading of the mount table is trusted (a mount may come or go), as local-fs.ts trusts its answers. */
 const TTL_MS = 30_000;
 
-/** The type of each mount in `/proc/self/mountinfo` text: the first field after the ` - ` separator. */
-export function mountTypes(mountinfo: string): string[] {
-  const types: string[] = [];
+/**
+ * systemd's automount of binfmt_misc, on most hosts it runs on: it can only
+ * ever mount the kernel's binfmt_misc there, never anything remote.
+ */
+const KERNEL_AUTOMOUNT_POINTS = new Set(['/proc/sys/fs/binfmt_misc']);
+
+interface Mount {
+  readonly point: string;
+  readonly type: string;
+}
+
+/** Each mount in `/proc/self/mountinfo` text: its mount point (field 5) and its type (the first field after ` - `). */
+export function mountsOf(mountinfo: string): Mount[] {
+  const mounts: Mount[] = [];
   for (const line of mountinfo.split('\n')) {
     const separator = line.indexOf(' - ');
     if (separator === -1) continue;
     const type = line.slice(separator + 3).split(' ', 1)[0];
-    if (type) types.push(type);
+    // Spaces and such in a mount point are written as octal escapes (\040).
+    const point = (line.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+    if (type) mounts.push({ point, type });
   }
-  return types;
+  return mounts;
 }
 
 /** True when every mount in `mountinfo` text is of a type that never waits on a remote server. */
 export function everyMountNeverRemote(mountinfo: string): boolean {
-  const types = mountTypes(mountinfo);
-  return types.length > 0 && types.every((type) => NEVER_REMOTE_TYPES.has(type));
+  const mounts = mountsOf(mountinfo);
+  return (
+    mounts.length > 0 &&
+    mounts.every((mount) => NEVER_REMOTE_TYPES.has(mount.type) || (mount.type === 'autofs' && KERNEL_AUTOMOUNT_POINTS.has(mount.point)))
+  );
 }
 
 let reading: { readonly allLocal: boolean; readonly at: number } | undefined;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasContent, lstatEntry, readNoFollow } from '../src/fs-state.js';
 import { isDirOnLocalFs, isOnLocalFs, learnFsType } from '../src/local-fs.js';
-import { everyMountIsLocal, everyMountNeverRemote, mountTypes, readMountTableFrom } from '../src/mount-table.js';
+import { everyMountIsLocal, everyMountNeverRemote, mountsOf, readMountTableFrom } from '../src/mount-table.js';
 import { tempDir } from './helpers.js';
 
 let dir: string;
@@ -20,14 +20,16 @@ const LOCAL_MOUNTS = [
 ].join('\n');
 
 describe('the mount table', () => {
-  it('reads each mount type after the separator, whatever the optional fields before it', () => {
-    expect(mountTypes(`${LOCAL_MOUNTS}\n30 22 0:50 / /mnt/share rw master:7 unbindable - nfs4 server:/export rw,vers=4.2\n`)).toEqual([
-      'ext4',
-      'proc',
-      'tmpfs',
-      'overlay',
-      'nfs4',
-    ]);
+  it('reads each mount point and type, whatever the optional fields between them', () => {
+    const mounts = mountsOf(`${LOCAL_MOUNTS}\n30 22 0:50 / /mnt/my\\040share rw master:7 unbindable - nfs4 server:/export rw,vers=4.2\n`);
+    expect(mounts.map((mount) => mount.type)).toEqual(['ext4', 'proc', 'tmpfs', 'overlay', 'nfs4']);
+    expect(mounts.at(-1)?.point).toBe('/mnt/my share');
+  });
+
+  it("takes systemd's automount of binfmt_misc for what it is (the kernel's), and no other automount", () => {
+    const binfmt = '40 23 0:60 / /proc/sys/fs/binfmt_misc rw,relatime shared:9 - autofs systemd-1 rw,fd=29';
+    expect(everyMountNeverRemote(`${LOCAL_MOUNTS}\n${binfmt}`)).toBe(true);
+    expect(everyMountNeverRemote(`${LOCAL_MOUNTS}\n41 22 0:61 / /net rw - autofs systemd-1 rw,fd=30`)).toBe(false);
   });
 
   it('says every mount is local only when no mount may wait on a server (network, FUSE, automount)', () => {
