@@ -24,7 +24,7 @@ describe('a file of the kernel file systems', () => {
 resources:
   file:
   - name: /proc/sys/kernel/domainname
-    content: "converge.test\\n"
+    content: "converge.test"
   exec:
   - name: read-back
     cmd: cat /proc/sys/kernel/domainname > ${seen}
@@ -43,5 +43,26 @@ edges:
     expect(second, stderr).not.toContain('changed: file[');
     expect(await readFile(seen, 'utf8')).toBe('converge.test\n');
     expect(await readFile('/proc/sys/kernel/domainname', 'utf8')).toBe(before);
+  });
+
+  it('takes the form the kernel shows a written value in as that value, instead of writing it at every check', async () => {
+    const dir = await makeTempDir();
+    // The kernel keeps a domain name up to its first newline: it shows "first\n" for this.
+    const graph = await writeGraph(
+      dir,
+      'form.yaml',
+      `graph: form
+resources:
+  file:
+  - name: /proc/sys/kernel/domainname
+    content: "first\\nsecond"
+    meta: {poll: 0.1}
+`,
+    );
+    const run = `timeout -s INT 2 "$0" "$1" run --tmp-prefix "$2"; true`;
+    const { stdout, stderr } = await promisify(execFile)('unshare', ['-u', 'sh', '-c', run, process.execPath, BIN, graph], { cwd: REPO_ROOT });
+    // Polled about 20 times: written once.
+    expect(stdout.match(/changed: file\[\/proc\/sys\/kernel\/domainname\]/g), stderr).toHaveLength(1);
+    expect(stderr).toContain('the kernel shows /proc/sys/kernel/domainname as "first" after the write');
   });
 });

@@ -46,6 +46,8 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
   private ctx: ResourceContext<FileParams, object> | undefined;
   /** `content` as bytes, for as long as the param (which send/recv may change) stays the same string. */
   private encoded: { readonly content: string; readonly bytes: Buffer } | undefined;
+  /** What a kernel file showed after this resource wrote a value into it (see ensureKernelFile). */
+  private kernelForm: { readonly shows: (wanted: Buffer, shown: Buffer) => boolean } | undefined;
   /** `path` normalized and split, for as long as the param stays the same. */
   private splitPath: { readonly param: string; readonly path: string; readonly folder: string; readonly name: string } | undefined;
   /** `mode` parsed, for as long as the param stays the same. */
@@ -135,6 +137,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     const want = wantedKind(params);
     const entry = await lstatEntry(path);
     await this.guardSymlinks(path, entry, want, site);
+    if (await isOnKernelFs(posix.dirname(path))) return this.ensureKernelFile(path, entry, apply, signal, site);
     // After the guard: the folder is listed (and litter removed) only where writes may go.
     const sweeping = apply && want !== 'dir' ? sweepLeftoverTemps(path) : undefined;
     if (sweeping) await sweeping;
@@ -273,8 +276,6 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
     if (entry?.kind === 'other') {
       throw fileError(site, `${path} is a special file (device, FIFO or socket); it is never replaced`, 'remove it by hand');
     }
-    const kernelFile = await isOnKernelFs(posix.dirname(path));
-    if (kernelFile) return this.ensureKernelFile(path, entry, apply, signal, site);
     const cleared = await this.clearWrongKind(path, entry, 'file', apply, site);
     let present = cleared ? undefined : entry;
     const wanted = await this.wantedContent(signal);
@@ -301,15 +302,31 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
    * made or replaced by another kind.
    */
   private async ensureKernelFile(path: string, entry: Entry | undefined, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
-    if (entry?.kind !== 'file') {
-      const what = entry === undefined ? 'does not exist' : `is a ${kindName(entry.kind)}`;
-      throw fileError(site, `${path} ${what}, and the kernel's file systems (proc, sysfs…) cannot be given new files`, 'manage a file the kernel offers there, with its exact path');
-    }
+    const params = this.params;
+    const refuse = (what: string): never => {
+      throw fileError(site, `${path} is on a kernel file system (proc, sysfs…), where ${what}`, 'manage only the content of a file the kernel offers there');
+    };
+    if (params.state === 'absent') refuse('files cannot be removed');
+    if (params.mode !== undefined || params.owner !== undefined || params.group !== undefined) refuse('mode, owner and group are the kernel\'s');
+    if (wantedKind(params) !== 'file' || params.source !== undefined || params.fragments !== undefined) refuse('only the content of a file can be set');
+    // Without `state`, a missing path is left missing, as everywhere.
+    if (entry === undefined && params.state !== 'exists') return true;
+    if (entry?.kind !== 'file') refuse(entry === undefined ? 'no new file can be made' : `the ${kindName(entry.kind)} there cannot be replaced`);
     const wanted = await this.wantedContent(signal);
-    if (wanted === undefined || wanted.equals(await readNoFollow(path))) return true;
+    if (wanted === undefined) return true;
+    const shown = await readNoFollow(path);
+    if (sameKernelValue(shown, wanted) || this.kernelForm?.shows(wanted, shown)) return true;
     if (!apply) return false;
     this.log(`writing ${path}`);
     await writeInPlace(path, wanted, signal);
+    // The kernel may show a value in its own form (a list with the choice
+    // in brackets, say): that form counts as the value from now on, or
+    // every check would write it again.
+    const after = await readNoFollow(path);
+    if (!sameKernelValue(after, wanted)) {
+      this.kernelForm = { shows: (value, seen) => value.equals(wanted) && seen.equals(after) };
+      this.ctx?.log.warn(`the kernel shows ${path} as ${JSON.stringify(after.toString('utf8').trimEnd())} after the write; taken as the value written`);
+    }
     return false;
   }
 
@@ -422,4 +439,9 @@ function hintFor(error: unknown): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** The same value of a kernel file: the kernel adds (or drops) a newline at the end as it likes. */
+function sameKernelValue(shown: Buffer, wanted: Buffer): boolean {
+  return shown.equals(wanted) || shown.toString('utf8').trimEnd() === wanted.toString('utf8').trimEnd();
 }

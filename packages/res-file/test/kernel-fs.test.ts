@@ -30,10 +30,30 @@ describe('files of the kernel file systems', () => {
     await other.close();
   });
 
+  it('takes a value the kernel shows with or without a final newline as the same', async () => {
+    const current = (await readFile('/proc/sys/kernel/ostype', 'utf8')).trimEnd();
+    const bare = await makeFile('/proc/sys/kernel/ostype', { content: current });
+    expect(await bare.checkApply(true)).toBe(true);
+    await bare.close();
+  });
+
+  it('refuses to remove a kernel file or to set its mode, owner or group, before anything is written', async () => {
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ state: 'absent' }, /where files cannot be removed/],
+      [{ content: 'x\n', mode: '0600' }, /mode, owner and group are the kernel's/],
+      [{ content: 'x\n', owner: 'nobody' }, /mode, owner and group are the kernel's/],
+    ];
+    for (const [params, message] of cases) {
+      const refused = await makeFile('/proc/sys/kernel/ostype', params);
+      await expect(refused.checkApply(false)).rejects.toMatchObject({ message: expect.stringMatching(message) });
+      await refused.close();
+    }
+  });
+
   it('says a file the kernel does not offer cannot be made, without trying', async () => {
     const missing = await makeFile('/proc/sys/kernel/no-such-setting', { state: 'exists', content: '1\n' });
     await expect(missing.checkApply(true)).rejects.toMatchObject({
-      message: expect.stringMatching(/does not exist, and the kernel's file systems \(proc, sysfs…\) cannot be given new files/),
+      message: expect.stringMatching(/is on a kernel file system \(proc, sysfs…\), where no new file can be made/),
     });
     await missing.close();
   });
