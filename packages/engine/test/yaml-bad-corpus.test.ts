@@ -63,6 +63,7 @@ const EXPECTED: Record<string, readonly [EngineErrorCode, number]> = {
   'syntax-tab-indent.yaml': ['ERR_YAML_SYNTAX', 3],
   'syntax-unclosed-flow.yaml': ['ERR_YAML_SYNTAX', 4],
   'syntax-unclosed-list.yaml': ['ERR_YAML_SYNTAX', 6],
+  'syntax-unclosed-quote.yaml': ['ERR_YAML_SYNTAX', 5],
   'unknown-alias.yaml': ['ERR_YAML_SYNTAX', 5],
   'unknown-kind.yaml': ['ERR_UNKNOWN_KIND', 6],
   'same-identity.yaml': ['ERR_DUPLICATE_RESOURCE', 8],

@@ -7,7 +7,7 @@ import { LEADING_ZERO_AS_WRITTEN } from './leading-zero.js';
 import { checkText } from './text-check.js';
 import { parseGraphYamlFast } from './fast-parse.js';
 import { addNestedLocations } from './nested-locations.js';
-import { unclosedFlowStart } from './unclosed-flow.js';
+import { unclosedStart } from './unclosed-flow.js';
 import { checkDocumentSafety, isForbiddenKey, MAX_DEPTH } from './yaml-safety.js';
 import {
   entriesOf,
@@ -70,13 +70,10 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
   }
   for (const error of first.errors) {
     const [message, hint] = syntaxProblem(error.message);
-    if (UNCLOSED_FLOW.test(message)) {
-      // Said where the bracket was opened; what the parser stumbled on after it follows from it and is not told.
-      const opened = unclosedFlowStart(text, error.pos[0]);
-      const where = opened ?? error.pos[0];
-      const bracket = opened === undefined ? 'a [ or {' : `this ${text[opened]}`;
-      report(source, 'ERR_YAML_SYNTAX', `${bracket} is never closed`, locationAt(source, Math.min(where, text.length - 1)),
-        `close it with ${text[opened ?? -1] === '{' ? '}' : ']'} (over several lines, indent them more than its key), or write the entries as \`- item\` lines`);
+    const quoteMissing = UNCLOSED_QUOTE.test(message);
+    if (quoteMissing || UNCLOSED_FLOW.test(message)) {
+      // Said where it was opened; what the parser stumbled on after it follows from it and is not told.
+      reportUnclosed(source, text, error.pos[0], quoteMissing);
       break;
     }
     report(source, 'ERR_YAML_SYNTAX', message, locationAt(source, error.pos[0]), hint);
@@ -323,8 +320,23 @@ function readSchedule(ctx: ShapeContext, node: Node | null): ScheduleSpec | unde
  * stack (thousands of nested brackets) as a syntax error in the engine's own
  * words; say instead what is wrong with the graph.
  */
-/** The parser's words for a [ or { that is never closed. */
-const UNCLOSED_FLOW = /^Flow (sequence|map|mapping) in block collection must|^Missing closing|^Unexpected end of flow/i;
+/** The parser's words for a [ or { that is never closed, and for a quote. */
+const UNCLOSED_FLOW = /^Flow (sequence|map|mapping) in block collection must|^Missing closing [\]}]|^Unexpected end of flow/i;
+const UNCLOSED_QUOTE = /^Missing closing ["']?quote/i;
+
+function reportUnclosed(source: YamlSource, text: string, position: number, quote: boolean): void {
+  const opened = unclosedStart(text, position);
+  const where = Math.min(opened?.index ?? position, text.length - 1);
+  if (quote || opened?.char === '"' || opened?.char === "'") {
+    const mark = opened?.char === '"' || opened?.char === "'" ? opened.char : 'quote';
+    report(source, 'ERR_YAML_SYNTAX', `this ${mark} is never closed`, locationAt(source, where),
+      `end the value with ${mark === 'quote' ? 'the same quote' : mark}; a quote inside it is written \\" in "…" and '' in '…'`);
+    return;
+  }
+  const bracket = opened === undefined ? 'a [ or {' : `this ${opened.char}`;
+  report(source, 'ERR_YAML_SYNTAX', `${bracket} is never closed`, locationAt(source, where),
+    `close it with ${opened?.char === '{' ? '}' : ']'} (over several lines, indent them more than its key), or write the entries as \`- item\` lines`);
+}
 
 /** Hints for the YAML parser's most common complaints, by the start of its message. */
 const SYNTAX_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
