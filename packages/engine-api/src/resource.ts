@@ -30,6 +30,12 @@ export type AutoEdgeSearch = Generator<readonly AutoEdgeCandidate[], void, reado
 /** A problem found by `validate`, optionally about one param. */
 export interface ValidationIssue {
   readonly param?: string;
+  /**
+   * Where inside the param, as keys and list indexes (`[2]` for a list's
+   * third entry, `['PATH']` for an env entry): the issue is then told at
+   * that entry's line. Since engine API 1.3; an older engine tells it at the param.
+   */
+  readonly at?: readonly (string | number)[];
   readonly message: string;
   readonly hint?: string;
 }

@@ -138,6 +138,22 @@ describe('resolveGraph: params', () => {
     ]);
   });
 
+  it("tells a kind's validate issues at the entry they name, at most five a param", async () => {
+    const listy = defineResource({
+      kind: 'listy',
+      params: Type.Object({ paths: Type.Array(Type.String()) }),
+      validate: (params: { paths: string[] }) =>
+        params.paths.flatMap((path, index) => (path.startsWith('/') ? [] : [{ param: 'paths', at: [index], message: `"${path}" is not absolute` }])),
+      create: () => ({ checkApply: () => true }),
+    }) as unknown as AnyResourceDefinition;
+    const entries = ['/ok', ...Array.from({ length: 7 }, (_, index) => `r${index}`)].map((path) => `    - ${path}`);
+    const problems = await problemsOf(['resources:', '  listy:', '  - name: l', '    paths:', ...entries], mapResolver([...testKinds, listy]));
+    expect(problems.map((problem) => [problem.location?.line, problem.message])).toEqual([
+      ...[0, 1, 2, 3, 4].map((index) => [index + 6, `param 'paths': "r${index}" is not absolute`]),
+      [10, "param 'paths': 2 more problems"],
+    ]);
+  });
+
   it('names unknown params with a suggestion and the valid ones', async () => {
     const [problem] = await problemsOf(['resources:', '  file:', '  - name: /a', '    contnet: x']);
     expect(problem).toMatchObject({ code: 'ERR_UNKNOWN_PARAM', resource: 'file[/a]', location: { line: 4, column: 14 } });

@@ -25,11 +25,11 @@ export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
     }
   }
   for (const name of Object.keys(p.env ?? {})) {
-    if (!ENV_NAME.test(name)) issues.push({ param: 'env', message: `"${name}" is not a valid environment variable name`, hint: 'use letters, digits and _, not starting with a digit' });
+    if (!ENV_NAME.test(name)) issues.push({ param: 'env', at: [name], message: `"${name}" is not a valid environment variable name`, hint: 'use letters, digits and _, not starting with a digit' });
   }
-  for (const path of p.watchfiles ?? []) {
-    if (!isAbsolute(path)) issues.push({ param: 'watchfiles', message: `"${path}" is not an absolute path`, hint: 'write it as /full/path' });
-  }
+  (p.watchfiles ?? []).forEach((path, index) => {
+    if (!isAbsolute(path)) issues.push({ param: 'watchfiles', at: [index], message: `"${path}" is not an absolute path`, hint: 'write it as /full/path' });
+  });
   if (p.creates !== undefined && given(p.creates) && !isAbsolute(p.creates)) {
     issues.push({ param: 'creates', message: `"${p.creates}" is not an absolute path`, hint: 'write it as /full/path' });
   }

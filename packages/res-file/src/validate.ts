@@ -17,17 +17,18 @@ function checkPaths(params: Readonly<FileParams>, issues: Issues): void {
   }
   // A symlink's source is its target and may be relative (to the link's directory).
   if (params.source !== undefined && !params.symlink && !isCleanAbsolute(params.source)) {
-    issues.push({ param: 'source', message: `source "${params.source}" must be an absolute path`, hint: 'write it as /full/path' });
+    issues.push({ param: 'source', message: `source "${params.source}" must be absolute, without . or .. segments`, hint: 'write it as /full/path' });
   }
-  for (const fragment of params.fragments ?? []) {
+  (params.fragments ?? []).forEach((fragment, index) => {
+    const at = [index];
     if (!isCleanAbsolute(fragment)) {
-      issues.push({ param: 'fragments', message: `fragment "${fragment}" must be an absolute path`, hint: 'write it as /full/path' });
+      issues.push({ param: 'fragments', at, message: `fragment "${fragment}" must be absolute, without . or .. segments`, hint: 'write it as /full/path' });
     } else if (fragment.endsWith('/') && isAncestor(fsPath(fragment), fsPath(params.path))) {
-      issues.push({ param: 'fragments', message: `path is inside the fragment directory ${fragment}: it would include itself`, hint: 'put the file outside that directory, or list the fragment files one by one' });
+      issues.push({ param: 'fragments', at, message: `path is inside the fragment directory ${fragment}: it would include itself`, hint: 'put the file outside that directory, or list the fragment files one by one' });
     } else if (fsPath(fragment) === fsPath(params.path)) {
-      issues.push({ param: 'fragments', message: 'a file cannot be a fragment of itself', hint: 'remove the path from its own fragments' });
+      issues.push({ param: 'fragments', at, message: 'a file cannot be a fragment of itself', hint: 'remove the path from its own fragments' });
     }
-  }
+  });
 }
 
 /**

@@ -127,13 +127,37 @@ export function checkParams(
     return undefined;
   }
 
+  const issuesPerParam = new Map<string, number>();
+  const issuesUntold = new Map<string, { count: number; after: readonly string[] }>();
+  const lastIssueAt = new Map<string, readonly string[]>();
   for (const issue of runValidate(definition, filled)) {
-    problem('ERR_PARAM_INVALID', issue.param ? `param '${issue.param}': ${issue.message}` : issue.message, issue.param, {
+    const at = issue.param === undefined ? undefined : [issue.param, ...(issue.at ?? []).map(String)];
+    if (issue.param !== undefined && at !== undefined) {
+      // As with schema errors: at most MAX_ERRORS_PER_PARAM told one by one, then how many more, after the last one told.
+      const count = (issuesPerParam.get(issue.param) ?? 0) + 1;
+      issuesPerParam.set(issue.param, count);
+      if (count > MAX_ERRORS_PER_PARAM) {
+        const untold = issuesUntold.get(issue.param);
+        issuesUntold.set(issue.param, { count: (untold?.count ?? 0) + 1, after: lastIssueAt.get(issue.param) ?? at });
+        continue;
+      }
+      lastIssueAt.set(issue.param, at);
+    }
+    problem('ERR_PARAM_INVALID', issue.param ? `param '${issue.param}': ${issue.message}` : issue.message, at, {
       ...(issue.hint ? { hint: issue.hint } : {}),
       ...(issue.cause === undefined ? {} : { cause: issue.cause }),
     });
   }
-  return problems.length > before ? undefined : filled;
+  for (const [param, { count, after }] of issuesUntold) {
+    problem('ERR_PARAM_INVALID', `param '${param}': ${count} more ${count === 1 ? 'problem' : 'problems'}`, after, {
+      hint: 'fix the entries above, then validate again',
+    });
+  }
+  if (problems.length > before) {
+    problems.splice(before, problems.length - before, ...sortedByLocation(problems.slice(before)));
+    return undefined;
+  }
+  return filled;
 }
 
 /** The kind's validate: a throw counts as an issue, so one bad plugin cannot crash a load or a run. */
