@@ -20,3 +20,20 @@ export class GraphLoadError extends Error {
     return this.problems.map((problem) => problem.describe()).join('\n');
   }
 }
+
+/**
+ * Problems in the order they are written (by file as first met, then line
+ * and column); those without a location keep their place at the end. The
+ * sort is stable: problems at one place keep the order they were found in.
+ */
+export function inFileOrder(problems: readonly EngineError[]): EngineError[] {
+  const files = new Map<string, number>();
+  for (const problem of problems) if (problem.location && !files.has(problem.location.file)) files.set(problem.location.file, files.size);
+  const key = (problem: EngineError): [number, number, number] =>
+    problem.location ? [files.get(problem.location.file) ?? 0, problem.location.line, problem.location.column] : [Number.MAX_SAFE_INTEGER, 0, 0];
+  return [...problems].sort((a, b) => {
+    const [fa, la, ca] = key(a);
+    const [fb, lb, cb] = key(b);
+    return fa - fb || la - lb || ca - cb;
+  });
+}

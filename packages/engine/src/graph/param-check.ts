@@ -121,11 +121,7 @@ export function checkParams(
       hint: 'fix the entries above, then validate again',
     });
   }
-  if (problems.length > before) {
-    // In the order they are written, not in the order of the kind's schema.
-    problems.splice(before, problems.length - before, ...sortedByLocation(problems.slice(before)));
-    return undefined;
-  }
+  if (problems.length > before) return undefined;
 
   const issuesPerParam = new Map<string, number>();
   const issuesUntold = new Map<string, { count: number; after: readonly string[] }>();
@@ -153,11 +149,7 @@ export function checkParams(
       hint: 'fix the entries above, then validate again',
     });
   }
-  if (problems.length > before) {
-    problems.splice(before, problems.length - before, ...sortedByLocation(problems.slice(before)));
-    return undefined;
-  }
-  return filled;
+  return problems.length > before ? undefined : filled;
 }
 
 /** The kind's validate: a throw counts as an issue, so one bad plugin cannot crash a load or a run. */
@@ -171,11 +163,6 @@ export function runValidate(definition: AnyResourceDefinition, params: Readonly<
 
 function unescapePointer(segment: string): string {
   return segment.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-function sortedByLocation(errors: readonly EngineError[]): EngineError[] {
-  const at = (error: EngineError): number => (error.location?.line ?? 0) * 1e6 + (error.location?.column ?? 0);
-  return [...errors].sort((a, b) => at(a) - at(b));
 }
 
 /** How many entries of one param that do not fit are told one by one. */

@@ -1,7 +1,7 @@
 import { EngineError, isEngineError, type AnyResourceDefinition, type SourceLocation } from '@converge/engine-api';
 import { isDeepStrictEqual } from 'node:util';
 import type { KindResolver } from '../loader/kind-resolver.js';
-import { GraphLoadError } from './load-error.js';
+import { GraphLoadError, inFileOrder } from './load-error.js';
 import { resolveMeta } from './meta-params.js';
 import { readLegacyParams } from './legacy-params.js';
 import { checkParams } from './param-check.js';
@@ -69,7 +69,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
   checkIdentities(resources, kinds, problems);
   const edges = resolveEdges(spec.edges, resourceKinds, kinds, problems);
   checkCycles(resourceKinds.keys(), edges, problems);
-  if (problems.length > 0) throw new GraphLoadError(problems);
+  if (problems.length > 0) throw new GraphLoadError(inFileOrder(problems));
   const collect = spec.collect !== undefined && spec.collect.length > 0 ? { collect: spec.collect } : {};
   const schedule = spec.schedule ? { schedule: spec.schedule } : {};
   const warned = warnings.length > 0 ? { warnings } : {};

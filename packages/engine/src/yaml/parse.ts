@@ -1,6 +1,6 @@
 import { EngineError, type SourceLocation } from '@converge/engine-api';
 import { LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
-import { GraphLoadError } from '../graph/load-error.js';
+import { GraphLoadError, inFileOrder } from '../graph/load-error.js';
 import type { CollectSpec, EdgeEndSpec, EdgeSpec, GraphSpec, KindMention, ResourceSpec } from '../graph/spec.js';
 import { SCHEDULE_STRATEGIES, type ScheduleSpec, type ScheduleStrategy } from '../cluster/scheduler.js';
 import { LEADING_ZERO_AS_WRITTEN } from './leading-zero.js';
@@ -92,12 +92,6 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
   const spec = readGraph(ctx, first.contents as Node | null);
   if (source.problems.length > 0 || !spec) throw new GraphLoadError(inFileOrder(source.problems));
   return spec;
-}
-
-function inFileOrder(problems: readonly EngineError[]): EngineError[] {
-  const line = (problem: EngineError): number => problem.location?.line ?? 0;
-  const column = (problem: EngineError): number => problem.location?.column ?? 0;
-  return [...problems].sort((a, b) => line(a) - line(b) || column(a) - column(b));
 }
 
 function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined {
