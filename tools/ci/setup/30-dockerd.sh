@@ -25,6 +25,10 @@ if ! docker version >/dev/null 2>&1; then
   pidfile="$run_dir/docker.pid"
   # A pidfile left by a daemon that died makes dockerd refuse to start.
   if [ -e "$pidfile" ] && ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then rm -f "$pidfile"; fi
+  # Likewise containerd's, once its pid is no containerd's (gone, or reused by
+  # another process): dockerd would take it for running and wait for its socket.
+  containerd_pid="$run_dir/docker-exec/containerd/containerd.pid"
+  if [ -e "$containerd_pid" ] && [ "$(cat "/proc/$(cat "$containerd_pid")/comm" 2>/dev/null)" != containerd ]; then rm -f "$containerd_pid"; fi
   rm -f "$socket"
   echo "setup: starting dockerd on $socket (log: $log)"
   setsid nohup dockerd \
