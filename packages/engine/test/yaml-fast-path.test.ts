@@ -53,6 +53,15 @@ describe('the fast YAML path', () => {
     }
   });
 
+  it('reads -0 as 0, leaving a negative zero to the precise parser', () => {
+    const text = 'graph: g\nresources:\n  file:\n  - name: a\n    x: -0\n    y: -0.0\n    z: -0e0\n';
+    expect(parseGraphYamlFast(text, 'g.yaml', never)).toBeUndefined();
+    const params = parseGraphYamlPrecisely(text, 'g.yaml').resources[0]?.params ?? {};
+    for (const key of ['x', 'y', 'z']) expect(Object.is(params[key], 0), key).toBe(true);
+    // Not a negative zero: the fast path takes it.
+    expect(parseGraphYamlFast('graph: g\nresources:\n  file:\n  - name: a\n    x: -0.5\n    y: "-0"\n', 'g.yaml', never)).toBeDefined();
+  });
+
   it('agrees with the precise parser on generated graphs', () => {
     const scalar = fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null));
     const params = fc.dictionary(fc.string({ minLength: 1 }).filter((key) => !['name', 'meta'].includes(key)), fc.oneof(scalar, fc.array(scalar, { maxLength: 3 })), { maxKeys: 4 });

@@ -28,13 +28,15 @@ if [ "$(stat -c %G /dev/kvm)" != kvm ] && getent group kvm >/dev/null; then
   chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
 fi
 
-running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Running when the pid file names a live process of that name (a pid can be
+# reused by another process once the daemon is gone).
+running() { [ -f "$1" ] && [ "$(cat "/proc/$(cat "$1")/comm" 2>/dev/null)" = "$2" ]; }
 
-if ! running /run/virtlogd.pid; then
+if ! running /run/virtlogd.pid virtlogd; then
   rm -f /run/virtlogd.pid
   virtlogd --daemon --pid-file=/run/virtlogd.pid >>/tmp/converge-virtlogd.log 2>&1
 fi
-if ! running /run/libvirtd.pid; then
+if ! running /run/libvirtd.pid libvirtd; then
   rm -f /run/libvirtd.pid
   libvirtd --daemon --pid-file=/run/libvirtd.pid >>/tmp/converge-libvirtd.log 2>&1
 fi

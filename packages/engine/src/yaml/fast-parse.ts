@@ -17,6 +17,12 @@ const NEEDS_PRECISE_PARSER = /(^|[\s,[{])[&*!]|<<|^%/m;
  */
 const LEADING_ZERO_NUMBER = /(^|[\s:,[{-])[-+]?0\d+[ \t]*($|[,\]}#])/m;
 
+/**
+ * A negative zero (`-0.0`): js-yaml keeps its sign, the precise parser reads
+ * it as 0 (see yaml-values.ts). Rare enough to leave to the precise parser.
+ */
+const NEGATIVE_ZERO = /(^|[\s:,[{])-(0+\.?0*|\.0+)([eE][-+]?\d+)?[ \t]*($|[,\]}#])/m;
+
 const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set(['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule']);
 const COLLECT_KEYS: ReadonlySet<string> = new Set(['kind', 'pattern']);
 const EDGE_KEYS: ReadonlySet<string> = new Set(['name', 'from', 'to', 'notify', 'send', 'recv']);
@@ -32,7 +38,7 @@ type Plain = Record<string, unknown>;
  * that to report it at its file:line:column.
  */
 export function parseGraphYamlFast(text: string, file: string, precise: () => GraphSpec): GraphSpec | undefined {
-  if (NEEDS_PRECISE_PARSER.test(text) || LEADING_ZERO_NUMBER.test(text)) return undefined;
+  if (NEEDS_PRECISE_PARSER.test(text) || LEADING_ZERO_NUMBER.test(text) || NEGATIVE_ZERO.test(text)) return undefined;
   let root: unknown;
   try {
     root = load(text, { schema: CORE_SCHEMA, json: false });

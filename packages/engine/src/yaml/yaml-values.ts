@@ -47,7 +47,8 @@ export class PlainValueReader {
     if (target === null || target === undefined) return null;
     const origin = alias ?? (isAlias(node) ? node : undefined);
     // Other scalar values (binary, dates) only come from tags the safety check refused.
-    if (isScalar(target)) return isPlainScalar(target.value) ? target.value : null;
+    // -0 is 0, as the fast path (js-yaml) reads it: no param tells the two apart.
+    if (isScalar(target)) return isPlainScalar(target.value) ? (Object.is(target.value, -0) ? 0 : target.value) : null;
     if (isSeq(target)) return target.items.map((item) => this.read(item as Node | null, depth + 1, origin));
     if (isMap(target)) {
       const result: Record<string, unknown> = {};
