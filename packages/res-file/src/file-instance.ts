@@ -1,6 +1,8 @@
 import { Buffer } from 'node:buffer';
 import { lchown, mkdir, readlink } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isEngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { symlinkAtomic, writeFileAtomic, writeInPlace } from './atomic-write.js';
@@ -36,6 +38,19 @@ const VANISHED_RETRIES = 3;
 /** True when the folder that holds `path` exists (so a missing `path` itself is drift, not a missing parent). */
 async function folderExists(path: string): Promise<boolean> {
   return (await lstatEntry(posix.dirname(path)))?.kind === 'dir';
+}
+
+/** How long a check waits for a folder that another resource manages to be put back (see checkApplyFully). */
+const FOLDER_COMEBACK_MS = 2_000;
+
+/** True once the folder of `path` is there again, within FOLDER_COMEBACK_MS; false when it is not, or on abort. */
+async function folderComesBack(path: string, signal: AbortSignal): Promise<boolean> {
+  const deadline = performance.now() + FOLDER_COMEBACK_MS;
+  while (performance.now() < deadline && !signal.aborted) {
+    if (await folderExists(path)) return true;
+    await sleep(20, undefined, { signal }).catch(() => undefined);
+  }
+  return false;
 }
 
 /** Base for a symbolic `mode` on a directory that does not exist yet (what mkdir gives under umask 022). */
@@ -107,6 +122,10 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
         const folderThere = missing && (await folderExists(fsPath(this.params.path)));
         if (attempt < VANISHED_RETRIES && folderThere) continue;
         const path = fsPath(this.params.path);
+        // Its folder went with a folder above it (rm -rf of a parent while
+        // running), and another resource manages it: that one is putting it
+        // back at this moment, so wait for it rather than fail.
+        if (missing && attempt < VANISHED_RETRIES && isManagedElsewhere(posix.dirname(path), this) && (await folderComesBack(path, signal))) continue;
         if (missing && !folderThere) {
           // Named by its folder, not by the temp file the write failed on (a new name at each try).
           const problem = await folderProblem(path);

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -70,6 +71,22 @@ describe('directories', () => {
     expect(await purging.checkApply(true)).toBe(true);
     await sibling.close();
     await purging.close();
+  });
+
+  it('a file waits for its folder while the resource that manages the folder puts it back, instead of failing', async () => {
+    const folder = await makeFile(`${dir}/a/b/`, { state: 'exists', recurse: true });
+    const file = await makeFile(`${dir}/a/b/f`, { state: 'exists', content: 'f' });
+    await folder.checkApply(true);
+    await file.checkApply(true);
+    // A parent nobody manages goes, with the managed folder and the file in it.
+    await rm(join(dir, 'a'), { recursive: true });
+    const checking = file.checkApply(true);
+    await sleep(100);
+    await folder.checkApply(true);
+    expect(await checking).toBe(false);
+    expect(await readFile(join(dir, 'a', 'b', 'f'), 'utf8')).toBe('f');
+    await file.close();
+    await folder.close();
   });
 
   it('creates a directory (path ending in /) and, with recurse, its missing parents', async () => {
