@@ -1,5 +1,6 @@
 import { statfs } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
+import { FS_ANSWER_TTL_MS } from './mount-table.js';
 
 /**
  * The kernel's own file systems, where a file is an interface, not stored
@@ -20,13 +21,12 @@ const KERNEL_FS_TYPES = new Set<number>([
   0xde5e81e4, // efivarfs
 ]);
 
-const TTL_MS = 30_000;
 const known = new Map<string, { readonly kernel: boolean; readonly at: number }>();
 
 /** True when `dir` is on one of the kernel's own file systems; false when it is not, or cannot be asked. */
 export async function isOnKernelFs(dir: string): Promise<boolean> {
   const answer = known.get(dir);
-  if (answer !== undefined && performance.now() - answer.at <= TTL_MS) return answer.kernel;
+  if (answer !== undefined && performance.now() - answer.at <= FS_ANSWER_TTL_MS) return answer.kernel;
   let kernel = false;
   try {
     kernel = KERNEL_FS_TYPES.has(Number((await statfs(dir)).type));

@@ -1,7 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { posix } from 'node:path';
-import { everyMountIsLocal } from './mount-table.js';
+import { everyMountIsLocal, FS_ANSWER_TTL_MS } from './mount-table.js';
 
 /**
  * File systems whose metadata calls and small reads answer from local
@@ -26,8 +26,6 @@ const LOCAL_FS_TYPES = new Set<number>([
   0x858458f6, // ramfs
 ]);
 
-/** How long a directory's answer is trusted before it is asked again (a mount may come or go). */
-const TTL_MS = 30_000;
 
 interface Known {
   readonly local: boolean;
@@ -56,7 +54,7 @@ export function isOnLocalFs(path: string): boolean {
 export function isDirOnLocalFs(dir: string): boolean {
   if (everyMountIsLocal()) return true;
   const answer = known.get(dir);
-  if (answer === undefined || performance.now() - answer.at > TTL_MS) void learnFsType(dir);
+  if (answer === undefined || performance.now() - answer.at > FS_ANSWER_TTL_MS) void learnFsType(dir);
   return answer?.local ?? false;
 }
 
@@ -69,7 +67,7 @@ export function learnFsType(dir: string): Promise<void> {
   // a one-shot run, which starts before any statfs could answer, is sync.
   if (everyMountIsLocal()) return ANSWERED;
   const answer = known.get(dir);
-  if (answer !== undefined && performance.now() - answer.at <= TTL_MS) return Promise.resolve();
+  if (answer !== undefined && performance.now() - answer.at <= FS_ANSWER_TTL_MS) return ANSWERED;
   const pending = asking.get(dir);
   if (pending) return pending;
   const ask = (async () => {

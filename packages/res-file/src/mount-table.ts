@@ -48,8 +48,11 @@ const NEVER_REMOTE_TYPES = new Set([
   'selinuxfs',
 ]);
 
-/** How long one reading of the mount table is trusted (a mount may come or go), as local-fs.ts trusts its answers. */
-const TTL_MS = 30_000;
+/**
+ * How long an answer about file systems (this mount table, a folder's
+ * statfs in local-fs.ts and kernel-fs.ts) is trusted: a mount may come or go.
+ */
+export const FS_ANSWER_TTL_MS = 30_000;
 
 /**
  * systemd's automount of binfmt_misc, on most hosts it runs on: it can only
@@ -97,7 +100,7 @@ let source = '/proc/self/mountinfo';
  */
 export function everyMountIsLocal(): boolean {
   const now = performance.now();
-  if (reading === undefined || now - reading.at > TTL_MS) {
+  if (reading === undefined || now - reading.at > FS_ANSWER_TTL_MS) {
     let allLocal = false;
     try {
       allLocal = everyMountNeverRemote(readFileSync(source, 'utf8'));

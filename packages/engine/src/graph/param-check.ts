@@ -3,6 +3,7 @@ import type { TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
 import { unknownNameHint } from './did-you-mean.js';
 import { META_KEYS } from './meta-params.js';
+import { PerParamLimit } from './per-param-limit.js';
 import { schemaChecker } from './schema-checker.js';
 import { yaml11BooleanHint } from './yaml11-boolean.js';
 import { describeSchema, describeValue } from './schema-describe.js';
@@ -72,12 +73,10 @@ export function checkParams(
   }
 
   // Each entry that does not fit is told (not only the first of a param),
-  // once, and not again below an entry already told; a param tells at most
-  // MAX_ERRORS_PER_PARAM, then how many more there are.
+  // once, and not again below an entry already told; a param tells a few,
+  // then how many more there are.
   const reported = new Set<string>();
-  const perParam = new Map<string, number>();
-  const untold = new Map<string, { count: number; after: readonly string[] }>();
-  let lastTold: readonly string[] = [];
+  const typeLimit = new PerParamLimit();
   for (const error of errors) {
     // Unknown params were reported above, with suggestions.
     if (error.type === ValueErrorType.ObjectAdditionalProperties) continue;
@@ -87,13 +86,7 @@ export function checkParams(
     const told = segments.some((_, index) => reported.has(segments.slice(0, index + 1).join('/')));
     if (told) continue;
     reported.add(segments.join('/'));
-    const count = (perParam.get(param) ?? 0) + 1;
-    perParam.set(param, count);
-    if (count > MAX_ERRORS_PER_PARAM) {
-      untold.set(param, { count: (untold.get(param)?.count ?? 0) + 1, after: untold.get(param)?.after ?? lastTold });
-      continue;
-    }
-    lastTold = segments;
+    if (!typeLimit.admit(param, segments)) continue;
     const expected = describeSchema(error.schema);
     if (error.type === ValueErrorType.ObjectRequiredProperty && segments.length > 1) {
       // A key missing inside a param (an entry of a list, a nested mapping): said there, at the param's line.
@@ -115,36 +108,23 @@ export function checkParams(
       hint: typeHint(error.value, expected),
     });
   }
-  for (const [param, { count, after }] of untold) {
-    // Said where the last entry told was written, so that it comes after them.
+  for (const [param, { count, after }] of typeLimit.untold()) {
     problem('ERR_PARAM_TYPE', `param '${param}': ${count} more ${count === 1 ? 'entry does' : 'entries do'} not fit either`, after, {
       hint: 'fix the entries above, then validate again',
     });
   }
   if (problems.length > before) return undefined;
 
-  const issuesPerParam = new Map<string, number>();
-  const issuesUntold = new Map<string, { count: number; after: readonly string[] }>();
-  const lastIssueAt = new Map<string, readonly string[]>();
+  const issueLimit = new PerParamLimit();
   for (const issue of runValidate(definition, filled)) {
     const at = issue.param === undefined ? undefined : [issue.param, ...(issue.at ?? []).map(String)];
-    if (issue.param !== undefined && at !== undefined) {
-      // As with schema errors: at most MAX_ERRORS_PER_PARAM told one by one, then how many more, after the last one told.
-      const count = (issuesPerParam.get(issue.param) ?? 0) + 1;
-      issuesPerParam.set(issue.param, count);
-      if (count > MAX_ERRORS_PER_PARAM) {
-        const untold = issuesUntold.get(issue.param);
-        issuesUntold.set(issue.param, { count: (untold?.count ?? 0) + 1, after: lastIssueAt.get(issue.param) ?? at });
-        continue;
-      }
-      lastIssueAt.set(issue.param, at);
-    }
+    if (issue.param !== undefined && at !== undefined && !issueLimit.admit(issue.param, at)) continue;
     problem('ERR_PARAM_INVALID', issue.param ? `param '${issue.param}': ${issue.message}` : issue.message, at, {
       ...(issue.hint ? { hint: issue.hint } : {}),
       ...(issue.cause === undefined ? {} : { cause: issue.cause }),
     });
   }
-  for (const [param, { count, after }] of issuesUntold) {
+  for (const [param, { count, after }] of issueLimit.untold()) {
     problem('ERR_PARAM_INVALID', `param '${param}': ${count} more ${count === 1 ? 'problem' : 'problems'}`, after, {
       hint: 'fix the entries above, then validate again',
     });
@@ -164,9 +144,6 @@ export function runValidate(definition: AnyResourceDefinition, params: Readonly<
 function unescapePointer(segment: string): string {
   return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }
-
-/** How many entries of one param that do not fit are told one by one. */
-const MAX_ERRORS_PER_PARAM = 5;
 
 /** Params that graphs written for older mgmt releases carry, and what they are here. */
 const LEGACY_PARAMS: Readonly<Record<string, string>> = {

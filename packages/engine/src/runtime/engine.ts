@@ -115,13 +115,12 @@ export class Engine {
     // The silent default is made on first use: making one costs more than
     // the rest of the engine's construction, and a quiet run never logs.
     let silent: PinoLogger | undefined;
-    const logger = (): PinoLogger => options.logger ?? (silent ??= pino({ level: 'silent' }));
     this.#env = {
       stateDir: options.stateDir,
       hostname,
       world: options.world ?? new LocalWorld(hostname, join(options.stateDir, 'world.json')),
-      get logger() {
-        return logger();
+      get logger(): PinoLogger {
+        return options.logger ?? (silent ??= pino({ level: 'silent' }));
       },
       noop: options.noop ?? false,
       watch: options.watch ?? true,
@@ -130,7 +129,7 @@ export class Engine {
       converger: this.#converger,
       checkControllers: new ControllerPool(),
       secrets: new SecretValues(),
-      runQueue: new RunQueue((error) => logger().error(`internal error in a vertex run: ${(error as Error).stack ?? String(error)}`)),
+      runQueue: new RunQueue((error) => this.#env.logger.error(`internal error in a vertex run: ${(error as Error).stack ?? String(error)}`)),
       refreshes: new RefreshStore(options.stateDir),
       reversals: new ReversalStore(options.stateDir),
       paused: () => this.#paused,

@@ -237,18 +237,14 @@ export class Vertex implements ContextHost {
     if (!instance) return undefined;
     if (!this.#env.watch) {
       // A one-shot run watches and polls nothing: ready at once, no watch object per vertex.
-      this.#ready = true;
-      this.poke();
+      this.#readyNow();
       return undefined;
     }
     this.#watch = new ResourceWatch(
       {
         id: this.id,
         meta: this.meta,
-        readyNow: () => {
-          this.#ready = true;
-          this.poke();
-        },
+        readyNow: () => this.#readyNow(),
         poke: () => this.poke(),
         watchDied: (error) => {
           if (!this.#closed) this.#failForGood(error, true);
@@ -260,6 +256,12 @@ export class Vertex implements ContextHost {
     );
     this.#watch.start();
     return undefined;
+  }
+
+  /** Nothing to wait for before the first run (not watched, polled, or a kind without a watch). */
+  #readyNow(): void {
+    this.#ready = true;
+    this.poke();
   }
 
   /** From the resource's watch: live now, and something may have changed. */

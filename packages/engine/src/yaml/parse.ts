@@ -7,7 +7,7 @@ import { LEADING_ZERO_AS_WRITTEN } from './leading-zero.js';
 import { checkText } from './text-check.js';
 import { parseGraphYamlFast } from './fast-parse.js';
 import { addNestedLocations } from './nested-locations.js';
-import { unclosedStart } from './unclosed-flow.js';
+import { unclosedStart } from './unclosed-start.js';
 import { checkDocumentSafety, isForbiddenKey, MAX_DEPTH } from './yaml-safety.js';
 import {
   entriesOf,
@@ -321,10 +321,10 @@ const UNCLOSED_QUOTE = /^Missing closing ["']?quote/i;
 function reportUnclosed(source: YamlSource, text: string, position: number, quote: boolean): void {
   const opened = unclosedStart(text, position);
   const where = Math.min(opened?.index ?? position, text.length - 1);
-  if (quote || opened?.char === '"' || opened?.char === "'") {
-    const mark = opened?.char === '"' || opened?.char === "'" ? opened.char : 'quote';
-    report(source, 'ERR_YAML_SYNTAX', `this ${mark} is never closed`, locationAt(source, where),
-      `end the value with ${mark === 'quote' ? 'the same quote' : mark}; a quote inside it is written \\" in "…" and '' in '…'`);
+  const quoteMark = opened?.char === '"' || opened?.char === "'" ? opened.char : undefined;
+  if (quote || quoteMark) {
+    report(source, 'ERR_YAML_SYNTAX', `this ${quoteMark ?? 'quote'} is never closed`, locationAt(source, where),
+      `end the value with ${quoteMark ?? 'the same quote'}; a quote inside it is written \\" in "…" and '' in '…'`);
     return;
   }
   const bracket = opened === undefined ? 'a [ or {' : `this ${opened.char}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unclosedStart } from '../src/yaml/unclosed-flow.js';
+import { unclosedStart } from '../src/yaml/unclosed-start.js';
 
 describe('where an unclosed bracket or quote was opened', () => {
   it('skips brackets inside quotes and comments, and closed ones', () => {
