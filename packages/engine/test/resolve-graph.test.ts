@@ -123,6 +123,24 @@ describe('resolveGraph: params', () => {
     expect((await resolveYaml(['resources:', '  exec:', '  - name: a'])).warnings).toBeUndefined();
   });
 
+  it('warns about an edge name used twice, at the second use, and loads both edges', async () => {
+    const graph = await resolveYaml([
+      'resources:',
+      '  exec:',
+      '  - name: a',
+      '  - name: b',
+      '  - name: c',
+      'edges:',
+      '  - {name: e1, from: {kind: exec, name: a}, to: {kind: exec, name: b}}',
+      '  - {name: e1, from: {kind: exec, name: b}, to: {kind: exec, name: c}}',
+      '  - {name: e2, from: {kind: exec, name: a}, to: {kind: exec, name: c}}',
+    ]);
+    expect(graph.edges.map((edge) => `${edge.from}>${edge.to}`)).toEqual(['exec[a]>exec[b]', 'exec[b]>exec[c]', 'exec[a]>exec[c]']);
+    expect(graph.warnings?.map((warning) => [warning.resource, warning.location.line, warning.message])).toEqual([
+      ["edge 'e1'", 8, 'this name is already used by the edge at g.yaml:7'],
+    ]);
+  });
+
   it('says which key is missing inside a param, at that param', async () => {
     const nested = defineResource({
       kind: 'netted',

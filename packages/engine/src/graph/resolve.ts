@@ -4,6 +4,7 @@ import type { KindResolver } from '../loader/kind-resolver.js';
 import { GraphLoadError, inFileOrder } from './load-error.js';
 import { resolveMeta } from './meta-params.js';
 import { readLegacyParams } from './legacy-params.js';
+import { warnRepeatedEdgeNames } from './edge-names.js';
 import { checkParams } from './param-check.js';
 import { receivedParams, resolveEdges } from './resolve-edges.js';
 import {
@@ -68,6 +69,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
 
   checkIdentities(resources, kinds, problems);
   const edges = resolveEdges(spec.edges, resourceKinds, kinds, problems);
+  warnRepeatedEdgeNames(spec.edges, warnings);
   checkCycles(resourceKinds.keys(), edges, problems);
   if (problems.length > 0) throw new GraphLoadError(inFileOrder(problems));
   const collect = spec.collect !== undefined && spec.collect.length > 0 ? { collect: spec.collect } : {};

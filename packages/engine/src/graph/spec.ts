@@ -135,7 +135,7 @@ export interface ResolvedGraph {
 /** Something in a graph file that loads, but not as written: said with where, like a problem. */
 export interface GraphWarning {
   readonly location: SourceLocation;
-  /** `kind[name]`. */
+  /** What it is about: `kind[name]`, or `edge 'name'`. */
   readonly resource: string;
   readonly message: string;
   readonly hint?: string;
