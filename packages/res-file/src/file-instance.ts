@@ -365,8 +365,12 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
   private pathParts(): { readonly path: string; readonly folder: string; readonly name: string } {
     const param = this.params.path;
     if (this.splitPath?.param !== param) {
+      // Split at the last slash: on a normalized path this is posix.dirname
+      // and basename, without their loops over every character.
       const path = fsPath(param);
-      this.splitPath = { param, path, folder: posix.dirname(path), name: posix.basename(path) };
+      const slash = path.lastIndexOf('/');
+      const folder = slash > 0 ? path.slice(0, slash) : slash === 0 ? '/' : '.';
+      this.splitPath = { param, path, folder, name: path.slice(slash + 1) };
     }
     return this.splitPath;
   }

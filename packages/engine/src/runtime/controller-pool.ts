@@ -10,14 +10,21 @@ import { getEventListeners } from 'node:events';
  * never shares a signal with a leftover listener or a past abort.
  */
 export class ControllerPool {
+  // A stack with its own count rather than push and pop: popping the last
+  // element makes V8 release the array's storage, and the next push
+  // allocates it again, once per check.
   readonly #spare: AbortController[] = [];
+  #count = 0;
 
   take(): AbortController {
-    return this.#spare.pop() ?? new AbortController();
+    if (this.#count === 0) return new AbortController();
+    this.#count--;
+    return this.#spare[this.#count] as AbortController;
   }
 
   giveBack(controller: AbortController): void {
     if (controller.signal.aborted || getEventListeners(controller.signal, 'abort').length > 0) return;
-    this.#spare.push(controller);
+    this.#spare[this.#count] = controller;
+    this.#count++;
   }
 }

@@ -136,10 +136,10 @@ export class Engine {
       waitSignal: () => this.#waitSignal,
       stopSignal: this.#stopController.signal,
       nextTimestamp: () => ++clock,
-      statusChanged: (status) => {
+      statusChanged: (source) => {
         this.changes.set(this.changes.get() + 1);
         if (this.#statusListeners.size === 0 && this.#eventListeners.size === 0) return;
-        const current = status();
+        const current = source.status();
         for (const listener of this.#statusListeners) listener(current);
         this.#emit({ type: 'status', status: current });
       },
@@ -196,10 +196,14 @@ export class Engine {
   async #apply(graph: ResolvedGraph, plan: GraphPlan): Promise<void> {
     if (this.#stopController.signal.aborted) throw new EngineError('ERR_INTERNAL', 'the engine is stopping');
     const kept = new Map<string, Vertex>();
-    for (const [id, resource] of plan.resources) {
-      const current = this.#vertices.get(id);
-      const definition = graph.kinds.get(resource.kind);
-      if (current && definition && current.sameAs(resource, definition)) kept.set(id, current);
+    // (Loops over every resource skip what has nothing to do, and walk arrays
+    // by index: see the note on Vertex.parents.)
+    if (this.#vertices.size > 0) {
+      for (const [id, resource] of plan.resources) {
+        const current = this.#vertices.get(id);
+        const definition = graph.kinds.get(resource.kind);
+        if (current && definition && current.sameAs(resource, definition)) kept.set(id, current);
+      }
     }
     const removed = [...this.#vertices.values()].filter((vertex) => kept.get(vertex.id) !== vertex);
     // meta.realize: what the swap removes or replaces converges once first (or fails). Before the pause, which would hold it back.
@@ -227,10 +231,12 @@ export class Engine {
         }
       }
       // A resource back in the graph has no reversal pending any more that could fail.
-      for (const id of plan.resources.keys()) this.#reversalFailures.delete(id);
+      if (this.#reversalFailures.size > 0) for (const id of plan.resources.keys()) this.#reversalFailures.delete(id);
       const next = new Map<string, Vertex>();
       const added: Vertex[] = [];
-      for (const id of plan.order) {
+      const order = plan.order;
+      for (let i = 0; i < order.length; i++) {
+        const id = order[i] as string;
         const resource = plan.resources.get(id);
         const definition = resource && graph.kinds.get(resource.kind);
         if (!resource || !definition) throw new EngineError('ERR_INTERNAL', `no definition for ${id}`);
@@ -251,8 +257,8 @@ export class Engine {
       for (const vertex of kept.values()) vertex.resume();
       const starting: Promise<void>[] = [];
       let started = 0;
-      for (const vertex of added) {
-        const pending = vertex.start();
+      for (let i = 0; i < added.length; i++) {
+        const pending = (added[i] as Vertex).start();
         if (pending) starting.push(pending);
         // The vertices ready to run (a one-shot run's are ready once
         // started) run every few starts, not after the last one: each is

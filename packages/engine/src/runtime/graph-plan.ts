@@ -44,11 +44,13 @@ function makePlan(graph: ResolvedGraph): GraphPlan {
 
 /** Replaces every vertex's parents and children with `edges`. */
 export function wireEdges(vertices: ReadonlyMap<string, Vertex>, edges: readonly ResolvedEdge[]): void {
-  for (const vertex of vertices.values()) {
+  // Index loops and forEach: see the note on Vertex.parents.
+  vertices.forEach((vertex) => {
     vertex.parents.length = 0;
     vertex.children.length = 0;
-  }
-  for (const edge of edges) {
+  });
+  for (let i = 0; i < edges.length; i++) {
+    const edge = edges[i] as ResolvedEdge;
     const from = vertices.get(edge.from);
     const to = vertices.get(edge.to);
     if (!from || !to) throw new Error(`edge between unknown resources ${edge.from} -> ${edge.to}`);

@@ -40,8 +40,12 @@ export interface VertexEnv {
   waitSignal(): AbortSignal;
   /** A strictly increasing counter used as the vertices' timestamps. */
   nextTimestamp(): number;
-  /** Called on every state change of a vertex, for status displays. */
-  statusChanged(status: () => ResourceStatus): void;
+  /**
+   * Called on every state change of a vertex, for status displays; the
+   * status is asked of `source` only when someone listens (a vertex passes
+   * itself: no closure per change).
+   */
+  statusChanged(source: { status(): ResourceStatus }): void;
   /** True when someone listens to engine events (so events are worth making). */
   observed(): boolean;
   emit(event: EngineEvent): void;
