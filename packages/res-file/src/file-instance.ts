@@ -22,6 +22,7 @@ import { isOnKernelFs } from './kernel-fs.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
 import { absentAncestor, isDeclaredSymlink, isManagedElsewhere, managedBelow, purgedElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
+import type { ManagedFile, ManagedOwner } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
 import { wantedKind } from './params.js';
@@ -57,7 +58,7 @@ async function folderComesBack(path: string, signal: AbortSignal): Promise<boole
 const NEW_DIR_MODE = 0o755;
 
 /** The live `file` resource of one graph vertex. */
-export class FileInstance implements ResourceInstance<FileParams, object> {
+export class FileInstance implements ResourceInstance<FileParams, object>, ManagedOwner {
   private ctx: ResourceContext<FileParams, object> | undefined;
   /** `content` as bytes, for as long as the param (which send/recv may change) stays the same string. */
   private encoded: { readonly content: string; readonly bytes: Buffer } | undefined;
@@ -77,11 +78,7 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
 
   init(ctx: ResourceContext<FileParams, object>): void {
     this.ctx = ctx;
-    registerManaged(
-      this,
-      () => ({ path: this.params.path, symlink: this.params.symlink, state: this.params.state, purge: this.params.purge }),
-      { onRelease: () => this.ctx?.event(), mayPurge: this.params.purge === true || ctx.receives?.has('purge') === true },
-    );
+    registerManaged(this, this.params.purge === true || ctx.receives?.has('purge') === true);
     // Known before the first check (which waits for the watch), so it can take the sync path.
     void learnFsType(this.pathParts().folder);
   }
@@ -97,6 +94,16 @@ export class FileInstance implements ResourceInstance<FileParams, object> {
 
   cleanup(): void {
     unregisterManaged(this);
+  }
+
+  /** For the other file resources (managed-paths.ts): its params are what it manages. */
+  managedFile(): ManagedFile {
+    return this.params;
+  }
+
+  /** Something below this one is no longer managed: a purge has work. */
+  released(): void {
+    this.ctx?.event();
   }
 
   /** Answered at once when the file is certainly in sync (most checks; see quick-check.ts), else by the full check. */

@@ -8,77 +8,73 @@ import { fsPath, isAncestor } from './paths.js';
  * a resource declares with `symlink: true`. Params are read at each question
  * because send/recv may change them.
  */
-interface ManagedFile {
+export interface ManagedFile {
   readonly path: string;
   readonly symlink?: boolean | undefined;
   readonly state?: string | undefined;
   readonly purge?: boolean | undefined;
 }
 
-const live = new Map<object, () => ManagedFile>();
+/** A live file resource as the others see it: the instance itself, so registering allocates nothing. */
+export interface ManagedOwner {
+  /** What it manages now (its params, which send/recv may have changed). */
+  managedFile(): ManagedFile;
+  /** Something below it is no longer managed: a purging directory then has work. */
+  released(): void;
+}
+
+const live = new Set<ManagedOwner>();
 /**
  * The live resources that may purge (`purge` set, or received over an edge):
  * the only ones a leaving resource must look at. Without this every resource
  * leaving scanned every other one, and stopping 10,000 took over a second.
  */
-const mayPurge = new Map<object, () => ManagedFile>();
-/** How to tell a live resource that something below it is no longer managed (see unregisterManaged). */
-const releaseListeners = new Map<object, () => void>();
+const mayPurge = new Set<ManagedOwner>();
 
-export interface ManagedOptions {
-  /** Called when a resource below this one leaves (a purging directory then has work). */
-  readonly onRelease?: () => void;
-  /** The resource purges now or may later (its `purge` param is received): it is asked about leaving paths. */
-  readonly mayPurge?: boolean;
-}
-
-export function registerManaged(owner: object, read: () => ManagedFile, options: ManagedOptions = {}): void {
-  live.set(owner, read);
-  if (options.mayPurge) mayPurge.set(owner, read);
-  if (options.onRelease) releaseListeners.set(owner, options.onRelease);
+/** `purges`: the resource purges now or may later (its `purge` param is received), so it is asked about leaving paths. */
+export function registerManaged(owner: ManagedOwner, purges: boolean): void {
+  live.add(owner);
+  if (purges) mayPurge.add(owner);
 }
 
 /**
  * The resource no longer manages its path (it left the graph): a directory
  * with `purge` above it must now remove what it left there, and is told.
  */
-export function unregisterManaged(owner: object): void {
-  const leaving = live.get(owner)?.();
-  live.delete(owner);
+export function unregisterManaged(owner: ManagedOwner): void {
+  if (!live.delete(owner)) return;
   mayPurge.delete(owner);
-  releaseListeners.delete(owner);
-  if (!leaving) return;
-  for (const [purger] of purgersAbove(leaving.path, owner)) releaseListeners.get(purger)?.();
+  for (const purger of purgersAbove(owner.managedFile().path, owner)) purger.released();
 }
 
-/** The live resources other than `self` that purge a directory holding `path`, with their paths. */
-function* purgersAbove(path: string, self: object): Generator<[owner: object, path: string]> {
+/** The live resources other than `self` that purge a directory holding `path`. */
+function* purgersAbove(path: string, self: ManagedOwner): Generator<ManagedOwner> {
   const target = fsPath(path);
-  for (const [owner, read] of mayPurge) {
+  for (const owner of mayPurge) {
     if (owner === self) continue;
-    const file = read();
-    if (file.purge && isAncestor(fsPath(file.path), target)) yield [owner, file.path];
+    const file = owner.managedFile();
+    if (file.purge && isAncestor(fsPath(file.path), target)) yield owner;
   }
 }
 
 /** True when a live resource other than `self` manages exactly `path`. */
-export function isManagedElsewhere(path: string, self: object): boolean {
+export function isManagedElsewhere(path: string, self: ManagedOwner): boolean {
   const wanted = fsPath(path);
-  for (const [owner, read] of live) if (owner !== self && fsPath(read().path) === wanted) return true;
+  for (const owner of live) if (owner !== self && fsPath(owner.managedFile().path) === wanted) return true;
   return false;
 }
 
 /** The path of a live resource other than `self` that purges a directory holding `path`, if any. */
-export function purgedElsewhere(path: string, self: object): string | undefined {
-  for (const [, purger] of purgersAbove(path, self)) return purger;
+export function purgedElsewhere(path: string, self: ManagedOwner): string | undefined {
+  for (const purger of purgersAbove(path, self)) return purger.managedFile().path;
   return undefined;
 }
 
 /** True when a live resource manages a symlink exactly at `path`. */
 export function isDeclaredSymlink(path: string): boolean {
   const wanted = fsPath(path);
-  for (const read of live.values()) {
-    const file = read();
+  for (const owner of live) {
+    const file = owner.managedFile();
     if (file.symlink && fsPath(file.path) === wanted) return true;
   }
   return false;
@@ -88,8 +84,8 @@ export function isDeclaredSymlink(path: string): boolean {
 export function absentAncestor(path: string): string | undefined {
   let nearest: string | undefined;
   const target = fsPath(path);
-  for (const read of live.values()) {
-    const file = read();
+  for (const owner of live) {
+    const file = owner.managedFile();
     if (file.state !== 'absent') continue;
     const dir = fsPath(file.path);
     if (isAncestor(dir, target) && (nearest === undefined || dir.length > nearest.length)) nearest = dir;
@@ -110,13 +106,13 @@ export type ManagedRelation = 'managed' | 'holds';
  * asks about each entry in constant time. Take it per check: params may
  * change between checks.
  */
-export function managedBelow(root: string, self: object): (entry: string) => ManagedRelation | undefined {
+export function managedBelow(root: string, self: ManagedOwner): (entry: string) => ManagedRelation | undefined {
   const top = fsPath(root);
   const managed = new Set<string>();
   const holders = new Set<string>();
-  for (const [owner, read] of live) {
+  for (const owner of live) {
     if (owner === self) continue;
-    const path = fsPath(read().path);
+    const path = fsPath(owner.managedFile().path);
     if (!isAncestor(top, path)) continue;
     managed.add(path);
     // Once a folder is known to hold something, so are all of its ancestors up to the root.
