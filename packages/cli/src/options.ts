@@ -5,11 +5,15 @@ import { InvalidArgumentError } from 'commander';
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The longest wait a Node timer keeps, in whole seconds. */
+const LONGEST_WAIT_S = Math.floor((2 ** 31 - 1) / 1000);
+
 /** `--converger-timeout N`: seconds, -1 for never, 0 for at once. */
 export function parseConvergerTimeout(value: string): number {
   const seconds = Number(value);
-  if (value.trim() === '' || !Number.isFinite(seconds) || (seconds < 0 && seconds !== -1)) {
-    throw new InvalidArgumentError('expected seconds: a number >= 0, or -1 for never.');
+  // The converged timer is a Node timer: a wait longer than 2^31 - 1 ms fires at once.
+  if (value.trim() === '' || !Number.isFinite(seconds) || (seconds < 0 && seconds !== -1) || seconds > LONGEST_WAIT_S) {
+    throw new InvalidArgumentError(`expected seconds: a number from 0 to ${LONGEST_WAIT_S} (24.8 days), or -1 for never.`);
   }
   return seconds;
 }

@@ -31,6 +31,8 @@ describe('converge usage', () => {
     ['a missing graph argument', ['run', '--tmp-prefix']],
     ['a --sema that is not a number', ['run', '--sema', 'many', 'examples/hello.yaml']],
     ['a negative --converger-timeout other than -1', ['run', '--converger-timeout=-5', 'examples/hello.yaml']],
+    // Longer than a Node timer can wait: it would fire at once.
+    ['a --converger-timeout over 24.8 days', ['run', '--tmp-prefix', '--converged-exit', '--converger-timeout=3000000', 'examples/hello.yaml']],
     ['an unknown --log-level', ['run', '--log-level', 'loud', 'examples/hello.yaml']],
     ['--prefix together with --tmp-prefix', ['run', '--prefix', '/tmp/x', '--tmp-prefix', 'examples/hello.yaml']],
     ['--converged-exit without a converger timeout', ['run', '--tmp-prefix', '--converged-exit', 'examples/hello.yaml']],

@@ -253,10 +253,15 @@ describe('resolveGraph: metaparams', () => {
 
   it.each([
     ['retry: 1.5', 'whole number >= -1'],
-    ['delay: -1', 'a number >= 0 in milliseconds'],
-    ['timeout: .inf', 'a number >= 0 in milliseconds'],
-    ['poll: "5"', 'a number >= 0 in seconds'],
+    ['delay: -1', 'a number from 0 to 2147483647 (about 24.8 days) in milliseconds'],
+    ['timeout: .inf', 'a number from 0 to 2147483647 (about 24.8 days) in milliseconds'],
+    ['poll: "5"', 'a number from 0 to 2147483 (about 24.8 days) in seconds'],
+    // Longer than a timer can wait: it would fire at once, and poll in a tight loop.
+    ['poll: 2592000', 'a number from 0 to 2147483 (about 24.8 days) in seconds'],
+    ['delay: 3000000000', 'in milliseconds'],
     ['limit: -1', 'or .inf for no limit'],
+    ['limit: 0', 'one per 24.8 days'],
+    ['limit: 0.0000001', 'one per 24.8 days'],
     ['burst: -1', 'whole number >= 0'],
     ['sema: "a"', "each 'id' or 'id:N'"],
     ['sema: [":2"]', 'no id before the colon'],

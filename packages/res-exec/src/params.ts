@@ -24,7 +24,8 @@ export const ExecParamsSchema = Type.Object(
       }),
     ),
     timeout: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'Seconds cmd may run before its process group is killed; 0 = none.' }),
+      // At most what a Node timer can wait (2^31 - 1 ms): a longer one would fire at once.
+      Type.Integer({ minimum: 0, maximum: 2147483, description: 'Seconds cmd may run before its process group is killed; 0 = none; at most 2147483 (24.8 days).' }),
     ),
     user: optionalString('Run every command as this user (name or uid); needs root.'),
     group: optionalString('Run every command with this group (name or gid); needs root.'),

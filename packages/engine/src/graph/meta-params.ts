@@ -16,13 +16,29 @@ function integerAtLeast(min: number): MetaRule {
       : { ok: false, expected: `a whole number >= ${min}` };
 }
 
-const nonNegativeFinite: MetaRule = (value) =>
-  typeof value === 'number' && Number.isFinite(value) && value >= 0 ? { ok: true, value } : { ok: false, expected: 'a number >= 0' };
+/**
+ * The longest wait a Node timer keeps: 2^31 - 1 ms, about 24.8 days. A
+ * longer one fires after 1 ms (with only a runtime warning), so a monthly
+ * poll would run in a tight loop: such values are refused at load.
+ */
+const LONGEST_WAIT_MS = 2 ** 31 - 1;
+
+/** A duration >= 0 in units of `unitMs` milliseconds, no longer than a timer can wait. */
+function duration(unitMs: number): MetaRule {
+  const most = Math.floor(LONGEST_WAIT_MS / unitMs);
+  return (value) =>
+    typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= most
+      ? { ok: true, value }
+      : { ok: false, expected: `a number from 0 to ${most} (about 24.8 days)` };
+}
+
+/** At least one run per LONGEST_WAIT_MS: the wait between runs is a timer too (and 0 would wait forever). */
+const SLOWEST_RATE = 1000 / LONGEST_WAIT_MS;
 
 const rateLimit: MetaRule = (value) =>
-  typeof value === 'number' && !Number.isNaN(value) && value >= 0
+  typeof value === 'number' && value >= SLOWEST_RATE
     ? { ok: true, value }
-    : { ok: false, expected: 'a number >= 0 (runs per second), or .inf for no limit' };
+    : { ok: false, expected: `a number of runs per second >= ${SLOWEST_RATE.toPrecision(3)} (one per 24.8 days), or .inf for no limit` };
 
 function stringList(item: (entry: string) => string | undefined, expected: string): MetaRule {
   return (value) => {
@@ -49,9 +65,9 @@ const RULES: Readonly<Record<MetaKey, MetaRule>> = {
   noop: bool,
   retry: integerAtLeast(-1),
   retryreset: bool,
-  delay: nonNegativeFinite,
-  timeout: nonNegativeFinite,
-  poll: nonNegativeFinite,
+  delay: duration(1),
+  timeout: duration(1),
+  poll: duration(1000),
   limit: rateLimit,
   burst: integerAtLeast(0),
   sema: stringList(semaProblem, "a list of semaphores, each 'id' or 'id:N'"),
