@@ -51,7 +51,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .argument('[graph]', 'the graph file (mgmt YAML format); optional with --seeds (runs the newest deploy)')
     .addOption(new Option('--seeds <urls>', 'join the cluster of these etcd client URLs (comma-separated) instead of the local world').argParser(parseSeeds))
     .addOption(
-      new Option('--converger-timeout <seconds>', 'seconds every resource must be idle to count as converged; -1 = never, 0 = at once')
+      new Option('--converger-timeout <seconds>', 'seconds with nothing changed and nothing running to count as converged; -1 = never, 0 = at once')
         .argParser(parseConvergerTimeout)
         .default(-1),
     )

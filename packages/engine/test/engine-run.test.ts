@@ -4,6 +4,7 @@ import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
 import { defineResource, Type, type AnyResourceDefinition, type ResourceContext } from '@converge/engine-api';
 import { Engine } from '../src/runtime/engine.js';
+import { until } from './support/until.js';
 
 describe('engine: order and parallelism', () => {
   it('runs a chain in dependency order and converges', async () => {
@@ -77,9 +78,8 @@ describe('engine: order and parallelism', () => {
     );
     const engine = await runToConvergence(graph);
     journal.events.length = 0;
-    const converged = engine.converged.watch((value) => value);
     journal.contexts.get('child')?.event();
-    await converged.next(AbortSignal.timeout(5000));
+    await until(() => journal.events.includes('end child'), 'the child to run again');
     // The child's event backpokes the parent first, then the child runs.
     expect(journal.events.filter((event) => event.startsWith('end'))).toEqual(['end parent', 'end child']);
     await engine.stop();
@@ -98,12 +98,12 @@ describe('engine: order and parallelism', () => {
     );
     const engine = await runToConvergence(graph);
     journal.events.length = 0;
-    const converged = engine.converged.watch((value) => value);
     journal.contexts.get('child')?.event();
     await sleep(30);
     // Mid-check: the child must run once more, after its parent.
     journal.contexts.get('child')?.event();
-    await converged.next(AbortSignal.timeout(5000));
+    await until(() => journal.events.filter((event) => event === 'end child').length === 2, 'the child to run twice');
+    await sleep(50);
     expect(journal.events.filter((event) => event.startsWith('end'))).toEqual(['end child', 'end child']);
     expect(engine.statuses().map((status) => status.state)).toEqual(['converged', 'converged']);
     await engine.stop();

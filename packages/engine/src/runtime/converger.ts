@@ -2,9 +2,13 @@ import { EventValue } from './event-value.js';
 
 /**
  * Decides when the whole graph is converged: every resource idle (nothing
- * pending or running) and no activity for `timeoutSeconds`. Resources report
- * busy/idle transitions; only a count is kept, so this is O(1) per change
- * whatever the size of the graph. A timeout of -1 never converges.
+ * pending or running) and nothing changed for `timeoutSeconds`. As in mgmt,
+ * only a change restarts the quiet time (a checkApply that changed
+ * something or failed, a new graph): a poll or an event whose check finds
+ * everything in order does not, so a polled graph still converges.
+ * Resources report busy/idle transitions; only a count is kept, so this is
+ * O(1) per change whatever the size of the graph. A timeout of -1 never
+ * converges.
  */
 export class Converger {
   readonly converged = new EventValue(false);
@@ -12,6 +16,8 @@ export class Converger {
   #busy = 0;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** When something last changed (performance.now()). */
+  #quietSince = performance.now();
 
   constructor(timeoutSeconds: number) {
     this.#timeoutMs = timeoutSeconds < 0 ? -1 : timeoutSeconds * 1000;
@@ -21,13 +27,22 @@ export class Converger {
     return this.#busy;
   }
 
+  /** A resource has a run pending or under way: no convergence is declared until it is idle again. */
   busy(): void {
     this.#busy++;
-    if (this.#busy === 1) this.#unsettle();
+    if (this.#busy === 1) this.#cancelTimer();
   }
 
   idle(): void {
     this.#busy--;
+    if (this.#busy === 0) this.#settle();
+  }
+
+  /** Something changed (or failed): not converged, and the quiet time starts again. */
+  changed(): void {
+    this.#quietSince = performance.now();
+    this.#cancelTimer();
+    if (this.converged.get()) this.converged.set(false);
     if (this.#busy === 0) this.#settle();
   }
 
@@ -38,24 +53,25 @@ export class Converger {
 
   close(): void {
     this.#closed = true;
-    clearTimeout(this.#timer);
+    this.#cancelTimer();
   }
 
   #settle(): void {
-    if (this.#closed || this.#timeoutMs < 0) return;
-    clearTimeout(this.#timer);
-    if (this.#timeoutMs === 0) {
+    if (this.#closed || this.#timeoutMs < 0 || this.converged.get()) return;
+    this.#cancelTimer();
+    const left = this.#quietSince + this.#timeoutMs - performance.now();
+    if (left <= 0) {
       this.converged.set(true);
       return;
     }
     this.#timer = setTimeout(() => {
+      this.#timer = undefined;
       if (this.#busy === 0) this.converged.set(true);
-    }, this.#timeoutMs);
+    }, left);
   }
 
-  #unsettle(): void {
+  #cancelTimer(): void {
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    if (this.converged.get()) this.converged.set(false);
   }
 }

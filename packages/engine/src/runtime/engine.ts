@@ -253,7 +253,8 @@ export class Engine {
       this.#vertices = next;
       this.#edges = plan.edges;
       this.#unpause();
-      this.#converger.check();
+      // A new graph is a change: the quiet time starts again.
+      this.#converger.changed();
       for (const vertex of kept.values()) vertex.resume();
       const starting: Promise<void>[] = [];
       let started = 0;

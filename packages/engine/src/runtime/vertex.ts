@@ -544,6 +544,7 @@ export class Vertex implements ContextHost {
    */
   #checkFailed(error: unknown, apply: boolean, waits: AbortSignal): boolean {
     this.#endCheck();
+    this.#env.converger.changed();
     if (waits.aborted && !(error instanceof EngineError)) {
       this.#deferForSwap();
       return false;
@@ -642,6 +643,7 @@ export class Vertex implements ContextHost {
 
   #succeeded(converged: boolean, applied: boolean): void {
     if (!converged) this.#changes++;
+    if (applied && !converged) this.#env.converger.changed();
     if (this.meta.retryreset) this.#retriesLeft = this.meta.retry;
     let sentChanged = false;
     this.#sentInLastCheck = this.#staged ? new Set(Object.keys(this.#staged)) : NO_KEYS;
@@ -735,6 +737,7 @@ export class Vertex implements ContextHost {
 
   /** `fatal`: init failed or the watch died, so no later run can succeed. */
   #failForGood(thrown: EngineError, fatal = false): void {
+    this.#env.converger.changed();
     const error = this.#env.secrets.maskError(thrown);
     if (fatal) this.#fatal = true;
     this.#lastError = error;
