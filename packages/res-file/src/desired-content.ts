@@ -1,6 +1,7 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { errnoCode, InputError } from './errors.js';
+import { InputError } from './errors.js';
 import type { FileParams } from './params.js';
 
 /** The files a fragment stands for: itself, or the regular files of a directory sorted by name. */
@@ -16,18 +17,41 @@ async function fragmentFiles(fragment: string): Promise<string[]> {
   return files;
 }
 
+/** What a special file is, for messages. */
+function specialKind(stats: Stats): string {
+  if (stats.isFIFO()) return 'a named pipe';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'a special file';
+}
+
 /**
- * The bytes of an input file (`what` says which: a fragment, the source).
+ * The bytes of an input file (`what` says which: a fragment, the source),
+ * following a symlink to it. Only a regular file is read: opening a named
+ * pipe would wait for a writer with no end (holding one of libuv's few
+ * threads), and a device may act on being opened. It is looked at before
+ * it is opened, and opened without blocking in case it was swapped since.
  * A directory there was written without its trailing `/`: the read's bare
  * EISDIR would name neither the input nor the fix.
  */
 async function readInput(file: string, what: string, signal: AbortSignal | undefined): Promise<Buffer> {
-  try {
-    return await readFile(file, { signal });
-  } catch (error) {
-    if (errnoCode(error) !== 'EISDIR') throw error;
+  const isDirectory = (): InputError => {
     const fix = what === 'fragment' ? `write it as ${file}/ to add the files in it` : `write it as ${file}/ (and the path with a trailing /, with recurse: true) to copy the directory`;
-    throw new InputError(`${what} ${file} is a directory, not a file`, fix, error);
+    return new InputError(`${what} ${file} is a directory, not a file`, fix);
+  };
+  const special = (stats: Stats): InputError =>
+    new InputError(`${what} ${file} is ${specialKind(stats)}, not a regular file: it is not read`, `point ${what} at a regular file`);
+  const before = await stat(file);
+  if (before.isDirectory()) throw isDirectory();
+  if (!before.isFile()) throw special(before);
+  const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const stats = await handle.stat();
+    if (stats.isDirectory()) throw isDirectory();
+    if (!stats.isFile()) throw special(stats);
+    return await handle.readFile({ signal });
+  } finally {
+    await handle.close();
   }
 }
 

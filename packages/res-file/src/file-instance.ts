@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { lchown, mkdir, readlink } from 'node:fs/promises';
+import { lchown, mkdir, readlink, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -402,10 +402,15 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     return { mode, uid: uid ?? present?.uid, gid: gid ?? present?.gid };
   }
 
-  /** A copied file starts with its source's mode, as `cp` does. */
+  /**
+   * A copied file starts with its source's mode, as `cp` does; through a
+   * symlink, the mode of what it points to (a link's own mode is 0777: a
+   * secret behind a link would be copied world-writable).
+   */
   private async sourceMode(): Promise<number | undefined> {
     if (this.params.source === undefined || this.params.symlink) return undefined;
-    return (await lstatEntry(this.params.source))?.mode;
+    const stats = await stat(this.params.source).catch(() => undefined);
+    return stats === undefined ? undefined : stats.mode & 0o7777;
   }
 
   private async wantedIds(signal: AbortSignal, site: ErrorSite): Promise<{ uid?: number | undefined; gid?: number | undefined }> {

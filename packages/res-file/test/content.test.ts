@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -92,6 +93,35 @@ describe('state and content', () => {
     await writeFile(source, 'changed');
     await runCase(fileResource, { name: path, params: { state: 'exists', source }, expect: 'diverged' });
     expect(await readFile(path, 'utf8')).toBe('changed');
+  });
+
+  it("copies through a symlinked source with the mode of what it points to, not the link's 0777", async () => {
+    // As with a certificate's live/privkey.pem, a link into an archive folder.
+    const secret = join(dir, 'archive-key');
+    await writeFile(secret, 'secret');
+    await chmod(secret, 0o600);
+    const link = join(dir, 'live-key');
+    await symlink(secret, link);
+    const path = join(dir, 'copy-of-key');
+    await runCase(fileResource, { name: path, params: { state: 'exists', source: link }, expect: 'diverged' });
+    expect(await readFile(path, 'utf8')).toBe('secret');
+    expect((await stat(path)).mode & 0o7777).toBe(0o600);
+  });
+
+  it('refuses a named pipe as source or fragment at once, without opening it (it would wait for a writer forever)', async () => {
+    const fifo = join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const startedAt = performance.now();
+    for (const params of [{ state: 'exists', source: fifo }, { state: 'exists', fragments: [fifo] }]) {
+      const error = await refusal(join(dir, 'out'), params, true);
+      expect(error).toMatchObject({ message: expect.stringContaining(`${fifo} is a named pipe, not a regular file`) });
+    }
+    // A link to it is looked through, and refused the same way.
+    const link = join(dir, 'pipe-link');
+    await symlink(fifo, link);
+    expect(await refusal(join(dir, 'out'), { state: 'exists', source: link }, true)).toMatchObject({ message: expect.stringContaining('is a named pipe') });
+    expect(performance.now() - startedAt).toBeLessThan(5000);
+    await expect(stat(join(dir, 'out'))).rejects.toThrow(/ENOENT/);
   });
 
   it('concatenates fragments in order; a directory fragment adds its files sorted by name', async () => {
