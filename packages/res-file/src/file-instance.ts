@@ -21,7 +21,7 @@ import { hasContent, kindName, lstatEntry, readNoFollow, withNoFollowHandle } fr
 import { isOnKernelFs } from './kernel-fs.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
-import { absentAncestor, isDeclaredSymlink, isManagedElsewhere, managedBelow, purgedElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
+import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, purgedElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
 import type { ManagedFile, ManagedOwner } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
@@ -217,12 +217,20 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   /** Refuses to act through a symlink the graph does not declare (see README: symlink policy). */
   private async guardSymlinks(path: string, entry: Entry | undefined, want: EntryKind, site: ErrorSite): Promise<void> {
     if (this.params.force) return;
-    const parent = await findUndeclaredParentSymlink(path, isDeclaredSymlink);
-    if (parent !== undefined) {
+    const refused = await findUndeclaredParentSymlink(path, declaredSymlinkTarget);
+    if (refused?.declared !== undefined) {
+      const now = refused.pointsTo === undefined ? 'changed as it was read' : `points to ${refused.pointsTo}`;
       throw fileError(
         site,
-        `${parent}, a parent of ${path}, is a symlink that no file resource declares; refusing to follow it`,
-        `manage ${parent} with symlink: true, use the real path, or set force: true to follow it`,
+        `${refused.link}, a parent of ${path}, is a symlink that ${now}, not to ${refused.declared} as its file resource declares; refusing to follow it`,
+        `its resource puts the link back (give this one meta: {retry: N, delay: MS} to wait for that), or set force: true to follow it wherever it points`,
+      );
+    }
+    if (refused !== undefined) {
+      throw fileError(
+        site,
+        `${refused.link}, a parent of ${path}, is a symlink that no file resource declares; refusing to follow it`,
+        `manage ${refused.link} with symlink: true, use the real path, or set force: true to follow it`,
       );
     }
     await this.refuseSameFileElsewhere(path, site);

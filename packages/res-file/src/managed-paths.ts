@@ -11,6 +11,8 @@ import { fsPath, isAncestor } from './paths.js';
 export interface ManagedFile {
   readonly path: string;
   readonly symlink?: boolean | undefined;
+  /** For a symlink: where it points. */
+  readonly source?: string | undefined;
   readonly state?: string | undefined;
   readonly purge?: boolean | undefined;
 }
@@ -70,14 +72,14 @@ export function purgedElsewhere(path: string, self: ManagedOwner): string | unde
   return undefined;
 }
 
-/** True when a live resource manages a symlink exactly at `path`. */
-export function isDeclaredSymlink(path: string): boolean {
+/** Where a live resource that manages a symlink exactly at `path` wants it to point (its `source`), if one does. */
+export function declaredSymlinkTarget(path: string): string | undefined {
   const wanted = fsPath(path);
   for (const owner of live) {
     const file = owner.managedFile();
-    if (file.symlink && fsPath(file.path) === wanted) return true;
+    if (file.symlink && file.source !== undefined && fsPath(file.path) === wanted) return file.source;
   }
-  return false;
+  return undefined;
 }
 
 /** The nearest ancestor directory of `path` that a live resource keeps absent (`state: absent`), if any. */

@@ -1,23 +1,34 @@
 import { realpathSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
+import { readlink, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { lstatEntry } from './fs-state.js';
 import { isDirOnLocalFs } from './local-fs.js';
 import { fsPath } from './paths.js';
 
+/** A parent symlink the guard refuses to follow, and why. */
+export interface RefusedParentLink {
+  readonly link: string;
+  /** Set when a resource declares the link but it points elsewhere now. */
+  readonly pointsTo?: string;
+  readonly declared?: string;
+}
+
 /**
- * The first proper ancestor of `path` (from `/` down) that is a symlink no
- * file resource declares, or undefined. Components are lstat'ed one by one;
- * the walk stops at the first one that does not exist, since nothing below
- * it can be followed. Checked before every checkApply; it is not atomic with
- * the writes that follow (Node has no openat), which is why the writes
- * themselves also refuse to follow a symlink at the final component.
- * A missing or linked ancestor takes the slow walk, which names the link.
+ * The first proper ancestor of `path` (from `/` down) that is a symlink the
+ * graph does not vouch for: one no file resource declares, or a declared
+ * one that points somewhere else than its resource's `source` (swapped
+ * behind converge's back: following it would write wherever it leads now).
+ * Components are lstat'ed one by one; the walk stops at the first one that
+ * does not exist, since nothing below it can be followed. Checked before
+ * every checkApply; it is not atomic with the writes that follow (Node has
+ * no openat), which is why the writes themselves also refuse to follow a
+ * symlink at the final component. A missing or linked ancestor takes the
+ * slow walk, which names the link.
  */
 export async function findUndeclaredParentSymlink(
   path: string,
-  isDeclared: (path: string) => boolean,
-): Promise<string | undefined> {
+  declaredTarget: (path: string) => string | undefined,
+): Promise<RefusedParentLink | undefined> {
   const clean = fsPath(path);
   // Fast path: when the parent resolves to itself no ancestor is a symlink.
   // realpath checks every component in one call; one lstat per level from
@@ -30,7 +41,12 @@ export async function findUndeclaredParentSymlink(
     current = posix.join(current, part);
     const entry = await lstatEntry(current);
     if (entry === undefined) return undefined;
-    if (entry.kind === 'symlink' && !isDeclared(current)) return current;
+    if (entry.kind !== 'symlink') continue;
+    const declared = declaredTarget(current);
+    if (declared === undefined) return { link: current };
+    const pointsTo = await readlink(current).catch(() => undefined);
+    // Gone or changed since the lstat: refused all the same, the next check looks again.
+    if (pointsTo !== declared) return { link: current, declared, ...(pointsTo === undefined ? {} : { pointsTo }) };
   }
   return undefined;
 }

@@ -1,9 +1,9 @@
-import { mkdir, readFile, readlink, lstat, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileResource } from '../src/index.js';
-import { makeFile, tempDir } from './helpers.js';
+import { makeFile, refusal, tempDir } from './helpers.js';
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -103,6 +103,30 @@ describe('symlink policy', () => {
     try {
       await runCase(fileResource, { name: join(alias, 'declared'), params: { state: 'exists', content: 'd' }, expect: 'diverged' });
       expect(await readFile(join(real, 'declared'), 'utf8')).toBe('d');
+    } finally {
+      await declared.close();
+    }
+  });
+
+  it('refuses a declared parent symlink that now points elsewhere than its resource says, and writes nothing there', async () => {
+    const real = join(dir, 'real');
+    const elsewhere = join(dir, 'elsewhere');
+    await mkdir(real);
+    await mkdir(elsewhere);
+    const current = join(dir, 'current');
+    // Swapped behind converge's back: the resource that declares it has not put it back yet.
+    await symlink(elsewhere, current);
+    const declared = await makeFile(current, { state: 'exists', symlink: true, source: real });
+    try {
+      const error = await refusal(join(current, 'f'), { state: 'exists', content: 'x' }, true);
+      expect(error).toMatchObject({
+        message: `${current}, a parent of ${join(current, 'f')}, is a symlink that points to ${elsewhere}, not to ${real} as its file resource declares; refusing to follow it`,
+      });
+      expect(await readdir(elsewhere)).toEqual([]);
+      // Once the link is back where declared, the file is written through it.
+      await declared.checkApply(true);
+      await runCase(fileResource, { name: join(current, 'f'), params: { state: 'exists', content: 'x' }, expect: 'diverged' });
+      expect(await readFile(join(real, 'f'), 'utf8')).toBe('x');
     } finally {
       await declared.close();
     }
