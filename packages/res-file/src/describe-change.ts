@@ -1,4 +1,4 @@
-import { readlink } from 'node:fs/promises';
+import { readlink, stat } from 'node:fs/promises';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { desiredFileContent } from './desired-content.js';
 import { syncDir } from './dir-sync.js';
@@ -91,6 +91,10 @@ async function contentChange(path: string, params: Readonly<FileParams>, present
     // A file others may not read can hold a secret (a password written by an earlier run): what is in it is not printed.
     return [`content differs (not shown: the file is not readable by others; ${before.length} bytes now, ${wanted.length} bytes wanted)`];
   }
+  if (!(await readableByOthersOnceWritten(params, present))) {
+    // Nor what it is to hold when it will not be readable by others (`mode: "0600"`, a copy of a 0600 source): that is a secret too.
+    return [`content differs (not shown: the file will not be readable by others; ${before.length} bytes now, ${wanted.length} bytes wanted)`];
+  }
   if (isBinary(before) || isBinary(wanted) || Math.max(before.length, wanted.length) > MAX_DIFF_BYTES) {
     return [`content differs (binary or large: ${before.length} bytes now, ${wanted.length} bytes wanted)`];
   }
@@ -104,6 +108,15 @@ async function contentChange(path: string, params: Readonly<FileParams>, present
     { headerOptions: FILE_HEADERS_ONLY },
   );
   return [patch.trimEnd()];
+}
+
+/** Whether the file will be readable by others once written: its `mode`, applied to its mode now (or, when new, its source's, or 0644). */
+async function readableByOthersOnceWritten(params: Readonly<FileParams>, present: Entry | undefined): Promise<boolean> {
+  const sourceMode = present === undefined && params.source !== undefined ? await stat(params.source).then((stats) => stats.mode & 0o7777, () => undefined) : undefined;
+  const base = present?.mode ?? sourceMode ?? NEW_FILE_MODE;
+  const spec = params.mode === undefined ? undefined : parseMode(params.mode);
+  const mode = spec === undefined || typeof spec === 'string' ? base : resolveMode(spec, base);
+  return (mode & 0o004) !== 0;
 }
 
 function isBinary(content: Buffer): boolean {

@@ -36,8 +36,8 @@ describe('describeChange (dry run)', () => {
 
   it('shows a new file as created from /dev/null, with its mode', async () => {
     const path = join(dir, 'new');
-    const text = await describeAt(path, { state: 'exists', content: 'one\n', mode: '0600' });
-    expect(text?.split('\n')).toEqual([`create file ${path}`, '--- /dev/null', `+++ ${path}\twanted`, '@@ -0,0 +1,1 @@', '+one', 'mode 0600']);
+    const text = await describeAt(path, { state: 'exists', content: 'one\n', mode: '0664' });
+    expect(text?.split('\n')).toEqual([`create file ${path}`, '--- /dev/null', `+++ ${path}\twanted`, '@@ -0,0 +1,1 @@', '+one', 'mode 0664']);
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });
 
@@ -47,6 +47,23 @@ describe('describeChange (dry run)', () => {
     await chmod(path, 0o600);
     const text = await describeAt(path, { content: 'CHANGEME\n' });
     expect(text).toBe('content differs (not shown: the file is not readable by others; 12 bytes now, 9 bytes wanted)');
+  });
+
+  it('does not print what a file is to hold when others will not be able to read it (mode, or a 0600 source)', async () => {
+    const fresh = join(dir, 'fresh-secret');
+    expect(await describeAt(fresh, { state: 'exists', content: 'NEWSECRET\n', mode: '0600' })).toBe(
+      [`create file ${fresh}`, 'content differs (not shown: the file will not be readable by others; 0 bytes now, 10 bytes wanted)', 'mode 0600'].join('\n'),
+    );
+    const open = join(dir, 'open-now');
+    await writeFile(open, 'public\n');
+    await chmod(open, 0o644);
+    const text = await describeAt(open, { content: 'NEWSECRET\n', mode: 'go=' });
+    expect(text).not.toContain('NEWSECRET');
+    expect(text).toContain('not shown: the file will not be readable by others');
+    const source = join(dir, 'key-source');
+    await writeFile(source, 'KEYSECRET\n');
+    await chmod(source, 0o600);
+    expect(await describeAt(join(dir, 'key-copy'), { state: 'exists', source })).not.toContain('KEYSECRET');
   });
 
   it('says nothing for a converged file', async () => {
