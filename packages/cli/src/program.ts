@@ -25,7 +25,7 @@ Examples:
   converge schema -o converge.schema.json
       write a JSON Schema of graph files for the YAML language server (editor completion)
 
-Exit codes: 0 ok, 1 a resource failed, 2 bad input or usage (nothing applied).
+Exit codes: 0 ok, 1 a resource failed (or --converged-exit stopped before converging), 2 bad input or usage (nothing applied).
 `;
 
 const pluginOption = (): Option =>

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeGraph } from './support/graphs.js';
 import { killAll, startCli } from './support/run-cli.js';
@@ -22,6 +25,34 @@ describe('stop signals', () => {
 
     expect(result.code).toBe(0);
     expect(result.stderr).toContain('SIGINT: stopping');
+  });
+
+  it('exits 1 when a --converged-exit run is stopped before the graph converged, counting what ended while stopping', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      [
+        'graph: g',
+        'resources:',
+        '  exec:',
+        `    - {name: first, cmd: "touch ${dir}/first-started; sleep 2", shell: /bin/sh}`,
+        `    - {name: second, cmd: "touch ${dir}/second"}`,
+        'edges:',
+        '  - {name: e, from: {kind: exec, name: first}, to: {kind: exec, name: second}}',
+        '',
+      ].join('\n'),
+    );
+    const cli = startCli(['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', graph]);
+    while (!existsSync(join(dir, 'first-started'))) await sleep(10);
+    cli.child.kill('SIGINT');
+    const result = await cli.result;
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('stopped before the graph converged');
+    // The first command finished while stopping; the second never started.
+    expect(result.stderr).toContain('1 pending · 0 running · 1 converged · 0 failed');
+    expect(existsSync(join(dir, 'second'))).toBe(false);
   });
 
   it('names a checkApply that is still running, and a second SIGTERM aborts it', async () => {

@@ -133,13 +133,20 @@ async function runEngine(
   const keepAlive = setInterval(() => {}, 1 << 30);
   display.start();
   let atStop: ResourceStatus[];
+  // What resources became while stopping (a check that was running ends): the summary tells that, not `stopped`.
+  const endedWhileStopping = new Map<string, ResourceStatus>();
+  let convergedBeforeStop = false;
   try {
     await engine.start(graph);
     reloader.start();
     if (exitWhenConverged) await whenConvergedOrStopped(engine, stopRequested.signal);
     else await untilAborted(stopRequested.signal);
+    convergedBeforeStop = engine.converged.get();
     // Taken before stopping, which marks every resource `stopped`.
     atStop = engine.statuses();
+    engine.onStatus((status) => {
+      if (status.state !== 'stopped') endedWhileStopping.set(status.id, status);
+    });
   } catch (error) {
     if (!isEngineError(error)) throw error;
     reporter.problem(error);
@@ -161,7 +168,9 @@ async function runEngine(
   const failed = new Set(failures.map((failure) => failure.resource));
   const atStopIds = new Set(atStop.map((status) => status.id));
   const final = [
-    ...atStop.map((status) => (failed.has(status.id) ? { ...status, state: 'failed' as const } : status)),
+    ...atStop
+      .map((status) => endedWhileStopping.get(status.id) ?? status)
+      .map((status) => (failed.has(status.id) ? { ...status, state: 'failed' as const } : status)),
     // A failed reversal is of a resource no longer in the graph: it is counted all the same.
     ...failures.flatMap((failure) => (failure.resource === undefined || atStopIds.has(failure.resource) ? [] : [reversalStatus(failure.resource, failure)])),
   ];
@@ -170,7 +179,13 @@ async function runEngine(
   const failedCount = Math.max(failures.length, final.filter((status) => status.state === 'failed').length);
   if (failures.length > 0) say(`${failedCount} resource${failedCount === 1 ? '' : 's'} failed:`);
   for (const failure of failures) reporter.problem(failure);
-  return failures.length > 0 ? ExitCode.resourceFailed : ExitCode.ok;
+  if (failures.length > 0) return ExitCode.resourceFailed;
+  // --converged-exit promises a converged graph: a stop (Ctrl-C, a CI timeout) before that is not a success.
+  if (exitWhenConverged && !convergedBeforeStop) {
+    say('stopped before the graph converged');
+    return ExitCode.resourceFailed;
+  }
+  return ExitCode.ok;
 }
 
 /** The status line's view of a resource that left the graph and whose reversal failed. */
