@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -18,10 +19,22 @@ export interface StateDir {
 export async function openStateDir(options: { prefix?: string; tmpPrefix?: boolean }): Promise<StateDir> {
   if (options.tmpPrefix) {
     const path = await mkdtemp(join(tmpdir(), 'converge-'));
-    return { path, dispose: () => rm(path, { recursive: true, force: true }) };
+    // Also when the process exits without disposing (a third stop signal
+    // exits at once): it may hold a saved password, and nobody could find
+    // it again to remove it.
+    const removeAtExit = (): void => rmSync(path, { recursive: true, force: true });
+    process.once('exit', removeAtExit);
+    return {
+      path,
+      dispose: async () => {
+        process.removeListener('exit', removeAtExit);
+        await rm(path, { recursive: true, force: true });
+      },
+    };
   }
   const path = resolve(options.prefix ?? defaultStatePrefix());
   await makeDirs(path);
+  if (!(await stat(path)).isDirectory()) throw new Error(`${path} is not a directory`);
   return { path, dispose: async () => {} };
 }
 

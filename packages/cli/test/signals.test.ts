@@ -55,6 +55,30 @@ describe('stop signals', () => {
     expect(existsSync(join(dir, 'second'))).toBe(false);
   });
 
+  it('removes the --tmp-prefix state directory even when a third signal makes it exit at once', async () => {
+    const dir = await makeTempDir();
+    // A command that ignores SIGTERM keeps the stop going until the third signal.
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: g\nresources:\n  exec:\n    - {name: stubborn, cmd: "touch ${dir}/started; trap '' TERM; sleep 30", shell: /bin/sh}\n`,
+    );
+    const cli = startCli(['run', '--tmp-prefix', '--log-level', 'debug', graph]);
+    await cli.waitFor(/"stateDir":"[^"]+"/);
+    const stateDir = /"stateDir":"([^"]+)"/.exec(cli.stderr)?.[1] ?? '';
+    expect(existsSync(stateDir)).toBe(true);
+    while (!existsSync(join(dir, 'started'))) await sleep(10);
+    cli.child.kill('SIGTERM');
+    await cli.waitFor(/still running/);
+    cli.child.kill('SIGTERM');
+    await cli.waitFor(/SIGTERM again: aborting/);
+    cli.child.kill('SIGTERM');
+    const result = await cli.result;
+
+    expect(result.code).toBe(1);
+    expect(existsSync(stateDir)).toBe(false);
+  });
+
   it('names a checkApply that is still running, and a second SIGTERM aborts it', async () => {
     const dir = await makeTempDir();
     const plugin = await writeTestPlugin(dir);

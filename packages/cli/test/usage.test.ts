@@ -35,6 +35,7 @@ describe('converge usage', () => {
     ['a --converger-timeout over 24.8 days', ['run', '--tmp-prefix', '--converged-exit', '--converger-timeout=3000000', 'examples/hello.yaml']],
     ['an unknown --log-level', ['run', '--log-level', 'loud', 'examples/hello.yaml']],
     ['--prefix together with --tmp-prefix', ['run', '--prefix', '/tmp/x', '--tmp-prefix', 'examples/hello.yaml']],
+    ['a --prefix that is a regular file', ['run', '--prefix', 'package.json', '--converger-timeout=0', '--converged-exit', 'examples/hello.yaml']],
     ['--converged-exit without a converger timeout', ['run', '--tmp-prefix', '--converged-exit', 'examples/hello.yaml']],
   ])('exits 2 on %s', async (_what, args) => {
     const result = await runCli(args);
