@@ -43,7 +43,8 @@ export class TransitionLines {
   describe(status: ResourceStatus): string | undefined {
     const { replaced, changed } = this.#history.step(status);
     if (replaced) this.#told.delete(status.id);
-    if (status.hidden) return undefined;
+    // Hidden resources are not told of, except a failure (README: a failure of it is still told).
+    if (status.hidden && status.state !== 'failed') return undefined;
     const told = this.#told.get(status.id);
     let next: Told | undefined;
     if (status.state === 'converged') {

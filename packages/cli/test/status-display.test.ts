@@ -78,6 +78,12 @@ describe('status display', () => {
     expect(tell(lines, now)).toEqual([]);
   });
 
+  it('tells the failure of a hidden resource, and nothing else of it', () => {
+    const lines = new TransitionLines();
+    expect(tell(lines, [status('exec[quiet]', 'converged', 1, true), status('exec[quiet]', 'blocked', 1, true)])).toEqual([]);
+    expect(tell(lines, [status('exec[quiet]', 'failed', 1, true)])).toEqual(['failed: exec[quiet]']);
+  });
+
   it('tells a failure again when its error changes, but not a re-check that fails the same way', () => {
     const lines = new TransitionLines();
     expect(tell(lines, [after(0, 0, 'running'), after(1, 0, 'failed', 'exit 3')])).toEqual(['failed: exec[job]: exit 3']);
