@@ -4,7 +4,8 @@ import type { Static } from '@converge/engine-api';
 const flag = (description: string) => Type.Optional(Type.Boolean({ description }));
 const idOrName = (what: string) =>
   Type.Optional(
-    Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })], {
+    // 4294967295 is chown's "leave as it is", not an id: a file never gets it.
+    Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0, maximum: 4294967294 })], {
       description: `The ${what}: a name, or a numeric id (as a number or a string of digits).`,
     }),
   );
@@ -37,7 +38,8 @@ export const FileParamsSchema = Type.Object(
     owner: idOrName('owner'),
     group: idOrName('group'),
     mode: Type.Optional(
-      Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0 })], {
+      // 4294967295 is chown's "leave as it is", not an id: a file never gets it.
+    Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0, maximum: 4294967294 })], {
         description: 'Octal string ("0640") or symbolic ("u=rw,g=r,o="); an integer is taken as the numeric mode (420 = 0644).',
       }),
     ),

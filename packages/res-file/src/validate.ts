@@ -118,6 +118,18 @@ function checkPurge(params: Readonly<FileParams>, issues: Issues): void {
 }
 
 /** The conflicts and bad values a graph can have in a file resource. Pure. */
+/** The largest uid or gid: 4294967295 (-1) is chown's "leave as it is". */
+const LARGEST_ID = 4294967294;
+
+/** A numeric owner or group written as digits must be an id a file can have. */
+function checkIds(params: Readonly<FileParams>, issues: Issues): void {
+  for (const param of ['owner', 'group'] as const) {
+    const value = params[param];
+    if (typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) <= LARGEST_ID) continue;
+    issues.push({ param, message: `${param} ${value} is not an id a file can have (at most ${LARGEST_ID})`, hint: `write a ${param === 'owner' ? 'user' : 'group'} name or an id from 0 to ${LARGEST_ID}` });
+  }
+}
+
 export function validateFile(params: Readonly<FileParams>): ValidationIssue[] {
   const issues: Issues = [];
   checkPaths(params, issues);
@@ -125,6 +137,7 @@ export function validateFile(params: Readonly<FileParams>): ValidationIssue[] {
   checkContentSources(params, issues);
   checkSymlink(params, issues);
   checkPurge(params, issues);
+  checkIds(params, issues);
   if (params.mode !== undefined) {
     const parsed = parseMode(params.mode);
     if (typeof parsed === 'string') {

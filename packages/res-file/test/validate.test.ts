@@ -12,6 +12,14 @@ describe('validate', () => {
     expect(issuesOf({ symlink: true, source: '../relative', state: 'exists' })).toEqual([]);
   });
 
+  it('refuses a numeric owner or group no file can have (4294967295 is chown\'s "leave as it is")', () => {
+    expect(issuesOf({ state: 'exists', owner: '4294967294', group: '0' })).toEqual([]);
+    expect(issuesOf({ state: 'exists', owner: '4294967295', group: '99999999999' })).toEqual([
+      'owner: owner 4294967295 is not an id a file can have (at most 4294967294)',
+      'group: group 99999999999 is not an id a file can have (at most 4294967294)',
+    ]);
+  });
+
   it('accepts a path of exactly PATH_MAX - 1 bytes whose names are NAME_MAX bytes long', () => {
     const name = 'n'.repeat(255);
     const path = `/${Array.from({ length: 16 }, () => name).join('/')}`.slice(0, 4095);
