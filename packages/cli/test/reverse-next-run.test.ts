@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { onceWithState, writeGraph } from './support/graphs.js';
+import { ONCE, onceWithState, writeGraph } from './support/graphs.js';
 import { runCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 
@@ -34,6 +34,20 @@ describe('meta: {reverse: true} across runs', () => {
     // Told on stdout, with the status lines.
     expect(second.stdout).toContain(`reversed: file[${existing}]\n`);
     expect(second.stdout).toContain(`reversed: file[${created}]\n`);
+  });
+
+  it('warns, with --tmp-prefix, that what to put back goes with the state directory at exit (and not with --prefix)', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(
+      dir,
+      'rev.yaml',
+      `graph: g\nresources:\n  file:\n  - name: ${join(dir, 'a')}\n    state: exists\n    meta: {reverse: true}\n  - name: ${join(dir, 'b')}\n    state: exists\n    meta: {reverse: true}\n`,
+    );
+    const temporary = await runCli(['run', ...ONCE, graph]);
+    expect(temporary.code, temporary.stderr).toBe(0);
+    expect(temporary.stderr).toContain(`warning: file[${join(dir, 'a')}] and 1 more have meta: {reverse: true}, but --tmp-prefix removes the state directory at exit`);
+    const kept = await runCli(['run', ...onceWithState(join(dir, 'state')), graph]);
+    expect(kept.stderr).not.toContain('--tmp-prefix removes');
   });
 
   it('keeps nothing to reverse from a first apply that failed before changing anything', async () => {

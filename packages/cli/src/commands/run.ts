@@ -66,6 +66,7 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
 
   const stateDir = await openStateDirOrReport(flags, say);
   if (!stateDir) return ExitCode.badInput;
+  warnIfReversalsWillBeLost(graph, flags, say);
   logger.debug({ stateDir: stateDir.path }, 'state directory');
 
   try {
@@ -186,6 +187,23 @@ async function runEngine(
     return ExitCode.resourceFailed;
   }
   return ExitCode.ok;
+}
+
+/**
+ * What `meta: {reverse: true}` puts back is kept in the state directory:
+ * with --tmp-prefix that goes at exit, and a later run cannot put anything
+ * back. Said once, at the start (a hot reload in this run still reverses).
+ */
+function warnIfReversalsWillBeLost(graph: ResolvedGraph, flags: Pick<RunFlags, 'tmpPrefix'>, say: (message: string) => void): void {
+  if (!flags.tmpPrefix) return;
+  const reversible = [...graph.resources.values()].filter((resource) => resource.meta.reverse);
+  if (reversible.length === 0) return;
+  const first = reversible[0]?.id ?? '';
+  const others = reversible.length > 1 ? ` and ${reversible.length - 1} more` : '';
+  say(
+    `warning: ${oneLine(first)}${others} ha${reversible.length > 1 ? 've' : 's'} meta: {reverse: true}, but --tmp-prefix removes the state directory at exit: ` +
+      'what to put back is kept only during this run, and a later run cannot put back what was there before; use --prefix DIR to keep it',
+  );
 }
 
 /** The status line's view of a resource that left the graph and whose reversal failed. */
