@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { lchown, mkdir, readlink, stat } from 'node:fs/promises';
+import { lchown, mkdir, readlink, realpath, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -58,6 +58,18 @@ async function folderComesBack(path: string, signal: AbortSignal): Promise<boole
 const NEW_DIR_MODE = 0o755;
 
 /** The live `file` resource of one graph vertex. */
+/** The source and fragment files (not folders) of a file resource: those that may be symlinks to watch through. */
+function linkedInputsOf(params: Readonly<FileParams>): string[] {
+  if (params.symlink) return [];
+  const inputs = [...(params.source === undefined ? [] : [params.source]), ...(params.fragments ?? [])];
+  return inputs.filter((input) => !input.endsWith('/')).map(fsPath);
+}
+
+/** Each input's real path (itself when it is no link, or cannot be resolved now). */
+function resolveLinkedInputs(inputs: readonly string[]): Promise<string[]> {
+  return Promise.all(inputs.map((input) => realpath(input).catch(() => input)));
+}
+
 export class FileInstance implements ResourceInstance<FileParams, object>, ManagedOwner {
   private ctx: ResourceContext<FileParams, object> | undefined;
   /** `content` as bytes, for as long as the param (which send/recv may change) stays the same string. */
@@ -85,11 +97,42 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
 
   watch(signal: AbortSignal): Promise<void> {
     const site = this.site('watch');
-    return watchPaths(watchTargets(this.params), () => this.ctx?.event(), signal).catch((error: unknown) => {
+    return this.watchFollowingLinkedInputs(signal).catch((error: unknown) => {
       const limit = watchLimitProblem(error);
       if (limit) throw fileError(site, `cannot watch ${this.params.path}: ${limit.message}`, limit.hint, error);
       throw fileError(site, `watching ${this.params.path} failed: ${String(error)}`, 'set meta: {rewatch: true} to restart the watch', error);
     });
+  }
+
+  /**
+   * Watches the targets, and what a symlinked source or fragment points to:
+   * a certificate's live/cert.pem is a link into archive/, and a change
+   * there changes what is copied without any event at the link. When a
+   * link is pointed elsewhere, the watch starts again on the new target.
+   */
+  private async watchFollowingLinkedInputs(signal: AbortSignal): Promise<void> {
+    const inputs = linkedInputsOf(this.params);
+    if (inputs.length === 0) return watchPaths(watchTargets(this.params), () => this.ctx?.event(), signal);
+    while (!signal.aborted) {
+      const resolved = await resolveLinkedInputs(inputs);
+      const round = new AbortController();
+      const stop = (): void => round.abort();
+      signal.addEventListener('abort', stop, { once: true });
+      const onEvent = (): void => {
+        this.ctx?.event();
+        // A link pointed elsewhere: watch its new target (the check that
+        // this event starts reads the new content meanwhile).
+        void resolveLinkedInputs(inputs).then((now) => {
+          if (now.join('\0') !== resolved.join('\0')) round.abort();
+        });
+      };
+      const extra = resolved.filter((real, index) => real !== inputs[index]).map((real) => ({ path: real, below: 'nothing' as const }));
+      try {
+        await watchPaths([...watchTargets(this.params), ...extra], onEvent, round.signal);
+      } finally {
+        signal.removeEventListener('abort', stop);
+      }
+    }
   }
 
   cleanup(): void {

@@ -1,5 +1,5 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -90,6 +90,35 @@ describe('watch', () => {
     try {
       await copy.expectEvent(() => writeFile(source, 'changed'));
       await joined.expectEvent(() => writeFile(join(fragDir, '10-new'), 'n'));
+    } finally {
+      await copy.stop();
+      await joined.stop();
+    }
+  });
+
+  it('watches through a symlinked source or fragment to what it points to, and follows the link when it is pointed elsewhere', async () => {
+    // A certificate's layout: live/cert.pem -> ../archive/cert1.pem.
+    const archive = join(dir, 'archive');
+    const live = join(dir, 'live');
+    await mkdir(archive);
+    await mkdir(live);
+    await writeFile(join(archive, 'cert1.pem'), 'v1');
+    await writeFile(join(archive, 'cert2.pem'), 'v2');
+    const link = join(live, 'cert.pem');
+    await symlink('../archive/cert1.pem', link);
+    const copy = await watching(join(dir, 'copy'), { state: 'exists', source: link });
+    const joined = await watching(join(dir, 'joined'), { state: 'exists', fragments: [link] });
+    try {
+      await copy.expectEvent(() => writeFile(join(archive, 'cert1.pem'), 'v1 renewed'));
+      await joined.expectEvent(() => writeFile(join(archive, 'cert1.pem'), 'v1 renewed again'));
+      // Renewal points the link at a new file: that one is watched from then on.
+      await copy.expectEvent(async () => {
+        await unlink(link);
+        await symlink('../archive/cert2.pem', link);
+      });
+      // (Its watch starts again on the new target, with a ready event of its own.)
+      await sleep(200);
+      await copy.expectEvent(() => writeFile(join(archive, 'cert2.pem'), 'v2 changed'));
     } finally {
       await copy.stop();
       await joined.stop();
