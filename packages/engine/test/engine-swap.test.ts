@@ -166,6 +166,8 @@ describe('graph swap', () => {
     const rec = recordingKind(journal);
     const hung = (name: string): TestResource => ({ kind: 'rec', name, params: { hang: true } });
     const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    const told: string[] = [];
+    engine.onStatus((status) => told.push(`${status.name} ${status.state}`));
     await engine.start(graphOf([kind, rec], [...tracked({ a: 'v1' }), hung('kept'), hung('dropped')]));
     await expect.poll(() => journal.events.filter((event) => event.startsWith('start')).length).toBe(2);
 
@@ -176,6 +178,9 @@ describe('graph swap', () => {
     await expect.poll(() => engine.statuses().find((status) => status.name === 'a')?.state).toBe('converged');
     expect(log).toContain('init a v2');
     expect(engine.statuses().map((status) => `${status.name} ${status.state}`).sort()).toEqual(['a converged', 'kept running']);
+    // The removed one's aborted check ends it as stopped: it left the graph, it did not fail.
+    expect(told).toContain('dropped stopped');
+    expect(told).not.toContain('dropped failed');
     engine.abort();
     await engine.stop();
   });

@@ -220,7 +220,7 @@ export class Engine {
       // waited for: a long checkApply (a build, an install) must neither
       // hold back the new graph nor, meanwhile, the repairs of the others.
       const reason = new Error('removed or replaced by a graph swap');
-      for (const vertex of removed) vertex.abortCheck(reason);
+      for (const vertex of removed) vertex.leaveGraph(reason);
       await Promise.all(removed.map((vertex) => vertex.settled()));
       await Promise.all(removed.map((vertex) => vertex.close()));
       // Dependents first (the reverse of the running order): a directory is

@@ -97,6 +97,8 @@ export class Vertex implements ContextHost {
   #busy = true;
   #down = false;
   #closed = false;
+  /** Removed or replaced by a graph swap (see leaveGraph). */
+  #leaving = false;
   #retriesLeft: number;
   #staged: Record<string, unknown> | undefined;
   /** The send keys of the last successful checkApply (a dry run's included). */
@@ -550,6 +552,12 @@ export class Vertex implements ContextHost {
       return false;
     }
     const thrown = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
+    if (this.#leaving) {
+      this.#log('info', `checkApply stopped: ${this.#env.secrets.maskError(thrown).message}`);
+      this.#setState('stopped');
+      if (!this.#dirty) this.#setBusy(false);
+      return false;
+    }
     // Secrets first: a received password reads [secret], as everywhere else.
     const failure = withReceivedValuesHidden(this.#env.secrets.maskError(thrown), this.params, this.#received);
     this.#lastError = failure;
@@ -772,6 +780,16 @@ export class Vertex implements ContextHost {
   /** Aborts a running checkApply (forced stop). */
   abortCheck(reason: Error): void {
     if (this.#checkController) abortCall(this.#checkController, reason);
+  }
+
+  /**
+   * Removed or replaced by a graph swap: a check still running is aborted,
+   * and its end is no failure of the graph (the resource is gone from it),
+   * so it is logged as stopped, not reported as failed.
+   */
+  leaveGraph(reason: Error): void {
+    this.#leaving = true;
+    this.abortCheck(reason);
   }
 
   interrupt(): void {
