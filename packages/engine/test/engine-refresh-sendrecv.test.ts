@@ -4,6 +4,9 @@ import { Engine } from '../src/runtime/engine.js';
 import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
 import { until } from './support/until.js';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pino } from 'pino';
 
 describe('refresh over notify edges', () => {
   it('a change sets refresh on the notify edge; the receiver sees it once', async () => {
@@ -57,6 +60,25 @@ describe('refresh over notify edges', () => {
     const restarted = await runToConvergence(second, { stateDir });
     expect(journal.events.find((event) => event.startsWith('start service'))).toContain('refresh=true');
     await restarted.stop();
+  });
+});
+
+describe('unreadable state records', () => {
+  it('warns about a refresh or reversal record it cannot read, naming the file, and runs on', async () => {
+    const stateDir = await tempStateDir();
+    await mkdir(join(stateDir, 'refresh'), { recursive: true });
+    await mkdir(join(stateDir, 'reversals'), { recursive: true });
+    await writeFile(join(stateDir, 'refresh', 'torn.json'), '{garbage');
+    await writeFile(join(stateDir, 'reversals', 'torn.json'), '');
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const engine = await runToConvergence(graphOf([], [{ kind: 'noop', name: 'a' }]), { stateDir, logger });
+    const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages).toEqual([
+      `cannot read ${join(stateDir, 'refresh', 'torn.json')} (it is not valid JSON): a pending refresh it may hold is ignored; remove the file once you have seen to it`,
+      `cannot read ${join(stateDir, 'reversals', 'torn.json')} (it is not valid JSON): a reversal it may hold is ignored; remove the file once you have seen to it`,
+    ]);
+    await engine.stop();
   });
 });
 

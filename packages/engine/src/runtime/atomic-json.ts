@@ -33,18 +33,26 @@ function sweepTempFiles(dir: string, names: readonly string[]): void {
  * yet, on a few small files of converge's own; through libuv's pool its
  * round trips (and the pool's start-up) took 5–15 ms of every start.
  */
-export function readJsonDir(dir: string): unknown[] {
+export function readJsonDir(dir: string, unreadable: (file: string, error: unknown) => void = () => {}): unknown[] {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const names = readdirSync(dir);
   sweepTempFiles(dir, names);
   const values: unknown[] = [];
   for (const name of names) {
     if (!name.endsWith('.json')) continue;
+    const file = join(dir, name);
     try {
-      values.push(JSON.parse(readFileSync(join(dir, name), 'utf8')));
-    } catch {
-      // Skipped: see above.
+      values.push(JSON.parse(readFileSync(file, 'utf8')));
+    } catch (error) {
+      // Skipped (see above), but told: what it held (a pending refresh, a reversal) is lost.
+      unreadable(file, error);
     }
   }
   return values;
+}
+
+/** The warning for a state record that cannot be read: what may be lost, and what to do. */
+export function unreadableRecord(file: string, what: string, error: unknown): string {
+  const reason = error instanceof SyntaxError ? 'it is not valid JSON' : error instanceof Error ? error.message : String(error);
+  return `cannot read ${file} (${reason}): ${what} it may hold is ignored; remove the file once you have seen to it`;
 }

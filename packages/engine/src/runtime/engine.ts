@@ -157,8 +157,9 @@ export class Engine {
   async start(graph: ResolvedGraph): Promise<void> {
     if (this.#started) throw new EngineError('ERR_INTERNAL', 'this engine was already started');
     this.#started = true;
-    this.#env.refreshes.load();
-    this.#env.reversals.load();
+    const warn = (message: string): void => this.#env.logger.warn(message);
+    this.#env.refreshes.load(warn);
+    this.#env.reversals.load(warn);
     await this.#enqueue(async () => {
       const plan = planGraph(graph);
       await this.#refreshAfterCrash(plan);

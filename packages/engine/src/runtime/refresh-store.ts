@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readJsonDir, writeJsonAtomic } from './atomic-json.js';
+import { readJsonDir, unreadableRecord, writeJsonAtomic } from './atomic-json.js';
 
 /**
  * Pending refreshes, persisted so that a crash between a change and the
@@ -20,9 +20,9 @@ export class RefreshStore {
     this.#dir = join(stateDir, 'refresh');
   }
 
-  /** Reads what an earlier run left pending. */
-  load(): void {
-    for (const value of readJsonDir(this.#dir)) {
+  /** Reads what an earlier run left pending; `warn` is told of a record that cannot be read. */
+  load(warn: (message: string) => void = () => {}): void {
+    for (const value of readJsonDir(this.#dir, (file, error) => warn(unreadableRecord(file, 'a pending refresh', error)))) {
       const saved = (value ?? {}) as { id?: unknown; intent?: unknown };
       if (typeof saved.id !== 'string') continue;
       if (saved.intent === true) this.#intents.add(saved.id);

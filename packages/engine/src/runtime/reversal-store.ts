@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readJsonDir, writeJsonAtomic } from './atomic-json.js';
+import { readJsonDir, unreadableRecord, writeJsonAtomic } from './atomic-json.js';
 
 /** What a resource was before converge first changed it, as params that restore it. */
 export interface StoredReversal {
@@ -24,8 +24,9 @@ export class ReversalStore {
     this.#dir = join(stateDir, 'reversals');
   }
 
-  load(): void {
-    for (const value of readJsonDir(this.#dir)) {
+  /** Reads the reversals an earlier run stored; `warn` is told of a record that cannot be read. */
+  load(warn: (message: string) => void = () => {}): void {
+    for (const value of readJsonDir(this.#dir, (file, error) => warn(unreadableRecord(file, 'a reversal', error)))) {
       const saved = (value ?? {}) as Partial<StoredReversal>;
       if (typeof saved.id === 'string' && typeof saved.kind === 'string' && typeof saved.name === 'string' && typeof saved.params === 'object' && saved.params !== null) {
         this.#entries.set(saved.id, saved as StoredReversal);
