@@ -1,7 +1,7 @@
 import { constants, type Stats } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from './errors.js';
+import { errnoCode, InputError } from './errors.js';
 import type { FileParams } from './params.js';
 
 /** The files a fragment stands for: itself, or the regular files of a directory sorted by name. */
@@ -41,7 +41,10 @@ async function readInput(file: string, what: string, signal: AbortSignal | undef
   };
   const special = (stats: Stats): InputError =>
     new InputError(`${what} ${file} is ${specialKind(stats)}, not a regular file: it is not read`, `point ${what} at a regular file`);
-  const before = await stat(file);
+  const before = await stat(file).catch((error: unknown) => {
+    if (errnoCode(error) !== 'ENOENT') throw error;
+    throw new InputError(`${what} ${file} does not exist`, `create it first, or manage it with a file resource (the ${what} is then written before this file)`, error);
+  });
   if (before.isDirectory()) throw isDirectory();
   if (!before.isFile()) throw special(before);
   const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);

@@ -53,8 +53,10 @@ function parseIntegerMode(mode: number): ModeSpec | string {
 /** Parses a `mode` param; returns a message when it is not a valid mode. */
 export function parseMode(mode: string | number): ModeSpec | string {
   if (typeof mode === 'number') return parseIntegerMode(mode);
-  if (/^[0-7]{1,5}$/.test(mode)) {
-    const bits = Number.parseInt(mode, 8);
+  // "0o640" quoted means what 0o640 unquoted does.
+  const octal = /^0o[0-7]{1,4}$/.test(mode) ? mode.slice(2) : mode;
+  if (/^[0-7]{1,5}$/.test(octal)) {
+    const bits = Number.parseInt(octal, 8);
     if (bits > MAX_MODE) return `"${mode}" is larger than 07777`;
     return { kind: 'absolute', bits };
   }

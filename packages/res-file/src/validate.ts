@@ -54,6 +54,12 @@ function checkContentSources(params: Readonly<FileParams>, issues: Issues): void
   if (params.state === 'absent' && given.length > 0) {
     issues.push({ param: given[0], message: `${given[0]} makes no sense with state: absent`, hint: `remove ${given[0]} to delete the file, or set state: exists to write it` });
   }
+  // What a removed path would have: said rather than silently ignored.
+  const attributes = (['mode', 'owner', 'group', 'purge'] as const).filter((name) => params[name] !== undefined && params[name] !== false);
+  if (params.state === 'absent' && attributes.length > 0) {
+    const named = attributes.join(' and ');
+    issues.push({ param: attributes[0], message: `${named} make${attributes.length === 1 ? 's' : ''} no sense with state: absent`, hint: `remove ${named} to delete the path, or set state: exists to keep it` });
+  }
   if (isDir && params.content !== undefined) {
     issues.push({ param: 'content', message: 'a directory (path ending in /) cannot have content', hint: 'remove the trailing / to manage a file' });
   }
@@ -100,6 +106,9 @@ function checkSymlink(params: Readonly<FileParams>, issues: Issues): void {
   if (params.path.endsWith('/')) {
     issues.push({ param: 'path', message: 'a symlink path must not end in /', hint: 'the link itself is not a directory' });
   }
+  if (params.source !== undefined && isCleanAbsolute(params.source) && fsPath(params.source) === fsPath(params.path)) {
+    issues.push({ param: 'source', message: 'a symlink cannot point to itself', hint: 'give the path the link should point to' });
+  }
   for (const name of ['content', 'fragments', 'recurse', 'purge', 'mode'] as const) {
     // With force, recurse lets the link replace a directory that is not empty.
     if (name === 'recurse' && params.force) continue;
@@ -117,7 +126,6 @@ function checkPurge(params: Readonly<FileParams>, issues: Issues): void {
   if (!params.recurse) issues.push({ param: 'purge', message: 'purge needs recurse: true', hint: 'add recurse: true' });
 }
 
-/** The conflicts and bad values a graph can have in a file resource. Pure. */
 /** The largest uid or gid: 4294967295 (-1) is chown's "leave as it is". */
 const LARGEST_ID = 4294967294;
 
@@ -130,6 +138,7 @@ function checkIds(params: Readonly<FileParams>, issues: Issues): void {
   }
 }
 
+/** The conflicts and bad values a graph can have in a file resource. Pure. */
 export function validateFile(params: Readonly<FileParams>): ValidationIssue[] {
   const issues: Issues = [];
   checkPaths(params, issues);

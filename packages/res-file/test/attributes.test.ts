@@ -18,6 +18,7 @@ describe('mode', () => {
   it.each([
     ['octal string', '0640', 0o640],
     ['octal string without leading zero', '4750', 0o4750],
+    ['0o string (as 0o640 unquoted)', '0o640', 0o640],
     ['symbolic', 'u=rw,g=r,o=', 0o640],
     ['YAML integer', 420, 0o644],
   ] as const)('sets a %s mode', async (_label, mode, bits) => {

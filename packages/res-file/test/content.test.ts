@@ -108,6 +108,16 @@ describe('state and content', () => {
     expect((await stat(path)).mode & 0o7777).toBe(0o600);
   });
 
+  it('says that a source or fragment does not exist, naming it', async () => {
+    const missing = join(dir, 'no-such-source');
+    expect(await refusal(join(dir, 'out'), { state: 'exists', source: missing }, true)).toMatchObject({
+      message: expect.stringContaining(`source ${missing} does not exist`),
+    });
+    expect(await refusal(join(dir, 'out'), { state: 'exists', fragments: [missing] }, true)).toMatchObject({
+      message: expect.stringContaining(`fragment ${missing} does not exist`),
+    });
+  });
+
   it('refuses a named pipe as source or fragment at once, without opening it (it would wait for a writer forever)', async () => {
     const fifo = join(dir, 'pipe');
     execFileSync('mkfifo', [fifo]);
