@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { prettyFactory } from 'pino-pretty';
 import type { LogLevel } from './options.js';
+import { terminalSafe } from './log-text.js';
 
 export interface LogOutputOptions {
   readonly level: LogLevel;
@@ -35,6 +36,6 @@ export function createRootLogger(options: LogOutputOptions, sink: LineSink): Log
       });
   return pino(
     { level: options.level, base: { pid: process.pid, hostname: options.hostname } },
-    { write: (line: string) => sink.write(pretty ? pretty(line) : line) },
+    { write: (line: string) => sink.write(pretty ? pretty(terminalSafe(JSON.parse(line) as Record<string, unknown>)) : line) },
   );
 }

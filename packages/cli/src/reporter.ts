@@ -2,6 +2,7 @@ import { describeWarning, type GraphWarning } from '@converge/engine';
 import type { EngineError } from '@converge/engine-api';
 import type { Logger } from 'pino';
 import type { LineSink } from './logging.js';
+import { oneLine, safeText } from './terminal-text.js';
 
 /**
  * The command's own messages (stopping, summaries, problems). In text mode
@@ -19,7 +20,14 @@ export interface Reporter {
 export function textReporter(sink: LineSink): Reporter {
   return {
     say: (message) => sink.write(`converge: ${message}\n`),
-    problem: (error) => sink.write(`${error.describe()}\n`),
+    // Line by line with control characters escaped: a command's stderr in the message must not drive the terminal.
+    // As EngineError.describe() puts it, made safe for a terminal: a command's stderr in the message must not drive it or pass for lines of converge's own.
+    problem: (error) => {
+      const where = error.location ? `${error.location.file}:${error.location.line}:${error.location.column}: ` : '';
+      const who = error.resource ? `${oneLine(error.resource)}: ` : '';
+      const hint = error.hint ? `\n  hint: ${safeText(error.hint)}` : '';
+      sink.write(`${oneLine(where)}${who}${safeText(error.message)}${hint}\n`);
+    },
     warning: (warning) => sink.write(`${describeWarning(warning)}\n`),
   };
 }

@@ -1,3 +1,4 @@
+import { oneLine, safeText } from './terminal-text.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Engine, ResourceState, ResourceStatus } from '@converge/engine';
 import type { LineSink } from './logging.js';
@@ -67,7 +68,7 @@ export class TransitionLines {
     const id = oneLine(status.id);
     switch (next.line) {
       case 'failed':
-        return `failed: ${id}${next.error ? `: ${next.error}` : ''}`;
+        return `failed: ${id}${next.error ? `: ${safeText(next.error)}` : ''}`;
       case 'blocked':
         return `blocked: ${id} (a resource it depends on failed)`;
       default:
@@ -76,14 +77,6 @@ export class TransitionLines {
   }
 }
 
-/**
- * A resource id on one line: a name may hold a newline or another control
- * character (a file name can), which would split or garble the line a
- * script reads. They are written as escapes (`\n`, `\u001b`).
- */
-export function oneLine(id: string): string {
-  return id.replace(/[\u0000-\u001f\u007f]/g, (char) => (char === '\n' ? '\\n' : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`));
-}
 
 /**
  * Shows progress while the engine runs: on a terminal a live line of counts,

@@ -1,0 +1,34 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ONCE, writeGraph } from './support/graphs.js';
+import { runCli } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+
+afterEach(removeTempDirs);
+
+describe('what reaches the terminal', () => {
+  it("escapes a resource name's newline and a command's escape sequences, and indents the lines of its stderr", async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      [
+        'graph: g',
+        'resources:',
+        '  exec:',
+        '  - name: "evil\\nconverged: fake-name\\u001b[31m"',
+        '    cmd: "printf \'line1\\\\nconverged: fake-stderr\\\\033[31mred\' >&2; exit 3"',
+        '    shell: /bin/sh',
+        '',
+      ].join('\n'),
+    );
+    const result = await runCli(['run', ...ONCE, graph]);
+
+    expect(result.code).toBe(1);
+    const output = `${result.stdout}\n${result.stderr}`;
+    // No raw escape character, and no line that passes for converge's own.
+    expect(output).not.toContain('\u001b');
+    expect(output).not.toMatch(/^converged: fake/m);
+    expect(output).toContain('exec[evil\\nconverged: fake-name\\u001b[31m]');
+    expect(result.stdout).toMatch(/last lines of stderr:\n {4}line1\n {4}converged: fake-stderr\\u001b\[31mred/);
+  });
+});
