@@ -26,6 +26,12 @@ function problemsOf(text: string): Array<{ code: string; line: number | undefine
 }
 
 describe('parseGraphYaml', () => {
+  it('ignores top-level x- keys (a place for shared anchors) and still refuses other unknown ones', () => {
+    const text = ['graph: g', 'x-defaults: &defs {state: exists, mode: "0640"}', 'resources:', '  file:', '  - <<: *defs', '    name: /tmp/a'].join('\n');
+    expect(parseGraphYaml(text, 'g.yaml').resources[0]?.params).toEqual({ state: 'exists', mode: '0640' });
+    expect(problemsOf(['graph: g', 'defaults: 1'].join('\n')).map((problem) => problem.message)).toEqual(["unknown key 'defaults' in the graph"]);
+  });
+
   it('reads YAML merge keys (<<) as mgmt does: written keys win, earlier merged mappings win over later ones', () => {
     const text = [
       'graph: merged',

@@ -37,6 +37,8 @@ export function graphSchema(definitions: readonly AnyResourceDefinition[]): Json
     type: 'object',
     required: ['graph'],
     additionalProperties: false,
+    // Keys of the writer's own (shared anchors, notes): ignored by converge.
+    patternProperties: { '^x-': { description: 'Yours: ignored by converge (a place for shared YAML anchors).' } },
     properties: {
       graph: { type: 'string', minLength: 1, description: "The graph's name." },
       comment: { type: 'string', description: 'Free text about the graph.' },

@@ -23,6 +23,16 @@ import { locationAt, locationOf, report, type YamlSource } from './yaml-source.j
 import { PlainValueReader } from './yaml-values.js';
 
 const TOP_LEVEL_KEYS = ['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule'] as const;
+
+/**
+ * Top-level keys starting with `x-` are the graph writer's own and are
+ * ignored (as in Compose files): a place for YAML anchors shared by
+ * resources (`x-defaults: &defaults {...}`), or notes for other tools.
+ * Any other unknown key is still refused, so a typo is caught.
+ */
+function isExtensionKey(key: string): boolean {
+  return key.startsWith('x-');
+}
 const SCHEDULE_KEYS = ['strategy', 'max'] as const;
 const COLLECT_KEYS = ['kind', 'pattern'] as const;
 const EDGE_KEYS = ['name', 'from', 'to', 'notify', 'send', 'recv'] as const;
@@ -101,7 +111,7 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
   }
   const map = expectMap(ctx, root, 'the graph file', 'a graph file is a mapping with the keys graph, resources and edges');
   if (!map) return undefined;
-  const top = knownEntries(ctx, map, TOP_LEVEL_KEYS, 'the graph', UNSUPPORTED_TOP_LEVEL);
+  const top = knownEntries(ctx, map, TOP_LEVEL_KEYS, 'the graph', UNSUPPORTED_TOP_LEVEL, isExtensionKey);
 
   const graphEntry = top.get('graph');
   let name: string | undefined;

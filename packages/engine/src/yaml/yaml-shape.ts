@@ -112,6 +112,7 @@ export function knownEntries(
   allowed: readonly string[],
   what: string,
   extraHints: Readonly<Record<string, string>> = {},
+  ignored: (key: string) => boolean = () => false,
 ): Map<string, Entry> {
   const byKey = new Map<string, Entry>();
   for (const entry of entriesOf(ctx, map)) {
@@ -119,7 +120,7 @@ export function knownEntries(
       byKey.set(entry.key, entry);
       continue;
     }
-    if (isForbiddenKey(entry.key)) continue;
+    if (isForbiddenKey(entry.key) || ignored(entry.key)) continue;
     const hint = extraHints[entry.key] ?? didYouMean(entry.key, allowed) ?? `allowed keys: ${allowed.join(', ')}`;
     report(ctx.source, 'ERR_GRAPH_SHAPE', `unknown key '${entry.key}' in ${what}`, entry.keyLocation, hint);
   }
