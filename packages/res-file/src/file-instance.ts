@@ -32,6 +32,7 @@ import { certainlyInSync } from './quick-check.js';
 import { ensureRemoved } from './remove-path.js';
 import { clearWrongKind } from './replace-kind.js';
 import { findUndeclaredParentSymlink, realpathOf } from './symlink-guard.js';
+import { withTempNamesHidden } from './temp-names.js';
 
 /** How many times a check starts over when the path vanishes under it (someone deleting it again and again). */
 const VANISHED_RETRIES = 3;
@@ -181,7 +182,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
           const problem = await folderProblem(path);
           throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? hintFor(error), error);
         }
-        const message = error instanceof Error ? error.message : String(error);
+        const message = withTempNamesHidden(error instanceof Error ? error.message : String(error));
         throw fileError(site, `${path}: ${message}`, error instanceof InputError ? error.hint : hintFor(error), error);
       }
     }

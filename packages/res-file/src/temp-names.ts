@@ -18,3 +18,15 @@ export function tempTargetOf(name: string): string | undefined {
   if (name.charCodeAt(0) !== DOT || !name.endsWith('.tmp')) return undefined;
   return TEMP_NAME.exec(name)?.[1];
 }
+
+/** A temp file's path anywhere in a text: `/dir/.NAME.converge-<12 hex>.tmp`. */
+const TEMP_PATH_IN_TEXT = /(\/?(?:[^\s'"/]+\/)*)\.([^\s'"/]+)\.converge-[0-9a-f]{12}\.tmp/g;
+
+/**
+ * `text` (a system error's message) with each temp file named as the
+ * temporary file of its target: a new random name at every try made every
+ * repetition of one failure a different message, told again each time.
+ */
+export function withTempNamesHidden(text: string): string {
+  return text.replace(TEMP_PATH_IN_TEXT, (_match, folder: string, name: string) => `${folder}${name} (its temporary file)`);
+}
