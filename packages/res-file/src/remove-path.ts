@@ -35,7 +35,7 @@ function refusal(path: string, entry: Entry, options: RemoveOptions): Error | un
     return fileError(
       options.site,
       `${path} is a directory, but the path (without a trailing /) names a file; refusing to remove it`,
-      `to remove the directory${contents}, write the path with a trailing / (${path}/); or set force: true to remove whatever is there`,
+      `to remove the directory${contents}, write the path with a trailing / (${path}/); or set force: true${options.recurse ? '' : ' (with recurse: true when it is not empty)'} to remove whatever is there`,
     );
   }
   return undefined;

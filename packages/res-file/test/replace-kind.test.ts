@@ -94,6 +94,8 @@ describe('state: absent where a path without / finds a directory', () => {
         hint: `to remove the directory and everything in it, write the path with a trailing / (${path}/); or set force: true to remove whatever is there`,
       });
     }
+    // Without recurse, force alone would not remove a directory with something in it: the hint says so.
+    expect(await refusal(path, { state: 'absent' }, true)).toMatchObject({ hint: expect.stringContaining('or set force: true (with recurse: true when it is not empty)') });
     expect(await readdir(path)).toEqual(['precious']);
   });
 

@@ -169,6 +169,7 @@ function typeHint(value: unknown, expected: string): string {
   }
   if (typeof value === 'string' && expected.includes('integer') && /^-?\d+$/.test(value)) return `write the number without quotes: ${value}`;
   // The value as YAML read it, which may not be as it is written (0x1F is 31): the user quotes what they wrote.
-  if (typeof value === 'number' && expected.includes('string')) return `quote it, as written, to make it a string (YAML read it as the number ${value})`;
+  // Not for a negative number: quoted, `owner: -1` would be a user named "-1".
+  if (typeof value === 'number' && value >= 0 && expected.includes('string')) return `quote it, as written, to make it a string (YAML read it as the number ${value})`;
   return `write ${expected}`;
 }
