@@ -52,7 +52,7 @@ resources:
     - name: ${created}
       state: exists
       content: "new\\n"
-      mode: "0600"
+      mode: "0664"
 `,
   );
   return { graph, changed, same, created };
@@ -71,7 +71,7 @@ describe('converge run --noop', () => {
       [`file[${changed}] would change:`, `--- ${changed}\tcurrent`, `+++ ${changed}\twanted`, '@@ -1,2 +1,2 @@', '-port = 80', '+port = 8080', ' host = a'].join('\n'),
     );
     expect(result.stdout).toContain([`file[${created}] would change:`, `create file ${created}`, '--- /dev/null'].join('\n'));
-    expect(result.stdout).toContain('+new\nmode 0600\n');
+    expect(result.stdout).toContain('+new\nmode 0664\n');
     expect(result.stdout).not.toContain(`file[${same}] would change`);
     expect(await readFile(changed, 'utf8')).toBe('port = 80\nhost = a\n');
     expect((await stat(changed)).mtimeMs).toBe(before.mtimeMs);
