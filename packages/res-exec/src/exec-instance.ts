@@ -16,6 +16,7 @@ import { runAs } from './run-as.js';
 import { runCommand } from './run-command.js';
 import type { RunResult } from './run-command.js';
 import { lastBytes } from './text-tail.js';
+import { GroupLedger } from './group-ledger.js';
 
 /** How much of a command's output a debug line shows: its end. */
 const DEBUG_OUTPUT_BYTES = 4096;
@@ -59,6 +60,12 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     // Only a check that the graph's user and group exist, so that a typo fails
     // at once: every run resolves them again, as they are then (send/recv).
     await runAs(this.params.user, this.params.group, { resource: ctx.id, phase: 'init' });
+    // Commands a killed engine left running are ended before this run starts its own.
+    const ledger = new GroupLedger(() => ctx.varDir('process-groups'));
+    for (const { pgid, processes } of await ledger.reapLeftGroups()) {
+      ctx.log.warn(`killed process group ${pgid} (${processes} process${processes === 1 ? '' : 'es'}) that a run of this resource left running when it was killed`);
+    }
+    this.groups.keepIn(ledger);
   }
 
   async watch(signal: AbortSignal): Promise<void> {

@@ -1,3 +1,4 @@
+import type { GroupLedger } from './group-ledger.js';
 import type { ProcessGroup } from './process-group.js';
 
 /**
@@ -10,14 +11,24 @@ import type { ProcessGroup } from './process-group.js';
  */
 export class LiveGroups {
   readonly #groups = new Set<ProcessGroup>();
+  /** Where the groups are written down while they run, for a run after a crash (see GroupLedger). */
+  #ledger: GroupLedger | undefined;
+
+  /** From init on, groups are written down in `ledger` too. */
+  keepIn(ledger: GroupLedger): void {
+    this.#ledger = ledger;
+  }
 
   add(group: ProcessGroup): void {
     this.#groups.add(group);
+    this.#ledger?.record(group.pgid);
   }
 
   /** Forgets `group` when it has no running member left; it stays tracked otherwise. */
   forgetIfEmpty(group: ProcessGroup): void {
-    if (!group.isAlive()) this.#groups.delete(group);
+    if (group.isAlive()) return;
+    this.#groups.delete(group);
+    this.#ledger?.forget(group.pgid);
   }
 
   /** Stops `group` (SIGTERM, then SIGKILL) and forgets it once it is empty. */

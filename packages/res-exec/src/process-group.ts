@@ -124,7 +124,12 @@ export function isRunning(pid: number): boolean {
   return stat !== undefined && stat.state !== 'Z';
 }
 
-function readStat(pid: number): { state: string; pgrp: number } | undefined {
+/** When `pid` started (clock ticks since boot, /proc/PID/stat field 22); undefined when it is gone. */
+export function startTicksOf(pid: number): number | undefined {
+  return readStat(pid)?.start;
+}
+
+function readStat(pid: number): { state: string; pgrp: number; start: number } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -135,5 +140,7 @@ function readStat(pid: number): { state: string; pgrp: number } | undefined {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const state = fields[0];
   const pgrp = Number(fields[2]);
-  return state === undefined ? undefined : { state, pgrp };
+  // Field 22 (starttime) is the 20th after the command name.
+  const start = Number(fields[19]);
+  return state === undefined ? undefined : { state, pgrp, start };
 }

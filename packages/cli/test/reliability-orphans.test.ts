@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { onceWithState, writeGraph } from './support/graphs.js';
+import { killAll, runCli, startCli } from './support/run-cli.js';
+import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+
+afterEach(async () => {
+  killAll();
+  await removeTempDirs();
+});
+
+function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+describe('a command left running by a killed engine', () => {
+  it('is ended by the next run of the same resource, with a warning', async () => {
+    const dir = await makeTempDir();
+    const state = join(dir, 'state');
+    const pidFile = join(dir, 'pid');
+    // The command writes its pid, then runs long; kill -9 of converge cannot end it.
+    const long = await writeGraph(dir, 'long.yaml', `graph: g\nresources:\n  exec:\n  - name: job\n    cmd: "echo $$ > ${pidFile}; exec sleep 60"\n    shell: /bin/sh\n`);
+    const cli = startCli(['run', '--prefix', state, long]);
+    while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') await sleep(10);
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    cli.child.kill('SIGKILL');
+    await cli.result;
+    expect(isRunning(pid)).toBe(true);
+
+    const quick = await writeGraph(dir, 'quick.yaml', 'graph: g\nresources:\n  exec:\n  - name: job\n    cmd: "true"\n    shell: /bin/sh\n');
+    const next = await runCli(['run', ...onceWithState(state), quick]);
+
+    expect(next.code, next.stderr).toBe(0);
+    expect(isRunning(pid)).toBe(false);
+    expect(next.stderr).toMatch(new RegExp(`exec\\[job\\]: killed process group ${pid} \\(1 process\\) that a run of this resource left running`));
+    // Nothing is left to end the time after.
+    const again = await runCli(['run', ...onceWithState(state), quick]);
+    expect(again.stderr).not.toContain('killed process group');
+  });
+});

@@ -1,0 +1,109 @@
+import { readFileSync } from 'node:fs';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { liveMembers, startTicksOf } from './process-group.js';
+
+/** What is kept of a started process group, in the resource's state folder. */
+interface GroupRecord {
+  readonly pgid: number;
+  /** The leader's start time (clock ticks since boot), to tell it from a later process given the same id. */
+  readonly leaderStart: number;
+  /** Only groups of this boot can still run. */
+  readonly bootId: string;
+}
+
+/** What reapLeftGroups found and ended: one entry per group. */
+export interface ReapedGroup {
+  readonly pgid: number;
+  readonly processes: number;
+}
+
+const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
+let bootId: string | undefined;
+
+function currentBootId(): string {
+  bootId ??= readFileSync(BOOT_ID_FILE, 'utf8').trim();
+  return bootId;
+}
+
+/**
+ * The process groups a resource's commands run in, written down while they
+ * run (one small file per group in the resource's state folder). A stop of
+ * the engine ends every group (see LiveGroups); a kill -9 of the engine, or
+ * a crash, cannot, and a command would run on beside the one the next run
+ * starts. The next run of the same resource ends what such a run left.
+ */
+export class GroupLedger {
+  /** Per group, the write of its record: a forget waits for it, so no record outlives its group. */
+  readonly #writes = new Map<number, Promise<void>>();
+
+  constructor(private readonly folder: () => Promise<string>) {}
+
+  record(pgid: number): void {
+    const leaderStart = startTicksOf(pgid);
+    if (leaderStart === undefined) return; // already gone
+    const record: GroupRecord = { pgid, leaderStart, bootId: currentBootId() };
+    const write = this.folder()
+      .then((dir) => writeFile(join(dir, `${pgid}.json`), JSON.stringify(record), { mode: 0o600 }))
+      .catch(() => undefined);
+    this.#writes.set(pgid, write);
+  }
+
+  forget(pgid: number): void {
+    const written = this.#writes.get(pgid);
+    if (written === undefined) return;
+    this.#writes.delete(pgid);
+    void written.then(() => this.folder()).then((dir) => rm(join(dir, `${pgid}.json`), { force: true })).catch(() => undefined);
+  }
+
+  /**
+   * Ends (SIGKILL) the groups an earlier run of this resource left running,
+   * and forgets every record. A group counts as left by it only when it is
+   * of this boot, still has members, and its leader, if still there, is the
+   * very process recorded (same start time): a group id is not handed out
+   * again while the group has members, and a new leader with the same id
+   * started later.
+   */
+  async reapLeftGroups(): Promise<ReapedGroup[]> {
+    const dir = await this.folder();
+    const reaped: ReapedGroup[] = [];
+    for (const name of await readdir(dir)) {
+      if (!name.endsWith('.json')) continue;
+      const file = join(dir, name);
+      const record = await readFile(file, 'utf8')
+        .then((text) => JSON.parse(text) as Partial<GroupRecord>)
+        .catch(() => undefined);
+      if (record && isLeftByEarlierRun(record)) {
+        const pgid = record.pgid as number;
+        const members = liveMembers(pgid);
+        killGroup(pgid);
+        await untilEmpty(pgid);
+        reaped.push({ pgid, processes: members.length });
+      }
+      await rm(file, { force: true });
+    }
+    return reaped;
+  }
+}
+
+function isLeftByEarlierRun(record: Partial<GroupRecord>): boolean {
+  const { pgid, leaderStart } = record;
+  if (typeof pgid !== 'number' || !Number.isInteger(pgid) || pgid <= 1 || typeof leaderStart !== 'number') return false;
+  if (record.bootId !== currentBootId()) return false;
+  const members = liveMembers(pgid);
+  if (members.length === 0) return false;
+  return !members.includes(pgid) || startTicksOf(pgid) === leaderStart;
+}
+
+function killGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // ESRCH: it ended meanwhile.
+  }
+}
+
+async function untilEmpty(pgid: number): Promise<void> {
+  for (let waited = 0; waited < 1000 && liveMembers(pgid).length > 0; waited += 20) await sleep(20);
+}
