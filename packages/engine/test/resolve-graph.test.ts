@@ -72,7 +72,7 @@ describe('resolveGraph: params', () => {
       '  file:',
       '  - name: /b',
       '    content: 42',
-      '    meta: {noop: yes}',
+      '    meta: {noop: false}',
       '  noop:',
       '  - name: "@@shared"',
       '  - name: plain',
@@ -84,10 +84,22 @@ describe('resolveGraph: params', () => {
       'exec[a] 5': expect.stringMatching(/^kind 'exec' has no state: remove it/),
       'exec[a] 6': 'retry is a metaparam: write it under meta, as meta: {retry: ...}',
       'file[/b] 9': 'quote it, as written, to make it a string (YAML read it as the number 42)',
-      'file[/b] 10': 'YAML 1.2 reads yes as a string, not a boolean: write true or false',
       'noop[@@shared] 12': "name it 'shared' and add meta: {export: ['*']} (see \"Several hosts\" in the README)",
       'noop[plain] 14': 'remove reverse: true (kinds that take it, like file, say so in their README)',
     });
+  });
+
+  it('reads YAML 1.1 booleans (yes, off, y…) where a boolean param or metaparam is declared, as mgmt does, with a warning', async () => {
+    const graph = await resolveYaml(['resources:', '  pkg:', '  - name: vim', '    allowUntrusted: yes', '    meta: {autoedge: n, retry: 2, hidden: On}', '    state: installed', '  exec:', '  - name: e', '    cmd: "on"']);
+    expect(graph.resources.get('pkg[vim]')?.params).toMatchObject({ allowUntrusted: true });
+    expect(graph.resources.get('pkg[vim]')?.meta).toMatchObject({ autoedge: false, retry: 2, hidden: true });
+    // Only where a boolean is declared: a command named "on" stays a string.
+    expect(graph.resources.get('exec[e]')?.params).toMatchObject({ cmd: 'on' });
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.message, warning.hint])).toEqual([
+      [4, "read 'allowUntrusted: yes' as true (a YAML 1.1 boolean, as mgmt reads it)", 'write allowUntrusted: true'],
+      [5, "read 'meta: {autoedge: n}' as false (a YAML 1.1 boolean, as mgmt reads it)", 'write autoedge: false'],
+      [5, "read 'meta: {hidden: On}' as true (a YAML 1.1 boolean, as mgmt reads it)", 'write hidden: true'],
+    ]);
   });
 
   it("reads mgmt's old pollint and exec state: present for what they meant, with a warning at their line", async () => {
@@ -267,7 +279,7 @@ describe('resolveGraph: metaparams', () => {
     ['sema: [":2"]', 'no id before the colon'],
     ['sema: ["a:x"]', 'whole number >= 1'],
     ['export: [1]', 'a list of host names'],
-    ['noop: "yes"', 'true or false'],
+    ['noop: "maybe"', 'true or false'],
     ['Retry: 1', "did you mean 'retry'?"],
   ])('refuses %s', async (entry, words) => {
     const [problem] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta:', `      ${entry}`]);

@@ -1,5 +1,9 @@
 import type { AnyResourceDefinition } from '@converge/engine-api';
 import { resourceId, type GraphWarning, type ResourceSpec } from './spec.js';
+import { yaml11Boolean } from './yaml11-boolean.js';
+
+/** The metaparams that take true or false. */
+const BOOLEAN_META: ReadonlySet<string> = new Set(['noop', 'retryreset', 'autoedge', 'autogroup', 'rewatch', 'reset', 'hidden', 'reverse', 'realize']);
 
 /**
  * Params that graphs written for older mgmt releases carry, mgmt's own YAML
@@ -46,6 +50,29 @@ export function readLegacyParams(
   if (resource.kind === 'exec' && !Object.hasOwn(declared, 'state') && state === 'present') {
     drop('state');
     warn('state', "ignored 'state: present' (mgmt's old exec param; an exec has no state)", 'remove it');
+  }
+
+  // YAML 1.1 booleans (yes, no, on, off, y, n), which mgmt's YAML reader
+  // takes as booleans and YAML 1.2 as strings: where a boolean is declared,
+  // read as mgmt reads them, with a warning.
+  for (const [param, value] of Object.entries(params ?? resource.params)) {
+    const truth = yaml11Boolean(value);
+    if (truth === undefined || (declared[param] as { type?: unknown } | undefined)?.type !== 'boolean') continue;
+    params ??= { ...resource.params };
+    params[param] = truth;
+    warn(param, `read '${param}: ${String(value)}' as ${truth} (a YAML 1.1 boolean, as mgmt reads it)`, `write ${param}: ${truth}`);
+  }
+  for (const [key, value] of Object.entries(meta ?? resource.meta)) {
+    const truth = yaml11Boolean(value);
+    if (truth === undefined || !BOOLEAN_META.has(key)) continue;
+    meta ??= { ...resource.meta };
+    meta[key] = truth;
+    warnings.push({
+      location: resource.metaLocations.get(key) ?? resource.location,
+      resource: id,
+      message: `read 'meta: {${key}: ${String(value)}}' as ${truth} (a YAML 1.1 boolean, as mgmt reads it)`,
+      hint: `write ${key}: ${truth}`,
+    });
   }
 
   if (!params && !meta) return resource;

@@ -6,3 +6,9 @@ export function yaml11BooleanHint(value: unknown): string | undefined {
   if (typeof value !== 'string' || !YAML11_BOOLEANS.test(value)) return undefined;
   return `YAML 1.2 reads ${value} as a string, not a boolean: write true or false`;
 }
+
+/** A YAML 1.1 boolean written as text, as the boolean it means there; undefined for any other value. */
+export function yaml11Boolean(value: unknown): boolean | undefined {
+  if (typeof value !== 'string' || !YAML11_BOOLEANS.test(value)) return undefined;
+  return /^(y|yes|on)$/i.test(value);
+}
