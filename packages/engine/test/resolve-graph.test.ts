@@ -89,6 +89,14 @@ describe('resolveGraph: params', () => {
     });
   });
 
+  it("reads a declared param given null (or left empty) as not set, as mgmt does, with a warning; an unknown one is still refused", async () => {
+    const graph = await resolveYaml(['resources:', '  pkg:', '  - name: vim', '    state: installed', '    allowUntrusted: null']);
+    expect(graph.resources.get('pkg[vim]')?.params).toEqual({ state: 'installed' });
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([[5, "read 'allowUntrusted: null' as allowUntrusted not set"]]);
+    const [problem] = await problemsOf(['resources:', '  pkg:', '  - name: vim', '    state: installed', '    allowUntrustd:']);
+    expect(problem).toMatchObject({ code: 'ERR_UNKNOWN_PARAM', location: { line: 5 } });
+  });
+
   it('reads YAML 1.1 booleans (yes, off, y…) where a boolean param or metaparam is declared, as mgmt does, with a warning', async () => {
     const graph = await resolveYaml(['resources:', '  pkg:', '  - name: vim', '    allowUntrusted: yes', '    meta: {autoedge: n, retry: 2, hidden: On}', '    state: installed', '  exec:', '  - name: e', '    cmd: "on"']);
     expect(graph.resources.get('pkg[vim]')?.params).toMatchObject({ allowUntrusted: true });

@@ -52,6 +52,16 @@ export function readLegacyParams(
     warn('state', "ignored 'state: present' (mgmt's old exec param; an exec has no state)", 'remove it');
   }
 
+  // `param: null` (or a bare `param:`) is how mgmt's graphs leave a param
+  // unset: read so, unless the kind takes null as a value.
+  for (const [param, value] of Object.entries(params ?? resource.params)) {
+    // An undeclared one stays, to be refused as unknown (a typo must not pass as "unset").
+    if (value !== null || !Object.hasOwn(declared, param) || acceptsNull(declared[param])) continue;
+    params ??= { ...resource.params };
+    delete params[param];
+    warn(param, `read '${param}: null' as ${param} not set`, `remove ${param}, or give it a value`);
+  }
+
   // YAML 1.1 booleans (yes, no, on, off, y, n), which mgmt's YAML reader
   // takes as booleans and YAML 1.2 as strings: where a boolean is declared,
   // read as mgmt reads them, with a warning.
@@ -82,4 +92,12 @@ export function readLegacyParams(
     meta: meta ?? resource.meta,
     metaLocations: metaLocations ?? resource.metaLocations,
   };
+}
+
+/** Whether a declared param's schema takes null (then `param: null` is a value, not "unset"). */
+function acceptsNull(schema: unknown): boolean {
+  if (typeof schema !== 'object' || schema === null) return false;
+  const { type, anyOf } = schema as { type?: unknown; anyOf?: unknown };
+  if (type === 'null' || (Array.isArray(type) && type.includes('null'))) return true;
+  return Array.isArray(anyOf) && anyOf.some(acceptsNull);
 }
