@@ -397,9 +397,9 @@ export class Vertex implements ContextHost {
       if (!this.#ready || this.#env.paused()) return undefined;
       this.#dirty = false;
       this.#waiting = false;
-      const downParent = this.parents.find((edge) => edge.from.isDown);
+      const downParent = this.#downParent();
       if (downParent) {
-        this.#block(downParent.from);
+        this.#block(downParent);
         continue;
       }
       if (this.#pokeParentsBehind()) {
@@ -414,6 +414,23 @@ export class Vertex implements ContextHost {
     // Dirty but never to run again (the watch died meanwhile, or closing): idle all the same.
     if (!this.#dirty || this.#fatal || this.#closed) this.#setBusy(false);
     return undefined;
+  }
+
+  /** The first parent that failed for good or is blocked, if any. */
+  #downParent(): Vertex | undefined {
+    const parents = this.parents;
+    for (let i = 0; i < parents.length; i++) {
+      const parent = (parents[i] as InEdge).from;
+      if (parent.isDown) return parent;
+    }
+    return undefined;
+  }
+
+  /** Whether an outgoing edge notifies (refreshes) its child. */
+  #notifiesAny(): boolean {
+    const children = this.children;
+    for (let i = 0; i < children.length; i++) if ((children[i] as OutEdge).notify) return true;
+    return false;
   }
 
   /** Backpokes every parent that has not run since this vertex last did; true if there was one. */
@@ -451,7 +468,7 @@ export class Vertex implements ContextHost {
     if (this.#limiter || this.meta.sema.length > 0 || this.#env.globalSema || this.meta.timeout > 0) return true;
     if (!apply) return false;
     if (this.meta.reverse && this.definition.reversible && !this.#reversalChecked) return true;
-    return this.refreshPending() || this.children.some((edge) => edge.notify);
+    return this.refreshPending() || this.#notifiesAny();
   }
 
   /** checkApply with nothing to wait for before or after it: no promise unless the resource returns one. */
@@ -521,7 +538,7 @@ export class Vertex implements ContextHost {
         !this.parents.some(
           (edge) => edge.from.#wouldChange && (edge.notify || (edge.recv !== undefined && !edge.from.#sentInLastCheck.has(edge.send ?? ''))),
         ));
-    const notifies = apply && this.children.some((edge) => edge.notify);
+    const notifies = apply && this.#notifiesAny();
     let describing: Promise<void> | undefined;
     if (this.#env.observed()) {
       this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged, apply });
