@@ -410,6 +410,26 @@ describe('resolveGraph: send/recv', () => {
     expect(problems[1]?.message).toContain('received by two edges (the other at g.yaml:9:3)');
   });
 
+  it('tells in one load what a wrong send/recv edge hides: its unknown send key, and a cycle through it', async () => {
+    const problems = await problemsOf([
+      'resources:',
+      '  exec:',
+      '  - name: date',
+      '  - name: uptime',
+      '  file:',
+      '  - name: /tmp/date',
+      'edges:',
+      edge('output', 'content'),
+      '- {from: {kind: exec, name: uptime}, to: {kind: file, name: /tmp/date}, send: nosuch, recv: content}',
+      '- {from: {kind: file, name: /tmp/date}, to: {kind: exec, name: uptime}}',
+    ]);
+    expect(problems.map((problem) => [problem.code, problem.location?.line, problem.message])).toEqual([
+      ['ERR_SEND_RECV', 9, "param 'content' of file[/tmp/date] is received by two edges (the other at g.yaml:8:3)"],
+      ['ERR_SEND_RECV', 9, "kind 'exec' does not send 'nosuch'"],
+      ['ERR_CYCLE', expect.any(Number), expect.stringContaining('the graph has a cycle')],
+    ]);
+  });
+
   it('keeps one edge per send/recv key between a pair, folding plain edges into it', async () => {
     const pair = '{from: {kind: exec, name: date}, to: {kind: exec, name: cat}';
     const graph = await resolveYaml([

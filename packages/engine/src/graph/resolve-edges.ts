@@ -60,10 +60,15 @@ export function resolveEdges(
       problems.push(edgeError('ERR_SELF_EDGE', `${edgeLabel(edge)} goes from ${from} to itself`, edge.location, 'remove the edge', from));
       continue;
     }
+    // An edge whose send/recv is wrong still orders its two ends: kept as a
+    // plain edge, so that a cycle through it is found in the same load
+    // (the graph does not run: there are problems).
+    const orderOnly = (): void => addMerged(byPair, { from, to, notify: edge.notify, origin: 'explicit', location: edge.location });
     if ((edge.send === undefined) !== (edge.recv === undefined)) {
       const missing = edge.send === undefined ? 'send' : 'recv';
       problems.push(edgeError('ERR_SEND_RECV', `${edgeLabel(edge)} has '${missing === 'send' ? 'recv' : 'send'}' but no '${missing}'`, edge.location,
         'send/recv edges name both the sender\'s key (`send: KEY`) and the receiver\'s param (`recv: PARAM`)'));
+      orderOnly();
       continue;
     }
     if (edge.send !== undefined && edge.recv !== undefined) {
@@ -73,11 +78,17 @@ export function resolveEdges(
       if (earlier && !sameEdge) {
         problems.push(edgeError('ERR_SEND_RECV', `param '${edge.recv}' of ${to} is received by two edges (the other at ${describeLocation(earlier.location)})`,
           edge.location, 'a param can be filled by one sender only', to));
+        // Its own send key and types are told in the same load too.
+        checkSendRecv(edge, from, to, kinds, problems);
+        orderOnly();
         continue;
       }
       if (!earlier) {
         receivers.set(receiver, edge);
-        if (!checkSendRecv(edge, from, to, kinds, problems)) continue;
+        if (!checkSendRecv(edge, from, to, kinds, problems)) {
+          orderOnly();
+          continue;
+        }
       }
     }
     addMerged(byPair, { from, to, notify: edge.notify, ...(edge.send === undefined ? {} : { send: edge.send, recv: edge.recv as string }), origin: 'explicit', location: edge.location });
