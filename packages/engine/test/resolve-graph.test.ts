@@ -390,15 +390,12 @@ describe('resolveGraph: send/recv', () => {
     expect(problem?.message).toContain(words);
   });
 
+  /** Two execs and a file, then `edges:`: lines 1 to 7, so the first edge is at line 8. */
+  const DATE_UPTIME_FILE = ['resources:', '  exec:', '  - name: date', '  - name: uptime', '  file:', '  - name: /tmp/date', 'edges:'];
+
   it('refuses send without recv, and a param received twice', async () => {
     const problems = await problemsOf([
-      'resources:',
-      '  exec:',
-      '  - name: date',
-      '  - name: uptime',
-      '  file:',
-      '  - name: /tmp/date',
-      'edges:',
+      ...DATE_UPTIME_FILE,
       '- {from: {kind: exec, name: date}, to: {kind: file, name: /tmp/date}, send: output}',
       edge('output', 'content'),
       '- {from: {kind: exec, name: uptime}, to: {kind: file, name: /tmp/date}, send: output, recv: content}',
@@ -412,13 +409,7 @@ describe('resolveGraph: send/recv', () => {
 
   it('tells in one load what a wrong send/recv edge hides: its unknown send key, and a cycle through it', async () => {
     const problems = await problemsOf([
-      'resources:',
-      '  exec:',
-      '  - name: date',
-      '  - name: uptime',
-      '  file:',
-      '  - name: /tmp/date',
-      'edges:',
+      ...DATE_UPTIME_FILE,
       edge('output', 'content'),
       '- {from: {kind: exec, name: uptime}, to: {kind: file, name: /tmp/date}, send: nosuch, recv: content}',
       '- {from: {kind: file, name: /tmp/date}, to: {kind: exec, name: uptime}}',
