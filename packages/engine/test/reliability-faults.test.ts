@@ -25,6 +25,7 @@ function faultyKind(calls: Calls): AnyResourceDefinition {
         Type.Literal('throws-non-error'),
         Type.Literal('never-resolves'),
         Type.Literal('ignores-abort'),
+        Type.Literal('explains-abort'),
         Type.Literal('init-throws'),
         Type.Literal('init-hangs'),
         Type.Literal('watch-dies'),
@@ -43,6 +44,12 @@ function faultyKind(calls: Calls): AnyResourceDefinition {
           if (fault === 'throws') throw new Error('checkApply broke');
           if (fault === 'throws-non-error') throw 'a string, not an Error';
           if (fault === 'never-resolves') return new Promise<boolean>(() => undefined);
+          if (fault === 'explains-abort') {
+            // Ends at its abort with an account of what it was waiting for (as a command's stderr would).
+            return new Promise<boolean>((_, reject) => {
+              signal.addEventListener('abort', () => reject(new Error('stopped while waiting for the lock on /var/lib/x')), { once: true });
+            });
+          }
           if (fault === 'ignores-abort') {
             // Settles long after its abort: that late result must be ignored.
             return sleep(300).then(() => {
@@ -91,6 +98,16 @@ describe('failing resources under injected faults', () => {
       ['faulty[x]', 'checkApply failed: threw a non-error value: a string, not an Error'],
     ]);
     expect(engine.statuses().find((status) => status.name === 'fine')?.state).toBe('converged');
+    await engine.stop();
+  });
+
+  it('a timed-out checkApply that ends at its abort has what it said told with the timeout', async () => {
+    const calls = newCalls();
+    const graph = graphOf([faultyKind(calls)], [{ kind: 'faulty', name: 'x', params: { fault: 'explains-abort' }, meta: { timeout: 60 } }]);
+    const engine = await runToConvergence(graph);
+    const failure = engine.failures()[0];
+    expect(failure?.code).toBe('ERR_RESOURCE_TIMEOUT');
+    expect(failure?.message).toBe('checkApply did not finish within 60 ms; stopped then: stopped while waiting for the lock on /var/lib/x');
     await engine.stop();
   });
 

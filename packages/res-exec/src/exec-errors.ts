@@ -61,8 +61,8 @@ export function timedOut(site: ErrorSite, role: string, command: string, seconds
   );
 }
 
-export function stopped(site: ErrorSite, role: string, command: string, reason: string, cause?: unknown): EngineError {
-  return new EngineError(codeFor(site.phase), `${role} ${command} was stopped (${reason}); its process group was killed`, {
+export function stopped(site: ErrorSite, role: string, command: string, reason: string, cause?: unknown, stderr = ''): EngineError {
+  return new EngineError(codeFor(site.phase), withStderr(`${role} ${command} was stopped (${reason}); its process group was killed`, stderr), {
     ...site,
     cause,
   });

@@ -32,13 +32,14 @@ describe('process groups', () => {
     await live.res.cleanup();
   });
 
-  it('aborting checkApply kills the command and its grandchildren', async () => {
-    const live = await makeExec(withGrandchild(), { shell: '/bin/sh' });
+  it('aborting checkApply kills the command and its grandchildren, and tells what it printed last on stderr', async () => {
+    const live = await makeExec(withGrandchild('echo waiting for the lock >&2; wait'), { shell: '/bin/sh' });
     const running = live.res.checkApply(true, live.signal);
     const [shell, sleeper] = await pids();
     expect(isRunning(sleeper)).toBe(true);
+    await sleep(100);
     live.abort();
-    await expect(running).rejects.toThrow(/was stopped \(aborted\); its process group was killed/);
+    await expect(running).rejects.toThrow(/was stopped \(aborted\); its process group was killed; last lines of stderr:\nwaiting for the lock/);
     expect(isRunning(shell)).toBe(false);
     expect(isRunning(sleeper)).toBe(false);
     await live.res.cleanup();

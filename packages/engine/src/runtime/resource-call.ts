@@ -86,20 +86,26 @@ async function guardPending<T>(
     // One promise that settles with the call or with the abort, whichever
     // comes first; no event listener per call (this runs for every
     // checkApply of every resource).
+    let timedOut: EngineError | undefined;
     const settled = new Promise<T>((resolve, reject) => {
-      pending.then(resolve, reject);
+      pending.then(
+        (value) => (timedOut ? reject(timedOut) : resolve(value)),
+        (error: unknown) => reject(timedOut ? withAccount(timedOut, error) : error),
+      );
       cancellers.set(controller, reject);
     });
     if (timeoutMs > 0) {
       timer = setTimeout(() => {
-        abortCall(
-          controller,
-          new EngineError('ERR_RESOURCE_TIMEOUT', `${phase} did not finish within ${timeoutMs} ms`, {
-            resource,
-            phase,
-            hint: 'raise meta: {timeout: ...} or find out why the call hangs',
-          }),
-        );
+        timedOut = new EngineError('ERR_RESOURCE_TIMEOUT', `${phase} did not finish within ${timeoutMs} ms`, {
+          resource,
+          phase,
+          hint: 'raise meta: {timeout: ...} or find out why the call hangs',
+        });
+        controller.abort(timedOut);
+        // A call that ends at its abort gets this long to say how it ended
+        // (a command's last stderr lines tell why it hung); then the
+        // timeout is told alone.
+        timer = setTimeout(() => cancellers.get(controller)?.(timedOut), TIMEOUT_ACCOUNT_MS);
       }, timeoutMs);
     }
     if (controller.signal.aborted) abortCall(controller, controller.signal.reason);
@@ -116,6 +122,20 @@ async function guardPending<T>(
 }
 
 const cancellers = new WeakMap<AbortController, (reason: unknown) => void>();
+
+/** How long a timed-out call may take to end at its abort, for its own account of it. */
+const TIMEOUT_ACCOUNT_MS = 500;
+
+/** The timeout, with what the call said as it was stopped (unless that is the timeout itself). */
+function withAccount(timeout: EngineError, error: unknown): EngineError {
+  if (error === timeout || !(error instanceof Error)) return timeout;
+  return new EngineError('ERR_RESOURCE_TIMEOUT', `${timeout.message}; stopped then: ${error.message}`, {
+    ...(timeout.resource === undefined ? {} : { resource: timeout.resource }),
+    ...(timeout.phase === undefined ? {} : { phase: timeout.phase }),
+    ...(timeout.hint === undefined ? {} : { hint: timeout.hint }),
+    cause: error,
+  });
+}
 
 /** Aborts `controller` (the resource sees its signal abort) and settles its guarded call now. */
 export function abortCall(controller: AbortController, reason: unknown): void {
