@@ -10,7 +10,8 @@ import { oneLine, safeText } from './terminal-text.js';
  * stderr stays JSON from the first line to the last.
  */
 export interface Reporter {
-  say(message: string): void;
+  /** `fields` go with the line in --log-json (a `resource`, say); text shows the message alone. */
+  say(message: string, fields?: Record<string, unknown>): void;
   /** A problem in the form users see: `file:line:col: kind[name]: message` and a hint. */
   problem(error: EngineError): void;
   /** Something that loaded but not as written: `file:line:col: warning: kind[name]: message` and a hint. */
@@ -34,7 +35,7 @@ export function textReporter(sink: LineSink): Reporter {
 
 export function jsonReporter(logger: Logger): Reporter {
   return {
-    say: (message) => logger.info(message),
+    say: (message, fields) => logger.info(fields ?? {}, message),
     problem: (error) =>
       logger.error(
         { code: error.code, resource: error.resource, phase: error.phase, location: error.location, hint: error.hint },

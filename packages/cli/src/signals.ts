@@ -7,8 +7,8 @@ export interface StopSteps {
   abort(): void;
   /** Third signal: interrupt what still runs and leave at once. */
   interruptAndExit(): void;
-  /** The calls still running, named for the user (e.g. `exec[x]: checkApply running for 12.3 s`). */
-  runningCalls(): readonly string[];
+  /** The calls still running, named for the user (e.g. `exec[x]: checkApply running for 12.3 s`), with their resource. */
+  runningCalls(): ReadonlyArray<{ readonly id: string; readonly text: string }>;
 }
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -19,11 +19,14 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
  * names what is still running so a stuck resource is easy to find. Returns a
  * function that removes the handlers.
  */
-export function handleStopSignals(steps: StopSteps, say: (message: string) => void): () => void {
+/** Says a line; `fields` go with it where lines are records (--log-json). */
+export type Say = (message: string, fields?: Record<string, unknown>) => void;
+
+export function handleStopSignals(steps: StopSteps, say: Say): () => void {
   let received = 0;
+  // A line per call, each carrying its resource (as every line about a resource does in --log-json).
   const sayStillRunning = (): void => {
-    const running = steps.runningCalls();
-    if (running.length > 0) say(`still running: ${running.join('; ')}`);
+    for (const call of steps.runningCalls()) say(`still running: ${call.text}`, { resource: call.id });
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     received++;
@@ -51,7 +54,7 @@ export function handleStopSignals(steps: StopSteps, say: (message: string) => vo
 export interface StoppableEngine {
   abort(): void;
   interrupt(): void;
-  runningCalls(): string[];
+  runningChecks(): ReadonlyArray<{ readonly id: string; readonly text: string }>;
 }
 
 /**
@@ -59,7 +62,7 @@ export interface StoppableEngine {
  * stop (whose promise the command's main flow awaits and reports on); then
  * abort; then interrupt and exit with 1.
  */
-export function handleEngineStopSignals(engine: StoppableEngine, stop: () => Promise<void>, say: (message: string) => void): () => void {
+export function handleEngineStopSignals(engine: StoppableEngine, stop: () => Promise<void>, say: Say): () => void {
   return handleStopSignals(
     {
       stop: () => void stop().catch(() => {}),
@@ -68,7 +71,7 @@ export function handleEngineStopSignals(engine: StoppableEngine, stop: () => Pro
         engine.interrupt();
         process.exit(ExitCode.resourceFailed);
       },
-      runningCalls: () => engine.runningCalls(),
+      runningCalls: () => engine.runningChecks(),
     },
     say,
   );

@@ -98,4 +98,24 @@ describe('stop signals', () => {
     // The summary counts the aborted check as the failure it became, as the lines after it do.
     expect(result.stderr).toMatch(/0 pending · 0 running · 0 converged · 1 failed\n[^]*1 resource failed:/);
   });
+
+  it('with --log-json, a "still running" line carries its resource, as every line about a resource does', async () => {
+    const dir = await makeTempDir();
+    const plugin = await writeTestPlugin(dir);
+    const graph = await writeGraph(dir, 'graph.yaml', 'graph: g\nresources:\n  hang:\n    - name: forever\n');
+    const cli = startCli(['run', '--tmp-prefix', '--log-json', '--log-level', 'debug', '--plugin', plugin, graph]);
+    await cli.waitFor(/hanging/);
+    cli.child.kill('SIGTERM');
+    await cli.waitFor(/still running: /);
+    cli.child.kill('SIGTERM');
+    const result = await cli.result;
+
+    const lines = result.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { msg: string; resource?: string });
+    const stillRunning = lines.filter((line) => line.msg.startsWith('still running: '));
+    expect(stillRunning.length).toBeGreaterThan(0);
+    for (const line of stillRunning) expect(line.resource).toBe('hang[forever]');
+  });
 });

@@ -36,7 +36,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
   const onTerminal = process.stderr.isTTY === true && !flags.logJson;
   const logger = createRootLogger({ level: flags.logLevel, json: flags.logJson === true, color: onTerminal, hostname }, terminal);
   const reporter = flags.logJson ? jsonReporter(logger) : textReporter(terminal);
-  const say = (message: string): void => reporter.say(message);
+  const say = (message: string, fields?: Record<string, unknown>): void => reporter.say(message, fields);
 
   if (flags.convergedExit && flags.convergerTimeout === -1) {
     say('--converged-exit needs a converger timeout: add --converger-timeout N (seconds; 0 = as soon as converged)');

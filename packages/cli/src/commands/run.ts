@@ -55,7 +55,7 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
     terminal,
   );
   const reporter = flags.logJson ? jsonReporter(logger) : textReporter(terminal);
-  const say = (message: string): void => reporter.say(message);
+  const say = (message: string, fields?: Record<string, unknown>): void => reporter.say(message, fields);
 
   if (flags.convergedExit && flags.convergerTimeout === -1) {
     say('--converged-exit needs a converger timeout: add --converger-timeout N (seconds; 0 = as soon as converged)');
@@ -119,7 +119,7 @@ async function runEngine(
   reporter: Reporter,
   reloader: GraphReloader,
 ): Promise<ExitCode> {
-  const say = (message: string): void => reporter.say(message);
+  const say = (message: string, fields?: Record<string, unknown>): void => reporter.say(message, fields);
   const stopRequested = new AbortController();
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {

@@ -445,7 +445,15 @@ export class Engine {
   }
 
   runningCalls(): string[] {
-    return [...this.#vertices.values()].flatMap((vertex) => vertex.runningCall() ?? []);
+    return this.runningChecks().map((call) => call.text);
+  }
+
+  /** The checkApply calls under way, each with its resource's id: `{id, text: "id: checkApply running for N s"}`. */
+  runningChecks(): Array<{ readonly id: string; readonly text: string }> {
+    return [...this.#vertices.values()].flatMap((vertex) => {
+      const text = vertex.runningCall();
+      return text === undefined ? [] : [{ id: vertex.id, text }];
+    });
   }
 
   /**
