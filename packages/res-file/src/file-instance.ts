@@ -317,7 +317,12 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
 
   private async ensureDir(path: string, entry: Entry | undefined, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
     if (this.params.source !== undefined) {
-      // Before anything changes: validation saw the paths as written, and a symlink can still put one inside the other.
+      // Before anything changes: a source that is not there (or no directory)
+      // must not cost what a forced replacement would remove first.
+      const source = await stat(this.params.source).catch(() => undefined);
+      if (source === undefined) throw fileError(site, `source ${this.params.source} does not exist`, 'create it first, or manage it with a file resource (it is then copied once it is there)');
+      if (!source.isDirectory()) throw fileError(site, `source ${this.params.source} is not a directory`, 'copy a directory into a directory (both ending in /), or a file into a file');
+      // Validation saw the paths as written, and a symlink can still put one inside the other.
       const overlap = await copyOverlapProblem(this.params.source, path);
       if (overlap !== undefined) throw fileError(site, overlap, 'keep them apart once symlinks are followed: copy from a directory outside the path, into a path outside the source');
     }
@@ -354,9 +359,11 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     if (entry?.kind === 'other') {
       throw fileError(site, `${path} is a special file (device, FIFO or socket); it is never replaced`, 'remove it by hand');
     }
+    // The content first: a source or fragment that cannot be read fails the
+    // check before a forced replacement removes what is at the path.
+    const wanted = await this.wantedContent(signal);
     const cleared = await this.clearWrongKind(path, entry, 'file', apply, site);
     let present = cleared ? undefined : entry;
-    const wanted = await this.wantedContent(signal);
     if (present !== undefined && wanted === undefined) return true;
     // A size that differs already says the content does: no read then.
     const worthReading = present !== undefined && wanted !== undefined && present.size === wanted.length;

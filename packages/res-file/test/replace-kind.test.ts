@@ -84,6 +84,22 @@ describe('a directory where a file or symlink is wanted', () => {
   });
 });
 
+describe('a forced replacement whose source is missing', () => {
+  it('removes nothing: the copy fails before what is at the path goes (a file copy and a directory copy)', async () => {
+    const missing = join(dir, 'no-such-source');
+    const path = await fullDir();
+    const toFile = await refusal(path, { state: 'exists', source: missing, force: true, recurse: true }, true);
+    expect(toFile).toMatchObject({ message: expect.stringContaining(`source ${missing} does not exist`) });
+    expect(await readdir(path)).toEqual(['precious']);
+
+    const file = join(dir, 'hello');
+    await writeFile(file, 'precious\n');
+    const toDir = await refusal(`${file}/`, { state: 'exists', source: `${missing}/`, force: true, recurse: true }, true);
+    expect(toDir).toMatchObject({ message: expect.stringContaining(`source ${missing}/ does not exist`) });
+    expect(await readFile(file, 'utf8')).toBe('precious\n');
+  });
+});
+
 describe('state: absent where a path without / finds a directory', () => {
   it('refuses, even with recurse, in a check and in an apply, and says to end the path with /', async () => {
     const path = await fullDir();
