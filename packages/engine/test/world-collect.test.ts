@@ -67,6 +67,24 @@ describe('exported and collected resources', () => {
     expect(collected.map((item) => `${item.host}:${item.name}`)).toEqual(['h1:a', 'h1:c']);
   });
 
+  it("reads a file pattern that is a folder as mgmt does: every exported file, written into that folder", () => {
+    const file = (host: string, name: string, params: Record<string, unknown> = {}): ExportedResource => ({ host, kind: 'file', name, params, meta: {}, to: ['*'] });
+    const at = { file: 'g', line: 1, column: 1 };
+    const collected = collectFor('hostA', [{ kind: 'file', pattern: '/tmp/mgmtA/', location: at }], [
+      file('hostB', '/tmp/mgmtB/fB', { content: 'b' }),
+      file('hostC', 'named', { path: '/srv/x/fC', content: 'c' }),
+      file('hostC', '/srv/d/', {}),
+    ]);
+    expect(collected.map((item) => [item.name, item.params['path']])).toEqual([
+      ['/tmp/mgmtB/fB', '/tmp/mgmtA/fB'],
+      ['/srv/d/', '/tmp/mgmtA/d/'],
+      ['named', '/tmp/mgmtA/fC'],
+    ]);
+    // A glob stays a glob on names, and an empty pattern (as mgmt's) is every name.
+    expect(collectFor('hostA', [{ kind: 'file', pattern: '/tmp/mgmtB/*', location: at }], [file('hostB', '/tmp/mgmtB/fB')]).map((item) => item.params['path'])).toEqual([undefined]);
+    expect(parseGraphYamlPrecisely("graph: g\ncollect:\n  - {kind: file, pattern: ''}\n", 'g.yaml').collect?.[0]?.pattern).toBe('*');
+  });
+
   it('publishes only what a graph exports, without defaults and without the export list', async () => {
     const spec = parseGraphYaml('graph: g\nresources:\n  kv:\n    - name: a\n      value: x\n      meta: {export: ["*"], retry: 2}\n    - name: b\n      value: y\n', 'g.yaml');
     const graph = await resolveGraph(spec, memoryKindResolver([]));

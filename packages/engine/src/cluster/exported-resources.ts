@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { DEFAULT_META, type World } from '@converge/engine-api';
 import { isDeepStrictEqual } from 'node:util';
 import type { CollectSpec, ResolvedGraph, ResourceSpec } from '../graph/spec.js';
@@ -62,17 +63,38 @@ export function parseExport(value: string): ExportedResource | undefined {
  * collector picks the same one.
  */
 export function collectFor(host: string, collect: readonly CollectSpec[], exports: Iterable<ExportedResource>): ExportedResource[] {
-  const matchers = collect.map((entry) => ({ kind: entry.kind, name: globToRegExp(entry.pattern) }));
+  const matchers = collect.map((entry) => {
+    const folder = intoFolder(entry);
+    return { kind: entry.kind, name: folder === undefined ? globToRegExp(entry.pattern) : /^/s, folder };
+  });
   const chosen = new Map<string, ExportedResource>();
   for (const exported of exports) {
     if (exported.host === host) continue;
     if (!exported.to.includes('*') && !exported.to.includes(host)) continue;
-    if (!matchers.some((matcher) => matcher.kind === exported.kind && matcher.name.test(exported.name))) continue;
+    const matcher = matchers.find((each) => each.kind === exported.kind && each.name.test(exported.name));
+    if (matcher === undefined) continue;
     const id = `${exported.kind}[${exported.name}]`;
     const current = chosen.get(id);
-    if (!current || exported.host < current.host) chosen.set(id, exported);
+    if (!current || exported.host < current.host) chosen.set(id, matcher.folder === undefined ? exported : placedInto(exported, matcher.folder));
   }
   return [...chosen.values()].sort((a, b) => a.host.localeCompare(b.host) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+}
+
+/**
+ * mgmt's meaning of a `file` collect pattern that is a folder (`/tmp/in/`):
+ * every exported file is collected and written into that folder, under
+ * its own base name. Any other pattern is a glob on names.
+ */
+function intoFolder(entry: CollectSpec): string | undefined {
+  return entry.kind === 'file' && entry.pattern.startsWith('/') && entry.pattern.endsWith('/') && !/[*?]/.test(entry.pattern) ? entry.pattern : undefined;
+}
+
+/** An exported file resource moved into `folder`, keeping its base name (and its name). */
+function placedInto(exported: ExportedResource, folder: string): ExportedResource {
+  const written = typeof exported.params['path'] === 'string' ? exported.params['path'] : exported.name;
+  const isDir = written.endsWith('/');
+  const base = posix.basename(written);
+  return { ...exported, params: { ...exported.params, path: `${folder}${base}${isDir ? '/' : ''}` } };
 }
 
 /** A collected resource as a graph entry; its location names the host it came from. */

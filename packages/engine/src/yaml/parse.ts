@@ -293,7 +293,9 @@ function readCollect(ctx: ShapeContext, node: Node | null): CollectSpec[] {
     const kind = kindEntry ? expectString(ctx, kindEntry.value, "the collect entry's 'kind'") : undefined;
     if (!kindEntry) report(ctx.source, 'ERR_GRAPH_SHAPE', "the collect entry has no 'kind'", locationOf(ctx.source, map), 'add `kind: KIND`');
     const patternEntry = fields.get('pattern');
-    const pattern = patternEntry ? expectString(ctx, patternEntry.value, "the collect entry's 'pattern'") : '*';
+    // Empty, as left out, means every name (as in mgmt).
+    const written = patternEntry ? expectString(ctx, patternEntry.value, "the collect entry's 'pattern'", true) : '*';
+    const pattern = written?.trim() === '' ? '*' : written;
     if (kind !== undefined && pattern !== undefined) collect.push({ kind, pattern, location: locationOf(ctx.source, map) });
   }
   return collect;
