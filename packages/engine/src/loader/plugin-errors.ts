@@ -5,13 +5,26 @@ import { EngineError } from '@converge/engine-api';
 // "invalid" says it the same way (and tests can tell them apart by code).
 
 /** A kind that follows the naming convention, whose package is missing. */
-export function kindPackageNotInstalled(kind: string, packageName: string): EngineError {
-  return new EngineError(
-    'ERR_PLUGIN_NOT_INSTALLED',
-    `kind '${kind}' is provided by ${packageName}, which is not installed`,
-    { phase: 'load', hint: `npm install ${packageName}` },
-  );
+export function kindPackageNotInstalled(kind: string, packageName: string, installed: readonly string[] = []): EngineError {
+  const here = installed.length > 0 ? `; the kinds installed here: ${installed.join(', ')}` : '';
+  if (MGMT_KINDS_NOT_PROVIDED.has(kind)) {
+    return new EngineError('ERR_PLUGIN_NOT_INSTALLED', `kind '${kind}' is one of mgmt's that converge has no plugin for${here}`, {
+      phase: 'load',
+      hint: `do its work with an exec resource (a command, with a guard such as ifcmd or creates so it runs only when needed), or install a third-party plugin that provides '${kind}' (by convention ${packageName})`,
+    });
+  }
+  return new EngineError('ERR_PLUGIN_NOT_INSTALLED', `no installed plugin provides kind '${kind}'${here}`, {
+    phase: 'load',
+    hint: `install the plugin that provides it (by convention ${packageName}: npm install ${packageName}), or name its folder in plugins: or --plugin`,
+  });
 }
+
+/** Kinds mgmt has and converge does not ship, so that a graph written for mgmt is told so, not sent to look for a package. */
+const MGMT_KINDS_NOT_PROVIDED: ReadonlySet<string> = new Set([
+  'augeas', 'aws:ec2', 'config:etcd', 'consul:kv', 'cron', 'deploy:tar', 'dhcp:host', 'dhcp:range', 'dhcp:server', 'firewalld',
+  'group', 'gzip', 'hostname', 'http:file', 'http:flag', 'http:proxy', 'http:server', 'msg', 'mount', 'net', 'nspawn', 'pippet',
+  'print', 'svc', 'tar', 'test', 'tftp:file', 'tftp:server', 'timer', 'user', 'value',
+]);
 
 /** A plugin named explicitly (`plugins:` or `--plugin`) that cannot be found. */
 export function namedPluginNotInstalled(reference: string, searched: readonly string[]): EngineError {

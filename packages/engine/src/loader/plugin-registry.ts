@@ -109,7 +109,7 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
     if (pkg === undefined) {
       const suggestions = closestNames(kind, await knownKinds());
       if (suggestions.length > 0) throw unknownKind(kind, suggestions);
-      throw kindPackageNotInstalled(kind, packageName);
+      throw kindPackageNotInstalled(kind, packageName, await knownKinds());
     }
     if (!pkg.manifest.kinds.includes(kind)) {
       throw unknownKind(kind, closestNames(kind, await knownKinds()), `${pkg.name} provides ${pkg.manifest.kinds.join(', ')}`);
