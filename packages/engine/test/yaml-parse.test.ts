@@ -26,6 +26,18 @@ function problemsOf(text: string): Array<{ code: string; line: number | undefine
 }
 
 describe('parseGraphYaml', () => {
+  it("reads mgmt's older 'res' in an edge's end as 'kind', with a warning at it; both together are refused", () => {
+    const text = ['graph: g', 'edges:', '- name: e1', '  from: {res: noop, name: a}', '  to: {kind: noop, name: b}'].join('\n');
+    const spec = parseGraphYaml(text, 'g.yaml');
+    expect(spec.edges[0]?.from).toEqual({ kind: 'noop', name: 'a' });
+    expect(spec.warnings?.map((warning) => [warning.location.line, warning.message, warning.hint])).toEqual([
+      [4, "read 'from: {res: ...}' as 'from: {kind: ...}' (mgmt's older name for it)", 'write kind: noop'],
+    ]);
+    expect(problemsOf(['graph: g', 'edges:', '- {from: {kind: noop, res: noop, name: a}, to: {kind: noop, name: b}}'].join('\n')).map((problem) => problem.message)).toEqual([
+      "the edge's 'from' has both 'kind' and 'res' (mgmt's older name for kind)",
+    ]);
+  });
+
   it('ignores top-level x- keys (a place for shared anchors) and still refuses other unknown ones', () => {
     const text = ['graph: g', 'x-defaults: &defs {state: exists, mode: "0640"}', 'resources:', '  file:', '  - <<: *defs', '    name: /tmp/a'].join('\n');
     expect(parseGraphYaml(text, 'g.yaml').resources[0]?.params).toEqual({ state: 'exists', mode: '0640' });

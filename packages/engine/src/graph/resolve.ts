@@ -39,7 +39,7 @@ export async function resolveGraph(spec: GraphSpec, resolver: KindResolver): Pro
 
 async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<ResolvedGraph> {
   const problems: EngineError[] = [];
-  const warnings: GraphWarning[] = [];
+  const warnings: GraphWarning[] = [...(spec.warnings ?? [])];
   const kinds = await resolveKinds([...spec.resources, ...(spec.emptyKinds ?? [])], resolver, problems);
   const received = receivedParams(spec.edges);
 

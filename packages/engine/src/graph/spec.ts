@@ -76,6 +76,8 @@ export interface GraphSpec {
   readonly collect?: readonly CollectSpec[];
   /** Which hosts of a cluster run this graph (all when absent). */
   readonly schedule?: ScheduleSpec;
+  /** What the parser read other than as written (mgmt's older spellings), said with where; absent when nothing. */
+  readonly warnings?: readonly GraphWarning[];
   /**
    * Set when this spec came from the fast parser, whose locations are
    * placeholders: parses the same text again with exact locations, so that

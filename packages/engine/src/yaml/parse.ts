@@ -36,7 +36,8 @@ function isExtensionKey(key: string): boolean {
 const SCHEDULE_KEYS = ['strategy', 'max'] as const;
 const COLLECT_KEYS = ['kind', 'pattern'] as const;
 const EDGE_KEYS = ['name', 'from', 'to', 'notify', 'send', 'recv'] as const;
-const EDGE_END_KEYS = ['kind', 'name'] as const;
+// `res` is mgmt's older name for `kind` in an edge's end (read as kind, with a warning).
+const EDGE_END_KEYS = ['kind', 'name', 'res'] as const;
 
 /** mgmt's yamlgraph keys converge does not take, with what to do instead. */
 const UNSUPPORTED_TOP_LEVEL: Readonly<Record<string, string>> = {
@@ -98,7 +99,7 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
   // problems in it would only add noise.
   if (first.errors.length > 0 || !checkDocumentSafety(source)) throw new GraphLoadError(inFileOrder(source.problems));
 
-  const ctx: ShapeContext = { source, values: new PlainValueReader(source) };
+  const ctx: ShapeContext = { source, values: new PlainValueReader(source), warnings: [] };
   const spec = readGraph(ctx, first.contents as Node | null);
   if (source.problems.length > 0 || !spec) throw new GraphLoadError(inFileOrder(source.problems));
   return spec;
@@ -142,6 +143,7 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
     plugins,
     ...(collect.length > 0 ? { collect } : {}),
     ...(schedule ? { schedule } : {}),
+    ...(ctx.warnings.length > 0 ? { warnings: ctx.warnings } : {}),
   };
 }
 
@@ -258,8 +260,20 @@ function readEdgeEnd(ctx: ShapeContext, edge: YAMLMap, node: Node | null | undef
   const map = expectMap(ctx, node, `the edge's '${end}'`, `write \`${end}: {kind: ..., name: ...}\``);
   if (!map) return undefined;
   const fields = knownEntries(ctx, map, EDGE_END_KEYS, `the edge's '${end}'`);
+  const res = fields.get('res');
+  if (res && !fields.has('kind')) {
+    const kind = ctx.values.read(res.value);
+    ctx.warnings.push({
+      location: res.keyLocation,
+      resource: 'edge',
+      message: `read '${end}: {res: ...}' as '${end}: {kind: ...}' (mgmt's older name for it)`,
+      hint: `write kind: ${typeof kind === 'string' ? kind : '...'}`,
+    });
+  } else if (res) {
+    report(ctx.source, 'ERR_GRAPH_SHAPE', `the edge's '${end}' has both 'kind' and 'res' (mgmt's older name for kind)`, res.keyLocation, 'remove res');
+  }
   const part = (key: 'kind' | 'name'): string | undefined => {
-    const entry = fields.get(key);
+    const entry = fields.get(key) ?? (key === 'kind' ? res : undefined);
     if (entry) return expectString(ctx, entry.value, `the edge's '${end}.${key}'`);
     report(ctx.source, 'ERR_GRAPH_SHAPE', `the edge's '${end}' has no '${key}'`, locationOf(ctx.source, node), `add \`${key}: ...\``);
     return undefined;

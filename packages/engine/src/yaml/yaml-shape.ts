@@ -4,11 +4,14 @@ import { didYouMean } from '../graph/did-you-mean.js';
 import { isForbiddenKey } from './yaml-safety.js';
 import type { PlainValueReader } from './yaml-values.js';
 import { locationOf, report, type YamlSource } from './yaml-source.js';
+import type { GraphWarning } from '../graph/spec.js';
 
 /** Reads the structural parts of a graph (mappings, lists, strings) and reports wrong types. */
 export interface ShapeContext {
   readonly source: YamlSource;
   readonly values: PlainValueReader;
+  /** What loads but not as written (mgmt's older spellings), said with where. */
+  readonly warnings: GraphWarning[];
 }
 
 /** One key of a mapping, with the node of its value and where both were written. */
