@@ -85,4 +85,20 @@ describe('converge validate', () => {
     expect(result.stderr).toContain("mgmt.yaml:13:14: warning: exec[exec1]: ignored 'pollint: 0'");
     expect(result.stderr).toContain("mgmt.yaml:14:12: warning: exec[exec1]: ignored 'state: present'");
   });
+
+  it('tells a warning repeated on many resources at its first two places, then where else in one line', async () => {
+    const dir = await makeTempDir();
+    const execs = Array.from({ length: 5 }, (_, index) => [`  - name: e${index}`, '    cmd: "true"', '    pollint: 0']).flat();
+    const graph = await writeGraph(dir, 'old.yaml', ['graph: g', 'resources:', '  exec:', ...execs, ''].join('\n'));
+
+    const result = await runCli(['validate', graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stderr.split('\n').filter((line) => line.includes("ignored 'pollint: 0'"));
+    expect(lines).toEqual([
+      expect.stringMatching(/old\.yaml:6:\d+: warning: exec\[e0\]: ignored 'pollint: 0'/),
+      expect.stringMatching(/old\.yaml:9:\d+: warning: exec\[e1\]: ignored 'pollint: 0'/),
+      expect.stringContaining(`converge: warning: the same at 3 more places in ${graph} (lines 12, 15, 18): ignored 'pollint: 0'`),
+    ]);
+  });
 });

@@ -2,6 +2,7 @@ import { dirname, resolve } from 'node:path';
 import { GraphLoadError, loadGraphFile, type ResolvedGraph } from '@converge/engine';
 import { isEngineError } from '@converge/engine-api';
 import type { Reporter } from '../reporter.js';
+import { digestWarnings } from '../warning-digest.js';
 
 /**
  * Loads a graph file with its plugins and checks it, reporting its
@@ -21,7 +22,11 @@ export async function loadGraphOrReport(
       // Plugins are found next to where the user stands and next to the graph.
       searchFrom: [cwd, dirname(resolve(cwd, graphFile))],
     });
-    for (const warning of graph.warnings ?? []) reporter.warning(warning);
+    const { told, more } = digestWarnings(graph.warnings ?? []);
+    for (const warning of told) reporter.warning(warning);
+    for (const { message, file, lines } of more) {
+      reporter.say(`warning: the same at ${lines.length} more place${lines.length === 1 ? '' : 's'} in ${file} (line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}): ${message}`);
+    }
     return graph;
   } catch (error) {
     const problems = error instanceof GraphLoadError ? error.problems : isEngineError(error) && error.isInputError ? [error] : undefined;
