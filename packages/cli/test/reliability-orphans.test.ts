@@ -6,8 +6,18 @@ import { onceWithState, writeGraph } from './support/graphs.js';
 import { killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 
+/** Commands a killed run left: ended here too, should the test fail before converge ends them. */
+const leftBehind: number[] = [];
+
 afterEach(async () => {
   killAll();
+  for (const pid of leftBehind.splice(0)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone, as it should be
+    }
+  }
   await removeTempDirs();
 });
 
@@ -30,6 +40,7 @@ describe('a command left running by a killed engine', () => {
     const cli = startCli(['run', '--prefix', state, long]);
     while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') await sleep(10);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    leftBehind.push(pid);
     cli.child.kill('SIGKILL');
     await cli.result;
     expect(isRunning(pid)).toBe(true);
