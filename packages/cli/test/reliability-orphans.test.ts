@@ -31,7 +31,7 @@ function isRunning(pid: number): boolean {
 }
 
 describe('a command left running by a killed engine', () => {
-  it('is ended by the next run of the same resource, with a warning', async () => {
+  it('is ended by the next applying run of the same resource, with a warning; never while its converge runs, nor in a dry run', async () => {
     const dir = await makeTempDir();
     const state = join(dir, 'state');
     const pidFile = join(dir, 'pid');
@@ -41,16 +41,27 @@ describe('a command left running by a killed engine', () => {
     while (!existsSync(pidFile) || readFileSync(pidFile, 'utf8').trim() === '') await sleep(10);
     const pid = Number(readFileSync(pidFile, 'utf8').trim());
     leftBehind.push(pid);
+    const quick = await writeGraph(dir, 'quick.yaml', 'graph: g\nresources:\n  exec:\n  - name: job\n    cmd: "true"\n    shell: /bin/sh\n');
+
+    // Another converge on the same state directory while the first still runs: the command is the first one's own.
+    const beside = await runCli(['run', ...onceWithState(state), quick]);
+    expect(beside.code, beside.stderr).toBe(0);
+    expect(isRunning(pid)).toBe(true);
+    expect(beside.stderr).not.toContain('killed process group');
+
     cli.child.kill('SIGKILL');
     await cli.result;
     expect(isRunning(pid)).toBe(true);
+    // A dry run changes nothing: it ends nothing either.
+    const dry = await runCli(['run', '--noop', ...onceWithState(state), quick]);
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(isRunning(pid)).toBe(true);
 
-    const quick = await writeGraph(dir, 'quick.yaml', 'graph: g\nresources:\n  exec:\n  - name: job\n    cmd: "true"\n    shell: /bin/sh\n');
     const next = await runCli(['run', ...onceWithState(state), quick]);
 
     expect(next.code, next.stderr).toBe(0);
     expect(isRunning(pid)).toBe(false);
-    expect(next.stderr).toMatch(new RegExp(`exec\\[job\\]: killed process group ${pid} \\(1 process\\) that a run of this resource left running`));
+    expect(next.stderr).toMatch(new RegExp(`exec\\[job\\]: killed process group ${pid} \\(1 process\\) that a run of this resource left running when its converge was killed`));
     // Nothing is left to end the time after.
     const again = await runCli(['run', ...onceWithState(state), quick]);
     expect(again.stderr).not.toContain('killed process group');

@@ -45,6 +45,8 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
   /** Fails the running watch; set while watch() runs. */
   private failWatch: ((error: Error) => void) | undefined;
   private pathWatchers: PathWatcher[] = [];
+  /** Until the first applying check: where earlier runs' process groups were written down. */
+  private ledger: GroupLedger | undefined;
 
   // The engine owns `params` and writes received values into it before
   // checkApply, so it is read afresh on every run rather than copied.
@@ -60,12 +62,22 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     // Only a check that the graph's user and group exist, so that a typo fails
     // at once: every run resolves them again, as they are then (send/recv).
     await runAs(this.params.user, this.params.group, { resource: ctx.id, phase: 'init' });
-    // Commands a killed engine left running are ended before this run starts its own.
-    const ledger = new GroupLedger(() => ctx.varDir('process-groups'));
+    this.ledger = new GroupLedger(() => ctx.varDir('process-groups'));
+    this.groups.keepIn(this.ledger);
+  }
+
+  /**
+   * Commands a killed engine left running are ended at this resource's first
+   * applying check, before it runs its own (a dry run changes nothing, and
+   * ends nothing).
+   */
+  private async endWhatAKilledRunLeft(): Promise<void> {
+    const ledger = this.ledger;
+    this.ledger = undefined;
+    if (ledger === undefined) return;
     for (const { pgid, processes } of await ledger.reapLeftGroups()) {
-      ctx.log.warn(`killed process group ${pgid} (${processes} process${processes === 1 ? '' : 'es'}) that a run of this resource left running when it was killed`);
+      this.ctx.log.warn(`killed process group ${pgid} (${processes} process${processes === 1 ? '' : 'es'}) that a run of this resource left running when its converge was killed`);
     }
-    this.groups.keepIn(ledger);
   }
 
   async watch(signal: AbortSignal): Promise<void> {
@@ -103,6 +115,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
   }
 
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
+    if (apply && this.ledger !== undefined) await this.endWhatAKilledRunLeft();
     this.interrupted = false;
     const { refreshonly, donecmd, doneshell, donecwd } = this.params;
     const refresh = this.ctx.refresh();

@@ -11,6 +11,9 @@ interface GroupRecord {
   readonly leaderStart: number;
   /** Only groups of this boot can still run. */
   readonly bootId: string;
+  /** The converge process that started it, and when that started: a group whose converge still runs is that run's own. */
+  readonly ownerPid: number;
+  readonly ownerStart: number;
 }
 
 /** What reapLeftGroups found and ended: one entry per group. */
@@ -43,7 +46,7 @@ export class GroupLedger {
   record(pgid: number): void {
     const leaderStart = startTicksOf(pgid);
     if (leaderStart === undefined) return; // already gone
-    const record: GroupRecord = { pgid, leaderStart, bootId: currentBootId() };
+    const record: GroupRecord = { pgid, leaderStart, bootId: currentBootId(), ownerPid: process.pid, ownerStart: ownStart() };
     const write = this.folder()
       .then((dir) => writeFile(join(dir, `${pgid}.json`), JSON.stringify(record), { mode: 0o600 }))
       .catch(() => undefined);
@@ -58,8 +61,9 @@ export class GroupLedger {
   }
 
   /**
-   * Ends (SIGKILL) the groups an earlier run of this resource left running,
-   * and forgets every record. A group counts as left by it only when it is
+   * Ends (SIGKILL) the groups an earlier run of this resource left running
+   * when its converge died, and forgets their records; the records of a
+   * converge still running (another on the same state directory) stay. A group counts as left by it only when it is
    * of this boot, still has members, and its leader, if still there, is the
    * very process recorded (same start time): a group id is not handed out
    * again while the group has members, and a new leader with the same id
@@ -74,8 +78,10 @@ export class GroupLedger {
       const record = await readFile(file, 'utf8')
         .then((text) => JSON.parse(text) as Partial<GroupRecord>)
         .catch(() => undefined);
-      if (record && isLeftByEarlierRun(record)) {
-        const pgid = record.pgid as number;
+      const status = record === undefined ? 'gone' : statusOf(record);
+      if (status === 'owned by a live run') continue;
+      if (status === 'left') {
+        const pgid = record?.pgid as number;
         const members = liveMembers(pgid);
         killGroup(pgid);
         await untilEmpty(pgid);
@@ -87,13 +93,28 @@ export class GroupLedger {
   }
 }
 
-function isLeftByEarlierRun(record: Partial<GroupRecord>): boolean {
-  const { pgid, leaderStart } = record;
-  if (typeof pgid !== 'number' || !Number.isInteger(pgid) || pgid <= 1 || typeof leaderStart !== 'number') return false;
-  if (record.bootId !== currentBootId()) return false;
+let ownStartTicks: number | undefined;
+
+function ownStart(): number {
+  ownStartTicks ??= startTicksOf(process.pid) ?? 0;
+  return ownStartTicks;
+}
+
+/**
+ * `left`: its converge is gone and the group still runs (its leader, if
+ * still there, is the very process recorded); `owned by a live run`: the
+ * converge that started it still runs (this one, or another on the same
+ * state directory), so it is that run's own; `gone`: nothing to end.
+ */
+function statusOf(record: Partial<GroupRecord>): 'left' | 'owned by a live run' | 'gone' {
+  const { pgid, leaderStart, ownerPid, ownerStart } = record;
+  if (typeof pgid !== 'number' || !Number.isInteger(pgid) || pgid <= 1 || typeof leaderStart !== 'number') return 'gone';
+  if (typeof ownerPid !== 'number' || typeof ownerStart !== 'number') return 'gone';
+  if (record.bootId !== currentBootId()) return 'gone';
+  if (startTicksOf(ownerPid) === ownerStart) return 'owned by a live run';
   const members = liveMembers(pgid);
-  if (members.length === 0) return false;
-  return !members.includes(pgid) || startTicksOf(pgid) === leaderStart;
+  if (members.length === 0) return 'gone';
+  return !members.includes(pgid) || startTicksOf(pgid) === leaderStart ? 'left' : 'gone';
 }
 
 function killGroup(pgid: number): void {
