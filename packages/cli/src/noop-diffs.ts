@@ -2,6 +2,7 @@ import type { Engine } from '@converge/engine';
 import type { Logger } from 'pino';
 import type { LineSink } from './logging.js';
 import { StatusHistory } from './status-history.js';
+import { oneLine } from './terminal-text.js';
 
 /** Where a dry run's diffs go: plain text after each resource's id, or one JSON log line each. */
 export type DiffOutput = { readonly text: LineSink } | { readonly json: Logger };
@@ -29,6 +30,7 @@ export function printNoopDiffs(engine: Pick<Engine, 'onEvent'>, output: DiffOutp
     if (event.type !== 'diff' || printed.get(event.id) === event.diff) return;
     printed.set(event.id, event.diff);
     if ('json' in output) output.json.info({ resource: event.id, diff: event.diff }, 'would change (noop)');
-    else output.text.write(`${event.id} would change:\n${event.diff.replace(/\n?$/, '\n')}`);
+    // The diff quotes what is in the file now, which anyone who can write it chose: each line escaped.
+    else output.text.write(`${oneLine(event.id)} would change:\n${event.diff.replace(/\n$/, '').split('\n').map(oneLine).join('\n')}\n`);
   });
 }

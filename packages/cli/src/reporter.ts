@@ -29,7 +29,7 @@ export function textReporter(sink: LineSink): Reporter {
       const hint = error.hint ? `\n  hint: ${safeText(error.hint)}` : '';
       sink.write(`${oneLine(where)}${who}${safeText(error.message)}${hint}\n`);
     },
-    warning: (warning) => sink.write(`${describeWarning(warning)}\n`),
+    warning: (warning) => sink.write(`${describeWarning(warning).split('\n').map(oneLine).join('\n')}\n`),
   };
 }
 

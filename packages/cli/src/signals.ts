@@ -1,3 +1,4 @@
+import { oneLine } from './terminal-text.js';
 import { ExitCode } from './exit-codes.js';
 /** What each stop signal does, in the order they arrive. */
 export interface StopSteps {
@@ -26,7 +27,7 @@ export function handleStopSignals(steps: StopSteps, say: Say): () => void {
   let received = 0;
   // A line per call, each carrying its resource (as every line about a resource does in --log-json).
   const sayStillRunning = (): void => {
-    for (const call of steps.runningCalls()) say(`still running: ${call.text}`, { resource: call.id });
+    for (const call of steps.runningCalls()) say(`still running: ${oneLine(call.text)}`, { resource: call.id });
   };
   const onSignal = (signal: NodeJS.Signals): void => {
     received++;

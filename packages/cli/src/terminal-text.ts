@@ -4,8 +4,16 @@
  * script reads. They are written as escapes (`\n`, `\u001b`).
  */
 export function oneLine(id: string): string {
-  return id.replace(/[\u0000-\u001f\u007f]/g, (char) => (char === '\n' ? '\\n' : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return id.replace(TERMINAL_CONTROLS, (char) => (char === '\n' ? '\\n' : `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
+
+/**
+ * What a terminal acts on rather than shows: C0 and C1 controls (C1's CSI
+ * and OSC work like ESC [ and ESC ]), and the marks that reorder text
+ * around them (bidirectional overrides and isolates). A tab only moves
+ * the cursor on (diffs and file content have them): kept.
+ */
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Text that may hold what a resource reported (a command's stderr), as it

@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ONCE, writeGraph } from './support/graphs.js';
 import { runCli } from './support/run-cli.js';
@@ -30,5 +32,24 @@ describe('what reaches the terminal', () => {
     expect(output).not.toMatch(/^converged: fake/m);
     expect(output).toContain('exec[evil\\nconverged: fake-name\\u001b[31m]');
     expect(result.stdout).toMatch(/last lines of stderr:\n {4}line1\n {4}converged: fake-stderr\\u001b\[31mred/);
+  });
+
+  it('escapes C1 controls and bidirectional overrides, and what a dry run quotes of a file', async () => {
+    const dir = await makeTempDir();
+    const drifted = join(dir, 'drifted');
+    // What anyone who can write the file chose: a screen clear, a window title, a fake line.
+    await writeFile(drifted, 'ok\n\u001b[2J\u001b]0;pwned\u0007converged: file[fake]\n');
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      ['graph: g', 'resources:', '  file:', `  - name: ${drifted}`, '    content: "clean\\n"', '  noop:', '  - name: "csi\u009b2J rlo\u202eevil"', ''].join('\n'),
+    );
+    const result = await runCli(['run', '--noop', ...ONCE, graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    const output = `${result.stdout}\n${result.stderr}`;
+    expect(output).not.toMatch(/[\u001b\u0007\u009b\u202e]/);
+    expect(result.stdout).toContain('-\\u001b[2J\\u001b]0;pwned\\u0007converged: file[fake]');
+    expect(result.stdout).toContain('noop[csi\\u009b2J rlo\\u202eevil]');
   });
 });
