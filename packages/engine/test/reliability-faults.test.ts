@@ -101,6 +101,18 @@ describe('failing resources under injected faults', () => {
     await engine.stop();
   });
 
+  it('a polled resource that fails the same way at every poll does not keep the graph from converging', async () => {
+    const calls = newCalls();
+    const graph = graphOf([faultyKind(calls)], [{ kind: 'faulty', name: 'x', params: { fault: 'throws' }, meta: { poll: 0.2 } }]);
+    const started = performance.now();
+    // Quiet for 0.6 s while polls (every 0.2 s) keep failing as before.
+    const engine = await runToConvergence(graph, { convergerTimeout: 0.6 }, 5_000);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(calls.checks.length).toBeGreaterThanOrEqual(3);
+    expect(engine.failures().map((failure) => failure.message)).toEqual(['checkApply failed: checkApply broke']);
+    await engine.stop();
+  });
+
   it('a timed-out checkApply that ends at its abort has what it said told with the timeout', async () => {
     const calls = newCalls();
     const graph = graphOf([faultyKind(calls)], [{ kind: 'faulty', name: 'x', params: { fault: 'explains-abort' }, meta: { timeout: 60 } }]);

@@ -563,7 +563,6 @@ export class Vertex implements ContextHost {
    */
   #checkFailed(error: unknown, apply: boolean, waits: AbortSignal): boolean {
     this.#endCheck();
-    this.#env.converger.changed();
     if (waits.aborted && !(error instanceof EngineError)) {
       this.#deferForSwap();
       return false;
@@ -577,6 +576,7 @@ export class Vertex implements ContextHost {
     }
     // Secrets first: a received password reads [secret], as everywhere else.
     const failure = withReceivedValuesHidden(this.#env.secrets.maskError(thrown), this.params, this.#received);
+    this.#failureIsNews(failure);
     this.#lastError = failure;
     if (this.#env.observed()) {
       this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply, error: failure });
@@ -760,10 +760,20 @@ export class Vertex implements ContextHost {
 
   // ---- failure and blocking ------------------------------------------------
 
+  /**
+   * A failure is a change for converged detection (the quiet time starts
+   * again) unless it is the one this vertex already had: a polled resource
+   * that fails the same way at every poll must not keep the graph from
+   * converging (and a --converged-exit run from ending).
+   */
+  #failureIsNews(error: EngineError): void {
+    if (this.#lastError?.message !== error.message) this.#env.converger.changed();
+  }
+
   /** `fatal`: init failed or the watch died, so no later run can succeed. */
   #failForGood(thrown: EngineError, fatal = false): void {
-    this.#env.converger.changed();
     const error = this.#env.secrets.maskError(thrown);
+    this.#failureIsNews(error);
     if (fatal) this.#fatal = true;
     this.#lastError = error;
     this.#down = true;
