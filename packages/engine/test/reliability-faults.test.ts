@@ -13,6 +13,9 @@ interface Calls {
   checks: number[];
   watches: number;
   settledLate: number;
+  /** Calls started and not yet ended, and the most there ever were at once. */
+  running: number;
+  mostAtOnce: number;
 }
 
 /** A kind whose `fault` param picks how it misbehaves. */
@@ -26,6 +29,7 @@ function faultyKind(calls: Calls): AnyResourceDefinition {
         Type.Literal('never-resolves'),
         Type.Literal('ignores-abort'),
         Type.Literal('explains-abort'),
+        Type.Literal('slow-to-stop'),
         Type.Literal('init-throws'),
         Type.Literal('init-hangs'),
         Type.Literal('watch-dies'),
@@ -44,6 +48,17 @@ function faultyKind(calls: Calls): AnyResourceDefinition {
           if (fault === 'throws') throw new Error('checkApply broke');
           if (fault === 'throws-non-error') throw 'a string, not an Error';
           if (fault === 'never-resolves') return new Promise<boolean>(() => undefined);
+          if (fault === 'slow-to-stop') {
+            // Takes 300 ms to stop once aborted, as a command in its grace period does.
+            calls.running++;
+            calls.mostAtOnce = Math.max(calls.mostAtOnce, calls.running);
+            return new Promise<boolean>((_, reject) => {
+              signal.addEventListener('abort', () => setTimeout(() => {
+                calls.running--;
+                reject(new Error('stopped'));
+              }, 300), { once: true });
+            });
+          }
           if (fault === 'explains-abort') {
             // Ends at its abort with an account of what it was waiting for (as a command's stderr would).
             return new Promise<boolean>((_, reject) => {
@@ -72,7 +87,7 @@ function faultyKind(calls: Calls): AnyResourceDefinition {
   }) as unknown as AnyResourceDefinition;
 }
 
-const newCalls = (): Calls => ({ checks: [], watches: 0, settledLate: 0 });
+const newCalls = (): Calls => ({ checks: [], watches: 0, settledLate: 0, running: 0, mostAtOnce: 0 });
 
 describe('failing resources under injected faults', () => {
   it('a throwing checkApply is retried meta.retry times, meta.delay apart, then fails with its message', async () => {
@@ -101,6 +116,16 @@ describe('failing resources under injected faults', () => {
     await engine.stop();
   });
 
+  it('a retry after a timeout waits for the timed-out call to end: two tries never run at once', async () => {
+    const calls = newCalls();
+    const graph = graphOf([faultyKind(calls)], [{ kind: 'faulty', name: 'x', params: { fault: 'slow-to-stop' }, meta: { timeout: 50, retry: 2 } }]);
+    const engine = await runToConvergence(graph);
+    expect(calls.checks).toHaveLength(3);
+    expect(calls.mostAtOnce).toBe(1);
+    expect(engine.failures()[0]?.code).toBe('ERR_RESOURCE_TIMEOUT');
+    await engine.stop();
+  });
+
   it('a polled resource that fails the same way at every poll does not keep the graph from converging', async () => {
     const calls = newCalls();
     const graph = graphOf([faultyKind(calls)], [{ kind: 'faulty', name: 'x', params: { fault: 'throws' }, meta: { poll: 0.2 } }]);
@@ -123,13 +148,13 @@ describe('failing resources under injected faults', () => {
     await engine.stop();
   });
 
-  it('a never-resolving checkApply is abandoned after meta.timeout on every try, then fails with ERR_RESOURCE_TIMEOUT', async () => {
+  it('a never-resolving checkApply is abandoned after meta.timeout on every try (a retry waits 5 s for it first), then fails with ERR_RESOURCE_TIMEOUT', async () => {
     const calls = newCalls();
-    const graph = graphOf([faultyKind(calls)], [{ kind: 'faulty', name: 'x', params: { fault: 'never-resolves' }, meta: { timeout: 60, retry: 2 } }]);
+    const graph = graphOf([faultyKind(calls)], [{ kind: 'faulty', name: 'x', params: { fault: 'never-resolves' }, meta: { timeout: 60, retry: 1 } }]);
     const started = performance.now();
-    const engine = await runToConvergence(graph);
-    expect(calls.checks).toHaveLength(3);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(3 * 60 - 5);
+    const engine = await runToConvergence(graph, {}, 15_000);
+    expect(calls.checks).toHaveLength(2);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2 * 60 + 5_000 - 5);
     const failure = engine.failures()[0];
     expect(failure?.code).toBe('ERR_RESOURCE_TIMEOUT');
     expect(failure?.message).toBe('checkApply did not finish within 60 ms');

@@ -102,6 +102,7 @@ async function guardPending<T>(
           hint: 'raise meta: {timeout: ...} or find out why the call hangs',
         });
         controller.abort(timedOut);
+        endings.set(controller, pending.then(noop, noop));
         // A call that ends at its abort gets this long to say how it ended
         // (a command's last stderr lines tell why it hung); then the
         // timeout is told alone.
@@ -122,6 +123,16 @@ async function guardPending<T>(
 }
 
 const cancellers = new WeakMap<AbortController, (reason: unknown) => void>();
+
+/** For a call that timed out: when it has really ended (it may run on after its abort). */
+const endings = new WeakMap<AbortController, Promise<void>>();
+
+function noop(): void {}
+
+/** When the call guarded with `controller` that timed out has ended; undefined when it did not time out. */
+export function endingOf(controller: AbortController | undefined): Promise<void> | undefined {
+  return controller === undefined ? undefined : endings.get(controller);
+}
 
 /** How long a timed-out call may take to end at its abort, for its own account of it. */
 const TIMEOUT_ACCOUNT_MS = 500;

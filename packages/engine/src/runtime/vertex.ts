@@ -9,7 +9,7 @@ import {
   type ResourceInstance,
 } from '@converge/engine-api';
 import type { GroupedResource } from '../graph/autogroup.js';
-import { abortCall, callResource, callResourceNow, isThenable, resourceError } from './resource-call.js';
+import { abortCall, callResource, callResourceNow, endingOf, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
 import { EventValue } from './event-value.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -39,6 +39,8 @@ export interface OutEdge {
 const NOTHING_RECEIVED: ReadonlyMap<string, ReceivedValue> = new Map();
 /** No send keys, no received params: shared, as most vertices have none. */
 const NO_KEYS: ReadonlySet<string> = new Set();
+/** The longest a retry waits for a timed-out checkApply to end (a command's group is killed after a 2 s grace, then at once). */
+const TIMED_OUT_CALL_WAIT_MS = 5_000;
 
 /**
  * One resource of the running graph: its watch loop and a single-flight
@@ -99,6 +101,8 @@ export class Vertex implements ContextHost {
   #closed = false;
   /** Removed or replaced by a graph swap (see leaveGraph). */
   #leaving = false;
+  /** When the last checkApply timed out: when it has really ended. */
+  #timedOutCallEnding: Promise<void> | undefined;
   #retriesLeft: number;
   #staged: Record<string, unknown> | undefined;
   /** The send keys of the last successful checkApply (a dry run's included). */
@@ -562,6 +566,7 @@ export class Vertex implements ContextHost {
    * good, or was deferred because a swap or a stop cut the call short.
    */
   #checkFailed(error: unknown, apply: boolean, waits: AbortSignal): boolean {
+    this.#timedOutCallEnding = endingOf(this.#checkController);
     this.#endCheck();
     if (waits.aborted && !(error instanceof EngineError)) {
       this.#deferForSwap();
@@ -600,8 +605,28 @@ export class Vertex implements ContextHost {
     for (;;) {
       const waits = this.#env.waitSignal();
       const outcome = await this.#attemptWithWaits(instance, apply, waits);
-      if (outcome === 'done' || !(await this.#waitToRetry(waits))) return;
+      if (outcome === 'done') return;
+      await this.#untilTimedOutCallEnded(waits);
+      if (!(await this.#waitToRetry(waits))) return;
     }
+  }
+
+  /**
+   * A retry after a timeout waits for the timed-out call to end (its abort
+   * stops it: a command's group is killed, after its grace), so that two
+   * runs of one command never overlap; a call that ignores its abort is
+   * given up on after TIMED_OUT_CALL_WAIT_MS, with a warning.
+   */
+  async #untilTimedOutCallEnded(waits: AbortSignal): Promise<void> {
+    const ending = this.#timedOutCallEnding;
+    this.#timedOutCallEnding = undefined;
+    if (ending === undefined) return;
+    // A stop or a swap cuts the wait short (the retry is then deferred or dropped).
+    const done = new AbortController();
+    const givenUp = sleep(TIMED_OUT_CALL_WAIT_MS, false, { signal: AbortSignal.any([waits, done.signal]) }).catch(() => true);
+    const ended = await Promise.race([ending.then(() => true), givenUp]);
+    done.abort();
+    if (!ended) this.#log('warn', `the timed-out checkApply has not ended after ${TIMED_OUT_CALL_WAIT_MS / 1000} s; trying again while it runs on`);
   }
 
   /** One attempt of #processWithWaits: 'retry' when it failed and may be tried again. */
