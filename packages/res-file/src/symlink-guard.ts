@@ -5,6 +5,9 @@ import { lstatEntry } from './fs-state.js';
 import { isDirOnLocalFs } from './local-fs.js';
 import { fsPath } from './paths.js';
 
+/** Declared links followed through other declared links, at most (as the kernel's own limit on a path's links). */
+const MAX_LINK_HOPS = 40;
+
 /** A parent symlink the guard refuses to follow, and why. */
 export interface RefusedParentLink {
   readonly link: string;
@@ -28,6 +31,7 @@ export interface RefusedParentLink {
 export async function findUndeclaredParentSymlink(
   path: string,
   declaredTarget: (path: string) => string | undefined,
+  depth = 0,
 ): Promise<RefusedParentLink | undefined> {
   const clean = fsPath(path);
   // Fast path: when the parent resolves to itself no ancestor is a symlink.
@@ -47,6 +51,11 @@ export async function findUndeclaredParentSymlink(
     const pointsTo = await readlink(current).catch(() => undefined);
     // Gone or changed since the lstat: refused all the same, the next check looks again.
     if (pointsTo !== declared) return { link: current, declared, ...(pointsTo === undefined ? {} : { pointsTo }) };
+    // Where it points must pass the same policy: a declared link to a link
+    // no resource declares would lead wherever that one is pointed.
+    if (depth >= MAX_LINK_HOPS) return { link: current };
+    const beyond = await findUndeclaredParentSymlink(posix.join(posix.resolve(posix.dirname(current), pointsTo), 'entry'), declaredTarget, depth + 1);
+    if (beyond !== undefined) return beyond;
   }
   return undefined;
 }

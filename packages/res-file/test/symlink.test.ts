@@ -108,6 +108,23 @@ describe('symlink policy', () => {
     }
   });
 
+  it('refuses a declared parent symlink that points to a symlink no resource declares (a chain of two)', async () => {
+    const real = join(dir, 'real');
+    await mkdir(real);
+    const undeclared = join(dir, 'A');
+    await symlink('real', undeclared);
+    const declaredLink = join(dir, 'ln');
+    await symlink('A', declaredLink);
+    const declared = await makeFile(declaredLink, { state: 'exists', symlink: true, source: 'A' });
+    try {
+      const error = await refusal(join(declaredLink, 'conf'), { state: 'exists', content: 'x' }, true);
+      expect(error).toMatchObject({ message: expect.stringContaining(`${undeclared}, a parent of ${join(declaredLink, 'conf')}, is a symlink that no file resource declares`) });
+      expect(await readdir(real)).toEqual([]);
+    } finally {
+      await declared.close();
+    }
+  });
+
   it('refuses a declared parent symlink that now points elsewhere than its resource says, and writes nothing there', async () => {
     const real = join(dir, 'real');
     const elsewhere = join(dir, 'elsewhere');
