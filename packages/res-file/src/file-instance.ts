@@ -66,10 +66,32 @@ function linkedInputsOf(params: Readonly<FileParams>): string[] {
   return inputs.filter((input) => !input.endsWith('/')).map(fsPath);
 }
 
-/** Each input's real path (itself when it is no link, or cannot be resolved now). */
-function resolveLinkedInputs(inputs: readonly string[]): Promise<string[]> {
-  return Promise.all(inputs.map((input) => realpath(input).catch(() => input)));
+/**
+ * Every path an input's content depends on: each link of its chain
+ * (`live/cert.pem -> ../hop/h.pem -> ../archive/cert1.pem`, so that
+ * re-pointing any hop is seen) and its real path (which folder links
+ * change too); itself alone when it is no link.
+ */
+async function resolveLinkedInputs(inputs: readonly string[]): Promise<string[]> {
+  const all = await Promise.all(
+    inputs.map(async (input) => {
+      const hops: string[] = [];
+      let current = input;
+      for (let hop = 0; hop < MAX_WATCHED_HOPS; hop++) {
+        const target = await readlink(current).catch(() => undefined);
+        if (target === undefined) break;
+        current = posix.resolve(posix.dirname(current), target);
+        hops.push(current);
+      }
+      const real = await realpath(input).catch(() => input);
+      return [...new Set([...hops, real])];
+    }),
+  );
+  return all.flat();
 }
+
+/** Links followed in a source's chain, at most (the kernel's own limit on a path's links). */
+const MAX_WATCHED_HOPS = 40;
 
 export class FileInstance implements ResourceInstance<FileParams, object>, ManagedOwner {
   private ctx: ResourceContext<FileParams, object> | undefined;
@@ -127,7 +149,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
           if (now.join('\0') !== resolved.join('\0')) round.abort();
         });
       };
-      const extra = resolved.filter((real, index) => real !== inputs[index]).map((real) => ({ path: real, below: 'nothing' as const }));
+      const extra = resolved.filter((path) => !inputs.includes(path)).map((path) => ({ path, below: 'nothing' as const }));
       try {
         await watchPaths([...watchTargets(this.params), ...extra], onEvent, round.signal);
       } finally {

@@ -125,6 +125,28 @@ describe('watch', () => {
     }
   });
 
+  it('follows every hop of a chain of links to a source: re-pointing the middle one is seen', async () => {
+    const archive = join(dir, 'archive');
+    const hop = join(dir, 'hop');
+    const live = join(dir, 'live');
+    for (const folder of [archive, hop, live]) await mkdir(folder);
+    await writeFile(join(archive, 'cert1.pem'), 'v1');
+    await writeFile(join(archive, 'cert2.pem'), 'v2');
+    await symlink('../archive/cert1.pem', join(hop, 'h.pem'));
+    await symlink('../hop/h.pem', join(live, 'cert.pem'));
+    const copy = await watching(join(dir, 'copy'), { state: 'exists', source: join(live, 'cert.pem') });
+    try {
+      await copy.expectEvent(async () => {
+        await unlink(join(hop, 'h.pem'));
+        await symlink('../archive/cert2.pem', join(hop, 'h.pem'));
+      });
+      await sleep(200);
+      await copy.expectEvent(() => writeFile(join(archive, 'cert2.pem'), 'v2 changed'));
+    } finally {
+      await copy.stop();
+    }
+  });
+
   it('repairs drift: an event-driven checkApply restores a deleted file within 100 ms', async () => {
     const path = join(dir, 'repaired');
     const file: LiveFile = await makeFile(path, { state: 'exists', content: 'wanted' });
