@@ -18,6 +18,12 @@ export function parseConvergerTimeout(value: string): number {
   return seconds;
 }
 
+/** `--prefix DIR`: not empty (an unset variable in `--prefix "$DIR"` would make it the current folder). */
+export function parsePrefix(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('expected a folder: the state directory path is empty.');
+  return value;
+}
+
 /** `--sema N`: a whole number >= 0 (0 = no limit). */
 export function parseSema(value: string): number {
   const count = Number(value);

@@ -7,7 +7,7 @@ import { parseSeeds } from './cluster/seeds.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
-import { collect, LOG_LEVELS, parseConvergerTimeout, parseSema } from './options.js';
+import { collect, LOG_LEVELS, parseConvergerTimeout, parsePrefix, parseSema } from './options.js';
 import { GRAPH_FORMATS } from './render/formats.js';
 import { parseListenAddress } from './listen-address.js';
 import { versionText } from './version.js';
@@ -58,7 +58,9 @@ function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--converged-exit', 'exit once the graph has converged (needs --converger-timeout)')
     .option('--noop', 'check only: change nothing, report what would change')
     .addOption(new Option('--sema <n>', 'at most N changes at once across the graph (0 = no limit)').argParser(parseSema).default(0))
-    .addOption(new Option('--prefix <dir>', 'state directory (default /var/lib/converge, or ~/.local/state/converge when not root)').conflicts('tmpPrefix'))
+    .addOption(
+      new Option('--prefix <dir>', 'state directory (default /var/lib/converge, or ~/.local/state/converge when not root)').conflicts('tmpPrefix').argParser(parsePrefix),
+    )
     .option('--tmp-prefix', 'use a fresh temporary state directory, removed at exit')
     .option('--hostname <name>', 'this host\'s name (default: the system\'s)')
     .addOption(pluginOption())

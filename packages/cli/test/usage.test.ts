@@ -36,6 +36,7 @@ describe('converge usage', () => {
     ['an unknown --log-level', ['run', '--log-level', 'loud', 'examples/hello.yaml']],
     ['--prefix together with --tmp-prefix', ['run', '--prefix', '/tmp/x', '--tmp-prefix', 'examples/hello.yaml']],
     ['a --prefix that is a regular file', ['run', '--prefix', 'package.json', '--converger-timeout=0', '--converged-exit', 'examples/hello.yaml']],
+    ['an empty --prefix (an unset variable)', ['run', '--prefix', '', '--converger-timeout=0', '--converged-exit', 'examples/hello.yaml']],
     ['--converged-exit without a converger timeout', ['run', '--tmp-prefix', '--converged-exit', 'examples/hello.yaml']],
   ])('exits 2 on %s', async (_what, args) => {
     const result = await runCli(args);

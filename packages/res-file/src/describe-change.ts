@@ -113,10 +113,16 @@ async function contentChange(path: string, params: Readonly<FileParams>, present
 /** Whether the file will be readable by others once written: its `mode`, applied to its mode now (or, when new, its source's, or 0644). */
 async function readableByOthersOnceWritten(params: Readonly<FileParams>, present: Entry | undefined): Promise<boolean> {
   const sourceMode = present === undefined && params.source !== undefined ? await stat(params.source).then((stats) => stats.mode & 0o7777, () => undefined) : undefined;
-  const base = present?.mode ?? sourceMode ?? NEW_FILE_MODE;
+  const base = present?.mode ?? sourceMode ?? newFileMode();
   const spec = params.mode === undefined ? undefined : parseMode(params.mode);
   const mode = spec === undefined || typeof spec === 'string' ? base : resolveMode(spec, base);
   return (mode & 0o004) !== 0;
+}
+
+/** The mode a new file without `mode` gets: 0666 less the process umask (077 makes it private). */
+function newFileMode(): number {
+  // umask() with no argument reads it (setting it to itself would race other threads).
+  return 0o666 & ~process.umask();
 }
 
 function isBinary(content: Buffer): boolean {

@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import type { ValidationIssue } from '@converge/engine-api';
 import { parseMode } from './mode.js';
 import type { FileParams } from './params.js';
@@ -106,7 +107,8 @@ function checkSymlink(params: Readonly<FileParams>, issues: Issues): void {
   if (params.path.endsWith('/')) {
     issues.push({ param: 'path', message: 'a symlink path must not end in /', hint: 'the link itself is not a directory' });
   }
-  if (params.source !== undefined && isCleanAbsolute(params.source) && fsPath(params.source) === fsPath(params.path)) {
+  // Relative to the link's folder, as the link resolves it (`source: self` on /srv/self too).
+  if (params.source !== undefined && params.source !== '' && isCleanAbsolute(params.path) && posix.resolve(posix.dirname(fsPath(params.path)), params.source) === fsPath(params.path)) {
     issues.push({ param: 'source', message: 'a symlink cannot point to itself', hint: 'give the path the link should point to' });
   }
   for (const name of ['content', 'fragments', 'recurse', 'purge', 'mode'] as const) {

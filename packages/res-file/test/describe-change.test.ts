@@ -66,6 +66,18 @@ describe('describeChange (dry run)', () => {
     expect(await describeAt(join(dir, 'key-copy'), { state: 'exists', source })).not.toContain('KEYSECRET');
   });
 
+  it('hides what a new file without a mode is to hold when the umask keeps others out (077)', async () => {
+    const path = join(dir, 'umasked');
+    const previous = process.umask(0o077);
+    try {
+      const text = await describeAt(path, { state: 'exists', content: 'NEWSECRET\n' });
+      expect(text).not.toContain('NEWSECRET');
+      expect(text).toContain('not shown: the file will not be readable by others');
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   it('says nothing for a converged file', async () => {
     const path = join(dir, 'same');
     await writeFile(path, 'same\n');

@@ -49,6 +49,7 @@ describe('validate', () => {
     ['absent with owner and group', { state: 'absent', owner: 'root', group: 'root' }, /owner and group make no sense with state: absent/],
     ['absent with purge', { path: '/srv/d/', state: 'absent', recurse: true, purge: true }, /purge makes no sense with state: absent/],
     ['a symlink to itself', { path: '/srv/c', symlink: true, source: '/srv/c' }, /a symlink cannot point to itself/],
+    ['a symlink to itself, relative', { path: '/srv/c', symlink: true, source: './c' }, /a symlink cannot point to itself/],
     ['content with source', { content: 'x', source: '/a' }, /content and source cannot be combined/],
     ['content with fragments', { content: 'x', fragments: ['/a'] }, /content and fragments cannot be combined/],
     ['source with fragments', { source: '/a', fragments: ['/b'] }, /source and fragments cannot be combined/],
