@@ -274,7 +274,7 @@ describe('resolveGraph: metaparams', () => {
   it.each([
     ['retry: 1.5', 'whole number >= -1'],
     ['delay: -1', 'a number from 0 to 2147483647 (about 24.8 days) in milliseconds'],
-    ['timeout: .inf', 'a number from 0 to 2147483647 (about 24.8 days) in milliseconds'],
+    ['timeout: .inf', 'a number from 0 to 2147483647 (about 24.8 days) in milliseconds, not .inf'],
     ['poll: "5"', 'a number from 0 to 2147483 (about 24.8 days) in seconds'],
     // Longer than a timer can wait: it would fire at once, and poll in a tight loop.
     ['poll: 2592000', 'a number from 0 to 2147483 (about 24.8 days) in seconds'],

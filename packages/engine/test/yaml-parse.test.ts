@@ -26,6 +26,12 @@ function problemsOf(text: string): Array<{ code: string; line: number | undefine
 }
 
 describe('parseGraphYaml', () => {
+  it("reads an edge's notify written as a YAML 1.1 boolean (yes) as mgmt does, with a warning", () => {
+    const spec = parseGraphYaml(['graph: g', 'edges:', '- {from: {kind: noop, name: a}, to: {kind: noop, name: b}, notify: yes}'].join('\n'), 'g.yaml');
+    expect(spec.edges[0]?.notify).toBe(true);
+    expect(spec.warnings?.map((warning) => warning.message)).toEqual(["read 'notify: yes' as true (a YAML 1.1 boolean, as mgmt reads it)"]);
+  });
+
   it("reads mgmt's older 'res' in an edge's end as 'kind', with a warning at it; both together are refused", () => {
     const text = ['graph: g', 'edges:', '- name: e1', '  from: {res: noop, name: a}', '  to: {kind: noop, name: b}'].join('\n');
     const spec = parseGraphYaml(text, 'g.yaml');

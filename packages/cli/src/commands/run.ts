@@ -67,7 +67,8 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
 
   const stateDir = await openStateDirOrReport(flags, say);
   if (!stateDir) return ExitCode.badInput;
-  warnIfReversalsWillBeLost(graph, flags, say);
+  const toldReversible = new Set<string>();
+  warnIfReversalsWillBeLost(graph, flags, say, toldReversible);
   logger.debug({ stateDir: stateDir.path }, 'state directory');
 
   try {
@@ -94,6 +95,7 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
       load: () => loadGraphOrReport(graphFile, flags.plugin, reporter),
       swap: (next) => {
         printDiffsFor(next);
+        warnIfReversalsWillBeLost(next, flags, say, toldReversible);
         return engine.swap(next);
       },
       reporter,
@@ -193,11 +195,14 @@ async function runEngine(
 /**
  * What `meta: {reverse: true}` puts back is kept in the state directory:
  * with --tmp-prefix that goes at exit, and a later run cannot put anything
- * back. Said once, at the start (a hot reload in this run still reverses).
+ * back. Said for each such resource once: at the start, or when a reload
+ * brings it (a hot reload in this run still reverses).
  */
-function warnIfReversalsWillBeLost(graph: ResolvedGraph, flags: Pick<RunFlags, 'tmpPrefix'>, say: (message: string) => void): void {
+function warnIfReversalsWillBeLost(graph: ResolvedGraph, flags: Pick<RunFlags, 'tmpPrefix'>, say: (message: string) => void, told: Set<string>): void {
   if (!flags.tmpPrefix) return;
-  const reversible = [...graph.resources.values()].filter((resource) => resource.meta.reverse);
+  // Each resource once: the first graph's, then those a reload adds.
+  const reversible = [...graph.resources.values()].filter((resource) => resource.meta.reverse && !told.has(resource.id));
+  for (const resource of reversible) told.add(resource.id);
   if (reversible.length === 0) return;
   const first = reversible[0]?.id ?? '';
   const others = reversible.length > 1 ? ` and ${reversible.length - 1} more` : '';

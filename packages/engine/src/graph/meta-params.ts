@@ -137,7 +137,7 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
     const unit = UNITS[key] ? ` in ${UNITS[key]}` : '';
     const yaml11 = result.expected.includes('true') ? yaml11BooleanHint(value) : undefined;
     problems.push(
-      new EngineError('ERR_META_INVALID', `metaparam '${key}' must be ${result.expected}${unit}, not ${JSON.stringify(value) ?? String(value)}`, {
+      new EngineError('ERR_META_INVALID', `metaparam '${key}' must be ${result.expected}${unit}, not ${describeValue(value)}`, {
         resource: id,
         phase: 'validate',
         location,
@@ -146,4 +146,10 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
     );
   }
   return Object.freeze(merged) as unknown as MetaParams;
+}
+
+/** A value as written in YAML: `.inf` for infinity (JSON would say null). */
+function describeValue(value: unknown): string {
+  if (typeof value === 'number' && !Number.isFinite(value)) return Number.isNaN(value) ? '.nan' : value > 0 ? '.inf' : '-.inf';
+  return JSON.stringify(value) ?? String(value);
 }

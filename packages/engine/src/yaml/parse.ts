@@ -1,3 +1,4 @@
+import { yaml11Boolean } from '../graph/yaml11-boolean.js';
 import { EngineError, type SourceLocation } from '@converge/engine-api';
 import { LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
 import { GraphLoadError, inFileOrder } from '../graph/load-error.js';
@@ -17,6 +18,7 @@ import {
   expectString,
   isNullNode,
   knownEntries,
+  type Entry,
   type ShapeContext,
 } from './yaml-shape.js';
 import { locationAt, locationOf, report, type YamlSource } from './yaml-source.js';
@@ -235,7 +237,7 @@ function readEdge(ctx: ShapeContext, node: Node | null): EdgeSpec | undefined {
   const from = readEdgeEnd(ctx, map, fields.get('from')?.value, 'from');
   const to = readEdgeEnd(ctx, map, fields.get('to')?.value, 'to');
   const notifyEntry = fields.get('notify');
-  const notify = notifyEntry && !isNullNode(ctx, notifyEntry.value) ? expectBoolean(ctx, notifyEntry.value, "the edge's 'notify'") : false;
+  const notify = notifyEntry && !isNullNode(ctx, notifyEntry.value) ? readNotify(ctx, notifyEntry) : false;
   const send = optionalString('send');
   const recv = optionalString('recv');
   if (!from || !to || notify === undefined) return undefined;
@@ -250,6 +252,20 @@ function readEdge(ctx: ShapeContext, node: Node | null): EdgeSpec | undefined {
     ...(recv === undefined ? {} : { recv }),
     location,
   };
+}
+
+/** `notify: true`, or a YAML 1.1 boolean (`yes`) as mgmt reads it, with a warning. */
+function readNotify(ctx: ShapeContext, entry: Entry): boolean | undefined {
+  const written = ctx.values.read(entry.value);
+  const truth = yaml11Boolean(written);
+  if (truth === undefined) return expectBoolean(ctx, entry.value, "the edge's 'notify'");
+  ctx.warnings.push({
+    location: entry.valueLocation,
+    resource: 'edge',
+    message: `read 'notify: ${String(written)}' as ${truth} (a YAML 1.1 boolean, as mgmt reads it)`,
+    hint: `write notify: ${truth}`,
+  });
+  return truth;
 }
 
 function readEdgeEnd(ctx: ShapeContext, edge: YAMLMap, node: Node | null | undefined, end: 'from' | 'to'): EdgeEndSpec | undefined {
