@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { lchown, mkdir, readlink, realpath, stat } from 'node:fs/promises';
+import { lchown, mkdir, readlink, stat } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -12,7 +12,7 @@ import { describeFileChange } from './describe-change.js';
 import { syncDir } from './dir-sync.js';
 import { errnoCode, fileError, InputError, isMissingPath } from './errors.js';
 import type { ErrorSite } from './errors.js';
-import { watchPaths, watchTargets } from './file-watch.js';
+import { linkedInputsOf, resolveLinkedInputs, watchPaths, watchTargets } from './file-watch.js';
 import { watchLimitProblem } from './watch-limits.js';
 import { learnFsType } from './local-fs.js';
 import { folderProblem } from './missing-folder.js';
@@ -59,40 +59,6 @@ async function folderComesBack(path: string, signal: AbortSignal): Promise<boole
 const NEW_DIR_MODE = 0o755;
 
 /** The live `file` resource of one graph vertex. */
-/** The source and fragment files (not folders) of a file resource: those that may be symlinks to watch through. */
-function linkedInputsOf(params: Readonly<FileParams>): string[] {
-  if (params.symlink) return [];
-  const inputs = [...(params.source === undefined ? [] : [params.source]), ...(params.fragments ?? [])];
-  return inputs.filter((input) => !input.endsWith('/')).map(fsPath);
-}
-
-/**
- * Every path an input's content depends on: each link of its chain
- * (`live/cert.pem -> ../hop/h.pem -> ../archive/cert1.pem`, so that
- * re-pointing any hop is seen) and its real path (which folder links
- * change too); itself alone when it is no link.
- */
-async function resolveLinkedInputs(inputs: readonly string[]): Promise<string[]> {
-  const all = await Promise.all(
-    inputs.map(async (input) => {
-      const hops: string[] = [];
-      let current = input;
-      for (let hop = 0; hop < MAX_WATCHED_HOPS; hop++) {
-        const target = await readlink(current).catch(() => undefined);
-        if (target === undefined) break;
-        current = posix.resolve(posix.dirname(current), target);
-        hops.push(current);
-      }
-      const real = await realpath(input).catch(() => input);
-      return [...new Set([...hops, real])];
-    }),
-  );
-  return all.flat();
-}
-
-/** Links followed in a source's chain, at most (the kernel's own limit on a path's links). */
-const MAX_WATCHED_HOPS = 40;
-
 export class FileInstance implements ResourceInstance<FileParams, object>, ManagedOwner {
   private ctx: ResourceContext<FileParams, object> | undefined;
   /** `content` as bytes, for as long as the param (which send/recv may change) stays the same string. */

@@ -1,3 +1,5 @@
+import { readlink, realpath } from 'node:fs/promises';
+import { posix } from 'node:path';
 import type { FileParams } from './params.js';
 import { fsPath } from './paths.js';
 import { WatchBatch } from './watch-batch.js';
@@ -98,3 +100,36 @@ export function watchPaths(targets: readonly WatchTarget[], onEvent: () => void,
   });
 }
 
+/** The source and fragment files (not folders) of a file resource: those that may be symlinks to watch through. */
+export function linkedInputsOf(params: Readonly<FileParams>): string[] {
+  if (params.symlink) return [];
+  const inputs = [...(params.source === undefined ? [] : [params.source]), ...(params.fragments ?? [])];
+  return inputs.filter((input) => !input.endsWith('/')).map(fsPath);
+}
+
+/**
+ * Every path an input's content depends on: each link of its chain
+ * (`live/cert.pem -> ../hop/h.pem -> ../archive/cert1.pem`, so that
+ * re-pointing any hop is seen) and its real path (which folder links
+ * change too); itself alone when it is no link.
+ */
+export async function resolveLinkedInputs(inputs: readonly string[]): Promise<string[]> {
+  const all = await Promise.all(
+    inputs.map(async (input) => {
+      const hops: string[] = [];
+      let current = input;
+      for (let hop = 0; hop < MAX_WATCHED_HOPS; hop++) {
+        const target = await readlink(current).catch(() => undefined);
+        if (target === undefined) break;
+        current = posix.resolve(posix.dirname(current), target);
+        hops.push(current);
+      }
+      const real = await realpath(input).catch(() => input);
+      return [...new Set([...hops, real])];
+    }),
+  );
+  return all.flat();
+}
+
+/** Links followed in a source's chain, at most (the kernel's own limit on a path's links). */
+const MAX_WATCHED_HOPS = 40;

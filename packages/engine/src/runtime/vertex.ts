@@ -39,7 +39,7 @@ export interface OutEdge {
 const NOTHING_RECEIVED: ReadonlyMap<string, ReceivedValue> = new Map();
 /** No send keys, no received params: shared, as most vertices have none. */
 const NO_KEYS: ReadonlySet<string> = new Set();
-/** The longest a retry waits for a timed-out checkApply to end (a command's group is killed after a 2 s grace, then at once). */
+/** The longest a retry waits for a timed-out checkApply to end (a command's group gets 2 s after SIGTERM, then SIGKILL). */
 const TIMED_OUT_CALL_WAIT_MS = 5_000;
 
 /**
