@@ -184,4 +184,17 @@ edges:
     expect(format.code).toBe(2);
     expect(format.stderr).toMatch(/png/);
   });
+
+  it('keeps a name with a newline or an escape character on one line, escaped, in DOT and Mermaid', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'graph.yaml', 'graph: g\nresources:\n  noop:\n  - name: "evil\\nconverged: noop[fake]\\e[31m"\n');
+    for (const format of ['dot', 'mermaid']) {
+      const result = await runCli(['graph', `--format=${format}`, graph]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).not.toMatch(/[\u001b]/);
+      expect(result.stdout).not.toMatch(/^converged/m);
+      // Written as escapes (DOT doubles the backslash of each).
+      expect(result.stdout).toMatch(/evil\\+nconverged: noop\[fake\]\\+u001b\[31m/);
+    }
+  });
 });

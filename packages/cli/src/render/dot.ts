@@ -1,8 +1,12 @@
+import { oneLine } from '../terminal-text.js';
 import { edgeLabel, type GraphView, type ViewEdge } from './graph-view.js';
 
-/** A DOT double-quoted string (ids hold brackets, slashes and spaces). */
+/**
+ * A DOT double-quoted string (ids hold brackets, slashes and spaces); control
+ * characters written as escapes first, so a name stays one line of text.
+ */
 function quoted(text: string): string {
-  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+  return `"${oneLine(text).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
 function edgeAttributes(edge: ViewEdge): string {

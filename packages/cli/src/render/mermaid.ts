@@ -1,8 +1,10 @@
+import { oneLine } from '../terminal-text.js';
 import { edgeLabel, type GraphView, type ViewEdge } from './graph-view.js';
 
 /** Mermaid node text: quoted, with the characters Mermaid would read as syntax turned into entities. */
 function label(text: string): string {
-  return `"${text.replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;')}"`;
+  // Control characters escaped first (a name can hold a newline or an escape sequence: one node, one line).
+  return `"${oneLine(text).replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;')}"`;
 }
 
 /** Explicit `-->`, auto `-.->`, notify thick `==>`; the label says notify and send→recv. */
