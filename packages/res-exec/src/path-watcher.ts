@@ -2,6 +2,11 @@ import { existsSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { basename, dirname, relative, sep } from 'node:path';
 
+/** Quiet time that ends a burst of events about the path (see onChange). */
+const QUIET_MS = 25;
+/** A burst is told at the latest this long after its first event, however busy the path. */
+const MAX_GATHER_MS = 250;
+
 /**
  * Watches one absolute path for being created, written, replaced, changed in
  * its attributes or removed, whether or not it exists yet. It watches the
@@ -14,16 +19,40 @@ export class PathWatcher {
   private watchedDir = '';
   private closed = false;
 
+  /** When the burst of events being gathered began, and the timer that tells it. */
+  private burstStarted = 0;
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly path: string,
-    private readonly onChange: () => void,
+    private readonly change: () => void,
     private readonly onError: (error: Error) => void,
   ) {
     this.arm();
   }
 
+  /**
+   * One change of a file comes as a burst of events, and not always in one
+   * read: a `touch` of a new file is its creation, then its times, from
+   * separate system calls, and the first wakes this process before the next
+   * is made. Each event would start cmd again. So a change is told once the
+   * path has been quiet for QUIET_MS (and at the latest MAX_GATHER_MS after
+   * its first event): milliseconds, against a command run per event.
+   */
+  private onChange(): void {
+    const now = performance.now();
+    if (this.timer === undefined) this.burstStarted = now;
+    clearTimeout(this.timer);
+    const wait = Math.max(0, Math.min(QUIET_MS, this.burstStarted + MAX_GATHER_MS - now));
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.closed) this.change();
+    }, wait);
+  }
+
   close(): void {
     this.closed = true;
+    clearTimeout(this.timer);
     this.watcher?.close();
     this.watcher = undefined;
   }

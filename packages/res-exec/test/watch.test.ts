@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEngineError } from '@converge/engine-api';
@@ -73,6 +74,23 @@ describe('watch', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(live.harness.events()).toBe(settled);
 
+    live.abort();
+    await watching;
+    await live.res.cleanup();
+  });
+
+  it('watchfiles: one change is one event, however many system calls it takes (touch of a new file)', async () => {
+    const file = join(dir, 'touched');
+    const live = await makeExec('/bin/true', { watchfiles: [file] });
+    const watching = live.res.watch!(live.signal);
+    const before = live.harness.events();
+    // Creation and times set by separate calls, as touch makes them.
+    execFileSync('touch', [file]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(live.harness.events()).toBe(before + 1);
+    execFileSync('sh', ['-c', `echo a >> ${file}; chmod 600 ${file}`]);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(live.harness.events()).toBe(before + 2);
     live.abort();
     await watching;
     await live.res.cleanup();
