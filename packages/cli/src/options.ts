@@ -1,12 +1,13 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { LONGEST_WAIT_MS } from '@converge/engine';
 import { InvalidArgumentError } from 'commander';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The longest wait a Node timer keeps, in whole seconds. */
-const LONGEST_WAIT_S = Math.floor((2 ** 31 - 1) / 1000);
+const LONGEST_WAIT_S = Math.floor(LONGEST_WAIT_MS / 1000);
 
 /** `--converger-timeout N`: seconds, -1 for never, 0 for at once. */
 export function parseConvergerTimeout(value: string): number {

@@ -1,6 +1,6 @@
-import { readlink, stat } from 'node:fs/promises';
+import { readlink } from 'node:fs/promises';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
-import { desiredFileContent } from './desired-content.js';
+import { copiedFileMode, desiredFileContent } from './desired-content.js';
 import { syncDir } from './dir-sync.js';
 import { kindName, lstatEntry, readNoFollow } from './fs-state.js';
 import type { Entry } from './fs-state.js';
@@ -112,8 +112,7 @@ async function contentChange(path: string, params: Readonly<FileParams>, present
 
 /** Whether the file will be readable by others once written: its `mode`, applied to its mode now (or, when new, its source's, or 0644). */
 async function readableByOthersOnceWritten(params: Readonly<FileParams>, present: Entry | undefined): Promise<boolean> {
-  const sourceMode = present === undefined && params.source !== undefined ? await stat(params.source).then((stats) => stats.mode & 0o7777, () => undefined) : undefined;
-  const base = present?.mode ?? sourceMode ?? newFileMode();
+  const base = present?.mode ?? (await copiedFileMode(params)) ?? newFileMode();
   const spec = params.mode === undefined ? undefined : parseMode(params.mode);
   const mode = spec === undefined || typeof spec === 'string' ? base : resolveMode(spec, base);
   return (mode & 0o004) !== 0;

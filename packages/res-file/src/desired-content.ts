@@ -76,3 +76,15 @@ export async function desiredFileContent(params: Readonly<FileParams>, signal?: 
   if (params.source !== undefined && !params.symlink) return readInput(params.source, 'source', signal);
   return undefined;
 }
+
+/**
+ * The mode a new copy of a `source` file starts with, as `cp` gives it:
+ * the source's; through a symlink, the mode of what it points to (a link's
+ * own mode is 0777: a secret behind a link would be copied world-writable).
+ * Undefined without a source file (or when it cannot be read now).
+ */
+export async function copiedFileMode(params: Readonly<FileParams>): Promise<number | undefined> {
+  if (params.source === undefined || params.symlink) return undefined;
+  const stats = await stat(params.source).catch(() => undefined);
+  return stats === undefined ? undefined : stats.mode & 0o7777;
+}

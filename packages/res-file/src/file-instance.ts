@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isEngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { symlinkAtomic, writeFileAtomic, writeInPlace } from './atomic-write.js';
-import { desiredFileContent } from './desired-content.js';
+import { copiedFileMode, desiredFileContent } from './desired-content.js';
 import { copyOverlapProblem } from './copy-overlap.js';
 import { describeFileChange } from './describe-change.js';
 import { syncDir } from './dir-sync.js';
@@ -443,21 +443,10 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   private async newFileAttributes(present: Entry | undefined, signal: AbortSignal, site: ErrorSite) {
     const { uid, gid } = await this.wantedIds(signal, site);
     const spec = this.params.mode === undefined ? undefined : parseMode(this.params.mode);
-    const base = present?.mode ?? (await this.sourceMode());
+    const base = present?.mode ?? (await copiedFileMode(this.params));
     let mode = base;
     if (spec !== undefined && typeof spec !== 'string') mode = resolveMode(spec, base ?? 0o644);
     return { mode, uid: uid ?? present?.uid, gid: gid ?? present?.gid };
-  }
-
-  /**
-   * A copied file starts with its source's mode, as `cp` does; through a
-   * symlink, the mode of what it points to (a link's own mode is 0777: a
-   * secret behind a link would be copied world-writable).
-   */
-  private async sourceMode(): Promise<number | undefined> {
-    if (this.params.source === undefined || this.params.symlink) return undefined;
-    const stats = await stat(this.params.source).catch(() => undefined);
-    return stats === undefined ? undefined : stats.mode & 0o7777;
   }
 
   private async wantedIds(signal: AbortSignal, site: ErrorSite): Promise<{ uid?: number | undefined; gid?: number | undefined }> {

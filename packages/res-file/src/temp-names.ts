@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 
 /** The temp names atomic writes make: `.NAME.converge-<12 hex>.tmp`, beside NAME. */
-const TEMP_NAME = /^\.(.+)\.converge-[0-9a-f]{12}\.tmp$/;
+const TEMP_SUFFIX = String.raw`\.converge-[0-9a-f]{12}\.tmp`;
+const TEMP_NAME = new RegExp(String.raw`^\.(.+)${TEMP_SUFFIX}$`);
 const DOT = 0x2e;
 
 /** A name in the target's own directory, so the final rename stays on one file system (see leftover-temps.ts). */
@@ -20,7 +21,7 @@ export function tempTargetOf(name: string): string | undefined {
 }
 
 /** A temp file's path anywhere in a text: `/dir/.NAME.converge-<12 hex>.tmp`. */
-const TEMP_PATH_IN_TEXT = /(\/?(?:[^\s'"/]+\/)*)\.([^\s'"/]+)\.converge-[0-9a-f]{12}\.tmp/g;
+const TEMP_PATH_IN_TEXT = new RegExp(String.raw`(\/?(?:[^\s'"/]+\/)*)\.([^\s'"/]+)${TEMP_SUFFIX}`, 'g');
 
 /**
  * `text` (a system error's message) with each temp file named as the

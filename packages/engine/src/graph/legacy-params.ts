@@ -1,6 +1,6 @@
 import type { AnyResourceDefinition } from '@converge/engine-api';
 import { resourceId, type GraphWarning, type ResourceSpec } from './spec.js';
-import { yaml11Boolean } from './yaml11-boolean.js';
+import { yaml11Boolean, yaml11BooleanRead } from './yaml11-boolean.js';
 
 /** The metaparams that take true or false. */
 const BOOLEAN_META: ReadonlySet<string> = new Set(['noop', 'retryreset', 'autoedge', 'autogroup', 'rewatch', 'reset', 'hidden', 'reverse', 'realize']);
@@ -70,19 +70,16 @@ export function readLegacyParams(
     if (truth === undefined || (declared[param] as { type?: unknown } | undefined)?.type !== 'boolean') continue;
     params ??= { ...resource.params };
     params[param] = truth;
-    warn(param, `read '${param}: ${String(value)}' as ${truth} (a YAML 1.1 boolean, as mgmt reads it)`, `write ${param}: ${truth}`);
+    const { message, hint } = yaml11BooleanRead(`${param}: ${String(value)}`, param, truth);
+    warn(param, message, hint);
   }
   for (const [key, value] of Object.entries(meta ?? resource.meta)) {
     const truth = yaml11Boolean(value);
     if (truth === undefined || !BOOLEAN_META.has(key)) continue;
     meta ??= { ...resource.meta };
     meta[key] = truth;
-    warnings.push({
-      location: resource.metaLocations.get(key) ?? resource.location,
-      resource: id,
-      message: `read 'meta: {${key}: ${String(value)}}' as ${truth} (a YAML 1.1 boolean, as mgmt reads it)`,
-      hint: `write ${key}: ${truth}`,
-    });
+    const location = resource.metaLocations.get(key) ?? resource.location;
+    warnings.push({ location, resource: id, ...yaml11BooleanRead(`meta: {${key}: ${String(value)}}`, key, truth) });
   }
 
   if (!params && !meta) return resource;

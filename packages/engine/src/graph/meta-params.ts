@@ -2,6 +2,7 @@ import { DEFAULT_META, EngineError, type MetaParams, type SourceLocation } from 
 import { unknownNameHint } from './did-you-mean.js';
 import { yaml11BooleanHint } from './yaml11-boolean.js';
 import type { ResourceSpec } from './spec.js';
+import { LONGEST_WAIT_MS } from '../runtime/longest-wait.js';
 
 type MetaKey = keyof MetaParams;
 /** Checks one metaparam value: the value to use, or a description of what was expected. */
@@ -16,12 +17,6 @@ function integerAtLeast(min: number): MetaRule {
       : { ok: false, expected: `a whole number >= ${min}` };
 }
 
-/**
- * The longest wait a Node timer keeps: 2^31 - 1 ms, about 24.8 days. A
- * longer one fires after 1 ms (with only a runtime warning), so a monthly
- * poll would run in a tight loop: such values are refused at load.
- */
-const LONGEST_WAIT_MS = 2 ** 31 - 1;
 
 /** A duration >= 0 in units of `unitMs` milliseconds, no longer than a timer can wait. */
 function duration(unitMs: number): MetaRule {

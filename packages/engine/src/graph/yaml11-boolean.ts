@@ -12,3 +12,8 @@ export function yaml11Boolean(value: unknown): boolean | undefined {
   if (typeof value !== 'string' || !YAML11_BOOLEANS.test(value)) return undefined;
   return /^(y|yes|on)$/i.test(value);
 }
+
+/** What a warning says of a YAML 1.1 boolean read as one: `written` as it stands in the graph (`force: yes`). */
+export function yaml11BooleanRead(written: string, key: string, truth: boolean): { message: string; hint: string } {
+  return { message: `read '${written}' as ${truth} (a YAML 1.1 boolean, as mgmt reads it)`, hint: `write ${key}: ${truth}` };
+}

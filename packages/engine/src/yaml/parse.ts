@@ -1,4 +1,4 @@
-import { yaml11Boolean } from '../graph/yaml11-boolean.js';
+import { yaml11Boolean, yaml11BooleanRead } from '../graph/yaml11-boolean.js';
 import { EngineError, type SourceLocation } from '@converge/engine-api';
 import { LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
 import { GraphLoadError, inFileOrder } from '../graph/load-error.js';
@@ -259,12 +259,7 @@ function readNotify(ctx: ShapeContext, entry: Entry): boolean | undefined {
   const written = ctx.values.read(entry.value);
   const truth = yaml11Boolean(written);
   if (truth === undefined) return expectBoolean(ctx, entry.value, "the edge's 'notify'");
-  ctx.warnings.push({
-    location: entry.valueLocation,
-    resource: 'edge',
-    message: `read 'notify: ${String(written)}' as ${truth} (a YAML 1.1 boolean, as mgmt reads it)`,
-    hint: `write notify: ${truth}`,
-  });
+  ctx.warnings.push({ location: entry.valueLocation, resource: 'edge', ...yaml11BooleanRead(`notify: ${String(written)}`, 'notify', truth) });
   return truth;
 }
 
