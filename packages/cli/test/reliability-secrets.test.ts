@@ -2,7 +2,7 @@ import { lstat, readdir, readFile, stat, symlink, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ONCE, writeGraph } from './support/graphs.js';
+import { ONCE, onceWithState, writeGraph } from './support/graphs.js';
 import { killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 
@@ -174,6 +174,51 @@ edges:
     expect(`${result.stdout}${result.stderr}`).toContain('[secret]');
     expect(result.stdout).not.toContain(password);
     expect(result.stderr).not.toContain(password);
+  }, 30_000);
+
+  it.each([
+    ['after the password (an edge orders them)', true],
+    ['in no order with the password', false],
+  ])('a noop diff of a file holding a saved password shows [secret]: %s', async (_label, ordered) => {
+    const dir = await makeTempDir();
+    const state = join(dir, 'state');
+    const target = join(dir, 'shared.conf');
+    // First run: the saved password is sent into a world-readable file.
+    const first = await writeGraph(
+      dir,
+      'first.yaml',
+      `graph: first
+resources:
+  password: [{name: db, length: 24, saved: true}]
+  file: [{name: ${target}, state: exists, mode: "0644"}]
+edges:
+- {name: e, from: {kind: password, name: db}, to: {kind: file, name: ${target}}, send: password, recv: content}
+`,
+    );
+    const applied = await runCli(['run', ...onceWithState(state), first]);
+    expect(applied.code, applied.stderr).toBe(0);
+    const password = (await readFile(target, 'utf8')).trim();
+    expect(password).toMatch(/^[A-Za-z0-9]{24}$/);
+
+    // Second graph, in noop: the file gets other content; its diff would show the old one.
+    const second = await writeGraph(
+      dir,
+      'second.yaml',
+      `graph: second
+resources:
+  password: [{name: db, length: 24, saved: true}]
+  file: [{name: ${target}, state: exists, mode: "0644", content: "rotated away\\n"}]
+${ordered ? `edges:\n- {name: e, from: {kind: password, name: db}, to: {kind: file, name: ${target}}}\n` : ''}`,
+    );
+    for (const format of [[], ['--log-json']]) {
+      const dry = await runCli(['run', '--noop', ...format, ...onceWithState(state), second]);
+      expect(dry.code, dry.stderr).toBe(0);
+      const output = `${dry.stdout}\n${dry.stderr}`;
+      expect(output).toContain('+rotated away');
+      expect(output).toContain('-[secret]');
+      expect(output).not.toContain(password);
+    }
+    expect((await readFile(target, 'utf8')).trim()).toBe(password);
   }, 30_000);
 
   it('a symlink planted at a managed path is not followed, and the refusal does not print the secret', async () => {

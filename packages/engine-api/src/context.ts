@@ -56,6 +56,14 @@ export interface ResourceContext<P extends object = object, S extends object = o
    * checkApply returns.
    */
   send(values: Partial<S>): void;
+  /**
+   * Declares a value this resource holds as a secret (a password it loaded
+   * from its own store at init), before any send carries it: the engine
+   * masks it in every log line, error and noop diff from then on, whatever
+   * resource shows it. Values sent under a `secret: true` send key are
+   * masked without this. Since engine API 1.4; absent on older engines.
+   */
+  secret?(value: string): void;
   /** The params that were filled by send/recv for this checkApply. */
   recv(): ReadonlyMap<keyof P & string, ReceivedValue>;
   /**

@@ -60,6 +60,8 @@ export function parseMode(mode: string | number): ModeSpec | string {
     if (bits > MAX_MODE) return `"${mode}" is larger than 07777`;
     return { kind: 'absolute', bits };
   }
+  // Digits that are not all octal ("0999", "0o8"): meant as an octal mode, so say that, not "not a who=perms clause".
+  if (/^(0o)?\d+$/.test(mode)) return `"${mode}" is not an octal mode: its digits must be 0 to 7`;
   const clauses: SymbolicClause[] = [];
   for (const part of mode.split(',')) {
     const clause = parseClause(part);

@@ -38,8 +38,7 @@ export const FileParamsSchema = Type.Object(
     owner: idOrName('owner'),
     group: idOrName('group'),
     mode: Type.Optional(
-      // 4294967295 is chown's "leave as it is", not an id: a file never gets it.
-    Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0, maximum: 4294967294 })], {
+      Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0, maximum: 4294967294 })], {
         description: 'Octal string ("0640") or symbolic ("u=rw,g=r,o="); an integer is taken as the numeric mode (420 = 0644).',
       }),
     ),

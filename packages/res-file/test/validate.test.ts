@@ -73,6 +73,7 @@ describe('validate', () => {
     ['a path inside its fragment dir', { path: '/srv/conf.d/x', fragments: ['/srv/conf.d/'] }, /inside the fragment directory/],
     ['a bad symbolic mode', { mode: 'u+x' }, /not a clause/],
     ['an octal string over 07777', { mode: '17777' }, /larger than 07777/],
+    ['a mode with digits 8 or 9', { mode: '0999' }, /^mode: "0999" is not an octal mode: its digits must be 0 to 7$/],
     ['an integer over 0o7777', { mode: 4096 }, /not a file mode/],
     ['644 without its leading zero', { mode: 644 }, /ambiguous: as a number it is the mode 01204; for the octal mode write 0644 or "0644"/],
     ['a path over PATH_MAX', { path: `/${'d/'.repeat(2048)}f` }, /^path: path is 4098 bytes long; a path may be at most 4095 bytes \(PATH_MAX\)$/],

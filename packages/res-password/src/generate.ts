@@ -16,7 +16,12 @@ export function generatePassword(length: number): string {
 
 /** True when `value` could have been made by `generatePassword(length)`. */
 export function isWellFormedPassword(value: string, length: number): boolean {
-  if (value.length !== length) return false;
+  return value.length === length && isPasswordText(value);
+}
+
+/** True when `value` could have been made by `generatePassword` of some length. */
+export function isPasswordText(value: string): boolean {
+  if (value.length === 0) return false;
   for (const char of value) if (!PASSWORD_ALPHABET.includes(char)) return false;
   return true;
 }

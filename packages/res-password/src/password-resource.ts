@@ -1,5 +1,5 @@
 import { defineResource, EngineError, type ResourceContext } from '@converge/engine-api';
-import { generatePassword, isWellFormedPassword } from './generate.js';
+import { generatePassword, isPasswordText, isWellFormedPassword } from './generate.js';
 import {
   fixPasswordFileMode,
   PASSWORD_FILE_MODE,
@@ -116,6 +116,11 @@ export const passwordResource = defineResource({
       async init(initContext) {
         context = initContext;
         varDir = await initContext.varDir();
+        // A password saved by an earlier run may already be in files and
+        // command output that other resources show (a noop diff): masked
+        // from the start, not only once this resource sends it.
+        const saved = await readSavedPassword(passwordFilePath(varDir));
+        if (saved.exists && isPasswordText(saved.text)) initContext.secret?.(saved.text);
       },
       watch(signal) {
         return watchPasswordFile(varDir, PASSWORD_FILE_NAME, signal, () => ctx().event());

@@ -102,6 +102,8 @@ export class Engine {
   #reversalListeners = new Set<(reversal: ReversalOutcome) => void>();
   #eventListeners = new Set<EngineEventListener>();
   #stopping: Promise<void> | undefined;
+  /** While the resources of a graph start (see VertexEnv.startsPending). */
+  #startsPending: Promise<void> | undefined;
   readonly #kinds: KindResolver | undefined;
 
   constructor(options: EngineOptions) {
@@ -145,6 +147,7 @@ export class Engine {
       },
       observed: () => this.#eventListeners.size > 0,
       emit: (event) => this.#emit(event),
+      startsPending: () => this.#startsPending,
     };
   }
 
@@ -268,7 +271,15 @@ export class Engine {
         // caches. 10,000 files converge about a sixth sooner.
         if (++started % RUN_EVERY_STARTS === 0) this.#env.runQueue.runQueued();
       }
-      await Promise.all(starting);
+      if (starting.length > 0) {
+        const all = Promise.all(starting).then(() => undefined);
+        this.#startsPending = all;
+        try {
+          await all;
+        } finally {
+          if (this.#startsPending === all) this.#startsPending = undefined;
+        }
+      }
       this.changes.set(this.changes.get() + 1);
       this.#emit({ type: 'swap', resources: next.size, edges: plan.edges.length });
     } finally {

@@ -66,6 +66,9 @@ export class EngineResourceContext implements ResourceContext<Record<string, unk
   send(values: Partial<Record<string, unknown>>): void {
     this.#host.stageSend(values);
   }
+  secret(value: string): void {
+    this.#env.secrets.add(value);
+  }
   recv(): ReadonlyMap<string, ReceivedValue> {
     return this.#host.received();
   }

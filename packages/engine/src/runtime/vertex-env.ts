@@ -49,4 +49,10 @@ export interface VertexEnv {
   /** True when someone listens to engine events (so events are worth making). */
   observed(): boolean;
   emit(event: EngineEvent): void;
+  /**
+   * While the resources of a new graph are still starting: resolves when
+   * every one has (each has then declared the secrets it holds); undefined
+   * otherwise.
+   */
+  startsPending(): Promise<void> | undefined;
 }

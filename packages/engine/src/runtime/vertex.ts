@@ -753,7 +753,12 @@ export class Vertex implements ContextHost {
         diff = `(could not describe the change: ${(error as Error).message})`;
       }
     }
-    if (diff) this.#env.emit({ type: 'diff', id: this.id, diff });
+    if (!diff) return;
+    // A diff can show what another resource holds as a secret (a password it
+    // wrote into this file in an earlier run): told once every resource has
+    // started, so each has declared its secrets, and masked.
+    await this.#env.startsPending();
+    this.#env.emit({ type: 'diff', id: this.id, diff: this.#env.secrets.mask(diff) });
   }
 
   /** A wait was cut short by a swap (or a stop): run again once the swap is done. */
