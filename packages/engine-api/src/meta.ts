@@ -29,7 +29,7 @@ export interface MetaParams {
   readonly rewatch: boolean;
   /** Forget cached state when this resource is replaced in a graph swap. */
   readonly reset: boolean;
-  /** Keep this resource out of status output and pictures. */
+  /** Not run on this host (mgmt's meaning): in the graph for edges and export only. */
   readonly hidden: boolean;
   /** When the resource leaves the graph, undo what it did (reversible kinds). */
   readonly reverse: boolean;

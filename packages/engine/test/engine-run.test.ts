@@ -250,6 +250,28 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it("semaphores are told apart by the text written, as in mgmt: 'lock' (size 1) is not 'lock:3', whatever the order", async () => {
+    for (const order of [['lock:3', 'lock', 'lock'], ['lock', 'lock', 'lock:3']]) {
+      const journal = newJournal();
+      const graph = graphOf(
+        [recordingKind(journal)],
+        order.map((sema, index) => ({ kind: 'rec', name: `r${index}`, params: { sleepMs: 40 }, meta: { sema: [sema] } })),
+      );
+      const engine = await runToConvergence(graph);
+      const onLock = order.flatMap((sema, index) => (sema === 'lock' ? [`r${index}`] : []));
+      // The two on 'lock' never overlap: one ends before the other starts.
+      const steps = journal.events.filter((event) => onLock.some((name) => event.startsWith(`start ${name}`) || event.startsWith(`end ${name}`)));
+      expect(steps.map((event) => event.split(' ')[0])).toEqual(['start', 'end', 'start', 'end']);
+      // 'lock:3' is its own semaphore: it ran alongside the first of them.
+      const other = `r${order.indexOf('lock:3')}`;
+      const first = journal.events.findIndex((event) => event.startsWith('start'));
+      const otherStart = journal.events.findIndex((event) => event.startsWith(`start ${other}`));
+      const firstEnd = journal.events.findIndex((event) => event.startsWith('end'));
+      expect(first <= otherStart && otherStart < firstEnd).toBe(true);
+      await engine.stop();
+    }
+  });
+
   it('global --sema limits parallel checkApply calls', async () => {
     const journal = newJournal();
     const graph = graphOf([recordingKind(journal)], ['a', 'b', 'c', 'd'].map((name) => ({ kind: 'rec', name, params: { sleepMs: 30 } })));

@@ -74,7 +74,6 @@ describe('resolveGraph: params', () => {
       '    content: 42',
       '    meta: {noop: false}',
       '  noop:',
-      '  - name: "@@shared"',
       '  - name: plain',
       '    meta: {reverse: true}',
     ]);
@@ -84,9 +83,25 @@ describe('resolveGraph: params', () => {
       'exec[a] 5': expect.stringMatching(/^kind 'exec' has no state: remove it/),
       'exec[a] 6': 'retry is a metaparam: write it under meta, as meta: {retry: ...}',
       'file[/b] 9': 'quote it, as written, to make it a string (YAML read it as the number 42)',
-      'noop[@@shared] 12': "name it 'shared' and add meta: {export: ['*']} (see \"Several hosts\" in the README)",
-      'noop[plain] 14': 'remove reverse: true (kinds that take it, like file, say so in their README)',
+      'noop[plain] 13': 'remove reverse: true (kinds that take it, like file, say so in their README)',
     });
+  });
+
+  it("reads mgmt's old '@@name' of an exported resource as the name with meta: {export: ['*']}, with a warning", async () => {
+    const graph = await resolveYaml([
+      'resources:',
+      '  noop:',
+      '  - name: "@@shared"',
+      '  - name: "@@some"',
+      '    meta: {export: [host2]}',
+    ]);
+    expect([...graph.resources.keys()]).toEqual(['noop[shared]', 'noop[some]']);
+    expect(graph.resources.get('noop[shared]')?.meta).toMatchObject({ export: ['*'], hidden: false });
+    expect(graph.resources.get('noop[some]')?.meta.export).toEqual(['host2']);
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.message, warning.hint])).toEqual([
+      [3, "read the name '@@shared' as 'shared' with meta: {export: ['*']} (mgmt's old mark of an exported resource; this host applies it too)", "name it 'shared' and add meta: {export: ['*']} (see \"Several hosts\" in the README)"],
+      [4, "read the name '@@some' as 'some' exported as its meta: {export} says (mgmt's old mark of an exported resource; this host applies it too)", "name it 'some' and add meta: {export: ['*']} (see \"Several hosts\" in the README)"],
+    ]);
   });
 
   it("reads a declared param given null (or left empty) as not set, as mgmt does, with a warning; an unknown one is still refused", async () => {

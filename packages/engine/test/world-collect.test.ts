@@ -94,6 +94,12 @@ describe('exported and collected resources', () => {
     expect(parseExport('{"host": 1}')).toBeUndefined();
   });
 
+  it('publishes a hidden resource (mgmt: export what this host does not run) for others to run: hidden is not published', async () => {
+    const spec = parseGraphYaml('graph: g\nresources:\n  kv:\n    - name: a\n      value: x\n      meta: {export: ["*"], hidden: true}\n', 'g.yaml');
+    const graph = await resolveGraph(spec, memoryKindResolver([]));
+    expect(exportsOf(graph, 'h1')).toEqual([{ host: 'h1', kind: 'kv', name: 'a', params: { key: 'a', value: 'x' }, meta: {}, to: ['*'] }]);
+  });
+
   it('puts collected resources through the same checks as the graph, the graph winning a clash', async () => {
     const base = parseGraphYaml('graph: g\nresources:\n  kv:\n    - name: own\n      value: mine\n', 'g.yaml');
     const good = composeGraph(base, [exported('h1', 'extra', ['*']), exported('h1', 'own', ['*'])].map(exportToSpec));

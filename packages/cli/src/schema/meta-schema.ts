@@ -33,7 +33,7 @@ const META_PROPERTIES: Readonly<Record<keyof MetaParams, JsonSchema>> = {
   autogroup: flag('Let the autogroup pass group this resource with others.'),
   rewatch: flag('Restart a failed watch instead of failing the resource.'),
   reset: flag('Forget cached state when this resource is replaced in a graph swap.'),
-  hidden: flag('Keep this resource out of status output and pictures.'),
+  hidden: flag('Not run on this host (as in mgmt): with export, published for other hosts to run.'),
   reverse: flag('When the resource leaves the graph, undo what it did (reversible kinds).'),
   realize: flag('A graph swap that would remove or replace this resource first lets it converge once.'),
   export: strings("Hosts this resource is exported to ('*' = all)."),

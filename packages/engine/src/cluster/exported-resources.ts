@@ -23,7 +23,9 @@ export function exportsOf(graph: ResolvedGraph, host: string): ExportedResource[
     if (resource.meta.export.length === 0) continue;
     const meta: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(resource.meta)) {
-      if (key === 'export') continue;
+      // Collected elsewhere to run there: not exported again, and not hidden
+      // (hidden with export is how a graph publishes what it does not run itself).
+      if (key === 'export' || key === 'hidden') continue;
       // Only what differs from the defaults: Infinity (no limit) has no JSON form.
       if (!isDeepStrictEqual(value, DEFAULT_META[key as keyof typeof DEFAULT_META])) meta[key] = value;
     }

@@ -60,7 +60,8 @@ export function autoGroup(
   const parentsByKind = new Map<string, string[]>();
   for (const resource of resources.values()) {
     const trait = kinds.get(resource.kind)?.groupable;
-    if (!trait || !resource.meta.autogroup || inSendRecv.has(resource.id)) continue;
+    // A hidden resource does not run here: in a group it would run with the others.
+    if (!trait || !resource.meta.autogroup || resource.meta.hidden || inSendRecv.has(resource.id)) continue;
     const candidates = parentsByKind.get(resource.kind) ?? [];
     parentsByKind.set(resource.kind, candidates);
     const adjacentGroups = new Set((neighbours.get(resource.id) ?? []).map(find));

@@ -49,6 +49,8 @@ function stringList(item: (entry: string) => string | undefined, expected: strin
 
 /** `id` (size 1) or `id:N` with N >= 1; the size is after the last colon. */
 function semaProblem(entry: string): string | undefined {
+  if (entry === '') return 'a semaphore id is empty';
+  if (/^[0-9]+$/.test(entry)) return `'${entry}' is a size without an id: write 'name:${entry}'`;
   const colon = entry.lastIndexOf(':');
   if (colon === -1) return undefined;
   const size = entry.slice(colon + 1);

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KindResolver } from '../loader/kind-resolver.js';
 import { GraphLoadError, inFileOrder } from './load-error.js';
 import { resolveMeta } from './meta-params.js';
-import { readLegacyParams } from './legacy-params.js';
+import { readExportMark, readLegacyParams } from './legacy-params.js';
 import { warnRepeatedEdgeNames } from './edge-names.js';
 import { checkParams } from './param-check.js';
 import { receivedParams, resolveEdges } from './resolve-edges.js';
@@ -47,9 +47,8 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
   const firstSpecs = new Map<string, ResourceSpec>();
   const resourceKinds = new Map<string, string>();
   for (const written of spec.resources) {
-    const resource = readLegacyParams(written, kinds.get(written.kind), warnings);
+    const resource = readLegacyParams(readExportMark(written, warnings), kinds.get(written.kind), warnings);
     const id = resourceId(resource.kind, resource.name);
-    if (resource.name.startsWith('@@')) problems.push(exportPrefixError(id, resource));
     resourceKinds.set(id, resource.kind);
     const definition = kinds.get(resource.kind);
     const meta = resolveMeta(resource, id, problems);
@@ -69,6 +68,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
 
   checkIdentities(resources, kinds, problems);
   const edges = resolveEdges(spec.edges, resourceKinds, kinds, problems);
+  checkHiddenSenders(edges, resources, problems);
   warnRepeatedEdgeNames(spec.edges, warnings);
   checkCycles(resourceKinds.keys(), edges, problems);
   if (problems.length > 0) throw new GraphLoadError(inFileOrder(problems));
@@ -167,7 +167,8 @@ function checkIdentities(
   const claimed = new Map<string, ResolvedResource>();
   for (const resource of resources.values()) {
     const definition = kinds.get(resource.kind);
-    if (!definition?.identity) continue;
+    // A hidden resource does not run here: it changes nothing another could undo.
+    if (!definition?.identity || resource.meta.hidden) continue;
     let identity: string | undefined;
     try {
       identity = definition.identity(resource.params);
@@ -203,14 +204,19 @@ function notReversibleError(id: string, resource: ResourceSpec): EngineError {
   });
 }
 
-/** mgmt's old `@@name` marks an exported resource; here it would silently become part of the name. */
-function exportPrefixError(id: string, resource: ResourceSpec): EngineError {
-  return new EngineError('ERR_GRAPH_SHAPE', `the name '${resource.name}' starts with @@, mgmt's old mark of an exported resource`, {
-    resource: id,
-    phase: 'validate',
-    location: resource.location,
-    hint: `name it '${resource.name.slice(2)}' and add meta: {export: ['*']} (see "Several hosts" in the README)`,
-  });
+/** A hidden resource does not run, so it never sends: an edge that would receive from it would wait forever. */
+function checkHiddenSenders(edges: readonly ResolvedEdge[], resources: ReadonlyMap<string, ResolvedResource>, problems: EngineError[]): void {
+  for (const edge of edges) {
+    if (edge.send === undefined || !resources.get(edge.from)?.meta.hidden) continue;
+    problems.push(
+      new EngineError('ERR_SEND_RECV', `${edge.from} is hidden (meta: {hidden: true}): it does not run on this host, so it sends nothing to ${edge.to}`, {
+        resource: edge.from,
+        phase: 'validate',
+        ...(edge.location ? { location: edge.location } : {}),
+        hint: 'send from a resource that runs here, or make this one not hidden',
+      }),
+    );
+  }
 }
 
 /** ERR_CYCLE over the explicit edges, at the location of one edge of the cycle. */

@@ -48,16 +48,19 @@ export function parseSemaId(spec: string): { id: string; size: number } {
   return { id: spec, size: 1 };
 }
 
-/** All semaphores of one engine, by id; the first size seen for an id wins. */
+/**
+ * All semaphores of one engine, by the text written: as in mgmt, `lock`,
+ * `lock:1` and `lock:3` are three semaphores (one id with two sizes cannot
+ * be one semaphore, and which size won would depend on the order).
+ */
 export class SemaphoreTable {
   #table = new Map<string, Semaphore>();
 
   get(spec: string): Semaphore {
-    const { id, size } = parseSemaId(spec);
-    let sema = this.#table.get(id);
+    let sema = this.#table.get(spec);
     if (!sema) {
-      sema = new Semaphore(size);
-      this.#table.set(id, sema);
+      sema = new Semaphore(parseSemaId(spec).size);
+      this.#table.set(spec, sema);
     }
     return sema;
   }

@@ -208,6 +208,13 @@ export class Vertex implements ContextHost {
    * of resources starts without a promise per resource.
    */
   start(): Promise<void> | undefined {
+    if (this.meta.hidden) {
+      // mgmt's hidden: in the graph (edges order around it, it is exported),
+      // but not run on this host. No instance: nothing is created, watched or checked.
+      this.#initDone = true;
+      this.#readyNow();
+      return undefined;
+    }
     let instance: Instance;
     try {
       instance = this.definition.create(this.params) as Instance;
@@ -460,6 +467,11 @@ export class Vertex implements ContextHost {
       return undefined;
     }
     const apply = !(this.#env.noop || this.meta.noop);
+    if (this.meta.hidden) {
+      // Counts as done at once, so what depends on it runs.
+      this.#succeeded(true, apply);
+      return undefined;
+    }
     return this.#needsWaits(apply) ? this.#processWithWaits(instance, apply) : this.#checkAtOnce(instance, apply);
   }
 
