@@ -1,10 +1,14 @@
 import type { ResolvedGraph } from '@converge/engine';
 import { isEngineError } from '@converge/engine-api';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { FileWatch } from './file-watch.js';
+import { writerOf } from './open-writers.js';
 import type { Reporter } from './reporter.js';
 
 /** Saving a file is often several writes and a rename: wait for it to settle. */
 const SETTLE_MS = 150;
+/** How long a reload waits for a process that holds the graph file open for writing. */
+const WRITER_WAIT_MS = 60_000;
 
 export interface GraphReloaderOptions {
   readonly graphFile: string;
@@ -29,6 +33,7 @@ export class GraphReloader {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
+  #stopped = false;
   readonly #onHangup = (): void => {
     this.#options.reporter.say('SIGHUP: reloading the graph');
     this.#watch?.refresh();
@@ -50,7 +55,9 @@ export class GraphReloader {
         this.#timer = setTimeout(() => {
           // A symlink on the way may point elsewhere now: watch where it leads before reading it.
           this.#watch?.refresh();
-          this.reload();
+          void this.#afterWriters().then(() => {
+            if (!this.#stopped) this.reload();
+          });
         }, SETTLE_MS);
       },
       (message) => reporter.say(message),
@@ -79,9 +86,30 @@ export class GraphReloader {
   }
 
   stop(): void {
+    this.#stopped = true;
     process.off('SIGHUP', this.#onHangup);
     clearTimeout(this.#timer);
     this.#watch?.stop();
+  }
+
+  /**
+   * Waits while another process has the graph file open for writing (a
+   * graph read halfway through would be swapped in: the resources not yet
+   * written would be removed, and reversed), up to WRITER_WAIT_MS.
+   */
+  async #afterWriters(): Promise<void> {
+    const { graphFile, reporter } = this.#options;
+    const deadline = Date.now() + WRITER_WAIT_MS;
+    let told = false;
+    for (let writer = await writerOf(graphFile); writer !== undefined && !this.#stopped; writer = await writerOf(graphFile)) {
+      if (Date.now() >= deadline) {
+        reporter.say(`${graphFile} is still open for writing (process ${writer}) after ${WRITER_WAIT_MS / 1000} s: reloading it as it is`);
+        return;
+      }
+      if (!told) reporter.say(`${graphFile} changed; waiting for process ${writer} to finish writing it`);
+      told = true;
+      await sleep(SETTLE_MS);
+    }
   }
 
   async #reloadOnce(): Promise<void> {

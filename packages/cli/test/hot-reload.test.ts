@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -91,6 +91,37 @@ describe('hot reload of a running graph', () => {
     expect(await readFile(a, 'utf8')).toBe('one\n');
     cli.child.kill('SIGHUP');
     await until(contentIs(a, 'two\n'), 'a.txt = two after SIGHUP');
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
+
+  it('waits while another process has the graph open for writing: a graph written in pauses is read whole', async () => {
+    const dir = await makeTempDir();
+    const graph = join(dir, 'graph.yaml');
+    const first = join(dir, 'first.txt');
+    const second = join(dir, 'second.txt');
+    const full = fileGraph({ [first]: '1\n', [second]: '2\n' }, '\n    meta: {reverse: true}');
+    await writeFile(graph, full);
+    const cli = new CliProcess(['run', '--tmp-prefix', graph]);
+    running.push(cli);
+    await until(contentIs(second, '2\n'), 'second.txt written');
+
+    // Another process (this test) writes the graph again, pausing halfway
+    // for much longer than a save takes to settle: the first half alone
+    // would remove second.txt (and reverse it).
+    const edited = full.replace("'2\\n'", "'2 again\\n'").replace('"2\\n"', '"2 again\\n"');
+    const cut = edited.indexOf(`  - name: ${second}`);
+    const handle = await open(graph, 'w');
+    await handle.write(edited.slice(0, cut));
+    await handle.sync();
+    await cli.waitFor(/waiting for process \d+ to finish writing it/, 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(await readFile(second, 'utf8')).toBe('2\n');
+    expect(cli.stderr + cli.stdout).not.toMatch(/reloaded .*: 1 resources/);
+    await handle.write(edited.slice(cut));
+    await handle.close();
+    await until(contentIs(second, '2 again\n'), 'second.txt rewritten by the whole graph');
+    expect(cli.stderr + cli.stdout).not.toMatch(/reloaded .*: 1 resources/);
     cli.child.kill('SIGINT');
     expect((await cli.result).code).toBe(0);
   });

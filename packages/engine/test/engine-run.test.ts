@@ -226,6 +226,38 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('a watch that dies aborts the check its first event started: nothing is changed after the failure is told', async () => {
+    const steps: string[] = [];
+    const shortLived = defineResource({
+      kind: 'shortlived',
+      params: Type.Object({}),
+      create: () => {
+        let context: ResourceContext | undefined;
+        return {
+          init: (ctx: ResourceContext) => void (context = ctx),
+          checkApply: async (_apply: boolean, signal: AbortSignal) => {
+            steps.push('check started');
+            await sleep(80, undefined, { signal }).catch(() => undefined);
+            steps.push(signal.aborted ? 'check aborted' : 'changed something');
+            return false;
+          },
+          watch: async () => {
+            context?.event();
+            await sleep(20);
+            steps.push('watch died');
+            throw new Error('the watch command ended');
+          },
+        };
+      },
+    }) as unknown as AnyResourceDefinition;
+    const engine = await runToConvergence(graphOf([shortLived], [{ kind: 'shortlived', name: 's' }]));
+    await until(() => steps.length >= 3);
+    expect(steps).toEqual(['check started', 'watch died', 'check aborted']);
+    expect(engine.statuses()[0]?.state).toBe('failed');
+    expect(engine.failures().map((failure) => failure.message)).toEqual([expect.stringContaining('the watch command ended')]);
+    await engine.stop();
+  });
+
   it('a hung checkApply fails after meta.timeout, and the engine converges anyway', async () => {
     const journal = newJournal();
     const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'stuck', params: { hang: true }, meta: { timeout: 100 } }, { kind: 'noop', name: 'other' }]);

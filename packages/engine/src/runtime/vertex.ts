@@ -264,7 +264,12 @@ export class Vertex implements ContextHost {
         readyNow: () => this.#readyNow(),
         poke: () => this.poke(),
         watchDied: (error) => {
-          if (!this.#closed) this.#failForGood(error, true);
+          if (this.#closed) return;
+          this.#failForGood(error, true);
+          // A check under way (the watch's first event started it) would
+          // change things for a resource that has failed for good: a command
+          // run after its failure was told. Aborted: its process group goes.
+          this.#checkController?.abort(error);
         },
         log: (level, message) => this.#log(level, message),
       },
@@ -582,6 +587,11 @@ export class Vertex implements ContextHost {
     this.#endCheck();
     if (waits.aborted && !(error instanceof EngineError)) {
       this.#deferForSwap();
+      return false;
+    }
+    // Its watch died meanwhile (and aborted it): that failure stands, told once.
+    if (this.#fatal) {
+      if (!this.#dirty) this.#setBusy(false);
       return false;
     }
     const thrown = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
