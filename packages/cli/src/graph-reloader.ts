@@ -1,4 +1,4 @@
-import type { ResolvedGraph } from '@converge/engine';
+import type { GraphSpec, ResolvedGraph } from '@converge/engine';
 import { isEngineError } from '@converge/engine-api';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FileWatch } from './file-watch.js';
@@ -10,12 +10,15 @@ const SETTLE_MS = 150;
 /** How long a reload waits for a process that holds the graph file open for writing. */
 const WRITER_WAIT_MS = 60_000;
 
-export interface GraphReloaderOptions {
+/** A loaded graph: resolved (one host), or as written (a cluster agent composes and resolves it). */
+type LoadedGraph = ResolvedGraph | GraphSpec;
+
+export interface GraphReloaderOptions<G extends LoadedGraph = ResolvedGraph> {
   readonly graphFile: string;
   /** Loads and checks the graph, reporting problems; undefined when it does not load. */
-  readonly load: () => Promise<ResolvedGraph | undefined>;
+  readonly load: () => Promise<G | undefined>;
   /** Swaps the new graph in; a throw leaves the running graph as it is. */
-  readonly swap: (graph: ResolvedGraph) => Promise<void>;
+  readonly swap: (graph: G) => Promise<void>;
   readonly reporter: Reporter;
   /** Follow the file's changes, through symlinks (false with --no-watch); SIGHUP always reloads. */
   readonly watchFile: boolean;
@@ -27,8 +30,8 @@ export interface GraphReloaderOptions {
  * untouched and says why. Reloads run one at a time; a change during a
  * reload causes one more.
  */
-export class GraphReloader {
-  readonly #options: GraphReloaderOptions;
+export class GraphReloader<G extends LoadedGraph = ResolvedGraph> {
+  readonly #options: GraphReloaderOptions<G>;
   #watch: FileWatch | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
@@ -40,7 +43,7 @@ export class GraphReloader {
     this.reload();
   };
 
-  constructor(options: GraphReloaderOptions) {
+  constructor(options: GraphReloaderOptions<G>) {
     this.#options = options;
   }
 
@@ -121,7 +124,9 @@ export class GraphReloader {
     }
     try {
       await this.#options.swap(graph);
-      reporter.say(`reloaded ${graphFile}: ${graph.resources.size} resources, ${graph.edges.length} edges`);
+      const { resources: written } = graph;
+      const resources = 'size' in written ? written.size : written.length;
+      reporter.say(`reloaded ${graphFile}: ${resources} resources, ${graph.edges.length} edges`);
     } catch (error) {
       if (!isEngineError(error)) throw error;
       reporter.problem(error);

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { kvWorldKey } from '@converge/engine';
 import { EtcdWorld } from '@converge/engine/etcd';
 import { join } from 'node:path';
@@ -95,6 +95,56 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     await eventuallyContent(target, 'hello from h1');
     await Promise.all([stopAgent(h1), stopAgent(h2)]);
   }, 40_000);
+
+  it('reload their graph file when it is saved and on SIGHUP, as a single host does', async () => {
+    const dir = await makeTempDir();
+    const target = join(dir, 'reloaded.txt');
+    const graphText = (content: string): string => `graph: reload\nresources:\n  file:\n    - name: ${target}\n      state: exists\n      content: "${content}"\n`;
+    const graph = await writeGraph(dir, 'graph.yaml', graphText('first'));
+    const h1 = agent(etcd, 'reload-h1', graph);
+    await eventuallyContent(target, 'first');
+    await writeFile(graph, graphText('saved'));
+    await eventuallyContent(target, 'saved');
+    await h1.waitFor(/reloaded .*graph.yaml: 1 resources/);
+
+    const quiet = agent(etcd, 'reload-h2', graph, ['--no-watch']);
+    await quiet.waitFor(/graph reload: 1 resources/);
+    await writeFile(graph, graphText('after hangup'));
+    await eventuallyContent(target, 'after hangup');
+    quiet.child.kill('SIGHUP');
+    await quiet.waitFor(/SIGHUP: reloading the graph/);
+    await quiet.waitFor(/reloaded .*graph.yaml: 1 resources/);
+    expect(quiet.child.exitCode).toBeNull();
+    await Promise.all([stopAgent(h1), stopAgent(quiet)]);
+    for (const cli of [h1, quiet]) expect((await cli.result).code).toBe(0);
+  }, 40_000);
+
+  it('wait with --converged-exit until every host has settled: exit 1 when a host has failures, or when stopped first', async () => {
+    const dir = await makeTempDir();
+    const failing = await writeGraph(dir, 'failing.yaml', 'graph: failing\nresources:\n  exec:\n    - name: fails\n      cmd: /bin/false\n');
+    const h1 = agent(etcd, 'settle-h1', failing);
+    await h1.waitFor(/failed: exec\[fails\]/);
+    const ok = await writeGraph(dir, 'ok.yaml', 'graph: ok\nresources:\n  noop:\n    - name: fine\n');
+    const waiter = await runCli(['run', '--tmp-prefix', `--seeds=${etcd.seeds}`, '--hostname=settle-h2', '--converger-timeout=0', '--converged-exit', ok], {
+      timeoutMs: 20_000,
+    });
+    expect(waiter.stderr).toContain('the cluster has settled with failed resources: settle-h1 (1 failed)');
+    expect(waiter.code).toBe(1);
+
+    // A host that never converges (a command still running) holds the cluster back: stopped, the waiter says so and exits 1.
+    const slow = await writeGraph(dir, 'slow.yaml', 'graph: slow\nresources:\n  exec:\n    - name: long\n      cmd: sleep 30\n      shell: /bin/sh\n');
+    const h3 = agent(etcd, 'settle-h3', slow);
+    await h3.waitFor(/graph slow: 1 resources/);
+    const stopped = agent(etcd, 'settle-h4', ok, ['--converged-exit']);
+    await stopped.waitFor(/joined the cluster/);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    stopped.child.kill('SIGTERM');
+    const result = await stopped.result;
+    expect(result.stderr).toContain('stopped before the cluster converged');
+    expect(result.stderr).not.toContain('the cluster has converged');
+    expect(result.code).toBe(1);
+    await Promise.all([stopAgent(h1), stopAgent(h3)]);
+  }, 60_000);
 
   it('exchange exported resources: collected files appear and disappear live', async () => {
     const dir = await makeTempDir();

@@ -68,6 +68,17 @@ export class ClusterAgent {
     else this.#rebuild();
   }
 
+  /**
+   * The host's own graph file changed (hot reload, SIGHUP): builds and swaps
+   * in the new graph plus what it collects. Resolves once that is done; a
+   * graph that does not check out leaves the running one (and says why).
+   */
+  async replaceGraph(graph: GraphSpec): Promise<void> {
+    this.#base = graph;
+    this.#rebuild();
+    while (this.#rebuilding) await this.#rebuilding;
+  }
+
   /** Stops following the world; the engine keeps running until its owner stops it. */
   async stop(): Promise<void> {
     this.#stop.abort();

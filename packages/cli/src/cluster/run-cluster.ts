@@ -1,7 +1,7 @@
 import { hostname as systemHostname } from 'node:os';
 import {
-  clusterConverged,
   clusterKeys,
+  clusterSettled,
   Engine,
   GraphLoadError,
   loadGraphSpec,
@@ -10,6 +10,7 @@ import {
   statusesFrom,
   type EtcdWorld,
   type GraphSpec,
+  type HostStatus,
 } from '@converge/engine';
 import { connectEtcdWorld } from './connect-world.js';
 import { isEngineError } from '@converge/engine-api';
@@ -23,6 +24,7 @@ import { engineOptionsFrom } from '../engine-options.js';
 import { StatusDisplay, summarize } from '../status-display.js';
 import { Terminal } from '../terminal.js';
 import { ClusterAgent } from './cluster-agent.js';
+import { GraphReloader } from '../graph-reloader.js';
 import { worldLogger } from './world-logger.js';
 
 /**
@@ -64,21 +66,40 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     return stopping;
   };
   const removeSignalHandlers = handleEngineStopSignals(engine, stop, say);
+  // As a single host: saving the graph file (or SIGHUP) swaps the new graph
+  // in. An agent that follows deploys has no file: SIGHUP is only told.
+  const reloader =
+    graphFile === undefined
+      ? undefined
+      : new GraphReloader<GraphSpec>({
+          graphFile,
+          load: () => checkedGraph(graphFile, flags.plugin, reporter),
+          swap: (next) => agent.replaceGraph(next),
+          reporter,
+          watchFile: flags.watch !== false,
+        });
+  const onHangupWithoutFile = (): void => say('SIGHUP: this agent runs the deploys of the cluster; `converge deploy` changes its graph');
+  if (reloader) reloader.start();
+  else process.on('SIGHUP', onHangupWithoutFile);
   const keepAlive = setInterval(() => {}, 1 << 30);
   display.start();
   let summary: string;
+  let clusterOutcome: ExitCode = ExitCode.ok;
   try {
     agent.start();
     say(`joined the cluster at ${flags.seeds.join(',')} as ${hostname}${graph ? '' : '; waiting for deploys'}`);
     if (flags.convergedExit) {
-      await clusterConvergedOrStopped(world, engine, stopRequested.signal);
-      say('the cluster has converged');
+      const settled = await clusterSettledOrStopped(world, engine, stopRequested.signal);
+      clusterOutcome = tellClusterOutcome(settled, hostname, say);
     } else {
       await untilAborted(stopRequested.signal);
     }
     summary = summarize(engine.statuses());
   } finally {
     try {
+      reloader?.stop();
+      process.off('SIGHUP', onHangupWithoutFile);
+      await reloader?.idle();
       await stop();
     } finally {
       await display.stop();
@@ -91,7 +112,24 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
   say(summary);
   const failures = engine.failures();
   for (const failure of failures) reporter.problem(failure);
-  return failures.length > 0 ? ExitCode.resourceFailed : ExitCode.ok;
+  return failures.length > 0 ? ExitCode.resourceFailed : clusterOutcome;
+}
+
+/** Says how a `--converged-exit` wait ended; exit code 1 when it was stopped or another host has failures. */
+function tellClusterOutcome(settled: readonly HostStatus[] | undefined, hostname: string, say: (message: string) => void): ExitCode {
+  if (!settled) {
+    say('stopped before the cluster converged');
+    return ExitCode.resourceFailed;
+  }
+  const failing = settled.filter((status) => status.failed > 0);
+  if (failing.length === 0) {
+    say('the cluster has converged');
+    return ExitCode.ok;
+  }
+  const where = failing.map((status) => `${status.host} (${status.failed} failed)`).join(', ');
+  say(`the cluster has settled with failed resources: ${where}`);
+  // This host's own failures are told below, with their errors.
+  return failing.some((status) => status.host !== hostname) ? ExitCode.resourceFailed : ExitCode.ok;
 }
 
 /** Parses and checks the graph file before joining, so a bad graph exits 2 at once. */
@@ -109,8 +147,12 @@ async function checkedGraph(graphFile: string, plugins: readonly string[], repor
   }
 }
 
-/** Resolves once this host and every host publishing a status are converged on the same deploy. */
-async function clusterConvergedOrStopped(world: EtcdWorld, engine: Engine, stopRequested: AbortSignal): Promise<void> {
+/**
+ * The hosts' statuses once this host and every host publishing a status
+ * have settled on the same deploy (converged, or left with failures);
+ * undefined when a stop came first.
+ */
+async function clusterSettledOrStopped(world: EtcdWorld, engine: Engine, stopRequested: AbortSignal): Promise<HostStatus[] | undefined> {
   const statuses = new Map<string, string>();
   const watch = new AbortController();
   const stopWatching = (): void => watch.abort();
@@ -123,8 +165,9 @@ async function clusterConvergedOrStopped(world: EtcdWorld, engine: Engine, stopR
       }
       const all = statusesFrom(statuses.values());
       const mine = all.find((status) => status.host === world.hostname);
-      if (mine && engine.converged.get() && all.every((status) => status.graph !== undefined) && clusterConverged(all)) return;
+      if (mine && engine.converged.get() && all.every((status) => status.graph !== undefined) && clusterSettled(all)) return all;
     }
+    return undefined;
   } finally {
     stopRequested.removeEventListener('abort', stopWatching);
     watch.abort();

@@ -52,7 +52,16 @@ export function statusesFrom(values: Iterable<string>): HostStatus[] {
  * converged with no failure, and all run the same deploy.
  */
 export function clusterConverged(statuses: readonly HostStatus[]): boolean {
+  return clusterSettled(statuses) && statuses.every((status) => status.failed === 0);
+}
+
+/**
+ * Every host has done what it can on the same deploy: converged, or left
+ * with failed resources that only a change would run again. What
+ * `--converged-exit` waits for (its exit code then tells the failures).
+ */
+export function clusterSettled(statuses: readonly HostStatus[]): boolean {
   if (statuses.length === 0) return false;
   const deploys = new Set(statuses.map((status) => status.deploy));
-  return deploys.size === 1 && statuses.every((status) => status.converged && status.failed === 0);
+  return deploys.size === 1 && statuses.every((status) => status.converged);
 }
