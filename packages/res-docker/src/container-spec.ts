@@ -17,6 +17,30 @@ function envKey(entry: string): string {
   return equals < 0 ? entry : entry.slice(0, equals);
 }
 
+function envByKey(entries: readonly string[]): Map<string, string> {
+  return new Map(entries.map((entry) => [envKey(entry), entry]));
+}
+
+/**
+ * How two environments differ, by variable name only: values are often
+ * secrets (tokens, passwords), and this text goes to logs and errors.
+ * `onlyOurs`: compare only the variables the params set (the image, and so
+ * its own variables, is unknown).
+ */
+function envDifference(actual: readonly string[], wanted: readonly string[], onlyOurs: boolean): string | undefined {
+  const have = envByKey(actual);
+  const want = envByKey(wanted);
+  const missing = [...want.keys()].filter((key) => !have.has(key));
+  const changed = [...want.keys()].filter((key) => have.has(key) && have.get(key) !== want.get(key));
+  const extra = onlyOurs ? [] : [...have.keys()].filter((key) => !want.has(key));
+  const parts = [
+    missing.length > 0 ? `lacks ${missing.join(', ')}` : '',
+    changed.length > 0 ? `has another value for ${changed.join(', ')}` : '',
+    extra.length > 0 ? `also sets ${extra.join(', ')}` : '',
+  ].filter((part) => part !== '');
+  return parts.length === 0 ? undefined : `env ${parts.join(', ')} (values not shown)`;
+}
+
 /** The environment a container gets: the image's, overridden by ours key by key (as the engine does). */
 function mergedEnv(imageEnv: readonly string[], ours: readonly string[]): string[] {
   const byKey = new Map<string, string>();
@@ -58,7 +82,7 @@ export function createOptions(name: string, params: Readonly<ContainerParams>): 
   return {
     name,
     Image: params.image,
-    ...(params.cmd ? { Cmd: [...params.cmd] } : {}),
+    ...(hasCmd(params) ? { Cmd: [...(params.cmd ?? [])] } : {}),
     Env: envEntries(params.env),
     ExposedPorts: exposed,
     HostConfig: { PortBindings: portBindings },
@@ -66,6 +90,11 @@ export function createOptions(name: string, params: Readonly<ContainerParams>): 
 }
 
 const quote = (value: unknown): string => JSON.stringify(value);
+
+/** `cmd` given and not empty: `cmd: []` means the image's own command, as when it is left out (mgmt reads it so). */
+function hasCmd(params: Readonly<ContainerParams>): boolean {
+  return params.cmd !== undefined && params.cmd.length > 0;
+}
 const shortId = (id: string): string => id.replace(/^sha256:/, '').slice(0, 12);
 
 /**
@@ -87,21 +116,16 @@ export function containerDifferences(
     differences.push(`image is ${actual.Config.Image} (${shortId(actual.Image)}), wanted ${params.image}${wantedId}`);
   }
 
-  const wantedCmd = params.cmd ?? image?.Config.Cmd ?? undefined;
+  const wantedCmd = hasCmd(params) ? params.cmd : (image?.Config.Cmd ?? undefined);
   const actualCmd = actual.Config.Cmd ?? [];
   if (wantedCmd && quote(actualCmd) !== quote(wantedCmd)) {
     differences.push(`cmd is ${quote(actualCmd)}, wanted ${quote(wantedCmd)}`);
   }
 
   const ours = envEntries(params.env);
-  const actualEnv = [...(actual.Config.Env ?? [])].sort();
-  if (image) {
-    const wantedEnv = mergedEnv(image.Config.Env ?? [], ours);
-    if (quote(actualEnv) !== quote(wantedEnv)) differences.push(`env is ${quote(actualEnv)}, wanted ${quote(wantedEnv)}`);
-  } else {
-    const missing = ours.filter((entry) => !actualEnv.includes(entry));
-    if (missing.length > 0) differences.push(`env lacks ${quote(missing)}`);
-  }
+  const actualEnv = actual.Config.Env ?? [];
+  const env = image ? envDifference(actualEnv, mergedEnv(image.Config.Env ?? [], ours), false) : envDifference(actualEnv, ours, true);
+  if (env) differences.push(env);
 
   const hasPorts = actualBindings(actual.HostConfig.PortBindings);
   const wantsPorts = wantedBindings(params.ports);

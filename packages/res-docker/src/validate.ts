@@ -29,13 +29,18 @@ export function validateContainer(params: Readonly<ContainerParams>): Validation
   const names = Array.isArray(params.env)
     ? params.env.map((entry) => (entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : undefined))
     : Object.keys(params.env ?? {});
+  const seen = new Set<string>();
   names.forEach((name, index) => {
     if (name === undefined) {
-      const entry = (params.env as readonly string[])[index];
-      issues.push({ param: 'env', message: `${JSON.stringify(entry)} is not KEY=value` });
+      // Not quoted: an entry without its name may well be a bare secret.
+      issues.push({ param: 'env', message: `entry ${index + 1} is not KEY=value`, hint: 'write each entry as NAME=value' });
     } else if (!ENV_NAME.test(name)) {
       issues.push({ param: 'env', message: `${JSON.stringify(name)} is not a valid environment variable name` });
+    } else if (seen.has(name)) {
+      // The engine keeps the last, and reports both: compared with the params, the container would never match.
+      issues.push({ param: 'env', message: `${name} is set twice`, hint: 'keep one entry per variable' });
     }
+    if (name !== undefined) seen.add(name);
   });
   for (const [protocol, map] of Object.entries(params.ports ?? {})) {
     if (!PROTOCOLS.includes(protocol)) {
