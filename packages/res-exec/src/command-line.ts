@@ -17,9 +17,16 @@ export function toArgv(command: string, shell?: string, args?: readonly string[]
   return { file, args: rest };
 }
 
-/** The program a command param runs: what must exist before it can run. */
-export function programOf(command: string, shell?: string): string | undefined {
-  return shell || splitFields(command)[0];
+/**
+ * The programs a command param runs, as far as can be told without a shell
+ * parser: the shell (when there is one) and the command's first word, when
+ * that is an absolute path (`/usr/bin/hello -g x > out` through /bin/sh
+ * runs /usr/bin/hello). A first word like `FOO=1` or `cd` tells nothing.
+ */
+export function programsOf(command: string, shell?: string): string[] {
+  const first = splitFields(command)[0];
+  if (!shell) return first === undefined ? [] : [first];
+  return first !== undefined && /^\/[^;&|<>()$`'"\\*?]*$/.test(first) ? [shell, first] : [shell];
 }
 
 export function splitFields(command: string): string[] {

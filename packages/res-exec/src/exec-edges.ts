@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import type { AutoEdgeSearch } from '@converge/engine-api';
-import { programOf } from './command-line.js';
+import { programsOf } from './command-line.js';
 import type { ExecParams } from './params.js';
 
 /**
@@ -10,13 +10,13 @@ import type { ExecParams } from './params.js';
  */
 export function programPaths(params: Readonly<ExecParams>): string[] {
   const programs = [
-    params.args && params.args.length > 0 && !params.shell ? params.cmd : programOf(params.cmd, params.shell),
-    params.ifcmd && programOf(params.ifcmd, params.ifshell),
-    params.nifcmd && programOf(params.nifcmd, params.nifshell),
-    params.watchcmd && programOf(params.watchcmd, params.watchshell),
-    params.donecmd && programOf(params.donecmd, params.doneshell),
+    ...(params.args && params.args.length > 0 && !params.shell ? [params.cmd] : programsOf(params.cmd, params.shell)),
+    ...(params.ifcmd ? programsOf(params.ifcmd, params.ifshell) : []),
+    ...(params.nifcmd ? programsOf(params.nifcmd, params.nifshell) : []),
+    ...(params.watchcmd ? programsOf(params.watchcmd, params.watchshell) : []),
+    ...(params.donecmd ? programsOf(params.donecmd, params.doneshell) : []),
   ];
-  return [...new Set(programs.filter((path): path is string => typeof path === 'string' && isAbsolute(path)))];
+  return [...new Set(programs.filter((path) => isAbsolute(path)))];
 }
 
 /** One batch: an edge from each managed file that is one of our programs. */

@@ -36,6 +36,13 @@ describe('autoedges', () => {
       { kind: 'file', key: '/usr/local/bin/notify' },
     ]);
     expect(firstBatch({ cmd: 'echo hi', shell: '/bin/bash' })).toEqual([{ kind: 'file', key: '/bin/bash' }]);
+    // Through a shell, a command line that starts with an absolute program runs that program too.
+    expect(firstBatch({ cmd: '/usr/bin/hello -g x > /tmp/out', shell: '/bin/sh' })).toEqual([
+      { kind: 'file', key: '/bin/sh' },
+      { kind: 'file', key: '/usr/bin/hello' },
+    ]);
+    expect(firstBatch({ cmd: 'FOO=1 /usr/bin/hello', shell: '/bin/sh' })).toEqual([{ kind: 'file', key: '/bin/sh' }]);
+    expect(firstBatch({ cmd: '/usr/bin/a;/usr/bin/b', shell: '/bin/sh' })).toEqual([{ kind: 'file', key: '/bin/sh' }]);
     expect(firstBatch({ cmd: '/opt/app/run', args: ['--flag'] })).toEqual([{ kind: 'file', key: '/opt/app/run' }]);
     expect(firstBatch({ cmd: 'make' })).toEqual([]);
     expect(execResource.edgeable!.uids({ cmd: 'make' }, 'make')).toEqual([]);
