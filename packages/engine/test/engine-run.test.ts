@@ -282,6 +282,29 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('meta poll -1 checks once: the watch never starts, and no poll follows', async () => {
+    const calls: string[] = [];
+    const watched = defineResource({
+      kind: 'watched',
+      params: Type.Object({}),
+      create: () => ({
+        checkApply: () => {
+          calls.push('check');
+          return true;
+        },
+        watch: () => {
+          calls.push('watch');
+          return new Promise<void>(() => {});
+        },
+      }),
+    }) as unknown as AnyResourceDefinition;
+    const engine = await runToConvergence(graphOf([watched], [{ kind: 'watched', name: 'w', meta: { poll: -1 } }]));
+    await sleep(200);
+    expect(calls).toEqual(['check']);
+    expect(engine.statuses()[0]?.state).toBe('converged');
+    await engine.stop();
+  });
+
   it("semaphores are told apart by the text written, as in mgmt: 'lock' (size 1) is not 'lock:3', whatever the order", async () => {
     for (const order of [['lock:3', 'lock', 'lock'], ['lock', 'lock', 'lock:3']]) {
       const journal = newJournal();

@@ -112,6 +112,19 @@ describe('resolveGraph: params', () => {
     expect(problem).toMatchObject({ code: 'ERR_UNKNOWN_PARAM', location: { line: 5 } });
   });
 
+  it("reads mgmt's meta forms: poll -1 (check once), a null metaparam as unset, dollar and async ignored, each with a warning", async () => {
+    const graph = await resolveYaml(['resources:', '  noop:', '  - name: a', '    meta: {poll: -1}', '  - name: b', '    meta: {poll: , dollar: true, async: false, retry: 2}']);
+    expect(graph.resources.get('noop[a]')?.meta.poll).toBe(-1);
+    expect(graph.resources.get('noop[b]')?.meta).toMatchObject({ poll: 0, retry: 2 });
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
+      [6, "read 'meta: {poll: null}' as poll not set"],
+      [6, "ignored mgmt's metaparam 'dollar': names starting with $ are always accepted here"],
+      [6, "ignored mgmt's metaparam 'async': a graph swap never waits for the running checks of resources it keeps"],
+    ]);
+    const [problem] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta: {poll: -2}']);
+    expect(problem?.message).toContain("metaparam 'poll' must be a number from 0 to");
+  });
+
   it('reads YAML 1.1 booleans (yes, off, y…) where a boolean param or metaparam is declared, as mgmt does, with a warning', async () => {
     const graph = await resolveYaml(['resources:', '  pkg:', '  - name: vim', '    allowUntrusted: yes', '    meta: {autoedge: n, retry: 2, hidden: On}', '    state: installed', '  exec:', '  - name: e', '    cmd: "on"']);
     expect(graph.resources.get('pkg[vim]')?.params).toMatchObject({ allowUntrusted: true });

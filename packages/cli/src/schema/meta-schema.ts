@@ -21,7 +21,7 @@ const META_PROPERTIES: Readonly<Record<keyof MetaParams, JsonSchema>> = {
   retryreset: flag('Reset the retry budget after every successful checkApply.'),
   delay: number('Milliseconds to wait between retries.'),
   timeout: number('Milliseconds a single checkApply may take before it is aborted and failed; 0 = no limit.'),
-  poll: number("Seconds between polls instead of the resource's watch; 0 = use watch."),
+  poll: number("Seconds between polls instead of the resource's watch; 0 = use watch; -1 = check once (no watch, no poll).", -1),
   limit: number('Most checkApply runs per second; .inf = no limit.'),
   burst: integer('Runs allowed at once above `limit`.'),
   sema: strings("Semaphores to hold while checkApply runs: 'id' (size 1) or 'id:N'.", {

@@ -2,6 +2,12 @@ import type { AnyResourceDefinition } from '@converge/engine-api';
 import { resourceId, type GraphWarning, type ResourceSpec } from './spec.js';
 import { yaml11Boolean, yaml11BooleanRead } from './yaml11-boolean.js';
 
+/** mgmt's metaparams that have no effect here, and why. */
+const IGNORED_META: ReadonlyMap<string, string> = new Map([
+  ['dollar', "ignored mgmt's metaparam 'dollar': names starting with $ are always accepted here"],
+  ['async', "ignored mgmt's metaparam 'async': a graph swap never waits for the running checks of resources it keeps"],
+]);
+
 /** The metaparams that take true or false. */
 const BOOLEAN_META: ReadonlySet<string> = new Set(['noop', 'retryreset', 'autoedge', 'autogroup', 'rewatch', 'reset', 'hidden', 'reverse', 'realize']);
 
@@ -72,6 +78,15 @@ export function readLegacyParams(
     params[param] = truth;
     const { message, hint } = yaml11BooleanRead(`${param}: ${String(value)}`, param, truth);
     warn(param, message, hint);
+  }
+  // mgmt's `meta: {poll: }` (null) leaves it unset, as for params; `dollar`
+  // and `async` are mgmt metaparams that change nothing here.
+  for (const [key, value] of Object.entries(meta ?? resource.meta)) {
+    const ignored = value === null ? `read 'meta: {${key}: null}' as ${key} not set` : IGNORED_META.get(key);
+    if (ignored === undefined) continue;
+    meta ??= { ...resource.meta };
+    delete meta[key];
+    warnings.push({ location: resource.metaLocations.get(key) ?? resource.location, resource: id, message: ignored, hint: `remove ${key}` });
   }
   for (const [key, value] of Object.entries(meta ?? resource.meta)) {
     const truth = yaml11Boolean(value);

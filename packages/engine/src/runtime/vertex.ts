@@ -252,8 +252,9 @@ export class Vertex implements ContextHost {
     this.#initDone = true;
     const instance = this.#instance;
     if (!instance) return undefined;
-    if (!this.#env.watch) {
-      // A one-shot run watches and polls nothing: ready at once, no watch object per vertex.
+    if (!this.#env.watch || this.meta.poll < 0) {
+      // A one-shot run watches and polls nothing: ready at once, no watch
+      // object per vertex. meta: {poll: -1} (mgmt: run once) asks the same of one resource.
       this.#readyNow();
       return undefined;
     }
