@@ -31,9 +31,34 @@ describe('the kv kind', () => {
     await deleter.stop();
   });
 
-  it('in a dry run, waits for a value a sender would make instead of failing; a real run without one fails', async () => {
+  it('without a value (and none received) deletes the key, as mgmt does; a dry run only says it would', async () => {
     const world = new LocalWorld('h1');
-    const graph = 'graph: g\nresources:\n  kv:\n    - name: dbpw\n';
+    await world.set('kv/iamdeleted', 'old');
+    const graph = 'graph: g\nresources:\n  kv:\n    - name: iamdeleted\n';
+    const dry = await run(graph, world, 'h1', { events: [], contexts: new Map() }, true);
+    expect(dry.failures()).toEqual([]);
+    expect(dry.statuses()[0]?.changes).toBe(1);
+    expect(await world.get('kv/iamdeleted')).toBe('old');
+    await dry.stop();
+    const real = await run(graph, world);
+    expect(real.failures()).toEqual([]);
+    expect(await world.get('kv/iamdeleted')).toBeUndefined();
+    await real.stop();
+  });
+
+  it('with a value to receive: a dry run waits for a sender that sends nothing in noop; a real run without one fails', async () => {
+    const world = new LocalWorld('h1');
+    const graph = [
+      'graph: g',
+      'resources:',
+      '  kv:',
+      '    - name: dbpw',
+      '  rec:',
+      '    - name: sender',
+      'edges:',
+      '  - {from: {kind: rec, name: sender}, to: {kind: kv, name: dbpw}, send: out, recv: value}',
+      '',
+    ].join('\n');
     const dry = await run(graph, world, 'h1', { events: [], contexts: new Map() }, true);
     expect(dry.failures()).toEqual([]);
     expect(await world.get('kv/dbpw')).toBeUndefined();
@@ -41,6 +66,23 @@ describe('the kv kind', () => {
     const real = await run(graph, world);
     expect(real.failures()[0]?.message).toBe('kv has no value to set');
     await real.stop();
+  });
+
+  it("keeps a greater value with skiplessthan (as whole numbers, or as strings with skipcmpstyle: 1), as mgmt's kv does", async () => {
+    const world = new LocalWorld('h1');
+    await world.set('kv/stage', '10');
+    const stage = (value: string, extra = ''): string => `graph: g\nresources:\n  kv:\n    - name: stage\n      value: "${value}"\n      skiplessthan: true\n${extra}`;
+    const lower = await run(stage('9'), world);
+    expect(await world.get('kv/stage')).toBe('10');
+    await lower.stop();
+    const higher = await run(stage('11'), world);
+    expect(await world.get('kv/stage')).toBe('11');
+    await higher.stop();
+    // As strings, '9' > '11'.
+    const asStrings = await run(stage('9', '      skipcmpstyle: 1\n'), world);
+    expect(await world.get('kv/stage')).toBe('9');
+    await asStrings.stop();
+    await expect(resolveGraph(parseGraphYaml(stage('high'), 'kv.yaml'), memoryKindResolver([]))).rejects.toThrow(GraphLoadError);
   });
 
   it('reads through a world that is away by keeping its last value; a set fails', async () => {

@@ -16,6 +16,12 @@ const KvParamsSchema = Type.Object({
   host: Type.Optional(
     Type.String({ minLength: 1, description: 'With mapped and state read: whose entry to read (default this host).' }),
   ),
+  skiplessthan: Type.Optional(
+    Type.Boolean({ description: 'Leave a value in the world that is greater than `value` (compared as skipcmpstyle says); a refresh sets it all the same.' }),
+  ),
+  skipcmpstyle: Type.Optional(
+    Type.Union([Type.Literal(0), Type.Literal(1)], { description: 'How skiplessthan compares: 0 as whole numbers (default), 1 as strings.' }),
+  ),
 });
 const KvSendsSchema = Type.Object({
   value: Type.String({ description: 'The value now in the world (after set, or as read).' }),
@@ -41,9 +47,16 @@ export const kvResource = defineResource({
   params: KvParamsSchema,
   sends: KvSendsSchema,
   nameParam: 'key',
+  refreshable: true,
   validate(params) {
     if (params.host !== undefined && !(params.mapped === true && params.state === 'read')) {
       return [{ param: 'host', message: 'host only applies to reading a per-host entry', hint: 'add `mapped: true` and `state: read`' }];
+    }
+    if (params.skiplessthan !== undefined && (params.state ?? 'set') !== 'set') {
+      return [{ param: 'skiplessthan', message: 'skiplessthan only applies to setting a value', hint: 'remove it, or the state' }];
+    }
+    if (params.skiplessthan === true && (params.skipcmpstyle ?? 0) === 0 && params.value !== undefined && !WHOLE_NUMBER.test(params.value)) {
+      return [{ param: 'value', message: 'skiplessthan compares as whole numbers, and value is not one', hint: 'write a whole number, or skipcmpstyle: 1 to compare as strings' }];
     }
     return undefined;
   },
@@ -96,6 +109,14 @@ export const kvResource = defineResource({
         }
         // `value` is read at checkApply time: send/recv may have filled it.
         const wanted = params.value;
+        if (wanted === undefined && ctx().receives?.has('value') !== true) {
+          // No value and none to receive: mgmt deletes the key.
+          if (current === undefined) return true;
+          if (!apply) return false;
+          await world.delete(key);
+          ctx().log.info('deleted the key (no value given)', { key: params.key });
+          return false;
+        }
         // A dry run: the value may be one a sender would make (a password),
         // and does not make in noop. A real run says if none ever comes.
         if (wanted === undefined && !apply) return false;
@@ -106,7 +127,7 @@ export const kvResource = defineResource({
             hint: 'give `value`, receive one through send/recv, or use `state: read` / `state: absent`',
           });
         }
-        if (current === wanted) {
+        if (current === wanted || (params.skiplessthan === true && current !== undefined && !ctx().refresh() && isGreater(current, wanted, params.skipcmpstyle ?? 0))) {
           ctx().send({ value: current });
           return true;
         }
@@ -119,6 +140,14 @@ export const kvResource = defineResource({
     };
   },
 });
+
+const WHOLE_NUMBER = /^-?\d+$/;
+
+/** skiplessthan's comparison: as whole numbers (a value in the world that is not one is not greater), or as strings. */
+function isGreater(current: string, wanted: string, style: 0 | 1): boolean {
+  if (style === 1) return current > wanted;
+  return WHOLE_NUMBER.test(current) && WHOLE_NUMBER.test(wanted) && BigInt(current) > BigInt(wanted);
+}
 
 /** By name: the etcd world (and its client) is loaded only by clustered runs. */
 function isWorldUnreachable(error: unknown): boolean {
