@@ -50,19 +50,25 @@ export async function checkApplyPackages(
   const names = [...new Set(requests.map((request) => splitArch(request.package).name))];
   const resolved = await client.resolve(names, resolveFilter(first), signal);
   const plan = planPackages(requests, resolved);
-  if (plan.problems.length > 0) {
-    const message = plan.problems.map((problem) => problem.message).join('; ');
-    throw new PackageKitError('not-found', message);
+  // A package that cannot be found (a typo) fails the check, after the
+  // others of its group are seen to: it must not hold back unrelated packages.
+  const problem = plan.problems.length === 0 ? undefined : new PackageKitError('not-found', plan.problems.map((each) => each.message).join('; '));
+  if (isEmptyPlan(plan)) {
+    if (problem) throw problem;
+    return { converged: true, plan };
   }
-  if (isEmptyPlan(plan)) return { converged: true, plan };
-  if (!apply) return { converged: false, plan };
   const flags = transactionFlags(first);
-  if (plan.remove.length > 0) {
-    await refuseDependents(client, plan.remove, flags, signal);
-    await client.remove(plan.remove, flags, signal);
+  // A simulated removal changes nothing: a dry run asks it too, so it
+  // foretells the refusal a real run would meet.
+  if (plan.remove.length > 0) await refuseDependents(client, plan.remove, flags, signal);
+  if (!apply) {
+    if (problem) throw problem;
+    return { converged: false, plan };
   }
+  if (plan.remove.length > 0) await client.remove(plan.remove, flags, signal);
   if (plan.install.length > 0) await client.install(plan.install, flags, signal);
   if (plan.update.length > 0) await client.update(plan.update, flags, signal);
+  if (problem) throw problem;
   return { converged: false, plan };
 }
 

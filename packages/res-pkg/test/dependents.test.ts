@@ -42,6 +42,22 @@ describe.skipIf(!available)('pkg uninstalled with installed dependents', () => {
     expect(await installedVersion(DEPENDENT)).toMatch(/^\d/);
   }, 90_000);
 
+  it('foretells the refusal in a dry run (a simulated removal), and removes nothing', async () => {
+    const { instance, harness, signal } = await makePkg({ package: TARGET, state: 'uninstalled' });
+    try {
+      const error = await instance.checkApply(false, signal).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(isEngineError(error) && error.message).toBe(`removing ${TARGET} would also remove what depends on it: ${DEPENDENT}; nothing was removed`);
+      expect(Object.fromEntries(instance.packageKit!.transactions)).toEqual({ Resolve: 1, SimulateRemovePackages: 1 });
+    } finally {
+      instance.cleanup();
+      await harness.dispose();
+    }
+    expect(await installedVersion(TARGET)).toMatch(/^\d/);
+  }, 90_000);
+
   it('removes a package together with its dependents when both are uninstalled', async () => {
     const { instance, harness, signal } = await makePkg({ package: TARGET, state: 'uninstalled' }, [{ package: DEPENDENT, state: 'uninstalled' }]);
     try {

@@ -106,6 +106,23 @@ describe.skipIf(!available)('pkg against the real PackageKit', () => {
     expect(error.hint).toContain('pkcon refresh');
   });
 
+  it('in a group, an unknown package fails the check but does not hold back the others', async () => {
+    const other = GROUP[0] ?? '';
+    if (await installedVersion(other)) await aptGet('remove', other);
+    const group = await makePkg({ package: other }, [{ package: 'no-such-package-converge' }]);
+    try {
+      const error = await group.instance.checkApply(true, group.signal).then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      expect(isEngineError(error) && error.message).toBe('package no-such-package-converge is not known to PackageKit');
+      expect(await installedVersion(other)).toMatch(/^\d/);
+    } finally {
+      group.instance.cleanup();
+      await group.harness.dispose();
+    }
+  }, 120_000);
+
   it('installs and removes a group of packages in one transaction each', async () => {
     const [first = '', ...rest] = GROUP;
     const install = await makePkg({ package: first }, rest.map((name) => ({ package: name })));
