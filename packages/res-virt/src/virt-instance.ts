@@ -120,20 +120,28 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
       changed ||= step === 'changed';
     }
 
+    let liveFailure: unknown;
     if (p.state !== 'shutoff' && domain && isActive((await conn.info(domain)).state)) {
-      const step = await this.fixLiveDomain(domain, apply, signal);
-      if (step === 'diverged') return false;
-      if (step === 'changed') {
-        changed = true;
-        domain = await conn.lookup(name); // a restarted transient domain is gone until the state step
+      try {
+        const step = await this.fixLiveDomain(domain, apply, signal);
+        if (step === 'diverged') return false;
+        if (step === 'changed') {
+          changed = true;
+          domain = await conn.lookup(name); // a restarted transient domain is gone until the state step
+        }
+      } catch (error) {
+        // The state is seen to all the same (a paused domain wanted running
+        // is resumed), then the failure is told.
+        liveFailure = error;
       }
     }
 
     if (p.state !== 'shutoff') {
       const state = await this.fixState(domain, apply);
-      if (state === 'diverged') return false;
+      if (state === 'diverged' && liveFailure === undefined) return false;
       changed ||= state === 'changed';
     }
+    if (liveFailure !== undefined) throw liveFailure;
 
     const autostart = await this.fixAutostart(apply, signal);
     if (autostart === 'diverged') return false;
@@ -226,9 +234,27 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     }
     if (!plan.hotCpus && !plan.hotMemory) return 'ok';
     if (!apply) return 'diverged';
-    if (plan.hotCpus) await this.hotplugCpus(info, signal);
-    if (plan.hotMemory) await this.balloonMemory(info, id, signal);
-    return 'changed';
+    const cpus = !plan.hotCpus || (await this.triedLive(refusedKey(id, 'cpus', p.cpus), () => this.hotplugCpus(info, signal)));
+    const memory = !plan.hotMemory || (await this.triedLive(refusedKey(id, 'memory', p.memory), () => this.balloonMemory(info, id, signal)));
+    if (cpus && memory) return 'changed';
+    // What the hypervisor refused live (a cpu that cannot be unplugged) is a
+    // change that needs a restart from now on: planned again, it goes as
+    // restartondiverge says (restart, error, or a warning with ignore).
+    const next = await this.fixLiveDomain(domain, apply, signal);
+    return next === 'ok' && (plan.hotCpus && cpus || plan.hotMemory && memory) ? 'changed' : next;
+  }
+
+  /** Runs a live change; false (and remembered, by `key`) when the hypervisor refuses it. */
+  private async triedLive(key: string, run: () => Promise<void>): Promise<boolean> {
+    try {
+      await run();
+      return true;
+    } catch (cause) {
+      if (!(cause instanceof VirshError)) throw cause;
+      this.refusedLive.add(key);
+      this.ctx.log.warn('the hypervisor refused a live change: it needs a restart', { refused: lastLine(cause.stderr) });
+      return false;
+    }
   }
 
   /** The live step for a domain to be paused: live changes if they work, never a restart nor an error. */

@@ -102,6 +102,22 @@ describe.skipIf(!hasQemu)('virt on qemu:///system (diskless KVM guest)', () => {
     execFileSync('virsh', ['-c', URI, 'setvcpus', other, '2', '--live']);
     expect((await info()).nrVirtCpu).toBe(2);
 
+    // Wanted running, found paused, with a cpu the hypervisor will not give
+    // back live: it is resumed all the same, and the unplug goes as
+    // restartondiverge says: an error (after the resume), or a warning.
+    execFileSync('virsh', ['-c', URI, 'suspend', other]);
+    await step({ cpus: 1, memory: 131072, restartondiverge: 'error' }, async (live) => {
+      await expect(live.res.checkApply(true, never)).rejects.toThrow(/needs a restart to apply: cpus 2 -> 1/);
+      expect((await info()).state).toBe(DomainState.RUNNING);
+    });
+    execFileSync('virsh', ['-c', URI, 'suspend', other]);
+    await step({ cpus: 1, memory: 131072, restartondiverge: 'ignore' }, async (live) => {
+      expect(await converge(live)).toBe('diverged');
+      const running = await info();
+      expect([running.state, running.nrVirtCpu]).toEqual([DomainState.RUNNING, 2]);
+      expect(live.harness.logs().some((l) => l.level === 'warn' && /refused a live change/.test(JSON.stringify(l)))).toBe(true);
+    });
+
     await step({ cpus: 1, memory: 262144, state: 'paused' }, async (live) => {
       expect(await converge(live)).toBe('diverged');
       expect(await converge(live)).toBe('converged');
