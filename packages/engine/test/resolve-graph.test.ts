@@ -23,6 +23,26 @@ async function problemsOf(lines: readonly string[], resolver: KindResolver = map
   throw new Error('resolved without error');
 }
 
+describe('resolveGraph: a list or a mapping that fits no form of a param', () => {
+  const envKind = defineResource({
+    kind: 'svcenv',
+    params: Type.Object({ env: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Record(Type.String(), Type.String())])) }),
+    create: () => ({ checkApply: () => true }),
+  }) as unknown as AnyResourceDefinition;
+  const resolver = mapResolver([envKind]);
+
+  it('is told at the entry that does not fit its own form, and its values are not quoted', async () => {
+    const problems = await problemsOf(['resources:', '  svcenv:', '  - name: web', '    env: {PORT: 80, TOKEN: s3cret}'], resolver);
+    expect(problems.map((problem) => [problem.location?.line, problem.message, problem.hint])).toEqual([
+      [4, "param 'env' at PORT: expected string, got 80", 'quote it, as written, to make it a string (YAML read it as the number 80)'],
+    ]);
+    const [whole] = await problemsOf(['resources:', '  svcenv:', '  - name: web', '    env: 5'], resolver);
+    expect(whole?.message).toBe("param 'env': expected list of string or mapping, got 5");
+    const [nested] = await problemsOf(['resources:', '  svcenv:', '  - name: web', '    env: {A: [s3cret]}'], resolver);
+    expect(nested?.message).toBe("param 'env' at A: expected string, got a list of 1");
+  });
+});
+
 describe('resolveGraph: params', () => {
   it('fills the name param and schema defaults, and keeps the spec untouched', async () => {
     const yaml = ['resources:', '  file:', '  - name: /tmp/a', '    owner: {user: root}', '  exec:', '  - name: date'];

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isEngineError, type EngineErrorCode } from '@converge/engine-api';
 import { describe, expect, it } from 'vitest';
 import { resolveGraph } from '../src/graph/resolve.js';
+import { loadGraphFile } from '../src/graph/load-graph.js';
 import { GraphLoadError } from '../src/graph/load-error.js';
 import { parseGraphYaml } from '../src/yaml/parse.js';
 import { readGraphFile } from '../src/yaml/read.js';
@@ -55,6 +56,7 @@ const EXPECTED: Record<string, readonly [EngineErrorCode, number]> = {
   'resource-not-mapping.yaml': ['ERR_GRAPH_SHAPE', 4],
   'resources-is-list.yaml': ['ERR_GRAPH_SHAPE', 3],
   'self-edge.yaml': ['ERR_SELF_EDGE', 6],
+  'shape-and-params.yaml': ['ERR_GRAPH_SHAPE', 5],
   'send-type-mismatch.yaml': ['ERR_SEND_RECV', 8],
   'send-unknown-key.yaml': ['ERR_SEND_RECV', 8],
   'send-without-recv.yaml': ['ERR_SEND_RECV', 8],
@@ -103,11 +105,27 @@ describe('broken graphs', () => {
   });
 });
 
+describe('a graph with a shape problem', () => {
+  it('is checked further all the same: its params are told in the same load', async () => {
+    const path = join(BAD, 'shape-and-params.yaml');
+    const error = await loadGraphFile(path, { resolver: mapResolver() }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(GraphLoadError);
+    expect((error as GraphLoadError).problems.map((problem) => [problem.code, problem.location?.line])).toEqual([
+      ['ERR_GRAPH_SHAPE', 5],
+      ['ERR_PARAM_TYPE', 8],
+      ['ERR_PARAM_TYPE', 11],
+    ]);
+  });
+});
+
 describe('entries of a param that do not fit', () => {
   it('are each told at their own line, up to five a param, then how many more', async () => {
     const error = await loadError(join(BAD, 'param-nested-many.yaml'));
     expect(error.problems.map((problem) => [problem.location?.line, problem.message])).toEqual([
-      [7, "param 'env' at X: expected string, got [\"a\"]"],
+      [7, "param 'env' at X: expected string, got a list of 1"],
       [8, "param 'env' at D: expected string, got 5"],
       ...[0, 1, 2, 3, 4].map((index) => [9, `param 'args' at ${index}: expected string, got ${index + 1}`]),
       [9, "param 'args': 2 more entries do not fit either"],

@@ -1,4 +1,5 @@
 import { EngineError } from '@converge/engine-api';
+import type { GraphSpec } from './spec.js';
 
 /**
  * Everything wrong with a graph, found in one pass so the user can fix all of
@@ -6,13 +7,20 @@ import { EngineError } from '@converge/engine-api';
  */
 export class GraphLoadError extends Error {
   readonly problems: readonly EngineError[];
+  /**
+   * What could be read of a graph whose shape has problems (a resource with
+   * `meta:` written as a list is kept, without its metaparams): checked
+   * further, it tells the graph's other problems in the same load.
+   */
+  readonly partial: GraphSpec | undefined;
 
-  constructor(problems: readonly EngineError[]) {
+  constructor(problems: readonly EngineError[], partial?: GraphSpec) {
     const first = problems[0];
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
     super(first ? `${first.describe()}${more}` : 'the graph could not be loaded');
     this.name = 'GraphLoadError';
     this.problems = problems;
+    this.partial = partial;
   }
 
   /** Every problem in the form users see, one per line (hints indented). */

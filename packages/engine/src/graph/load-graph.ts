@@ -5,7 +5,7 @@ import type { KindResolver } from '../loader/kind-resolver.js';
 import { createKindResolver } from '../loader/plugin-registry.js';
 import { parseGraphYaml } from '../yaml/parse.js';
 import { readGraphFile } from '../yaml/read.js';
-import { GraphLoadError } from './load-error.js';
+import { GraphLoadError, inFileOrder } from './load-error.js';
 import { resolveGraph } from './resolve.js';
 import type { GraphSpec, ResolvedGraph } from './spec.js';
 
@@ -31,7 +31,32 @@ export async function loadGraphFile(path: string, options: LoadGraphOptions = {}
     if (isEngineError(error)) throw new GraphLoadError([error]);
     throw error;
   }
-  return loadGraphSpec(parseGraphYaml(text, path), options);
+  let spec: GraphSpec;
+  try {
+    spec = parseGraphYaml(text, path);
+  } catch (error) {
+    if (error instanceof GraphLoadError && error.partial) throw await withFurtherProblems(error, error.partial, options);
+    throw error;
+  }
+  return loadGraphSpec(spec, options);
+}
+
+/**
+ * The shape problems of a graph, and what checking the rest of it finds
+ * (unknown params, kinds, cycles), so that one run tells everything. Edges
+ * to resources that could not be read are left out: they follow from a
+ * problem already told.
+ */
+async function withFurtherProblems(shape: GraphLoadError, partial: GraphSpec, options: LoadGraphOptions): Promise<GraphLoadError> {
+  try {
+    await loadGraphSpec(partial, options);
+  } catch (error) {
+    if (!(error instanceof GraphLoadError)) return shape;
+    const told = new Set(shape.problems.map((problem) => problem.describe()));
+    const further = error.problems.filter((problem) => problem.code !== 'ERR_UNKNOWN_RESOURCE' && !told.has(problem.describe()));
+    return new GraphLoadError(inFileOrder([...shape.problems, ...further]));
+  }
+  return shape;
 }
 
 /** Checks a parsed graph, loading the plugins its kinds need. */

@@ -103,9 +103,16 @@ export function checkParams(
       });
       continue;
     }
-    const inner = segments.length > 1 ? ` at ${segments.slice(1).join('.')}` : '';
-    problem('ERR_PARAM_TYPE', `param '${param}'${inner}: expected ${expected}, got ${describeValue(error.value)}`, segments, {
-      hint: typeHint(error.value, expected),
+    // A list or a mapping that fits none of a union's forms: told at the
+    // first entry that does not fit the form of its own shape (a number
+    // in a mapping of strings), not as the whole value.
+    const deeper = error.type === ValueErrorType.Union ? entryThatDoesNotFit(error.schema, error.value) : undefined;
+    const at = deeper ? [...segments, ...deeper.path] : segments;
+    const inner = at.length > 1 ? ` at ${at.slice(1).join('.')}` : '';
+    const wanted = deeper ? describeSchema(deeper.schema) : expected;
+    const got = deeper ? deeper.value : error.value;
+    problem('ERR_PARAM_TYPE', `param '${param}'${inner}: expected ${wanted}, got ${describeValue(got)}`, at, {
+      hint: typeHint(got, wanted),
     });
   }
   for (const [param, { count, after }] of typeLimit.untold()) {
@@ -130,6 +137,21 @@ export function checkParams(
     });
   }
   return problems.length > before ? undefined : filled;
+}
+
+/**
+ * For a value that fits none of a union's forms: the union member of the
+ * value's own shape (list or mapping) and the first entry that does not fit
+ * it; undefined when no member has that shape.
+ */
+function entryThatDoesNotFit(union: TSchema, value: unknown): { path: string[]; schema: TSchema; value: unknown } | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const shape = Array.isArray(value) ? 'array' : 'object';
+  const member = ((union as { anyOf?: TSchema[] }).anyOf ?? []).find((candidate) => (candidate as { type?: unknown }).type === shape);
+  if (!member) return undefined;
+  const first = Value.Errors(member, value).First();
+  if (!first || first.path === '') return undefined;
+  return { path: first.path.split('/').slice(1).map(unescapePointer), schema: first.schema, value: first.value };
 }
 
 /** The kind's validate: a throw counts as an issue, so one bad plugin cannot crash a load or a run. */

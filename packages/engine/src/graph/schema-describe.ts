@@ -62,10 +62,20 @@ function withConstraints(base: string, k: Readonly<Record<string, unknown>>, nam
   return parts.length > 0 ? `${base} (${parts.join(', ')})` : base;
 }
 
-/** A value in a few characters for error messages. */
+/**
+ * A value in a few characters for error messages. A mapping or a list is
+ * told by its shape, not its contents: they may hold secrets (a token in an
+ * environment), and the entry that does not fit is told on its own.
+ */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
   if (typeof value === 'number') return String(value);
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (value !== null && typeof value === 'object') {
+    const keys = Object.keys(value);
+    const shown = keys.slice(0, 5).join(', ');
+    return keys.length === 0 ? 'an empty mapping' : `a mapping (${shown}${keys.length > 5 ? ', …' : ''})`;
+  }
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }

@@ -43,7 +43,7 @@ const EDGE_END_KEYS = ['kind', 'name', 'res'] as const;
 
 /** mgmt's yamlgraph keys converge does not take, with what to do instead. */
 const UNSUPPORTED_TOP_LEVEL: Readonly<Record<string, string>> = {
-  remote: 'remote execution is not supported in YAML graphs',
+  remote: "`remote` is mgmt's way to run a graph on other hosts over SSH, which converge does not do: remove it, and run converge on each host (or join them with --seeds and `converge deploy`)",
 };
 
 /**
@@ -103,7 +103,7 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
 
   const ctx: ShapeContext = { source, values: new PlainValueReader(source), warnings: [] };
   const spec = readGraph(ctx, first.contents as Node | null);
-  if (source.problems.length > 0 || !spec) throw new GraphLoadError(inFileOrder(source.problems));
+  if (source.problems.length > 0 || !spec) throw new GraphLoadError(inFileOrder(source.problems), spec);
   return spec;
 }
 
