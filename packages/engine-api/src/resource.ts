@@ -163,16 +163,20 @@ export interface ResourceDefinition<PS extends TObject = TObject, SS extends TOb
   /**
    * Checks params beyond their types (conflicts, ranges). Pure: no I/O. A
    * returned issue or a throw rejects the graph before anything runs.
+   * `name` is the resource's name, for kinds whose name is what they manage
+   * (a container, an image) and is not a param (since engine API 1.4;
+   * undefined from older engines). An issue without `param` is about it.
    */
-  validate?(params: Readonly<Static<PS>>): readonly ValidationIssue[] | void;
+  validate?(params: Readonly<Static<PS>>, name?: string): readonly ValidationIssue[] | void;
   /**
    * What a resource of this kind manages, as a key (a file's normalised
    * path): two resources of the kind with the same key under different
    * names would fight over one thing, rewriting it in turn forever, so a
    * graph with both is refused when it loads. Undefined: no claim. Pure.
-   * (Since engine API 1.1; an older engine ignores it.)
+   * (Since engine API 1.1; an older engine ignores it. `name`, the
+   * resource's name, since engine API 1.4.)
    */
-  identity?(params: Readonly<Static<PS>>): string | undefined;
+  identity?(params: Readonly<Static<PS>>, name?: string): string | undefined;
   /**
    * Equality used by graph swap: equal resources keep running untouched.
    * Defaults to deep equality of params.

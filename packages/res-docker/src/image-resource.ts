@@ -10,6 +10,8 @@ export const dockerImageResource = defineResource({
   description: 'A Docker image named by the resource: pulled when it should exist, removed when it should be absent.',
   params: ImageParamsSchema,
   validate: validateImage,
+  // One image, however it is spelled (busybox and busybox:latest), on one engine.
+  identity: (params, name) => (name === undefined ? undefined : `${normalizeImageRef(name)}${params.host === undefined ? '' : ` on ${params.host}`}`),
   create: (params) => new ImageInstance(params),
   edgeable: {
     uids: (_params, name) => [{ kind: 'docker:image', key: normalizeImageRef(name) }],

@@ -21,10 +21,18 @@ function connectionIssues(params: Readonly<{ host?: string; apiversion?: string 
   return issues;
 }
 
-export function validateContainer(params: Readonly<ContainerParams>): ValidationIssue[] {
+export function validateContainer(params: Readonly<ContainerParams>, name?: string): ValidationIssue[] {
   const issues = connectionIssues(params);
+  if (name !== undefined && !CONTAINER_NAME.test(name)) {
+    issues.push({
+      message: `the name ${JSON.stringify(name)} is not a container name`,
+      hint: 'a container name has two or more of a-z, A-Z, 0-9, _ . - and starts with a letter or digit',
+    });
+  }
   if (params.image.trim() !== params.image || /\s/.test(params.image)) {
     issues.push({ param: 'image', message: `${JSON.stringify(params.image)} contains whitespace` });
+  } else if (!isImageReference(params.image)) {
+    issues.push({ param: 'image', message: `${JSON.stringify(params.image)} is not an image reference`, hint: 'write [registry[:port]/]path[:tag][@sha256:digest], the path in lower case' });
   }
   const names = Array.isArray(params.env)
     ? params.env.map((entry) => (entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : undefined))
@@ -64,6 +72,27 @@ export function validateContainer(params: Readonly<ContainerParams>): Validation
   return issues;
 }
 
-export function validateImage(params: Readonly<ImageParams>): ValidationIssue[] {
-  return connectionIssues(params);
+export function validateImage(params: Readonly<ImageParams>, name?: string): ValidationIssue[] {
+  const issues = connectionIssues(params);
+  if (name !== undefined && !isImageReference(name)) {
+    issues.push({
+      message: `the name ${JSON.stringify(name)} is not an image reference`,
+      hint: 'name the image as [registry[:port]/]path[:tag][@sha256:digest], the path in lower case (busybox, docker.io/library/nginx:1.27)',
+    });
+  }
+  return issues;
 }
+
+// The reference grammar of Docker's distribution spec: an optional registry
+// host (with a port), lower-case path components joined by . _ __ or -, a
+// tag of up to 128 characters, a digest.
+const PATH_COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const REGISTRY = '(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?/)?';
+const IMAGE_REFERENCE = new RegExp(`^${REGISTRY}${PATH_COMPONENT}(?:/${PATH_COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$`);
+
+function isImageReference(name: string): boolean {
+  return IMAGE_REFERENCE.test(name);
+}
+
+/** Docker's rule for container names. */
+const CONTAINER_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/;

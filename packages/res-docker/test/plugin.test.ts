@@ -60,6 +60,24 @@ describe('validate', () => {
     ).toEqual([]);
   });
 
+  it('checks the names of containers and images, and the image a container uses, as Docker would', () => {
+    const named = (name: string) => (dockerContainerResource.validate?.({ image: 'busybox', state: 'running' }, name) ?? []).map((issue) => issue.message);
+    expect(named('web-1.blue_x')).toEqual([]);
+    expect(named('bad name/with slash')).toEqual(['the name "bad name/with slash" is not a container name']);
+    expect(named('x')).toEqual(['the name "x" is not a container name']);
+    const image = (name: string) => (dockerImageResource.validate?.({ state: 'exists' }, name) ?? []).map((issue) => issue.message);
+    for (const good of ['busybox', 'busybox:1.36', 'docker.io/library/nginx:1.27', 'localhost:5000/team/app@sha256:' + 'a'.repeat(64), 'converge-test/busybox:1']) {
+      expect(image(good), good).toEqual([]);
+    }
+    expect(image('Busybox')).toEqual(['the name "Busybox" is not an image reference']);
+    expect(image('busy box')).toHaveLength(1);
+    expect(containerIssues({ image: 'Nginx:latest', state: 'running' })).toEqual(['image: "Nginx:latest" is not an image reference']);
+    // One image spelled two ways, on one engine, is one identity.
+    const identity = dockerImageResource.identity;
+    expect(identity?.({ state: 'exists' }, 'qa/img')).toBe(identity?.({ state: 'absent' }, 'qa/img:latest'));
+    expect(identity?.({ state: 'exists', host: '/a.sock' }, 'qa/img')).not.toBe(identity?.({ state: 'exists', host: '/b.sock' }, 'qa/img'));
+  });
+
   it('rejects bad env, ports, host, apiversion and pointless force', () => {
     expect(
       containerIssues({

@@ -123,7 +123,7 @@ export function checkParams(
   if (problems.length > before) return undefined;
 
   const issueLimit = new PerParamLimit();
-  for (const issue of runValidate(definition, filled)) {
+  for (const issue of runValidate(definition, filled, resource.name)) {
     const at = issue.param === undefined ? undefined : [issue.param, ...(issue.at ?? []).map(String)];
     if (issue.param !== undefined && at !== undefined && !issueLimit.admit(issue.param, at)) continue;
     problem('ERR_PARAM_INVALID', issue.param ? `param '${issue.param}': ${issue.message}` : issue.message, at, {
@@ -155,9 +155,13 @@ function entryThatDoesNotFit(union: TSchema, value: unknown): { path: string[]; 
 }
 
 /** The kind's validate: a throw counts as an issue, so one bad plugin cannot crash a load or a run. */
-export function runValidate(definition: AnyResourceDefinition, params: Readonly<Record<string, unknown>>): Array<ValidationIssue & { cause?: unknown }> {
+export function runValidate(
+  definition: AnyResourceDefinition,
+  params: Readonly<Record<string, unknown>>,
+  name: string,
+): Array<ValidationIssue & { cause?: unknown }> {
   try {
-    return [...(definition.validate?.(params) ?? [])];
+    return [...(definition.validate?.(params, name) ?? [])];
   } catch (error) {
     return [{ message: `validate failed: ${error instanceof Error ? error.message : String(error)}`, cause: error }];
   }

@@ -171,7 +171,7 @@ function checkIdentities(
     if (!definition?.identity || resource.meta.hidden) continue;
     let identity: string | undefined;
     try {
-      identity = definition.identity(resource.params);
+      identity = definition.identity(resource.params, resource.name);
     } catch {
       continue;
     }

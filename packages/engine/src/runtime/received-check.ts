@@ -16,6 +16,7 @@ import { literalAlternation } from './literal-pattern.js';
  */
 export function receivedProblem(
   id: string,
+  name: string,
   definition: AnyResourceDefinition,
   params: Readonly<Record<string, unknown>>,
   received: ReadonlyMap<string, ReceivedValue>,
@@ -32,7 +33,7 @@ export function receivedProblem(
     });
   }
   // The kind's own checks (content on a directory, content with state: absent…) with the values in.
-  const [issue] = runValidate(definition, params);
+  const [issue] = runValidate(definition, params, name);
   if (issue === undefined) return undefined;
   const problem = new EngineError('ERR_PARAM_INVALID', `with the values received (${[...received.keys()].join(', ')}): ${issue.param ? `param '${issue.param}': ` : ''}${issue.message}`, {
     resource: id,

@@ -466,7 +466,7 @@ export class Vertex implements ContextHost {
   /** One run of checkApply; returns a promise only when it could not finish at once. */
   #process(instance: Instance): Promise<void> | undefined {
     this.#receive();
-    const misfit = receivedProblem(this.id, this.definition, this.params, this.#received);
+    const misfit = receivedProblem(this.id, this.name, this.definition, this.params, this.#received);
     if (misfit) {
       // Running again would receive the same value: this waits for the sender to send another.
       this.#failForGood(misfit);
