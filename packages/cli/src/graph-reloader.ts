@@ -22,6 +22,8 @@ export interface GraphReloaderOptions<G extends LoadedGraph = ResolvedGraph> {
   readonly reporter: Reporter;
   /** Follow the file's changes, through symlinks (false with --no-watch); SIGHUP always reloads. */
   readonly watchFile: boolean;
+  /** True once the run is stopping: a swap refused then is not a problem to tell (the stop is). */
+  readonly stopping?: () => boolean;
 }
 
 /**
@@ -129,6 +131,7 @@ export class GraphReloader<G extends LoadedGraph = ResolvedGraph> {
       reporter.say(`reloaded ${graphFile}: ${resources} resources, ${graph.edges.length} edges`);
     } catch (error) {
       if (!isEngineError(error)) throw error;
+      if (this.#options.stopping?.()) return;
       reporter.problem(error);
       reporter.say(`${graphFile} was not reloaded; the running graph is unchanged`);
     }

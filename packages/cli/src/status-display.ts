@@ -14,15 +14,24 @@ const REDRAWS_PER_SECOND = 10;
 const SUMMARY_STATES: readonly ResourceState[] = ['pending', 'running', 'converged', 'failed'];
 const RARE_STATES: readonly ResourceState[] = ['blocked', 'stopped'];
 
-/** `2 pending · 1 running · 5 converged · 0 failed` (blocked/stopped only when present). */
+/** What the summary counts: a state, or a noop resource that would change (checked, but not as wanted). */
+type Bucket = ResourceState | 'would change';
+
+/**
+ * `2 pending · 1 running · 5 converged · 0 failed` (would change, blocked
+ * and stopped only when present). In noop, a resource that would change is
+ * counted as such, not as converged: the machine is not as the graph says.
+ */
 export function summarize(statuses: readonly ResourceStatus[]): string {
-  const counts = new Map<ResourceState, number>();
+  const counts = new Map<Bucket, number>();
   for (const status of statuses) {
+    const bucket: Bucket = status.state === 'converged' && status.wouldChange === true ? 'would change' : status.state;
     // A hidden resource that failed is counted: its failure is told (and sets the exit code) all the same.
-    if (!status.hidden || status.state === 'failed') counts.set(status.state, (counts.get(status.state) ?? 0) + 1);
+    if (!status.hidden || status.state === 'failed') counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
   }
-  const shown = [...SUMMARY_STATES, ...RARE_STATES.filter((state) => counts.has(state))];
-  return shown.map((state) => `${counts.get(state) ?? 0} ${state}`).join(' · ');
+  const rare: readonly Bucket[] = ['would change', ...RARE_STATES];
+  const shown: Bucket[] = [...SUMMARY_STATES, ...rare.filter((bucket) => counts.has(bucket))];
+  return shown.map((bucket) => `${counts.get(bucket) ?? 0} ${bucket}`).join(' · ');
 }
 
 /** What was last told about a resource; `failed` keeps the error told. */

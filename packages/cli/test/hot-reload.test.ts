@@ -126,6 +126,27 @@ describe('hot reload of a running graph', () => {
     expect((await cli.result).code).toBe(0);
   });
 
+  it('says when a reload waits for a resource with meta: {realize: true}, and a stop then ends the wait quietly', async () => {
+    const dir = await makeTempDir();
+    const graph = join(dir, 'graph.yaml');
+    await writeFile(graph, 'graph: r\nresources:\n  exec:\n  - name: migrate\n    cmd: /bin/false\n    meta: {realize: true, retry: -1, delay: 200}\n  noop:\n  - name: n\n');
+    const cli = new CliProcess(['run', '--tmp-prefix', graph]);
+    running.push(cli);
+    await cli.waitFor(/converged: noop\[n\]/);
+    // Saved again until seen: the file's watch starts just after the first graph does.
+    const waits = /exec\[migrate\]: the graph swap waits for it to converge once \(meta: \{realize: true\}\)/;
+    await until(async () => {
+      await writeFile(graph, 'graph: r\nresources:\n  noop:\n  - name: n\n');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return waits.test(cli.stderr);
+    }, 'the swap waiting for exec[migrate]');
+    cli.child.kill('SIGTERM');
+    const result = await cli.result;
+    expect(result.stderr).not.toContain('the engine is stopping');
+    expect(result.stderr).not.toContain('was not reloaded');
+    expect(result.code).toBe(0);
+  });
+
   it('reverses a file with meta: {reverse: true} that an edit removes from the graph', async () => {
     const dir = await makeTempDir();
     const graph = join(dir, 'graph.yaml');

@@ -42,6 +42,11 @@ describe('status display', () => {
     expect(summarize([status('noop[a]', 'blocked')])).toBe('0 pending · 0 running · 0 converged · 0 failed · 1 blocked');
   });
 
+  it('counts a noop resource that would change apart from the converged ones', () => {
+    const wouldChange: ResourceStatus = { ...status('file[/b]', 'converged', 1), noop: true, wouldChange: true };
+    expect(summarize([status('file[/a]', 'converged'), wouldChange])).toBe('0 pending · 0 running · 1 converged · 0 failed · 1 would change');
+  });
+
   it('tells each convergence once, and again only after a change', () => {
     const lines = new TransitionLines();
 

@@ -100,6 +100,7 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
       },
       reporter,
       watchFile: flags.watch !== false,
+      stopping: () => engine.isStopping,
     });
     const observers = await startObservers(engine, flags, graph.name, reporter);
     if (!observers) return ExitCode.badInput;

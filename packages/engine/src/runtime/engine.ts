@@ -191,6 +191,11 @@ export class Engine {
     });
   }
 
+  /** True once stop() was called: a swap asked for now is refused. */
+  get isStopping(): boolean {
+    return this.#stopController.signal.aborted;
+  }
+
   #enqueue(work: () => Promise<void>): Promise<void> {
     const run = this.#swapQueue.then(work);
     this.#swapQueue = run.catch(() => undefined);
@@ -211,7 +216,12 @@ export class Engine {
     }
     const removed = [...this.#vertices.values()].filter((vertex) => kept.get(vertex.id) !== vertex);
     // meta.realize: what the swap removes or replaces converges once first (or fails). Before the pause, which would hold it back.
-    await Promise.all(removed.filter((vertex) => vertex.meta.realize).map((vertex) => vertex.realized()));
+    const realizing = removed.filter((vertex) => vertex.meta.realize && !vertex.isRealized);
+    for (const vertex of realizing) {
+      // Said, or a reload that waits for a failing migration would look stuck.
+      this.#env.logger.info({ resource: vertex.id }, 'the graph swap waits for it to converge once (meta: {realize: true})');
+    }
+    await Promise.all(realizing.map((vertex) => vertex.realized()));
     if (this.#stopController.signal.aborted) throw new EngineError('ERR_INTERNAL', 'the engine is stopping');
 
     // Pause: no checkApply starts until the new graph is wired.

@@ -23,5 +23,7 @@ export interface ResourceStatus {
   readonly checks: number;
   /** checkApply calls that changed something (or would have, in noop). */
   readonly changes: number;
+  /** Noop: its last check found something it would change (converged in the noop sense, not in the world's). */
+  readonly wouldChange?: boolean;
   readonly lastError?: EngineError;
 }

@@ -146,17 +146,18 @@ export class Vertex implements ContextHost {
    * for good, blocked, closed): what a swap waits for under `meta.realize`.
    */
   realized(): Promise<void> {
-    if (this.#isRealized()) return Promise.resolve();
+    if (this.isRealized) return Promise.resolve();
     this.#realizedOnce ??= new EventValue(false);
     return this.#realizedOnce.when((realized) => realized).then(() => undefined);
   }
 
-  #isRealized(): boolean {
+  /** Converged once, or never can (failed for good, blocked, closed). */
+  get isRealized(): boolean {
     return this.timestamp > 0 || this.#down || this.#fatal || this.#closed;
   }
 
   #wakeRealizedWaiters(): void {
-    if (this.#realizedOnce && this.#isRealized()) this.#realizedOnce.set(true);
+    if (this.#realizedOnce && this.isRealized) this.#realizedOnce.set(true);
   }
 
   get state(): ResourceState {
@@ -186,6 +187,7 @@ export class Vertex implements ContextHost {
       noop: this.#env.noop || this.meta.noop,
       checks: this.#checks,
       changes: this.#changes,
+      ...(this.#wouldChange ? { wouldChange: true } : {}),
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
     };
   }
