@@ -94,10 +94,19 @@ describe('exported and collected resources', () => {
     expect(parseExport('{"host": 1}')).toBeUndefined();
   });
 
-  it('publishes a hidden resource (mgmt: export what this host does not run) for others to run: hidden is not published', async () => {
+  it('publishes a hidden resource (mgmt: export what this host does not run); its own host collects it back, to run it', async () => {
     const spec = parseGraphYaml('graph: g\nresources:\n  kv:\n    - name: a\n      value: x\n      meta: {export: ["*"], hidden: true}\n', 'g.yaml');
     const graph = await resolveGraph(spec, memoryKindResolver([]));
-    expect(exportsOf(graph, 'h1')).toEqual([{ host: 'h1', kind: 'kv', name: 'a', params: { key: 'a', value: 'x' }, meta: {}, to: ['*'] }]);
+    const exports = exportsOf(graph, 'h1');
+    expect(exports).toEqual([{ host: 'h1', kind: 'kv', name: 'a', params: { key: 'a', value: 'x' }, meta: { hidden: true }, to: ['*'] }]);
+    // A host collects its own exports only when hidden; collected, it is not hidden.
+    expect(collectFor('h1', [{ kind: 'kv', pattern: '*' }], exports).map((each) => each.name)).toEqual(['a']);
+    expect(collectFor('h1', [{ kind: 'kv', pattern: '*' }], [exported('h1', 'shown', ['*'])])).toEqual([]);
+    expect(exportToSpec(exports[0] as ExportedResource).meta).toEqual({});
+    // In the composed graph the collected one takes the place of the hidden one.
+    const composed = composeGraph(spec, exports.map(exportToSpec));
+    const running = await resolveGraph(composed, memoryKindResolver([]));
+    expect(running.resources.get('kv[a]')?.meta.hidden).toBe(false);
   });
 
   it('puts collected resources through the same checks as the graph, the graph winning a clash', async () => {

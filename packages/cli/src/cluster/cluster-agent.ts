@@ -109,9 +109,12 @@ export class ClusterAgent {
       let relevant = false;
       for (const change of batch) {
         const exported = change.value === undefined ? undefined : parseExport(change.value);
+        const previous = this.#exports.get(change.key);
         if (exported) this.#exports.set(change.key, exported);
         else this.#exports.delete(change.key);
-        relevant ||= !change.key.startsWith(clusterKeys.exportsOf(this.#options.hostname));
+        // This host's own exports matter to it only when hidden: it collects those back.
+        const own = change.key.startsWith(clusterKeys.exportsOf(this.#options.hostname));
+        relevant ||= !own || exported?.meta['hidden'] === true || previous?.meta['hidden'] === true;
       }
       if (relevant && this.#base?.collect?.length) this.#rebuild();
     }
@@ -188,8 +191,11 @@ export class ClusterAgent {
     const where = scheduler ? (scheduledHere ? '; scheduled here' : '; not scheduled here') : '';
     reporter.say(`graph ${graph.name}: ${graph.resources.size} resources (${collected.length} collected${where})`);
     await this.#publishStatus();
+    // Its own hidden resources, replaced in the running graph by their collected
+    // selves, are published as the graph file has them.
+    const ownGraph = collected.some((each) => each.host === hostname) ? ((await this.#resolve(own)) ?? graph) : graph;
     try {
-      await publishExports(this.#options.world, hostname, exportsOf(graph, hostname));
+      await publishExports(this.#options.world, hostname, exportsOf(ownGraph, hostname));
     } catch {
       // The world is unreachable (logged once by the world); exports are published on the next rebuild.
     }

@@ -23,9 +23,9 @@ export function exportsOf(graph: ResolvedGraph, host: string): ExportedResource[
     if (resource.meta.export.length === 0) continue;
     const meta: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(resource.meta)) {
-      // Collected elsewhere to run there: not exported again, and not hidden
-      // (hidden with export is how a graph publishes what it does not run itself).
-      if (key === 'export' || key === 'hidden') continue;
+      // Collected elsewhere to run there: not exported again. `hidden` is
+      // published (its own host collects it back, as in mgmt) and dropped on collect.
+      if (key === 'export') continue;
       // Only what differs from the defaults: Infinity (no limit) has no JSON form.
       if (!isDeepStrictEqual(value, DEFAULT_META[key as keyof typeof DEFAULT_META])) meta[key] = value;
     }
@@ -60,7 +60,9 @@ export function parseExport(value: string): ExportedResource | undefined {
 
 /**
  * The exports `host` collects: meant for it (or everyone), from another
- * host, matching one of `collect` by kind and name glob. When two hosts
+ * host or, when hidden (published to run elsewhere, not here), from itself
+ * (as mgmt collects from every host), matching one of `collect` by kind and
+ * name glob. When two hosts
  * export the same `kind[name]`, the first host by name wins, so every
  * collector picks the same one.
  */
@@ -71,7 +73,7 @@ export function collectFor(host: string, collect: readonly CollectSpec[], export
   });
   const chosen = new Map<string, ExportedResource>();
   for (const exported of exports) {
-    if (exported.host === host) continue;
+    if (exported.host === host && exported.meta['hidden'] !== true) continue;
     if (!exported.to.includes('*') && !exported.to.includes(host)) continue;
     const matcher = matchers.find((each) => each.kind === exported.kind && each.name.test(exported.name));
     if (matcher === undefined) continue;
@@ -102,11 +104,13 @@ function placedInto(exported: ExportedResource, folder: string): ExportedResourc
 /** A collected resource as a graph entry; its location names the host it came from. */
 export function exportToSpec(exported: ExportedResource): ResourceSpec {
   const location = { file: `<exported by ${exported.host}>`, line: 0, column: 0 };
+  // Collected to run here: hidden was the exporter's way of not running it itself.
+  const { hidden: _hidden, ...meta } = exported.meta;
   return {
     kind: exported.kind,
     name: exported.name,
     params: exported.params,
-    meta: exported.meta,
+    meta,
     location,
     paramLocations: new Map(),
     metaLocations: new Map(),
