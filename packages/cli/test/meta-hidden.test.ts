@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises';
+import { access, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ONCE, writeGraph } from './support/graphs.js';
@@ -53,6 +53,51 @@ edges:
     expect(await exists(join(dir, 'not-written'))).toBe(false);
     expect(result.stdout).toContain('exec[after]');
     expect(result.stdout).not.toContain('not-here');
+  });
+
+  it("on one host, a hidden export its own collect takes is applied there, as mgmt's '@@' graphs expect", async () => {
+    const dir = await makeTempDir();
+    const inbox = join(dir, 'mgmtA');
+    // mgmt's examples/yaml/graph3a.yaml, with its paths moved into a temp folder.
+    const graph = await writeGraph(
+      dir,
+      'graph3a.yaml',
+      `graph: mygraph
+resources:
+  file:
+  - name: file1a
+    path: "${inbox}/f1a"
+    content: |
+      i am f1
+    state: exists
+  - name: "@@file3a"
+    path: "${inbox}/f3a"
+    content: |
+      i am f3, exported from host A
+    state: exists
+  - name: "@@elsewhere"
+    path: "${join(dir, 'elsewhere', 'f5a')}"
+    content: |
+      i am f5
+    state: exists
+collect:
+- kind: file
+  pattern: "${inbox}/"
+edges: []
+`,
+    );
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(inbox);
+
+    const result = await runCli(['run', ...ONCE, graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain("read the name '@@file3a' as 'file3a' with meta: {hidden: true, export: ['*']}");
+    expect(await readFile(join(inbox, 'f1a'), 'utf8')).toBe('i am f1\n');
+    expect(await readFile(join(inbox, 'f3a'), 'utf8')).toBe('i am f3, exported from host A\n');
+    // Collected into the collect folder under its own name; never written where the graph put it.
+    expect(await readFile(join(inbox, 'f5a'), 'utf8')).toBe('i am f5\n');
+    expect(await exists(join(dir, 'elsewhere', 'f5a'))).toBe(false);
   });
 
   it('may manage what another resource manages (it changes nothing here), but cannot send', async () => {

@@ -46,6 +46,7 @@ export { clusterKeys } from './cluster/cluster-keys.js';
 export { collectFor, exportsOf, exportToSpec, globToRegExp, parseExport, publishExports } from './cluster/exported-resources.js';
 export type { ExportedResource } from './cluster/exported-resources.js';
 export { composeGraph } from './cluster/compose-graph.js';
+export { withOwnHiddenExportsCollected } from './cluster/own-hidden-exports.js';
 export { followDeploys, readDeploy, storeDeploy } from './cluster/deploys.js';
 export type { Deploy } from './cluster/deploys.js';
 export { chooseHosts, Scheduler, SCHEDULE_STRATEGIES } from './cluster/scheduler.js';

@@ -107,7 +107,7 @@ describe('resolveGraph: params', () => {
     });
   });
 
-  it("reads mgmt's old '@@name' of an exported resource as the name with meta: {export: ['*']}, with a warning", async () => {
+  it("reads mgmt's old '@@name' of an exported resource as the name with meta: {hidden: true, export: ['*']}, with a warning", async () => {
     const graph = await resolveYaml([
       'resources:',
       '  noop:',
@@ -116,11 +116,12 @@ describe('resolveGraph: params', () => {
       '    meta: {export: [host2]}',
     ]);
     expect([...graph.resources.keys()]).toEqual(['noop[shared]', 'noop[some]']);
-    expect(graph.resources.get('noop[shared]')?.meta).toMatchObject({ export: ['*'], hidden: false });
-    expect(graph.resources.get('noop[some]')?.meta.export).toEqual(['host2']);
+    expect(graph.resources.get('noop[shared]')?.meta).toMatchObject({ export: ['*'], hidden: true });
+    expect(graph.resources.get('noop[some]')?.meta).toMatchObject({ export: ['host2'], hidden: true });
+    const tail = "(mgmt's old mark of an exported resource: applied where a collect: takes it, this host's own included)";
     expect(graph.warnings?.map((warning) => [warning.location.line, warning.message, warning.hint])).toEqual([
-      [3, "read the name '@@shared' as 'shared' with meta: {export: ['*']} (mgmt's old mark of an exported resource; this host applies it too)", "name it 'shared' and add meta: {export: ['*']} (see \"Several hosts\" in the README)"],
-      [4, "read the name '@@some' as 'some' exported as its meta: {export} says (mgmt's old mark of an exported resource; this host applies it too)", "name it 'some' and add meta: {export: ['*']} (see \"Several hosts\" in the README)"],
+      [3, `read the name '@@shared' as 'shared' with meta: {hidden: true, export: ['*']} ${tail}`, "name it 'shared' and add meta: {hidden: true, export: ['*']} (see \"Several hosts\" in the README)"],
+      [4, `read the name '@@some' as 'some' hidden, exported as its meta: {export} says ${tail}`, "name it 'some' and add meta: {hidden: true, export: ['*']} (see \"Several hosts\" in the README)"],
     ]);
   });
 

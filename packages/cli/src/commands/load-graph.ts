@@ -1,27 +1,32 @@
+import { hostname as systemHostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { GraphLoadError, loadGraphFile, type ResolvedGraph } from '@converge/engine';
+import { GraphLoadError, loadGraphFile, withOwnHiddenExportsCollected, type ResolvedGraph } from '@converge/engine';
 import { isEngineError } from '@converge/engine-api';
 import type { Reporter } from '../reporter.js';
 import { digestWarnings } from '../warning-digest.js';
 
 /**
  * Loads a graph file with its plugins and checks it, reporting its
- * warnings. When it cannot be loaded, reports every problem and returns
- * undefined: the caller exits with 2, having applied nothing.
+ * warnings; a hidden export that the graph's own `collect:` takes is
+ * collected back, as on one mgmt host (see withOwnHiddenExportsCollected).
+ * When it cannot be loaded, reports every problem and returns undefined:
+ * the caller exits with 2, having applied nothing.
  */
 export async function loadGraphOrReport(
   graphFile: string,
   plugins: readonly string[],
   reporter: Reporter,
+  hostname: string = systemHostname(),
 ): Promise<ResolvedGraph | undefined> {
   const cwd = process.cwd();
   try {
-    const graph = await loadGraphFile(graphFile, {
+    const options = {
       // Package names, or folders relative to the current directory (the loader resolves them).
       plugins,
       // Plugins are found next to where the user stands and next to the graph.
       searchFrom: [cwd, dirname(resolve(cwd, graphFile))],
-    });
+    };
+    const graph = await withOwnHiddenExportsCollected(await loadGraphFile(graphFile, options), hostname, options);
     const { told, more } = digestWarnings(graph.warnings ?? []);
     for (const warning of told) reporter.warning(warning);
     for (const { message, file, lines } of more) {

@@ -62,7 +62,7 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
     return ExitCode.badInput;
   }
 
-  const graph = await loadGraphOrReport(graphFile, flags.plugin, reporter);
+  const graph = await loadGraphOrReport(graphFile, flags.plugin, reporter, hostname);
   if (!graph) return ExitCode.badInput;
 
   const stateDir = await openStateDirOrReport(flags, say);
@@ -92,7 +92,7 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
     printDiffsFor(graph);
     const reloader = new GraphReloader({
       graphFile,
-      load: () => loadGraphOrReport(graphFile, flags.plugin, reporter),
+      load: () => loadGraphOrReport(graphFile, flags.plugin, reporter, hostname),
       swap: (next) => {
         printDiffsFor(next);
         warnIfReversalsWillBeLost(next, flags, say, toldReversible);

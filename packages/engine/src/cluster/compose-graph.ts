@@ -11,8 +11,10 @@ import { resourceId } from '../graph/spec.js';
  */
 export function composeGraph(base: GraphSpec, collected: readonly ResourceSpec[]): GraphSpec {
   if (collected.length === 0) return base;
-  const idOf = (resource: ResourceSpec): string => resourceId(resource.kind, resource.name);
-  const isHidden = (resource: ResourceSpec): boolean => resource.meta['hidden'] === true;
+  // As written: mgmt's '@@name' is `name`, hidden (see readExportMark).
+  const marked = (resource: ResourceSpec): boolean => resource.name.startsWith('@@');
+  const idOf = (resource: ResourceSpec): string => resourceId(resource.kind, marked(resource) ? resource.name.slice(2) : resource.name);
+  const isHidden = (resource: ResourceSpec): boolean => resource.meta['hidden'] === true || marked(resource);
   const own = new Set(base.resources.filter((resource) => !isHidden(resource)).map(idOf));
   const extra = collected.filter((resource) => !own.has(idOf(resource)));
   const replaced = new Set(extra.map(idOf));

@@ -108,10 +108,9 @@ export function readLegacyParams(
 
 /**
  * mgmt's old mark of an exported resource, `@@` before its name: read as
- * the name without it and `meta: {export: ['*']}` (with a warning), which
- * publishes it to every host of a cluster. This host applies it too, where
- * mgmt applied it only when its own `collect:` took it back (its examples
- * collect into the folder the file is in, so the files end up the same).
+ * the name without it and `meta: {hidden: true, export: ['*']}` (with a
+ * warning), which is what it meant: published for every host, applied
+ * where a `collect:` takes it (this host's own included), not otherwise.
  */
 export function readExportMark(resource: ResourceSpec, warnings: GraphWarning[]): ResourceSpec {
   if (!resource.name.startsWith('@@')) return resource;
@@ -119,14 +118,14 @@ export function readExportMark(resource: ResourceSpec, warnings: GraphWarning[])
   const id = resourceId(resource.kind, name);
   const own = Object.hasOwn(resource.meta, 'export');
   const exportTo = own ? resource.meta['export'] : ['*'];
-  const read = own ? 'exported as its meta: {export} says' : "with meta: {export: ['*']}";
+  const read = own ? 'hidden, exported as its meta: {export} says' : "with meta: {hidden: true, export: ['*']}";
   warnings.push({
     location: resource.location,
     resource: id,
-    message: `read the name '${resource.name}' as '${name}' ${read} (mgmt's old mark of an exported resource; this host applies it too)`,
-    hint: `name it '${name}' and add meta: {export: ['*']} (see "Several hosts" in the README)`,
+    message: `read the name '${resource.name}' as '${name}' ${read} (mgmt's old mark of an exported resource: applied where a collect: takes it, this host's own included)`,
+    hint: `name it '${name}' and add meta: {hidden: true, export: ['*']} (see "Several hosts" in the README)`,
   });
-  return { ...resource, name, meta: { ...resource.meta, export: exportTo } };
+  return { ...resource, name, meta: { ...resource.meta, hidden: true, export: exportTo } };
 }
 
 /** Whether a declared param's schema takes null (then `param: null` is a value, not "unset"). */
