@@ -73,6 +73,7 @@ async function directoryChange(path: string, params: Readonly<FileParams>, prese
     purge: params.purge ?? false,
     force: params.force ?? false,
     signal: options.signal,
+    skipped: () => undefined,
     managedElsewhere: options.managedElsewhere,
     onChange: (what) => differences.push(what),
     refuseConversion: (at, from, to) => new Error(`${at} is a ${kindName(from)}, but a ${kindName(to)} is wanted`),
@@ -110,9 +111,9 @@ async function contentChange(path: string, params: Readonly<FileParams>, present
   return [patch.trimEnd()];
 }
 
-/** Whether the file will be readable by others once written: its `mode`, applied to its mode now (or, when new, its source's, or 0644). */
+/** Whether the file will be readable by others once written: its `mode`, applied to its source's mode (a copy), its mode now, or a new file's. */
 async function readableByOthersOnceWritten(params: Readonly<FileParams>, present: Entry | undefined): Promise<boolean> {
-  const base = present?.mode ?? (await copiedFileMode(params)) ?? newFileMode();
+  const base = (await copiedFileMode(params)) ?? present?.mode ?? newFileMode();
   const spec = params.mode === undefined ? undefined : parseMode(params.mode);
   const mode = spec === undefined || typeof spec === 'string' ? base : resolveMode(spec, base);
   return (mode & 0o004) !== 0;
@@ -145,7 +146,12 @@ async function ownerChanges(params: Readonly<FileParams>, present: Entry | undef
 }
 
 async function modeChange(params: Readonly<FileParams>, want: WantedKind, present: Entry | undefined): Promise<string[]> {
-  if (params.mode === undefined || want === 'symlink') return [];
+  if (want === 'symlink') return [];
+  if (params.mode === undefined) {
+    // A copied file follows its source's permission bits (see ensureMode).
+    const copied = await copiedFileMode(params);
+    return copied === undefined || present === undefined || present.kind !== 'file' || present.mode === copied ? [] : [`mode ${formatMode(present.mode)} -> ${formatMode(copied)}`];
+  }
   const spec = parseMode(params.mode);
   if (typeof spec === 'string') return [];
   if (present !== undefined) {

@@ -84,7 +84,7 @@ export async function desiredFileContent(params: Readonly<FileParams>, signal?: 
  * Undefined without a source file (or when it cannot be read now).
  */
 export async function copiedFileMode(params: Readonly<FileParams>): Promise<number | undefined> {
-  if (params.source === undefined || params.symlink) return undefined;
+  if (params.source === undefined || params.symlink || params.path.endsWith('/')) return undefined;
   const stats = await stat(params.source).catch(() => undefined);
   return stats === undefined ? undefined : stats.mode & 0o7777;
 }

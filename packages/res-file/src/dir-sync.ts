@@ -2,7 +2,8 @@ import { rmSync } from 'node:fs';
 import { lstat, mkdir, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
-import { lstatEntry, readNoFollow } from './fs-state.js';
+import { lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
+import { formatMode } from './mode.js';
 import { isOnLocalFs } from './local-fs.js';
 import { tempTargetOf } from './temp-names.js';
 import type { Entry, EntryKind } from './fs-state.js';
@@ -26,6 +27,8 @@ export interface DirSyncOptions {
   readonly onChange: (what: string) => void;
   /** Reports a kind change that needs `force`. */
   readonly refuseConversion: (path: string, from: EntryKind, to: EntryKind) => Error;
+  /** A source entry that cannot be copied (a FIFO, a socket, a device): left out, as rsync does. */
+  readonly skipped: (path: string) => void;
 }
 
 function kindOf(stats: Awaited<ReturnType<typeof lstat>>): EntryKind | undefined {
@@ -63,7 +66,11 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       if (relation === 'managed') continue;
       const sourceStats = await lstat(from);
       const kind = kindOf(sourceStats);
-      if (kind === undefined) throw new Error(`cannot copy ${from}: only files, directories and symlinks can be copied`);
+      if (kind === undefined) {
+        // Not copied, and not purged from the target either (it is in the source).
+        options.skipped(from);
+        continue;
+      }
       // A file or link here would remove the folder that holds what another resource manages.
       if (relation === 'holds' && kind !== 'dir') continue;
       const existing = await lstatEntry(to);
@@ -73,10 +80,17 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
         await rm(to, { recursive: true, force: true });
       }
       const present = existing !== undefined && existing.kind === kind ? existing : undefined;
+      // Each copied entry has its source's permission bits, kept so: a file
+      // that is 0600 in the source (a key) is never readable by others here.
+      const sourceMode = sourceStats.mode & 0o7777;
       if (kind === 'dir') {
         if (present === undefined) {
           if (differs(`mkdir ${to}`)) return false;
-          await mkdir(to, { mode: sourceStats.mode & 0o7777 });
+          await mkdir(to, { mode: sourceMode });
+          await chmodNoFollow(to, true, sourceMode); // umask may have taken bits off
+        } else if (present.mode !== sourceMode) {
+          if (differs(`chmod ${formatMode(sourceMode)} ${to} (was ${formatMode(present.mode)})`)) return false;
+          await chmodNoFollow(to, true, sourceMode);
         }
         if (options.recurse && !(await syncDir(`${from}/`, to, options))) {
           inSync = false;
@@ -90,8 +104,11 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
         }
       } else if (!(await sameFileContent(from, to, present))) {
         if (differs(`copy ${from} to ${to}`)) return false;
-        const attributes = { mode: present?.mode ?? sourceStats.mode & 0o7777, uid: present?.uid, gid: present?.gid };
+        const attributes = { mode: sourceMode, uid: present?.uid, gid: present?.gid };
         await writeFileAtomic(to, await readFile(from, { signal: options.signal }), attributes, options.signal);
+      } else if (present !== undefined && present.mode !== sourceMode) {
+        if (differs(`chmod ${formatMode(sourceMode)} ${to} (was ${formatMode(present.mode)})`)) return false;
+        await chmodNoFollow(to, false, sourceMode);
       }
     }
   }
@@ -113,6 +130,11 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
     }
   }
   return inSync;
+}
+
+/** chmod through a descriptor opened without following a symlink (one swapped in is refused, not followed). */
+async function chmodNoFollow(path: string, isDir: boolean, mode: number): Promise<void> {
+  await withNoFollowHandle(path, isDir, (handle) => handle.chmod(mode));
 }
 
 async function sameFileContent(from: string, to: string, present: Entry | undefined): Promise<boolean> {

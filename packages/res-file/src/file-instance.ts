@@ -67,6 +67,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   private kernelForm: { readonly shows: (wanted: Buffer, shown: Buffer) => boolean } | undefined;
   /** `path` normalized and split, for as long as the param stays the same. */
   private splitPath: { readonly param: string; readonly path: string; readonly folder: string; readonly name: string } | undefined;
+  /** Special files of a copy's source already warned about (once each); made on the first. */
+  private toldSkipped: Set<string> | undefined;
   /** `mode` parsed, for as long as the param stays the same. */
   private parsedMode: { readonly mode: string | number; readonly spec: ModeSpec | undefined } | undefined;
 
@@ -338,6 +340,12 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
       managedElsewhere: managedBelow(path, this),
       onChange: (what) => (apply ? this.log(what) : undefined),
       refuseConversion: this.refuseConversion(site),
+      skipped: (from) => {
+        this.toldSkipped ??= new Set();
+        if (this.toldSkipped.has(from)) return;
+        this.toldSkipped.add(from);
+        this.ctx?.log.warn(`not copied: ${from} is a special file (a FIFO, socket or device); only files, directories and symlinks are copied`);
+      },
     });
     inSync &&= synced;
     return inSync;
@@ -443,7 +451,9 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   private async newFileAttributes(present: Entry | undefined, signal: AbortSignal, site: ErrorSite) {
     const { uid, gid } = await this.wantedIds(signal, site);
     const spec = this.params.mode === undefined ? undefined : parseMode(this.params.mode);
-    const base = present?.mode ?? (await copiedFileMode(this.params));
+    // A copy takes its source's permission bits, not those of the file it
+    // replaces: a 0600 source must not land in a 0644 file.
+    const base = (await copiedFileMode(this.params)) ?? present?.mode;
     let mode = base;
     if (spec !== undefined && typeof spec !== 'string') mode = resolveMode(spec, base ?? 0o644);
     return { mode, uid: uid ?? present?.uid, gid: gid ?? present?.gid };
@@ -476,12 +486,14 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   }
 
   private async ensureMode(path: string, apply: boolean, known?: Entry): Promise<boolean> {
-    if (this.params.mode === undefined) return true;
-    const spec = parseMode(this.params.mode);
+    // Without `mode`, a copied file keeps its source's permission bits (and is put back to them).
+    const copied = this.params.mode === undefined ? await copiedFileMode(this.params) : undefined;
+    if (this.params.mode === undefined && copied === undefined) return true;
+    const spec = this.params.mode === undefined ? undefined : parseMode(this.params.mode);
     const entry = known ?? (await lstatEntry(path));
     // Validation rejects bad modes and modes on symlinks; a missing path was already reported as diverged.
     if (typeof spec === 'string' || entry === undefined || entry.kind === 'symlink') return entry !== undefined;
-    const wanted = resolveMode(spec, entry.mode);
+    const wanted = spec === undefined ? (copied as number) : resolveMode(spec, entry.mode);
     if (wanted === entry.mode) return true;
     if (!apply) return false;
     this.log(`chmod ${formatMode(wanted)} ${path}`);

@@ -108,6 +108,27 @@ describe('state and content', () => {
     expect((await stat(path)).mode & 0o7777).toBe(0o600);
   });
 
+  it("a copy takes its source's permission bits, not those of the file it replaces, and a dry run does not show it", async () => {
+    const source = join(dir, 'secret.src');
+    const path = join(dir, 'secret.copy');
+    await writeFile(source, 'public\n', { mode: 0o644 });
+    await runCase(fileResource, { name: path, params: { state: 'exists', source }, expect: 'diverged' });
+    await chmod(source, 0o600);
+    await writeFile(source, 'hunter2\n');
+    const dry = await makeFile(path, { state: 'exists', source });
+    expect(await dry.checkApply(false)).toBe(false);
+    const said = (await dry.res.describeChange(new AbortController().signal)) ?? '';
+    expect(said).not.toContain('hunter2');
+    expect(said).toContain('mode 0644 -> 0600');
+    await dry.close();
+    await runCase(fileResource, { name: path, params: { state: 'exists', source }, expect: 'diverged' });
+    expect([(await stat(path)).mode & 0o777, await readFile(path, 'utf8')]).toEqual([0o600, 'hunter2\n']);
+    // And keeps it so: a chmod is put back (the content is the same).
+    await chmod(path, 0o644);
+    await runCase(fileResource, { name: path, params: { state: 'exists', source }, expect: 'diverged' });
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+  });
+
   it('says that a source or fragment does not exist, naming it', async () => {
     const missing = join(dir, 'no-such-source');
     expect(await refusal(join(dir, 'out'), { state: 'exists', source: missing }, true)).toMatchObject({

@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
@@ -132,6 +133,42 @@ describe('directories', () => {
     await writeFile(join(dir, 'dst', 'extra'), 'kept without purge');
     await runCase(fileResource, { name: `${dir}/dst/`, params, expect: 'diverged' });
     expect(await tree(join(dir, 'dst'))).toEqual(['extra: kept without purge', ...expected]);
+  });
+
+  it("gives every copied entry its source's permission bits and keeps them, so a 0600 source file is never readable by others", async () => {
+    const src = join(dir, 'src');
+    await mkdir(join(src, 'keys'), { recursive: true, mode: 0o750 });
+    await writeFile(join(src, 'public'), 'p', { mode: 0o644 });
+    await writeFile(join(src, 'keys', 'secret'), 'old', { mode: 0o644 });
+    const params = { state: 'exists', source: `${src}/`, recurse: true };
+    await runCase(fileResource, { name: `${dir}/dst/`, params, expect: 'diverged' });
+    const modeOf = async (path: string): Promise<number> => (await stat(join(dir, 'dst', path))).mode & 0o7777;
+    expect(await modeOf('keys/secret')).toBe(0o644);
+    // The source becomes a secret: the copy follows, content and mode.
+    await chmod(join(src, 'keys', 'secret'), 0o600);
+    await writeFile(join(src, 'keys', 'secret'), 'hunter2');
+    await runCase(fileResource, { name: `${dir}/dst/`, params, expect: 'diverged' });
+    expect([await modeOf('keys/secret'), await readFile(join(dir, 'dst', 'keys', 'secret'), 'utf8')]).toEqual([0o600, 'hunter2']);
+    // Mode drift inside the copy, of a file and of a folder, is put back.
+    await chmod(join(dir, 'dst', 'keys', 'secret'), 0o666);
+    await chmod(join(dir, 'dst', 'keys'), 0o777);
+    await runCase(fileResource, { name: `${dir}/dst/`, params, expect: 'diverged' });
+    expect([await modeOf('keys/secret'), await modeOf('keys'), await modeOf('public')]).toEqual([0o600, 0o750, 0o644]);
+  });
+
+  it('leaves a FIFO of the source out of the copy, with a warning, and copies the rest', async () => {
+    const src = join(dir, 'src');
+    await mkdir(src);
+    await writeFile(join(src, 'a'), 'A');
+    execFileSync('mkfifo', [join(src, 'pipe')]);
+    await writeFile(join(src, 'z'), 'Z');
+    const live = await makeFile(`${dir}/dst/`, { state: 'exists', source: `${src}/`, recurse: true });
+    expect(await live.checkApply(true)).toBe(false);
+    expect(await live.checkApply(true)).toBe(true);
+    expect(await tree(join(dir, 'dst'))).toEqual(['a: A', 'z: Z']);
+    const warnings = live.harness.logs().filter((line) => line.level === 'warn').map((line) => line.message);
+    expect(warnings).toEqual([`not copied: ${src}/pipe is a special file (a FIFO, socket or device); only files, directories and symlinks are copied`]);
+    await live.close();
   });
 
   it('purges what the source lacks, in subdirectories too', async () => {
