@@ -12,15 +12,20 @@ import { fsPath, normalizePath } from './paths.js';
  * resource's first apply: removed if nothing is there; otherwise the same
  * kind, with the content, mode, owner and group it has now — each only when
  * this resource manages it, all of them when it removes the entry or
- * replaces it by another kind. A directory's contents are not recorded, so a
- * reversed directory copy leaves the copied files in place.
+ * replaces it by another kind. A directory's contents are not recorded: a
+ * directory that was there keeps what a copy added; one that was not, and
+ * that a recursive copy filled, is removed with it.
  */
 export async function priorStateParams(params: Readonly<FileParams>, site: ErrorSite): Promise<FileParams> {
   const path = fsPath(params.path);
   const entry = await lstatEntry(path);
   if (entry === undefined) {
     const created = params.symlink ? path : normalizePath(params.path);
-    return { path: created, state: 'absent', ...(params.symlink ? { symlink: true } : {}) };
+    // A directory this resource creates by copying a tree into it goes with
+    // what it copied: without recurse its removal would fail on every run.
+    // Any other directory it creates is removed only when empty.
+    const copiedTree = wantedKind(params) === 'dir' && params.source !== undefined && params.recurse === true;
+    return { path: created, state: 'absent', ...(params.symlink ? { symlink: true } : {}), ...(copiedTree ? { recurse: true } : {}) };
   }
   const want = wantedKind(params);
   const force = entry.kind !== want ? { force: true } : {};

@@ -107,6 +107,17 @@ describe('reversal', () => {
     expect(reversal).toEqual({ path, state: 'absent' });
   });
 
+  it('restores the absence of a folder it fills by a recursive copy with recurse (a plain new folder only when empty)', async () => {
+    const copy = join(dir, 'copy');
+    expect(await reversalOf({ path: `${copy}/`, state: 'exists', source: `${dir}/src/`, recurse: true })).toEqual({ path: `${copy}/`, state: 'absent', recurse: true });
+    expect(await reversalOf({ path: `${copy}/`, state: 'exists' })).toEqual({ path: `${copy}/`, state: 'absent' });
+    // Put back: the copied tree goes, as the resource brought it.
+    await mkdir(join(copy, 'sub'), { recursive: true });
+    await writeFile(join(copy, 'sub', 'f'), 'copied');
+    await runCase(fileResource, { name: `${copy}/`, params: { state: 'absent', recurse: true }, expect: 'diverged' });
+    await expect(stat(copy)).rejects.toThrow(/ENOENT/);
+  });
+
   it('records content and mode before the first apply, and applying them restores the file', async () => {
     const path = join(dir, 'conf');
     await writeFile(path, 'original\n');
