@@ -26,7 +26,7 @@ import type { ManagedFile, ManagedOwner } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
 import { wantedKind } from './params.js';
-import type { FileParams } from './params.js';
+import type { FileParams, WantedKind } from './params.js';
 import { fsPath } from './paths.js';
 import { certainlyInSync } from './quick-check.js';
 import { ensureRemoved } from './remove-path.js';
@@ -170,10 +170,10 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
         if (missing && !folderThere) {
           // Named by its folder, not by the temp file the write failed on (a new name at each try).
           const problem = await folderProblem(path);
-          throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? hintFor(error), error);
+          throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? hintFor(error, wantedKind(this.params)), error);
         }
         const message = withTempNamesHidden(error instanceof Error ? error.message : String(error));
-        throw fileError(site, `${path}: ${message}`, error instanceof InputError ? error.hint : hintFor(error), error);
+        throw fileError(site, `${path}: ${message}`, error instanceof InputError ? error.hint : hintFor(error, wantedKind(this.params)), error);
       }
     }
   }
@@ -367,7 +367,10 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     // Removed since the lstat (drift while we look): then it is simply missing.
     if (same === undefined) present = undefined;
     if (present !== undefined && same) return true;
-    if (!apply) return false;
+    if (!apply) {
+      if (present === undefined) await this.refuseMissingFolder(path, site);
+      return false;
+    }
     // A new inode replaces the old one: it gets the wanted owner and mode, else the old file's.
     const attributes = await this.newFileAttributes(present, signal, site);
     this.log(present === undefined ? `creating ${path}` : `writing ${path}`);
@@ -409,6 +412,18 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
       this.ctx?.log.warn(`the kernel shows ${path} as ${JSON.stringify(after.toString('utf8').trimEnd())} after the write; taken as the value written`);
     }
     return false;
+  }
+
+  /**
+   * A dry run foretells what the real one meets: a file whose folder is
+   * missing, with no resource here to make that folder, cannot be written.
+   */
+  private async refuseMissingFolder(path: string, site: ErrorSite): Promise<void> {
+    const folder = posix.dirname(path);
+    // Followed: a symlinked folder is the symlink policy's to judge (checked before).
+    if ((await stat(folder).catch(() => undefined))?.isDirectory() || isManagedElsewhere(folder, this)) return;
+    const problem = await folderProblem(path);
+    throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? MISSING_INPUT_HINT);
   }
 
   /** The bytes wanted at the path. */
@@ -510,10 +525,13 @@ function missingFolderHint(path: string): string | undefined {
     : `${absent} is managed with state: absent by another resource, which removes what this one needs: drop one of the two`;
 }
 
-function hintFor(error: unknown): string | undefined {
+const MISSING_INPUT_HINT =
+  'a parent folder or an input (source, fragment) is missing: manage the folder too, as a file resource whose path ends in / (it gets an automatic edge, so it is made first)';
+
+function hintFor(error: unknown, want: WantedKind): string | undefined {
   switch (errnoCode(error)) {
     case 'ENOENT':
-      return 'a parent directory or an input (source, fragment) is missing: manage it (it gets an automatic edge) or set recurse: true for directories';
+      return want === 'dir' ? `${MISSING_INPUT_HINT}, or set recurse: true to make the missing parents of this directory` : MISSING_INPUT_HINT;
     case 'EACCES':
     case 'EPERM':
       return 'the engine lacks permission here: run it as a user who may change this path';

@@ -1,4 +1,4 @@
-import { rm, rmdir, unlink } from 'node:fs/promises';
+import { readdir, rm, rmdir, unlink } from 'node:fs/promises';
 import { errnoCode, fileError } from './errors.js';
 import type { ErrorSite } from './errors.js';
 import { kindName } from './fs-state.js';
@@ -46,7 +46,11 @@ export async function ensureRemoved(path: string, entry: Entry | undefined, opti
   if (entry === undefined) return true;
   const refused = refusal(path, entry, options);
   if (refused) throw refused;
-  if (!options.apply) return false;
+  if (!options.apply) {
+    // A dry run foretells the refusal the real one would meet.
+    if (entry.kind === 'dir' && !options.recurse && (await readdir(path)).length > 0) throw notEmpty(path, options.site);
+    return false;
+  }
   options.log(`removing ${kindName(entry.kind)} ${path}`);
   if (entry.kind !== 'dir') await unlink(path);
   else if (options.recurse) await rm(path, { recursive: true, force: true });
@@ -55,8 +59,12 @@ export async function ensureRemoved(path: string, entry: Entry | undefined, opti
       await rmdir(path);
     } catch (error) {
       if (errnoCode(error) !== 'ENOTEMPTY') throw error;
-      throw fileError(options.site, `directory ${path} is not empty`, 'set recurse: true to remove it with its contents', error);
+      throw notEmpty(path, options.site, error);
     }
   }
   return false;
+}
+
+function notEmpty(path: string, site: ErrorSite, cause?: unknown): Error {
+  return fileError(site, `directory ${path} is not empty`, 'set recurse: true to remove it with its contents', cause);
 }

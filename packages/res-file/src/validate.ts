@@ -77,6 +77,9 @@ function checkContentSources(params: Readonly<FileParams>, issues: Issues): void
       issues.push({ param: 'recurse', message: 'recurse makes no sense when copying a single file', hint: REPLACE_DIR_HINT });
     }
     checkNestedCopy(params, issues);
+  } else if (!isDir && !params.symlink && params.recurse && !params.force && params.state !== 'absent') {
+    // It would do nothing: said, so that it is not taken for "make the missing folders".
+    issues.push({ param: 'recurse', message: 'recurse does nothing for a file', hint: `${REPLACE_DIR_HINT}; to make a missing folder, manage it as a file resource whose path ends in /` });
   }
 }
 

@@ -108,11 +108,23 @@ describe('directories', () => {
     expect((await stat(join(dir, 'p/q/r'))).mode & 0o7777).toBe(0o700);
   });
 
+  it('in a dry run, refuses a file whose folder is missing as the real run does, unless a resource makes the folder', async () => {
+    const path = join(dir, 'no-folder', 'f');
+    const alone = await makeFile(path, { state: 'exists', content: 'x' });
+    await expect(alone.checkApply(false)).rejects.toThrow(`${path}: its folder ${join(dir, 'no-folder')} does not exist`);
+    const folder = await makeFile(`${join(dir, 'no-folder')}/`, { state: 'exists' });
+    expect(await alone.checkApply(false)).toBe(false);
+    await folder.close();
+    await alone.close();
+  });
+
   it('removes an empty directory, refuses a full one without recurse, removes it with recurse', async () => {
     const path = join(dir, 'full');
     await mkdir(path);
     await writeFile(join(path, 'f'), 'x');
     const refused = await makeFile(`${path}/`, { state: 'absent' });
+    // A dry run foretells it.
+    await expect(refused.checkApply(false)).rejects.toThrow(/not empty/);
     await expect(refused.checkApply(true)).rejects.toThrow(/not empty/);
     await refused.close();
     await runCase(fileResource, { name: `${path}/`, params: { state: 'absent', recurse: true }, expect: 'diverged' });

@@ -68,6 +68,7 @@ describe('validate', () => {
     ['a dir source for a file', { source: '/a/' }, /both be directories/],
     ['a dir source without recurse', { path: '/srv/d/', source: '/a/' }, /needs recurse: true/],
     ['recurse on a file copy', { source: '/a', recurse: true }, /recurse makes no sense/],
+    ['recurse on a file with content', { content: 'x', recurse: true }, /^recurse: recurse does nothing for a file$/],
     ['a relative source', { source: 'a' }, /source "a" must be absolute, without \. or \.\. segments/],
     ['a relative fragment', { fragments: ['a'] }, /fragment "a" must be absolute, without \. or \.\. segments/],
     ['a path inside its fragment dir', { path: '/srv/conf.d/x', fragments: ['/srv/conf.d/'] }, /inside the fragment directory/],
