@@ -9,7 +9,7 @@ import type { ManagedRelation } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import { wantedKind } from './params.js';
 import type { FileParams, WantedKind } from './params.js';
-import { fsPath } from './paths.js';
+import { fsPath, shownPath } from './paths.js';
 
 /** Larger contents are summarised by size: a diff that long helps nobody read a dry run. */
 const MAX_DIFF_BYTES = 256 * 1024;
@@ -36,7 +36,7 @@ export async function describeFileChange(params: Readonly<FileParams>, options: 
   if (params.state === 'absent') {
     if (entry === undefined) return undefined;
     const contents = entry.kind === 'dir' && params.recurse ? ' and everything in it' : '';
-    return `remove ${kindName(entry.kind)} ${path}${contents}`;
+    return `remove ${kindName(entry.kind)} ${shownPath(path)}${contents}`;
   }
   // Without `state`, a missing path is left missing.
   if (entry === undefined && params.state !== 'exists') return undefined;
@@ -44,8 +44,8 @@ export async function describeFileChange(params: Readonly<FileParams>, options: 
   const want = wantedKind(params);
   const present = entry?.kind === want ? entry : undefined;
   const lines: string[] = [];
-  if (entry !== undefined && present === undefined) lines.push(`replace ${kindName(entry.kind)} ${path} with a ${kindName(want)}`);
-  else if (entry === undefined && want !== 'symlink') lines.push(`create ${kindName(want)} ${path}`);
+  if (entry !== undefined && present === undefined) lines.push(`replace ${kindName(entry.kind)} ${shownPath(path)} with a ${kindName(want)}`);
+  else if (entry === undefined && want !== 'symlink') lines.push(`create ${kindName(want)} ${shownPath(path)}`);
 
   if (want === 'symlink') lines.push(...(await symlinkChange(path, params.source ?? '', present)));
   else if (want === 'dir') lines.push(...(await directoryChange(path, params, present, options)));
@@ -57,14 +57,14 @@ export async function describeFileChange(params: Readonly<FileParams>, options: 
 }
 
 async function symlinkChange(path: string, target: string, present: Entry | undefined): Promise<string[]> {
-  if (present === undefined) return [`symlink ${path} -> ${target}`];
+  if (present === undefined) return [`symlink ${shownPath(path)} -> ${shownPath(target)}`];
   const current = await readlink(path);
-  return current === target ? [] : [`symlink ${path} -> ${target} (now -> ${current})`];
+  return current === target ? [] : [`symlink ${shownPath(path)} -> ${shownPath(target)} (now -> ${shownPath(current)})`];
 }
 
 async function directoryChange(path: string, params: Readonly<FileParams>, present: Entry | undefined, options: DescribeOptions): Promise<string[]> {
   if (params.source === undefined && !params.purge) return [];
-  if (present === undefined) return params.source === undefined ? [] : [`copy the contents of ${params.source} into it`];
+  if (present === undefined) return params.source === undefined ? [] : [`copy the contents of ${shownPath(params.source)} into it`];
   const differences: string[] = [];
   // Without apply, the sync stops at the first difference: enough to say that it differs, and where.
   await syncDir(params.source, path, {
@@ -79,7 +79,7 @@ async function directoryChange(path: string, params: Readonly<FileParams>, prese
     refuseConversion: (at, from, to) => new Error(`${at} is a ${kindName(from)}, but a ${kindName(to)} is wanted`),
   });
   const first = differences[0];
-  return first === undefined ? [] : [`directory ${path} differs (first difference: ${first})`];
+  return first === undefined ? [] : [`directory ${shownPath(path)} differs (first difference: ${first})`];
 }
 
 async function contentChange(path: string, params: Readonly<FileParams>, present: Entry | undefined): Promise<string[]> {
@@ -100,8 +100,8 @@ async function contentChange(path: string, params: Readonly<FileParams>, present
     return [`content differs (binary or large: ${before.length} bytes now, ${wanted.length} bytes wanted)`];
   }
   const patch = createTwoFilesPatch(
-    current === undefined ? '/dev/null' : path,
-    path,
+    current === undefined ? '/dev/null' : shownPath(path),
+    shownPath(path),
     before.toString('utf8'),
     wanted.toString('utf8'),
     current === undefined ? undefined : 'current',

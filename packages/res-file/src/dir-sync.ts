@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
 import { lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
 import { formatMode } from './mode.js';
+import { shownPath } from './paths.js';
 import { isOnLocalFs } from './local-fs.js';
 import { tempTargetOf } from './temp-names.js';
 import type { Entry, EntryKind } from './fs-state.js';
@@ -76,7 +77,7 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       const existing = await lstatEntry(to);
       if (existing !== undefined && existing.kind !== kind) {
         if (!options.force) throw options.refuseConversion(to, existing.kind, kind);
-        if (differs(`replace ${existing.kind} ${to} with a ${kind}`)) return false;
+        if (differs(`replace ${existing.kind} ${shownPath(to)} with a ${kind}`)) return false;
         await rm(to, { recursive: true, force: true });
       }
       const present = existing !== undefined && existing.kind === kind ? existing : undefined;
@@ -85,11 +86,11 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       const sourceMode = sourceStats.mode & 0o7777;
       if (kind === 'dir') {
         if (present === undefined) {
-          if (differs(`mkdir ${to}`)) return false;
+          if (differs(`mkdir ${shownPath(to)}`)) return false;
           await mkdir(to, { mode: sourceMode });
           await chmodNoFollow(to, true, sourceMode); // umask may have taken bits off
         } else if (present.mode !== sourceMode) {
-          if (differs(`chmod ${formatMode(sourceMode)} ${to} (was ${formatMode(present.mode)})`)) return false;
+          if (differs(`chmod ${formatMode(sourceMode)} ${shownPath(to)} (was ${formatMode(present.mode)})`)) return false;
           await chmodNoFollow(to, true, sourceMode);
         }
         if (options.recurse && !(await syncDir(`${from}/`, to, options))) {
@@ -99,15 +100,15 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       } else if (kind === 'symlink') {
         const target = await readlink(from);
         if (present === undefined || (await readlink(to)) !== target) {
-          if (differs(`symlink ${to} -> ${target}`)) return false;
+          if (differs(`symlink ${shownPath(to)} -> ${shownPath(target)}`)) return false;
           await symlinkAtomic(to, target, options.signal);
         }
       } else if (!(await sameFileContent(from, to, present))) {
-        if (differs(`copy ${from} to ${to}`)) return false;
+        if (differs(`copy ${shownPath(from)} to ${shownPath(to)}`)) return false;
         const attributes = { mode: sourceMode, uid: present?.uid, gid: present?.gid };
         await writeFileAtomic(to, await readFile(from, { signal: options.signal }), attributes, options.signal);
       } else if (present !== undefined && present.mode !== sourceMode) {
-        if (differs(`chmod ${formatMode(sourceMode)} ${to} (was ${formatMode(present.mode)})`)) return false;
+        if (differs(`chmod ${formatMode(sourceMode)} ${shownPath(to)} (was ${formatMode(present.mode)})`)) return false;
         await chmodNoFollow(to, false, sourceMode);
       }
     }
@@ -125,7 +126,7 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       if (target !== undefined && options.managedElsewhere(join(dst, target)) === 'managed') continue;
       // Gone since the listing (a temp file renamed, say): nothing to purge, nothing to tell.
       if ((await lstatEntry(path)) === undefined) continue;
-      if (differs(`purge ${path}`)) return false;
+      if (differs(`purge ${shownPath(path)}`)) return false;
       await removeEntry(path);
     }
   }

@@ -40,3 +40,12 @@ export function isCleanAbsolute(path: string): boolean {
   if (!path.startsWith('/') || path.includes('\0')) return false;
   return !path.split('/').some((segment) => segment === '.' || segment === '..');
 }
+
+/**
+ * A path as shown in a message: control characters (a newline in a file
+ * name) escaped, so that a name cannot break a line of the output and pass
+ * for another line (`failed: ...`).
+ */
+export function shownPath(path: string): string {
+  return path.replace(/[\u0000-\u001f\u007f-\u009f]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+}

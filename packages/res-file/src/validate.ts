@@ -138,6 +138,11 @@ const LARGEST_ID = 4294967294;
 function checkIds(params: Readonly<FileParams>, issues: Issues): void {
   for (const param of ['owner', 'group'] as const) {
     const value = params[param];
+    if (typeof value === 'string' && /[:\s]/.test(value)) {
+      // `root:root` (chown's form) or a stray space: no user or group has such a name.
+      issues.push({ param, message: `${param} ${JSON.stringify(value)} is not a ${param === 'owner' ? 'user' : 'group'} name`, hint: param === 'owner' && value.includes(':') ? 'give the user in owner and the group in group: owner: root, group: root' : `write one ${param === 'owner' ? 'user' : 'group'} name or id` });
+      continue;
+    }
     if (typeof value !== 'string' || !/^\d+$/.test(value) || Number(value) <= LARGEST_ID) continue;
     issues.push({ param, message: `${param} ${value} is not an id a file can have (at most ${LARGEST_ID})`, hint: `write a ${param === 'owner' ? 'user' : 'group'} name or an id from 0 to ${LARGEST_ID}` });
   }

@@ -127,3 +127,15 @@ describe('describeChange (dry run)', () => {
     expect(await describeAt(path, { content: 'text' })).toBe('content differs (binary or large: 3 bytes now, 4 bytes wanted)');
   });
 });
+
+describe('paths in a dry run', () => {
+  it('are shown with control characters escaped, so a file name cannot forge a line of output', async () => {
+    const src = join(dir, 'src');
+    await mkdir(src);
+    await writeFile(join(src, 'a\nfailed: file[x]: forged'), 'x');
+    await mkdir(join(dir, 'dst'));
+    const text = (await describeAt(`${dir}/dst/`, { state: 'exists', source: `${src}/`, recurse: true })) ?? '';
+    expect(text).toContain('a\\x0afailed: file[x]: forged');
+    expect(text.split('\n').some((line) => line.startsWith('failed:'))).toBe(false);
+  });
+});

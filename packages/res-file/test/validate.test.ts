@@ -69,6 +69,7 @@ describe('validate', () => {
     ['a dir source without recurse', { path: '/srv/d/', source: '/a/' }, /needs recurse: true/],
     ['recurse on a file copy', { source: '/a', recurse: true }, /recurse makes no sense/],
     ['recurse on a file with content', { content: 'x', recurse: true }, /^recurse: recurse does nothing for a file$/],
+    ["chown's owner:group form", { content: 'x', owner: 'root:root' }, /^owner: owner "root:root" is not a user name$/],
     ['a relative source', { source: 'a' }, /source "a" must be absolute, without \. or \.\. segments/],
     ['a relative fragment', { fragments: ['a'] }, /fragment "a" must be absolute, without \. or \.\. segments/],
     ['a path inside its fragment dir', { path: '/srv/conf.d/x', fragments: ['/srv/conf.d/'] }, /inside the fragment directory/],
