@@ -118,7 +118,18 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
     for (const name of (await readdir(dst)).sort()) {
       options.signal.throwIfAborted();
       const path = join(dst, name);
-      if (wanted.has(name) || options.managedElsewhere(path) !== undefined) continue;
+      if (wanted.has(name)) continue;
+      const relation = options.managedElsewhere(path);
+      if (relation === 'holds' && options.recurse) {
+        // A folder the source lacks that holds what another resource
+        // manages stays, but what else is in it is purged all the same.
+        if (!(await syncDir(undefined, path, options))) {
+          inSync = false;
+          if (!options.apply) return false;
+        }
+        continue;
+      }
+      if (relation !== undefined) continue;
       // The temp file of a write under way by the resource that manages its
       // target (removing it would fail that write, again and again); a
       // crash's leftover of it is that resource's to sweep.

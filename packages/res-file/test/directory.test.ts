@@ -199,6 +199,24 @@ describe('directories', () => {
     expect(await tree(dst)).toEqual(['sub/', 'sub/keep: K']);
   });
 
+  it('purges inside a folder the source lacks that holds what another resource manages, keeping only the way to it', async () => {
+    const src = join(dir, 'src');
+    await mkdir(join(src, 'a'), { recursive: true });
+    await writeFile(join(src, 'a', 's'), 'S');
+    const dst = join(dir, 'dst');
+    await mkdir(join(dst, 'a', 'b', 'c'), { recursive: true });
+    await writeFile(join(dst, 'a', 'b', 'junk'), 'J');
+    await writeFile(join(dst, 'a', 'b', 'c', 'junk2'), 'J');
+    const managed = await makeFile(`${dst}/a/b/c/managed`, { state: 'exists', content: 'm' });
+    const purging = await makeFile(`${dst}/`, { state: 'exists', source: `${src}/`, recurse: true, purge: true });
+    await managed.checkApply(true);
+    expect(await purging.checkApply(true)).toBe(false);
+    expect(await purging.checkApply(true)).toBe(true);
+    expect(await tree(dst)).toEqual(['a/', 'a/b/', 'a/b/c/', 'a/b/c/managed: m', 'a/s: S']);
+    await purging.close();
+    await managed.close();
+  });
+
   it('purge without source keeps entries managed by other live file resources', async () => {
     const managedDir = join(dir, 'managed');
     await mkdir(join(managedDir, 'nested'), { recursive: true });
