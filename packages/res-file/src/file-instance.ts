@@ -269,10 +269,11 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     }
     await this.refuseSameFileElsewhere(path, site);
     if (entry?.kind === 'symlink' && want !== 'symlink') {
+      const removing = this.params.state === 'absent';
       throw fileError(
         site,
-        `${path} is a symlink, but this resource manages a ${want === 'dir' ? 'directory' : 'file'}; refusing to follow or replace it`,
-        'set force: true to replace the symlink, or symlink: true to manage the link itself',
+        `${path} is a symlink, but this resource manages a ${want === 'dir' ? 'directory' : 'file'}; refusing to follow or ${removing ? 'remove' : 'replace'} it`,
+        removing ? 'set force: true to remove the symlink (its target is left alone), or symlink: true to manage the link itself' : 'set force: true to replace the symlink, or symlink: true to manage the link itself',
       );
     }
   }
