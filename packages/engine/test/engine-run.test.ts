@@ -226,6 +226,30 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('converges (failed and blocked) when an init that fails has a dependent that poked it meanwhile', async () => {
+    const failingInit = defineResource({
+      kind: 'badinit',
+      params: Type.Object({}),
+      create: () => ({
+        init: async () => {
+          await sleep(30);
+          throw new Error('no such user');
+        },
+        checkApply: () => true,
+      }),
+    }) as unknown as AnyResourceDefinition;
+    const journal = newJournal();
+    const graph = graphOf([failingInit, recordingKind(journal)], [{ kind: 'badinit', name: 'b' }, { kind: 'rec', name: 'after' }], [{ from: 'badinit[b]', to: 'rec[after]' }]);
+    for (const watch of [true, false]) {
+      const engine = await runToConvergence(graph, { watch }, 3_000);
+      expect(engine.statuses().map((status) => [status.id, status.state])).toEqual([
+        ['badinit[b]', 'failed'],
+        ['rec[after]', 'blocked'],
+      ]);
+      await engine.stop();
+    }
+  });
+
   it('a watch that dies aborts the check its first event started: nothing is changed after the failure is told', async () => {
     const steps: string[] = [];
     const shortLived = defineResource({

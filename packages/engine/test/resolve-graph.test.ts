@@ -251,9 +251,39 @@ describe('resolveGraph: params', () => {
     const problems = await problemsOf(['resources:', '  file:', '  - name: rel', '  crashy:', '  - name: c']);
     expect(problems.map((problem) => [problem.code, problem.message, problem.hint])).toEqual([
       ['ERR_PARAM_INVALID', "param 'path': must be an absolute path", 'start it with /'],
-      ['ERR_PARAM_INVALID', 'validate failed: validate blew up', undefined],
+      ['ERR_PARAM_INVALID', "the validate of kind 'crashy' failed: validate blew up", "a bug in the plugin that provides 'crashy': tell its authors"],
     ]);
     expect((problems[1]?.cause as Error).message).toBe('validate blew up');
+  });
+
+  it('reports a throwing identity, uids or autoEdges of a kind as a problem of the graph at the resource, naming the plugin', async () => {
+    const throwing = (what: 'identity' | 'uids' | 'autoEdges') =>
+      defineResource({
+        kind: `bad${what.toLowerCase()}`,
+        params: Type.Object({}),
+        ...(what === 'identity' ? { identity: () => { throw new Error('identity exploded'); } } : {}),
+        ...(what === 'identity'
+          ? {}
+          : {
+              edgeable: {
+                uids: () => {
+                  if (what === 'uids') throw new Error('uids exploded');
+                  return [];
+                },
+                *autoEdges() {
+                  if (what === 'autoEdges') throw new Error('autoEdges exploded');
+                },
+              },
+            }),
+        create: () => ({ checkApply: () => true }),
+      }) as unknown as AnyResourceDefinition;
+    for (const what of ['identity', 'uids', 'autoEdges'] as const) {
+      const kind = throwing(what);
+      const problems = await problemsOf(['resources:', `  ${kind.kind}:`, '  - name: x'], mapResolver([...testKinds, kind]));
+      expect(problems.map((problem) => [problem.code, problem.location?.line, problem.message, problem.isInputError])).toEqual([
+        ['ERR_PLUGIN_INVALID', 3, `the ${what} of kind '${kind.kind}' failed: ${what} exploded`, true],
+      ]);
+    }
   });
 
   it('does not run validate on params of the wrong type', async () => {

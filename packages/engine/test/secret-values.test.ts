@@ -27,6 +27,22 @@ describe('secret values', () => {
     expect(long.mask('xabcdefghx abcdx')).toBe(`x${MASK}x ${MASK}x`);
   });
 
+  it('masks a secret in an error logged as a field (message, stack, cause, own fields) and in field names', () => {
+    const secrets = new SecretValues();
+    const token = 'TOK7d9b2e1f';
+    secrets.add(token);
+    const cause = new Error(`inner ${token}`);
+    const error = Object.assign(new Error(`e ${token}`, { cause }), { command: `curl -H ${token}` });
+    const masked = secrets.maskFields({ err: error, [token]: 1, deep: { a: { b: [token] } } });
+    const text = JSON.stringify(masked, (_key, value: unknown) => (value instanceof Error ? { message: value.message, stack: value.stack, cause: value.cause, ...value } : value));
+    expect(text).not.toContain(token);
+    expect(masked.err).toBeInstanceOf(Error);
+    expect((masked.err as Error).message).toBe(`e ${MASK}`);
+    expect((masked.err as Error).stack).toContain(`Error: e ${MASK}`);
+    expect(((masked.err as Error).cause as Error).message).toBe(`inner ${MASK}`);
+    expect(Object.keys(masked)).toContain(MASK);
+  });
+
   it('ignores empty and non-string values', () => {
     const secrets = new SecretValues();
     secrets.add('');

@@ -1,4 +1,4 @@
-import type { AnyResourceDefinition } from '@converge/engine-api';
+import { EngineError, type AnyResourceDefinition } from '@converge/engine-api';
 import type { ResolvedEdge, ResolvedResource } from './spec.js';
 
 /** Pairs of resource ids, without building a string per pair (this runs for every candidate). */
@@ -42,7 +42,7 @@ export function autoEdges(
     const trait = kinds.get(resource.kind)?.edgeable;
     if (!trait || !resource.meta.autoedge) continue;
     edgeable.push([resource, trait]);
-    for (const uid of trait.uids(resource.params, resource.name)) {
+    for (const uid of fromPlugin(resource, 'uids', () => trait.uids(resource.params, resource.name))) {
       let byKey = index.get(uid.kind);
       if (!byKey) index.set(uid.kind, (byKey = new Map()));
       const owners = byKey.get(uid.key);
@@ -55,8 +55,8 @@ export function autoEdges(
   for (const edge of existing) taken.add(edge.from, edge.to);
   const added: ResolvedEdge[] = [];
   for (const [resource, trait] of edgeable) {
-    const search = trait.autoEdges(resource.params, resource.name);
-    let step = search.next();
+    const search = fromPlugin(resource, 'autoEdges', () => trait.autoEdges(resource.params, resource.name));
+    let step = fromPlugin(resource, 'autoEdges', () => search.next());
     while (!step.done) {
       const matched = step.value.map((candidate) => {
         const owners = index.get(candidate.kind)?.get(candidate.key);
@@ -72,8 +72,27 @@ export function autoEdges(
         }
         return found;
       });
-      step = search.next(matched);
+      step = fromPlugin(resource, 'autoEdges', () => search.next(matched));
     }
   }
   return added;
+}
+
+/**
+ * A call into a kind's edgeable trait: a throw is the plugin's fault, told
+ * as a problem of the graph at the resource (nothing runs), not as an
+ * internal error of converge.
+ */
+function fromPlugin<T>(resource: ResolvedResource, what: 'uids' | 'autoEdges', call: () => T): T {
+  try {
+    return call();
+  } catch (error) {
+    throw new EngineError('ERR_PLUGIN_INVALID', `the ${what} of kind '${resource.kind}' failed: ${error instanceof Error ? error.message : String(error)}`, {
+      resource: resource.id,
+      phase: 'validate',
+      ...(resource.location ? { location: resource.location } : {}),
+      hint: `a bug in the plugin that provides '${resource.kind}': tell its authors; meanwhile meta: {autoedge: false} on this resource avoids the call`,
+      cause: error,
+    });
+  }
 }

@@ -163,7 +163,13 @@ export function runValidate(
   try {
     return [...(definition.validate?.(params, name) ?? [])];
   } catch (error) {
-    return [{ message: `validate failed: ${error instanceof Error ? error.message : String(error)}`, cause: error }];
+    return [
+      {
+        message: `the validate of kind '${definition.kind}' failed: ${error instanceof Error ? error.message : String(error)}`,
+        hint: `a bug in the plugin that provides '${definition.kind}': tell its authors`,
+        cause: error,
+      },
+    ];
   }
 }
 

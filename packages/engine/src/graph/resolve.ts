@@ -172,7 +172,16 @@ function checkIdentities(
     let identity: string | undefined;
     try {
       identity = definition.identity(resource.params, resource.name);
-    } catch {
+    } catch (error) {
+      problems.push(
+        new EngineError('ERR_PLUGIN_INVALID', `the identity of kind '${resource.kind}' failed: ${error instanceof Error ? error.message : String(error)}`, {
+          resource: resource.id,
+          phase: 'validate',
+          ...(resource.location ? { location: resource.location } : {}),
+          hint: `a bug in the plugin that provides '${resource.kind}': tell its authors`,
+          cause: error,
+        }),
+      );
       continue;
     }
     if (identity === undefined) continue;

@@ -19,6 +19,9 @@ export function secretSendKeys(definition: AnyResourceDefinition): ReadonlySet<s
   return keys;
 }
 
+/** How deep log fields are walked for secrets. */
+const MAX_FIELD_DEPTH = 8;
+
 /** Secrets shorter than this are masked only where they stand alone (see SecretValues.mask). */
 const SHORT_SECRET_LENGTH = 4;
 
@@ -74,12 +77,27 @@ export class SecretValues {
     return redactedError(error, (text) => this.mask(text));
   }
 
-  #maskValue(value: unknown): unknown {
+  #maskValue(value: unknown, depth = 0): unknown {
     if (typeof value === 'string') return this.mask(value);
-    if (Array.isArray(value)) return value.map((item) => this.#maskValue(item));
+    // Deeper than any log field worth writing: what is below is left out, not shown unmasked.
+    if (depth > MAX_FIELD_DEPTH) return '[…]';
+    if (Array.isArray(value)) return value.map((item) => this.#maskValue(item, depth + 1));
+    // An error logged as a field (`{ err }`, the usual way): its message,
+    // stack and cause may hold a secret, as a thrown one's do.
+    if (value instanceof Error) return this.#maskedError(value, depth);
     if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-      return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, this.#maskValue(item)]));
+      return Object.fromEntries(Object.entries(value).map(([key, item]) => [this.mask(key), this.#maskValue(item, depth + 1)]));
     }
     return value;
+  }
+
+  #maskedError(error: Error, depth: number): Error {
+    const copy = new Error(this.mask(error.message));
+    copy.name = error.name;
+    copy.stack = error.stack === undefined ? undefined : this.mask(error.stack);
+    if (error.cause !== undefined) copy.cause = this.#maskValue(error.cause, depth + 1);
+    // Own fields an error carries (a code, a path, a command line).
+    for (const [key, item] of Object.entries(error)) (copy as unknown as Record<string, unknown>)[this.mask(key)] = this.#maskValue(item, depth + 1);
+    return copy;
   }
 }

@@ -837,7 +837,10 @@ export class Vertex implements ContextHost {
     this.#log('error', error.message, error.hint ? { hint: error.hint } : undefined);
     // Children are poked so they notice and block instead of waiting forever.
     for (const edge of this.children) edge.to.poke();
-    if (!this.#dirty) this.#setBusy(false);
+    // A fatal failure never runs again (a poke is ignored), so a pending
+    // poke (a child's backpoke during init) must not keep it busy: the
+    // graph would never count as converged, and a one-shot run never end.
+    if (!this.#dirty || this.#fatal) this.#setBusy(false);
   }
 
   #block(parent: Vertex): void {
