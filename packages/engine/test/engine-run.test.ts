@@ -250,6 +250,39 @@ describe('engine: metaparams', () => {
     }
   });
 
+  it('a resource behind a notify edge that sees its own change as an event converges every time (no backpoke lost)', async () => {
+    const echoing = defineResource({
+      kind: 'echoing',
+      params: Type.Object({}),
+      refreshable: true,
+      create: () => {
+        let context: ResourceContext | undefined;
+        let written = false;
+        return {
+          init: (ctx: ResourceContext) => void (context = ctx),
+          checkApply: (apply: boolean) => {
+            if (written && !context?.refresh()) return true;
+            if (!apply) return false;
+            written = true;
+            // Its own watch sees the write, as a file's does.
+            setTimeout(() => context?.event(), 0);
+            return false;
+          },
+          watch: (signal: AbortSignal) => {
+            context?.event();
+            return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+          },
+        };
+      },
+    }) as unknown as AnyResourceDefinition;
+    for (let round = 0; round < 25; round++) {
+      const graph = graphOf([echoing], [{ kind: 'noop', name: 'first' }, { kind: 'echoing', name: 'e' }], [{ from: 'noop[first]', to: 'echoing[e]', notify: true }]);
+      const engine = await runToConvergence(graph, {}, 3_000);
+      expect(engine.statuses().map((status) => status.state)).toEqual(['converged', 'converged']);
+      await engine.stop();
+    }
+  });
+
   it('a watch that dies aborts the check its first event started: nothing is changed after the failure is told', async () => {
     const steps: string[] = [];
     const shortLived = defineResource({

@@ -575,8 +575,12 @@ export class Vertex implements ContextHost {
     return (async () => {
       await describing;
       await this.#persistRefreshes(converged, apply, refreshing);
-      this.#succeeded(converged, apply);
+      // Before #succeeded, not after: no wait may follow it in this run. A
+      // child that backpokes this vertex while its run is still active is
+      // ignored (the run pokes its children when it succeeds); after that
+      // point, a child waiting on it would wait forever.
       if (notifies) await this.#env.refreshes.clearIntent(this.id).catch((error: unknown) => this.#log('error', `could not persist a refresh: ${(error as Error).message}`));
+      this.#succeeded(converged, apply);
     })();
   }
 
