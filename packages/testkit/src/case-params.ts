@@ -31,7 +31,7 @@ export function prepareCaseParams(
   }
   if (problems.length === 0 && definition.validate) {
     try {
-      for (const issue of definition.validate(withDefaults) ?? []) {
+      for (const issue of definition.validate(withDefaults, name) ?? []) {
         problems.push(`${issue.param ?? '(params)'}: ${issue.message}${issue.hint ? ` (hint: ${issue.hint})` : ''}`);
       }
     } catch (error) {

@@ -51,6 +51,8 @@ export interface TestContext<P extends object, S extends object> {
   setReceived(received: ReadonlyMap<keyof P & string, ReceivedValue> | Partial<Record<keyof P & string, ReceivedValue>>): void;
   /** Every line logged through `ctx.log`, oldest first. */
   logs(): LogEntry[];
+  /** Every value declared with `ctx.secret`, oldest first. */
+  secrets(): string[];
   /** Removes the temp folder `ctx.varDir()` made (a given `varDir` is left alone). */
   dispose(): Promise<void>;
 }
@@ -77,6 +79,7 @@ export function createTestContext<P extends object = object, S extends object = 
   let refresh = false;
   let received: ReadonlyMap<keyof P & string, ReceivedValue> = new Map();
   let sentValues: Partial<S> = {};
+  const declaredSecrets: string[] = [];
   const logLines: LogEntry[] = [];
   let ownDir: Promise<string> | undefined;
 
@@ -114,6 +117,9 @@ export function createTestContext<P extends object = object, S extends object = 
     send(values) {
       sentValues = { ...sentValues, ...values };
     },
+    secret(value) {
+      declaredSecrets.push(value);
+    },
     recv: () => received,
     async varDir(sub?: string) {
       const dir = await baseDir();
@@ -128,6 +134,7 @@ export function createTestContext<P extends object = object, S extends object = 
 
   return {
     ctx,
+    secrets: () => [...declaredSecrets],
     events: () => eventCount,
     waitForEvent(timeoutMs = DEFAULT_EVENT_TIMEOUT_MS) {
       return new Promise<void>((resolve, reject) => {

@@ -54,19 +54,23 @@ function isSettled(engine: Engine): boolean {
 }
 
 async function waitSettled(engine: Engine, timeoutMs: number): Promise<void> {
-  const timeout = AbortSignal.timeout(timeoutMs);
+  // A timer of our own, not AbortSignal.timeout: that one does not keep
+  // Node alive, and a script awaiting a graph that never converges would
+  // exit silently (code 13) instead of getting the rejection.
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), timeoutMs);
   const converged = engine.converged.watch();
   const changes = engine.changes.watch();
   try {
     while (!isSettled(engine)) {
       // Wake on whichever moves first; the loser is aborted with its round.
       const round = new AbortController();
-      const signal = AbortSignal.any([timeout, round.signal]);
+      const signal = AbortSignal.any([timeout.signal, round.signal]);
       const next = [converged.next(signal), changes.next(signal)];
       try {
         await Promise.race(next);
       } catch {
-        if (timeout.aborted) {
+        if (timeout.signal.aborted) {
           throw new Error(`test engine: not converged within ${timeoutMs} ms:\n${describeStatuses(engine)}`);
         }
         throw new Error(`test engine: stopped before it converged:\n${describeStatuses(engine)}`);
@@ -76,6 +80,7 @@ async function waitSettled(engine: Engine, timeoutMs: number): Promise<void> {
       }
     }
   } finally {
+    clearTimeout(timer);
     converged.close();
     changes.close();
   }

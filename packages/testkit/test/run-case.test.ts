@@ -1,3 +1,4 @@
+import { defineResource, Type } from '@converge/engine-api';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,17 @@ describe('runCase', () => {
       expect: 'diverged',
     });
     expect(result.calls.map((call) => call.result)).toEqual([false, false, true]);
+  });
+
+  it("gives the kind's validate the resource's name, as the engine does", async () => {
+    const named = defineResource({
+      kind: 'test:named',
+      params: Type.Object({}),
+      validate: (_params, name) => (name === 'bad-one' ? [{ message: `${name} is not a name this kind takes` }] : []),
+      create: () => ({ checkApply: () => true }),
+    });
+    await expect(runCase(named, { name: 'bad-one', params: {}, expect: 'converged' })).rejects.toThrow(/bad-one is not a name this kind takes/);
+    await expect(runCase(named, { name: 'good', params: {}, expect: 'converged' })).resolves.toBeDefined();
   });
 
   it('fails a converged case whose state differs, naming the step', async () => {

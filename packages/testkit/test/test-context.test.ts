@@ -16,6 +16,12 @@ describe('createTestContext', () => {
     expect(harness.events()).toBe(2);
   });
 
+  it('records the values declared with ctx.secret', () => {
+    const harness = createTestContext();
+    harness.ctx.secret?.('s3cret');
+    expect(harness.secrets()).toEqual(['s3cret']);
+  });
+
   it('rejects waitForEvent with a clear error when no event comes', async () => {
     const harness = createTestContext({ kind: 'k', name: 'n' });
     harness.ctx.event(); // an event before the wait does not count

@@ -1,4 +1,6 @@
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defineResource, Type } from '@converge/engine-api';
@@ -78,6 +80,30 @@ describe('startTestEngine', () => {
     });
     await expect(running.waitConverged(200)).rejects.toThrow(/not converged within 200 ms:[\s\S]*test:slow\[s\]: (running|pending)/);
     running.engine.abort();
+  });
+
+  it('rejects waitConverged on timeout even when nothing else keeps Node running (a script is not left to exit silently)', async () => {
+    // A resource whose watch never tells it is live, and holds no timer: only waitConverged's own timer keeps the process up.
+    const script = join(dir, 'never.mjs');
+    const testkit = new URL('../dist/index.js', import.meta.url).href;
+    const engineApi = new URL('../../engine-api/dist/index.js', import.meta.url).href;
+    await writeFile(
+      script,
+      `import { defineResource, Type } from ${JSON.stringify(engineApi)};
+import { startTestEngine } from ${JSON.stringify(testkit)};
+const silent = defineResource({ kind: 'test:silent', params: Type.Object({}), create: () => ({ checkApply: () => true, watch: () => new Promise(() => {}) }) });
+const running = await startTestEngine({ resources: [silent], yaml: 'graph: g\\nresources:\\n  test:silent:\\n  - name: s\\n' });
+try {
+  await running.waitConverged(300);
+} catch (error) {
+  console.log(error.message.split('\\n')[0]);
+}
+running.engine.abort();
+await running.stop();
+`,
+    );
+    const { stdout } = await promisify(execFile)(process.execPath, [script], { cwd: new URL('..', import.meta.url).pathname });
+    expect(stdout.trim()).toBe('test engine: not converged within 300 ms:');
   });
 
   it('throws the engine load error for an unknown kind', async () => {
