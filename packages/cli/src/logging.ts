@@ -12,6 +12,14 @@ export interface LogOutputOptions {
   readonly hostname: string;
 }
 
+/**
+ * Whether the environment lets a terminal have colours: `NO_COLOR` set to
+ * anything (no-color.org) or `FORCE_COLOR=0` turns them off.
+ */
+export function colorAllowed(env: NodeJS.ProcessEnv): boolean {
+  return !(env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '') && env['FORCE_COLOR'] !== '0';
+}
+
 /** Where formatted lines go: the shared stderr terminal. */
 export interface LineSink {
   write(text: string): void;
@@ -28,7 +36,7 @@ export function createRootLogger(options: LogOutputOptions, sink: LineSink): Log
   const pretty = options.json
     ? undefined
     : prettyFactory({
-        colorize: options.color,
+        colorize: options.color && colorAllowed(process.env),
         translateTime: 'HH:MM:ss.l',
         ignore: 'pid,hostname,resource',
         messageFormat: '{if resource}{resource}: {end}{msg}',

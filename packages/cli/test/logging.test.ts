@@ -53,3 +53,24 @@ describe('logs', () => {
     expect(result.stderr).not.toContain('wrote file');
   });
 });
+
+describe('colours', () => {
+  it('are off with NO_COLOR (any value but empty) or FORCE_COLOR=0, even at a terminal', async () => {
+    const { colorAllowed, createRootLogger } = await import('../src/logging.js');
+    expect(colorAllowed({})).toBe(true);
+    expect(colorAllowed({ NO_COLOR: '1' })).toBe(false);
+    expect(colorAllowed({ NO_COLOR: '' })).toBe(true);
+    expect(colorAllowed({ FORCE_COLOR: '0' })).toBe(false);
+    const saved = process.env['NO_COLOR'];
+    const lines: string[] = [];
+    try {
+      process.env['NO_COLOR'] = '1';
+      createRootLogger({ level: 'info', json: false, color: true, hostname: 'h' }, { write: (text) => lines.push(text) }).error('boom');
+    } finally {
+      if (saved === undefined) delete process.env['NO_COLOR'];
+      else process.env['NO_COLOR'] = saved;
+    }
+    expect(lines.join('')).toContain('ERROR: boom');
+    expect(lines.join('')).not.toContain('\x1b[');
+  });
+});
