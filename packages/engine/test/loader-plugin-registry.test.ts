@@ -301,6 +301,18 @@ describe('createKindResolver', () => {
     expect(await resolver.knownKinds()).toContain('zpathkind');
   });
 
+  it('says so when a plugin named on purpose defines the kind but its package.json does not declare it', async () => {
+    const folder = await writePackage(
+      join(root, 'elsewhere', 'qa-stamp'),
+      { name: 'qa-stamp', type: 'module', main: 'main.js', converge: { kinds: ['other'], engineApi: '^1.0.0' } },
+      { 'main.js': taggedPluginSource('qa-stamp', ['zstamp']) },
+    );
+    const error = await loadError(resolverFor([folder]).resolve('zstamp'));
+    expect(error.code).toBe('ERR_PLUGIN_INVALID');
+    expect(error.message).toBe(`qa-stamp is not a valid converge plugin: its code defines kind 'zstamp', but its package.json does not declare it (its "converge.kinds": 'other')`);
+    expect(error.hint).toContain(`list 'zstamp' in "converge.kinds"`);
+  });
+
   it('lets a plugin named by package name win over the convention', async () => {
     await writeConventionalPlugin('zwidget', ['zwidget']);
     await writePackage(

@@ -11,7 +11,7 @@ import type { KindResolver } from './kind-resolver.js';
 import { conventionalPackageName, isValidKindName } from './kind-naming.js';
 import { closestNames } from '../graph/did-you-mean.js';
 import { findPackageDir, isFile, isPathReference, listConventionalPackages, pluginSearchDirs } from './package-lookup.js';
-import { kindPackageNotInstalled, namedPluginNotInstalled, pluginFolderMissing, unknownKind } from './plugin-errors.js';
+import { kindPackageNotInstalled, namedPluginNotInstalled, pluginFolderMissing, pluginInvalid, unknownKind } from './plugin-errors.js';
 import { importPlugin, kindFromPlugin } from './plugin-import.js';
 import { readPluginPackage, type PluginPackage } from './plugin-manifest.js';
 
@@ -100,6 +100,13 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
     // this kind, so falling back to the convention could pick the wrong one.
     const unreadable = named.find((plugin) => 'error' in plugin);
     if (unreadable !== undefined && 'error' in unreadable) throw unreadable.error;
+    // A plugin named on purpose that defines the kind without declaring it
+    // (its package.json lists other kinds): said, rather than "not installed".
+    for (const plugin of named) {
+      if (!('pkg' in plugin)) continue;
+      const imported = await importPlugin(plugin.pkg).catch(() => undefined);
+      if (imported?.resources.some((resource) => resource.kind === kind)) throw kindUndeclared(plugin.pkg, kind);
+    }
 
     if (!isValidKindName(kind)) {
       throw unknownKind(kind, closestNames(kind, await knownKinds()), 'kind names are lower-case words joined by -, _ or :');
@@ -118,6 +125,15 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
   }
 
   return { resolve: resolveKind, knownKinds };
+}
+
+function kindUndeclared(pkg: PluginPackage, kind: string): EngineError {
+  const declared = pkg.manifest.kinds.map((each) => `'${each}'`).join(', ') || 'none';
+  return pluginInvalid(
+    pkg.name,
+    `its code defines kind '${kind}', but its package.json does not declare it (its "converge.kinds": ${declared})`,
+    `list '${kind}' in "converge.kinds" in ${pkg.dir}/package.json: the engine finds kinds by it before importing anything`,
+  );
 }
 
 async function readNamedPlugin(reference: string, searchDirs: readonly string[]): Promise<NamedPlugin> {
