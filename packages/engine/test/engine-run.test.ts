@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
@@ -336,6 +337,27 @@ describe('engine: metaparams', () => {
     for (let i = 0; i < journal.events.length; i += 2) {
       expect(journal.events[i + 1]).toBe(journal.events[i]?.replace(/^start (\S+).*/, 'end $1'));
     }
+    await engine.stop();
+  });
+
+  it('warns about a resource whose watch never says it is live (it is never checked), once', async () => {
+    const silent = defineResource({
+      kind: 'silent',
+      params: Type.Object({}),
+      create: () => ({
+        checkApply: () => true,
+        watch: (signal: AbortSignal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+      }),
+    }) as unknown as AnyResourceDefinition;
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, logger, notLiveWarningMs: 100 });
+    await engine.start(graphOf([silent], [{ kind: 'silent', name: 's' }, { kind: 'noop', name: 'fine' }]));
+    await sleep(300);
+    const warnings = lines.map((line) => JSON.parse(line) as { resource?: string; msg: string });
+    expect(warnings).toEqual([
+      expect.objectContaining({ resource: 'silent[s]', msg: "its watch has not said it is live after 0.1 s, so it is not checked yet (a kind's watch calls ctx.event() once it is set up)" }),
+    ]);
     await engine.stop();
   });
 

@@ -61,6 +61,8 @@ export interface EngineOptions {
    * Default true: every resource is watched and repaired when it drifts.
    */
   readonly watch?: boolean;
+  /** After how long a resource whose watch has not said it is live is warned about; default 30 s. */
+  readonly notLiveWarningMs?: number;
 }
 
 /** The running graph's shape, as `Engine.topology()` gives it. */
@@ -71,6 +73,9 @@ export interface EngineTopology {
 
 /** The semaphore id used for global --sema (`:` cannot start a user id). */
 const GLOBAL_SEMA_ID = ':global';
+
+/** After this long, a resource whose watch has not said it is live is warned about (it is not checked until then). */
+const NOT_LIVE_WARNING_MS = 30_000;
 
 /** How many vertices start between two runs of the queue (see #apply). */
 const RUN_EVERY_STARTS = 64;
@@ -105,10 +110,12 @@ export class Engine {
   /** While the resources of a graph start (see VertexEnv.startsPending). */
   #startsPending: Promise<void> | undefined;
   readonly #kinds: KindResolver | undefined;
+  readonly #notLiveWarningMs: number;
 
   constructor(options: EngineOptions) {
     const hostname = options.hostname ?? systemHostname();
     this.#kinds = options.kinds;
+    this.#notLiveWarningMs = options.notLiveWarningMs ?? NOT_LIVE_WARNING_MS;
     this.#converger = new Converger(options.convergerTimeout ?? -1);
     this.converged = this.#converger.converged;
     let clock = 0;
@@ -292,9 +299,31 @@ export class Engine {
       }
       this.changes.set(this.changes.get() + 1);
       this.#emit({ type: 'swap', resources: next.size, edges: plan.edges.length });
+      if (this.#env.watch && added.length > 0) this.#warnIfNotLive(added);
     } finally {
       if (this.#paused) this.#unpause();
     }
+  }
+
+  /**
+   * One timer per graph, not per resource: a watch that never calls
+   * ctx.event() (a plugin's bug, or a watch stuck setting up) would
+   * otherwise leave its resource pending without a word.
+   */
+  #warnIfNotLive(started: readonly Vertex[]): void {
+    const after = this.#notLiveWarningMs;
+    const timer = setTimeout(() => {
+      if (this.#stopController.signal.aborted) return;
+      for (const vertex of started) {
+        if (!vertex.waitsForWatch || this.#vertices.get(vertex.id) !== vertex) continue;
+        this.#env.logger.warn(
+          { resource: vertex.id },
+          `its watch has not said it is live after ${after / 1000} s, so it is not checked yet (a kind's watch calls ctx.event() once it is set up)`,
+        );
+      }
+    }, after);
+    // Never what keeps the process running.
+    timer.unref();
   }
 
   #unpause(): void {

@@ -164,6 +164,11 @@ export class Vertex implements ContextHost {
     return this.#state;
   }
 
+  /** Started and watched, but its watch has not said it is live (its first event): not checked yet. */
+  get waitsForWatch(): boolean {
+    return this.#initDone && !this.#ready && !this.#fatal && !this.#closed && this.#watch !== undefined;
+  }
+
   /** Failed for good or blocked: its dependents must not run. */
   get isDown(): boolean {
     return this.#down;
