@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, realpath, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -242,6 +242,17 @@ describe('createKindResolver', () => {
     expect((rejected.cause as Error).message).toBe('async boom');
   });
 
+  it('says where a plugin failed to load, for a throw and for a syntax error, so its author can fix it', async () => {
+    const thrower = await writeConventionalPlugin('zthrowat', ['zthrowat'], { index: "const a = 1;\nthrow new Error('boom at import');\n" });
+    const broken = await writeConventionalPlugin('zsyntax', ['zsyntax'], { index: 'const a = 1;\nexport default {\n  nope: {\n};\n' });
+    const resolver = resolverFor();
+    const threw = await loadError(resolver.resolve('zthrowat'));
+    expect(threw.message).toMatch(new RegExp(`boom at import \\(at ${join(await realpath(thrower), 'index.js')}:2:7\\)$`));
+    expect(threw.hint).toContain('if you write @converge/res-zthrowat, fix it at');
+    const syntax = await loadError(resolver.resolve('zsyntax'));
+    expect(syntax.message).toMatch(new RegExp(`Unexpected token ';' \\(at ${join(await realpath(broken), 'index.js')}:4\\)$`));
+  });
+
   it('rejects a default export that is not a plugin, or lacks a declared kind', async () => {
     await writeConventionalPlugin('znotplugin', ['znotplugin'], { index: 'export default { resources: [] };\n' });
     await writeConventionalPlugin('zlacking', ['zlacking:there', 'zlacking:missing'], {
@@ -371,7 +382,7 @@ describe('createKindResolver', () => {
     expect(errors.map((error) => error.describe())).toEqual([
       expect.stringMatching(/no installed plugin provides kind 'zabsent'.*\n {2}hint: install the plugin that provides it \(by convention @converge\/res-zabsent: npm install/),
       expect.stringMatching(/needs engine API \^0\.1\.0, but this converge provides engine API \d/),
-      expect.stringMatching(/@converge\/res-zcrash crashed while loading .*index\.js: kaboom\n {2}hint: /),
+      expect.stringMatching(/@converge\/res-zcrash crashed while loading .*index\.js: kaboom \(at .*index\.js:1:7\)\n {2}hint: /),
     ]);
     expect(errors.every((error) => error.isInputError && error.phase === 'load')).toBe(true);
   });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { EngineError } from '@converge/engine-api';
 
 // One factory per loader failure, each with its stable code, so every place
@@ -70,11 +71,28 @@ export function pluginIncompatible(packageName: string, needed: string, provided
 
 export function pluginLoadFailed(packageName: string, entry: string, cause: unknown): EngineError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new EngineError('ERR_PLUGIN_LOAD_FAILED', `${packageName} crashed while loading ${entry}: ${reason}`, {
+  const at = whereItFailed(entry, cause);
+  return new EngineError('ERR_PLUGIN_LOAD_FAILED', `${packageName} crashed while loading ${entry}: ${reason}${at ? ` (at ${at})` : ''}`, {
     phase: 'load',
-    hint: `reinstall ${packageName}; if it still fails, report it to its authors with this message`,
+    hint: at
+      ? `if you write ${packageName}, fix it at ${at}; otherwise reinstall it, and if it still fails report it to its authors with this message`
+      : `reinstall ${packageName}; if it still fails, report it to its authors with this message`,
     cause,
   });
+}
+
+/**
+ * Where a plugin's import failed, as path:line: the first frame of its stack
+ * in a file (a throw at import), or, for a syntax error (whose stack names
+ * only Node's loader), what `node --check` says of the entry.
+ */
+function whereItFailed(entry: string, cause: unknown): string | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const frame = /\(?file:\/\/([^\s)]+:\d+:\d+)\)?/.exec(cause.stack ?? '');
+  if (frame?.[1] !== undefined) return frame[1];
+  if (!(cause instanceof SyntaxError)) return undefined;
+  const checked = spawnSync(process.execPath, ['--check', entry], { encoding: 'utf8', timeout: 5_000 });
+  return /^(\/[^\n]*:\d+)$/m.exec(checked.stderr ?? '')?.[1];
 }
 
 export function pluginInvalid(packageName: string, problem: string, hint: string): EngineError {
