@@ -324,6 +324,17 @@ describe('createKindResolver', () => {
     expect(error.hint).toContain(`list 'zstamp' in "converge.kinds"`);
   });
 
+  it('refuses a plugin named on purpose that declares a built-in kind, instead of passing it over', async () => {
+    const folder = await writePackage(
+      join(root, 'elsewhere', 'qa-noop'),
+      { name: 'qa-noop', type: 'module', main: 'main.js', converge: { kinds: ['noop'], engineApi: '^1.0.0' } },
+      { 'main.js': taggedPluginSource('qa-noop', ['noop']) },
+    );
+    const error = await loadError(resolverFor([folder]).resolve('noop'));
+    expect(error.message).toBe("qa-noop is not a valid converge plugin: it declares kind 'noop', which is built into converge");
+    expect((await resolverFor().resolve('noop')).kind).toBe('noop');
+  });
+
   it('lets a plugin named by package name win over the convention', async () => {
     await writeConventionalPlugin('zwidget', ['zwidget']);
     await writePackage(

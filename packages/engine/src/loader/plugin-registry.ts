@@ -87,10 +87,17 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
   }
 
   async function resolveKind(kind: string): Promise<AnyResourceDefinition> {
-    const builtin = builtins.get(kind);
-    if (builtin !== undefined) return builtin;
-
     const named = await namedPlugins();
+    const builtin = builtins.get(kind);
+    if (builtin !== undefined) {
+      // A plugin named on purpose that declares a built-in kind would be passed over without a word.
+      const clash = named.find((plugin) => 'pkg' in plugin && plugin.pkg.manifest.kinds.includes(kind));
+      if (clash !== undefined && 'pkg' in clash) {
+        throw pluginInvalid(clash.pkg.name, `it declares kind '${kind}', which is built into converge`, 'give the kind a name of its own (by convention family:name, e.g. acme:motd)');
+      }
+      return builtin;
+    }
+
     const provider = named.find(
       (plugin): plugin is Extract<NamedPlugin, { pkg: PluginPackage }> =>
         'pkg' in plugin && plugin.pkg.manifest.kinds.includes(kind),
