@@ -228,6 +228,8 @@ describe('readGraphFile', () => {
     const folder = join(dir, 'folder.yaml');
     await mkdir(folder);
     expect(await fileProblem(folder)).toMatchObject({ code: 'ERR_GRAPH_FILE', message: `${folder} is not a regular file` });
+    // '-' is no file here (it is no stdin either: a graph is read again on reloads).
+    expect(await fileProblem('-')).toMatchObject({ message: "'-' names no file: a graph is read from a file, not from standard input", hint: 'write the graph to a file and give its path' });
   });
 
   it('refuses files over 16 MiB without reading them', async () => {

@@ -34,9 +34,10 @@ async function readBounded(path: string): Promise<Uint8Array> {
   try {
     handle = await open(path, 'r');
     const stat = await handle.stat();
-    if (!stat.isFile()) throw fileError(path, `${path} is not a regular file`);
+    // A graph is read more than once (reloads, a precise second parse for error locations): a pipe cannot be.
+    if (!stat.isFile()) throw fileError(`${path} is not a regular file`, undefined, 'write the graph to a file and give its path (standard input and pipes cannot be read twice)');
     if (stat.size > MAX_GRAPH_FILE_BYTES) {
-      throw fileError(path, `${path} is ${stat.size} bytes; graph files may be at most ${MAX_GRAPH_FILE_BYTES} bytes`);
+      throw fileError(`${path} is ${stat.size} bytes; graph files may be at most ${MAX_GRAPH_FILE_BYTES} bytes`);
     }
     // Read one byte past the limit so a file that grew after stat is still caught.
     const buffer = new Uint8Array(MAX_GRAPH_FILE_BYTES + 1);
@@ -45,21 +46,25 @@ async function readBounded(path: string): Promise<Uint8Array> {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
-      if (length > MAX_GRAPH_FILE_BYTES) throw fileError(path, `${path} is larger than ${MAX_GRAPH_FILE_BYTES} bytes`);
+      if (length > MAX_GRAPH_FILE_BYTES) throw fileError(`${path} is larger than ${MAX_GRAPH_FILE_BYTES} bytes`);
     }
     return buffer.subarray(0, length);
   } catch (error) {
     if (error instanceof GraphLoadError) throw error;
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : 'cannot be read';
-    throw fileError(path, `${path} ${reason}`, error);
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && path === '-') {
+      throw fileError("'-' names no file: a graph is read from a file, not from standard input", error, 'write the graph to a file and give its path');
+    }
+    const reason = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`;
+    throw fileError(`${path} ${reason}`, error, code === 'EACCES' || code === 'EPERM' ? 'run converge as a user who may read it, or make it readable' : undefined);
   } finally {
     await handle?.close();
   }
 }
 
-function fileError(path: string, message: string, cause?: unknown): GraphLoadError {
+function fileError(message: string, cause?: unknown, hint?: string): GraphLoadError {
   return new GraphLoadError([
-    new EngineError('ERR_GRAPH_FILE', message, { phase: 'load', ...(cause === undefined ? {} : { cause }) }),
+    new EngineError('ERR_GRAPH_FILE', message, { phase: 'load', ...(cause === undefined ? {} : { cause }), ...(hint === undefined ? {} : { hint }) }),
   ]);
 }
 
