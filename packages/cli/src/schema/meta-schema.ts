@@ -1,8 +1,9 @@
 import type { MetaParams } from '@converge/engine-api';
+import { LONGEST_WAIT_MS } from '@converge/engine';
 import type { JsonSchema } from './json-schema.js';
 
 const flag = (description: string): JsonSchema => ({ type: 'boolean', description });
-const number = (description: string, minimum = 0): JsonSchema => ({ type: 'number', minimum, description });
+const number = (description: string, minimum = 0, maximum?: number): JsonSchema => ({ type: 'number', minimum, ...(maximum === undefined ? {} : { maximum }), description });
 const integer = (description: string, minimum = 0): JsonSchema => ({ type: 'integer', minimum, description });
 const strings = (description: string, items: JsonSchema = { type: 'string', minLength: 1 }): JsonSchema => ({
   type: 'array',
@@ -19,10 +20,10 @@ const META_PROPERTIES: Readonly<Record<keyof MetaParams, JsonSchema>> = {
   noop: flag('Check only: never change anything (checkApply runs with apply=false).'),
   retry: integer('How many times a failing checkApply is retried; -1 retries forever.', -1),
   retryreset: flag('Reset the retry budget after every successful checkApply.'),
-  delay: number('Milliseconds to wait between retries.'),
-  timeout: number('Milliseconds a single checkApply may take before it is aborted and failed; 0 = no limit.'),
-  poll: number("Seconds between polls instead of the resource's watch; 0 = use watch; -1 = check once (no watch, no poll).", -1),
-  limit: number('Most checkApply runs per second; .inf = no limit.'),
+  delay: number('Milliseconds to wait between retries.', 0, LONGEST_WAIT_MS),
+  timeout: number('Milliseconds a single checkApply may take before it is aborted and failed; 0 = no limit.', 0, LONGEST_WAIT_MS),
+  poll: number("Seconds between polls instead of the resource's watch; 0 = use watch; -1 = check once (no watch, no poll).", -1, Math.floor(LONGEST_WAIT_MS / 1000)),
+  limit: number('Most checkApply runs per second; .inf = no limit; at least one per 24.8 days.', 1000 / LONGEST_WAIT_MS),
   burst: integer('Runs allowed at once above `limit`.'),
   sema: strings("Semaphores to hold while checkApply runs: 'id' (size 1) or 'id:N'.", {
     type: 'string',
