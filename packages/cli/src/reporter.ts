@@ -41,6 +41,8 @@ export function jsonReporter(logger: Logger): Reporter {
         { code: error.code, resource: error.resource, phase: error.phase, location: error.location, hint: error.hint },
         error.message,
       ),
-    warning: (warning) => logger.warn({ resource: warning.resource, location: warning.location, hint: warning.hint }, warning.message),
+    // `resource` names resources only (kind[name]); a warning about an edge says `edge`.
+    warning: (warning) =>
+      logger.warn({ ...(warning.resource.startsWith('edge') ? { edge: warning.resource } : { resource: warning.resource }), location: warning.location, hint: warning.hint }, warning.message),
   };
 }
