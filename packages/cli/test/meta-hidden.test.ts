@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ONCE, writeGraph } from './support/graphs.js';
@@ -86,7 +86,6 @@ collect:
 edges: []
 `,
     );
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(inbox);
 
     const result = await runCli(['run', ...ONCE, graph]);

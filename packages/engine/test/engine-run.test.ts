@@ -5,7 +5,7 @@ import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
 import { defineResource, Type, type AnyResourceDefinition, type ResourceContext } from '@converge/engine-api';
 import { Engine } from '../src/runtime/engine.js';
-import { until } from './support/until.js';
+import { until, untilAborted } from './support/until.js';
 
 describe('engine: order and parallelism', () => {
   it('runs a chain in dependency order and converges', async () => {
@@ -271,7 +271,7 @@ describe('engine: metaparams', () => {
           },
           watch: (signal: AbortSignal) => {
             context?.event();
-            return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+            return untilAborted(signal);
           },
         };
       },
@@ -309,7 +309,7 @@ describe('engine: metaparams', () => {
       },
     }) as unknown as AnyResourceDefinition;
     const engine = await runToConvergence(graphOf([shortLived], [{ kind: 'shortlived', name: 's' }]));
-    await until(() => steps.length >= 3);
+    await until(() => steps.length >= 3, 'the check to end after the watch died');
     expect(steps).toEqual(['check started', 'watch died', 'check aborted']);
     expect(engine.statuses()[0]?.state).toBe('failed');
     expect(engine.failures().map((failure) => failure.message)).toEqual([expect.stringContaining('the watch command ended')]);
@@ -346,7 +346,7 @@ describe('engine: metaparams', () => {
       params: Type.Object({}),
       create: () => ({
         checkApply: () => true,
-        watch: (signal: AbortSignal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true })),
+        watch: (signal: AbortSignal) => untilAborted(signal),
       }),
     }) as unknown as AnyResourceDefinition;
     const lines: string[] = [];
@@ -444,7 +444,7 @@ describe('engine: metaparams', () => {
         // Would never tell: a run that waited for it would never converge.
         watch: (signal: AbortSignal) => {
           calls.push('watch');
-          return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+          return untilAborted(signal);
         },
       }),
     }) as unknown as AnyResourceDefinition;

@@ -501,15 +501,28 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     return false;
   }
 
+  /**
+   * The mode wanted at the path, from the one it has: the `mode` param, or
+   * without it a copy's source's permission bits (kept, and put back);
+   * undefined when neither says anything (or the mode is invalid, which
+   * validation reports).
+   */
+  private async modeRule(): Promise<((current: number) => number) | undefined> {
+    if (this.params.mode !== undefined) {
+      const spec = parseMode(this.params.mode);
+      return typeof spec === 'string' ? undefined : (current) => resolveMode(spec, current);
+    }
+    const copied = await copiedFileMode(this.params);
+    return copied === undefined ? undefined : () => copied;
+  }
+
   private async ensureMode(path: string, apply: boolean, known?: Entry): Promise<boolean> {
-    // Without `mode`, a copied file keeps its source's permission bits (and is put back to them).
-    const copied = this.params.mode === undefined ? await copiedFileMode(this.params) : undefined;
-    if (this.params.mode === undefined && copied === undefined) return true;
-    const spec = this.params.mode === undefined ? undefined : parseMode(this.params.mode);
+    const wantedFrom = await this.modeRule();
+    if (wantedFrom === undefined) return true;
     const entry = known ?? (await lstatEntry(path));
-    // Validation rejects bad modes and modes on symlinks; a missing path was already reported as diverged.
-    if (typeof spec === 'string' || entry === undefined || entry.kind === 'symlink') return entry !== undefined;
-    const wanted = spec === undefined ? (copied as number) : resolveMode(spec, entry.mode);
+    // Validation rejects modes on symlinks; a missing path was already reported as diverged.
+    if (entry === undefined || entry.kind === 'symlink') return entry !== undefined;
+    const wanted = wantedFrom(entry.mode);
     if (wanted === entry.mode) return true;
     if (!apply) return false;
     this.log(`chmod ${formatMode(wanted)} ${path}`);

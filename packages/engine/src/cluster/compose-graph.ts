@@ -1,5 +1,6 @@
 import type { GraphSpec, ResourceSpec } from '../graph/spec.js';
 import { resourceId } from '../graph/spec.js';
+import { hasExportMark, nameAsRead } from '../graph/legacy-params.js';
 
 /**
  * The graph a host runs: its own graph plus what it collected from others.
@@ -12,9 +13,8 @@ import { resourceId } from '../graph/spec.js';
 export function composeGraph(base: GraphSpec, collected: readonly ResourceSpec[]): GraphSpec {
   if (collected.length === 0) return base;
   // As written: mgmt's '@@name' is `name`, hidden (see readExportMark).
-  const marked = (resource: ResourceSpec): boolean => resource.name.startsWith('@@');
-  const idOf = (resource: ResourceSpec): string => resourceId(resource.kind, marked(resource) ? resource.name.slice(2) : resource.name);
-  const isHidden = (resource: ResourceSpec): boolean => resource.meta['hidden'] === true || marked(resource);
+  const idOf = (resource: ResourceSpec): string => resourceId(resource.kind, nameAsRead(resource.name));
+  const isHidden = (resource: ResourceSpec): boolean => resource.meta['hidden'] === true || hasExportMark(resource.name);
   const own = new Set(base.resources.filter((resource) => !isHidden(resource)).map(idOf));
   const extra = collected.filter((resource) => !own.has(idOf(resource)));
   const replaced = new Set(extra.map(idOf));

@@ -1,4 +1,5 @@
-import { EngineError, type AnyResourceDefinition } from '@converge/engine-api';
+import type { AnyResourceDefinition } from '@converge/engine-api';
+import { pluginCallError } from './plugin-call-failure.js';
 import type { ResolvedEdge, ResolvedResource } from './spec.js';
 
 /** Pairs of resource ids, without building a string per pair (this runs for every candidate). */
@@ -87,12 +88,6 @@ function fromPlugin<T>(resource: ResolvedResource, what: 'uids' | 'autoEdges', c
   try {
     return call();
   } catch (error) {
-    throw new EngineError('ERR_PLUGIN_INVALID', `the ${what} of kind '${resource.kind}' failed: ${error instanceof Error ? error.message : String(error)}`, {
-      resource: resource.id,
-      phase: 'validate',
-      ...(resource.location ? { location: resource.location } : {}),
-      hint: `a bug in the plugin that provides '${resource.kind}': tell its authors; meanwhile meta: {autoedge: false} on this resource avoids the call`,
-      cause: error,
-    });
+    throw pluginCallError(resource, what, error, 'meta: {autoedge: false} on this resource avoids the call');
   }
 }

@@ -106,6 +106,17 @@ export function readLegacyParams(
   };
 }
 
+const EXPORT_MARK = '@@';
+
+export function hasExportMark(name: string): boolean {
+  return name.startsWith(EXPORT_MARK);
+}
+
+/** A resource's name as the graph is read: without mgmt's export mark. */
+export function nameAsRead(name: string): string {
+  return hasExportMark(name) ? name.slice(EXPORT_MARK.length) : name;
+}
+
 /**
  * mgmt's old mark of an exported resource, `@@` before its name: read as
  * the name without it and `meta: {hidden: true, export: ['*']}` (with a
@@ -113,8 +124,8 @@ export function readLegacyParams(
  * where a `collect:` takes it (this host's own included), not otherwise.
  */
 export function readExportMark(resource: ResourceSpec, warnings: GraphWarning[]): ResourceSpec {
-  if (!resource.name.startsWith('@@')) return resource;
-  const name = resource.name.slice(2);
+  if (!hasExportMark(resource.name)) return resource;
+  const name = nameAsRead(resource.name);
   const id = resourceId(resource.kind, name);
   const own = Object.hasOwn(resource.meta, 'export');
   const exportTo = own ? resource.meta['export'] : ['*'];

@@ -8,6 +8,7 @@ import { schemaChecker } from './schema-checker.js';
 import { yaml11BooleanHint } from './yaml11-boolean.js';
 import { describeSchema, describeValue } from './schema-describe.js';
 import type { ResourceSpec } from './spec.js';
+import { pluginCallFailure } from './plugin-call-failure.js';
 
 /**
  * Checks one resource's params against its kind: unknown params, the name
@@ -163,13 +164,7 @@ export function runValidate(
   try {
     return [...(definition.validate?.(params, name) ?? [])];
   } catch (error) {
-    return [
-      {
-        message: `the validate of kind '${definition.kind}' failed: ${error instanceof Error ? error.message : String(error)}`,
-        hint: `a bug in the plugin that provides '${definition.kind}': tell its authors`,
-        cause: error,
-      },
-    ];
+    return [{ ...pluginCallFailure(definition.kind, 'validate', error), cause: error }];
   }
 }
 

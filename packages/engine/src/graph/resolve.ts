@@ -18,6 +18,7 @@ import {
 } from './spec.js';
 import { topoSort } from './toposort.js';
 import { planGraph } from '../runtime/graph-plan.js';
+import { pluginCallError } from './plugin-call-failure.js';
 
 /**
  * Validates a parsed graph against its kinds: loads every kind (in
@@ -173,15 +174,7 @@ function checkIdentities(
     try {
       identity = definition.identity(resource.params, resource.name);
     } catch (error) {
-      problems.push(
-        new EngineError('ERR_PLUGIN_INVALID', `the identity of kind '${resource.kind}' failed: ${error instanceof Error ? error.message : String(error)}`, {
-          resource: resource.id,
-          phase: 'validate',
-          ...(resource.location ? { location: resource.location } : {}),
-          hint: `a bug in the plugin that provides '${resource.kind}': tell its authors`,
-          cause: error,
-        }),
-      );
+      problems.push(pluginCallError(resource, 'identity', error));
       continue;
     }
     if (identity === undefined) continue;

@@ -66,13 +66,18 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
     return found;
   }
 
-  async function loadKind(pkg: PluginPackage, kind: string): Promise<AnyResourceDefinition> {
+  /** Each package imported once, whatever asks for it. */
+  function importedPlugin(pkg: PluginPackage): Promise<PluginDefinition> {
     let plugin = importedPlugins.get(pkg.dir);
     if (plugin === undefined) {
       plugin = importPlugin(pkg);
       importedPlugins.set(pkg.dir, plugin);
     }
-    return kindFromPlugin(pkg, await plugin, kind);
+    return plugin;
+  }
+
+  async function loadKind(pkg: PluginPackage, kind: string): Promise<AnyResourceDefinition> {
+    return kindFromPlugin(pkg, await importedPlugin(pkg), kind);
   }
 
   async function knownKinds(): Promise<readonly string[]> {
@@ -111,7 +116,7 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
     // (its package.json lists other kinds): said, rather than "not installed".
     for (const plugin of named) {
       if (!('pkg' in plugin)) continue;
-      const imported = await importPlugin(plugin.pkg).catch(() => undefined);
+      const imported = await importedPlugin(plugin.pkg).catch(() => undefined);
       if (imported?.resources.some((resource) => resource.kind === kind)) throw kindUndeclared(plugin.pkg, kind);
     }
 

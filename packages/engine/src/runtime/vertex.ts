@@ -601,9 +601,10 @@ export class Vertex implements ContextHost {
       this.#deferForSwap();
       return false;
     }
-    // Its watch died meanwhile (and aborted it): that failure stands, told once.
+    // Its watch died meanwhile (and aborted it): that failure stands, told
+    // once, and it never runs again (see #failForGood).
     if (this.#fatal) {
-      if (!this.#dirty) this.#setBusy(false);
+      this.#setBusy(false);
       return false;
     }
     const thrown = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);

@@ -12,3 +12,8 @@ export async function until(condition: () => boolean, what: string, timeoutMs = 
     await sleep(5);
   }
 }
+
+/** Resolves once `signal` aborts: the watch of a test kind that has nothing to watch. */
+export function untilAborted(signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
