@@ -2,6 +2,7 @@ import type { GraphSpec, ResolvedGraph } from '@converge/engine';
 import { isEngineError } from '@converge/engine-api';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FileWatch } from './file-watch.js';
+import { fileVersion } from './file-version.js';
 import { writerOf } from './open-writers.js';
 import type { Reporter } from './reporter.js';
 
@@ -24,6 +25,12 @@ export interface GraphReloaderOptions<G extends LoadedGraph = ResolvedGraph> {
   readonly watchFile: boolean;
   /** True once the run is stopping: a swap refused then is not a problem to tell (the stop is). */
   readonly stopping?: () => boolean;
+  /**
+   * The file's version (fileVersion) taken before the running graph was
+   * read from it: a save between that read and start() (while the first
+   * graph starts) is caught up with at start().
+   */
+  readonly loadedVersion?: string | undefined;
 }
 
 /**
@@ -52,22 +59,26 @@ export class GraphReloader<G extends LoadedGraph = ResolvedGraph> {
   start(): void {
     process.on('SIGHUP', this.#onHangup);
     if (!this.#options.watchFile) return;
-    const { graphFile, reporter } = this.#options;
-    this.#watch = new FileWatch(
-      graphFile,
-      () => {
-        clearTimeout(this.#timer);
-        this.#timer = setTimeout(() => {
-          // A symlink on the way may point elsewhere now: watch where it leads before reading it.
-          this.#watch?.refresh();
-          void this.#afterWriters().then(() => {
-            if (!this.#stopped) this.reload();
-          });
-        }, SETTLE_MS);
-      },
-      (message) => reporter.say(message),
-    );
+    const { graphFile, reporter, loadedVersion } = this.#options;
+    this.#watch = new FileWatch(graphFile, () => this.#changed(), (message) => reporter.say(message));
     this.#watch.refresh();
+    // Watched from now on; a save made before (after the running graph was read) is not an event any more.
+    if (loadedVersion !== undefined && fileVersion(graphFile) !== loadedVersion) {
+      reporter.say(`${graphFile} changed while the graph started`);
+      this.#changed();
+    }
+  }
+
+  /** The file changed: reload once it has settled and nobody writes it any more. */
+  #changed(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      // A symlink on the way may point elsewhere now: watch where it leads before reading it.
+      this.#watch?.refresh();
+      void this.#afterWriters().then(() => {
+        if (!this.#stopped) this.reload();
+      });
+    }, SETTLE_MS);
   }
 
   /** Loads and swaps now (or once the reload under way has finished). */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CliProcess } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+import { writeTestPlugin } from './support/test-plugin.js';
 
 const running: CliProcess[] = [];
 afterEach(async () => {
@@ -74,6 +75,27 @@ describe('hot reload of a running graph', () => {
     await writeFile(a, 'drifted\n');
     await until(contentIs(a, 'two\n'), 'a.txt repaired');
 
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
+
+  it('catches up with a save made while the first graph was still starting', async () => {
+    const dir = await makeTempDir();
+    const plugin = await writeTestPlugin(dir);
+    const graph = join(dir, 'graph.yaml');
+    const a = join(dir, 'a.txt');
+    const release = join(dir, 'release');
+    // The gate's init holds the first graph's start (and so the reload watch) until release exists.
+    const withGate = (content: string): string => `${fileGraph({ [a]: content })}\n  gate:\n  - name: g\n    path: ${release}\n`;
+    await writeFile(graph, withGate('one\n'));
+    const cli = new CliProcess(['run', '--tmp-prefix', '--log-level', 'debug', '--plugin', plugin, graph]);
+    running.push(cli);
+    await cli.waitFor(/gate waiting/);
+    await until(contentIs(a, 'one\n'), 'a.txt = one');
+    await writeFile(graph, withGate('two\n'));
+    await writeFile(release, '');
+    await cli.waitFor(/graph\.yaml changed while the graph started/);
+    await until(contentIs(a, 'two\n'), 'a.txt = two');
     cli.child.kill('SIGINT');
     expect((await cli.result).code).toBe(0);
   });

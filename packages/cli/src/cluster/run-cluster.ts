@@ -25,6 +25,7 @@ import { StatusDisplay, summarize } from '../status-display.js';
 import { Terminal } from '../terminal.js';
 import { ClusterAgent } from './cluster-agent.js';
 import { GraphReloader } from '../graph-reloader.js';
+import { fileVersion } from '../file-version.js';
 import { worldLogger } from './world-logger.js';
 
 /**
@@ -45,6 +46,8 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     return ExitCode.badInput;
   }
   let graph: GraphSpec | undefined;
+  // Before reading it: a save from now on, until the reload watch is set up, is caught up with then.
+  const loadedVersion = graphFile === undefined ? undefined : fileVersion(graphFile);
   if (graphFile !== undefined) {
     graph = await checkedGraph(graphFile, flags.plugin, reporter);
     if (!graph) return ExitCode.badInput;
@@ -77,6 +80,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
           swap: (next) => agent.replaceGraph(next),
           reporter,
           watchFile: flags.watch !== false,
+          loadedVersion,
         });
   const onHangupWithoutFile = (): void => say('SIGHUP: this agent runs the deploys of the cluster; `converge deploy` changes its graph');
   if (reloader) reloader.start();

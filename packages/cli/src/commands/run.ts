@@ -14,6 +14,7 @@ import { Terminal } from '../terminal.js';
 import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
 import { loadGraphOrReport } from './load-graph.js';
 import { GraphReloader } from '../graph-reloader.js';
+import { fileVersion } from '../file-version.js';
 import { runClusterCommand } from '../cluster/run-cluster.js';
 import { printNoopDiffs } from '../noop-diffs.js';
 import type { ListenAddress } from '../listen-address.js';
@@ -62,6 +63,8 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
     return ExitCode.badInput;
   }
 
+  // Before reading it: a save from now on, until the reload watch is set up, is caught up with then.
+  const loadedVersion = fileVersion(graphFile);
   const graph = await loadGraphOrReport(graphFile, flags.plugin, reporter, hostname);
   if (!graph) return ExitCode.badInput;
 
@@ -101,6 +104,7 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
       reporter,
       watchFile: flags.watch !== false,
       stopping: () => engine.isStopping,
+      loadedVersion,
     });
     const observers = await startObservers(engine, flags, graph.name, reporter);
     if (!observers) return ExitCode.badInput;

@@ -10,10 +10,12 @@ import { join } from 'node:path';
  * - `drift`: never as wanted (for --noop): describes the change it would
  *   make, and its watch sends `events` more events, 20 ms apart, after the first;
  * - `linger`: converged, but its cleanup takes a minute (an orderly stop
- *   that is still under way when the next stop signal comes).
+ *   that is still under way when the next stop signal comes);
+ * - `gate`: its init logs `gate waiting`, then waits until a file exists at
+ *   `path` (holds the graph's start for as long as a test needs).
  */
 const PLUGIN_SOURCE = `
-import { readFile, writeFile } from 'node:fs/promises';
+import { access, readFile, writeFile } from 'node:fs/promises';
 
 const touch = {
   $$type: '@converge/resource',
@@ -121,7 +123,24 @@ const linger = {
   },
 };
 
-export default { $$type: '@converge/plugin', name: 'converge-test-plugin', resources: [touch, fail, hang, drift, linger] };
+const gate = {
+  $$type: '@converge/resource',
+  kind: 'gate',
+  params: { type: 'object', properties: { path: { type: 'string' } }, required: ['path'] },
+  create(params) {
+    return {
+      async init(ctx) {
+        ctx.log.info('gate waiting', { path: params.path });
+        while (!(await access(params.path).then(() => true, () => false))) await new Promise((resolve) => setTimeout(resolve, 20));
+      },
+      checkApply() {
+        return true;
+      },
+    };
+  },
+};
+
+export default { $$type: '@converge/plugin', name: 'converge-test-plugin', resources: [touch, fail, hang, drift, linger, gate] };
 `;
 
 /** Writes the plugin package into `<dir>/converge-test-plugin` and returns that folder. */
@@ -134,7 +153,7 @@ export async function writeTestPlugin(dir: string): Promise<string> {
     type: 'module',
     main: './index.js',
     exports: { '.': './index.js', './package.json': './package.json' },
-    converge: { kinds: ['touch', 'fail', 'hang', 'drift', 'linger'], engineApi: '^1.0.0' },
+    converge: { kinds: ['touch', 'fail', 'hang', 'drift', 'linger', 'gate'], engineApi: '^1.0.0' },
   };
   await writeFile(join(folder, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(folder, 'index.js'), PLUGIN_SOURCE);
