@@ -557,6 +557,21 @@ describe('engine: converger and stopping', () => {
     expect(engine.failures()).toEqual([]);
   });
 
+  it('a stop that lands while a failed check waits to be retried leaves it failed, as one that lands during the check does', async () => {
+    for (const sleepMs of [0, 300]) {
+      const journal = newJournal();
+      const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+      await engine.start(graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'flaky', params: { failTimes: 10, sleepMs }, meta: { retry: 5, delay: 60_000 } }]));
+      // sleepMs 0: stopped in the retry delay; sleepMs 300: stopped while the (failing) check runs.
+      await until(() => journal.events.some((event) => event.startsWith('start flaky')), 'the first check');
+      await sleep(sleepMs === 0 ? 50 : 100);
+      const stopped = performance.now();
+      await engine.stop();
+      expect(performance.now() - stopped).toBeLessThan(sleepMs + 2_000);
+      expect(engine.failures().map((failure) => failure.resource)).toEqual(['rec[flaky]']);
+    }
+  });
+
   it('a forced stop aborts a hung checkApply and reports it as failed', async () => {
     const journal = newJournal();
     const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });

@@ -525,13 +525,19 @@ export class Vertex implements ContextHost {
     if (await this.#waitToRetry(waits)) await this.#processWithWaits(instance, apply);
   }
 
-  /** Waits `meta.delay`; false when a swap or a stop cut the wait short (the run is then deferred). */
+  /**
+   * Waits `meta.delay`; false when a swap cut the wait short (the run is
+   * then deferred) or a stop did: no retry will come, so the last failure
+   * stands, as it does for a check that fails while the stop lands (where
+   * the stop lands must not decide how the run ends).
+   */
   async #waitToRetry(waits: AbortSignal): Promise<boolean> {
     try {
       await sleep(this.meta.delay, undefined, { signal: waits });
       return true;
     } catch {
-      this.#deferForSwap();
+      if (this.#env.stopSignal.aborted && this.#lastError && !this.#closed) this.#failForGood(this.#lastError);
+      else this.#deferForSwap();
       return false;
     }
   }
