@@ -14,14 +14,18 @@ export interface StopSteps {
 
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 
+/** Says a line; `fields` go with it where lines are records (--log-json). */
+export type Say = (message: string, fields?: Record<string, unknown>) => void;
+
 /**
  * Escalates on repeated SIGINT/SIGTERM, as an operator expects from a
  * long-running daemon: ask nicely, then insist, then pull the plug. Each step
  * names what is still running so a stuck resource is easy to find. Returns a
- * function that removes the handlers.
+ * function to call once the run is over: the handlers stay (Node's default
+ * for a signal with none would kill the process with 130 while it tidies
+ * up, leaving a --tmp-prefix folder behind), but only a third signal in all
+ * still does something: it exits at once (the folder goes with the exit).
  */
-/** Says a line; `fields` go with it where lines are records (--log-json). */
-export type Say = (message: string, fields?: Record<string, unknown>) => void;
 
 export function handleStopSignals(steps: StopSteps, say: Say): () => void {
   let received = 0;
@@ -29,8 +33,13 @@ export function handleStopSignals(steps: StopSteps, say: Say): () => void {
   const sayStillRunning = (): void => {
     for (const call of steps.runningCalls()) say(`still running: ${oneLine(call.text)}`, { resource: call.id });
   };
+  let runOver = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     received++;
+    if (runOver) {
+      if (received >= 3) steps.interruptAndExit();
+      return;
+    }
     if (received === 1) {
       say(`${signal}: stopping; running changes may finish (send ${signal} again to abort them)`);
       steps.stop();
@@ -47,7 +56,7 @@ export function handleStopSignals(steps: StopSteps, say: Say): () => void {
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
   return () => {
-    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+    runOver = true;
   };
 }
 

@@ -55,6 +55,24 @@ describe('stop signals', () => {
     expect(existsSync(join(dir, 'second'))).toBe(false);
   });
 
+  it('a second signal while the run tidies up after its stop neither kills it nor leaves the --tmp-prefix folder', async () => {
+    // A second signal as soon as the first is told: it often lands after the engine stopped, while the folder is being removed.
+    for (let round = 0; round < 5; round++) {
+      const cli = startCli(['run', '--tmp-prefix', '--log-level', 'debug', 'examples/hello.yaml']);
+      await cli.waitFor(/converged: noop\[done\]/);
+      const stateDir = /"stateDir":"([^"]+)"/.exec(cli.stderr)?.[1] ?? '';
+      expect(existsSync(stateDir)).toBe(true);
+      cli.child.kill('SIGINT');
+      // Not at once: two signals that arrive before the first is handled are one.
+      await cli.waitFor(/SIGINT: stopping/);
+      cli.child.kill('SIGINT');
+      const result = await cli.result;
+      expect(result.signal).toBe(null);
+      expect(result.code).toBe(0);
+      expect(existsSync(stateDir)).toBe(false);
+    }
+  });
+
   it('removes the --tmp-prefix state directory even when a third signal makes it exit at once', async () => {
     const dir = await makeTempDir();
     // A command that ignores SIGTERM keeps the stop going until the third signal.

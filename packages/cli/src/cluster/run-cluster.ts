@@ -68,7 +68,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     stopping ??= agent.stop().then(() => engine.stop());
     return stopping;
   };
-  const removeSignalHandlers = handleEngineStopSignals(engine, stop, say);
+  const endStopSignals = handleEngineStopSignals(engine, stop, say);
   // As a single host: saving the graph file (or SIGHUP) swaps the new graph
   // in. An agent that follows deploys has no file: SIGHUP is only told.
   const reloader =
@@ -107,7 +107,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
       await stop();
     } finally {
       await display.stop();
-      removeSignalHandlers();
+      endStopSignals();
       clearInterval(keepAlive);
       await world.close();
       await stateDir.dispose();

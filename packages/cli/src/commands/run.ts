@@ -134,7 +134,7 @@ async function runEngine(
     stopping ??= engine.stop();
     return stopping;
   };
-  const removeSignalHandlers = handleEngineStopSignals(engine, stop, say);
+  const endStopSignals = handleEngineStopSignals(engine, stop, say);
 
   // A daemon must not exit just because nothing holds the event loop: a graph
   // of resources without watches, or a checkApply awaiting only its abort
@@ -167,7 +167,7 @@ async function runEngine(
       await stop();
     } finally {
       await display.stop();
-      removeSignalHandlers();
+      endStopSignals();
       clearInterval(keepAlive);
     }
   }
