@@ -5,6 +5,7 @@ import { FileWatch } from './file-watch.js';
 import { fileVersion } from './file-version.js';
 import { writerOf } from './open-writers.js';
 import type { Reporter } from './reporter.js';
+import { counted } from './counted.js';
 
 /** Saving a file is often several writes and a rename: wait for it to settle. */
 const SETTLE_MS = 150;
@@ -139,7 +140,7 @@ export class GraphReloader<G extends LoadedGraph = ResolvedGraph> {
       await this.#options.swap(graph);
       const { resources: written } = graph;
       const resources = 'size' in written ? written.size : written.length;
-      reporter.say(`reloaded ${graphFile}: ${resources} resources, ${graph.edges.length} edges`);
+      reporter.say(`reloaded ${graphFile}: ${counted(resources, 'resource')}, ${counted(graph.edges.length, 'edge')}`);
     } catch (error) {
       if (!isEngineError(error)) throw error;
       if (this.#options.stopping?.()) return;

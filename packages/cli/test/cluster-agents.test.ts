@@ -105,15 +105,15 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     await eventuallyContent(target, 'first');
     await writeFile(graph, graphText('saved'));
     await eventuallyContent(target, 'saved');
-    await h1.waitFor(/reloaded .*graph.yaml: 1 resources/);
+    await h1.waitFor(/reloaded .*graph.yaml: 1 resource,/);
 
     const quiet = agent(etcd, 'reload-h2', graph, ['--no-watch']);
-    await quiet.waitFor(/graph reload: 1 resources/);
+    await quiet.waitFor(/graph reload: 1 resource /);
     await writeFile(graph, graphText('after hangup'));
     await eventuallyContent(target, 'after hangup');
     quiet.child.kill('SIGHUP');
     await quiet.waitFor(/SIGHUP: reloading the graph/);
-    await quiet.waitFor(/reloaded .*graph.yaml: 1 resources/);
+    await quiet.waitFor(/reloaded .*graph.yaml: 1 resource,/);
     expect(quiet.child.exitCode).toBeNull();
     await Promise.all([stopAgent(h1), stopAgent(quiet)]);
     for (const cli of [h1, quiet]) expect((await cli.result).code).toBe(0);
@@ -134,7 +134,7 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     // A host that never converges (a command still running) holds the cluster back: stopped, the waiter says so and exits 1.
     const slow = await writeGraph(dir, 'slow.yaml', 'graph: slow\nresources:\n  exec:\n    - name: long\n      cmd: sleep 30\n      shell: /bin/sh\n');
     const h3 = agent(etcd, 'settle-h3', slow);
-    await h3.waitFor(/graph slow: 1 resources/);
+    await h3.waitFor(/graph slow: 1 resource /);
     const stopped = agent(etcd, 'settle-h4', ok, ['--converged-exit']);
     await stopped.waitFor(/joined the cluster/);
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -195,7 +195,7 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     const h3 = agent(etcd, 'xc-h3', collector);
     await Promise.all([h2.waitFor(/graph collector: 0 resources/), h3.waitFor(/graph collector: 0 resources/)]);
     const h1 = agent(etcd, 'xc-h1', await writeGraph(dir, 'h1.yaml', exporter(true)));
-    await h2.waitFor(/graph collector: 1 resources \(1 collected\)/);
+    await h2.waitFor(/graph collector: 1 resource \(1 collected\)/);
     await eventuallyContent(exported, 'defined by h1');
     // Exported to xc-h2 only.
     expect(h3.stderr).not.toMatch(/1 collected/);

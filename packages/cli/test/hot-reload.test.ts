@@ -70,6 +70,9 @@ describe('hot reload of a running graph', () => {
     await writeFile(graph, `${fileGraph({ [a]: 'three\n' })}    conten: typo\n`);
     await cli.waitFor(/graph\.yaml:\d+:\d+: .*conten/);
     await cli.waitFor(/was not reloaded; the running graph is unchanged/);
+    // The running graph is still applied: not "nothing was applied", as a first load would say.
+    expect(cli.stderr).toMatch(/1 problem in .*graph\.yaml\n/);
+    expect(cli.stderr).not.toContain('nothing was applied');
     expect(await readFile(a, 'utf8')).toBe('two\n');
     // ...and still enforced: drift on a.txt is repaired.
     await writeFile(a, 'drifted\n');
@@ -139,11 +142,11 @@ describe('hot reload of a running graph', () => {
     await cli.waitFor(/waiting for process \d+ to finish writing it/, 5_000);
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(await readFile(second, 'utf8')).toBe('2\n');
-    expect(cli.stderr + cli.stdout).not.toMatch(/reloaded .*: 1 resources/);
+    expect(cli.stderr + cli.stdout).not.toMatch(/reloaded .*: 1 resource,/);
     await handle.write(edited.slice(cut));
     await handle.close();
     await until(contentIs(second, '2 again\n'), 'second.txt rewritten by the whole graph');
-    expect(cli.stderr + cli.stdout).not.toMatch(/reloaded .*: 1 resources/);
+    expect(cli.stderr + cli.stdout).not.toMatch(/reloaded .*: 1 resource,/);
     cli.child.kill('SIGINT');
     expect((await cli.result).code).toBe(0);
   });

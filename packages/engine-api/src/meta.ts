@@ -17,7 +17,7 @@ export interface MetaParams {
   readonly poll: number;
   /** Most checkApply runs per second (token bucket); Infinity = no limit. */
   readonly limit: number;
-  /** Runs allowed at once above `limit` (bucket size). */
+  /** With `limit`: runs that may come back to back before `limit` paces them (the token bucket size; 0 counts as 1). */
   readonly burst: number;
   /** Semaphores to hold while running checkApply: `id` (size 1) or `id:N`. */
   readonly sema: readonly string[];

@@ -22,6 +22,7 @@ import {
 } from '@converge/engine';
 import { isEngineError, type EngineError } from '@converge/engine-api';
 import type { Reporter } from '../reporter.js';
+import { counted } from '../counted.js';
 
 export interface ClusterAgentOptions {
   readonly engine: Engine;
@@ -189,7 +190,7 @@ export class ClusterAgent {
     await engine.swap(graph);
     this.#graph = graph;
     const where = scheduler ? (scheduledHere ? '; scheduled here' : '; not scheduled here') : '';
-    reporter.say(`graph ${graph.name}: ${graph.resources.size} resources (${collected.length} collected${where})`);
+    reporter.say(`graph ${graph.name}: ${counted(graph.resources.size, 'resource')} (${collected.length} collected${where})`);
     await this.#publishStatus();
     // Its own hidden resources, replaced in the running graph by their collected
     // selves, are published as the graph file has them.

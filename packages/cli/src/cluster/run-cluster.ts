@@ -27,6 +27,7 @@ import { ClusterAgent } from './cluster-agent.js';
 import { GraphReloader } from '../graph-reloader.js';
 import { fileVersion } from '../file-version.js';
 import { worldLogger } from './world-logger.js';
+import { counted } from '../counted.js';
 
 /**
  * `converge run --seeds=...`: one host of a cluster. With a graph file it
@@ -76,7 +77,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
       ? undefined
       : new GraphReloader<GraphSpec>({
           graphFile,
-          load: () => checkedGraph(graphFile, flags.plugin, reporter),
+          load: () => checkedGraph(graphFile, flags.plugin, reporter, true),
           swap: (next) => agent.replaceGraph(next),
           reporter,
           watchFile: flags.watch !== false,
@@ -136,8 +137,8 @@ function tellClusterOutcome(settled: readonly HostStatus[] | undefined, hostname
   return failing.some((status) => status.host !== hostname) ? ExitCode.resourceFailed : ExitCode.ok;
 }
 
-/** Parses and checks the graph file before joining, so a bad graph exits 2 at once. */
-async function checkedGraph(graphFile: string, plugins: readonly string[], reporter: Reporter): Promise<GraphSpec | undefined> {
+/** Parses and checks the graph file before joining, so a bad graph exits 2 at once (or, `reloading`, the running graph stays). */
+async function checkedGraph(graphFile: string, plugins: readonly string[], reporter: Reporter, reloading = false): Promise<GraphSpec | undefined> {
   try {
     const spec = parseGraphYaml(await readGraphFile(graphFile), graphFile);
     await loadGraphSpec(spec, { plugins, searchFrom: [process.cwd()] });
@@ -146,7 +147,7 @@ async function checkedGraph(graphFile: string, plugins: readonly string[], repor
     const problems = error instanceof GraphLoadError ? error.problems : isEngineError(error) && error.isInputError ? [error] : undefined;
     if (!problems) throw error;
     for (const problem of problems) reporter.problem(problem);
-    reporter.say(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${graphFile}; nothing was applied`);
+    reporter.say(`${counted(problems.length, 'problem')} in ${graphFile}${reloading ? '' : '; nothing was applied'}`);
     return undefined;
   }
 }

@@ -4,19 +4,22 @@ import { GraphLoadError, loadGraphFile, withOwnHiddenExportsCollected, type Reso
 import { isEngineError } from '@converge/engine-api';
 import type { Reporter } from '../reporter.js';
 import { digestWarnings } from '../warning-digest.js';
+import { counted } from '../counted.js';
 
 /**
  * Loads a graph file with its plugins and checks it, reporting its
  * warnings; a hidden export that the graph's own `collect:` takes is
  * collected back, as on one mgmt host (see withOwnHiddenExportsCollected).
  * When it cannot be loaded, reports every problem and returns undefined:
- * the caller exits with 2, having applied nothing.
+ * the caller exits with 2, having applied nothing (or, `reloading`, keeps
+ * the graph it runs, and says so itself).
  */
 export async function loadGraphOrReport(
   graphFile: string,
   plugins: readonly string[],
   reporter: Reporter,
   hostname: string = systemHostname(),
+  { reloading = false }: { readonly reloading?: boolean } = {},
 ): Promise<ResolvedGraph | undefined> {
   const cwd = process.cwd();
   try {
@@ -30,7 +33,7 @@ export async function loadGraphOrReport(
     const { told, more } = digestWarnings(graph.warnings ?? []);
     for (const warning of told) reporter.warning(warning);
     for (const { message, file, lines } of more) {
-      reporter.say(`warning: the same at ${lines.length} more place${lines.length === 1 ? '' : 's'} in ${file} (line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}): ${message}`);
+      reporter.say(`warning: the same at ${counted(lines.length, 'more place')} in ${file} (line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}): ${message}`);
     }
     return graph;
   } catch (error) {
@@ -38,7 +41,7 @@ export async function loadGraphOrReport(
     if (!problems) throw error;
     for (const problem of problems) reporter.problem(problem);
     const count = problems.length;
-    reporter.say(`${count} problem${count === 1 ? '' : 's'} in ${graphFile}; nothing was applied`);
+    reporter.say(`${counted(count, 'problem')} in ${graphFile}${reloading ? '' : '; nothing was applied'}`);
     return undefined;
   }
 }

@@ -19,6 +19,7 @@ import { runClusterCommand } from '../cluster/run-cluster.js';
 import { printNoopDiffs } from '../noop-diffs.js';
 import type { ListenAddress } from '../listen-address.js';
 import { startObservers } from '../observers.js';
+import { counted } from '../counted.js';
 
 export interface RunFlags {
   readonly convergerTimeout: number;
@@ -95,7 +96,7 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
     printDiffsFor(graph);
     const reloader = new GraphReloader({
       graphFile,
-      load: () => loadGraphOrReport(graphFile, flags.plugin, reporter, hostname),
+      load: () => loadGraphOrReport(graphFile, flags.plugin, reporter, hostname, { reloading: true }),
       swap: (next) => {
         printDiffsFor(next);
         warnIfReversalsWillBeLost(next, flags, say, toldReversible);
@@ -186,7 +187,7 @@ async function runEngine(
   say(summarize(final));
   // Counted as the summary counts (a group's members fail with it); each failure is told once, by the resource that had it.
   const failedCount = Math.max(failures.length, final.filter((status) => status.state === 'failed').length);
-  if (failures.length > 0) say(`${failedCount} resource${failedCount === 1 ? '' : 's'} failed:`);
+  if (failures.length > 0) say(`${counted(failedCount, 'resource')} failed:`);
   for (const failure of failures) reporter.problem(failure);
   if (failures.length > 0) return ExitCode.resourceFailed;
   // --converged-exit promises a converged graph: a stop (Ctrl-C, a CI timeout) before that is not a success.

@@ -1,6 +1,7 @@
 import { ExitCode } from '../exit-codes.js';
 import { textReporter } from '../reporter.js';
 import { loadGraphOrReport } from './load-graph.js';
+import { counted } from '../counted.js';
 
 export interface ValidateFlags {
   readonly plugin: readonly string[];
@@ -13,6 +14,6 @@ export async function validateCommand(graphFile: string, flags: ValidateFlags): 
   if (!graph) return ExitCode.badInput;
   const resources = graph.resources.size;
   const edges = graph.edges.length;
-  process.stdout.write(`ok: ${resources} resource${resources === 1 ? '' : 's'}, ${edges} edge${edges === 1 ? '' : 's'}\n`);
+  process.stdout.write(`ok: ${counted(resources, 'resource')}, ${counted(edges, 'edge')}\n`);
   return ExitCode.ok;
 }

@@ -24,7 +24,7 @@ const META_PROPERTIES: Readonly<Record<keyof MetaParams, JsonSchema>> = {
   timeout: number('Milliseconds a single checkApply may take before it is aborted and failed; 0 = no limit.', 0, LONGEST_WAIT_MS),
   poll: number("Seconds between polls instead of the resource's watch; 0 = use watch; -1 = check once (no watch, no poll).", -1, Math.floor(LONGEST_WAIT_MS / 1000)),
   limit: number('Most checkApply runs per second; .inf = no limit; at least one per 24.8 days.', 1000 / LONGEST_WAIT_MS),
-  burst: integer('Runs allowed at once above `limit`.'),
+  burst: integer('With `limit`: how many runs may come back to back before `limit` paces them (the token bucket size; 0 counts as 1).'),
   sema: strings("Semaphores to hold while checkApply runs: 'id' (size 1) or 'id:N'.", {
     type: 'string',
     // An id, optionally followed by ':' and a size of at least 1 (the size is after the last colon).
