@@ -129,9 +129,16 @@ describe('engine: metaparams', () => {
     const journal = newJournal();
     const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'a', params: { failTimes: 2 }, meta: { retry: 2, delay: 50 } }]);
     const started = performance.now();
-    const engine = await runToConvergence(graph);
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const engine = await runToConvergence(graph, { logger });
     expect(performance.now() - started).toBeGreaterThanOrEqual(100);
     expect(journal.events.filter((event) => event.startsWith('fail'))).toHaveLength(2);
+    // Each retry says when it comes and how many are left, as mgmt's do.
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
+      expect.stringMatching(/^checkApply failed, retrying in 50 ms \(1 more after it\): /),
+      expect.stringMatching(/^checkApply failed, retrying in 50 ms \(0 more after it\): /),
+    ]);
     expect(engine.statuses()[0]?.state).toBe('converged');
     expect(engine.failures()).toEqual([]);
     await engine.stop();

@@ -59,9 +59,8 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
 
   async init(ctx: ResourceContext<ExecParams, ExecSends>): Promise<void> {
     this.context = ctx;
-    // Only a check that the graph's user and group exist, so that a typo fails
-    // at once: every run resolves them again, as they are then (send/recv).
-    await runAs(this.params.user, this.params.group, { resource: ctx.id, phase: 'init' });
+    // user and group are not resolved here: a resource that runs first may
+    // create them (useradd), as in mgmt. Each run resolves them as they are then.
     this.ledger = new GroupLedger(() => ctx.varDir('process-groups'));
     this.groups.keepIn(this.ledger);
   }
@@ -92,7 +91,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
       // One whose command or user an edge fills starts at the first
       // checkApply, with the values received (never as root meanwhile).
       if (this.params.watchcmd && !this.watchcmdWaitsForValues()) {
-        const spec = this.watchSpec(await runAs(this.params.user, this.params.group, site));
+        const spec = this.watchSpec(await runAs(this.params.user, this.params.group, site, this.ctx.receives));
         if (spec) await this.startLineWatcher(spec, site, fail);
       }
       this.failWatch = fail;
@@ -127,7 +126,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     if (!refreshonly && !refresh && !received && seen <= this.changesHandled) return true;
 
     // user and group as they are now: a received one takes effect (or fails) here.
-    const credentials = await runAs(this.params.user, this.params.group, this.site());
+    const credentials = await runAs(this.params.user, this.params.group, this.site(), this.ctx.receives);
     await this.restartWatchcmdIfChanged(credentials);
     if (await this.guardsBlock(signal, credentials)) {
       this.changesHandled = seen;

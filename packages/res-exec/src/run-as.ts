@@ -8,11 +8,22 @@ import type { ErrorSite } from './exec-errors.js';
  * The credentials every command of an exec runs with, from `user` and `group`
  * as the params hold them now. They are resolved again before each run, not
  * once at init: a received `user` or `group` (send/recv) must take effect,
- * never silently leave the command running as the engine's user (root).
+ * never silently leave the command running as the engine's user (root);
+ * and one that an earlier resource creates (useradd) exists only by then.
  * Fails with an EngineError of `site`'s phase when a name is unknown or
  * switching needs root.
  */
-export async function runAs(user: string | undefined, group: string | undefined, site: ErrorSite): Promise<Credentials> {
+export async function runAs(user: string | undefined, group: string | undefined, site: ErrorSite, received?: ReadonlySet<string>): Promise<Credentials> {
+  // Empty in the graph is mgmt's "not set"; received empty, it is a sender's
+  // failure, and reading it as "not set" would run the command as root.
+  for (const [param, value] of [['user', user], ['group', group]] as const) {
+    if (value === '' && received?.has(param)) {
+      throw new EngineError(codeFor(site.phase), `received an empty ${param}: nothing is run (it would run as the engine's own user)`, {
+        ...site,
+        hint: `make the sender send a ${param} name or id, or remove the edge into ${param}`,
+      });
+    }
+  }
   if (!user && !group) return {};
   let credentials: Credentials;
   try {

@@ -1,6 +1,7 @@
 import { isAbsolute } from 'node:path';
 import type { ValidationIssue } from '@converge/engine-api';
 import { splitFields } from './command-line.js';
+import { nameOrIdProblem } from './credentials.js';
 import type { ExecParams } from './params.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -23,6 +24,11 @@ export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
     if (splitFields(p.cmd).length > 1) {
       issues.push({ param: 'args', message: 'args cannot be used when cmd has arguments', hint: 'move them into args' });
     }
+  }
+  for (const param of ['user', 'group'] as const) {
+    const value = p[param];
+    const problem = value === undefined || value === '' ? undefined : nameOrIdProblem(value, param);
+    if (problem) issues.push({ param, message: problem, hint: `give a ${param} name or a numeric id` });
   }
   for (const name of Object.keys(p.env ?? {})) {
     if (!ENV_NAME.test(name)) issues.push({ param: 'env', at: [name], message: `"${name}" is not a valid environment variable name`, hint: 'use letters, digits and _, not starting with a digit' });

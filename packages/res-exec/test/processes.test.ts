@@ -1,7 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isEngineError } from '@converge/engine-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { execResource, type ExecParams } from '../src/index.js';
 import { isRunning } from '../src/process-group.js';
 import { makeExec, readPid, tempDir } from './helpers.js';
 
@@ -138,7 +141,29 @@ describe.runIf(process.getuid?.() === 0)('user and group (as root)', () => {
     }
   });
 
-  it('fails init for an unknown user', async () => {
-    await expect(makeExec('/bin/true', { user: 'no-such-user-here' })).rejects.toThrow(/cannot resolve user\/group: unknown user "no-such-user-here"/);
+  it('an unknown user fails the check, not init (an earlier resource may create it), and runs nothing', async () => {
+    const live = await makeExec(`/usr/bin/touch ${dir}/ran`, { user: 'no-such-user-here' });
+    await expect(live.res.checkApply(true, live.signal)).rejects.toThrow(/cannot resolve user\/group: unknown user "no-such-user-here"/);
+    expect(existsSync(join(dir, 'ran'))).toBe(false);
+  });
+
+  it.runIf(process.getuid?.() === 0)('runs as a user that did not exist yet at init (made by useradd before its check)', async () => {
+    const user = `cvg-later-${process.pid}`;
+    const live = await makeExec('/usr/bin/id -un', { user, cwd: '/' });
+    execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', user]);
+    try {
+      await live.res.checkApply(true, live.signal);
+      expect(live.harness.sent().stdout).toBe(`${user}\n`);
+    } finally {
+      execFileSync('userdel', [user]);
+    }
+  });
+
+  it('never hands getent an option: a user or group starting with "-" is refused at load', () => {
+    for (const [param, value] of [['user', '-sfiles'], ['group', '-sfiles'], ['user', 'a:b'], ['user', '4294967295']] as const) {
+      const issues = execResource.validate?.({ cmd: '/bin/true', [param]: value } as ExecParams) ?? [];
+      expect(issues).toEqual([expect.objectContaining({ param })]);
+    }
+    expect(execResource.validate?.({ cmd: '/bin/true', user: 'nobody', group: '65534' } as ExecParams)).toEqual([]);
   });
 });

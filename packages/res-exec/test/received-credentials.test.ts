@@ -62,6 +62,19 @@ describe.runIf(process.getuid?.() === 0)('user and group received through send/r
     await expect(readFile(ran)).rejects.toThrow(/ENOENT/);
   });
 
+  it('fails, and runs nothing, when the received user is empty (never as root) or could pass for an option', async () => {
+    const ran = join(dir, 'ran');
+    for (const [param, value] of [['user', ''], ['group', ''], ['user', '-sfiles'], ['group', '-sfiles']] as const) {
+      live = await makeExec(`touch ${ran}`, { shell: '/bin/sh', user: 'nobody' }, { receives: [param] });
+      receive(live, { [param]: value });
+      const error: unknown = await live.res.checkApply(true, live.signal).catch((e: unknown) => e);
+      expect(isEngineError(error) && error.code).toBe('ERR_RESOURCE_CHECK_APPLY');
+      expect(isEngineError(error) && error.message).toMatch(value === '' ? `received an empty ${param}` : `"-sfiles" is not a ${param} name or id`);
+      await expect(readFile(ran)).rejects.toThrow(/ENOENT/);
+      await live.res.cleanup();
+    }
+  });
+
   it('restarts watchcmd as the received user', async () => {
     live = await makeExec('/bin/true', { cwd: '/', watchcmd: `/usr/bin/touch ${dir}/watching-as-$(/usr/bin/id -un); exec /bin/sleep 1000`, watchshell: '/bin/sh' });
     const running = live;

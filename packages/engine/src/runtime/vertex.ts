@@ -632,7 +632,8 @@ export class Vertex implements ContextHost {
       return false;
     }
     if (this.#retriesLeft > 0) this.#retriesLeft--;
-    this.#log('warn', `checkApply failed, retrying: ${failure.message}`);
+    const left = this.#retriesLeft < 0 ? 'retries without limit' : `${this.#retriesLeft} more after it`;
+    this.#log('warn', `checkApply failed, retrying ${afterDelay(this.meta.delay)} (${left}): ${failure.message}`);
     this.#setState('pending');
     return true;
   }
@@ -944,4 +945,10 @@ export class Vertex implements ContextHost {
     const secrets = this.#env.secrets;
     this.#env.logger[level]({ resource: this.id, ...secrets.maskFields(fields) }, secrets.mask(message));
   }
+}
+
+/** When a retry comes, as a person reads it: `in 500 ms`, `in 2.5 s`, `at once`. */
+function afterDelay(ms: number): string {
+  if (ms <= 0) return 'at once';
+  return ms < 1000 ? `in ${ms} ms` : `in ${Number((ms / 1000).toFixed(1))} s`;
 }
