@@ -176,6 +176,40 @@ edges:
     expect(result.stderr).not.toContain(password);
   }, 30_000);
 
+  it('no piece of one shows where a command\'s output was cut to its last bytes (stderr tail, debug output)', async () => {
+    const dir = await makeTempDir();
+    const saved = join(dir, 'token');
+    // The stderr tail keeps the last 2 KiB: 2,000 x's after the token put the cut inside it.
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: cut
+resources:
+  password:
+  - {name: token, length: 32}
+  file:
+  - {name: ${saved}, state: exists, mode: "0600"}
+  exec:
+  - name: use-token
+    shell: /bin/sh
+    cmd: 'printf "token %s rejected; server said: %s\\n" "$(cat ${saved})" "$(head -c 2000 /dev/zero | tr "\\0" x)" >&2; exit 1'
+edges:
+- {name: pw, from: {kind: password, name: token}, to: {kind: file, name: ${saved}}, send: password, recv: content}
+- {name: order, from: {kind: file, name: ${saved}}, to: {kind: exec, name: use-token}}
+`,
+    );
+    for (const format of [[], ['--log-json', '--log-level', 'debug']]) {
+      const result = await runCli(['run', ...ONCE, ...format, graph]);
+      const password = (await readFile(saved, 'utf8')).trim();
+      expect(password).toMatch(/^[A-Za-z0-9]{32}$/);
+      const output = `${result.stdout}\n${result.stderr}`;
+      expect(output).toContain('rejected; server said');
+      expect(output).toContain(`…${'[secret]'} rejected`);
+      // No run of 6 of its characters anywhere.
+      for (let at = 0; at + 6 <= password.length; at++) expect(output).not.toContain(password.slice(at, at + 6));
+    }
+  }, 30_000);
+
   it.each([
     ['after the password (an edge orders them)', true],
     ['in no order with the password', false],

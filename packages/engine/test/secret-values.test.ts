@@ -27,6 +27,20 @@ describe('secret values', () => {
     expect(long.mask('xabcdefghx abcdx')).toBe(`x${MASK}x ${MASK}x`);
   });
 
+  it('masks the piece of a secret left where a text was cut short (its end after the cut mark, its start before one)', () => {
+    const secrets = new SecretValues();
+    const password = '8VYwEvOnURU0SttLBJHVk84qAbCdEfGh';
+    secrets.add(password);
+    // res-exec's stderr tail: the last bytes, after '…'.
+    expect(secrets.mask(`cmd failed: …${password.slice(8)} rejected; …`)).toBe(`cmd failed: …${MASK} rejected; …`);
+    expect(secrets.mask(`output: …${password.slice(-1)}`)).toBe(`output: …${MASK}`);
+    // A head cut: the start of it before the mark (either mark).
+    expect(secrets.mask(`token ${password.slice(0, 5)}...`)).toBe(`token ${MASK}...`);
+    expect(secrets.maskFields({ output: `…${password.slice(20)}\nnext` })).toEqual({ output: `…${MASK}\nnext` });
+    // Text beside a mark that is no piece of it stays.
+    expect(secrets.mask('…rejected; see the log...')).toBe('…rejected; see the log...');
+  });
+
   it('masks a secret in an error logged as a field (message, stack, cause, own fields) and in field names', () => {
     const secrets = new SecretValues();
     const token = 'TOK7d9b2e1f';

@@ -62,7 +62,7 @@ export class SecretValues {
   mask(text: string): string {
     if (this.#values.size === 0) return text;
     this.#pattern ??= secretPattern(this.#values);
-    return text.replace(this.#pattern, MASK);
+    return maskCutSecrets(text.replace(this.#pattern, MASK), this.#values);
   }
 
   /** Log fields with every string in them masked (nested values included). */
@@ -100,4 +100,53 @@ export class SecretValues {
     for (const [key, item] of Object.entries(error)) (copy as unknown as Record<string, unknown>)[this.mask(key)] = this.#maskValue(item, depth + 1);
     return copy;
   }
+}
+
+/** Marks that say text was cut there (`…` by res-exec's tails, `...` by others). */
+const CUT_MARKS = /…|\.\.\./g;
+
+/**
+ * Text cut short to its last (or first) bytes can be cut inside a secret:
+ * the piece left, right after (or before) the cut mark, is the end (or
+ * start) of the secret, which the whole-value mask does not match. Any such
+ * piece of a secret long enough to be masked anywhere is masked too,
+ * however short the piece.
+ */
+function maskCutSecrets(text: string, secrets: ReadonlySet<string>): string {
+  if (!text.includes('…') && !text.includes('...')) return text;
+  const pieces: Array<[start: number, end: number]> = [];
+  for (const mark of text.matchAll(CUT_MARKS)) {
+    const before = mark.index;
+    const after = mark.index + mark[0].length;
+    const end = longestOverlap(secrets, (secret, length) => text.startsWith(secret.slice(secret.length - length), after));
+    if (end > 0) pieces.push([after, after + end]);
+    const start = longestOverlap(secrets, (secret, length) => length <= before && text.slice(before - length, before) === secret.slice(0, length));
+    if (start > 0) pieces.push([before - start, before]);
+  }
+  if (pieces.length === 0) return text;
+  pieces.sort((a, b) => a[0] - b[0]);
+  let masked = '';
+  let at = 0;
+  for (const [start, end] of pieces) {
+    if (start < at) continue;
+    masked += `${text.slice(at, start)}${MASK}`;
+    at = end;
+  }
+  return masked + text.slice(at);
+}
+
+/** The longest length (shorter than the secret) for which `fits` holds, over every secret; 0 when none. */
+function longestOverlap(secrets: ReadonlySet<string>, fits: (secret: string, length: number) => boolean): number {
+  let longest = 0;
+  for (const secret of secrets) {
+    // A short one is masked only standing alone (see SecretValues.mask): a letter or two after a cut is no more of it.
+    if (secret.length < SHORT_SECRET_LENGTH) continue;
+    for (let length = secret.length - 1; length > longest; length--) {
+      if (fits(secret, length)) {
+        longest = length;
+        break;
+      }
+    }
+  }
+  return longest;
 }
