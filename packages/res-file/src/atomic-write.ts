@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { open, rename, symlink, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { posix } from 'node:path';
+import { inPinnedFolder, type LinkRule } from './pinned-folder.js';
 import { sweepLeftoverTemps } from './leftover-temps.js';
 import { tempNameFor } from './temp-names.js';
 
@@ -19,15 +20,6 @@ export interface NewFileAttributes {
  * forced stop, instead of running to its end.
  */
 const CHUNK_BYTES = 8 << 20;
-
-async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
 
 async function removeQuietly(path: string): Promise<void> {
   await unlink(path).catch(() => undefined);
@@ -53,32 +45,36 @@ async function writeInChunks(handle: FileHandle, data: Uint8Array, signal: Abort
  * so does an abort of `signal` (a forced stop) at any point before the
  * rename, which is the one step that changes the target.
  */
-export async function writeFileAtomic(path: string, data: Uint8Array, attributes: NewFileAttributes = {}, signal?: AbortSignal): Promise<void> {
+export async function writeFileAtomic(path: string, data: Uint8Array, attributes: NewFileAttributes = {}, signal?: AbortSignal, links: LinkRule = 'declared'): Promise<void> {
   await sweepLeftoverTemps(path);
   signal?.throwIfAborted();
-  const temp = tempNameFor(path);
-  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-  const handle = await open(temp, flags, attributes.mode ?? 0o666);
-  try {
+  // Through the folder as opened now: a folder swapped for a symlink meanwhile is refused, or not written through.
+  await inPinnedFolder(path, links, async (target, folder) => {
+    const temp = posix.join(posix.dirname(target), posix.basename(tempNameFor(path)));
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
+    const handle = await open(temp, flags, attributes.mode ?? 0o666);
     try {
-      // chown first: it clears setuid/setgid bits that chmod then sets.
-      if (attributes.uid !== undefined || attributes.gid !== undefined) {
-        await handle.chown(attributes.uid ?? -1, attributes.gid ?? -1);
+      try {
+        // chown first: it clears setuid/setgid bits that chmod then sets.
+        if (attributes.uid !== undefined || attributes.gid !== undefined) {
+          await handle.chown(attributes.uid ?? -1, attributes.gid ?? -1);
+        }
+        if (attributes.mode !== undefined) await handle.chmod(attributes.mode);
+        await writeInChunks(handle, data, signal);
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
-      if (attributes.mode !== undefined) await handle.chmod(attributes.mode);
-      await writeInChunks(handle, data, signal);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      // The fsync of a large file takes a while: a stop asked meanwhile still keeps the target.
+      signal?.throwIfAborted();
+      await rename(temp, target);
+    } catch (error) {
+      await removeQuietly(temp);
+      throw error;
     }
-    // The fsync of a large file takes a while: a stop asked meanwhile still keeps the target.
-    signal?.throwIfAborted();
-    await rename(temp, path);
-  } catch (error) {
-    await removeQuietly(temp);
-    throw error;
-  }
-  await syncDir(dirname(path));
+    // So that the rename survives a crash.
+    await folder.sync();
+  });
 }
 
 /**
@@ -97,16 +93,18 @@ export async function writeInPlace(path: string, data: Uint8Array, signal?: Abor
 }
 
 /** Points a symlink at `path` to `target`, replacing whatever link was there in one rename (not once `signal` aborted). */
-export async function symlinkAtomic(path: string, target: string, signal?: AbortSignal): Promise<void> {
+export async function symlinkAtomic(path: string, target: string, signal?: AbortSignal, links: LinkRule = 'declared'): Promise<void> {
   await sweepLeftoverTemps(path);
-  const temp = tempNameFor(path);
-  await symlink(target, temp);
-  try {
-    signal?.throwIfAborted();
-    await rename(temp, path);
-  } catch (error) {
-    await removeQuietly(temp);
-    throw error;
-  }
-  await syncDir(dirname(path));
+  await inPinnedFolder(path, links, async (link, folder) => {
+    const temp = posix.join(posix.dirname(link), posix.basename(tempNameFor(path)));
+    await symlink(target, temp);
+    try {
+      signal?.throwIfAborted();
+      await rename(temp, link);
+    } catch (error) {
+      await removeQuietly(temp);
+      throw error;
+    }
+    await folder.sync();
+  });
 }

@@ -9,6 +9,7 @@ import { isOnLocalFs } from './local-fs.js';
 import { tempTargetOf } from './temp-names.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import type { ManagedRelation } from './managed-paths.js';
+import { inPinnedFolder, inPinnedFolderSync, type LinkRule } from './pinned-folder.js';
 
 /** What a directory sync needs to know and may do. */
 export interface DirSyncOptions {
@@ -78,7 +79,7 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       if (existing !== undefined && existing.kind !== kind) {
         if (!options.force) throw options.refuseConversion(to, existing.kind, kind);
         if (differs(`replace ${existing.kind} ${shownPath(to)} with a ${kind}`)) return false;
-        await rm(to, { recursive: true, force: true });
+        await inPinnedFolder(to, linkRule(options), (pinned) => rm(pinned, { recursive: true, force: true }));
       }
       const present = existing !== undefined && existing.kind === kind ? existing : undefined;
       // Each copied entry has its source's permission bits, kept so: a file
@@ -87,11 +88,11 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       if (kind === 'dir') {
         if (present === undefined) {
           if (differs(`mkdir ${shownPath(to)}`)) return false;
-          await mkdir(to, { mode: sourceMode });
-          await chmodNoFollow(to, true, sourceMode); // umask may have taken bits off
+          await inPinnedFolder(to, linkRule(options), (pinned) => mkdir(pinned, { mode: sourceMode }));
+          await chmodNoFollow(to, true, sourceMode, linkRule(options)); // umask may have taken bits off
         } else if (present.mode !== sourceMode) {
           if (differs(`chmod ${formatMode(sourceMode)} ${shownPath(to)} (was ${formatMode(present.mode)})`)) return false;
-          await chmodNoFollow(to, true, sourceMode);
+          await chmodNoFollow(to, true, sourceMode, linkRule(options));
         }
         if (options.recurse && !(await syncDir(`${from}/`, to, options))) {
           inSync = false;
@@ -101,15 +102,15 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
         const target = await readlink(from);
         if (present === undefined || (await readlink(to)) !== target) {
           if (differs(`symlink ${shownPath(to)} -> ${shownPath(target)}`)) return false;
-          await symlinkAtomic(to, target, options.signal);
+          await symlinkAtomic(to, target, options.signal, linkRule(options));
         }
       } else if (!(await sameFileContent(from, to, present))) {
         if (differs(`copy ${shownPath(from)} to ${shownPath(to)}`)) return false;
         const attributes = { mode: sourceMode, uid: present?.uid, gid: present?.gid };
-        await writeFileAtomic(to, await readFile(from, { signal: options.signal }), attributes, options.signal);
+        await writeFileAtomic(to, await readFile(from, { signal: options.signal }), attributes, options.signal, linkRule(options));
       } else if (present !== undefined && present.mode !== sourceMode) {
         if (differs(`chmod ${formatMode(sourceMode)} ${shownPath(to)} (was ${formatMode(present.mode)})`)) return false;
-        await chmodNoFollow(to, false, sourceMode);
+        await chmodNoFollow(to, false, sourceMode, linkRule(options));
       }
     }
   }
@@ -138,15 +139,15 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       // Gone since the listing (a temp file renamed, say): nothing to purge, nothing to tell.
       if ((await lstatEntry(path)) === undefined) continue;
       if (differs(`purge ${shownPath(path)}`)) return false;
-      await removeEntry(path);
+      await removeEntry(path, linkRule(options));
     }
   }
   return inSync;
 }
 
 /** chmod through a descriptor opened without following a symlink (one swapped in is refused, not followed). */
-async function chmodNoFollow(path: string, isDir: boolean, mode: number): Promise<void> {
-  await withNoFollowHandle(path, isDir, (handle) => handle.chmod(mode));
+async function chmodNoFollow(path: string, isDir: boolean, mode: number, links: LinkRule): Promise<void> {
+  await inPinnedFolder(path, links, (pinned) => withNoFollowHandle(pinned, isDir, (handle) => handle.chmod(mode)));
 }
 
 async function sameFileContent(from: string, to: string, present: Entry | undefined): Promise<boolean> {
@@ -162,7 +163,13 @@ async function sameFileContent(from: string, to: string, present: Entry | undefi
  * calls in libuv's pool, which the removals themselves set off (it rescans
  * the folder as they come), and 5,000 took half a minute.
  */
-async function removeEntry(path: string): Promise<void> {
-  if (isOnLocalFs(path)) rmSync(path, { recursive: true, force: true });
-  else await rm(path, { recursive: true, force: true });
+async function removeEntry(path: string, links: LinkRule): Promise<void> {
+  // In the folder as opened now: a purged folder swapped for a symlink is refused, not emptied elsewhere.
+  if (isOnLocalFs(path)) inPinnedFolderSync(path, links, (pinned) => rmSync(pinned, { recursive: true, force: true }));
+  else await inPinnedFolder(path, links, (pinned) => rm(pinned, { recursive: true, force: true }));
+}
+
+/** Changes go through declared symlinks only, unless `force` follows any (as the symlink guard). */
+function linkRule(options: Pick<DirSyncOptions, 'force'>): LinkRule {
+  return options.force ? 'any' : 'declared';
 }

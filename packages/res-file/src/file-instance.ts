@@ -33,6 +33,7 @@ import { ensureRemoved } from './remove-path.js';
 import { clearWrongKind } from './replace-kind.js';
 import { findUndeclaredParentSymlink, realpathOf } from './symlink-guard.js';
 import { withTempNamesHidden } from './temp-names.js';
+import { inPinnedFolder, type LinkRule } from './pinned-folder.js';
 
 /** How many times a check starts over when the path vanishes under it (someone deleting it again and again). */
 const VANISHED_RETRIES = 3;
@@ -75,6 +76,11 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   constructor(private readonly params: Readonly<FileParams>) {}
 
   /** `file[name]`, for errors; the path stands in before init. */
+  /** Changes go through declared symlinks only, unless `force` follows any (as guardSymlinks). */
+  private get linkRule(): LinkRule {
+    return this.params.force ? 'any' : 'declared';
+  }
+
   get resourceId(): string {
     return this.ctx?.id ?? `file[${this.params.path}]`;
   }
@@ -302,7 +308,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     if (!cleared && entry !== undefined && (await readlink(path)) === target) return true;
     if (!apply) return false;
     this.log(`symlink ${path} -> ${target}`);
-    await symlinkAtomic(path, target, signal);
+    await symlinkAtomic(path, target, signal, this.linkRule);
     return false;
   }
 
@@ -329,7 +335,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
       // the wanted mode (0700, say) on each of them would shut out what
       // other resources keep in them.
       if (this.params.recurse) await mkdir(posix.dirname(path), { recursive: true });
-      await mkdir(path, { recursive: this.params.recurse ?? false, mode });
+      // In the folder as opened now: never through a symlink swapped in for it.
+      await inPinnedFolder(path, this.linkRule, (pinned) => mkdir(pinned, { mode }));
     }
     if (this.params.source === undefined && !this.params.purge) return inSync;
     const synced = await syncDir(this.params.source, path, {
@@ -376,7 +383,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     const attributes = await this.newFileAttributes(present, signal, site);
     this.log(present === undefined ? `creating ${path}` : `writing ${path}`);
     // An abort (a forced stop) before the rename leaves the target as it was.
-    await writeFileAtomic(path, wanted ?? Buffer.alloc(0), attributes, signal);
+    await writeFileAtomic(path, wanted ?? Buffer.alloc(0), attributes, signal, this.linkRule);
     return false;
   }
 
@@ -496,8 +503,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     if ((uid === undefined || uid === entry.uid) && (gid === undefined || gid === entry.gid)) return true;
     if (!apply) return false;
     this.log(`chown ${uid ?? entry.uid}:${gid ?? entry.gid} ${path}`);
-    if (entry.kind === 'symlink') await lchown(path, uid ?? entry.uid, gid ?? entry.gid);
-    else await withNoFollowHandle(path, entry.kind === 'dir', (handle) => handle.chown(uid ?? entry.uid, gid ?? entry.gid));
+    if (entry.kind === 'symlink') await inPinnedFolder(path, this.linkRule, (pinned) => lchown(pinned, uid ?? entry.uid, gid ?? entry.gid));
+    else await inPinnedFolder(path, this.linkRule, (pinned) => withNoFollowHandle(pinned, entry.kind === 'dir', (handle) => handle.chown(uid ?? entry.uid, gid ?? entry.gid)));
     return false;
   }
 
@@ -526,7 +533,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     if (wanted === entry.mode) return true;
     if (!apply) return false;
     this.log(`chmod ${formatMode(wanted)} ${path}`);
-    await withNoFollowHandle(path, entry.kind === 'dir', (handle) => handle.chmod(wanted));
+    await inPinnedFolder(path, this.linkRule, (pinned) => withNoFollowHandle(pinned, entry.kind === 'dir', (handle) => handle.chmod(wanted)));
     return false;
   }
 }

@@ -3,6 +3,7 @@ import { errnoCode, fileError } from './errors.js';
 import type { ErrorSite } from './errors.js';
 import { kindName } from './fs-state.js';
 import type { Entry } from './fs-state.js';
+import { inPinnedFolder } from './pinned-folder.js';
 
 /** What `state: absent` is allowed to remove, from the params, and how to report. */
 export interface RemoveOptions {
@@ -18,8 +19,8 @@ export interface RemoveOptions {
 
 /**
  * The refusal of removing `entry`, when the params name another kind: a
- * symlink resource finds no link, or a path without a trailing `/` (a file)
- * finds a directory. The likely mistake in the second is a directory path
+ * symlink resource finds no link, a path without a trailing `/` (a file)
+ * finds a directory, or one with it (a directory) finds something else. The likely mistake in the second is a directory path
  * written without its `/`; `recurse` must not turn it into the loss of a
  * whole tree. `force` takes what is there whatever its kind (a directory
  * with entries still needs `recurse`, as below). Checked without apply too,
@@ -29,6 +30,13 @@ function refusal(path: string, entry: Entry, options: RemoveOptions): Error | un
   if (options.force) return undefined;
   if (options.symlink && entry.kind !== 'symlink') {
     return fileError(options.site, `${path} is a ${kindName(entry.kind)}, not a symlink; refusing to remove it`, 'set force: true to remove it anyway');
+  }
+  if (options.namesDir && entry.kind !== 'dir') {
+    return fileError(
+      options.site,
+      `${path} is a ${kindName(entry.kind)}, but the path (with a trailing /) names a directory; refusing to remove it`,
+      `to remove the ${kindName(entry.kind)}, write the path without the trailing / (${path}); or set force: true to remove whatever is there`,
+    );
   }
   if (entry.kind === 'dir' && !options.namesDir) {
     const contents = options.recurse ? ' and everything in it' : '';
@@ -52,16 +60,19 @@ export async function ensureRemoved(path: string, entry: Entry | undefined, opti
     return false;
   }
   options.log(`removing ${kindName(entry.kind)} ${path}`);
-  if (entry.kind !== 'dir') await unlink(path);
-  else if (options.recurse) await rm(path, { recursive: true, force: true });
-  else {
-    try {
-      await rmdir(path);
-    } catch (error) {
-      if (errnoCode(error) !== 'ENOTEMPTY') throw error;
-      throw notEmpty(path, options.site, error);
+  // In the folder as opened now: a folder swapped for a symlink meanwhile is refused, not emptied elsewhere.
+  await inPinnedFolder(path, options.force ? 'any' : 'declared', async (pinned) => {
+    if (entry.kind !== 'dir') await unlink(pinned);
+    else if (options.recurse) await rm(pinned, { recursive: true, force: true });
+    else {
+      try {
+        await rmdir(pinned);
+      } catch (error) {
+        if (errnoCode(error) !== 'ENOTEMPTY') throw error;
+        throw notEmpty(path, options.site, error);
+      }
     }
-  }
+  });
   return false;
 }
 

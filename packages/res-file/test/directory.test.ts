@@ -131,6 +131,18 @@ describe('directories', () => {
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });
 
+  it('state: absent on a path with a trailing / refuses a file there (as exists does), in a dry run too; force removes it', async () => {
+    const path = join(dir, 'was-meant-as-dir');
+    await writeFile(path, 'important data\n');
+    const refused = await makeFile(`${path}/`, { state: 'absent' });
+    await expect(refused.checkApply(false)).rejects.toThrow(/is a file, but the path \(with a trailing \/\) names a directory; refusing to remove it/);
+    await expect(refused.checkApply(true)).rejects.toThrow(/refusing to remove it/);
+    await refused.close();
+    expect(await readFile(path, 'utf8')).toBe('important data\n');
+    await runCase(fileResource, { name: `${path}/`, params: { state: 'absent', force: true }, expect: 'diverged' });
+    await expect(stat(path)).rejects.toThrow(/ENOENT/);
+  });
+
   it('copies a source directory recursively, links as links, and repairs drift inside it', async () => {
     const src = join(dir, 'src');
     await mkdir(join(src, 'sub'), { recursive: true });

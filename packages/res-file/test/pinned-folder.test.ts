@@ -1,0 +1,77 @@
+import { mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { symlinkAtomic, writeFileAtomic } from '../src/atomic-write.js';
+import { FolderMovedError, inPinnedFolder } from '../src/pinned-folder.js';
+import { lstatEntry } from '../src/fs-state.js';
+import { ensureRemoved } from '../src/remove-path.js';
+import { makeFile, tempDir } from './helpers.js';
+
+let dir: string;
+let remove: () => Promise<void>;
+beforeEach(async () => ({ dir, remove } = await tempDir()));
+afterEach(() => remove());
+
+/** `sub` (the folder converge writes into) and `evil` (where a symlink put in its place would lead). */
+async function folders(): Promise<{ sub: string; evil: string }> {
+  const sub = join(dir, 'sub');
+  const evil = join(dir, 'evil');
+  await mkdir(sub);
+  await mkdir(evil);
+  return { sub, evil };
+}
+
+/** What an attacker does between converge's look and its write: the folder moved away, a symlink in its place. */
+async function swapForSymlink(sub: string, evil: string): Promise<void> {
+  await rename(sub, `${sub}.moved`);
+  await symlink(evil, sub);
+}
+
+describe('pinned folders: changes land in the folder as it was opened', () => {
+  it('a folder swapped for a symlink after it was opened is not written through: the write lands in the folder itself', async () => {
+    const { sub, evil } = await folders();
+    await inPinnedFolder(join(sub, 'a.conf'), 'declared', async (pinned) => {
+      await swapForSymlink(sub, evil);
+      await writeFile(pinned, 'secret\n', { mode: 0o600 });
+    });
+    expect(await readdir(evil)).toEqual([]);
+    expect(await readFile(join(`${sub}.moved`, 'a.conf'), 'utf8')).toBe('secret\n');
+  });
+
+  it('a folder reached through a symlink no resource declares is refused; with the rule "any" (force) it is followed', async () => {
+    const { sub, evil } = await folders();
+    await swapForSymlink(sub, evil);
+    await expect(writeFileAtomic(join(sub, 'a.conf'), Buffer.from('x'))).rejects.toBeInstanceOf(FolderMovedError);
+    await expect(symlinkAtomic(join(sub, 'link'), '/etc/hostname')).rejects.toThrow(/leads to .*evil now .*refusing to write through it/);
+    expect(await readdir(evil)).toEqual([]);
+    await writeFileAtomic(join(sub, 'a.conf'), Buffer.from('x'), {}, undefined, 'any');
+    expect(await readdir(evil)).toEqual(['a.conf']);
+  });
+
+  it('a folder reached through a symlink that a live file resource declares is written to', async () => {
+    const real = join(dir, 'real');
+    await mkdir(real);
+    const link = join(dir, 'current');
+    const declared = await makeFile(link, { state: 'exists', symlink: true, source: real });
+    try {
+      expect(await declared.checkApply(true)).toBe(false);
+      await writeFileAtomic(join(link, 'a.conf'), Buffer.from('through the declared link\n'));
+      expect(await readFile(join(real, 'a.conf'), 'utf8')).toBe('through the declared link\n');
+    } finally {
+      await declared.close();
+    }
+  });
+
+  it('a removal (state: absent, purge) whose folder was swapped for a symlink after the look removes nothing there', async () => {
+    const { sub, evil } = await folders();
+    const path = join(sub, 'old.conf');
+    await writeFile(path, 'stale\n');
+    await writeFile(join(evil, 'old.conf'), 'precious\n');
+    // Looked at before the swap, as a check does before it removes.
+    const entry = await lstatEntry(path);
+    await swapForSymlink(sub, evil);
+    const options = { namesDir: false, symlink: false, force: false, recurse: false, apply: true, site: { resource: `file[${path}]`, phase: 'checkApply' as const }, log: () => undefined };
+    await expect(ensureRemoved(path, entry, options)).rejects.toBeInstanceOf(FolderMovedError);
+    expect(await readFile(join(evil, 'old.conf'), 'utf8')).toBe('precious\n');
+  });
+});
