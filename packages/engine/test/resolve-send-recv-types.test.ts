@@ -154,3 +154,25 @@ describe('send/recv types when a graph loads', () => {
     expect(problems[0]?.hint).toBe('receive into a param of a compatible type');
   });
 });
+
+describe('the value a graph writes for a received param', () => {
+  it('is checked as any other (it is used until a value is received): a list where a text is wanted is told at its line', async () => {
+    const yaml = [
+      'graph: g',
+      'resources:',
+      '  exec:',
+      '  - name: date',
+      '  - name: cat',
+      '    cmd: [echo, hi]',
+      'edges:',
+      '- {from: {kind: exec, name: date}, to: {kind: exec, name: cat}, send: stdout, recv: cmd}',
+    ].join('\n');
+    const problems = await resolveGraph(parseGraphYaml(yaml, 'g.yaml'), kinds).then(
+      () => [],
+      (error: unknown) => (error instanceof GraphLoadError ? [...error.problems] : Promise.reject(error)),
+    );
+    expect(problems.map((problem) => [problem.code, problem.message, problem.location?.line])).toEqual([
+      ['ERR_PARAM_TYPE', "param 'cmd': expected string (length >= 1), got a list of 2", 6],
+    ]);
+  });
+});

@@ -16,8 +16,9 @@ import { pluginCallFailure } from './plugin-call-failure.js';
  * kind's own `validate`. Returns the params to run with, or undefined when a
  * problem was appended to `problems`.
  *
- * `received` are params filled by send/recv at run time: their values are
- * not checked here (the edge's types are), and they may be missing.
+ * `received` are params filled by send/recv at run time: they may be
+ * missing (the edge's types are checked), but a value the graph writes for
+ * one is checked as any other (it is the value until one is received).
  */
 export function checkParams(
   definition: AnyResourceDefinition,
@@ -83,7 +84,8 @@ export function checkParams(
     if (error.type === ValueErrorType.ObjectAdditionalProperties) continue;
     const segments = error.path.split('/').slice(1).map(unescapePointer);
     const param = segments[0];
-    if (param === undefined || received.has(param)) continue;
+    // A received param is checked where the graph writes a value for it too: that value is used until one is received.
+    if (param === undefined || (received.has(param) && !Object.hasOwn(resource.params, param))) continue;
     const told = segments.some((_, index) => reported.has(segments.slice(0, index + 1).join('/')));
     if (told) continue;
     reported.add(segments.join('/'));
