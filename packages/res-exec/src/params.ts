@@ -61,7 +61,7 @@ export type ExecParams = Static<typeof ExecParamsSchema>;
 
 /** What an `exec` resource sends after cmd ran successfully. */
 export const ExecSendsSchema = Type.Object({
-  output: Type.String({ description: 'stdout and stderr of cmd, interleaved as they arrived.' }),
+  output: Type.String({ description: 'stdout and stderr of cmd, interleaved in the order converge read them (2>&1 in a shell for an exact order).' }),
   stdout: Type.String({ description: 'stdout of cmd.' }),
   stderr: Type.String({ description: 'stderr of cmd.' }),
   exitcode: Type.Integer({ description: 'Exit code of cmd (0 whenever it is sent).' }),

@@ -12,10 +12,15 @@ const MAX_GATHER_MS = 250;
  * its attributes or removed, whether or not it exists yet. It watches the
  * directory holding the path (a file replaced by rename keeps being seen), or,
  * while that directory is missing, its nearest existing ancestor, moving down
- * as the missing directories appear.
+ * as the missing directories appear. Each folder above that one is watched
+ * for its entry on the way (by name, nothing else is looked at): a watch
+ * follows the folder it was set on, so a parent renamed away (`mv dir
+ * dir.old`) would leave it watching the old place.
  */
 export class PathWatcher {
   private watcher: FSWatcher | undefined;
+  /** The folders above watchedDir, each for the one entry that leads down to it. */
+  private ancestorWatchers: FSWatcher[] = [];
   private watchedDir = '';
   private closed = false;
 
@@ -53,17 +58,26 @@ export class PathWatcher {
   close(): void {
     this.closed = true;
     clearTimeout(this.timer);
+    this.unwatch();
+  }
+
+  private unwatch(): void {
     this.watcher?.close();
     this.watcher = undefined;
+    for (const watcher of this.ancestorWatchers) watcher.close();
+    this.ancestorWatchers = [];
   }
 
   private arm(): void {
-    this.watcher?.close();
+    this.unwatch();
     let dir = dirname(this.path);
     while (!existsSync(dir) && dir !== dirname(dir)) dir = dirname(dir);
     this.watchedDir = dir;
     try {
       this.watcher = watch(dir, { persistent: false }, (_type, filename) => this.handle(filename));
+      for (let below = dir, above = dirname(dir); above !== below; below = above, above = dirname(above)) {
+        this.ancestorWatchers.push(this.watchEntry(above, basename(below)));
+      }
     } catch (error) {
       this.onError(error as Error);
       return;
@@ -74,6 +88,21 @@ export class PathWatcher {
       this.arm();
       this.onChange();
     });
+  }
+
+  /** Watches `folder` for its entry `name` (renamed, removed, replaced): the path may now lead elsewhere. */
+  private watchEntry(folder: string, name: string): FSWatcher {
+    const watcher = watch(folder, { persistent: false }, (_type, filename) => {
+      if (this.closed || (filename !== null && filename.toString() !== name)) return;
+      this.arm();
+      this.onChange();
+    });
+    watcher.on('error', () => {
+      if (this.closed) return;
+      this.arm();
+      this.onChange();
+    });
+    return watcher;
   }
 
   private handle(filename: string | Buffer | null): void {

@@ -17,7 +17,7 @@ export interface RunOptions {
 export interface RunResult extends ExitStatus {
   readonly stdout: string;
   readonly stderr: string;
-  /** stdout and stderr interleaved in the order they arrived. */
+  /** stdout and stderr interleaved in the order they were read (two pipes: not always the order they were written). */
   readonly output: string;
   /** True when the output was longer than res-exec keeps (MAX_CAPTURED_BYTES per stream): its start was dropped. */
   readonly truncated: boolean;

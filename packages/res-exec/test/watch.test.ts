@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isEngineError } from '@converge/engine-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -72,6 +72,34 @@ describe('watch', () => {
     const settled = live.harness.events();
     writeFileSync(join(dir, 'a', 'b', 'unrelated'), 'z');
     await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(live.harness.events()).toBe(settled);
+
+    live.abort();
+    await watching;
+    await live.res.cleanup();
+  });
+
+  it('watchfiles: a parent folder renamed away is an event, and the path is followed where it is, not in the moved folder', async () => {
+    const file = join(dir, 'wd', 'sub', 'f');
+    mkdirSync(join(dir, 'wd', 'sub'), { recursive: true });
+    writeFileSync(file, 'x');
+    const live = await makeExec('/bin/true', { watchfiles: [file] });
+    const watching = live.res.watch!(live.signal);
+    let next = live.harness.waitForEvent();
+    renameSync(join(dir, 'wd'), join(dir, 'wd2'));
+    await next;
+    // Made again at the path: its changes are events.
+    mkdirSync(join(dir, 'wd', 'sub'), { recursive: true });
+    writeFileSync(file, 'new');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    next = live.harness.waitForEvent();
+    writeFileSync(file, 'newer');
+    await next;
+    // The moved folder is no longer watched.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const settled = live.harness.events();
+    writeFileSync(join(dir, 'wd2', 'sub', 'f'), 'old place');
+    await new Promise((resolve) => setTimeout(resolve, 150));
     expect(live.harness.events()).toBe(settled);
 
     live.abort();
