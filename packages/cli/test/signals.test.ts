@@ -55,6 +55,20 @@ describe('stop signals', () => {
     expect(existsSync(join(dir, 'second'))).toBe(false);
   });
 
+  it('exits 0 when a --converged-exit run is stopped but what was running finishes and leaves every resource converged', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'graph.yaml', `graph: g\nresources:\n  exec:\n    - {name: only, cmd: "touch ${dir}/started; sleep 1; touch ${dir}/done", shell: /bin/sh}\n`);
+    const cli = startCli(['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', graph]);
+    while (!existsSync(join(dir, 'started'))) await sleep(10);
+    cli.child.kill('SIGINT');
+    const result = await cli.result;
+
+    expect(existsSync(join(dir, 'done'))).toBe(true);
+    expect(result.stderr).toMatch(/0 pending · 0 running · 1 converged · 0 failed\n/);
+    expect(result.stderr).toContain('every resource had converged by then');
+    expect(result.code).toBe(0);
+  });
+
   it('a second signal while the run tidies up after its stop neither kills it nor leaves the --tmp-prefix folder', async () => {
     // A second signal as soon as the first is told: it often lands after the engine stopped, while the folder is being removed.
     for (let round = 0; round < 5; round++) {

@@ -190,8 +190,13 @@ async function runEngine(
   if (failures.length > 0) say(`${counted(failedCount, 'resource')} failed:`);
   for (const failure of failures) reporter.problem(failure);
   if (failures.length > 0) return ExitCode.resourceFailed;
-  // --converged-exit promises a converged graph: a stop (Ctrl-C, a CI timeout) before that is not a success.
+  // --converged-exit promises a converged graph: a stop (Ctrl-C, a CI timeout) before that is not a
+  // success, unless what was running finished while stopping and left every resource converged.
   if (exitWhenConverged && !convergedBeforeStop) {
+    if (final.length > 0 && final.every((status) => status.state === 'converged' && status.wouldChange !== true)) {
+      say('stopped; every resource had converged by then (what was running finished while stopping)');
+      return ExitCode.ok;
+    }
     say('stopped before the graph converged');
     return ExitCode.resourceFailed;
   }
