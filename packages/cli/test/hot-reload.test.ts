@@ -82,6 +82,24 @@ describe('hot reload of a running graph', () => {
     expect((await cli.result).code).toBe(0);
   });
 
+  it('says each time the graph has converged again (with a converger timeout, running on)', async () => {
+    const dir = await makeTempDir();
+    const graph = join(dir, 'graph.yaml');
+    const a = join(dir, 'a.txt');
+    await writeFile(graph, fileGraph({ [a]: 'one\n' }));
+    const cli = new CliProcess(['run', '--tmp-prefix', '--converger-timeout=0', graph]);
+    running.push(cli);
+    const told = (): number => cli.stderr.split('converged: every resource is as the graph says').length - 1;
+    await until(async () => told() === 1, 'the first convergence told');
+    // Drift is repaired: converged again, told again, once.
+    await writeFile(a, 'drifted\n');
+    await until(async () => told() === 2, 'the second convergence told');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(told()).toBe(2);
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
+
   it('catches up with a save made while the first graph was still starting', async () => {
     const dir = await makeTempDir();
     const plugin = await writeTestPlugin(dir);

@@ -15,6 +15,7 @@ import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
 import { loadGraphOrReport } from './load-graph.js';
 import { GraphReloader } from '../graph-reloader.js';
 import { fileVersion } from '../file-version.js';
+import { tellConvergence } from '../converged-lines.js';
 import { runClusterCommand } from '../cluster/run-cluster.js';
 import { printNoopDiffs } from '../noop-diffs.js';
 import type { ListenAddress } from '../listen-address.js';
@@ -150,7 +151,7 @@ async function runEngine(
     await engine.start(graph);
     reloader.start();
     if (exitWhenConverged) await whenConvergedOrStopped(engine, stopRequested.signal);
-    else await untilAborted(stopRequested.signal);
+    else await Promise.all([untilAborted(stopRequested.signal), tellConvergence(engine, stopRequested.signal, say)]);
     convergedBeforeStop = engine.converged.get();
     // Taken before stopping, which marks every resource `stopped`.
     atStop = engine.statuses();
