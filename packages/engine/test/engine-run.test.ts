@@ -167,9 +167,17 @@ describe('engine: metaparams', () => {
         { from: 'rec[after-bad]', to: 'rec[after-after-bad]' },
       ],
     );
-    const engine = await runToConvergence(graph);
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const engine = await runToConvergence(graph, { logger });
     const states = Object.fromEntries(engine.statuses().map((status) => [status.name, status.state]));
     expect(states).toEqual({ bad: 'failed', 'after-bad': 'blocked', 'after-after-bad': 'blocked', fine: 'converged' });
+    // Each blocked one is named once in the log (on a terminal the status line only counts them).
+    const blocked = lines.map((line) => JSON.parse(line) as { resource?: string; msg: string }).filter((line) => line.msg.startsWith('blocked: '));
+    expect(blocked).toEqual([
+      expect.objectContaining({ resource: 'rec[after-bad]', msg: 'blocked: not run: rec[bad] did not succeed' }),
+      expect.objectContaining({ resource: 'rec[after-after-bad]', msg: 'blocked: not run: rec[after-bad] did not succeed' }),
+    ]);
     expect(journal.events.some((event) => event.includes('after-bad'))).toBe(false);
     const failures = engine.failures();
     expect(failures).toHaveLength(1);

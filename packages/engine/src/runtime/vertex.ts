@@ -868,6 +868,8 @@ export class Vertex implements ContextHost {
       phase: 'checkApply',
     });
     this.#setState('blocked');
+    // Said once per blocking, as a failure is: on a terminal the status line only counts it.
+    this.#log('warn', `blocked: ${this.#lastError.message}`);
     this.#wakeRealizedWaiters();
     for (const edge of this.children) edge.to.poke();
   }
