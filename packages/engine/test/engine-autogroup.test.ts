@@ -87,4 +87,19 @@ describe('autogroup', () => {
     expect(grouped.resources.size).toBe(6);
     expect(() => planGraph(graph)).not.toThrow();
   });
+
+  it('keeps the members of a tangled group that close no cycle grouped (only the tangled ones leave it)', () => {
+    // n1 -> mid -> n2: n1 and n2 cannot share a vertex; n3 and n4 can join either.
+    const graph = graphOf(
+      [],
+      [{ kind: 'noop', name: 'n1' }, { kind: 'noop', name: 'n2' }, { kind: 'noop', name: 'n3' }, { kind: 'noop', name: 'n4' }, { kind: 'noop', name: 'mid', meta: { autogroup: false } }],
+      [
+        { from: 'noop[n1]', to: 'noop[mid]' },
+        { from: 'noop[mid]', to: 'noop[n2]' },
+      ],
+    );
+    const plan = planGraph(graph);
+    const groups = [...plan.resources.values()].map((resource) => [resource.id, ...(resource.group ?? []).map((child) => child.id)].sort());
+    expect(groups.sort()).toEqual([['noop[mid]'], ['noop[n1]', 'noop[n3]', 'noop[n4]'], ['noop[n2]']]);
+  });
 });

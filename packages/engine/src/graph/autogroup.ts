@@ -6,8 +6,15 @@ export interface GroupedResource extends ResolvedResource {
   readonly group?: readonly ResolvedResource[];
 }
 
-/** Rounds that split one tangled group at a time before splitting all of them. */
+/** Rounds that form one tangled group again at a time before splitting all of them. */
 const MAX_SINGLE_SPLITS = 16;
+/**
+ * Vertices and edges walked, at most, to form one tangled group again (a
+ * walk per member): a few milliseconds. A larger group is split up, as a
+ * long chain of groupable resources, where no two can share a vertex, would
+ * otherwise take seconds to find out.
+ */
+const FORM_AGAIN_BUDGET = 200_000;
 
 export interface GroupedGraph {
   readonly resources: Map<string, GroupedResource>;
@@ -19,8 +26,9 @@ export interface GroupedGraph {
  * and no send/recv edge) merge into one vertex when the kind's `groupCmp`
  * allows it and neither depends on the other. Greedy merging refuses direct
  * edges (O(degree) per resource); a dependency through other resources shows
- * up as a cycle of the contracted graph, and the groups on or behind a cycle
- * are split up again until the contracted graph is acyclic. Edges of
+ * up as a cycle of the contracted graph, and a group on or behind a cycle is
+ * formed again with only the members that close none (checked one by one,
+ * as mgmt checks each merge), until the contracted graph is acyclic. Edges of
  * children move to their parent (self-edges dropped, duplicates merged);
  * semaphores merge.
  */
@@ -78,14 +86,62 @@ export function autoGroup(
     membersOf.set(target, members);
   }
 
-  // Split tangled groups, newest first, one at a time for a few rounds (an
-  // older group is often fine once a newer one is split), then all at once.
+  // Tangled groups, newest first, are formed again one at a time for a few
+  // rounds (an older group is often fine once a newer one is), keeping the
+  // members that close no cycle; then any still tangled are split up.
   const formed = [...membersOf.keys()];
+  const childrenOf = new Map<string, string[]>();
+  for (const edge of edges) {
+    const list = childrenOf.get(edge.from);
+    if (list) list.push(edge.to);
+    else childrenOf.set(edge.from, [edge.to]);
+  }
+  /** Whether the contracted graph has a path from the group of `parent` back to it. */
+  const onCycle = (parent: string): boolean => {
+    const seen = new Set<string>();
+    const next = [parent];
+    for (let vertex = next.pop(); vertex !== undefined; vertex = next.pop()) {
+      for (const member of membersOf.get(vertex) ?? [vertex]) {
+        for (const child of childrenOf.get(member) ?? []) {
+          const target = find(child);
+          if (target === vertex) continue;
+          if (target === parent) return true;
+          if (!seen.has(target)) {
+            seen.add(target);
+            next.push(target);
+          }
+        }
+      }
+    }
+    return false;
+  };
+  const formAgain = (parent: string): void => {
+    const members = membersOf.get(parent) ?? [];
+    for (const member of members) parentOf.delete(member);
+    // Each member is a walk of the graph: past the budget, the group is split up instead.
+    if ((members.length - 1) * (resources.size + edges.length) > FORM_AGAIN_BUDGET) {
+      membersOf.delete(parent);
+      return;
+    }
+    const kept = [parent];
+    membersOf.set(parent, kept);
+    for (const member of members.slice(1)) {
+      parentOf.set(member, parent);
+      kept.push(member);
+      if (!onCycle(parent)) continue;
+      parentOf.delete(member);
+      kept.pop();
+    }
+    if (kept.length === 1) membersOf.delete(parent);
+  };
   for (let round = 0; ; round++) {
     const tangled = new Set(groupsOnCycles(resources.keys(), edges, find, membersOf));
     if (tangled.size === 0) break;
-    const split = round < MAX_SINGLE_SPLITS ? [formed.filter((parent) => tangled.has(parent)).pop() as string] : [...tangled];
-    for (const parent of split) {
+    if (round < MAX_SINGLE_SPLITS) {
+      formAgain(formed.filter((parent) => tangled.has(parent)).pop() as string);
+      continue;
+    }
+    for (const parent of tangled) {
       for (const member of membersOf.get(parent) ?? []) parentOf.delete(member);
       membersOf.delete(parent);
     }
