@@ -35,6 +35,9 @@ import { findUndeclaredParentSymlink, realpathOf } from './symlink-guard.js';
 import { withTempNamesHidden } from './temp-names.js';
 import { inPinnedFolder, type LinkRule } from './pinned-folder.js';
 
+/** What a change meets when its path became another kind between the look and the change: the check looks again. */
+const REPLACED_UNDER_US: ReadonlySet<string> = new Set(['EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST']);
+
 /** How many times a check starts over when the path vanishes under it (someone deleting it again and again). */
 const VANISHED_RETRIES = 3;
 
@@ -168,6 +171,9 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
         const missing = isMissingPath(error);
         const folderThere = missing && (await folderExists(fsPath(this.params.path)));
         if (attempt < VANISHED_RETRIES && folderThere) continue;
+        // Replaced by another kind in that moment (a folder made where the file was
+        // being renamed to): the next look sees it, and says what to do about it.
+        if (attempt < VANISHED_RETRIES && REPLACED_UNDER_US.has(errnoCode(error) ?? '')) continue;
         const path = fsPath(this.params.path);
         // Its folder went with a folder above it (rm -rf of a parent while
         // running), and another resource manages it: that one is putting it

@@ -38,7 +38,8 @@ export const FileParamsSchema = Type.Object(
     owner: idOrName('owner'),
     group: idOrName('group'),
     mode: Type.Optional(
-      Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0, maximum: 4294967294 })], {
+      // 07777 (4095) is the most a mode holds: setuid, setgid, sticky and the nine permission bits.
+      Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0, maximum: 0o7777 })], {
         description: 'Octal string ("0640") or symbolic ("u=rw,g=r,o="); an integer is taken as the numeric mode (420 = 0644).',
       }),
     ),
