@@ -24,6 +24,9 @@ export function lastBytes(text: string, maxBytes: number): string {
 
 /** The end of a command's stderr for an error message: its last lines, capped in bytes. */
 export function stderrTail(stderr: string): string {
-  const lines = stderr.trimEnd().split('\n').slice(-STDERR_TAIL_LINES).join('\n');
-  return lastBytes(lines, STDERR_TAIL_BYTES);
+  const all = stderr.trimEnd().split('\n');
+  const lines = all.slice(-STDERR_TAIL_LINES).join('\n');
+  const tail = lastBytes(lines, STDERR_TAIL_BYTES);
+  // Lines left out are marked too, on a line of its own (a cut in bytes marks itself).
+  return all.length > STDERR_TAIL_LINES && !tail.startsWith(CUT_MARK) ? `${CUT_MARK}\n${tail}` : tail;
 }

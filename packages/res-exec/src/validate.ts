@@ -33,6 +33,11 @@ export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
   for (const name of Object.keys(p.env ?? {})) {
     if (!ENV_NAME.test(name)) issues.push({ param: 'env', at: [name], message: `"${name}" is not a valid environment variable name`, hint: 'use letters, digits and _, not starting with a digit' });
   }
+  for (const param of ['cwd', 'ifcwd', 'nifcwd', 'watchcwd', 'donecwd'] as const) {
+    const value = p[param];
+    // Relative to what? The engine's own folder is wherever it was started from.
+    if (value !== undefined && given(value) && !isAbsolute(value)) issues.push({ param, message: `"${value}" is not an absolute path`, hint: 'write it as /full/path' });
+  }
   (p.watchfiles ?? []).forEach((path, index) => {
     if (!isAbsolute(path)) issues.push({ param: 'watchfiles', at: [index], message: `"${path}" is not an absolute path`, hint: 'write it as /full/path' });
   });

@@ -65,6 +65,10 @@ describe('validate', () => {
       'watchfiles: "rel/path" is not an absolute path',
       'creates: "also/rel" is not an absolute path',
     ]);
+    expect(issues({ cmd: 'x', cwd: 'relative', donecmd: 'y', donecwd: './here' })).toEqual([
+      'cwd: "relative" is not an absolute path',
+      'donecwd: "./here" is not an absolute path',
+    ]);
     expect(issues({ cmd: 'x', ifequals: 'up', doneshell: '/bin/sh' })).toEqual([
       'ifequals: ifequals has no effect without ifcmd',
       'doneshell: doneshell has no effect without donecmd',

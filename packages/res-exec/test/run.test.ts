@@ -113,6 +113,8 @@ describe('exec runs its command', () => {
     expect(error.phase).toBe('checkApply');
     expect(error.message).toContain('cmd /bin/sh -c');
     expect(error.message).toContain('exited with code 3');
+    // The lines left out are marked, on a line of their own.
+    expect(error.message).toContain('last lines of stderr:\n…\nline 11\n');
     expect(error.message).toContain('line 11\n');
     expect(error.message).toMatch(/line 30$/);
     expect(error.message).not.toContain('line 10\n');
