@@ -143,7 +143,7 @@ describe('resolveGraph: params', () => {
       [6, "ignored mgmt's metaparam 'async': a graph swap never waits for the running checks of resources it keeps"],
     ]);
     const [problem] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta: {poll: -2}']);
-    expect(problem?.message).toContain("metaparam 'poll' must be a number from 0 to");
+    expect(problem?.message).toContain("metaparam 'poll' must be -1 (check once) or a number from 0 to");
   });
 
   it('reads YAML 1.1 booleans (yes, off, y…) where a boolean param or metaparam is declared, as mgmt does, with a warning', async () => {
@@ -354,9 +354,9 @@ describe('resolveGraph: metaparams', () => {
     ['retry: 1.5', 'whole number >= -1'],
     ['delay: -1', 'a number from 0 to 2147483647 (about 24.8 days) in milliseconds'],
     ['timeout: .inf', 'a number from 0 to 2147483647 (about 24.8 days) in milliseconds, not .inf'],
-    ['poll: "5"', 'a number from 0 to 2147483 (about 24.8 days) in seconds'],
+    ['poll: "5"', '-1 (check once) or a number from 0 to 2147483 (about 24.8 days) in seconds'],
     // Longer than a timer can wait: it would fire at once, and poll in a tight loop.
-    ['poll: 2592000', 'a number from 0 to 2147483 (about 24.8 days) in seconds'],
+    ['poll: 2592000', '-1 (check once) or a number from 0 to 2147483 (about 24.8 days) in seconds'],
     ['delay: 3000000000', 'in milliseconds'],
     ['limit: -1', 'or .inf for no limit'],
     ['limit: 0', 'one per 24.8 days'],

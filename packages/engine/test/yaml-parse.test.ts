@@ -48,6 +48,8 @@ describe('parseGraphYaml', () => {
     const text = ['graph: g', 'x-defaults: &defs {state: exists, mode: "0640"}', 'resources:', '  file:', '  - <<: *defs', '    name: /tmp/a'].join('\n');
     expect(parseGraphYaml(text, 'g.yaml').resources[0]?.params).toEqual({ state: 'exists', mode: '0640' });
     expect(problemsOf(['graph: g', 'defaults: 1'].join('\n')).map((problem) => problem.message)).toEqual(["unknown key 'defaults' in the graph"]);
+    // The hint says where keys of one's own go.
+    expect(problemsOf(['graph: g', 'defaults: 1'].join('\n'))[0]?.hint).toMatch(/; keys of your own start with x- \(converge ignores them\)$/);
   });
 
   it('reads YAML merge keys (<<) as mgmt does: written keys win, earlier merged mappings win over later ones', () => {
@@ -227,7 +229,7 @@ describe('readGraphFile', () => {
     expect(await fileProblem(missing)).toMatchObject({ code: 'ERR_GRAPH_FILE', message: `${missing} does not exist` });
     const folder = join(dir, 'folder.yaml');
     await mkdir(folder);
-    expect(await fileProblem(folder)).toMatchObject({ code: 'ERR_GRAPH_FILE', message: `${folder} is not a regular file` });
+    expect(await fileProblem(folder)).toMatchObject({ code: 'ERR_GRAPH_FILE', message: `${folder} is a directory, not a graph file` });
     // '-' is no file here (it is no stdin either: a graph is read again on reloads).
     expect(await fileProblem('-')).toMatchObject({ message: "'-' names no file: a graph is read from a file, not from standard input", hint: 'write the graph to a file and give its path' });
   });

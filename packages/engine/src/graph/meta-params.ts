@@ -64,7 +64,11 @@ const RULES: Readonly<Record<MetaKey, MetaRule>> = {
   retryreset: bool,
   delay: duration(1),
   timeout: duration(1),
-  poll: (value) => (value === -1 ? { ok: true, value } : duration(1000)(value)),
+  poll: (value) => {
+    if (value === -1) return { ok: true, value };
+    const checked = duration(1000)(value);
+    return checked.ok ? checked : { ok: false, expected: `-1 (check once) or ${checked.expected}` };
+  },
   limit: rateLimit,
   burst: integerAtLeast(0),
   sema: stringList(semaProblem, "a list of semaphores, each 'id' or 'id:N'"),

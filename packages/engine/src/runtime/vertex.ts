@@ -615,7 +615,8 @@ export class Vertex implements ContextHost {
     }
     const thrown = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
     if (this.#leaving) {
-      this.#log('info', `checkApply stopped: ${this.#env.secrets.maskError(thrown).message}`);
+      // Not "checkApply stopped: checkApply failed: removed or replaced by a graph swap".
+      this.#log('info', `checkApply stopped: ${this.#env.secrets.maskError(thrown).message.replace(/^checkApply failed: /, '')}`);
       this.#setState('stopped');
       if (!this.#dirty) this.#setBusy(false);
       return false;

@@ -114,7 +114,7 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
   }
   const map = expectMap(ctx, root, 'the graph file', 'a graph file is a mapping with the keys graph, resources and edges');
   if (!map) return undefined;
-  const top = knownEntries(ctx, map, TOP_LEVEL_KEYS, 'the graph', UNSUPPORTED_TOP_LEVEL, isExtensionKey);
+  const top = knownEntries(ctx, map, TOP_LEVEL_KEYS, 'the graph', UNSUPPORTED_TOP_LEVEL, { test: isExtensionKey, told: 'keys of your own start with x- (converge ignores them)' });
 
   const graphEntry = top.get('graph');
   let name: string | undefined;

@@ -35,6 +35,7 @@ async function readBounded(path: string): Promise<Uint8Array> {
     handle = await open(path, 'r');
     const stat = await handle.stat();
     // A graph is read more than once (reloads, a precise second parse for error locations): a pipe cannot be.
+    if (stat.isDirectory()) throw fileError(`${path} is a directory, not a graph file`, undefined, 'give the path of a graph file (a .yaml file) in it');
     if (!stat.isFile()) throw fileError(`${path} is not a regular file`, undefined, 'write the graph to a file and give its path (standard input and pipes cannot be read twice)');
     if (stat.size > MAX_GRAPH_FILE_BYTES) {
       throw fileError(`${path} is ${stat.size} bytes; graph files may be at most ${MAX_GRAPH_FILE_BYTES} bytes`);

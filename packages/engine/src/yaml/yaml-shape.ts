@@ -107,7 +107,8 @@ export function entriesOf(ctx: ShapeContext, map: YAMLMap): Entry[] {
 
 /**
  * Reports keys outside `allowed` with a "did you mean"; returns the entries by
- * key. Forbidden keys were reported by the safety check and are dropped here.
+ * key. Forbidden keys were reported by the safety check and are dropped here;
+ * `ignored` keys (the writer's own) are passed over, and told of in the hint.
  */
 export function knownEntries(
   ctx: ShapeContext,
@@ -115,7 +116,7 @@ export function knownEntries(
   allowed: readonly string[],
   what: string,
   extraHints: Readonly<Record<string, string>> = {},
-  ignored: (key: string) => boolean = () => false,
+  ignored: { readonly test: (key: string) => boolean; readonly told: string } | undefined = undefined,
 ): Map<string, Entry> {
   const byKey = new Map<string, Entry>();
   for (const entry of entriesOf(ctx, map)) {
@@ -123,8 +124,8 @@ export function knownEntries(
       byKey.set(entry.key, entry);
       continue;
     }
-    if (isForbiddenKey(entry.key) || ignored(entry.key)) continue;
-    const hint = extraHints[entry.key] ?? didYouMean(entry.key, allowed) ?? `allowed keys: ${allowed.join(', ')}`;
+    if (isForbiddenKey(entry.key) || ignored?.test(entry.key)) continue;
+    const hint = extraHints[entry.key] ?? didYouMean(entry.key, allowed) ?? `allowed keys: ${allowed.join(', ')}${ignored ? `; ${ignored.told}` : ''}`;
     report(ctx.source, 'ERR_GRAPH_SHAPE', `unknown key '${entry.key}' in ${what}`, entry.keyLocation, hint);
   }
   return byKey;
