@@ -144,6 +144,27 @@ describe('graph swap', () => {
     await engine.stop();
   });
 
+  it('replaces a resource whose send/recv edges a swap changes: a new sender is heard, a removed one no longer is', async () => {
+    const dir = await tempDir();
+    const target = join(dir, 'b');
+    const kinds = [recordingKind(newJournal()), diskFileKind()];
+    const resources: TestResource[] = [
+      { kind: 'rec', name: 'one', params: { sendValue: 'from one' } },
+      { kind: 'rec', name: 'two', params: { sendValue: 'from two' } },
+      { kind: 'diskfile', name: target, params: { path: target } },
+    ];
+    const from = (sender: string) => [{ from: `rec[${sender}]`, to: `diskfile[${target}]`, send: 'out', recv: 'content' }];
+    const engine = await started(graphOf(kinds, resources, from('two')));
+    expect(await readFile(target, 'utf8')).toBe('from two');
+    // The edge re-pointed, every resource the same: the receiver takes the new sender's value.
+    await swapTo(engine, graphOf(kinds, resources, from('one')));
+    expect(await readFile(target, 'utf8')).toBe('from one');
+    // The edge removed: what the graph says of it again (no content: this kind writes it empty), not the last value received.
+    await swapTo(engine, graphOf(kinds, resources));
+    expect(await readFile(target, 'utf8')).toBe('');
+    await engine.stop();
+  });
+
   it('refuses a graph with a cycle and keeps the running one', async () => {
     const log: string[] = [];
     const kind = trackedKind(log);

@@ -19,7 +19,7 @@ import type { EngineEvent } from './engine-events.js';
 import { applyReversal } from './apply-reversal.js';
 import { planGraph, wireEdges, type GraphPlan } from './graph-plan.js';
 import { ReversalStore } from './reversal-store.js';
-import { Vertex } from './vertex.js';
+import { receiveKey, Vertex } from './vertex.js';
 import type { VertexEnv } from './vertex-env.js';
 
 /** A reversal tried for a resource that left the graph: done, failed (kept for another try), or only checked (noop). */
@@ -215,10 +215,13 @@ export class Engine {
     // (Loops over every resource skip what has nothing to do, and walk arrays
     // by index: see the note on Vertex.parents.)
     if (this.#vertices.size > 0) {
+      // A resource whose send/recv edges changed is replaced, not kept: what
+      // it received must come from its new senders (or, with none, the graph).
+      const receives = receivesByTarget(plan.edges);
       for (const [id, resource] of plan.resources) {
         const current = this.#vertices.get(id);
         const definition = graph.kinds.get(resource.kind);
-        if (current && definition && current.sameAs(resource, definition)) kept.set(id, current);
+        if (current && definition && current.sameAs(resource, definition) && current.receivesKey() === (receives.get(id) ?? '')) kept.set(id, current);
       }
     }
     const removed = [...this.#vertices.values()].filter((vertex) => kept.get(vertex.id) !== vertex);
@@ -538,6 +541,18 @@ export class Engine {
     for (const vertex of this.#vertices.values()) vertex.interrupt();
     this.abort();
   }
+}
+
+/** The send/recv edges into each resource, as Vertex.receivesKey writes them. */
+function receivesByTarget(edges: readonly ResolvedEdge[]): Map<string, string> {
+  const byTarget = new Map<string, string[]>();
+  for (const edge of edges) {
+    if (edge.send === undefined || edge.recv === undefined) continue;
+    const keys = byTarget.get(edge.to) ?? [];
+    keys.push(receiveKey(edge.from, edge.send, edge.recv));
+    byTarget.set(edge.to, keys);
+  }
+  return new Map([...byTarget].map(([to, keys]) => [to, keys.sort().join('\n')]));
 }
 
 /** What a stored reversal is about, for ordering: its path param when it has one (files), else its name. */

@@ -364,6 +364,17 @@ export class Vertex implements ContextHost {
     for (const key of secret) if (key in values) this.#env.secrets.add(values[key]);
   }
 
+  /** Its send/recv edges (sender, key, param), sorted: a graph swap that changes them replaces it. */
+  receivesKey(): string {
+    const keys: string[] = [];
+    const parents = this.parents;
+    for (let i = 0; i < parents.length; i++) {
+      const edge = parents[i] as InEdge;
+      if (edge.send !== undefined && edge.recv !== undefined) keys.push(receiveKey(edge.from.id, edge.send, edge.recv));
+    }
+    return keys.sort().join('\n');
+  }
+
   received(): ReadonlyMap<string, ReceivedValue> {
     return this.#received;
   }
@@ -954,4 +965,9 @@ export class Vertex implements ContextHost {
 function afterDelay(ms: number): string {
   if (ms <= 0) return 'at once';
   return ms < 1000 ? `in ${ms} ms` : `in ${Number((ms / 1000).toFixed(1))} s`;
+}
+
+/** One send/recv edge into a resource, as receivesKey lists them. */
+export function receiveKey(from: string, send: string, recv: string): string {
+  return `${from}\u0000${send}\u0000${recv}`;
 }
