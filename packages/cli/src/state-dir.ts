@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { defaultStatePrefix } from './options.js';
+import { lockStateDir, StateDirInUseError } from './state-lock.js';
 
 export interface StateDir {
   readonly path: string;
@@ -14,7 +15,8 @@ export interface StateDir {
  * The engine's state directory: `--tmp-prefix` makes a fresh one that is
  * removed at exit (nobody could find it again), `--prefix` or the default
  * is created if missing and kept, since it holds state meant to outlive a run
- * (pending refreshes, the local world).
+ * (pending refreshes, the local world), and held by this run alone (see
+ * lockStateDir).
  */
 export async function openStateDir(options: { prefix?: string; tmpPrefix?: boolean }): Promise<StateDir> {
   if (options.tmpPrefix) {
@@ -35,7 +37,8 @@ export async function openStateDir(options: { prefix?: string; tmpPrefix?: boole
   const path = resolve(options.prefix ?? defaultStatePrefix());
   await makeDirs(path);
   if (!(await stat(path)).isDirectory()) throw new Error(`${path} is not a directory`);
-  return { path, dispose: async () => {} };
+  const unlock = lockStateDir(path);
+  return { path, dispose: async () => unlock() };
 }
 
 const errnoOf = (error: unknown): unknown => (error as NodeJS.ErrnoException | undefined)?.code;
@@ -75,7 +78,7 @@ export async function openStateDirOrReport(
     return await openStateDir(flags);
   } catch (error) {
     say(`cannot use the state directory: ${error instanceof Error ? error.message : String(error)}`);
-    say('hint: choose another with --prefix DIR, or use --tmp-prefix');
+    say(error instanceof StateDirInUseError ? 'hint: stop that run first, or give this one its own --prefix DIR (or --tmp-prefix)' : 'hint: choose another with --prefix DIR, or use --tmp-prefix');
     return undefined;
   }
 }

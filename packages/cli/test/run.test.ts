@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { lineOf, ONCE, writeGraph } from './support/graphs.js';
-import { killAll, runCli } from './support/run-cli.js';
+import { killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 import { writeTestPlugin } from './support/test-plugin.js';
 
@@ -122,6 +122,21 @@ resources:
     expect(result.stderr).toMatch(/fail\[boom\].*disk on fire/);
     expect(result.stdout).toContain('failed: fail[boom]');
     expect(result.stdout).toContain('converged: noop[fine]');
+  });
+
+  it('refuses a --prefix another run is using (exit 2), and takes over one a killed run left', async () => {
+    const prefix = join(await makeTempDir(), 'state');
+    const first = startCli(['run', '--prefix', prefix, 'examples/hello.yaml']);
+    await first.waitFor(/converged: noop\[done\]/);
+    const second = await runCli(['run', '--prefix', prefix, '--converger-timeout=0', '--converged-exit', 'examples/hello.yaml']);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain(`${prefix} is in use by another converge run (process ${first.child.pid})`);
+    expect(second.stderr).toContain('hint: stop that run first');
+    first.child.kill('SIGKILL');
+    await first.result.catch(() => undefined);
+    const third = await runCli(['run', '--prefix', prefix, '--converger-timeout=0', '--converged-exit', 'examples/hello.yaml']);
+    expect(third.code, third.stderr).toBe(0);
+    expect(existsSync(join(prefix, 'run.lock'))).toBe(false);
   });
 
   it('keeps its state in the --prefix directory', async () => {

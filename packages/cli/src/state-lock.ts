@@ -1,0 +1,69 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** The lock file of a state directory: which run uses it. */
+const LOCK_FILE = 'run.lock';
+
+/** A process as the lock names it: its pid and when it started (a pid alone may be reused). */
+interface Holder {
+  readonly pid: number;
+  readonly started: string;
+}
+
+/** When process `pid` started, in clock ticks since boot (field 22 of /proc/PID/stat); undefined when it is gone. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function holderOf(path: string): Holder | undefined {
+  try {
+    const holder = JSON.parse(readFileSync(path, 'utf8')) as Partial<Holder>;
+    return typeof holder.pid === 'number' && typeof holder.started === 'string' ? { pid: holder.pid, started: holder.started } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Thrown when another run holds the state directory. */
+export class StateDirInUseError extends Error {
+  constructor(dir: string, pid: number) {
+    super(`${dir} is in use by another converge run (process ${pid}): two runs on one state directory would undo each other's saved state`);
+  }
+}
+
+/**
+ * Takes the state directory for this run: two runs on one directory would
+ * share (and fight over) what it keeps, saved passwords, pending refreshes
+ * and reversals. A lock left by a run that is gone (killed) is taken over.
+ * Returns the release, which also runs at exit.
+ */
+export function lockStateDir(dir: string): () => void {
+  const path = join(dir, LOCK_FILE);
+  const me: Holder = { pid: process.pid, started: startTimeOf(process.pid) ?? '' };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      writeFileSync(path, `${JSON.stringify(me)}\n`, { flag: 'wx', mode: 0o600 });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === 3) throw error;
+      const holder = holderOf(path);
+      if (holder && holder.pid !== process.pid && startTimeOf(holder.pid) === holder.started) throw new StateDirInUseError(dir, holder.pid);
+      // Left by a run that is gone (killed), or unreadable: taken over.
+      rmSync(path, { force: true });
+    }
+  }
+  const release = (): void => {
+    if (holderOf(path)?.pid === process.pid) rmSync(path, { force: true });
+  };
+  process.once('exit', release);
+  return () => {
+    process.removeListener('exit', release);
+    release();
+  };
+}
