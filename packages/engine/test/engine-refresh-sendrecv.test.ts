@@ -101,6 +101,21 @@ describe('refresh across a crash in the middle of the sender', () => {
     expect(journal.events.find((event) => event.startsWith('start service'))).toContain('refresh=true');
     await restarted.stop();
   });
+
+  it('a sender whose check fails by itself refreshes nobody, also at the next start (a clean stop leaves no intent behind)', async () => {
+    const stateDir = await tempStateDir();
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    const edges = [{ from: 'rec[config]', to: 'rec[service]', notify: true }];
+    const failing = await runToConvergence(graphOf([rec], [{ kind: 'rec', name: 'config', params: { failTimes: 10 } }, { kind: 'rec', name: 'service' }], edges), { stateDir });
+    expect(failing.failures().map((failure) => failure.resource)).toEqual(['rec[config]']);
+    await failing.stop();
+    // A fresh kind: the failures planned above are not carried over.
+    const after = newJournal();
+    const next = await runToConvergence(graphOf([recordingKind(after)], [{ kind: 'rec', name: 'config' }, { kind: 'rec', name: 'service' }], edges), { stateDir });
+    expect(after.events.find((event) => event.startsWith('start service'))).toContain('refresh=false');
+    await next.stop();
+  });
 });
 
 describe('send/recv', () => {

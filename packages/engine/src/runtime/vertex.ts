@@ -688,6 +688,7 @@ export class Vertex implements ContextHost {
     let release: (() => void) | undefined;
     let refreshing = false;
     let recorded: Record<string, unknown> | undefined;
+    let intent = false;
     try {
       if (this.#limiter) await this.#limiter.take(waits);
       const semas = this.#env.globalSema ? [...this.meta.sema, this.#env.globalSema] : this.meta.sema;
@@ -704,7 +705,8 @@ export class Vertex implements ContextHost {
         this.#reversalChecked = true;
       }
       refreshing = apply && this.refreshPending();
-      if (apply && this.children.some((edge) => edge.notify)) await this.#env.refreshes.setIntent(this.id);
+      intent = apply && this.children.some((edge) => edge.notify);
+      if (intent) await this.#env.refreshes.setIntent(this.id);
     } catch (error) {
       release?.();
       if (waits.aborted && !(error instanceof EngineError)) {
@@ -723,6 +725,9 @@ export class Vertex implements ContextHost {
       if (recorded && (await dropReversalIfUnchanged(this.#reversalSubject(instance), recorded, this.#env.reversals))) {
         this.#reversalChecked = false;
       }
+      // A check that failed by itself refreshes nobody (as in mgmt): the intent
+      // is for a check cut off mid-change (a crash, a forced stop), not for a failure.
+      if (intent && !controller.signal.aborted) await this.#env.refreshes.clearIntent(this.id).catch((cleared: unknown) => this.#log('error', `could not persist a refresh: ${(cleared as Error).message}`));
       return this.#checkFailed(error, apply, waits) ? 'retry' : 'done';
     }
     release?.();
