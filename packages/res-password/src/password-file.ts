@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, lstat, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { constants } from 'node:fs';
+import { chmod, lstat, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /** The file name of the saved password inside the resource's var dir. */
 export const PASSWORD_FILE_NAME = 'password';
@@ -34,6 +35,7 @@ export async function readSavedPassword(path: string): Promise<SavedPassword> {
  * is created 0600, so the secret is never readable by others, even briefly.
  */
 export async function writeSavedPassword(path: string, password: string): Promise<void> {
+  await removeLeftoverTemps(path);
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     await writeFile(temp, `${password}\n`, { mode: PASSWORD_FILE_MODE, flag: 'wx', flush: true });
@@ -42,6 +44,21 @@ export async function writeSavedPassword(path: string, password: string): Promis
     await rm(temp, { force: true });
     throw error;
   }
+  // The rename itself made durable: after a crash the password read back is the one sent on.
+  const folder = await open(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await folder.sync();
+  } finally {
+    await folder.close();
+  }
+}
+
+/** The temp files of writes a crash cut short (each holds a password): removed before the next write. */
+async function removeLeftoverTemps(path: string): Promise<void> {
+  const name = basename(path);
+  const leftover = new RegExp(`^${name}\\.[0-9a-f]{12}\\.tmp$`);
+  const entries = await readdir(dirname(path)).catch(() => []);
+  for (const entry of entries) if (leftover.test(entry)) await rm(join(dirname(path), entry), { force: true });
 }
 
 export async function fixPasswordFileMode(path: string): Promise<void> {

@@ -5,6 +5,7 @@ import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import plugin, { generatePassword, PASSWORD_ALPHABET, passwordResource } from '../src/index.js';
 import { livePassword, type LivePassword } from './harness.js';
+import { passwordFilePath, writeSavedPassword } from '../src/password-file.js';
 
 const WELL_FORMED = /^[A-Za-z0-9]+$/;
 
@@ -209,5 +210,23 @@ describe('password', () => {
     await removed;
     controller.abort();
     await watching;
+  });
+});
+
+describe('the saved password file', () => {
+  it('is written whole (temp file, rename, folder synced), and the temp files of writes a crash cut short are removed', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'converge-password-file-'));
+    try {
+      const path = passwordFilePath(dir);
+      // A write cut short by a crash: its temp file holds a password.
+      await writeFile(join(dir, 'password.0123456789ab.tmp'), 'half-written-secret\n', { mode: 0o600 });
+      await writeFile(join(dir, 'password.keep'), 'not ours\n');
+      await writeSavedPassword(path, 'the-new-one');
+      expect((await readdir(dir)).sort()).toEqual(['password', 'password.keep']);
+      expect(await readFile(path, 'utf8')).toBe('the-new-one\n');
+      expect((await stat(path)).mode & 0o777).toBe(0o600);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
