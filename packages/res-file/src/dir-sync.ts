@@ -9,7 +9,7 @@ import { isOnLocalFs } from './local-fs.js';
 import { tempTargetOf } from './temp-names.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import type { ManagedRelation } from './managed-paths.js';
-import { inPinnedFolder, inPinnedFolderSync, type LinkRule } from './pinned-folder.js';
+import { inPinnedFolder, inPinnedFolderSync, NeedsLinkCheck, type LinkRule } from './pinned-folder.js';
 
 /** What a directory sync needs to know and may do. */
 export interface DirSyncOptions {
@@ -165,8 +165,15 @@ async function sameFileContent(from: string, to: string, present: Entry | undefi
  */
 async function removeEntry(path: string, links: LinkRule): Promise<void> {
   // In the folder as opened now: a purged folder swapped for a symlink is refused, not emptied elsewhere.
-  if (isOnLocalFs(path)) inPinnedFolderSync(path, links, (pinned) => rmSync(pinned, { recursive: true, force: true }));
-  else await inPinnedFolder(path, links, (pinned) => rm(pinned, { recursive: true, force: true }));
+  if (isOnLocalFs(path)) {
+    try {
+      inPinnedFolderSync(path, links, (pinned) => rmSync(pinned, { recursive: true, force: true }));
+      return;
+    } catch (error) {
+      if (!(error instanceof NeedsLinkCheck)) throw error;
+    }
+  }
+  await inPinnedFolder(path, links, (pinned) => rm(pinned, { recursive: true, force: true }));
 }
 
 /** Changes go through declared symlinks only, unless `force` follows any (as the symlink guard). */

@@ -1,8 +1,9 @@
 import { closeSync, constants, openSync, readlinkSync } from 'node:fs';
-import { open, readlink } from 'node:fs/promises';
+import { open, readlink, realpath } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { declaredSymlinkTarget } from './managed-paths.js';
+import { findUndeclaredParentSymlink } from './symlink-guard.js';
 
 const OPEN_FOLDER = constants.O_RDONLY | constants.O_DIRECTORY;
 
@@ -23,41 +24,29 @@ export class FolderMovedError extends Error {
   }
 }
 
-/** Links followed through declared links, at most (as the kernel's own limit on a path's links). */
-const MAX_LINK_HOPS = 40;
-
 /**
- * Where `folder` leads when only the symlinks file resources declare
- * (`symlink: true`) are followed, as declared: the symlink guard lets a
- * resource act through those and no others.
+ * The path of `name` in the folder open as `fd`, when that folder is
+ * `folder` itself; undefined without /proc (nothing to pin with), or when
+ * the folder was reached through a symlink (see leadsWhereDeclared).
  */
-function throughDeclaredLinks(folder: string): string {
-  let rest = folder.split('/').filter((part) => part !== '');
-  let current = '/';
-  for (let hops = 0; rest.length > 0; ) {
-    const next = posix.join(current, rest[0] as string);
-    rest = rest.slice(1);
-    const target = hops < MAX_LINK_HOPS ? declaredSymlinkTarget(next) : undefined;
-    if (target === undefined) {
-      current = next;
-      continue;
-    }
-    hops++;
-    rest = [...posix.resolve(current, target).split('/').filter((part) => part !== ''), ...rest];
-    current = '/';
-  }
-  return current;
+function pinnedName(fd: number, folder: string, name: string, leadsTo: string | undefined): string | undefined {
+  if (leadsTo === undefined || leadsTo !== folder) return undefined;
+  return `${descriptorPath(fd)}/${name}`;
 }
 
 /**
- * The path of `name` in the folder open as `fd`, when that folder is where
- * `folder` should lead (itself, or through declared links); undefined
- * without /proc (nothing to pin with).
+ * A folder opened through symlinks is the one meant when every link on its
+ * path is declared (`symlink: true`) and points as declared (the symlink
+ * guard's rule), and the path leads now where the opened folder is. Looked
+ * at after the folder was opened: if a link no resource declares was on the
+ * way then, the folder opened is elsewhere than where the declared links
+ * lead, so the two differ (unless that place is where the graph's own
+ * links lead anyway).
  */
-function pinnedName(fd: number, folder: string, name: string, leadsTo: string | undefined): string | undefined {
-  if (leadsTo === undefined) return undefined;
-  if (leadsTo !== folder && leadsTo !== throughDeclaredLinks(folder)) throw new FolderMovedError(folder, leadsTo);
-  return `${descriptorPath(fd)}/${name}`;
+async function leadsWhereDeclared(folder: string, leadsTo: string): Promise<boolean> {
+  const real = await realpath(folder).catch(() => undefined);
+  if (real !== leadsTo) return false;
+  return (await findUndeclaredParentSymlink(posix.join(folder, 'entry'), declaredSymlinkTarget)) === undefined;
 }
 
 /**
@@ -84,13 +73,18 @@ export async function inPinnedFolder<T>(path: string, links: LinkRule, work: (pi
   try {
     if (links === 'any') return await work(path, handle);
     const leadsTo = await readlink(descriptorPath(handle.fd)).catch(() => undefined);
-    return await work(pinnedName(handle.fd, folder, posix.basename(path), leadsTo) ?? path, handle);
+    if (leadsTo === undefined) return await work(path, handle);
+    if (leadsTo !== folder && !(await leadsWhereDeclared(folder, leadsTo))) throw new FolderMovedError(folder, leadsTo);
+    return await work(`${descriptorPath(handle.fd)}/${posix.basename(path)}`, handle);
   } finally {
     await handle.close();
   }
 }
 
-/** inPinnedFolder with synchronous calls (for work that is itself synchronous). */
+/** Thrown by inPinnedFolderSync for a folder reached through a symlink: use inPinnedFolder. */
+export class NeedsLinkCheck extends Error {}
+
+/** inPinnedFolder with synchronous calls (for work that is itself synchronous), for a folder reached without symlinks. */
 export function inPinnedFolderSync<T>(path: string, links: LinkRule, work: (pinned: string) => T): T {
   if (links === 'any') return work(path);
   const folder = posix.dirname(path);
@@ -102,7 +96,11 @@ export function inPinnedFolderSync<T>(path: string, links: LinkRule, work: (pinn
     } catch {
       leadsTo = undefined;
     }
-    return work(pinnedName(fd, folder, posix.basename(path), leadsTo) ?? path);
+    if (leadsTo === undefined) return work(path);
+    const pinned = pinnedName(fd, folder, posix.basename(path), leadsTo);
+    // Reached through a symlink: whether it is a declared one takes async calls (inPinnedFolder).
+    if (pinned === undefined) throw new NeedsLinkCheck();
+    return work(pinned);
   } finally {
     closeSync(fd);
   }

@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { symlinkAtomic, writeFileAtomic } from '../src/atomic-write.js';
@@ -59,6 +59,36 @@ describe('pinned folders: changes land in the folder as it was opened', () => {
       expect(await readFile(join(real, 'a.conf'), 'utf8')).toBe('through the declared link\n');
     } finally {
       await declared.close();
+    }
+  });
+
+  it('a folder reached through nested declared links (a link declared under another declared link) is written to', async () => {
+    const r1 = join(dir, 'R1');
+    const r2 = join(dir, 'R2');
+    await mkdir(r1);
+    await mkdir(r2);
+    const l1 = join(dir, 'L1');
+    const l2 = join(l1, 'L2');
+    const outer = await makeFile(l1, { state: 'exists', symlink: true, source: r1 });
+    const inner = await makeFile(l2, { state: 'exists', symlink: true, source: '../R2' });
+    const file = await makeFile(join(l2, 'f.txt'), { state: 'exists', content: 'nested\n', mode: '0640' });
+    try {
+      expect(await outer.checkApply(true)).toBe(false);
+      expect(await inner.checkApply(true)).toBe(false);
+      expect(await file.checkApply(true)).toBe(false);
+      expect(await readFile(join(r2, 'f.txt'), 'utf8')).toBe('nested\n');
+      expect(await file.checkApply(true)).toBe(true);
+      // The inner link re-pointed behind converge's back: refused, nothing written there.
+      const evil = join(dir, 'evil');
+      await mkdir(evil);
+      await rm(join(r1, 'L2'));
+      await symlink(evil, join(r1, 'L2'));
+      await expect(writeFileAtomic(join(l2, 'g.txt'), Buffer.from('x'))).rejects.toBeInstanceOf(FolderMovedError);
+      expect(await readdir(evil)).toEqual([]);
+    } finally {
+      await file.close();
+      await inner.close();
+      await outer.close();
     }
   });
 
