@@ -29,8 +29,9 @@ export async function openStateDir(options: { prefix?: string; tmpPrefix?: boole
     return {
       path,
       dispose: async () => {
-        process.removeListener('exit', removeAtExit);
+        // Removed first, the exit hook after: a signal that exits at once meanwhile still has it to run.
         await rm(path, { recursive: true, force: true });
+        process.removeListener('exit', removeAtExit);
       },
     };
   }

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -83,6 +84,29 @@ describe('stop signals', () => {
       const result = await cli.result;
       expect(result.signal).toBe(null);
       expect(result.code).toBe(0);
+      expect(existsSync(stateDir)).toBe(false);
+    }
+  });
+
+  it('removes the --tmp-prefix state directory when the third signal lands while the run tidies up', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'graph.yaml', `graph: g\nresources:\n  exec:\n    - {name: slow, cmd: "touch ${dir}/started; exec sleep 3", shell: /bin/sh}\n`);
+    for (let round = 0; round < 3; round++) {
+      const cli = startCli(['run', '--tmp-prefix', '--log-level', 'debug', graph]);
+      await cli.waitFor(/"stateDir":"[^"]+"/);
+      const stateDir = /"stateDir":"([^"]+)"/.exec(cli.stderr)?.[1] ?? '';
+      while (!existsSync(join(dir, 'started'))) await sleep(10);
+      await rm(join(dir, 'started'));
+      cli.child.kill('SIGINT');
+      await cli.waitFor(/SIGINT: stopping/);
+      cli.child.kill('SIGINT');
+      // The second aborts the command; the run then ends and tidies up, where the third often lands.
+      await cli.waitFor(/SIGINT again: aborting/);
+      await sleep(round * 5);
+      cli.child.kill('SIGINT');
+      const result = await cli.result;
+      expect(result.signal).toBe(null);
+      expect([0, 1]).toContain(result.code);
       expect(existsSync(stateDir)).toBe(false);
     }
   });
