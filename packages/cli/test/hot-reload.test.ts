@@ -100,6 +100,18 @@ describe('hot reload of a running graph', () => {
     expect((await cli.result).code).toBe(0);
   });
 
+  it('when it has converged with a failed and a blocked resource, says so, not that all is as the graph says', async () => {
+    const dir = await makeTempDir();
+    const graph = join(dir, 'graph.yaml');
+    await writeFile(graph, 'graph: g\nresources:\n  exec:\n  - {name: bad, cmd: /bin/false}\n  - {name: after, cmd: /bin/true}\nedges:\n- {from: {kind: exec, name: bad}, to: {kind: exec, name: after}}\n');
+    const cli = new CliProcess(['run', '--tmp-prefix', '--converger-timeout=0', graph]);
+    running.push(cli);
+    await cli.waitFor(/converged, but not as the graph says: 1 failed, 1 blocked; nothing more runs until something changes/);
+    expect(cli.stderr).not.toContain('every resource is as the graph says');
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(1);
+  });
+
   it('catches up with a save made while the first graph was still starting', async () => {
     const dir = await makeTempDir();
     const plugin = await writeTestPlugin(dir);
