@@ -21,6 +21,8 @@ export async function resolveCredentials(user?: string, group?: string): Promise
     const entry = await getent('passwd', checkedNameOrId(user, 'user'));
     uid = entry ? entryId(entry[2], 'user', user) : numericId(user, 'user');
     if (entry) gid = entryId(entry[3], 'group', user);
+    // A bare uid has no primary group to take: the engine's (root's) would be kept.
+    else if (!group) throw new Error(`user ${user} has no passwd entry, so no primary group: give group too`);
   }
   if (group) {
     const entry = await getent('group', checkedNameOrId(group, 'group'));
@@ -49,9 +51,12 @@ function checkedNameOrId(value: string, what: 'user' | 'group'): string {
   return value;
 }
 
+/** A user or group name that no passwd or group entry has (yet: an earlier resource may create it). */
+export class UnknownNameError extends Error {}
+
 function numericId(value: string, what: string): number {
   if (/^\d+$/.test(value)) return Number(value);
-  throw new Error(`unknown ${what} "${value}"`);
+  throw new UnknownNameError(`unknown ${what} "${value}"`);
 }
 
 /** An id field of a getent entry, refused unless it is a whole id (a broken NSS source must not mean root). */

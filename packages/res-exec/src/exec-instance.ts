@@ -13,6 +13,7 @@ import { PathWatcher } from './path-watcher.js';
 import type { CommandSpec } from './process-group.js';
 import { MAX_CAPTURED_BYTES } from './output-capture.js';
 import { runAs } from './run-as.js';
+import { UnknownNameError } from './credentials.js';
 import { runCommand } from './run-command.js';
 import type { RunResult } from './run-command.js';
 import { lastBytes } from './text-tail.js';
@@ -45,6 +46,8 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
   /** Fails the running watch; set while watch() runs. */
   private failWatch: ((error: Error) => void) | undefined;
   private pathWatchers: PathWatcher[] = [];
+  /** watchcmd's user or group did not exist when the watch started: it starts at the first check. */
+  private watchcmdWaitsForUser = false;
   /** Until the first applying check: where earlier runs' process groups were written down. */
   private ledger: GroupLedger | undefined;
 
@@ -91,7 +94,14 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
       // One whose command or user an edge fills starts at the first
       // checkApply, with the values received (never as root meanwhile).
       if (this.params.watchcmd && !this.watchcmdWaitsForValues()) {
-        const spec = this.watchSpec(await runAs(this.params.user, this.params.group, site, this.ctx.receives));
+        const credentials = await runAs(this.params.user, this.params.group, site, this.ctx.receives).catch((error: unknown) => {
+          // A user or group an earlier resource creates (useradd) is not there yet: watchcmd starts at the first check, as cmd runs then.
+          if (!(error instanceof EngineError && error.cause instanceof UnknownNameError)) throw error;
+          this.watchcmdWaitsForUser = true;
+          this.ctx.log.info(`watchcmd starts at the first check: ${error.message}`);
+          return undefined;
+        });
+        const spec = credentials && this.watchSpec(credentials);
         if (spec) await this.startLineWatcher(spec, site, fail);
       }
       this.failWatch = fail;
@@ -116,6 +126,10 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
     if (apply && this.ledger !== undefined) await this.endWhatAKilledRunLeft();
     this.interrupted = false;
+    // A watchcmd held back for its user (see watch) starts now, whether or not cmd has anything to do.
+    if (this.watchcmdWaitsForUser && this.lineWatcher === undefined && this.failWatch !== undefined) {
+      await this.restartWatchcmdIfChanged(await runAs(this.params.user, this.params.group, this.site(), this.ctx.receives));
+    }
     const { refreshonly, donecmd, doneshell, donecwd } = this.params;
     const refresh = this.ctx.refresh();
     if (refreshonly && !refresh) return true;
@@ -226,6 +240,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
 
   /** True when an edge fills a param watchcmd runs with: it then starts at the first checkApply. */
   private watchcmdWaitsForValues(): boolean {
+    if (this.watchcmdWaitsForUser) return true;
     const receives = this.ctx.receives;
     return receives !== undefined && WATCHCMD_PARAMS.some((param) => receives.has(param));
   }

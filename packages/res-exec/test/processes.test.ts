@@ -1,12 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { chmod, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isEngineError } from '@converge/engine-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { execResource, type ExecParams } from '../src/index.js';
 import { isRunning } from '../src/process-group.js';
-import { makeExec, readPid, tempDir } from './helpers.js';
+import { eventually, makeExec, readPid, tempDir } from './helpers.js';
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -156,6 +157,36 @@ describe.runIf(process.getuid?.() === 0)('user and group (as root)', () => {
       expect(live.harness.sent().stdout).toBe(`${user}\n`);
     } finally {
       execFileSync('userdel', [user]);
+    }
+  });
+
+  it.runIf(process.getuid?.() === 0)('starts watchcmd at the first check when its user did not exist yet when the watch started', async () => {
+    const user = `cvg-watch-${process.pid}`;
+    await chmod(dir, 0o777); // watchcmd, as that user, writes here
+    const live = await makeExec('/bin/true', { user, cwd: '/', watchcmd: `/usr/bin/id -un > ${dir}/watching-as; exec /bin/sleep 1000`, watchshell: '/bin/sh' });
+    const watching = live.res.watch!(live.signal);
+    await live.harness.waitForEvent();
+    expect(existsSync(join(dir, 'watching-as'))).toBe(false);
+    execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', user]);
+    try {
+      await live.res.checkApply(true, live.signal);
+      await eventually(() => existsSync(join(dir, 'watching-as')));
+      expect((await readFile(join(dir, 'watching-as'), 'utf8')).trim()).toBe(user);
+    } finally {
+      live.abort();
+      await watching.catch(() => undefined);
+      await live.res.cleanup();
+      execFileSync('userdel', [user]);
+    }
+  });
+
+  it('refuses a bare uid with no passwd entry and no group (it would keep the engine\'s group)', async () => {
+    const live = await makeExec('/usr/bin/id', { user: '54321', cwd: '/' });
+    await expect(live.res.checkApply(true, live.signal)).rejects.toThrow(/user 54321 has no passwd entry, so no primary group: give group too/);
+    const withGroup = await makeExec('/usr/bin/id -g', { user: '54321', group: '65534', cwd: '/' });
+    if (process.getuid?.() === 0) {
+      await withGroup.res.checkApply(true, withGroup.signal);
+      expect(withGroup.harness.sent().stdout).toBe('65534\n');
     }
   });
 
