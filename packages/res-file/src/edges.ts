@@ -48,16 +48,18 @@ function inputCandidates(params: Readonly<FileParams>): AutoEdgeCandidate[] {
 /**
  * Inputs first (all at once), then the resources that read a folder this
  * path is in (fragments directories, copied sources: they run after it),
- * then the nearest managed ancestor directory: the parent, and only if it
- * is not managed the grandparent, and so on up to `/`. Matched inputs and
- * ancestors run before this one.
+ * then the nearest managed ancestor directory (or symlink the path goes
+ * through): the parent, and only if it is not managed the grandparent, and
+ * so on up to `/`. Matched inputs and ancestors run before this one.
  */
 export function* fileAutoEdges(params: Readonly<FileParams>): AutoEdgeSearch {
   const inputs = inputCandidates(params);
   if (inputs.length > 0) yield inputs;
   yield readerCandidates(params);
   for (const dir of ancestorDirs(params.path)) {
-    const [matched] = yield [uid(dir)];
-    if (matched) return;
+    // A managed directory, or a managed symlink (`symlink: true`) this path goes through: made first.
+    const bare = fsPath(dir);
+    const [directory, link] = yield bare === dir ? [uid(dir)] : [uid(dir), uid(bare)];
+    if (directory || link) return;
   }
 }

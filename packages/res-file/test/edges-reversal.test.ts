@@ -54,17 +54,23 @@ describe('plugin and edges', () => {
 
   it('stops at the nearest managed ancestor directory', () => {
     const { asked, matched } = searchEdges({ path: '/etc/app/conf.d/x.conf' }, new Set(['/etc/app/', '/etc/']));
-    expect(asked).toEqual([['/etc/app/conf.d/'], ['/etc/app/']]);
+    expect(asked).toEqual([['/etc/app/conf.d/', '/etc/app/conf.d'], ['/etc/app/', '/etc/app']]);
     expect(matched).toEqual(['/etc/app/']);
   });
 
+  it('stops at a managed symlink the path goes through (symlink: true), which is made first', () => {
+    const { asked, matched } = searchEdges({ path: '/srv/current/conf/x' }, new Set(['/srv/current', '/srv/']));
+    expect(asked).toEqual([['/srv/current/conf/', '/srv/current/conf'], ['/srv/current/', '/srv/current']]);
+    expect(matched).toEqual(['/srv/current']);
+  });
+
   it('walks to / when no ancestor is managed', () => {
-    expect(searchEdges({ path: '/a/b' }, new Set()).asked).toEqual([['/a/'], ['/']]);
+    expect(searchEdges({ path: '/a/b' }, new Set()).asked).toEqual([['/a/', '/a'], ['/']]);
   });
 
   it('asks for fragments and the source first, then ancestors', () => {
     const fromFragments = searchEdges({ path: '/etc/x', fragments: ['/srv/a', '/srv/d/'] }, new Set(['/srv/d/']));
-    expect(fromFragments.asked).toEqual([['/srv/a', '/srv/d/'], ['/etc/'], ['/']]);
+    expect(fromFragments.asked).toEqual([['/srv/a', '/srv/d/'], ['/etc/', '/etc'], ['/']]);
     expect(fromFragments.matched).toEqual(['/srv/d/']);
     expect(searchEdges({ path: '/etc/x', source: '/srv/x' }, new Set()).asked[0]).toEqual(['/srv/x']);
     expect(searchEdges({ path: '/etc/link', symlink: true, source: '../opt/t' }, new Set()).asked[0]).toEqual(['/opt/t', '/opt/t/']);
