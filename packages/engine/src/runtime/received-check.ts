@@ -57,14 +57,24 @@ export function withReceivedValuesHidden(
   received: ReadonlyMap<string, ReceivedValue>,
 ): EngineError {
   if (received.size === 0) return error;
-  // Shorter strings (and numbers) would garble the message more than they could reveal.
-  const byValue = new Map<string, string>();
+  // Shorter strings (and numbers) would garble the message more than they
+  // could reveal wherever they stand; they are hidden where a message
+  // quotes them ("ab", "" as a user name).
+  const byValue = new Map<string, { readonly param: string; readonly quoted: boolean }>();
   for (const param of received.keys()) {
     const value = params[param];
-    if (typeof value === 'string' && value.length >= MIN_HIDDEN_LENGTH && !byValue.has(value)) byValue.set(value, param);
+    if (typeof value !== 'string') continue;
+    const quoted = value.length < MIN_HIDDEN_LENGTH;
+    const key = quoted ? JSON.stringify(value) : value;
+    if (!byValue.has(key)) byValue.set(key, { param, quoted });
   }
   if (byValue.size === 0) return error;
   const pattern = literalAlternation(byValue.keys());
-  const hide = (text: string): string => text.replace(pattern, (value) => `<param ${byValue.get(value) ?? '?'}, received>`);
+  const hide = (text: string): string =>
+    text.replace(pattern, (value) => {
+      const hidden = byValue.get(value);
+      const shown = `<param ${hidden?.param ?? '?'}, received>`;
+      return hidden?.quoted ? `"${shown}"` : shown;
+    });
   return redactedError(error, hide);
 }

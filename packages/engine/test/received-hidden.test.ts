@@ -1,0 +1,16 @@
+import { EngineError } from '@converge/engine-api';
+import { describe, expect, it } from 'vitest';
+import { withReceivedValuesHidden } from '../src/runtime/received-check.js';
+
+const received = (...params: string[]) => new Map(params.map((param) => [param, { changed: true }]));
+const error = (message: string) => new EngineError('ERR_RESOURCE_CHECK_APPLY', message, { resource: 'exec[x]', phase: 'checkApply' });
+
+describe('received values in errors', () => {
+  it('are never quoted: a long one wherever it stands, a short or empty one where the message quotes it', () => {
+    expect(withReceivedValuesHidden(error('unknown user "nosuchuser"'), { user: 'nosuchuser' }, received('user')).message).toBe('unknown user "<param user, received>"');
+    expect(withReceivedValuesHidden(error('unknown user "ab"'), { user: 'ab' }, received('user')).message).toBe('unknown user "<param user, received>"');
+    expect(withReceivedValuesHidden(error('unknown user ""'), { user: '' }, received('user')).message).toBe('unknown user "<param user, received>"');
+    // Unquoted, a short one is left: in the middle of words it would garble them.
+    expect(withReceivedValuesHidden(error('a bad abc'), { user: 'ab' }, received('user')).message).toBe('a bad abc');
+  });
+});
