@@ -78,12 +78,12 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
 
   constructor(private readonly params: Readonly<FileParams>) {}
 
-  /** `file[name]`, for errors; the path stands in before init. */
   /** Changes go through declared symlinks only, unless `force` follows any (as guardSymlinks). */
   private get linkRule(): LinkRule {
     return this.params.force ? 'any' : 'declared';
   }
 
+  /** `file[name]`, for errors; the path stands in before init. */
   get resourceId(): string {
     return this.ctx?.id ?? `file[${this.params.path}]`;
   }

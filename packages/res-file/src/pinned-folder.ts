@@ -25,16 +25,6 @@ export class FolderMovedError extends Error {
 }
 
 /**
- * The path of `name` in the folder open as `fd`, when that folder is
- * `folder` itself; undefined without /proc (nothing to pin with), or when
- * the folder was reached through a symlink (see leadsWhereDeclared).
- */
-function pinnedName(fd: number, folder: string, name: string, leadsTo: string | undefined): string | undefined {
-  if (leadsTo === undefined || leadsTo !== folder) return undefined;
-  return `${descriptorPath(fd)}/${name}`;
-}
-
-/**
  * A folder opened through symlinks is the one meant when every link on its
  * path is declared (`symlink: true`) and points as declared (the symlink
  * guard's rule), and the path leads now where the opened folder is. Looked
@@ -97,10 +87,9 @@ export function inPinnedFolderSync<T>(path: string, links: LinkRule, work: (pinn
       leadsTo = undefined;
     }
     if (leadsTo === undefined) return work(path);
-    const pinned = pinnedName(fd, folder, posix.basename(path), leadsTo);
     // Reached through a symlink: whether it is a declared one takes async calls (inPinnedFolder).
-    if (pinned === undefined) throw new NeedsLinkCheck();
-    return work(pinned);
+    if (leadsTo !== folder) throw new NeedsLinkCheck();
+    return work(`${descriptorPath(fd)}/${posix.basename(path)}`);
   } finally {
     closeSync(fd);
   }
