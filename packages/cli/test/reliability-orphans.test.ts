@@ -43,9 +43,10 @@ describe('a command left running by a killed engine', () => {
     leftBehind.push(pid);
     const quick = await writeGraph(dir, 'quick.yaml', 'graph: g\nresources:\n  exec:\n  - name: job\n    cmd: "true"\n    shell: /bin/sh\n');
 
-    // Another converge on the same state directory while the first still runs: the command is the first one's own.
+    // Another converge on the same state directory while the first still runs is refused: the command is the first one's own.
     const beside = await runCli(['run', ...onceWithState(state), quick]);
-    expect(beside.code, beside.stderr).toBe(0);
+    expect(beside.code, beside.stderr).toBe(2);
+    expect(beside.stderr).toContain('is in use by another converge run');
     expect(isRunning(pid)).toBe(true);
     expect(beside.stderr).not.toContain('killed process group');
 
