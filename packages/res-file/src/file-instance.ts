@@ -238,6 +238,10 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
    * rewrite it in turn for ever. Refused, naming both.
    */
   private async refuseSameFileElsewhere(path: string, site: ErrorSite): Promise<void> {
+    // A received path escapes the load's check that no two resources manage one path.
+    if (this.ctx?.receives?.has('path') && isManagedElsewhere(path, this)) {
+      throw fileError(site, `${path}, the path it received, is managed by another file resource too`, 'manage each path with one resource only');
+    }
     const folder = posix.dirname(path);
     // The symlink guard just resolved the same folder: this one is answered from its memo.
     const realFolder = (await realpathOf(folder)) ?? folder;

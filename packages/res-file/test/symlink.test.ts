@@ -49,6 +49,22 @@ describe('symlink policy', () => {
     }
   });
 
+  it('refuses a received path that another resource manages (the load could not see it), and writes nothing', async () => {
+    const victim = join(dir, 'victim');
+    const owner = await makeFile(victim, { state: 'exists', content: 'owned\n' });
+    const redirected = await makeFile(join(dir, 'redirected'), { state: 'exists', content: 'other\n' }, ['path']);
+    try {
+      expect(await owner.checkApply(true)).toBe(false);
+      // What an edge does: the received value in the params.
+      (redirected.params as { path: string }).path = victim;
+      await expect(redirected.checkApply(true)).rejects.toThrow(/, the path it received, is managed by another file resource too/);
+      expect(await readFile(victim, 'utf8')).toBe('owned\n');
+    } finally {
+      await redirected.close();
+      await owner.close();
+    }
+  });
+
   it('refuses a path that a declared symlink makes the same file as another resource manages', async () => {
     await mkdir(join(dir, 'real'));
     await symlink('real', join(dir, 'link'));
