@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The lock file of a state directory: which run uses it. */
@@ -16,6 +16,14 @@ function startTimeOf(pid: number): string | undefined {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: count from after it.
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function inodeOf(path: string): number | undefined {
+  try {
+    return lstatSync(path).ino;
   } catch {
     return undefined;
   }
@@ -46,18 +54,32 @@ export class StateDirInUseError extends Error {
 export function lockStateDir(dir: string): () => void {
   const path = join(dir, LOCK_FILE);
   const me: Holder = { pid: process.pid, started: startTimeOf(process.pid) ?? '' };
-  for (let attempt = 1; ; attempt++) {
-    try {
-      writeFileSync(path, `${JSON.stringify(me)}\n`, { flag: 'wx', mode: 0o600 });
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === 3) throw error;
+  // Written whole beside it, then linked (or renamed) into place in one step:
+  // a run starting at the same moment never finds it empty, and takes it for one left behind.
+  const mine = join(dir, `${LOCK_FILE}.${process.pid}`);
+  writeFileSync(mine, `${JSON.stringify(me)}\n`, { mode: 0o600 });
+  try {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        linkSync(mine, path);
+        break;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === 3) throw error;
+      }
+      const seen = inodeOf(path);
       const holder = holderOf(path);
       if (holder && holder.pid !== process.pid && startTimeOf(holder.pid) === holder.started) throw new StateDirInUseError(dir, holder.pid);
-      // Left by a run that is gone (killed), or unreadable: taken over.
-      rmSync(path, { force: true });
+      // Left by a run that is gone (killed): replaced, unless another run took it over meanwhile.
+      if (seen !== undefined && inodeOf(path) === seen) {
+        renameSync(mine, path);
+        break;
+      }
     }
+  } finally {
+    rmSync(mine, { force: true });
   }
+  const holder = holderOf(path);
+  if (holder?.pid !== process.pid) throw new StateDirInUseError(dir, holder?.pid ?? 0);
   const release = (): void => {
     if (holderOf(path)?.pid === process.pid) rmSync(path, { force: true });
   };
