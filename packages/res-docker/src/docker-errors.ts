@@ -22,9 +22,10 @@ export function statusOf(error: unknown): number | undefined {
 /** The engine's own message for an API error, else the error's message. */
 export function reasonOf(error: unknown): string {
   const json = (error as DockerApiError | null)?.json;
-  if (json && typeof json.message === 'string') return json.message;
+  // The engine's messages (a pull's error line among them) may end in white space or a newline.
+  if (json && typeof json.message === 'string') return json.message.trim();
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = (error instanceof Error ? error.message : String(error)).trim();
   return code && !message.includes(code) ? `${code}: ${message}` : message;
 }
 
