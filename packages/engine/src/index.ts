@@ -51,5 +51,5 @@ export { followDeploys, readDeploy, storeDeploy } from './cluster/deploys.js';
 export type { Deploy } from './cluster/deploys.js';
 export { chooseHosts, Scheduler, SCHEDULE_STRATEGIES } from './cluster/scheduler.js';
 export type { ScheduleSpec, ScheduleStrategy } from './cluster/scheduler.js';
-export { clusterConverged, clusterSettled, encodeHostStatus, readHostStatuses, statusesFrom } from './cluster/host-status.js';
+export { clusterConverged, clusterSettled, clusterWaitingFor, encodeHostStatus, readHostStatuses, statusesFrom } from './cluster/host-status.js';
 export type { HostStatus } from './cluster/host-status.js';

@@ -2,6 +2,7 @@ import { hostname as systemHostname } from 'node:os';
 import {
   clusterKeys,
   clusterSettled,
+  clusterWaitingFor,
   Engine,
   GraphLoadError,
   loadGraphSpec,
@@ -94,7 +95,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     agent.start();
     say(`joined the cluster at ${flags.seeds.join(',')} as ${hostname}${graph ? '' : '; waiting for deploys'}`);
     if (flags.convergedExit) {
-      const settled = await clusterSettledOrStopped(world, engine, stopRequested.signal);
+      const settled = await clusterSettledOrStopped(world, engine, stopRequested.signal, say);
       clusterOutcome = tellClusterOutcome(settled, hostname, say);
     } else {
       await untilAborted(stopRequested.signal);
@@ -157,8 +158,14 @@ async function checkedGraph(graphFile: string, plugins: readonly string[], repor
  * have settled on the same deploy (converged, or left with failures);
  * undefined when a stop came first.
  */
-async function clusterSettledOrStopped(world: EtcdWorld, engine: Engine, stopRequested: AbortSignal): Promise<HostStatus[] | undefined> {
+async function clusterSettledOrStopped(
+  world: EtcdWorld,
+  engine: Engine,
+  stopRequested: AbortSignal,
+  say: (message: string) => void,
+): Promise<HostStatus[] | undefined> {
   const statuses = new Map<string, string>();
+  let told: string | undefined;
   const watch = new AbortController();
   const stopWatching = (): void => watch.abort();
   stopRequested.addEventListener('abort', stopWatching, { once: true });
@@ -171,6 +178,10 @@ async function clusterSettledOrStopped(world: EtcdWorld, engine: Engine, stopReq
       const all = statusesFrom(statuses.values());
       const mine = all.find((status) => status.host === world.hostname);
       if (mine && engine.converged.get() && all.every((status) => status.graph !== undefined) && clusterSettled(all)) return all;
+      // Hosts on different graphs never settle by waiting: said (once each time it changes), or the wait looks hung.
+      const waiting = clusterWaitingFor(all);
+      if (waiting?.startsWith('the hosts run different graphs') && waiting !== told) say(`waiting: ${waiting}`);
+      told = waiting;
     }
     return undefined;
   } finally {

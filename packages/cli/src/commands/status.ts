@@ -1,5 +1,5 @@
 import { hostname as systemHostname } from 'node:os';
-import { clusterConverged, readHostStatuses, type HostStatus } from '@converge/engine';
+import { clusterConverged, clusterWaitingFor, readHostStatuses, type HostStatus } from '@converge/engine';
 import { connectEtcdWorld } from '../cluster/connect-world.js';
 import { pino } from 'pino';
 import { ExitCode } from '../exit-codes.js';
@@ -35,6 +35,7 @@ function formatStatuses(statuses: readonly HostStatus[]): string {
     const running = status.deploy === undefined ? (status.graph ?? '-') : `deploy ${status.deploy} (${status.graph ?? '-'})`;
     return `${status.host}\t${state}\t${running}\t${status.resources} resources`;
   });
-  const cluster = clusterConverged(statuses) ? 'cluster: converged' : 'cluster: not converged';
+  const waiting = clusterWaitingFor(statuses);
+  const cluster = clusterConverged(statuses) ? 'cluster: converged' : `cluster: not converged${waiting ? ` (${waiting})` : ' (a host has failed resources)'}`;
   return `${lines.join('\n')}\n${cluster}\n`;
 }

@@ -65,3 +65,20 @@ export function clusterSettled(statuses: readonly HostStatus[]): boolean {
   const deploys = new Set(statuses.map((status) => status.deploy));
   return deploys.size === 1 && statuses.every((status) => status.converged);
 }
+
+/**
+ * Why the hosts have not settled, in words (what `--converged-exit` and
+ * `converge status` wait for); undefined when they have. Hosts that run
+ * different graphs (a graph file against a deploy, or two deploys) never
+ * settle by waiting: that is said first.
+ */
+export function clusterWaitingFor(statuses: readonly HostStatus[]): string | undefined {
+  if (statuses.length === 0) return 'no host has published its status yet';
+  const running = (status: HostStatus): string => (status.deploy === undefined ? 'its own graph file' : `deploy ${status.deploy}`);
+  if (new Set(statuses.map((status) => status.deploy)).size > 1) {
+    return `the hosts run different graphs (${statuses.map((status) => `${status.host}: ${running(status)}`).join(', ')}); they settle together only on one deploy`;
+  }
+  const waiting = statuses.filter((status) => status.graph === undefined || !status.converged).map((status) => status.host);
+  if (waiting.length > 0) return `not converged yet: ${waiting.join(', ')}`;
+  return undefined;
+}
