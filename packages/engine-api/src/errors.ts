@@ -56,6 +56,14 @@ export interface EngineErrorOptions {
   /** What the user can do about it, said as an instruction. */
   readonly hint?: string;
   readonly cause?: unknown;
+  /**
+   * For the error of a resource with a group (autogroup): the members it
+   * is about, by position (0 = the resource itself, 1… those given to
+   * `group()`, in that order). Only those are reported failed; the others
+   * count as converged by this check (it did what they ask). Left out,
+   * the error is about every member. Engine API 1.5.
+   */
+  readonly members?: readonly number[];
 }
 
 const ENGINE_ERROR_TAG = Symbol.for('@converge/engine-api/EngineError');
@@ -70,6 +78,8 @@ export class EngineError extends Error {
   readonly phase: Phase | undefined;
   readonly location: SourceLocation | undefined;
   readonly hint: string | undefined;
+  /** See EngineErrorOptions.members. */
+  readonly members: readonly number[] | undefined;
 
   constructor(code: EngineErrorCode, message: string, options: EngineErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -79,6 +89,7 @@ export class EngineError extends Error {
     this.phase = options.phase;
     this.location = options.location;
     this.hint = options.hint;
+    this.members = options.members === undefined ? undefined : Object.freeze([...options.members]);
     Object.defineProperty(this, ENGINE_ERROR_TAG, { value: true });
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
+import { defineResource, EngineError, Type, type AnyResourceDefinition } from '@converge/engine-api';
 import { autoGroup } from '../src/graph/autogroup.js';
 import { planGraph } from '../src/runtime/graph-plan.js';
 import { graphOf, runToConvergence } from './support/graph.js';
@@ -86,6 +86,36 @@ describe('autogroup', () => {
     const grouped = autoGroup(graph.resources, graph.kinds, graph.edges);
     expect(grouped.resources.size).toBe(6);
     expect(() => planGraph(graph)).not.toThrow();
+  });
+
+  it('a group whose error names some of its members (EngineError.members) reports only those failed; the others converged', async () => {
+    const picky = defineResource({
+      kind: 'picky',
+      params: Type.Object({ item: Type.String() }),
+      nameParam: 'item',
+      groupable: { groupCmp: () => true },
+      create(params) {
+        let items = [params.item];
+        return {
+          group(members) {
+            items = [params.item, ...members.map((member) => member.item)];
+          },
+          checkApply() {
+            // Does what it can for every member, then says which it could not.
+            const bad = items.flatMap((item, position) => (item.startsWith('bad') ? [position] : []));
+            if (bad.length > 0) throw new EngineError('ERR_RESOURCE_CHECK_APPLY', `unknown: ${bad.map((position) => items[position]).join(', ')}`, { members: bad });
+            return true;
+          },
+        };
+      },
+    }) as unknown as AnyResourceDefinition;
+    const graph = graphOf([picky], ['good1', 'good2', 'bad1'].map((item) => ({ kind: 'picky', name: item, params: { item } })));
+    expect(planGraph(graph).resources.size).toBe(1);
+    const engine = await runToConvergence(graph);
+    const states = Object.fromEntries(engine.statuses().map((status) => [status.name, status.state]));
+    expect(states).toEqual({ good1: 'converged', good2: 'converged', bad1: 'failed' });
+    expect(engine.failures().map((failure) => [failure.resource, failure.message])).toEqual([['picky[bad1]', 'unknown: bad1']]);
+    await engine.stop();
   });
 
   it('keeps the members of a tangled group that close no cycle grouped (only the tangled ones leave it)', () => {

@@ -52,7 +52,10 @@ export async function checkApplyPackages(
   const plan = planPackages(requests, resolved);
   // A package that cannot be found (a typo) fails the check, after the
   // others of its group are seen to: it must not hold back unrelated packages.
-  const problem = plan.problems.length === 0 ? undefined : new PackageKitError('not-found', plan.problems.map((each) => each.message).join('; '));
+  const problem =
+    plan.problems.length === 0
+      ? undefined
+      : new PackageKitError('not-found', plan.problems.map((each) => each.message).join('; '), undefined, { members: plan.problems.map((each) => each.position) });
   if (isEmptyPlan(plan)) {
     if (problem) throw problem;
     return { converged: true, plan };

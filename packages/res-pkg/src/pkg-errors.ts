@@ -28,6 +28,8 @@ export function pkgError(error: unknown, resource: string, phase: Phase): Engine
       resource,
       phase,
       hint: HINTS[error.failure],
+      // A group's packages that could not be found: only those fail, the others were seen to.
+      ...(error.members === undefined ? {} : { members: error.members }),
       cause: error,
     });
   }

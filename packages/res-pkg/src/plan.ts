@@ -5,6 +5,8 @@ import type { PkgParams } from './params.js';
 /** A request that cannot be met from what PackageKit resolved. */
 export interface PlanProblem {
   readonly name: string;
+  /** Which request it is about (its position in the requests: a group's member). */
+  readonly position: number;
   readonly message: string;
   readonly hint: string;
 }
@@ -36,7 +38,7 @@ export function planPackages(requests: readonly Readonly<PkgParams>[], resolved:
   const update: string[] = [];
   const remove: string[] = [];
   const problems: PlanProblem[] = [];
-  for (const request of requests) {
+  for (const [position, request] of requests.entries()) {
     const { name, arch } = splitArch(request.package);
     const entries = resolved.filter((ref) => ref.name === name && (arch === undefined || ref.arch === arch));
     const installed = entries.find((ref) => ref.installed);
@@ -44,6 +46,7 @@ export function planPackages(requests: readonly Readonly<PkgParams>[], resolved:
     const state = stateOf(request);
     const unknown = (): PlanProblem => ({
       name: request.package,
+      position,
       message: `package ${request.package} is not known to PackageKit`,
       hint: 'check the name (`apt-cache policy NAME`), refresh the package lists (`pkcon refresh`), or allow non-free / unsupported packages',
     });
@@ -61,7 +64,7 @@ export function planPackages(requests: readonly Readonly<PkgParams>[], resolved:
       const exact = entries.find((ref) => ref.version === state);
       if (exact) (installed ? update : install).push(exact.id);
       else if (entries.length === 0) problems.push(unknown());
-      else problems.push(versionUnavailable(request.package, state, entries));
+      else problems.push(versionUnavailable(request.package, position, state, entries));
     }
   }
   return { install, update, remove, problems };
@@ -71,10 +74,11 @@ export function isEmptyPlan(plan: PackagePlan): boolean {
   return plan.install.length === 0 && plan.update.length === 0 && plan.remove.length === 0;
 }
 
-function versionUnavailable(name: string, version: string, entries: readonly PackageRef[]): PlanProblem {
+function versionUnavailable(name: string, position: number, version: string, entries: readonly PackageRef[]): PlanProblem {
   const offered = [...new Set(entries.map((ref) => `${ref.version}${ref.installed ? ' (installed)' : ''}`))].join(', ');
   return {
     name,
+    position,
     message: `version ${version} of package ${name} is not available (PackageKit offers ${offered})`,
     hint: 'use one of the offered versions, or pin the wanted one in /etc/apt/preferences.d so that it is the candidate',
   };

@@ -116,6 +116,8 @@ describe.skipIf(!available)('pkg against the real PackageKit', () => {
         (thrown: unknown) => thrown,
       );
       expect(isEngineError(error) && error.message).toBe('package no-such-package-converge is not known to PackageKit');
+      // It names the member it is about (position 1), so the engine reports only that one failed.
+      expect(isEngineError(error) && error.members).toEqual([1]);
       expect(await installedVersion(other)).toMatch(/^\d/);
     } finally {
       group.instance.cleanup();

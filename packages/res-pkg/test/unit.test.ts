@@ -89,6 +89,8 @@ describe('planPackages', () => {
       'package nope is not known to PackageKit',
       'version 9.9 of package hello is not available (PackageKit offers 2.10-3)',
     ]);
+    // Each names its request's position: in a group, the member that fails.
+    expect(plan.problems.map((problem) => problem.position)).toEqual([0, 1]);
   });
 
   it('installs an exact version it was offered, updating when another is installed', () => {

@@ -14,5 +14,6 @@ export function redactedError(error: EngineError, redact: (text: string) => stri
     ...(error.phase === undefined ? {} : { phase: error.phase }),
     ...(error.location === undefined ? {} : { location: error.location }),
     ...(hint === undefined ? {} : { hint }),
+    ...(error.members === undefined ? {} : { members: error.members }),
   });
 }

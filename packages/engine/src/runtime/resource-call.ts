@@ -20,6 +20,7 @@ export function resourceError(resource: string, phase: CallPhase, thrown: unknow
       resource,
       phase,
       ...(thrown.hint === undefined ? {} : { hint: thrown.hint }),
+      ...(thrown.members === undefined ? {} : { members: thrown.members }),
       cause: thrown.cause ?? thrown,
     });
   }

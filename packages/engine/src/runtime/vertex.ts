@@ -174,15 +174,33 @@ export class Vertex implements ContextHost {
     return this.#down;
   }
 
-  /** This vertex's status, and the same for each resource grouped into it. */
+  /** This vertex's status, and the same for each resource grouped into it (see memberStatus). */
   statuses(): ResourceStatus[] {
-    const own = this.status();
     const group = this.resource.group ?? [];
-    if (group.length === 0) return [own];
-    return [own, ...group.map((child) => ({ ...own, id: child.id, name: child.name, hidden: child.meta.hidden }))];
+    if (group.length === 0) return [this.status()];
+    return [this.status(), ...group.map((_, index) => this.#memberStatus(index + 1))];
+  }
+
+  /**
+   * The status of a member of this vertex's group (0 = the resource itself):
+   * the vertex's, except that a failure whose error names other members
+   * (EngineError.members) leaves this one converged.
+   */
+  #memberStatus(position: number): ResourceStatus {
+    const own = this.#ownStatus();
+    const member = position === 0 ? this.resource : this.resource.group?.[position - 1];
+    const named = member === undefined || position === 0 ? own : { ...own, id: member.id, name: member.name, hidden: member.meta.hidden };
+    const members = this.#state === 'failed' ? this.#lastError?.members : undefined;
+    if (members === undefined || members.includes(position)) return named;
+    const { lastError: _told, ...converged } = named;
+    return { ...converged, state: 'converged' };
   }
 
   status(): ResourceStatus {
+    return this.resource.group === undefined ? this.#ownStatus() : this.#memberStatus(0);
+  }
+
+  #ownStatus(): ResourceStatus {
     return {
       id: this.id,
       kind: this.kind,
@@ -197,9 +215,24 @@ export class Vertex implements ContextHost {
     };
   }
 
-  /** The error that put this vertex down, when it failed for good. */
+  /**
+   * The error that put this vertex down, when it failed for good; told as
+   * the first member's of its group it names (EngineError.members), when
+   * it does not name the resource itself.
+   */
   get failure(): EngineError | undefined {
-    return this.#state === 'failed' ? this.#lastError : undefined;
+    const error = this.#state === 'failed' ? this.#lastError : undefined;
+    const first = error?.members?.[0];
+    if (error === undefined || first === undefined || error.members?.includes(0)) return error;
+    const member = this.resource.group?.[first - 1];
+    if (member === undefined) return error;
+    return new EngineError(error.code, error.message, {
+      resource: member.id,
+      ...(error.phase === undefined ? {} : { phase: error.phase }),
+      ...(error.hint === undefined ? {} : { hint: error.hint }),
+      members: error.members,
+      cause: error,
+    });
   }
 
   /** "id: checkApply running for N s", when a checkApply is under way. */
@@ -868,7 +901,9 @@ export class Vertex implements ContextHost {
     this.#down = true;
     this.#setState('failed');
     this.#wakeRealizedWaiters();
-    this.#log('error', error.message, error.hint ? { hint: error.hint } : undefined);
+    // Told as the failing member's, when the error names members of the group (see failure).
+    const told = this.failure?.resource;
+    this.#log('error', error.message, { ...(error.hint ? { hint: error.hint } : {}), ...(told !== undefined && told !== this.id ? { resource: told } : {}) });
     // Children are poked so they notice and block instead of waiting forever.
     for (const edge of this.children) edge.to.poke();
     // A fatal failure never runs again (a poke is ignored), so a pending
@@ -955,8 +990,8 @@ export class Vertex implements ContextHost {
     // Each resource grouped into this vertex changes state with it.
     const group = this.resource.group;
     if (group === undefined) return;
-    for (const child of group) {
-      this.#env.statusChanged({ status: () => ({ ...this.status(), id: child.id, name: child.name, hidden: child.meta.hidden }) });
+    for (let position = 1; position <= group.length; position++) {
+      this.#env.statusChanged({ status: () => this.#memberStatus(position) });
     }
   }
 

@@ -17,11 +17,15 @@ export class PackageKitError extends Error {
     readonly failure: PackageKitFailure,
     message: string,
     readonly details?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; members?: readonly number[] },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PackageKitError';
+    this.members = options?.members;
   }
+
+  /** The requests (a group's members, by position) it is about; undefined: all of them. */
+  readonly members: readonly number[] | undefined;
 }
 
 export function isPackageKitError(value: unknown): value is PackageKitError {
