@@ -123,6 +123,11 @@ async function load(to: 'exec' | 'file', send: string, recv: string): Promise<En
     'edges:',
     `- {from: {kind: exec, name: date}, to: {kind: ${to}, name: ${to === 'exec' ? 'cat' : '/tmp/out'}}, send: ${send}, recv: ${recv}}`,
   ].join('\n');
+  return problemsOf(yaml);
+}
+
+/** The problems loading `yaml` (g.yaml) meets; none when it loads. */
+async function problemsOf(yaml: string): Promise<EngineError[]> {
   try {
     await resolveGraph(parseGraphYaml(yaml, 'g.yaml'), kinds);
     return [];
@@ -167,10 +172,7 @@ describe('the value a graph writes for a received param', () => {
       'edges:',
       '- {from: {kind: exec, name: date}, to: {kind: exec, name: cat}, send: stdout, recv: cmd}',
     ].join('\n');
-    const problems = await resolveGraph(parseGraphYaml(yaml, 'g.yaml'), kinds).then(
-      () => [],
-      (error: unknown) => (error instanceof GraphLoadError ? [...error.problems] : Promise.reject(error)),
-    );
+    const problems = await problemsOf(yaml);
     expect(problems.map((problem) => [problem.code, problem.message, problem.location?.line])).toEqual([
       ['ERR_PARAM_TYPE', "param 'cmd': expected string (length >= 1), got a list of 2", 6],
     ]);

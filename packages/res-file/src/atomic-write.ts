@@ -46,33 +46,44 @@ async function writeInChunks(handle: FileHandle, data: Uint8Array, signal: Abort
  * rename, which is the one step that changes the target.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array, attributes: NewFileAttributes = {}, signal?: AbortSignal, links: LinkRule = 'declared'): Promise<void> {
-  await sweepLeftoverTemps(path);
-  signal?.throwIfAborted();
-  // Through the folder as opened now: a folder swapped for a symlink meanwhile is refused, or not written through.
-  await inPinnedFolder(path, links, async (target, folder) => {
-    const temp = posix.join(posix.dirname(target), posix.basename(tempNameFor(path)));
+  await replaceThroughTemp(path, links, signal, async (temp) => {
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
     const handle = await open(temp, flags, attributes.mode ?? 0o666);
     try {
-      try {
-        // chown first: it clears setuid/setgid bits that chmod then sets.
-        if (attributes.uid !== undefined || attributes.gid !== undefined) {
-          await handle.chown(attributes.uid ?? -1, attributes.gid ?? -1);
-        }
-        if (attributes.mode !== undefined) await handle.chmod(attributes.mode);
-        await writeInChunks(handle, data, signal);
-        await handle.sync();
-      } finally {
-        await handle.close();
+      // chown first: it clears setuid/setgid bits that chmod then sets.
+      if (attributes.uid !== undefined || attributes.gid !== undefined) {
+        await handle.chown(attributes.uid ?? -1, attributes.gid ?? -1);
       }
-      // The fsync of a large file takes a while: a stop asked meanwhile still keeps the target.
+      if (attributes.mode !== undefined) await handle.chmod(attributes.mode);
+      await writeInChunks(handle, data, signal);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
+}
+
+/**
+ * The steps every replacement of `path` shares: leftover temp files swept,
+ * `make` fills a new temp file beside it (through the folder as opened now:
+ * a folder swapped for a symlink meanwhile is refused, or not written
+ * through), which is renamed over `path` unless `signal` aborted meanwhile
+ * (a long fsync: a stop asked then still keeps the target), and the folder
+ * fsynced so that the rename survives a crash. A failure removes the temp file.
+ */
+async function replaceThroughTemp(path: string, links: LinkRule, signal: AbortSignal | undefined, make: (temp: string) => Promise<void>): Promise<void> {
+  await sweepLeftoverTemps(path);
+  signal?.throwIfAborted();
+  await inPinnedFolder(path, links, async (target, folder) => {
+    const temp = posix.join(posix.dirname(target), posix.basename(tempNameFor(path)));
+    try {
+      await make(temp);
       signal?.throwIfAborted();
       await rename(temp, target);
     } catch (error) {
       await removeQuietly(temp);
       throw error;
     }
-    // So that the rename survives a crash.
     await folder.sync();
   });
 }
@@ -94,17 +105,5 @@ export async function writeInPlace(path: string, data: Uint8Array, signal?: Abor
 
 /** Points a symlink at `path` to `target`, replacing whatever link was there in one rename (not once `signal` aborted). */
 export async function symlinkAtomic(path: string, target: string, signal?: AbortSignal, links: LinkRule = 'declared'): Promise<void> {
-  await sweepLeftoverTemps(path);
-  await inPinnedFolder(path, links, async (link, folder) => {
-    const temp = posix.join(posix.dirname(link), posix.basename(tempNameFor(path)));
-    await symlink(target, temp);
-    try {
-      signal?.throwIfAborted();
-      await rename(temp, link);
-    } catch (error) {
-      await removeQuietly(temp);
-      throw error;
-    }
-    await folder.sync();
-  });
+  await replaceThroughTemp(path, links, signal, (temp) => symlink(target, temp));
 }

@@ -36,7 +36,8 @@ import { withTempNamesHidden } from './temp-names.js';
 import { inPinnedFolder, type LinkRule } from './pinned-folder.js';
 
 /** What a change meets when its path became another kind between the look and the change: the check looks again. */
-const REPLACED_UNDER_US: ReadonlySet<string> = new Set(['EISDIR', 'ENOTDIR', 'ENOTEMPTY', 'EEXIST']);
+// (ENOTDIR is not among them: a component that is no folder is a missing folder, told as one below.)
+const REPLACED_UNDER_US: ReadonlySet<string> = new Set(['EISDIR', 'ENOTEMPTY', 'EEXIST']);
 
 /** How many times a check starts over when the path vanishes under it (someone deleting it again and again). */
 const VANISHED_RETRIES = 3;

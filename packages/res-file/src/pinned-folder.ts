@@ -1,9 +1,9 @@
 import { closeSync, constants, openSync, readlinkSync } from 'node:fs';
-import { open, readlink, realpath } from 'node:fs/promises';
+import { open, readlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { declaredSymlinkTarget } from './managed-paths.js';
-import { findUndeclaredParentSymlink } from './symlink-guard.js';
+import { findUndeclaredParentSymlink, realpathOf } from './symlink-guard.js';
 
 const OPEN_FOLDER = constants.O_RDONLY | constants.O_DIRECTORY;
 
@@ -34,7 +34,7 @@ export class FolderMovedError extends Error {
  * links lead anyway).
  */
 async function leadsWhereDeclared(folder: string, leadsTo: string): Promise<boolean> {
-  const real = await realpath(folder).catch(() => undefined);
+  const real = await realpathOf(folder);
   if (real !== leadsTo) return false;
   return (await findUndeclaredParentSymlink(posix.join(folder, 'entry'), declaredSymlinkTarget)) === undefined;
 }

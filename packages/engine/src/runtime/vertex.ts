@@ -222,10 +222,8 @@ export class Vertex implements ContextHost {
    */
   get failure(): EngineError | undefined {
     const error = this.#state === 'failed' ? this.#lastError : undefined;
-    const first = error?.members?.[0];
-    if (error === undefined || first === undefined || error.members?.includes(0)) return error;
-    const member = this.resource.group?.[first - 1];
-    if (member === undefined) return error;
+    const member = error && this.#namedMember(error);
+    if (error === undefined || member === undefined) return error;
     return new EngineError(error.code, error.message, {
       resource: member.id,
       ...(error.phase === undefined ? {} : { phase: error.phase }),
@@ -233,6 +231,13 @@ export class Vertex implements ContextHost {
       members: error.members,
       cause: error,
     });
+  }
+
+  /** The first member of the group an error names (EngineError.members), when it does not name the resource itself. */
+  #namedMember(error: EngineError): { readonly id: string } | undefined {
+    const first = error.members?.[0];
+    if (first === undefined || error.members?.includes(0)) return undefined;
+    return this.resource.group?.[first - 1];
   }
 
   /** "id: checkApply running for N s", when a checkApply is under way. */
@@ -902,8 +907,8 @@ export class Vertex implements ContextHost {
     this.#setState('failed');
     this.#wakeRealizedWaiters();
     // Told as the failing member's, when the error names members of the group (see failure).
-    const told = this.failure?.resource;
-    this.#log('error', error.message, { ...(error.hint ? { hint: error.hint } : {}), ...(told !== undefined && told !== this.id ? { resource: told } : {}) });
+    const member = this.#namedMember(error);
+    this.#log('error', error.message, { ...(error.hint ? { hint: error.hint } : {}), ...(member ? { resource: member.id } : {}) });
     // Children are poked so they notice and block instead of waiting forever.
     for (const edge of this.children) edge.to.poke();
     // A fatal failure never runs again (a poke is ignored), so a pending
