@@ -24,10 +24,10 @@ export function watchTargets(params: Readonly<FileParams>): WatchTarget[] {
 
 /**
  * The batch that watches started in this turn of the event loop join; it
- * starts its one chokidar watcher on the next turn. A graph's resources all
- * start their watches together, so thousands of them share one scan of
- * their directories instead of each scanning (and lstat'ing every entry of)
- * the same ancestors again. A watch that starts later gets a new batch.
+ * starts its watches on the next turn. A graph's resources all start their
+ * watches together, so thousands of them share one watch per folder
+ * instead of each watching the same folders again. A watch that starts
+ * later gets a new batch.
  */
 let gathering: WatchBatch | undefined;
 
@@ -64,12 +64,12 @@ function tellThisTurn(tell: () => void): void {
 
 /**
  * Watches `targets` until `signal` aborts: calls `onEvent` once when the
- * watches are live, then on every change. The watch is rooted at `/` and
- * narrowed by a filter, because chokidar cannot watch a path that does not
- * exist yet and a root that is removed would be lost; only the ancestor
- * chain is actually watched (one inotify watch per level). No debounce:
- * the engine coalesces events. Rejects when the watcher fails. Resolves
- * once this watch is off; the shared watcher closes with its last member.
+ * watches are live, then on every change. Every folder from `/` down to a
+ * target is watched (one inotify watch per level), so a target that does
+ * not exist yet is seen to appear and a folder above it that is replaced
+ * is watched again (see WatchBatch). No debounce: the engine coalesces
+ * events. Rejects when a watch fails. Resolves once this watch is off; the
+ * shared watches close with their last member.
  */
 export function watchPaths(targets: readonly WatchTarget[], onEvent: () => void, signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();

@@ -8,12 +8,18 @@ export interface WatchTarget {
 }
 
 /** Every proper ancestor of an absolute path without trailing slash, nearest first. */
-function* ancestorsOf(path: string): Generator<string> {
+export function* ancestorsOf(path: string): Generator<string> {
   let current = path;
   while (current !== '/') {
     current = posix.dirname(current);
     yield current;
   }
+}
+
+/** Paths sorted parents first: a folder's watch is live before its children's (so no change between them is missed). */
+export function byDepth(paths: string[]): string[] {
+  const depth = (path: string): number => (path === '/' ? 0 : path.split('/').length - 1);
+  return paths.sort((a, b) => depth(a) - depth(b));
 }
 
 function addTo<M>(map: Map<string, Map<M, number>>, key: string, member: M): void {
@@ -43,13 +49,13 @@ function removeCount(map: Map<string, number>, key: string): void {
 }
 
 /**
- * Which members care about which paths, for many watchers sharing one
- * chokidar instance. A path matters to a member when it is one of its
+ * Which members care about which paths, for many watches sharing one watch
+ * per folder (see WatchBatch). A path matters to a member when it is one of its
  * targets or an ancestor of one (so a missing directory appearing, or a
  * parent being replaced, is seen), a direct entry of a `children` target, or
  * anything below an `everything` target. Lookups of a target cost the depth
  * of the path, not the number of members: with thousands of file resources,
- * chokidar asks this for every entry it scans and every event. Ancestors
+ * this is asked for every event and every entry chokidar scans. Ancestors
  * are only counted; the rare event on an ancestor finds its members through
  * the targets' folders, so adding a member costs one entry per target, not
  * one per level of its path.
@@ -66,8 +72,8 @@ export class WatchIndex<M> {
   readonly #targetsIn = new Map<string, number>();
   /**
    * Proper ancestors of the folders that must be seen into (a target's
-   * folder, a `children` or `everything` target): chokidar watches these,
-   * so that those folders are seen to appear, go and be replaced.
+   * folder, a `children` or `everything` target): these are watched, so
+   * that those folders are seen to appear, go and be replaced.
    */
   readonly #aboveFolders = new Map<string, number>();
 
@@ -117,13 +123,14 @@ export class WatchIndex<M> {
   }
 
   /**
-   * Whether chokidar needs a watch of its own on `path`. A target that is
-   * only a leaf (no target below it, nothing below it to watch) is seen
+   * Whether `path` needs a watch of its own because something below it
+   * matters (inside a subtree: whether chokidar watches it). A target that
+   * is only a leaf (no target below it, nothing below it to watch) is seen
    * through its folder's watch: inotify reports a child's creation,
    * removal, writes and attribute changes to the folder, and those raw
    * events are dispatched by name. One watch per folder instead of one per
    * file is most of what watching thousands of files costs. A folder that
-   * holds only leaves is not chokidar's either (see `leafFolders`).
+   * holds only leaves is seen into the same way (see `isBareWatched`).
    */
   needsOwnWatch(path: string): boolean {
     if (!this.isRelevant(path)) return false;
@@ -134,15 +141,61 @@ export class WatchIndex<M> {
   }
 
   /**
-   * Folders that hold leaf targets and that chokidar does not watch: the
-   * batch watches these with a bare fs.watch, because chokidar scans a
-   * folder it watches (one lstat per entry) at start and again after every
-   * event in it, which for folders of thousands of managed files costs more
-   * than everything else a check does. Their own appearance, removal or
-   * replacement is seen by chokidar's watch of their parent.
+   * Whether a folder only has to be seen into: a folder that holds only
+   * leaf targets, or a folder on the way to targets (an ancestor) outside
+   * any subtree. Such a folder gets a bare fs.watch whose events are picked
+   * by name. chokidar would scan it (one lstat per entry) at start and
+   * again after every event in it: for folders of thousands of managed
+   * files more than everything else a check costs, and for a busy /tmp
+   * above a managed file most of a core. Its own appearance, removal or
+   * replacement is seen by the watch of its parent.
    */
-  leafFolders(): string[] {
-    return [...this.#byFolder.keys()].filter((folder) => !this.needsOwnWatch(folder));
+  isBareWatched(folder: string): boolean {
+    if (this.#byFolder.has(folder) && !this.needsOwnWatch(folder)) return true;
+    return this.#aboveFolders.has(folder) && !this.isInSubtree(folder);
+  }
+
+  /** Every folder isBareWatched, parents before their children. */
+  bareFolders(): string[] {
+    const folders = new Set<string>();
+    for (const folder of this.#byFolder.keys()) if (this.isBareWatched(folder)) folders.add(folder);
+    for (const folder of this.#aboveFolders.keys()) if (this.isBareWatched(folder)) folders.add(folder);
+    return byDepth([...folders]);
+  }
+
+  /**
+   * The `children` and `everything` targets no other such target holds:
+   * the roots of the subtrees chokidar walks. Whatever below them matters
+   * lies on a chain of folders that need their own watch, so chokidar,
+   * started at a root, reaches it.
+   */
+  subtreeRoots(): string[] {
+    const roots = new Set<string>();
+    for (const path of [...this.#children.keys(), ...this.#everything.keys()]) if (this.isSubtreeRoot(path)) roots.add(path);
+    return byDepth([...roots]);
+  }
+
+  isSubtreeRoot(path: string): boolean {
+    if (!this.#children.has(path) && !this.#everything.has(path)) return false;
+    for (const ancestor of ancestorsOf(path)) if (this.#children.has(ancestor) || this.#everything.has(ancestor)) return false;
+    return true;
+  }
+
+  /** Whether `path` is a subtree's root or lies below one. */
+  isInSubtree(path: string): boolean {
+    if (this.#children.size === 0 && this.#everything.size === 0) return false;
+    if (this.#children.has(path) || this.#everything.has(path)) return true;
+    for (const ancestor of ancestorsOf(path)) if (this.#children.has(ancestor) || this.#everything.has(ancestor)) return true;
+    return false;
+  }
+
+  /**
+   * Whether some watch is on `path` or below it (a folder of targets, a
+   * folder on their way, a subtree's root): what happens to `path` itself
+   * (made, removed, replaced) leaves those watches on what was there.
+   */
+  hasWatchesAtOrBelow(path: string): boolean {
+    return this.#ancestors.has(path) || this.#children.has(path) || this.#everything.has(path);
   }
 
   /** Every folder that holds a target directly. */

@@ -32,12 +32,33 @@ describe('which watches an event reaches', () => {
     expect(index.isRelevant('/etc/passwd')).toBe(false);
   });
 
-  it('leaves folders that hold only leaf files to a bare folder watch', () => {
+  it('gives folders that are only seen into a bare watch, parents first; subtrees to chokidar', () => {
     const index = build();
-    expect(index.leafFolders()).toEqual(['/srv/app/sub']);
     expect(index.needsOwnWatch('/srv/app/sub')).toBe(false);
     expect(index.isRelevant('/srv/app/sub')).toBe(true);
-    expect(index.holdsTargets('/srv/app/sub')).toBe(true);
+    const bare = index.bareFolders();
+    expect([...bare].sort()).toEqual(['/', '/etc', '/opt', '/srv', '/srv/app', '/srv/app/sub']);
+    expect(bare.indexOf('/srv')).toBeLessThan(bare.indexOf('/srv/app'));
+    expect(bare.indexOf('/srv/app')).toBeLessThan(bare.indexOf('/srv/app/sub'));
+    expect(index.subtreeRoots()).toEqual(['/etc/conf.d', '/opt/tree']);
+    expect(index.isBareWatched('/etc/conf.d')).toBe(false);
+    expect(index.isInSubtree('/opt/tree/deep')).toBe(true);
+    expect(index.hasWatchesAtOrBelow('/srv')).toBe(true);
+    expect(index.hasWatchesAtOrBelow('/srv/app/a.conf')).toBe(false);
+  });
+
+  it('keeps a folder of targets inside a subtree bare, and hands the subtree over when its root leaves', () => {
+    const index = new WatchIndex<string>();
+    index.add('purge', [{ path: '/etc/app.d', below: 'children' }]);
+    index.add('deep', [{ path: '/etc/app.d/sub/x/f.conf', below: 'nothing' }]);
+    index.add('nested', [{ path: '/etc/app.d/sub/tree', below: 'everything' }]);
+    expect(index.subtreeRoots()).toEqual(['/etc/app.d']);
+    // chokidar, walking /etc/app.d, reaches sub (an entry) and sub/tree (on the way); sub/x holds only a leaf.
+    expect(index.needsOwnWatch('/etc/app.d/sub')).toBe(true);
+    expect(index.isBareWatched('/etc/app.d/sub/x')).toBe(true);
+    index.remove('purge', [{ path: '/etc/app.d', below: 'children' }]);
+    expect(index.subtreeRoots()).toEqual(['/etc/app.d/sub/tree']);
+    expect(index.bareFolders()).toEqual(['/', '/etc', '/etc/app.d', '/etc/app.d/sub', '/etc/app.d/sub/x']);
   });
 
   it('watches folders, not leaf files, and forgets what leaves', () => {
