@@ -147,9 +147,10 @@ export class WatchBatch {
 
   /** (Re)watches a bare-watched folder as it is now; a missing one waits for its parent to report it. */
   #watchFolder(folder: string): void {
-    this.#folders.get(folder)?.watcher.close();
-    this.#folders.set(folder, undefined);
+    const before = this.#folders.get(folder);
+    // The new watch first: on the same folder it shares the old one's inotify watch, so no event falls between the two.
     const watched = this.#bareWatch(folder, this.#folders);
+    before?.watcher.close();
     // A watch that failed has failed the members it concerns: maybe the last that needed this folder.
     if (this.#index.isBareWatched(folder)) this.#folders.set(folder, watched);
     else {
@@ -162,6 +163,7 @@ export class WatchBatch {
   #watchSubtree(root: string): void {
     const before = this.#subtrees.get(root);
     this.#subtrees.set(root, undefined);
+    // Closed first: chokidar shares one fs.watch per path among its watchers, and the new one must not join the old one's watch of what was there.
     void before?.close();
     if (!this.#index.isSubtreeRoot(root)) {
       this.#subtrees.delete(root);
@@ -170,7 +172,8 @@ export class WatchBatch {
     // chokidar given a missing root says it is ready before it looked at anything.
     if (!exists(root)) return;
     const subtree: SubtreeWatch = new SubtreeWatch(root, this.#index, {
-      onPath: (path, event) => this.#dispatch(path, event),
+      // The root itself made, removed or replaced is for the watch of its parent to say: this one is on what was there.
+      onPath: (path, event) => this.#dispatch(path, path === root ? 'changed' : event),
       // A subtree started again (its root made or replaced) tells its members once it sees everything below.
       onReady: () => {
         if (before !== undefined || this.#ready) this.#tell(root);

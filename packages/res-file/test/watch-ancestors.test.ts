@@ -6,6 +6,8 @@ import { watchPaths } from '../src/file-watch.js';
 import type { WatchTarget } from '../src/file-watch.js';
 import { eventually, tempDir } from './helpers.js';
 
+const fsWatchHandles = (): number => process.getActiveResourcesInfo().filter((name) => name === 'FSEventWrap').length;
+
 let dir: string;
 let remove: () => Promise<void>;
 beforeEach(async () => ({ dir, remove } = await tempDir()));
@@ -86,6 +88,7 @@ describe('subtree watches (purge, recurse)', () => {
   it('walk a purged folder again when it is removed and made again: a new entry is seen', async () => {
     const folder = join(dir, 'managed.d');
     await mkdir(folder);
+    const handles = fsWatchHandles();
     const w = watched([{ path: folder, below: 'children' }]);
     try {
       await eventually(() => w.events() > 0);
@@ -96,9 +99,18 @@ describe('subtree watches (purge, recurse)', () => {
       await sleep(100);
       await w.expectEvent(() => writeFile(join(folder, 'stray-2'), 'x'));
       await w.expectEvent(() => mkdir(join(folder, 'sub')));
+      // Restarted in quick succession, with no time to finish a scan in between.
+      for (let round = 0; round < 5; round++) {
+        await rm(folder, { recursive: true });
+        await mkdir(join(folder, 'sub'), { recursive: true });
+      }
+      await sleep(100);
+      await w.expectEvent(() => writeFile(join(folder, 'stray-3'), 'x'));
     } finally {
       await w.stop();
     }
+    // Every watch of every subtree started is closed.
+    await eventually(() => fsWatchHandles() === handles, 1_000);
   });
 
   it('see a change deep in a tree moved in place of a recursive root', async () => {
