@@ -42,9 +42,17 @@ const REPLACED_UNDER_US: ReadonlySet<string> = new Set(['EISDIR', 'ENOTEMPTY', '
 /** How many times a check starts over when the path vanishes under it (someone deleting it again and again). */
 const VANISHED_RETRIES = 3;
 
-/** True when the folder that holds `path` exists (so a missing `path` itself is drift, not a missing parent). */
+/**
+ * True when the folder that holds `path` exists (so a missing `path` itself
+ * is drift, not a missing parent). Through a symlink: a folder that is a
+ * declared link (or any, with `force`) is where the write goes; one that
+ * may not be followed is refused by the write itself, with its own error.
+ */
 async function folderExists(path: string): Promise<boolean> {
-  return (await lstatEntry(posix.dirname(path)))?.kind === 'dir';
+  return stat(posix.dirname(path)).then(
+    (found) => found.isDirectory(),
+    () => false,
+  );
 }
 
 /** How long a check waits for a folder that another resource manages to be put back (see checkApplyFully). */

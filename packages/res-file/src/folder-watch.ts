@@ -40,7 +40,7 @@ export function rawEventPaths(watchedPath: string, name: string | null): string[
   return posix.basename(watchedPath) === name ? [child, watchedPath] : [child];
 }
 
-/** The path a file-system error names (Node sets it for fs.watch and the calls chokidar makes), if any. */
+/** The path a file-system error names (Node sets it for fs.watch and the fs calls), if any. */
 export function errorPath(error: unknown): string | undefined {
   const path = (error as NodeJS.ErrnoException | undefined)?.path;
   return typeof path === 'string' ? path : undefined;
@@ -71,8 +71,8 @@ export interface FolderWatchEvents {
 
 /**
  * A bare fs.watch of `folder`: one inotify watch, no scan of its entries
- * (which chokidar does at start and again after every event in the folder:
- * one lstat per entry, a lot for a busy /tmp). Undefined when the folder is
+ * (a watcher that lstats every entry after each event in the folder spends
+ * most of a core on a busy /tmp). Undefined when the folder is
  * missing or the watch failed (then onError was told, unless it was missing).
  */
 export function watchOneFolder(folder: string, events: FolderWatchEvents): FolderWatch | undefined {

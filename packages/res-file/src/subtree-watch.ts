@@ -1,137 +1,112 @@
-import { watch } from 'chokidar';
-import type { FSWatcher } from 'chokidar';
-import { readdir } from 'node:fs/promises';
+import { lstat, readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { pathEventOf, rawEventPaths } from './folder-watch.js';
-import type { PathEvent } from './folder-watch.js';
+import { isAncestor } from './paths.js';
+import { watchOneFolder } from './folder-watch.js';
+import type { FolderWatch, PathEvent } from './folder-watch.js';
 
-/**
- * chokidar can miss an entry created in the instant between its scan of a
- * new directory and its watch on it (`mkdir -p a/b` right after `a` appears):
- * the entry is then never watched. So a little after each new directory a
- * second look adds what it missed.
- */
-const RESCAN_DELAY_MS = 20;
-
-/** Which paths below the root matter, asked for every entry chokidar meets. */
+/** Which folders below the root must be seen into, asked for every folder met. */
 export interface SubtreeInterest {
-  /** The path needs a watch of its own (a folder to see into). */
   needsOwnWatch(path: string): boolean;
-  /** Something at the path matters to some watch. */
-  isRelevant(path: string): boolean;
 }
 
 /** What a subtree watch reports. */
 export interface SubtreeEvents {
-  /** Something happened at `path` (only once the first scan is done). */
+  /** Something happened at `path`, an entry of a watched folder (or the folder itself). */
   onPath(path: string, event: PathEvent): void;
-  /** The first scan is done: from now on every change below the root is seen. */
-  onReady(): void;
-  onError(error: unknown): void;
+  onError(error: unknown, path: string): void;
 }
 
 /**
- * One chokidar watcher of a folder whose entries (`purge`) or whole tree
- * (`recurse`, a source directory) matter: chokidar walks into the folders
- * below, watches each, and sees new ones. Only started on a root that
- * exists; its appearing, going or being replaced is seen by the bare watch
- * of its parent, and answered with a new SubtreeWatch.
+ * The watch of a folder whose entries matter (`purge`, a fragments
+ * directory) or whose whole tree does (`recurse`, a source directory): one
+ * bare fs.watch on the root and on each folder below it that must be seen
+ * into, found by walking it. A folder made, moved in or replaced below is
+ * watched (and walked) when its parent reports it, then told again once
+ * everything in it is watched: what changed in it before was not seen, and
+ * a check that runs after this sees it. A folder is watched before it is
+ * read, so an entry made meanwhile is either read or reported. Symlinks are
+ * not followed. The root's own appearing, going or being replaced is seen
+ * by the watch of its parent, which starts a new SubtreeWatch.
+ *
+ * (chokidar is not used here: it shares one fs.watch per path among all
+ * its watchers in a process, and a watcher closed while it scans can leave
+ * its watch of a folder behind; the next watcher of that path joins it and
+ * sees nothing when the folder there was replaced.)
  */
 export class SubtreeWatch {
-  readonly #watcher: FSWatcher;
-  readonly #rescans = new Set<NodeJS.Timeout>();
-  #ready = false;
-  #closed: Promise<void> | undefined;
-  readonly #settleReady: () => void;
-  /** Settles when the first scan is done, or the watch is closed first. */
+  readonly #folders = new Map<string, FolderWatch>();
+  #closed = false;
+  /** Settles once the first walk is done (or the watch is closed first). */
   readonly ready: Promise<void>;
 
   constructor(
     readonly root: string,
-    readonly interest: SubtreeInterest,
-    events: SubtreeEvents,
+    private readonly interest: SubtreeInterest,
+    private readonly events: SubtreeEvents,
   ) {
-    let settle: () => void = () => undefined;
-    this.ready = new Promise<void>((resolve) => (settle = resolve));
-    this.#settleReady = settle;
-    const watcher = watch(root, {
-      // Leaf targets are left to their folder's bare watch (see
-      // WatchIndex.needsOwnWatch): their events arrive as raw events of the
-      // folder, dispatched below.
-      ignored: (path: string) => !interest.needsOwnWatch(path),
-      // Initial events are dropped until ready (below); after ready they report
-      // what a late `add` of a missed path finds, which must not be lost.
-      ignoreInitial: false,
-      followSymlinks: false,
-      // chokidar's atomic mode holds back an unlink for 100 ms to see if the file comes back: too slow for drift repair.
-      atomic: false,
-      persistent: true,
-    });
-    this.#watcher = watcher;
-    watcher.once('ready', () => {
-      if (this.#closed) return;
-      this.#ready = true;
-      settle();
-      events.onReady();
-    });
-    // Events before ready only describe the first scan; the ready event covers them.
-    watcher.on('all', (event, path) => {
-      if (!this.#ready || this.#closed) return;
-      events.onPath(path, event === 'change' ? 'changed' : 'moved');
-      if (event === 'addDir') this.#rescanSoon(path, events);
-    });
-    // chokidar drops a second unlink of a path within 100 ms, and a second
-    // change within 50 ms, for good: a file deleted again right after its
-    // repair would stay deleted. The raw fs.watch events are never dropped.
-    watcher.on('raw', (event: string, name: string | null, details: unknown) => {
-      const watchedPath = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
-      if (!this.#ready || this.#closed || typeof watchedPath !== 'string') return;
-      for (const path of rawEventPaths(watchedPath, name)) events.onPath(path, pathEventOf(event));
-    });
-    watcher.on('error', (error: unknown) => {
-      if (!this.#closed) events.onError(error);
-    });
+    this.ready = this.#walk(root);
   }
 
-  close(): Promise<void> {
-    this.#closed ??= (async () => {
-      this.#settleReady();
-      for (const timer of this.#rescans) clearTimeout(timer);
-      this.#rescans.clear();
-      await this.#watcher.close();
-    })();
-    return this.#closed;
+  close(): void {
+    this.#closed = true;
+    for (const folder of this.#folders.values()) folder.watcher.close();
+    this.#folders.clear();
   }
 
-  #rescanSoon(dir: string, events: SubtreeEvents): void {
-    const timer = setTimeout(() => {
-      this.#rescans.delete(timer);
-      void this.#addMissedEntries(dir).then((missed) => {
-        for (const path of missed) {
-          events.onPath(path, 'moved');
-          // A folder added late has the same blind instant: look into it again too.
-          if (this.interest.needsOwnWatch(path)) this.#rescanSoon(path, events);
-        }
-      });
-    }, RESCAN_DELAY_MS);
-    this.#rescans.add(timer);
+  /** Watches `folder`, then reads it and walks each folder in it that must be seen into. */
+  async #walk(folder: string): Promise<void> {
+    if (this.#closed || !this.#watch(folder)) return;
+    let entries;
+    try {
+      entries = await readdir(folder, { withFileTypes: true });
+    } catch {
+      // Gone or no longer a folder: the watch of its parent tells.
+      return;
+    }
+    const below = entries
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => posix.join(folder, entry.name))
+      .filter((path) => this.interest.needsOwnWatch(path));
+    await Promise.all(below.map((path) => this.#walk(path)));
   }
 
-  /** Adds the relevant entries of `dir` that chokidar does not watch; returns them. */
-  async #addMissedEntries(dir: string): Promise<string[]> {
-    if (this.#closed) return [];
-    const watched = new Set(this.#watcher.getWatched()[dir] ?? []);
-    // A file (or a vanished directory) has no entries to miss.
-    const names = await readdir(dir).catch(() => [] as string[]);
-    if (this.#closed) return [];
-    const missed = names
-      .filter((name) => !watched.has(name))
-      .map((name) => posix.join(dir, name))
-      .filter((path) => this.interest.isRelevant(path));
-    // Leaf files are seen through this folder's watch, which may have come
-    // up after they appeared: they are told (returned), not watched.
-    const ownWatches = missed.filter((path) => this.interest.needsOwnWatch(path));
-    if (ownWatches.length > 0) this.#watcher.add(ownWatches);
-    return missed;
+  /** A bare watch of `folder` in place of any before it; false when there is none (missing, or failed). */
+  #watch(folder: string): boolean {
+    const before = this.#folders.get(folder);
+    // The new watch first: on the same folder it shares the old one's inotify watch, so no event falls between the two.
+    const watched = watchOneFolder(folder, {
+      onPath: (path, event) => this.#onPath(path, event),
+      onGone: (gone) => {
+        if (this.#folders.get(folder) === gone) this.#folders.delete(folder);
+      },
+      onError: (error) => this.events.onError(error, folder),
+    });
+    before?.watcher.close();
+    if (watched === undefined || this.#closed) {
+      watched?.watcher.close();
+      this.#folders.delete(folder);
+      return false;
+    }
+    this.#folders.set(folder, watched);
+    return true;
+  }
+
+  #onPath(path: string, event: PathEvent): void {
+    if (this.#closed) return;
+    if (event === 'moved' && path !== this.root && this.interest.needsOwnWatch(path)) void this.#rewalk(path);
+    this.events.onPath(path, event);
+  }
+
+  /** `path` was made, removed or replaced: what was watched there or below goes, what is there now is walked, then told. */
+  async #rewalk(path: string): Promise<void> {
+    for (const [folder, watched] of [...this.#folders]) {
+      if (folder !== path && !isAncestor(path, folder)) continue;
+      watched.watcher.close();
+      this.#folders.delete(folder);
+    }
+    const found = await lstat(path).catch(() => undefined);
+    if (this.#closed || !found?.isDirectory()) return;
+    await this.#walk(path);
+    if (!this.#closed) this.events.onPath(path, 'moved');
   }
 }

@@ -1,8 +1,9 @@
-import { lstatSync } from 'node:fs';
 import { posix } from 'node:path';
 import { isAncestor } from './paths.js';
 import { errorPath, isReplaced, watchOneFolder } from './folder-watch.js';
 import type { FolderWatch, PathEvent } from './folder-watch.js';
+import { watchWhereLinkLeads } from './link-watch.js';
+import type { LinkWatch } from './link-watch.js';
 import { learnFsType } from './local-fs.js';
 import { SubtreeWatch } from './subtree-watch.js';
 import { WatchIndex, ancestorsOf, byDepth } from './watch-index.js';
@@ -25,8 +26,9 @@ export interface BatchMember {
  *   Watched parents first, so a folder made, removed or replaced is always
  *   reported by the watch above it, which then watches it again.
  * - A folder whose entries or whole tree matter (`purge`, `recurse`, a
- *   source directory) is a subtree: chokidar walks it and sees what appears
- *   in it.
+ *   source directory) is a subtree: it is walked, each folder in it that
+ *   matters gets a bare watch too, and a folder that appears in it is
+ *   walked in turn (see SubtreeWatch).
  *
  * Members join before `start()`; they leave one by one, and the last one to
  * leave closes every watch.
@@ -36,10 +38,12 @@ export class WatchBatch {
   readonly #members = new Map<BatchMember, readonly WatchTarget[]>();
   /** The bare-watched folders (see WatchIndex.isBareWatched); undefined while missing. */
   readonly #folders = new Map<string, FolderWatch | undefined>();
+  /** For bare-watched folders that are symlinks: the watches of where they lead (see watchWhereLinkLeads). */
+  readonly #links = new Map<string, LinkWatch>();
   /** The subtrees by root; undefined while the root is missing. */
   readonly #subtrees = new Map<string, SubtreeWatch | undefined>();
   /**
-   * Until the first subtree scans are done, the folders inside subtrees
+   * Until the first walks of the subtrees are done, the folders inside them
    * that hold targets, each with a bare watch of its own (see #tellEarly);
    * undefined while missing.
    */
@@ -72,7 +76,7 @@ export class WatchBatch {
    * Watches every folder that is only seen into, parents first, and starts
    * the subtrees; the members whose targets the folders cover are told
    * once the folders' file systems are known, the others once the subtrees
-   * were first scanned. (Adding an inotify watch to a folder walks the
+   * were first walked. (Adding an inotify watch to a folder walks the
    * kernel's cache of its entries: for a /tmp that has seen much churn that
    * is 12 ms here, paid once, before the first checks.)
    */
@@ -91,7 +95,7 @@ export class WatchBatch {
   /**
    * Every watch is live: each member not told yet is told its first event.
    * A folder inside a subtree that was made, removed or replaced while the
-   * subtree was first scanned, which no watch saw then, is told as an event.
+   * subtree was first walked, which no watch saw then, is told as an event.
    */
   #becomeReady(): void {
     if (this.#ready || this.#closed) return;
@@ -152,33 +156,43 @@ export class WatchBatch {
     const watched = this.#bareWatch(folder, this.#folders);
     before?.watcher.close();
     // A watch that failed has failed the members it concerns: maybe the last that needed this folder.
-    if (this.#index.isBareWatched(folder)) this.#folders.set(folder, watched);
-    else {
+    if (!this.#index.isBareWatched(folder)) {
       watched?.watcher.close();
-      this.#folders.delete(folder);
+      this.#dropFolder(folder);
+      return;
     }
+    this.#folders.set(folder, watched);
+    this.#links.get(folder)?.close();
+    const link = watchWhereLinkLeads(folder, () => this.#dispatch(folder, 'moved'));
+    if (link) this.#links.set(folder, link);
+    else this.#links.delete(folder);
+  }
+
+  /** Stops watching a bare-watched folder (and where it leads, if it is a link). */
+  #dropFolder(folder: string): void {
+    this.#folders.get(folder)?.watcher.close();
+    this.#folders.delete(folder);
+    this.#links.get(folder)?.close();
+    this.#links.delete(folder);
   }
 
   /** (Re)starts the subtree at `root` as it is now; a missing root waits for its parent to report it. */
   #watchSubtree(root: string): void {
     const before = this.#subtrees.get(root);
     this.#subtrees.set(root, undefined);
-    // Closed first: chokidar shares one fs.watch per path among its watchers, and the new one must not join the old one's watch of what was there.
-    void before?.close();
+    before?.close();
     if (!this.#index.isSubtreeRoot(root)) {
       this.#subtrees.delete(root);
       return;
     }
-    // chokidar given a missing root says it is ready before it looked at anything.
-    if (!exists(root)) return;
     const subtree: SubtreeWatch = new SubtreeWatch(root, this.#index, {
       // The root itself made, removed or replaced is for the watch of its parent to say: this one is on what was there.
       onPath: (path, event) => this.#dispatch(path, path === root ? 'changed' : event),
-      // A subtree started again (its root made or replaced) tells its members once it sees everything below.
-      onReady: () => {
-        if (before !== undefined || this.#ready) this.#tell(root);
-      },
-      onError: (error) => this.#fail(error),
+      onError: (error, path) => this.#fail(error, path),
+    });
+    // A subtree started again (its root made or replaced) tells its members once everything below is watched.
+    void subtree.ready.then(() => {
+      if (this.#subtrees.get(root) === subtree && (before !== undefined || this.#ready)) this.#tell(root);
     });
     this.#subtrees.set(root, subtree);
   }
@@ -200,11 +214,11 @@ export class WatchBatch {
   }
 
   /**
-   * Tells at once, without waiting for chokidar's first scan of the
+   * Tells at once, without waiting for the first walk of the
    * subtrees (tens of milliseconds, more for a big tree), each member whose
    * targets are plain entries of folders that exist and are watched: bare
    * watches see every change to them from now on. A folder of targets
-   * inside a subtree gets a bare watch of its own until the scan is done;
+   * inside a subtree gets a bare watch of its own until the walk is done;
    * only the folder itself being removed or replaced escapes that, and at
    * ready a folder that is no longer the one watched here is told as an
    * event. Folders' file systems are learned first, so these first checks
@@ -244,8 +258,7 @@ export class WatchBatch {
         const wanted = this.#index.isBareWatched(path);
         if (wanted && !this.#folders.has(path)) this.#watchFolder(path);
         else if (!wanted && this.#folders.has(path)) {
-          this.#folders.get(path)?.watcher.close();
-          this.#folders.delete(path);
+          this.#dropFolder(path);
         }
       }
     }
@@ -260,13 +273,12 @@ export class WatchBatch {
   #resetSubtrees(): void {
     for (const [root, subtree] of [...this.#subtrees]) {
       if (this.#index.isSubtreeRoot(root)) continue;
-      void subtree?.close();
+      subtree?.close();
       this.#subtrees.delete(root);
     }
     for (const [folder, watched] of [...this.#folders]) {
       if (this.#index.isBareWatched(folder)) continue;
-      watched?.watcher.close();
-      this.#folders.delete(folder);
+      this.#dropFolder(folder);
     }
     for (const folder of this.#index.bareFolders()) {
       if (this.#folders.has(folder)) continue;
@@ -309,23 +321,12 @@ export class WatchBatch {
 
   #close(): Promise<void> {
     this.#closed ??= (async () => {
-      for (const folderWatch of [...this.#folders.values(), ...this.#early.values()]) folderWatch?.watcher.close();
-      this.#folders.clear();
+      for (const folder of [...this.#folders.keys()]) this.#dropFolder(folder);
+      for (const folderWatch of this.#early.values()) folderWatch?.watcher.close();
       this.#early.clear();
-      const subtrees = [...this.#subtrees.values()];
+      for (const subtree of this.#subtrees.values()) subtree?.close();
       this.#subtrees.clear();
-      await Promise.all(subtrees.map((subtree) => subtree?.close()));
     })();
     return this.#closed;
-  }
-}
-
-/** Whether something is at `path` (a link counts: chokidar, not following links, watches the link). */
-function exists(path: string): boolean {
-  try {
-    lstatSync(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -55,7 +55,7 @@ function removeCount(map: Map<string, number>, key: string): void {
  * parent being replaced, is seen), a direct entry of a `children` target, or
  * anything below an `everything` target. Lookups of a target cost the depth
  * of the path, not the number of members: with thousands of file resources,
- * this is asked for every event and every entry chokidar scans. Ancestors
+ * this is asked for every event and every folder a walk meets. Ancestors
  * are only counted; the rare event on an ancestor finds its members through
  * the targets' folders, so adding a member costs one entry per target, not
  * one per level of its path.
@@ -124,7 +124,7 @@ export class WatchIndex<M> {
 
   /**
    * Whether `path` needs a watch of its own because something below it
-   * matters (inside a subtree: whether chokidar watches it). A target that
+   * matters (inside a subtree: whether the subtree's walk watches it). A target that
    * is only a leaf (no target below it, nothing below it to watch) is seen
    * through its folder's watch: inotify reports a child's creation,
    * removal, writes and attribute changes to the folder, and those raw
@@ -136,7 +136,7 @@ export class WatchIndex<M> {
     if (!this.isRelevant(path)) return false;
     if (this.#aboveFolders.has(path) || this.#children.has(path) || this.#everything.has(path)) return true;
     if (this.#everything.size > 0) for (const ancestor of ancestorsOf(path)) if (this.#everything.has(ancestor)) return true;
-    if (path !== '/' && this.#children.has(posix.dirname(path))) return true;
+    // An entry of a `children` target (a file or a folder) is seen through that folder's watch.
     return false;
   }
 
@@ -144,11 +144,11 @@ export class WatchIndex<M> {
    * Whether a folder only has to be seen into: a folder that holds only
    * leaf targets, or a folder on the way to targets (an ancestor) outside
    * any subtree. Such a folder gets a bare fs.watch whose events are picked
-   * by name. chokidar would scan it (one lstat per entry) at start and
-   * again after every event in it: for folders of thousands of managed
-   * files more than everything else a check costs, and for a busy /tmp
-   * above a managed file most of a core. Its own appearance, removal or
-   * replacement is seen by the watch of its parent.
+   * by name. (chokidar, used before, scanned a folder it watched, one
+   * lstat per entry, at start and again after every event in it: for
+   * folders of thousands of managed files more than everything else a check
+   * costs, and for a busy /tmp above a managed file most of a core.) Its own
+   * appearance, removal or replacement is seen by the watch of its parent.
    */
   isBareWatched(folder: string): boolean {
     if (this.#byFolder.has(folder) && !this.needsOwnWatch(folder)) return true;
@@ -165,9 +165,9 @@ export class WatchIndex<M> {
 
   /**
    * The `children` and `everything` targets no other such target holds:
-   * the roots of the subtrees chokidar walks. Whatever below them matters
-   * lies on a chain of folders that need their own watch, so chokidar,
-   * started at a root, reaches it.
+   * the roots of the subtrees walked and watched as a whole (see
+   * SubtreeWatch). Whatever below them matters lies on a chain of folders
+   * that need their own watch, so a walk from a root reaches it.
    */
   subtreeRoots(): string[] {
     const roots = new Set<string>();

@@ -94,7 +94,7 @@ function resolve(version: number): Promise<ResolvedGraph> {
  * have drained: on a loaded CI machine, the thread pool can still be working
  * through the last swap's requests for a while, and the watcher's events for
  * the last writes (whose checks find nothing to do, so the graph counts as
- * converged meanwhile) leave chokidar's 1 s read throttles behind. A leak
+ * converged meanwhile) may still be coming in. A leak
  * keeps the counts up, so this waits at most 10 s.
  */
 async function settledUsage(baseline?: Usage): Promise<Usage> {

@@ -1,7 +1,9 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { startTestEngine } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fileResource } from '../src/index.js';
 import { watchPaths } from '../src/file-watch.js';
 import type { WatchTarget } from '../src/file-watch.js';
 import { eventually, tempDir } from './helpers.js';
@@ -82,6 +84,82 @@ describe('watches above the managed paths (bare folder watches, picked by name)'
       await w.stop();
     }
   });
+});
+
+describe('watches through a symlinked folder', () => {
+  it('see the folder the link leads to moved away and made again later, the link unchanged', async () => {
+    await mkdir(join(dir, 'real'));
+    await mkdir(join(dir, 'x'));
+    await symlink(join(dir, 'real'), join(dir, 'x', 'link'));
+    const path = join(dir, 'x', 'link', 'app.conf');
+    const w = watched([{ path, below: 'nothing' }]);
+    try {
+      await eventually(() => w.events() > 0);
+      await w.expectEvent(() => writeFile(path, 'x'));
+      await w.expectEvent(() => rename(join(dir, 'real'), join(dir, 'real.old')));
+      await sleep(100);
+      await w.expectEvent(() => mkdir(join(dir, 'real')));
+      // The folder made again is the one watched now.
+      await w.expectEvent(() => writeFile(path, 'y'));
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('see a link further along the chain re-pointed', async () => {
+    for (const name of ['one', 'two', 'hops', 'x']) await mkdir(join(dir, name));
+    await symlink(join(dir, 'one'), join(dir, 'hops', 'hop'));
+    await symlink(join(dir, 'hops', 'hop'), join(dir, 'x', 'link'));
+    const path = join(dir, 'x', 'link', 'app.conf');
+    const w = watched([{ path, below: 'nothing' }]);
+    try {
+      await eventually(() => w.events() > 0);
+      await w.expectEvent(async () => {
+        await unlink(join(dir, 'hops', 'hop'));
+        await symlink(join(dir, 'two'), join(dir, 'hops', 'hop'));
+      });
+      await sleep(50);
+      await w.expectEvent(() => writeFile(join(dir, 'two', 'app.conf'), 'x'));
+      // The folder it led to before is not watched any more (once the events of the last change are all in).
+      await sleep(100);
+      const told = w.events();
+      await writeFile(join(dir, 'one', 'app.conf'), 'stale');
+      await sleep(100);
+      expect(w.events()).toBe(told);
+    } finally {
+      await w.stop();
+    }
+  });
+});
+
+describe('a file under a declared symlink, in a running engine', () => {
+  it('is made again as soon as the folder the link leads to is moved away and made again later', async () => {
+    await mkdir(join(dir, 'x'));
+    await mkdir(join(dir, 'real'));
+    const path = join(dir, 'x', 'link', 'app.conf');
+    const yaml = [
+      'graph: link',
+      'resources:',
+      '  file:',
+      `  - {name: ${join(dir, 'x', 'link')}, state: exists, symlink: true, source: ${join(dir, 'real')}}`,
+      `  - {name: ${path}, state: exists, content: "good\\n"}`,
+      '',
+    ].join('\n');
+    const running = await startTestEngine({ resources: [fileResource], yaml });
+    const good = async (): Promise<boolean> => (await readFile(join(dir, 'real', 'app.conf'), 'utf8').catch(() => '')) === 'good\n';
+    try {
+      await running.waitConverged(10_000);
+      expect(await good()).toBe(true);
+      await rename(join(dir, 'real'), join(dir, 'real.old'));
+      // The file's check now waits (up to 2 s) for the folder that the link resource manages to come back.
+      await sleep(300);
+      await mkdir(join(dir, 'real'));
+      // Seen through the watches of where the link leads, and by the waiting check: well within those 2 s.
+      await eventually(good, 1_000);
+    } finally {
+      await running.stop();
+    }
+  }, 20_000);
 });
 
 describe('subtree watches (purge, recurse)', () => {

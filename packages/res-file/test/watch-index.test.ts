@@ -32,7 +32,7 @@ describe('which watches an event reaches', () => {
     expect(index.isRelevant('/etc/passwd')).toBe(false);
   });
 
-  it('gives folders that are only seen into a bare watch, parents first; subtrees to chokidar', () => {
+  it('gives folders that are only seen into a bare watch, parents first; subtrees are walked', () => {
     const index = build();
     expect(index.needsOwnWatch('/srv/app/sub')).toBe(false);
     expect(index.isRelevant('/srv/app/sub')).toBe(true);
@@ -53,7 +53,7 @@ describe('which watches an event reaches', () => {
     index.add('deep', [{ path: '/etc/app.d/sub/x/f.conf', below: 'nothing' }]);
     index.add('nested', [{ path: '/etc/app.d/sub/tree', below: 'everything' }]);
     expect(index.subtreeRoots()).toEqual(['/etc/app.d']);
-    // chokidar, walking /etc/app.d, reaches sub (an entry) and sub/tree (on the way); sub/x holds only a leaf.
+    // A walk of /etc/app.d reaches sub and sub/tree (on the way to targets); sub/x holds only a leaf: a bare watch.
     expect(index.needsOwnWatch('/etc/app.d/sub')).toBe(true);
     expect(index.isBareWatched('/etc/app.d/sub/x')).toBe(true);
     index.remove('purge', [{ path: '/etc/app.d', below: 'children' }]);
@@ -65,7 +65,8 @@ describe('which watches an event reaches', () => {
     const index = build();
     expect(index.needsOwnWatch('/srv/app')).toBe(true);
     expect(index.needsOwnWatch('/srv/app/a.conf')).toBe(false);
-    expect(index.needsOwnWatch('/etc/conf.d/x')).toBe(true);
+    // An entry of a purged folder, even a folder, is seen through the purged folder's watch.
+    expect(index.needsOwnWatch('/etc/conf.d/x')).toBe(false);
     index.remove('b', [{ path: '/srv/app/sub/b.conf', below: 'nothing' }]);
     expect(index.isRelevant('/srv/app/sub')).toBe(false);
     expect(names(index.membersFor('/srv/app'))).toEqual(['a', 'dir']);
