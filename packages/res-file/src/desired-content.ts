@@ -1,13 +1,16 @@
 import { constants, type Stats } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, InputError } from './errors.js';
+import { NOT_UTF8, namesIn } from './folder-names.js';
 import type { FileParams } from './params.js';
 
 /** The files a fragment stands for: itself, or the regular files of a directory sorted by name. */
 async function fragmentFiles(fragment: string): Promise<string[]> {
   if (!fragment.endsWith('/')) return [fragment];
-  const names = (await readdir(fragment)).sort();
+  const { names, unnameable } = await namesIn(fragment);
+  // Leaving it out would make content without it.
+  if (unnameable[0] !== undefined) throw new InputError(`fragment ${join(fragment, unnameable[0])} ${NOT_UTF8}`, 'rename it');
   const files: string[] = [];
   for (const name of names) {
     const file = join(fragment, name);

@@ -1,8 +1,9 @@
 import { rmSync } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, readlink, rm } from 'node:fs/promises';
+import { lstat, mkdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
 import { lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
+import { NOT_UTF8, namesIn } from './folder-names.js';
 import { formatMode } from './mode.js';
 import { shownPath } from './paths.js';
 import { isOnLocalFs } from './local-fs.js';
@@ -29,8 +30,13 @@ export interface DirSyncOptions {
   readonly onChange: (what: string) => void;
   /** Reports a kind change that needs `force`. */
   readonly refuseConversion: (path: string, from: EntryKind, to: EntryKind) => Error;
-  /** A source entry that cannot be copied (a FIFO, a socket, a device): left out, as rsync does. */
-  readonly skipped: (path: string) => void;
+  /**
+   * An entry left alone, with why, as a sentence that starts with the path:
+   * a source entry that cannot be copied (a FIFO, a socket, a device: left
+   * out, as rsync does), or one whose name is not valid UTF-8 (not copied,
+   * not purged).
+   */
+  readonly skipped: (path: string, why: string) => void;
 }
 
 function kindOf(stats: Awaited<ReturnType<typeof lstat>>): EntryKind | undefined {
@@ -58,7 +64,9 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
   };
 
   if (src !== undefined) {
-    for (const name of (await readdir(src)).sort()) {
+    const { names, unnameable } = await namesIn(src);
+    for (const name of unnameable) options.skipped(join(src, name), `not copied: ${join(src, name)} ${NOT_UTF8}; rename it`);
+    for (const name of names) {
       options.signal.throwIfAborted();
       wanted.add(name);
       const from = join(src, name);
@@ -70,7 +78,7 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       const kind = kindOf(sourceStats);
       if (kind === undefined) {
         // Not copied, and not purged from the target either (it is in the source).
-        options.skipped(from);
+        options.skipped(from, `not copied: ${from} is a special file (a FIFO, socket or device); only files, directories and symlinks are copied`);
         continue;
       }
       // A file or link here would remove the folder that holds what another resource manages.
@@ -116,7 +124,9 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
   }
 
   if (options.purge) {
-    for (const name of (await readdir(dst)).sort()) {
+    const { names, unnameable } = await namesIn(dst);
+    for (const name of unnameable) options.skipped(join(dst, name), `not purged: ${join(dst, name)} ${NOT_UTF8}; rename it`);
+    for (const name of names) {
       options.signal.throwIfAborted();
       const path = join(dst, name);
       if (wanted.has(name)) continue;

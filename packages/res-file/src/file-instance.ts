@@ -80,7 +80,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   private kernelForm: { readonly shows: (wanted: Buffer, shown: Buffer) => boolean } | undefined;
   /** `path` normalized and split, for as long as the param stays the same. */
   private splitPath: { readonly param: string; readonly path: string; readonly folder: string; readonly name: string } | undefined;
-  /** Special files of a copy's source already warned about (once each); made on the first. */
+  /** Entries a copy or purge left alone, already warned about (once each); made on the first. */
   private toldSkipped: Set<string> | undefined;
   /** `mode` parsed, for as long as the param stays the same. */
   private parsedMode: { readonly mode: string | number; readonly spec: ModeSpec | undefined } | undefined;
@@ -367,11 +367,11 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
       managedElsewhere: managedBelow(path, this),
       onChange: (what) => (apply ? this.log(what) : undefined),
       refuseConversion: this.refuseConversion(site),
-      skipped: (from) => {
+      skipped: (path, why) => {
         this.toldSkipped ??= new Set();
-        if (this.toldSkipped.has(from)) return;
-        this.toldSkipped.add(from);
-        this.ctx?.log.warn(`not copied: ${from} is a special file (a FIFO, socket or device); only files, directories and symlinks are copied`);
+        if (this.toldSkipped.has(path)) return;
+        this.toldSkipped.add(path);
+        this.ctx?.log.warn(why);
       },
     });
     inSync &&= synced;

@@ -179,6 +179,8 @@ export class WatchBatch {
   /** (Re)starts the subtree at `root` as it is now; a missing root waits for its parent to report it. */
   #watchSubtree(root: string): void {
     const before = this.#subtrees.get(root);
+    // Only whether there was one is kept: closures made here share one scope, and the new subtree's would keep the old one alive, and it the one before.
+    const restarted = before !== undefined;
     this.#subtrees.set(root, undefined);
     before?.close();
     if (!this.#index.isSubtreeRoot(root)) {
@@ -192,7 +194,7 @@ export class WatchBatch {
     });
     // A subtree started again (its root made or replaced) tells its members once everything below is watched.
     void subtree.ready.then(() => {
-      if (this.#subtrees.get(root) === subtree && (before !== undefined || this.#ready)) this.#tell(root);
+      if (this.#subtrees.get(root) === subtree && (restarted || this.#ready)) this.#tell(root);
     });
     this.#subtrees.set(root, subtree);
   }
@@ -257,9 +259,7 @@ export class WatchBatch {
       for (const path of [...ancestorsOf(folder)].reverse().concat(folder)) {
         const wanted = this.#index.isBareWatched(path);
         if (wanted && !this.#folders.has(path)) this.#watchFolder(path);
-        else if (!wanted && this.#folders.has(path)) {
-          this.#dropFolder(path);
-        }
+        else if (!wanted && this.#folders.has(path)) this.#dropFolder(path);
       }
     }
     if (targets.some((target) => target.below !== 'nothing')) this.#resetSubtrees();
@@ -276,10 +276,7 @@ export class WatchBatch {
       subtree?.close();
       this.#subtrees.delete(root);
     }
-    for (const [folder, watched] of [...this.#folders]) {
-      if (this.#index.isBareWatched(folder)) continue;
-      this.#dropFolder(folder);
-    }
+    for (const folder of [...this.#folders.keys()]) if (!this.#index.isBareWatched(folder)) this.#dropFolder(folder);
     for (const folder of this.#index.bareFolders()) {
       if (this.#folders.has(folder)) continue;
       this.#watchFolder(folder);

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
@@ -206,6 +207,18 @@ describe('state and content', () => {
       code: 'ERR_RESOURCE_CHECK_APPLY',
       message: `${path}: fragment ${fragDir} is a directory, not a file`,
       hint: `write it as ${fragDir}/ to add the files in it`,
+    });
+  });
+
+  it('refuses a fragments directory holding a name that is not valid UTF-8 (the content would lack it), and says to rename it', async () => {
+    const fragDir = join(dir, 'conf.d');
+    await mkdir(fragDir);
+    await writeFile(join(fragDir, '10-a'), 'A\n');
+    writeFileSync(Buffer.concat([Buffer.from(`${fragDir}/20-caf`), Buffer.from([0xe9])]), 'B\n');
+    const path = join(dir, 'joined');
+    expect(await refusal(path, { state: 'exists', fragments: [`${fragDir}/`] }, true)).toMatchObject({
+      message: `${path}: fragment ${fragDir}/20-caf\uFFFD has a name that is not valid UTF-8, which converge cannot name (shown with \uFFFD for the bytes it cannot read)`,
+      hint: 'rename it',
     });
   });
 

@@ -1,4 +1,5 @@
 import { chmod, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
@@ -192,6 +193,30 @@ describe('directories', () => {
     expect(await tree(join(dir, 'dst'))).toEqual(['a: A', 'z: Z']);
     const warnings = live.harness.logs().filter((line) => line.level === 'warn').map((line) => line.message);
     expect(warnings).toEqual([`not copied: ${src}/pipe is a special file (a FIFO, socket or device); only files, directories and symlinks are copied`]);
+    await live.close();
+  });
+
+  it('leaves entries whose names are not valid UTF-8 alone, with a warning, and copies and purges the rest', async () => {
+    const src = join(dir, 'src');
+    const dst = join(dir, 'dst');
+    await mkdir(src);
+    await mkdir(dst);
+    await writeFile(join(src, 'a'), 'A');
+    // Latin-1 bytes, as an old archive may hold: no string names them.
+    writeFileSync(Buffer.concat([Buffer.from(`${src}/caf`), Buffer.from([0xe9])]), 'X');
+    await writeFile(join(src, 'z'), 'Z');
+    writeFileSync(Buffer.concat([Buffer.from(`${dst}/old`), Buffer.from([0xff])]), 'stray');
+    await writeFile(join(dst, 'stray'), 'S');
+    const live = await makeFile(`${dst}/`, { state: 'exists', source: `${src}/`, recurse: true, purge: true });
+    expect(await live.checkApply(true)).toBe(false);
+    expect(await live.checkApply(true)).toBe(true);
+    const left = readdirSync(dst, { encoding: 'buffer' }).map((name) => name.toString('latin1')).sort();
+    expect(left).toEqual(['a', 'old\u00ff', 'z']);
+    const warnings = live.harness.logs().filter((line) => line.level === 'warn').map((line) => line.message);
+    expect(warnings).toEqual([
+      expect.stringMatching(new RegExp(`^not copied: ${src}/caf\uFFFD has a name that is not valid UTF-8, which converge cannot name .*; rename it$`)),
+      expect.stringMatching(new RegExp(`^not purged: ${dst}/old\uFFFD has a name that is not valid UTF-8`)),
+    ]);
     await live.close();
   });
 

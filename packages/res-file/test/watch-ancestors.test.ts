@@ -1,10 +1,13 @@
 import { mkdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { queryObjects, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestEngine } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileResource } from '../src/index.js';
 import { watchPaths } from '../src/file-watch.js';
+import { SubtreeWatch } from '../src/subtree-watch.js';
 import type { WatchTarget } from '../src/file-watch.js';
 import { eventually, tempDir } from './helpers.js';
 
@@ -189,6 +192,26 @@ describe('subtree watches (purge, recurse)', () => {
     }
     // Every watch of every subtree started is closed.
     await eventually(() => fsWatchHandles() === handles, 1_000);
+  });
+
+  it('let go of each subtree watch they start again: a folder made again and again costs no memory', async () => {
+    const folder = join(dir, 'managed.d');
+    await mkdir(folder);
+    const w = watched([{ path: folder, below: 'children' }]);
+    try {
+      await eventually(() => w.events() > 0);
+      for (let round = 0; round < 30; round++) {
+        await rm(folder, { recursive: true });
+        await w.expectEvent(() => mkdir(folder));
+      }
+      await sleep(50);
+      setFlagsFromString('--expose-gc');
+      (runInNewContext('gc') as () => void)();
+      // The live one, and perhaps the one closed last: not one per restart.
+      expect(queryObjects(SubtreeWatch, { format: 'count' })).toBeLessThanOrEqual(2);
+    } finally {
+      await w.stop();
+    }
   });
 
   it('see a change deep in a tree moved in place of a recursive root', async () => {
