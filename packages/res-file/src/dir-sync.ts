@@ -1,8 +1,11 @@
-import { rmSync } from 'node:fs';
+import { lstatSync, readFileSync, rmSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, mkdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
-import { lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
+import { SYNC_READ_MAX_BYTES, hasContentSync, lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
 import { NOT_UTF8, namesIn } from './folder-names.js';
 import { formatMode } from './mode.js';
 import { shownPath } from './paths.js';
@@ -74,7 +77,8 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       const relation = options.managedElsewhere(to);
       // Copying over it would undo the other resource's work, and it would undo ours: they would never settle.
       if (relation === 'managed') continue;
-      const sourceStats = await lstat(from);
+      await letOthersRun();
+      const sourceStats = isOnLocalFs(from) ? lstatSync(from) : await lstat(from);
       const kind = kindOf(sourceStats);
       if (kind === undefined) {
         // Not copied, and not purged from the target either (it is in the source).
@@ -112,7 +116,7 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
           if (differs(`symlink ${shownPath(to)} -> ${shownPath(target)}`)) return false;
           await symlinkAtomic(to, target, options.signal, linkRule(options));
         }
-      } else if (!(await sameFileContent(from, to, present))) {
+      } else if (!(await sameFileContent(from, to, sourceStats, present))) {
         if (differs(`copy ${shownPath(from)} to ${shownPath(to)}`)) return false;
         const attributes = { mode: sourceMode, uid: present?.uid, gid: present?.gid };
         await writeFileAtomic(to, await readFile(from, { signal: options.signal }), attributes, options.signal, linkRule(options));
@@ -160,10 +164,29 @@ async function chmodNoFollow(path: string, isDir: boolean, mode: number, links: 
   await inPinnedFolder(path, links, (pinned) => withNoFollowHandle(pinned, isDir, (handle) => handle.chmod(mode)));
 }
 
-async function sameFileContent(from: string, to: string, present: Entry | undefined): Promise<boolean> {
-  if (present === undefined) return false;
+/**
+ * Whether the copy `to` (`present`: what its lstat found) holds what `from`
+ * (a regular file, `source` its lstat) does. Files of different sizes
+ * differ unread. On local file systems, with synchronous calls: an async
+ * read costs four trips through libuv's pool (open, fstat, read, close),
+ * which for a tree of thousands of files was most of a check.
+ */
+async function sameFileContent(from: string, to: string, source: Stats, present: Entry | undefined): Promise<boolean> {
+  if (present === undefined || present.size !== source.size) return false;
+  if (source.size <= SYNC_READ_MAX_BYTES && isOnLocalFs(from) && isOnLocalFs(to)) return hasContentSync(to, readFileSync(from));
   const [wanted, actual] = await Promise.all([readFile(from), readNoFollow(to)]);
   return wanted.equals(actual);
+}
+
+/** How long a check of a big tree runs synchronous calls before it lets the event loop go on (other resources, watch events). */
+const SLICE_MS = 5;
+let sliceStartedAt = performance.now();
+
+/** Yields to the event loop once a slice of work has run for SLICE_MS. */
+async function letOthersRun(): Promise<void> {
+  if (performance.now() - sliceStartedAt < SLICE_MS) return;
+  await nextTurn();
+  sliceStartedAt = performance.now();
 }
 
 /**

@@ -160,6 +160,25 @@ describe('directories', () => {
     expect(await tree(join(dir, 'dst'))).toEqual(['extra: kept without purge', ...expected]);
   });
 
+  it('repairs a copied file whose drift kept its size, and a big one (read without the synchronous path)', async () => {
+    const src = join(dir, 'src');
+    await mkdir(src);
+    await writeFile(join(src, 'same-size'), 'AAAA');
+    const big = Buffer.alloc(3 << 20, 7);
+    await writeFile(join(src, 'big'), big);
+    const params = { state: 'exists', source: `${src}/`, recurse: true };
+    await runCase(fileResource, { name: `${dir}/dst/`, params, expect: 'diverged' });
+    await runCase(fileResource, { name: `${dir}/dst/`, params, expect: 'converged' });
+    await writeFile(join(dir, 'dst', 'same-size'), 'BBBB');
+    await runCase(fileResource, { name: `${dir}/dst/`, params, expect: 'diverged' });
+    expect(await readFile(join(dir, 'dst', 'same-size'), 'utf8')).toBe('AAAA');
+    const drifted = Buffer.from(big);
+    drifted[drifted.length - 1] = 8;
+    await writeFile(join(dir, 'dst', 'big'), drifted);
+    await runCase(fileResource, { name: `${dir}/dst/`, params, expect: 'diverged' });
+    expect((await readFile(join(dir, 'dst', 'big'))).equals(big)).toBe(true);
+  });
+
   it("gives every copied entry its source's permission bits and keeps them, so a 0600 source file is never readable by others", async () => {
     const src = join(dir, 'src');
     await mkdir(join(src, 'keys'), { recursive: true, mode: 0o750 });
