@@ -38,7 +38,7 @@ export class WatchBatch {
   readonly #members = new Map<BatchMember, readonly WatchTarget[]>();
   /** The bare-watched folders (see WatchIndex.isBareWatched); undefined while missing. */
   readonly #folders = new Map<string, FolderWatch | undefined>();
-  /** For bare-watched folders that are symlinks: the watches of where they lead (see watchWhereLinkLeads). */
+  /** For watched folders and subtree roots that are symlinks: the watches of where they lead (see watchWhereLinkLeads). */
   readonly #links = new Map<string, LinkWatch>();
   /** The subtrees by root; undefined while the root is missing. */
   readonly #subtrees = new Map<string, SubtreeWatch | undefined>();
@@ -162,18 +162,27 @@ export class WatchBatch {
       return;
     }
     this.#folders.set(folder, watched);
-    this.#links.get(folder)?.close();
-    const link = watchWhereLinkLeads(folder, () => this.#dispatch(folder, 'moved'));
-    if (link) this.#links.set(folder, link);
-    else this.#links.delete(folder);
+    this.#watchLinks(folder);
+  }
+
+  /** (Re)watches where `path` leads when it is a symlink (see watchWhereLinkLeads): a change there is as if `path` was replaced. */
+  #watchLinks(path: string): void {
+    this.#links.get(path)?.close();
+    const link = watchWhereLinkLeads(path, () => this.#dispatch(path, 'moved'));
+    if (link) this.#links.set(path, link);
+    else this.#links.delete(path);
+  }
+
+  #dropLinks(path: string): void {
+    this.#links.get(path)?.close();
+    this.#links.delete(path);
   }
 
   /** Stops watching a bare-watched folder (and where it leads, if it is a link). */
   #dropFolder(folder: string): void {
     this.#folders.get(folder)?.watcher.close();
     this.#folders.delete(folder);
-    this.#links.get(folder)?.close();
-    this.#links.delete(folder);
+    this.#dropLinks(folder);
   }
 
   /** (Re)starts the subtree at `root` as it is now; a missing root waits for its parent to report it. */
@@ -185,6 +194,7 @@ export class WatchBatch {
     before?.close();
     if (!this.#index.isSubtreeRoot(root)) {
       this.#subtrees.delete(root);
+      this.#dropLinks(root);
       return;
     }
     const subtree: SubtreeWatch = new SubtreeWatch(root, this.#index, {
@@ -197,6 +207,7 @@ export class WatchBatch {
       if (this.#subtrees.get(root) === subtree && (restarted || this.#ready)) this.#tell(root);
     });
     this.#subtrees.set(root, subtree);
+    this.#watchLinks(root);
   }
 
   /**
@@ -275,6 +286,7 @@ export class WatchBatch {
       if (this.#index.isSubtreeRoot(root)) continue;
       subtree?.close();
       this.#subtrees.delete(root);
+      this.#dropLinks(root);
     }
     for (const folder of [...this.#folders.keys()]) if (!this.#index.isBareWatched(folder)) this.#dropFolder(folder);
     for (const folder of this.#index.bareFolders()) {
@@ -323,6 +335,8 @@ export class WatchBatch {
       this.#early.clear();
       for (const subtree of this.#subtrees.values()) subtree?.close();
       this.#subtrees.clear();
+      for (const link of this.#links.values()) link.close();
+      this.#links.clear();
     })();
     return this.#closed;
   }

@@ -135,6 +135,25 @@ describe('watches through a symlinked folder', () => {
   });
 });
 
+describe('a purged folder reached through a symlink', () => {
+  it('is walked again when the folder the link leads to is moved away and made again later', async () => {
+    await mkdir(join(dir, 'real'));
+    await symlink(join(dir, 'real'), join(dir, 'purged'));
+    const w = watched([{ path: join(dir, 'purged'), below: 'children' }]);
+    try {
+      await eventually(() => w.events() > 0);
+      await w.expectEvent(() => writeFile(join(dir, 'real', 'stray'), 'x'));
+      await w.expectEvent(() => rename(join(dir, 'real'), join(dir, 'real.old')));
+      await sleep(100);
+      await w.expectEvent(() => mkdir(join(dir, 'real')));
+      await sleep(50);
+      await w.expectEvent(() => writeFile(join(dir, 'real', 'stray-2'), 'x'));
+    } finally {
+      await w.stop();
+    }
+  });
+});
+
 describe('a file under a declared symlink, in a running engine', () => {
   it('is made again as soon as the folder the link leads to is moved away and made again later', async () => {
     await mkdir(join(dir, 'x'));
