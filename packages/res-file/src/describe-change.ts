@@ -72,6 +72,8 @@ async function directoryChange(path: string, params: Readonly<FileParams>, prese
     recurse: params.recurse ?? false,
     purge: params.purge ?? false,
     force: params.force ?? false,
+    // Without apply nothing is changed: no link is gone through to change anything.
+    links: 'declared',
     signal: options.signal,
     skipped: () => undefined,
     managedElsewhere: options.managedElsewhere,

@@ -21,6 +21,8 @@ export interface DirSyncOptions {
   readonly recurse: boolean;
   readonly purge: boolean;
   readonly force: boolean;
+  /** What changes inside may go through: `declared` links, or (with `force`) any above the directory as opened (see openedWithin). */
+  readonly links: LinkRule;
   readonly signal: AbortSignal;
   /**
    * How an entry relates to what other resources manage. The more specific
@@ -91,7 +93,7 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       if (existing !== undefined && existing.kind !== kind) {
         if (!options.force) throw options.refuseConversion(to, existing.kind, kind);
         if (differs(`replace ${existing.kind} ${shownPath(to)} with a ${kind}`)) return false;
-        await inPinnedFolder(to, linkRule(options), (pinned) => rm(pinned, { recursive: true, force: true }));
+        await inPinnedFolder(to, options.links, (pinned) => rm(pinned, { recursive: true, force: true }));
       }
       const present = existing !== undefined && existing.kind === kind ? existing : undefined;
       // Each copied entry has its source's permission bits, kept so: a file
@@ -100,11 +102,11 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       if (kind === 'dir') {
         if (present === undefined) {
           if (differs(`mkdir ${shownPath(to)}`)) return false;
-          await inPinnedFolder(to, linkRule(options), (pinned) => mkdir(pinned, { mode: sourceMode }));
-          await chmodNoFollow(to, true, sourceMode, linkRule(options)); // umask may have taken bits off
+          await inPinnedFolder(to, options.links, (pinned) => mkdir(pinned, { mode: sourceMode }));
+          await chmodNoFollow(to, true, sourceMode, options.links); // umask may have taken bits off
         } else if (present.mode !== sourceMode) {
           if (differs(`chmod ${formatMode(sourceMode)} ${shownPath(to)} (was ${formatMode(present.mode)})`)) return false;
-          await chmodNoFollow(to, true, sourceMode, linkRule(options));
+          await chmodNoFollow(to, true, sourceMode, options.links);
         }
         if (options.recurse && !(await syncDir(`${from}/`, to, options))) {
           inSync = false;
@@ -114,15 +116,15 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
         const target = await readlink(from);
         if (present === undefined || (await readlink(to)) !== target) {
           if (differs(`symlink ${shownPath(to)} -> ${shownPath(target)}`)) return false;
-          await symlinkAtomic(to, target, options.signal, linkRule(options));
+          await symlinkAtomic(to, target, options.signal, options.links);
         }
       } else if (!(await sameFileContent(from, to, sourceStats, present))) {
         if (differs(`copy ${shownPath(from)} to ${shownPath(to)}`)) return false;
         const attributes = { mode: sourceMode, uid: present?.uid, gid: present?.gid };
-        await writeFileAtomic(to, await readFile(from, { signal: options.signal }), attributes, options.signal, linkRule(options));
+        await writeFileAtomic(to, await readFile(from, { signal: options.signal }), attributes, options.signal, options.links);
       } else if (present !== undefined && present.mode !== sourceMode) {
         if (differs(`chmod ${formatMode(sourceMode)} ${shownPath(to)} (was ${formatMode(present.mode)})`)) return false;
-        await chmodNoFollow(to, false, sourceMode, linkRule(options));
+        await chmodNoFollow(to, false, sourceMode, options.links);
       }
     }
   }
@@ -153,7 +155,7 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       // Gone since the listing (a temp file renamed, say): nothing to purge, nothing to tell.
       if ((await lstatEntry(path)) === undefined) continue;
       if (differs(`purge ${shownPath(path)}`)) return false;
-      await removeEntry(path, linkRule(options));
+      await removeEntry(path, options.links);
     }
   }
   return inSync;
@@ -207,9 +209,4 @@ async function removeEntry(path: string, links: LinkRule): Promise<void> {
     }
   }
   await inPinnedFolder(path, links, (pinned) => rm(pinned, { recursive: true, force: true }));
-}
-
-/** Changes go through declared symlinks only, unless `force` follows any (as the symlink guard). */
-function linkRule(options: Pick<DirSyncOptions, 'force'>): LinkRule {
-  return options.force ? 'any' : 'declared';
 }

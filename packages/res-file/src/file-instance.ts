@@ -33,7 +33,7 @@ import { ensureRemoved } from './remove-path.js';
 import { clearWrongKind } from './replace-kind.js';
 import { findUndeclaredParentSymlink, realpathOf } from './symlink-guard.js';
 import { withTempNamesHidden } from './temp-names.js';
-import { inPinnedFolder, type LinkRule } from './pinned-folder.js';
+import { inPinnedFolder, openedWithin, type LinkRule } from './pinned-folder.js';
 
 /** What a change meets when its path became another kind between the look and the change: the check looks again. */
 // (ENOTDIR is not among them: a component that is no folder is a missing folder, told as one below.)
@@ -363,6 +363,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
       recurse: this.params.recurse ?? false,
       purge: this.params.purge ?? false,
       force: this.params.force ?? false,
+      links: this.params.force ? await openedWithin(path) : 'declared',
       signal,
       managedElsewhere: managedBelow(path, this),
       onChange: (what) => (apply ? this.log(what) : undefined),

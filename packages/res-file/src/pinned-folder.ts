@@ -40,11 +40,62 @@ async function leadsWhereDeclared(folder: string, leadsTo: string): Promise<bool
 }
 
 /**
- * What a change may go through on its way: `declared` symlinks only (the
- * symlink guard's rule), or `any` (a resource with `force: true`, which
- * follows links wherever they point).
+ * Any link above `root`, none at or below it: the folders there must be
+ * where `real` (the root as it was opened when the check began, links above
+ * it followed) and their names under it lead. For what a directory
+ * resource with `force: true` changes inside itself: it follows the links
+ * on its way, but a link swapped in for the directory (or a folder in it)
+ * while it is checked must not take the copy and the purge elsewhere.
  */
-export type LinkRule = 'declared' | 'any';
+export interface WithinOpened {
+  readonly root: string;
+  readonly real: string;
+}
+
+/**
+ * What a change may go through on its way: `declared` symlinks only (the
+ * symlink guard's rule), `any` (a resource with `force: true`, which
+ * follows links wherever they point), or any above a directory opened
+ * before (WithinOpened).
+ */
+export type LinkRule = 'declared' | 'any' | WithinOpened;
+
+/** Where `folder` must lead under a WithinOpened rule; undefined above its root (anything goes there). */
+function placeWithin(folder: string, rule: WithinOpened): string | undefined {
+  if (folder === rule.root) return rule.real;
+  if (folder.startsWith(`${rule.root}/`)) return `${rule.real}${folder.slice(rule.root.length)}`;
+  return undefined;
+}
+
+/** Throws when `folder`, opened, is not where a WithinOpened rule says it must be. */
+function checkWithin(folder: string, leadsTo: string, rule: WithinOpened): void {
+  const place = placeWithin(folder, rule);
+  if (place !== undefined && leadsTo !== place) throw new FolderMovedError(folder, leadsTo);
+}
+
+/**
+ * Opens the directory `path` without following a symlink at its own name
+ * (links above it are followed) and returns the rule that keeps changes
+ * inside it there; `any` without /proc. A symlink found at `path` (swapped
+ * in since it was looked at) is refused.
+ */
+export async function openedWithin(path: string): Promise<LinkRule> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, OPEN_FOLDER | constants.O_NOFOLLOW);
+  } catch (error) {
+    // A symlink at `path` itself: ELOOP, or ENOTDIR (O_DIRECTORY is looked at first).
+    const leadsTo = await readlink(path).catch(() => undefined);
+    if (leadsTo === undefined) throw error;
+    throw new FolderMovedError(path, leadsTo);
+  }
+  try {
+    const real = await readlink(descriptorPath(handle.fd)).catch(() => undefined);
+    return real === undefined ? 'any' : { root: path, real };
+  } finally {
+    await handle.close();
+  }
+}
 
 /**
  * Runs `work` with a path to `path` that goes through its folder as it is
@@ -64,7 +115,8 @@ export async function inPinnedFolder<T>(path: string, links: LinkRule, work: (pi
     if (links === 'any') return await work(path, handle);
     const leadsTo = await readlink(descriptorPath(handle.fd)).catch(() => undefined);
     if (leadsTo === undefined) return await work(path, handle);
-    if (leadsTo !== folder && !(await leadsWhereDeclared(folder, leadsTo))) throw new FolderMovedError(folder, leadsTo);
+    if (typeof links === 'object') checkWithin(folder, leadsTo, links);
+    else if (leadsTo !== folder && !(await leadsWhereDeclared(folder, leadsTo))) throw new FolderMovedError(folder, leadsTo);
     return await work(`${descriptorPath(handle.fd)}/${posix.basename(path)}`, handle);
   } finally {
     await handle.close();
@@ -87,8 +139,9 @@ export function inPinnedFolderSync<T>(path: string, links: LinkRule, work: (pinn
       leadsTo = undefined;
     }
     if (leadsTo === undefined) return work(path);
+    if (typeof links === 'object') checkWithin(folder, leadsTo, links);
     // Reached through a symlink: whether it is a declared one takes async calls (inPinnedFolder).
-    if (leadsTo !== folder) throw new NeedsLinkCheck();
+    else if (leadsTo !== folder) throw new NeedsLinkCheck();
     return work(`${descriptorPath(fd)}/${posix.basename(path)}`);
   } finally {
     closeSync(fd);

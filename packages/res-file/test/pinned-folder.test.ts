@@ -1,8 +1,9 @@
+import { realpath } from 'node:fs/promises';
 import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { symlinkAtomic, writeFileAtomic } from '../src/atomic-write.js';
-import { FolderMovedError, inPinnedFolder } from '../src/pinned-folder.js';
+import { FolderMovedError, inPinnedFolder, inPinnedFolderSync, openedWithin } from '../src/pinned-folder.js';
 import { lstatEntry } from '../src/fs-state.js';
 import { ensureRemoved } from '../src/remove-path.js';
 import { makeFile, tempDir } from './helpers.js';
@@ -26,6 +27,36 @@ async function swapForSymlink(sub: string, evil: string): Promise<void> {
   await rename(sub, `${sub}.moved`);
   await symlink(evil, sub);
 }
+
+describe('a directory with force: links above it followed, none swapped in at or below it', () => {
+  it('refuses a change in the directory, or a folder in it, once a symlink took its place after the check opened it', async () => {
+    const { sub, evil } = await folders();
+    await mkdir(join(sub, 'inner'));
+    await mkdir(join(evil, 'inner'));
+    const rule = await openedWithin(sub);
+    expect(rule).toEqual({ root: sub, real: await realpath(sub) });
+    // Untouched, changes go through.
+    await inPinnedFolder(join(sub, 'a'), rule, (pinned) => writeFile(pinned, 'ok'));
+    await swapForSymlink(sub, evil);
+    let wrote = false;
+    await expect(inPinnedFolder(join(sub, 'a'), rule, async () => (wrote = true))).rejects.toBeInstanceOf(FolderMovedError);
+    await expect(inPinnedFolder(join(sub, 'inner', 'b'), rule, async () => (wrote = true))).rejects.toBeInstanceOf(FolderMovedError);
+    expect(() => inPinnedFolderSync(join(sub, 'inner', 'b'), rule, () => (wrote = true))).toThrow(FolderMovedError);
+    expect(wrote).toBe(false);
+    expect(await readdir(evil)).toEqual(['inner']);
+  });
+
+  it('follows a symlink above the directory, and refuses one at the directory itself when it opens it', async () => {
+    const { sub, evil } = await folders();
+    await mkdir(join(sub, 'd'));
+    await symlink(sub, join(dir, 'via'));
+    const rule = await openedWithin(join(dir, 'via', 'd'));
+    await inPinnedFolder(join(dir, 'via', 'd', 'x'), rule, (pinned) => writeFile(pinned, 'through the link above'));
+    expect(await readFile(join(sub, 'd', 'x'), 'utf8')).toBe('through the link above');
+    await symlink(evil, join(dir, 'link'));
+    await expect(openedWithin(join(dir, 'link'))).rejects.toBeInstanceOf(FolderMovedError);
+  });
+});
 
 describe('pinned folders: changes land in the folder as it was opened', () => {
   it('a folder swapped for a symlink after it was opened is not written through: the write lands in the folder itself', async () => {

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { queryObjects, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -182,6 +182,34 @@ describe('a file under a declared symlink, in a running engine', () => {
       await running.stop();
     }
   }, 20_000);
+});
+
+describe('a purged copy with force, in a running engine', () => {
+  it('never copies into or purges the folder a symlink swapped in for it leads to', async () => {
+    const src = join(dir, 'src');
+    const dst = join(dir, 'dst');
+    const victim = join(dir, 'victim');
+    await mkdir(join(src, 'sub'), { recursive: true });
+    await writeFile(join(src, 'a'), 'AAAA');
+    await writeFile(join(src, 'sub', 'b'), 'B');
+    const yaml = ['graph: swap', 'resources:', '  file:', `  - {name: ${dst}/, state: exists, source: ${src}/, recurse: true, purge: true, force: true}`, ''].join('\n');
+    const running = await startTestEngine({ resources: [fileResource], yaml });
+    try {
+      await running.waitConverged(10_000);
+      // Each round: the copy is made again at once, and a link takes its place while that check runs.
+      for (let round = 0; round < 15; round++) {
+        await rm(victim, { recursive: true, force: true });
+        await mkdir(victim);
+        await writeFile(join(victim, 'keep'), 'precious');
+        await rm(dst, { recursive: true, force: true });
+        await symlink(victim, dst).catch(() => undefined);
+        await sleep(200);
+        expect(await readdir(victim)).toEqual(['keep']);
+      }
+    } finally {
+      await running.stop();
+    }
+  }, 30_000);
 });
 
 describe('subtree watches (purge, recurse)', () => {
