@@ -33,7 +33,7 @@ export interface DirSyncOptions {
   readonly managedElsewhere: (path: string) => ManagedRelation | undefined;
   /** Says that something was (or, without apply, would be) changed. */
   readonly onChange: (what: string) => void;
-  /** Reports a kind change that needs `force`. */
+  /** Reports a kind change that needs `force` (or, for a special file in the way, is never made). */
   readonly refuseConversion: (path: string, from: EntryKind, to: EntryKind) => Error;
   /**
    * An entry left alone, with why, as a sentence that starts with the path:
@@ -60,6 +60,15 @@ function kindOf(stats: Awaited<ReturnType<typeof lstat>>): EntryKind | undefined
  * first difference.
  */
 export async function syncDir(src: string | undefined, dst: string, options: DirSyncOptions): Promise<boolean> {
+  const refused: Error[] = [];
+  const inSync = await syncLevel(src, dst, options, refused);
+  // The first refusal, once everything else was done: one entry in the way must not keep the others from being kept up to date.
+  if (refused[0] !== undefined) throw refused[0];
+  return inSync;
+}
+
+/** syncDir for one folder and (with recurse) the folders in it; refusals are collected in `refused` (with apply) and the rest goes on. */
+async function syncLevel(src: string | undefined, dst: string, options: DirSyncOptions, refused: Error[]): Promise<boolean> {
   let inSync = true;
   const wanted = new Set<string>();
   const differs = (what: string): boolean => {
@@ -91,7 +100,14 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       if (relation === 'holds' && kind !== 'dir') continue;
       const existing = await lstatEntry(to);
       if (existing !== undefined && existing.kind !== kind) {
-        if (!options.force) throw options.refuseConversion(to, existing.kind, kind);
+        // A special file is never replaced, as a file resource never replaces one.
+        if (!options.force || existing.kind === 'other') {
+          const refusal = options.refuseConversion(to, existing.kind, kind);
+          if (!options.apply) throw refusal;
+          refused.push(refusal);
+          inSync = false;
+          continue;
+        }
         if (differs(`replace ${existing.kind} ${shownPath(to)} with a ${kind}`)) return false;
         await inPinnedFolder(to, options.links, (pinned) => rm(pinned, { recursive: true, force: true }));
       }
@@ -108,7 +124,7 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
           if (differs(`chmod ${formatMode(sourceMode)} ${shownPath(to)} (was ${formatMode(present.mode)})`)) return false;
           await chmodNoFollow(to, true, sourceMode, options.links);
         }
-        if (options.recurse && !(await syncDir(`${from}/`, to, options))) {
+        if (options.recurse && !(await syncLevel(`${from}/`, to, options, refused))) {
           inSync = false;
           if (!options.apply) return false;
         }
@@ -134,13 +150,14 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
     for (const name of unnameable) options.skipped(join(dst, name), `not purged: ${join(dst, name)} ${NOT_UTF8}; rename it`);
     for (const name of names) {
       options.signal.throwIfAborted();
+      await letOthersRun();
       const path = join(dst, name);
       if (wanted.has(name)) continue;
       const relation = options.managedElsewhere(path);
       if (relation === 'holds' && options.recurse) {
         // A folder the source lacks that holds what another resource
         // manages stays, but what else is in it is purged all the same.
-        if (!(await syncDir(undefined, path, options))) {
+        if (!(await syncLevel(undefined, path, options, refused))) {
           inSync = false;
           if (!options.apply) return false;
         }
@@ -153,9 +170,10 @@ export async function syncDir(src: string | undefined, dst: string, options: Dir
       const target = tempTargetOf(name);
       if (target !== undefined && options.managedElsewhere(join(dst, target)) === 'managed') continue;
       // Gone since the listing (a temp file renamed, say): nothing to purge, nothing to tell.
-      if ((await lstatEntry(path)) === undefined) continue;
+      const found = await lstatEntry(path);
+      if (found === undefined) continue;
       if (differs(`purge ${shownPath(path)}`)) return false;
-      await removeEntry(path, options.links);
+      await removeEntry(path, found.kind === 'dir', options.links);
     }
   }
   return inSync;
@@ -192,15 +210,15 @@ async function letOthersRun(): Promise<void> {
 }
 
 /**
- * Removes a purged entry (a link as a link: rm does not follow it). On a
- * local file system with a synchronous call: a purge of thousands of
- * entries would otherwise queue each removal behind the watcher's own
- * calls in libuv's pool, which the removals themselves set off (it rescans
- * the folder as they come), and 5,000 took half a minute.
+ * Removes a purged entry (a link as a link: rm does not follow it). A file
+ * or link on a local file system with a synchronous call (thousands of
+ * them cost a round trip through libuv's pool each otherwise); a folder,
+ * which may hold thousands of files, with rm's async calls, so that the
+ * event loop goes on meanwhile (other resources' repairs, watch events).
  */
-async function removeEntry(path: string, links: LinkRule): Promise<void> {
+async function removeEntry(path: string, isDir: boolean, links: LinkRule): Promise<void> {
   // In the folder as opened now: a purged folder swapped for a symlink is refused, not emptied elsewhere.
-  if (isOnLocalFs(path)) {
+  if (!isDir && isOnLocalFs(path)) {
     try {
       inPinnedFolderSync(path, links, (pinned) => rmSync(pinned, { recursive: true, force: true }));
       return;

@@ -306,7 +306,9 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   /** The refusal for an entry of a copied directory that is the wrong kind. */
   private refuseConversion(site: ErrorSite) {
     return (path: string, from: EntryKind, to: EntryKind): Error =>
-      fileError(site, `${path} is a ${kindName(from)}, but a ${kindName(to)} is wanted`, 'set force: true to replace it');
+      from === 'other'
+        ? fileError(site, `${path} is a special file (device, FIFO or socket), but a ${kindName(to)} is wanted; it is never replaced`, 'remove it by hand')
+        : fileError(site, `${path} is a ${kindName(from)}, but a ${kindName(to)} is wanted`, 'set force: true to replace it');
   }
 
   /** Removes what is in the way of the wanted kind (see replace-kind.ts), returning whether it did. */

@@ -1,7 +1,9 @@
+import { lstatSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isAncestor } from './paths.js';
 import { watchOneFolder } from './folder-watch.js';
+import { isOnLocalFs } from './local-fs.js';
 import type { FolderWatch, PathEvent } from './folder-watch.js';
 
 /** Which folders below the root must be seen into, asked for every folder met. */
@@ -104,7 +106,10 @@ export class SubtreeWatch {
       watched.watcher.close();
       this.#folders.delete(folder);
     }
-    const found = await lstat(path).catch(() => undefined);
+    // Synchronous on a local file system: a purge of thousands of entries
+    // sends as many events, and as many lstats through libuv's pool would
+    // hold up every other resource's writes behind them.
+    const found = isOnLocalFs(path) ? lstatSync(path, { throwIfNoEntry: false }) : await lstat(path).catch(() => undefined);
     if (this.#closed || !found?.isDirectory()) return;
     await this.#walk(path);
     if (!this.#closed) this.events.onPath(path, 'moved');

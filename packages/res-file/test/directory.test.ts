@@ -239,6 +239,33 @@ describe('directories', () => {
     await live.close();
   });
 
+  it('keeps the rest of a copy up to date when one entry is of the wrong kind, and refuses that one (a special file even with force)', async () => {
+    const src = join(dir, 'src');
+    const dst = join(dir, 'dst');
+    await mkdir(src);
+    await writeFile(join(src, 'a'), 'A');
+    await writeFile(join(src, 'p'), 'P');
+    await writeFile(join(src, 'z'), 'Z');
+    await mkdir(join(dst, 'a'), { recursive: true });
+    execFileSync('mkfifo', [join(dst, 'p')]);
+    await writeFile(join(dst, 'z'), 'drifted');
+    await writeFile(join(dst, 'zextra'), 'stray');
+    const plain = await makeFile(`${dst}/`, { state: 'exists', source: `${src}/`, recurse: true, purge: true });
+    await expect(plain.checkApply(true)).rejects.toMatchObject({ message: expect.stringContaining(`${dst}/a is a directory, but a file is wanted`), hint: 'set force: true to replace it' });
+    // Sorted after the entry in the way, and kept up to date all the same.
+    expect(await readFile(join(dst, 'z'), 'utf8')).toBe('Z');
+    expect(await readdir(dst)).toEqual(['a', 'p', 'z']);
+    await plain.close();
+    const forced = await makeFile(`${dst}/`, { state: 'exists', source: `${src}/`, recurse: true, purge: true, force: true });
+    await expect(forced.checkApply(true)).rejects.toMatchObject({
+      message: expect.stringContaining(`${dst}/p is a special file (device, FIFO or socket), but a file is wanted; it is never replaced`),
+      hint: 'remove it by hand',
+    });
+    expect(await readFile(join(dst, 'a'), 'utf8')).toBe('A');
+    expect((await stat(join(dst, 'p'))).isFIFO()).toBe(true);
+    await forced.close();
+  });
+
   it('purges what the source lacks, in subdirectories too', async () => {
     const src = join(dir, 'src');
     await mkdir(join(src, 'sub'), { recursive: true });
