@@ -1,4 +1,5 @@
 import { lstatSync } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isAncestor } from './paths.js';
@@ -101,17 +102,31 @@ export class SubtreeWatch {
 
   /** `path` was made, removed or replaced: what was watched there or below goes, what is there now is walked, then told. */
   async #rewalk(path: string): Promise<void> {
-    for (const [folder, watched] of [...this.#folders]) {
-      if (folder !== path && !isAncestor(path, folder)) continue;
-      watched.watcher.close();
-      this.#folders.delete(folder);
+    // A folder below is watched only once the one above it is: nothing is, when `path` is not (a file, most often).
+    if (this.#folders.has(path)) {
+      for (const [folder, watched] of [...this.#folders]) {
+        if (folder !== path && !isAncestor(path, folder)) continue;
+        watched.watcher.close();
+        this.#folders.delete(folder);
+      }
     }
-    // Synchronous on a local file system: a purge of thousands of entries
-    // sends as many events, and as many lstats through libuv's pool would
-    // hold up every other resource's writes behind them.
-    const found = isOnLocalFs(path) ? lstatSync(path, { throwIfNoEntry: false }) : await lstat(path).catch(() => undefined);
+    const found = await lstatOrNothing(path);
     if (this.#closed || !found?.isDirectory()) return;
     await this.#walk(path);
     if (!this.#closed) this.events.onPath(path, 'moved');
+  }
+}
+
+/**
+ * What is at `path` now, or undefined (missing, or no longer reachable: a
+ * folder on its way replaced by a file). Synchronous on a local file
+ * system: a purge of thousands of entries sends as many events, and as many
+ * lstats through libuv's pool would hold up every other resource's writes.
+ */
+async function lstatOrNothing(path: string): Promise<Stats | undefined> {
+  try {
+    return isOnLocalFs(path) ? lstatSync(path, { throwIfNoEntry: false }) : await lstat(path);
+  } catch {
+    return undefined;
   }
 }

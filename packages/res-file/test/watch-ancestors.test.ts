@@ -1,4 +1,5 @@
 import { mkdir, readdir, readFile, rename, rm, symlink, unlink, writeFile } from 'node:fs/promises';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { queryObjects, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -256,6 +257,26 @@ describe('subtree watches (purge, recurse)', () => {
       (runInNewContext('gc') as () => void)();
       // The live one, and perhaps the one closed last: not one per restart.
       expect(queryObjects(SubtreeWatch, { format: 'count' })).toBeLessThanOrEqual(2);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it('take a folder replaced by a file while its events wait in the queue in their stride', async () => {
+    const root = join(dir, 'site');
+    await mkdir(root);
+    const w = watched([{ path: root, below: 'everything' }]);
+    try {
+      await eventually(() => w.events() > 0);
+      // All at once, before the watch reads a single event: looking at site/x then meets a file on its way (ENOTDIR).
+      mkdirSync(join(root, 'x'));
+      rmSync(root, { recursive: true });
+      writeFileSync(root, 'a file now');
+      await sleep(100);
+      await w.expectEvent(async () => {
+        await rm(root);
+        await mkdir(root);
+      });
     } finally {
       await w.stop();
     }
