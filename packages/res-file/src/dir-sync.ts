@@ -1,4 +1,4 @@
-import { lstatSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, rmSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
 import { SYNC_READ_MAX_BYTES, hasContentSync, lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
 import { NOT_UTF8, namesIn } from './folder-names.js';
+import { removeTree } from './remove-tree.js';
 import { formatMode } from './mode.js';
 import { shownPath } from './paths.js';
 import { isOnLocalFs } from './local-fs.js';
@@ -209,15 +210,24 @@ async function letOthersRun(): Promise<void> {
   sliceStartedAt = performance.now();
 }
 
+/** Whether folders can be named by their descriptors (Linux's /proc), which removeTree needs. */
+const HAS_PROC_FD = existsSync('/proc/self/fd');
+
 /**
- * Removes a purged entry (a link as a link: rm does not follow it). A file
- * or link on a local file system with a synchronous call (thousands of
- * them cost a round trip through libuv's pool each otherwise); a folder,
- * which may hold thousands of files, with rm's async calls, so that the
- * event loop goes on meanwhile (other resources' repairs, watch events).
+ * Removes a purged entry (a link as a link: rm does not follow it). On a
+ * local file system with synchronous calls: a file or link with one (an
+ * async call each costs a round trip through libuv's pool), a folder, which
+ * may hold thousands of files, with removeTree, which lets the event loop
+ * go on every few milliseconds (an async rm of 20,000 files queued as many
+ * calls in the pool, and other resources' repairs waited half a second
+ * behind them).
  */
 async function removeEntry(path: string, isDir: boolean, links: LinkRule): Promise<void> {
   // In the folder as opened now: a purged folder swapped for a symlink is refused, not emptied elsewhere.
+  if (isDir && HAS_PROC_FD && isOnLocalFs(path)) {
+    await inPinnedFolder(path, links, (pinned) => removeTree(pinned));
+    return;
+  }
   if (!isDir && isOnLocalFs(path)) {
     try {
       inPinnedFolderSync(path, links, (pinned) => rmSync(pinned, { recursive: true, force: true }));
