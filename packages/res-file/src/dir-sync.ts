@@ -2,12 +2,11 @@ import { existsSync, lstatSync, readFileSync, rmSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
 import { SYNC_READ_MAX_BYTES, hasContentSync, lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
 import { NOT_UTF8, namesIn } from './folder-names.js';
 import { removeTree } from './remove-tree.js';
+import { letOthersRun } from './event-loop-slices.js';
 import { formatMode } from './mode.js';
 import { shownPath } from './paths.js';
 import { isOnLocalFs } from './local-fs.js';
@@ -199,16 +198,6 @@ async function sameFileContent(from: string, to: string, source: Stats, present:
   return wanted.equals(actual);
 }
 
-/** How long a check of a big tree runs synchronous calls before it lets the event loop go on (other resources, watch events). */
-const SLICE_MS = 5;
-let sliceStartedAt = performance.now();
-
-/** Yields to the event loop once a slice of work has run for SLICE_MS. */
-async function letOthersRun(): Promise<void> {
-  if (performance.now() - sliceStartedAt < SLICE_MS) return;
-  await nextTurn();
-  sliceStartedAt = performance.now();
-}
 
 /** Whether folders can be named by their descriptors (Linux's /proc), which removeTree needs. */
 const HAS_PROC_FD = existsSync('/proc/self/fd');

@@ -2,6 +2,7 @@ import { readlink, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { FileParams } from './params.js';
 import { fsPath } from './paths.js';
+import { MAX_LINK_HOPS } from './link-watch.js';
 import { WatchBatch } from './watch-batch.js';
 import type { WatchTarget } from './watch-index.js';
 
@@ -118,7 +119,7 @@ export async function resolveLinkedInputs(inputs: readonly string[]): Promise<st
     inputs.map(async (input) => {
       const hops: string[] = [];
       let current = input;
-      for (let hop = 0; hop < MAX_WATCHED_HOPS; hop++) {
+      for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
         const target = await readlink(current).catch(() => undefined);
         if (target === undefined) break;
         current = posix.resolve(posix.dirname(current), target);
@@ -130,6 +131,3 @@ export async function resolveLinkedInputs(inputs: readonly string[]): Promise<st
   );
   return all.flat();
 }
-
-/** Links followed in a source's chain, at most (the kernel's own limit on a path's links). */
-const MAX_WATCHED_HOPS = 40;

@@ -5,7 +5,7 @@ import { pathEventOf } from './folder-watch.js';
 import { ancestorsOf } from './watch-index.js';
 
 /** Links followed in a chain, at most (the kernel's own limit on a path's links). */
-const MAX_HOPS = 40;
+export const MAX_LINK_HOPS = 40;
 
 /** The watches of where a symlinked folder leads. */
 export interface LinkWatch {
@@ -40,7 +40,7 @@ export function watchWhereLinkLeads(folder: string, onMoved: () => void): LinkWa
     }
   };
   let current = folder;
-  for (let hop = 0; hop < MAX_HOPS; hop++) {
+  for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
     let target: string;
     try {
       target = readlinkSync(current);

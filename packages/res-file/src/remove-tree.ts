@@ -1,9 +1,5 @@
 import { closeSync, constants, lstatSync, openSync, readdirSync, rmdirSync, unlinkSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
-import { setImmediate as nextTurn } from 'node:timers/promises';
-
-/** How long a removal runs its synchronous calls before it lets the event loop go on. */
-const SLICE_MS = 5;
+import { letOthersRun } from './event-loop-slices.js';
 
 const OPEN_OWN_FOLDER = constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW;
 
@@ -44,13 +40,9 @@ export async function removeTree(path: string | Buffer): Promise<void> {
     throw error;
   }
   try {
-    let sliceStartedAt = performance.now();
     for (const name of readdirSync(inOpened(fd, Buffer.alloc(0)), { encoding: 'buffer' })) {
       await removeTree(inOpened(fd, name));
-      if (performance.now() - sliceStartedAt > SLICE_MS) {
-        await nextTurn();
-        sliceStartedAt = performance.now();
-      }
+      await letOthersRun();
     }
   } finally {
     closeSync(fd);

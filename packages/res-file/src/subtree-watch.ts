@@ -1,10 +1,8 @@
-import { lstatSync } from 'node:fs';
-import type { Stats } from 'node:fs';
-import { lstat, readdir } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { isAncestor } from './paths.js';
 import { watchOneFolder } from './folder-watch.js';
-import { isOnLocalFs } from './local-fs.js';
+import { lstatEntry } from './fs-state.js';
 import type { FolderWatch, PathEvent } from './folder-watch.js';
 
 /** Which folders below the root must be seen into, asked for every folder met. */
@@ -110,23 +108,10 @@ export class SubtreeWatch {
         this.#folders.delete(folder);
       }
     }
-    const found = await lstatOrNothing(path);
-    if (this.#closed || !found?.isDirectory()) return;
+    // Missing, or no longer reachable (a folder on its way replaced by a file): nothing to walk.
+    const found = await lstatEntry(path).catch(() => undefined);
+    if (this.#closed || found?.kind !== 'dir') return;
     await this.#walk(path);
     if (!this.#closed) this.events.onPath(path, 'moved');
-  }
-}
-
-/**
- * What is at `path` now, or undefined (missing, or no longer reachable: a
- * folder on its way replaced by a file). Synchronous on a local file
- * system: a purge of thousands of entries sends as many events, and as many
- * lstats through libuv's pool would hold up every other resource's writes.
- */
-async function lstatOrNothing(path: string): Promise<Stats | undefined> {
-  try {
-    return isOnLocalFs(path) ? lstatSync(path, { throwIfNoEntry: false }) : await lstat(path);
-  } catch {
-    return undefined;
   }
 }
