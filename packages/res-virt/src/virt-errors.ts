@@ -14,7 +14,7 @@ export function virtError(resource: string, phase: Phase, message: string, optio
 }
 
 export const BINDING_HINT =
-  'build the libvirt binding: install libvirt-dev and run `npm rebuild @unraid/libvirt` (tools/ci/setup/40-virt.sh does both)';
+  'build the libvirt binding: install libvirt-dev, allow its install script if your npm blocks it (`npm install-scripts approve @unraid/libvirt`), then run `npm rebuild @unraid/libvirt`; in converge\'s own repository `bash tools/ci/setup/40-virt.sh` does all of it';
 
 /** A hint for a connection that failed: a missing binding or an unreachable daemon. */
 export function connectHint(uri: string, cause: unknown): string {

@@ -4,16 +4,20 @@
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
 
-# npm 11 does not run dependencies' install scripts, and `npm ci` runs before
-# this script has libvirt-dev installed, so the binding is built here, from
-# source (its prebuilt download cannot be reached), once libvirt-dev is in.
+# `npm ci` runs before this script has installed libvirt-dev, so the root
+# package.json denies @unraid/libvirt's install script (`allowScripts`): a
+# fresh clone's `npm ci` would otherwise fail compiling it. The binding is
+# built here instead, from source (its prebuilt download cannot be reached),
+# by running the package's own install script; `npm rebuild` would honour the
+# denial and skip it without a word.
 binding="$repo/node_modules/@unraid/libvirt/build/Release/libvirt.node"
 if [ -d "$repo/node_modules/@unraid/libvirt" ] && [ ! -f "$binding" ]; then
   echo "setup: building @unraid/libvirt against libvirt-dev"
-  (cd "$repo" && npm_config_build_from_source=true npm rebuild @unraid/libvirt --foreground-scripts >/tmp/converge-virt-rebuild.log 2>&1) || {
+  (cd "$repo" && npm_config_build_from_source=true npm --prefix node_modules/@unraid/libvirt run install --foreground-scripts >/tmp/converge-virt-rebuild.log 2>&1) || {
     cat /tmp/converge-virt-rebuild.log >&2
     exit 1
   }
+  [ -f "$binding" ] || { cat /tmp/converge-virt-rebuild.log >&2; echo "setup: $binding was not built" >&2; exit 1; }
 fi
 
 # qemu:///system needs virtlogd (qemu's console logs) and libvirtd. Without
