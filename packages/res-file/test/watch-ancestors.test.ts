@@ -32,6 +32,14 @@ function watched(targets: WatchTarget[]) {
       await change();
       await eventually(() => events > before, withinMs);
     },
+    /** Waits until no event came for 200 ms (a loaded machine delivers late), then says how many came. */
+    async settled(): Promise<number> {
+      for (let seen = -1, waited = 0; seen !== events && waited < 5_000; waited += 200) {
+        seen = events;
+        await sleep(200);
+      }
+      return events;
+    },
     async stop(): Promise<void> {
       controller.abort();
       await done;
@@ -60,10 +68,9 @@ describe('watches above the managed paths (bare folder watches, picked by name)'
       await sleep(20);
       await w.expectEvent(() => writeFile(path, 'y'));
       // The old tree is no longer watched (once the events of the last change are all in).
-      await sleep(100);
-      const told = w.events();
+      const told = await w.settled();
       await writeFile(join(dir, 'old', 'conf', 'd', 'app.conf'), 'stale');
-      await sleep(100);
+      await sleep(200);
       expect(w.events()).toBe(told);
     } finally {
       await w.stop();
@@ -77,11 +84,11 @@ describe('watches above the managed paths (bare folder watches, picked by name)'
     const w = watched([{ path, below: 'nothing' }]);
     try {
       await eventually(() => w.events() > 0);
-      const told = w.events();
+      const told = await w.settled();
       for (let i = 0; i < 200; i++) await writeFile(join(busy, `noise-${i}`), 'x');
       await rm(join(busy, 'noise-7'));
       await mkdir(join(busy, 'apple'));
-      await sleep(100);
+      await sleep(200);
       expect(w.events()).toBe(told);
       await w.expectEvent(() => writeFile(path, 'x'));
     } finally {
@@ -125,10 +132,9 @@ describe('watches through a symlinked folder', () => {
       await sleep(50);
       await w.expectEvent(() => writeFile(join(dir, 'two', 'app.conf'), 'x'));
       // The folder it led to before is not watched any more (once the events of the last change are all in).
-      await sleep(100);
-      const told = w.events();
+      const told = await w.settled();
       await writeFile(join(dir, 'one', 'app.conf'), 'stale');
-      await sleep(100);
+      await sleep(200);
       expect(w.events()).toBe(told);
     } finally {
       await w.stop();
@@ -202,7 +208,8 @@ describe('a purged copy with force, in a running engine', () => {
         await rm(victim, { recursive: true, force: true });
         await mkdir(victim);
         await writeFile(join(victim, 'keep'), 'precious');
-        await rm(dst, { recursive: true, force: true });
+        // The engine may be copying into it meanwhile (ENOTEMPTY): rm tries again then.
+        await rm(dst, { recursive: true, force: true, maxRetries: 20, retryDelay: 5 });
         await symlink(victim, dst).catch(() => undefined);
         await sleep(200);
         expect(await readdir(victim)).toEqual(['keep']);
@@ -298,10 +305,9 @@ describe('subtree watches (purge, recurse)', () => {
       await sleep(100);
       await w.expectEvent(() => writeFile(join(root, 'b', 'c', 'deep.html'), 'x'));
       // The old tree is not watched any more (once the events of the last change are all in).
-      await sleep(100);
-      const told = w.events();
+      const told = await w.settled();
       await writeFile(join(dir, 'old', 'a', 'page.html'), 'stale');
-      await sleep(100);
+      await sleep(200);
       expect(w.events()).toBe(told);
     } finally {
       await w.stop();
