@@ -12,6 +12,7 @@ import {
   type EtcdWorld,
   type GraphSpec,
   type HostStatus,
+  type ResourceStatus,
 } from '@converge/engine';
 import { connectEtcdWorld } from './connect-world.js';
 import { isEngineError } from '@converge/engine-api';
@@ -19,6 +20,7 @@ import { ExitCode } from '../exit-codes.js';
 import { createRootLogger } from '../logging.js';
 import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
 import type { RunFlags } from '../commands/run.js';
+import { handleStrayErrors } from '../stray-errors.js';
 import { handleEngineStopSignals, untilAborted } from '../signals.js';
 import { openStateDirOrReport } from '../state-dir.js';
 import { engineOptionsFrom } from '../engine-options.js';
@@ -63,14 +65,19 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
   const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, { write: (text) => process.stdout.write(text) });
   const agent = new ClusterAgent({ engine, world, hostname, ...(graph ? { graph } : {}), plugins: flags.plugin, reporter });
 
+  // The statuses the summary tells, taken when a stop is asked for: stopping marks every
+  // resource `stopped` (one without a watch within microtasks, before the run goes on).
+  let statusesAtStop: ResourceStatus[] | undefined;
   const stopRequested = new AbortController();
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
+    statusesAtStop ??= engine.statuses();
     stopRequested.abort();
     stopping ??= agent.stop().then(() => engine.stop());
     return stopping;
   };
   const endStopSignals = handleEngineStopSignals(engine, stop, say);
+  const strayErrors = handleStrayErrors(engine, stop, reporter);
   // As a single host: saving the graph file (or SIGHUP) swaps the new graph
   // in. An agent that follows deploys has no file: SIGHUP is only told.
   const reloader =
@@ -100,7 +107,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     } else {
       await untilAborted(stopRequested.signal);
     }
-    summary = summarize(engine.statuses());
+    summary = summarize(statusesAtStop ?? engine.statuses());
   } finally {
     try {
       reloader?.stop();
@@ -118,7 +125,12 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
   say(summary);
   const failures = engine.failures();
   for (const failure of failures) reporter.problem(failure);
-  return failures.length > 0 ? ExitCode.resourceFailed : clusterOutcome;
+  if (failures.length > 0) return ExitCode.resourceFailed;
+  if (strayErrors.threw()) {
+    say('stopped after an internal error (above)');
+    return ExitCode.resourceFailed;
+  }
+  return clusterOutcome;
 }
 
 /** Says how a `--converged-exit` wait ended; exit code 1 when it was stopped or another host has failures. */

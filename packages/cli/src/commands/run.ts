@@ -5,6 +5,7 @@ import { isEngineError, type EngineError } from '@converge/engine-api';
 import { ExitCode } from '../exit-codes.js';
 import { createRootLogger } from '../logging.js';
 import type { LogLevel } from '../options.js';
+import { handleStrayErrors } from '../stray-errors.js';
 import { handleEngineStopSignals, untilAborted } from '../signals.js';
 import { openStateDirOrReport } from '../state-dir.js';
 import { engineOptionsFrom } from '../engine-options.js';
@@ -129,35 +130,42 @@ async function runEngine(
   reloader: GraphReloader,
 ): Promise<ExitCode> {
   const say = (message: string, fields?: Record<string, unknown>): void => reporter.say(message, fields);
+  // What the summary tells: the statuses when the run ended or a stop was asked for, taken
+  // before the engine stops (which marks every resource `stopped`, a resource without a watch
+  // within microtasks), and what resources became while stopping (a check that was running ends).
+  let atStop: ResourceStatus[] | undefined;
+  const endedWhileStopping = new Map<string, ResourceStatus>();
+  let convergedBeforeStop = false;
+  const takeStopSnapshot = (): void => {
+    if (atStop) return;
+    convergedBeforeStop = engine.converged.get();
+    atStop = engine.statuses();
+    engine.onStatus((status) => {
+      if (status.state !== 'stopped') endedWhileStopping.set(status.id, status);
+    });
+  };
   const stopRequested = new AbortController();
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
+    takeStopSnapshot();
     stopRequested.abort();
     stopping ??= engine.stop();
     return stopping;
   };
   const endStopSignals = handleEngineStopSignals(engine, stop, say);
+  const strayErrors = handleStrayErrors(engine, stop, reporter);
 
   // A daemon must not exit just because nothing holds the event loop: a graph
   // of resources without watches, or a checkApply awaiting only its abort
   // signal while we stop, holds no handle of its own.
   const keepAlive = setInterval(() => {}, 1 << 30);
   display.start();
-  let atStop: ResourceStatus[];
-  // What resources became while stopping (a check that was running ends): the summary tells that, not `stopped`.
-  const endedWhileStopping = new Map<string, ResourceStatus>();
-  let convergedBeforeStop = false;
   try {
     await engine.start(graph);
     reloader.start();
     if (exitWhenConverged) await whenConvergedOrStopped(engine, stopRequested.signal);
     else await Promise.all([untilAborted(stopRequested.signal), tellConvergence(engine, stopRequested.signal, say)]);
-    convergedBeforeStop = engine.converged.get();
-    // Taken before stopping, which marks every resource `stopped`.
-    atStop = engine.statuses();
-    engine.onStatus((status) => {
-      if (status.state !== 'stopped') endedWhileStopping.set(status.id, status);
-    });
+    takeStopSnapshot();
   } catch (error) {
     if (!isEngineError(error)) throw error;
     reporter.problem(error);
@@ -174,12 +182,14 @@ async function runEngine(
     }
   }
 
+  // Taken by the stop in `finally` at the latest.
+  const statusesAtStop = atStop ?? engine.statuses();
   const failures = engine.failures();
   // A check that a forced stop cut short failed after the snapshot: count it as the failure it became.
   const failed = new Set(failures.map((failure) => failure.resource));
-  const atStopIds = new Set(atStop.map((status) => status.id));
+  const atStopIds = new Set(statusesAtStop.map((status) => status.id));
   const final = [
-    ...atStop
+    ...statusesAtStop
       .map((status) => endedWhileStopping.get(status.id) ?? status)
       .map((status) => (failed.has(status.id) ? { ...status, state: 'failed' as const } : status)),
     // A failed reversal is of a resource no longer in the graph: it is counted all the same.
@@ -191,6 +201,10 @@ async function runEngine(
   if (failures.length > 0) say(`${counted(failedCount, 'resource')} failed:`);
   for (const failure of failures) reporter.problem(failure);
   if (failures.length > 0) return ExitCode.resourceFailed;
+  if (strayErrors.threw()) {
+    say('stopped after an internal error (above)');
+    return ExitCode.resourceFailed;
+  }
   // --converged-exit promises a converged graph: a stop (Ctrl-C, a CI timeout) before that is not a
   // success, unless what was running finished while stopping and left every resource converged.
   if (exitWhenConverged && !convergedBeforeStop) {

@@ -12,7 +12,10 @@ import { join } from 'node:path';
  * - `linger`: converged, but its cleanup takes a minute (an orderly stop
  *   that is still under way when the next stop signal comes);
  * - `gate`: its init logs `gate waiting`, then waits until a file exists at
- *   `path` (holds the graph's start for as long as a test needs).
+ *   `path` (holds the graph's start for as long as a test needs);
+ * - `stray`: a bug in a plugin: its first checkApply leaves behind a promise
+ *   rejected with `reason` in its message that nothing handles (`how:
+ *   reject`) or a timer that throws it (`how: throw`), and succeeds.
  */
 const PLUGIN_SOURCE = `
 import { access, readFile, writeFile } from 'node:fs/promises';
@@ -140,7 +143,26 @@ const gate = {
   },
 };
 
-export default { $$type: '@converge/plugin', name: 'converge-test-plugin', resources: [touch, fail, hang, drift, linger, gate] };
+const stray = {
+  $$type: '@converge/resource',
+  kind: 'stray',
+  params: { type: 'object', properties: { reason: { type: 'string' }, how: { enum: ['reject', 'throw'] } }, required: ['how'] },
+  create(params) {
+    let done = false;
+    return {
+      checkApply() {
+        if (done) return true;
+        done = true;
+        const error = new Error('stray error: ' + (params.reason ?? ''));
+        if (params.how === 'throw') setTimeout(() => { throw error; }, 10);
+        else Promise.reject(error);
+        return true;
+      },
+    };
+  },
+};
+
+export default { $$type: '@converge/plugin', name: 'converge-test-plugin', resources: [touch, fail, hang, drift, linger, gate, stray] };
 `;
 
 /** Writes the plugin package into `<dir>/converge-test-plugin` and returns that folder. */
@@ -153,7 +175,7 @@ export async function writeTestPlugin(dir: string): Promise<string> {
     type: 'module',
     main: './index.js',
     exports: { '.': './index.js', './package.json': './package.json' },
-    converge: { kinds: ['touch', 'fail', 'hang', 'drift', 'linger', 'gate'], engineApi: '^1.0.0' },
+    converge: { kinds: ['touch', 'fail', 'hang', 'drift', 'linger', 'gate', 'stray'], engineApi: '^1.0.0' },
   };
   await writeFile(join(folder, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   await writeFile(join(folder, 'index.js'), PLUGIN_SOURCE);

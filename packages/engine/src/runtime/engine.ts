@@ -198,6 +198,16 @@ export class Engine {
     });
   }
 
+  /**
+   * `text` with every secret this engine has seen (sent values whose schema
+   * says `secret: true`) replaced by the mask: for what a caller shows
+   * outside the engine's own errors and log lines, such as an error that
+   * escaped every handler.
+   */
+  maskSecrets(text: string): string {
+    return this.#env.secrets.mask(text);
+  }
+
   /** True once stop() was called: a swap asked for now is refused. */
   get isStopping(): boolean {
     return this.#stopController.signal.aborted;
