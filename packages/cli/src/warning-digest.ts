@@ -19,7 +19,11 @@ export function digestWarnings(warnings: readonly GraphWarning[]): WarningDigest
   const seen = new Map<string, number[]>();
   const told: GraphWarning[] = [];
   const key = (warning: GraphWarning): string => `${warning.location.file}\u0000${warning.message}`;
-  for (const warning of warnings) {
+  // In file order: the checks that find them run one after another, each over the whole graph.
+  const inFileOrder = [...warnings].sort(
+    (a, b) => a.location.file.localeCompare(b.location.file) || a.location.line - b.location.line || a.location.column - b.location.column,
+  );
+  for (const warning of inFileOrder) {
     const lines = seen.get(key(warning)) ?? [];
     if (lines.length < TOLD_IN_FULL) told.push(warning);
     lines.push(warning.location.line);

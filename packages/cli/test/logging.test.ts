@@ -34,6 +34,21 @@ describe('logs', () => {
     expect(fromResource.map((record) => record['msg'])).toEqual(expect.arrayContaining(['touch ready', 'wrote file']));
   });
 
+  it('gives the line that tells a failure, as it happens, the error code the summary gives it', async () => {
+    const dir = await makeTempDir();
+    const plugin = await writeTestPlugin(dir);
+    const graph = await writeGraph(dir, 'graph.yaml', 'graph: g\nresources:\n  fail:\n    - name: broken\n');
+
+    const result = await runCli(['run', ...ONCE, '--log-json', '--plugin', plugin, graph]);
+
+    expect(result.code).toBe(1);
+    const records = result.stderr.split('\n').filter((line) => line !== '').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const failures = records.filter((record) => record['resource'] === 'fail[broken]' && record['level'] === 50);
+    // Told when it fails, then again in the summary: both with the code.
+    expect(failures.length).toBeGreaterThanOrEqual(2);
+    for (const record of failures) expect(record['code'], JSON.stringify(record)).toBe('ERR_RESOURCE_CHECK_APPLY');
+  });
+
   it('writes readable lines naming the resource when not a terminal', async () => {
     const { plugin, graph } = await touchGraph();
 

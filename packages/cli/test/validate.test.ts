@@ -86,6 +86,19 @@ describe('converge validate', () => {
     expect(result.stderr).toContain("mgmt.yaml:14:12: warning: exec[exec1]: ignored 'state: present'");
   });
 
+  it('tells warnings in file order, whichever check found them', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(
+      dir,
+      'order.yaml',
+      ['graph: g', 'resources:', '  exec:', '  - name: e', '    cmd: /bin/true', '    refreshonly: yes', '    pollint: 5', ''].join('\n'),
+    );
+    const result = await runCli(['validate', graph]);
+    expect(result.code, result.stderr).toBe(0);
+    const lines = result.stderr.split('\n').filter((line) => line.includes(': warning: '));
+    expect(lines.map((line) => /order\.yaml:(\d+):/.exec(line)?.[1])).toEqual(['6', '7']);
+  });
+
   it('tells a warning repeated on many resources at its first two places, then where else in one line', async () => {
     const dir = await makeTempDir();
     const execs = Array.from({ length: 5 }, (_, index) => [`  - name: e${index}`, '    cmd: "true"', '    pollint: 0']).flat();

@@ -26,6 +26,19 @@ const never = (): GraphSpec => {
   throw new Error('not needed');
 };
 
+/** The fast path declines what the precise parser refuses, and reads what it takes as the precise parser does (or declines it). */
+function expectSameReading(text: string): void {
+  let precise: GraphSpec | undefined;
+  try {
+    precise = parseGraphYamlPrecisely(text, 'g.yaml');
+  } catch {
+    precise = undefined;
+  }
+  const fast = parseGraphYamlFast(text, 'g.yaml', never);
+  if (!precise) expect(fast, text).toBeUndefined();
+  else if (fast) expect(withoutLocations(fast), text).toEqual(withoutLocations(precise));
+}
+
 describe('the fast YAML path', () => {
   it('reads every good fixture exactly as the precise parser does', async () => {
     for (const entry of await readdir(GOOD)) {
@@ -77,19 +90,36 @@ describe('the fast YAML path', () => {
           resources: Object.fromEntries(Object.entries(value.resources).map(([kind, list]) => [kind, list.map(([name, extra]) => ({ ...extra, name }))])),
           edges: value.edges,
         };
-        const text = stringify(doc);
-        let precise: GraphSpec | undefined;
-        try {
-          precise = parseGraphYamlPrecisely(text, 'g.yaml');
-        } catch {
-          precise = undefined;
-        }
-        const fast = parseGraphYamlFast(text, 'g.yaml', never);
-        if (!precise) expect(fast).toBeUndefined();
-        else if (fast) expect(withoutLocations(fast)).toEqual(withoutLocations(precise));
+        expectSameReading(stringify(doc));
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('reads a plain number-like value as the precise parser does, whatever else the file holds', () => {
+    // Sign, prefix, digits, a fraction and an exponent, written unquoted: every shape of plain scalar a number can take.
+    const token = fc
+      .tuple(
+        fc.constantFrom('', '+', '-'),
+        fc.constantFrom('', '0b', '0x', '0o', '0B', '0X', '.', '0.'),
+        fc.stringMatching(/^[0-9a-fA-F_]{0,5}$/),
+        fc.constantFrom('', '.', '.5', '._'),
+        fc.constantFrom('', 'e3', 'E+30', 'e-400', 'e400', 'e1000'),
+      )
+      .map((parts) => parts.join(''))
+      .filter((text) => /[0-9]/.test(text));
+    fc.assert(
+      fc.property(token, (value) => {
+        expectSameReading(`graph: g\nresources:\n  file:\n  - name: a\n    x: ${value}\n    y: [${value}, 1]\n    z: {k: ${value}}\n`);
+      }),
+      { numRuns: 2_000 },
+    );
+    // Found by QA: one answer for `0b11` and `+0x20`, with or without an anchor elsewhere in the file.
+    for (const value of ['0b11', '+0x20', '-0o17', '-.5', '1e400']) {
+      const text = `graph: g\nresources:\n  file:\n  - name: a\n    x: ${value}\n`;
+      expect(parseGraphYamlFast(text, 'g.yaml', never), value).toBeUndefined();
+      expect(parseGraphYaml(text, 'g.yaml').resources[0]?.params.x).toEqual(parseGraphYamlPrecisely(text, 'g.yaml').resources[0]?.params.x);
+    }
   });
 
   it('leaves anchors, aliases and tags to the precise parser', () => {

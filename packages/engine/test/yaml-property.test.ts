@@ -28,6 +28,8 @@ function expectOnlyLocatedLoadErrors(error: unknown): void {
     expect(problem.location?.file).toBe('p.yaml');
     expect(problem.location?.line).toBeGreaterThanOrEqual(1);
     expect(problem.location?.column).toBeGreaterThanOrEqual(1);
+    // The README promises each problem a hint: what to do about it.
+    expect(problem.hint, problem.message).toBeTruthy();
   }
 }
 

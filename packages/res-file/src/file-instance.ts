@@ -569,7 +569,7 @@ function missingFolderHint(path: string): string | undefined {
 }
 
 const MISSING_INPUT_HINT =
-  'a parent folder or an input (source, fragment) is missing: manage the folder too, as a file resource whose path ends in / (it gets an automatic edge, so it is made first)';
+  'a parent folder or an input (source, fragment) is missing: manage the folder too, as a file resource whose path ends in / (an automatic edge makes it first; with meta: {autoedge: false}, add that edge yourself)';
 
 function hintFor(error: unknown, want: WantedKind): string | undefined {
   switch (errnoCode(error)) {

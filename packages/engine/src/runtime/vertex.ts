@@ -908,7 +908,8 @@ export class Vertex implements ContextHost {
     this.#wakeRealizedWaiters();
     // Told as the failing member's, when the error names members of the group (see failure).
     const member = this.#namedMember(error);
-    this.#log('error', error.message, { ...(error.hint ? { hint: error.hint } : {}), ...(member ? { resource: member.id } : {}) });
+    // With the code, as the summary's lines carry it in --log-json.
+    this.#log('error', error.message, { code: error.code, ...(error.hint ? { hint: error.hint } : {}), ...(member ? { resource: member.id } : {}) });
     // Children are poked so they notice and block instead of waiting forever.
     for (const edge of this.children) edge.to.poke();
     // A fatal failure never runs again (a poke is ignored), so a pending

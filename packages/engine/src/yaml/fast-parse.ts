@@ -23,6 +23,17 @@ const LEADING_ZERO_NUMBER = /(^|[\s:,[{-])[-+]?0\d+[ \t]*($|[,\]}#])/m;
  */
 const NEGATIVE_ZERO = /(^|[\s:,[{])-(0+\.?0*|\.0+)([eE][-+]?\d+)?[ \t]*($|[,\]}#])/m;
 
+/**
+ * Plain numbers that js-yaml and the precise parser (YAML 1.2's core
+ * schema) read apart: binary (`0b11`) and signed hex or octal (`+0x20`),
+ * which js-yaml takes as numbers and YAML 1.2 as text; a signed fraction
+ * without a leading digit (`-.5`) and an exponent past a double's range
+ * (`1e400`), which js-yaml takes as text. Left to the precise parser, so
+ * that a value reads the same whatever else the file holds (an anchor
+ * elsewhere sends the whole file there). A false alarm only costs speed.
+ */
+const NUMBER_READ_APART = /(^|[\s:,[{])([-+]?0b|[-+]0[xo]|[-+]\.\d|[-+]?[\d.][\d._]*e[-+]?\d{3})[^\s,\]}#]*[ \t]*($|[,\]}#])/im;
+
 const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set(['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule']);
 const COLLECT_KEYS: ReadonlySet<string> = new Set(['kind', 'pattern']);
 const EDGE_KEYS: ReadonlySet<string> = new Set(['name', 'from', 'to', 'notify', 'send', 'recv']);
@@ -38,7 +49,7 @@ type Plain = Record<string, unknown>;
  * that to report it at its file:line:column.
  */
 export function parseGraphYamlFast(text: string, file: string, precise: () => GraphSpec): GraphSpec | undefined {
-  if (NEEDS_PRECISE_PARSER.test(text) || LEADING_ZERO_NUMBER.test(text) || NEGATIVE_ZERO.test(text)) return undefined;
+  if (NEEDS_PRECISE_PARSER.test(text) || LEADING_ZERO_NUMBER.test(text) || NEGATIVE_ZERO.test(text) || NUMBER_READ_APART.test(text)) return undefined;
   let root: unknown;
   try {
     root = load(text, { schema: CORE_SCHEMA, json: false });

@@ -94,7 +94,7 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
   // Unresolved tags are reported by the safety check with a better message.
   for (const warning of first.warnings) {
     if (warning.code !== 'TAG_RESOLVE_FAILED') {
-      report(source, 'ERR_YAML_SYNTAX', firstLine(warning.message), locationAt(source, warning.pos[0]));
+      report(source, 'ERR_YAML_SYNTAX', firstLine(warning.message), locationAt(source, warning.pos[0]), 'rewrite the YAML there as plain keys, lists and values');
     }
   }
   // A document with syntax errors has a guessed structure: reporting shape
@@ -158,7 +158,7 @@ function readResources(ctx: ShapeContext, node: Node | null): { resources: Resou
   for (const entry of entriesOf(ctx, byKind)) {
     const kind = entry.key.trim();
     if (kind === '') {
-      report(ctx.source, 'ERR_GRAPH_SHAPE', 'a resource kind must not be empty', entry.keyLocation);
+      report(ctx.source, 'ERR_GRAPH_SHAPE', 'a resource kind must not be empty', entry.keyLocation, 'write the kind as the key, e.g. file:');
       continue;
     }
     const list = isNullNode(ctx, entry.value)
@@ -379,15 +379,18 @@ const SYNTAX_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^Implicit keys need to be on a single line|^Nested mappings are not allowed in compact mappings/, 'a `key: value` pair is missing its line break or a value holds `: `: quote the value'],
   [/tab/i, 'indent with spaces: YAML does not allow tabs there'],
   [/^Missing closing|^Unexpected end|flow collection/i, 'close every [ with ] and every { with }, and every quote'],
+  [/^Plain value cannot start with/, 'quote the value: a plain value cannot start with that character'],
 ];
 
-function syntaxProblem(message: string): [message: string, hint?: string] {
+/** For a syntax error no hint above fits. */
+const GENERAL_SYNTAX_HINT = 'fix the YAML at that spot: quote a value that holds special characters (: # , [ ] { } & * ! | > \' " % @ `)';
+
+function syntaxProblem(message: string): [message: string, hint: string] {
   if (/maximum call stack/i.test(message)) {
     return [`nesting deeper than ${MAX_DEPTH} levels`, 'no graph needs this much nesting: flatten the value'];
   }
   const line = firstLine(message);
-  const hint = SYNTAX_HINTS.find(([pattern]) => pattern.test(line))?.[1];
-  return hint === undefined ? [line] : [line, hint];
+  return [line, SYNTAX_HINTS.find(([pattern]) => pattern.test(line))?.[1] ?? GENERAL_SYNTAX_HINT];
 }
 
 function firstLine(message: string): string {

@@ -30,7 +30,7 @@ export function checkDocumentSafety(source: YamlSource): boolean {
     Node(_key, node, path) {
       // The path alternates collections and pairs, so halve it for the nesting depth.
       if (isCollection(node) && path.length / 2 > MAX_DEPTH) {
-        report(source, 'ERR_YAML_SYNTAX', `nesting deeper than ${MAX_DEPTH} levels`, locationOf(source, node));
+        report(source, 'ERR_YAML_SYNTAX', `nesting deeper than ${MAX_DEPTH} levels`, locationOf(source, node), 'flatten the value: a graph needs only a few levels');
         readable = false;
         return visit.BREAK;
       }

@@ -63,18 +63,20 @@ export function expectString(ctx: ShapeContext, node: Node | null | undefined, w
   const target = deref(ctx, node);
   if (isScalar(target) && typeof target.value === 'string') {
     if (allowEmpty || target.value.trim() !== '') return target.value;
-    report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must not be empty`, locationOf(ctx.source, node));
+    report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must not be empty`, locationOf(ctx.source, node), 'write a value there');
     return undefined;
   }
-  const quote = isScalar(target) && target.value !== null ? ` (quote it to make it a string: '${String(target.source ?? target.value)}')` : '';
-  report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must be a string, not ${describeNode(target)}${quote}`, locationOf(ctx.source, node));
+  const written = isScalar(target) && target.value !== null ? String(target.source ?? target.value) : undefined;
+  const quote = written === undefined ? '' : ` (quote it to make it a string: '${written}')`;
+  const hint = written === undefined ? 'write a text value there' : `write it in quotes: '${written}'`;
+  report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must be a string, not ${describeNode(target)}${quote}`, locationOf(ctx.source, node), hint);
   return undefined;
 }
 
 export function expectBoolean(ctx: ShapeContext, node: Node | null | undefined, what: string): boolean | undefined {
   const target = deref(ctx, node);
   if (isScalar(target) && typeof target.value === 'boolean') return target.value;
-  report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must be true or false, not ${describeNode(target)}`, locationOf(ctx.source, node));
+  report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must be true or false, not ${describeNode(target)}`, locationOf(ctx.source, node), 'write true or false, without quotes');
   return undefined;
 }
 

@@ -98,7 +98,7 @@ export class PlainValueReader {
     if (isScalar(target) && target.value !== null && isPlainScalar(target.value)) {
       return typeof target.value === 'string' ? target.value : String(target.source ?? target.value);
     }
-    report(this.source, 'ERR_GRAPH_SHAPE', 'mapping keys must be plain strings', locationOf(this.source, node ?? null));
+    report(this.source, 'ERR_GRAPH_SHAPE', 'mapping keys must be plain strings', locationOf(this.source, node ?? null), 'write the key as a plain word, not a list, mapping or null');
     return undefined;
   }
 
