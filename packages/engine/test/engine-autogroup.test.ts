@@ -78,6 +78,18 @@ describe('autogroup', () => {
     expect([...plan.resources.keys()].sort()).toEqual(['batch[a]', 'batch[b]', 'noop[n1]']);
   });
 
+  it('groups a resource with meta: {noop: true} only with other noop ones (a group runs as one)', () => {
+    const runs: string[][] = [];
+    const graph = graphOf(
+      [batchKind(runs)],
+      [batch('a'), batch('b', 'x', { noop: true }), batch('c'), batch('d', 'x', { noop: true })],
+    );
+    const plan = planGraph(graph);
+    expect([...plan.resources.keys()].sort()).toEqual(['batch[a]', 'batch[b]']);
+    expect(plan.resources.get('batch[a]')?.group?.map((child) => child.id)).toEqual(['batch[c]']);
+    expect(plan.resources.get('batch[b]')?.group?.map((child) => child.id)).toEqual(['batch[d]']);
+  });
+
   it('splits groups that a dependency chain would tangle into a cycle', () => {
     // A chain of noops: greedy grouping pairs every other one, which would make
     // a cycle; the pass must undo that.

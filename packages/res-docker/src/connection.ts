@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import Docker from 'dockerode';
 
 /** Where the Docker engine listens, as given by `host`, DOCKER_HOST or the default socket. */
@@ -26,6 +27,19 @@ export function parseDockerHost(host: string): DockerEndpoint | undefined {
 /** The host a resource talks to: its `host` param, else DOCKER_HOST, else the default socket. */
 export function effectiveDockerHost(host: string | undefined): string {
   return host ?? process.env['DOCKER_HOST'] ?? DEFAULT_DOCKER_HOST;
+}
+
+/**
+ * One engine, however its address is written: `unix:///run/x.sock`,
+ * `/run/x.sock` and `/run//x.sock` are the same, and no `host` is
+ * DOCKER_HOST or the default socket. For telling two resources that would
+ * manage one object apart from two on different engines.
+ */
+export function engineKey(host: string | undefined): string {
+  const effective = effectiveDockerHost(host);
+  const endpoint = parseDockerHost(effective);
+  if (!endpoint) return effective;
+  return 'socketPath' in endpoint ? `unix://${posix.normalize(endpoint.socketPath)}` : `tcp://${endpoint.host.toLowerCase()}:${endpoint.port}`;
 }
 
 /** A client for one engine; throws when `host` cannot be parsed (validate catches that earlier for the param). */

@@ -1,4 +1,5 @@
 import { defineResource } from '@converge/engine-api';
+import { engineKey } from './connection.js';
 import { ImageInstance } from './image-instance.js';
 import { normalizeImageRef } from './image-ref.js';
 import { ImageParamsSchema } from './params.js';
@@ -11,7 +12,7 @@ export const dockerImageResource = defineResource({
   params: ImageParamsSchema,
   validate: validateImage,
   // One image, however it is spelled (busybox and busybox:latest), on one engine.
-  identity: (params, name) => (name === undefined ? undefined : `${normalizeImageRef(name)}${params.host === undefined ? '' : ` on ${params.host}`}`),
+  identity: (params, name) => (name === undefined ? undefined : `${normalizeImageRef(name)} on ${engineKey(params.host)}`),
   create: (params) => new ImageInstance(params),
   edgeable: {
     uids: (_params, name) => [{ kind: 'docker:image', key: normalizeImageRef(name) }],

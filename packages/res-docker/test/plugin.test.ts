@@ -76,6 +76,11 @@ describe('validate', () => {
     const identity = dockerImageResource.identity;
     expect(identity?.({ state: 'exists' }, 'qa/img')).toBe(identity?.({ state: 'absent' }, 'qa/img:latest'));
     expect(identity?.({ state: 'exists', host: '/a.sock' }, 'qa/img')).not.toBe(identity?.({ state: 'exists', host: '/b.sock' }, 'qa/img'));
+    // One engine written two ways (found by QA: two such resources fought over the image and the run exited 0).
+    expect(identity?.({ state: 'absent', host: 'unix:///run/x/docker.sock' }, 'qa/img')).toBe(identity?.({ state: 'exists', host: '/run/x//docker.sock' }, 'qa/img:latest'));
+    expect(identity?.({ state: 'absent', host: 'tcp://LocalHost:2375' }, 'qa/img')).toBe(identity?.({ state: 'exists', host: 'http://localhost:2375/' }, 'qa/img'));
+    // No host is DOCKER_HOST or the default socket.
+    expect(identity?.({ state: 'absent' }, 'qa/img')).toBe(identity?.({ state: 'exists', host: process.env['DOCKER_HOST'] ?? 'unix:///var/run/docker.sock' }, 'qa/img'));
   });
 
   it('rejects bad env, ports, host, apiversion and pointless force', () => {

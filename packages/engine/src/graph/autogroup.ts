@@ -24,7 +24,8 @@ export interface GroupedGraph {
 /**
  * The autogroup pass. Resources of a groupable kind (with `meta.autogroup`
  * and no send/recv edge) merge into one vertex when the kind's `groupCmp`
- * allows it and neither depends on the other. Greedy merging refuses direct
+ * allows it, both have the same `meta.noop` and neither depends on the
+ * other. Greedy merging refuses direct
  * edges (O(degree) per resource); a dependency through other resources shows
  * up as a cycle of the contracted graph, and a group on or behind a cycle is
  * formed again with only the members that close none (checked one by one,
@@ -73,9 +74,11 @@ export function autoGroup(
     const candidates = parentsByKind.get(resource.kind) ?? [];
     parentsByKind.set(resource.kind, candidates);
     const adjacentGroups = new Set((neighbours.get(resource.id) ?? []).map(find));
-    const target = candidates.find(
-      (parentId) => !adjacentGroups.has(parentId) && trait.groupCmp((resources.get(parentId) as ResolvedResource).params, resource.params),
-    );
+    const target = candidates.find((parentId) => {
+      const parent = resources.get(parentId) as ResolvedResource;
+      // A group runs as one: a noop member would be changed with the others, or hold back a parent that is not noop.
+      return !adjacentGroups.has(parentId) && parent.meta.noop === resource.meta.noop && trait.groupCmp(parent.params, resource.params);
+    });
     if (target === undefined) {
       candidates.push(resource.id);
       continue;
