@@ -13,7 +13,8 @@ const SECRET = 'TOPSECRET-CONTENT';
 
 /**
  * A folder with two files in it (res-file adds folder -> file autoedges), a
- * notify edge, a password sent into a file, and two noops that group.
+ * notify edge, a password sent into a file, and two noops that group (the
+ * same parents, the same notify flags).
  */
 function picturesGraph(dir: string): string {
   return `graph: pictures
@@ -47,6 +48,14 @@ edges:
   - name: quiet-audit
     from: {kind: noop, name: quiet}
     to: {kind: noop, name: audit}
+  # The same parents (and notify flags) as reload's: the two group.
+  - name: config-audit
+    from: {kind: file, name: ${dir}/app/config}
+    to: {kind: noop, name: audit}
+    notify: true
+  - name: quiet-reload
+    from: {kind: noop, name: quiet}
+    to: {kind: noop, name: reload}
 `;
 }
 

@@ -26,6 +26,30 @@ function batchKind(runs: string[][]): AnyResourceDefinition {
   }) as unknown as AnyResourceDefinition;
 }
 
+/** A groupable kind whose members named `bad…` fail: the error names them (EngineError.members), the others converge. */
+function pickyKind(): AnyResourceDefinition {
+  return defineResource({
+    kind: 'picky',
+    params: Type.Object({ item: Type.String() }),
+    nameParam: 'item',
+    groupable: { groupCmp: () => true },
+    create(params) {
+      let items = [params.item];
+      return {
+        group(members) {
+          items = [params.item, ...members.map((member) => member.item)];
+        },
+        checkApply() {
+          // Does what it can for every member, then says which it could not.
+          const bad = items.flatMap((item, position) => (item.startsWith('bad') ? [position] : []));
+          if (bad.length > 0) throw new EngineError('ERR_RESOURCE_CHECK_APPLY', `unknown: ${bad.map((position) => items[position]).join(', ')}`, { members: bad });
+          return true;
+        },
+      };
+    },
+  }) as unknown as AnyResourceDefinition;
+}
+
 const batch = (item: string, mode = 'x', meta = {}) => ({ kind: 'batch', name: item, params: { item, mode }, meta });
 
 describe('autogroup', () => {
@@ -64,11 +88,37 @@ describe('autogroup', () => {
     const graph = graphOf(
       [batchKind(runs)],
       [batch('a', 'x', { sema: ['one'] }), batch('b', 'x', { sema: ['two:2'] }), { kind: 'noop', name: 'after', meta: { autogroup: false } }],
-      [{ from: 'batch[b]', to: 'noop[after]', notify: true }],
+      [
+        { from: 'batch[a]', to: 'noop[after]', notify: true },
+        { from: 'batch[b]', to: 'noop[after]', notify: true },
+      ],
     );
     const plan = planGraph(graph);
+    expect(plan.resources.get('batch[a]')?.group?.map((child) => child.id)).toEqual(['batch[b]']);
     expect(plan.edges.map((edge) => `${edge.from}->${edge.to} notify=${edge.notify}`)).toEqual(['batch[a]->noop[after] notify=true']);
     expect(plan.resources.get('batch[a]')?.meta.sema).toEqual(['one', 'two:2']);
+  });
+
+  it('groups only resources with the same parents and children, notify flags included (a group waits, fails and notifies as one)', () => {
+    const runs: string[][] = [];
+    const noop = (name: string) => ({ kind: 'noop', name, meta: { autogroup: false } });
+    const graph = graphOf(
+      [batchKind(runs)],
+      [batch('plain1'), batch('plain2'), batch('notifying'), batch('ordered'), batch('after'), batch('after2'), noop('svc'), noop('first')],
+      [
+        { from: 'batch[notifying]', to: 'noop[svc]', notify: true },
+        { from: 'batch[ordered]', to: 'noop[svc]' },
+        { from: 'noop[first]', to: 'batch[after]' },
+        { from: 'noop[first]', to: 'batch[after2]' },
+      ],
+    );
+    const groups = [...planGraph(graph).resources.values()].map((resource) => [resource.id, ...(resource.group ?? []).map((child) => child.id)]);
+    expect(groups.filter((ids) => ids[0]?.startsWith('batch')).sort()).toEqual([
+      ['batch[after]', 'batch[after2]'],
+      ['batch[notifying]'],
+      ['batch[ordered]'],
+      ['batch[plain1]', 'batch[plain2]'],
+    ]);
   });
 
   it('leaves out resources with meta: {autogroup: false}, and noops group', () => {
@@ -101,26 +151,7 @@ describe('autogroup', () => {
   });
 
   it('a group whose error names some of its members (EngineError.members) reports only those failed; the others converged', async () => {
-    const picky = defineResource({
-      kind: 'picky',
-      params: Type.Object({ item: Type.String() }),
-      nameParam: 'item',
-      groupable: { groupCmp: () => true },
-      create(params) {
-        let items = [params.item];
-        return {
-          group(members) {
-            items = [params.item, ...members.map((member) => member.item)];
-          },
-          checkApply() {
-            // Does what it can for every member, then says which it could not.
-            const bad = items.flatMap((item, position) => (item.startsWith('bad') ? [position] : []));
-            if (bad.length > 0) throw new EngineError('ERR_RESOURCE_CHECK_APPLY', `unknown: ${bad.map((position) => items[position]).join(', ')}`, { members: bad });
-            return true;
-          },
-        };
-      },
-    }) as unknown as AnyResourceDefinition;
+    const picky = pickyKind();
     const graph = graphOf([picky], ['good1', 'good2', 'bad1'].map((item) => ({ kind: 'picky', name: item, params: { item } })));
     expect(planGraph(graph).resources.size).toBe(1);
     const engine = await runToConvergence(graph);
@@ -130,18 +161,16 @@ describe('autogroup', () => {
     await engine.stop();
   });
 
-  it('keeps the members of a tangled group that close no cycle grouped (only the tangled ones leave it)', () => {
-    // n1 -> mid -> n2: n1 and n2 cannot share a vertex; n3 and n4 can join either.
+  it('a resource that fails does not block what depends on another resource of its kind (QA: pkg)', async () => {
+    const picky = pickyKind();
     const graph = graphOf(
-      [],
-      [{ kind: 'noop', name: 'n1' }, { kind: 'noop', name: 'n2' }, { kind: 'noop', name: 'n3' }, { kind: 'noop', name: 'n4' }, { kind: 'noop', name: 'mid', meta: { autogroup: false } }],
-      [
-        { from: 'noop[n1]', to: 'noop[mid]' },
-        { from: 'noop[mid]', to: 'noop[n2]' },
-      ],
+      [picky],
+      [...['good', 'bad'].map((item) => ({ kind: 'picky', name: item, params: { item } })), { kind: 'noop', name: 'after-good', meta: { autogroup: false } }],
+      [{ from: 'picky[good]', to: 'noop[after-good]', notify: true }],
     );
-    const plan = planGraph(graph);
-    const groups = [...plan.resources.values()].map((resource) => [resource.id, ...(resource.group ?? []).map((child) => child.id)].sort());
-    expect(groups.sort()).toEqual([['noop[mid]'], ['noop[n1]', 'noop[n3]', 'noop[n4]'], ['noop[n2]']]);
+    const engine = await runToConvergence(graph);
+    const states = Object.fromEntries(engine.statuses().map((status) => [status.id, status.state]));
+    expect(states).toEqual({ 'picky[good]': 'converged', 'picky[bad]': 'failed', 'noop[after-good]': 'converged' });
+    await engine.stop();
   });
 });

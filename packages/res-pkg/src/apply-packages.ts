@@ -63,35 +63,85 @@ export async function checkApplyPackages(
   const flags = transactionFlags(first);
   // A simulated removal changes nothing: a dry run asks it too, so it
   // foretells the refusal a real run would meet.
-  if (plan.remove.length > 0) await refuseDependents(client, plan.remove, flags, signal);
-  if (!apply) {
-    if (problem) throw problem;
-    return { converged: false, plan };
+  const held = plan.remove.length > 0 ? await holdBackDependentRemovals(client, plan.remove, requests, flags, signal) : undefined;
+  const acting: PackagePlan = held ? { ...plan, remove: held.remove } : plan;
+  const failure = combined(held?.refusal, problem);
+  if (isEmptyPlan(acting)) {
+    if (failure) throw failure;
+    return { converged: true, plan: acting };
   }
-  if (plan.remove.length > 0) await client.remove(plan.remove, flags, signal);
-  if (plan.install.length > 0) await client.install(plan.install, flags, signal);
-  if (plan.update.length > 0) await client.update(plan.update, flags, signal);
-  if (problem) throw problem;
-  return { converged: false, plan };
+  if (!apply) {
+    if (failure) throw failure;
+    return { converged: false, plan: acting };
+  }
+  if (acting.remove.length > 0) await client.remove(acting.remove, flags, signal);
+  if (acting.install.length > 0) await client.install(acting.install, flags, signal);
+  if (acting.update.length > 0) await client.update(acting.update, flags, signal);
+  if (failure) throw failure;
+  return { converged: false, plan: acting };
 }
 
 /**
- * Throws, before anything is removed, when removing `ids` would also remove
- * other packages (those that depend on them). RemovePackages is called with
- * allow_deps false, but the apt backend removes dependents all the same, so
- * a simulated removal says what would really go.
+ * The removals that take no other package along, and a refusal, naming its
+ * requests (a group's members), for those that would: they stay installed.
+ * RemovePackages is called with allow_deps false, but the apt backend
+ * removes dependents all the same, so a simulated removal says what would
+ * really go. Only when the removals together would take others along is
+ * each simulated alone, so that one package with dependents does not hold
+ * back the removal of unrelated ones; a package that only other removals
+ * depend on goes with them.
  */
-async function refuseDependents(client: PackageKitClient, ids: readonly string[], flags: bigint, signal?: AbortSignal): Promise<void> {
+async function holdBackDependentRemovals(
+  client: PackageKitClient,
+  ids: readonly string[],
+  requests: readonly Readonly<PkgParams>[],
+  flags: bigint,
+  signal?: AbortSignal,
+): Promise<{ remove: readonly string[]; refusal?: PackageKitError }> {
   const key = (ref: PackageRef) => `${ref.name}:${ref.arch}`;
   const targets = new Set(ids.map((id) => key(parsePackageId(id, true))));
-  const removed = await client.removalOf(ids, flags, signal);
-  const dependents = [...new Set(removed.filter((ref) => !targets.has(key(ref))).map((ref) => ref.name))].sort();
-  if (dependents.length === 0) return;
-  const names = [...new Set(ids.map((id) => parsePackageId(id, true).name))].join(', ');
-  throw new PackageKitError(
-    'has-dependents',
-    `removing ${names} would also remove what depends on it: ${dependents.join(', ')}; nothing was removed`,
-  );
+  const outsiders = async (some: readonly string[]) => (await client.removalOf(some, flags, signal)).filter((ref) => !targets.has(key(ref))).map((ref) => ref.name);
+  const together = await outsiders(ids);
+  if (together.length === 0) return { remove: ids };
+  const dependents = new Set<string>();
+  const refused: string[] = [];
+  if (ids.length > 1) {
+    for (const id of ids) {
+      const alone = await outsiders([id]);
+      if (alone.length === 0) continue;
+      refused.push(id);
+      for (const name of alone) dependents.add(name);
+    }
+  }
+  // Together, but none alone (or only one to remove): all of them are held back.
+  if (refused.length === 0) {
+    refused.push(...ids);
+    for (const name of together) dependents.add(name);
+  }
+  const refusedRefs = refused.map((id) => parsePackageId(id, true));
+  const names = [...new Set(refusedRefs.map((ref) => ref.name))].join(', ');
+  const members = requests.flatMap((request, position) => {
+    if (stateOf(request) !== 'uninstalled') return [];
+    const { name, arch } = splitArch(request.package);
+    return refusedRefs.some((ref) => ref.name === name && (arch === undefined || ref.arch === arch)) ? [position] : [];
+  });
+  const kept = ids.filter((id) => !refused.includes(id));
+  return {
+    remove: kept,
+    refusal: new PackageKitError(
+      'has-dependents',
+      `removing ${names} would also remove what depends on it: ${[...dependents].sort().join(', ')}; ${kept.length === 0 ? 'nothing was removed' : `${names} stayed installed`}`,
+      undefined,
+      { members },
+    ),
+  };
+}
+
+/** One error for a refused removal and packages that cannot be found: each names its members. */
+function combined(refusal: PackageKitError | undefined, problem: PackageKitError | undefined): PackageKitError | undefined {
+  if (!refusal || !problem) return refusal ?? problem;
+  const members = [...new Set([...(refusal.members ?? []), ...(problem.members ?? [])])].sort((a, b) => a - b);
+  return new PackageKitError(refusal.failure, `${refusal.message}; ${problem.message}`, undefined, { members });
 }
 
 /**

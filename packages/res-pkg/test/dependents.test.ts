@@ -1,18 +1,29 @@
-import { isEngineError } from '@converge/engine-api';
+import { isEngineError, type EngineError } from '@converge/engine-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aptGet, installedVersion, makePkg, packageKitAvailable } from './helpers.js';
 
 // Packages of their own, so that this file can run beside the others:
-// cowsay-off depends on cowsay.
+// cowsay-off depends on cowsay; nothing depends on sl.
 const TARGET = 'cowsay';
 const DEPENDENT = 'cowsay-off';
+const UNRELATED = 'sl';
 
 const available = await packageKitAvailable();
 
 async function removeIfInstalled(): Promise<void> {
   const present: string[] = [];
-  for (const name of [TARGET, DEPENDENT]) if (await installedVersion(name)) present.push(name);
+  for (const name of [TARGET, DEPENDENT, UNRELATED]) if (await installedVersion(name)) present.push(name);
   if (present.length > 0) await aptGet('remove', ...present);
+}
+
+/** The EngineError a check fails with; fails the test when it succeeds or throws something else. */
+async function failureOf(check: Promise<boolean>): Promise<EngineError> {
+  const error = await check.then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  if (!isEngineError(error)) throw new Error(`expected the check to fail with an EngineError, got ${String(error)}`);
+  return error;
 }
 
 describe.skipIf(!available)('pkg uninstalled with installed dependents', () => {
@@ -24,12 +35,7 @@ describe.skipIf(!available)('pkg uninstalled with installed dependents', () => {
   it('refuses to remove a package others depend on, and removes nothing', async () => {
     const { instance, harness, signal } = await makePkg({ package: TARGET, state: 'uninstalled' });
     try {
-      const error = await instance.checkApply(true, signal).then(
-        () => undefined,
-        (thrown: unknown) => thrown,
-      );
-      expect(isEngineError(error), String(error)).toBe(true);
-      if (!isEngineError(error)) return;
+      const error = await failureOf(instance.checkApply(true, signal));
       expect(error.code).toBe('ERR_RESOURCE_CHECK_APPLY');
       expect(error.message).toBe(`removing ${TARGET} would also remove what depends on it: ${DEPENDENT}; nothing was removed`);
       expect(error.hint).toContain('state: uninstalled');
@@ -57,6 +63,23 @@ describe.skipIf(!available)('pkg uninstalled with installed dependents', () => {
     }
     expect(await installedVersion(TARGET)).toMatch(/^\d/);
   }, 90_000);
+
+  it('in a group, removes the other packages and fails only the member with dependents (QA: nothing was removed)', async () => {
+    await aptGet('install', '--no-install-recommends', UNRELATED);
+    const { instance, harness, signal } = await makePkg({ package: UNRELATED, state: 'uninstalled' }, [{ package: TARGET, state: 'uninstalled' }]);
+    try {
+      const error = await failureOf(instance.checkApply(true, signal));
+      expect(error.message).toBe(`removing ${TARGET} would also remove what depends on it: ${DEPENDENT}; ${TARGET} stayed installed`);
+      // Position 1: the group's second member, the only one that failed.
+      expect(error.members).toEqual([1]);
+    } finally {
+      instance.cleanup();
+      await harness.dispose();
+    }
+    expect(await installedVersion(UNRELATED)).toBeUndefined();
+    expect(await installedVersion(TARGET)).toMatch(/^\d/);
+    expect(await installedVersion(DEPENDENT)).toMatch(/^\d/);
+  }, 120_000);
 
   it('removes a package together with its dependents when both are uninstalled', async () => {
     const { instance, harness, signal } = await makePkg({ package: TARGET, state: 'uninstalled' }, [{ package: DEPENDENT, state: 'uninstalled' }]);

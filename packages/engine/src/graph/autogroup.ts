@@ -24,8 +24,9 @@ export interface GroupedGraph {
 /**
  * The autogroup pass. Resources of a groupable kind (with `meta.autogroup`
  * and no send/recv edge) merge into one vertex when the kind's `groupCmp`
- * allows it, both have the same `meta.noop` and neither depends on the
- * other. Greedy merging refuses direct
+ * allows it, both have the same `meta.noop`, and both have the same parents
+ * and children (with the same notify flags): the group then waits for,
+ * blocks, changes and refreshes exactly what each member would alone. Greedy merging refuses direct
  * edges (O(degree) per resource); a dependency through other resources shows
  * up as a cycle of the contracted graph, and a group on or behind a cycle is
  * formed again with only the members that close none (checked one by one,
@@ -53,32 +54,38 @@ export function autoGroup(
   }
   if (!groupable) return { resources: new Map(resources), edges: [...edges] };
   const neighbours = new Map<string, string[]>();
-  const link = (a: string, b: string): void => {
-    const list = neighbours.get(a);
-    if (list) list.push(b);
-    else neighbours.set(a, [b]);
-  };
+  const incident = new Map<string, string[]>();
   for (const edge of edges) {
-    link(edge.from, edge.to);
-    link(edge.to, edge.from);
+    addTo(neighbours, edge.from, edge.to);
+    addTo(neighbours, edge.to, edge.from);
+    addTo(incident, edge.to, `from ${edge.from}${edge.notify ? ' notify' : ''}`);
+    addTo(incident, edge.from, `to ${edge.to}${edge.notify ? ' notify' : ''}`);
   }
+  // Where a resource sits in the graph: its parents and children, and which of those edges notify.
+  const placeOf = (id: string): string => {
+    const entries = incident.get(id);
+    return entries === undefined ? '' : [...new Set(entries)].sort().join('\n');
+  };
   const parentOf = new Map<string, string>();
   const membersOf = new Map<string, string[]>();
   const find = (id: string): string => parentOf.get(id) ?? id;
 
-  const parentsByKind = new Map<string, string[]>();
+  // Candidates by kind, noop and place: a group runs, changes, fails and notifies as one, so members
+  // with other parents or children would wait for, be blocked by or refresh what they have nothing
+  // to do with, and a noop member would be changed with the others, or hold back a parent that is
+  // not noop. (Kept apart by key, a long chain of groupable resources is no quadratic search.)
+  const parentsByPlace = new Map<string, string[]>();
   for (const resource of resources.values()) {
     const trait = kinds.get(resource.kind)?.groupable;
     // A hidden resource does not run here: in a group it would run with the others.
     if (!trait || !resource.meta.autogroup || resource.meta.hidden || inSendRecv.has(resource.id)) continue;
-    const candidates = parentsByKind.get(resource.kind) ?? [];
-    parentsByKind.set(resource.kind, candidates);
+    const key = `${resource.kind}\n${resource.meta.noop}\n${placeOf(resource.id)}`;
+    const candidates = parentsByPlace.get(key) ?? [];
+    parentsByPlace.set(key, candidates);
     const adjacentGroups = new Set((neighbours.get(resource.id) ?? []).map(find));
-    const target = candidates.find((parentId) => {
-      const parent = resources.get(parentId) as ResolvedResource;
-      // A group runs as one: a noop member would be changed with the others, or hold back a parent that is not noop.
-      return !adjacentGroups.has(parentId) && parent.meta.noop === resource.meta.noop && trait.groupCmp(parent.params, resource.params);
-    });
+    const target = candidates.find(
+      (parentId) => !adjacentGroups.has(parentId) && trait.groupCmp((resources.get(parentId) as ResolvedResource).params, resource.params),
+    );
     if (target === undefined) {
       candidates.push(resource.id);
       continue;
@@ -94,11 +101,7 @@ export function autoGroup(
   // members that close no cycle; then any still tangled are split up.
   const formed = [...membersOf.keys()];
   const childrenOf = new Map<string, string[]>();
-  for (const edge of edges) {
-    const list = childrenOf.get(edge.from);
-    if (list) list.push(edge.to);
-    else childrenOf.set(edge.from, [edge.to]);
-  }
+  for (const edge of edges) addTo(childrenOf, edge.from, edge.to);
   /** Whether the contracted graph has a path from the group of `parent` back to it. */
   const onCycle = (parent: string): boolean => {
     const seen = new Set<string>();
@@ -215,4 +218,11 @@ function groupsOnCycles(
     }
   }
   return [...indegree.keys()].filter((id) => membersOf.has(id));
+}
+
+/** Appends `value` to the list kept under `key`. */
+function addTo(lists: Map<string, string[]>, key: string, value: string): void {
+  const list = lists.get(key);
+  if (list) list.push(value);
+  else lists.set(key, [value]);
 }
