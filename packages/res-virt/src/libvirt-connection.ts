@@ -19,6 +19,28 @@ export function isActive(state: number): boolean {
   return state !== DomainState.SHUTOFF && state !== DomainState.CRASHED;
 }
 
+/** One connection per test-driver URI, open for as long as the process runs (see keepTestDriver). */
+const testDriverKeepers = new Map<string, Promise<unknown>>();
+
+/**
+ * The test driver keeps its domains in this process for as long as a
+ * connection to it is open. A graph swap replaces a resource: the old one's
+ * connection closes while the new one's opens, and when the close came
+ * first, the domain was gone and was defined anew (QA: 1 reload in 6). One
+ * connection per such URI is kept open until the process ends.
+ */
+async function keepTestDriver(uri: string, Hypervisor: typeof import('@unraid/libvirt').Hypervisor): Promise<void> {
+  let keeper = testDriverKeepers.get(uri);
+  if (!keeper) {
+    const hypervisor = new Hypervisor({ uri });
+    keeper = hypervisor.connectOpen();
+    testDriverKeepers.set(uri, keeper);
+    // Opened again by the next resource if it failed.
+    keeper.catch(() => testDriverKeepers.delete(uri));
+  }
+  await keeper.catch(() => undefined);
+}
+
 /**
  * One connection to a libvirt URI, through @unraid/libvirt. The binding is
  * imported when a connection opens, so a binding that was never built fails
@@ -32,6 +54,7 @@ export class LibvirtConnection {
 
   static async open(uri: string): Promise<LibvirtConnection> {
     const { Hypervisor } = await import('@unraid/libvirt');
+    if (uri.startsWith('test:')) await keepTestDriver(uri, Hypervisor);
     const hypervisor = new Hypervisor({ uri });
     await hypervisor.connectOpen();
     return new LibvirtConnection(uri, hypervisor);

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,4 +82,29 @@ describe('the converge command', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('keeps a test-driver domain through graph swaps that replace its resource (its connection closes, the next one opens)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'res-virt-swap-'));
+    const file = join(dir, 'vm.yaml');
+    const vm = (state: string): string => `graph: vm\nresources:\n  virt:\n  - name: swapped\n    uri: "test:///default"\n    state: ${state}\n    memory: 65536\n`;
+    await writeFile(file, vm('running'));
+    const child = spawn(process.execPath, [CLI, 'run', '--tmp-prefix', '--converger-timeout=0', file], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const count = (pattern: RegExp): number => output.match(new RegExp(pattern, 'g'))?.length ?? 0;
+    try {
+      await eventually(async () => count(/domain started running/) === 1, 15_000);
+      // Each save swaps in a new resource for the domain (its state param changed).
+      for (let round = 1; round <= 10; round++) {
+        await writeFile(file, vm(round % 2 === 1 ? 'paused' : 'running'));
+        await eventually(async () => count(/domain (paused|resumed)/) === round, 10_000);
+      }
+      expect(count(/domain defined/), output).toBe(1);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('close', resolve));
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
