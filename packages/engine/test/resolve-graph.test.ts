@@ -36,10 +36,26 @@ describe('resolveGraph: a list or a mapping that fits no form of a param', () =>
     expect(problems.map((problem) => [problem.location?.line, problem.message, problem.hint])).toEqual([
       [4, "param 'env' at PORT: expected string, got 80", 'quote it, as written, to make it a string (YAML read it as the number 80)'],
     ]);
+    const [word] = await problemsOf(['resources:', '  svcenv:', '  - name: web', '    env: {DEBUG: true}'], resolver);
+    expect(word?.hint).toBe('quote it, as written, to make it a string (YAML read it as true)');
     const [whole] = await problemsOf(['resources:', '  svcenv:', '  - name: web', '    env: 5'], resolver);
     expect(whole?.message).toBe("param 'env': expected list of string or mapping, got 5");
     const [nested] = await problemsOf(['resources:', '  svcenv:', '  - name: web', '    env: {A: [s3cret]}'], resolver);
     expect(nested?.message).toBe("param 'env' at A: expected string, got a list of 1");
+  });
+});
+
+describe('resolveGraph: a plugin validate issue without a hint', () => {
+  it('gets one that points at the kind and its param', async () => {
+    const strict = defineResource({
+      kind: 'strict',
+      params: Type.Object({ level: Type.Optional(Type.String()) }),
+      validate: (params) => (params.level === 'max' ? [{ param: 'level', message: 'max is not allowed' }] : []),
+      create: () => ({ checkApply: () => true }),
+    }) as unknown as AnyResourceDefinition;
+    const [problem] = await problemsOf(['resources:', '  strict:', '  - name: s', '    level: max'], mapResolver([strict]));
+    expect(problem?.message).toBe("param 'level': max is not allowed");
+    expect(problem?.hint).toBe("see what kind 'strict' accepts for 'level' in its plugin's README");
   });
 });
 

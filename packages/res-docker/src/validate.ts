@@ -30,7 +30,7 @@ export function validateContainer(params: Readonly<ContainerParams>, name?: stri
     });
   }
   if (params.image.trim() !== params.image || /\s/.test(params.image)) {
-    issues.push({ param: 'image', message: `${JSON.stringify(params.image)} contains whitespace` });
+    issues.push({ param: 'image', message: `${JSON.stringify(params.image)} contains whitespace`, hint: 'write the image reference without spaces, e.g. docker.io/library/nginx:1.27' });
   } else if (!isImageReference(params.image)) {
     issues.push({ param: 'image', message: `${JSON.stringify(params.image)} is not an image reference`, hint: 'write [registry[:port]/]path[:tag][@sha256:digest], the path in lower case' });
   }
@@ -43,7 +43,7 @@ export function validateContainer(params: Readonly<ContainerParams>, name?: stri
       // Not quoted: an entry without its name may well be a bare secret.
       issues.push({ param: 'env', message: `entry ${index + 1} is not KEY=value`, hint: 'write each entry as NAME=value' });
     } else if (!ENV_NAME.test(name)) {
-      issues.push({ param: 'env', message: `${JSON.stringify(name)} is not a valid environment variable name` });
+      issues.push({ param: 'env', message: `${JSON.stringify(name)} is not a valid environment variable name`, hint: 'start the name with a letter or _, then letters, digits or _ (NAME=value)' });
     } else if (seen.has(name)) {
       // The engine keeps the last, and reports both: compared with the params, the container would never match.
       issues.push({ param: 'env', message: `${name} is set twice`, hint: 'keep one entry per variable' });
@@ -62,12 +62,12 @@ export function validateContainer(params: Readonly<ContainerParams>, name?: stri
     for (const hostPort of Object.keys(map ?? {})) {
       const port = Number(hostPort);
       if (!(port >= 1 && port <= 65535)) {
-        issues.push({ param: 'ports', message: `host port ${hostPort} (${protocol}) is not a port number from 1 to 65535` });
+        issues.push({ param: 'ports', message: `host port ${hostPort} (${protocol}) is not a port number from 1 to 65535`, hint: 'map a container port to a host port from 1 to 65535' });
       }
     }
   }
   if (params.force && params.state === 'removed') {
-    issues.push({ param: 'force', message: 'force has no effect when state is removed' });
+    issues.push({ param: 'force', message: 'force has no effect when state is removed', hint: 'remove force, or set state: running or stopped' });
   }
   return issues;
 }

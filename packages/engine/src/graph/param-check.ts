@@ -130,7 +130,8 @@ export function checkParams(
     const at = issue.param === undefined ? undefined : [issue.param, ...(issue.at ?? []).map(String)];
     if (issue.param !== undefined && at !== undefined && !issueLimit.admit(issue.param, at)) continue;
     problem('ERR_PARAM_INVALID', issue.param ? `param '${issue.param}': ${issue.message}` : issue.message, at, {
-      ...(issue.hint ? { hint: issue.hint } : {}),
+      // Every problem comes with a hint, even from a plugin that gave none.
+      hint: issue.hint || `see what kind '${definition.kind}' accepts${issue.param ? ` for '${issue.param}'` : ''} in its plugin's README`,
       ...(issue.cause === undefined ? {} : { cause: issue.cause }),
     });
   }
@@ -200,5 +201,7 @@ function typeHint(value: unknown, expected: string): string {
   // The value as YAML read it, which may not be as it is written (0x1F is 31): the user quotes what they wrote.
   // Not for a negative number: quoted, `owner: -1` would be a user named "-1".
   if (typeof value === 'number' && value >= 0 && expected.includes('string')) return `quote it, as written, to make it a string (YAML read it as the number ${value})`;
+  // `cmd: true`, `name: yes`: YAML took the word for a boolean.
+  if (typeof value === 'boolean' && expected.includes('string') && !expected.includes('boolean')) return `quote it, as written, to make it a string (YAML read it as ${value})`;
   return `write ${expected}`;
 }
