@@ -198,7 +198,9 @@ async function runEngine(
   say(summarize(final));
   // Counted as the summary counts (a group's members fail with it); each failure is told once, by the resource that had it.
   const failedCount = Math.max(failures.length, final.filter((status) => status.state === 'failed').length);
-  if (failures.length > 0) say(`${counted(failedCount, 'resource')} failed:`);
+  // More failed than errors: a group's members failed with the one error that names the group.
+  const grouped = failedCount > failures.length ? ` (${counted(failures.length, 'error')}: a group fails as one)` : '';
+  if (failures.length > 0) say(`${counted(failedCount, 'resource')} failed${grouped}:`);
   for (const failure of failures) reporter.problem(failure);
   if (failures.length > 0) return ExitCode.resourceFailed;
   if (strayErrors.threw()) {
