@@ -247,6 +247,11 @@ export class Engine {
     // Pause: no checkApply starts until the new graph is wired.
     this.#paused = true;
     this.#pauseController.abort(new Error('a graph swap is under way'));
+    // Busy for the whole swap: once the removed resources are closed and before
+    // their replacements exist, nothing else may be busy, and the graph would
+    // be declared converged with the new resources yet to run.
+    this.#converger.busy();
+    this.#converger.changed();
     try {
       // Only what goes away is stopped, at once: a check of a removed or
       // replaced resource that is still running is aborted (its result would
@@ -315,6 +320,7 @@ export class Engine {
       if (this.#env.watch && added.length > 0) this.#warnIfNotLive(added);
     } finally {
       if (this.#paused) this.#unpause();
+      this.#converger.idle();
     }
   }
 
