@@ -80,6 +80,15 @@ export interface ResourceInstance<P extends object, S extends object> {
    */
   group?(children: readonly Readonly<P>[]): void;
   /**
+   * Groupable trait, optional (engine API 1.6): after a checkApply of a
+   * group that changed something (it returned false, or threw an
+   * EngineError that names some members), the members it changed, by
+   * position: 0 is this resource, then the children in the order `group`
+   * got them. Only those are told `changed`; without this method a change
+   * counts for every member.
+   */
+  changedMembers?(): readonly number[];
+  /**
    * Interruptable trait: called on the third stop signal to break out of a
    * long checkApply at once, even at the cost of leaving work half done.
    */

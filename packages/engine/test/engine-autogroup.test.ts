@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineResource, EngineError, Type, type AnyResourceDefinition } from '@converge/engine-api';
 import { autoGroup } from '../src/graph/autogroup.js';
+import type { Engine } from '../src/runtime/engine.js';
 import { planGraph } from '../src/runtime/graph-plan.js';
 import { graphOf, runToConvergence } from './support/graph.js';
 
@@ -172,5 +173,43 @@ describe('autogroup', () => {
     const states = Object.fromEntries(engine.statuses().map((status) => [status.id, status.state]));
     expect(states).toEqual({ 'picky[good]': 'converged', 'picky[bad]': 'failed', 'noop[after-good]': 'converged' });
     await engine.stop();
+  });
+
+  it('tells changed only the members a group says it changed (changedMembers), also when it failed for others', async () => {
+    const partial = defineResource({
+      kind: 'partial',
+      params: Type.Object({ item: Type.String() }),
+      nameParam: 'item',
+      groupable: { groupCmp: () => true },
+      create(params) {
+        let items = [params.item];
+        let changed: number[] = [];
+        let done = false;
+        return {
+          group(members) {
+            items = [params.item, ...members.map((member) => member.item)];
+          },
+          changedMembers: () => changed,
+          checkApply() {
+            if (done) return true;
+            done = true;
+            // Changes the members named `new…`; those named `bad…` fail.
+            changed = items.flatMap((item, position) => (item.startsWith('new') ? [position] : []));
+            const bad = items.flatMap((item, position) => (item.startsWith('bad') ? [position] : []));
+            if (bad.length > 0) throw new EngineError('ERR_RESOURCE_CHECK_APPLY', 'unknown', { members: bad });
+            return changed.length === 0;
+          },
+        };
+      },
+    }) as unknown as AnyResourceDefinition;
+    const changesOf = (engine: Engine) => Object.fromEntries(engine.statuses().map((status) => [status.name, [status.state, status.changes]]));
+
+    const ok = await runToConvergence(graphOf([partial], ['old1', 'new1', 'old2'].map((item) => ({ kind: 'partial', name: item, params: { item } }))));
+    expect(changesOf(ok)).toEqual({ old1: ['converged', 0], new1: ['converged', 1], old2: ['converged', 0] });
+    await ok.stop();
+
+    const failing = await runToConvergence(graphOf([partial], ['old1', 'new1', 'bad1'].map((item) => ({ kind: 'partial', name: item, params: { item } }))));
+    expect(changesOf(failing)).toEqual({ old1: ['converged', 0], new1: ['converged', 1], bad1: ['failed', 0] });
+    await failing.stop();
   });
 });

@@ -44,6 +44,8 @@ export async function checkApplyPackages(
   requests: readonly Readonly<PkgParams>[],
   apply: boolean,
   signal?: AbortSignal,
+  /** Told what was changed, once it was, before a refusal or a missing package is thrown. */
+  applied?: (plan: PackagePlan) => void,
 ): Promise<PackagesOutcome> {
   const first = requests[0];
   if (!first) return { converged: true, plan: { install: [], update: [], remove: [], problems: [] } };
@@ -77,6 +79,7 @@ export async function checkApplyPackages(
   if (acting.remove.length > 0) await client.remove(acting.remove, flags, signal);
   if (acting.install.length > 0) await client.install(acting.install, flags, signal);
   if (acting.update.length > 0) await client.update(acting.update, flags, signal);
+  applied?.(acting);
   if (failure) throw failure;
   return { converged: false, plan: acting };
 }
@@ -135,6 +138,15 @@ async function holdBackDependentRemovals(
       { members },
     ),
   };
+}
+
+/** The requests (by position) whose package `plan` acts on. */
+export function changedRequests(requests: readonly Readonly<PkgParams>[], plan: PackagePlan): number[] {
+  const acted = [...plan.install, ...plan.update, ...plan.remove].map((id) => parsePackageId(id, true));
+  return requests.flatMap((request, position) => {
+    const { name, arch } = splitArch(request.package);
+    return acted.some((ref) => ref.name === name && (arch === undefined || ref.arch === arch)) ? [position] : [];
+  });
 }
 
 /** One error for a refused removal and packages that cannot be found: each names its members. */

@@ -1,6 +1,6 @@
 import { EngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
-import { checkApplyPackages } from './apply-packages.js';
+import { changedRequests, checkApplyPackages } from './apply-packages.js';
 import { watchDpkgStatus } from './dpkg-watch.js';
 import { PackageKitClient } from './packagekit/client.js';
 import type { PkgParams } from './params.js';
@@ -19,6 +19,7 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
   private context: ResourceContext<PkgParams, PkgSends> | undefined;
   private client: PackageKitClient | undefined;
   private children: readonly Readonly<PkgParams>[] = [];
+  private changed: readonly number[] = [];
 
   // Read afresh on every run: the engine owns `params`.
   constructor(private readonly params: Readonly<PkgParams>) {}
@@ -31,6 +32,11 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
   /** Grouping: the params of the pkg resources this one also acts for. */
   group(children: readonly Readonly<PkgParams>[]): void {
     this.children = [...children];
+  }
+
+  /** The group's members (0 = this resource) whose package the last checkApply changed (engine API 1.6). */
+  changedMembers(): readonly number[] {
+    return this.changed;
   }
 
   /** This resource's package and those of its group. */
@@ -82,7 +88,13 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
     try {
       const client = await this.connection(signal);
-      const { converged, plan } = await checkApplyPackages(client, this.requests, apply, signal);
+      this.changed = [];
+      const requests = this.requests;
+      const { converged, plan } = await checkApplyPackages(client, requests, apply, signal, (acting) => {
+        this.changed = changedRequests(requests, acting);
+      });
+      // In a dry run too: what would change.
+      this.changed = changedRequests(requests, plan);
       if (!converged) {
         const verb = apply ? 'changed' : 'would change';
         this.ctx.log.info(`packages ${verb}`, { install: plan.install, update: plan.update, remove: plan.remove });

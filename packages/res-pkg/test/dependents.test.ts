@@ -70,8 +70,9 @@ describe.skipIf(!available)('pkg uninstalled with installed dependents', () => {
     try {
       const error = await failureOf(instance.checkApply(true, signal));
       expect(error.message).toBe(`removing ${TARGET} would also remove what depends on it: ${DEPENDENT}; ${TARGET} stayed installed`);
-      // Position 1: the group's second member, the only one that failed.
+      // Position 1: the group's second member, the only one that failed; the first was changed.
       expect(error.members).toEqual([1]);
+      expect(instance.changedMembers()).toEqual([0]);
     } finally {
       instance.cleanup();
       await harness.dispose();

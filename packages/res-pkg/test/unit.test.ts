@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { isPluginDefinition } from '@converge/engine-api';
 import { describe, expect, it } from 'vitest';
+import { changedRequests } from '../src/apply-packages.js';
 import { edgePaths, programPaths } from '../src/dpkg-files.js';
 import plugin, { planPackages, pkgResource } from '../src/index.js';
 import type { PackageRef, PkgParams } from '../src/index.js';
@@ -32,6 +33,15 @@ describe('validate', () => {
     expect(issues({ package: 'Hello World' })).toEqual(['package: "Hello World" is not a valid package name']);
     expect(issues({ package: 'hello', state: 'present' })[0]).toContain('neither installed, uninstalled, newest nor a version');
     expect(issues({ package: 'hello', allowdowngrade: true })).toEqual(['allowdowngrade: allowdowngrade only applies when state is an exact version']);
+  });
+});
+
+describe('changedRequests (changedMembers)', () => {
+  it('names the requests whose package a plan acts on, by position, with the architecture when given', () => {
+    const requests: PkgParams[] = [{ package: 'hello' }, { package: 'tree' }, { package: 'libc6:i386', state: 'uninstalled' }, { package: 'sl', state: 'uninstalled' }];
+    const plan = { install: ['hello;2.10-3;amd64;debian'], update: [], remove: ['libc6;2.36;i386;installed:debian'], problems: [] };
+    expect(changedRequests(requests, plan)).toEqual([0, 2]);
+    expect(changedRequests(requests, { install: [], update: [], remove: ['libc6;2.36;amd64;installed:debian'], problems: [] })).toEqual([]);
   });
 });
 

@@ -76,6 +76,10 @@ export class Vertex implements ContextHost {
   #lastError: EngineError | undefined;
   #checks = 0;
   #changes = 0;
+  /** A group's changes by member (0 = the resource itself), when its instance says which it changed (changedMembers). */
+  #memberChanges: number[] | undefined;
+  /** The members the group's last change was for (changedMembers), when its instance says. */
+  #lastChangedMembers: ReadonlySet<number> | undefined;
   #dirty = false;
   /** The process loop's pending part, when a step of it did not finish at once. */
   #running: Promise<void> | undefined;
@@ -190,10 +194,34 @@ export class Vertex implements ContextHost {
     const own = this.#ownStatus();
     const member = position === 0 ? this.resource : this.resource.group?.[position - 1];
     const named = member === undefined || position === 0 ? own : { ...own, id: member.id, name: member.name, hidden: member.meta.hidden };
+    let counted = this.#memberChanges === undefined ? named : { ...named, changes: this.#memberChanges[position] ?? 0 };
+    if (counted.wouldChange && this.#lastChangedMembers && !this.#lastChangedMembers.has(position)) {
+      const { wouldChange: _other, ...unchanged } = counted;
+      counted = unchanged;
+    }
     const members = this.#state === 'failed' ? this.#lastError?.members : undefined;
-    if (members === undefined || members.includes(position)) return named;
-    const { lastError: _told, ...converged } = named;
+    if (members === undefined || members.includes(position)) return counted;
+    const { lastError: _told, ...converged } = counted;
     return { ...converged, state: 'converged' };
+  }
+
+  /**
+   * After a group's run that changed something, or failed for some members:
+   * counts a change for the members its instance says it changed
+   * (changedMembers), or, without that method, for all of them when it
+   * returned (a failed run's changes are unknown then).
+   */
+  #countMemberChanges(failed: boolean): void {
+    const size = (this.resource.group?.length ?? 0) + 1;
+    if (size === 1) return;
+    const instance = this.#instance as Instance | undefined;
+    if (!instance?.changedMembers && failed) return;
+    const changed = instance?.changedMembers ? instance.changedMembers() : Array.from({ length: size }, (_, position) => position);
+    this.#lastChangedMembers = instance?.changedMembers ? new Set(changed) : undefined;
+    this.#memberChanges ??= Array.from({ length: size }, () => this.#changes - (failed ? 0 : 1));
+    for (const position of new Set(changed)) {
+      if (position >= 0 && position < size) this.#memberChanges[position] = (this.#memberChanges[position] ?? 0) + 1;
+    }
   }
 
   status(): ResourceStatus {
@@ -674,6 +702,8 @@ export class Vertex implements ContextHost {
     const failure = withReceivedValuesHidden(this.#env.secrets.maskError(thrown), this.params, this.#received);
     this.#failureIsNews(failure);
     this.#lastError = failure;
+    // A group that failed for some members may have changed the others.
+    if (failure.members !== undefined) this.#countMemberChanges(true);
     if (this.#env.observed()) {
       this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply, error: failure });
     }
@@ -789,7 +819,10 @@ export class Vertex implements ContextHost {
   }
 
   #succeeded(converged: boolean, applied: boolean): void {
-    if (!converged) this.#changes++;
+    if (!converged) {
+      this.#changes++;
+      this.#countMemberChanges(false);
+    }
     if (applied && !converged) this.#env.converger.changed();
     if (this.meta.retryreset) this.#retriesLeft = this.meta.retry;
     let sentChanged = false;
