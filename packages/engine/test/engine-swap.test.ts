@@ -328,36 +328,59 @@ describe('reverse', () => {
   });
 });
 
+/** An engine (converger timeout 0, no watches) that notes each convergence it declares, with the last line of `log` then. */
+async function engineTellingConvergence(log: string[]): Promise<{ engine: Engine; declared: string[] }> {
+  const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, watch: false });
+  const declared: string[] = [];
+  const set = engine.converged.set.bind(engine.converged);
+  engine.converged.set = (value: boolean) => {
+    declared.push(`converged=${value} after ${log.at(-1) ?? 'nothing'}`);
+    set(value);
+  };
+  return { engine, declared };
+}
+
+/** A kind whose version 1 checks as `firstCheck` does and whose version 2 answers at once; each check is logged. */
+function slowKind(log: string[], firstCheck: (signal: AbortSignal) => Promise<boolean>): AnyResourceDefinition {
+  return defineResource({
+    kind: 'slow',
+    params: Type.Object({ version: Type.Number() }),
+    create(params) {
+      return {
+        checkApply(_apply, signal) {
+          log.push(`check v${params.version}`);
+          return params.version === 2 ? true : firstCheck(signal);
+        },
+      };
+    },
+  }) as unknown as AnyResourceDefinition;
+}
+
 describe('convergence across a graph swap', () => {
   it('is not declared between a replaced resource leaving and its replacement running (QA: a reload said converged too soon)', async () => {
     const log: string[] = [];
-    // Version 1 checks until it is aborted; version 2 answers at once.
-    const slow = defineResource({
-      kind: 'slow',
-      params: Type.Object({ version: Type.Number() }),
-      create(params) {
-        return {
-          checkApply(_apply, signal) {
-            log.push(`check v${params.version}`);
-            if (params.version === 2) return true;
-            return new Promise<boolean>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
-          },
-        };
-      },
-    }) as unknown as AnyResourceDefinition;
-    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, watch: false });
-    const declared: string[] = [];
-    const set = engine.converged.set.bind(engine.converged);
-    engine.converged.set = (value: boolean) => {
-      declared.push(`converged=${value} after ${log.at(-1) ?? 'nothing'}`);
-      set(value);
-    };
+    // Version 1 checks until it is aborted.
+    const slow = slowKind(log, (signal) => new Promise<boolean>((_resolve, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true })));
+    const { engine, declared } = await engineTellingConvergence(log);
     await engine.start(graphOf([slow], [{ kind: 'slow', name: 'x', params: { version: 1 } }]));
     while (!log.includes('check v1')) await new Promise((resolve) => setTimeout(resolve, 5));
     await engine.swap(graphOf([slow], [{ kind: 'slow', name: 'x', params: { version: 2 } }]));
     await engine.whenConverged(AbortSignal.timeout(5_000));
     await engine.stop();
     // Only once version 2 has checked.
+    expect(declared.filter((line) => line.startsWith('converged=true'))[0]).toBe('converged=true after check v2');
+  });
+
+  it('is not declared while the swap waits for a replaced resource to realize (meta: {realize: true}; QA)', async () => {
+    const log: string[] = [];
+    // Version 1 realizes (converges once) 150 ms after the swap begins to wait for it.
+    const slow = slowKind(log, () => new Promise<boolean>((resolve) => setTimeout(() => resolve(true), 150)));
+    const { engine, declared } = await engineTellingConvergence(log);
+    await engine.start(graphOf([slow], [{ kind: 'slow', name: 'x', params: { version: 1 }, meta: { realize: true } }]));
+    while (!log.includes('check v1')) await new Promise((resolve) => setTimeout(resolve, 5));
+    await engine.swap(graphOf([slow], [{ kind: 'slow', name: 'x', params: { version: 2 } }]));
+    await engine.whenConverged(AbortSignal.timeout(5_000));
+    await engine.stop();
     expect(declared.filter((line) => line.startsWith('converged=true'))[0]).toBe('converged=true after check v2');
   });
 });

@@ -115,7 +115,7 @@ describe('the fast YAML path', () => {
       { numRuns: 2_000 },
     );
     // Found by QA: one answer for `0b11` and `+0x20`, with or without an anchor elsewhere in the file.
-    for (const value of ['0b11', '+0x20', '-0o17', '-.5', '1e400']) {
+    for (const value of ['0b11', '+0x20', '-0o17', '-.5', '1e400', `1${'0'.repeat(309)}`, `0x${'f'.repeat(300)}`]) {
       const text = `graph: g\nresources:\n  file:\n  - name: a\n    x: ${value}\n`;
       expect(parseGraphYamlFast(text, 'g.yaml', never), value).toBeUndefined();
       expect(parseGraphYaml(text, 'g.yaml').resources[0]?.params.x).toEqual(parseGraphYamlPrecisely(text, 'g.yaml').resources[0]?.params.x);

@@ -1,4 +1,5 @@
-import { mkdtemp, mkdir, rm, truncate, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, mkdir, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -232,6 +233,21 @@ describe('readGraphFile', () => {
     expect(await fileProblem(folder)).toMatchObject({ code: 'ERR_GRAPH_FILE', message: `${folder} is a directory, not a graph file` });
     // '-' is no file here (it is no stdin either: a graph is read again on reloads).
     expect(await fileProblem('-')).toMatchObject({ message: "'-' names no file: a graph is read from a file, not from standard input", hint: 'write the graph to a file and give its path' });
+  });
+
+  it('refuses a named pipe at once instead of waiting for a writer, and names a link whose target is gone (QA: both)', async () => {
+    const fifo = join(dir, 'fifo.yaml');
+    execFileSync('mkfifo', [fifo]);
+    const started = performance.now();
+    expect(await fileProblem(fifo)).toMatchObject({ message: `${fifo} is not a regular file`, hint: expect.stringContaining('write the graph to a file') });
+    expect(performance.now() - started).toBeLessThan(5_000);
+    const link = join(dir, 'dangling.yaml');
+    await symlink(join(dir, 'nowhere.yaml'), link);
+    expect(await fileProblem(link)).toMatchObject({
+      message: `${link} is a symlink to ${join(dir, 'nowhere.yaml')}, which does not exist`,
+      hint: expect.stringContaining('point the link'),
+    });
+    expect((await fileProblem(join(dir, 'missing.yaml')))?.hint).toBe('check the path (a relative path starts at the current folder)');
   });
 
   it('refuses files over 16 MiB without reading them', async () => {

@@ -235,6 +235,20 @@ export class Engine {
       }
     }
     const removed = [...this.#vertices.values()].filter((vertex) => kept.get(vertex.id) !== vertex);
+    // Busy for the whole swap: while it waits for a resource to realize, and
+    // once the removed resources are closed and before their replacements
+    // exist, nothing else may be busy, and the graph would be declared
+    // converged with the new resources yet to run.
+    this.#converger.busy();
+    this.#converger.changed();
+    try {
+      await this.#swapIn(graph, plan, kept, removed);
+    } finally {
+      this.#converger.idle();
+    }
+  }
+
+  async #swapIn(graph: ResolvedGraph, plan: GraphPlan, kept: Map<string, Vertex>, removed: Vertex[]): Promise<void> {
     // meta.realize: what the swap removes or replaces converges once first (or fails). Before the pause, which would hold it back.
     const realizing = removed.filter((vertex) => vertex.meta.realize && !vertex.isRealized);
     for (const vertex of realizing) {
@@ -247,11 +261,6 @@ export class Engine {
     // Pause: no checkApply starts until the new graph is wired.
     this.#paused = true;
     this.#pauseController.abort(new Error('a graph swap is under way'));
-    // Busy for the whole swap: once the removed resources are closed and before
-    // their replacements exist, nothing else may be busy, and the graph would
-    // be declared converged with the new resources yet to run.
-    this.#converger.busy();
-    this.#converger.changed();
     try {
       // Only what goes away is stopped, at once: a check of a removed or
       // replaced resource that is still running is aborted (its result would
@@ -320,7 +329,6 @@ export class Engine {
       if (this.#env.watch && added.length > 0) this.#warnIfNotLive(added);
     } finally {
       if (this.#paused) this.#unpause();
-      this.#converger.idle();
     }
   }
 

@@ -28,11 +28,12 @@ const NEGATIVE_ZERO = /(^|[\s:,[{])-(0+\.?0*|\.0+)([eE][-+]?\d+)?[ \t]*($|[,\]}#
  * schema) read apart: binary (`0b11`) and signed hex or octal (`+0x20`),
  * which js-yaml takes as numbers and YAML 1.2 as text; a signed fraction
  * without a leading digit (`-.5`) and an exponent past a double's range
- * (`1e400`), which js-yaml takes as text. Left to the precise parser, so
+ * (`1e400`) or a number too long for one (300 digits and more), which
+ * js-yaml takes as text. Left to the precise parser, so
  * that a value reads the same whatever else the file holds (an anchor
  * elsewhere sends the whole file there). A false alarm only costs speed.
  */
-const NUMBER_READ_APART = /(^|[\s:,[{])([-+]?0b|[-+]0[xo]|[-+]\.\d|[-+]?[\d.][\d._]*e[-+]?\d{3})[^\s,\]}#]*[ \t]*($|[,\]}#])/im;
+const NUMBER_READ_APART = /(^|[\s:,[{])([-+]?0b|[-+]0[xo]|[-+]\.\d|[-+]?[\d.][\d._]*e[-+]?\d{3}|[-+]?(?:0[xo])?[\da-f._]{300})[^\s,\]}#]*[ \t]*($|[,\]}#])/im;
 
 const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set(['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule']);
 const COLLECT_KEYS: ReadonlySet<string> = new Set(['kind', 'pattern']);

@@ -1,4 +1,5 @@
-import { open } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readlink } from 'node:fs/promises';
 import { EngineError } from '@converge/engine-api';
 import { GraphLoadError } from '../graph/load-error.js';
 import { locationInText } from './text-check.js';
@@ -32,13 +33,14 @@ export async function readGraphFile(path: string): Promise<string> {
 async function readBounded(path: string): Promise<Uint8Array> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    // Not blocking: a named pipe would wait in open() for a writer, forever; it is refused below.
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const stat = await handle.stat();
     // A graph is read more than once (reloads, a precise second parse for error locations): a pipe cannot be.
     if (stat.isDirectory()) throw fileError(`${path} is a directory, not a graph file`, undefined, 'give the path of a graph file (a .yaml file) in it');
     if (!stat.isFile()) throw fileError(`${path} is not a regular file`, undefined, 'write the graph to a file and give its path (standard input and pipes cannot be read twice)');
     if (stat.size > MAX_GRAPH_FILE_BYTES) {
-      throw fileError(`${path} is ${stat.size} bytes; graph files may be at most ${MAX_GRAPH_FILE_BYTES} bytes`);
+      throw fileError(`${path} is ${stat.size} bytes; graph files may be at most ${MAX_GRAPH_FILE_BYTES} bytes`, undefined, 'check the path: a graph this large is most likely another file');
     }
     // Read one byte past the limit so a file that grew after stat is still caught.
     const buffer = new Uint8Array(MAX_GRAPH_FILE_BYTES + 1);
@@ -47,7 +49,7 @@ async function readBounded(path: string): Promise<Uint8Array> {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
-      if (length > MAX_GRAPH_FILE_BYTES) throw fileError(`${path} is larger than ${MAX_GRAPH_FILE_BYTES} bytes`);
+      if (length > MAX_GRAPH_FILE_BYTES) throw fileError(`${path} is larger than ${MAX_GRAPH_FILE_BYTES} bytes`, undefined, 'check the path: a graph this large is most likely another file');
     }
     return buffer.subarray(0, length);
   } catch (error) {
@@ -56,17 +58,21 @@ async function readBounded(path: string): Promise<Uint8Array> {
     if (code === 'ENOENT' && path === '-') {
       throw fileError("'-' names no file: a graph is read from a file, not from standard input", error, 'write the graph to a file and give its path');
     }
-    const reason = code === 'ENOENT' ? 'does not exist' : `cannot be read (${code ?? String(error)})`;
-    throw fileError(`${path} ${reason}`, error, code === 'EACCES' || code === 'EPERM' ? 'run converge as a user who may read it, or make it readable' : undefined);
+    if (code === 'ENOENT') {
+      // A link whose target is gone is named as such: "does not exist" alone sends the user looking at the link.
+      const target = await readlink(path).catch(() => undefined);
+      if (target !== undefined) throw fileError(`${path} is a symlink to ${target}, which does not exist`, error, 'point the link at the graph file, or give the graph file\'s own path');
+      throw fileError(`${path} does not exist`, error, 'check the path (a relative path starts at the current folder)');
+    }
+    const hint = code === 'EACCES' || code === 'EPERM' ? 'run converge as a user who may read it, or make it readable' : 'check that the path names a graph file this user can read';
+    throw fileError(`${path} cannot be read (${code ?? String(error)})`, error, hint);
   } finally {
     await handle?.close();
   }
 }
 
-function fileError(message: string, cause?: unknown, hint?: string): GraphLoadError {
-  return new GraphLoadError([
-    new EngineError('ERR_GRAPH_FILE', message, { phase: 'load', ...(cause === undefined ? {} : { cause }), ...(hint === undefined ? {} : { hint }) }),
-  ]);
+function fileError(message: string, cause: unknown, hint: string): GraphLoadError {
+  return new GraphLoadError([new EngineError('ERR_GRAPH_FILE', message, { phase: 'load', ...(cause === undefined ? {} : { cause }), hint })]);
 }
 
 /** The offset where the first malformed UTF-8 sequence starts. */
