@@ -212,4 +212,19 @@ describe('autogroup', () => {
     expect(changesOf(failing)).toEqual({ old1: ['converged', 0], new1: ['converged', 1], bad1: ['failed', 0] });
     await failing.stop();
   });
+
+  it('a resource blocked by a group that failed for one member names that member, not the first of the group', async () => {
+    const graph = graphOf(
+      [pickyKind()],
+      [...['good', 'bad'].map((item) => ({ kind: 'picky', name: item, params: { item } })), { kind: 'noop', name: 'after', meta: { autogroup: false } }],
+      [
+        { from: 'picky[good]', to: 'noop[after]' },
+        { from: 'picky[bad]', to: 'noop[after]' },
+      ],
+    );
+    expect(planGraph(graph).resources.get('picky[good]')?.group?.map((child) => child.id)).toEqual(['picky[bad]']);
+    const engine = await runToConvergence(graph);
+    expect(engine.statuses().find((status) => status.id === 'noop[after]')?.lastError?.message).toBe('not run: picky[bad] did not succeed');
+    await engine.stop();
+  });
 });

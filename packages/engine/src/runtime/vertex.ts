@@ -178,6 +178,12 @@ export class Vertex implements ContextHost {
     return this.#down;
   }
 
+  /** Who to name when it is down: the first failed member of its group when its error names members, else itself. */
+  get downMemberId(): string {
+    const member = this.#lastError && this.#namedMember(this.#lastError);
+    return member?.id ?? this.id;
+  }
+
   /** This vertex's status, and the same for each resource grouped into it (see memberStatus). */
   statuses(): ResourceStatus[] {
     const group = this.resource.group ?? [];
@@ -954,7 +960,7 @@ export class Vertex implements ContextHost {
   #block(parent: Vertex): void {
     if (this.#state === 'blocked' && this.#down) return;
     this.#down = true;
-    this.#lastError = new EngineError('ERR_RESOURCE_BLOCKED', `not run: ${parent.id} did not succeed`, {
+    this.#lastError = new EngineError('ERR_RESOURCE_BLOCKED', `not run: ${parent.downMemberId} did not succeed`, {
       resource: this.id,
       phase: 'checkApply',
     });
