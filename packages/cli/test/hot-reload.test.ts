@@ -30,6 +30,27 @@ async function until(check: () => Promise<boolean>, what: string, timeoutMs = 10
 
 const contentIs = (path: string, content: string) => async () => (await readFile(path, 'utf8').catch(() => undefined)) === content;
 
+describe('a one-shot run (--converged-exit at timeout 0)', () => {
+  it('does not watch its graph file: a save while it runs is not swapped in', async () => {
+    const dir = await makeTempDir();
+    const plugin = await writeTestPlugin(dir);
+    const graph = join(dir, 'graph.yaml');
+    const started = join(dir, 'started');
+    const later = join(dir, 'later.txt');
+    const slow = `graph: once\nresources:\n  exec:\n  - name: slow\n    cmd: touch ${started}; sleep 1.5\n    shell: /bin/sh\n`;
+    await writeFile(graph, slow);
+    const cli = new CliProcess(['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', '--plugin', plugin, graph]);
+    running.push(cli);
+    await until(async () => existsSync(started), 'the command to start');
+    // Saved while the command runs: a watched file would be reloaded within 150 ms, adding the touch.
+    await writeFile(graph, `${slow}  touch:\n  - name: t\n    path: ${later}\n`);
+    const result = await cli.result;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr + result.stdout).not.toMatch(/reloaded/);
+    expect(existsSync(later)).toBe(false);
+  });
+});
+
 describe('hot reload of a running graph', () => {
   it('prints the diff of a resource a reload adds with meta: {noop: true}, and leaves it alone', async () => {
     const dir = await makeTempDir();

@@ -105,7 +105,8 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
         return engine.swap(next);
       },
       reporter,
-      watchFile: flags.watch !== false,
+      // A one-shot run (--converged-exit at timeout 0) watches nothing, the graph file included (SIGHUP still reloads).
+      watchFile: flags.watch !== false && !(flags.convergedExit === true && flags.convergerTimeout === 0),
       stopping: () => engine.isStopping,
       loadedVersion,
     });
