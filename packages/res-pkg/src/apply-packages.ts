@@ -44,8 +44,8 @@ export async function checkApplyPackages(
   requests: readonly Readonly<PkgParams>[],
   apply: boolean,
   signal?: AbortSignal,
-  /** Told what was changed, once it was, before a refusal or a missing package is thrown. */
-  applied?: (plan: PackagePlan) => void,
+  /** Told what was changed once it was (before a refusal or a missing package is thrown), or what a dry run would change. */
+  acted?: (plan: PackagePlan) => void,
 ): Promise<PackagesOutcome> {
   const first = requests[0];
   if (!first) return { converged: true, plan: { install: [], update: [], remove: [], problems: [] } };
@@ -74,12 +74,13 @@ export async function checkApplyPackages(
   }
   if (!apply) {
     if (failure) throw failure;
+    acted?.(acting);
     return { converged: false, plan: acting };
   }
   if (acting.remove.length > 0) await client.remove(acting.remove, flags, signal);
   if (acting.install.length > 0) await client.install(acting.install, flags, signal);
   if (acting.update.length > 0) await client.update(acting.update, flags, signal);
-  applied?.(acting);
+  acted?.(acting);
   if (failure) throw failure;
   return { converged: false, plan: acting };
 }
@@ -123,11 +124,7 @@ async function holdBackDependentRemovals(
   }
   const refusedRefs = refused.map((id) => parsePackageId(id, true));
   const names = [...new Set(refusedRefs.map((ref) => ref.name))].join(', ');
-  const members = requests.flatMap((request, position) => {
-    if (stateOf(request) !== 'uninstalled') return [];
-    const { name, arch } = splitArch(request.package);
-    return refusedRefs.some((ref) => ref.name === name && (arch === undefined || ref.arch === arch)) ? [position] : [];
-  });
+  const members = requestsFor(requests, refusedRefs).filter((position) => stateOf(requests[position] as PkgParams) === 'uninstalled');
   const kept = ids.filter((id) => !refused.includes(id));
   return {
     remove: kept,
@@ -142,10 +139,14 @@ async function holdBackDependentRemovals(
 
 /** The requests (by position) whose package `plan` acts on. */
 export function changedRequests(requests: readonly Readonly<PkgParams>[], plan: PackagePlan): number[] {
-  const acted = [...plan.install, ...plan.update, ...plan.remove].map((id) => parsePackageId(id, true));
+  return requestsFor(requests, [...plan.install, ...plan.update, ...plan.remove].map((id) => parsePackageId(id, true)));
+}
+
+/** The requests (by position) for one of `refs`: the same name, and the same architecture when the request gives one. */
+function requestsFor(requests: readonly Readonly<PkgParams>[], refs: readonly PackageRef[]): number[] {
   return requests.flatMap((request, position) => {
     const { name, arch } = splitArch(request.package);
-    return acted.some((ref) => ref.name === name && (arch === undefined || ref.arch === arch)) ? [position] : [];
+    return refs.some((ref) => ref.name === name && (arch === undefined || ref.arch === arch)) ? [position] : [];
   });
 }
 

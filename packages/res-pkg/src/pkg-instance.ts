@@ -93,8 +93,6 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
       const { converged, plan } = await checkApplyPackages(client, requests, apply, signal, (acting) => {
         this.changed = changedRequests(requests, acting);
       });
-      // In a dry run too: what would change.
-      this.changed = changedRequests(requests, plan);
       if (!converged) {
         const verb = apply ? 'changed' : 'would change';
         this.ctx.log.info(`packages ${verb}`, { install: plan.install, update: plan.update, remove: plan.remove });

@@ -6,16 +6,6 @@ export interface GroupedResource extends ResolvedResource {
   readonly group?: readonly ResolvedResource[];
 }
 
-/** Rounds that form one tangled group again at a time before splitting all of them. */
-const MAX_SINGLE_SPLITS = 16;
-/**
- * Vertices and edges walked, at most, to form one tangled group again (a
- * walk per member): a few milliseconds. A larger group is split up, as a
- * long chain of groupable resources, where no two can share a vertex, would
- * otherwise take seconds to find out.
- */
-const FORM_AGAIN_BUDGET = 200_000;
-
 export interface GroupedGraph {
   readonly resources: Map<string, GroupedResource>;
   readonly edges: ResolvedEdge[];
@@ -26,13 +16,11 @@ export interface GroupedGraph {
  * and no send/recv edge) merge into one vertex when the kind's `groupCmp`
  * allows it, both have the same `meta.noop`, and both have the same parents
  * and children (with the same notify flags): the group then waits for,
- * blocks, changes and refreshes exactly what each member would alone. Greedy merging refuses direct
- * edges (O(degree) per resource); a dependency through other resources shows
- * up as a cycle of the contracted graph, and a group on or behind a cycle is
- * formed again with only the members that close none (checked one by one,
- * as mgmt checks each merge), until the contracted graph is acyclic. Edges of
- * children move to their parent (self-edges dropped, duplicates merged);
- * semaphores merge.
+ * blocks, changes and refreshes exactly what each member would alone. Such
+ * members never depend on each other, and the contracted graph has a cycle
+ * only where the graph had one: an edge between two groups runs from every
+ * member of one to every member of the other. Edges of children move to
+ * their parent (duplicates merged); semaphores merge.
  */
 export function autoGroup(
   resources: ReadonlyMap<string, ResolvedResource>,
@@ -53,11 +41,8 @@ export function autoGroup(
     }
   }
   if (!groupable) return { resources: new Map(resources), edges: [...edges] };
-  const neighbours = new Map<string, string[]>();
   const incident = new Map<string, string[]>();
   for (const edge of edges) {
-    addTo(neighbours, edge.from, edge.to);
-    addTo(neighbours, edge.to, edge.from);
     addTo(incident, edge.to, `from ${edge.from}${edge.notify ? ' notify' : ''}`);
     addTo(incident, edge.from, `to ${edge.to}${edge.notify ? ' notify' : ''}`);
   }
@@ -82,10 +67,7 @@ export function autoGroup(
     const key = `${resource.kind}\n${resource.meta.noop}\n${placeOf(resource.id)}`;
     const candidates = parentsByPlace.get(key) ?? [];
     parentsByPlace.set(key, candidates);
-    const adjacentGroups = new Set((neighbours.get(resource.id) ?? []).map(find));
-    const target = candidates.find(
-      (parentId) => !adjacentGroups.has(parentId) && trait.groupCmp((resources.get(parentId) as ResolvedResource).params, resource.params),
-    );
+    const target = candidates.find((parentId) => trait.groupCmp((resources.get(parentId) as ResolvedResource).params, resource.params));
     if (target === undefined) {
       candidates.push(resource.id);
       continue;
@@ -94,63 +76,6 @@ export function autoGroup(
     const members = membersOf.get(target) ?? [target];
     members.push(resource.id);
     membersOf.set(target, members);
-  }
-
-  // Tangled groups, newest first, are formed again one at a time for a few
-  // rounds (an older group is often fine once a newer one is), keeping the
-  // members that close no cycle; then any still tangled are split up.
-  const formed = [...membersOf.keys()];
-  const childrenOf = new Map<string, string[]>();
-  for (const edge of edges) addTo(childrenOf, edge.from, edge.to);
-  /** Whether the contracted graph has a path from the group of `parent` back to it. */
-  const onCycle = (parent: string): boolean => {
-    const seen = new Set<string>();
-    const next = [parent];
-    for (let vertex = next.pop(); vertex !== undefined; vertex = next.pop()) {
-      for (const member of membersOf.get(vertex) ?? [vertex]) {
-        for (const child of childrenOf.get(member) ?? []) {
-          const target = find(child);
-          if (target === vertex) continue;
-          if (target === parent) return true;
-          if (!seen.has(target)) {
-            seen.add(target);
-            next.push(target);
-          }
-        }
-      }
-    }
-    return false;
-  };
-  const formAgain = (parent: string): void => {
-    const members = membersOf.get(parent) ?? [];
-    for (const member of members) parentOf.delete(member);
-    // Each member is a walk of the graph: past the budget, the group is split up instead.
-    if ((members.length - 1) * (resources.size + edges.length) > FORM_AGAIN_BUDGET) {
-      membersOf.delete(parent);
-      return;
-    }
-    const kept = [parent];
-    membersOf.set(parent, kept);
-    for (const member of members.slice(1)) {
-      parentOf.set(member, parent);
-      kept.push(member);
-      if (!onCycle(parent)) continue;
-      parentOf.delete(member);
-      kept.pop();
-    }
-    if (kept.length === 1) membersOf.delete(parent);
-  };
-  for (let round = 0; ; round++) {
-    const tangled = new Set(groupsOnCycles(resources.keys(), edges, find, membersOf));
-    if (tangled.size === 0) break;
-    if (round < MAX_SINGLE_SPLITS) {
-      formAgain(formed.filter((parent) => tangled.has(parent)).pop() as string);
-      continue;
-    }
-    for (const parent of tangled) {
-      for (const member of membersOf.get(parent) ?? []) parentOf.delete(member);
-      membersOf.delete(parent);
-    }
   }
 
   const grouped = new Map<string, GroupedResource>();
@@ -182,42 +107,6 @@ export function autoGroup(
       });
   }
   return { resources: grouped, edges: [...merged.values()] };
-}
-
-/**
- * Kahn's algorithm on the contracted graph: the groups it cannot order are
- * on a cycle or behind one. Returns their parents (plain resources left out).
- */
-function groupsOnCycles(
-  ids: Iterable<string>,
-  edges: readonly ResolvedEdge[],
-  find: (id: string) => string,
-  membersOf: ReadonlyMap<string, readonly string[]>,
-): string[] {
-  if (membersOf.size === 0) return [];
-  const indegree = new Map<string, number>();
-  for (const id of ids) indegree.set(find(id), 0);
-  const children = new Map<string, string[]>();
-  for (const edge of edges) {
-    const from = find(edge.from);
-    const to = find(edge.to);
-    if (from === to) continue;
-    indegree.set(to, (indegree.get(to) ?? 0) + 1);
-    const list = children.get(from);
-    if (list) list.push(to);
-    else children.set(from, [to]);
-  }
-  const ready = [...indegree].filter(([, degree]) => degree === 0).map(([id]) => id);
-  while (ready.length > 0) {
-    const id = ready.pop() as string;
-    indegree.delete(id);
-    for (const child of children.get(id) ?? []) {
-      const left = (indegree.get(child) ?? 0) - 1;
-      indegree.set(child, left);
-      if (left === 0) ready.push(child);
-    }
-  }
-  return [...indegree.keys()].filter((id) => membersOf.has(id));
 }
 
 /** Appends `value` to the list kept under `key`. */
