@@ -108,4 +108,14 @@ edges:
     ]);
     expect(errorsOf('graph: g\nresources:\n  exec:\n    - name: echo hi\n')).toEqual([]);
   });
+
+  it('refuses a --plugin that is not installed, rather than leave kinds out without a failure', async () => {
+    const dir = await makeTempDir();
+    const output = join(dir, 'schema.json');
+    const result = await runCli(['schema', '--plugin', 'converge-res-not-here', '-o', output], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("plugin 'converge-res-not-here' is not installed");
+    expect(result.stderr).toContain('hint: npm install converge-res-not-here');
+    await expect(readFile(output, 'utf8')).rejects.toThrow(/ENOENT/);
+  });
 });

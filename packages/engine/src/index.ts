@@ -24,7 +24,7 @@ export type {
   ResolvedResource,
   ResourceSpec,
 } from './graph/spec.js';
-export type { KindResolver } from './loader/kind-resolver.js';
+export type { KindResolver, UnreadablePlugin } from './loader/kind-resolver.js';
 export { LocalWorld } from './world/local-world.js';
 export { loadGraphFile, loadGraphSpec } from './graph/load-graph.js';
 export type { LoadGraphOptions } from './graph/load-graph.js';

@@ -7,6 +7,8 @@ import { ENGINE_API_VERSION, isEngineError, type EngineError } from '@converge/e
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { noopResource } from '../src/builtin/noop.js';
 import { createKindResolver } from '../src/loader/plugin-registry.js';
+import { loadGraphFile } from '../src/graph/load-graph.js';
+import { GraphLoadError } from '../src/graph/load-error.js';
 
 const engineApiFolder = resolve(dirname(fileURLToPath(import.meta.url)), '../../engine-api');
 
@@ -75,6 +77,16 @@ async function loadError(promise: Promise<unknown>): Promise<EngineError> {
   );
   if (!isEngineError(error)) throw new Error(`expected an EngineError, got ${String(error)}`);
   return error;
+}
+
+/** The problems a graph load fails with (fails the test if it loads). */
+async function loadProblems(promise: Promise<unknown>): Promise<readonly EngineError[]> {
+  const error: unknown = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!(error instanceof GraphLoadError)) throw new Error(`expected a GraphLoadError, got ${String(error)}`);
+  return error.problems;
 }
 
 function resolverFor(plugins: readonly string[] = []) {
@@ -362,6 +374,41 @@ describe('createKindResolver', () => {
     expect(byPath.message).toContain(join(process.cwd(), 'no', 'such', 'folder', 'package.json'));
     // Builtins need no plugin.
     expect(await resolver.resolve('noop')).toBe(noopResource);
+  });
+
+  it('tells which plugins named on purpose cannot be read, by their place, whatever kinds are asked for', async () => {
+    await writePackage(
+      join(nodeModules, 'acme-kit'),
+      { name: 'acme-kit', type: 'module', converge: { kinds: ['zacme'], engineApi: '^1.0.0' } },
+      { 'index.js': taggedPluginSource('acme-kit', ['zacme']) },
+    );
+    const unreadable = await resolverFor(['acme-missing', 'acme-kit', './no/such/folder']).unreadablePlugins();
+    expect(unreadable.map(({ index, error }) => [index, error.code])).toEqual([
+      [0, 'ERR_PLUGIN_NOT_INSTALLED'],
+      [2, 'ERR_PLUGIN_NOT_INSTALLED'],
+    ]);
+    expect(unreadable[0]?.error.message).toContain("plugin 'acme-missing' is not installed");
+    expect(await resolverFor(['acme-kit']).unreadablePlugins()).toEqual([]);
+  });
+
+  it('refuses a graph whose plugins: names one not installed, at that entry, even when no kind needs it', async () => {
+    await writeConventionalPlugin('zwidget', ['zwidget']);
+    const graphFile = join(project, 'graphs', 'deep', 'g.yaml');
+    const graph = (plugins: string) =>
+      `graph: g\nplugins:\n${plugins}resources:\n  noop:\n    - name: a\n  zwidget:\n    - name: b\nedges: []\n`;
+    await writeFile(graphFile, graph('  - acme-typo\n'));
+    const problems = await loadProblems(loadGraphFile(graphFile));
+    // Told once, where it is named; not again at each kind it might have provided.
+    expect(problems.map((problem) => [problem.code, problem.location?.line, problem.location?.column])).toEqual([
+      ['ERR_PLUGIN_NOT_INSTALLED', 3, 5],
+    ]);
+    expect(problems[0]?.message).toContain("plugin 'acme-typo' is not installed");
+
+    // Named with --plugin: nowhere in the file, so told without a place.
+    await writeFile(graphFile, graph(''));
+    const fromFlag = await loadProblems(loadGraphFile(graphFile, { plugins: ['acme-flag-typo'] }));
+    expect(fromFlag.map((problem) => [problem.code, problem.location])).toEqual([['ERR_PLUGIN_NOT_INSTALLED', undefined]]);
+    expect((await loadGraphFile(graphFile)).resources.size).toBe(2);
   });
 
   it('imports only the packages of kinds asked for', async () => {

@@ -12,7 +12,12 @@ export interface SchemaFlags {
 /** `converge schema`: the JSON Schema of graph files, for editors, from the kinds installed here. */
 export async function schemaCommand(flags: SchemaFlags): Promise<ExitCode> {
   const say = (message: string): boolean => process.stderr.write(`converge: ${message}\n`);
-  const { definitions, skipped } = await installedKinds(flags.plugin, [process.cwd()]);
+  const { definitions, skipped, unreadable } = await installedKinds(flags.plugin, [process.cwd()]);
+  if (unreadable.length > 0) {
+    for (const error of unreadable) say(`${error.message}${error.hint ? `\n  hint: ${error.hint}` : ''}`);
+    say('no schema written');
+    return ExitCode.badInput;
+  }
   for (const { kind, reason } of skipped) say(`kind '${kind}' left out of the schema: ${reason}`);
   const text = `${JSON.stringify(graphSchema(definitions), null, 2)}\n`;
   if (flags.output === undefined) {

@@ -1,11 +1,13 @@
 import { builtinResources, createKindResolver } from '@converge/engine';
-import { isEngineError, type AnyResourceDefinition } from '@converge/engine-api';
+import { isEngineError, type AnyResourceDefinition, type EngineError } from '@converge/engine-api';
 
 export interface InstalledKinds {
   /** The kinds that loaded, sorted by kind. */
   readonly definitions: readonly AnyResourceDefinition[];
   /** Kinds that are declared but could not be loaded, with why. */
   readonly skipped: readonly { readonly kind: string; readonly reason: string }[];
+  /** Plugins named with --plugin that cannot be read. */
+  readonly unreadable: readonly EngineError[];
 }
 
 /**
@@ -13,10 +15,13 @@ export interface InstalledKinds {
  * `@converge/res-*` packages (found the way `converge run` finds them) and
  * the plugins named with --plugin. Each is loaded to read its params; one
  * that fails to load is skipped, not fatal, so a broken plugin does not cost
- * the editor every other kind.
+ * the editor every other kind. A plugin named with --plugin that cannot be
+ * read is told apart: it was asked for by name.
  */
 export async function installedKinds(plugins: readonly string[], searchFrom: readonly string[]): Promise<InstalledKinds> {
   const resolver = createKindResolver({ searchFrom, plugins, builtins: builtinResources });
+  const unreadable = ((await resolver.unreadablePlugins?.()) ?? []).map((plugin) => plugin.error);
+  if (unreadable.length > 0) return { definitions: [], skipped: [], unreadable };
   const definitions: AnyResourceDefinition[] = [];
   const skipped: { kind: string; reason: string }[] = [];
   for (const kind of await resolver.knownKinds()) {
@@ -27,5 +32,5 @@ export async function installedKinds(plugins: readonly string[], searchFrom: rea
       skipped.push({ kind, reason: error.message });
     }
   }
-  return { definitions, skipped };
+  return { definitions, skipped, unreadable };
 }

@@ -70,6 +70,7 @@ export async function loadGraphSpec(spec: GraphSpec, options: LoadGraphOptions =
     options.resolver ??
     createKindResolver({
       searchFrom: [...(options.searchFrom ?? [process.cwd()]), graphDir],
+      // The graph's own first: resolve.ts finds where an unreadable one was written by its place in this list.
       plugins: [...graphPlugins, ...(options.plugins ?? [])],
       builtins: builtinResources,
     });

@@ -42,6 +42,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
   const problems: EngineError[] = [];
   const warnings: GraphWarning[] = [...(spec.warnings ?? [])];
   const kinds = await resolveKinds([...spec.resources, ...(spec.emptyKinds ?? [])], resolver, problems);
+  await checkNamedPlugins(spec, resolver, problems);
   const received = receivedParams(spec.edges);
 
   const resources = new Map<string, ResolvedResource>();
@@ -105,6 +106,21 @@ async function resolveKinds(
     else problems.push(locatedKindError(outcome.reason, kind, first.location));
   });
   return kinds;
+}
+
+/**
+ * A plugin the graph (`plugins:`) or the command (`--plugin`) names that
+ * cannot be read is an error where it is named, even when no kind needs it:
+ * it was asked for on purpose. The kinds it made fail (it might have been
+ * the one to provide them) are not told again, each at its first use.
+ */
+async function checkNamedPlugins(spec: GraphSpec, resolver: KindResolver, problems: EngineError[]): Promise<void> {
+  for (const { index, error } of (await resolver.unreadablePlugins?.()) ?? []) {
+    for (let at = problems.length - 1; at >= 0; at--) if (problems[at]?.cause === error) problems.splice(at, 1);
+    // The graph's own plugins come first in the resolver's list (loadGraphSpec), then --plugin's, named nowhere in the file.
+    const location = spec.pluginLocations?.[index];
+    problems.push(location === undefined ? error : new EngineError(error.code, error.message, { phase: 'load', location, ...(error.hint ? { hint: error.hint } : {}) }));
+  }
 }
 
 function locatedKindError(reason: unknown, kind: string, location: SourceLocation): EngineError {

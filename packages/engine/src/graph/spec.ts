@@ -72,6 +72,8 @@ export interface GraphSpec {
   readonly edges: readonly EdgeSpec[];
   /** Third-party plugin packages the graph names under `plugins:`. */
   readonly plugins: readonly string[];
+  /** Where each of `plugins` was written (same order); absent from the fast parser, whose locations are placeholders. */
+  readonly pluginLocations?: readonly SourceLocation[];
   /** Exported resources of other hosts to pull in (several hosts; empty when absent). */
   readonly collect?: readonly CollectSpec[];
   /** Which hosts of a cluster run this graph (all when absent). */

@@ -1,4 +1,4 @@
-import type { AnyResourceDefinition } from '@converge/engine-api';
+import type { AnyResourceDefinition, EngineError } from '@converge/engine-api';
 
 /**
  * Turns a kind written in a graph into its definition, loading the plugin
@@ -14,4 +14,16 @@ export interface KindResolver {
   resolve(kind: string): Promise<AnyResourceDefinition>;
   /** Kinds that can be named without loading anything, for suggestions. */
   knownKinds(): Promise<readonly string[]>;
+  /**
+   * The plugins named on purpose (a graph's `plugins:`, then `--plugin`)
+   * that cannot be read, by their place in that list: a load error even when
+   * no kind needs them, since the graph asked for them by name.
+   */
+  unreadablePlugins?(): Promise<readonly UnreadablePlugin[]>;
+}
+
+export interface UnreadablePlugin {
+  /** Its place in the list of plugins named on purpose. */
+  readonly index: number;
+  readonly error: EngineError;
 }

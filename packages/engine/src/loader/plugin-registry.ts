@@ -7,7 +7,7 @@ import {
   type EngineError,
   type PluginDefinition,
 } from '@converge/engine-api';
-import type { KindResolver } from './kind-resolver.js';
+import type { KindResolver, UnreadablePlugin } from './kind-resolver.js';
 import { conventionalPackageName, isValidKindName } from './kind-naming.js';
 import { closestNames } from '../graph/did-you-mean.js';
 import { findPackageDir, isFile, isPathReference, listConventionalPackages, pluginSearchDirs } from './package-lookup.js';
@@ -136,7 +136,11 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
     return loadKind(pkg, kind);
   }
 
-  return { resolve: resolveKind, knownKinds };
+  async function unreadablePlugins(): Promise<readonly UnreadablePlugin[]> {
+    return (await namedPlugins()).flatMap((plugin, index) => ('error' in plugin ? [{ index, error: plugin.error }] : []));
+  }
+
+  return { resolve: resolveKind, knownKinds, unreadablePlugins };
 }
 
 function kindUndeclared(pkg: PluginPackage, kind: string): EngineError {

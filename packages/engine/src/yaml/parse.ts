@@ -128,7 +128,7 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
   const edgesEntry = top.get('edges');
   const edges = edgesEntry ? readEdges(ctx, edgesEntry.value) : [];
   const pluginsEntry = top.get('plugins');
-  const plugins = pluginsEntry ? readPlugins(ctx, pluginsEntry.value) : [];
+  const { plugins, pluginLocations } = pluginsEntry ? readPlugins(ctx, pluginsEntry.value) : { plugins: [], pluginLocations: [] };
   const collectEntry = top.get('collect');
   const collect = collectEntry ? readCollect(ctx, collectEntry.value) : [];
   const scheduleEntry = top.get('schedule');
@@ -143,6 +143,7 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
     ...(emptyKinds.length > 0 ? { emptyKinds } : {}),
     edges,
     plugins,
+    ...(plugins.length > 0 ? { pluginLocations } : {}),
     ...(collect.length > 0 ? { collect } : {}),
     ...(schedule ? { schedule } : {}),
     ...(ctx.warnings.length > 0 ? { warnings: ctx.warnings } : {}),
@@ -294,15 +295,18 @@ function readEdgeEnd(ctx: ShapeContext, edge: YAMLMap, node: Node | null | undef
   return kind === undefined || name === undefined ? undefined : { kind, name };
 }
 
-function readPlugins(ctx: ShapeContext, node: Node | null): string[] {
-  if (isNullNode(ctx, node)) return [];
-  const list = expectSeq(ctx, node, "'plugins'", 'list plugin package names: `plugins: [converge-res-foo]`');
+function readPlugins(ctx: ShapeContext, node: Node | null): Pick<GraphSpec, 'plugins' | 'pluginLocations'> {
   const plugins: string[] = [];
+  const pluginLocations: SourceLocation[] = [];
+  if (isNullNode(ctx, node)) return { plugins, pluginLocations };
+  const list = expectSeq(ctx, node, "'plugins'", 'list plugin package names: `plugins: [converge-res-foo]`');
   for (const item of list?.items ?? []) {
     const name = expectString(ctx, item as Node | null, 'a plugin package name');
-    if (name !== undefined && !plugins.includes(name)) plugins.push(name);
+    if (name === undefined || plugins.includes(name)) continue;
+    plugins.push(name);
+    pluginLocations.push(locationOf(ctx.source, item as Node | null));
   }
-  return plugins;
+  return { plugins, pluginLocations };
 }
 
 function readCollect(ctx: ShapeContext, node: Node | null): CollectSpec[] {
