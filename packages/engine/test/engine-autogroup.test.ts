@@ -4,6 +4,38 @@ import { autoGroup } from '../src/graph/autogroup.js';
 import type { Engine } from '../src/runtime/engine.js';
 import { planGraph } from '../src/runtime/graph-plan.js';
 import { graphOf, runToConvergence } from './support/graph.js';
+import { newJournal, recordingKind } from './support/recording-kind.js';
+
+/**
+ * A groupable kind that says which members it changed (changedMembers):
+ * members named `new…` change once (`done` is shared, so a replaced
+ * resource does not change again), those named `bad…` fail.
+ */
+function partialKind(done = new Set<string>()): AnyResourceDefinition {
+  return defineResource({
+    kind: 'partial',
+    params: Type.Object({ item: Type.String() }),
+    nameParam: 'item',
+    groupable: { groupCmp: () => true },
+    create(params) {
+      let items = [params.item];
+      let changed: number[] = [];
+      return {
+        group(members) {
+          items = [params.item, ...members.map((member) => member.item)];
+        },
+        changedMembers: () => changed,
+        checkApply(apply) {
+          changed = items.flatMap((item, position) => (item.startsWith('new') && !done.has(item) ? [position] : []));
+          if (apply) changed.forEach((position) => done.add(items[position] ?? ''));
+          const bad = items.flatMap((item, position) => (item.startsWith('bad') ? [position] : []));
+          if (bad.length > 0) throw new EngineError('ERR_RESOURCE_CHECK_APPLY', 'unknown', { members: bad });
+          return changed.length === 0;
+        },
+      };
+    },
+  }) as unknown as AnyResourceDefinition;
+}
 
 /** A groupable kind that records which names each checkApply handled. */
 function batchKind(runs: string[][]): AnyResourceDefinition {
@@ -176,41 +208,44 @@ describe('autogroup', () => {
   });
 
   it('tells changed only the members a group says it changed (changedMembers), also when it failed for others', async () => {
-    const partial = defineResource({
-      kind: 'partial',
-      params: Type.Object({ item: Type.String() }),
-      nameParam: 'item',
-      groupable: { groupCmp: () => true },
-      create(params) {
-        let items = [params.item];
-        let changed: number[] = [];
-        let done = false;
-        return {
-          group(members) {
-            items = [params.item, ...members.map((member) => member.item)];
-          },
-          changedMembers: () => changed,
-          checkApply() {
-            if (done) return true;
-            done = true;
-            // Changes the members named `new…`; those named `bad…` fail.
-            changed = items.flatMap((item, position) => (item.startsWith('new') ? [position] : []));
-            const bad = items.flatMap((item, position) => (item.startsWith('bad') ? [position] : []));
-            if (bad.length > 0) throw new EngineError('ERR_RESOURCE_CHECK_APPLY', 'unknown', { members: bad });
-            return changed.length === 0;
-          },
-        };
-      },
-    }) as unknown as AnyResourceDefinition;
     const changesOf = (engine: Engine) => Object.fromEntries(engine.statuses().map((status) => [status.name, [status.state, status.changes]]));
 
-    const ok = await runToConvergence(graphOf([partial], ['old1', 'new1', 'old2'].map((item) => ({ kind: 'partial', name: item, params: { item } }))));
+    const ok = await runToConvergence(graphOf([partialKind()], ['old1', 'new1', 'old2'].map((item) => ({ kind: 'partial', name: item, params: { item } }))));
     expect(changesOf(ok)).toEqual({ old1: ['converged', 0], new1: ['converged', 1], old2: ['converged', 0] });
     await ok.stop();
 
-    const failing = await runToConvergence(graphOf([partial], ['old1', 'new1', 'bad1'].map((item) => ({ kind: 'partial', name: item, params: { item } }))));
+    const failing = await runToConvergence(graphOf([partialKind()], ['old1', 'new1', 'bad1'].map((item) => ({ kind: 'partial', name: item, params: { item } }))));
     expect(changesOf(failing)).toEqual({ old1: ['converged', 0], new1: ['converged', 1], bad1: ['failed', 0] });
     await failing.stop();
+
+    // A dry run that fails for one member still says which of the others would change.
+    const dryRun = await runToConvergence(
+      graphOf([partialKind()], ['old1', 'new1', 'bad1'].map((item) => ({ kind: 'partial', name: item, params: { item } }))),
+      { noop: true },
+    );
+    const wouldChange = Object.fromEntries(dryRun.statuses().map((status) => [status.name, [status.state, status.wouldChange ?? false]]));
+    expect(wouldChange).toEqual({ old1: ['converged', false], new1: ['converged', true], bad1: ['failed', false] });
+    await dryRun.stop();
+  });
+
+  it('keeps the refresh a member owes when its group changed it in a run that failed for another (QA: lost for good)', async () => {
+    const journal = newJournal();
+    const kinds = [partialKind(), recordingKind(journal)];
+    const graph = (items: readonly string[]) =>
+      graphOf(
+        kinds,
+        [...items.map((item) => ({ kind: 'partial', name: item, params: { item } })), { kind: 'rec', name: 'restart' }],
+        items.map((item) => ({ from: `partial[${item}]`, to: 'rec[restart]', notify: true })),
+      );
+    const engine = await runToConvergence(graph(['new1', 'bad1']));
+    const restarts = () => journal.events.filter((event) => event.startsWith('start restart'));
+    // Blocked: it depends on bad1 too.
+    expect(restarts()).toEqual([]);
+    // With the failing member gone, the group has nothing left to change; new1's change still refreshes.
+    await engine.swap(graph(['new1']));
+    await engine.whenConverged(AbortSignal.timeout(10_000));
+    expect(restarts()).toEqual(['start restart apply=true refresh=true value=undefined']);
+    await engine.stop();
   });
 
   it('a resource blocked by a group that failed for one member names that member, not the first of the group', async () => {

@@ -73,8 +73,9 @@ export async function checkApplyPackages(
     return { converged: true, plan: acting };
   }
   if (!apply) {
-    if (failure) throw failure;
+    // Said before a failure too: the members that did not fail would change all the same.
     acted?.(acting);
+    if (failure) throw failure;
     return { converged: false, plan: acting };
   }
   if (acting.remove.length > 0) await client.remove(acting.remove, flags, signal);

@@ -64,6 +64,21 @@ describe.skipIf(!available)('pkg uninstalled with installed dependents', () => {
     expect(await installedVersion(TARGET)).toMatch(/^\d/);
   }, 90_000);
 
+  it('in a dry run of a group, says which other members would change, though one fails (QA: told converged)', async () => {
+    await aptGet('install', '--no-install-recommends', UNRELATED);
+    const { instance, harness, signal } = await makePkg({ package: UNRELATED, state: 'uninstalled' }, [{ package: TARGET, state: 'uninstalled' }]);
+    try {
+      const error = await failureOf(instance.checkApply(false, signal));
+      expect(error.members).toEqual([1]);
+      expect(instance.changedMembers()).toEqual([0]);
+    } finally {
+      instance.cleanup();
+      await harness.dispose();
+    }
+    expect(await installedVersion(UNRELATED)).toMatch(/^\d/);
+    expect(await installedVersion(TARGET)).toMatch(/^\d/);
+  }, 120_000);
+
   it('in a group, removes the other packages and fails only the member with dependents (QA: nothing was removed)', async () => {
     await aptGet('install', '--no-install-recommends', UNRELATED);
     const { instance, harness, signal } = await makePkg({ package: UNRELATED, state: 'uninstalled' }, [{ package: TARGET, state: 'uninstalled' }]);

@@ -230,6 +230,17 @@ export class Vertex implements ContextHost {
     }
   }
 
+  /**
+   * A dry run of a group that failed for some members: the others its
+   * instance says it would change (changedMembers) are told would-change,
+   * as they would be had the failing members not been in the group.
+   */
+  #wouldChangeForMembers(): void {
+    const wouldChange = (this.#lastChangedMembers?.size ?? 0) > 0;
+    if (wouldChange && !this.#wouldChange) this.#log('warn', 'would change (noop), for the members that did not fail');
+    this.#wouldChange = wouldChange;
+  }
+
   status(): ResourceStatus {
     return this.resource.group === undefined ? this.#ownStatus() : this.#memberStatus(0);
   }
@@ -708,8 +719,11 @@ export class Vertex implements ContextHost {
     const failure = withReceivedValuesHidden(this.#env.secrets.maskError(thrown), this.params, this.#received);
     this.#failureIsNews(failure);
     this.#lastError = failure;
-    // A group that failed for some members may have changed the others.
-    if (failure.members !== undefined) this.#countMemberChanges(true);
+    // A group that failed for some members may have changed the others, or, in a dry run, would.
+    if (failure.members !== undefined) {
+      this.#countMemberChanges(true);
+      if (!apply) this.#wouldChangeForMembers();
+    }
     if (this.#env.observed()) {
       this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply, error: failure });
     }
@@ -800,8 +814,13 @@ export class Vertex implements ContextHost {
         this.#reversalChecked = false;
       }
       // A check that failed by itself refreshes nobody (as in mgmt): the intent
-      // is for a check cut off mid-change (a crash, a forced stop), not for a failure.
-      if (intent && !controller.signal.aborted) await this.#env.refreshes.clearIntent(this.id).catch((cleared: unknown) => this.#log('error', `could not persist a refresh: ${(cleared as Error).message}`));
+      // is for a check cut off mid-change (a crash, a forced stop), not for a
+      // failure. But a group that failed for some members and changed others
+      // owes their refresh: its children get it when they next run.
+      if (intent && !controller.signal.aborted) {
+        if (changedOtherMembers(instance, error)) await this.#persistRefreshes(false, true, false);
+        await this.#env.refreshes.clearIntent(this.id).catch((cleared: unknown) => this.#log('error', `could not persist a refresh: ${(cleared as Error).message}`));
+      }
       return this.#checkFailed(error, apply, waits) ? 'retry' : 'done';
     }
     release?.();
@@ -1055,4 +1074,9 @@ function afterDelay(ms: number): string {
 /** One send/recv edge into a resource, as receivesKey lists them. */
 export function receiveKey(from: string, send: string, recv: string): string {
   return `${from}\u0000${send}\u0000${recv}`;
+}
+
+/** A group's failure that names its failed members (EngineError.members), when its instance says it changed others (changedMembers). */
+function changedOtherMembers(instance: Instance, error: unknown): boolean {
+  return error instanceof EngineError && error.members !== undefined && (instance.changedMembers?.().length ?? 0) > 0;
 }
