@@ -42,6 +42,27 @@ describe('resolveGraph: a list or a mapping that fits no form of a param', () =>
     expect(whole?.message).toBe("param 'env': expected list of string or mapping, got 5");
     const [nested] = await problemsOf(['resources:', '  svcenv:', '  - name: web', '    env: {A: [s3cret]}'], resolver);
     expect(nested?.message).toBe("param 'env' at A: expected string, got a list of 1");
+    expect(nested?.hint).toBe('write a string there');
+  });
+
+  it('tells every entry that does not fit, not only the first (QA: env: {PORT: 8080, DEBUG: true})', async () => {
+    const problems = await problemsOf(['resources:', '  svcenv:', '  - name: web', '    env: {PORT: 8080, NAME: ok, DEBUG: true}'], resolver);
+    expect(problems.map((problem) => [problem.location?.column, problem.message])).toEqual([
+      [17, "param 'env' at PORT: expected string, got 8080"],
+      [40, "param 'env' at DEBUG: expected string, got true"],
+    ]);
+    const list = await problemsOf(['resources:', '  svcenv:', '  - name: web', '    env: [A=1, 2, B=3, false]'], resolver);
+    expect(list.map((problem) => problem.message)).toEqual(["param 'env' at 1: expected string, got 2", "param 'env' at 3: expected string, got false"]);
+  });
+
+  it('says to write a number without quotes, for a whole number as for any number', async () => {
+    const counted = defineResource({
+      kind: 'counted',
+      params: Type.Object({ count: Type.Optional(Type.Integer({ minimum: 1 })), ratio: Type.Optional(Type.Number()) }),
+      create: () => ({ checkApply: () => true }),
+    }) as unknown as AnyResourceDefinition;
+    const problems = await problemsOf(['resources:', '  counted:', '  - name: c', '    count: "16"', '    ratio: "0.5"'], mapResolver([counted]));
+    expect(problems.map((problem) => problem.hint)).toEqual(['write the number without quotes: 16', 'write the number without quotes: 0.5']);
   });
 });
 

@@ -106,17 +106,24 @@ export function checkParams(
       });
       continue;
     }
-    // A list or a mapping that fits none of a union's forms: told at the
-    // first entry that does not fit the form of its own shape (a number
-    // in a mapping of strings), not as the whole value.
-    const deeper = error.type === ValueErrorType.Union ? entryThatDoesNotFit(error.schema, error.value) : undefined;
-    const at = deeper ? [...segments, ...deeper.path] : segments;
-    const inner = at.length > 1 ? ` at ${at.slice(1).join('.')}` : '';
-    const wanted = deeper ? describeSchema(deeper.schema) : expected;
-    const got = deeper ? deeper.value : error.value;
-    problem('ERR_PARAM_TYPE', `param '${param}'${inner}: expected ${wanted}, got ${describeValue(got)}`, at, {
-      hint: typeHint(got, wanted),
-    });
+    // A list or a mapping that fits none of a union's forms: told at each
+    // entry that does not fit the form of its own shape (a number in a
+    // mapping of strings), not as the whole value.
+    const deeper = error.type === ValueErrorType.Union ? entriesThatDoNotFit(error.schema, error.value) : [];
+    if (deeper.length === 0) {
+      problem('ERR_PARAM_TYPE', `param '${param}'${segments.length > 1 ? ` at ${segments.slice(1).join('.')}` : ''}: expected ${expected}, got ${describeValue(error.value)}`, segments, {
+        hint: typeHint(error.value, expected),
+      });
+      continue;
+    }
+    for (const entry of deeper) {
+      const at = [...segments, ...entry.path];
+      if (!typeLimit.admit(param, at)) continue;
+      const wanted = describeSchema(entry.schema);
+      problem('ERR_PARAM_TYPE', `param '${param}' at ${at.slice(1).join('.')}: expected ${wanted}, got ${describeValue(entry.value)}`, at, {
+        hint: typeHint(entry.value, wanted),
+      });
+    }
   }
   for (const [param, { count, after }] of typeLimit.untold()) {
     problem('ERR_PARAM_TYPE', `param '${param}': ${count} more ${count === 1 ? 'entry does' : 'entries do'} not fit either`, after, {
@@ -144,18 +151,23 @@ export function checkParams(
 }
 
 /**
- * For a value that fits none of a union's forms: the union member of the
- * value's own shape (list or mapping) and the first entry that does not fit
- * it; undefined when no member has that shape.
+ * For a value that fits none of a union's forms: the entries that do not fit
+ * the union member of the value's own shape (list or mapping), the first
+ * error of each; none when no member has that shape.
  */
-function entryThatDoesNotFit(union: TSchema, value: unknown): { path: string[]; schema: TSchema; value: unknown } | undefined {
-  if (value === null || typeof value !== 'object') return undefined;
+function entriesThatDoNotFit(union: TSchema, value: unknown): Array<{ path: string[]; schema: TSchema; value: unknown }> {
+  if (value === null || typeof value !== 'object') return [];
   const shape = Array.isArray(value) ? 'array' : 'object';
   const member = ((union as { anyOf?: TSchema[] }).anyOf ?? []).find((candidate) => (candidate as { type?: unknown }).type === shape);
-  if (!member) return undefined;
-  const first = Value.Errors(member, value).First();
-  if (!first || first.path === '') return undefined;
-  return { path: first.path.split('/').slice(1).map(unescapePointer), schema: first.schema, value: first.value };
+  if (!member) return [];
+  const entries = new Map<string, { path: string[]; schema: TSchema; value: unknown }>();
+  for (const error of Value.Errors(member, value)) {
+    if (error.path === '') return [];
+    const path = error.path.split('/').slice(1).map(unescapePointer);
+    const entry = path[0] as string;
+    if (!entries.has(entry)) entries.set(entry, { path, schema: error.schema, value: error.value });
+  }
+  return [...entries.values()];
 }
 
 /** The kind's validate: a throw counts as an issue, so one bad plugin cannot crash a load or a run. */
@@ -197,11 +209,18 @@ function typeHint(value: unknown, expected: string): string {
   if (typeof value === 'string' && /^[-+]?0\d+$/.test(value) && /number|integer/.test(expected)) {
     return `a number written with a leading zero is read as text (as modes are): write ${Number.parseInt(value, 10)}`;
   }
-  if (typeof value === 'string' && expected.includes('integer') && /^-?\d+$/.test(value)) return `write the number without quotes: ${value}`;
+  // describeSchema says `whole number` for an integer.
+  if (typeof value === 'string' && /number/.test(expected) && /^-?\d+(\.\d+)?$/.test(value)) return `write the number without quotes: ${value}`;
   // The value as YAML read it, which may not be as it is written (0x1F is 31): the user quotes what they wrote.
   // Not for a negative number: quoted, `owner: -1` would be a user named "-1".
   if (typeof value === 'number' && value >= 0 && expected.includes('string')) return `quote it, as written, to make it a string (YAML read it as the number ${value})`;
   // `cmd: true`, `name: yes`: YAML took the word for a boolean.
   if (typeof value === 'boolean' && expected.includes('string') && !expected.includes('boolean')) return `quote it, as written, to make it a string (YAML read it as ${value})`;
-  return `write ${expected}`;
+  return `write ${withArticle(expected)} there`;
+}
+
+/** `a string`, `an integer`; `one of …`, `true or false` and literal values as they are. */
+function withArticle(expected: string): string {
+  if (/^(one of|true or false|any value|null|nothing|value$|["'\d-])/.test(expected)) return expected;
+  return `${/^[aeiou]/.test(expected) ? 'an' : 'a'} ${expected}`;
 }
