@@ -2,6 +2,7 @@ import { constants } from 'node:fs';
 import { open, rename, symlink, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { copyInChunks, openInputFile } from './large-files.js';
 import { inPinnedFolder, type LinkRule } from './pinned-folder.js';
 import { sweepLeftoverTemps } from './leftover-temps.js';
 import { tempNameFor } from './temp-names.js';
@@ -46,6 +47,25 @@ async function writeInChunks(handle: FileHandle, data: Uint8Array, signal: Abort
  * rename, which is the one step that changes the target.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array, attributes: NewFileAttributes = {}, signal?: AbortSignal, links: LinkRule = 'declared'): Promise<void> {
+  await fillFileAtomic(path, attributes, signal, links, (handle) => writeInChunks(handle, data, signal));
+}
+
+/**
+ * Replaces `path` with a copy of the regular file `from` (followed if a
+ * symlink), as writeFileAtomic does, a chunk at a time: for a large source,
+ * which is never held in memory whole.
+ */
+export async function copyFileAtomic(path: string, from: string, attributes: NewFileAttributes = {}, signal?: AbortSignal, links: LinkRule = 'declared'): Promise<void> {
+  const source = await openInputFile(from);
+  try {
+    await fillFileAtomic(path, attributes, signal, links, (handle) => copyInChunks(source, handle, signal));
+  } finally {
+    await source.close();
+  }
+}
+
+/** writeFileAtomic's steps, with `fill` writing the new file's bytes. */
+async function fillFileAtomic(path: string, attributes: NewFileAttributes, signal: AbortSignal | undefined, links: LinkRule, fill: (handle: FileHandle) => Promise<void>): Promise<void> {
   await replaceThroughTemp(path, links, signal, async (temp) => {
     const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
     const handle = await open(temp, flags, attributes.mode ?? 0o666);
@@ -55,7 +75,7 @@ export async function writeFileAtomic(path: string, data: Uint8Array, attributes
         await handle.chown(attributes.uid ?? -1, attributes.gid ?? -1);
       }
       if (attributes.mode !== undefined) await handle.chmod(attributes.mode);
-      await writeInChunks(handle, data, signal);
+      await fill(handle);
       await handle.sync();
     } finally {
       await handle.close();

@@ -3,7 +3,11 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errnoCode, InputError } from './errors.js';
 import { NOT_UTF8, namesIn } from './folder-names.js';
+import { LARGE_FILE_BYTES } from './large-files.js';
 import type { FileParams } from './params.js';
+
+/** Fragments are joined in memory: a file larger than this is refused, with a clear error, rather than fail inside Node. */
+const MAX_JOINED_BYTES = 1 << 30;
 
 /** The files a fragment stands for: itself, or the regular files of a directory sorted by name. */
 async function fragmentFiles(fragment: string): Promise<string[]> {
@@ -50,6 +54,9 @@ async function readInput(file: string, what: string, signal: AbortSignal | undef
   });
   if (before.isDirectory()) throw isDirectory();
   if (!before.isFile()) throw special(before);
+  if (before.size > MAX_JOINED_BYTES) {
+    throw new InputError(`${what} ${file} is ${before.size} bytes: too large to read into memory (at most ${MAX_JOINED_BYTES} bytes)`, `make the file from it with a source of its own (a large source is copied a chunk at a time), or with an exec`);
+  }
   const handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const stats = await handle.stat();
@@ -59,6 +66,18 @@ async function readInput(file: string, what: string, signal: AbortSignal | undef
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * The `source` file when it is large (LARGE_FILE_BYTES): compared and copied
+ * a chunk at a time, never read whole. Undefined for any other source or
+ * when it cannot be looked at now (reading it then says why).
+ */
+export async function largeSourceFile(params: Readonly<FileParams>): Promise<string | undefined> {
+  const { source } = params;
+  if (params.content !== undefined || params.fragments !== undefined || source === undefined || params.symlink || source.endsWith('/')) return undefined;
+  const stats = await stat(source).catch(() => undefined);
+  return stats?.isFile() && stats.size > LARGE_FILE_BYTES ? source : undefined;
 }
 
 /**

@@ -2,7 +2,8 @@ import { existsSync, lstatSync, readFileSync, rmSync } from 'node:fs';
 import type { Stats } from 'node:fs';
 import { lstat, mkdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { symlinkAtomic, writeFileAtomic } from './atomic-write.js';
+import { copyFileAtomic, symlinkAtomic, writeFileAtomic } from './atomic-write.js';
+import { LARGE_FILE_BYTES, sameBytesInChunks } from './large-files.js';
 import { SYNC_READ_MAX_BYTES, hasContentSync, lstatEntry, readNoFollow, withNoFollowHandle } from './fs-state.js';
 import { NOT_UTF8, namesIn } from './folder-names.js';
 import { removeTree } from './remove-tree.js';
@@ -137,7 +138,8 @@ async function syncLevel(src: string | undefined, dst: string, options: DirSyncO
       } else if (!(await sameFileContent(from, to, sourceStats, present))) {
         if (differs(`copy ${shownPath(from)} to ${shownPath(to)}`)) return false;
         const attributes = { mode: sourceMode, uid: present?.uid, gid: present?.gid };
-        await writeFileAtomic(to, await readFile(from, { signal: options.signal }), attributes, options.signal, options.links);
+        if (sourceStats.size > LARGE_FILE_BYTES) await copyFileAtomic(to, from, attributes, options.signal, options.links);
+        else await writeFileAtomic(to, await readFile(from, { signal: options.signal }), attributes, options.signal, options.links);
       } else if (present !== undefined && present.mode !== sourceMode) {
         if (differs(`chmod ${formatMode(sourceMode)} ${shownPath(to)} (was ${formatMode(present.mode)})`)) return false;
         await chmodNoFollow(to, false, sourceMode, options.links);
@@ -194,6 +196,7 @@ async function chmodNoFollow(path: string, isDir: boolean, mode: number, links: 
 async function sameFileContent(from: string, to: string, source: Stats, present: Entry | undefined): Promise<boolean> {
   if (present === undefined || present.size !== source.size) return false;
   if (source.size <= SYNC_READ_MAX_BYTES && isOnLocalFs(from) && isOnLocalFs(to)) return hasContentSync(to, readFileSync(from));
+  if (source.size > LARGE_FILE_BYTES) return (await sameBytesInChunks(from, to)) === true;
   const [wanted, actual] = await Promise.all([readFile(from), readNoFollow(to)]);
   return wanted.equals(actual);
 }

@@ -5,8 +5,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isEngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
-import { symlinkAtomic, writeFileAtomic, writeInPlace } from './atomic-write.js';
-import { copiedFileMode, desiredFileContent } from './desired-content.js';
+import { copyFileAtomic, symlinkAtomic, writeFileAtomic, writeInPlace, type NewFileAttributes } from './atomic-write.js';
+import { copiedFileMode, desiredFileContent, largeSourceFile } from './desired-content.js';
+import { openInputFile, sameBytesInChunks } from './large-files.js';
 import { copyOverlapProblem } from './copy-overlap.js';
 import { describeFileChange } from './describe-change.js';
 import { syncDir } from './dir-sync.js';
@@ -385,17 +386,47 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     if (entry?.kind === 'other') {
       throw fileError(site, `${path} is a special file (device, FIFO or socket); it is never replaced`, 'remove it by hand');
     }
+    const large = await largeSourceFile(this.params);
+    if (large !== undefined) return this.ensureLargeCopy(path, entry, large, apply, signal, site);
     // The content first: a source or fragment that cannot be read fails the
     // check before a forced replacement removes what is at the path.
     const wanted = await this.wantedContent(signal);
     const cleared = await this.clearWrongKind(path, entry, 'file', apply, site);
-    let present = cleared ? undefined : entry;
+    const present = cleared ? undefined : entry;
     if (present !== undefined && wanted === undefined) return true;
     // A size that differs already says the content does: no read then.
     const worthReading = present !== undefined && wanted !== undefined && present.size === wanted.length;
     const same = worthReading ? await hasContent(path, wanted) : false;
-    // Removed since the lstat (drift while we look): then it is simply missing.
-    if (same === undefined) present = undefined;
+    return this.replaceUnlessSame(path, present, same, apply, signal, site, (attributes) =>
+      writeFileAtomic(path, wanted ?? Buffer.alloc(0), attributes, signal, this.linkRule),
+    );
+  }
+
+  /** ensureFile for a large `source` file (LARGE_FILE_BYTES): compared and copied a chunk at a time, never held in memory whole. */
+  private async ensureLargeCopy(path: string, entry: Entry | undefined, source: string, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
+    // The source must be readable before a forced replacement removes what is at the path.
+    await (await openInputFile(source)).close();
+    const cleared = await this.clearWrongKind(path, entry, 'file', apply, site);
+    const present = cleared ? undefined : entry;
+    const same = present !== undefined && present.size === (await stat(source)).size ? await sameBytesInChunks(source, path, signal) : false;
+    return this.replaceUnlessSame(path, present, same, apply, signal, site, (attributes) => copyFileAtomic(path, source, attributes, signal, this.linkRule));
+  }
+
+  /**
+   * The end of a file's check: done when the content is the same (`same`
+   * undefined: the file went while we looked, so it is missing); else, when
+   * applying, a new file made by `write` replaces it.
+   */
+  private async replaceUnlessSame(
+    path: string,
+    found: Entry | undefined,
+    same: boolean | undefined,
+    apply: boolean,
+    signal: AbortSignal,
+    site: ErrorSite,
+    write: (attributes: NewFileAttributes) => Promise<void>,
+  ): Promise<boolean> {
+    const present = same === undefined ? undefined : found;
     if (present !== undefined && same) return true;
     if (!apply) {
       if (present === undefined) await this.refuseMissingFolder(path, site);
@@ -405,7 +436,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     const attributes = await this.newFileAttributes(present, signal, site);
     this.log(present === undefined ? `creating ${path}` : `writing ${path}`);
     // An abort (a forced stop) before the rename leaves the target as it was.
-    await writeFileAtomic(path, wanted ?? Buffer.alloc(0), attributes, signal, this.linkRule);
+    await write(attributes);
     return false;
   }
 

@@ -8,6 +8,12 @@ import { wantedKind } from './params.js';
 import { fsPath, normalizePath } from './paths.js';
 
 /**
+ * A recorded file's content lives in the state dir as JSON text, all of it
+ * read when converge starts: a larger file is refused, not copied there.
+ */
+const MAX_RECORDED_BYTES = 16 << 20;
+
+/**
  * Params that put `params.path` back the way it is now, read before the
  * resource's first apply: removed if nothing is there; otherwise the same
  * kind, with the content, mode, owner and group it has now — each only when
@@ -50,6 +56,9 @@ export async function priorStateParams(params: Readonly<FileParams>, site: Error
   const touchesContent =
     params.content !== undefined || params.fragments !== undefined || params.source !== undefined || params.state === 'absent';
   if (entry.kind === 'file' && (touchesContent || want !== 'file')) {
+    if (entry.size > MAX_RECORDED_BYTES) {
+      throw fileError(site, `${path} is ${entry.size} bytes; at most ${MAX_RECORDED_BYTES} can be recorded for reversal`, 'keep a copy of it yourself and remove meta: {reverse: true}');
+    }
     const bytes = await readNoFollow(path);
     const text = bytes.toString('utf8');
     if (!Buffer.from(text, 'utf8').equals(bytes)) {

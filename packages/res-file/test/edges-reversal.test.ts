@@ -1,4 +1,4 @@
-import { chmod, mkdir, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, stat, symlink, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AutoEdgeCandidate } from '@converge/engine-api';
 import { runCase } from '@converge/testkit';
@@ -181,5 +181,12 @@ describe('reversal', () => {
     const path = join(dir, 'binary');
     await writeFile(path, Buffer.from([0xff, 0xfe, 0x00]));
     await expect(reversalOf({ path, state: 'exists', content: 'x' })).rejects.toThrow(/not UTF-8/);
+  });
+
+  it('refuses to record a file too large to keep in the state dir, rather than read it whole', async () => {
+    const path = join(dir, 'big.log');
+    await writeFile(path, '');
+    await truncate(path, (16 << 20) + 1);
+    await expect(reversalOf({ path, state: 'exists', content: 'x' })).rejects.toThrow(`${path} is ${(16 << 20) + 1} bytes; at most ${16 << 20} can be recorded for reversal`);
   });
 });
