@@ -56,6 +56,12 @@ function buildProgram(setExitCode: (code: ExitCode) => void): Command {
         .default(-1),
     )
     .option('--converged-exit', 'exit once the graph has converged (needs --converger-timeout)')
+    .addOption(
+      new Option('--converged-timeout <seconds>', "mgmt's spelling: --converger-timeout N --converged-exit (the exit left out with --converged-timeout-no-exit)")
+        .argParser(parseConvergerTimeout)
+        .conflicts(['convergerTimeout', 'convergedExit']),
+    )
+    .option('--converged-timeout-no-exit', "with --converged-timeout: keep running once converged, as mgmt's flag of that name")
     .option('--noop', 'check only: change nothing, report what would change')
     .addOption(new Option('--sema <n>', 'at most N changes at once across the graph (0 = no limit)').argParser(parseSema).default(0))
     .addOption(
@@ -69,8 +75,13 @@ function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .option('--no-watch', 'do not reload the graph when its file changes (SIGHUP still reloads)')
     .addOption(new Option('--ui <[host:]port>', 'serve a live web view of the graph and its states (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress))
     .addOption(new Option('--prometheus <[host:]port>', 'serve Prometheus metrics at /metrics (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress))
-    .action(async (graph: string | undefined, flags: Parameters<typeof runCommand>[1]) => {
-      setExitCode(await runCommand(graph, flags));
+    .action(async (graph: string | undefined, flags: Parameters<typeof runCommand>[1] & MgmtConvergedFlags) => {
+      if (flags.convergedTimeoutNoExit && flags.convergedTimeout === undefined) {
+        process.stderr.write('converge: --converged-timeout-no-exit goes with --converged-timeout N\n');
+        setExitCode(ExitCode.badInput);
+        return;
+      }
+      setExitCode(await runCommand(graph, withMgmtConvergedFlags(flags)));
     });
 
   program
@@ -138,4 +149,16 @@ export async function main(argv: readonly string[]): Promise<ExitCode> {
     throw error;
   }
   return exitCode;
+}
+
+/** mgmt's `--converged-timeout N` (and `--converged-timeout-no-exit`), as converge spells them. */
+interface MgmtConvergedFlags {
+  readonly convergedTimeout?: number;
+  readonly convergedTimeoutNoExit?: boolean;
+}
+
+function withMgmtConvergedFlags<T extends { convergerTimeout: number; convergedExit?: boolean }>(flags: T & MgmtConvergedFlags): T {
+  const { convergedTimeout, convergedTimeoutNoExit, ...own } = flags;
+  if (convergedTimeout === undefined) return own as unknown as T;
+  return { ...own, convergerTimeout: convergedTimeout, convergedExit: convergedTimeoutNoExit !== true } as unknown as T;
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killAll, runCli } from './support/run-cli.js';
+import { killAll, runCli, startCli } from './support/run-cli.js';
 
 afterEach(() => killAll());
 
@@ -38,11 +38,24 @@ describe('converge usage', () => {
     ['a --prefix that is a regular file', ['run', '--prefix', 'package.json', '--converger-timeout=0', '--converged-exit', 'examples/hello.yaml']],
     ['an empty --prefix (an unset variable)', ['run', '--prefix', '', '--converger-timeout=0', '--converged-exit', 'examples/hello.yaml']],
     ['--converged-exit without a converger timeout', ['run', '--tmp-prefix', '--converged-exit', 'examples/hello.yaml']],
+    ["mgmt's --converged-timeout with converge's own spelling too", ['run', '--tmp-prefix', '--converged-timeout=0', '--converger-timeout=1', 'examples/hello.yaml']],
+    ['--converged-timeout-no-exit without --converged-timeout', ['run', '--tmp-prefix', '--converged-timeout-no-exit', 'examples/hello.yaml']],
   ])('exits 2 on %s', async (_what, args) => {
     const result = await runCli(args);
 
     expect(result.code).toBe(2);
     expect(result.stderr.length).toBeGreaterThan(0);
     expect(result.stdout).not.toContain('converged:');
+  });
+
+  it("takes mgmt's --converged-timeout N: exit once converged for N seconds, or keep running with --converged-timeout-no-exit", async () => {
+    const once = await runCli(['run', '--tmp-prefix', '--converged-timeout', '0', 'examples/hello.yaml']);
+    expect(once.code).toBe(0);
+    expect(once.stderr).toContain('5 converged');
+
+    const kept = startCli(['run', '--tmp-prefix', '--converged-timeout=0', '--converged-timeout-no-exit', 'examples/hello.yaml']);
+    await kept.waitFor(/converged: every resource is as the graph says/);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(kept.child.exitCode).toBeNull();
   });
 });
