@@ -9,6 +9,7 @@ import {
   type ResourceInstance,
 } from '@converge/engine-api';
 import type { GroupedResource } from '../graph/autogroup.js';
+import { GroupMembers } from './group-members.js';
 import { abortCall, callResource, callResourceNow, endingOf, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
 import { EventValue } from './event-value.js';
@@ -76,10 +77,8 @@ export class Vertex implements ContextHost {
   #lastError: EngineError | undefined;
   #checks = 0;
   #changes = 0;
-  /** A group's changes by member (0 = the resource itself), when its instance says which it changed (changedMembers). */
-  #memberChanges: number[] | undefined;
-  /** The members the group's last change was for (changedMembers), when its instance says. */
-  #lastChangedMembers: ReadonlySet<number> | undefined;
+  /** The resources grouped into this vertex (autogroup), with what each is told; undefined without a group. */
+  readonly #members: GroupMembers | undefined;
   #dirty = false;
   /** The process loop's pending part, when a step of it did not finish at once. */
   #running: Promise<void> | undefined;
@@ -141,6 +140,7 @@ export class Vertex implements ContextHost {
     this.params = { ...resource.params };
     this.#env = env;
     this.#retriesLeft = resource.meta.retry;
+    this.#members = resource.group !== undefined && resource.group.length > 0 ? new GroupMembers(resource.group) : undefined;
     if (Number.isFinite(resource.meta.limit)) this.#limiter = new RateLimiter(resource.meta.limit, resource.meta.burst);
     env.converger.busy();
   }
@@ -191,43 +191,10 @@ export class Vertex implements ContextHost {
     return [this.status(), ...group.map((_, index) => this.#memberStatus(index + 1))];
   }
 
-  /**
-   * The status of a member of this vertex's group (0 = the resource itself):
-   * the vertex's, except that a failure whose error names other members
-   * (EngineError.members) leaves this one converged.
-   */
+  /** The status of a member of this vertex's group (0 = the resource itself): see GroupMembers.statusOf. */
   #memberStatus(position: number): ResourceStatus {
     const own = this.#ownStatus();
-    const member = position === 0 ? this.resource : this.resource.group?.[position - 1];
-    const named = member === undefined || position === 0 ? own : { ...own, id: member.id, name: member.name, hidden: member.meta.hidden };
-    let counted = this.#memberChanges === undefined ? named : { ...named, changes: this.#memberChanges[position] ?? 0 };
-    if (counted.wouldChange && this.#lastChangedMembers && !this.#lastChangedMembers.has(position)) {
-      const { wouldChange: _other, ...unchanged } = counted;
-      counted = unchanged;
-    }
-    const members = this.#state === 'failed' ? this.#lastError?.members : undefined;
-    if (members === undefined || members.includes(position)) return counted;
-    const { lastError: _told, ...converged } = counted;
-    return { ...converged, state: 'converged' };
-  }
-
-  /**
-   * After a group's run that changed something, or failed for some members:
-   * counts a change for the members its instance says it changed
-   * (changedMembers), or, without that method, for all of them when it
-   * returned (a failed run's changes are unknown then).
-   */
-  #countMemberChanges(failed: boolean): void {
-    const size = (this.resource.group?.length ?? 0) + 1;
-    if (size === 1) return;
-    const instance = this.#instance as Instance | undefined;
-    if (!instance?.changedMembers && failed) return;
-    const changed = instance?.changedMembers ? instance.changedMembers() : Array.from({ length: size }, (_, position) => position);
-    this.#lastChangedMembers = instance?.changedMembers ? new Set(changed) : undefined;
-    this.#memberChanges ??= Array.from({ length: size }, () => this.#changes - (failed ? 0 : 1));
-    for (const position of new Set(changed)) {
-      if (position >= 0 && position < size) this.#memberChanges[position] = (this.#memberChanges[position] ?? 0) + 1;
-    }
+    return this.#members === undefined ? own : this.#members.statusOf(own, position);
   }
 
   /**
@@ -236,13 +203,13 @@ export class Vertex implements ContextHost {
    * as they would be had the failing members not been in the group.
    */
   #wouldChangeForMembers(): void {
-    const wouldChange = (this.#lastChangedMembers?.size ?? 0) > 0;
+    const wouldChange = this.#members?.lastChangedAny ?? false;
     if (wouldChange && !this.#wouldChange) this.#log('warn', 'would change (noop), for the members that did not fail');
     this.#wouldChange = wouldChange;
   }
 
   status(): ResourceStatus {
-    return this.resource.group === undefined ? this.#ownStatus() : this.#memberStatus(0);
+    return this.#memberStatus(0);
   }
 
   #ownStatus(): ResourceStatus {
@@ -280,9 +247,7 @@ export class Vertex implements ContextHost {
 
   /** The first member of the group an error names (EngineError.members), when it does not name the resource itself. */
   #namedMember(error: EngineError): { readonly id: string } | undefined {
-    const first = error.members?.[0];
-    if (first === undefined || error.members?.includes(0)) return undefined;
-    return this.resource.group?.[first - 1];
+    return this.#members?.namedIn(error);
   }
 
   /** "id: checkApply running for N s", when a checkApply is under way. */
@@ -721,7 +686,7 @@ export class Vertex implements ContextHost {
     this.#lastError = failure;
     // A group that failed for some members may have changed the others, or, in a dry run, would.
     if (failure.members !== undefined) {
-      this.#countMemberChanges(true);
+      this.#members?.count(this.#instance as Instance | undefined, this.#changes, true);
       if (!apply) this.#wouldChangeForMembers();
     }
     if (this.#env.observed()) {
@@ -846,7 +811,7 @@ export class Vertex implements ContextHost {
   #succeeded(converged: boolean, applied: boolean): void {
     if (!converged) {
       this.#changes++;
-      this.#countMemberChanges(false);
+      this.#members?.count(this.#instance as Instance | undefined, this.#changes - 1, false);
     }
     if (applied && !converged) this.#env.converger.changed();
     if (this.meta.retryreset) this.#retriesLeft = this.meta.retry;
