@@ -11,7 +11,7 @@ import { Converger } from './converger.js';
 import { EventValue } from './event-value.js';
 import { RefreshStore } from './refresh-store.js';
 import { RunQueue } from './run-queue.js';
-import { SecretValues } from './secrets.js';
+import { SecretValues, secretSendKeys } from './secrets.js';
 import { SemaphoreTable } from './semaphore.js';
 import type { ResourceStatus } from './status.js';
 import type { EngineEventListener } from './engine-events.js';
@@ -79,6 +79,9 @@ const NOT_LIVE_WARNING_MS = 30_000;
 
 /** How many vertices start between two runs of the queue (see #apply). */
 const RUN_EVERY_STARTS = 64;
+
+/** How long checks wait for the inits of kinds with secret sends (see #swapIn) before they run all the same. */
+const SECRET_INIT_WAIT_MS = 5_000;
 
 /**
  * Runs one graph: a vertex per resource, started together; convergence is
@@ -300,20 +303,33 @@ export class Engine {
       wireEdges(next, plan.edges);
       this.#vertices = next;
       this.#edges = plan.edges;
-      this.#unpause();
+      // A kind whose sends are secret (a password) may learn a secret in its
+      // init (one saved by an earlier run): until those inits are done, no
+      // check runs, or its output (a command's stderr) could show the secret
+      // before it is known to be one.
+      const holdForSecrets = added.some((vertex) => secretSendKeys(vertex.definition).size > 0);
+      if (!holdForSecrets) this.#unpause();
       // A new graph is a change: the quiet time starts again.
       this.#converger.changed();
-      for (const vertex of kept.values()) vertex.resume();
+      if (!holdForSecrets) for (const vertex of kept.values()) vertex.resume();
       const starting: Promise<void>[] = [];
+      const secretInits: Promise<void>[] = [];
       let started = 0;
       for (let i = 0; i < added.length; i++) {
-        const pending = (added[i] as Vertex).start();
+        const vertex = added[i] as Vertex;
+        const pending = vertex.start();
         if (pending) starting.push(pending);
+        if (pending && holdForSecrets && secretSendKeys(vertex.definition).size > 0) secretInits.push(pending);
         // The vertices ready to run (a one-shot run's are ready once
         // started) run every few starts, not after the last one: each is
         // checked while what its start touched is still in the CPU's
         // caches. 10,000 files converge about a sixth sooner.
         if (++started % RUN_EVERY_STARTS === 0) this.#env.runQueue.runQueued();
+      }
+      if (holdForSecrets) {
+        await this.#secretInitsDone(secretInits);
+        this.#unpause();
+        for (const vertex of next.values()) vertex.resume();
       }
       if (starting.length > 0) {
         const all = Promise.all(starting).then(() => undefined);
@@ -351,6 +367,18 @@ export class Engine {
     }, after);
     // Never what keeps the process running.
     timer.unref();
+  }
+
+  /** Waits for the inits of kinds with secret sends, at most SECRET_INIT_WAIT_MS (then says so): a hung init must not hold the graph. */
+  async #secretInitsDone(inits: readonly Promise<void>[]): Promise<void> {
+    if (inits.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), SECRET_INIT_WAIT_MS)));
+    const timedOut = await Promise.race([Promise.allSettled(inits).then(() => false), late]);
+    clearTimeout(timer);
+    if (timedOut) {
+      this.#env.logger.warn(`resources with secrets are still starting after ${SECRET_INIT_WAIT_MS / 1000} s; the others run now, and a secret those know is masked only once their start is done`);
+    }
   }
 
   #unpause(): void {
