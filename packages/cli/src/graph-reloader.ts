@@ -47,11 +47,7 @@ export class GraphReloader<G extends LoadedGraph = ResolvedGraph> {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
-  readonly #onHangup = (): void => {
-    this.#options.reporter.say('SIGHUP: reloading the graph');
-    this.#watch?.refresh();
-    this.reload();
-  };
+  readonly #onHangup = (): void => this.reloadOnHangup();
 
   constructor(options: GraphReloaderOptions<G>) {
     this.#options = options;
@@ -80,6 +76,13 @@ export class GraphReloader<G extends LoadedGraph = ResolvedGraph> {
         if (!this.#stopped) this.reload();
       });
     }, SETTLE_MS);
+  }
+
+  /** What SIGHUP does: says so, and reloads (the file watch, if any, looks again where a symlink leads). */
+  reloadOnHangup(): void {
+    this.#options.reporter.say('SIGHUP: reloading the graph');
+    this.#watch?.refresh();
+    this.reload();
   }
 
   /** Loads and swaps now (or once the reload under way has finished). */

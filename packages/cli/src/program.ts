@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { graphCommand } from './commands/graph.js';
 import { deployCommand } from './commands/deploy.js';
 import { runCommand } from './commands/run.js';
+import { earlySignals, type EarlySignals } from './early-signals.js';
 import { statusCommand } from './commands/status.js';
 import { parseSeeds } from './cluster/seeds.js';
 import { schemaCommand } from './commands/schema.js';
@@ -37,7 +38,7 @@ const pluginOption = (): Option =>
  * Builds the command line. `setExitCode` receives the outcome of the command
  * that ran; usage errors surface as CommanderError (exitOverride).
  */
-function buildProgram(setExitCode: (code: ExitCode) => void): Command {
+function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySignals): Command {
   const program = new Command('converge')
     .description('Event-driven, parallel configuration management: apply a graph of resources and keep it applied.')
     .version(versionText(), '-V, --version', 'print the version of converge and of its resource API')
@@ -77,11 +78,12 @@ function buildProgram(setExitCode: (code: ExitCode) => void): Command {
     .addOption(new Option('--prometheus <[host:]port>', 'serve Prometheus metrics at /metrics (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress))
     .action(async (graph: string | undefined, flags: Parameters<typeof runCommand>[1] & MgmtConvergedFlags) => {
       if (flags.convergedTimeoutNoExit && flags.convergedTimeout === undefined) {
+        signals.release();
         process.stderr.write('converge: --converged-timeout-no-exit goes with --converged-timeout N\n');
         setExitCode(ExitCode.badInput);
         return;
       }
-      setExitCode(await runCommand(graph, withMgmtConvergedFlags(flags)));
+      setExitCode(await runCommand(graph, withMgmtConvergedFlags(flags), signals));
     });
 
   program
@@ -135,10 +137,14 @@ function buildProgram(setExitCode: (code: ExitCode) => void): Command {
 }
 
 /** Runs `converge` with `argv` (as in process.argv) and returns the exit code. */
-export async function main(argv: readonly string[]): Promise<ExitCode> {
+export async function main(argv: readonly string[], signals: EarlySignals = earlySignals()): Promise<ExitCode> {
   let exitCode: ExitCode = ExitCode.ok;
   const program = buildProgram((code) => {
     exitCode = code;
+  }, signals);
+  // Only `run` handles signals (it takes them over from `signals`); every other command gets Node's defaults back.
+  program.hook('preAction', (_program, command) => {
+    if (command.name() !== 'run') signals.release();
   });
   try {
     await program.parseAsync([...argv]);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,46 @@ import { writeTestPlugin } from './support/test-plugin.js';
 afterEach(async () => {
   killAll();
   await removeTempDirs();
+});
+
+describe('signals while the graph loads (QA: Node killed it with 129, 130 or 143, saying nothing)', () => {
+  /** A run whose graph load waits at the test plugin's import until the test lets it go. */
+  async function runHeldAtLoad(dir: string): Promise<{ cli: ReturnType<typeof startCli>; release: () => Promise<void>; target: string }> {
+    const plugin = await writeTestPlugin(dir);
+    const target = join(dir, 'applied');
+    const graph = await writeGraph(dir, 'graph.yaml', `graph: g\nresources:\n  touch:\n    - {name: t, path: ${target}}\n`);
+    const gate = join(dir, 'gate');
+    const cli = startCli(['run', '--tmp-prefix', '--converger-timeout=0', '--plugin', plugin, graph], {
+      env: { ...process.env, CONVERGE_TEST_IMPORT_GATE: gate },
+    });
+    while (!existsSync(`${gate}.reached`)) await sleep(10);
+    return { cli, target, release: () => writeFile(gate, '') };
+  }
+
+  it('a stop signal ends the run in order, with nothing applied', async () => {
+    const dir = await makeTempDir();
+    const { cli, release, target } = await runHeldAtLoad(dir);
+    cli.child.kill('SIGTERM');
+    await sleep(100);
+    await release();
+    const result = await cli.result;
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('SIGTERM: stopping before the graph was applied; nothing was applied');
+    expect(result.stderr).toContain('converge: 0 pending · 0 running · 0 converged · 0 failed');
+    expect(existsSync(target)).toBe(false);
+  });
+
+  it('SIGHUP reloads once the graph is up, instead of ending the run', async () => {
+    const dir = await makeTempDir();
+    const { cli, release, target } = await runHeldAtLoad(dir);
+    cli.child.kill('SIGHUP');
+    await sleep(100);
+    await release();
+    await cli.waitFor(/converge: reloaded .*graph\.yaml: 1 resource/);
+    expect(existsSync(target)).toBe(true);
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
 });
 
 describe('stop signals', () => {

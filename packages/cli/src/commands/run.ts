@@ -16,6 +16,7 @@ import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
 import { loadGraphOrReport } from './load-graph.js';
 import { GraphReloader } from '../graph-reloader.js';
 import { fileVersion } from '../file-version.js';
+import { earlySignals, type EarlySignals } from '../early-signals.js';
 import { tellConvergence } from '../converged-lines.js';
 import { runClusterCommand } from '../cluster/run-cluster.js';
 import { printNoopDiffs } from '../noop-diffs.js';
@@ -45,12 +46,21 @@ export interface RunFlags {
 }
 
 /** `converge run GRAPH`: load, apply, keep converging until told to stop. */
-export async function runCommand(graphFile: string | undefined, flags: RunFlags): Promise<ExitCode> {
+export async function runCommand(graphFile: string | undefined, flags: RunFlags, early: EarlySignals = earlySignals()): Promise<ExitCode> {
+  if (flags.seeds || graphFile === undefined) early.release();
   if (flags.seeds) return runClusterCommand(graphFile, { ...flags, seeds: flags.seeds });
   if (graphFile === undefined) {
     process.stderr.write('converge: run needs a graph file (or --seeds to run the cluster\'s deploys)\n');
     return ExitCode.badInput;
   }
+  try {
+    return await runGraphFile(graphFile, flags, early);
+  } finally {
+    early.close();
+  }
+}
+
+async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySignals): Promise<ExitCode> {
   const terminal = new Terminal(process.stderr);
   const hostname = flags.hostname ?? systemHostname();
   const onTerminal = process.stderr.isTTY === true && !flags.logJson;
@@ -113,7 +123,7 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags)
     const observers = await startObservers(engine, flags, graph.name, reporter);
     if (!observers) return ExitCode.badInput;
     try {
-      return await runEngine(engine, graph, flags.convergedExit === true, display, reporter, reloader);
+      return await runEngine(engine, graph, flags.convergedExit === true, display, reporter, reloader, early);
     } finally {
       await observers.close();
     }
@@ -129,6 +139,7 @@ async function runEngine(
   display: StatusDisplay,
   reporter: Reporter,
   reloader: GraphReloader,
+  early: EarlySignals,
 ): Promise<ExitCode> {
   const say = (message: string, fields?: Record<string, unknown>): void => reporter.say(message, fields);
   // What the summary tells: the statuses when the run ended or a stop was asked for, taken
@@ -154,7 +165,13 @@ async function runEngine(
     return stopping;
   };
   const endStopSignals = handleEngineStopSignals(engine, stop, say);
+  early.handOverStops();
   const strayErrors = handleStrayErrors(engine, stop, reporter);
+  // A stop signal while the graph loaded: nothing is applied, and the run ends as a stop would.
+  if (early.stopSignal) {
+    say(`${early.stopSignal}: stopping before the graph was applied; nothing was applied`);
+    void stop();
+  }
 
   // A daemon must not exit just because nothing holds the event loop: a graph
   // of resources without watches, or a checkApply awaiting only its abort
@@ -162,8 +179,13 @@ async function runEngine(
   const keepAlive = setInterval(() => {}, 1 << 30);
   display.start();
   try {
-    await engine.start(graph);
-    reloader.start();
+    if (!stopRequested.signal.aborted) {
+      await engine.start(graph);
+      reloader.start();
+      early.handOverHangups(true);
+      // A SIGHUP while the graph loaded or the engine started: the graph may have been rewritten since it was read.
+      if (early.hangup) reloader.reloadOnHangup();
+    }
     if (exitWhenConverged) await whenConvergedOrStopped(engine, stopRequested.signal);
     else await Promise.all([untilAborted(stopRequested.signal), tellConvergence(engine, stopRequested.signal, say)]);
     takeStopSnapshot();
@@ -174,6 +196,7 @@ async function runEngine(
   } finally {
     try {
       reloader.stop();
+      early.handOverHangups(false);
       await reloader.idle();
       await stop();
     } finally {

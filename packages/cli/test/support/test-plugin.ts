@@ -20,6 +20,15 @@ import { join } from 'node:path';
 const PLUGIN_SOURCE = `
 import { access, readFile, writeFile } from 'node:fs/promises';
 
+// With CONVERGE_TEST_IMPORT_GATE=PATH, importing the plugin (while the graph
+// loads) writes PATH.reached and waits until PATH exists: a test can signal
+// converge at that point.
+const importGate = process.env.CONVERGE_TEST_IMPORT_GATE;
+if (importGate) {
+  await writeFile(importGate + '.reached', '');
+  while (!(await access(importGate).then(() => true, () => false))) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 const touch = {
   $$type: '@converge/resource',
   kind: 'touch',
