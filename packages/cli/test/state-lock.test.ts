@@ -1,4 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,4 +42,27 @@ describe('the state directory lock', () => {
       }
     }
   }, 60_000);
+
+  it("takes over the lock of a killed run that is still a zombie (its parent has not reaped it: a container without an init; QA)", async () => {
+    const dir = await makeTempDir();
+    const state = join(dir, 'state');
+    await mkdir(state);
+    const script = join(dir, 'hold.mjs');
+    await writeFile(script, `import { lockStateDir } from ${JSON.stringify(MODULE)};\nlockStateDir(process.argv[2]);\nconsole.log('got');\nsetInterval(() => {}, 1000);\n`);
+    // sh becomes sleep, which never reaps the background holder: killed, it stays a zombie.
+    const parent = spawn('sh', ['-c', `${JSON.stringify(process.execPath)} ${JSON.stringify(script)} ${JSON.stringify(state)} & echo $!; exec sleep 60`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      let output = '';
+      parent.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      while (!/\d+\n[\s\S]*got/.test(output)) await sleep(20);
+      const holder = Number(output.split('\n')[0]);
+      process.kill(holder, 'SIGKILL');
+      const stateOf = (): string => readFileSync(`/proc/${holder}/stat`, 'utf8').split(') ')[1]?.[0] ?? '';
+      while (stateOf() !== 'Z') await sleep(20);
+      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `import { lockStateDir } from ${JSON.stringify(MODULE)}; lockStateDir(${JSON.stringify(state)}); console.log('got');`]);
+      expect(stdout.trim()).toBe('got');
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  }, 30_000);
 });
