@@ -44,6 +44,7 @@ export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
   if (p.creates !== undefined && given(p.creates) && !isAbsolute(p.creates)) {
     issues.push({ param: 'creates', message: `"${p.creates}" is not an absolute path`, hint: 'write it as /full/path' });
   }
+  issues.push(...nulBytes(p));
   const companions: [keyof ExecParams, keyof ExecParams][] = [
     ['ifshell', 'ifcmd'],
     ['ifcwd', 'ifcmd'],
@@ -58,6 +59,34 @@ export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
   ];
   for (const [param, needs] of companions) {
     if (given(p[param]) && !given(p[needs])) issues.push({ param, message: `${param} has no effect without ${needs}`, hint: `add ${needs}, or remove ${param}` });
+  }
+  return issues;
+}
+
+/** Params compared with output, not handed to the system: a NUL byte there is the user's business. */
+const COMPARED_ONLY: ReadonlySet<string> = new Set(['ifequals', 'ifequals_stdout']);
+
+/**
+ * A NUL byte in what goes to the system (a command line, a path, an
+ * environment, a user name) cannot be passed on: refused at load rather
+ * than failing when the command starts. The value is not shown (an
+ * environment value may be a secret).
+ */
+function nulBytes(p: Readonly<ExecParams>): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const hint = 'remove it (a \\0 or \\x00 escape in a double-quoted YAML string writes one)';
+  const told = (param: string, at: readonly (string | number)[] = []): void => {
+    issues.push({ param, ...(at.length > 0 ? { at: [...at] } : {}), message: 'contains a NUL byte, which no command line, path or environment can hold', hint });
+  };
+  for (const [param, value] of Object.entries(p)) {
+    if (COMPARED_ONLY.has(param)) continue;
+    if (typeof value === 'string' && value.includes('\0')) told(param);
+    else if (Array.isArray(value)) value.forEach((entry, index) => typeof entry === 'string' && entry.includes('\0') && told(param, [index]));
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, entry] of Object.entries(value as Record<string, unknown>)) {
+        if (key.includes('\0') || (typeof entry === 'string' && entry.includes('\0'))) told(param, [key]);
+      }
+    }
   }
   return issues;
 }

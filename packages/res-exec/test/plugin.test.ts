@@ -52,6 +52,18 @@ describe('autoedges', () => {
 describe('validate', () => {
   const issues = (params: ExecParams) => (execResource.validate?.(params) ?? []).map((issue) => `${issue.param}: ${issue.message}`);
 
+  it('refuses a NUL byte in what goes to the system, without showing the value (QA: passed validate, failed at the start)', () => {
+    const nul = 'contains a NUL byte, which no command line, path or environment can hold';
+    expect(issues({ cmd: '/bin/echo\0x' })).toEqual([`cmd: ${nul}`]);
+    expect(issues({ cmd: '/bin/echo', args: ['a', 'b\0'], env: { A: 's3cret\0' }, watchfiles: ['/a\0'] })).toEqual([
+      `args: ${nul}`,
+      `env: ${nul}`,
+      `watchfiles: ${nul}`,
+    ]);
+    // Compared with output, not passed on: left alone.
+    expect(issues({ cmd: '/bin/true', ifcmd: '/bin/true', ifequals: 'a\0b' })).toEqual([]);
+  });
+
   it('accepts a plain command', () => {
     expect(issues({ cmd: '/bin/true' })).toEqual([]);
   });

@@ -3,27 +3,38 @@ import type { ValidationIssue } from '@converge/engine-api';
 import { parseMode } from './mode.js';
 import type { FileParams } from './params.js';
 import { pathLengthProblem } from './path-limits.js';
-import { fsPath, isAncestor, isCleanAbsolute } from './paths.js';
+import { fsPath, isAncestor, isCleanAbsolute, shownPath } from './paths.js';
 
 type Issues = ValidationIssue[];
 
 /** Where a file or symlink may still want recurse: force replaces a directory, recurse lets that delete its contents. */
 const REPLACE_DIR_HINT = 'on a file or symlink, recurse only goes with force: true, to replace a directory that is not empty';
 
+/** Said of a path with a NUL byte, which no file name can hold: absolute or not is beside the point. */
+const NUL_IN_PATH = { message: 'contains a NUL byte, which no file name can hold', hint: 'remove it (a \\0 or \\x00 escape in a double-quoted YAML string writes one)' };
+
+/** A path's problem as written: a NUL byte, or not absolute and clean; undefined when fine. */
+function writtenPathProblem(what: string, path: string): { message: string; hint: string } | undefined {
+  if (path.includes('\0')) return { message: `${what} ${shownPath(path)} ${NUL_IN_PATH.message}`, hint: NUL_IN_PATH.hint };
+  if (!isCleanAbsolute(path)) return { message: `${what} "${shownPath(path)}" must be absolute, without . or .. segments`, hint: 'write it as /full/path' };
+  return undefined;
+}
+
 function checkPaths(params: Readonly<FileParams>, issues: Issues): void {
-  if (!isCleanAbsolute(params.path)) {
-    issues.push({ param: 'path', message: `path "${params.path}" must be absolute, without . or .. segments`, hint: 'write it as /full/path' });
+  const pathProblem = writtenPathProblem('path', params.path);
+  if (pathProblem) {
+    issues.push({ param: 'path', ...pathProblem });
   } else if (fsPath(params.path) === '/') {
     issues.push({ param: 'path', message: 'the root directory / cannot be managed', hint: 'manage the directories below it instead' });
   }
   // A symlink's source is its target and may be relative (to the link's directory).
-  if (params.source !== undefined && !params.symlink && !isCleanAbsolute(params.source)) {
-    issues.push({ param: 'source', message: `source "${params.source}" must be absolute, without . or .. segments`, hint: 'write it as /full/path' });
-  }
+  const sourceProblem = params.source === undefined ? undefined : params.symlink ? (params.source.includes('\0') ? writtenPathProblem('source', params.source) : undefined) : writtenPathProblem('source', params.source);
+  if (sourceProblem) issues.push({ param: 'source', ...sourceProblem });
   (params.fragments ?? []).forEach((fragment, index) => {
     const at = [index];
-    if (!isCleanAbsolute(fragment)) {
-      issues.push({ param: 'fragments', at, message: `fragment "${fragment}" must be absolute, without . or .. segments`, hint: 'write it as /full/path' });
+    const fragmentProblem = writtenPathProblem('fragment', fragment);
+    if (fragmentProblem) {
+      issues.push({ param: 'fragments', at, ...fragmentProblem });
     } else if (fragment.endsWith('/') && isAncestor(fsPath(fragment), fsPath(params.path))) {
       issues.push({ param: 'fragments', at, message: `path is inside the fragment directory ${fragment}: it would include itself`, hint: 'put the file outside that directory, or list the fragment files one by one' });
     } else if (fsPath(fragment) === fsPath(params.path)) {

@@ -40,6 +40,8 @@ describe('validate', () => {
 
   it.each([
     ['relative path', { path: 'etc/x' }, /path "etc\/x" must be absolute/],
+    ['a NUL byte in the path (QA: told it was not absolute)', { path: '/tmp/nul\0byte' }, /^path: path \/tmp\/nul\\x00byte contains a NUL byte, which no file name can hold$/],
+    ['a NUL byte in a fragment', { state: 'exists', fragments: ['/a\0'] }, /^fragments: fragment \/a\\x00 contains a NUL byte/],
     ['.. in the path', { path: '/etc/../x' }, /must be absolute, without \. or \.\./],
     ['the root', { path: '/' }, /root directory/],
     ['absent with content', { state: 'absent', content: 'x' }, /content makes no sense with state: absent/],
