@@ -16,10 +16,13 @@ export interface Reporter {
   problem(error: EngineError): void;
   /** Something that loaded but not as written: `file:line:col: warning: kind[name]: message` and a hint. */
   warning(warning: GraphWarning): void;
+  /** Whether warnings are shown (not with `--log-level error`), for lines that tell of several at once. */
+  readonly showsWarnings: boolean;
 }
 
-export function textReporter(sink: LineSink): Reporter {
+export function textReporter(sink: LineSink, { showsWarnings = true }: { readonly showsWarnings?: boolean } = {}): Reporter {
   return {
+    showsWarnings,
     say: (message) => sink.write(`converge: ${message}\n`),
     // Line by line with control characters escaped: a command's stderr in the message must not drive the terminal.
     // As EngineError.describe() puts it, made safe for a terminal: a command's stderr in the message must not drive it or pass for lines of converge's own.
@@ -29,12 +32,15 @@ export function textReporter(sink: LineSink): Reporter {
       const hint = error.hint ? `\n  hint: ${safeText(error.hint)}` : '';
       sink.write(`${oneLine(where)}${who}${safeText(error.message)}${hint}\n`);
     },
-    warning: (warning) => sink.write(`${describeWarning(warning).split('\n').map(oneLine).join('\n')}\n`),
+    warning: (warning) => {
+      if (showsWarnings) sink.write(`${describeWarning(warning).split('\n').map(oneLine).join('\n')}\n`);
+    },
   };
 }
 
 export function jsonReporter(logger: Logger): Reporter {
   return {
+    showsWarnings: logger.isLevelEnabled('warn'),
     say: (message, fields) => logger.info(fields ?? {}, message),
     problem: (error) =>
       logger.error(

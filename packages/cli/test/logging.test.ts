@@ -67,6 +67,21 @@ describe('logs', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).not.toContain('wrote file');
   });
+
+  it('hides load warnings at --log-level error in text as in JSON lines (QA: text showed them)', async () => {
+    const dir = await makeTempDir();
+    const plugin = await writeTestPlugin(dir);
+    // `meta: {noop: no}`: a YAML 1.1 boolean, read as mgmt reads it, with a warning.
+    const graph = await writeGraph(dir, 'graph.yaml', `graph: g\nresources:\n  touch:\n    - name: marker\n      path: ${join(dir, 'marker')}\n      meta: {noop: no}\n`);
+    const shown = await runCli(['run', ...ONCE, '--plugin', plugin, graph]);
+    expect(shown.stderr).toContain('warning: touch[marker]');
+    for (const json of [[], ['--log-json']]) {
+      const result = await runCli(['run', ...ONCE, ...json, '--log-level', 'error', '--plugin', plugin, graph]);
+      expect(result.code).toBe(0);
+      expect(result.stderr).not.toContain('warning');
+      expect(result.stderr).not.toContain('YAML 1.1');
+    }
+  });
 });
 
 describe('colours', () => {

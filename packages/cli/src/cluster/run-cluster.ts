@@ -42,7 +42,8 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
   const hostname = flags.hostname ?? systemHostname();
   const onTerminal = process.stderr.isTTY === true && !flags.logJson;
   const logger = createRootLogger({ level: flags.logLevel, json: flags.logJson === true, color: onTerminal, hostname }, terminal);
-  const reporter = flags.logJson ? jsonReporter(logger) : textReporter(terminal);
+  // --log-level error: warnings left out in text as in JSON lines.
+  const reporter = flags.logJson ? jsonReporter(logger) : textReporter(terminal, { showsWarnings: flags.logLevel !== 'error' });
   const say = (message: string, fields?: Record<string, unknown>): void => reporter.say(message, fields);
 
   if (flags.convergedExit && flags.convergerTimeout === -1) {

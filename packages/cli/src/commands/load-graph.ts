@@ -32,7 +32,7 @@ export async function loadGraphOrReport(
     const graph = await withOwnHiddenExportsCollected(await loadGraphFile(graphFile, options), hostname, options);
     const { told, more } = digestWarnings(graph.warnings ?? []);
     for (const warning of told) reporter.warning(warning);
-    for (const { message, file, lines } of more) {
+    for (const { message, file, lines } of reporter.showsWarnings ? more : []) {
       reporter.say(`warning: the same at ${counted(lines.length, 'more place')} in ${file} (line${lines.length === 1 ? '' : 's'} ${lines.join(', ')}): ${message}`);
     }
     return graph;

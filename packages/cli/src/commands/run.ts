@@ -68,7 +68,8 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
     { level: flags.logLevel, json: flags.logJson === true, color: onTerminal, hostname },
     terminal,
   );
-  const reporter = flags.logJson ? jsonReporter(logger) : textReporter(terminal);
+  // --log-level error: warnings left out in text as in JSON lines.
+  const reporter = flags.logJson ? jsonReporter(logger) : textReporter(terminal, { showsWarnings: flags.logLevel !== 'error' });
   const say = (message: string, fields?: Record<string, unknown>): void => reporter.say(message, fields);
 
   if (flags.convergedExit && flags.convergerTimeout === -1) {

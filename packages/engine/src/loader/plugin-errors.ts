@@ -41,7 +41,7 @@ export function pluginFolderMissing(reference: string, packageJsonPath: string):
   return new EngineError(
     'ERR_PLUGIN_NOT_INSTALLED',
     `plugin '${reference}' was not found: ${packageJsonPath} does not exist`,
-    { phase: 'load', hint: 'name the folder that holds the plugin package.json (absolute or relative to the current directory)' },
+    { phase: 'load', hint: "name the folder that holds the plugin's package.json: absolute, or relative to the graph file's folder in plugins: and to the current directory with --plugin" },
   );
 }
 
