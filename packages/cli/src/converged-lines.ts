@@ -1,12 +1,13 @@
 import type { Engine } from '@converge/engine';
 import { counted } from './counted.js';
+import { statusesWithReversalFailures } from './reversal-failures.js';
 
 /** What the graph has converged to: every resource as it says, or what is not. */
 function convergedLine(engine: Engine): string {
   let failed = 0;
   let blocked = 0;
   let wouldChange = 0;
-  for (const status of engine.statuses()) {
+  for (const status of statusesWithReversalFailures(engine)) {
     if (status.state === 'failed') failed++;
     else if (status.state === 'blocked') blocked++;
     else if (status.wouldChange === true) wouldChange++;

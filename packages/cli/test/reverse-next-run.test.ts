@@ -3,10 +3,33 @@ import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ONCE, onceWithState, writeGraph } from './support/graphs.js';
-import { runCli } from './support/run-cli.js';
+import { killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 
-afterEach(removeTempDirs);
+afterEach(async () => {
+  killAll();
+  await removeTempDirs();
+});
+
+describe('meta: {reverse: true} in a hot reload', () => {
+  it('a reversal that fails makes the graph converged but not as it says, in the line and the metrics (QA: told every resource was as the graph says)', async () => {
+    const dir = await makeTempDir();
+    const folder = join(dir, 'rvd');
+    const graph = await writeGraph(dir, 'graph.yaml', `graph: g\nresources:\n  file:\n  - name: ${folder}/\n    state: exists\n    meta: {reverse: true}\n  noop:\n  - name: stays\n`);
+    const cli = startCli(['run', '--prefix', join(dir, 'state'), '--converger-timeout=0', '--prometheus', '127.0.0.1:0', graph]);
+    await cli.waitFor(/converge: converged: every resource is as the graph says/);
+    const port = /metrics at http:\/\/127\.0\.0\.1:(\d+)/.exec(cli.stderr)?.[1];
+    // Not empty: removing the folder it made is refused.
+    await writeFile(join(folder, 'extra'), 'x');
+    await writeGraph(dir, 'graph.yaml', 'graph: g\nresources:\n  noop:\n  - name: stays\n');
+    await cli.waitFor(/converge: converged, but not as the graph says: 1 failed/);
+    expect(cli.stdout).toContain(`failed: file[${folder}/]: reversal failed (kept for another try)`);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain(`converge_resource_state{resource="file[${folder}/]",kind="file",state="failed"} 1`);
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(1);
+  });
+});
 
 describe('meta: {reverse: true} across runs', () => {
   it('reverses on the next run even when that graph no longer uses the kind (the plugin is loaded for it)', async () => {

@@ -17,6 +17,7 @@ import { loadGraphOrReport } from './load-graph.js';
 import { GraphReloader } from '../graph-reloader.js';
 import { fileVersion } from '../file-version.js';
 import { earlySignals, type EarlySignals } from '../early-signals.js';
+import { reversalStatus } from '../reversal-failures.js';
 import { tellConvergence } from '../converged-lines.js';
 import { runClusterCommand } from '../cluster/run-cluster.js';
 import { printNoopDiffs } from '../noop-diffs.js';
@@ -263,22 +264,6 @@ function warnIfReversalsWillBeLost(graph: ResolvedGraph, flags: Pick<RunFlags, '
     `warning: ${oneLine(first)}${others} ha${reversible.length > 1 ? 've' : 's'} meta: {reverse: true}, but --tmp-prefix removes the state directory at exit: ` +
       'what to put back is kept only during this run, and a later run cannot put back what was there before; use --prefix DIR to keep it',
   );
-}
-
-/** The status line's view of a resource that left the graph and whose reversal failed. */
-function reversalStatus(id: string, error: EngineError): ResourceStatus {
-  const open = id.indexOf('[');
-  return {
-    id,
-    kind: open > 0 ? id.slice(0, open) : id,
-    name: open > 0 ? id.slice(open + 1, -1) : id,
-    state: 'failed',
-    hidden: false,
-    noop: false,
-    checks: 0,
-    changes: 0,
-    lastError: error,
-  };
 }
 
 async function whenConvergedOrStopped(engine: Engine, stopRequested: AbortSignal): Promise<void> {

@@ -1,8 +1,9 @@
 import type { Engine, EngineEvent, ResourceState } from '@converge/engine';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { statusesWithReversalFailures } from '../reversal-failures.js';
 
 /** The part of the engine the metrics read. */
-export type MetricsSource = Pick<Engine, 'onEvent' | 'statuses' | 'converged'>;
+export type MetricsSource = Pick<Engine, 'onEvent' | 'statuses' | 'failures' | 'converged'>;
 
 const RESOURCE_STATES: readonly ResourceState[] = ['pending', 'running', 'converged', 'failed', 'blocked', 'stopped'];
 
@@ -83,7 +84,7 @@ export class EngineMetrics {
       collect() {
         // Reset first: resources removed by a graph swap must disappear.
         this.reset();
-        for (const status of engine.statuses()) {
+        for (const status of statusesWithReversalFailures(engine)) {
           for (const state of RESOURCE_STATES) this.set({ resource: status.id, kind: status.kind, state }, status.state === state ? 1 : 0);
         }
       },
