@@ -19,29 +19,46 @@ function convergedLine(engine: Engine): string {
   return `converged, but not as the graph says: ${problems}; nothing more runs until something changes`;
 }
 
+/** How long after a status change the converged line is looked at again (one look for a burst of changes). */
+const RECHECK_MS = 100;
+
 /**
  * Tells each time the graph becomes converged (the converger's quiet time
  * passed: nothing runs or changes), and whether every resource is as the
  * graph says or which are not (failed, blocked, in a dry run would change), for a run that goes on
  * afterwards: without it only the metrics endpoint showed it. Once per
- * convergence; ends when `signal` aborts.
+ * convergence, and again while it stays converged when what the line says
+ * changes (a failed resource repaired by hand: a check that finds nothing
+ * to do does not end a convergence, as in mgmt); ends when `signal` aborts.
  */
 export async function tellConvergence(engine: Engine, signal: AbortSignal, say: (message: string) => void): Promise<void> {
   const watcher = engine.converged.watch();
-  let told = false;
-  if (engine.converged.get()) {
-    say(convergedLine(engine));
-    told = true;
-  }
+  let told: string | undefined;
+  const tell = (): void => {
+    told = convergedLine(engine);
+    say(told);
+  };
+  let recheck: NodeJS.Timeout | undefined;
+  const lookAgain = (): void => {
+    if (told === undefined || recheck !== undefined) return;
+    recheck = setTimeout(() => {
+      recheck = undefined;
+      if (told !== undefined && engine.converged.get() && convergedLine(engine) !== told) tell();
+    }, RECHECK_MS);
+  };
+  const unsubscribe = [engine.onStatus(lookAgain), engine.onReversal(lookAgain)];
+  if (engine.converged.get()) tell();
   try {
     for (;;) {
       const converged = await watcher.next(signal);
-      if (converged && !told) say(convergedLine(engine));
-      told = converged;
+      if (converged && told === undefined) tell();
+      if (!converged) told = undefined;
     }
   } catch {
     // Stopped (the signal aborted).
   } finally {
+    clearTimeout(recheck);
+    for (const stop of unsubscribe) stop();
     watcher.close();
   }
 }

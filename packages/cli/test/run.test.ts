@@ -20,6 +20,21 @@ resources:
       content: applied
 `;
 
+describe('the converged line of a run that goes on', () => {
+  it('is told again when what it says changes, though no check changed anything (QA: a dry run kept saying "would change" after a repair by hand)', async () => {
+    const dir = await makeTempDir();
+    const file = join(dir, 'f');
+    await writeFile(file, 'old\n');
+    const graph = await writeGraph(dir, 'graph.yaml', `graph: g\nresources:\n  file:\n  - name: ${file}\n    state: exists\n    content: "ok\\n"\n`);
+    const cli = startCli(['run', '--noop', '--tmp-prefix', '--converger-timeout=0', graph]);
+    await cli.waitFor(/converge: converged, but not as the graph says: 1 resource would change \(dry run\)/);
+    await writeFile(file, 'ok\n');
+    await cli.waitFor(/converge: converged: every resource is as the graph says/);
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
+});
+
 describe('converge run', () => {
   it('converges the hello graph in edge order and exits 0', async () => {
     const result = await runCli(['run', ...ONCE, 'examples/hello.yaml']);
