@@ -366,6 +366,13 @@ describe('resolveGraph: kinds', () => {
 });
 
 describe('resolveGraph: metaparams', () => {
+  it('warns of retry: -1 without a delay, at the retry, and not with one (QA: a failing command ran 350 times in 3 s)', async () => {
+    const graph = await resolveYaml(['resources:', '  noop:', '  - name: a', '    meta: {retry: -1}', '  - name: b', '    meta: {retry: -1, delay: 500}', '  - name: c', '    meta: {retry: 3}']);
+    expect(graph.warnings?.map((warning) => [warning.resource, warning.location.line, warning.location.column, warning.hint])).toEqual([
+      ['noop[a]', 4, 19, 'add a pause between tries, in milliseconds: meta: {retry: -1, delay: 1000}'],
+    ]);
+  });
+
   it('merges metaparams over the defaults', async () => {
     const graph = await resolveYaml([
       'resources:',

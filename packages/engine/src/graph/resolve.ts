@@ -1,4 +1,4 @@
-import { EngineError, isEngineError, type AnyResourceDefinition, type SourceLocation } from '@converge/engine-api';
+import { EngineError, isEngineError, type AnyResourceDefinition, type MetaParams, type SourceLocation } from '@converge/engine-api';
 import { isDeepStrictEqual } from 'node:util';
 import type { KindResolver } from '../loader/kind-resolver.js';
 import { GraphLoadError, inFileOrder } from './load-error.js';
@@ -54,6 +54,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
     resourceKinds.set(id, resource.kind);
     const definition = kinds.get(resource.kind);
     const meta = resolveMeta(resource, id, problems);
+    warnRetryWithoutDelay(meta, resource, id, warnings);
     if (meta.reverse && definition && !definition.reversible) problems.push(notReversibleError(id, resource));
     const params = definition ? checkParams(definition, resource, id, received.get(id) ?? new Set(), problems) : undefined;
     const first = firstSpecs.get(id);
@@ -106,6 +107,17 @@ async function resolveKinds(
     else problems.push(locatedKindError(outcome.reason, kind, first.location));
   });
   return kinds;
+}
+
+/** `retry: -1` and no `delay`: a check that keeps failing is tried again at once, without end. Said, as it is rarely what is meant. */
+function warnRetryWithoutDelay(meta: MetaParams, resource: ResourceSpec, id: string, warnings: GraphWarning[]): void {
+  if (meta.retry >= 0 || meta.delay > 0) return;
+  warnings.push({
+    location: resource.metaLocations.get('retry') ?? resource.location,
+    resource: id,
+    message: 'retry: -1 with no delay tries a failing check again at once, without end (a failing command then runs many times a second)',
+    hint: 'add a pause between tries, in milliseconds: meta: {retry: -1, delay: 1000}',
+  });
 }
 
 /**
