@@ -23,6 +23,8 @@ export interface DescribeOptions {
   readonly signal: AbortSignal;
   /** How an entry relates to what other resources manage: a copy or purge leaves those entries (see dir-sync). */
   readonly managedElsewhere: (path: string) => ManagedRelation | undefined;
+  /** Inputs (source, fragments) missing now that another resource of the run writes first: told, not read. */
+  readonly missingInputs?: readonly string[];
 }
 
 /**
@@ -50,7 +52,9 @@ export async function describeFileChange(params: Readonly<FileParams>, options: 
 
   if (want === 'symlink') lines.push(...(await symlinkChange(path, params.source ?? '', present)));
   else if (want === 'dir') lines.push(...(await directoryChange(path, params, present, options)));
-  else lines.push(...(await contentChange(path, params, present)));
+  else if (options.missingInputs !== undefined && options.missingInputs.length > 0) {
+    lines.push(`content from ${options.missingInputs.map(shownPath).join(', ')}, which another resource of this run writes first (not there to read in a dry run)`);
+  } else lines.push(...(await contentChange(path, params, present)));
   options.signal.throwIfAborted();
   lines.push(...(await ownerChanges(params, present, options.signal)));
   lines.push(...(await modeChange(params, want, present)));

@@ -201,8 +201,9 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   }
 
   /** Dry run: what checkApply(apply=true) would change, as a diff and a summary. */
-  describeChange(signal: AbortSignal): Promise<string | undefined> {
-    return describeFileChange(this.params, { signal, managedElsewhere: managedBelow(this.params.path, this) });
+  async describeChange(signal: AbortSignal): Promise<string | undefined> {
+    const missingInputs = await this.inputsMissingButManaged();
+    return describeFileChange(this.params, { signal, managedElsewhere: managedBelow(this.params.path, this), missingInputs });
   }
 
   private site(phase: ErrorSite['phase']): ErrorSite {
@@ -386,6 +387,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     if (entry?.kind === 'other') {
       throw fileError(site, `${path} is a special file (device, FIFO or socket); it is never replaced`, 'remove it by hand');
     }
+    // A dry run cannot read an input that another resource would write first (its source, a fragment): the real run would.
+    if (!apply && (await this.inputsMissingButManaged()).length > 0) return false;
     const large = await largeSourceFile(this.params);
     if (large !== undefined) return this.ensureLargeCopy(path, entry, large, apply, signal, site);
     // The content first: a source or fragment that cannot be read fails the
@@ -400,6 +403,18 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     return this.replaceUnlessSame(path, present, same, apply, signal, site, (attributes) =>
       writeFileAtomic(path, wanted ?? Buffer.alloc(0), attributes, signal, this.linkRule),
     );
+  }
+
+  /** The inputs (`source`, fragments) missing now that another resource of this run manages: a dry run then would change. */
+  private async inputsMissingButManaged(): Promise<string[]> {
+    const { source, fragments, symlink, path } = this.params;
+    if (path.endsWith('/')) return [];
+    const inputs = [...(source !== undefined && !symlink ? [source] : []), ...(fragments ?? [])];
+    const missing: string[] = [];
+    for (const input of inputs) {
+      if (isManagedElsewhere(input, this) && (await stat(input).catch(() => undefined)) === undefined) missing.push(input);
+    }
+    return missing;
   }
 
   /** ensureFile for a large `source` file (LARGE_FILE_BYTES): compared and copied a chunk at a time, never held in memory whole. */

@@ -23,6 +23,27 @@ async function describeAt(name: string, params: Partial<FileParams>): Promise<st
   }
 }
 
+describe('a dry run of a copy whose source another resource writes first (QA: failed, exit 1, where the real run succeeds)', () => {
+  it('would change, and says where the content comes from, without reading it', async () => {
+    const source = join(dir, 'sub', 'f');
+    const copy = join(dir, 'copy');
+    const writer = await makeFile(source, { state: 'exists', content: 'hello\n' });
+    const copier = await makeFile(copy, { state: 'exists', source });
+    try {
+      expect(await copier.checkApply(false)).toBe(false);
+      expect(await copier.res.describeChange(new AbortController().signal)).toBe(
+        `create file ${copy}\ncontent from ${source}, which another resource of this run writes first (not there to read in a dry run)`,
+      );
+      // Nobody writes it: then it is the error it always was.
+      await writer.close();
+      await expect(copier.checkApply(false)).rejects.toThrow(`source ${source} does not exist`);
+    } finally {
+      await copier.close();
+      await writer.close();
+    }
+  });
+});
+
 describe('describeChange (dry run)', () => {
   it('shows a unified diff of the content and changes nothing', async () => {
     const path = join(dir, 'motd');
