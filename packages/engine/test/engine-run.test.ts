@@ -587,6 +587,18 @@ describe('engine: converger and stopping', () => {
     }
   });
 
+  it('a stop that lands while `limit` holds back the retry of a failed check leaves it failed too (QA: counted pending)', async () => {
+    const journal = newJournal();
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    // One run per 100 s: the retry waits for the limit, not for a delay.
+    await engine.start(graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'paced', params: { failTimes: 10 }, meta: { retry: -1, limit: 0.01, burst: 1 } }]));
+    await until(() => journal.events.includes('fail paced'), 'the first failure');
+    await sleep(50);
+    await engine.stop();
+    expect(engine.statuses().find((status) => status.id === 'rec[paced]')?.state).not.toBe('pending');
+    expect(engine.failures().map((failure) => failure.resource)).toEqual(['rec[paced]']);
+  });
+
   it('a forced stop aborts a hung checkApply and reports it as failed', async () => {
     const journal = newJournal();
     const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });

@@ -698,7 +698,8 @@ export class Vertex implements ContextHost {
     }
     if (this.#retriesLeft > 0) this.#retriesLeft--;
     const left = this.#retriesLeft < 0 ? 'retries without limit' : `${this.#retriesLeft} more after it`;
-    this.#log('warn', `checkApply failed, retrying ${afterDelay(this.meta.delay)} (${left}): ${failure.message}`);
+    const when = this.#limiter && this.meta.delay <= 0 ? 'as its limit allows' : afterDelay(this.meta.delay);
+    this.#log('warn', `checkApply failed, retrying ${when} (${left}): ${failure.message}`);
     this.#setState('pending');
     return true;
   }
@@ -763,7 +764,9 @@ export class Vertex implements ContextHost {
     } catch (error) {
       release?.();
       if (waits.aborted && !(error instanceof EngineError)) {
-        this.#deferForSwap();
+        // A retry held back by `limit` (or a semaphore) when the run stops: its last failure stands, as in a retry delay.
+        if (this.#env.stopSignal.aborted && this.#lastError && !this.#closed) this.#failForGood(this.#lastError);
+        else this.#deferForSwap();
         return 'done';
       }
       // A reversal or refresh intent that could not be stored fails the run like checkApply would.
