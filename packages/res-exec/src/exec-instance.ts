@@ -157,6 +157,18 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
   }
 
   /**
+   * A dry run (`--noop`): what a real run would run, its guards having said
+   * it would. Env values are not shown: they may hold secrets.
+   */
+  describeChange(): Promise<string | undefined> {
+    const { cmd, shell, args, cwd, user, group, timeout, donecmd, doneshell, donecwd } = this.params;
+    const how = [cwd ? `in ${cwd}` : '', user ? `as user ${user}` : '', group ? `as group ${group}` : '', timeout ? `timeout ${timeout} s` : ''].filter((part) => part !== '');
+    const lines = [`run ${describeArgv(toArgv(cmd, shell, args))}${how.length > 0 ? ` (${how.join(', ')})` : ''}`];
+    if (donecmd) lines.push(`then run ${describeArgv(toArgv(donecmd, doneshell))}${donecwd ? ` (in ${donecwd})` : ''}`);
+    return Promise.resolve(lines.join('\n'));
+  }
+
+  /**
    * SIGKILL to every group still alive (cmd, guards, donecmd, watchcmd, left
    * behind or being stopped), synchronously: on the third stop signal the
    * engine exits right after this returns.

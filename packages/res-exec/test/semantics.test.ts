@@ -19,6 +19,17 @@ afterEach(async () => {
 const runs = () => (existsSync(join(dir, 'log')) ? readFileSync(join(dir, 'log'), 'utf8').split('\n').filter(Boolean).length : 0);
 const counting = () => `echo run >> ${join(dir, 'log')}`;
 
+describe('a dry run (--noop)', () => {
+  it('says what it would run, and runs nothing (QA: said only "would change")', async () => {
+    live = await makeExec(counting(), { shell: '/bin/sh', cwd: dir, donecmd: 'true', env: { TOKEN: 's3cret' } });
+    expect(await live.res.checkApply(false, live.signal)).toBe(false);
+    const said = await live.res.describeChange();
+    expect(said).toBe(`run /bin/sh -c ${JSON.stringify(counting())} (in ${dir})\nthen run true`);
+    expect(said).not.toContain('s3cret');
+    expect(runs()).toBe(0);
+  });
+});
+
 describe('when cmd runs', () => {
   it('runs on the first checkApply, then not again without an event or a refresh', async () => {
     live = await makeExec(counting(), { shell: '/bin/sh' });
