@@ -18,7 +18,7 @@ export type DiffOutput = { readonly text: LineSink } | { readonly json: Logger }
  * in it): its diff is printed again only when it is another diff, or after
  * the resource was found converged or was replaced by a graph swap.
  */
-export function printNoopDiffs(engine: Pick<Engine, 'onEvent'>, output: DiffOutput): () => void {
+export function printNoopDiffs(engine: Pick<Engine, 'onEvent'>, output: DiffOutput, diffPrinted: (id: string) => void = () => {}): () => void {
   const history = new StatusHistory();
   const printed = new Map<string, string>();
   return engine.onEvent((event) => {
@@ -32,5 +32,7 @@ export function printNoopDiffs(engine: Pick<Engine, 'onEvent'>, output: DiffOutp
     if ('json' in output) output.json.info({ resource: event.id, diff: event.diff }, 'would change (noop)');
     // The diff quotes what is in the file now, which anyone who can write it chose: each line escaped.
     else output.text.write(`${oneLine(event.id)} would change:\n${event.diff.replace(/\n$/, '').split('\n').map(oneLine).join('\n')}\n`);
+    // A new diff is followed by its status line again (README: the diff, then `would change: ID`).
+    diffPrinted(event.id);
   });
 }

@@ -49,6 +49,11 @@ export class TransitionLines {
   readonly #history = new StatusHistory();
   readonly #told = new Map<string, Told>();
 
+  /** Its next status is told whatever was told before (its dry-run diff was printed again). */
+  tellAgain(id: string): void {
+    this.#told.delete(id);
+  }
+
   /** The line for one resource's new status, if it is worth telling. */
   describe(status: ResourceStatus): string | undefined {
     const { replaced, changed } = this.#history.step(status);
@@ -122,6 +127,11 @@ export class StatusDisplay {
     };
     for (const status of this.#source.statuses()) tell(status);
     this.#unsubscribe = this.#source.onStatus(tell);
+  }
+
+  /** A resource's next status line is told even if it says what was told last (its dry-run diff was printed again). */
+  tellAgain(id: string): void {
+    this.#lines.tellAgain(id);
   }
 
   /**

@@ -185,6 +185,22 @@ ${children.map((name) => `  - {from: {kind: drift, name: parent}, to: {kind: dri
     expect(printed()).toBe(2);
   });
 
+  it('follows a new diff (drift while it runs) with its status line again (QA: the second diff had none)', async () => {
+    const dir = await makeTempDir();
+    const target = join(dir, 'target');
+    await writeFile(target, 'first\n');
+    const graph = await writeGraph(dir, 'graph.yaml', `graph: dry\nresources:\n  file:\n  - {name: ${target}, state: exists, content: "wanted\\n"}\n`);
+    const cli = startCli(['run', '--tmp-prefix', '--noop', graph]);
+    const statusLines = (): number => cli.stdout.split(`would change: file[${target}]\n`).length - 1;
+    await cli.waitFor(/would change: file\[/);
+    expect(statusLines()).toBe(1);
+    await writeFile(target, 'second\n');
+    await expect.poll(() => cli.stdout.includes('+wanted') && cli.stdout.split('-second').length === 2).toBe(true);
+    await expect.poll(statusLines).toBe(2);
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
+
   it('never shows a received password, only that it is not shown', async () => {
     const dir = await makeTempDir();
     const prefix = join(dir, 'state');

@@ -105,7 +105,7 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
       if (printingDiffs || !(flags.noop || [...next.resources.values()].some((resource) => resource.meta.noop))) return;
       printingDiffs = true;
       // On a terminal the diffs share stderr with the live status line, which must be redrawn below them.
-      printNoopDiffs(engine, flags.logJson ? { json: logger } : { text: onTerminal ? terminal : { write: (text) => process.stdout.write(text) } });
+      printNoopDiffs(engine, flags.logJson ? { json: logger } : { text: onTerminal ? terminal : { write: (text) => process.stdout.write(text) } }, (id) => display.tellAgain(id));
     };
     printDiffsFor(graph);
     const reloader = new GraphReloader({
