@@ -13,22 +13,42 @@ const MODULE = fileURLToPath(new URL('../dist/state-lock.js', import.meta.url));
 
 afterEach(() => removeTempDirs());
 
-/** Six processes that try to take the state directory's lock at the same moment; what each got. */
+/**
+ * Six processes that try to take the state directory's lock at the same
+ * moment; what each got. The one that gets it holds it until the others
+ * have answered (or 20 s passed): on a loaded machine a process may start
+ * late, and would rightly take over the lock of a holder that has exited.
+ */
 async function contend(dir: string): Promise<string[]> {
   const script = join(dir, 'take.mjs');
+  const release = join(dir, 'release');
   await writeFile(
     script,
-    `import { lockStateDir } from ${JSON.stringify(MODULE)};
-const [dir, at] = process.argv.slice(2);
+    `import { existsSync } from 'node:fs';
+import { lockStateDir } from ${JSON.stringify(MODULE)};
+const [dir, at, release] = process.argv.slice(2);
 while (Date.now() < Number(at)) {}
-try { lockStateDir(dir); console.log('got'); await new Promise((resolve) => setTimeout(resolve, 500)); }
-catch (error) { console.log(error.message.includes('is in use by another converge run') ? 'refused' : error.message); }
+try {
+  lockStateDir(dir);
+  console.log('got');
+  const until = Date.now() + 20_000;
+  while (!existsSync(release) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+} catch (error) { console.log(error.message.includes('is in use by another converge run') ? 'refused' : error.message); }
 `,
   );
   const state = join(dir, 'state');
   const at = String(Date.now() + 700);
-  const outcomes = await Promise.all(Array.from({ length: 6 }, () => run(process.execPath, [script, state, at]).then(({ stdout }) => stdout.trim())));
-  return outcomes.sort();
+  let answered = 0;
+  const outcomes = Array.from({ length: 6 }, () =>
+    run(process.execPath, [script, state, at, release]).then(({ stdout }) => {
+      answered++;
+      return stdout.trim();
+    }),
+  );
+  const deadline = Date.now() + 20_000;
+  while (answered < 5 && Date.now() < deadline) await sleep(20);
+  await writeFile(release, '');
+  return (await Promise.all(outcomes)).sort();
 }
 
 describe('the state directory lock', () => {
