@@ -23,7 +23,8 @@ describe('meta: {reverse: true} in a hot reload', () => {
     await writeFile(join(folder, 'extra'), 'x');
     await writeGraph(dir, 'graph.yaml', 'graph: g\nresources:\n  noop:\n  - name: stays\n');
     await cli.waitFor(/converge: converged, but not as the graph says: 1 failed/);
-    expect(cli.stdout).toContain(`failed: file[${folder}/]: reversal failed (kept for another try)`);
+    // On stdout, which may come in after the converged line on stderr.
+    await expect.poll(() => cli.stdout).toContain(`failed: file[${folder}/]: reversal failed (kept for another try)`);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toContain(`converge_resource_state{resource="file[${folder}/]",kind="file",state="failed"} 1`);
     cli.child.kill('SIGINT');
