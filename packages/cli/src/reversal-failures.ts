@@ -6,7 +6,7 @@ import type { EngineError } from '@converge/engine-api';
  * status of its own; it counts as a failed resource all the same (README:
  * meta reverse), in the summary, the converged line and the metrics.
  */
-export function reversalStatus(id: string, error: EngineError): ResourceStatus {
+function reversalStatus(id: string, error: EngineError): ResourceStatus {
   const open = id.indexOf('[');
   return {
     id,
@@ -21,10 +21,14 @@ export function reversalStatus(id: string, error: EngineError): ResourceStatus {
   };
 }
 
-/** The engine's statuses, and a failed one for each resource that left the graph and whose reversal failed. */
-export function statusesWithReversalFailures(engine: Pick<Engine, 'statuses' | 'failures'>): ResourceStatus[] {
-  const statuses = engine.statuses();
+/** `statuses`, and a failed one for each failure of a resource they do not hold (it left the graph and its reversal failed). */
+export function withReversalFailures(statuses: ResourceStatus[], failures: readonly EngineError[]): ResourceStatus[] {
   const ids = new Set(statuses.map((status) => status.id));
-  const left = engine.failures().flatMap((failure) => (failure.resource === undefined || ids.has(failure.resource) ? [] : [reversalStatus(failure.resource, failure)]));
+  const left = failures.flatMap((failure) => (failure.resource === undefined || ids.has(failure.resource) ? [] : [reversalStatus(failure.resource, failure)]));
   return left.length === 0 ? statuses : [...statuses, ...left];
+}
+
+/** The engine's statuses, with its failed reversals (see withReversalFailures). */
+export function statusesWithReversalFailures(engine: Pick<Engine, 'statuses' | 'failures'>): ResourceStatus[] {
+  return withReversalFailures(engine.statuses(), engine.failures());
 }

@@ -1,4 +1,4 @@
-import { readlink, stat } from 'node:fs/promises';
+import { readlink } from 'node:fs/promises';
 import { createTwoFilesPatch, FILE_HEADERS_ONLY } from 'diff';
 import { copiedFileMode, desiredFileContent, largeSourceFile } from './desired-content.js';
 import { sameBytesInChunks } from './large-files.js';
@@ -92,9 +92,8 @@ async function directoryChange(path: string, params: Readonly<FileParams>, prese
 async function contentChange(path: string, params: Readonly<FileParams>, present: Entry | undefined): Promise<string[]> {
   const large = await largeSourceFile(params);
   if (large !== undefined) {
-    const size = (await stat(large)).size;
-    if (present !== undefined && present.size === size && (await sameBytesInChunks(large, path))) return [];
-    return [`content differs (large: ${present?.size ?? 0} bytes now, ${size} bytes wanted, a copy of ${shownPath(large)})`];
+    if (present !== undefined && present.size === large.size && (await sameBytesInChunks(large.path, path))) return [];
+    return [`content differs (large: ${present?.size ?? 0} bytes now, ${large.size} bytes wanted, a copy of ${shownPath(large.path)})`];
   }
   const wanted = await desiredFileContent(params);
   if (wanted === undefined) return [];

@@ -73,11 +73,11 @@ async function readInput(file: string, what: string, signal: AbortSignal | undef
  * a chunk at a time, never read whole. Undefined for any other source or
  * when it cannot be looked at now (reading it then says why).
  */
-export async function largeSourceFile(params: Readonly<FileParams>): Promise<string | undefined> {
+export async function largeSourceFile(params: Readonly<FileParams>): Promise<{ readonly path: string; readonly size: number } | undefined> {
   const { source } = params;
   if (params.content !== undefined || params.fragments !== undefined || source === undefined || params.symlink || source.endsWith('/')) return undefined;
   const stats = await stat(source).catch(() => undefined);
-  return stats?.isFile() && stats.size > LARGE_FILE_BYTES ? source : undefined;
+  return stats?.isFile() && stats.size > LARGE_FILE_BYTES ? { path: source, size: stats.size } : undefined;
 }
 
 /**

@@ -418,13 +418,13 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   }
 
   /** ensureFile for a large `source` file (LARGE_FILE_BYTES): compared and copied a chunk at a time, never held in memory whole. */
-  private async ensureLargeCopy(path: string, entry: Entry | undefined, source: string, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
+  private async ensureLargeCopy(path: string, entry: Entry | undefined, source: { readonly path: string; readonly size: number }, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {
     // The source must be readable before a forced replacement removes what is at the path.
-    await (await openInputFile(source)).close();
+    await (await openInputFile(source.path)).close();
     const cleared = await this.clearWrongKind(path, entry, 'file', apply, site);
     const present = cleared ? undefined : entry;
-    const same = present !== undefined && present.size === (await stat(source)).size ? await sameBytesInChunks(source, path, signal) : false;
-    return this.replaceUnlessSame(path, present, same, apply, signal, site, (attributes) => copyFileAtomic(path, source, attributes, signal, this.linkRule));
+    const same = present !== undefined && present.size === source.size ? await sameBytesInChunks(source.path, path, signal) : false;
+    return this.replaceUnlessSame(path, present, same, apply, signal, site, (attributes) => copyFileAtomic(path, source.path, attributes, signal, this.linkRule));
   }
 
   /**

@@ -17,7 +17,7 @@ import { loadGraphOrReport } from './load-graph.js';
 import { GraphReloader } from '../graph-reloader.js';
 import { fileVersion } from '../file-version.js';
 import { earlySignals, type EarlySignals } from '../early-signals.js';
-import { reversalStatus } from '../reversal-failures.js';
+import { withReversalFailures } from '../reversal-failures.js';
 import { tellConvergence } from '../converged-lines.js';
 import { runClusterCommand } from '../cluster/run-cluster.js';
 import { printNoopDiffs } from '../noop-diffs.js';
@@ -213,14 +213,12 @@ async function runEngine(
   const failures = engine.failures();
   // A check that a forced stop cut short failed after the snapshot: count it as the failure it became.
   const failed = new Set(failures.map((failure) => failure.resource));
-  const atStopIds = new Set(statusesAtStop.map((status) => status.id));
-  const final = [
-    ...statusesAtStop
+  const final = withReversalFailures(
+    statusesAtStop
       .map((status) => endedWhileStopping.get(status.id) ?? status)
       .map((status) => (failed.has(status.id) ? { ...status, state: 'failed' as const } : status)),
-    // A failed reversal is of a resource no longer in the graph: it is counted all the same.
-    ...failures.flatMap((failure) => (failure.resource === undefined || atStopIds.has(failure.resource) ? [] : [reversalStatus(failure.resource, failure)])),
-  ];
+    failures,
+  );
   say(summarize(final));
   // Counted as the summary counts (a group's members fail with it); each failure is told once, by the resource that had it.
   const failedCount = Math.max(failures.length, final.filter((status) => status.state === 'failed').length);
