@@ -152,4 +152,39 @@ describe('meta: {reverse: true} across runs', () => {
     expect(result.stdout).toMatch(new RegExp(`^failed: file\\[${path}\\]: reversal failed \\(kept for another try\\)`, 'm'));
     expect(result.stderr).toContain('0 pending · 0 running · 1 converged · 1 failed');
   });
+
+  /** A run that makes a folder and a file (`fileAt(folder)`), both reversible; then a graph without them. */
+  async function madeThenLeft(fileAt: (folder: string) => string) {
+    const dir = await makeTempDir();
+    const folder = join(dir, 'made');
+    const flags = onceWithState(join(dir, 'state'));
+    const reversible = (name: string, extra = '') => `  - name: ${name}\n    state: exists\n${extra}    meta: {reverse: true}\n`;
+    const managed = await writeGraph(dir, 'managed.yaml', `graph: g\nresources:\n  file:\n${reversible(`${folder}/`)}${reversible(fileAt(folder), '    content: "x\\n"\n')}`);
+    expect((await runCli(['run', ...flags, managed])).code).toBe(0);
+    const noopsOnly = await writeGraph(dir, 'noops.yaml', 'graph: other\nresources:\n  noop:\n  - name: x\n');
+    return { folder, flags, noopsOnly };
+  }
+
+  it('a dry run tells a folder it made as would put back when what is inside it would be put back first (not failed: it is not empty only until then)', async () => {
+    const { folder, flags, noopsOnly } = await madeThenLeft((made) => `${made}/inner`);
+    const dryRun = await runCli(['run', ...flags, '--noop', noopsOnly]);
+    expect(dryRun.code, dryRun.stdout + dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain(`would put back: file[${folder}/inner]\n`);
+    expect(dryRun.stdout).toContain(`would put back: file[${folder}/]\n`);
+    expect(existsSync(join(folder, 'inner'))).toBe(true);
+    // What the dry run promised is what the real run does.
+    const real = await runCli(['run', ...flags, noopsOnly]);
+    expect(real.code, real.stderr).toBe(0);
+    expect(existsSync(folder)).toBe(false);
+  });
+
+  it('a dry run still fails a folder whose reversal fails for something no reversal of this run removes', async () => {
+    const { folder, flags, noopsOnly } = await madeThenLeft((made) => `${made}-sibling`);
+    await writeFile(join(folder, 'someone-elses'), 'x');
+    const dryRun = await runCli(['run', ...flags, '--noop', noopsOnly]);
+    expect(dryRun.code).toBe(1);
+    // A sibling whose path starts with the folder's is not inside it.
+    expect(dryRun.stdout).toContain(`would put back: file[${folder}-sibling]\n`);
+    expect(dryRun.stdout).toMatch(new RegExp(`^failed: file\\[${folder}/\\]: reversal failed`, 'm'));
+  });
 });

@@ -276,11 +276,9 @@ export class Engine {
       await Promise.all(removed.map((vertex) => vertex.close()));
       // Dependents first (the reverse of the running order): a directory is
       // put back only once the files in it were.
-      for (const vertex of [...removed].reverse()) {
-        if (!graph.resources.has(vertex.id) || movesElsewhere(vertex, plan.resources.get(vertex.id))) {
-          await this.#reverse(vertex.id, vertex.definition);
-        }
-      }
+      await this.#reverseInOrder(
+        [...removed].reverse().filter((vertex) => !graph.resources.has(vertex.id) || movesElsewhere(vertex, plan.resources.get(vertex.id))),
+      );
       // A resource back in the graph has no reversal pending any more that could fail.
       if (this.#reversalFailures.size > 0) for (const id of plan.resources.keys()) this.#reversalFailures.delete(id);
       const next = new Map<string, Vertex>();
@@ -410,13 +408,25 @@ export class Engine {
       .all()
       .filter((reversal) => isLeftover(reversal, graph) && (!only || only.has(reversal.id)))
       .sort((a, b) => reversalPath(b).length - reversalPath(a).length);
+    const loaded: { id: string; definition: AnyResourceDefinition }[] = [];
     for (const reversal of leftovers) {
       const definition = graph.kinds.get(reversal.kind) ?? (await this.#loadKind(reversal.kind));
-      if (!definition) {
-        this.#env.logger.warn({ resource: reversal.id }, `kept the reversal for later: kind '${reversal.kind}' is not loaded by this graph`);
-        continue;
-      }
-      await this.#reverse(reversal.id, definition);
+      if (definition) loaded.push({ id: reversal.id, definition });
+      else this.#env.logger.warn({ resource: reversal.id }, `kept the reversal for later: kind '${reversal.kind}' is not loaded by this graph`);
+    }
+    await this.#reverseInOrder(loaded);
+  }
+
+  /** Stored reversals, one after the other in the order given (what is inside a folder before the folder). */
+  async #reverseInOrder(resources: readonly { readonly id: string; readonly definition: AnyResourceDefinition }[]): Promise<void> {
+    // In a dry run nothing inside a folder is really put back first, so the folder's own check may fail for that alone.
+    const wouldPutBack: string[] = [];
+    for (const { id, definition } of resources) {
+      const reversal = this.#env.reversals.get(id);
+      const path = reversal === undefined ? undefined : reversalPath(reversal);
+      const afterInner = path !== undefined && wouldPutBack.some((inner) => isInside(inner, path));
+      const outcome = await this.#reverse(id, definition, afterInner);
+      if (outcome === 'would put back' && path !== undefined) wouldPutBack.push(path);
     }
   }
 
@@ -431,25 +441,37 @@ export class Engine {
     }
   }
 
-  async #reverse(id: string, definition: AnyResourceDefinition): Promise<void> {
+  /**
+   * Puts back (or, in a dry run, checks) one stored reversal. `afterInner`:
+   * in a dry run, reversals of things inside this one's path would be put
+   * back first, so a failed check of this one is told as "would put back"
+   * (a folder that would be empty by then), not as a failure.
+   */
+  async #reverse(id: string, definition: AnyResourceDefinition, afterInner = false): Promise<ReversalOutcome['outcome'] | undefined> {
     const reversal = this.#env.reversals.get(id);
-    if (!reversal) return;
+    if (!reversal) return undefined;
     try {
       if (this.#env.noop) {
         // Noop changes nothing, reversals included: the reversal stays stored for a real run.
         const inPlace = await applyReversal(reversal, definition, this.#env, false);
-        if (!inPlace) {
-          this.#env.logger.warn({ resource: id }, 'would put back what was there before (noop)');
-          this.#toldReversal({ id, outcome: 'would put back' });
-        }
-        return;
+        if (inPlace) return undefined;
+        this.#env.logger.warn({ resource: id }, 'would put back what was there before (noop)');
+        this.#toldReversal({ id, outcome: 'would put back' });
+        return 'would put back';
       }
       await applyReversal(reversal, definition, this.#env);
       await this.#env.reversals.delete(id);
       this.#reversalFailures.delete(id);
       this.#env.logger.info({ resource: id }, 'reversed: put back what was there before');
       this.#toldReversal({ id, outcome: 'reversed' });
+      return 'reversed';
     } catch (error) {
+      if (this.#env.noop && afterInner) {
+        const reason = this.#env.secrets.mask((error as Error).message);
+        this.#env.logger.warn({ resource: id }, `would put back what was there before, after what is inside it (noop; checked alone it says: ${reason})`);
+        this.#toldReversal({ id, outcome: 'would put back' });
+        return 'would put back';
+      }
       const failure = this.#env.secrets.maskError(
         new EngineError('ERR_RESOURCE_CHECK_APPLY', `reversal failed (kept for another try): ${(error as Error).message}`, {
           resource: id,
@@ -460,6 +482,7 @@ export class Engine {
       this.#reversalFailures.set(id, failure);
       this.#env.logger.error({ resource: id }, failure.message);
       this.#toldReversal({ id, outcome: 'failed', error: failure });
+      return 'failed';
     }
   }
 
@@ -605,6 +628,12 @@ function receivesByTarget(edges: readonly ResolvedEdge[]): Map<string, string> {
     byTarget.set(edge.to, keys);
   }
   return new Map([...byTarget].map(([to, keys]) => [to, keys.sort().join('\n')]));
+}
+
+/** Whether `inner` lies below the folder `outer` (either may end with a slash). */
+function isInside(inner: string, outer: string): boolean {
+  const folder = outer.replace(/\/+$/, '');
+  return inner.startsWith(`${folder}/`) && inner.replace(/\/+$/, '') !== folder;
 }
 
 /** What a stored reversal is about, for ordering: its path param when it has one (files), else its name. */
