@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { chmod, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -220,6 +221,19 @@ ${children.map((name) => `  - {from: {kind: drift, name: parent}, to: {kind: dri
     expect(result.stdout + result.stderr).not.toContain(secret);
     expect(result.stdout).not.toContain('drifted');
     expect(await readFile(secretFile, 'utf8')).toBe('drifted\n');
+  });
+
+  it('tells that a file whose content is received would be created, and its mode, but not the content', async () => {
+    const dir = await makeTempDir();
+    const secretFile = join(dir, 'new.secret');
+    const graph = await passwordIntoFile(dir, secretFile, { password: 'length: 20', file: 'mode: "0600"\n      content: "PLACEHOLDER\\n"' });
+
+    const result = await runCli(['run', ...ONCE, '--noop', graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`file[${secretFile}] would change:\ncreate file ${secretFile}\n(not shown: content received from another resource)\nmode 0600\n`);
+    expect(result.stdout + result.stderr).not.toContain('PLACEHOLDER');
+    expect(existsSync(secretFile)).toBe(false);
   });
 
   it('shows no diff for a param an edge fills, though a dry run sends nothing into it', async () => {

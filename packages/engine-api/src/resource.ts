@@ -98,6 +98,16 @@ export interface ResourceInstance<P extends object, S extends object> {
    * `--noop` output (e.g. a unified diff). Must not change anything.
    */
   describeChange?(signal: AbortSignal): Promise<string | undefined>;
+  /**
+   * Noop dry run of a resource with params an edge fills (since engine API
+   * 1.7): as `describeChange`, but `received` names those params. In a dry
+   * run the sender sends nothing, so such a param holds a placeholder or an
+   * earlier value (perhaps a secret): the description must not show it, nor
+   * anything made from it (a diff of received content), and should say it
+   * is received. Without this method the engine shows only that the change
+   * is not shown.
+   */
+  describeReceivingChange?(signal: AbortSignal, received: ReadonlySet<string>): Promise<string | undefined>;
 }
 
 /** Edgeable trait: what a resource is, and what it wants edges with. */

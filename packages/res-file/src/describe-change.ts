@@ -25,6 +25,16 @@ export interface DescribeOptions {
   readonly managedElsewhere: (path: string) => ManagedRelation | undefined;
   /** Inputs (source, fragments) missing now that another resource of the run writes first: told, not read. */
   readonly missingInputs?: readonly string[];
+  /** Params an edge fills: in a dry run they hold a placeholder or an earlier value (perhaps a secret), never shown. */
+  readonly received?: ReadonlySet<string>;
+}
+
+/** Received params this description can leave out and still tell the rest; any other received param hides it all. */
+const DESCRIBED_WITHOUT: ReadonlySet<string> = new Set(['content', 'source', 'fragments', 'owner', 'group', 'mode']);
+const CONTENT_PARAMS = ['content', 'source', 'fragments'] as const;
+
+function notShown(params: readonly string[]): string {
+  return `(not shown: ${params.join(', ')} received from another resource)`;
 }
 
 /**
@@ -34,6 +44,8 @@ export interface DescribeOptions {
  * Undefined when nothing would change.
  */
 export async function describeFileChange(params: Readonly<FileParams>, options: DescribeOptions): Promise<string | undefined> {
+  const received = [...(options.received ?? [])];
+  if (received.some((param) => !DESCRIBED_WITHOUT.has(param)) || (params.symlink && received.length > 0)) return notShown(received);
   const path = fsPath(params.path);
   const entry = await lstatEntry(path);
   if (params.state === 'absent') {
@@ -50,14 +62,21 @@ export async function describeFileChange(params: Readonly<FileParams>, options: 
   if (entry !== undefined && present === undefined) lines.push(`replace ${kindName(entry.kind)} ${shownPath(path)} with a ${kindName(want)}`);
   else if (entry === undefined && want !== 'symlink') lines.push(`create ${kindName(want)} ${shownPath(path)}`);
 
+  const receivedContent = CONTENT_PARAMS.filter((param) => options.received?.has(param));
   if (want === 'symlink') lines.push(...(await symlinkChange(path, params.source ?? '', present)));
+  else if (receivedContent.length > 0) lines.push(notShown(receivedContent));
   else if (want === 'dir') lines.push(...(await directoryChange(path, params, present, options)));
   else if (options.missingInputs !== undefined && options.missingInputs.length > 0) {
     lines.push(`content from ${options.missingInputs.map(shownPath).join(', ')}, which another resource of this run writes first (not there to read in a dry run)`);
-  } else lines.push(...(await contentChange(path, params, present)));
+  } else lines.push(...(await contentChange(path, params, present, options.received?.has('mode') ?? false)));
   options.signal.throwIfAborted();
-  lines.push(...(await ownerChanges(params, present, options.signal)));
-  lines.push(...(await modeChange(params, want, present)));
+  const receivedIds = (['owner', 'group'] as const).filter((param) => options.received?.has(param));
+  lines.push(...(await ownerChanges(params, present, options.signal, receivedIds)));
+  if (receivedIds.length > 0) lines.push(notShown(receivedIds));
+  // A received mode is unknown; so is the mode a copy would take from a received source.
+  if (options.received?.has('mode') || (params.mode === undefined && receivedContent.length > 0)) {
+    if (options.received?.has('mode')) lines.push(notShown(['mode']));
+  } else lines.push(...(await modeChange(params, want, present)));
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
@@ -89,7 +108,7 @@ async function directoryChange(path: string, params: Readonly<FileParams>, prese
   return first === undefined ? [] : [`directory ${shownPath(path)} differs (first difference: ${first})`];
 }
 
-async function contentChange(path: string, params: Readonly<FileParams>, present: Entry | undefined): Promise<string[]> {
+async function contentChange(path: string, params: Readonly<FileParams>, present: Entry | undefined, modeReceived: boolean): Promise<string[]> {
   const large = await largeSourceFile(params);
   if (large !== undefined) {
     if (present !== undefined && present.size === large.size && (await sameBytesInChunks(large.path, path))) return [];
@@ -103,6 +122,10 @@ async function contentChange(path: string, params: Readonly<FileParams>, present
   if (present !== undefined && (present.mode & 0o004) === 0) {
     // A file others may not read can hold a secret (a password written by an earlier run): what is in it is not printed.
     return [`content differs (not shown: the file is not readable by others; ${before.length} bytes now, ${wanted.length} bytes wanted)`];
+  }
+  if (modeReceived) {
+    // Whether others may read it depends on a mode not known in a dry run.
+    return [`content differs (not shown: its mode is received from another resource; ${before.length} bytes now, ${wanted.length} bytes wanted)`];
   }
   if (!(await readableByOthersOnceWritten(params, present))) {
     // Nor what it is to hold when it will not be readable by others (`mode: "0600"`, a copy of a 0600 source): that is a secret too.
@@ -141,14 +164,14 @@ function isBinary(content: Buffer): boolean {
   return content.includes(0);
 }
 
-async function ownerChanges(params: Readonly<FileParams>, present: Entry | undefined, signal: AbortSignal): Promise<string[]> {
+async function ownerChanges(params: Readonly<FileParams>, present: Entry | undefined, signal: AbortSignal, received: readonly string[]): Promise<string[]> {
   const lines: string[] = [];
   const checks = [
     { what: 'owner', wanted: params.owner, current: present?.uid, resolve: resolveUid, missing: 'no such user yet' },
     { what: 'group', wanted: params.group, current: present?.gid, resolve: resolveGid, missing: 'no such group yet' },
   ] as const;
   for (const { what, wanted, current, resolve, missing } of checks) {
-    if (wanted === undefined) continue;
+    if (wanted === undefined || received.includes(what)) continue;
     const id = await resolve(wanted, signal);
     if (id !== undefined && id === current) continue;
     const target = id === undefined ? `${wanted} (${missing})` : String(wanted) === String(id) ? String(id) : `${wanted} (${id})`;

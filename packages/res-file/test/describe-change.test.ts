@@ -160,3 +160,51 @@ describe('paths in a dry run', () => {
     expect(text.split('\n').some((line) => line.startsWith('failed:'))).toBe(false);
   });
 });
+
+describe('a dry run of a file with params an edge fills (QA: a new file said only "not shown", not that it would be created)', () => {
+  /** What the dry run says when `received` are filled by edges; the params hold placeholders, as in a dry run. */
+  async function describeReceiving(name: string, params: Partial<FileParams>, received: readonly string[]): Promise<string | undefined> {
+    const file = await makeFile(name, params);
+    try {
+      return await file.res.describeReceivingChange(new AbortController().signal, new Set(received));
+    } finally {
+      await file.close();
+    }
+  }
+
+  it('tells the creation and the mode of a new file, never the received content', async () => {
+    const path = join(dir, 'secret');
+    const text = await describeReceiving(path, { state: 'exists', content: 'PLACEHOLDER\n', mode: '0600' }, ['content']);
+    expect(text).toBe(`create file ${path}\n(not shown: content received from another resource)\nmode 0600`);
+  });
+
+  it('shows no diff of an existing file whose content is received, even from a readable file', async () => {
+    const path = join(dir, 'readable');
+    await writeFile(path, 'an earlier secret\n');
+    await chmod(path, 0o644);
+    const text = await describeReceiving(path, { content: 'PLACEHOLDER\n', mode: '0640' }, ['content']);
+    expect(text).toBe('(not shown: content received from another resource)\nmode 0644 -> 0640');
+  });
+
+  it('leaves out a received mode or owner and tells the rest', async () => {
+    const shown = join(dir, 'shown');
+    await writeFile(shown, 'old\n');
+    await chmod(shown, 0o644);
+    expect(await describeReceiving(shown, { content: 'new\n', owner: '0' }, ['owner'])).toContain('-old\n+new');
+    const path = join(dir, 'conf');
+    await writeFile(path, 'old\n');
+    const text = await describeReceiving(path, { content: 'new\n', mode: '0644', owner: '0' }, ['mode', 'owner']);
+    // Whether others could read the content depends on the received mode: not shown either.
+    expect(text).toContain('content differs (not shown: its mode is received from another resource; 4 bytes now, 4 bytes wanted)');
+    expect(text).not.toContain('new');
+    expect(text).toContain('(not shown: owner received from another resource)');
+    expect(text).toContain('(not shown: mode received from another resource)');
+    expect(text).not.toMatch(/^mode 0/m);
+    expect(text).not.toMatch(/^owner /m);
+  });
+
+  it('hides everything when a param it cannot leave out is received (the path itself)', async () => {
+    const path = join(dir, 'somewhere');
+    expect(await describeReceiving(path, { state: 'exists', content: 'x\n' }, ['path', 'content'])).toBe('(not shown: path, content received from another resource)');
+  });
+});

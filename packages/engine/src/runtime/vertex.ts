@@ -866,12 +866,14 @@ export class Vertex implements ContextHost {
     let diff: string | undefined;
     // Every param an edge fills, sent yet or not: in a dry run the sender
     // (a password) sends nothing, and the param still holds its placeholder.
-    const receiving = this.parents.flatMap((edge) => (edge.recv === undefined ? [] : [edge.recv]));
-    if (receiving.length > 0) {
-      diff = `(not shown: ${[...new Set(receiving)].join(', ')} received from another resource)`;
+    const receiving = new Set(this.parents.flatMap((edge) => (edge.recv === undefined ? [] : [edge.recv])));
+    if (receiving.size > 0 && !instance.describeReceivingChange) {
+      diff = `(not shown: ${[...receiving].join(', ')} received from another resource)`;
     } else {
+      const signal = this.#env.stopSignal;
+      const describe = receiving.size > 0 ? () => instance.describeReceivingChange?.(signal, receiving) : () => instance.describeChange?.(signal);
       try {
-        diff = await callResource(this.id, 'checkApply', () => instance.describeChange?.(this.#env.stopSignal), this.meta.timeout);
+        diff = await callResource(this.id, 'checkApply', describe, this.meta.timeout);
       } catch (error) {
         diff = `(could not describe the change: ${(error as Error).message})`;
       }
