@@ -373,6 +373,13 @@ describe('resolveGraph: metaparams', () => {
     ]);
   });
 
+  it('warns of a poll under a tenth of a second, at the poll (QA: poll: 0.001 was accepted and checked 1,000 times a second)', async () => {
+    const graph = await resolveYaml(['resources:', '  noop:', '  - name: a', '    meta: {poll: 0.001}', '  - name: b', '    meta: {poll: 0.5}', '  - name: c', '    meta: {poll: -1}']);
+    expect(graph.warnings?.map((warning) => [warning.resource, warning.location.line, warning.message])).toEqual([
+      ['noop[a]', 4, 'poll: 0.001 checks the resource every 1 ms (poll is in seconds)'],
+    ]);
+  });
+
   it('merges metaparams over the defaults', async () => {
     const graph = await resolveYaml([
       'resources:',

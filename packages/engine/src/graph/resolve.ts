@@ -55,6 +55,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
     const definition = kinds.get(resource.kind);
     const meta = resolveMeta(resource, id, problems);
     warnRetryWithoutDelay(meta, resource, id, warnings);
+    warnVeryFastPoll(meta, resource, id, warnings);
     if (meta.reverse && definition && !definition.reversible) problems.push(notReversibleError(id, resource));
     const params = definition ? checkParams(definition, resource, id, received.get(id) ?? new Set(), problems) : undefined;
     const first = firstSpecs.get(id);
@@ -117,6 +118,20 @@ function warnRetryWithoutDelay(meta: MetaParams, resource: ResourceSpec, id: str
     resource: id,
     message: 'retry: -1 with no delay tries a failing check again at once, without end (a failing command then runs many times a second)',
     hint: 'add a pause between tries, in milliseconds: meta: {retry: -1, delay: 1000}',
+  });
+}
+
+/** Below this, `poll` is more likely a unit mistake (milliseconds written for seconds) than meant. */
+const FASTEST_SENSIBLE_POLL_SECONDS = 0.1;
+
+/** `poll` under a tenth of a second: a check (a command, a package query) many times a second. Said, as retry -1 without delay is. */
+function warnVeryFastPoll(meta: MetaParams, resource: ResourceSpec, id: string, warnings: GraphWarning[]): void {
+  if (meta.poll <= 0 || meta.poll >= FASTEST_SENSIBLE_POLL_SECONDS) return;
+  warnings.push({
+    location: resource.metaLocations.get('poll') ?? resource.location,
+    resource: id,
+    message: `poll: ${meta.poll} checks the resource every ${Math.round(meta.poll * 1000 * 1000) / 1000} ms (poll is in seconds)`,
+    hint: 'write the interval in seconds, e.g. poll: 5; or leave poll out to watch for changes instead',
   });
 }
 
