@@ -40,6 +40,17 @@ export interface ValidationIssue {
   readonly hint?: string;
 }
 
+/** One resource of a kind, as `validateGraph` sees it. */
+export interface KindResource<P> {
+  readonly name: string;
+  readonly params: Readonly<P>;
+}
+
+/** A problem between resources of one kind: about the one at `resource` (an index into what `validateGraph` was given). */
+export interface GraphValidationIssue extends ValidationIssue {
+  readonly resource: number;
+}
+
 /** A live resource: one per vertex of the running graph. */
 export interface ResourceInstance<P extends object, S extends object> {
   /**
@@ -187,6 +198,15 @@ export interface ResourceDefinition<PS extends TObject = TObject, SS extends TOb
    * undefined from older engines). An issue without `param` is about it.
    */
   validate?(params: Readonly<Static<PS>>, name?: string): readonly ValidationIssue[] | void;
+  /**
+   * Checks the resources of this kind in one graph together, for what no
+   * single one shows: a folder removed with everything in it and a file in
+   * it that must exist. Given every resource of the kind that runs on this
+   * host (valid params, defaults filled), after each passed `validate`.
+   * Pure: no I/O. An issue rejects the graph before anything runs, told at
+   * the resource it names (since engine API 1.7; an older engine ignores it).
+   */
+  validateGraph?(resources: readonly KindResource<Static<PS>>[]): readonly GraphValidationIssue[];
   /**
    * What a resource of this kind manages, as a key (a file's normalised
    * path): two resources of the kind with the same key under different

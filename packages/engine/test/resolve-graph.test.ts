@@ -570,3 +570,53 @@ describe('resolveGraph: send/recv', () => {
     ]);
   });
 });
+
+describe('resolveGraph: a kind checks its resources together (validateGraph)', () => {
+  /** A kind whose resources may not share a `slot` (a contradiction no single resource shows). */
+  const slotted = (onCheck?: (names: string[]) => void) =>
+    defineResource({
+      kind: 'slotted',
+      params: Type.Object({ slot: Type.Optional(Type.Integer()) }),
+      create: () => ({ checkApply: () => true }),
+      validateGraph: (resources) => {
+        onCheck?.(resources.map((resource) => resource.name));
+        const seen = new Map<number | undefined, string>();
+        return resources.flatMap(({ name, params }, index) => {
+          const first = seen.get(params.slot);
+          seen.set(params.slot, first ?? name);
+          return first === undefined ? [] : [{ resource: index, param: 'slot', message: `taken by ${first}`, hint: 'pick another slot' }];
+        });
+      },
+    }) as unknown as AnyResourceDefinition;
+
+  it('tells an issue at the param of the resource it names, as a load error', async () => {
+    const problems = await problemsOf(['resources:', '  slotted:', '  - name: a', '    slot: 1', '  - name: b', '    slot: 2', '  - name: c', '    slot: 1'], mapResolver([slotted()]));
+    expect(problems.map((problem) => [problem.code, problem.resource, problem.location?.line, problem.message, problem.hint])).toEqual([
+      ['ERR_PARAM_INVALID', 'slotted[c]', 8, "param 'slot': taken by a", 'pick another slot'],
+    ]);
+  });
+
+  it('leaves out hidden resources (they run on another host) and kinds without the check', async () => {
+    const checked: string[][] = [];
+    const graph = await resolveYaml(
+      ['resources:', '  slotted:', '  - name: a', '    slot: 1', '  - name: b', '    slot: 1', '    meta: {hidden: true}', '  noop:', '  - name: n'],
+      mapResolver([slotted((names) => checked.push(names)), ...testKinds]),
+    );
+    expect(graph.resources.size).toBe(3);
+    expect(checked).toEqual([['a']]);
+  });
+
+  it('reports a check that throws as a problem of the graph, naming the plugin, and does not crash the load', async () => {
+    const throwing = defineResource({
+      kind: 'slotted',
+      params: Type.Object({}),
+      create: () => ({ checkApply: () => true }),
+      validateGraph: () => {
+        throw new Error('graph check exploded');
+      },
+    }) as unknown as AnyResourceDefinition;
+    const [problem] = await problemsOf(['resources:', '  slotted:', '  - name: a'], mapResolver([throwing]));
+    expect(problem).toMatchObject({ code: 'ERR_PLUGIN_INVALID', resource: 'slotted[a]', location: { line: 3 } });
+    expect(problem?.message).toBe("the graph check of kind 'slotted' failed: graph check exploded");
+  });
+});

@@ -1,6 +1,7 @@
 import { defineResource } from '@converge/engine-api';
 import { fileAutoEdges, fileUids } from './edges.js';
 import { FileInstance } from './file-instance.js';
+import { fileGraphConflicts } from './graph-conflicts.js';
 import { FileParamsSchema } from './params.js';
 import { fsPath } from './paths.js';
 import { priorStateParams } from './reversal.js';
@@ -13,6 +14,7 @@ export const fileResource = defineResource({
   params: FileParamsSchema,
   nameParam: 'path',
   validate: validateFile,
+  validateGraph: fileGraphConflicts,
   create: (params) => new FileInstance(params),
   // One path, one resource: `/a/b`, `/a//b` and `/a/b/` are the same place.
   identity: (params) => fsPath(params.path),

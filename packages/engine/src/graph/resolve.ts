@@ -5,6 +5,7 @@ import { GraphLoadError, inFileOrder } from './load-error.js';
 import { resolveMeta } from './meta-params.js';
 import { readExportMark, readLegacyParams } from './legacy-params.js';
 import { warnRepeatedEdgeNames } from './edge-names.js';
+import { checkKindGraphs } from './kind-graph-check.js';
 import { checkParams } from './param-check.js';
 import { receivedParams, resolveEdges } from './resolve-edges.js';
 import {
@@ -71,6 +72,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
   }
 
   checkIdentities(resources, kinds, problems);
+  checkKindGraphs(resources, kinds, firstSpecs, problems);
   const edges = resolveEdges(spec.edges, resourceKinds, kinds, problems);
   checkHiddenSenders(edges, resources, problems);
   warnRepeatedEdgeNames(spec.edges, warnings);
