@@ -1,9 +1,11 @@
 import { EngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { changedRequests, checkApplyPackages } from './apply-packages.js';
+import { describePlan } from './describe-plan.js';
 import { watchDpkgStatus } from './dpkg-watch.js';
 import { PackageKitClient } from './packagekit/client.js';
 import type { PkgParams } from './params.js';
+import type { PackagePlan } from './plan.js';
 import { pkgError } from './pkg-errors.js';
 
 type PkgSends = Record<string, never>;
@@ -20,6 +22,8 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
   private client: PackageKitClient | undefined;
   private children: readonly Readonly<PkgParams>[] = [];
   private changed: readonly number[] = [];
+  /** What the last dry-run check found to do, for describeChange (which the engine asks right after it). */
+  private dryRunPlan: PackagePlan | undefined;
 
   // Read afresh on every run: the engine owns `params`.
   constructor(private readonly params: Readonly<PkgParams>) {}
@@ -89,9 +93,11 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
     try {
       const client = await this.connection(signal);
       this.changed = [];
+      this.dryRunPlan = undefined;
       const requests = this.requests;
       const { converged, plan } = await checkApplyPackages(client, requests, apply, signal, (acting) => {
         this.changed = changedRequests(requests, acting);
+        if (!apply) this.dryRunPlan = acting;
       });
       if (!converged) {
         const verb = apply ? 'changed' : 'would change';
@@ -101,6 +107,11 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
     } catch (error) {
       throw pkgError(error, this.ctx.id, 'checkApply');
     }
+  }
+
+  /** Dry run: the packages the check just found to install, update or remove, with their versions. */
+  describeChange(): Promise<string | undefined> {
+    return Promise.resolve(this.dryRunPlan === undefined ? undefined : describePlan(this.dryRunPlan));
   }
 
   cleanup(): void {

@@ -43,6 +43,8 @@ describe.skipIf(!available)('pkg against the real PackageKit', () => {
   it('installs a package, is then converged, and changes nothing with apply=false', async () => {
     const { instance, harness, signal } = await makePkg({ package: SINGLE });
     expect(await instance.checkApply(false, signal)).toBe(false);
+    // The dry run's description names the package, the version it would get and the architecture.
+    expect(await instance.describeChange()).toMatch(new RegExp(`^install ${SINGLE} \\d\\S* \\((amd64|arm64|all|i386)\\)$`));
     expect(await installedVersion(SINGLE)).toBeUndefined();
     instance.cleanup();
     await harness.dispose();
@@ -130,7 +132,11 @@ describe.skipIf(!available)('pkg against the real PackageKit', () => {
     const install = await makePkg({ package: first }, rest.map((name) => ({ package: name })));
     try {
       expect(await install.instance.checkApply(false, install.signal)).toBe(false);
+      const described = (await install.instance.describeChange())?.split('\n') ?? [];
+      expect(described.map((line) => line.split(' ').slice(0, 2).join(' ')).sort()).toEqual(GROUP.map((name) => `install ${name}`).sort());
       expect(await install.instance.checkApply(true, install.signal)).toBe(false);
+      // A real check leaves nothing for a dry run's description.
+      expect(await install.instance.describeChange()).toBeUndefined();
       expect(Object.fromEntries(install.instance.packageKit!.transactions)).toEqual({ Resolve: 2, InstallPackages: 1 });
       for (const name of GROUP) expect(await installedVersion(name), name).toMatch(/^\d/);
       expect(await install.instance.checkApply(true, install.signal)).toBe(true);

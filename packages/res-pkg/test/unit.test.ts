@@ -5,6 +5,7 @@ import { changedRequests } from '../src/apply-packages.js';
 import { edgePaths, programPaths } from '../src/dpkg-files.js';
 import plugin, { planPackages, pkgResource } from '../src/index.js';
 import type { PackageRef, PkgParams } from '../src/index.js';
+import { describePlan } from '../src/describe-plan.js';
 import { parsePackageId } from '../src/packagekit/package-id.js';
 
 const issues = (params: PkgParams) => (pkgResource.validate?.(params) ?? []).map((issue) => `${issue.param}: ${issue.message}${issue.hint ? ` (${issue.hint})` : ''}`);
@@ -129,5 +130,19 @@ describe('autoedge paths', () => {
     expect(batch.done ? [] : batch.value).toContainEqual({ kind: 'file', key: '/etc/dpkg/dpkg.cfg', reversed: true });
     expect(pkgResource.edgeable!.autoEdges({ package: 'no-such-package-x' }, 'x').next().done).toBe(true);
     expect(pkgResource.edgeable!.uids({ package: 'dpkg', state: 'uninstalled' }, 'dpkg')).toEqual([]);
+  });
+});
+
+describe('describePlan (a dry run, QA: said only "would change")', () => {
+  it('tells each package with the version it would get and its architecture, removals first', () => {
+    expect(
+      describePlan({
+        install: ['cowsay;3.03+dfsg2-8;all;debian-bookworm-main'],
+        update: ['curl;7.88.1-10+deb12u8;amd64;debian-security'],
+        remove: ['sl;5.02-1+b1;amd64;installed'],
+        problems: [],
+      }),
+    ).toBe('remove sl 5.02-1+b1 (amd64)\ninstall cowsay 3.03+dfsg2-8 (all)\nupdate curl to 7.88.1-10+deb12u8 (amd64)');
+    expect(describePlan({ install: [], update: [], remove: [], problems: [] })).toBeUndefined();
   });
 });
