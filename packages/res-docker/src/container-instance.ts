@@ -31,6 +31,8 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
   private host = '';
   /** Events arriving while checkApply runs, judged when it ends (undefined: none running). */
   private held: (DockerEvent | undefined)[] | undefined;
+  /** What the last dry-run check found to do, for describeChange (which the engine asks right after it). */
+  private dryRun: string | undefined;
   /** The engine time up to which start/die events are those of our own start that failed. */
   private ownEventsUntil: bigint | undefined;
 
@@ -84,6 +86,7 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
 
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
     this.held = [];
+    this.dryRun = undefined;
     try {
       return await this.check(apply, signal);
     } finally {
@@ -100,15 +103,16 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
 
     if (state === 'removed') {
       if (!current) return true;
-      if (!apply) return false;
+      if (!apply) return this.wouldDo(`remove container ${this.ctx.name} (now ${current.State.Status})`);
       await this.remove(site, current, signal);
       return false;
     }
 
     const image = await this.call(site, `inspecting image ${this.params.image}`, () => inspectImage(this.docker, this.params.image, signal));
     let reuse = current;
+    let differences: string[] = [];
     if (current) {
-      const differences = containerDifferences(current, this.params, image);
+      differences = containerDifferences(current, this.params, image);
       if (differences.length > 0) {
         if (!this.params.force) throw containerDiffers(site, this.ctx.name, differences);
         reuse = undefined;
@@ -116,7 +120,7 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
       }
     }
     if (reuse && this.inState(reuse.State.Status)) return true;
-    if (!apply) return false;
+    if (!apply) return this.wouldDo(dryRunSteps(this.ctx.name, this.params, { current, reuse, differences, imageHere: image !== undefined }));
     // Checked before anything is removed, so a missing image never costs the old container.
     if (!reuse && !image) throw imageMissing(site, this.params.image, this.host);
 
@@ -139,6 +143,17 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
       await this.start(site, await this.create(site, signal), 'created', signal);
     }
     return false;
+  }
+
+  /** Dry run: notes what would be done, for describeChange; false (not converged). */
+  private wouldDo(steps: string): false {
+    this.dryRun = steps;
+    return false;
+  }
+
+  /** Dry run: what the check just found to do. */
+  describeChange(): Promise<string | undefined> {
+    return Promise.resolve(this.dryRun);
   }
 
   private inState(status: string): boolean {
@@ -220,4 +235,22 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
       throw dockerCallFailed(site, what, this.host, error);
     }
   }
+}
+
+/** What a real check would do to the container, as a dry run tells it (differences name no values: env may hold secrets). */
+function dryRunSteps(
+  name: string,
+  params: Readonly<ContainerParams>,
+  found: { current: unknown; reuse: Docker.ContainerInspectInfo | undefined; differences: readonly string[]; imageHere: boolean },
+): string {
+  const { current, reuse, differences, imageHere } = found;
+  if (reuse) {
+    const status = reuse.State.Status;
+    if (params.state !== 'running') return `stop container ${name} (now ${status})`;
+    return `${status === 'paused' ? 'unpause' : 'start'} container ${name} (now ${status})`;
+  }
+  const target = params.state === 'running' ? 'start it' : 'leave it stopped';
+  const missingImage = imageHere ? '' : `\nimage ${params.image} is not on this host: a real run fails until it is pulled`;
+  if (current) return `recreate container ${name} from ${params.image} and ${target} (${differences.join('; ')})${missingImage}`;
+  return `create container ${name} from ${params.image} and ${target}${missingImage}`;
 }

@@ -1,6 +1,7 @@
-import { runCase } from '@converge/testkit';
+import { createTestContext, runCase } from '@converge/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerContainerResource } from '../src/index.js';
+import type { ContainerParams } from '../src/index.js';
 import { HOST, IMAGE, LONG_RUNNING, containerName, createByHand, docker, dockerReady, inspect, removeTestContainers } from './docker-env.js';
 
 afterEach(removeTestContainers);
@@ -275,5 +276,46 @@ describe.skipIf(!dockerReady)('docker:container config', () => {
       await removeTestContainers();
       await docker.getImage(otherRef).remove({ force: true }).catch(() => undefined);
     }
+  });
+});
+
+/** What a dry run (checkApply(false), then describeChange) says for `params`; undefined when converged. */
+async function dryRunOf(name: string, params: ContainerParams): Promise<string | undefined> {
+  const instance = dockerContainerResource.create(params);
+  const harness = createTestContext<ContainerParams, object>({ kind: 'docker:container', name });
+  try {
+    await instance.init?.(harness.ctx);
+    const converged = await instance.checkApply(false, new AbortController().signal);
+    const described = await instance.describeChange?.(new AbortController().signal);
+    expect(described === undefined, String(described)).toBe(converged);
+    return described;
+  } finally {
+    await instance.cleanup?.();
+    await harness.dispose();
+  }
+}
+
+describe.skipIf(!dockerReady)('docker:container dry run (QA: said only "would change")', () => {
+  it('tells what it would create, start, stop or remove, with the status now, and changes nothing', async () => {
+    const name = containerName('dry');
+    expect(await dryRunOf(name, { ...base, state: 'running' })).toBe(`create container ${name} from ${IMAGE} and start it`);
+    expect(await statusOf(name)).toBeUndefined();
+    await createByHand(name);
+    expect(await dryRunOf(name, { ...base, state: 'running' })).toBe(`start container ${name} (now created)`);
+    expect(await dryRunOf(name, { ...base, state: 'stopped' })).toBeUndefined();
+    await docker.getContainer(name).start();
+    expect(await dryRunOf(name, { ...base, state: 'stopped' })).toBe(`stop container ${name} (now running)`);
+    expect(await dryRunOf(name, { ...base, state: 'removed' })).toBe(`remove container ${name} (now running)`);
+    expect(await statusOf(name)).toBe('running');
+  });
+
+  it('names the differences of a container it would recreate, without env values, and an image that is not here', async () => {
+    const name = containerName('dry-recreate');
+    await createByHand(name);
+    const described = await dryRunOf(name, { ...base, state: 'running', force: true, env: { TOKEN: 's3cret-value' } });
+    expect(described).toMatch(new RegExp(`^recreate container ${name} from ${IMAGE.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} and start it \\(.*TOKEN`));
+    expect(described).not.toContain('s3cret-value');
+    const missing = await dryRunOf(containerName('dry-noimage'), { image: 'localhost/converge-no-such-image:1', host: HOST, state: 'running' });
+    expect(missing).toContain('image localhost/converge-no-such-image:1 is not on this host: a real run fails until it is pulled');
   });
 });
