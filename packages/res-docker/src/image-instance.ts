@@ -20,6 +20,8 @@ export class ImageInstance implements ResourceInstance<ImageParams, object> {
   private context: Context | undefined;
   private client: Docker | undefined;
   private host = '';
+  /** What the last dry-run check found to do, for describeChange (which the engine asks right after it). */
+  private dryRun: string | undefined;
 
   constructor(private readonly params: Readonly<ImageParams>) {}
 
@@ -56,9 +58,13 @@ export class ImageInstance implements ResourceInstance<ImageParams, object> {
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
     const site: ErrorSite = { resource: this.ctx.id, phase: 'checkApply' };
     const ref = this.ctx.name;
+    this.dryRun = undefined;
     const present = (await this.inspect(site, signal)) !== undefined;
     if (present === (this.params.state === 'exists')) return true;
-    if (!apply) return false;
+    if (!apply) {
+      this.dryRun = `${this.params.state === 'absent' ? 'remove' : 'pull'} image ${ref}`;
+      return false;
+    }
 
     if (this.params.state === 'absent') {
       this.ctx.log.info('removing the image');
@@ -81,6 +87,11 @@ export class ImageInstance implements ResourceInstance<ImageParams, object> {
       throw pullFailed(site, ref, this.host, new Error('the pull ended but the image is still not there'));
     }
     return false;
+  }
+
+  /** Dry run: what the check just found to do. */
+  describeChange(): Promise<string | undefined> {
+    return Promise.resolve(this.dryRun);
   }
 
   private async inspect(site: ErrorSite, signal: AbortSignal): Promise<Docker.ImageInspectInfo | undefined> {

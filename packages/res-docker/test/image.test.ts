@@ -1,6 +1,7 @@
-import { runCase } from '@converge/testkit';
+import { createTestContext, runCase } from '@converge/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerImageResource } from '../src/index.js';
+import type { ImageParams } from '../src/index.js';
 import { HOST, IMAGE, docker, dockerReady } from './docker-env.js';
 
 const COPY_REPO = 'converge-test/copy';
@@ -56,5 +57,30 @@ describe.skipIf(!dockerReady)('docker:image against the real engine', () => {
     expect(cause?.code).toBe('ERR_RESOURCE_CHECK_APPLY');
     expect(cause?.message).toMatch(/^image converge-test\/never-built:1 is absent from the Docker engine at unix:.* and pulling it failed: ./);
     expect(cause?.hint).toContain('docker load');
+  });
+});
+
+describe.skipIf(!dockerReady)('docker:image dry run', () => {
+  /** checkApply(false), then what describeChange says. */
+  async function dryRunOf(ref: string, params: ImageParams): Promise<string | undefined> {
+    const instance = dockerImageResource.create(params);
+    const harness = createTestContext<ImageParams, object>({ kind: 'docker:image', name: ref });
+    try {
+      await instance.init?.(harness.ctx);
+      const converged = await instance.checkApply(false, new AbortController().signal);
+      const described = await instance.describeChange?.(new AbortController().signal);
+      expect(described === undefined).toBe(converged);
+      return described;
+    } finally {
+      await instance.cleanup?.();
+      await harness.dispose();
+    }
+  }
+
+  it('tells the pull or the removal it would do, and nothing for an image as wanted', async () => {
+    expect(await dryRunOf('converge-test/never-built:1', { host: HOST, state: 'exists' })).toBe('pull image converge-test/never-built:1');
+    expect(await dryRunOf(IMAGE, { host: HOST, state: 'exists' })).toBeUndefined();
+    expect(await dryRunOf(IMAGE, { host: HOST, state: 'absent' })).toBe(`remove image ${IMAGE}`);
+    expect(await exists(IMAGE)).toBe(true);
   });
 });
