@@ -114,6 +114,11 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
     return Promise.resolve(this.dryRunPlan === undefined ? undefined : describePlan(this.dryRunPlan));
   }
 
+  /** Third stop signal: stop waiting for a transaction left to finish (it goes on in packagekitd; nothing is cancelled). */
+  interrupt(): void {
+    this.client?.abandon();
+  }
+
   cleanup(): void {
     this.client?.close();
     this.client = undefined;
@@ -124,6 +129,8 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
     if (this.client?.isOpen) return this.client;
     this.client?.close();
     this.client = await PackageKitClient.connect(signal);
+    this.client.onLeftToFinish = (method) =>
+      this.ctx.log.warn(`${method} is already changing the system (dpkg is running): it is left to finish in packagekitd, not cancelled (cancelling would leave dpkg half done)`);
     return this.client;
   }
 }

@@ -39,6 +39,12 @@ export async function installedVersion(name: string): Promise<string | undefined
   }
 }
 
+/** What `dpkg --audit` finds wrong (half-installed, half-configured packages); empty when dpkg is sound. */
+export async function dpkgAudit(): Promise<string> {
+  const { stdout } = await run('dpkg', ['--audit']);
+  return stdout.trim();
+}
+
 /** Changes packages behind converge's back, as an administrator would; waits for PackageKit's dpkg lock. */
 export async function aptGet(...args: string[]): Promise<void> {
   await run('apt-get', ['-o', 'DPkg::Lock::Timeout=120', '-y', '-qq', ...args], {

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile, stat } from 'node:fs/promises';
 import { isEngineError } from '@converge/engine-api';
 import type { EngineError } from '@converge/engine-api';
 import { runCase } from '@converge/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackageKitClient, pkgResource } from '../src/index.js';
 import type { PkgParams } from '../src/index.js';
-import { aptGet, installedVersion, makePkg, packageKitAvailable } from './helpers.js';
+import { aptGet, dpkgAudit, eventually, installedVersion, makePkg, packageKitAvailable } from './helpers.js';
 
 // Small packages whose dependencies every Debian system already has.
 const SINGLE = 'hello';
@@ -15,6 +16,7 @@ const GROUP = ['sl', 'cmatrix', 'ninvaders', 'sysvbanner'];
 const UPGRADE_CANDIDATES = ['zip', 'unzip'];
 
 const available = await packageKitAvailable();
+const DPKG_LOG = '/var/log/dpkg.log';
 
 async function checkApplyError(params: PkgParams): Promise<EngineError> {
   const { instance, harness, signal } = await makePkg(params);
@@ -126,6 +128,29 @@ describe.skipIf(!available)('pkg against the real PackageKit', () => {
       await group.harness.dispose();
     }
   }, 120_000);
+
+  it('leaves an install that is changing the system to finish when aborted, instead of leaving dpkg half done (QA: "dpkg was interrupted")', async () => {
+    await removeIfInstalled(GROUP);
+    const [first = '', ...rest] = GROUP;
+    const { instance, harness } = await makePkg({ package: first }, rest.map((name) => ({ package: name })));
+    const controller = new AbortController();
+    const logStart = (await stat(DPKG_LOG).catch(() => undefined))?.size ?? 0;
+    try {
+      const installing = instance.checkApply(true, controller.signal);
+      // Aborted once dpkg has begun to unpack: the moment a Cancel used to break it.
+      await eventually(async () => (await readFile(DPKG_LOG, 'utf8')).slice(logStart).includes('status half-installed'), 120_000);
+      controller.abort(new Error('stopped'));
+      expect(await installing).toBe(false);
+      expect(harness.logs().some((entry) => entry.level === 'warn' && entry.message.includes('left to finish in packagekitd, not cancelled'))).toBe(true);
+      for (const name of GROUP) expect(await installedVersion(name), name).toMatch(/^\d/);
+      expect(await dpkgAudit()).toBe('');
+    } finally {
+      instance.cleanup();
+      await harness.dispose();
+      // The tests after this one start from none of them installed.
+      await removeIfInstalled(GROUP);
+    }
+  }, 240_000);
 
   it('installs and removes a group of packages in one transaction each', async () => {
     const [first = '', ...rest] = GROUP;

@@ -1,6 +1,6 @@
 import { DBusError, Message, MessageType, systemBus } from 'dbus-next';
 import type { MessageBus } from 'dbus-next';
-import { bits, ErrorCode, Exit, Info, TransactionFlag } from './enums.js';
+import { bits, CHANGING_STATUSES, ErrorCode, Exit, Info, TransactionFlag } from './enums.js';
 import { PackageKitError } from './errors.js';
 import type { PackageKitFailure } from './errors.js';
 import { parsePackageId } from './package-id.js';
@@ -21,6 +21,8 @@ export type TransactionMethod = 'Resolve' | 'InstallPackages' | 'RemovePackages'
 interface Running {
   readonly packages: PackageRef[];
   readonly errors: { code: number; details: string }[];
+  /** Once the backend has changed the system in this transaction (or said it may not be cancelled), a Cancel would break it. */
+  pastCancelling: boolean;
   finish(exit: number): void;
   fail(error: PackageKitError): void;
 }
@@ -38,6 +40,11 @@ export class PackageKitClient {
   private readonly running = new Map<string, Running>();
   private readonly updatesListeners = new Set<() => void>();
   private broken: PackageKitError | undefined;
+  /**
+   * Told when an aborted transaction is left to finish: the backend is
+   * changing the system, and a Cancel would leave dpkg half done.
+   */
+  onLeftToFinish: (method: TransactionMethod) => void = () => {};
   private onBroken: (error: PackageKitError) => void = () => {};
   private readonly brokenPromise = new Promise<never>((_, reject) => {
     this.onBroken = reject;
@@ -135,6 +142,17 @@ export class PackageKitClient {
     return [...this.transactions.values()].reduce((sum, count) => sum + count, 0);
   }
 
+  /**
+   * Stops waiting for every transaction now running, without cancelling
+   * any: each goes on in packagekitd to its end (a third stop signal, when
+   * waiting for one that must not be cancelled is not wanted).
+   */
+  abandon(): void {
+    for (const running of this.running.values()) {
+      running.fail(new PackageKitError('aborted', 'stopped waiting for PackageKit; the transaction goes on in packagekitd to its end'));
+    }
+  }
+
   close(): void {
     this.breakWith(new PackageKitError('aborted', 'the PackageKit client was closed'));
     this.bus.disconnect();
@@ -154,13 +172,20 @@ export class PackageKitClient {
       this.running.set(tid, {
         packages,
         errors,
+        pastCancelling: false,
         finish: (exit) => (exit === Exit.success ? resolve(packages) : reject(transactionFailure(method, exit, errors))),
         fail: reject,
       });
     });
     finished.catch(() => {});
     const onAbort = () => {
-      this.running.get(tid)?.fail(new PackageKitError('aborted', `${method} was aborted`));
+      const running = this.running.get(tid);
+      if (running?.pastCancelling) {
+        // Waited for instead: it ends as it ends (Finished), and the packages are then as it left them.
+        this.onLeftToFinish(method);
+        return;
+      }
+      running?.fail(new PackageKitError('aborted', `${method} was aborted`));
       void call('Cancel', '', []).catch(() => {});
     };
     signal?.addEventListener('abort', onAbort, { once: true });
@@ -205,6 +230,10 @@ export class PackageKitClient {
       running.errors.push({ code: Number(message.body[0]), details: String(message.body[1]) });
     } else if (message.member === 'Finished') {
       running.finish(Number(message.body[0]));
+    } else if (message.member === 'PropertiesChanged' && message.body[0] === TRANSACTION) {
+      const changed = message.body[1] as Record<string, { value: unknown } | undefined>;
+      const status = changed['Status']?.value;
+      if (changed['AllowCancel']?.value === false || (typeof status === 'number' && CHANGING_STATUSES.has(status))) running.pastCancelling = true;
     }
   }
 

@@ -47,6 +47,23 @@ export const ErrorCode = {
   cannotUpdateRepoUnsigned: 51,
 } as const;
 
+/**
+ * Transaction `Status` values during which the backend is changing the
+ * system (dpkg unpacking, configuring, running hooks): a Cancel then
+ * leaves the package database half done ("dpkg was interrupted").
+ */
+export const CHANGING_STATUSES: ReadonlySet<number> = new Set([
+  6, // remove
+  9, // install
+  10, // update
+  11, // cleanup
+  12, // obsolete
+  16, // commit
+  26, // repackaging
+  35, // copy-files
+  36, // run-hook
+]);
+
 export function bits(values: readonly number[]): bigint {
   return values.reduce((field, value) => field | (1n << BigInt(value)), 0n);
 }
