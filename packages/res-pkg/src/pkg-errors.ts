@@ -35,3 +35,12 @@ export function pkgError(error: unknown, resource: string, phase: Phase): Engine
   }
   return new EngineError(code, `PackageKit call failed: ${String(error)}`, { resource, phase, cause: error });
 }
+
+/** dpkg was cut short earlier: no package state read now can be trusted, and no change would go through. */
+export function dpkgInterruptedError(resource: string): EngineError {
+  return new EngineError('ERR_RESOURCE_CHECK_APPLY', 'dpkg was interrupted (its journal in /var/lib/dpkg/updates was never applied): package states cannot be trusted until it is repaired', {
+    resource,
+    phase: 'checkApply',
+    hint: "run `dpkg --configure -a` as root; converge checks again when dpkg's status changes",
+  });
+}

@@ -2,11 +2,12 @@ import { EngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { changedRequests, checkApplyPackages } from './apply-packages.js';
 import { describePlan } from './describe-plan.js';
+import { dpkgInterrupted } from './dpkg-interrupted.js';
 import { watchDpkgStatus } from './dpkg-watch.js';
 import { PackageKitClient } from './packagekit/client.js';
 import type { PkgParams } from './params.js';
 import type { PackagePlan } from './plan.js';
-import { pkgError } from './pkg-errors.js';
+import { dpkgInterruptedError, pkgError } from './pkg-errors.js';
 
 type PkgSends = Record<string, never>;
 
@@ -91,6 +92,7 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
 
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
     try {
+      if (await dpkgInterrupted()) throw dpkgInterruptedError(this.ctx.id);
       const client = await this.connection(signal);
       this.changed = [];
       this.dryRunPlan = undefined;

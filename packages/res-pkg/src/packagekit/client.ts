@@ -271,7 +271,8 @@ function callFailure(member: string, error: unknown): PackageKitError {
 /** Turns a transaction's exit and ErrorCode signals into one PackageKitError. */
 function transactionFailure(method: string, exit: number, errors: readonly { code: number; details: string }[]): PackageKitError {
   const codes = new Set(errors.map((error) => error.code));
-  const details = errors.map((error) => error.details).join('; ');
+  // PackageKit's details often end with a newline, which would leave an empty line in every report.
+  const details = errors.map((error) => error.details.trim()).join('; ');
   const untrustedCodes = [
     ErrorCode.gpgFailure,
     ErrorCode.badGpgSignature,
