@@ -24,11 +24,13 @@ describe('numbers with a leading zero', () => {
   it('are read as written, in block and flow style; other numbers stay numbers', () => {
     const spec = parseGraphYaml(graph, 'g.yaml');
     const modes = spec.resources.map((resource) => resource.params['mode']);
-    expect(modes).toEqual(['0400', '0640', 420, 0, 0o640]);
+    expect(modes).toEqual(['0400', '0640', 420, 0, '0o640']);
   });
 
   it('are read as written when the graph is otherwise plain enough for the fast path', () => {
     const plain = 'graph: one\nresources:\n  file:\n  - name: /tmp/a\n    mode: 0755\n';
     expect(parseGraphYaml(plain, 'g.yaml').resources[0]?.params['mode']).toBe('0755');
+    const yaml12Octal = 'graph: one\nresources:\n  file:\n  - name: /tmp/a\n    mode: 0o750\n';
+    expect(parseGraphYaml(yaml12Octal, 'g.yaml').resources[0]?.params['mode']).toBe('0o750');
   });
 });

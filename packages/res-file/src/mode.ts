@@ -1,7 +1,7 @@
 /**
  * File modes as the `mode` param writes them: an octal string (`"0640"`),
- * a symbolic assignment list (`"u=rw,g=r,o="`), or a YAML integer taken as
- * the numeric mode. Only `=` clauses are allowed, as in mgmt: a declarative
+ * a symbolic assignment list (`"u=rw,g=r,o="`), or a YAML integer read as
+ * its octal digits, as mgmt reads it. Only `=` clauses are allowed, as in mgmt: a declarative
  * graph states what the bits are, not how to change them.
  */
 
@@ -33,21 +33,19 @@ function parseClause(clause: string): SymbolicClause | string {
 }
 
 /**
- * An integer is the mode's numeric value (the graph reader keeps an unquoted
- * `0644` as the text "0644"). A 3–4 digit integer made only of octal digits
- * and large enough to set the setuid/setgid/sticky bits (`644`) is almost
- * surely an octal mode without its leading zero, so it is refused rather
- * than applied.
+ * An unquoted mode without a leading zero (`mode: 644`, `mode: 400`) is read
+ * as the octal digits it is written with, as mgmt reads it (its YAML reader
+ * hands the text to a string param, parsed in base 8): 644 is 0644, 400 is
+ * 0400. Digits 8 or 9 make no octal mode and are refused.
  */
 function parseIntegerMode(mode: number): ModeSpec | string {
-  if (!Number.isInteger(mode) || mode < 0 || mode > MAX_MODE) {
-    return `${mode} is not a file mode (0 to ${MAX_MODE}, i.e. 0o7777); write the mode as a quoted octal string such as "0644"`;
-  }
   const digits = String(mode);
-  if (mode >= 0o1000 && /^[0-7]{3,4}$/.test(digits)) {
-    return `${mode} is ambiguous: as a number it is the mode 0${mode.toString(8)}; for the octal mode write 0${digits} or "0${digits}"`;
+  if (!Number.isInteger(mode) || !/^[0-7]{1,5}$/.test(digits)) {
+    return `${mode} is not an octal mode: an unquoted mode is read as octal digits (0 to 7), as in mgmt; write it as "0644" or u=rw,g=r,o=r`;
   }
-  return { kind: 'absolute', bits: mode };
+  const bits = Number.parseInt(digits, 8);
+  if (bits > MAX_MODE) return `${mode} is larger than 07777`;
+  return { kind: 'absolute', bits };
 }
 
 /** Parses a `mode` param; returns a message when it is not a valid mode. */

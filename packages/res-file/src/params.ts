@@ -38,9 +38,9 @@ export const FileParamsSchema = Type.Object(
     owner: idOrName('owner'),
     group: idOrName('group'),
     mode: Type.Optional(
-      // 07777 (4095) is the most a mode holds: setuid, setgid, sticky and the nine permission bits.
-      Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0, maximum: 0o7777 })], {
-        description: 'Octal string ("0640") or symbolic ("u=rw,g=r,o="); an integer is taken as the numeric mode (420 = 0644).',
+      // An integer is read as its octal digits (as mgmt does): 7777 (07777) is the most a mode holds.
+      Type.Union([Type.String({ minLength: 1 }), Type.Integer({ minimum: 0, maximum: 7777 })], {
+        description: 'Octal string ("0640") or symbolic ("u=rw,g=r,o="); an unquoted number is read as octal digits, as in mgmt (644 = 0644).',
       }),
     ),
     recurse: flag(

@@ -20,7 +20,8 @@ describe('mode', () => {
     ['octal string without leading zero', '4750', 0o4750],
     ['0o string (as 0o640 unquoted)', '0o640', 0o640],
     ['symbolic', 'u=rw,g=r,o=', 0o640],
-    ['YAML integer', 420, 0o644],
+    ['YAML integer (read as octal digits, as mgmt does)', 644, 0o644],
+    ['YAML integer below 512', 400, 0o400],
   ] as const)('sets a %s mode', async (_label, mode, bits) => {
     const path = join(dir, 'f');
     await writeFile(path, 'x');

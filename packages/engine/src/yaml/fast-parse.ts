@@ -11,11 +11,11 @@ import { SCHEDULE_STRATEGIES, type ScheduleSpec, type ScheduleStrategy } from '.
 const NEEDS_PRECISE_PARSER = /(^|[\s,[{])[&*!]|<<|^%/m;
 
 /**
- * A plain number with a leading zero (`mode: 0640`): read as the string it
+ * A plain number with a leading zero (`mode: 0640`, or `0o640`): read as the string it
  * is written as (see leading-zero.ts), which js-yaml cannot do. A false
  * alarm (such digits inside a longer text) only costs speed.
  */
-const LEADING_ZERO_NUMBER = /(^|[\s:,[{-])[-+]?0\d+[ \t]*($|[,\]}#])/m;
+const LEADING_ZERO_NUMBER = /(^|[\s:,[{-])([-+]?0\d+|0o[0-7]+)[ \t]*($|[,\]}#])/m;
 
 /**
  * A negative zero (`-0.0`): js-yaml keeps its sign, the precise parser reads
