@@ -620,3 +620,38 @@ describe('resolveGraph: a kind checks its resources together (validateGraph)', (
     expect(problem?.message).toBe("the graph check of kind 'slotted' failed: graph check exploded");
   });
 });
+
+describe('resolveGraph: scalars written for text params, as mgmt reads YAML (scalarsAsText)', () => {
+  const envKind = defineResource({
+    kind: 'svcenv',
+    params: Type.Object({
+      env: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Record(Type.String(), Type.String())])),
+      user: Type.Optional(Type.String()),
+      ratio: Type.Optional(Type.String()),
+      count: Type.Optional(Type.Integer()),
+    }),
+    create: () => ({ checkApply: () => true }),
+  }) as unknown as AnyResourceDefinition;
+  const lines = ['resources:', '  svcenv:', '  - name: web', '    env: {PORT: 8080, DEBUG: true, NAME: web}', '    user: 65534'];
+  const resolveAsMgmt = (text: readonly string[]) => resolveGraph(parseGraphYaml([...text, 'graph: g'].join('\n'), 'g.yaml'), mapResolver([envKind]), { scalarsAsText: true });
+
+  it('reads a whole number or a boolean as its text, with a warning at the value (QA: env PORT: 8080 and user: 65534 load in mgmt)', async () => {
+    const graph = await resolveAsMgmt(lines);
+    expect(graph.resources.get('svcenv[web]')?.params).toMatchObject({ env: { PORT: '8080', DEBUG: 'true', NAME: 'web' }, user: '65534' });
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.location.column, warning.message, warning.hint])).toEqual([
+      [4, 17, 'param \'env\' at PORT: read the number 8080 as the text "8080", as mgmt does', 'quote it to say it is text: "8080"'],
+      [4, 30, 'param \'env\' at DEBUG: read true as the text "true", as mgmt does', 'quote it to say it is text: "true"'],
+      [5, 11, 'param \'user\': read the number 65534 as the text "65534", as mgmt does', 'quote it to say it is text: "65534"'],
+    ]);
+  });
+
+  it('still refuses a fraction (its text may not be as written) and text where a number is wanted, and a graph built in code', async () => {
+    const problems = await resolveAsMgmt(['resources:', '  svcenv:', '  - name: web', '    ratio: 1.50', '    count: "3"']).then(
+      () => [],
+      (error: unknown) => (error as GraphLoadError).problems.map((problem) => problem.message),
+    );
+    expect(problems).toEqual(["param 'ratio': expected string, got 1.5", 'param \'count\': expected whole number, got "3"']);
+    const inCode = await problemsOf(lines, mapResolver([envKind]));
+    expect(inCode.map((problem) => problem.location?.line)).toEqual([4, 4, 5]);
+  });
+});

@@ -74,5 +74,6 @@ export async function loadGraphSpec(spec: GraphSpec, options: LoadGraphOptions =
       plugins: [...graphPlugins, ...(options.plugins ?? [])],
       builtins: builtinResources,
     });
-  return resolveGraph(spec, resolver);
+  // Read as mgmt reads its YAML graphs: `env: {PORT: 8080}` is the text "8080".
+  return resolveGraph(spec, resolver, { scalarsAsText: true });
 }

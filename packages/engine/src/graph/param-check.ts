@@ -4,15 +4,18 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { unknownNameHint } from './did-you-mean.js';
 import { META_KEYS } from './meta-params.js';
 import { PerParamLimit } from './per-param-limit.js';
+import { readScalarsAsText } from './scalars-as-text.js';
 import { schemaChecker } from './schema-checker.js';
 import { yaml11BooleanHint } from './yaml11-boolean.js';
 import { describeSchema, describeValue } from './schema-describe.js';
-import type { ResourceSpec } from './spec.js';
+import type { GraphWarning, ResourceSpec } from './spec.js';
 import { pluginCallFailure } from './plugin-call-failure.js';
 
 /**
  * Checks one resource's params against its kind: unknown params, the name
- * param filled from the name, schema defaults, types (no coercion), then the
+ * param filled from the name, schema defaults, types (a whole number or a
+ * boolean written for a text param is read as its text, with a warning, as
+ * mgmt reads it; nothing else is coerced), then the
  * kind's own `validate`. Returns the params to run with, or undefined when a
  * problem was appended to `problems`.
  *
@@ -26,6 +29,8 @@ export function checkParams(
   id: string,
   received: ReadonlySet<string>,
   problems: EngineError[],
+  /** Given, a whole number or a boolean written for a text param is read as its text, with a warning here (YAML graphs, as mgmt reads them). */
+  asTextWarnings?: GraphWarning[],
 ): Record<string, unknown> | undefined {
   const before = problems.length;
   // A param's segments down to the entry the error is about: its nearest written location.
@@ -62,6 +67,20 @@ export function checkParams(
     const checker = schemaChecker(definition.params);
     filled = checker.withDefaults(params);
     errors = checker.check(filled) ? [] : [...Value.Errors(definition.params, filled)];
+    // As mgmt does: a whole number or a boolean written for a text param is its text, with a warning.
+    const asText = errors.length === 0 || !asTextWarnings ? [] : readScalarsAsText(filled, errors);
+    if (asText.length > 0) {
+      for (const { path, value, text } of asText) {
+        const within = path.length > 1 ? ` at ${path.slice(1).join('.')}` : '';
+        asTextWarnings?.push({
+          location: where(path),
+          resource: id,
+          message: `param '${path[0]}'${within}: read ${typeof value === 'number' ? `the number ${value}` : value} as the text "${text}", as mgmt does`,
+          hint: `quote it to say it is text: "${text}"`,
+        });
+      }
+      errors = checker.check(filled) ? [] : [...Value.Errors(definition.params, filled)];
+    }
   } catch (error) {
     problems.push(
       new EngineError('ERR_PLUGIN_INVALID', `the params schema of kind '${definition.kind}' cannot be checked: ${String(error)}`, {

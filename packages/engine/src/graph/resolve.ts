@@ -26,20 +26,29 @@ import { pluginCallError } from './plugin-call-failure.js';
  * parallel), checks params and metaparams, duplicates, edges, send/recv
  * types and cycles. Every problem is collected; throws GraphLoadError.
  */
-export async function resolveGraph(spec: GraphSpec, resolver: KindResolver): Promise<ResolvedGraph> {
+export interface ResolveOptions {
+  /**
+   * Read a whole number or a boolean written for a text param as its text,
+   * with a warning, as mgmt reads its YAML graphs. For graphs read from
+   * YAML; a graph built in code gets its types checked as they are.
+   */
+  readonly scalarsAsText?: boolean;
+}
+
+export async function resolveGraph(spec: GraphSpec, resolver: KindResolver, options: ResolveOptions = {}): Promise<ResolvedGraph> {
   try {
-    const graph = await resolveOnce(spec, resolver);
+    const graph = await resolveOnce(spec, resolver, options);
     // Warnings, like problems, need the precise parse to say where.
-    return graph.warnings && spec.precise ? await resolveOnce(spec.precise(), resolver) : graph;
+    return graph.warnings && spec.precise ? await resolveOnce(spec.precise(), resolver, options) : graph;
   } catch (error) {
     // A spec from the fast parser has no locations: find the same problems
     // again in the precisely parsed text, which can say where they are.
-    if (error instanceof GraphLoadError && spec.precise) return resolveOnce(spec.precise(), resolver);
+    if (error instanceof GraphLoadError && spec.precise) return resolveOnce(spec.precise(), resolver, options);
     throw error;
   }
 }
 
-async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<ResolvedGraph> {
+async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: ResolveOptions): Promise<ResolvedGraph> {
   const problems: EngineError[] = [];
   const warnings: GraphWarning[] = [...(spec.warnings ?? [])];
   const kinds = await resolveKinds([...spec.resources, ...(spec.emptyKinds ?? [])], resolver, problems);
@@ -58,7 +67,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver): Promise<Res
     warnRetryWithoutDelay(meta, resource, id, warnings);
     warnVeryFastPoll(meta, resource, id, warnings);
     if (meta.reverse && definition && !definition.reversible) problems.push(notReversibleError(id, resource));
-    const params = definition ? checkParams(definition, resource, id, received.get(id) ?? new Set(), problems) : undefined;
+    const params = definition ? checkParams(definition, resource, id, received.get(id) ?? new Set(), problems, options.scalarsAsText ? warnings : undefined) : undefined;
     const first = firstSpecs.get(id);
     if (!first) {
       firstSpecs.set(id, resource);

@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ONCE, writeGraph } from './support/graphs.js';
@@ -33,5 +33,22 @@ describe('file modes written as mgmt graphs write them', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`bad.yaml:8:11: file[${join(dir, 'f')}]: param 'mode': 488 is not an octal mode`);
     await expect(stat(join(dir, 'ok'))).rejects.toThrow();
+  });
+});
+
+describe('scalars written for text params, as mgmt reads them', () => {
+  it('runs a command with env values and a user written as numbers, and warns at each (QA: refused with exit 2 where mgmt runs it)', async () => {
+    const dir = await makeTempDir();
+    const out = join(dir, 'out');
+    const graph = await writeGraph(
+      dir,
+      'env.yaml',
+      `graph: env\nresources:\n  exec:\n  - name: show\n    cmd: /bin/sh\n    args: ["-c", "echo $PORT $DEBUG > ${out}"]\n    env: {PORT: 8080, DEBUG: true}\n    user: 0\n`,
+    );
+    const result = await runCli(['run', ...ONCE, graph]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(out, 'utf8')).toBe('8080 true\n');
+    expect(result.stderr).toContain(`env.yaml:7:17: warning: exec[show]: param 'env' at PORT: read the number 8080 as the text "8080", as mgmt does`);
+    expect(result.stderr).toContain(`env.yaml:8:11: warning: exec[show]: param 'user': read the number 0 as the text "0", as mgmt does`);
   });
 });

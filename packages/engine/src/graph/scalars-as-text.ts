@@ -1,0 +1,63 @@
+import type { TSchema } from '@sinclair/typebox';
+import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+
+/** A whole number or true/false written where the kind wants text, read as that text. */
+export interface ScalarReadAsText {
+  /** The param, then keys and list indexes down to the value. */
+  readonly path: readonly string[];
+  readonly value: number | boolean;
+  readonly text: string;
+}
+
+/**
+ * mgmt's YAML reader gives a text param the scalar as written, whatever it
+ * looks like: `env: {PORT: 8080}`, `user: 65534`, `content: 42` all load
+ * there. Each value that fails its schema only for being a whole number or
+ * a boolean, and fits it as text, is replaced in `params` by its text (a
+ * fraction is left alone: `1.50` would not read back as written). Returns
+ * what it replaced, for a warning each; the caller checks again.
+ */
+export function readScalarsAsText(params: Record<string, unknown>, errors: readonly ValueError[]): ScalarReadAsText[] {
+  const replaced: ScalarReadAsText[] = [];
+  for (const error of errors) {
+    const path = error.path.split('/').slice(1).map(unescapePointer);
+    for (const candidate of error.type === ValueErrorType.Union ? unionEntries(error.schema, error.value, path) : [{ path, schema: error.schema, value: error.value }]) {
+      const { value, schema } = candidate;
+      if (!(Number.isSafeInteger(value) || typeof value === 'boolean')) continue;
+      const text = String(value);
+      if (!Value.Check(schema, text) || !setAt(params, candidate.path, text)) continue;
+      replaced.push({ path: candidate.path, value: value as number | boolean, text });
+    }
+  }
+  return replaced;
+}
+
+/** For a list or mapping that fits no form of a union: each entry of the member of its own shape that does not fit. */
+function unionEntries(union: TSchema, value: unknown, at: readonly string[]): Array<{ path: string[]; schema: TSchema; value: unknown }> {
+  if (value === null || typeof value !== 'object') return [{ path: [...at], schema: union, value }];
+  const shape = Array.isArray(value) ? 'array' : 'object';
+  const member = ((union as { anyOf?: TSchema[] }).anyOf ?? []).find((candidate) => (candidate as { type?: unknown }).type === shape);
+  if (!member) return [];
+  return [...Value.Errors(member, value)].map((error) => ({
+    path: [...at, ...error.path.split('/').slice(1).map(unescapePointer)],
+    schema: error.schema,
+    value: error.value,
+  }));
+}
+
+/** Sets `value` at `path` inside `root` (own keys and list indexes only); false when the path does not lead there. */
+function setAt(root: Record<string, unknown>, path: readonly string[], value: string): boolean {
+  let node: unknown = root;
+  for (let i = 0; i < path.length - 1; i++) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, path[i] as string)) return false;
+    node = (node as Record<string, unknown>)[path[i] as string];
+  }
+  const last = path[path.length - 1];
+  if (last === undefined || node === null || typeof node !== 'object' || !Object.hasOwn(node, last)) return false;
+  (node as Record<string, unknown>)[last] = value;
+  return true;
+}
+
+function unescapePointer(segment: string): string {
+  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
+}
