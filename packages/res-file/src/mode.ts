@@ -61,9 +61,14 @@ export function parseMode(mode: string | number): ModeSpec | string {
   // Digits that are not all octal ("0999", "0o8"): meant as an octal mode, so say that, not "not a who=perms clause".
   if (/^(0o)?\d+$/.test(mode)) return `"${mode}" is not an octal mode: its digits must be 0 to 7`;
   const clauses: SymbolicClause[] = [];
+  let assigned = 0;
   for (const part of mode.split(',')) {
     const clause = parseClause(part);
     if (typeof clause === 'string') return `mode "${mode}": ${clause}`;
+    // As in mgmt: each of u, g and o is assigned once; a second clause for one is almost surely a typo.
+    const again = (['u', 'g', 'o'] as const).filter((who) => (clause.affected & (WHO_BITS[who] as number) & assigned & 0o777) !== 0);
+    if (again.length > 0) return `mode "${mode}": ${again.join(', ')} ${again.length === 1 ? 'is' : 'are'} assigned more than once; give each of u, g and o one clause`;
+    assigned |= clause.affected;
     clauses.push(clause);
   }
   return { kind: 'symbolic', clauses };

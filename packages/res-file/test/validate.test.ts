@@ -76,6 +76,8 @@ describe('validate', () => {
     ['a relative fragment', { fragments: ['a'] }, /fragment "a" must be absolute, without \. or \.\. segments/],
     ['a path inside its fragment dir', { path: '/srv/conf.d/x', fragments: ['/srv/conf.d/'] }, /inside the fragment directory/],
     ['a bad symbolic mode', { mode: 'u+x' }, /not a clause/],
+    ['a subject assigned twice (QA: last one won; mgmt refuses it)', { mode: 'u=rw,u=r' }, /^mode: mode "u=rw,u=r": u is assigned more than once; give each of u, g and o one clause$/],
+    ['subjects assigned by a and again by name', { mode: 'a=r,u=w' }, /^mode: mode "a=r,u=w": u is assigned more than once/],
     ['an octal string over 07777', { mode: '17777' }, /larger than 07777/],
     ['a mode with digits 8 or 9', { mode: '0999' }, /^mode: "0999" is not an octal mode: its digits must be 0 to 7$/],
     ['an integer over 07777', { mode: 7778 }, /^mode: 7778 is not an octal mode/],
