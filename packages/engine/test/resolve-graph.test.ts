@@ -655,3 +655,19 @@ describe('resolveGraph: scalars written for text params, as mgmt reads YAML (sca
     expect(inCode.map((problem) => problem.location?.line)).toEqual([4, 4, 5]);
   });
 });
+
+describe('resolveGraph: kinds written with capitals, as mgmt lowercases them', () => {
+  it('reads an edge end kind lowercased when only the lowercase kind has resources, with a warning (QA: kind: Noop refused)', async () => {
+    const graph = await resolveYaml(['resources:', '  noop:', '  - name: a', '  - name: b', 'edges:', '- name: e1', '  from: {kind: Noop, name: a}', '  to: {kind: noop, name: b}']);
+    expect(graph.edges.map((edge) => [edge.from, edge.to])).toEqual([['noop[a]', 'noop[b]']]);
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([[6, "read kind 'Noop' as 'noop', as mgmt does"]]);
+  });
+
+  it('reads a collect kind lowercased, and refuses one that names no kind at its line (QA: kind: fiel collected nothing, silently)', async () => {
+    const graph = await resolveYaml(['collect:', '- kind: NOOP', 'resources:', '  noop:', '  - name: a']);
+    expect(graph.collect?.map((entry) => entry.kind)).toEqual(['noop']);
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([[2, "read kind 'NOOP' as 'noop', as mgmt does"]]);
+    const problems = await problemsOf(['collect:', '- kind: nop', 'resources:', '  noop:', '  - name: a']);
+    expect(problems.map((problem) => [problem.code, problem.location?.line])).toEqual([['ERR_UNKNOWN_KIND', 2]]);
+  });
+});

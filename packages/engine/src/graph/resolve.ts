@@ -5,6 +5,7 @@ import { GraphLoadError, inFileOrder } from './load-error.js';
 import { resolveMeta } from './meta-params.js';
 import { readExportMark, readLegacyParams } from './legacy-params.js';
 import { warnRepeatedEdgeNames } from './edge-names.js';
+import { lowercasedCollectKinds, lowercasedEdgeKinds } from './kind-case.js';
 import { checkKindGraphs } from './kind-graph-check.js';
 import { checkParams } from './param-check.js';
 import { receivedParams, resolveEdges } from './resolve-edges.js';
@@ -51,7 +52,9 @@ export async function resolveGraph(spec: GraphSpec, resolver: KindResolver, opti
 async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: ResolveOptions): Promise<ResolvedGraph> {
   const problems: EngineError[] = [];
   const warnings: GraphWarning[] = [...(spec.warnings ?? [])];
-  const kinds = await resolveKinds([...spec.resources, ...(spec.emptyKinds ?? [])], resolver, problems);
+  const collected = lowercasedCollectKinds(spec.collect ?? [], warnings);
+  // A collected kind is loaded too: its resources come from other hosts, and a misspelt one would collect nothing, silently.
+  const kinds = await resolveKinds([...spec.resources, ...(spec.emptyKinds ?? []), ...collected], resolver, problems);
   await checkNamedPlugins(spec, resolver, problems);
   const received = receivedParams(spec.edges);
 
@@ -82,12 +85,12 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: Res
 
   checkIdentities(resources, kinds, problems);
   checkKindGraphs(resources, kinds, firstSpecs, problems);
-  const edges = resolveEdges(spec.edges, resourceKinds, kinds, problems);
+  const edges = resolveEdges(lowercasedEdgeKinds(spec.edges, new Set(resourceKinds.values()), warnings), resourceKinds, kinds, problems);
   checkHiddenSenders(edges, resources, problems);
   warnRepeatedEdgeNames(spec.edges, warnings);
   checkCycles(resourceKinds.keys(), edges, problems);
   if (problems.length > 0) throw new GraphLoadError(inFileOrder(problems));
-  const collect = spec.collect !== undefined && spec.collect.length > 0 ? { collect: spec.collect } : {};
+  const collect = collected.length > 0 ? { collect: collected } : {};
   const schedule = spec.schedule ? { schedule: spec.schedule } : {};
   const warned = warnings.length > 0 ? { warnings } : {};
   const graph: ResolvedGraph = { name: spec.name, file: spec.file, resources, edges, kinds, ...collect, ...schedule, ...warned };
