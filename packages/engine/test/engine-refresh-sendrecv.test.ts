@@ -63,6 +63,53 @@ describe('refresh over notify edges', () => {
   });
 });
 
+describe('a refresh sent while the receiver runs', () => {
+  it('runs the receiver again for it, instead of clearing it with the refresh it was running for (QA: the second config change never restarted the service)', async () => {
+    const journal = newJournal();
+    let changesOwed = 1;
+    let config: { event(): void } | undefined;
+    // A sender that changes once per change owed (a config file edited by hand, put back).
+    const edited = defineResource({
+      kind: 'edited',
+      params: Type.Object({}),
+      create: () => ({
+        init(ctx) {
+          config = ctx;
+        },
+        async watch(signal: AbortSignal) {
+          config?.event();
+          await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+        },
+        checkApply(apply: boolean) {
+          if (changesOwed === 0) return true;
+          if (apply) changesOwed--;
+          return false;
+        },
+      }),
+    }) as unknown as AnyResourceDefinition;
+    const graph = graphOf(
+      [edited, recordingKind(journal)],
+      [
+        { kind: 'edited', name: 'config' },
+        { kind: 'rec', name: 'service', params: { sleepMs: 300, watch: true } },
+      ],
+      [{ from: 'edited[config]', to: 'rec[service]', notify: true }],
+    );
+    const engine = await runToConvergence(graph);
+    const refreshedRuns = () => journal.events.filter((event) => event === 'start service apply=true refresh=true value=undefined').length;
+    expect(refreshedRuns()).toBe(1);
+    journal.events.length = 0;
+    changesOwed = 1;
+    config?.event();
+    await until(() => refreshedRuns() === 1, 'the service to start for the first change');
+    // The second change comes while the service still runs for the first.
+    changesOwed = 1;
+    config?.event();
+    await until(() => refreshedRuns() === 2 && journal.events.filter((event) => event === 'end service').length === 2, 'the service to run again for the second change');
+    await engine.stop();
+  });
+});
+
 describe('unreadable state records', () => {
   it('warns about a refresh or reversal record it cannot read, naming the file, and runs on', async () => {
     const stateDir = await tempStateDir();

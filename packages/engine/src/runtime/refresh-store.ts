@@ -15,6 +15,8 @@ export class RefreshStore {
   readonly #dir: string;
   #pending = new Set<string>();
   #intents = new Set<string>();
+  /** How many refreshes each id was sent in this run, so a receiver clears only those it saw before its check. */
+  #sent = new Map<string, number>();
 
   constructor(stateDir: string) {
     this.#dir = join(stateDir, 'refresh');
@@ -34,16 +36,31 @@ export class RefreshStore {
     return this.#pending.has(id);
   }
 
+  /** A count that grows with every refresh sent to `id` (pending or not): what `clear` compares. */
+  sentCount(id: string): number {
+    return this.#sent.get(id) ?? 0;
+  }
+
   /** Marks a refresh pending for `id`, on disk before it returns. */
   async set(id: string): Promise<void> {
+    this.#sent.set(id, this.sentCount(id) + 1);
     if (this.#pending.has(id)) return;
     this.#pending.add(id);
     await writeJsonAtomic(this.#file(id), { id });
   }
 
-  async clear(id: string): Promise<void> {
-    if (!this.#pending.delete(id)) return;
+  /**
+   * Clears the refresh of `id` once its check has acted on it. With
+   * `seenCount` (its sentCount when that check began), a refresh sent while
+   * the check ran is kept: the check acted on an older change (a restart
+   * that read the config before its second edit), so it runs again.
+   * Returns false when one was kept.
+   */
+  async clear(id: string, seenCount?: number): Promise<boolean> {
+    if (seenCount !== undefined && this.sentCount(id) !== seenCount) return false;
+    if (!this.#pending.delete(id)) return true;
     await rm(this.#file(id), { force: true });
+    return true;
   }
 
   /** Records, on disk, that `id` is about to run a checkApply that may notify. */

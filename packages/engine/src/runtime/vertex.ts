@@ -110,6 +110,8 @@ export class Vertex implements ContextHost {
   #staged: Record<string, unknown> | undefined;
   /** The send keys of the last successful checkApply (a dry run's included). */
   #sentInLastCheck: ReadonlySet<string> = NO_KEYS;
+  /** The refresh store's sentCount for this vertex when its last check began: refreshes sent later are not cleared by it. */
+  #refreshesSeen = 0;
   #received: ReadonlyMap<string, ReceivedValue> = NOTHING_RECEIVED;
   #limiter: RateLimiter | undefined;
   #watch: ResourceWatch | undefined;
@@ -759,6 +761,7 @@ export class Vertex implements ContextHost {
         this.#reversalChecked = true;
       }
       refreshing = apply && this.refreshPending();
+      this.#refreshesSeen = this.#env.refreshes.sentCount(this.id);
       intent = apply && this.children.some((edge) => edge.notify);
       if (intent) await this.#env.refreshes.setIntent(this.id);
     } catch (error) {
@@ -805,7 +808,8 @@ export class Vertex implements ContextHost {
       if (!converged && applied) {
         await Promise.all(this.children.filter((edge) => edge.notify).map((edge) => this.#env.refreshes.set(edge.to.id)));
       }
-      if (refreshed) await this.#env.refreshes.clear(this.id);
+      // A refresh sent while the check ran stays pending: the parent's poke runs us again for it.
+      if (refreshed) await this.#env.refreshes.clear(this.id, this.#refreshesSeen);
     } catch (error) {
       this.#log('error', `could not persist a refresh: ${(error as Error).message}`);
     }
