@@ -40,6 +40,8 @@ function currentBootId(): string {
 export class GroupLedger {
   /** Per group, the write of its record: a forget waits for it, so no record outlives its group. */
   readonly #writes = new Map<number, Promise<void>>();
+  /** Removals of forgotten records still under way. */
+  readonly #removals = new Set<Promise<void>>();
 
   constructor(private readonly folder: () => Promise<string>) {}
 
@@ -57,7 +59,21 @@ export class GroupLedger {
     const written = this.#writes.get(pgid);
     if (written === undefined) return;
     this.#writes.delete(pgid);
-    void written.then(() => this.folder()).then((dir) => rm(join(dir, `${pgid}.json`), { force: true })).catch(() => undefined);
+    const removal = written
+      .then(() => this.folder())
+      .then((dir) => rm(join(dir, `${pgid}.json`), { force: true }))
+      .catch(() => undefined)
+      .finally(() => this.#removals.delete(removal));
+    this.#removals.add(removal);
+  }
+
+  /**
+   * Once every record written so far is on disk and every forgotten one is
+   * gone: a one-shot run that exits right after its last command would
+   * otherwise leave the record of a finished group behind.
+   */
+  async settled(): Promise<void> {
+    await Promise.all([...this.#writes.values(), ...this.#removals]);
   }
 
   /**

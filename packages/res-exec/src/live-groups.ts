@@ -37,8 +37,10 @@ export class LiveGroups {
     this.forgetIfEmpty(group);
   }
 
+  /** Stops every group, then waits until the ledger holds no record of them (the process may exit right after). */
   async stopAll(): Promise<void> {
     await Promise.all([...this.#groups].map((group) => this.stop(group)));
+    await this.#ledger?.settled();
   }
 
   /** SIGKILL to every tracked group, synchronously: the process may exit right after. */

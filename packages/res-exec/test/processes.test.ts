@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, readFile } from 'node:fs/promises';
+import { chmod, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isEngineError } from '@converge/engine-api';
@@ -67,6 +67,17 @@ describe('process groups', () => {
     expect(isRunning(sleeper)).toBe(true);
     await live.res.cleanup();
     expect(isRunning(sleeper)).toBe(false);
+  });
+
+  it('leaves no record of a finished group in its state folder once cleanup returns (QA: a one-shot run left process-groups/<pgid>.json behind)', async () => {
+    for (const cmd of ['echo done', 'exit 3']) {
+      const live = await makeExec(cmd, { shell: '/bin/sh' });
+      await live.res.checkApply(true, live.signal).catch(() => undefined);
+      await live.res.cleanup();
+      // The process may exit right after cleanup: what is on disk then is what a next run finds.
+      expect(await readdir(await live.harness.ctx.varDir('process-groups')), cmd).toEqual([]);
+      await live.harness.dispose();
+    }
   });
 
   it('interrupt kills the running group at once', async () => {
