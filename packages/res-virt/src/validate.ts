@@ -1,9 +1,24 @@
 import type { ValidationIssue } from '@converge/engine-api';
 import type { VirtParams } from './params.js';
 
-/** Checks what the schema cannot: conflicts between params. Pure. */
-export function validateVirt(params: Readonly<VirtParams>): ValidationIssue[] {
+/** Image formats libvirt's qemu driver names (a disk's `type` is its `<driver type=...>`). */
+const DISK_FORMATS: ReadonlySet<string> = new Set(['raw', 'qcow2', 'qcow', 'qed', 'vmdk', 'vdi', 'vpc', 'vhdx', 'luks', 'cloop', 'dmg', 'bochs', 'parallels', 'iso', 'fat', 'ploop']);
+
+/** Checks what the schema cannot: conflicts between params, the domain's name, disk paths and formats. Pure. */
+export function validateVirt(params: Readonly<VirtParams>, name?: string): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
+  if (name !== undefined && name.includes('/')) {
+    // libvirt refuses it only when the domain is defined, after the rest of the graph ran.
+    issues.push({ message: `the domain name "${name}" holds a '/', which libvirt does not allow in a name`, hint: 'name the domain without /' });
+  }
+  for (const [index, disk] of params.disk.entries()) {
+    if (!disk.source.startsWith('/') && !disk.source.startsWith('~/')) {
+      issues.push({ param: 'disk', at: [index, 'source'], message: `disk ${index + 1}'s source "${disk.source}" is not an absolute path`, hint: 'write the image path from / (or from ~/, the engine user’s home)' });
+    }
+    if (!DISK_FORMATS.has(disk.type)) {
+      issues.push({ param: 'disk', at: [index, 'type'], message: `disk ${index + 1}'s type "${disk.type}" is not an image format libvirt knows`, hint: `one of ${[...DISK_FORMATS].join(', ')} (qemu-img info IMAGE tells)` });
+    }
+  }
   if (params.cpus > params.maxcpus) {
     issues.push({ param: 'cpus', message: `cpus (${params.cpus}) is more than maxcpus (${params.maxcpus})` });
   }

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { isPluginDefinition } from '@converge/engine-api';
 import { describe, expect, it } from 'vitest';
-import plugin, { buildDomainXml, parseDomainXml, virtResource } from '../src/index.js';
+import plugin, { buildDomainXml, parseDomainXml, virtResource, VirtParamsSchema } from '../src/index.js';
+import { Value } from '@sinclair/typebox/value';
+import type { VirtParams } from '../src/index.js';
 import { fullParams } from './helpers.js';
 
 describe('the plugin', () => {
@@ -22,6 +24,23 @@ describe('the plugin', () => {
       { kind: 'file', key: '/var/img/a.qcow2' },
       { kind: 'file', key: '/srv/' },
     ]);
+  });
+});
+
+describe('validate (QA: these passed validate and failed only when the domain was defined)', () => {
+  const issuesOf = (params: Parameters<typeof fullParams>[0], name = 'vm') =>
+    (virtResource.validate?.(Value.Default(VirtParamsSchema, structuredClone(params)) as VirtParams, name) ?? []).map((issue) => [issue.param, issue.at, issue.message]);
+
+  it('refuses a domain name with a slash, told at the resource', () => {
+    expect(issuesOf({}, 'bad/name')).toEqual([[undefined, undefined, `the domain name "bad/name" holds a '/', which libvirt does not allow in a name`]]);
+  });
+
+  it('refuses a relative disk path and a format libvirt does not know, at the disk entry', () => {
+    expect(issuesOf({ disk: [{ source: '/img/ok.qcow2', type: 'qcow2' }, { source: 'relative.qcow2', type: 'bogusfmt' }] })).toEqual([
+      ['disk', [1, 'source'], `disk 2's source "relative.qcow2" is not an absolute path`],
+      ['disk', [1, 'type'], `disk 2's type "bogusfmt" is not an image format libvirt knows`],
+    ]);
+    expect(issuesOf({ disk: [{ source: '~/img/a.raw', type: 'raw' }] })).toEqual([]);
   });
 });
 
