@@ -229,6 +229,17 @@ describe('resolveGraph: params', () => {
     expect((await resolveYaml(['resources:', '  exec:', '  - name: a'])).warnings).toBeUndefined();
   });
 
+  it("ignores mgmt's exec send_output/send_stdout/send_stderr switches with a warning (converge's exec always sends), and hints at what to write for mgmt params it does not have", async () => {
+    const loaded = await resolveYaml(['resources:', '  exec:', '  - name: a', '    send_output: true', '    send_stderr: false']);
+    expect(loaded.resources.get('exec[a]')?.params).not.toHaveProperty('send_output');
+    expect(loaded.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
+      [4, "ignored 'send_output: true' (mgmt's switch; converge's exec always sends output, stdout, stderr and exitcode)"],
+      [5, "ignored 'send_stderr: false' (mgmt's switch; converge's exec always sends output, stdout, stderr and exitcode)"],
+    ]);
+    const [problem] = await problemsOf(['resources:', '  exec:', '  - name: a', '    mtimes: [/tmp/a]']);
+    expect(problem?.hint).toBe("mgmt's mtimes is not in converge: list the files in watchfiles (a change runs cmd again), or guard cmd with ifcmd");
+  });
+
   it('warns about an edge name used twice, at the second use, and loads both edges', async () => {
     const graph = await resolveYaml([
       'resources:',

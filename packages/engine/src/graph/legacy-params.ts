@@ -13,7 +13,8 @@ const BOOLEAN_META: ReadonlySet<string> = new Set(['noop', 'retryreset', 'autoed
 
 /**
  * Params that graphs written for older mgmt releases carry, mgmt's own YAML
- * examples among them: `pollint` on any kind and `state: present` on exec.
+ * examples among them: `pollint` on any kind, `state: present` and the
+ * `send_output`/`send_stdout`/`send_stderr` switches on exec.
  * mgmt loads them without a word; refused here, every such graph would fail
  * to load. They are read for what they meant, with a warning that says what
  * to write instead. Values that meant something else (or that clash with a
@@ -56,6 +57,16 @@ export function readLegacyParams(
   if (resource.kind === 'exec' && !Object.hasOwn(declared, 'state') && state === 'present') {
     drop('state');
     warn('state', "ignored 'state: present' (mgmt's old exec param; an exec has no state)", 'remove it');
+  }
+
+  // mgmt's exec sends its output only when asked; converge's always sends it, so the switch says nothing here.
+  if (resource.kind === 'exec') {
+    for (const param of ['send_output', 'send_stdout', 'send_stderr']) {
+      const value = resource.params[param];
+      if (Object.hasOwn(declared, param) || (value !== true && value !== false)) continue;
+      drop(param);
+      warn(param, `ignored '${param}: ${value}' (mgmt's switch; converge's exec always sends output, stdout, stderr and exitcode)`, 'remove it');
+    }
   }
 
   // `param: null` (or a bare `param:`) is how mgmt's graphs leave a param

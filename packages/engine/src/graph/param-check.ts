@@ -211,9 +211,17 @@ const LEGACY_PARAMS: Readonly<Record<string, string>> = {
   pollint: "mgmt's old pollint is the metaparam poll here: write meta: {poll: SECONDS}",
 };
 
+/** Params mgmt's kinds have and converge's do not, by `kind.param`: what to write instead. */
+const MGMT_ONLY_PARAMS: Readonly<Record<string, string>> = {
+  'exec.mtimes': "mgmt's mtimes is not in converge: list the files in watchfiles (a change runs cmd again), or guard cmd with ifcmd",
+  'exec.cancel_signal': "mgmt's cancel_signal is not in converge: a stop sends SIGTERM to the command's process group, then SIGKILL",
+  'file.dirname': "mgmt builds the path from dirname and basename: write the whole path in path (or as the name)",
+  'file.basename': "mgmt builds the path from dirname and basename: write the whole path in path (or as the name)",
+};
+
 /** A hint for an unknown param: a metaparam or an old mgmt param written as a param, else the nearest names. */
 function unknownParamHint(key: string, kind: string, known: readonly string[]): string {
-  const legacy = LEGACY_PARAMS[key];
+  const legacy = LEGACY_PARAMS[key] ?? MGMT_ONLY_PARAMS[`${kind}.${key}`];
   if (legacy) return legacy;
   if (META_KEYS.includes(key)) return `${key} is a metaparam: write it under meta, as meta: {${key}: ...}`;
   if (key === 'state') return `kind '${kind}' has no state: remove it (${unknownNameHint(key, known, 'params')})`;
