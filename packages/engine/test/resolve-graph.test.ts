@@ -236,6 +236,9 @@ describe('resolveGraph: params', () => {
       [4, "ignored 'send_output: true' (mgmt's switch; converge's exec always sends output, stdout, stderr and exitcode)"],
       [5, "ignored 'send_stderr: false' (mgmt's switch; converge's exec always sends output, stdout, stderr and exitcode)"],
     ]);
+    const emptyCmd = await resolveYaml(['resources:', '  exec:', '  - name: /bin/true', '    cmd: ""']);
+    expect(emptyCmd.resources.get('exec[/bin/true]')?.params).toMatchObject({ cmd: '/bin/true' });
+    expect(emptyCmd.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([[4, `read 'cmd: ""' as cmd not set: the name is run, as mgmt does`]]);
     const [problem] = await problemsOf(['resources:', '  exec:', '  - name: a', '    mtimes: [/tmp/a]']);
     expect(problem?.hint).toBe("mgmt's mtimes is not in converge: list the files in watchfiles (a change runs cmd again), or guard cmd with ifcmd");
   });

@@ -59,6 +59,12 @@ export function readLegacyParams(
     warn('state', "ignored 'state: present' (mgmt's old exec param; an exec has no state)", 'remove it');
   }
 
+  // mgmt's exec runs its name when cmd is empty, as when it is left out.
+  if (resource.kind === 'exec' && resource.params['cmd'] === '') {
+    drop('cmd');
+    warn('cmd', "read 'cmd: \"\"' as cmd not set: the name is run, as mgmt does", 'leave cmd out to run the name');
+  }
+
   // mgmt's exec sends its output only when asked; converge's always sends it, so the switch says nothing here.
   if (resource.kind === 'exec') {
     for (const param of ['send_output', 'send_stdout', 'send_stderr']) {
