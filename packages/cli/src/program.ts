@@ -76,14 +76,23 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .option('--no-watch', 'do not reload the graph when its file changes (SIGHUP still reloads)')
     .addOption(new Option('--ui <[host:]port>', 'serve a live web view of the graph and its states (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress))
     .addOption(new Option('--prometheus <[host:]port>', 'serve Prometheus metrics at /metrics (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress))
-    .action(async (graph: string | undefined, flags: Parameters<typeof runCommand>[1] & MgmtConvergedFlags) => {
-      if (flags.convergedTimeoutNoExit && flags.convergedTimeout === undefined) {
+    .option('--yaml <graph>', "mgmt's spelling of the graph file (`run yaml --yaml FILE` and `run --yaml FILE` both work)")
+    .action(async (graph: string | undefined, flags: Parameters<typeof runCommand>[1] & MgmtConvergedFlags & { yaml?: string }) => {
+      const problem =
+        flags.convergedTimeoutNoExit && flags.convergedTimeout === undefined
+          ? '--converged-timeout-no-exit goes with --converged-timeout N'
+          : flags.yaml !== undefined && graph !== undefined && graph !== 'yaml'
+            ? `two graph files given: ${graph} and --yaml ${flags.yaml}; give one`
+            : undefined;
+      if (problem) {
         signals.release();
-        process.stderr.write('converge: --converged-timeout-no-exit goes with --converged-timeout N\n');
+        process.stderr.write(`converge: ${problem}\n`);
         setExitCode(ExitCode.badInput);
         return;
       }
-      setExitCode(await runCommand(graph, withMgmtConvergedFlags(flags), signals));
+      // mgmt's `run yaml --yaml FILE`: the word yaml names its graph frontend, the file follows --yaml.
+      const file = flags.yaml ?? graph;
+      setExitCode(await runCommand(file, withMgmtConvergedFlags(flags), signals));
     });
 
   program

@@ -52,3 +52,18 @@ describe('scalars written for text params, as mgmt reads them', () => {
     expect(result.stderr).toContain(`env.yaml:8:11: warning: exec[show]: param 'user': read the number 0 as the text "0", as mgmt does`);
   });
 });
+
+describe("mgmt's command line", () => {
+  it('runs the graph given as `run yaml --yaml FILE` or `run --yaml FILE`, and refuses two graphs (QA: --yaml was an unknown option)', async () => {
+    const dir = await makeTempDir();
+    const made = join(dir, 'made');
+    const graph = await writeGraph(dir, 'g.yaml', `graph: g\nresources:\n  file:\n  - name: ${made}\n    state: exists\n`);
+    const asMgmt = await runCli(['run', '--tmp-prefix', '--converged-timeout', '0', 'yaml', '--yaml', graph]);
+    expect(asMgmt.code, asMgmt.stderr).toBe(0);
+    expect((await stat(made)).isFile()).toBe(true);
+    expect((await runCli(['run', '--tmp-prefix', '--converged-timeout', '0', '--yaml', graph])).code).toBe(0);
+    const twice = await runCli(['run', '--tmp-prefix', '--converged-timeout', '0', graph, '--yaml', graph]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain('two graph files given');
+  });
+});
