@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { defineResource, EngineError, Type, type AnyResourceDefinition } from '@converge/engine-api';
 import { autoGroup } from '../src/graph/autogroup.js';
@@ -218,11 +219,13 @@ describe('autogroup', () => {
     expect(changesOf(failing)).toEqual({ old1: ['converged', 0], new1: ['converged', 1], bad1: ['failed', 0] });
     await failing.stop();
 
-    // A dry run that fails for one member still says which of the others would change.
+    // A dry run that fails for one member still says which of the others would change, by name (QA: the log named the failing one).
+    const lines: string[] = [];
     const dryRun = await runToConvergence(
       graphOf([partialKind()], ['old1', 'new1', 'bad1'].map((item) => ({ kind: 'partial', name: item, params: { item } }))),
-      { noop: true },
+      { noop: true, logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }) },
     );
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toContain('would change (noop), for the members that did not fail: partial[new1]');
     const wouldChange = Object.fromEntries(dryRun.statuses().map((status) => [status.name, [status.state, status.wouldChange ?? false]]));
     expect(wouldChange).toEqual({ old1: ['converged', false], new1: ['converged', true], bad1: ['failed', false] });
     await dryRun.stop();

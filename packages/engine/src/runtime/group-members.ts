@@ -27,6 +27,13 @@ export class GroupMembers {
     return (this.#lastChanged?.size ?? 0) > 0;
   }
 
+  /** The ids of the members the last change was for (position 0 is `ownId`), in member order. */
+  lastChangedIds(ownId: string): string[] {
+    const changed = this.#lastChanged;
+    if (changed === undefined) return [];
+    return [ownId, ...this.grouped.map((member) => member.id)].filter((_, position) => changed.has(position));
+  }
+
   /**
    * After a run that changed something, or failed for some members: counts
    * a change for the members the instance says it changed (changedMembers),

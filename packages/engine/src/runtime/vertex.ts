@@ -206,7 +206,7 @@ export class Vertex implements ContextHost {
    */
   #wouldChangeForMembers(): void {
     const wouldChange = this.#members?.lastChangedAny ?? false;
-    if (wouldChange && !this.#wouldChange) this.#log('warn', 'would change (noop), for the members that did not fail');
+    if (wouldChange && !this.#wouldChange) this.#log('warn', `would change (noop), for the members that did not fail: ${this.#members?.lastChangedIds(this.id).join(', ')}`);
     this.#wouldChange = wouldChange;
   }
 
