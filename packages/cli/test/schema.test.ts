@@ -71,6 +71,8 @@ describe('converge schema', () => {
 
   it('accepts the example graph and a graph using params, metaparams, send/recv and notify edges', async () => {
     expect(errorsOf(await readFile(join(REPO_ROOT, 'examples/hello.yaml'), 'utf8'))).toEqual([]);
+    // Keys left empty, as validate accepts them (QA: the editor flagged graphs that run).
+    expect(errorsOf('graph: g\nplugins:\ncollect:\nresources:\n  noop:\n  - name: a\n    meta:\n  file:\nedges:\n')).toEqual([]);
     expect(errorsOf(FULL_GRAPH)).toEqual([]);
   });
 

@@ -25,7 +25,8 @@ export function graphSchema(definitions: readonly AnyResourceDefinition[]): Json
   for (const definition of definitions) {
     kindDefinitions[kindRef(definition.kind)] = resourceSchema(definition);
     byKind[definition.kind] = {
-      type: 'array',
+      // Left empty (null), as validate accepts: no resources of the kind.
+      type: ['array', 'null'],
       description: definition.description ?? `Resources of kind ${definition.kind}.`,
       items: ref(kindRef(definition.kind)),
     };
@@ -43,19 +44,19 @@ export function graphSchema(definitions: readonly AnyResourceDefinition[]): Json
       graph: { type: 'string', minLength: 1, description: "The graph's name." },
       comment: { type: 'string', description: 'Free text about the graph.' },
       plugins: {
-        type: 'array',
+        type: ['array', 'null'],
         description: 'Plugin packages to load besides the @converge/res-* convention: package names, or folders relative to this file.',
         items: { type: 'string', minLength: 1 },
       },
       resources: {
-        type: 'object',
+        type: ['object', 'null'],
         description: 'Resources, listed by kind.',
         properties: byKind,
         additionalProperties: false,
       },
-      edges: { type: 'array', description: 'Edges: `from` runs before `to`.', items: ref('edge') },
+      edges: { type: ['array', 'null'], description: 'Edges: `from` runs before `to`.', items: ref('edge') },
       collect: {
-        type: 'array',
+        type: ['array', 'null'],
         description: 'With --seeds: pull resources other hosts exported to this one into this graph.',
         items: {
           type: 'object',

@@ -43,7 +43,8 @@ const META_PROPERTIES: Readonly<Record<keyof MetaParams, JsonSchema>> = {
 /** The schema of a resource's `meta:` mapping. */
 export function metaSchema(): JsonSchema {
   return {
-    type: 'object',
+    // Left empty (`meta:`), as validate accepts: the defaults.
+    type: ['object', 'null'],
     description: 'Metaparams: engine settings every resource has.',
     properties: { ...META_PROPERTIES },
     additionalProperties: false,
