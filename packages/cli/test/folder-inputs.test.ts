@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -39,15 +40,21 @@ resources:
     expect(await readFile(join(dir, 'dst', 'app.conf'), 'utf8')).toBe('c\n');
   });
 
-  it('a file inside a folder the graph keeps absent fails with a hint that names the contradiction', async () => {
+  it('a file inside a folder the graph keeps absent is refused at load, naming the contradiction, and nothing is applied', async () => {
     const dir = await makeTempDir();
     const graph = await writeGraph(
       dir,
       'g.yaml',
       `graph: contradiction\nresources:\n  file:\n  - {name: ${dir}/d/, state: absent, recurse: true}\n  - {name: ${dir}/d/f, state: exists, content: "x\\n"}\n`,
     );
+    await mkdir(join(dir, 'd'));
     const result = await runCli(['run', ...ONCE, graph]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`hint: ${dir}/d is managed with state: absent by another resource, which removes what this one needs: drop one of the two`);
+    expect(result.code).toBe(2);
+    // At the line of the file's state (its column moves with the temp folder's name).
+    expect(result.stderr).toMatch(/g\.yaml:5:\d+: file\[/);
+    expect(result.stderr).toContain(`file[${dir}/d/f]: param 'state': must exist inside ${dir}/d, which file[${dir}/d/] removes (state: absent)`);
+    expect(result.stderr).toContain('hint: keep one of the two: remove this resource, or the state: absent of the other');
+    // Nothing applied: the folder the graph would remove is still there.
+    expect(existsSync(join(dir, 'd'))).toBe(true);
   });
 });
