@@ -685,3 +685,16 @@ describe('resolveGraph: kinds written with capitals, as mgmt lowercases them', (
     expect(problems.map((problem) => [problem.code, problem.location?.line])).toEqual([['ERR_UNKNOWN_KIND', 2]]);
   });
 });
+
+describe('names written as numbers or booleans, as mgmt reads them', () => {
+  it('are the text they are written as, in resources and edges, with a warning (QA: name: 12345 was refused)', async () => {
+    const graph = await resolveYaml(['resources:', '  noop:', '  - name: 0x1F', '  - name: true', 'edges:', '- {from: {kind: noop, name: 0x1F}, to: {kind: noop, name: "true"}}']);
+    expect([...graph.resources.keys()]).toEqual(['noop[0x1F]', 'noop[true]']);
+    expect(graph.edges.map((edge) => [edge.from, edge.to])).toEqual([['noop[0x1F]', 'noop[true]']]);
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.resource, warning.message])).toEqual([
+      [3, 'noop[0x1F]', 'read the name 0x1F as the text "0x1F", as mgmt does'],
+      [4, 'noop[true]', 'read the name true as the text "true", as mgmt does'],
+      [6, "the edge's 'from'", 'read the name 0x1F as the text "0x1F", as mgmt does'],
+    ]);
+  });
+});

@@ -51,7 +51,7 @@ const EXPECTED: Record<string, readonly [EngineErrorCode, number]> = {
   'recv-twice.yaml': ['ERR_SEND_RECV', 13],
   'recv-unknown-param.yaml': ['ERR_SEND_RECV', 8],
   'resource-name-empty.yaml': ['ERR_GRAPH_SHAPE', 4],
-  'resource-name-number.yaml': ['ERR_GRAPH_SHAPE', 4],
+  'resource-name-list.yaml': ['ERR_GRAPH_SHAPE', 4],
   'resource-no-name.yaml': ['ERR_GRAPH_SHAPE', 5],
   'resource-not-mapping.yaml': ['ERR_GRAPH_SHAPE', 4],
   'resources-is-list.yaml': ['ERR_GRAPH_SHAPE', 3],

@@ -15,6 +15,7 @@ import {
   expectBoolean,
   expectMap,
   expectSeq,
+  expectName,
   expectString,
   isNullNode,
   knownEntries,
@@ -186,7 +187,7 @@ function readResource(ctx: ShapeContext, kind: string, node: Node | null): Resou
   for (const entry of entriesOf(ctx, map)) {
     if (entry.key === 'name') {
       sawName = true;
-      name = expectString(ctx, entry.value, `the name of a resource of kind '${kind}'`);
+      name = expectName(ctx, entry.value, `the name of a resource of kind '${kind}'`, (text) => `${kind}[${text}]`);
     } else if (entry.key === 'meta') {
       meta = readMeta(ctx, kind, entry.value) ?? meta;
     } else if (!isForbiddenKey(entry.key)) {
@@ -286,7 +287,7 @@ function readEdgeEnd(ctx: ShapeContext, edge: YAMLMap, node: Node | null | undef
   }
   const part = (key: 'kind' | 'name'): string | undefined => {
     const entry = fields.get(key) ?? (key === 'kind' ? res : undefined);
-    if (entry) return expectString(ctx, entry.value, `the edge's '${end}.${key}'`);
+    if (entry) return key === 'name' ? expectName(ctx, entry.value, `the edge's '${end}.name'`, () => `the edge's '${end}'`) : expectString(ctx, entry.value, `the edge's '${end}.${key}'`);
     report(ctx.source, 'ERR_GRAPH_SHAPE', `the edge's '${end}' has no '${key}'`, locationOf(ctx.source, node), `add \`${key}: ...\``);
     return undefined;
   };

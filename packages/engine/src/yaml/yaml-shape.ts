@@ -73,6 +73,20 @@ export function expectString(ctx: ShapeContext, node: Node | null | undefined, w
   return undefined;
 }
 
+/**
+ * A name, as mgmt reads one: text, or a plain number or boolean taken as the
+ * text it is written as (`name: 8080` is the name "8080"), with a warning.
+ */
+export function expectName(ctx: ShapeContext, node: Node | null | undefined, what: string, subject: (name: string) => string): string | undefined {
+  const target = deref(ctx, node);
+  if (isScalar(target) && (typeof target.value === 'number' || typeof target.value === 'boolean') && typeof target.source === 'string') {
+    const text = target.source;
+    ctx.warnings.push({ location: locationOf(ctx.source, node), resource: subject(text), message: `read the name ${text} as the text "${text}", as mgmt does`, hint: `quote it to say it is text: "${text}"` });
+    return text;
+  }
+  return expectString(ctx, node, what);
+}
+
 export function expectBoolean(ctx: ShapeContext, node: Node | null | undefined, what: string): boolean | undefined {
   const target = deref(ctx, node);
   if (isScalar(target) && typeof target.value === 'boolean') return target.value;
