@@ -19,13 +19,17 @@ export interface ScalarReadAsText {
  */
 export function readScalarsAsText(params: Record<string, unknown>, errors: readonly ValueError[]): ScalarReadAsText[] {
   const replaced: ScalarReadAsText[] = [];
+  // One value may be named by several errors (a union's, then its members'): read and told once.
+  const done = new Set<string>();
   for (const error of errors) {
     const path = error.path.split('/').slice(1).map(unescapePointer);
     for (const candidate of error.type === ValueErrorType.Union ? unionEntries(error.schema, error.value, path) : [{ path, schema: error.schema, value: error.value }]) {
       const { value, schema } = candidate;
       if (!(Number.isSafeInteger(value) || typeof value === 'boolean')) continue;
       const text = String(value);
-      if (!Value.Check(schema, text) || !setAt(params, candidate.path, text)) continue;
+      const key = candidate.path.join('/');
+      if (done.has(key) || !Value.Check(schema, text) || !setAt(params, candidate.path, text)) continue;
+      done.add(key);
       replaced.push({ path: candidate.path, value: value as number | boolean, text });
     }
   }
