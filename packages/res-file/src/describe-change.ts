@@ -73,10 +73,9 @@ export async function describeFileChange(params: Readonly<FileParams>, options: 
   const receivedIds = (['owner', 'group'] as const).filter((param) => options.received?.has(param));
   lines.push(...(await ownerChanges(params, present, options.signal, receivedIds)));
   if (receivedIds.length > 0) lines.push(notShown(receivedIds));
-  // A received mode is unknown; so is the mode a copy would take from a received source.
-  if (options.received?.has('mode') || (params.mode === undefined && receivedContent.length > 0)) {
-    if (options.received?.has('mode')) lines.push(notShown(['mode']));
-  } else lines.push(...(await modeChange(params, want, present)));
+  if (options.received?.has('mode')) lines.push(notShown(['mode']));
+  // Without a mode of its own, a copy takes its received source's mode: not known in a dry run either.
+  else if (params.mode !== undefined || receivedContent.length === 0) lines.push(...(await modeChange(params, want, present)));
   return lines.length > 0 ? lines.join('\n') : undefined;
 }
 
