@@ -175,5 +175,6 @@ interface MgmtConvergedFlags {
 function withMgmtConvergedFlags<T extends { convergerTimeout: number; convergedExit?: boolean }>(flags: T & MgmtConvergedFlags): T {
   const { convergedTimeout, convergedTimeoutNoExit, ...own } = flags;
   if (convergedTimeout === undefined) return own as unknown as T;
-  return { ...own, convergerTimeout: convergedTimeout, convergedExit: convergedTimeoutNoExit !== true } as unknown as T;
+  // -1 is mgmt's "never": there is nothing to exit on.
+  return { ...own, convergerTimeout: convergedTimeout, convergedExit: convergedTimeout >= 0 && convergedTimeoutNoExit !== true } as unknown as T;
 }

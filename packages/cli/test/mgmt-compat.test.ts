@@ -2,7 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ONCE, writeGraph } from './support/graphs.js';
-import { killAll, runCli } from './support/run-cli.js';
+import { killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 
 afterEach(async () => {
@@ -24,6 +24,20 @@ describe('file modes written as mgmt graphs write them', () => {
     expect(result.code, result.stderr).toBe(0);
     const modes = await Promise.all(written.map(async (_mode, index) => (await stat(join(dir, `f${index}`))).mode & 0o7777));
     expect(modes.map((mode) => mode.toString(8))).toEqual(wanted.map((mode) => mode.toString(8)));
+  });
+
+  it('keeps the written form of a number in a text param (QA: content: 0x1F wrote 31), and refuses a mode written as hex or exponent', async () => {
+    const dir = await makeTempDir();
+    const hex = join(dir, 'hex');
+    const graph = await writeGraph(dir, 'forms.yaml', `graph: forms\nresources:\n  file:\n  - name: ${hex}\n    state: exists\n    content: 0x1F\n`);
+    const result = await runCli(['run', ...ONCE, graph]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(hex, 'utf8')).toBe('0x1F');
+    const modes = await writeGraph(dir, 'modes.yaml', `graph: modes\nresources:\n  file:\n  - name: ${join(dir, 'm1')}\n    state: exists\n    mode: 0x1A4\n  - name: ${join(dir, 'm2')}\n    state: exists\n    mode: 1e3\n`);
+    const refused = await runCli(['run', ...ONCE, modes]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`modes.yaml:6:11: file[${join(dir, 'm1')}]: param 'mode': mode "0x1A4"`);
+    expect(refused.stderr).toContain(`modes.yaml:9:11: file[${join(dir, 'm2')}]: param 'mode': mode "1e3"`);
   });
 
   it('refuses an unquoted mode with the digits 8 or 9 at its line, and applies nothing', async () => {
@@ -48,8 +62,10 @@ describe('scalars written for text params, as mgmt reads them', () => {
     const result = await runCli(['run', ...ONCE, graph]);
     expect(result.code, result.stderr).toBe(0);
     expect(await readFile(out, 'utf8')).toBe('8080 true\n');
-    expect(result.stderr).toContain(`env.yaml:7:17: warning: exec[show]: param 'env' at PORT: read the number 8080 as the text "8080", as mgmt does`);
-    expect(result.stderr).toContain(`env.yaml:8:11: warning: exec[show]: param 'user': read the number 0 as the text "0", as mgmt does`);
+    expect(result.stderr).toContain(`env.yaml:7:17: warning: exec[show]: param 'env' at PORT: read a number as the text it is written as, as mgmt does`);
+    expect(result.stderr).toContain(`env.yaml:8:11: warning: exec[show]: param 'user': read a number as the text it is written as, as mgmt does`);
+    // The value is not repeated in the warning: it may be a secret.
+    expect(result.stderr).not.toContain('"8080"');
   });
 });
 
@@ -62,6 +78,11 @@ describe("mgmt's command line", () => {
     expect(asMgmt.code, asMgmt.stderr).toBe(0);
     expect((await stat(made)).isFile()).toBe(true);
     expect((await runCli(['run', '--tmp-prefix', '--converged-timeout', '0', '--yaml', graph])).code).toBe(0);
+    // mgmt's -1 (never): runs on, as a run without the flag does.
+    const never = startCli(['run', '--tmp-prefix', '--converged-timeout=-1', graph]);
+    await never.waitFor(/converged: file\[/);
+    never.child.kill('SIGINT');
+    expect((await never.result).code).toBe(0);
     const twice = await runCli(['run', '--tmp-prefix', '--converged-timeout', '0', graph, '--yaml', graph]);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toContain('two graph files given');

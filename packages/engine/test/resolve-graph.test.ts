@@ -230,11 +230,12 @@ describe('resolveGraph: params', () => {
   });
 
   it("ignores mgmt's exec send_output/send_stdout/send_stderr switches with a warning (converge's exec always sends), and hints at what to write for mgmt params it does not have", async () => {
-    const loaded = await resolveYaml(['resources:', '  exec:', '  - name: a', '    send_output: true', '    send_stderr: false']);
+    const loaded = await resolveYaml(['resources:', '  exec:', '  - name: a', '    send_output: true', '    send_stderr: yes', '    send_stdout:']);
     expect(loaded.resources.get('exec[a]')?.params).not.toHaveProperty('send_output');
-    expect(loaded.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
-      [4, "ignored 'send_output: true' (mgmt's switch; converge's exec always sends output, stdout, stderr and exitcode)"],
-      [5, "ignored 'send_stderr: false' (mgmt's switch; converge's exec always sends output, stdout, stderr and exitcode)"],
+    expect(loaded.warnings?.map((warning) => [warning.location.line, warning.message]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([
+      [4, "ignored 'send_output' (mgmt's switch; converge's exec always sends output, stdout, stderr and exitcode)"],
+      [5, "ignored 'send_stderr' (mgmt's switch; converge's exec always sends output, stdout, stderr and exitcode)"],
+      [6, "ignored 'send_stdout' (mgmt's switch; converge's exec always sends output, stdout, stderr and exitcode)"],
     ]);
     const emptyCmd = await resolveYaml(['resources:', '  exec:', '  - name: /bin/true', '    cmd: ""']);
     expect(emptyCmd.resources.get('exec[/bin/true]')?.params).toMatchObject({ cmd: '/bin/true' });
@@ -649,24 +650,39 @@ describe('resolveGraph: scalars written for text params, as mgmt reads YAML (sca
   const lines = ['resources:', '  svcenv:', '  - name: web', '    env: {PORT: 8080, DEBUG: true, NAME: web}', '    user: 65534'];
   const resolveAsMgmt = (text: readonly string[]) => resolveGraph(parseGraphYaml([...text, 'graph: g'].join('\n'), 'g.yaml'), mapResolver([envKind]), { scalarsAsText: true });
 
-  it('reads a whole number or a boolean as its text, with a warning at the value (QA: env PORT: 8080 and user: 65534 load in mgmt)', async () => {
+  it('reads a number or a boolean as the text it is written as, with a warning at the value that does not repeat it (QA: env PORT: 8080 and user: 65534 load in mgmt)', async () => {
     const graph = await resolveAsMgmt(lines);
     expect(graph.resources.get('svcenv[web]')?.params).toMatchObject({ env: { PORT: '8080', DEBUG: 'true', NAME: 'web' }, user: '65534' });
     expect(graph.warnings?.map((warning) => [warning.location.line, warning.location.column, warning.message, warning.hint])).toEqual([
-      [4, 17, 'param \'env\' at PORT: read the number 8080 as the text "8080", as mgmt does', 'quote it to say it is text: "8080"'],
-      [4, 30, 'param \'env\' at DEBUG: read true as the text "true", as mgmt does', 'quote it to say it is text: "true"'],
-      [5, 11, 'param \'user\': read the number 65534 as the text "65534", as mgmt does', 'quote it to say it is text: "65534"'],
+      [4, 17, "param 'env' at PORT: read a number as the text it is written as, as mgmt does", 'quote it to say it is text'],
+      [4, 30, "param 'env' at DEBUG: read a boolean as the text it is written as, as mgmt does", 'quote it to say it is text'],
+      [5, 11, "param 'user': read a number as the text it is written as, as mgmt does", 'quote it to say it is text'],
     ]);
   });
 
-  it('still refuses a fraction (its text may not be as written) and text where a number is wanted, and a graph built in code', async () => {
-    const problems = await resolveAsMgmt(['resources:', '  svcenv:', '  - name: web', '    ratio: 1.50', '    count: "3"']).then(
+  it('keeps the form a number is written in (QA: 0x1F became 31, 1.0 became 1), and still refuses text where a number is wanted, and a graph built in code', async () => {
+    const graph = await resolveAsMgmt(['resources:', '  svcenv:', '  - name: web', '    ratio: 1.50', '    user: 0x1F', '    env: [+7, 1e3]']);
+    expect(graph.resources.get('svcenv[web]')?.params).toMatchObject({ ratio: '1.50', user: '0x1F', env: ['+7', '1e3'] });
+    const problems = await resolveAsMgmt(['resources:', '  svcenv:', '  - name: web', '    count: "3"']).then(
       () => [],
       (error: unknown) => (error as GraphLoadError).problems.map((problem) => problem.message),
     );
-    expect(problems).toEqual(["param 'ratio': expected string, got 1.5", 'param \'count\': expected whole number, got "3"']);
+    expect(problems).toEqual(['param \'count\': expected whole number, got "3"']);
     const inCode = await problemsOf(lines, mapResolver([envKind]));
     expect(inCode.map((problem) => problem.location?.line)).toEqual([4, 4, 5]);
+  });
+
+  it('gives a param that takes a number or a text the text of a number written in another form (mode: 0x1A4 is not the mode 420)', async () => {
+    const modeKind = defineResource({
+      kind: 'moded',
+      params: Type.Object({ mode: Type.Optional(Type.Union([Type.String(), Type.Integer()])) }),
+      create: () => ({ checkApply: () => true }),
+    }) as unknown as AnyResourceDefinition;
+    const graph = await resolveGraph(parseGraphYaml(['resources:', '  moded:', '  - name: a', '    mode: 0x1A4', '  - name: b', '    mode: 644', 'graph: g'].join('\n'), 'g.yaml'), mapResolver([modeKind]), {
+      scalarsAsText: true,
+    });
+    expect(graph.resources.get('moded[a]')?.params.mode).toBe('0x1A4');
+    expect(graph.resources.get('moded[b]')?.params.mode).toBe(644);
   });
 });
 

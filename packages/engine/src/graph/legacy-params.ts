@@ -68,10 +68,9 @@ export function readLegacyParams(
   // mgmt's exec sends its output only when asked; converge's always sends it, so the switch says nothing here.
   if (resource.kind === 'exec') {
     for (const param of ['send_output', 'send_stdout', 'send_stderr']) {
-      const value = resource.params[param];
-      if (Object.hasOwn(declared, param) || (value !== true && value !== false)) continue;
+      if (Object.hasOwn(declared, param) || !Object.hasOwn(resource.params, param)) continue;
       drop(param);
-      warn(param, `ignored '${param}: ${value}' (mgmt's switch; converge's exec always sends output, stdout, stderr and exitcode)`, 'remove it');
+      warn(param, `ignored '${param}' (mgmt's switch; converge's exec always sends output, stdout, stderr and exitcode)`, 'remove it');
     }
   }
 

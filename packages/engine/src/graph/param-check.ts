@@ -4,7 +4,7 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { unknownNameHint } from './did-you-mean.js';
 import { META_KEYS } from './meta-params.js';
 import { PerParamLimit } from './per-param-limit.js';
-import { readScalarsAsText } from './scalars-as-text.js';
+import { keepWrittenForms, readScalarsAsText } from './scalars-as-text.js';
 import { schemaChecker } from './schema-checker.js';
 import { yaml11BooleanHint } from './yaml11-boolean.js';
 import { describeSchema, describeValue } from './schema-describe.js';
@@ -65,18 +65,20 @@ export function checkParams(
   let errors: ValueError[];
   try {
     const checker = schemaChecker(definition.params);
+    keepWrittenForms(params, properties, asTextWarnings ? resource.scalarTexts : undefined);
     filled = checker.withDefaults(params);
     errors = checker.check(filled) ? [] : [...Value.Errors(definition.params, filled)];
     // As mgmt does: a whole number or a boolean written for a text param is its text, with a warning.
-    const asText = errors.length === 0 || !asTextWarnings ? [] : readScalarsAsText(filled, errors);
+    const asText = errors.length === 0 || !asTextWarnings ? [] : readScalarsAsText(filled, errors, resource.scalarTexts);
     if (asText.length > 0) {
-      for (const { path, value, text } of asText) {
+      for (const { path, value } of asText) {
         const within = path.length > 1 ? ` at ${path.slice(1).join('.')}` : '';
+        // The value is not repeated: it may be a secret (a PIN, a password in env).
         asTextWarnings?.push({
           location: where(path),
           resource: id,
-          message: `param '${path[0]}'${within}: read ${typeof value === 'number' ? `the number ${value}` : value} as the text "${text}", as mgmt does`,
-          hint: `quote it to say it is text: "${text}"`,
+          message: `param '${path[0]}'${within}: read a ${typeof value === 'number' ? 'number' : 'boolean'} as the text it is written as, as mgmt does`,
+          hint: 'quote it to say it is text',
         });
       }
       errors = checker.check(filled) ? [] : [...Value.Errors(definition.params, filled)];

@@ -10,14 +10,31 @@ export interface ScalarReadAsText {
 }
 
 /**
+ * A param that takes a number or a text (a file's mode) and was given a
+ * number written in another form than JavaScript writes it (`0x1A4`,
+ * `1e3`, `644.0`) gets the text as written instead, as mgmt's reader would
+ * give it: the kind then judges what was written, not a number the user
+ * did not write (`mode: 1e3` is not the mode 1000). Top-level params only.
+ */
+export function keepWrittenForms(params: Record<string, unknown>, properties: Readonly<Record<string, TSchema>>, written: ReadonlyMap<string, string> | undefined): void {
+  if (written === undefined) return;
+  for (const [param, value] of Object.entries(params)) {
+    const text = written.get(param);
+    const schema = properties[param];
+    if (text === undefined || schema === undefined || typeof value !== 'number' || text === String(value)) continue;
+    if (Value.Check(schema, value) && Value.Check(schema, text)) params[param] = text;
+  }
+}
+
+/**
  * mgmt's YAML reader gives a text param the scalar as written, whatever it
  * looks like: `env: {PORT: 8080}`, `user: 65534`, `content: 42` all load
- * there. Each value that fails its schema only for being a whole number or
- * a boolean, and fits it as text, is replaced in `params` by its text (a
- * fraction is left alone: `1.50` would not read back as written). Returns
- * what it replaced, for a warning each; the caller checks again.
+ * there. Each value that fails its schema only for being a number or a
+ * boolean, and fits it as text, is replaced in `params` by the text it is
+ * written as (`written`, by path; `0x1F` stays `0x1F`). Returns what it
+ * replaced, for a warning each; the caller checks again.
  */
-export function readScalarsAsText(params: Record<string, unknown>, errors: readonly ValueError[]): ScalarReadAsText[] {
+export function readScalarsAsText(params: Record<string, unknown>, errors: readonly ValueError[], written?: ReadonlyMap<string, string>): ScalarReadAsText[] {
   const replaced: ScalarReadAsText[] = [];
   // One value may be named by several errors (a union's, then its members'): read and told once.
   const done = new Set<string>();
@@ -25,9 +42,10 @@ export function readScalarsAsText(params: Record<string, unknown>, errors: reado
     const path = error.path.split('/').slice(1).map(unescapePointer);
     for (const candidate of error.type === ValueErrorType.Union ? unionEntries(error.schema, error.value, path) : [{ path, schema: error.schema, value: error.value }]) {
       const { value, schema } = candidate;
-      if (!(Number.isSafeInteger(value) || typeof value === 'boolean')) continue;
-      const text = String(value);
+      if (!((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean')) continue;
       const key = candidate.path.join('/');
+      // As written (`0x1F`, `1.0`), when the parser kept it; else as JavaScript writes the value.
+      const text = written?.get(key) ?? String(value);
       if (done.has(key) || !Value.Check(schema, text) || !setAt(params, candidate.path, text)) continue;
       done.add(key);
       replaced.push({ path: candidate.path, value: value as number | boolean, text });

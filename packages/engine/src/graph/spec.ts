@@ -19,6 +19,13 @@ export interface ResourceSpec {
   readonly paramLocations: ReadonlyMap<string, SourceLocation>;
   /** Where each metaparam's value was written, by metaparam name. */
   readonly metaLocations: ReadonlyMap<string, SourceLocation>;
+  /**
+   * The text each plain number or boolean in the params is written as, by
+   * the same paths as paramLocations (`content`, `env/PORT`): `0x1F`, `1.0`
+   * and `+7` are the numbers 31, 1 and 7, but a text param takes them as
+   * written, as mgmt does. Kept by the precise parser only.
+   */
+  readonly scalarTexts?: ReadonlyMap<string, string>;
 }
 
 export interface EdgeEndSpec {

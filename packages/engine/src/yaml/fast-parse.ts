@@ -35,6 +35,14 @@ const NEGATIVE_ZERO = /(^|[\s:,[{])-(0+\.?0*|\.0+)([eE][-+]?\d+)?[ \t]*($|[,\]}#
  */
 const NUMBER_READ_APART = /(^|[\s:,[{])([-+]?0b|[-+]0[xo]|[-+]\.\d|[-+]?[\d.][\d._]*e[-+]?\d{3}|[-+]?(?:0[xo])?[\da-f._]{300})[^\s,\]}#]*[ \t]*($|[,\]}#])/im;
 
+/**
+ * A plain number not written as JavaScript writes it (`0x1A4`, `1e3`,
+ * `1.0`, `+7`): a text param takes it as written (see
+ * ResourceSpec.scalarTexts), which only the precise parser keeps. A false
+ * alarm only costs speed.
+ */
+const NUMBER_WITH_A_FORM = /(^|[\s:,[{])[-+]?(0x[0-9a-f]+|\d[\d_]*\.\d*|\.\d+|\d[\d.]*e[-+]?\d+)[ \t]*($|[,\]}#])|(^|[\s:,[{])\+\d/im;
+
 const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set(['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule']);
 const COLLECT_KEYS: ReadonlySet<string> = new Set(['kind', 'pattern']);
 const EDGE_KEYS: ReadonlySet<string> = new Set(['name', 'from', 'to', 'notify', 'send', 'recv']);
@@ -50,7 +58,7 @@ type Plain = Record<string, unknown>;
  * that to report it at its file:line:column.
  */
 export function parseGraphYamlFast(text: string, file: string, precise: () => GraphSpec): GraphSpec | undefined {
-  if (NEEDS_PRECISE_PARSER.test(text) || LEADING_ZERO_NUMBER.test(text) || NEGATIVE_ZERO.test(text) || NUMBER_READ_APART.test(text)) return undefined;
+  if (NEEDS_PRECISE_PARSER.test(text) || LEADING_ZERO_NUMBER.test(text) || NEGATIVE_ZERO.test(text) || NUMBER_READ_APART.test(text) || NUMBER_WITH_A_FORM.test(text)) return undefined;
   let root: unknown;
   try {
     root = load(text, { schema: CORE_SCHEMA, json: false });

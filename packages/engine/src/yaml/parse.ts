@@ -8,6 +8,7 @@ import { LEADING_ZERO_AS_WRITTEN } from './leading-zero.js';
 import { checkText } from './text-check.js';
 import { parseGraphYamlFast } from './fast-parse.js';
 import { addNestedLocations } from './nested-locations.js';
+import { addScalarTexts } from './scalar-texts.js';
 import { unclosedStart } from './unclosed-start.js';
 import { checkDocumentSafety, isForbiddenKey, MAX_DEPTH } from './yaml-safety.js';
 import {
@@ -183,6 +184,7 @@ function readResource(ctx: ShapeContext, kind: string, node: Node | null): Resou
   let sawName = false;
   const params: Record<string, unknown> = {};
   const paramLocations = new Map<string, SourceLocation>();
+  const scalarTexts = new Map<string, string>();
   let meta: { values: Record<string, unknown>; locations: Map<string, SourceLocation> } = { values: {}, locations: new Map() };
   for (const entry of entriesOf(ctx, map)) {
     if (entry.key === 'name') {
@@ -194,11 +196,12 @@ function readResource(ctx: ShapeContext, kind: string, node: Node | null): Resou
       params[entry.key] = ctx.values.read(entry.value);
       paramLocations.set(entry.key, entry.valueLocation);
       addNestedLocations(ctx, entry.key, entry.value, paramLocations);
+      addScalarTexts(ctx, entry.key, entry.value, scalarTexts);
     }
   }
   if (!sawName) report(ctx.source, 'ERR_GRAPH_SHAPE', `a resource of kind '${kind}' has no name`, location, 'add `name: ...`');
   if (name === undefined) return undefined;
-  return { kind, name, params, meta: meta.values, location, paramLocations, metaLocations: meta.locations };
+  return { kind, name, params, meta: meta.values, location, paramLocations, metaLocations: meta.locations, ...(scalarTexts.size > 0 ? { scalarTexts } : {}) };
 }
 
 function readMeta(ctx: ShapeContext, kind: string, node: Node | null) {
