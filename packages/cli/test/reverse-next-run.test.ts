@@ -178,6 +178,15 @@ describe('meta: {reverse: true} across runs', () => {
     expect(existsSync(folder)).toBe(false);
   });
 
+  it('a dry run fails a folder that would still hold something no reversal removes, beside what would be put back (QA: said would put back, the real run failed)', async () => {
+    const { folder, flags, noopsOnly } = await madeThenLeft((made) => `${made}/inner`);
+    await writeFile(join(folder, 'someone-elses'), 'x');
+    const dryRun = await runCli(['run', ...flags, '--noop', noopsOnly]);
+    expect(dryRun.code).toBe(1);
+    expect(dryRun.stdout).toContain(`would put back: file[${folder}/inner]\n`);
+    expect(dryRun.stdout).toMatch(new RegExp(`^failed: file\\[${folder}/\\]: reversal failed`, 'm'));
+  });
+
   it('a dry run still fails a folder whose reversal fails for something no reversal of this run removes', async () => {
     const { folder, flags, noopsOnly } = await madeThenLeft((made) => `${made}-sibling`);
     await writeFile(join(folder, 'someone-elses'), 'x');

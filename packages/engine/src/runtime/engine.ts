@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { hostname as systemHostname } from 'node:os';
 import { join } from 'node:path';
 import { EngineError, type AnyResourceDefinition, type World } from '@converge/engine-api';
@@ -424,7 +425,7 @@ export class Engine {
     for (const { id, definition } of resources) {
       const reversal = this.#env.reversals.get(id);
       const path = reversal === undefined ? undefined : reversalPath(reversal);
-      const afterInner = path !== undefined && wouldPutBack.some((inner) => isInside(inner, path));
+      const afterInner = path !== undefined && holdsOnly(path, wouldPutBack);
       const outcome = await this.#reverse(id, definition, afterInner);
       if (outcome === 'would put back' && path !== undefined) wouldPutBack.push(path);
     }
@@ -628,6 +629,24 @@ function receivesByTarget(edges: readonly ResolvedEdge[]): Map<string, string> {
     byTarget.set(edge.to, keys);
   }
   return new Map([...byTarget].map(([to, keys]) => [to, keys.sort().join('\n')]));
+}
+
+/**
+ * Whether the folder at `path` holds something, and nothing but what the
+ * given reversals put back (their paths, either may end with a slash): in
+ * a dry run, it would be empty once they ran. A path that is not a folder
+ * one can list holds nothing so known.
+ */
+function holdsOnly(path: string, puttingBack: readonly string[]): boolean {
+  const folder = path.replace(/\/+$/, '');
+  let entries: string[];
+  try {
+    entries = readdirSync(folder);
+  } catch {
+    return false;
+  }
+  const inner = new Set(puttingBack.filter((candidate) => isInside(candidate, folder)).map((candidate) => candidate.replace(/\/+$/, '')));
+  return entries.length > 0 && entries.every((entry) => inner.has(`${folder}/${entry}`));
 }
 
 /** Whether `inner` lies below the folder `outer` (either may end with a slash). */
