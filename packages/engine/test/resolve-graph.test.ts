@@ -663,6 +663,13 @@ describe('resolveGraph: scalars written for text params, as mgmt reads YAML (sca
   it('keeps the form a number is written in (QA: 0x1F became 31, 1.0 became 1), and still refuses text where a number is wanted, and a graph built in code', async () => {
     const graph = await resolveAsMgmt(['resources:', '  svcenv:', '  - name: web', '    ratio: 1.50', '    user: 0x1F', '    env: [+7, 1e3]']);
     expect(graph.resources.get('svcenv[web]')?.params).toMatchObject({ ratio: '1.50', user: '0x1F', env: ['+7', '1e3'] });
+    // An entry left empty is the empty text (a param left empty is not set: see legacy params).
+    const empty = await resolveAsMgmt(['resources:', '  svcenv:', '  - name: web', '    env: {A: , B: ~}']);
+    expect(empty.resources.get('svcenv[web]')?.params).toMatchObject({ env: { A: '', B: '' } });
+    expect(empty.warnings?.map((warning) => warning.message)).toEqual([
+      "param 'env' at A: read an empty value as the empty text, as mgmt does",
+      "param 'env' at B: read an empty value as the empty text, as mgmt does",
+    ]);
     const problems = await resolveAsMgmt(['resources:', '  svcenv:', '  - name: web', '    count: "3"']).then(
       () => [],
       (error: unknown) => (error as GraphLoadError).problems.map((problem) => problem.message),

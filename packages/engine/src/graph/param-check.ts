@@ -77,8 +77,11 @@ export function checkParams(
         asTextWarnings?.push({
           location: where(path),
           resource: id,
-          message: `param '${path[0]}'${within}: read a ${typeof value === 'number' ? 'number' : 'boolean'} as the text it is written as, as mgmt does`,
-          hint: 'quote it to say it is text',
+          message:
+            value === null
+              ? `param '${path[0]}'${within}: read an empty value as the empty text, as mgmt does`
+              : `param '${path[0]}'${within}: read a ${typeof value === 'number' ? 'number' : 'boolean'} as the text it is written as, as mgmt does`,
+          hint: value === null ? 'write "" to say it is empty text' : 'quote it to say it is text',
         });
       }
       errors = checker.check(filled) ? [] : [...Value.Errors(definition.params, filled)];

@@ -5,7 +5,7 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 export interface ScalarReadAsText {
   /** The param, then keys and list indexes down to the value. */
   readonly path: readonly string[];
-  readonly value: number | boolean;
+  readonly value: number | boolean | null;
   readonly text: string;
 }
 
@@ -42,13 +42,15 @@ export function readScalarsAsText(params: Record<string, unknown>, errors: reado
     const path = error.path.split('/').slice(1).map(unescapePointer);
     for (const candidate of error.type === ValueErrorType.Union ? unionEntries(error.schema, error.value, path) : [{ path, schema: error.schema, value: error.value }]) {
       const { value, schema } = candidate;
-      if (!((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean')) continue;
+      // An entry left empty inside a param (`env: {A: }`, `args: [x, ~]`) is the empty text to mgmt's reader.
+      const empty = value === null && candidate.path.length > 1;
+      if (!empty && !((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean')) continue;
       const key = candidate.path.join('/');
       // As written (`0x1F`, `1.0`), when the parser kept it; else as JavaScript writes the value.
-      const text = written?.get(key) ?? String(value);
+      const text = empty ? '' : (written?.get(key) ?? String(value));
       if (done.has(key) || !Value.Check(schema, text) || !setAt(params, candidate.path, text)) continue;
       done.add(key);
-      replaced.push({ path: candidate.path, value: value as number | boolean, text });
+      replaced.push({ path: candidate.path, value: value as number | boolean | null, text });
     }
   }
   return replaced;
