@@ -184,7 +184,7 @@ describe('meta: {reverse: true} across runs', () => {
     const dryRun = await runCli(['run', ...flags, '--noop', noopsOnly]);
     expect(dryRun.code).toBe(1);
     expect(dryRun.stdout).toContain(`would put back: file[${folder}/inner]\n`);
-    expect(dryRun.stdout).toMatch(new RegExp(`^failed: file\\[${folder}/\\]: reversal failed`, 'm'));
+    expect(dryRun.stdout).toMatch(new RegExp(`^failed: file\\[${folder}/\\]: reversal would fail: directory .* is not empty`, 'm'));
   });
 
   it('a dry run still fails a folder whose reversal fails for something no reversal of this run removes', async () => {
@@ -194,6 +194,6 @@ describe('meta: {reverse: true} across runs', () => {
     expect(dryRun.code).toBe(1);
     // A sibling whose path starts with the folder's is not inside it.
     expect(dryRun.stdout).toContain(`would put back: file[${folder}-sibling]\n`);
-    expect(dryRun.stdout).toMatch(new RegExp(`^failed: file\\[${folder}/\\]: reversal failed`, 'm'));
+    expect(dryRun.stdout).toMatch(new RegExp(`^failed: file\\[${folder}/\\]: reversal would fail: directory .* is not empty`, 'm'));
   });
 });

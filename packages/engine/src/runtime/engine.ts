@@ -474,7 +474,8 @@ export class Engine {
         return 'would put back';
       }
       const failure = this.#env.secrets.maskError(
-        new EngineError('ERR_RESOURCE_CHECK_APPLY', `reversal failed (kept for another try): ${(error as Error).message}`, {
+        // A dry run tried nothing: it tells what the real run would meet.
+        new EngineError('ERR_RESOURCE_CHECK_APPLY', `${this.#env.noop ? 'reversal would fail' : 'reversal failed (kept for another try)'}: ${(error as Error).message}`, {
           resource: id,
           phase: 'checkApply',
           hint: 'fix what stops it (it is tried again at the next graph swap, or the next run), or remove the stored reversal from the state dir',
