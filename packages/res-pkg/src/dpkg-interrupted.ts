@@ -1,7 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-
-const DPKG_DIR = '/var/lib/dpkg';
+import { DPKG_DIR } from './dpkg-files.js';
 
 /**
  * True when a dpkg run was cut short and nobody is running dpkg now: its
