@@ -1,4 +1,4 @@
-import { linkSync, lstatSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The lock file of a state directory: which run uses it. */
@@ -24,11 +24,41 @@ function startTimeOf(pid: number): string | undefined {
   }
 }
 
-function inodeOf(path: string): number | undefined {
+/** Tries before giving up (each after a short pause): enough for runs that start together over a left lock. */
+const MAX_ATTEMPTS = 200;
+const RETRY_PAUSE_MS = 10;
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+function isRunning(holder: Holder): boolean {
+  return startTimeOf(holder.pid) === holder.started;
+}
+
+/**
+ * Replaces a lock left by a run that is gone with `mine`, as the only run
+ * doing so: the takeover file is made as the lock is (a link, which only one
+ * run can make), and under it the lock is read again (another run may have
+ * taken it over meanwhile) before it is replaced. Checking and replacing
+ * without it, two runs starting together could each replace the left lock
+ * in turn and both go on. A takeover file left by a run killed in those
+ * microseconds is removed for the next try. False: look again.
+ */
+function replaceLeftLock(path: string, mine: string): boolean {
+  const guard = `${path}.takeover`;
   try {
-    return lstatSync(path).ino;
-  } catch {
-    return undefined;
+    linkSync(mine, guard);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const taker = holderOf(guard);
+    if (!taker || !isRunning(taker)) rmSync(guard, { force: true });
+    return false;
+  }
+  try {
+    const holder = holderOf(path);
+    if (holder && isRunning(holder)) return false;
+    renameSync(mine, path);
+    return true;
+  } finally {
+    rmSync(guard, { force: true });
   }
 }
 
@@ -67,16 +97,13 @@ export function lockStateDir(dir: string): () => void {
         linkSync(mine, path);
         break;
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === 3) throw error;
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt === MAX_ATTEMPTS) throw error;
       }
-      const seen = inodeOf(path);
       const holder = holderOf(path);
-      if (holder && holder.pid !== process.pid && startTimeOf(holder.pid) === holder.started) throw new StateDirInUseError(dir, holder.pid);
-      // Left by a run that is gone (killed): replaced, unless another run took it over meanwhile.
-      if (seen !== undefined && inodeOf(path) === seen) {
-        renameSync(mine, path);
-        break;
-      }
+      if (holder && holder.pid !== process.pid && isRunning(holder)) throw new StateDirInUseError(dir, holder.pid);
+      // Left by a run that is gone (killed): replaced by one run at a time; the others look again.
+      if (replaceLeftLock(path, mine)) break;
+      Atomics.wait(PAUSE, 0, 0, RETRY_PAUSE_MS);
     }
   } finally {
     rmSync(mine, { force: true });
