@@ -5,6 +5,7 @@ import { unknownNameHint } from './did-you-mean.js';
 import { META_KEYS } from './meta-params.js';
 import { PerParamLimit } from './per-param-limit.js';
 import { keepWrittenForms, readScalarsAsText } from './scalars-as-text.js';
+import { pathSegments, unionMemberOfShape } from './schema-paths.js';
 import { schemaChecker } from './schema-checker.js';
 import { yaml11BooleanHint } from './yaml11-boolean.js';
 import { describeSchema, describeValue } from './schema-describe.js';
@@ -106,7 +107,7 @@ export function checkParams(
   for (const error of errors) {
     // Unknown params were reported above, with suggestions.
     if (error.type === ValueErrorType.ObjectAdditionalProperties) continue;
-    const segments = error.path.split('/').slice(1).map(unescapePointer);
+    const segments = pathSegments(error.path);
     const param = segments[0];
     // A received param is checked where the graph writes a value for it too: that value is used until one is received.
     if (param === undefined || (received.has(param) && !Object.hasOwn(resource.params, param))) continue;
@@ -181,13 +182,12 @@ export function checkParams(
  */
 function entriesThatDoNotFit(union: TSchema, value: unknown): Array<{ path: string[]; schema: TSchema; value: unknown }> {
   if (value === null || typeof value !== 'object') return [];
-  const shape = Array.isArray(value) ? 'array' : 'object';
-  const member = ((union as { anyOf?: TSchema[] }).anyOf ?? []).find((candidate) => (candidate as { type?: unknown }).type === shape);
+  const member = unionMemberOfShape(union, value);
   if (!member) return [];
   const entries = new Map<string, { path: string[]; schema: TSchema; value: unknown }>();
   for (const error of Value.Errors(member, value)) {
     if (error.path === '') return [];
-    const path = error.path.split('/').slice(1).map(unescapePointer);
+    const path = pathSegments(error.path);
     const entry = path[0] as string;
     if (!entries.has(entry)) entries.set(entry, { path, schema: error.schema, value: error.value });
   }
@@ -207,9 +207,6 @@ export function runValidate(
   }
 }
 
-function unescapePointer(segment: string): string {
-  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
-}
 
 /** Params that graphs written for older mgmt releases carry, and what they are here. */
 const LEGACY_PARAMS: Readonly<Record<string, string>> = {

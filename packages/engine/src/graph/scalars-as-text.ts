@@ -1,5 +1,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value';
+import { pathSegments, unionMemberOfShape } from './schema-paths.js';
 
 /** A whole number or true/false written where the kind wants text, read as that text. */
 export interface ScalarReadAsText {
@@ -39,7 +40,7 @@ export function readScalarsAsText(params: Record<string, unknown>, errors: reado
   // One value may be named by several errors (a union's, then its members'): read and told once.
   const done = new Set<string>();
   for (const error of errors) {
-    const path = error.path.split('/').slice(1).map(unescapePointer);
+    const path = pathSegments(error.path);
     for (const candidate of error.type === ValueErrorType.Union ? unionEntries(error.schema, error.value, path) : [{ path, schema: error.schema, value: error.value }]) {
       const { value, schema } = candidate;
       // An entry left empty inside a param (`env: {A: }`, `args: [x, ~]`) is the empty text to mgmt's reader.
@@ -59,11 +60,10 @@ export function readScalarsAsText(params: Record<string, unknown>, errors: reado
 /** For a list or mapping that fits no form of a union: each entry of the member of its own shape that does not fit. */
 function unionEntries(union: TSchema, value: unknown, at: readonly string[]): Array<{ path: string[]; schema: TSchema; value: unknown }> {
   if (value === null || typeof value !== 'object') return [{ path: [...at], schema: union, value }];
-  const shape = Array.isArray(value) ? 'array' : 'object';
-  const member = ((union as { anyOf?: TSchema[] }).anyOf ?? []).find((candidate) => (candidate as { type?: unknown }).type === shape);
+  const member = unionMemberOfShape(union, value);
   if (!member) return [];
   return [...Value.Errors(member, value)].map((error) => ({
-    path: [...at, ...error.path.split('/').slice(1).map(unescapePointer)],
+    path: [...at, ...pathSegments(error.path)],
     schema: error.schema,
     value: error.value,
   }));
@@ -80,8 +80,4 @@ function setAt(root: Record<string, unknown>, path: readonly string[], value: st
   if (last === undefined || node === null || typeof node !== 'object' || !Object.hasOwn(node, last)) return false;
   (node as Record<string, unknown>)[last] = value;
   return true;
-}
-
-function unescapePointer(segment: string): string {
-  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
 }
