@@ -39,6 +39,8 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
   private lastIgnored = '';
   /** Live changes the hypervisor refused while the domain is to be paused, per run (id) and wanted value. */
   private readonly refusedLive = new Set<string>();
+  /** What the last dry-run check found to do, in order, for describeChange (which the engine asks right after it). */
+  private dryRun: string[] = [];
 
   constructor(private readonly params: Readonly<VirtParams>) {}
 
@@ -73,6 +75,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
   }
 
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
+    this.dryRun = [];
     try {
       return await this.converge(apply, signal);
     } catch (cause) {
@@ -81,23 +84,44 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     }
   }
 
+  /** Dry run: what checkApply(false) found to do, step by step. */
+  describeChange(): Promise<string | undefined> {
+    return Promise.resolve(this.dryRun.length > 0 ? this.dryRun.join('; ') : undefined);
+  }
+
+  /** Dry run: notes a step that would be taken; the check goes on to find the others (steps that depend on it do not run). */
+  private wouldDo(step: string): 'diverged' {
+    this.dryRun.push(step);
+    return 'diverged';
+  }
+
   private async converge(apply: boolean, signal: AbortSignal): Promise<boolean> {
     const p = this.params;
     const name = this.ctx.name;
     const conn = this.conn();
     const absent = p.transient && p.state === 'shutoff';
     let changed = false;
+    // Dry run only: a step would change something. The later steps are still
+    // looked at, so that the dry run tells all that would be done.
+    let diverged = false;
 
     let domain = await conn.lookup(name);
     if (!domain) {
       if (absent) return true;
-      if (!apply) return false;
+      if (!apply) {
+        this.wouldDo(creationStep(p));
+        return false;
+      }
       domain = await this.createDomain();
       changed = true;
     }
 
     if (domain && (await conn.isPersistent(name)) === p.transient) {
-      if (!apply) return false;
+      if (!apply) {
+        // What the next steps find depends on the new definition: they are not looked at.
+        this.wouldDo(p.transient ? 'undefine the domain (to make it transient)' : 'define the domain (to make it persistent)');
+        return false;
+      }
       domain = await this.fixPersistence(domain);
       changed = true;
     }
@@ -107,7 +131,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     // restart would be pointless).
     if (p.state === 'shutoff') {
       const state = await this.fixState(domain, apply);
-      if (state === 'diverged') return false;
+      diverged ||= state === 'diverged';
       if (state === 'changed') {
         changed = true;
         domain = await conn.lookup(name); // a destroyed transient domain is gone
@@ -116,7 +140,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
 
     if (domain && !p.transient) {
       const step = await this.fixDefinition(domain, apply);
-      if (step === 'diverged') return false;
+      diverged ||= step === 'diverged';
       changed ||= step === 'changed';
     }
 
@@ -124,7 +148,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     if (p.state !== 'shutoff' && domain && isActive((await conn.info(domain)).state)) {
       try {
         const step = await this.fixLiveDomain(domain, apply, signal);
-        if (step === 'diverged') return false;
+        diverged ||= step === 'diverged';
         if (step === 'changed') {
           changed = true;
           domain = await conn.lookup(name); // a restarted transient domain is gone until the state step
@@ -138,15 +162,15 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
 
     if (p.state !== 'shutoff') {
       const state = await this.fixState(domain, apply);
-      if (state === 'diverged' && liveFailure === undefined) return false;
+      diverged ||= state === 'diverged';
       changed ||= state === 'changed';
     }
     if (liveFailure !== undefined) throw liveFailure;
 
     const autostart = await this.fixAutostart(apply, signal);
-    if (autostart === 'diverged') return false;
+    diverged ||= autostart === 'diverged';
     changed ||= autostart === 'changed';
-    return !changed;
+    return !changed && !diverged;
   }
 
   /** Defines and/or starts the domain from the params, in the wanted state. */
@@ -195,7 +219,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     if (config.cpus !== this.params.cpus) differences.push(`cpus ${config.cpus} -> ${this.params.cpus}`);
     if (config.currentMemory !== this.params.memory) differences.push('current memory');
     if (differences.length === 0) return 'ok';
-    if (!apply) return 'diverged';
+    if (!apply) return this.wouldDo(`redefine the domain for its next boot: ${differences.join(', ')}`);
     await conn.define(buildDomainXml(this.ctx.name, this.params, redefinitionOf(config)));
     this.ctx.log.info('domain redefined', { changes: differences });
     return 'changed';
@@ -217,13 +241,13 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     if (p.state === 'paused') return this.fixPausingDomain(plan, info, id, apply, signal);
     const refreshRestart = p.restartonrefresh && this.ctx.refresh();
     if (refreshRestart || (plan.cold.length > 0 && p.restartondiverge === 'ifneeded')) {
-      if (!apply) return 'diverged';
+      if (!apply) return this.wouldDo(refreshRestart ? 'restart the domain (refresh)' : `restart the domain to apply: ${plan.cold.join(', ')}`);
       this.ctx.log.info('restarting the domain', { reason: refreshRestart ? 'refresh' : plan.cold });
       await this.shutDownAndWait(domain, signal);
       return 'changed';
     }
     if (plan.cold.length > 0 && p.restartondiverge === 'error') {
-      if (!apply) return 'diverged';
+      if (!apply) return this.wouldDo(`fail: the running domain needs a restart to apply: ${plan.cold.join(', ')} (restartondiverge: error)`);
       throw virtError(this.ctx.id, 'checkApply', `the running domain needs a restart to apply: ${plan.cold.join(', ')}`, {
         hint: 'restart it yourself, or set restartondiverge: ifneeded to let converge restart it (or ignore to leave it)',
       });
@@ -233,7 +257,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
       this.ctx.log.warn('the running domain differs until its next restart (restartondiverge: ignore)', { changes: plan.cold });
     }
     if (!plan.hotCpus && !plan.hotMemory) return 'ok';
-    if (!apply) return 'diverged';
+    if (!apply) return this.wouldDo(hotChanges(plan, info, p.cpus, p.memory).join(', '));
     const cpus = !plan.hotCpus || (await this.triedLive(refusedKey(id, 'cpus', p.cpus), () => this.hotplugCpus(info, signal)));
     const memory = !plan.hotMemory || (await this.triedLive(refusedKey(id, 'memory', p.memory), () => this.balloonMemory(info, id, signal)));
     if (cpus && memory) return 'changed';
@@ -283,7 +307,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
         run: () => this.balloonMemory(info, id, signal),
       },
     ].filter((t) => t.hot);
-    if (tries.length > 0 && !apply) return 'diverged';
+    if (tries.length > 0 && !apply) return this.wouldDo(hotChanges(plan, info, p.cpus, p.memory).join(', '));
     for (const t of tries) {
       try {
         await t.run();
@@ -367,7 +391,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     const p = this.params;
     if (!domain) {
       if (p.transient && p.state === 'shutoff') return 'ok';
-      if (!apply) return 'diverged';
+      if (!apply) return this.wouldDo(creationStep(p));
       await this.createDomain();
       return 'changed';
     }
@@ -376,7 +400,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     const log = this.ctx.log;
     if (p.state === 'running') {
       if (active && state !== DomainState.PAUSED) return 'ok';
-      if (!apply) return 'diverged';
+      if (!apply) return this.wouldDo(active ? 'resume the domain (now paused)' : 'start the domain (now shut off)');
       if (active) await domain.resume();
       else await domain.create();
       log.info(active ? 'domain resumed' : 'domain started');
@@ -384,14 +408,14 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     }
     if (p.state === 'paused') {
       if (state === DomainState.PAUSED) return 'ok';
-      if (!apply) return 'diverged';
+      if (!apply) return this.wouldDo(active ? 'pause the domain (now running)' : 'start the domain paused (now shut off)');
       if (!active) await domain.create();
       await domain.suspend();
       log.info(active ? 'domain paused' : 'domain started paused');
       return 'changed';
     }
     if (!active) return 'ok';
-    if (!apply) return 'diverged';
+    if (!apply) return this.wouldDo(`power off the domain (now ${state === DomainState.PAUSED ? 'paused' : 'running'})${p.transient ? ', which removes it (transient)' : ''}`);
     // As mgmt: shutoff is a hard power-off; a transient domain is gone afterwards.
     await domain.destroy();
     log.info('domain destroyed');
@@ -403,7 +427,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     if (p.startup === '' || p.transient) return 'ok';
     const wanted = p.startup === 'enabled';
     if ((await this.conn().isAutostart(this.ctx.name)) === wanted) return 'ok';
-    if (!apply) return 'diverged';
+    if (!apply) return this.wouldDo(wanted ? 'enable autostart' : 'disable autostart');
     if (!virshSharesDriver(p.uri)) {
       throw virtError(this.ctx.id, 'checkApply', `autostart cannot be set on ${p.uri}`, {
         hint: '@unraid/libvirt cannot set autostart and virsh cannot reach the per-process test driver: leave startup empty',
@@ -437,4 +461,18 @@ function lastLine(text: string): string {
 
 function balloonChange(info: DomainInfo, kib: number): string {
   return `memory balloon ${info.memory} KiB -> ${kib} KiB`;
+}
+
+/** Dry run: how a missing domain would be made. */
+function creationStep(p: Readonly<VirtParams>): string {
+  const state = p.state === 'shutoff' ? 'shut off' : p.state;
+  return p.transient ? `create the transient domain, ${state}` : `define the domain${p.state === 'shutoff' ? '' : ` and start it${p.state === 'paused' ? ' paused' : ''}`}`;
+}
+
+/** Dry run: the live changes a plan would make. */
+function hotChanges(plan: LivePlan, info: DomainInfo, cpus: number, memory: number): string[] {
+  const changes: string[] = [];
+  if (plan.hotCpus) changes.push(`hot-plug cpus ${info.nrVirtCpu} -> ${cpus}`);
+  if (plan.hotMemory) changes.push(balloonChange(info, memory));
+  return changes;
 }

@@ -66,6 +66,34 @@ describe('virt on test:///default', () => {
     });
   });
 
+  it('tells in a dry run every step it would take, and takes none', async () => {
+    const name = domainName('describe');
+    made.push(name);
+    await withVirt(name, { state: 'paused' }, async (live) => {
+      expect(await live.res.checkApply(false, never)).toBe(false);
+      expect(await live.res.describeChange()).toBe('define the domain and start it paused');
+      expect(await lookup(outside, name)).toBeUndefined();
+    });
+    await withVirt(name, { state: 'running', cpus: 1 }, (live) => converge(live));
+    await withVirt(name, { state: 'paused', cpus: 2 }, async (live) => {
+      expect(await live.res.checkApply(false, never)).toBe(false);
+      expect(await live.res.describeChange()).toBe('redefine the domain for its next boot: cpus 1 -> 2; pause the domain (now running)');
+    });
+    await withVirt(name, { state: 'running', cpus: 2, restartondiverge: 'ifneeded' }, async (live) => {
+      expect(await live.res.checkApply(false, never)).toBe(false);
+      expect(await live.res.describeChange()).toBe('redefine the domain for its next boot: cpus 1 -> 2; restart the domain to apply: cpus 1 -> 2');
+    });
+    await withVirt(name, { state: 'shutoff', cpus: 1 }, async (live) => {
+      expect(await live.res.checkApply(false, never)).toBe(false);
+      expect(await live.res.describeChange()).toBe('power off the domain (now running)');
+      // A check that finds nothing to do leaves nothing from the last one.
+      await converge(live);
+      expect(await live.res.checkApply(false, never)).toBe(true);
+      expect(await live.res.describeChange()).toBeUndefined();
+    });
+    expect(await stateOf(name)).toBe(DomainState.SHUTOFF);
+  });
+
   it('creates a transient domain, and makes it disappear for shutoff', async () => {
     const name = domainName('transient');
     made.push(name);
