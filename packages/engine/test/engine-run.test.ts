@@ -144,6 +144,29 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('logs a failure as an error once; the same failure found again is logged at debug level, until it succeeds', async () => {
+    const journal = newJournal();
+    const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'a', params: { watch: true, failTimes: 3 } }]);
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(line) });
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, logger });
+    await engine.start(graph);
+    for (let failures = 1; failures <= 3; failures++) {
+      await until(() => journal.events.filter((event) => event === 'fail a').length === failures, `failure ${failures}`);
+      await until(() => engine.statuses()[0]?.state === 'failed', `failed state ${failures}`);
+      // An event of its own (the drift that follows the one it failed on) checks it again.
+      journal.contexts.get('a')?.event();
+    }
+    await until(() => engine.statuses()[0]?.state === 'converged', 'the check that works');
+    const logged = lines.map((line) => JSON.parse(line) as { level: number; msg: string }).filter((line) => line.msg.includes('planned failure of a'));
+    expect(logged.map((line) => [line.level, line.msg])).toEqual([
+      [50, 'checkApply failed: planned failure of a'],
+      [20, 'failed again the same way: checkApply failed: planned failure of a'],
+      [20, 'failed again the same way: checkApply failed: planned failure of a'],
+    ]);
+    await engine.stop();
+  });
+
   it('retry -1 retries until it works', async () => {
     const journal = newJournal();
     const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'a', params: { failTimes: 5 }, meta: { retry: -1 } }]);

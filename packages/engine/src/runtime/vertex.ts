@@ -75,6 +75,12 @@ export class Vertex implements ContextHost {
   #instance: Instance | undefined;
   #state: ResourceState = 'pending';
   #lastError: EngineError | undefined;
+  /**
+   * The failure last logged as an error, until the vertex succeeds: the
+   * same failure found again (an event right after it, a poll) is logged at
+   * debug level, as stdout tells it once.
+   */
+  #loggedFailure: string | undefined;
   #checks = 0;
   #changes = 0;
   /** The resources grouped into this vertex (autogroup), with what each is told; undefined without a group. */
@@ -833,6 +839,7 @@ export class Vertex implements ContextHost {
     if (this.#fatal) return;
     this.#down = false;
     this.#lastError = undefined;
+    this.#loggedFailure = undefined;
     this.#setState('converged');
     if (applied && !converged) this.#log('info', 'changed');
     // Every event re-checks a noop resource that still would change: said once, until it no longer would.
@@ -941,7 +948,10 @@ export class Vertex implements ContextHost {
     // Told as the failing member's, when the error names members of the group (see failure).
     const member = this.#namedMember(error);
     // With the code, as the summary's lines carry it in --log-json.
-    this.#log('error', error.message, { code: error.code, ...(error.hint ? { hint: error.hint } : {}), ...(member ? { resource: member.id } : {}) });
+    const fields = { code: error.code, ...(error.hint ? { hint: error.hint } : {}), ...(member ? { resource: member.id } : {}) };
+    if (this.#loggedFailure === error.message) this.#log('debug', `failed again the same way: ${error.message}`, fields);
+    else this.#log('error', error.message, fields);
+    this.#loggedFailure = error.message;
     // Children are poked so they notice and block instead of waiting forever.
     for (const edge of this.children) edge.to.poke();
     // A fatal failure never runs again (a poke is ignored), so a pending
