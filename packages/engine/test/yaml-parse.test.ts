@@ -38,7 +38,7 @@ describe('parseGraphYaml', () => {
     const spec = parseGraphYaml(text, 'g.yaml');
     expect(spec.edges[0]?.from).toEqual({ kind: 'noop', name: 'a' });
     expect(spec.warnings?.map((warning) => [warning.location.line, warning.message, warning.hint])).toEqual([
-      [4, "read 'from: {res: ...}' as 'from: {kind: ...}' (mgmt's older name for it)", 'write kind: noop'],
+      [4, "read 'from: {res: ...}' as 'from: {kind: ...}' (mgmt's older name for it)", 'write kind: in place of res:'],
     ]);
     expect(problemsOf(['graph: g', 'edges:', '- {from: {kind: noop, res: noop, name: a}, to: {kind: noop, name: b}}'].join('\n')).map((problem) => problem.message)).toEqual([
       "the edge's 'from' has both 'kind' and 'res' (mgmt's older name for kind)",

@@ -278,12 +278,12 @@ function readEdgeEnd(ctx: ShapeContext, edge: YAMLMap, node: Node | null | undef
   const fields = knownEntries(ctx, map, EDGE_END_KEYS, `the edge's '${end}'`);
   const res = fields.get('res');
   if (res && !fields.has('kind')) {
-    const kind = ctx.values.read(res.value);
+    // The hint names the key only: the kind's value may yet be lowercased (kind-case.ts), with a hint of its own.
     ctx.warnings.push({
       location: res.keyLocation,
       resource: 'edge',
       message: `read '${end}: {res: ...}' as '${end}: {kind: ...}' (mgmt's older name for it)`,
-      hint: `write kind: ${typeof kind === 'string' ? kind : '...'}`,
+      hint: 'write kind: in place of res:',
     });
   } else if (res) {
     report(ctx.source, 'ERR_GRAPH_SHAPE', `the edge's '${end}' has both 'kind' and 'res' (mgmt's older name for kind)`, res.keyLocation, 'remove res');
