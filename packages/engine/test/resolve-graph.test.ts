@@ -644,6 +644,7 @@ describe('resolveGraph: scalars written for text params, as mgmt reads YAML (sca
       user: Type.Optional(Type.String()),
       ratio: Type.Optional(Type.String()),
       count: Type.Optional(Type.Integer()),
+      port: Type.Optional(Type.Integer({ maximum: 65535 })),
     }),
     create: () => ({ checkApply: () => true }),
   }) as unknown as AnyResourceDefinition;
@@ -677,6 +678,17 @@ describe('resolveGraph: scalars written for text params, as mgmt reads YAML (sca
     expect(problems).toEqual(['param \'count\': expected whole number, got "3"']);
     const inCode = await problemsOf(lines, mapResolver([envKind]));
     expect(inCode.map((problem) => problem.location?.line)).toEqual([4, 4, 5]);
+  });
+
+  it('quotes a number that does not fit as the graph writes it, not as a double holds it (9007199254740993 was told as ...992, 1e400 as Infinity)', async () => {
+    const problems = await resolveAsMgmt(['resources:', '  svcenv:', '  - name: web', '    port: 9007199254740993', '  - name: db', '    count: 1e400']).then(
+      () => [],
+      (error: unknown) => (error as GraphLoadError).problems.map((problem) => [problem.location?.line, problem.message]),
+    );
+    expect(problems).toEqual([
+      [4, "param 'port': expected whole number (<= 65535), got 9007199254740993"],
+      [6, "param 'count': expected whole number, got 1e400"],
+    ]);
   });
 
   it('gives a param that takes a number or a text the text of a number written in another form (mode: 0x1A4 is not the mode 420)', async () => {

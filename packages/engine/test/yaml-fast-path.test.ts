@@ -75,6 +75,13 @@ describe('the fast YAML path', () => {
     expect(parseGraphYamlFast('graph: g\nresources:\n  file:\n  - name: a\n    x: -5\n    y: "-0"\n', 'g.yaml', never)).toBeDefined();
   });
 
+  it('leaves a number of 16 digits and more to the precise parser, which keeps it as written', () => {
+    const text = 'graph: g\nresources:\n  file:\n  - name: a\n    x: 9007199254740993\n';
+    expect(parseGraphYamlFast(text, 'g.yaml', never)).toBeUndefined();
+    expect(parseGraphYamlPrecisely(text, 'g.yaml').resources[0]?.scalarTexts?.get('x')).toBe('9007199254740993');
+    expect(parseGraphYamlFast('graph: g\nresources:\n  file:\n  - name: a\n    x: 900719925474099\n', 'g.yaml', never)).toBeDefined();
+  });
+
   it('agrees with the precise parser on generated graphs', () => {
     const scalar = fc.oneof(fc.string(), fc.integer(), fc.double({ noNaN: true }), fc.boolean(), fc.constant(null));
     const params = fc.dictionary(fc.string({ minLength: 1 }).filter((key) => !['name', 'meta'].includes(key)), fc.oneof(scalar, fc.array(scalar, { maxLength: 3 })), { maxKeys: 4 });

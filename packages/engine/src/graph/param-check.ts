@@ -42,6 +42,11 @@ export function checkParams(
     }
     return resource.location;
   };
+  // A number as the graph writes it (9007199254740993, 1e400), not as a double holds it (…992, Infinity).
+  const asWritten = (value: unknown, segments: readonly string[]): string => {
+    const text = typeof value === 'number' ? resource.scalarTexts?.get(segments.join('/')) : undefined;
+    return text ?? describeValue(value);
+  };
   const problem = (
     code: 'ERR_UNKNOWN_PARAM' | 'ERR_PARAM_TYPE' | 'ERR_PARAM_INVALID',
     message: string,
@@ -136,7 +141,7 @@ export function checkParams(
     // mapping of strings), not as the whole value.
     const deeper = error.type === ValueErrorType.Union ? entriesThatDoNotFit(error.schema, error.value) : [];
     if (deeper.length === 0) {
-      problem('ERR_PARAM_TYPE', `param '${param}'${segments.length > 1 ? ` at ${segments.slice(1).join('.')}` : ''}: expected ${expected}, got ${describeValue(error.value)}`, segments, {
+      problem('ERR_PARAM_TYPE', `param '${param}'${segments.length > 1 ? ` at ${segments.slice(1).join('.')}` : ''}: expected ${expected}, got ${asWritten(error.value, segments)}`, segments, {
         hint: typeHint(error.value, expected),
       });
       continue;
@@ -145,7 +150,7 @@ export function checkParams(
       const at = [...segments, ...entry.path];
       if (!typeLimit.admit(param, at)) continue;
       const wanted = describeSchema(entry.schema);
-      problem('ERR_PARAM_TYPE', `param '${param}' at ${at.slice(1).join('.')}: expected ${wanted}, got ${describeValue(entry.value)}`, at, {
+      problem('ERR_PARAM_TYPE', `param '${param}' at ${at.slice(1).join('.')}: expected ${wanted}, got ${asWritten(entry.value, at)}`, at, {
         hint: typeHint(entry.value, wanted),
       });
     }

@@ -37,11 +37,12 @@ const NUMBER_READ_APART = /(^|[\s:,[{])([-+]?0b|[-+]0[xo]|[-+]\.\d|[-+]?[\d.][\d
 
 /**
  * A plain number not written as JavaScript writes it (`0x1A4`, `1e3`,
- * `1.0`, `+7`): a text param takes it as written (see
- * ResourceSpec.scalarTexts), which only the precise parser keeps. A false
- * alarm only costs speed.
+ * `1.0`, `+7`, or 16 digits and more, which a double may not hold): a
+ * text param takes it as written, and an error about it quotes it as
+ * written (see ResourceSpec.scalarTexts), which only the precise parser
+ * keeps. A false alarm only costs speed.
  */
-const NUMBER_WITH_A_FORM = /(^|[\s:,[{])[-+]?(0x[0-9a-f]+|\d[\d_]*\.\d*|\.\d+|\d[\d.]*e[-+]?\d+)[ \t]*($|[,\]}#])|(^|[\s:,[{])\+\d/im;
+const NUMBER_WITH_A_FORM = /(^|[\s:,[{])[-+]?(0x[0-9a-f]+|\d[\d_]*\.\d*|\.\d+|\d[\d.]*e[-+]?\d+|\d{16,})[ \t]*($|[,\]}#])|(^|[\s:,[{])\+\d/im;
 
 const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set(['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule']);
 const COLLECT_KEYS: ReadonlySet<string> = new Set(['kind', 'pattern']);
