@@ -9,6 +9,7 @@ import type { ErrorSite } from './docker-errors.js';
 import { dockerTimeNano, followDockerEvents } from './event-watch.js';
 import type { DockerEvent } from './event-watch.js';
 import { logTail } from './container-logs.js';
+import { withEnvValuesHidden } from './env-values-hidden.js';
 import type { ContainerParams } from './params.js';
 
 type Context = ResourceContext<ContainerParams, object>;
@@ -206,8 +207,9 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
     if (after.State.Status !== 'running') {
       const finished = dockerTimeNano(after.State.FinishedAt);
       if (finished !== undefined) this.ownEventsUntil = finished + OWN_EVENT_SLACK_NS;
-      const tail = await logTail(container, after.Config.Tty, signal);
-      throw exitedAtOnce(site, this.ctx.name, after.State.Status, after.State.ExitCode, after.State.Error, tail);
+      // Its env values are hidden in what it wrote (a token echoed as it failed).
+      const tail = withEnvValuesHidden(await logTail(container, after.Config.Tty, signal), this.params.env);
+      throw exitedAtOnce(site, this.ctx.name, after.State.Status, after.State.ExitCode, withEnvValuesHidden(after.State.Error, this.params.env), tail);
     }
   }
 

@@ -145,6 +145,23 @@ describe.skipIf(!dockerReady)('docker:container states against the real engine',
     ).rejects.toThrow(/exited right after starting \(exit code 3\); its last output: "starting\\nno config found"/);
   });
 
+  it('hides its env values in the output it quotes (QA: a token echoed by a failing command was shown three times)', async () => {
+    const name = containerName('echoes');
+    const failure = runCase(dockerContainerResource, {
+      name,
+      params: {
+        image: IMAGE,
+        host: HOST,
+        state: 'running',
+        env: { API_TOKEN: 'tok-SUPERSECRET-123', LEVEL: '7' },
+        cmd: ['sh', '-c', 'echo "connecting with token=$API_TOKEN at level $LEVEL (v17)"; exit 3'],
+      },
+      expect: 'diverged',
+    });
+    await expect(failure).rejects.toThrow(/its last output: "connecting with token=\[secret\] at level \[secret\] \(v17\)"/);
+    await expect(failure).rejects.not.toThrow(/SUPERSECRET/);
+  });
+
   it('waits for a removal in progress (docker rm -f) and creates the container again', async () => {
     const name = containerName('removing');
     // The removing state lasts some tens of ms: poll without pause, and try again if it was missed.
