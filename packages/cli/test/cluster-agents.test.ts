@@ -36,6 +36,23 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Pr
   }
 }
 
+/** The first server-sent `graph` event of a stream (the web view's snapshot). */
+async function firstEvent(url: string): Promise<string> {
+  const reading = new AbortController();
+  const response = await fetch(url, { signal: reading.signal });
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const graphEvent = /^event: graph\n[^]*?\n\n/m;
+  while (!graphEvent.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  reading.abort();
+  return graphEvent.exec(text)?.[0] ?? text;
+}
+
 function agent(etcd: EtcdCluster, host: string, graph?: string, extra: readonly string[] = []): CliProcess {
   return startCli(['run', '--tmp-prefix', `--seeds=${etcd.seeds}`, `--hostname=${host}`, '--converger-timeout=1', ...extra, ...(graph ? [graph] : [])]);
 }
@@ -117,6 +134,24 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     expect(quiet.child.exitCode).toBeNull();
     await Promise.all([stopAgent(h1), stopAgent(quiet)]);
     for (const cli of [h1, quiet]) expect((await cli.result).code).toBe(0);
+  }, 40_000);
+
+  it('serve the web view and the metrics with --ui and --prometheus, as a single host does (QA: both were ignored with --seeds)', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'observed.yaml', 'graph: observed\nresources:\n  noop:\n    - name: a\n    - name: b\n');
+    const h1 = agent(etcd, 'observed-h1', graph, ['--ui=127.0.0.1:0', '--prometheus=127.0.0.1:0']);
+    await h1.waitFor(/converged: noop\[a\]/);
+    const ui = /web view at (http:\/\/127\.0\.0\.1:\d+)/.exec(h1.stderr)?.[1];
+    const metrics = /metrics at (http:\/\/127\.0\.0\.1:\d+\S*)/.exec(h1.stderr)?.[1];
+    expect(ui).toBeDefined();
+    expect(metrics).toBeDefined();
+    expect(await firstEvent(`${ui}/events`)).toMatch(/^event: graph\ndata: .*"observed on observed-h1".*"noop\[b\]"/);
+    const scraped = await (await fetch(metrics as string)).text();
+    expect(scraped).toMatch(/converge_resource_state\{[^}]*resource="noop\[a\]"[^}]*state="converged"[^}]*\} 1/);
+    await stopAgent(h1);
+    expect((await h1.result).code).toBe(0);
+    // Once the agent is gone, nothing listens there any more.
+    await expect(fetch(metrics as string)).rejects.toThrow();
   }, 40_000);
 
   it('wait with --converged-exit until every host has settled: exit 1 when a host has failures, or when stopped first', async () => {

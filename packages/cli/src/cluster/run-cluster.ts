@@ -31,6 +31,7 @@ import { GraphReloader } from '../graph-reloader.js';
 import { fileVersion } from '../file-version.js';
 import { worldLogger } from './world-logger.js';
 import { counted } from '../counted.js';
+import { startObservers } from '../observers.js';
 
 /**
  * `converge run --seeds=...`: one host of a cluster. With a graph file it
@@ -63,6 +64,13 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
 
   const world = await connectEtcdWorld({ hostname, seeds: flags.seeds, log: worldLogger(logger) });
   const engine = new Engine(engineOptionsFrom(flags, { stateDir: stateDir.path, hostname, logger, world }));
+  // --ui and --prometheus, as for a single host: before anything runs, and nothing runs when one cannot listen.
+  const observers = await startObservers(engine, flags, `${graph?.name ?? 'deploys'} on ${hostname}`, reporter);
+  if (!observers) {
+    await world.close();
+    await stateDir.dispose();
+    return ExitCode.badInput;
+  }
   const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, { write: (text) => process.stdout.write(text) });
   const agent = new ClusterAgent({ engine, world, hostname, ...(graph ? { graph } : {}), plugins: flags.plugin, reporter });
 
@@ -117,6 +125,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
       await stop();
     } finally {
       await display.stop();
+      await observers.close();
       endStopSignals();
       clearInterval(keepAlive);
       await world.close();
