@@ -24,22 +24,38 @@ describe('the plugin', () => {
 
 describe('image references', () => {
   it('gets an explicit tag unless it has one or a digest; a registry port is not a tag', () => {
-    expect(normalizeImageRef('busybox')).toBe('busybox:latest');
-    expect(normalizeImageRef('busybox:1.36')).toBe('busybox:1.36');
+    expect(normalizeImageRef('busybox')).toBe('docker.io/library/busybox:latest');
+    expect(normalizeImageRef('busybox:1.36')).toBe('docker.io/library/busybox:1.36');
     expect(normalizeImageRef('localhost:5000/app')).toBe('localhost:5000/app:latest');
     expect(normalizeImageRef('localhost:5000/app:2')).toBe('localhost:5000/app:2');
-    expect(normalizeImageRef('app@sha256:abc')).toBe('app@sha256:abc');
+    expect(normalizeImageRef('localhost/app')).toBe('localhost/app:latest');
+    expect(normalizeImageRef('app@sha256:abc')).toBe('docker.io/library/app@sha256:abc');
+    expect(normalizeImageRef('app:1@sha256:abc')).toBe('docker.io/library/app:1@sha256:abc');
+  });
+
+  it("names Docker Hub's images as Docker does, however written (QA: docker.io/qa2/img:latest and qa2/img were two images)", () => {
+    for (const spelling of ['busybox', 'busybox:latest', 'library/busybox', 'docker.io/library/busybox', 'index.docker.io/library/busybox:latest', 'docker.io/busybox']) {
+      expect(normalizeImageRef(spelling), spelling).toBe('docker.io/library/busybox:latest');
+    }
+    for (const spelling of ['qa2/img', 'docker.io/qa2/img:latest', 'registry-1.docker.io/qa2/img']) {
+      expect(normalizeImageRef(spelling), spelling).toBe('docker.io/qa2/img:latest');
+    }
+    // A first part without a dot, a colon or localhost is a Docker Hub user, not a registry.
+    expect(normalizeImageRef('quay.io/team/app')).toBe('quay.io/team/app:latest');
+    expect(normalizeImageRef('team/app')).not.toBe(normalizeImageRef('quay.io/team/app'));
   });
 });
 
 describe('autoedges', () => {
   it('puts the image before the container, and after it when the container is removed', () => {
-    expect(dockerImageResource.edgeable!.uids({ state: 'exists' }, 'busybox')).toEqual([{ kind: 'docker:image', key: 'busybox:latest' }]);
+    expect(dockerImageResource.edgeable!.uids({ state: 'exists' }, 'busybox')).toEqual([{ kind: 'docker:image', key: 'docker.io/library/busybox:latest' }]);
     expect(dockerContainerResource.edgeable!.uids({ image: 'busybox', state: 'running' }, 'web')).toEqual([
       { kind: 'docker:container', key: 'web' },
     ]);
-    expect(candidates({ image: 'busybox', state: 'running' })).toEqual([{ kind: 'docker:image', key: 'busybox:latest', reversed: false }]);
-    expect(candidates({ image: 'busybox:1', state: 'removed' })).toEqual([{ kind: 'docker:image', key: 'busybox:1', reversed: true }]);
+    expect(candidates({ image: 'busybox', state: 'running' })).toEqual([{ kind: 'docker:image', key: 'docker.io/library/busybox:latest', reversed: false }]);
+    expect(candidates({ image: 'busybox:1', state: 'removed' })).toEqual([{ kind: 'docker:image', key: 'docker.io/library/busybox:1', reversed: true }]);
+    // Written another way, the same image (QA: docker.io/qa2/app:latest got no edge from the image qa2/app).
+    expect(candidates({ image: 'docker.io/qa2/app:latest', state: 'running' })).toEqual(candidates({ image: 'qa2/app', state: 'running' }));
   });
 });
 
@@ -75,6 +91,8 @@ describe('validate', () => {
     // One image spelled two ways, on one engine, is one identity.
     const identity = dockerImageResource.identity;
     expect(identity?.({ state: 'exists' }, 'qa/img')).toBe(identity?.({ state: 'absent' }, 'qa/img:latest'));
+    expect(identity?.({ state: 'exists' }, 'qa/img')).toBe(identity?.({ state: 'absent' }, 'docker.io/qa/img:latest'));
+    expect(identity?.({ state: 'exists' }, 'busybox')).toBe(identity?.({ state: 'absent' }, 'index.docker.io/library/busybox'));
     expect(identity?.({ state: 'exists', host: '/a.sock' }, 'qa/img')).not.toBe(identity?.({ state: 'exists', host: '/b.sock' }, 'qa/img'));
     // One engine written two ways (found by QA: two such resources fought over the image and the run exited 0).
     expect(identity?.({ state: 'absent', host: 'unix:///run/x/docker.sock' }, 'qa/img')).toBe(identity?.({ state: 'exists', host: '/run/x//docker.sock' }, 'qa/img:latest'));
