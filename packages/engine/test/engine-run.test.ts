@@ -144,6 +144,30 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('runs a parent before its child when an event reaches both at once, also when the parent ran last (QA: a moved folder ran both files together)', async () => {
+    const journal = newJournal();
+    const graph = graphOf(
+      [recordingKind(journal)],
+      [
+        { kind: 'rec', name: 'parent', params: { watch: true, sleepMs: 100 } },
+        { kind: 'rec', name: 'child', params: { watch: true } },
+      ],
+      [{ from: 'rec[parent]', to: 'rec[child]' }],
+    );
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    await engine.start(graph);
+    await engine.whenConverged(AbortSignal.timeout(10_000));
+    // The parent runs again alone (its own write seen by its watch): it is now newer than the child.
+    journal.contexts.get('parent')?.event();
+    await until(() => journal.events.filter((event) => event === 'end parent').length === 2, 'the parent to run again');
+    journal.events.length = 0;
+    journal.contexts.get('parent')?.event();
+    journal.contexts.get('child')?.event();
+    await until(() => journal.events.includes('end child'), 'the child to run');
+    expect(journal.events.map((event) => event.split(' ').slice(0, 2).join(' '))).toEqual(['start parent', 'end parent', 'start child', 'end child']);
+    await engine.stop();
+  });
+
   it('logs a failure as an error once; the same failure found again is logged at debug level, until it succeeds', async () => {
     const journal = newJournal();
     const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'a', params: { watch: true, failTimes: 3 } }]);

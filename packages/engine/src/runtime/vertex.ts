@@ -524,14 +524,23 @@ export class Vertex implements ContextHost {
     return false;
   }
 
-  /** Backpokes every parent that has not run since this vertex last did; true if there was one. */
+  /**
+   * Backpokes every parent that has not run since this vertex last did;
+   * true if there was one, or if a parent has a run of its own to make (an
+   * event not yet taken, a check running, a retry to come): an event that
+   * reaches a parent and its child at once (their folder moved away) runs
+   * the parent first, as an edge says, and the child after it, or not at
+   * all if it fails. Such a parent pokes its waiting children once it has
+   * converged, failed or been blocked.
+   */
   #pokeParentsBehind(): boolean {
     let behind = false;
     const parents = this.parents;
     for (let i = 0; i < parents.length; i++) {
-      const edge = parents[i] as InEdge;
-      if (edge.from.timestamp > this.timestamp) continue;
-      edge.from.backpoke();
+      const parent = (parents[i] as InEdge).from;
+      const busy = parent.#dirty || parent.#state === 'running' || parent.#state === 'pending';
+      if (parent.timestamp > this.timestamp && !busy) continue;
+      parent.backpoke();
       behind = true;
     }
     return behind;
