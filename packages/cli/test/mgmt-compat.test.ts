@@ -88,3 +88,21 @@ describe("mgmt's command line", () => {
     expect(twice.stderr).toContain('two graph files given');
   });
 });
+
+describe("exec params that do nothing where they stand, as mgmt's templates write them", () => {
+  it('runs an exec with a shell or cwd for a guard it does not have, warning at each (QA: refused with exit 2 where mgmt runs it)', async () => {
+    const dir = await makeTempDir();
+    const out = join(dir, 'ran');
+    const graph = await writeGraph(
+      dir,
+      'shells.yaml',
+      `graph: shells\nresources:\n  exec:\n  - name: s\n    cmd: "touch ${out}"\n    shell: /bin/sh\n    watchshell: /bin/sh\n    ifshell: /bin/sh\n    donecwd: /tmp\n`,
+    );
+    const result = await runCli(['run', ...ONCE, graph]);
+    expect(result.code, result.stderr).toBe(0);
+    await stat(out);
+    expect(result.stderr).toContain("shells.yaml:7:17: warning: exec[s]: param 'watchshell': watchshell has no effect without watchcmd");
+    expect(result.stderr).toContain("shells.yaml:8:14: warning: exec[s]: param 'ifshell': ifshell has no effect without ifcmd");
+    expect(result.stderr).toContain("shells.yaml:9:14: warning: exec[s]: param 'donecwd': donecwd has no effect without donecmd");
+  });
+});

@@ -38,6 +38,12 @@ export interface ValidationIssue {
   readonly at?: readonly (string | number)[];
   readonly message: string;
   readonly hint?: string;
+  /**
+   * `warning`: told at its place when the graph loads, and the graph loads
+   * all the same (a param that does nothing where it stands, as mgmt allows
+   * it). Since engine API 1.8; an older engine refuses it as a problem.
+   */
+  readonly severity?: 'warning';
 }
 
 /** One resource of a kind, as `validateGraph` sees it. */

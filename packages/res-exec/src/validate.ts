@@ -57,8 +57,11 @@ export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
     ['doneshell', 'donecmd'],
     ['donecwd', 'donecmd'],
   ];
+  // A warning, not a refusal: mgmt runs such graphs (a template that sets a shell on every exec).
   for (const [param, needs] of companions) {
-    if (given(p[param]) && !given(p[needs])) issues.push({ param, message: `${param} has no effect without ${needs}`, hint: `add ${needs}, or remove ${param}` });
+    if (given(p[param]) && !given(p[needs])) {
+      issues.push({ param, message: `${param} has no effect without ${needs}`, hint: `add ${needs}, or remove ${param}`, severity: 'warning' });
+    }
   }
   return issues;
 }

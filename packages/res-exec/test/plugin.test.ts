@@ -81,9 +81,10 @@ describe('validate', () => {
       'cwd: "relative" is not an absolute path',
       'donecwd: "./here" is not an absolute path',
     ]);
-    expect(issues({ cmd: 'x', ifequals: 'up', doneshell: '/bin/sh' })).toEqual([
-      'ifequals: ifequals has no effect without ifcmd',
-      'doneshell: doneshell has no effect without donecmd',
+    // Warnings, not refusals: mgmt runs such graphs (QA: a template setting a shell on every exec did not load).
+    expect(execResource.validate?.({ cmd: 'x', ifequals: 'up', doneshell: '/bin/sh' } as ExecParams)?.map((issue) => [issue.param, issue.message, issue.severity])).toEqual([
+      ['ifequals', 'ifequals has no effect without ifcmd', 'warning'],
+      ['doneshell', 'doneshell has no effect without donecmd', 'warning'],
     ]);
   });
 

@@ -30,10 +30,13 @@ export function checkParams(
   id: string,
   received: ReadonlySet<string>,
   problems: EngineError[],
-  /** Given, a whole number or a boolean written for a text param is read as its text, with a warning here (YAML graphs, as mgmt reads them). */
-  asTextWarnings?: GraphWarning[],
+  /** Warnings told at load: the kind's validate issues of severity `warning`, and those below. */
+  warnings: GraphWarning[],
+  /** A whole number or a boolean written for a text param is read as its text, with a warning (YAML graphs, as mgmt reads them). */
+  scalarsAsText = false,
 ): Record<string, unknown> | undefined {
   const before = problems.length;
+  const asTextWarnings = scalarsAsText ? warnings : undefined;
   // A param's segments down to the entry the error is about: its nearest written location.
   const where = (segments: readonly string[]): SourceLocation => {
     for (let depth = segments.length; depth > 0; depth--) {
@@ -165,6 +168,15 @@ export function checkParams(
   const issueLimit = new PerParamLimit();
   for (const issue of runValidate(definition, filled, resource.name)) {
     const at = issue.param === undefined ? undefined : [issue.param, ...(issue.at ?? []).map(String)];
+    if (issue.severity === 'warning') {
+      warnings.push({
+        location: where(at ?? []),
+        resource: id,
+        message: issue.param ? `param '${issue.param}': ${issue.message}` : issue.message,
+        ...(issue.hint ? { hint: issue.hint } : {}),
+      });
+      continue;
+    }
     if (issue.param !== undefined && at !== undefined && !issueLimit.admit(issue.param, at)) continue;
     problem('ERR_PARAM_INVALID', issue.param ? `param '${issue.param}': ${issue.message}` : issue.message, at, {
       // Every problem comes with a hint, even from a plugin that gave none.

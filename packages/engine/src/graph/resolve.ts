@@ -70,7 +70,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: Res
     warnRetryWithoutDelay(meta, resource, id, warnings);
     warnVeryFastPoll(meta, resource, id, warnings);
     if (meta.reverse && definition && !definition.reversible) problems.push(notReversibleError(id, resource));
-    const params = definition ? checkParams(definition, resource, id, received.get(id) ?? new Set(), problems, options.scalarsAsText ? warnings : undefined) : undefined;
+    const params = definition ? checkParams(definition, resource, id, received.get(id) ?? new Set(), problems, warnings, options.scalarsAsText === true) : undefined;
     const first = firstSpecs.get(id);
     if (!first) {
       firstSpecs.set(id, resource);
