@@ -244,6 +244,32 @@ describe('resolveGraph: params', () => {
     expect(problem?.hint).toBe("mgmt's mtimes is not in converge: list the files in watchfiles (a change runs cmd again), or guard cmd with ifcmd");
   });
 
+  it("builds a file's path from mgmt's dirname and basename, with a warning; refuses them when not as mgmt requires (QA: refused where mgmt runs them)", async () => {
+    const loaded = await resolveYaml([
+      'resources:',
+      '  file:',
+      '  - name: /etc/app/main.conf',
+      '    dirname: /srv/app/',
+      '  - name: conf',
+      '    path: /etc/app/old.conf',
+      '    basename: new.conf',
+      '  - name: both',
+      '    dirname: /srv/',
+      '    basename: data/',
+    ]);
+    expect([...loaded.resources.values()].map((resource) => resource.params['path'])).toEqual(['/srv/app/main.conf', '/etc/app/new.conf', '/srv/data/']);
+    expect([...loaded.resources.values()].some((resource) => 'dirname' in resource.params || 'basename' in resource.params)).toBe(false);
+    expect(loaded.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
+      [4, 'read dirname and basename as path: "/srv/app/main.conf", as mgmt builds it'],
+      [7, 'read dirname and basename as path: "/etc/app/new.conf", as mgmt builds it'],
+      [9, 'read dirname and basename as path: "/srv/data/", as mgmt builds it'],
+    ]);
+    const problems = await problemsOf(['resources:', '  file:', '  - name: /etc/a', '    dirname: /srv']);
+    expect(problems.map((problem) => [problem.location?.line, problem.message, problem.hint])).toEqual([
+      [4, "unknown param 'dirname' for kind 'file'", 'a dirname ends with / and a basename does not start with /, as in mgmt, which builds the path from them; or write the whole path in path'],
+    ]);
+  });
+
   it('warns about an edge name used twice, at the second use, and loads both edges', async () => {
     const graph = await resolveYaml([
       'resources:',

@@ -65,6 +65,20 @@ export function readLegacyParams(
     warn('cmd', "read 'cmd: \"\"' as cmd not set: the name is run, as mgmt does", 'leave cmd out to run the name');
   }
 
+  // mgmt's file builds its path from `dirname` and `basename` when given (a folder ending in /, a name not starting with /).
+  let paramLocations: Map<string, ResourceSpec['location']> | undefined;
+  if (resource.kind === 'file' && !Object.hasOwn(declared, 'dirname') && !Object.hasOwn(declared, 'basename')) {
+    const built = mgmtFilePath(resource);
+    if (built !== undefined) {
+      const from = Object.hasOwn(resource.params, 'dirname') ? 'dirname' : 'basename';
+      for (const part of ['dirname', 'basename']) drop(part);
+      (params ??= { ...resource.params })['path'] = built;
+      paramLocations = new Map(resource.paramLocations);
+      paramLocations.set('path', resource.paramLocations.get(from) ?? resource.location);
+      warn(from, `read dirname and basename as path: ${JSON.stringify(built)}, as mgmt builds it`, `write path: ${JSON.stringify(built)} instead`);
+    }
+  }
+
   // mgmt's exec sends its output only when asked; converge's always sends it, so the switch says nothing here.
   if (resource.kind === 'exec') {
     for (const param of ['send_output', 'send_stdout', 'send_stderr']) {
@@ -119,7 +133,26 @@ export function readLegacyParams(
     params: params ?? resource.params,
     meta: meta ?? resource.meta,
     metaLocations: metaLocations ?? resource.metaLocations,
+    paramLocations: paramLocations ?? resource.paramLocations,
   };
+}
+
+/**
+ * The path mgmt's file resource uses when `dirname` or `basename` is
+ * given: the path (or name) with its folder or its last part replaced; a
+ * folder's last part keeps its slash. Undefined when neither is given or
+ * either is not as mgmt requires (dirname ending in /, basename not
+ * starting with /): then they are refused as unknown params, with a hint.
+ */
+function mgmtFilePath(resource: ResourceSpec): string | undefined {
+  const { dirname, basename, path } = resource.params;
+  if (dirname === undefined && basename === undefined) return undefined;
+  if (dirname !== undefined && (typeof dirname !== 'string' || !dirname.endsWith('/'))) return undefined;
+  if (basename !== undefined && (typeof basename !== 'string' || basename.startsWith('/') || basename === '')) return undefined;
+  const whole = typeof path === 'string' && path !== '' ? path : resource.name;
+  // As mgmt splits it: a trailing slash stays with the last part.
+  const cut = whole.slice(0, -1).lastIndexOf('/') + 1;
+  return (dirname ?? whole.slice(0, cut)) + (basename ?? whole.slice(cut));
 }
 
 const EXPORT_MARK = '@@';

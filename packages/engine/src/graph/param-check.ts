@@ -234,8 +234,8 @@ const LEGACY_PARAMS: Readonly<Record<string, string>> = {
 const MGMT_ONLY_PARAMS: Readonly<Record<string, string>> = {
   'exec.mtimes': "mgmt's mtimes is not in converge: list the files in watchfiles (a change runs cmd again), or guard cmd with ifcmd",
   'exec.cancel_signal': "mgmt's cancel_signal is not in converge: a stop sends SIGTERM to the command's process group, then SIGKILL",
-  'file.dirname': "mgmt builds the path from dirname and basename: write the whole path in path (or as the name)",
-  'file.basename': "mgmt builds the path from dirname and basename: write the whole path in path (or as the name)",
+  'file.dirname': 'a dirname ends with / and a basename does not start with /, as in mgmt, which builds the path from them; or write the whole path in path',
+  'file.basename': 'a dirname ends with / and a basename does not start with /, as in mgmt, which builds the path from them; or write the whole path in path',
 };
 
 /** A hint for an unknown param: a metaparam or an old mgmt param written as a param, else the nearest names. */
