@@ -592,6 +592,23 @@ describe('resolveGraph: send/recv', () => {
     ]);
   });
 
+  it('warns at a notify edge whose receiver does nothing on a refresh (QA: a container was never restarted, with no word)', async () => {
+    const graph = await resolveYaml([
+      'resources:',
+      '  noop:',
+      '  - name: a',
+      '  file:',
+      '  - name: /etc/app.conf',
+      'edges:',
+      '- {from: {kind: noop, name: a}, to: {kind: file, name: /etc/app.conf}, notify: true}',
+    ]);
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
+      [7, "notifies file[/etc/app.conf], whose kind 'file' does nothing on a refresh: the notification is lost"],
+    ]);
+    const toNoop = await resolveYaml(['resources:', '  noop:', '  - name: a', '  - name: b', 'edges:', '- {from: {kind: noop, name: a}, to: {kind: noop, name: b}, notify: true}']);
+    expect(toNoop.warnings).toBeUndefined();
+  });
+
   it('keeps one edge per send/recv key between a pair, folding plain edges into it', async () => {
     const pair = '{from: {kind: exec, name: date}, to: {kind: exec, name: cat}';
     const graph = await resolveYaml([

@@ -9,6 +9,7 @@ import { lowercasedCollectKinds, lowercasedEdgeKinds } from './kind-case.js';
 import { checkKindGraphs } from './kind-graph-check.js';
 import { checkParams } from './param-check.js';
 import { receivedParams, resolveEdges } from './resolve-edges.js';
+import { warnNotifyWithoutEffect } from './notify-check.js';
 import {
   resourceId,
   type GraphSpec,
@@ -88,6 +89,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: Res
   const edges = resolveEdges(lowercasedEdgeKinds(spec.edges, new Set(resourceKinds.values()), warnings), resourceKinds, kinds, problems);
   checkHiddenSenders(edges, resources, problems);
   warnRepeatedEdgeNames(spec.edges, warnings);
+  warnNotifyWithoutEffect(edges, resourceKinds, kinds, warnings);
   checkCycles(resourceKinds.keys(), edges, problems);
   if (problems.length > 0) throw new GraphLoadError(inFileOrder(problems));
   const collect = collected.length > 0 ? { collect: collected } : {};
