@@ -620,7 +620,7 @@ function missingFolderHint(path: string): string | undefined {
 }
 
 const MISSING_INPUT_HINT =
-  'a parent folder or an input (source, fragment) is missing: manage the folder too, as a file resource whose path ends in / (an automatic edge makes it first; with meta: {autoedge: false}, add that edge yourself)';
+  'a parent folder or an input (source, fragment) is missing: manage the folder too, as a file resource whose path ends in / (an automatic edge makes it first; with meta: {autoedge: false}, add that edge yourself), or, when a package installs it, add an edge from that pkg resource to this one';
 
 function hintFor(error: unknown, want: WantedKind): string | undefined {
   switch (errnoCode(error)) {
