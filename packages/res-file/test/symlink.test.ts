@@ -1,4 +1,4 @@
-import { lstat, mkdir, readdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -106,6 +106,22 @@ describe('symlink policy', () => {
       await file.close();
     }
     expect(await readFile(join(real, 'f'), 'utf8')).toBe('keep');
+  });
+
+  it("follows the system's own links (/var/run → /run, /lib → usr/lib) without a declaration, only there (QA: /var/run/x.conf failed every run)", async () => {
+    // Debian 12, as this project's machines run it: both are links that belong to root.
+    expect((await lstat('/var/run')).isSymbolicLink()).toBe(true);
+    const name = `/var/run/converge-test-${process.pid}.conf`;
+    try {
+      await runCase(fileResource, { name, params: { state: 'exists', content: 'run' }, expect: 'diverged' });
+      expect(await readFile(join('/run', name.slice('/var/run/'.length)), 'utf8')).toBe('run');
+    } finally {
+      await rm(name, { force: true });
+    }
+    // The same link elsewhere, in a folder only root may write to, is refused as before.
+    await symlink('/run', join(dir, 'run'));
+    const refused = await refusal(join(dir, 'run', `converge-test-${process.pid}.conf`), { state: 'exists', content: 'x' }, true);
+    expect(String(refused)).toMatch(/run, a parent of .* is a symlink that no file resource declares/);
   });
 
   it('follows a parent symlink that a live file resource declares, or any with force', async () => {
