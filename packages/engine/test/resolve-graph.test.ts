@@ -705,8 +705,8 @@ describe('resolveGraph: scalars written for text params, as mgmt reads YAML (sca
   });
 
   it('keeps the form a number is written in (QA: 0x1F became 31, 1.0 became 1), and still refuses text where a number is wanted, and a graph built in code', async () => {
-    const graph = await resolveAsMgmt(['resources:', '  svcenv:', '  - name: web', '    ratio: 1.50', '    user: 0x1F', '    env: [+7, 1e3]']);
-    expect(graph.resources.get('svcenv[web]')?.params).toMatchObject({ ratio: '1.50', user: '0x1F', env: ['+7', '1e3'] });
+    const graph = await resolveAsMgmt(['resources:', '  svcenv:', '  - name: web', '    ratio: 1.50', '    user: 0x1F', '    env: [+7, 1e3, .inf, -.Inf, .NaN]']);
+    expect(graph.resources.get('svcenv[web]')?.params).toMatchObject({ ratio: '1.50', user: '0x1F', env: ['+7', '1e3', '.inf', '-.Inf', '.NaN'] });
     // An entry left empty is the empty text (a param left empty is not set: see legacy params).
     const empty = await resolveAsMgmt(['resources:', '  svcenv:', '  - name: web', '    env: {A: , B: ~}']);
     expect(empty.resources.get('svcenv[web]')?.params).toMatchObject({ env: { A: '', B: '' } });

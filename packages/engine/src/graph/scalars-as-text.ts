@@ -45,8 +45,10 @@ export function readScalarsAsText(params: Record<string, unknown>, errors: reado
       const { value, schema } = candidate;
       // An entry left empty inside a param (`env: {A: }`, `args: [x, ~]`) is the empty text to mgmt's reader.
       const empty = value === null && candidate.path.length > 1;
-      if (!empty && !((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean')) continue;
       const key = candidate.path.join('/');
+      // `.inf` and `.nan` only as written: JavaScript writes them otherwise (Infinity).
+      const number = typeof value === 'number' && (Number.isFinite(value) || written?.has(key) === true);
+      if (!empty && !number && typeof value !== 'boolean') continue;
       // As written (`0x1F`, `1.0`), when the parser kept it; else as JavaScript writes the value.
       const text = empty ? '' : (written?.get(key) ?? String(value));
       if (done.has(key) || !Value.Check(schema, text) || !setAt(params, candidate.path, text)) continue;
