@@ -19,6 +19,12 @@ export interface DomainWatchOptions {
 }
 
 const DEFAULT_POLL_MS = 500;
+/**
+ * Beside virsh's events on a real URI: a live change of cpus or memory
+ * (`virsh setvcpus --live`, `setmem`) and of autostart sends no event, so
+ * the domain is also looked at this often.
+ */
+const LIVE_POLL_MS = 5_000;
 const RESTART_DELAY_MS = 1_000;
 const MAX_RESTART_DELAY_MS = 10_000;
 /** A virsh that ran this long was healthy: its next restart waits the least again. */
@@ -32,7 +38,18 @@ const HEALTHY_RUN_MS = 10_000;
  */
 export async function watchDomain(options: DomainWatchOptions): Promise<void> {
   if (!virshSharesDriver(options.uri)) return pollDomain(options);
-  return watchWithVirsh(options);
+  // Both end together: when one fails, the other stops too.
+  const both = new AbortController();
+  const stop = (): void => both.abort();
+  options.signal.addEventListener('abort', stop, { once: true });
+  try {
+    await Promise.all([
+      watchWithVirsh({ ...options, signal: both.signal }).finally(stop),
+      pollDomain({ ...options, signal: both.signal, pollMs: LIVE_POLL_MS, quietStart: true }).finally(stop),
+    ]);
+  } finally {
+    options.signal.removeEventListener('abort', stop);
+  }
 }
 
 async function watchWithVirsh(options: DomainWatchOptions): Promise<void> {
@@ -87,10 +104,12 @@ async function snapshot(connection: LibvirtConnection, name: string): Promise<st
   return JSON.stringify([info.state, info.nrVirtCpu, info.memory, info.maxMem, persistent, autostart, xml]);
 }
 
-async function pollDomain(options: DomainWatchOptions): Promise<void> {
+/** `quietStart`: the first look only notes the domain (another watch has sent the first event). */
+async function pollDomain(options: DomainWatchOptions & { readonly quietStart?: boolean }): Promise<void> {
   const { connection, name, onChange, signal } = options;
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   let last: string | undefined;
+  let first = options.quietStart === true;
   while (!signal.aborted) {
     let current: string;
     try {
@@ -102,8 +121,9 @@ async function pollDomain(options: DomainWatchOptions): Promise<void> {
     }
     if (current !== last) {
       last = current;
-      onChange();
+      if (!first) onChange();
     }
+    first = false;
     try {
       await sleep(pollMs, undefined, { signal });
     } catch {

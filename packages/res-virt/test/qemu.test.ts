@@ -54,6 +54,13 @@ describe.skipIf(!hasQemu)('virt on qemu:///system (diskless KVM guest)', () => {
       await seen;
       expect(await live.res.checkApply(true, never)).toBe(false);
       expect((await (await lookup(outside, name))!.getInfo()).state).toBe(DomainState.RUNNING);
+      // Autostart (as a live cpu or memory change) sends no event: the watch's slower look sees it
+      // (QA: never noticed on qemu:///system).
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const polled = live.harness.waitForEvent(8_000);
+      execFileSync('virsh', ['-c', URI, 'autostart', name]);
+      await polled;
+      execFileSync('virsh', ['-c', URI, 'autostart', '--disable', name]);
       controller.abort();
       await watching;
     } finally {
