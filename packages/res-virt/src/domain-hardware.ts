@@ -55,7 +55,7 @@ export function wantedHardware(params: Readonly<VirtParams>): DomainHardware {
     filesystems: params.filesystem.map((f) => ({
       source: expandHome(f.source),
       target: f.target,
-      access: f.access ?? DEFAULT_FS_ACCESS,
+      access: f.access || DEFAULT_FS_ACCESS,
       readonly: f.read_only,
     })),
   };

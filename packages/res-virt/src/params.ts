@@ -21,7 +21,11 @@ const FilesystemSchema = Type.Object(
   {
     source: Type.String({ minLength: 1, description: 'Host directory to share.' }),
     target: Type.String({ minLength: 1, description: 'Tag (qemu) or mount point (lxc) in the guest.' }),
-    access: Type.Optional(Type.String({ description: 'accessmode: passthrough (libvirt’s default), mapped or squash.' })),
+    access: Type.Optional(
+      Type.Union([Type.Literal('passthrough'), Type.Literal('mapped'), Type.Literal('squash'), Type.Literal('')], {
+        description: 'accessmode: passthrough (libvirt’s default; also when empty), mapped or squash.',
+      }),
+    ),
     read_only: Type.Boolean({ default: false, description: 'Share it read-only.' }),
   },
   { additionalProperties: false },
