@@ -141,6 +141,45 @@ describe.skipIf(!available)('EtcdWorld when etcd fails', () => {
     }
   }, 60_000);
 
+  it('counts etcd as back only with a quorum, not when its watch reaches a member that has none (QA: "reachable again" with one of three)', async () => {
+    const etcd = await startEtcdCluster(3);
+    try {
+      const lines: LogLine[] = [];
+      const world = openWorld(etcd.clientUrls, { namespace: '/q/', lines });
+      const stop = new AbortController();
+      const { batches, done } = follow(world, 'k/', stop.signal);
+      await eventually(() => batches.length === 1);
+
+      await etcd.members[0]?.stop();
+      await etcd.members[1]?.stop();
+      const failed = await world.set('k/x', '1').then(
+        () => undefined,
+        (error: unknown) => error as Error,
+      );
+      expect(failed).toBeInstanceOf(WorldUnreachableError);
+      expect(failed?.message).toMatch(/too few of them for a quorum\)$/);
+      expect(failed?.message).not.toContain('Resolution note');
+      // The watch stream may meanwhile reconnect to the member left: still no quorum.
+      await new Promise((resolve) => setTimeout(resolve, 4_000));
+      expect(world.reachable).toBe(false);
+      expect(lines.some((line) => /reachable again/.test(line.message))).toBe(false);
+
+      await etcd.members[1]?.restart();
+      // The next call that gets its answer (an agent's status or lease makes one every few seconds) says so.
+      const deadline = Date.now() + 30_000;
+      while (!(await world.get('k/x').then(() => true, () => false))) {
+        if (Date.now() > deadline) throw new Error('etcd did not answer with two members of three');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+      expect(world.reachable).toBe(true);
+      expect(lines.filter((line) => /reachable again/.test(line.message))).toHaveLength(1);
+      stop.abort();
+      await done;
+    } finally {
+      await etcd.stop();
+    }
+  }, 90_000);
+
   it('logs the loss of etcd once, and resumes its watches when etcd is back', async () => {
     const etcd = await startEtcdCluster(1);
     try {

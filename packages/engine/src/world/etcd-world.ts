@@ -19,12 +19,19 @@ export interface EtcdWorldOptions {
 /** How long one unary call may take before it counts as unreachable. */
 const CALL_DEADLINE_MS = 3000;
 
+/**
+ * Why a call failed, without gRPC's empty "Resolution note:" ending; one
+ * member's refusal names only that member, so what it can mean is said.
+ */
+function callFailure(cause: unknown): string {
+  const message = (cause instanceof Error ? cause.message : String(cause)).replace(/\.?\s*Resolution note:\s*$/, '');
+  return `${message} (no etcd member answered, or too few of them for a quorum)`;
+}
+
 /** Thrown by a world call when no etcd member answered. */
 export class WorldUnreachableError extends Error {
   constructor(operation: string, cause: unknown) {
-    super(`the world (etcd) is unreachable: ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
-      cause,
-    });
+    super(`the world (etcd) is unreachable: ${operation} failed: ${callFailure(cause)}`, { cause });
     this.name = 'WorldUnreachableError';
   }
 }
@@ -133,7 +140,9 @@ export class EtcdWorld implements World {
     watcher.on('put', (kv) => record(kv.key.toString(), kv.value.toString()));
     watcher.on('delete', (kv) => record(kv.key.toString(), undefined));
     watcher.on('disconnected', (error) => this.#reachability.failed(error));
-    watcher.on('connected', () => this.#reachability.succeeded());
+    // A watch stream connects to any live member, with or without a quorum:
+    // etcd counts as back only once a read that needs the quorum answers.
+    watcher.on('connected', () => void this.#probeQuorum(prefix));
     watcher.on('error', (error) => {
       failure = error;
       arrived.set(arrived.get() + 1);
@@ -164,6 +173,16 @@ export class EtcdWorld implements World {
     this.#closed.abort();
     await this.#leased.close();
     this.#client.close();
+  }
+
+  /** A linearizable read (it needs a quorum): reachable if it answers. Failing, it is said by the next call. */
+  async #probeQuorum(prefix: string): Promise<void> {
+    try {
+      await this.#ns.get(prefix).exec();
+      this.#reachability.succeeded();
+    } catch {
+      // Still unreachable: nothing new to say.
+    }
   }
 
   async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
