@@ -16,6 +16,11 @@ describe('what the cluster waits for', () => {
     expect(clusterWaitingFor(statuses)).toBe('the hosts run different graphs (hosta: its own graph file, hostc: deploy 1); they settle together only on one deploy');
   });
 
+  it('counts an agent that has no graph yet (its deploy still loading) as not converged, not as running another graph (QA)', () => {
+    const joining = host('w', { graph: undefined, converged: false });
+    expect(clusterWaitingFor([joining, host('x', { deploy: 5 }), host('y', { deploy: 5 })])).toBe('not converged yet: w');
+  });
+
   it('names the hosts not converged yet, and says when no host has spoken', () => {
     expect(clusterWaitingFor([host('a', { deploy: 2 }), host('b', { deploy: 2, converged: false }), host('c', { deploy: 2, graph: undefined })])).toBe('not converged yet: b, c');
     expect(clusterWaitingFor([])).toBe('no host has published its status yet');

@@ -75,8 +75,10 @@ export function clusterSettled(statuses: readonly HostStatus[]): boolean {
 export function clusterWaitingFor(statuses: readonly HostStatus[]): string | undefined {
   if (statuses.length === 0) return 'no host has published its status yet';
   const running = (status: HostStatus): string => (status.deploy === undefined ? 'its own graph file' : `deploy ${status.deploy}`);
-  if (new Set(statuses.map((status) => status.deploy)).size > 1) {
-    return `the hosts run different graphs (${statuses.map((status) => `${status.host}: ${running(status)}`).join(', ')}); they settle together only on one deploy`;
+  // A host that has no graph yet (an agent that just joined, its deploy still loading) runs nothing different: it is not converged yet.
+  const withGraph = statuses.filter((status) => status.deploy !== undefined || status.graph !== undefined);
+  if (new Set(withGraph.map((status) => status.deploy)).size > 1) {
+    return `the hosts run different graphs (${withGraph.map((status) => `${status.host}: ${running(status)}`).join(', ')}); they settle together only on one deploy`;
   }
   const waiting = statuses.filter((status) => status.graph === undefined || !status.converged).map((status) => status.host);
   if (waiting.length > 0) return `not converged yet: ${waiting.join(', ')}`;
