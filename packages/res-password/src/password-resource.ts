@@ -30,6 +30,8 @@ export const passwordResource = defineResource({
     let varDir = '';
     // Without `saved`, this is the only copy: a new instance (a restart) makes a new password.
     let inMemory: string | undefined;
+    /** What the last dry-run check found to do, for describeChange (never the password). */
+    let dryRun: string | undefined;
 
     const ctx = (): PasswordContext => {
       if (!context) throw new Error('password: checkApply before init');
@@ -45,7 +47,11 @@ export const passwordResource = defineResource({
         ctx().send({ password: inMemory });
         return true;
       }
-      if (!apply) return false;
+      if (!apply) {
+        const generate = reason === undefined ? undefined : `generate a new password of ${params.length} characters (${reason}), kept in memory only`;
+        dryRun = [generate, leftover ? `remove the password saved by an earlier run (saved is false)` : undefined].filter(Boolean).join('; ');
+        return false;
+      }
       if (leftover) {
         await removeSavedPassword(path);
         ctx().log.info('removed the password saved by an earlier run, as saved is false');
@@ -94,6 +100,9 @@ export const passwordResource = defineResource({
       const keeps = reason === undefined && saved.exists;
       if (!apply) {
         if (keeps) ctx().send({ password: saved.text });
+        dryRun = keeps
+          ? `restore mode 0600 of the saved password file (now ${saved.mode.toString(8).padStart(4, '0')})`
+          : `generate a new password of ${params.length} characters (${reason}) and save it in ${path}`;
         return false;
       }
       if (keeps) {
@@ -127,7 +136,11 @@ export const passwordResource = defineResource({
       },
       async checkApply(apply, signal) {
         signal.throwIfAborted();
+        dryRun = undefined;
         return params.saved ? checkApplySaved(apply) : checkApplyInMemory(apply);
+      },
+      describeChange() {
+        return Promise.resolve(dryRun);
       },
     };
   },

@@ -87,6 +87,24 @@ describe('password', () => {
     expect(item.password()).toBe(password);
   });
 
+  it('says in a dry run what it would do, never the password (QA: a dry run said only "would change")', async () => {
+    const saved = await make({ saved: true, length: 20 });
+    expect(await saved.check(false)).toBe(false);
+    expect(await saved.instance.describeChange?.(new AbortController().signal)).toMatch(/^generate a new password of 20 characters \(none saved yet\) and save it in \/.*\/password$/);
+    await saved.check(true);
+    await chmod(join(await saved.harness.ctx.varDir(), 'password'), 0o644);
+    expect(await saved.check(false)).toBe(false);
+    const mode = await saved.instance.describeChange?.(new AbortController().signal);
+    expect(mode).toBe('restore mode 0600 of the saved password file (now 0644)');
+    expect(mode).not.toContain(saved.password());
+    const memory = await make({ saved: false }, 'mem');
+    expect(await memory.check(false)).toBe(false);
+    expect(await memory.instance.describeChange?.(new AbortController().signal)).toBe('generate a new password of 64 characters (none yet), kept in memory only');
+    await memory.check(true);
+    expect(await memory.check(false)).toBe(true);
+    expect(await memory.instance.describeChange?.(new AbortController().signal)).toBeUndefined();
+  });
+
   it('not saved: writes nothing to disk, and a new instance makes a new password', async () => {
     const first = await make({ saved: false });
     expect(await first.check(true)).toBe(false);
