@@ -104,6 +104,21 @@ edges:
     expect(errors).toHaveLength(6);
   });
 
+  it("accepts the params of mgmt's graphs that load with a warning, marked deprecated (QA: pollint and an exec's state were errors in an editor)", () => {
+    const legacy = [
+      'graph: g',
+      'resources:',
+      '  exec:',
+      '    - {name: a, cmd: "true", state: present, pollint: 0, send_output: true}',
+      '  file:',
+      '    - {name: f.conf, dirname: /etc/app/, state: exists}',
+    ].join('\n');
+    expect(errorsOf(legacy)).toEqual([]);
+    expect(errorsOf(legacy.replace('dirname: /etc/app/', 'dirname: /etc/app'))).toHaveLength(1);
+    const exec = ((schema['definitions'] as Record<string, { properties: Record<string, { deprecated?: boolean }> }>)['kind.exec'] ?? { properties: {} }).properties;
+    expect(exec['pollint']?.deprecated).toBe(true);
+  });
+
   it('requires a resource name but not the param that defaults to it', () => {
     expect(errorsOf('graph: g\nresources:\n  file:\n    - state: exists\n').map((error) => error.message)).toEqual([
       "must have required property 'name'",

@@ -2,6 +2,7 @@ import { SCHEDULE_STRATEGIES } from '@converge/engine';
 import type { AnyResourceDefinition } from '@converge/engine-api';
 import { isJsonObject, toEditorSchema, type JsonSchema, type JsonValue } from './json-schema.js';
 import { metaSchema } from './meta-schema.js';
+import { legacyParamsFor } from './legacy-params-schema.js';
 
 /**
  * Draft-07: the draft the YAML language server (and VS Code's JSON service
@@ -108,6 +109,7 @@ function resourceSchema(definition: AnyResourceDefinition): JsonSchema {
     properties: {
       name: { type: 'string', minLength: 1, description: `The resource's name, unique within its kind.${nameHelp}` },
       meta: ref('meta'),
+      ...legacyParamsFor(definition.kind, properties),
       ...properties,
     },
     additionalProperties: false,
