@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { normalizeImageRef } from './image-ref.js';
 import type { ContainerParams } from './params.js';
+import { hostBinding, sameHostIp } from './port-key.js';
 
 type Protocol = 'tcp' | 'udp' | 'sctp';
 const PROTOCOLS: readonly Protocol[] = ['tcp', 'udp', 'sctp'];
@@ -53,7 +54,8 @@ function wantedBindings(ports: ContainerParams['ports']): string[] {
   const bindings: string[] = [];
   for (const protocol of PROTOCOLS) {
     for (const [hostPort, containerPort] of Object.entries(ports?.[protocol] ?? {})) {
-      bindings.push(`${Number(hostPort)}->${containerPort}/${protocol}`);
+      const host = hostBinding(hostPort);
+      if (host) bindings.push(`${bindingHost(host.ip, host.port)}->${containerPort}/${protocol}`);
     }
   }
   return bindings.sort();
@@ -61,9 +63,9 @@ function wantedBindings(ports: ContainerParams['ports']): string[] {
 
 function actualBindings(portBindings: unknown): string[] {
   const bindings: string[] = [];
-  const entries = Object.entries((portBindings ?? {}) as Record<string, readonly { HostPort?: string }[] | null>);
+  const entries = Object.entries((portBindings ?? {}) as Record<string, readonly { HostIp?: string; HostPort?: string }[] | null>);
   for (const [containerPort, hosts] of entries) {
-    for (const host of hosts ?? []) bindings.push(`${Number(host.HostPort ?? 0)}->${containerPort}`);
+    for (const host of hosts ?? []) bindings.push(`${bindingHost(sameHostIp(host.HostIp), Number(host.HostPort ?? 0))}->${containerPort}`);
   }
   return bindings.sort();
 }
@@ -74,9 +76,11 @@ export function createOptions(name: string, params: Readonly<ContainerParams>): 
   const portBindings: Record<string, { HostIp: string; HostPort: string }[]> = {};
   for (const protocol of PROTOCOLS) {
     for (const [hostPort, containerPort] of Object.entries(params.ports?.[protocol] ?? {})) {
+      const host = hostBinding(hostPort);
+      if (!host) continue; // refused at load
       const key = `${containerPort}/${protocol}`;
       exposed[key] = {};
-      (portBindings[key] ??= []).push({ HostIp: '', HostPort: String(Number(hostPort)) });
+      (portBindings[key] ??= []).push({ HostIp: host.ip, HostPort: String(host.port) });
     }
   }
   return {
@@ -90,6 +94,11 @@ export function createOptions(name: string, params: Readonly<ContainerParams>): 
 }
 
 const quote = (value: unknown): string => JSON.stringify(value);
+
+/** A binding's host side as the differences name it: `8080`, `127.0.0.1:8080`, `[::1]:8080`. */
+function bindingHost(ip: string, port: number): string {
+  return ip === '' ? String(port) : ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
 
 /** `cmd` given and not empty: `cmd: []` means the image's own command, as when it is left out (mgmt reads it so). */
 function hasCmd(params: Readonly<ContainerParams>): boolean {

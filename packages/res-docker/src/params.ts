@@ -1,5 +1,6 @@
 import { Type } from '@converge/engine-api';
 import type { Static } from '@converge/engine-api';
+import { HOST_PORT_KEY } from './port-key.js';
 
 const connectionParams = {
   host: Type.Optional(
@@ -14,9 +15,9 @@ const connectionParams = {
   ),
 };
 
-/** Host ports (as YAML map keys, so strings) to container ports. */
+/** Host ports (as YAML map keys, so strings; an address may come first: `127.0.0.1:8080`) to container ports. */
 const portMap = Type.Optional(
-  Type.Record(Type.String({ pattern: '^[0-9]+$' }), Type.Integer({ minimum: 1, maximum: 65535 })),
+  Type.Record(Type.String({ pattern: HOST_PORT_KEY }), Type.Integer({ minimum: 1, maximum: 65535 })),
 );
 
 /**

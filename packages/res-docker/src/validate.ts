@@ -1,6 +1,7 @@
 import type { ValidationIssue } from '@converge/engine-api';
 import { parseDockerHost } from './connection.js';
 import type { ContainerParams, ImageParams } from './params.js';
+import { hostBinding } from './port-key.js';
 
 const API_VERSION = /^v[1-9]\.[0-9]+$/;
 const PROTOCOLS: readonly string[] = ['tcp', 'udp', 'sctp'];
@@ -60,9 +61,12 @@ export function validateContainer(params: Readonly<ContainerParams>, name?: stri
       continue;
     }
     for (const hostPort of Object.keys(map ?? {})) {
-      const port = Number(hostPort);
-      if (!(port >= 1 && port <= 65535)) {
-        issues.push({ param: 'ports', message: `host port ${hostPort} (${protocol}) is not a port number from 1 to 65535`, hint: 'map a container port to a host port from 1 to 65535' });
+      if (hostBinding(hostPort) === undefined) {
+        issues.push({
+          param: 'ports',
+          message: `host port ${hostPort} (${protocol}) is not a port number from 1 to 65535, alone or after an address`,
+          hint: 'map a container port to a host port from 1 to 65535, or to ADDRESS:PORT to listen on one address only (127.0.0.1:8080, [::1]:8080)',
+        });
       }
     }
   }

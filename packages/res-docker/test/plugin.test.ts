@@ -119,10 +119,18 @@ describe('validate', () => {
       'env: entry 2 is not KEY=value',
       'env: "1BAD" is not a valid environment variable name',
       'env: A is set twice',
-      'ports: host port 70000 (udp) is not a port number from 1 to 65535',
+      'ports: host port 70000 (udp) is not a port number from 1 to 65535, alone or after an address',
       'force: force has no effect when state is removed',
     ]);
     expect(dockerImageResource.validate?.({ state: 'exists', host: 'unix://relative' })).toHaveLength(1);
+  });
+
+  it('takes an address before a host port, and refuses one that is not an address', () => {
+    const issues = (tcp: Record<string, number>) =>
+      (dockerContainerResource.validate?.({ image: 'busybox', state: 'running', ports: { tcp } }) ?? []).map((issue) => issue.message);
+    expect(issues({ '8080': 80, '127.0.0.1:8081': 81, '[::1]:8082': 82 })).toEqual([]);
+    expect(issues({ '300.0.0.1:8080': 80 })).toEqual(['host port 300.0.0.1:8080 (tcp) is not a port number from 1 to 65535, alone or after an address']);
+    expect(issues({ '[127.0.0.1]:8080': 80, '::1:8080': 80 })).toHaveLength(2);
   });
 
   it('rejects an unknown port protocol instead of ignoring it', () => {
