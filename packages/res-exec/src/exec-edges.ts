@@ -1,26 +1,45 @@
-import { isAbsolute } from 'node:path';
+import { isAbsolute, posix } from 'node:path';
 import type { AutoEdgeSearch } from '@converge/engine-api';
 import { programsOf } from './command-line.js';
 import type { ExecParams } from './params.js';
 
-/**
- * The programs an exec runs (cmd or its shell, and those of ifcmd, nifcmd,
- * watchcmd and donecmd), when given as absolute paths: a managed `file` with
- * that path must be in place before this exec runs.
- */
-export function programPaths(params: Readonly<ExecParams>): string[] {
-  const programs = [
-    ...(params.args && params.args.length > 0 && !params.shell ? [params.cmd] : programsOf(params.cmd, params.shell)),
-    ...(params.ifcmd ? programsOf(params.ifcmd, params.ifshell) : []),
-    ...(params.nifcmd ? programsOf(params.nifcmd, params.nifshell) : []),
-    ...(params.watchcmd ? programsOf(params.watchcmd, params.watchshell) : []),
-    ...(params.donecmd ? programsOf(params.donecmd, params.doneshell) : []),
-  ];
-  return [...new Set(programs.filter((path) => isAbsolute(path)))];
+/** Each command the exec may run, with the folder it runs in (its own cwd param, else `cwd`). */
+function commandsOf(params: Readonly<ExecParams>): Array<{ readonly programs: readonly string[]; readonly folder: string | undefined }> {
+  const folder = (own: string | undefined): string | undefined => own || params.cwd || undefined;
+  const commands = [{ programs: params.args && params.args.length > 0 && !params.shell ? [params.cmd] : programsOf(params.cmd, params.shell), folder: folder(undefined) }];
+  if (params.ifcmd) commands.push({ programs: programsOf(params.ifcmd, params.ifshell), folder: folder(params.ifcwd) });
+  if (params.nifcmd) commands.push({ programs: programsOf(params.nifcmd, params.nifshell), folder: folder(params.nifcwd) });
+  if (params.watchcmd) commands.push({ programs: programsOf(params.watchcmd, params.watchshell), folder: folder(params.watchcwd) });
+  if (params.donecmd) commands.push({ programs: programsOf(params.donecmd, params.doneshell), folder: folder(params.donecwd) });
+  return commands;
 }
 
-/** One batch: an edge from each managed file that is one of our programs. */
+/**
+ * The programs an exec runs (cmd or its shell, and those of ifcmd, nifcmd,
+ * watchcmd and donecmd) given as absolute paths, or as paths relative to
+ * the folder the command runs in (`./deploy.sh` with `cwd: /srv/app`): a
+ * managed `file` with that path must be in place before this exec runs. A
+ * bare name (`make`) is found in PATH, not in the folder: not one of them.
+ */
+export function programPaths(params: Readonly<ExecParams>): string[] {
+  const paths: string[] = [];
+  for (const { programs, folder } of commandsOf(params)) {
+    for (const program of programs) {
+      if (isAbsolute(program)) paths.push(program);
+      else if (program.includes('/') && folder !== undefined && isAbsolute(folder)) paths.push(posix.resolve(folder, program));
+    }
+  }
+  return [...new Set(paths)];
+}
+
+/** The folders the exec's commands run in, as a managed directory's path is known (`/srv/app/`). */
+export function folderPaths(params: Readonly<ExecParams>): string[] {
+  const folders = commandsOf(params).flatMap(({ folder }) => (folder !== undefined && isAbsolute(folder) ? [posix.resolve(folder)] : []));
+  return [...new Set(folders.map((folder) => (folder === '/' ? folder : `${folder}/`)))];
+}
+
+/** One batch: an edge from each managed file that is one of our programs, and from each managed folder a command runs in. */
 export function* execAutoEdges(params: Readonly<ExecParams>): AutoEdgeSearch {
-  const paths = programPaths(params);
-  if (paths.length > 0) yield paths.map((key) => ({ kind: 'file', key }));
+  const keys = [...programPaths(params), ...folderPaths(params)];
+  if (keys.length > 0) yield keys.map((key) => ({ kind: 'file', key }));
 }

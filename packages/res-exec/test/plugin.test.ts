@@ -47,6 +47,17 @@ describe('autoedges', () => {
     expect(firstBatch({ cmd: 'make' })).toEqual([]);
     expect(execResource.edgeable!.uids({ cmd: 'make' }, 'make')).toEqual([]);
   });
+
+  it('wants an edge from each managed folder a command runs in, and from a program given relative to it (QA: ./script.sh ran before the file wrote it)', () => {
+    expect(firstBatch({ cmd: './deploy.sh --now', cwd: '/srv/app', ifcmd: 'bin/check', ifcwd: '/srv/tools/', donecmd: 'make' })).toEqual([
+      { kind: 'file', key: '/srv/app/deploy.sh' },
+      { kind: 'file', key: '/srv/tools/bin/check' },
+      { kind: 'file', key: '/srv/app/' },
+      { kind: 'file', key: '/srv/tools/' },
+    ]);
+    // A relative folder is not known at load (converge's own working folder is not the exec's business).
+    expect(firstBatch({ cmd: './x', cwd: 'rel' })).toEqual([]);
+  });
 });
 
 describe('validate', () => {
