@@ -33,7 +33,7 @@ export function validateVirt(params: Readonly<VirtParams>, name?: string): Valid
   }
   for (const [index, net] of params.network.entries()) {
     if (net.mac !== undefined && !/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i.test(net.mac)) {
-      issues.push({ param: 'network', message: `network[${index}].mac "${net.mac}" is not a MAC address` });
+      issues.push({ param: 'network', at: [index, 'mac'], message: `network ${index + 1}'s mac "${net.mac}" is not a MAC address`, hint: 'six pairs of hex digits joined by colons (52:54:00:12:34:56), or leave mac out for libvirt to pick one' });
     }
   }
   return issues;

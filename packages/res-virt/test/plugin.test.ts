@@ -43,6 +43,12 @@ describe('validate (QA: these passed validate and failed only when the domain wa
     expect(issuesOf({ disk: [{ source: '~/img/a.raw', type: 'raw' }] })).toEqual([]);
   });
 
+  it("refuses a bad MAC at its own line, numbered as disks are (QA: told at the list item, as network[0])", () => {
+    expect(issuesOf({ network: [{ name: 'default' }, { name: 'default', mac: 'zz:zz' }] } as Parameters<typeof fullParams>[0])).toEqual([
+      ['network', [1, 'mac'], `network 2's mac "zz:zz" is not a MAC address`],
+    ]);
+  });
+
   it("takes only libvirt's access modes for a shared folder, empty for its default (QA: access: weird failed only at define time)", () => {
     const share = (access: string) => Value.Check(VirtParamsSchema, Value.Default(VirtParamsSchema, { filesystem: [{ source: '/srv', target: 'share', access }] }));
     expect(['passthrough', 'mapped', 'squash', ''].map(share)).toEqual([true, true, true, true]);
