@@ -364,9 +364,16 @@ describe('resolveGraph: params', () => {
     }
   });
 
-  it('does not run validate on params of the wrong type', async () => {
+  it("runs validate on the params that fit when others are of the wrong type, so that all are told at once (QA: one bad type hid the rest)", async () => {
     const problems = await problemsOf(['resources:', '  file:', '  - name: rel', '    content: 1']);
-    expect(problems.map((problem) => problem.code)).toEqual(['ERR_PARAM_TYPE']);
+    // In file order: the path is the name's, on the line before.
+    expect(problems.map((problem) => [problem.code, problem.message])).toEqual([
+      ['ERR_PARAM_INVALID', "param 'path': must be an absolute path"],
+      ['ERR_PARAM_TYPE', "param 'content': expected string, got 1"],
+    ]);
+    // Nor on a set that misses a required param: a kind's validate may count on it.
+    const required = await problemsOf(['resources:', '  file:', '  - name: rel', '    path: 7']);
+    expect(required.map((problem) => problem.code)).toEqual(['ERR_PARAM_TYPE']);
   });
 });
 

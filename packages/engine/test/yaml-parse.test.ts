@@ -170,7 +170,8 @@ describe('parseGraphYaml', () => {
     for (let level = 1; level <= 12; level += 1) laughs.push(`    l${level}: &a${level} [${Array(10).fill(`*a${level - 1}`).join(', ')}]`);
     const started = Date.now();
     expect(problemsOf(laughs.join('\n'))[0]?.message).toMatch(/too large/);
-    expect(Date.now() - started).toBeLessThan(2000);
+    // Stopped early, not after expanding 10^13 nodes (which would take hours): a loose bound, as a loaded CI machine is slow.
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it('refuses text that is not YAML: NUL bytes and unpaired surrogates, with their position', () => {

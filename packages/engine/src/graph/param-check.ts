@@ -6,7 +6,7 @@ import { META_KEYS } from './meta-params.js';
 import { PerParamLimit } from './per-param-limit.js';
 import { keepWrittenForms, readScalarsAsText } from './scalars-as-text.js';
 import { pathSegments, unionMemberOfShape } from './schema-paths.js';
-import { schemaChecker } from './schema-checker.js';
+import { schemaChecker, type SchemaChecker } from './schema-checker.js';
 import { yaml11BooleanHint } from './yaml11-boolean.js';
 import { describeSchema, describeValue } from './schema-describe.js';
 import type { GraphWarning, ResourceSpec } from './spec.js';
@@ -72,8 +72,9 @@ export function checkParams(
 
   let filled: Record<string, unknown>;
   let errors: ValueError[];
+  let checker: SchemaChecker;
   try {
-    const checker = schemaChecker(definition.params);
+    checker = schemaChecker(definition.params);
     keepWrittenForms(params, properties, asTextWarnings ? resource.scalarTexts : undefined);
     filled = checker.withDefaults(params);
     errors = checker.check(filled) ? [] : [...Value.Errors(definition.params, filled)];
@@ -163,10 +164,17 @@ export function checkParams(
       hint: 'fix the entries above, then validate again',
     });
   }
-  if (problems.length > before) return undefined;
+  // With params that do not fit, the kind's own checks still run on those
+  // that do (when they make a whole set without the others), so that one
+  // bad type does not hide the rest: a graph is reported in full.
+  const misfits = problems.length > before ? new Set(errors.map((error) => pathSegments(error.path)[0] ?? '')) : undefined;
+  const checkable = misfits ? withoutMisfits(filled, misfits, checker) : filled;
+  if (checkable === undefined) return undefined;
 
   const issueLimit = new PerParamLimit();
-  for (const issue of runValidate(definition, filled, resource.name)) {
+  for (const issue of runValidate(definition, checkable, resource.name)) {
+    // Told for a param that fits only; a throw on a partial set is no news.
+    if (misfits && ((issue.param !== undefined && misfits.has(issue.param)) || issue.cause !== undefined)) continue;
     const at = issue.param === undefined ? undefined : [issue.param, ...(issue.at ?? []).map(String)];
     if (issue.severity === 'warning') {
       warnings.push({
@@ -190,6 +198,12 @@ export function checkParams(
     });
   }
   return problems.length > before ? undefined : filled;
+}
+
+/** The params without those that do not fit, defaults filled; undefined when that is no whole set (a required one is among them). */
+function withoutMisfits(params: Readonly<Record<string, unknown>>, misfits: ReadonlySet<string>, checker: SchemaChecker): Record<string, unknown> | undefined {
+  const fitting = checker.withDefaults(Object.fromEntries(Object.entries(params).filter(([param]) => !misfits.has(param))));
+  return checker.check(fitting) ? fitting : undefined;
 }
 
 /**
