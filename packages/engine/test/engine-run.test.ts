@@ -168,6 +168,34 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('runs a child after one run of a parent that is always busy again, not never (QA: a poll shorter than the check starved the child)', async () => {
+    const journal = newJournal();
+    const graph = graphOf(
+      [recordingKind(journal)],
+      [
+        { kind: 'rec', name: 'busy', params: { watch: true, sleepMs: 80 } },
+        { kind: 'rec', name: 'child', params: { watch: true } },
+      ],
+      [{ from: 'rec[busy]', to: 'rec[child]' }],
+    );
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    await engine.start(graph);
+    await engine.whenConverged(AbortSignal.timeout(10_000));
+    // Events faster than its checks: there is always another run of it to come.
+    const events = setInterval(() => journal.contexts.get('busy')?.event(), 20);
+    try {
+      await until(() => journal.events.filter((event) => event === 'end busy').length >= 3, 'the busy parent to run again');
+      journal.events.length = 0;
+      journal.contexts.get('child')?.event();
+      await until(() => journal.events.includes('end child'), 'the child to run', 3_000);
+      // It waited for the parent's run under way (or one more), then ran while the parent stayed busy.
+      expect(journal.events.filter((event) => event === 'end busy').length).toBeLessThanOrEqual(3);
+    } finally {
+      clearInterval(events);
+    }
+    await engine.stop();
+  });
+
   it('logs a failure as an error once; the same failure found again is logged at debug level, until it succeeds', async () => {
     const journal = newJournal();
     const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'a', params: { watch: true, failTimes: 3 } }]);

@@ -81,6 +81,8 @@ export class Vertex implements ContextHost {
    * debug level, as stdout tells it once.
    */
   #loggedFailure: string | undefined;
+  /** When this vertex began to wait for a parent busy with a run of its own (0: it does not); see #pokeParentsBehind. */
+  #busyWaitSince = 0;
   #checks = 0;
   #changes = 0;
   /** The resources grouped into this vertex (autogroup), with what each is told; undefined without a group. */
@@ -499,6 +501,7 @@ export class Vertex implements ContextHost {
         this.#setState('pending');
         return undefined;
       }
+      this.#busyWaitSince = 0;
       const step = this.#process(this.#instance as Instance);
       if (step) return step;
     }
@@ -531,18 +534,26 @@ export class Vertex implements ContextHost {
    * reaches a parent and its child at once (their folder moved away) runs
    * the parent first, as an edge says, and the child after it, or not at
    * all if it fails. Such a parent pokes its waiting children once it has
-   * converged, failed or been blocked.
+   * converged, failed or been blocked. A busy parent is waited for until
+   * it has finished one run since the wait began, not more: one that is
+   * always busy again (a poll shorter than its check, a stream of events)
+   * must not hold its children back for good.
    */
   #pokeParentsBehind(): boolean {
     let behind = false;
+    let waitsForBusy = false;
     const parents = this.parents;
     for (let i = 0; i < parents.length; i++) {
       const parent = (parents[i] as InEdge).from;
-      const busy = parent.#dirty || parent.#state === 'running' || parent.#state === 'pending';
-      if (parent.timestamp > this.timestamp && !busy) continue;
+      if (parent.timestamp > this.timestamp) {
+        const busy = parent.#dirty || parent.#state === 'running' || parent.#state === 'pending';
+        if (!busy || (this.#busyWaitSince > 0 && parent.timestamp > this.#busyWaitSince)) continue;
+        waitsForBusy = true;
+      }
       parent.backpoke();
       behind = true;
     }
+    if (waitsForBusy && this.#busyWaitSince === 0) this.#busyWaitSince = this.#env.nextTimestamp();
     return behind;
   }
 
