@@ -1,6 +1,6 @@
 import { defineResource } from '@converge/engine-api';
 import { ContainerInstance } from './container-instance.js';
-import { normalizeImageRef } from './image-ref.js';
+import { imageOnEngine } from './image-ref.js';
 import { ContainerParamsSchema } from './params.js';
 import { validateContainer } from './validate.js';
 
@@ -16,7 +16,8 @@ export const dockerContainerResource = defineResource({
     // The image goes first, except when the container is being removed: then
     // the container must go before its image can be removed.
     *autoEdges(params) {
-      yield [{ kind: 'docker:image', key: normalizeImageRef(params.image), reversed: params.state === 'removed' }];
+      // The same image on the same engine only: an image pulled into another engine is not this container's.
+      yield [{ kind: 'docker:image', key: imageOnEngine(params.image, params.host), reversed: params.state === 'removed' }];
     },
   },
 });

@@ -55,7 +55,8 @@ function wantedBindings(ports: ContainerParams['ports']): string[] {
   for (const protocol of PROTOCOLS) {
     for (const [hostPort, containerPort] of Object.entries(ports?.[protocol] ?? {})) {
       const host = hostBinding(hostPort);
-      if (host) bindings.push(`${bindingHost(host.ip, host.port)}->${containerPort}/${protocol}`);
+      // 0.0.0.0 and :: are every address, as a port alone: the same binding on both sides.
+      if (host) bindings.push(`${bindingHost(sameHostIp(host.ip), host.port)}->${containerPort}/${protocol}`);
     }
   }
   return bindings.sort();

@@ -1,3 +1,5 @@
+import { engineKey } from './connection.js';
+
 /** Docker Hub's registry, as Docker names it in a fully qualified reference. */
 const DEFAULT_REGISTRY = 'docker.io';
 /** Other names Docker takes for Docker Hub. */
@@ -27,4 +29,9 @@ export function normalizeImageRef(ref: string): string {
   const lastPart = path.slice(path.lastIndexOf('/') + 1);
   const tag = lastPart.includes(':') || digest !== '' ? '' : ':latest';
   return `${registry}/${path}${tag}${digest}`;
+}
+
+/** An image on one engine: what a `docker:image` is, and what a container on that engine needs first. */
+export function imageOnEngine(ref: string, host: string | undefined): string {
+  return `${normalizeImageRef(ref)} on ${engineKey(host)}`;
 }

@@ -1,7 +1,6 @@
 import { defineResource } from '@converge/engine-api';
-import { engineKey } from './connection.js';
 import { ImageInstance } from './image-instance.js';
-import { normalizeImageRef } from './image-ref.js';
+import { imageOnEngine } from './image-ref.js';
 import { ImageParamsSchema } from './params.js';
 import { validateImage } from './validate.js';
 
@@ -12,10 +11,10 @@ export const dockerImageResource = defineResource({
   params: ImageParamsSchema,
   validate: validateImage,
   // One image, however it is spelled (busybox and busybox:latest), on one engine.
-  identity: (params, name) => (name === undefined ? undefined : `${normalizeImageRef(name)} on ${engineKey(params.host)}`),
+  identity: (params, name) => (name === undefined ? undefined : imageOnEngine(name, params.host)),
   create: (params) => new ImageInstance(params),
   edgeable: {
-    uids: (_params, name) => [{ kind: 'docker:image', key: normalizeImageRef(name) }],
+    uids: (params, name) => [{ kind: 'docker:image', key: imageOnEngine(name, params.host) }],
     *autoEdges() {
       // An image depends on nothing else in the graph.
     },

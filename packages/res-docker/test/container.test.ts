@@ -207,7 +207,7 @@ describe.skipIf(!dockerReady)('docker:container config', () => {
     const mapped = containerName('cfg-map');
     await runCase(dockerContainerResource, {
       name: listed,
-      params: { ...base, env: ['GREETING=hello', 'EMPTY='], ports: { tcp: { 18080: 80, '127.0.0.1:18082': 82 }, udp: { 15353: 53 } } },
+      params: { ...base, env: ['GREETING=hello', 'EMPTY='], ports: { tcp: { 18080: 80, '127.0.0.1:18082': 82, '0.0.0.0:18083': 83 }, udp: { 15353: 53 } } },
       expect: 'diverged',
     });
     await runCase(dockerContainerResource, {
@@ -224,9 +224,10 @@ describe.skipIf(!dockerReady)('docker:container config', () => {
     expect(info?.HostConfig.PortBindings).toEqual({
       '80/tcp': [{ HostIp: '', HostPort: '18080' }],
       '82/tcp': [{ HostIp: '127.0.0.1', HostPort: '18082' }],
+      '83/tcp': [{ HostIp: '0.0.0.0', HostPort: '18083' }],
       '53/udp': [{ HostIp: '', HostPort: '15353' }],
     });
-    expect(Object.keys(info?.Config.ExposedPorts ?? {}).sort()).toEqual(['53/udp', '80/tcp', '82/tcp']);
+    expect(Object.keys(info?.Config.ExposedPorts ?? {}).sort()).toEqual(['53/udp', '80/tcp', '82/tcp', '83/tcp']);
     expect((await inspect(mapped))?.Config.Env).toEqual(expect.arrayContaining(['GREETING=hello', 'EMPTY=']));
   });
 

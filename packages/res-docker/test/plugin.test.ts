@@ -3,6 +3,7 @@ import { isPluginDefinition } from '@converge/engine-api';
 import type { AutoEdgeCandidate } from '@converge/engine-api';
 import { describe, expect, it } from 'vitest';
 import plugin, { dockerContainerResource, dockerImageResource, normalizeImageRef } from '../src/index.js';
+import { engineKey } from '../src/connection.js';
 import type { ContainerParams } from '../src/index.js';
 
 function candidates(params: ContainerParams): readonly AutoEdgeCandidate[] {
@@ -48,12 +49,18 @@ describe('image references', () => {
 
 describe('autoedges', () => {
   it('puts the image before the container, and after it when the container is removed', () => {
-    expect(dockerImageResource.edgeable!.uids({ state: 'exists' }, 'busybox')).toEqual([{ kind: 'docker:image', key: 'docker.io/library/busybox:latest' }]);
+    const here = engineKey(undefined);
+    expect(dockerImageResource.edgeable!.uids({ state: 'exists' }, 'busybox')).toEqual([{ kind: 'docker:image', key: `docker.io/library/busybox:latest on ${here}` }]);
     expect(dockerContainerResource.edgeable!.uids({ image: 'busybox', state: 'running' }, 'web')).toEqual([
       { kind: 'docker:container', key: 'web' },
     ]);
-    expect(candidates({ image: 'busybox', state: 'running' })).toEqual([{ kind: 'docker:image', key: 'docker.io/library/busybox:latest', reversed: false }]);
-    expect(candidates({ image: 'busybox:1', state: 'removed' })).toEqual([{ kind: 'docker:image', key: 'docker.io/library/busybox:1', reversed: true }]);
+    expect(candidates({ image: 'busybox', state: 'running' })).toEqual([{ kind: 'docker:image', key: `docker.io/library/busybox:latest on ${here}`, reversed: false }]);
+    expect(candidates({ image: 'busybox:1', state: 'removed' })).toEqual([{ kind: 'docker:image', key: `docker.io/library/busybox:1 on ${here}`, reversed: true }]);
+    // Only on the same engine (QA: an image on another engine was put before this container).
+    expect(candidates({ image: 'busybox', state: 'running', host: 'unix:///tmp/other.sock' })).not.toEqual(candidates({ image: 'busybox', state: 'running' }));
+    expect(candidates({ image: 'busybox', state: 'running', host: 'unix:///tmp/other.sock' })[0]?.key).toBe(
+      dockerImageResource.edgeable!.uids({ state: 'exists', host: '/tmp/other.sock' }, 'busybox')[0]?.key,
+    );
     // Written another way, the same image (QA: docker.io/qa2/app:latest got no edge from the image qa2/app).
     expect(candidates({ image: 'docker.io/qa2/app:latest', state: 'running' })).toEqual(candidates({ image: 'qa2/app', state: 'running' }));
   });
