@@ -6,6 +6,7 @@ import { FileParamsSchema } from './params.js';
 import { fsPath } from './paths.js';
 import { priorStateParams } from './reversal.js';
 import { validateFile } from './validate.js';
+import { throughSystemLinks } from './system-links.js';
 
 /** The `file` kind: a file, directory or symlink, kept as the graph says. */
 export const fileResource = defineResource({
@@ -17,7 +18,8 @@ export const fileResource = defineResource({
   validateGraph: fileGraphConflicts,
   create: (params) => new FileInstance(params),
   // One path, one resource: `/a/b`, `/a//b` and `/a/b/` are the same place.
-  identity: (params) => fsPath(params.path),
+  // One file however its path is spelled through the system's own links (/lib/x and /usr/lib/x).
+  identity: (params) => throughSystemLinks(fsPath(params.path)),
   edgeable: {
     uids: (params) => fileUids(params),
     autoEdges: (params) => fileAutoEdges(params),

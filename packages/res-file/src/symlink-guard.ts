@@ -4,25 +4,10 @@ import { posix } from 'node:path';
 import { lstatEntry } from './fs-state.js';
 import { isDirOnLocalFs } from './local-fs.js';
 import { fsPath } from './paths.js';
+import { isTrustedSystemLink } from './system-links.js';
 
 /** Declared links followed through other declared links, at most (as the kernel's own limit on a path's links). */
 const MAX_LINK_HOPS = 40;
-
-/**
- * The links of a merged-/usr system (`/bin` → `usr/bin`) and of `/run`
- * (`/var/run` → `/run`): followed without a resource declaring them, so a
- * graph can write `/lib/systemd/system/app.service` as on any other system,
- * but only while the link and the folder that holds it belong to root and
- * nobody else may write there (whoever could swap such a link could change
- * the system anyway). Any other undeclared link is refused.
- */
-const SYSTEM_LINKS: ReadonlySet<string> = new Set(['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32', '/var/run', '/var/lock']);
-
-async function isSystemLink(path: string, link: { readonly uid: number }): Promise<boolean> {
-  if (!SYSTEM_LINKS.has(path) || link.uid !== 0) return false;
-  const holder = await lstatEntry(posix.dirname(path));
-  return holder !== undefined && holder.kind === 'dir' && holder.uid === 0 && (holder.mode & 0o022) === 0;
-}
 
 /** A parent symlink the guard refuses to follow, and why. */
 export interface RefusedParentLink {
@@ -64,7 +49,8 @@ export async function findUndeclaredParentSymlink(
     if (entry.kind !== 'symlink') continue;
     const declared = declaredTarget(current);
     if (declared === undefined) {
-      if (!(await isSystemLink(current, entry))) return { link: current };
+      // Looked at again at every check (not the load's memo): a link swapped since is refused.
+      if (!isTrustedSystemLink(current)) return { link: current };
       // Where it leads must pass the policy too (`/lib` → `usr/lib`: `/usr` is looked at).
       const target = await readlink(current).catch(() => undefined);
       if (target === undefined || depth >= MAX_LINK_HOPS) return { link: current };

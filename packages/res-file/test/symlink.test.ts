@@ -4,6 +4,7 @@ import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileResource } from '../src/index.js';
 import { makeFile, refusal, tempDir } from './helpers.js';
+import type { FileParams } from '../src/params.js';
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -122,6 +123,15 @@ describe('symlink policy', () => {
     await symlink('/run', join(dir, 'run'));
     const refused = await refusal(join(dir, 'run', `converge-test-${process.pid}.conf`), { state: 'exists', content: 'x' }, true);
     expect(String(refused)).toMatch(/run, a parent of .* is a symlink that no file resource declares/);
+  });
+
+  it('gives one identity to a file spelled through the system links, so that two resources for it are refused at load (QA: /var/lock/x and /var/run/lock/x flapped)', () => {
+    const identity = (path: string) => fileResource.identity?.({ path, state: 'exists' } as FileParams, path);
+    expect(identity('/var/lock/x')).toBe('/run/lock/x');
+    expect(identity('/var/run/lock/x')).toBe('/run/lock/x');
+    expect(identity('/lib/x.conf')).toBe(identity('/usr/lib/x.conf'));
+    expect(identity('/tmp/x')).toBe('/tmp/x');
+    expect(identity('/library/x')).toBe('/library/x');
   });
 
   it('follows a parent symlink that a live file resource declares, or any with force', async () => {
