@@ -264,10 +264,14 @@ describe('resolveGraph: params', () => {
       [7, 'read dirname and basename as path: "/etc/app/new.conf", as mgmt builds it'],
       [9, 'read dirname and basename as path: "/srv/data/", as mgmt builds it'],
     ]);
-    const problems = await problemsOf(['resources:', '  file:', '  - name: /etc/a', '    dirname: /srv']);
+    const problems = await problemsOf(['resources:', '  file:', '  - name: /etc/a', '    dirname: /srv', '    basename: ok.conf']);
+    // Only the part written wrong is told (QA: both were).
     expect(problems.map((problem) => [problem.location?.line, problem.message, problem.hint])).toEqual([
       [4, "unknown param 'dirname' for kind 'file'", 'a dirname ends with / and a basename does not start with /, as in mgmt, which builds the path from them; or write the whole path in path'],
     ]);
+    // Empty or null is unset, as mgmt reads it (QA: refused).
+    const unset = await resolveYaml(['resources:', '  file:', '  - name: /etc/app/a.conf', '    dirname: /srv/', '    basename: null', '  - name: /etc/b.conf', '    dirname: ""', '    basename: ""']);
+    expect([...unset.resources.values()].map((resource) => resource.params['path'])).toEqual(['/srv/a.conf', '/etc/b.conf']);
   });
 
   it('warns about an edge name used twice, at the second use, and loads both edges', async () => {

@@ -69,8 +69,11 @@ export function readLegacyParams(
   let paramLocations: Map<string, ResourceSpec['location']> | undefined;
   if (resource.kind === 'file' && !Object.hasOwn(declared, 'dirname') && !Object.hasOwn(declared, 'basename')) {
     const built = mgmtFilePath(resource);
-    if (built !== undefined) {
-      const from = Object.hasOwn(resource.params, 'dirname') ? 'dirname' : 'basename';
+    const from = Object.hasOwn(resource.params, 'dirname') ? 'dirname' : 'basename';
+    if (built === 'invalid') {
+      // Only the part written wrong stays, to be refused (as unknown, with a hint that says the rule).
+      for (const part of ['dirname', 'basename'] as const) if (Object.hasOwn(resource.params, part) && mgmtPathPart(part, resource.params[part]) !== 'invalid') drop(part);
+    } else if (built !== undefined) {
       for (const part of ['dirname', 'basename']) drop(part);
       (params ??= { ...resource.params })['path'] = built;
       paramLocations = new Map(resource.paramLocations);
@@ -137,18 +140,26 @@ export function readLegacyParams(
   };
 }
 
+/** A `dirname` or `basename` as mgmt takes it: unset when empty or null, else valid (a folder ending in /, a name not starting with /) or not. */
+function mgmtPathPart(part: 'dirname' | 'basename', value: unknown): string | undefined | 'invalid' {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') return 'invalid';
+  return (part === 'dirname' ? value.endsWith('/') : !value.startsWith('/')) ? value : 'invalid';
+}
+
 /**
  * The path mgmt's file resource uses when `dirname` or `basename` is
  * given: the path (or name) with its folder or its last part replaced; a
- * folder's last part keeps its slash. Undefined when neither is given or
- * either is not as mgmt requires (dirname ending in /, basename not
- * starting with /): then they are refused as unknown params, with a hint.
+ * folder's last part keeps its slash. Undefined when neither is given
+ * (both may be written empty, mgmt's unset); 'invalid' when one is not as
+ * mgmt requires.
  */
-function mgmtFilePath(resource: ResourceSpec): string | undefined {
-  const { dirname, basename, path } = resource.params;
-  if (dirname === undefined && basename === undefined) return undefined;
-  if (dirname !== undefined && (typeof dirname !== 'string' || !dirname.endsWith('/'))) return undefined;
-  if (basename !== undefined && (typeof basename !== 'string' || basename.startsWith('/') || basename === '')) return undefined;
+function mgmtFilePath(resource: ResourceSpec): string | undefined | 'invalid' {
+  const { path } = resource.params;
+  if (!Object.hasOwn(resource.params, 'dirname') && !Object.hasOwn(resource.params, 'basename')) return undefined;
+  const dirname = mgmtPathPart('dirname', resource.params['dirname']);
+  const basename = mgmtPathPart('basename', resource.params['basename']);
+  if (dirname === 'invalid' || basename === 'invalid') return 'invalid';
   const whole = typeof path === 'string' && path !== '' ? path : resource.name;
   // As mgmt splits it: a trailing slash stays with the last part.
   const cut = whole.slice(0, -1).lastIndexOf('/') + 1;
