@@ -321,7 +321,9 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     }
     // Sorted, so the same changes found by planLive on later checks do not warn again.
     pending.sort();
-    if (pending.length > 0 && pending.join() !== this.lastIgnored) {
+    // In a dry run that would redefine the domain first, its definition does not have the changes yet: the definition step tells them.
+    const wouldRedefine = !apply && this.dryRun.some((step) => step.startsWith('redefine'));
+    if (!wouldRedefine && pending.length > 0 && pending.join() !== this.lastIgnored) {
       this.lastIgnored = pending.join();
       const message = p.transient
         ? 'the paused transient domain keeps what it was started with (it has no next boot to take the changes)'
