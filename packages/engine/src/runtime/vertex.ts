@@ -493,6 +493,8 @@ export class Vertex implements ContextHost {
       const downParent = this.#downParent();
       if (downParent) {
         this.#block(downParent);
+        // A wait for a busy parent ends here too: the next one starts afresh.
+        this.#busyWaitSince = 0;
         continue;
       }
       if (this.#pokeParentsBehind()) {
