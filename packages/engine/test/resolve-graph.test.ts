@@ -471,6 +471,9 @@ describe('resolveGraph: metaparams', () => {
     ['export: [1]', 'a list of host names'],
     ['noop: "maybe"', 'true or false'],
     ['Retry: 1', "did you mean 'retry'?"],
+    // Quoted as written, not as a double holds them (QA: ...992, .inf).
+    ['timeout: 9007199254740993', 'not 9007199254740993'],
+    ['delay: 1e400', 'not 1e400'],
   ])('refuses %s', async (entry, words) => {
     const [problem] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta:', `      ${entry}`]);
     expect(problem).toMatchObject({ code: 'ERR_META_INVALID', resource: 'noop[a]', location: { line: 5 } });

@@ -138,7 +138,7 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
     const unit = UNITS[key] ? ` in ${UNITS[key]}` : '';
     const yaml11 = result.expected.includes('true') ? yaml11BooleanHint(value) : undefined;
     problems.push(
-      new EngineError('ERR_META_INVALID', `metaparam '${key}' must be ${result.expected}${unit}, not ${describeValue(value)}`, {
+      new EngineError('ERR_META_INVALID', `metaparam '${key}' must be ${result.expected}${unit}, not ${writtenMeta(resource, key) ?? describeValue(value)}`, {
         resource: id,
         phase: 'validate',
         location,
@@ -147,6 +147,12 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
     );
   }
   return Object.freeze(merged) as unknown as MetaParams;
+}
+
+/** A metaparam's number as the graph writes it (9007199254740993, 1e400), when the YAML reader kept it. */
+function writtenMeta(resource: ResourceSpec, key: string): string | undefined {
+  const value = resource.meta[key];
+  return typeof value === 'number' ? resource.scalarTexts?.get(`meta/${key}`) : undefined;
 }
 
 /** A value as written in YAML: `.inf` for infinity (JSON would say null). */

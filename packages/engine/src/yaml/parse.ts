@@ -192,6 +192,8 @@ function readResource(ctx: ShapeContext, kind: string, node: Node | null): Resou
       name = expectName(ctx, entry.value, `the name of a resource of kind '${kind}'`, (text) => `${kind}[${text}]`);
     } else if (entry.key === 'meta') {
       meta = readMeta(ctx, kind, entry.value) ?? meta;
+      // Under `meta/`, which no param path starts with (meta is never a param): a metaparam's number as written, for its errors.
+      addScalarTexts(ctx, 'meta', entry.value, scalarTexts);
     } else if (!isForbiddenKey(entry.key)) {
       params[entry.key] = ctx.values.read(entry.value);
       paramLocations.set(entry.key, entry.valueLocation);
