@@ -194,8 +194,14 @@ export interface ResourceDefinition<PS extends TObject = TObject, SS extends TOb
    * (since engine API 1.1).
    */
   readonly sends?: SS;
-  /** Refreshable trait: the kind acts on `ctx.refresh()`. */
-  readonly refreshable?: boolean;
+  /**
+   * Refreshable trait: the kind acts on `ctx.refresh()`. A function says it
+   * per resource, from its params (a domain restarts on a refresh only with
+   * `restartonrefresh`; since engine API 1.8: an older engine counts a
+   * function as true). A notify edge to a resource that does not act on a
+   * refresh gets a warning when the graph loads.
+   */
+  readonly refreshable?: boolean | ((params: Readonly<Static<PS>>) => boolean);
   /**
    * Checks params beyond their types (conflicts, ranges). Pure: no I/O. A
    * returned issue or a throw rejects the graph before anything runs.

@@ -621,6 +621,20 @@ describe('resolveGraph: send/recv', () => {
     ]);
     const toNoop = await resolveYaml(['resources:', '  noop:', '  - name: a', '  - name: b', 'edges:', '- {from: {kind: noop, name: a}, to: {kind: noop, name: b}, notify: true}']);
     expect(toNoop.warnings).toBeUndefined();
+    // A kind may say it per resource, from its params (QA: a virt without restartonrefresh got no warning).
+    const restarting = defineResource({
+      kind: 'svc',
+      params: Type.Object({ restart: Type.Optional(Type.Boolean()) }),
+      refreshable: (params) => params.restart === true,
+      create: () => ({ checkApply: () => true }),
+    }) as unknown as AnyResourceDefinition;
+    const perResource = await resolveGraph(
+      parseGraphYaml(['resources:', '  noop:', '  - name: a', '  svc:', '  - {name: on, restart: true}', '  - {name: off}', 'edges:', '- {from: {kind: noop, name: a}, to: {kind: svc, name: on}, notify: true}', '- {from: {kind: noop, name: a}, to: {kind: svc, name: off}, notify: true}', 'graph: g'].join('\n'), 'g.yaml'),
+      mapResolver([...testKinds, restarting]),
+    );
+    expect(perResource.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
+      [9, "notifies svc[off], which does nothing on a refresh as its params are (see its kind's README): the notification is lost"],
+    ]);
   });
 
   it('keeps one edge per send/recv key between a pair, folding plain edges into it', async () => {

@@ -20,7 +20,8 @@ export const virtResource = defineResource({
   kind: 'virt',
   description: 'A libvirt domain (virtual machine): defined or transient, running, paused or shut off.',
   params: VirtParamsSchema,
-  refreshable: true,
+  // A refresh restarts the domain only with restartonrefresh.
+  refreshable: (params) => params.restartonrefresh,
   validate: validateVirt,
   create: (params) => new VirtInstance(params),
   edgeable: {

@@ -15,7 +15,9 @@ describe('the plugin', () => {
     expect(isPluginDefinition(plugin)).toBe(true);
     expect(plugin.name).toBe(manifest.name);
     expect(plugin.resources.map((r) => r.kind)).toEqual(manifest.converge.kinds);
-    expect(virtResource.refreshable).toBe(true);
+    // A refresh restarts a domain only with restartonrefresh: a notify edge to one without it gets a load warning.
+    const refreshable = virtResource.refreshable as (params: VirtParams) => boolean;
+    expect([true, false].map((restartonrefresh) => refreshable(fullParams({ restartonrefresh })))).toEqual([true, false]);
   });
 
   it('wants file edges for its images and shared directories', () => {

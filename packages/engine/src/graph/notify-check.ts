@@ -1,5 +1,11 @@
 import type { AnyResourceDefinition } from '@converge/engine-api';
-import type { GraphWarning, ResolvedEdge } from './spec.js';
+import type { GraphWarning, ResolvedEdge, ResolvedResource } from './spec.js';
+
+/** Whether a resource acts on a refresh: its kind's refreshable trait, for every resource or from its params. */
+function actsOnRefresh(definition: AnyResourceDefinition | undefined, params: Readonly<Record<string, unknown>>): boolean {
+  const refreshable = definition?.refreshable;
+  return typeof refreshable === 'function' ? refreshable(params) : refreshable === true;
+}
 
 /**
  * A `notify: true` edge to a resource whose kind does nothing on a refresh
@@ -8,18 +14,21 @@ import type { GraphWarning, ResolvedEdge } from './spec.js';
  */
 export function warnNotifyWithoutEffect(
   edges: readonly ResolvedEdge[],
-  resourceKinds: ReadonlyMap<string, string>,
+  resources: ReadonlyMap<string, ResolvedResource>,
   kinds: ReadonlyMap<string, AnyResourceDefinition>,
   warnings: GraphWarning[],
 ): void {
   for (const edge of edges) {
     if (!edge.notify || !edge.location) continue;
-    const kind = resourceKinds.get(edge.to);
-    if (kind === undefined || kinds.get(kind)?.refreshable) continue;
+    const resource = resources.get(edge.to);
+    if (resource === undefined || actsOnRefresh(kinds.get(resource.kind), resource.params)) continue;
+    const kindWide = typeof kinds.get(resource.kind)?.refreshable !== 'function';
     warnings.push({
       location: edge.location,
       resource: 'edge',
-      message: `notifies ${edge.to}, whose kind '${kind}' does nothing on a refresh: the notification is lost`,
+      message: kindWide
+        ? `notifies ${edge.to}, whose kind '${resource.kind}' does nothing on a refresh: the notification is lost`
+        : `notifies ${edge.to}, which does nothing on a refresh as its params are (see its kind's README): the notification is lost`,
       hint: 'remove notify: true, or notify a resource that acts on a refresh: an exec with refreshonly: true can restart it',
     });
   }

@@ -89,7 +89,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: Res
   const edges = resolveEdges(lowercasedEdgeKinds(spec.edges, new Set(resourceKinds.values()), warnings), resourceKinds, kinds, problems);
   checkHiddenSenders(edges, resources, problems);
   warnRepeatedEdgeNames(spec.edges, warnings);
-  warnNotifyWithoutEffect(edges, resourceKinds, kinds, warnings);
+  warnNotifyWithoutEffect(edges, resources, kinds, warnings);
   checkCycles(resourceKinds.keys(), edges, problems);
   if (problems.length > 0) throw new GraphLoadError(inFileOrder(problems));
   const collect = collected.length > 0 ? { collect: collected } : {};
