@@ -247,7 +247,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
       return 'changed';
     }
     if (plan.cold.length > 0 && p.restartondiverge === 'error') {
-      if (!apply) return this.wouldDo(`fail: the running domain needs a restart to apply: ${plan.cold.join(', ')} (restartondiverge: error)`);
+      // A dry run fails the same way: it foretells what the real run meets, and changes nothing either way.
       throw virtError(this.ctx.id, 'checkApply', `the running domain needs a restart to apply: ${plan.cold.join(', ')}`, {
         hint: 'restart it yourself, or set restartondiverge: ifneeded to let converge restart it (or ignore to leave it)',
       });

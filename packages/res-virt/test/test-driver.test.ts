@@ -144,6 +144,8 @@ describe('virt on test:///default', () => {
     await withVirt(name, { state: 'running', cpus: 1 }, (live) => converge(live));
 
     await withVirt(name, { state: 'running', cpus: 2, restartondiverge: 'error' }, async (live) => {
+      // A dry run fails as the real run will (QA: it said "would change"), and changes nothing.
+      await expect(live.res.checkApply(false, never)).rejects.toThrow(/needs a restart to apply: cpus 1 -> 2/);
       await expect(live.res.checkApply(true, never)).rejects.toThrow(/needs a restart to apply: cpus 1 -> 2/);
     });
     await withVirt(name, { state: 'running', cpus: 2, restartondiverge: 'ignore' }, async (live) => {
