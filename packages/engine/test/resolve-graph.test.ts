@@ -272,6 +272,11 @@ describe('resolveGraph: params', () => {
     // Empty or null is unset, as mgmt reads it (QA: refused).
     const unset = await resolveYaml(['resources:', '  file:', '  - name: /etc/app/a.conf', '    dirname: /srv/', '    basename: null', '  - name: /etc/b.conf', '    dirname: ""', '    basename: ""']);
     expect([...unset.resources.values()].map((resource) => resource.params['path'])).toEqual(['/srv/a.conf', '/etc/b.conf']);
+    // Both unset: not "read as path" (QA), only that they are read as not set.
+    expect(unset.warnings?.filter((warning) => warning.location.line >= 7).map((warning) => warning.message)).toEqual([
+      "read 'dirname' (empty) as not set, as mgmt does",
+      "read 'basename' (empty) as not set, as mgmt does",
+    ]);
   });
 
   it('warns about an edge name used twice, at the second use, and loads both edges', async () => {

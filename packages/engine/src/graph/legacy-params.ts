@@ -73,6 +73,13 @@ export function readLegacyParams(
     if (built === 'invalid') {
       // Only the part written wrong stays, to be refused (as unknown, with a hint that says the rule).
       for (const part of ['dirname', 'basename'] as const) if (Object.hasOwn(resource.params, part) && mgmtPathPart(part, resource.params[part]) !== 'invalid') drop(part);
+    } else if (built === 'unset') {
+      // Both empty or null: mgmt's unset, and the path is as written.
+      for (const part of ['dirname', 'basename'] as const) {
+        if (!Object.hasOwn(resource.params, part)) continue;
+        drop(part);
+        warn(part, `read '${part}' (empty) as not set, as mgmt does`, `remove ${part}`);
+      }
     } else if (built !== undefined) {
       for (const part of ['dirname', 'basename']) drop(part);
       (params ??= { ...resource.params })['path'] = built;
@@ -150,16 +157,17 @@ function mgmtPathPart(part: 'dirname' | 'basename', value: unknown): string | un
 /**
  * The path mgmt's file resource uses when `dirname` or `basename` is
  * given: the path (or name) with its folder or its last part replaced; a
- * folder's last part keeps its slash. Undefined when neither is given
- * (both may be written empty, mgmt's unset); 'invalid' when one is not as
- * mgmt requires.
+ * folder's last part keeps its slash. Undefined when neither is written;
+ * 'unset' when both are written empty (mgmt's unset); 'invalid' when one
+ * is not as mgmt requires.
  */
-function mgmtFilePath(resource: ResourceSpec): string | undefined | 'invalid' {
+function mgmtFilePath(resource: ResourceSpec): string | undefined | 'invalid' | 'unset' {
   const { path } = resource.params;
   if (!Object.hasOwn(resource.params, 'dirname') && !Object.hasOwn(resource.params, 'basename')) return undefined;
   const dirname = mgmtPathPart('dirname', resource.params['dirname']);
   const basename = mgmtPathPart('basename', resource.params['basename']);
   if (dirname === 'invalid' || basename === 'invalid') return 'invalid';
+  if (dirname === undefined && basename === undefined) return 'unset';
   const whole = typeof path === 'string' && path !== '' ? path : resource.name;
   // As mgmt splits it: a trailing slash stays with the last part.
   const cut = whole.slice(0, -1).lastIndexOf('/') + 1;
