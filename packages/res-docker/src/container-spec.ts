@@ -18,6 +18,12 @@ function envKey(entry: string): string {
   return equals < 0 ? entry : entry.slice(0, equals);
 }
 
+/** The value of a KEY=value entry; empty for a bare KEY. */
+export function envValue(entry: string): string {
+  const equals = entry.indexOf('=');
+  return equals < 0 ? '' : entry.slice(equals + 1);
+}
+
 function envByKey(entries: readonly string[]): Map<string, string> {
   return new Map(entries.map((entry) => [envKey(entry), entry]));
 }

@@ -1,8 +1,8 @@
-import { envEntries } from './container-spec.js';
+import { envEntries, envValue } from './container-spec.js';
 import type { ContainerParams } from './params.js';
 
 /** What an env value is replaced by in a container's output quoted in an error. */
-export const HIDDEN = '[secret]';
+const HIDDEN = '[secret]';
 
 /** Values shorter than this are hidden only where they stand alone, not inside words (which they would garble). */
 const SHORT_VALUE_LENGTH = 4;
@@ -15,16 +15,11 @@ const SHORT_VALUE_LENGTH = 4;
  * leave a part of it showing.
  */
 export function withEnvValuesHidden(text: string, env: ContainerParams['env']): string {
-  const values = [...new Set(envEntries(env).map(valueOf))].filter((value) => value.length > 0).sort((a, b) => b.length - a.length);
+  const values = [...new Set(envEntries(env).map(envValue))].filter((value) => value.length > 0).sort((a, b) => b.length - a.length);
   if (values.length === 0 || text.length === 0) return text;
   const alternatives = values.map((value) => {
     const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     return value.length < SHORT_VALUE_LENGTH ? `(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])` : escaped;
   });
   return text.replace(new RegExp(alternatives.join('|'), 'g'), HIDDEN);
-}
-
-function valueOf(entry: string): string {
-  const equals = entry.indexOf('=');
-  return equals < 0 ? '' : entry.slice(equals + 1);
 }

@@ -41,6 +41,8 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
   private readonly refusedLive = new Set<string>();
   /** What the last dry-run check found to do, in order, for describeChange (which the engine asks right after it). */
   private dryRun: string[] = [];
+  /** Dry run: the definition step found changes to make (the live step must not say the definition has them). */
+  private dryRunRedefines = false;
 
   constructor(private readonly params: Readonly<VirtParams>) {}
 
@@ -76,6 +78,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
 
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
     this.dryRun = [];
+    this.dryRunRedefines = false;
     try {
       return await this.converge(apply, signal);
     } catch (cause) {
@@ -219,7 +222,10 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     if (config.cpus !== this.params.cpus) differences.push(`cpus ${config.cpus} -> ${this.params.cpus}`);
     if (config.currentMemory !== this.params.memory) differences.push('current memory');
     if (differences.length === 0) return 'ok';
-    if (!apply) return this.wouldDo(`redefine the domain for its next boot: ${differences.join(', ')}`);
+    if (!apply) {
+      this.dryRunRedefines = true;
+      return this.wouldDo(`redefine the domain for its next boot: ${differences.join(', ')}`);
+    }
     await conn.define(buildDomainXml(this.ctx.name, this.params, redefinitionOf(config)));
     this.ctx.log.info('domain redefined', { changes: differences });
     return 'changed';
@@ -322,7 +328,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     // Sorted, so the same changes found by planLive on later checks do not warn again.
     pending.sort();
     // In a dry run that would redefine the domain first, its definition does not have the changes yet: the definition step tells them.
-    const wouldRedefine = !apply && this.dryRun.some((step) => step.startsWith('redefine'));
+    const wouldRedefine = !apply && this.dryRunRedefines;
     if (!wouldRedefine && pending.length > 0 && pending.join() !== this.lastIgnored) {
       this.lastIgnored = pending.join();
       const message = p.transient
