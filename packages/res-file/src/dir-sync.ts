@@ -168,7 +168,8 @@ async function syncLevel(src: string | undefined, dst: string, options: DirSyncO
       if (relation !== undefined) continue;
       // The temp file of a write under way by the resource that manages its
       // target (removing it would fail that write, again and again); a
-      // crash's leftover of it is that resource's to sweep.
+      // crash's leftover of it is that resource's to sweep. (A long name's
+      // key is a hash, which managedElsewhere knows too: see managedBelow.)
       const target = tempTargetOf(name);
       if (target !== undefined && options.managedElsewhere(join(dst, target)) === 'managed') continue;
       // Gone since the listing (a temp file renamed, say): nothing to purge, nothing to tell.

@@ -282,7 +282,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
 
   /** Refuses to act through a symlink the graph does not declare (see README: symlink policy). */
   private async guardSymlinks(path: string, entry: Entry | undefined, want: EntryKind, site: ErrorSite): Promise<void> {
-    if (this.params.force) return;
+    // `force` follows any link, so a file reached through one may be another resource's even more often.
+    if (this.params.force) return this.refuseSameFileElsewhere(path, site);
     const refused = await findUndeclaredParentSymlink(path, declaredSymlinkTarget);
     if (refused?.declared !== undefined) {
       const now = refused.pointsTo === undefined ? 'changed as it was read' : `points to ${refused.pointsTo}`;

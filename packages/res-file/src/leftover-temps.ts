@@ -2,9 +2,10 @@ import { readdirSync } from 'node:fs';
 import { readdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { isDirOnLocalFs } from './local-fs.js';
-import { tempTargetOf } from './temp-names.js';
+import { tempKeyOf, tempTargetOf } from './temp-names.js';
 
 
+/** Temp file names by the key of their target's name (see tempKeyOf). */
 type Leftovers = Map<string, string[]>;
 
 /**
@@ -73,7 +74,7 @@ function takeLeftovers(leftovers: Leftovers, folder: string, target: string): Pr
  */
 export function sweepLeftoverTemps(path: string): Promise<void> | undefined {
   const folder = dirname(path);
-  const target = basename(path);
+  const target = tempKeyOf(basename(path));
   const listing = leftoversIn(folder);
   if (listing instanceof Promise) return listing.then((leftovers) => takeLeftovers(leftovers, folder, target));
   return takeLeftovers(listing, folder, target);
@@ -87,5 +88,5 @@ export function sweepLeftoverTemps(path: string): Promise<void> | undefined {
  */
 export function hasNoLeftoverTemps(folder: string, name: string): boolean {
   const listing = leftoversIn(folder);
-  return !(listing instanceof Promise) && !listing.has(name);
+  return !(listing instanceof Promise) && !listing.has(tempKeyOf(name));
 }

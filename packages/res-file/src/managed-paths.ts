@@ -1,5 +1,6 @@
 import { posix } from 'node:path';
 import { fsPath, isAncestor } from './paths.js';
+import { tempKeyOf } from './temp-names.js';
 
 /**
  * The file resources alive in this process, so that one resource can ask what
@@ -117,6 +118,10 @@ export function managedBelow(root: string, self: ManagedOwner): (entry: string) 
     const path = fsPath(owner.managedFile().path);
     if (!isAncestor(top, path)) continue;
     managed.add(path);
+    // A long name's temp files carry a hash of it (see tempKeyOf): that key stands for the entry too, so a purge leaves a write under way.
+    const name = posix.basename(path);
+    const key = tempKeyOf(name);
+    if (key !== name) managed.add(posix.join(posix.dirname(path), key));
     // Once a folder is known to hold something, so are all of its ancestors up to the root.
     for (let dir = posix.dirname(path); dir !== top && !holders.has(dir); dir = posix.dirname(dir)) holders.add(dir);
   }

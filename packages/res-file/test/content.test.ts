@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileResource } from '../src/index.js';
+import { tempNameFor } from '../src/temp-names.js';
 import { leftoverTempFiles, makeFile, refusal, tempDir } from './helpers.js';
 
 let dir: string;
@@ -302,6 +303,29 @@ describe('temp files left by a crash', () => {
     expect((await leftoverTempFiles(dir)).sort()).toEqual(['.b.conf.converge-000000000002.tmp', '.c.conf.converge-000000000003.tmp']);
     await runCase(fileResource, { name: join(dir, 'b.conf'), params: { state: 'exists', content: 'b\n' }, expect: 'diverged' });
     expect(await leftoverTempFiles(dir)).toEqual(['.c.conf.converge-000000000003.tmp']);
+  });
+});
+
+describe('names up to the longest a file system takes', () => {
+  it('writes a file and a recursive copy whose names are 229 to 255 bytes, and sweeps such a name\'s leftover temp file (QA: ENAMETOOLONG on the temp file)', async () => {
+    const longest = 'a'.repeat(255);
+    const multibyte = 'é'.repeat(120); // 240 bytes
+    for (const name of [longest, 'b'.repeat(229), multibyte]) {
+      await runCase(fileResource, { name: join(dir, name), params: { state: 'exists', content: `${name.length}\n` }, expect: 'diverged' });
+      expect(await readFile(join(dir, name), 'utf8')).toBe(`${name.length}\n`);
+    }
+    // A crash's leftover for the longest name, as tempNameFor names it now, in a folder this process has not written to (it lists one once).
+    const crashed = join(dir, 'crashed');
+    await mkdir(crashed);
+    await writeFile(tempNameFor(join(crashed, longest)), 'half');
+    expect(await leftoverTempFiles(crashed)).toHaveLength(1);
+    await runCase(fileResource, { name: join(crashed, longest), params: { state: 'exists', content: 'again\n' }, expect: 'diverged' });
+    expect(await leftoverTempFiles(crashed)).toEqual([]);
+
+    await mkdir(join(dir, 'src'));
+    await writeFile(join(dir, 'src', longest), 'copied\n');
+    await runCase(fileResource, { name: `${join(dir, 'dst')}/`, params: { state: 'exists', source: `${join(dir, 'src')}/`, recurse: true, purge: true }, expect: 'diverged' });
+    expect(await readFile(join(dir, 'dst', longest), 'utf8')).toBe('copied\n');
   });
 });
 

@@ -2,10 +2,11 @@ import { chmod, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile
 import { readdirSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileResource } from '../src/index.js';
+import { tempNameFor } from '../src/temp-names.js';
 import { makeFile, tempDir } from './helpers.js';
 
 let dir: string;
@@ -71,6 +72,21 @@ describe('directories', () => {
     // The sibling's write went through, and its own sweep removed its leftover.
     expect(await tree(join(dir, 'd'))).toEqual(['big: b']);
     expect(await purging.checkApply(true)).toBe(true);
+    await sibling.close();
+    await purging.close();
+  });
+
+  it("does not purge the temp file of a managed sibling's write under way when the sibling's name is too long to be in it (a hash stands there)", async () => {
+    const long = 'l'.repeat(250);
+    const purging = await makeFile(`${dir}/d/`, { state: 'exists', recurse: true, purge: true });
+    const sibling = await makeFile(`${dir}/d/${long}`, { state: 'exists', content: 'b' });
+    await purging.checkApply(true);
+    const inFlight = basename(tempNameFor(join(dir, 'd', long)));
+    const stray = basename(tempNameFor(join(dir, 'd', 'g'.repeat(250))));
+    await writeFile(join(dir, 'd', inFlight), 'half written');
+    await writeFile(join(dir, 'd', stray), 'left by a resource no longer in the graph');
+    await purging.checkApply(true);
+    expect(await readdir(join(dir, 'd'))).toEqual([inFlight]);
     await sibling.close();
     await purging.close();
   });

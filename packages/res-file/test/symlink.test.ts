@@ -81,6 +81,20 @@ describe('symlink policy', () => {
     }
   });
 
+  it('refuses, with force as without, a path that an undeclared symlink makes the same file as another resource manages (QA: the two rewrote it in turn)', async () => {
+    await mkdir(join(dir, 'real'));
+    await symlink('real', join(dir, 'link'));
+    const real = await makeFile(join(dir, 'real', 'f'), { state: 'exists', content: 'one\n' });
+    const through = await makeFile(join(dir, 'link', 'f'), { state: 'exists', content: 'two\n', force: true });
+    try {
+      expect(await real.checkApply(true)).toBe(false);
+      await expect(through.checkApply(true)).rejects.toThrow(`${dir}/link/f is ${dir}/real/f (through a symlink in its folders), which another file resource manages`);
+      expect(await readFile(join(dir, 'real', 'f'), 'utf8')).toBe('one\n');
+    } finally {
+      await Promise.all([real.close(), through.close()]);
+    }
+  });
+
   it('refuses to write through a symlink at the target, and replaces the link (not its target) with force', async () => {
     const victim = join(dir, 'victim');
     await writeFile(victim, 'precious');
