@@ -12,14 +12,24 @@ const MAX_JOINED_BYTES = 1 << 30;
 /** The files a fragment stands for: itself, or the regular files of a directory sorted by name. */
 async function fragmentFiles(fragment: string): Promise<string[]> {
   if (!fragment.endsWith('/')) return [fragment];
-  const { names, unnameable } = await namesIn(fragment);
+  const { names, unnameable } = await namesIn(fragment).catch((error: unknown) => {
+    const code = errnoCode(error);
+    if (code === 'ENOENT') throw new InputError(`fragments folder ${fragment} does not exist`, 'create it first, or manage it with a file resource (the folder is then made before this file)', error);
+    if (code === 'ENOTDIR') throw new InputError(`fragments folder ${fragment} is not a folder`, `write it without the trailing / to add that one file`, error);
+    throw error;
+  });
   // Leaving it out would make content without it.
   if (unnameable[0] !== undefined) throw new InputError(`fragment ${join(fragment, unnameable[0])} ${NOT_UTF8}`, 'rename it');
   const files: string[] = [];
   for (const name of names) {
     const file = join(fragment, name);
     // stat (not lstat): a link to a file in a fragment dir counts as that file.
-    if ((await stat(file)).isFile()) files.push(file);
+    const stats = await stat(file).catch((error: unknown) => {
+      if (errnoCode(error) !== 'ENOENT') throw error;
+      // Gone since the listing, or a link to nothing: leaving it out would make content without it.
+      throw new InputError(`fragment ${file} does not exist (a symlink to nothing?)`, 'point the link at a file, or remove it', error);
+    });
+    if (stats.isFile()) files.push(file);
   }
   return files;
 }

@@ -13,7 +13,7 @@ import { describeFileChange } from './describe-change.js';
 import { syncDir } from './dir-sync.js';
 import { errnoCode, fileError, InputError, isMissingPath } from './errors.js';
 import type { ErrorSite } from './errors.js';
-import { linkedInputsOf, resolveLinkedInputs, watchPaths, watchTargets } from './file-watch.js';
+import { fragmentFoldersOf, linkedInputsOf, linksIn, resolveLinkedInputs, watchPaths, watchTargets } from './file-watch.js';
 import { watchLimitProblem } from './watch-limits.js';
 import { learnFsType } from './local-fs.js';
 import { folderProblem } from './missing-folder.js';
@@ -117,25 +117,34 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   /**
    * Watches the targets, and what a symlinked source or fragment points to:
    * a certificate's live/cert.pem is a link into archive/, and a change
-   * there changes what is copied without any event at the link. When a
-   * link is pointed elsewhere, the watch starts again on the new target.
+   * there changes what is copied without any event at the link. The same
+   * for each link in a fragments folder (QA: the joined file went stale).
+   * When a link is pointed elsewhere, added or removed, the watch starts
+   * again on the new targets.
    */
   private async watchFollowingLinkedInputs(signal: AbortSignal): Promise<void> {
-    const inputs = linkedInputsOf(this.params);
-    if (inputs.length === 0) return watchPaths(watchTargets(this.params), () => this.ctx?.event(), signal);
+    const named = linkedInputsOf(this.params);
+    const folders = fragmentFoldersOf(this.params);
+    if (named.length === 0 && folders.length === 0) return watchPaths(watchTargets(this.params), () => this.ctx?.event(), signal);
+    const inputsNow = async (): Promise<string[]> => (folders.length === 0 ? named : [...named, ...(await linksIn(folders))]);
     while (!signal.aborted) {
+      const inputs = await inputsNow();
       const resolved = await resolveLinkedInputs(inputs);
       const round = new AbortController();
       const stop = (): void => round.abort();
       signal.addEventListener('abort', stop, { once: true });
       const onEvent = (): void => {
         this.ctx?.event();
-        // A link pointed elsewhere: watch its new target (the check that
-        // this event starts reads the new content meanwhile).
-        void resolveLinkedInputs(inputs).then((now) => {
-          if (now.join('\0') !== resolved.join('\0')) round.abort();
-        });
+        // A link pointed elsewhere (or one added to a fragments folder):
+        // watch its new target (the check that this event starts reads the
+        // new content meanwhile).
+        void inputsNow()
+          .then(resolveLinkedInputs)
+          .then((now) => {
+            if (now.join('\0') !== resolved.join('\0')) round.abort();
+          });
       };
+      // The inputs themselves are watched already: as targets, or as entries of a watched fragments folder.
       const extra = resolved.filter((path) => !inputs.includes(path)).map((path) => ({ path, below: 'nothing' as const }));
       try {
         await watchPaths([...watchTargets(this.params), ...extra], onEvent, round.signal);

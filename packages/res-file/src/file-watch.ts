@@ -1,4 +1,4 @@
-import { readlink, realpath } from 'node:fs/promises';
+import { readdir, readlink, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { FileParams } from './params.js';
 import { fsPath } from './paths.js';
@@ -106,6 +106,22 @@ export function linkedInputsOf(params: Readonly<FileParams>): string[] {
   if (params.symlink) return [];
   const inputs = [...(params.source === undefined ? [] : [params.source]), ...(params.fragments ?? [])];
   return inputs.filter((input) => !input.endsWith('/')).map(fsPath);
+}
+
+/** The fragment folders of a file resource, whose entries may be symlinks too: a link to a file there counts as that file. */
+export function fragmentFoldersOf(params: Readonly<FileParams>): string[] {
+  return (params.fragments ?? []).filter((fragment) => fragment.endsWith('/')).map(fsPath);
+}
+
+/** The symlinks in these folders now (a folder that cannot be read has none: its own watch tells when it can). */
+export async function linksIn(folders: readonly string[]): Promise<string[]> {
+  const listed = await Promise.all(
+    folders.map(async (folder) => {
+      const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+      return entries.filter((entry) => entry.isSymbolicLink()).map((entry) => posix.join(folder, entry.name));
+    }),
+  );
+  return listed.flat();
 }
 
 /**

@@ -141,6 +141,24 @@ describe('state and content', () => {
     });
   });
 
+  it('says that a fragments folder does not exist, is a file, or holds a link to nothing, naming it (QA: a bare ENOENT from scandir)', async () => {
+    const missing = `${join(dir, 'no-such-folder')}/`;
+    expect(await refusal(join(dir, 'out'), { state: 'exists', fragments: [missing] }, true)).toMatchObject({
+      message: expect.stringContaining(`fragments folder ${missing} does not exist`),
+      hint: expect.stringContaining('manage it with a file resource'),
+    });
+    await writeFile(join(dir, 'plain'), 'x');
+    expect(await refusal(join(dir, 'out'), { state: 'exists', fragments: [`${join(dir, 'plain')}/`] }, true)).toMatchObject({
+      message: expect.stringContaining('is not a folder'),
+      hint: 'write it without the trailing / to add that one file',
+    });
+    await mkdir(join(dir, 'parts'));
+    await symlink('nowhere', join(dir, 'parts', 'dangling'));
+    expect(await refusal(join(dir, 'out'), { state: 'exists', fragments: [`${join(dir, 'parts')}/`] }, true)).toMatchObject({
+      message: expect.stringContaining(`fragment ${join(dir, 'parts', 'dangling')} does not exist (a symlink to nothing?)`),
+    });
+  });
+
   it('refuses a named pipe as source or fragment at once, without opening it (it would wait for a writer forever)', async () => {
     const fifo = join(dir, 'pipe');
     execFileSync('mkfifo', [fifo]);

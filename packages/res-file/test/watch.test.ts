@@ -125,6 +125,26 @@ describe('watch', () => {
     }
   });
 
+  it('watches through a symlink in a fragments folder to what it points to, one there from the start and one added later (QA: the joined file went stale)', async () => {
+    const parts = join(dir, 'conf.d');
+    const ext = join(dir, 'ext');
+    await mkdir(parts);
+    await mkdir(ext);
+    await writeFile(join(ext, 'part'), 'one');
+    await writeFile(join(ext, 'later'), 'l1');
+    await symlink('../ext/part', join(parts, '10-part'));
+    const joined = await watching(join(dir, 'joined'), { state: 'exists', fragments: [`${parts}/`] });
+    try {
+      await joined.expectEvent(() => writeFile(join(ext, 'part'), 'two'));
+      await joined.expectEvent(() => symlink('../ext/later', join(parts, '20-later')));
+      // (Its watch starts again with the new link's target, with a ready event of its own.)
+      await sleep(200);
+      await joined.expectEvent(() => writeFile(join(ext, 'later'), 'l2'));
+    } finally {
+      await joined.stop();
+    }
+  });
+
   it('follows every hop of a chain of links to a source: re-pointing the middle one is seen', async () => {
     const archive = join(dir, 'archive');
     const hop = join(dir, 'hop');
