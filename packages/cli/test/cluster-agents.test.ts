@@ -181,6 +181,27 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     await Promise.all([stopAgent(h1), stopAgent(h3)]);
   }, 60_000);
 
+  it('publish their graph, resources and failures with the default converger timeout, as they change (QA: 0 resources and no graph for as long as the host ran)', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'plain.yaml', 'graph: plain\nresources:\n  noop:\n    - name: a\n    - name: b\n');
+    // No --converger-timeout: converged is never told, so nothing but a change of what it tells republishes the status.
+    const host = startCli(['run', '--tmp-prefix', `--seeds=${etcd.seeds}`, '--hostname=plain-h1', graph]);
+    const hostStatus = async (): Promise<{ graph?: string; resources: number; failed: number } | undefined> => {
+      const listed = await runCli(['status', `--seeds=${etcd.seeds}`, '--json']);
+      return (JSON.parse(listed.stdout) as { hosts: Array<{ host: string; graph?: string; resources: number; failed: number }> }).hosts.find(
+        (each) => each.host === 'plain-h1',
+      );
+    };
+    await host.waitFor(/graph plain: 2 resources/);
+    await eventually(async () => (await hostStatus())?.resources === 2);
+    expect(await hostStatus()).toMatchObject({ graph: 'plain', resources: 2, failed: 0 });
+    await writeFile(graph, `graph: plain\nresources:\n  exec:\n    - name: fails\n      cmd: /bin/false\n`);
+    await host.waitFor(/failed: exec\[fails\]/);
+    await eventually(async () => (await hostStatus())?.failed === 1);
+    expect(await hostStatus()).toMatchObject({ graph: 'plain', resources: 1, failed: 1 });
+    await stopAgent(host);
+  }, 40_000);
+
   it("collect a hidden export back on the host that exports it, as mgmt's graphs expect, and on the others", async () => {
     const dir = await makeTempDir();
     const inbox = (host: string): string => join(dir, `inbox-${host}`);

@@ -107,6 +107,19 @@ describe.skipIf(!available)('EtcdWorld on one etcd member', () => {
     expect(await observer.get('status/h1')).toBeUndefined();
   });
 
+  it("writes a leased key set several times at once with its last value, every time (QA: a host's first, empty status overwrote the next)", async () => {
+    const observer = openWorld(etcd.clientUrls, { namespace: '/o/' });
+    for (let round = 0; round < 10; round++) {
+      const world = openWorld(etcd.clientUrls, { namespace: '/o/' });
+      // The first writes wait for the lease to be granted; without one write at a time they land in any order.
+      await Promise.all(['first', 'second', 'third', 'last'].map((value) => world.setLeased(`status/h${round}`, value)));
+      expect(await observer.get(`status/h${round}`)).toBe('last');
+      await world.setLeased(`status/h${round}`, 'again');
+      await world.deleteLeased(`status/h${round}`);
+      expect(await observer.get(`status/h${round}`)).toBeUndefined();
+    }
+  });
+
   it('swaps a guarded transaction only when the guard still holds', async () => {
     const world = openWorld(etcd.clientUrls, { namespace: '/t/' });
     expect(await world.compareAndSet('latest', undefined, new Map([['latest', '1'], ['d/1', 'a']]))).toBe(true);

@@ -24,6 +24,9 @@ import { isEngineError, type EngineError } from '@converge/engine-api';
 import type { Reporter } from '../reporter.js';
 import { counted } from '../counted.js';
 
+/** How often a host looks whether its status changed other than by converging (see #publishStatusOnChange). */
+const STATUS_LOOK_MS = 1_000;
+
 export interface ClusterAgentOptions {
   readonly engine: Engine;
   readonly world: EtcdWorld;
@@ -50,6 +53,8 @@ export class ClusterAgent {
   #rebuilding: Promise<void> | undefined;
   #again = false;
   #loops: Promise<void>[] = [];
+  /** The status last published, without its time (see #publishStatus). */
+  #statusTold: string | undefined;
   #schedule: { key: string; scheduler: Scheduler; stop: AbortController; loop: Promise<void> } | undefined;
 
   constructor(options: ClusterAgentOptions) {
@@ -121,35 +126,44 @@ export class ClusterAgent {
     }
   }
 
+  /**
+   * Publishes the host's status when it converges or stops being converged,
+   * and otherwise when what it tells changed (a failure, a graph), looked at
+   * every STATUS_LOOK_MS: with the default converger timeout (-1) converged
+   * never changes, and a failure count would stay as first published.
+   */
   async #publishStatusOnChange(signal: AbortSignal): Promise<void> {
     const watcher = this.#options.engine.converged.watch();
+    const look = setInterval(() => void this.#publishStatus(false), STATUS_LOOK_MS);
     try {
       for (;;) {
-        await this.#publishStatus();
+        await this.#publishStatus(true);
         await watcher.next(signal);
       }
     } catch {
       // stopped
     } finally {
+      clearInterval(look);
       watcher.close();
     }
   }
 
-  async #publishStatus(): Promise<void> {
+  /** Publishes the status; unless `always`, only when something in it but its time changed. */
+  async #publishStatus(always = true): Promise<void> {
     const { engine, hostname, world } = this.#options;
     const graph = this.#graph;
-    await world.setLeased(
-      clusterKeys.status(hostname),
-      encodeHostStatus({
-        host: hostname,
-        converged: graph !== undefined && engine.converged.get(),
-        ...(this.#deploy === undefined ? {} : { deploy: this.#deploy }),
-        ...(graph ? { graph: graph.name } : {}),
-        resources: graph?.resources.size ?? 0,
-        failed: engine.failures().length,
-        time: new Date().toISOString(),
-      }),
-    );
+    const status = {
+      host: hostname,
+      converged: graph !== undefined && engine.converged.get(),
+      ...(this.#deploy === undefined ? {} : { deploy: this.#deploy }),
+      ...(graph ? { graph: graph.name } : {}),
+      resources: graph?.resources.size ?? 0,
+      failed: engine.failures().length,
+    };
+    const told = JSON.stringify(status);
+    if (!always && told === this.#statusTold) return;
+    this.#statusTold = told;
+    await world.setLeased(clusterKeys.status(hostname), encodeHostStatus({ ...status, time: new Date().toISOString() }));
   }
 
   /** Builds and swaps in the graph again; runs one at a time, coalescing requests. */

@@ -14,6 +14,8 @@ export class LeasedKeys {
   readonly #reachability: WorldReachability;
   readonly #closed: AbortSignal;
   readonly #keys = new Map<string, string>();
+  /** The write under way of each key being written (see set). */
+  readonly #writing = new Map<string, Promise<void>>();
   #lease: Lease | undefined;
   #renewing: Promise<void> | undefined;
 
@@ -24,20 +26,42 @@ export class LeasedKeys {
     this.#closed = closed;
   }
 
-  async set(key: string, value: string): Promise<void> {
+  /**
+   * Writes the key's newest value. Writes of one key go one at a time: two
+   * puts sent together may land in either order, and a host's first status
+   * (no graph yet) then overwrote the one sent just after it, for as long as
+   * the host ran (QA: `converge status` showed 0 resources).
+   */
+  set(key: string, value: string): Promise<void> {
     this.#keys.set(key, value);
-    if (this.#renewing) return; // the renewal writes it
-    try {
-      await this.#currentLease().put(key).value(value).exec();
-      this.#reachability.succeeded();
-    } catch (error) {
-      this.#reachability.failed(error);
-      this.#renew();
+    if (this.#renewing) return Promise.resolve(); // the renewal writes it
+    const writing = this.#writing.get(key);
+    if (writing) return writing; // it writes this value once its put is done
+    const started = this.#writeNewest(key).finally(() => this.#writing.delete(key));
+    this.#writing.set(key, started);
+    return started;
+  }
+
+  async #writeNewest(key: string): Promise<void> {
+    for (;;) {
+      const value = this.#keys.get(key);
+      if (value === undefined || this.#renewing) return;
+      try {
+        await this.#currentLease().put(key).value(value).exec();
+        this.#reachability.succeeded();
+      } catch (error) {
+        this.#reachability.failed(error);
+        this.#renew();
+        return;
+      }
+      if (this.#keys.get(key) === value) return;
     }
   }
 
   async delete(key: string): Promise<void> {
     this.#keys.delete(key);
+    // After a put under way, or that put would bring the key back.
+    await this.#writing.get(key);
     try {
       await this.#ns.delete().key(key).exec();
     } catch (error) {
