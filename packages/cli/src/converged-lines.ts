@@ -2,12 +2,18 @@ import type { Engine } from '@converge/engine';
 import { counted } from './counted.js';
 import { statusesWithReversalFailures } from './reversal-failures.js';
 
-/** What the graph has converged to: every resource as it says, or what is not. */
-function convergedLine(engine: Engine): string {
+/**
+ * What the graph has converged to: every resource as it says, or what is
+ * not; undefined while a resource is being checked again (a failed one
+ * looked at after an event), whose outcome is not known yet: counted as
+ * fine, it made a false all-clear for as long as its check ran (QA).
+ */
+function convergedLine(engine: Engine): string | undefined {
   let failed = 0;
   let blocked = 0;
   let wouldChange = 0;
   for (const status of statusesWithReversalFailures(engine)) {
+    if (status.state === 'running' || status.state === 'pending') return undefined;
     if (status.state === 'failed') failed++;
     else if (status.state === 'blocked') blocked++;
     else if (status.wouldChange === true) wouldChange++;
@@ -33,17 +39,21 @@ const RECHECK_MS = 100;
  */
 export async function tellConvergence(engine: Engine, signal: AbortSignal, say: (message: string) => void): Promise<void> {
   const watcher = engine.converged.watch();
+  /** The line told for this convergence: '' when it began while a check was under way (told once that check ends). */
   let told: string | undefined;
   const tell = (): void => {
-    told = convergedLine(engine);
-    say(told);
+    told = convergedLine(engine) ?? '';
+    if (told !== '') say(told);
   };
   let recheck: NodeJS.Timeout | undefined;
   const lookAgain = (): void => {
     if (told === undefined || recheck !== undefined) return;
     recheck = setTimeout(() => {
       recheck = undefined;
-      if (told !== undefined && engine.converged.get() && convergedLine(engine) !== told) tell();
+      if (told === undefined || !engine.converged.get()) return;
+      const line = convergedLine(engine);
+      // A check under way: its end is a status change, which looks again.
+      if (line !== undefined && line !== told) tell();
     }, RECHECK_MS);
   };
   const unsubscribe = [engine.onStatus(lookAgain), engine.onReversal(lookAgain)];

@@ -35,6 +35,29 @@ describe('the converged line of a run that goes on', () => {
   });
 });
 
+describe('the converged line while a failed resource is checked again', () => {
+  it('is not told as all clear while that check runs and fails again (QA: "every resource is as the graph says" for as long as the check ran)', async () => {
+    const dir = await makeTempDir();
+    const trigger = join(dir, 'trigger');
+    const runs = join(dir, 'runs');
+    await writeFile(trigger, '0\n');
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: g\nresources:\n  exec:\n  - name: slow-failure\n    cmd: echo run >> ${runs}; sleep 1; exit 3\n    shell: /bin/sh\n    watchfiles: [${trigger}]\n`,
+    );
+    const cli = startCli(['run', '--tmp-prefix', '--converger-timeout=0', graph]);
+    await cli.waitFor(/converge: converged, but not as the graph says: 1 failed/);
+    const toldBefore = cli.stderr.length;
+    await writeFile(trigger, '1\n');
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(await readFile(runs, 'utf8')).toBe('run\nrun\n');
+    expect(cli.stderr.slice(toldBefore)).not.toContain('converge: converged: every resource is as the graph says');
+    cli.child.kill('SIGINT');
+    await cli.result;
+  });
+});
+
 describe('converge run', () => {
   it('converges the hello graph in edge order and exits 0', async () => {
     const result = await runCli(['run', ...ONCE, 'examples/hello.yaml']);
