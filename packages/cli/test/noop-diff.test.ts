@@ -282,6 +282,53 @@ edges:
     expect(await readFile(secretFile, 'utf8')).toBe('an earlier password\n');
   });
 
+  it('answers a dry run as the real run would with the refresh a change would bring: a rotated password and what it reaches would change, a guarded command would not (QA)', async () => {
+    const dir = await makeTempDir();
+    const state = join(dir, 'state');
+    const rotation = join(dir, 'rotation');
+    const secretFile = join(dir, 'db.secret');
+    const marker = join(dir, 'already-done');
+    const ran = join(dir, 'ran');
+    await writeFile(marker, '');
+    const graphText = (round: string): string => `graph: rotate
+resources:
+  file:
+    - {name: ${rotation}, state: exists, content: "${round}\\n"}
+    - {name: ${secretFile}, state: exists, mode: "0600"}
+  password:
+    - {name: db, length: 20, saved: true}
+  exec:
+    - {name: reload-db, cmd: "echo reload >> ${ran}", shell: /bin/sh, refreshonly: true}
+    - {name: guarded, cmd: "echo guarded >> ${ran}", shell: /bin/sh, refreshonly: true, creates: ${marker}}
+edges:
+  - {from: {kind: file, name: ${rotation}}, to: {kind: password, name: db}, notify: true}
+  - {from: {kind: file, name: ${rotation}}, to: {kind: exec, name: guarded}, notify: true}
+  - {from: {kind: password, name: db}, to: {kind: file, name: ${secretFile}}, send: password, recv: content}
+  - {from: {kind: file, name: ${secretFile}}, to: {kind: exec, name: reload-db}, notify: true}
+`;
+    const graph = await writeGraph(dir, 'graph.yaml', graphText('1'));
+    const setUp = await runCli(['run', ...onceWithState(state), graph]);
+    expect(setUp.code, setUp.stderr).toBe(0);
+    const first = await readFile(secretFile, 'utf8');
+    await writeFile(ran, '');
+    await writeFile(graph, graphText('2'));
+
+    const dry = await runCli(['run', ...onceWithState(state), '--noop', graph]);
+    expect(dry.code, dry.stderr).toBe(0);
+    for (const id of [`file[${rotation}]`, 'password[db]', `file[${secretFile}]`, 'exec[reload-db]']) expect(dry.stdout).toContain(`would change: ${id}\n`);
+    expect(dry.stdout).toContain('password[db] would change:\ngenerate a new password of 20 characters (refresh requested)');
+    expect(dry.stdout).toContain('converged: exec[guarded]\n');
+    expect(await readFile(secretFile, 'utf8')).toBe(first);
+    expect(await readFile(ran, 'utf8')).toBe('');
+
+    // The real run does what the dry run said, and nothing else.
+    const real = await runCli(['run', ...onceWithState(state), graph]);
+    for (const id of [`file[${rotation}]`, 'password[db]', `file[${secretFile}]`, 'exec[reload-db]']) expect(real.stdout).toContain(`changed: ${id}\n`);
+    expect(real.stdout).toContain('converged: exec[guarded]\n');
+    expect(await readFile(secretFile, 'utf8')).not.toBe(first);
+    expect(await readFile(ran, 'utf8')).toBe('reload\n');
+  });
+
   it('says a receiver would not change when its sender would only fix something and keep the value it sends', async () => {
     const dir = await makeTempDir();
     const state = join(dir, 'state');

@@ -105,6 +105,8 @@ export class Vertex implements ContextHost {
   #initDone = false;
   /** Noop: the last check found something it would change (and said so). */
   #wouldChange = false;
+  /** This dry run's check is owed the refresh a parent's change would bring (see #process). */
+  #dryRunRefresh = false;
   /** Waiting for parents it has already poked: a backpoke adds nothing. */
   #waiting = false;
   #busy = true;
@@ -412,8 +414,19 @@ export class Vertex implements ContextHost {
     this.#retriesLeft = this.meta.retry < 0 ? -1 : Math.min(this.meta.retry, left < 0 ? this.meta.retry : left);
   }
 
+  /** A refresh is owed to this vertex; in a dry run, also one that a parent's change would bring (see #process). */
   refreshPending(): boolean {
-    return this.#env.refreshes.isPending(this.id);
+    return this.#dryRunRefresh || this.#env.refreshes.isPending(this.id);
+  }
+
+  /** A parent that notifies this vertex would change in this dry run. */
+  #wouldBeRefreshed(): boolean {
+    const parents = this.parents;
+    for (let i = 0; i < parents.length; i++) {
+      const edge = parents[i] as InEdge;
+      if (edge.notify && edge.from.#wouldChange) return true;
+    }
+    return false;
   }
 
   stageSend(values: Readonly<Record<string, unknown>>): void {
@@ -569,6 +582,10 @@ export class Vertex implements ContextHost {
       return undefined;
     }
     const apply = !(this.#env.noop || this.meta.noop);
+    // A dry run's check sees the refresh a real run would bring, and answers
+    // as that run would: a refreshonly command whose guard skips would not
+    // run, a password would be made anew (and its receivers change).
+    this.#dryRunRefresh = !apply && this.#wouldBeRefreshed();
     if (this.meta.hidden) {
       // Counts as done at once, so what depends on it runs.
       this.#succeeded(true, apply);
@@ -652,16 +669,14 @@ export class Vertex implements ContextHost {
   /** After a successful checkApply: events, a noop diff, refreshes, children. */
   #checkSucceeded(instance: Instance, apply: boolean, checked: boolean, refreshing: boolean): Promise<void> | undefined {
     this.#endCheck();
-    // In a dry run, a parent that would change and notifies us (or sends us
-    // a value it did not make in its dry run) means a real run would change
-    // us too: a restart would fire, a new password would be written. A value
-    // it did send (the one it would keep) was checked here as it is.
+    // In a dry run, a parent that would change and sends us a value it did
+    // not make in its dry run (a password it would make anew) means a real
+    // run would change us too. A value it did send (the one it would keep)
+    // was checked here as it is. A refresh it would bring, the check saw
+    // (see #process).
     const converged =
       checked &&
-      (apply ||
-        !this.parents.some(
-          (edge) => edge.from.#wouldChange && (edge.notify || (edge.recv !== undefined && !edge.from.#sentInLastCheck.has(edge.send ?? ''))),
-        ));
+      (apply || !this.parents.some((edge) => edge.from.#wouldChange && edge.recv !== undefined && !edge.from.#sentInLastCheck.has(edge.send ?? '')));
     const notifies = apply && this.#notifiesAny();
     let describing: Promise<void> | undefined;
     if (this.#env.observed()) {
