@@ -25,6 +25,21 @@ export function parsePrefix(value: string): string {
   return value;
 }
 
+/** A host name as DNS spells one (letters, digits, `-`, `.`; `_` too), up to 253 characters. */
+const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,251}[A-Za-z0-9_])?$/;
+
+/**
+ * `--hostname NAME`: it becomes part of the cluster's etcd keys
+ * (`status/NAME`, `exports/NAME/...`), where an empty name or a `/` would
+ * make another key's path (QA: `web/1` was listed as a host `web` below).
+ */
+export function parseHostname(value: string): string {
+  if (!HOST_NAME.test(value)) {
+    throw new InvalidArgumentError('expected a host name: letters, digits, "-", "_" and "." (not at either end), at most 253 characters.');
+  }
+  return value;
+}
+
 /** `--sema N`: a whole number >= 0 (0 = no limit). */
 export function parseSema(value: string): number {
   const count = Number(value);

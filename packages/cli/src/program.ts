@@ -8,7 +8,7 @@ import { parseSeeds } from './cluster/seeds.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
-import { collect, LOG_LEVELS, parseConvergerTimeout, parsePrefix, parseSema } from './options.js';
+import { collect, LOG_LEVELS, parseConvergerTimeout, parseHostname, parsePrefix, parseSema } from './options.js';
 import { GRAPH_FORMATS } from './render/formats.js';
 import { parseListenAddress } from './listen-address.js';
 import { versionText } from './version.js';
@@ -69,7 +69,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
       new Option('--prefix <dir>', 'state directory (default /var/lib/converge, or ~/.local/state/converge when not root)').conflicts('tmpPrefix').argParser(parsePrefix),
     )
     .option('--tmp-prefix', 'use a fresh temporary state directory, removed at exit')
-    .option('--hostname <name>', 'this host\'s name (default: the system\'s)')
+    .addOption(new Option('--hostname <name>', "this host's name (default: the system's)").argParser(parseHostname))
     .addOption(pluginOption())
     .addOption(new Option('--log-level <level>', 'least severe log level shown').choices(LOG_LEVELS).default('info'))
     .option('--log-json', 'write logs as JSON lines on stderr')

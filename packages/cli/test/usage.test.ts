@@ -40,12 +40,22 @@ describe('converge usage', () => {
     ['--converged-exit without a converger timeout', ['run', '--tmp-prefix', '--converged-exit', 'examples/hello.yaml']],
     ["mgmt's --converged-timeout with converge's own spelling too", ['run', '--tmp-prefix', '--converged-timeout=0', '--converger-timeout=1', 'examples/hello.yaml']],
     ['--converged-timeout-no-exit without --converged-timeout', ['run', '--tmp-prefix', '--converged-timeout-no-exit', 'examples/hello.yaml']],
+    // Part of the cluster's keys: an empty one or one with a slash made another key's path (QA).
+    ['an empty --hostname', ['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', '--hostname', '', 'examples/hello.yaml']],
+    ['a --hostname with a slash', ['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', '--hostname', 'web/1', 'examples/hello.yaml']],
+    ['a --hostname with a space', ['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', '--hostname', 'web 1', 'examples/hello.yaml']],
   ])('exits 2 on %s', async (_what, args) => {
     const result = await runCli(args);
 
     expect(result.code).toBe(2);
     expect(result.stderr.length).toBeGreaterThan(0);
     expect(result.stdout).not.toContain('converged:');
+  });
+
+  it('takes a --hostname of letters, digits, dots, dashes and underscores', async () => {
+    const result = await runCli(['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', '--log-json', '--hostname', 'web-1.example_a', 'examples/hello.yaml']);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain('"hostname":"web-1.example_a"');
   });
 
   it("takes mgmt's --converged-timeout N: exit once converged for N seconds, or keep running with --converged-timeout-no-exit", async () => {
