@@ -196,6 +196,15 @@ describe('resolveGraph: params', () => {
     ]);
   });
 
+  it('refuses a quoted "yes" where a boolean param or metaparam is declared, as a quoted "true" is: quoted, it is text to mgmt too (QA)', async () => {
+    const problems = await problemsOf(['resources:', '  pkg:', '  - name: vim', '    allowUntrusted: "yes"', "    meta: {autoedge: 'n', hidden: \"true\"}", '    state: installed']);
+    expect(problems.map((problem) => [problem.location?.line, problem.message, problem.hint])).toEqual([
+      [4, `param 'allowUntrusted': expected true or false, got "yes"`, expect.stringContaining('true or false')],
+      [5, `metaparam 'autoedge' must be true or false, not "n"`, 'write autoedge: false'],
+      [5, `metaparam 'hidden' must be true or false, not "true"`, expect.any(String)],
+    ]);
+  });
+
   it("reads mgmt's old pollint and exec state: present for what they meant, with a warning at their line", async () => {
     const graph = await resolveYaml([
       'resources:',

@@ -33,6 +33,11 @@ describe('parseGraphYaml', () => {
     expect(spec.warnings?.map((warning) => warning.message)).toEqual(["read 'notify: yes' as true (a YAML 1.1 boolean, as mgmt reads it)"]);
   });
 
+  it("refuses an edge's notify written as a quoted \"yes\", as a quoted \"true\" is (QA)", () => {
+    const [problem] = problemsOf(['graph: g', 'edges:', '- {from: {kind: noop, name: a}, to: {kind: noop, name: b}, notify: "yes"}'].join('\n'));
+    expect(problem?.message).toContain("the edge's 'notify' must be true or false, not the string 'yes'");
+  });
+
   it("reads mgmt's older 'res' in an edge's end as 'kind', with a warning at it; both together are refused", () => {
     const text = ['graph: g', 'edges:', '- name: e1', '  from: {res: noop, name: a}', '  to: {kind: noop, name: b}'].join('\n');
     const spec = parseGraphYaml(text, 'g.yaml');

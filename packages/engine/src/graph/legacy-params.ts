@@ -110,10 +110,10 @@ export function readLegacyParams(
 
   // YAML 1.1 booleans (yes, no, on, off, y, n), which mgmt's YAML reader
   // takes as booleans and YAML 1.2 as strings: where a boolean is declared,
-  // read as mgmt reads them, with a warning.
+  // read as mgmt reads them, with a warning. Not quoted ones: text to both.
   for (const [param, value] of Object.entries(params ?? resource.params)) {
     const truth = yaml11Boolean(value);
-    if (truth === undefined || (declared[param] as { type?: unknown } | undefined)?.type !== 'boolean') continue;
+    if (truth === undefined || (declared[param] as { type?: unknown } | undefined)?.type !== 'boolean' || resource.quotedBooleanWords?.has(param)) continue;
     params ??= { ...resource.params };
     params[param] = truth;
     const { message, hint } = yaml11BooleanRead(`${param}: ${String(value)}`, param, truth);
@@ -130,7 +130,7 @@ export function readLegacyParams(
   }
   for (const [key, value] of Object.entries(meta ?? resource.meta)) {
     const truth = yaml11Boolean(value);
-    if (truth === undefined || !BOOLEAN_META.has(key)) continue;
+    if (truth === undefined || !BOOLEAN_META.has(key) || resource.quotedBooleanWords?.has(`meta/${key}`)) continue;
     meta ??= { ...resource.meta };
     meta[key] = truth;
     const location = resource.metaLocations.get(key) ?? resource.location;

@@ -136,7 +136,7 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
       continue;
     }
     const unit = UNITS[key] ? ` in ${UNITS[key]}` : '';
-    const yaml11 = result.expected.includes('true') ? yaml11BooleanHint(value) : undefined;
+    const yaml11 = result.expected.includes('true') && !resource.quotedBooleanWords?.has(`meta/${key}`) ? yaml11BooleanHint(value) : undefined;
     problems.push(
       new EngineError('ERR_META_INVALID', `metaparam '${key}' must be ${result.expected}${unit}, not ${writtenMeta(resource, key) ?? describeValue(value)}`, {
         resource: id,

@@ -26,6 +26,13 @@ export interface ResourceSpec {
    * written, as mgmt does. Kept by the precise parser only.
    */
   readonly scalarTexts?: ReadonlyMap<string, string>;
+  /**
+   * Where a YAML 1.1 boolean word is written in quotes (`force: "yes"`), by
+   * the same paths (`meta/noop` for a metaparam): text, as mgmt's reader
+   * takes it, never read as a boolean as the plain word is. Kept by the
+   * precise parser only (the fast one leaves such graphs to it).
+   */
+  readonly quotedBooleanWords?: ReadonlySet<string>;
 }
 
 export interface EdgeEndSpec {

@@ -44,6 +44,13 @@ const NUMBER_READ_APART = /(^|[\s:,[{])([-+]?0b|[-+]0[xo]|[-+]\.\d|[-+]?[\d.][\d
  */
 const NUMBER_WITH_A_FORM = /(^|[\s:,[{])[-+]?(0x[0-9a-f]+|\d[\d_]*\.\d*|\.\d+|\d[\d.]*e[-+]?\d+|\d{16,})[ \t]*($|[,\]}#])|(^|[\s:,[{])\+\d/im;
 
+/**
+ * A YAML 1.1 boolean word in quotes (`"yes"`): text, where the plain word
+ * is read as a boolean; only the precise parser tells the two apart (see
+ * ResourceSpec.quotedBooleanWords). A false alarm only costs speed.
+ */
+const QUOTED_BOOLEAN_WORD = /["'](y|yes|n|no|on|off)["']/i;
+
 const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set(['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule']);
 const COLLECT_KEYS: ReadonlySet<string> = new Set(['kind', 'pattern']);
 const EDGE_KEYS: ReadonlySet<string> = new Set(['name', 'from', 'to', 'notify', 'send', 'recv']);
@@ -59,7 +66,16 @@ type Plain = Record<string, unknown>;
  * that to report it at its file:line:column.
  */
 export function parseGraphYamlFast(text: string, file: string, precise: () => GraphSpec): GraphSpec | undefined {
-  if (NEEDS_PRECISE_PARSER.test(text) || LEADING_ZERO_NUMBER.test(text) || NEGATIVE_ZERO.test(text) || NUMBER_READ_APART.test(text) || NUMBER_WITH_A_FORM.test(text)) return undefined;
+  if (
+    NEEDS_PRECISE_PARSER.test(text) ||
+    LEADING_ZERO_NUMBER.test(text) ||
+    NEGATIVE_ZERO.test(text) ||
+    NUMBER_READ_APART.test(text) ||
+    NUMBER_WITH_A_FORM.test(text) ||
+    QUOTED_BOOLEAN_WORD.test(text)
+  ) {
+    return undefined;
+  }
   let root: unknown;
   try {
     root = load(text, { schema: CORE_SCHEMA, json: false });

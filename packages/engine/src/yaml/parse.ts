@@ -1,6 +1,6 @@
 import { yaml11Boolean, yaml11BooleanRead } from '../graph/yaml11-boolean.js';
 import { EngineError, type SourceLocation } from '@converge/engine-api';
-import { LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
 import { GraphLoadError, inFileOrder } from '../graph/load-error.js';
 import type { CollectSpec, EdgeEndSpec, EdgeSpec, GraphSpec, KindMention, ResourceSpec } from '../graph/spec.js';
 import { SCHEDULE_STRATEGIES, type ScheduleSpec, type ScheduleStrategy } from '../cluster/scheduler.js';
@@ -8,7 +8,7 @@ import { LEADING_ZERO_AS_WRITTEN } from './leading-zero.js';
 import { checkText } from './text-check.js';
 import { parseGraphYamlFast } from './fast-parse.js';
 import { addNestedLocations } from './nested-locations.js';
-import { addScalarTexts } from './scalar-texts.js';
+import { addScalarTexts, type ScalarForms } from './scalar-texts.js';
 import { unclosedStart } from './unclosed-start.js';
 import { checkDocumentSafety, isForbiddenKey, MAX_DEPTH } from './yaml-safety.js';
 import {
@@ -184,7 +184,7 @@ function readResource(ctx: ShapeContext, kind: string, node: Node | null): Resou
   let sawName = false;
   const params: Record<string, unknown> = {};
   const paramLocations = new Map<string, SourceLocation>();
-  const scalarTexts = new Map<string, string>();
+  const forms: ScalarForms = { texts: new Map(), quotedBooleanWords: new Set() };
   let meta: { values: Record<string, unknown>; locations: Map<string, SourceLocation> } = { values: {}, locations: new Map() };
   for (const entry of entriesOf(ctx, map)) {
     if (entry.key === 'name') {
@@ -193,17 +193,27 @@ function readResource(ctx: ShapeContext, kind: string, node: Node | null): Resou
     } else if (entry.key === 'meta') {
       meta = readMeta(ctx, kind, entry.value) ?? meta;
       // Under `meta/`, which no param path starts with (meta is never a param): a metaparam's number as written, for its errors.
-      addScalarTexts(ctx, 'meta', entry.value, scalarTexts);
+      addScalarTexts(ctx, 'meta', entry.value, forms);
     } else if (!isForbiddenKey(entry.key)) {
       params[entry.key] = ctx.values.read(entry.value);
       paramLocations.set(entry.key, entry.valueLocation);
       addNestedLocations(ctx, entry.key, entry.value, paramLocations);
-      addScalarTexts(ctx, entry.key, entry.value, scalarTexts);
+      addScalarTexts(ctx, entry.key, entry.value, forms);
     }
   }
   if (!sawName) report(ctx.source, 'ERR_GRAPH_SHAPE', `a resource of kind '${kind}' has no name`, location, 'add `name: ...`');
   if (name === undefined) return undefined;
-  return { kind, name, params, meta: meta.values, location, paramLocations, metaLocations: meta.locations, ...(scalarTexts.size > 0 ? { scalarTexts } : {}) };
+  return {
+    kind,
+    name,
+    params,
+    meta: meta.values,
+    location,
+    paramLocations,
+    metaLocations: meta.locations,
+    ...(forms.texts.size > 0 ? { scalarTexts: forms.texts } : {}),
+    ...(forms.quotedBooleanWords.size > 0 ? { quotedBooleanWords: forms.quotedBooleanWords } : {}),
+  };
 }
 
 function readMeta(ctx: ShapeContext, kind: string, node: Node | null) {
@@ -264,7 +274,9 @@ function readEdge(ctx: ShapeContext, node: Node | null): EdgeSpec | undefined {
 /** `notify: true`, or a YAML 1.1 boolean (`yes`) as mgmt reads it, with a warning. */
 function readNotify(ctx: ShapeContext, entry: Entry): boolean | undefined {
   const written = ctx.values.read(entry.value);
-  const truth = yaml11Boolean(written);
+  const node = ctx.values.deref(entry.value);
+  // Quoted ("yes"), it is text to mgmt's reader too: refused as `"true"` is.
+  const truth = isScalar(node) && node.type === 'PLAIN' ? yaml11Boolean(written) : undefined;
   if (truth === undefined) return expectBoolean(ctx, entry.value, "the edge's 'notify'");
   ctx.warnings.push({ location: entry.valueLocation, resource: 'edge', ...yaml11BooleanRead(`notify: ${String(written)}`, 'notify', truth) });
   return truth;
