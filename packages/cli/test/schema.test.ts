@@ -119,6 +119,21 @@ edges:
     expect(exec['pollint']?.deprecated).toBe(true);
   });
 
+  it('accepts a number or true/false where a param takes free text, as converge reads it (as written, with a warning), marked deprecated (QA: an error in an editor)', () => {
+    const written = [
+      'graph: g',
+      'resources:',
+      '  file:',
+      '    - {name: /srv/f, state: exists, content: 5}',
+      '  exec:',
+      '    - {name: e, cmd: echo, env: {PORT: 8080, DEBUG: false}, args: [1, 2.5]}',
+    ].join('\n');
+    expect(errorsOf(written)).toEqual([]);
+    // Not where the text has a form to meet, nor a list or a map where text is wanted.
+    expect(errorsOf(written.replace('state: exists', 'state: 5'))).not.toEqual([]);
+    expect(errorsOf(written.replace('content: 5', 'content: [5]'))).not.toEqual([]);
+  });
+
   it('requires a resource name but not the param that defaults to it', () => {
     expect(errorsOf('graph: g\nresources:\n  file:\n    - state: exists\n').map((error) => error.message)).toEqual([
       "must have required property 'name'",

@@ -18,6 +18,23 @@ export function toEditorSchema(schema: unknown): JsonSchema {
   return isJsonObject(result) ? result : {};
 }
 
+/**
+ * What converge also takes where a param takes free text: a plain number or
+ * true/false, read as the text it is written as with a warning (`content: 5`,
+ * `env: {PORT: 8080}`), as mgmt's reader does. Deprecated, so an editor
+ * marks it without calling it an error (QA: it was one).
+ */
+const WRITTEN_AS_TEXT: JsonSchema[] = ['number', 'boolean'].map((type) => ({
+  type,
+  deprecated: true,
+  description: 'read as the text it is written as, with a warning: quote it to say it is text',
+}));
+
+/** Free text: a string with no enum, constant, pattern or format to meet (one that does is left as it is). */
+function isFreeText(schema: { [key: string]: JsonValue }): boolean {
+  return schema['type'] === 'string' && !['enum', 'const', 'pattern', 'format'].some((key) => key in schema);
+}
+
 function simplify(value: unknown): JsonValue {
   if (Array.isArray(value)) return value.map(simplify);
   if (!isJsonObject(value)) return value as JsonValue;
@@ -27,6 +44,11 @@ function simplify(value: unknown): JsonValue {
   if (Array.isArray(alternatives) && alternatives.length > 0 && alternatives.every((member) => isJsonObject(member) && 'const' in member)) {
     delete out['anyOf'];
     out['enum'] = alternatives.map((member) => (member as { const: JsonValue }).const);
+  }
+  if (isFreeText(out)) {
+    // The description stays outside, where an editor shows it for the param.
+    const { description, ...text } = out;
+    return { ...(description === undefined ? {} : { description }), anyOf: [text, ...WRITTEN_AS_TEXT] };
   }
   return out;
 }
