@@ -29,10 +29,12 @@ export function printNoopDiffs(engine: Pick<Engine, 'onEvent'>, output: DiffOutp
     }
     if (event.type !== 'diff' || printed.get(event.id) === event.diff) return;
     printed.set(event.id, event.diff);
-    if ('json' in output) output.json.info({ resource: event.id, diff: event.diff }, 'would change (noop)');
+    // A group's diff is told as that of the members it is about.
+    const about = event.members ?? [event.id];
+    if ('json' in output) output.json.info({ resource: about[0], ...(about.length > 1 ? { resources: about } : {}), diff: event.diff }, 'would change (noop)');
     // The diff quotes what is in the file now, which anyone who can write it chose: each line escaped.
-    else output.text.write(`${oneLine(event.id)} would change:\n${event.diff.replace(/\n$/, '').split('\n').map(oneLine).join('\n')}\n`);
+    else output.text.write(`${about.map(oneLine).join(', ')} would change:\n${event.diff.replace(/\n$/, '').split('\n').map(oneLine).join('\n')}\n`);
     // A new diff is followed by its status line again (README: the diff, then `would change: ID`).
-    diffPrinted(event.id);
+    for (const id of about) diffPrinted(id);
   });
 }

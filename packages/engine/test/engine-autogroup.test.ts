@@ -2,9 +2,9 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { defineResource, EngineError, Type, type AnyResourceDefinition } from '@converge/engine-api';
 import { autoGroup } from '../src/graph/autogroup.js';
-import type { Engine } from '../src/runtime/engine.js';
+import { Engine } from '../src/runtime/engine.js';
 import { planGraph } from '../src/runtime/graph-plan.js';
-import { graphOf, runToConvergence } from './support/graph.js';
+import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
 
 /**
@@ -26,6 +26,7 @@ function partialKind(done = new Set<string>()): AnyResourceDefinition {
           items = [params.item, ...members.map((member) => member.item)];
         },
         changedMembers: () => changed,
+        describeChange: () => Promise.resolve(`make ${changed.map((position) => items[position]).join(', ')}`),
         checkApply(apply) {
           changed = items.flatMap((item, position) => (item.startsWith('new') && !done.has(item) ? [position] : []));
           if (apply) changed.forEach((position) => done.add(items[position] ?? ''));
@@ -229,6 +230,19 @@ describe('autogroup', () => {
     const wouldChange = Object.fromEntries(dryRun.statuses().map((status) => [status.name, [status.state, status.wouldChange ?? false]]));
     expect(wouldChange).toEqual({ old1: ['converged', false], new1: ['converged', true], bad1: ['failed', false] });
     await dryRun.stop();
+  });
+
+  it("tells a group's dry-run diff as about the members that would change, not the group's first resource (QA: pkg[sl] headed cowsay's install)", async () => {
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, noop: true });
+    const diffs: Array<{ id: string; diff: string; members?: readonly string[] }> = [];
+    engine.onEvent((event) => {
+      if (event.type === 'diff') diffs.push({ id: event.id, diff: event.diff, ...(event.members ? { members: event.members } : {}) });
+    });
+    const converged = engine.whenConverged(AbortSignal.timeout(10_000));
+    await engine.start(graphOf([partialKind()], ['old1', 'new1', 'old2', 'new2'].map((item) => ({ kind: 'partial', name: item, params: { item } }))));
+    await converged;
+    expect(diffs).toEqual([{ id: 'partial[old1]', diff: 'make new1, new2', members: ['partial[new1]', 'partial[new2]'] }]);
+    await engine.stop();
   });
 
   it('keeps the refresh a member owes when its group changed it in a run that failed for another (QA: lost for good)', async () => {

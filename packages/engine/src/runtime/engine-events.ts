@@ -22,7 +22,13 @@ export type EngineEvent =
    * its kind can describe it. Values it received through send/recv are
    * never shown: they may be secrets.
    */
-  | { readonly type: 'diff'; readonly id: string; readonly diff: string }
+  | {
+      readonly type: 'diff';
+      readonly id: string;
+      readonly diff: string;
+      /** For a group (autogroup) whose kind says which members a change is for: their ids, whom the diff is about. */
+      readonly members?: readonly string[];
+    }
   | { readonly type: 'swap'; readonly resources: number; readonly edges: number };
 
 export type EngineEventListener = (event: EngineEvent) => void;

@@ -27,11 +27,15 @@ export class GroupMembers {
     return (this.#lastChanged?.size ?? 0) > 0;
   }
 
+  /** The ids of the members at these positions (position 0 is `ownId`), in member order. */
+  idsAt(ownId: string, positions: readonly number[]): string[] {
+    const wanted = new Set(positions);
+    return [ownId, ...this.grouped.map((member) => member.id)].filter((_, position) => wanted.has(position));
+  }
+
   /** The ids of the members the last change was for (position 0 is `ownId`), in member order. */
   lastChangedIds(ownId: string): string[] {
-    const changed = this.#lastChanged;
-    if (changed === undefined) return [];
-    return [ownId, ...this.grouped.map((member) => member.id)].filter((_, position) => changed.has(position));
+    return this.#lastChanged === undefined ? [] : this.idsAt(ownId, [...this.#lastChanged]);
   }
 
   /**

@@ -931,7 +931,9 @@ export class Vertex implements ContextHost {
     // wrote into this file in an earlier run): told once every resource has
     // started, so each has declared its secrets, and masked.
     await this.#env.startsPending();
-    this.#env.emit({ type: 'diff', id: this.id, diff: this.#env.secrets.mask(diff) });
+    // A group's diff is about the members that would change, not about the group's first resource (QA: pkg[sl] headed cowsay's install).
+    const members = this.#members && instance.changedMembers ? this.#members.idsAt(this.id, instance.changedMembers()) : [];
+    this.#env.emit({ type: 'diff', id: this.id, diff: this.#env.secrets.mask(diff), ...(members.length > 0 ? { members } : {}) });
   }
 
   /** A wait was cut short by a swap (or a stop): run again once the swap is done. */
