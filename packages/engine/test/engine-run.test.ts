@@ -406,6 +406,41 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('tells a change made by a check that ends after its watch died (QA: a command ran and nothing said so)', async () => {
+    const lines: string[] = [];
+    let changed = false;
+    const lateChange = defineResource({
+      kind: 'latechange',
+      params: Type.Object({}),
+      create: () => {
+        let context: ResourceContext | undefined;
+        return {
+          init: (ctx: ResourceContext) => void (context = ctx),
+          checkApply: async () => {
+            // A command that had done its work when the abort came: the change is made.
+            await sleep(80);
+            changed = true;
+            return false;
+          },
+          watch: async () => {
+            context?.event();
+            await sleep(20);
+            throw new Error('the watch command ended');
+          },
+        };
+      },
+    }) as unknown as AnyResourceDefinition;
+    const engine = await runToConvergence(graphOf([lateChange], [{ kind: 'latechange', name: 'l' }]), {
+      logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+    });
+    await until(() => changed, 'the check to end');
+    await sleep(20);
+    const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+    expect(messages).toContain('changed (in a run that began before its watch failed)');
+    expect(engine.statuses()[0]?.state).toBe('failed');
+    await engine.stop();
+  });
+
   it('a hung checkApply fails after meta.timeout, and the engine converges anyway', async () => {
     const journal = newJournal();
     const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'stuck', params: { hang: true }, meta: { timeout: 100 } }, { kind: 'noop', name: 'other' }]);

@@ -873,7 +873,13 @@ export class Vertex implements ContextHost {
       this.sent = next;
       this.#staged = undefined;
     }
-    if (this.#fatal) return;
+    if (this.#fatal) {
+      // Its watch died while this run went on (a watchcmd's last line, then
+      // its exit): what the run changed is told all the same (QA: a command
+      // ran and nothing said so).
+      if (applied && !converged) this.#log('info', 'changed (in a run that began before its watch failed)');
+      return;
+    }
     this.#down = false;
     this.#lastError = undefined;
     this.#loggedFailure = undefined;
