@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@converge/engine-api';
 import type { LibvirtConnection } from './libvirt-connection.js';
 import { virshSharesDriver } from './virsh.js';
+import { dyingWithParent, onPath } from './dies-with-parent.js';
 
 export interface DomainWatchOptions {
   readonly uri: string;
@@ -56,16 +57,18 @@ async function watchWithVirsh(options: DomainWatchOptions): Promise<void> {
   const { uri, name, log, onChange, signal } = options;
   const marker = `for domain '${name}':`;
   let delay = RESTART_DELAY_MS;
+  const virsh = onPath('virsh');
+  if (virsh === undefined) {
+    log.warn('virsh is not installed (libvirt-clients): polling the domain instead of following its events');
+    return pollDomain(options);
+  }
+  const [command, ...args] = dyingWithParent([virsh, '-c', uri, 'event', '--loop', '--all']);
   while (!signal.aborted) {
-    const child = spawn('virsh', ['-c', uri, 'event', '--loop', '--all'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const started = await Promise.race([
       once(child, 'spawn').then(() => undefined),
       once(child, 'error').then(([error]) => error as NodeJS.ErrnoException),
     ]);
-    if (started?.code === 'ENOENT') {
-      log.warn('virsh is not installed (libvirt-clients): polling the domain instead of following its events');
-      return pollDomain(options);
-    }
     if (started) throw started;
     const startedAt = Date.now();
     let stderr = '';
