@@ -25,6 +25,24 @@ export class FolderMovedError extends Error {
 }
 
 /**
+ * Thrown when the folder opened was removed before its path was looked at:
+ * its descriptor's path then reads `… (deleted)`, which was told as a
+ * symlink swapped in (QA: a folder deleted by hand during a copy looked like
+ * an attack). Missing, as a folder removed a moment earlier would be.
+ */
+export class FolderRemovedError extends Error {
+  readonly code = 'ENOENT';
+  constructor(folder: string) {
+    super(`${folder} was removed while converge was writing in it`);
+  }
+}
+
+/** The descriptor's path says `(deleted)` and the folder has no link left: removed, not moved. */
+export async function wasRemoved(handle: FileHandle, leadsTo: string): Promise<boolean> {
+  return leadsTo.endsWith(' (deleted)') && (await handle.stat()).nlink === 0;
+}
+
+/**
  * A folder opened through symlinks is the one meant when every link on its
  * path is declared (`symlink: true`) and points as declared (the symlink
  * guard's rule), and the path leads now where the opened folder is. Looked
@@ -91,6 +109,7 @@ export async function openedWithin(path: string): Promise<LinkRule> {
   }
   try {
     const real = await readlink(descriptorPath(handle.fd)).catch(() => undefined);
+    if (real !== undefined && (await wasRemoved(handle, real))) throw new FolderRemovedError(path);
     return real === undefined ? 'any' : { root: path, real };
   } finally {
     await handle.close();
@@ -115,6 +134,7 @@ export async function inPinnedFolder<T>(path: string, links: LinkRule, work: (pi
     if (links === 'any') return await work(path, handle);
     const leadsTo = await readlink(descriptorPath(handle.fd)).catch(() => undefined);
     if (leadsTo === undefined) return await work(path, handle);
+    if (await wasRemoved(handle, leadsTo)) throw new FolderRemovedError(folder);
     if (typeof links === 'object') checkWithin(folder, leadsTo, links);
     else if (leadsTo !== folder && !(await leadsWhereDeclared(folder, leadsTo))) throw new FolderMovedError(folder, leadsTo);
     return await work(`${descriptorPath(handle.fd)}/${posix.basename(path)}`, handle);

@@ -1,9 +1,9 @@
 import { realpath } from 'node:fs/promises';
-import { mkdir, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, readlink, rename, rm, rmdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { symlinkAtomic, writeFileAtomic } from '../src/atomic-write.js';
-import { FolderMovedError, inPinnedFolder, inPinnedFolderSync, openedWithin } from '../src/pinned-folder.js';
+import { FolderMovedError, inPinnedFolder, inPinnedFolderSync, openedWithin, wasRemoved } from '../src/pinned-folder.js';
 import { lstatEntry } from '../src/fs-state.js';
 import { ensureRemoved } from '../src/remove-path.js';
 import { makeFile, tempDir } from './helpers.js';
@@ -27,6 +27,25 @@ async function swapForSymlink(sub: string, evil: string): Promise<void> {
   await rename(sub, `${sub}.moved`);
   await symlink(evil, sub);
 }
+
+describe('a folder removed while it is open', () => {
+  it('is told as removed, not as a symlink swapped in, and a folder whose name ends in " (deleted)" is neither (QA: a deleted folder read as an attack)', async () => {
+    const gone = join(dir, 'gone');
+    const named = join(dir, 'kept (deleted)');
+    await mkdir(gone);
+    await mkdir(named);
+    const [goneHandle, namedHandle] = await Promise.all([open(gone, 'r'), open(named, 'r')]);
+    try {
+      await rmdir(gone);
+      const goneNow = await readlink(`/proc/self/fd/${goneHandle.fd}`);
+      expect(goneNow).toBe(`${gone} (deleted)`);
+      expect(await wasRemoved(goneHandle, goneNow)).toBe(true);
+      expect(await wasRemoved(namedHandle, await readlink(`/proc/self/fd/${namedHandle.fd}`))).toBe(false);
+    } finally {
+      await Promise.all([goneHandle.close(), namedHandle.close()]);
+    }
+  });
+});
 
 describe('a directory with force: links above it followed, none swapped in at or below it', () => {
   it('refuses a change in the directory, or a folder in it, once a symlink took its place after the check opened it', async () => {
