@@ -245,6 +245,29 @@ describe('autogroup', () => {
     await engine.stop();
   });
 
+  it('logs a blocked group as blocked for each of its members (QA: only the first was told)', async () => {
+    const lines: string[] = [];
+    const engine = await runToConvergence(
+      graphOf(
+        [partialKind()],
+        [
+          { kind: 'partial', name: 'bad0', params: { item: 'bad0' }, meta: { autogroup: false } },
+          { kind: 'noop', name: 'n1' },
+          { kind: 'noop', name: 'n2' },
+        ],
+        [
+          { from: 'partial[bad0]', to: 'noop[n1]' },
+          { from: 'partial[bad0]', to: 'noop[n2]' },
+        ],
+      ),
+      { logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }) },
+    );
+    const blocked = lines.map((line) => JSON.parse(line) as { resource?: string; msg: string }).filter((line) => line.msg.startsWith('blocked:'));
+    expect(blocked.map((line) => line.resource).sort()).toEqual(['noop[n1]', 'noop[n2]']);
+    expect(engine.statuses().filter((status) => status.state === 'blocked')).toHaveLength(2);
+    await engine.stop();
+  });
+
   it('keeps the refresh a member owes when its group changed it in a run that failed for another (QA: lost for good)', async () => {
     const journal = newJournal();
     const kinds = [partialKind(), recordingKind(journal)];

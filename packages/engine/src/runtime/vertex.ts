@@ -1013,8 +1013,10 @@ export class Vertex implements ContextHost {
       phase: 'checkApply',
     });
     this.#setState('blocked');
-    // Said once per blocking, as a failure is: on a terminal the status line only counts it.
+    // Said once per blocking, as a failure is: on a terminal the status line
+    // only counts it. For each member of a group, as stdout tells each (QA).
     this.#log('warn', `blocked: ${this.#lastError.message}`);
+    for (const member of this.#members?.grouped ?? []) this.#log('warn', `blocked: ${this.#lastError.message}`, { resource: member.id });
     this.#wakeRealizedWaiters();
     for (const edge of this.children) edge.to.poke();
   }
