@@ -46,6 +46,10 @@ export class GraphReloader<G extends LoadedGraph = ResolvedGraph> {
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
   #again = false;
+  /** A wait for the graph file's writers is under way (see #changed). */
+  #waitingForWriters = false;
+  /** The graph file's version when it was last read (fileVersion). */
+  #readVersion: string | undefined;
   #stopped = false;
   readonly #onHangup = (): void => this.reloadOnHangup();
 
@@ -57,6 +61,7 @@ export class GraphReloader<G extends LoadedGraph = ResolvedGraph> {
     process.on('SIGHUP', this.#onHangup);
     if (!this.#options.watchFile) return;
     const { graphFile, reporter, loadedVersion } = this.#options;
+    this.#readVersion = loadedVersion;
     this.#watch = new FileWatch(graphFile, () => this.#changed(), (message) => reporter.say(message));
     this.#watch.refresh();
     // Watched from now on; a save made before (after the running graph was read) is not an event any more.
@@ -72,9 +77,20 @@ export class GraphReloader<G extends LoadedGraph = ResolvedGraph> {
     this.#timer = setTimeout(() => {
       // A symlink on the way may point elsewhere now: watch where it leads before reading it.
       this.#watch?.refresh();
-      void this.#afterWriters().then(() => {
-        if (!this.#stopped) this.reload();
-      });
+      // One wait for the writers at a time: the writes that go on meanwhile
+      // are events too, and each started a wait and a reload of its own (QA:
+      // one save reloaded twice). The wait under way reads the file after them.
+      if (this.#waitingForWriters) return;
+      this.#waitingForWriters = true;
+      void this.#afterWriters()
+        .finally(() => {
+          this.#waitingForWriters = false;
+        })
+        .then(() => {
+          // The events of a save can outlast it (a close after the last write): the same file read again is no news.
+          const version = fileVersion(this.#options.graphFile);
+          if (!this.#stopped && (version === undefined || version !== this.#readVersion)) this.reload();
+        });
     }, SETTLE_MS);
   }
 
@@ -134,6 +150,7 @@ export class GraphReloader<G extends LoadedGraph = ResolvedGraph> {
 
   async #reloadOnce(): Promise<void> {
     const { graphFile, reporter } = this.#options;
+    this.#readVersion = fileVersion(graphFile);
     const graph = await this.#options.load();
     if (!graph) {
       reporter.say(`${graphFile} was not reloaded; the running graph is unchanged`);

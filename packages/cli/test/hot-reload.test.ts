@@ -198,6 +198,9 @@ describe('hot reload of a running graph', () => {
     await handle.close();
     await until(contentIs(second, '2 again\n'), 'second.txt rewritten by the whole graph');
     expect(cli.stderr + cli.stdout).not.toMatch(/reloaded .*: 1 resource,/);
+    // One save, one reload (QA: each write's event waited and reloaded on its own).
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect((cli.stderr + cli.stdout).match(/reloaded .*: 2 resources,/g)).toHaveLength(1);
     cli.child.kill('SIGINT');
     expect((await cli.result).code).toBe(0);
   });
