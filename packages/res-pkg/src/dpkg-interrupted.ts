@@ -1,6 +1,16 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DPKG_DIR } from './dpkg-files.js';
+import { dpkgLockHeld } from './dpkg-lock.js';
+
+/**
+ * How long a journal left with no lock must stay so before it counts as
+ * interrupted: far longer than the gap between a new dpkg taking its lock
+ * and writing its first journal entry, or between an ending one unlinking
+ * its journal and exiting (about a millisecond).
+ */
+export const JOURNAL_SETTLE_MS = 100;
 
 /**
  * True when a dpkg run was cut short and nobody is running dpkg now: its
@@ -11,25 +21,31 @@ import { DPKG_DIR } from './dpkg-files.js';
  * --configure -a` is run; apt tells it the same way. While dpkg runs, its
  * journal is not empty either: that is not an interruption, and the check
  * waits for the lock as any package manager does.
+ *
+ * A dpkg that ends unlinks its journal just before it lets go of its lock,
+ * and one that starts takes its lock just before it writes its journal, so
+ * one look can catch either midway. It only counts when it looks left
+ * behind twice, a pause apart.
  */
-export async function dpkgInterrupted(dpkgDir = DPKG_DIR): Promise<boolean> {
-  const journal = await readdir(join(dpkgDir, 'updates')).catch(() => [] as string[]);
-  if (!journal.some((name) => /^\d+$/.test(name))) return false;
+export async function dpkgInterrupted(dpkgDir = DPKG_DIR, settleMs = JOURNAL_SETTLE_MS): Promise<boolean> {
+  if (!(await journalLeftBehind(dpkgDir))) return false;
+  await sleep(settleMs);
+  return journalLeftBehind(dpkgDir);
+}
+
+/**
+ * A journal with the lock free both before and after it is read: the lock
+ * first, as an ending dpkg's journal is gone before its lock is; and again
+ * after, as a starting dpkg's lock is taken before its journal is written.
+ */
+async function journalLeftBehind(dpkgDir: string): Promise<boolean> {
+  if (await dpkgLockHeld(dpkgDir)) return false;
+  if (!(await journalPending(dpkgDir))) return false;
   return !(await dpkgLockHeld(dpkgDir));
 }
 
-/** Whether a process holds a POSIX lock on dpkg's lock files (as listed in /proc/locks, by inode). */
-async function dpkgLockHeld(dpkgDir: string): Promise<boolean> {
-  const inodes = new Set<string>();
-  for (const name of ['lock', 'lock-frontend']) {
-    const found = await stat(join(dpkgDir, name)).catch(() => undefined);
-    if (found) inodes.add(String(found.ino));
-  }
-  if (inodes.size === 0) return false;
-  // A line: `1: POSIX  ADVISORY  WRITE 1234 08:01:5678 0 EOF` (pid, then major:minor:inode).
-  const locks = await readFile('/proc/locks', 'utf8').catch(() => '');
-  return locks.split('\n').some((line) => {
-    const device = line.split(/\s+/).find((field) => /^[0-9a-f]+:[0-9a-f]+:\d+$/i.test(field));
-    return device !== undefined && inodes.has(device.split(':')[2] as string);
-  });
+/** Whether dpkg's journal holds entries (files named by number; others are its temporary files). */
+async function journalPending(dpkgDir: string): Promise<boolean> {
+  const journal = await readdir(join(dpkgDir, 'updates')).catch(() => [] as string[]);
+  return journal.some((name) => /^\d+$/.test(name));
 }

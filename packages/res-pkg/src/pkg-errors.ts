@@ -41,6 +41,6 @@ export function dpkgInterruptedError(resource: string): EngineError {
   return new EngineError('ERR_RESOURCE_CHECK_APPLY', 'dpkg was interrupted (its journal in /var/lib/dpkg/updates was never applied): package states cannot be trusted until it is repaired', {
     resource,
     phase: 'checkApply',
-    hint: "run `dpkg --configure -a` as root; converge checks again when dpkg's status changes",
+    hint: 'run `dpkg --configure -a` as root; converge checks again by itself once dpkg is repaired',
   });
 }

@@ -2,7 +2,9 @@ import { EngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { changedRequests, checkApplyPackages } from './apply-packages.js';
 import { describePlan } from './describe-plan.js';
+import { DPKG_DIR } from './dpkg-files.js';
 import { dpkgInterrupted } from './dpkg-interrupted.js';
+import { whenDpkgRepaired } from './dpkg-repair-wait.js';
 import { watchDpkgStatus } from './dpkg-watch.js';
 import { PackageKitClient } from './packagekit/client.js';
 import type { PkgParams } from './params.js';
@@ -25,9 +27,16 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
   private changed: readonly number[] = [];
   /** What the last dry-run check found to do, for describeChange (which the engine asks right after it). */
   private dryRunPlan: PackagePlan | undefined;
+  private watching = false;
+  /** Stops waiting for an interrupted dpkg to be repaired; set while a check has reported it so. */
+  private stopRepairWait: (() => void) | undefined;
 
-  // Read afresh on every run: the engine owns `params`.
-  constructor(private readonly params: Readonly<PkgParams>) {}
+  // Read afresh on every run: the engine owns `params`. `dpkgDir` is another
+  // dpkg database only for tests.
+  constructor(
+    private readonly params: Readonly<PkgParams>,
+    private readonly dpkgDir = DPKG_DIR,
+  ) {}
 
   private get ctx(): ResourceContext<PkgParams, PkgSends> {
     if (!this.context) throw new Error('pkg resource used before init');
@@ -73,6 +82,7 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
     const watcher = watchDpkgStatus(
       () => this.ctx.event(),
       (error) => fail(new EngineError('ERR_RESOURCE_WATCH', `cannot watch dpkg's status file: ${error.message}`, { ...site, cause: error })),
+      this.dpkgDir,
     );
     let unsubscribe: () => void = () => {};
     try {
@@ -82,9 +92,12 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
         if (!watcher) throw pkgError(error, this.ctx.id, 'watch');
         this.ctx.log.warn('PackageKit signals are not watched; dpkg changes still are', { reason: String(error) });
       }
+      this.watching = true;
       this.ctx.event();
       await Promise.race([abortion(signal), died]);
     } finally {
+      this.watching = false;
+      this.stopWaitingForRepair();
       unsubscribe();
       watcher?.close();
     }
@@ -92,7 +105,10 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
 
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
     try {
-      if (await dpkgInterrupted()) throw dpkgInterruptedError(this.ctx.id);
+      if (await dpkgInterrupted(this.dpkgDir)) {
+        this.checkAgainOnceRepaired();
+        throw dpkgInterruptedError(this.ctx.id);
+      }
       const client = await this.connection(signal);
       this.changed = [];
       this.dryRunPlan = undefined;
@@ -122,8 +138,27 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
   }
 
   cleanup(): void {
+    this.stopWaitingForRepair();
     this.client?.close();
     this.client = undefined;
+  }
+
+  /**
+   * A failed check is only run again on an event, and the repair that ends
+   * an interruption need not write dpkg's status (nor did a dpkg run that
+   * was merely seen midway): without this, the package would stay unrepaired.
+   */
+  private checkAgainOnceRepaired(): void {
+    if (!this.watching || this.stopRepairWait) return;
+    this.stopRepairWait = whenDpkgRepaired(() => {
+      this.stopRepairWait = undefined;
+      this.ctx.event();
+    }, this.dpkgDir);
+  }
+
+  private stopWaitingForRepair(): void {
+    this.stopRepairWait?.();
+    this.stopRepairWait = undefined;
   }
 
   /** The open client, reconnecting when the bus connection was lost. */
