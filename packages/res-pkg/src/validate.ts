@@ -1,12 +1,22 @@
 import type { ValidationIssue } from '@converge/engine-api';
 import { isNamedState, stateOf } from './params.js';
-import type { PkgParams } from './params.js';
+import type { NamedState, PkgParams } from './params.js';
 
 // Debian package names: lower case, digits, + - . (at least two characters),
 // optionally qualified by an architecture (`libc6:i386`).
 const PACKAGE_NAME = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/;
 // A version as dpkg writes it: [epoch:]upstream[-revision], starting with a digit.
 const VERSION = /^(\d+:)?\d[A-Za-z0-9.+~:-]*$/;
+
+// States other tools use for ours: told which one is meant rather than asked for a version.
+// A Map, not an object: a state such as "constructor" must find nothing.
+const MEANT_STATE: ReadonlyMap<string, NamedState> = new Map([
+  ['latest', 'newest'],
+  ['present', 'installed'],
+  ['absent', 'uninstalled'],
+  ['removed', 'uninstalled'],
+  ['purged', 'uninstalled'],
+]);
 
 /** Checks what the schema cannot: the package name and the state. Pure. */
 export function validatePkg(p: Readonly<PkgParams>): ValidationIssue[] {
@@ -15,8 +25,9 @@ export function validatePkg(p: Readonly<PkgParams>): ValidationIssue[] {
     issues.push({ param: 'package', message: `"${p.package}" is not a valid package name` });
   }
   const state = stateOf(p);
-  if (state === 'latest') {
-    issues.push({ param: 'state', message: 'state "latest" is not known', hint: 'did you mean newest?' });
+  const meant = MEANT_STATE.get(state);
+  if (meant !== undefined) {
+    issues.push({ param: 'state', message: `state "${state}" is not known`, hint: `did you mean ${meant}?` });
   } else if (!isNamedState(state) && !VERSION.test(state)) {
     issues.push({
       param: 'state',

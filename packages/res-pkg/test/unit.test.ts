@@ -29,10 +29,18 @@ describe('validate', () => {
     expect(issues({ package: 'libc6:i386', state: '2.36-9', allowdowngrade: true })).toEqual([]);
   });
 
+  it('refuses the names other tools give our states, naming the state meant instead of asking for a version', () => {
+    expect(issues({ package: 'hello', state: 'present' })).toEqual(['state: state "present" is not known (did you mean installed?)']);
+    for (const state of ['absent', 'removed', 'purged']) {
+      expect(issues({ package: 'hello', state })).toEqual([`state: state "${state}" is not known (did you mean uninstalled?)`]);
+    }
+    expect(issues({ package: 'hello', state: 'constructor' })[0]).toContain('write a version as dpkg shows it');
+  });
+
   it('refuses latest with a hint, bad names and states, and allowdowngrade without a version', () => {
     expect(issues({ package: 'hello', state: 'latest' })).toEqual(['state: state "latest" is not known (did you mean newest?)']);
     expect(issues({ package: 'Hello World' })).toEqual(['package: "Hello World" is not a valid package name']);
-    expect(issues({ package: 'hello', state: 'present' })[0]).toContain('neither installed, uninstalled, newest nor a version');
+    expect(issues({ package: 'hello', state: 'on' })[0]).toContain('neither installed, uninstalled, newest nor a version');
     expect(issues({ package: 'hello', allowdowngrade: true })).toEqual(['allowdowngrade: allowdowngrade only applies when state is an exact version']);
   });
 });
