@@ -464,7 +464,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     }
     // A new inode replaces the old one: it gets the wanted owner and mode, else the old file's.
     const attributes = await this.newFileAttributes(present, signal, site);
-    this.log(present === undefined ? `creating ${path}` : `writing ${path}`);
+    this.log(present === undefined ? `creating ${path}` : `writing ${path}${attributeChanges(present, attributes)}`);
     // An abort (a forced stop) before the rename leaves the target as it was.
     await write(attributes);
     return false;
@@ -585,7 +585,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     const { uid, gid } = await this.wantedIds(signal, site);
     if ((uid === undefined || uid === entry.uid) && (gid === undefined || gid === entry.gid)) return true;
     if (!apply) return false;
-    this.log(`chown ${uid ?? entry.uid}:${gid ?? entry.gid} ${path}`);
+    this.log(`chown ${uid ?? entry.uid}:${gid ?? entry.gid} ${path} (was ${entry.uid}:${entry.gid})`);
     if (entry.kind === 'symlink') await inPinnedFolder(path, this.linkRule, (pinned) => lchown(pinned, uid ?? entry.uid, gid ?? entry.gid));
     else await inPinnedFolder(path, this.linkRule, (pinned) => withNoFollowHandle(pinned, entry.kind === 'dir', (handle) => handle.chown(uid ?? entry.uid, gid ?? entry.gid)));
     return false;
@@ -615,7 +615,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     const wanted = wantedFrom(entry.mode);
     if (wanted === entry.mode) return true;
     if (!apply) return false;
-    this.log(`chmod ${formatMode(wanted)} ${path}`);
+    this.log(`chmod ${formatMode(wanted)} ${path} (was ${formatMode(entry.mode)})`);
     await inPinnedFolder(path, this.linkRule, (pinned) => withNoFollowHandle(pinned, entry.kind === 'dir', (handle) => handle.chmod(wanted)));
     return false;
   }
@@ -649,4 +649,19 @@ function hintFor(error: unknown, want: WantedKind): string | undefined {
 /** The same value of a kernel file: the kernel adds (or drops) a newline at the end as it likes. */
 function sameKernelValue(shown: Buffer, wanted: Buffer): boolean {
   return shown.equals(wanted) || shown.toString('utf8').trimEnd() === wanted.toString('utf8').trimEnd();
+}
+
+/**
+ * What a rewrite changes besides the content, for its log line: the new
+ * file gets the wanted owner and mode, which the line would not tell
+ * otherwise (QA: `writing` alone, where a dry run said mode and owner too).
+ */
+function attributeChanges(present: Entry, wanted: NewFileAttributes): string {
+  const changes = [
+    wanted.mode !== undefined && wanted.mode !== present.mode ? `mode ${formatMode(present.mode)} -> ${formatMode(wanted.mode)}` : '',
+    (wanted.uid !== undefined && wanted.uid !== present.uid) || (wanted.gid !== undefined && wanted.gid !== present.gid)
+      ? `owner ${present.uid}:${present.gid} -> ${wanted.uid ?? present.uid}:${wanted.gid ?? present.gid}`
+      : '',
+  ].filter((change) => change !== '');
+  return changes.length === 0 ? '' : ` (${changes.join(', ')})`;
 }

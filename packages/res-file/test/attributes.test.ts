@@ -55,6 +55,24 @@ describe('mode', () => {
   });
 });
 
+describe('what a change logs', () => {
+  it('tells the mode and owner a rewrite changes besides the content, and what a chmod or chown changed from (QA: `writing` alone)', async () => {
+    const daemon = idOf('passwd', 'daemon');
+    const nobody = idOf('passwd', 'nobody');
+    const path = join(dir, 'a.conf');
+    await writeFile(path, 'wrong\n');
+    await chmod(path, 0o777);
+    await chown(path, nobody, 0);
+    const rewrite = await runCase(fileResource, { name: path, params: { state: 'exists', content: 'right\n', mode: '0640', owner: 'daemon' }, expect: 'diverged' });
+    expect(rewrite.logs.map((line) => line.message)).toEqual([`writing ${path} (mode 0777 -> 0640, owner ${nobody}:0 -> ${daemon}:0)`]);
+
+    await chmod(path, 0o600);
+    await chown(path, nobody, 0);
+    const attributes = await runCase(fileResource, { name: path, params: { state: 'exists', content: 'right\n', mode: '0640', owner: 'daemon' }, expect: 'diverged' });
+    expect(attributes.logs.map((line) => line.message)).toEqual([`chown ${daemon}:0 ${path} (was ${nobody}:0)`, `chmod 0640 ${path} (was 0600)`]);
+  });
+});
+
 describe('owner and group', () => {
   it('chowns a file to nobody:nogroup by name, and the new inode of a rewrite keeps them', async () => {
     const path = join(dir, 'owned');
