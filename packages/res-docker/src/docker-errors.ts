@@ -72,8 +72,19 @@ export function containerDiffers(site: ErrorSite, name: string, differences: rea
   );
 }
 
-/** A started container stopped again at once: an error, so the engine does not start it again and again. */
+/**
+ * A started container stopped again at once: an error, so the engine does
+ * not start it again and again. Paused or being removed is someone else's
+ * doing (`docker pause`, `docker rm -f`), not its command's: told so, not
+ * with the advice for a command that ends (QA).
+ */
 export function exitedAtOnce(site: ErrorSite, name: string, status: string, exitCode: number, detail: string, logTail: string): EngineError {
+  if (status === 'paused' || status === 'removing') {
+    return new EngineError(codeFor(site.phase), `container ${name} was ${status === 'paused' ? 'paused' : 'removed'} by another client right after converge started it`, {
+      ...site,
+      hint: 'converge starts it again at its next check (an event of the container brings one); stop whatever else manages it',
+    });
+  }
   const output = logTail ? `; its last output: ${JSON.stringify(logTail)}` : '; it wrote no output';
   return new EngineError(
     codeFor(site.phase),
