@@ -9,7 +9,6 @@ import type { ErrorSite } from './exec-errors.js';
 import { LineWatcher } from './line-watcher.js';
 import { LiveGroups } from './live-groups.js';
 import type { ExecParams, ExecSends } from './params.js';
-import { PathWatcher } from './path-watcher.js';
 import type { CommandSpec } from './process-group.js';
 import { MAX_CAPTURED_BYTES } from './output-capture.js';
 import { runAs } from './run-as.js';
@@ -18,6 +17,8 @@ import { runCommand } from './run-command.js';
 import type { RunResult } from './run-command.js';
 import { lastBytes } from './text-tail.js';
 import { GroupLedger } from './group-ledger.js';
+import { watchEntry } from './watch-entry.js';
+import type { EntryWatch } from './watch-entry.js';
 
 /** How much of a command's output a debug line shows: its end. */
 const DEBUG_OUTPUT_BYTES = 4096;
@@ -45,7 +46,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
   private lineWatcher: LineWatcher | undefined;
   /** Fails the running watch; set while watch() runs. */
   private failWatch: ((error: Error) => void) | undefined;
-  private pathWatchers: PathWatcher[] = [];
+  private pathWatchers: EntryWatch[] = [];
   /** watchcmd's user or group did not exist when the watch started: it starts at the first check. */
   private watchcmdWaitsForUser = false;
   /** Until the first applying check: where earlier runs' process groups were written down. */
@@ -108,13 +109,16 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
       // `creates` is watched too, so that removing the path makes cmd run again.
       for (const path of creates ? [...watchfiles, creates] : watchfiles) {
         this.pathWatchers.push(
-          new PathWatcher(
+          watchEntry(
             path,
             () => this.changed(),
             (error) => fail(new EngineError('ERR_RESOURCE_WATCH', `cannot watch ${path}: ${error.message}`, { ...site, cause: error })),
           ),
         );
       }
+      // A folder watched whole is walked first: a change in it while the first cmd runs is then seen.
+      const walks = this.pathWatchers.flatMap((watcher) => (watcher.ready ? [watcher.ready] : []));
+      if (walks.length > 0) await Promise.race([Promise.all(walks), died, untilAborted(signal)]);
       this.ctx.event();
       await Promise.race([untilAborted(signal), died]);
     } finally {

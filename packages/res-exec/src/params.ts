@@ -47,7 +47,7 @@ export const ExecParamsSchema = Type.Object(
     watchshell: optionalString('Shell for watchcmd.'),
     watchcwd: optionalString('Working directory of watchcmd; defaults to cwd.'),
     watchfiles: Type.Optional(
-      Type.Array(Type.String(), { description: 'Absolute paths; a change to any of them is an event.' }),
+      Type.Array(Type.String(), { description: 'Absolute paths; a change to any of them is an event. One ending in / is a folder watched with everything below it.' }),
     ),
 
     donecmd: optionalString('Runs after cmd succeeded; its failure fails the resource.'),
