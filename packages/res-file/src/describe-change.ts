@@ -142,7 +142,8 @@ async function contentChange(path: string, params: Readonly<FileParams>, present
     'wanted',
     { headerOptions: FILE_HEADERS_ONLY },
   );
-  return [patch.trimEnd()];
+  // Only the newline ends: a carriage return on the last line is a difference to show (QA: `+b` hid `b\r`).
+  return [patch.replace(/\n+$/, '')];
 }
 
 /** Whether the file will be readable by others once written: its `mode`, applied to its source's mode (a copy), its mode now, or a new file's. */

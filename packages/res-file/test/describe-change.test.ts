@@ -55,6 +55,13 @@ describe('describeChange (dry run)', () => {
     expect((await stat(path)).mtimeMs).toBe(before.mtimeMs);
   });
 
+  it('keeps a carriage return on the last line of the diff, the only difference there (QA: it showed -b and +b)', async () => {
+    const path = join(dir, 'crlf');
+    await writeFile(path, 'a\r\nb\n');
+    const text = await describeAt(path, { content: 'a\r\nb\r\n' });
+    expect(text?.split('\n').slice(-3)).toEqual([' a\r', '-b', '+b\r']);
+  });
+
   it('shows a new file as created from /dev/null, with its mode', async () => {
     const path = join(dir, 'new');
     const text = await describeAt(path, { state: 'exists', content: 'one\n', mode: '0664' });
