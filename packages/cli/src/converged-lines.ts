@@ -13,7 +13,7 @@ function convergedLine(engine: Engine): string | undefined {
   let blocked = 0;
   let wouldChange = 0;
   for (const status of statusesWithReversalFailures(engine)) {
-    if (status.state === 'running' || status.state === 'pending') return undefined;
+    if (status.state === 'running') return undefined;
     if (status.state === 'failed') failed++;
     else if (status.state === 'blocked') blocked++;
     else if (status.wouldChange === true) wouldChange++;

@@ -441,6 +441,34 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('a forced stop while a run writes what it needs before its check (a reversal, a refresh intent) starts no check: none is left to wait for', async () => {
+    let checks = 0;
+    const slowToRecord = defineResource({
+      kind: 'slowrecord',
+      params: Type.Object({}),
+      reversible: {
+        reversal: async () => {
+          await sleep(200);
+          return {};
+        },
+      },
+      create: () => ({
+        checkApply: async () => {
+          checks++;
+          // Hangs, signal or not: only a check that never starts lets the stop end.
+          await new Promise(() => undefined);
+          return true;
+        },
+      }),
+    }) as unknown as AnyResourceDefinition;
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    await engine.start(graphOf([slowToRecord], [{ kind: 'slowrecord', name: 's', meta: { reverse: true } }]));
+    await sleep(50);
+    engine.abort();
+    await expect(Promise.race([engine.stop().then(() => 'stopped'), sleep(5_000).then(() => 'still waiting')])).resolves.toBe('stopped');
+    expect(checks).toBe(0);
+  });
+
   it('a hung checkApply fails after meta.timeout, and the engine converges anyway', async () => {
     const journal = newJournal();
     const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'stuck', params: { hang: true }, meta: { timeout: 100 } }, { kind: 'noop', name: 'other' }]);

@@ -807,6 +807,16 @@ export class Vertex implements ContextHost {
       this.#refreshesSeen = this.#env.refreshes.sentCount(this.id);
       intent = apply && this.children.some((edge) => edge.notify);
       if (intent) await this.#env.refreshes.setIntent(this.id);
+      if (waits.aborted) {
+        // Stopped (or a swap began) while the reversal or the intent was
+        // written: the check does not start. A forced stop found no call to
+        // abort, and one started now would be waited for, for ever if it
+        // hangs (a test caught it under load).
+        if (intent) await this.#env.refreshes.clearIntent(this.id).catch(() => undefined);
+        release?.();
+        this.#deferForSwap();
+        return 'done';
+      }
     } catch (error) {
       release?.();
       if (waits.aborted && !(error instanceof EngineError)) {
