@@ -19,11 +19,11 @@ const isAlive = (pid: number): boolean => {
 describe('a helper process started with dyingWithParent', () => {
   it('ends when the process that started it is killed with SIGKILL (QA: virsh event outlived a kill -9)', async () => {
     const module = pathToFileURL(join(import.meta.dirname, '..', 'dist', 'dies-with-parent.js')).href;
-    // A parent that starts `sleep` as domain-watch starts virsh, prints its pid, and waits.
+    // A parent that starts `sleep` as domain-watch starts virsh, prints its pid, and waits (an odd duration: no other process's cleanup matches it).
     const parentScript = `
       import { spawn } from 'node:child_process';
       import { dyingWithParent } from ${JSON.stringify(module)};
-      const [command, ...args] = dyingWithParent(['sleep', '1000']);
+      const [command, ...args] = dyingWithParent(['sleep', '86399.5']);
       const child = spawn(command, args, { stdio: 'ignore' });
       child.on('spawn', () => console.log(child.pid));
       setInterval(() => {}, 1000);
