@@ -22,7 +22,7 @@ import { hasContent, kindName, lstatEntry, readNoFollow, withNoFollowHandle } fr
 import { isOnKernelFs } from './kernel-fs.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
-import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, purgedElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
+import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, managedElsewhereNamed, purgedElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
 import type { ManagedFile, ManagedOwner } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
@@ -276,6 +276,16 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
       throw fileError(
         site,
         `${path} is ${real} (through a symlink in its folders), which another file resource manages`,
+        'manage the file under one path only',
+      );
+    }
+    // Another resource may reach the same file through links of its own (QA: l1/f and l2/f, both links to real/).
+    for (const other of managedElsewhereNamed(posix.basename(path), this)) {
+      const otherFolder = posix.dirname(other);
+      if (otherFolder === folder || ((await realpathOf(otherFolder)) ?? otherFolder) !== realFolder) continue;
+      throw fileError(
+        site,
+        `${path} and ${other} are both ${real} (through symlinks in their folders), which another file resource manages as ${other}`,
         'manage the file under one path only',
       );
     }

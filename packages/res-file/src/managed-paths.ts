@@ -67,6 +67,17 @@ export function isManagedElsewhere(path: string, self: ManagedOwner): boolean {
   return false;
 }
 
+/** The paths of the live resources other than `self` whose last part is `name` (what may be one file through links). */
+export function managedElsewhereNamed(name: string, self: ManagedOwner): string[] {
+  const paths: string[] = [];
+  for (const owner of live) {
+    if (owner === self) continue;
+    const path = fsPath(owner.managedFile().path);
+    if (posix.basename(path) === name) paths.push(path);
+  }
+  return paths;
+}
+
 /** The path of a live resource other than `self` that purges a directory holding `path`, if any. */
 export function purgedElsewhere(path: string, self: ManagedOwner): string | undefined {
   for (const purger of purgersAbove(path, self)) return purger.managedFile().path;

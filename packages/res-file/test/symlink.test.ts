@@ -95,6 +95,30 @@ describe('symlink policy', () => {
     }
   });
 
+  it('refuses two paths that links of their own make one file, with force or declared links (QA: l1/f and l2/f rewrote it in turn)', async () => {
+    await mkdir(join(dir, 'real'));
+    await symlink('real', join(dir, 'l1'));
+    await symlink('real', join(dir, 'l2'));
+    const one = await makeFile(join(dir, 'l1', 'f'), { state: 'exists', content: 'one\n', force: true });
+    const two = await makeFile(join(dir, 'l2', 'f'), { state: 'exists', content: 'two\n', force: true });
+    try {
+      await expect(one.checkApply(true)).rejects.toThrow(`${dir}/l1/f and ${dir}/l2/f are both ${dir}/real/f (through symlinks in their folders)`);
+      await expect(two.checkApply(true)).rejects.toThrow(`${dir}/l2/f and ${dir}/l1/f are both ${dir}/real/f`);
+      await expect(readFile(join(dir, 'real', 'f'), 'utf8')).rejects.toThrow(/ENOENT/);
+    } finally {
+      await Promise.all([one.close(), two.close()]);
+    }
+    // The same with the links declared (symlink: true), without force.
+    const links = await Promise.all(['l1', 'l2'].map((name) => makeFile(join(dir, name), { state: 'exists', symlink: true, source: 'real' })));
+    const declaredOne = await makeFile(join(dir, 'l1', 'f'), { state: 'exists', content: 'one\n' });
+    const declaredTwo = await makeFile(join(dir, 'l2', 'f'), { state: 'exists', content: 'two\n' });
+    try {
+      await expect(declaredOne.checkApply(true)).rejects.toThrow(/are both .*real\/f/);
+    } finally {
+      await Promise.all([...links, declaredOne, declaredTwo].map((file) => file.close()));
+    }
+  });
+
   it('refuses to write through a symlink at the target, and replaces the link (not its target) with force', async () => {
     const victim = join(dir, 'victim');
     await writeFile(victim, 'precious');
