@@ -99,9 +99,19 @@ export async function largeSourceFile(params: Readonly<FileParams>): Promise<{ r
 export async function desiredFileContent(params: Readonly<FileParams>, signal?: AbortSignal): Promise<Buffer | undefined> {
   if (params.content !== undefined) return Buffer.from(params.content, 'utf8');
   if (params.fragments !== undefined) {
+    // The file as it is now: a fragment that is it (a link to it in a
+    // fragments folder) would add the file to itself at every write, for
+    // ever (QA: it grew without end).
+    const itself = await stat(params.path).catch(() => undefined);
     const parts: Buffer[] = [];
     for (const fragment of params.fragments) {
-      for (const file of await fragmentFiles(fragment)) parts.push(await readInput(file, 'fragment', signal));
+      for (const file of await fragmentFiles(fragment)) {
+        const found = itself === undefined ? undefined : await stat(file).catch(() => undefined);
+        if (found !== undefined && itself !== undefined && found.ino === itself.ino && found.dev === itself.dev) {
+          throw new InputError(`fragment ${file} is ${params.path} itself (through a symlink): the file would grow at every write`, 'remove the link, or point it at another file');
+        }
+        parts.push(await readInput(file, 'fragment', signal));
+      }
     }
     return Buffer.concat(parts);
   }

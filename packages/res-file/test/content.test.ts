@@ -159,6 +159,18 @@ describe('state and content', () => {
     });
   });
 
+  it('refuses a fragment that is the file itself through a symlink, and writes nothing (QA: the file grew at every write)', async () => {
+    await mkdir(join(dir, 'parts'));
+    await mkdir(join(dir, 'out'));
+    await writeFile(join(dir, 'parts', 'a'), 'base\n');
+    await writeFile(join(dir, 'out', 'joined'), 'x\n');
+    await symlink('../out/joined', join(dir, 'parts', 'b'));
+    expect(await refusal(join(dir, 'out', 'joined'), { state: 'exists', fragments: [`${join(dir, 'parts')}/`] }, true)).toMatchObject({
+      message: expect.stringContaining(`fragment ${join(dir, 'parts', 'b')} is ${join(dir, 'out', 'joined')} itself (through a symlink)`),
+    });
+    expect(await readFile(join(dir, 'out', 'joined'), 'utf8')).toBe('x\n');
+  });
+
   it('refuses a named pipe as source or fragment at once, without opening it (it would wait for a writer forever)', async () => {
     const fifo = join(dir, 'pipe');
     execFileSync('mkfifo', [fifo]);
