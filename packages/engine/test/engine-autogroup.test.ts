@@ -243,6 +243,16 @@ describe('autogroup', () => {
     await converged;
     expect(diffs).toEqual([{ id: 'partial[old1]', diff: 'make new1, new2', members: ['partial[new1]', 'partial[new2]'] }]);
     await engine.stop();
+
+    // Its warning names those members too, not the group's first resource (QA: told of a converged one).
+    const lines: string[] = [];
+    const warned = await runToConvergence(
+      graphOf([partialKind()], ['old1', 'new1'].map((item) => ({ kind: 'partial', name: item, params: { item } }))),
+      { noop: true, logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }) },
+    );
+    const told = lines.map((line) => JSON.parse(line) as { resource?: string; msg: string }).filter((line) => line.msg === 'would change (noop)');
+    expect(told.map((line) => line.resource)).toEqual(['partial[new1]']);
+    await warned.stop();
   });
 
   it('logs a blocked group as blocked for each of its members (QA: only the first was told)', async () => {

@@ -439,6 +439,34 @@ describe('engine: metaparams', () => {
     expect(messages).toContain('changed (in a run that began before its watch failed)');
     expect(engine.statuses()[0]?.state).toBe('failed');
     await engine.stop();
+
+    // A check that the watch's death cuts short (a command killed midway) is told too: what it did may be half done.
+    lines.length = 0;
+    const cutShort = defineResource({
+      kind: 'cutshort',
+      params: Type.Object({}),
+      create: () => {
+        let context: ResourceContext | undefined;
+        return {
+          init: (ctx: ResourceContext) => void (context = ctx),
+          checkApply: async (_apply: boolean, signal: AbortSignal) => {
+            await sleep(5_000, undefined, { signal });
+            return false;
+          },
+          watch: async () => {
+            context?.event();
+            await sleep(20);
+            throw new Error('the watch command ended');
+          },
+        };
+      },
+    }) as unknown as AnyResourceDefinition;
+    const second = await runToConvergence(graphOf([cutShort], [{ kind: 'cutshort', name: 'c' }]), {
+      logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+    });
+    await until(() => lines.some((line) => line.includes('cut short')), 'the cut to be told');
+    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toContainEqual(expect.stringMatching(/^checkApply cut short as its watch failed \(what it was doing may be half done\)/));
+    await second.stop();
   });
 
   it('a forced stop while a run writes what it needs before its check (a reversal, a refresh intent) starts no check: none is left to wait for', async () => {

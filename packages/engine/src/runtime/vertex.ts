@@ -712,8 +712,12 @@ export class Vertex implements ContextHost {
       return false;
     }
     // Its watch died meanwhile (and aborted it): that failure stands, told
-    // once, and it never runs again (see #failForGood).
+    // once, and it never runs again (see #failForGood). That the check was
+    // cut short is told too: what it did may be half done (QA: a command
+    // killed midway, and nothing said so).
     if (this.#fatal) {
+      const cut = this.#env.secrets.maskError(error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error));
+      this.#log('warn', `checkApply cut short as its watch failed (what it was doing may be half done): ${cut.message}`);
       this.#setBusy(false);
       return false;
     }
@@ -895,8 +899,14 @@ export class Vertex implements ContextHost {
     this.#loggedFailure = undefined;
     this.#setState('converged');
     if (applied && !converged) this.#log('info', 'changed');
-    // Every event re-checks a noop resource that still would change: said once, until it no longer would.
-    if (!applied && !converged && !this.#wouldChange) this.#log('warn', 'would change (noop)');
+    // Every event re-checks a noop resource that still would change: said
+    // once, until it no longer would; for a group, by the members the kind
+    // says would change (QA: told of a member that was converged).
+    if (!applied && !converged && !this.#wouldChange) {
+      const members = this.#members?.lastChangedIds(this.id) ?? [];
+      if (members.length === 0) this.#log('warn', 'would change (noop)');
+      for (const member of members) this.#log('warn', 'would change (noop)', { resource: member });
+    }
     if (!applied) this.#wouldChange = !converged;
     this.timestamp = this.#env.nextTimestamp();
     this.#wakeRealizedWaiters();
