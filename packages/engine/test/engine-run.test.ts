@@ -406,66 +406,52 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
-  it('tells a change made by a check that ends after its watch died (QA: a command ran and nothing said so)', async () => {
+  it('tells a change made by a check that ends after its watch died, and a check that its death cut short (QA: a command ran, or was killed midway, and nothing said so)', async () => {
+    /** A kind whose watch sends one event, then dies 20 ms later, while the check it started goes on. */
+    const dyingWatchKind = (kind: string, checkApply: (signal: AbortSignal) => Promise<boolean>): AnyResourceDefinition =>
+      defineResource({
+        kind,
+        params: Type.Object({}),
+        create: () => {
+          let context: ResourceContext | undefined;
+          return {
+            init: (ctx: ResourceContext) => void (context = ctx),
+            checkApply: (_apply: boolean, signal: AbortSignal) => checkApply(signal),
+            watch: async () => {
+              context?.event();
+              await sleep(20);
+              throw new Error('the watch command ended');
+            },
+          };
+        },
+      }) as unknown as AnyResourceDefinition;
     const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const messages = (): string[] => lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
+
+    // A command that had done its work when the abort came: the change is made.
     let changed = false;
-    const lateChange = defineResource({
-      kind: 'latechange',
-      params: Type.Object({}),
-      create: () => {
-        let context: ResourceContext | undefined;
-        return {
-          init: (ctx: ResourceContext) => void (context = ctx),
-          checkApply: async () => {
-            // A command that had done its work when the abort came: the change is made.
-            await sleep(80);
-            changed = true;
-            return false;
-          },
-          watch: async () => {
-            context?.event();
-            await sleep(20);
-            throw new Error('the watch command ended');
-          },
-        };
-      },
-    }) as unknown as AnyResourceDefinition;
-    const engine = await runToConvergence(graphOf([lateChange], [{ kind: 'latechange', name: 'l' }]), {
-      logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+    const lateChange = dyingWatchKind('latechange', async () => {
+      await sleep(80);
+      changed = true;
+      return false;
     });
+    const engine = await runToConvergence(graphOf([lateChange], [{ kind: 'latechange', name: 'l' }]), { logger });
     await until(() => changed, 'the check to end');
     await sleep(20);
-    const messages = lines.map((line) => (JSON.parse(line) as { msg: string }).msg);
-    expect(messages).toContain('changed (in a run that began before its watch failed)');
+    expect(messages()).toContain('changed (in a run that began before its watch failed)');
     expect(engine.statuses()[0]?.state).toBe('failed');
     await engine.stop();
 
-    // A check that the watch's death cuts short (a command killed midway) is told too: what it did may be half done.
+    // A command killed midway: what it did may be half done.
     lines.length = 0;
-    const cutShort = defineResource({
-      kind: 'cutshort',
-      params: Type.Object({}),
-      create: () => {
-        let context: ResourceContext | undefined;
-        return {
-          init: (ctx: ResourceContext) => void (context = ctx),
-          checkApply: async (_apply: boolean, signal: AbortSignal) => {
-            await sleep(5_000, undefined, { signal });
-            return false;
-          },
-          watch: async () => {
-            context?.event();
-            await sleep(20);
-            throw new Error('the watch command ended');
-          },
-        };
-      },
-    }) as unknown as AnyResourceDefinition;
-    const second = await runToConvergence(graphOf([cutShort], [{ kind: 'cutshort', name: 'c' }]), {
-      logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+    const cutShort = dyingWatchKind('cutshort', async (signal) => {
+      await sleep(5_000, undefined, { signal });
+      return false;
     });
+    const second = await runToConvergence(graphOf([cutShort], [{ kind: 'cutshort', name: 'c' }]), { logger });
     await until(() => lines.some((line) => line.includes('cut short')), 'the cut to be told');
-    expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toContainEqual(expect.stringMatching(/^checkApply cut short as its watch failed \(what it was doing may be half done\)/));
+    expect(messages()).toContainEqual(expect.stringMatching(/^checkApply cut short as its watch failed \(what it was doing may be half done\)/));
     await second.stop();
   });
 
