@@ -132,6 +132,9 @@ edges:
     // Not where the text has a form to meet, nor a list or a map where text is wanted.
     expect(errorsOf(written.replace('state: exists', 'state: 5'))).not.toEqual([]);
     expect(errorsOf(written.replace('content: 5', 'content: [5]'))).not.toEqual([]);
+    // Nor where the param takes numbers of its own, with their limits (QA: mode: 99999 passed).
+    expect(errorsOf(written.replace('content: 5', 'mode: 640'))).toEqual([]);
+    for (const mode of ['99999', 'true', '1.5']) expect(errorsOf(written.replace('content: 5', `mode: ${mode}`)), mode).not.toEqual([]);
   });
 
   it('requires a resource name but not the param that defaults to it', () => {

@@ -14,7 +14,7 @@ export function isJsonObject(value: unknown): value is { [key: string]: JsonValu
  */
 export function toEditorSchema(schema: unknown): JsonSchema {
   const plain: unknown = JSON.parse(JSON.stringify(schema ?? {}));
-  const result = simplify(plain);
+  const result = withWrittenAsText(simplify(plain));
   return isJsonObject(result) ? result : {};
 }
 
@@ -45,10 +45,32 @@ function simplify(value: unknown): JsonValue {
     delete out['anyOf'];
     out['enum'] = alternatives.map((member) => (member as { const: JsonValue }).const);
   }
-  if (isFreeText(out)) {
-    // The description stays outside, where an editor shows it for the param.
-    const { description, ...text } = out;
-    return { ...(description === undefined ? {} : { description }), anyOf: [text, ...WRITTEN_AS_TEXT] };
-  }
   return out;
+}
+
+/** A type a scalar written in YAML may have besides text. */
+const NON_TEXT_TYPES: ReadonlySet<JsonValue> = new Set(['number', 'integer', 'boolean']);
+
+/**
+ * Every free-text string also takes a number or true/false, marked
+ * deprecated (WRITTEN_AS_TEXT), except where its param takes such values
+ * of its own (`mode`: text or a whole number up to 7777): there a number is
+ * read as the param reads it, with its own limits (QA: `mode: 99999` passed).
+ */
+function withWrittenAsText(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(withWrittenAsText);
+  if (!isJsonObject(value)) return value;
+  const alternatives = value['anyOf'];
+  const takesNonText = Array.isArray(alternatives) && alternatives.some((member) => isJsonObject(member) && NON_TEXT_TYPES.has(member['type'] ?? null));
+  const out: { [key: string]: JsonValue } = {};
+  for (const [key, member] of Object.entries(value)) {
+    out[key] =
+      key === 'anyOf' && takesNonText && Array.isArray(member)
+        ? member.map((alternative) => (isJsonObject(alternative) && isFreeText(alternative) ? alternative : withWrittenAsText(alternative)))
+        : withWrittenAsText(member);
+  }
+  if (!isFreeText(out)) return out;
+  // The description stays outside, where an editor shows it for the param.
+  const { description, ...text } = out;
+  return { ...(description === undefined ? {} : { description }), anyOf: [text, ...WRITTEN_AS_TEXT] };
 }
