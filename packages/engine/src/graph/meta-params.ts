@@ -1,6 +1,6 @@
 import { DEFAULT_META, EngineError, type MetaParams, type SourceLocation } from '@converge/engine-api';
 import { unknownNameHint } from './did-you-mean.js';
-import { yaml11BooleanHint } from './yaml11-boolean.js';
+import { yaml11Boolean, yaml11BooleanHint } from './yaml11-boolean.js';
 import type { ResourceSpec } from './spec.js';
 import { LONGEST_WAIT_MS } from '../runtime/longest-wait.js';
 
@@ -136,7 +136,7 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
       continue;
     }
     const unit = UNITS[key] ? ` in ${UNITS[key]}` : '';
-    const yaml11 = result.expected.includes('true') && !resource.quotedBooleanWords?.has(`meta/${key}`) ? yaml11BooleanHint(value) : undefined;
+    const yaml11 = result.expected.includes('true') ? booleanHint(resource, key, value) : undefined;
     problems.push(
       new EngineError('ERR_META_INVALID', `metaparam '${key}' must be ${result.expected}${unit}, not ${writtenMeta(resource, key) ?? describeValue(value)}`, {
         resource: id,
@@ -147,6 +147,19 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
     );
   }
   return Object.freeze(merged) as unknown as MetaParams;
+}
+
+/**
+ * What to write for a boolean metaparam written as a word: a plain YAML 1.1
+ * one (`yes`) is text in YAML 1.2; a quoted one (`"yes"`, `"true"`) is text
+ * in both, and says which boolean it means (QA: `"yes"` was told to write
+ * the opposite, the metaparam's example).
+ */
+function booleanHint(resource: ResourceSpec, key: string, value: unknown): string | undefined {
+  const quoted = resource.quotedBooleanWords?.has(`meta/${key}`) === true || (typeof value === 'string' && /^(true|false)$/i.test(value));
+  if (!quoted) return yaml11BooleanHint(value);
+  const truth = yaml11Boolean(value) ?? (typeof value === 'string' ? value.toLowerCase() === 'true' : undefined);
+  return truth === undefined ? undefined : `write ${key}: ${truth}, without quotes`;
 }
 
 /** A metaparam's number as the graph writes it (9007199254740993, 1e400), when the YAML reader kept it. */
