@@ -86,6 +86,14 @@ export function exitedAtOnce(site: ErrorSite, name: string, status: string, exit
     });
   }
   const output = logTail ? `; its last output: ${JSON.stringify(logTail)}` : '; it wrote no output';
+  // 128 + the signal: ended by SIGKILL or SIGTERM, most often another client's (`docker kill`, `docker stop`), not its command's end.
+  const signal = exitCode === 137 ? 'SIGKILL' : exitCode === 143 ? 'SIGTERM' : undefined;
+  if (status === 'exited' && signal !== undefined) {
+    return new EngineError(codeFor(site.phase), `container ${name} was killed by ${signal} right after starting (exit code ${exitCode})${detail ? `: ${detail}` : ''}${output}`, {
+      ...site,
+      hint: 'if another client stops it (docker kill, docker stop), stop that: converge starts it again at its next check; if it ran out of memory, give it more',
+    });
+  }
   return new EngineError(
     codeFor(site.phase),
     `container ${name} ${status === 'exited' ? 'exited' : `is ${status}`} right after starting (exit code ${exitCode})${detail ? `: ${detail}` : ''}${output}`,

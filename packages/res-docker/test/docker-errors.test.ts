@@ -11,6 +11,13 @@ describe('a container that is not running right after converge started it', () =
     expect(exitedAtOnce(site, 'web', 'removing', 137, '', '').message).toBe('container web was removed by another client right after converge started it');
   });
 
+  it('is told as killed by a signal when it exited with 128 + SIGKILL or SIGTERM (QA: docker kill got the advice for a command that ends)', () => {
+    const killed = exitedAtOnce(site, 'web', 'exited', 137, '', '');
+    expect(killed.message).toBe('container web was killed by SIGKILL right after starting (exit code 137); it wrote no output');
+    expect(killed.hint).toContain('docker kill');
+    expect(exitedAtOnce(site, 'web', 'exited', 143, '', '').message).toContain('was killed by SIGTERM');
+  });
+
   it('is told as a command that ended when it exited, with its output', () => {
     const exited = exitedAtOnce(site, 'web', 'exited', 3, '', 'no config found');
     expect(exited.message).toBe('container web exited right after starting (exit code 3); its last output: "no config found"');
