@@ -25,7 +25,9 @@ export function validatePkg(p: Readonly<PkgParams>): ValidationIssue[] {
     issues.push({ param: 'package', message: `"${p.package}" is not a valid package name` });
   }
   const state = stateOf(p);
-  const meant = MEANT_STATE.get(state);
+  // Written with capitals (`Present`, `Installed`), it is still the state meant.
+  const lower = state.toLowerCase();
+  const meant = MEANT_STATE.get(lower) ?? (lower !== state && isNamedState(lower) ? lower : undefined);
   if (meant !== undefined) {
     issues.push({ param: 'state', message: `state "${state}" is not known`, hint: `did you mean ${meant}?` });
   } else if (!isNamedState(state) && !VERSION.test(state)) {

@@ -31,6 +31,9 @@ describe('validate', () => {
 
   it('refuses the names other tools give our states, naming the state meant instead of asking for a version', () => {
     expect(issues({ package: 'hello', state: 'present' })).toEqual(['state: state "present" is not known (did you mean installed?)']);
+    // With capitals too (QA): not asked for a version.
+    expect(issues({ package: 'hello', state: 'Present' })).toEqual(['state: state "Present" is not known (did you mean installed?)']);
+    expect(issues({ package: 'hello', state: 'Installed' })).toEqual(['state: state "Installed" is not known (did you mean installed?)']);
     for (const state of ['absent', 'removed', 'purged']) {
       expect(issues({ package: 'hello', state })).toEqual([`state: state "${state}" is not known (did you mean uninstalled?)`]);
     }
