@@ -47,7 +47,9 @@ export interface ResourceContext<P extends object = object, S extends object = o
   /**
    * True when an upstream `notify` edge has asked this resource to refresh
    * (e.g. restart a service). Cleared by the engine after a checkApply that
-   * succeeds with apply=true.
+   * succeeds with apply=true. In a dry run (apply=false) also true when a
+   * parent that notifies it would change (engine API 1.9): answer as the
+   * real run would.
    */
   refresh(): boolean;
   /**
