@@ -59,6 +59,17 @@ describe('process groups', () => {
     await live.res.cleanup();
   });
 
+  it('a command that finishes its work after SIGTERM and exits 0 by itself is done, not stopped (QA: told as killed, maybe half done)', async () => {
+    const done = join(dir, 'done');
+    const live = await makeExec(`trap '' TERM; sleep 0.5; echo finished > ${done}`, { shell: '/bin/sh' });
+    const running = live.res.checkApply(true, live.signal);
+    await sleep(100);
+    live.abort();
+    expect(await running).toBe(false);
+    expect(await readFile(done, 'utf8')).toBe('finished\n');
+    await live.res.cleanup();
+  });
+
   it('cleanup kills children a successful cmd left behind', async () => {
     const live = await makeExec(withGrandchild('echo started'), { shell: '/bin/sh' });
     expect(await live.res.checkApply(true, live.signal)).toBe(false);
