@@ -22,7 +22,7 @@ import { hasContent, kindName, lstatEntry, readNoFollow, withNoFollowHandle } fr
 import { isOnKernelFs } from './kernel-fs.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
-import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, managedElsewhereNamed, purgedElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
+import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, purgedElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
 import type { ManagedFile, ManagedOwner } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
@@ -33,6 +33,7 @@ import { certainlyInSync } from './quick-check.js';
 import { ensureRemoved } from './remove-path.js';
 import { clearWrongKind } from './replace-kind.js';
 import { findUndeclaredParentSymlink, realpathOf } from './symlink-guard.js';
+import { otherPathsToSameFile } from './same-file-through-links.js';
 import { withTempNamesHidden } from './temp-names.js';
 import { inPinnedFolder, openedWithin, type LinkRule } from './pinned-folder.js';
 
@@ -280,9 +281,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
       );
     }
     // Another resource may reach the same file through links of its own (QA: l1/f and l2/f, both links to real/).
-    for (const other of managedElsewhereNamed(posix.basename(path), this)) {
-      const otherFolder = posix.dirname(other);
-      if (otherFolder === folder || ((await realpathOf(otherFolder)) ?? otherFolder) !== realFolder) continue;
+    const [other] = await otherPathsToSameFile(path, realFolder);
+    if (other !== undefined) {
       throw fileError(
         site,
         `${path} and ${other} are both ${real} (through symlinks in their folders), which another file resource manages as ${other}`,
