@@ -205,6 +205,9 @@ describe('resolveGraph: params', () => {
       // Not the metaparam's example, which may be the opposite (QA: "yes" was told to write false).
       [5, `metaparam 'reverse' must be true or false, not "Yes"`, 'write reverse: true, without quotes'],
     ]);
+    // Any other value of a boolean metaparam: neither of the two is suggested (QA: "0" was told to write true).
+    const [zero] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta: {reverse: "0"}']);
+    expect(zero?.hint).toBe('write reverse: true or false');
   });
 
   it("reads mgmt's old pollint and exec state: present for what they meant, with a warning at their line", async () => {

@@ -142,7 +142,8 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
         resource: id,
         phase: 'validate',
         location,
-        hint: yaml11 ?? `write ${key}: ${META_EXAMPLES[key]}`,
+        // A boolean's example would say one of the two, maybe the opposite of what was meant (QA: "0" told to write true).
+        hint: yaml11 ?? (result.expected.includes('true') ? `write ${key}: true or false` : `write ${key}: ${META_EXAMPLES[key]}`),
       }),
     );
   }
