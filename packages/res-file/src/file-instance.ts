@@ -22,7 +22,7 @@ import { hasContent, kindName, lstatEntry, readNoFollow, withNoFollowHandle } fr
 import { isOnKernelFs } from './kernel-fs.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
-import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, purgedElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
+import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, managedInside, registerManaged, takenOverElsewhere, unregisterManaged } from './managed-paths.js';
 import type { ManagedFile, ManagedOwner } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
@@ -289,12 +289,20 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
         'manage the file under one path only',
       );
     }
-    const purger = purgedElsewhere(real, this);
-    if (purger !== undefined) {
+    const taker = takenOverElsewhere(real, this);
+    if (taker !== undefined) {
+      const what = taker.how === 'purges' ? 'purges of what it does not know' : 'copies a source folder into (recurse)';
+      throw fileError(site, `${path} is ${real} (through a symlink in its folders), inside ${taker.path}, which another file resource ${what}`, `manage it as ${real}, so that the ${taker.how === 'purges' ? 'purge' : 'copy'} leaves it`);
+    }
+    // This one copying or purging through a link: a resource that manages something inside under its real path would be undone (QA).
+    const params = this.params;
+    const takesOver = params.purge === true || (params.recurse === true && params.source !== undefined && !params.symlink);
+    const inside = takesOver ? managedInside(real, this) : undefined;
+    if (inside !== undefined) {
       throw fileError(
         site,
-        `${path} is ${real} (through a symlink in its folders), inside ${purger}, which another file resource purges of what it does not know`,
-        `manage it as ${real}, so that the purge leaves it`,
+        `${path} is ${real} (through a symlink in its folders), and another file resource manages ${inside} inside it, which this one would ${params.purge ? 'purge' : 'copy over'}`,
+        `manage it as ${real}/, so that it leaves what others manage inside`,
       );
     }
   }

@@ -16,6 +16,8 @@ export interface ManagedFile {
   readonly source?: string | undefined;
   readonly state?: string | undefined;
   readonly purge?: boolean | undefined;
+  /** With `source`: a folder copied into it, and kept as the source has it. */
+  readonly recurse?: boolean | undefined;
 }
 
 /** A live file resource as the others see it: the instance itself, so registering allocates nothing. */
@@ -95,9 +97,32 @@ export function managedPathsNamed(name: string): { readonly paths: readonly stri
   return { paths: namedIndex.byName.get(name) ?? [], builtAt: namedIndex.builtAt };
 }
 
-/** The path of a live resource other than `self` that purges a directory holding `path`, if any. */
-export function purgedElsewhere(path: string, self: ManagedOwner): string | undefined {
-  for (const purger of purgersAbove(path, self)) return purger.managedFile().path;
+/**
+ * A live resource other than `self` that makes what is below its directory
+ * its own, above `path`: one that purges it of what it does not know, or
+ * copies a source folder into it (`recurse`). Either would undo a change
+ * that a resource makes to `path` under another spelling (through links).
+ */
+export function takenOverElsewhere(path: string, self: ManagedOwner): { readonly path: string; readonly how: 'purges' | 'copies into' } | undefined {
+  const target = fsPath(path);
+  for (const owner of live) {
+    if (owner === self) continue;
+    const file = owner.managedFile();
+    if (!isAncestor(fsPath(file.path), target)) continue;
+    if (file.purge) return { path: file.path, how: 'purges' };
+    if (file.recurse && file.source !== undefined && !file.symlink) return { path: file.path, how: 'copies into' };
+  }
+  return undefined;
+}
+
+/** The path of a live resource other than `self` that manages something below `path`, if any. */
+export function managedInside(path: string, self: ManagedOwner): string | undefined {
+  const top = fsPath(path);
+  for (const owner of live) {
+    if (owner === self) continue;
+    const file = owner.managedFile();
+    if (isAncestor(top, fsPath(file.path))) return file.path;
+  }
   return undefined;
 }
 

@@ -119,6 +119,29 @@ describe('symlink policy', () => {
     }
   });
 
+  it('refuses a file reached through a link inside a folder another resource copies into, and a copy through a link over a file another resource manages (QA: rewritten in turn for ever)', async () => {
+    await mkdir(join(dir, 'real'));
+    await mkdir(join(dir, 'src'));
+    await writeFile(join(dir, 'src', 'f'), 'from the source\n');
+    await symlink('real', join(dir, 'l1'));
+    const copy = await makeFile(`${join(dir, 'real')}/`, { state: 'exists', source: `${join(dir, 'src')}/`, recurse: true });
+    const through = await makeFile(join(dir, 'l1', 'f'), { state: 'exists', content: 'mine\n', force: true });
+    try {
+      await expect(through.checkApply(true)).rejects.toThrow(`${dir}/l1/f is ${dir}/real/f (through a symlink in its folders), inside ${dir}/real/, which another file resource copies a source folder into (recurse)`);
+    } finally {
+      await Promise.all([copy.close(), through.close()]);
+    }
+    // The other way round: the copy goes through the link, the file is managed under its real path.
+    await mkdir(join(dir, 'real', 'dest'));
+    const file = await makeFile(join(dir, 'real', 'dest', 'f'), { state: 'exists', content: 'mine\n' });
+    const copyThrough = await makeFile(`${join(dir, 'l1', 'dest')}/`, { state: 'exists', source: `${join(dir, 'src')}/`, recurse: true, purge: true, force: true });
+    try {
+      await expect(copyThrough.checkApply(true)).rejects.toThrow(`another file resource manages ${dir}/real/dest/f inside it, which this one would purge`);
+    } finally {
+      await Promise.all([file.close(), copyThrough.close()]);
+    }
+  });
+
   it('refuses to write through a symlink at the target, and replaces the link (not its target) with force', async () => {
     const victim = join(dir, 'victim');
     await writeFile(victim, 'precious');
