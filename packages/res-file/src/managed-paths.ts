@@ -36,10 +36,22 @@ const live = new Set<ManagedOwner>();
  */
 const mayPurge = new Set<ManagedOwner>();
 
-/** `purges`: the resource purges now or may later (its `purge` param is received), so it is asked about leaving paths. */
-export function registerManaged(owner: ManagedOwner, purges: boolean): void {
+/**
+ * The live resources that may purge or copy a folder in (`recurse`), set or
+ * received: the only ones takenOverElsewhere looks at, asked at every check
+ * of a path through a link.
+ */
+const mayTakeOver = new Set<ManagedOwner>();
+
+/**
+ * `purges`: the resource purges now or may later (its `purge` param is
+ * received), so it is asked about leaving paths; `copiesIn`: it may copy a
+ * folder into its own (`recurse`, set or received).
+ */
+export function registerManaged(owner: ManagedOwner, purges: boolean, copiesIn = false): void {
   live.add(owner);
   if (purges) mayPurge.add(owner);
+  if (purges || copiesIn) mayTakeOver.add(owner);
 }
 
 /**
@@ -49,6 +61,7 @@ export function registerManaged(owner: ManagedOwner, purges: boolean): void {
 export function unregisterManaged(owner: ManagedOwner): void {
   if (!live.delete(owner)) return;
   mayPurge.delete(owner);
+  mayTakeOver.delete(owner);
   for (const purger of purgersAbove(owner.managedFile().path, owner)) purger.released();
 }
 
@@ -105,7 +118,7 @@ export function managedPathsNamed(name: string): { readonly paths: readonly stri
  */
 export function takenOverElsewhere(path: string, self: ManagedOwner): { readonly path: string; readonly how: 'purges' | 'copies into' } | undefined {
   const target = fsPath(path);
-  for (const owner of live) {
+  for (const owner of mayTakeOver) {
     if (owner === self) continue;
     const file = owner.managedFile();
     if (!isAncestor(fsPath(file.path), target)) continue;
