@@ -22,7 +22,7 @@ import { hasContent, kindName, lstatEntry, readNoFollow, withNoFollowHandle } fr
 import { isOnKernelFs } from './kernel-fs.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
-import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, managedInside, registerManaged, takenOverElsewhere, unregisterManaged } from './managed-paths.js';
+import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, registerManaged, unregisterManaged } from './managed-paths.js';
 import type { ManagedFile, ManagedOwner } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
@@ -33,7 +33,7 @@ import { certainlyInSync } from './quick-check.js';
 import { ensureRemoved } from './remove-path.js';
 import { clearWrongKind } from './replace-kind.js';
 import { findUndeclaredParentSymlink, realpathOf } from './symlink-guard.js';
-import { otherPathsToSameFile } from './same-file-through-links.js';
+import { managedBelowReal, otherPathsToSameFile, takenOverAbove } from './same-file-through-links.js';
 import { withTempNamesHidden } from './temp-names.js';
 import { inPinnedFolder, openedWithin, type LinkRule } from './pinned-folder.js';
 
@@ -289,7 +289,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
         'manage the file under one path only',
       );
     }
-    const taker = takenOverElsewhere(real, this);
+    const taker = await takenOverAbove(real, this);
     if (taker !== undefined) {
       const what = taker.how === 'purges' ? 'purges of what it does not know' : 'copies a source folder into (recurse)';
       throw fileError(site, `${path} is ${real} (through a symlink in its folders), inside ${taker.path}, which another file resource ${what}`, `manage it as ${real}, so that the ${taker.how === 'purges' ? 'purge' : 'copy'} leaves it`);
@@ -297,7 +297,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     // This one copying or purging through a link: a resource that manages something inside under its real path would be undone (QA).
     const params = this.params;
     const takesOver = params.purge === true || (params.recurse === true && params.source !== undefined && !params.symlink);
-    const inside = takesOver ? managedInside(real, this) : undefined;
+    const inside = takesOver ? await managedBelowReal(real, this) : undefined;
     if (inside !== undefined) {
       throw fileError(
         site,

@@ -110,33 +110,24 @@ export function managedPathsNamed(name: string): { readonly paths: readonly stri
   return { paths: namedIndex.byName.get(name) ?? [], builtAt: namedIndex.builtAt };
 }
 
-/**
- * A live resource other than `self` that makes what is below its directory
- * its own, above `path`: one that purges it of what it does not know, or
- * copies a source folder into it (`recurse`). Either would undo a change
- * that a resource makes to `path` under another spelling (through links).
- */
-export function takenOverElsewhere(path: string, self: ManagedOwner): { readonly path: string; readonly how: 'purges' | 'copies into' } | undefined {
-  const target = fsPath(path);
-  for (const owner of mayTakeOver) {
-    if (owner === self) continue;
-    const file = owner.managedFile();
-    if (!isAncestor(fsPath(file.path), target)) continue;
-    if (file.purge) return { path: file.path, how: 'purges' };
-    if (file.recurse && file.source !== undefined && !file.symlink) return { path: file.path, how: 'copies into' };
-  }
+/** How a resource makes what is below its directory its own, if it does. */
+export type TakeOver = 'purges' | 'copies into';
+
+/** Whether `file` purges its folder of what it does not know, or copies a source folder into it (`recurse`). */
+export function takeOverOf(file: ManagedFile): TakeOver | undefined {
+  if (file.purge) return 'purges';
+  if (file.recurse && file.source !== undefined && !file.symlink) return 'copies into';
   return undefined;
 }
 
-/** The path of a live resource other than `self` that manages something below `path`, if any. */
-export function managedInside(path: string, self: ManagedOwner): string | undefined {
-  const top = fsPath(path);
-  for (const owner of live) {
-    if (owner === self) continue;
-    const file = owner.managedFile();
-    if (isAncestor(top, fsPath(file.path))) return file.path;
-  }
-  return undefined;
+/** What the live resources other than `self` that may purge or copy a folder in manage now. */
+export function* takingOverExcept(self: ManagedOwner): Generator<ManagedFile> {
+  for (const owner of mayTakeOver) if (owner !== self) yield owner.managedFile();
+}
+
+/** What every live resource other than `self` manages now. */
+export function* managedExcept(self: ManagedOwner): Generator<ManagedFile> {
+  for (const owner of live) if (owner !== self) yield owner.managedFile();
 }
 
 /** Where a live resource that manages a symlink exactly at `path` wants it to point (its `source`), if one does. */

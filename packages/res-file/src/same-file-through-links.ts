@@ -1,14 +1,28 @@
 import { posix } from 'node:path';
-import { managedPathsNamed } from './managed-paths.js';
+import { managedExcept, managedPathsNamed, takeOverOf, takingOverExcept, type ManagedOwner, type TakeOver } from './managed-paths.js';
+import { fsPath, isAncestor } from './paths.js';
 import { realpathOf } from './symlink-guard.js';
 
 /** The managed paths of one last part, by the real folder each leads to, as of one index of managed paths. */
 interface ByRealFolder {
   readonly builtAt: number;
-  readonly paths: Map<string, string[]>;
+  /** Shared by the checks that ask while it is made: 2,000 checks at once made it 2,000 times (QA). */
+  readonly paths: Promise<Map<string, string[]>>;
 }
 
 const byName = new Map<string, ByRealFolder>();
+
+async function groupByRealFolder(paths: readonly string[]): Promise<Map<string, string[]>> {
+  const grouped = new Map<string, string[]>();
+  for (const each of paths) {
+    const folder = posix.dirname(each);
+    const real = (await realpathOf(folder)) ?? folder;
+    const same = grouped.get(real);
+    if (same) same.push(each);
+    else grouped.set(real, [each]);
+  }
+  return grouped;
+}
 
 /**
  * The other managed paths that lead to `realFolder`/`name` through links of
@@ -24,18 +38,45 @@ export async function otherPathsToSameFile(path: string, realFolder: string): Pr
   if (named.paths.length < 2) return [];
   let grouped = byName.get(name);
   if (grouped === undefined || grouped.builtAt !== named.builtAt) {
-    const paths = new Map<string, string[]>();
-    for (const each of named.paths) {
-      const folder = posix.dirname(each);
-      const real = (await realpathOf(folder)) ?? folder;
-      const same = paths.get(real);
-      if (same) same.push(each);
-      else paths.set(real, [each]);
-    }
-    grouped = { builtAt: named.builtAt, paths };
+    grouped = { builtAt: named.builtAt, paths: groupByRealFolder(named.paths) };
     // Only the names asked about since the last index are kept.
     for (const [key, value] of byName) if (value.builtAt !== named.builtAt) byName.delete(key);
     byName.set(name, grouped);
   }
-  return (grouped.paths.get(realFolder) ?? []).filter((other) => other !== path);
+  return ((await grouped.paths).get(realFolder) ?? []).filter((other) => other !== path);
+}
+
+/** A path as the real folder it is in leads to (its folder's links followed); as written when that fails. */
+async function realPathOf(path: string): Promise<string> {
+  const folder = posix.dirname(path);
+  return posix.join((await realpathOf(folder)) ?? folder, posix.basename(path));
+}
+
+/**
+ * A live resource other than `self` whose folder holds `real` (a real path)
+ * and that purges it or copies a source folder into it, spelled with links
+ * or not (QA: a copy through `l1/` and a file through `l2/`, both links to
+ * `real/`, fought). Only resources that may do so are looked at.
+ */
+export async function takenOverAbove(real: string, self: ManagedOwner): Promise<{ readonly path: string; readonly how: TakeOver } | undefined> {
+  for (const file of takingOverExcept(self)) {
+    const how = takeOverOf(file);
+    if (how === undefined) continue;
+    const path = fsPath(file.path);
+    if (isAncestor(path, real) || isAncestor((await realpathOf(path)) ?? path, real)) return { path: file.path, how };
+  }
+  return undefined;
+}
+
+/**
+ * The path of a live resource other than `self` that manages something
+ * below `real` (a real path), spelled with links or not; asked only of a
+ * resource that purges or copies into a folder through a link.
+ */
+export async function managedBelowReal(real: string, self: ManagedOwner): Promise<string | undefined> {
+  for (const file of managedExcept(self)) {
+    const path = fsPath(file.path);
+    if (isAncestor(real, path) || isAncestor(real, await realPathOf(path))) return file.path;
+  }
+  return undefined;
 }

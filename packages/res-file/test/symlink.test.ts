@@ -142,6 +142,22 @@ describe('symlink policy', () => {
     }
   });
 
+  it('refuses a copy through one link and a file through another link to the same folder (QA: purged and made again in turn)', async () => {
+    await mkdir(join(dir, 'real', 'app'), { recursive: true });
+    await mkdir(join(dir, 'src'));
+    await symlink('real', join(dir, 'l1'));
+    await symlink('real', join(dir, 'l2'));
+    const links = await Promise.all(['l1', 'l2'].map((name) => makeFile(join(dir, name), { state: 'exists', symlink: true, source: 'real' })));
+    const copy = await makeFile(`${join(dir, 'l1', 'app')}/`, { state: 'exists', source: `${join(dir, 'src')}/`, recurse: true, purge: true });
+    const file = await makeFile(join(dir, 'l2', 'app', 'f'), { state: 'exists', content: 'f\n' });
+    try {
+      await expect(file.checkApply(true)).rejects.toThrow(`inside ${dir}/l1/app/, which another file resource purges`);
+      await expect(copy.checkApply(true)).rejects.toThrow(`another file resource manages ${dir}/l2/app/f inside it`);
+    } finally {
+      await Promise.all([...links, copy, file].map((each) => each.close()));
+    }
+  });
+
   it('refuses to write through a symlink at the target, and replaces the link (not its target) with force', async () => {
     const victim = join(dir, 'victim');
     await writeFile(victim, 'precious');
