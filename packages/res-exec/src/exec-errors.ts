@@ -61,8 +61,10 @@ export function timedOut(site: ErrorSite, role: string, command: string, seconds
   );
 }
 
-export function stopped(site: ErrorSite, role: string, command: string, reason: string, cause?: unknown, stderr = ''): EngineError {
-  return new EngineError(codeFor(site.phase), withStderr(`${role} ${command} was stopped (${reason}); its process group was killed`, stderr), {
+/** `exitedWith`: the code it ended with by itself after the stop signal (its TERM trap), where it was not killed. */
+export function stopped(site: ErrorSite, role: string, command: string, reason: string, cause?: unknown, stderr = '', exitedWith?: number): EngineError {
+  const how = exitedWith === undefined ? '; its process group was killed' : `: it exited with code ${exitedWith} after the stop signal`;
+  return new EngineError(codeFor(site.phase), withStderr(`${role} ${command} was stopped (${reason})${how}`, stderr), {
     ...site,
     cause,
   });

@@ -311,7 +311,10 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     // told as killed and maybe half done).
     if (result.stoppedBy === 'abort' && result.code === 0 && !result.signal) return result;
     // What it printed last may say why it had to be stopped (a lock it waited for).
-    if (result.stoppedBy === 'abort') throw stopped(this.site(), role, command, 'aborted', signal.reason, result.stderr);
+    if (result.stoppedBy === 'abort') {
+      const exitedWith = result.signal || result.code === null ? undefined : result.code;
+      throw stopped(this.site(), role, command, 'aborted', signal.reason, result.stderr, exitedWith);
+    }
     if (result.signal) throw killedBySignal(this.site(), role, command, result.signal, result.stderr);
     return result;
   }

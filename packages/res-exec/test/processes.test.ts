@@ -70,6 +70,15 @@ describe('process groups', () => {
     await live.res.cleanup();
   });
 
+  it('a command that exits with another code by itself after SIGTERM is told so, not as killed (QA)', async () => {
+    const live = await makeExec(`trap 'exit 5' TERM; sleep 6`, { shell: '/bin/sh' });
+    const running = live.res.checkApply(true, live.signal);
+    await sleep(100);
+    live.abort();
+    await expect(running).rejects.toThrow(/was stopped \(aborted\): it exited with code 5 after the stop signal/);
+    await live.res.cleanup();
+  });
+
   it('cleanup kills children a successful cmd left behind', async () => {
     const live = await makeExec(withGrandchild('echo started'), { shell: '/bin/sh' });
     expect(await live.res.checkApply(true, live.signal)).toBe(false);
