@@ -33,7 +33,7 @@ import { certainlyInSync } from './quick-check.js';
 import { ensureRemoved } from './remove-path.js';
 import { clearWrongKind } from './replace-kind.js';
 import { findUndeclaredParentSymlink, realpathOf } from './symlink-guard.js';
-import { managedBelowReal, otherPathsToSameFile, takenOverAbove } from './same-file-through-links.js';
+import { managedBelowReal, otherPathsToSameFile, realPathOf, takenOverAbove } from './same-file-through-links.js';
 import { withTempNamesHidden } from './temp-names.js';
 import { inPinnedFolder, openedWithin, type LinkRule } from './pinned-folder.js';
 
@@ -270,7 +270,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     }
     const folder = posix.dirname(path);
     // The symlink guard just resolved the same folder: this one is answered from its memo.
-    const realFolder = (await realpathOf(folder)) ?? folder;
+    // A folder not made yet leads where its nearest existing one does.
+    const realFolder = await realPathOf(folder);
     if (realFolder === folder) return;
     const real = posix.join(realFolder, posix.basename(path));
     if (isManagedElsewhere(real, this)) {
@@ -289,7 +290,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
         'manage the file under one path only',
       );
     }
-    const taker = await takenOverAbove(real, this);
+    const taker = await takenOverAbove(real, path, this);
     if (taker !== undefined) {
       const what = taker.how === 'purges' ? 'purges of what it does not know' : 'copies a source folder into (recurse)';
       throw fileError(site, `${path} is ${real} (through a symlink in its folders), inside ${taker.path}, which another file resource ${what}`, `manage it as ${real}, so that the ${taker.how === 'purges' ? 'purge' : 'copy'} leaves it`);
@@ -297,7 +298,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     // This one copying or purging through a link: a resource that manages something inside under its real path would be undone (QA).
     const params = this.params;
     const takesOver = params.purge === true || (params.recurse === true && params.source !== undefined && !params.symlink);
-    const inside = takesOver ? await managedBelowReal(real, this) : undefined;
+    const inside = takesOver ? await managedBelowReal(real, path, this) : undefined;
     if (inside !== undefined) {
       throw fileError(
         site,

@@ -15,8 +15,7 @@ const byName = new Map<string, ByRealFolder>();
 async function groupByRealFolder(paths: readonly string[]): Promise<Map<string, string[]>> {
   const grouped = new Map<string, string[]>();
   for (const each of paths) {
-    const folder = posix.dirname(each);
-    const real = (await realpathOf(folder)) ?? folder;
+    const real = await realPathOf(posix.dirname(each));
     const same = grouped.get(real);
     if (same) same.push(each);
     else grouped.set(real, [each]);
@@ -46,10 +45,20 @@ export async function otherPathsToSameFile(path: string, realFolder: string): Pr
   return ((await grouped.paths).get(realFolder) ?? []).filter((other) => other !== path);
 }
 
-/** A path as the real folder it is in leads to (its folder's links followed); as written when that fails. */
-async function realPathOf(path: string): Promise<string> {
-  const folder = posix.dirname(path);
-  return posix.join((await realpathOf(folder)) ?? folder, posix.basename(path));
+/**
+ * A path as its links lead, the part not made yet kept as written: the
+ * nearest folder that exists is resolved (QA: `l2/app/f` with `app` not made
+ * yet was taken as written, and a clash through links went unseen until a
+ * copy had written over the file).
+ */
+export async function realPathOf(path: string): Promise<string> {
+  const rest: string[] = [];
+  for (let head = path; ; head = posix.dirname(head)) {
+    const real = await realpathOf(head);
+    if (real !== undefined) return rest.length === 0 ? real : posix.join(real, ...rest.reverse());
+    if (head === '/' || head === '.') return path;
+    rest.push(posix.basename(head));
+  }
 }
 
 /**
@@ -58,12 +67,14 @@ async function realPathOf(path: string): Promise<string> {
  * or not (QA: a copy through `l1/` and a file through `l2/`, both links to
  * `real/`, fought). Only resources that may do so are looked at.
  */
-export async function takenOverAbove(real: string, self: ManagedOwner): Promise<{ readonly path: string; readonly how: TakeOver } | undefined> {
+export async function takenOverAbove(real: string, written: string, self: ManagedOwner): Promise<{ readonly path: string; readonly how: TakeOver } | undefined> {
   for (const file of takingOverExcept(self)) {
     const how = takeOverOf(file);
     if (how === undefined) continue;
     const path = fsPath(file.path);
-    if (isAncestor(path, real) || isAncestor((await realpathOf(path)) ?? path, real)) return { path: file.path, how };
+    // Above it as written: the copy or purge knows it, and leaves it (QA: both through one link were refused).
+    if (isAncestor(path, written)) continue;
+    if (isAncestor(path, real) || isAncestor(await realPathOf(path), real)) return { path: file.path, how };
   }
   return undefined;
 }
@@ -73,9 +84,11 @@ export async function takenOverAbove(real: string, self: ManagedOwner): Promise<
  * below `real` (a real path), spelled with links or not; asked only of a
  * resource that purges or copies into a folder through a link.
  */
-export async function managedBelowReal(real: string, self: ManagedOwner): Promise<string | undefined> {
+export async function managedBelowReal(real: string, written: string, self: ManagedOwner): Promise<string | undefined> {
   for (const file of managedExcept(self)) {
     const path = fsPath(file.path);
+    // Below it as written: this copy or purge knows it, and leaves it.
+    if (isAncestor(written, path)) continue;
     if (isAncestor(real, path) || isAncestor(real, await realPathOf(path))) return file.path;
   }
   return undefined;

@@ -158,6 +158,36 @@ describe('symlink policy', () => {
     }
   });
 
+  it('takes a copy through a declared link with a more specific file through the same link, and refuses a clash through two links before a folder is made (QA)', async () => {
+    await mkdir(join(dir, 'real'));
+    await mkdir(join(dir, 'src', 'app'), { recursive: true });
+    await writeFile(join(dir, 'src', 'app', 'a'), 'hello\n');
+    await symlink('real', join(dir, 'lnk'));
+    const link = await makeFile(join(dir, 'lnk'), { state: 'exists', symlink: true, source: 'real' });
+    const copy = await makeFile(`${join(dir, 'lnk', 'app')}/`, { state: 'exists', source: `${join(dir, 'src', 'app')}/`, recurse: true, purge: true });
+    const file = await makeFile(join(dir, 'lnk', 'app', 'a'), { state: 'exists', content: 'mine\n' });
+    try {
+      expect(await copy.checkApply(true)).toBe(false);
+      expect(await file.checkApply(true)).toBe(false);
+      expect(await copy.checkApply(true)).toBe(true);
+      expect(await readFile(join(dir, 'real', 'app', 'a'), 'utf8')).toBe('mine\n');
+    } finally {
+      await Promise.all([link, copy, file].map((each) => each.close()));
+    }
+    // Two links to a folder whose app/ is not made yet: the copy is refused before it writes.
+    await mkdir(join(dir, 'fresh'));
+    await symlink('fresh', join(dir, 'l1'));
+    await symlink('fresh', join(dir, 'l2'));
+    const freshCopy = await makeFile(`${join(dir, 'l1', 'app')}/`, { state: 'exists', source: `${join(dir, 'src', 'app')}/`, recurse: true, force: true });
+    const freshFile = await makeFile(join(dir, 'l2', 'app', 'a'), { state: 'exists', content: 'mine\n', force: true });
+    try {
+      await expect(freshCopy.checkApply(true)).rejects.toThrow(`another file resource manages ${dir}/l2/app/a inside it`);
+      await expect(readFile(join(dir, 'fresh', 'app', 'a'), 'utf8')).rejects.toThrow(/ENOENT/);
+    } finally {
+      await Promise.all([freshCopy.close(), freshFile.close()]);
+    }
+  });
+
   it('refuses to write through a symlink at the target, and replaces the link (not its target) with force', async () => {
     const victim = join(dir, 'victim');
     await writeFile(victim, 'precious');
