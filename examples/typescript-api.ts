@@ -15,6 +15,7 @@
  *   echo bonjour > /tmp/greeting.txt      # /tmp/site/index.html follows
  */
 import { mkdtemp, readFile, watch } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -36,6 +37,9 @@ export function siteGraph(root: string, greeting: string): Promise<ResolvedGraph
   g.edge(page, published, { notify: true });
   return g.build();
 }
+
+/** How long a save is given to finish before the input is read. */
+const SAVE_SETTLE_MS = 50;
 
 /** Emits the site's graph now, then again each time the input file is saved with a new greeting. */
 export function greetingFrontend(root: string, input: string): GraphFrontend {
@@ -61,6 +65,8 @@ export function greetingFrontend(root: string, input: string): GraphFrontend {
         // The folder is watched, not the file: editors often save by replacing it.
         for await (const change of watch(dirname(input), { signal })) {
           if (change.filename !== basename(input)) continue;
+          // A save truncates, then writes: read once it has settled, not the empty file in between.
+          await sleep(SAVE_SETTLE_MS);
           const next = await current();
           if (next) yield next;
         }

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { open, readFile, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { greetingFrontend } from '../../../examples/typescript-api.js';
 import { runFrontend } from '../src/api/frontend.js';
@@ -22,7 +22,11 @@ describe('the TypeScript API example (examples/typescript-api.ts)', () => {
     });
     await eventually(async () => (await contentOf(`${dir}/www/index.html`)) === '<h1>hello</h1>\n', 'the first page');
     await engine.whenConverged(AbortSignal.timeout(10_000));
-    await writeFile(input, 'bonjour\n');
+    // A save as editors and shells make it: truncated first, written a moment later (an empty read in between made an empty page).
+    const saving = await open(input, 'w');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await saving.writeFile('bonjour\n');
+    await saving.close();
     await eventually(async () => (await contentOf(`${dir}/www/index.html`)) === '<h1>bonjour</h1>\n', 'the page after the input changed');
     stop.abort();
     await running;
