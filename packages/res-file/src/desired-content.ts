@@ -10,7 +10,7 @@ import type { FileParams } from './params.js';
 const MAX_JOINED_BYTES = 1 << 30;
 
 /** The files a fragment stands for: itself, or the regular files of a directory sorted by name. */
-async function fragmentFiles(fragment: string): Promise<string[]> {
+export async function fragmentFiles(fragment: string): Promise<string[]> {
   if (!fragment.endsWith('/')) return [fragment];
   const { names, unnameable } = await namesIn(fragment).catch((error: unknown) => {
     const code = errnoCode(error);

@@ -7,6 +7,7 @@ import { isEngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { copyFileAtomic, symlinkAtomic, writeFileAtomic, writeInPlace, type NewFileAttributes } from './atomic-write.js';
 import { copiedFileMode, desiredFileContent, largeSourceFile } from './desired-content.js';
+import { refuseFragmentRing } from './fragment-ring.js';
 import { openInputFile, sameBytesInChunks } from './large-files.js';
 import { copyOverlapProblem } from './copy-overlap.js';
 import { describeFileChange } from './describe-change.js';
@@ -538,7 +539,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
 
   /** The bytes wanted at the path. */
   private async wantedContent(signal: AbortSignal): Promise<Buffer | undefined> {
-    const content = this.params.content;
+    const { content, fragments } = this.params;
+    if (fragments !== undefined) await refuseFragmentRing(fsPath(this.params.path), fragments, this);
     return content === undefined ? desiredFileContent(this.params, signal) : this.contentBytes(content);
   }
 

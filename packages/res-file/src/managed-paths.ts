@@ -18,6 +18,8 @@ export interface ManagedFile {
   readonly purge?: boolean | undefined;
   /** With `source`: a folder copied into it, and kept as the source has it. */
   readonly recurse?: boolean | undefined;
+  /** The files (and folders of files) it is joined from. */
+  readonly fragments?: readonly string[] | undefined;
 }
 
 /** A live file resource as the others see it: the instance itself, so registering allocates nothing. */

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, symlink, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -169,6 +169,30 @@ describe('state and content', () => {
       message: expect.stringContaining(`fragment ${join(dir, 'parts', 'b')} is ${join(dir, 'out', 'joined')} itself (through a symlink)`),
     });
     expect(await readFile(join(dir, 'out', 'joined'), 'utf8')).toBe('x\n');
+  });
+
+  it('refuses a ring of joined files made through symlinks, and writes nothing (QA: both grew for ever)', async () => {
+    for (const folder of ['fa', 'fb']) await mkdir(join(dir, folder));
+    await writeFile(join(dir, 'fa', '01'), 'a\n');
+    await writeFile(join(dir, 'fb', '01'), 'b\n');
+    await writeFile(join(dir, 'outA'), 'A\n');
+    await writeFile(join(dir, 'outB'), 'B\n');
+    await symlink('../outB', join(dir, 'fa', '02'));
+    await symlink('../outA', join(dir, 'fb', '02'));
+    const outA = await makeFile(join(dir, 'outA'), { state: 'exists', fragments: [`${join(dir, 'fa')}/`] });
+    const outB = await makeFile(join(dir, 'outB'), { state: 'exists', fragments: [`${join(dir, 'fb')}/`] });
+    try {
+      await expect(outA.checkApply(true)).rejects.toThrow(`fragment ${join(dir, 'fa', '02')} is ${join(dir, 'outB')}, whose fragment ${join(dir, 'fb', '02')} is this file (through symlinks)`);
+      await expect(outB.checkApply(true)).rejects.toThrow(/is this file \(through symlinks\)/);
+      expect(await readFile(join(dir, 'outA'), 'utf8')).toBe('A\n');
+      expect(await readFile(join(dir, 'outB'), 'utf8')).toBe('B\n');
+    } finally {
+      await Promise.all([outA.close(), outB.close()]);
+    }
+    // A chain through a link, with no way back, is joined as ever.
+    await unlink(join(dir, 'fb', '02'));
+    await runCase(fileResource, { name: join(dir, 'outA'), params: { state: 'exists', fragments: [`${join(dir, 'fa')}/`] }, expect: 'diverged' });
+    expect(await readFile(join(dir, 'outA'), 'utf8')).toBe('a\nB\n');
   });
 
   it('refuses a named pipe as source or fragment at once, without opening it (it would wait for a writer forever)', async () => {
