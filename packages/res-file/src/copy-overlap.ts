@@ -1,25 +1,21 @@
 import { realpath } from 'node:fs/promises';
-import { posix } from 'node:path';
 import { isMissingPath } from './errors.js';
+import { resolvedFromNearest } from './nearest-real.js';
 import { fsPath, isAncestor } from './paths.js';
 
 /**
  * Where `path` really leads: its realpath, or, while it (or a parent) is
  * missing, the realpath of its nearest existing ancestor with the missing
- * names put back.
+ * names put back. Other errors (a loop of links) are thrown.
  */
 async function realLocation(path: string): Promise<string> {
-  const missing: string[] = [];
-  let current = fsPath(path);
-  for (;;) {
-    try {
-      return posix.join(await realpath(current), ...missing.reverse());
-    } catch (error) {
-      if (!isMissingPath(error) || current === '/') throw error;
-      missing.push(posix.basename(current));
-      current = posix.dirname(current);
-    }
-  }
+  const real = await resolvedFromNearest(fsPath(path), (current) =>
+    realpath(current).catch((error: unknown) => {
+      if (isMissingPath(error)) return undefined;
+      throw error;
+    }),
+  );
+  return real ?? fsPath(path);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import { managedExcept, managedPathsNamed, takeOverOf, takingOverExcept, type ManagedOwner, type TakeOver } from './managed-paths.js';
 import { fsPath, isAncestor } from './paths.js';
+import { resolvedFromNearest } from './nearest-real.js';
 import { realpathOf } from './symlink-guard.js';
 
 /** The managed paths of one last part, by the real folder each leads to, as of one index of managed paths. */
@@ -49,16 +50,11 @@ export async function otherPathsToSameFile(path: string, realFolder: string): Pr
  * A path as its links lead, the part not made yet kept as written: the
  * nearest folder that exists is resolved (QA: `l2/app/f` with `app` not made
  * yet was taken as written, and a clash through links went unseen until a
- * copy had written over the file).
+ * copy had written over the file). From the symlink guard's memo: it runs
+ * at every check.
  */
 export async function realPathOf(path: string): Promise<string> {
-  const rest: string[] = [];
-  for (let head = path; ; head = posix.dirname(head)) {
-    const real = await realpathOf(head);
-    if (real !== undefined) return rest.length === 0 ? real : posix.join(real, ...rest.reverse());
-    if (head === '/' || head === '.') return path;
-    rest.push(posix.basename(head));
-  }
+  return (await resolvedFromNearest(path, realpathOf)) ?? path;
 }
 
 /**
