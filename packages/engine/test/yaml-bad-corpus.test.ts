@@ -75,6 +75,8 @@ const EXPECTED: Record<string, readonly [EngineErrorCode, number]> = {
   'unknown-top-key.yaml': ['ERR_GRAPH_SHAPE', 2],
   'collect-unknown-key.yaml': ['ERR_GRAPH_SHAPE', 4],
   'validate-throws.yaml': ['ERR_PARAM_INVALID', 4],
+  'shape-and-missing-end.yaml': ['ERR_GRAPH_SHAPE', 13],
+  'edge-to-unread-resource.yaml': ['ERR_GRAPH_SHAPE', 5],
 };
 
 async function loadError(path: string): Promise<GraphLoadError> {
@@ -118,6 +120,28 @@ describe('a graph with a shape problem', () => {
       ['ERR_PARAM_TYPE', 8],
       ['ERR_PARAM_TYPE', 11],
     ]);
+  });
+});
+
+describe('edges to resources not in a graph with a shape problem', () => {
+  const problemsOf = async (file: string): Promise<Array<[string, number | undefined]>> => {
+    const error = await loadGraphFile(join(BAD, file), { resolver: mapResolver() }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(GraphLoadError);
+    return (error as GraphLoadError).problems.map((problem) => [problem.code, problem.location?.line]);
+  };
+
+  it('are told in the same load as the shape problem', async () => {
+    expect(await problemsOf('shape-and-missing-end.yaml')).toEqual([
+      ['ERR_UNKNOWN_RESOURCE', 7],
+      ['ERR_GRAPH_SHAPE', 13],
+    ]);
+  });
+
+  it('are not told when a resource could not be read (the edge may be to it)', async () => {
+    expect(await problemsOf('edge-to-unread-resource.yaml')).toEqual([['ERR_GRAPH_SHAPE', 5]]);
   });
 });
 

@@ -13,14 +13,17 @@ export class GraphLoadError extends Error {
    * further, it tells the graph's other problems in the same load.
    */
   readonly partial: GraphSpec | undefined;
+  /** Whether some resource written in the file is missing from `partial` (so an edge to it is not an error of its own). */
+  readonly partialLacksResources: boolean;
 
-  constructor(problems: readonly EngineError[], partial?: GraphSpec) {
+  constructor(problems: readonly EngineError[], partial?: GraphSpec, partialLacksResources = false) {
     const first = problems[0];
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more)` : '';
     super(first ? `${first.describe()}${more}` : 'the graph could not be loaded');
     this.name = 'GraphLoadError';
     this.problems = problems;
     this.partial = partial;
+    this.partialLacksResources = partialLacksResources;
   }
 
   /** Every problem in the form users see, one per line (hints indented). */

@@ -35,7 +35,7 @@ export async function loadGraphFile(path: string, options: LoadGraphOptions = {}
   try {
     spec = parseGraphYaml(text, path);
   } catch (error) {
-    if (error instanceof GraphLoadError && error.partial) throw await withFurtherProblems(error, error.partial, options);
+    if (error instanceof GraphLoadError && error.partial) throw await withFurtherProblems(error, error.partial, error.partialLacksResources, options);
     throw error;
   }
   return loadGraphSpec(spec, options);
@@ -43,17 +43,18 @@ export async function loadGraphFile(path: string, options: LoadGraphOptions = {}
 
 /**
  * The shape problems of a graph, and what checking the rest of it finds
- * (unknown params, kinds, cycles), so that one run tells everything. Edges
- * to resources that could not be read are left out: they follow from a
- * problem already told.
+ * (unknown params, kinds, cycles, edges to resources not in the file), so
+ * that one run tells everything. When some resource could not be read, edges
+ * to missing resources are left out: they may be edges to it, which follow
+ * from a problem already told.
  */
-async function withFurtherProblems(shape: GraphLoadError, partial: GraphSpec, options: LoadGraphOptions): Promise<GraphLoadError> {
+async function withFurtherProblems(shape: GraphLoadError, partial: GraphSpec, lacksResources: boolean, options: LoadGraphOptions): Promise<GraphLoadError> {
   try {
     await loadGraphSpec(partial, options);
   } catch (error) {
     if (!(error instanceof GraphLoadError)) return shape;
     const told = new Set(shape.problems.map((problem) => problem.describe()));
-    const further = error.problems.filter((problem) => problem.code !== 'ERR_UNKNOWN_RESOURCE' && !told.has(problem.describe()));
+    const further = error.problems.filter((problem) => !(lacksResources && problem.code === 'ERR_UNKNOWN_RESOURCE') && !told.has(problem.describe()));
     return new GraphLoadError(inFileOrder([...shape.problems, ...further]));
   }
   return shape;

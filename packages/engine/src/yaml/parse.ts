@@ -103,9 +103,9 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
   // problems in it would only add noise.
   if (first.errors.length > 0 || !checkDocumentSafety(source)) throw new GraphLoadError(inFileOrder(source.problems));
 
-  const ctx: ShapeContext = { source, values: new PlainValueReader(source), warnings: [] };
+  const ctx: ShapeContext = { source, values: new PlainValueReader(source), warnings: [], unreadResources: 0 };
   const spec = readGraph(ctx, first.contents as Node | null);
-  if (source.problems.length > 0 || !spec) throw new GraphLoadError(inFileOrder(source.problems), spec);
+  if (source.problems.length > 0 || !spec) throw new GraphLoadError(inFileOrder(source.problems), spec, ctx.unreadResources > 0);
   return spec;
 }
 
@@ -157,20 +157,26 @@ function readResources(ctx: ShapeContext, node: Node | null): { resources: Resou
   const emptyKinds: KindMention[] = [];
   if (isNullNode(ctx, node)) return { resources, emptyKinds };
   const byKind = expectMap(ctx, node, "'resources'", 'list resources by kind: `resources: {file: [{name: ..., ...}]}`');
-  if (!byKind) return { resources, emptyKinds };
+  if (!byKind) {
+    ctx.unreadResources++;
+    return { resources, emptyKinds };
+  }
   for (const entry of entriesOf(ctx, byKind)) {
     const kind = entry.key.trim();
     if (kind === '') {
       report(ctx.source, 'ERR_GRAPH_SHAPE', 'a resource kind must not be empty', entry.keyLocation, 'write the kind as the key, e.g. file:');
+      ctx.unreadResources++;
       continue;
     }
     const list = isNullNode(ctx, entry.value)
       ? undefined
       : expectSeq(ctx, entry.value, `the resources of kind '${kind}'`, `write a list: \`${kind}: [{name: ..., ...}]\``);
     if (list?.items.length === 0 || isNullNode(ctx, entry.value)) emptyKinds.push({ kind, location: entry.keyLocation });
+    else if (!list) ctx.unreadResources++;
     for (const item of list?.items ?? []) {
       const resource = readResource(ctx, kind, item as Node | null);
       if (resource) resources.push(resource);
+      else ctx.unreadResources++;
     }
   }
   return { resources, emptyKinds };

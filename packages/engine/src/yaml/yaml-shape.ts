@@ -12,6 +12,8 @@ export interface ShapeContext {
   readonly values: PlainValueReader;
   /** What loads but not as written (mgmt's older spellings), said with where. */
   readonly warnings: GraphWarning[];
+  /** Resources written but not read (no name, not a mapping...): edges to them cannot be checked. */
+  unreadResources: number;
 }
 
 /** One key of a mapping, with the node of its value and where both were written. */
