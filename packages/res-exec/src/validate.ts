@@ -3,6 +3,7 @@ import type { ValidationIssue } from '@converge/engine-api';
 import { splitFields } from './command-line.js';
 import { nameOrIdProblem } from './credentials.js';
 import type { ExecParams } from './params.js';
+import { shellSyntaxWithoutShell } from './shell-syntax.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -63,6 +64,7 @@ export function validateExec(p: Readonly<ExecParams>): ValidationIssue[] {
       issues.push({ param, message: `${param} has no effect without ${needs}`, hint: `add ${needs}, or remove ${param}`, severity: 'warning' });
     }
   }
+  issues.push(...shellSyntaxWithoutShell(p));
   return issues;
 }
 

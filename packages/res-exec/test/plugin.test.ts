@@ -99,6 +99,21 @@ describe('validate', () => {
     ]);
   });
 
+  it('warns of shell syntax in a command no shell runs, which reaches the program as an argument (QA: `echo hi > out` wrote no file, silently)', () => {
+    const warned = (params: ExecParams) =>
+      (execResource.validate?.(params) ?? []).map((issue) => [issue.param, issue.severity, issue.message.split(':')[0]]);
+    expect(warned({ cmd: '/bin/echo hello > /tmp/out' })).toEqual([['cmd', 'warning', 'holds a redirection (`>`), but no shell runs it']]);
+    expect(warned({ cmd: '/bin/sh -c "date >> /x"' })).toEqual([['cmd', 'warning', 'holds quoting (`"date`), but no shell runs it']]);
+    expect(warned({ cmd: '/bin/true', ifcmd: 'test -f /a && test -f /b', donecmd: 'echo $HOME' })).toEqual([
+      ['ifcmd', 'warning', 'holds a pipe or a command separator (`&&`), but no ifshell runs it'],
+      ['donecmd', 'warning', 'holds a variable or command substitution (`$HOME`), but no doneshell runs it'],
+    ]);
+    // Through a shell, with args, or with nothing a shell reads differently: nothing to say.
+    expect(warned({ cmd: 'echo $HOME > /tmp/out', shell: '/bin/sh', ifcmd: 'a | b', ifshell: '/bin/bash' })).toEqual([]);
+    expect(warned({ cmd: '/bin/echo', args: ['>', '$HOME'] })).toEqual([]);
+    expect(warned({ cmd: '/usr/bin/env A=b --x=1 50% a,b user@host:/p' })).toEqual([]);
+  });
+
   it("takes mgmt's spelled-out empty strings as unset", () => {
     expect(
       issues({ cmd: 'sleep 1', shell: '', watchcmd: '', watchshell: '', ifcmd: '', ifshell: '', creates: '', ifequals: '' }),
