@@ -822,4 +822,45 @@ describe('names written as numbers or booleans, as mgmt reads them', () => {
       [6, "the edge's 'from'", 'read the name 0x1F as the text "0x1F", as mgmt does'],
     ]);
   });
+
+  it("include the graph's own name (QA: graph: 123 was refused)", async () => {
+    const graph = await resolveGraph(parseGraphYaml(['graph: 123', 'resources:', '  noop:', '  - name: a'].join('\n'), 'g.yaml'), mapResolver());
+    expect(graph.name).toBe('123');
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([[1, 'read the name 123 as the text "123", as mgmt does']]);
+  });
+});
+
+describe('hints for what mgmt users often write (QA)', () => {
+  const hintsOf = async (lines: readonly string[]) => (await problemsOf(lines)).map((problem) => [problem.location?.line, problem.message, problem.hint]);
+
+  it('an edge that names a resource by its path is pointed at the resource that manages the path', async () => {
+    const problems = await hintsOf([
+      'resources:',
+      '  file:',
+      '  - {name: conf, path: /etc/app/conf}',
+      '  noop:',
+      '  - name: n',
+      'edges:',
+      '- {from: {kind: noop, name: n}, to: {kind: file, name: /etc/app/conf/}}',
+    ]);
+    expect(problems).toEqual([
+      [7, 'edge refers to file[/etc/app/conf/], which is not in the graph', 'an edge names a resource by its name: did you mean file[conf] (its path is /etc/app/conf/)?'],
+    ]);
+  });
+
+  it('Meta and Name written with a capital are told to be written in lower case', async () => {
+    expect(await hintsOf(['resources:', '  noop:', '  - name: a', '    Meta: {retry: 1}'])).toEqual([
+      [4, "unknown param 'Meta' for kind 'noop'", "did you mean 'meta'? keys are written in lower case"],
+    ]);
+    expect(await hintsOf(['resources:', '  noop:', '  - name: a', '  - Name: b'])).toEqual([
+      [4, "a resource of kind 'noop' has no name", "write its 'Name' key in lower case: `name: ...`"],
+    ]);
+  });
+
+  it('a param written one level too far left, where kinds go, is told to be indented', async () => {
+    const problems = await hintsOf(['resources:', '  file:', '  - name: /a', '  state: exists']);
+    expect(problems).toEqual([
+      [4, "the resources of kind 'state' must be a list, not the string 'exists'", "'state' stands where kinds go (under resources:): if it is a param of the resource above, indent it as far as that resource's name"],
+    ]);
+  });
 });

@@ -143,7 +143,7 @@ describe('parseGraphYaml', () => {
   it('collects every problem of a file at once, in file order, each with file:line:column', () => {
     const problems = problemsOf(
       [
-        'graph: 12', //                       1: not a string
+        'graph: [x]', //                      1: not a string
         'grpah: x', //                         2: unknown key, suggestion
         'resources:',
         '  file:',
@@ -165,7 +165,7 @@ describe('parseGraphYaml', () => {
       ['ERR_GRAPH_SHAPE', 11, 11],
     ]);
     expect(problems[1]?.hint).toBe("did you mean 'graph'?");
-    expect(problems[0]?.message).toContain("quote it to make it a string: '12'");
+    expect(problems[0]?.message).toContain("'graph' (the graph's name) must be a string, not a list");
   });
 
   it('refuses custom tags, prototype keys and documents that expand too far', () => {

@@ -248,7 +248,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
       fail(
         new EngineError('ERR_RESOURCE_WATCH', withStderr(`watchcmd ${command} ${why}; it must keep running`, stderrTail), {
           ...site,
-          hint: 'make watchcmd a command that never ends (e.g. a monitor printing one line per change)',
+          hint: 'make watchcmd a command that never ends (e.g. a monitor printing one line per change), or add meta: {rewatch: true} to start it again each time it ends',
         }),
       );
     });

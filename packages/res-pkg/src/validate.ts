@@ -22,7 +22,11 @@ const MEANT_STATE: ReadonlyMap<string, NamedState> = new Map([
 export function validatePkg(p: Readonly<PkgParams>): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   if (!PACKAGE_NAME.test(p.package)) {
-    issues.push({ param: 'package', message: `"${p.package}" is not a valid package name` });
+    const lower = p.package.toLowerCase();
+    const hint = PACKAGE_NAME.test(lower)
+      ? `Debian package names are lower case: ${lower}`
+      : 'Debian package names are lower case letters, digits and + - . (an architecture may follow: libc6:i386); the resource name is the package unless package is set';
+    issues.push({ param: 'package', message: `"${p.package}" is not a valid package name`, hint });
   }
   const state = stateOf(p);
   // Written with capitals (`Present`, `Installed`), it is still the state meant.

@@ -42,7 +42,9 @@ describe('validate', () => {
 
   it('refuses latest with a hint, bad names and states, and allowdowngrade without a version', () => {
     expect(issues({ package: 'hello', state: 'latest' })).toEqual(['state: state "latest" is not known (did you mean newest?)']);
-    expect(issues({ package: 'Hello World' })).toEqual(['package: "Hello World" is not a valid package name']);
+    expect(issues({ package: 'Hello World' })[0]).toMatch(/^package: "Hello World" is not a valid package name \(Debian package names are lower case letters, digits and \+ - \./);
+    // QA: `name: Figlet` was told to see the plugin's README for 'package', a param it never wrote.
+    expect(issues({ package: 'Figlet' })).toEqual(['package: "Figlet" is not a valid package name (Debian package names are lower case: figlet)']);
     expect(issues({ package: 'hello', state: 'on' })[0]).toContain('neither installed, uninstalled, newest nor a version');
     expect(issues({ package: 'hello', allowdowngrade: true })).toEqual(['allowdowngrade: allowdowngrade only applies when state is an exact version']);
   });

@@ -248,6 +248,7 @@ const LEGACY_PARAMS: Readonly<Record<string, string>> = {
 const MGMT_ONLY_PARAMS: Readonly<Record<string, string>> = {
   'exec.mtimes': "mgmt's mtimes is not in converge: list the files in watchfiles (a change runs cmd again), or guard cmd with ifcmd",
   'exec.cancel_signal': "mgmt's cancel_signal is not in converge: a stop sends SIGTERM to the command's process group, then SIGKILL",
+  'virt.auth': "mgmt's auth is not in converge: the connection is made with the uri alone; for a remote host put the user in it (qemu+ssh://user@host/system) with an ssh key",
   'file.dirname': 'a dirname ends with / and a basename does not start with /, as in mgmt, which builds the path from them; or write the whole path in path',
   'file.basename': 'a dirname ends with / and a basename does not start with /, as in mgmt, which builds the path from them; or write the whole path in path',
 };
@@ -257,6 +258,8 @@ function unknownParamHint(key: string, kind: string, known: readonly string[]): 
   const legacy = LEGACY_PARAMS[key] ?? MGMT_ONLY_PARAMS[`${kind}.${key}`];
   if (legacy) return legacy;
   if (META_KEYS.includes(key)) return `${key} is a metaparam: write it under meta, as meta: {${key}: ...}`;
+  // `Meta:` and `Name:` are the resource's own keys, written in lower case (a kind may have a param Name of its own, so this comes last but one).
+  if ((key.toLowerCase() === 'meta' || key.toLowerCase() === 'name') && !known.includes(key)) return `did you mean '${key.toLowerCase()}'? keys are written in lower case`;
   if (key === 'state') return `kind '${kind}' has no state: remove it (${unknownNameHint(key, known, 'params')})`;
   return unknownNameHint(key, known, 'params');
 }

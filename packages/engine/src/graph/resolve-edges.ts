@@ -3,7 +3,8 @@ import type { TSchema } from '@sinclair/typebox';
 import { didYouMean, unknownNameHint } from './did-you-mean.js';
 import { describeSchema } from './schema-describe.js';
 import { isAssignable } from './send-recv-types.js';
-import { resourceId, type EdgeSpec, type ResolvedEdge } from './spec.js';
+import { unknownEndHint } from './edge-end-hint.js';
+import { resourceId, type EdgeSpec, type ResolvedEdge, type ResourceSpec } from './spec.js';
 
 function edgeLabel(edge: EdgeSpec): string {
   return edge.name ? `edge '${edge.name}'` : 'edge';
@@ -42,6 +43,7 @@ export function resolveEdges(
   resourceKinds: ReadonlyMap<string, string>,
   kinds: ReadonlyMap<string, AnyResourceDefinition>,
   problems: EngineError[],
+  written: ReadonlyMap<string, ResourceSpec> = new Map(),
 ): ResolvedEdge[] {
   const byPair = new Map<string, ResolvedEdge[]>();
   const receivers = new Map<string, EdgeSpec>();
@@ -49,11 +51,11 @@ export function resolveEdges(
     const from = resourceId(edge.from.kind, edge.from.name);
     const to = resourceId(edge.to.kind, edge.to.name);
     let ok = true;
-    for (const end of [from, to]) {
+    for (const [end, endSpec] of [[from, edge.from], [to, edge.to]] as const) {
       if (resourceKinds.has(end)) continue;
       ok = false;
       problems.push(edgeError('ERR_UNKNOWN_RESOURCE', `${edgeLabel(edge)} refers to ${end}, which is not in the graph`, edge.location,
-        didYouMean(end, resourceKinds.keys()) ?? 'define the resource under `resources:` or fix the edge'));
+        unknownEndHint(endSpec.kind, endSpec.name, written.values(), resourceKinds.keys())));
     }
     if (!ok) continue;
     if (from === to) {

@@ -86,7 +86,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: Res
 
   checkIdentities(resources, kinds, problems);
   checkKindGraphs(resources, kinds, firstSpecs, problems);
-  const edges = resolveEdges(lowercasedEdgeKinds(spec.edges, new Set(resourceKinds.values()), warnings), resourceKinds, kinds, problems);
+  const edges = resolveEdges(lowercasedEdgeKinds(spec.edges, new Set(resourceKinds.values()), warnings), resourceKinds, kinds, problems, firstSpecs);
   checkHiddenSenders(edges, resources, problems);
   warnRepeatedEdgeNames(spec.edges, warnings);
   warnNotifyWithoutEffect(edges, resources, kinds, warnings);

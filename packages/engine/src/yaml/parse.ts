@@ -120,7 +120,7 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
 
   const graphEntry = top.get('graph');
   let name: string | undefined;
-  if (graphEntry) name = expectString(ctx, graphEntry.value, "'graph' (the graph's name)");
+  if (graphEntry) name = expectName(ctx, graphEntry.value, "'graph' (the graph's name)", (text) => `graph ${text}`);
   else report(ctx.source, 'ERR_GRAPH_SHAPE', "the graph has no 'graph' key", locationOf(ctx.source, map), 'name the graph: `graph: NAME`');
 
   const commentEntry = top.get('comment');
@@ -168,9 +168,13 @@ function readResources(ctx: ShapeContext, node: Node | null): { resources: Resou
       ctx.unreadResources++;
       continue;
     }
-    const list = isNullNode(ctx, entry.value)
-      ? undefined
-      : expectSeq(ctx, entry.value, `the resources of kind '${kind}'`, `write a list: \`${kind}: [{name: ..., ...}]\``);
+    // `state: exists` one level too far left: a param of the resource above, read as a kind.
+    const value = ctx.values.deref(entry.value);
+    const misplacedParam = isScalar(value) && value.value !== null;
+    const listHint = misplacedParam
+      ? `'${kind}' stands where kinds go (under resources:): if it is a param of the resource above, indent it as far as that resource's name`
+      : `write a list: \`${kind}: [{name: ..., ...}]\``;
+    const list = isNullNode(ctx, entry.value) ? undefined : expectSeq(ctx, entry.value, `the resources of kind '${kind}'`, listHint);
     if (list?.items.length === 0 || isNullNode(ctx, entry.value)) emptyKinds.push({ kind, location: entry.keyLocation });
     else if (!list) ctx.unreadResources++;
     for (const item of list?.items ?? []) {
@@ -207,7 +211,11 @@ function readResource(ctx: ShapeContext, kind: string, node: Node | null): Resou
       addScalarTexts(ctx, entry.key, entry.value, forms);
     }
   }
-  if (!sawName) report(ctx.source, 'ERR_GRAPH_SHAPE', `a resource of kind '${kind}' has no name`, location, 'add `name: ...`');
+  if (!sawName) {
+    const misspelt = Object.keys(params).find((key) => key.toLowerCase() === 'name');
+    const hint = misspelt === undefined ? 'add `name: ...`' : `write its '${misspelt}' key in lower case: \`name: ...\``;
+    report(ctx.source, 'ERR_GRAPH_SHAPE', `a resource of kind '${kind}' has no name`, location, hint);
+  }
   if (name === undefined) return undefined;
   return {
     kind,
