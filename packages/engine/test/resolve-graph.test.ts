@@ -864,3 +864,25 @@ describe('hints for what mgmt users often write (QA)', () => {
     ]);
   });
 });
+
+describe('an exported resource that receives params through send/recv', () => {
+  it('is told at its export that it is published without them (QA: collectors made an empty file, silently)', async () => {
+    const graph = await resolveYaml([
+      'resources:',
+      '  exec:',
+      '  - name: date',
+      '  file:',
+      '  - name: /tmp/date',
+      '    path: /tmp/date',
+      '    meta: {export: ["*"]}',
+      '  - name: /tmp/other',
+      '    path: /tmp/other',
+      'edges:',
+      '- {from: {kind: exec, name: date}, to: {kind: file, name: /tmp/date}, send: output, recv: content}',
+      '- {from: {kind: exec, name: date}, to: {kind: file, name: /tmp/other}, send: output, recv: content}',
+    ]);
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.resource, warning.message])).toEqual([
+      [7, 'file[/tmp/date]', 'exported without content, which it receives through send/recv: values received stay on this host, so collectors get it as written'],
+    ]);
+  });
+});

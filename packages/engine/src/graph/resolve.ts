@@ -70,6 +70,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: Res
     const meta = resolveMeta(resource, id, problems);
     warnRetryWithoutDelay(meta, resource, id, warnings);
     warnVeryFastPoll(meta, resource, id, warnings);
+    warnExportedWithoutReceived(meta, resource, id, received.get(id), warnings);
     if (meta.reverse && definition && !definition.reversible) problems.push(notReversibleError(id, resource));
     const params = definition ? checkParams(definition, resource, id, received.get(id) ?? new Set(), problems, warnings, options.scalarsAsText === true) : undefined;
     const first = firstSpecs.get(id);
@@ -148,6 +149,23 @@ function warnVeryFastPoll(meta: MetaParams, resource: ResourceSpec, id: string, 
     resource: id,
     message: `poll: ${meta.poll} checks the resource every ${Math.round(meta.poll * 1000 * 1000) / 1000} ms (poll is in seconds)`,
     hint: 'write the interval in seconds, e.g. poll: 5; or leave poll out to watch for changes instead',
+  });
+}
+
+/**
+ * An export carries the params as written: what a resource receives through
+ * send/recv (a password into a file's content) stays on its host, so that
+ * no secret reaches etcd. Said at load, or a collector's empty file is a
+ * mystery.
+ */
+function warnExportedWithoutReceived(meta: MetaParams, resource: ResourceSpec, id: string, received: ReadonlySet<string> | undefined, warnings: GraphWarning[]): void {
+  if (meta.export.length === 0 || received === undefined || received.size === 0) return;
+  const params = [...received].sort().join(', ');
+  warnings.push({
+    location: resource.metaLocations.get('export') ?? resource.location,
+    resource: id,
+    message: `exported without ${params}, which it receives through send/recv: values received stay on this host, so collectors get it as written`,
+    hint: `write ${params} in the graph to export it with them, or share the value through a kv (which etcd holds as it is)`,
   });
 }
 
