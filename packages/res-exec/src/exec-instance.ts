@@ -285,7 +285,14 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     if (result.code !== 0) {
       throw exitedNonZero(this.site(), role, describeArgv(spec.argv), result.code ?? -1, result.stderr);
     }
-    this.ctx.log.info(`${role} succeeded`, { command: describeArgv(spec.argv) });
+    if (signal.aborted) {
+      // Stopped (a timeout, a forced stop, the watch's end) and then exited 0 (a trap that finished its work): not "succeeded",
+      // as the engine may already count the run as failed (a timeout or forced stop does not wait for it).
+      const reason = signal.reason instanceof Error ? signal.reason.message : String(signal.reason);
+      this.ctx.log.warn(`${role} exited with 0 after it was told to stop (${reason})`, { command: describeArgv(spec.argv) });
+    } else {
+      this.ctx.log.info(`${role} succeeded`, { command: describeArgv(spec.argv) });
+    }
     // What it printed, as mgmt logs it; at debug only (output can be long, or private).
     if (result.output !== '') this.ctx.log.debug(`${role} output`, { output: lastBytes(result.output, DEBUG_OUTPUT_BYTES) });
     return result;

@@ -67,6 +67,9 @@ describe('process groups', () => {
     live.abort();
     expect(await running).toBe(false);
     expect(await readFile(done, 'utf8')).toBe('finished\n');
+    // Not "cmd succeeded": a timeout or forced stop has already failed the run in the engine (QA: both were logged).
+    expect(live.harness.logs().map((entry) => [entry.level, entry.message])).toContainEqual(['warn', 'cmd exited with 0 after it was told to stop (This operation was aborted)']);
+    expect(live.harness.logs().map((entry) => entry.message)).not.toContain('cmd succeeded');
     await live.res.cleanup();
   });
 
