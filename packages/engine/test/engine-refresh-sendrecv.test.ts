@@ -4,7 +4,7 @@ import { Engine } from '../src/runtime/engine.js';
 import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
 import { until } from './support/until.js';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pino } from 'pino';
 
@@ -147,6 +147,31 @@ describe('refresh across a crash in the middle of the sender', () => {
     const restarted = await runToConvergence(graphOf([rec], [{ kind: 'rec', name: 'config' }, { kind: 'rec', name: 'service' }], edges), { stateDir });
     expect(journal.events.find((event) => event.startsWith('start service'))).toContain('refresh=true');
     await restarted.stop();
+  });
+
+  it('a dry run (--noop) after the crash says the receiver would run with the refresh, and leaves the state folder as the crash left it (QA: it rewrote it)', async () => {
+    const stateDir = await tempStateDir();
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    const edges = [{ from: 'rec[config]', to: 'rec[service]', notify: true }];
+    const crashed = new Engine({ stateDir, convergerTimeout: 0 });
+    await crashed.start(graphOf([rec], [{ kind: 'rec', name: 'config', params: { hang: true } }, { kind: 'rec', name: 'service' }], edges));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    crashed.abort();
+    await crashed.stop();
+    const leftBehind = (await readdir(join(stateDir, 'refresh'))).sort();
+    expect(leftBehind).toHaveLength(1);
+    expect(leftBehind[0]).toMatch(/^intent-/);
+    journal.events.length = 0;
+    const dryRun = await runToConvergence(graphOf([rec], [{ kind: 'rec', name: 'config' }, { kind: 'rec', name: 'service' }], edges), { stateDir, noop: true });
+    expect(journal.events.find((event) => event.startsWith('start service'))).toContain('refresh=true');
+    await dryRun.stop();
+    expect((await readdir(join(stateDir, 'refresh'))).sort()).toEqual(leftBehind);
+    // The real run that follows still refreshes the receiver.
+    journal.events.length = 0;
+    const real = await runToConvergence(graphOf([rec], [{ kind: 'rec', name: 'config' }, { kind: 'rec', name: 'service' }], edges), { stateDir });
+    expect(journal.events.find((event) => event.startsWith('start service'))).toContain('refresh=true');
+    await real.stop();
   });
 
   it('a sender whose check fails by itself refreshes nobody, also at the next start (a clean stop leaves no intent behind)', async () => {

@@ -143,7 +143,7 @@ export class Engine {
       checkControllers: new ControllerPool(),
       secrets: new SecretValues(),
       runQueue: new RunQueue((error) => this.#env.logger.error(`internal error in a vertex run: ${(error as Error).stack ?? String(error)}`)),
-      refreshes: new RefreshStore(options.stateDir),
+      refreshes: new RefreshStore(options.stateDir, { readOnly: options.noop ?? false }),
       reversals: new ReversalStore(options.stateDir),
       paused: () => this.#paused,
       waitSignal: () => this.#waitSignal,

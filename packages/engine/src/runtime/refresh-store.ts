@@ -13,13 +13,16 @@ import { readJsonDir, unreadableRecord, writeJsonAtomic } from './atomic-json.js
  */
 export class RefreshStore {
   readonly #dir: string;
+  /** A dry run (--noop): refreshes are kept in memory only, and what is on disk stays as the last real run left it. */
+  readonly #readOnly: boolean;
   #pending = new Set<string>();
   #intents = new Set<string>();
   /** How many refreshes each id was sent in this run, so a receiver clears only those it saw before its check. */
   #sent = new Map<string, number>();
 
-  constructor(stateDir: string) {
+  constructor(stateDir: string, options: { readOnly?: boolean } = {}) {
     this.#dir = join(stateDir, 'refresh');
+    this.#readOnly = options.readOnly ?? false;
   }
 
   /** Reads what an earlier run left pending; `warn` is told of a record that cannot be read. */
@@ -46,7 +49,7 @@ export class RefreshStore {
     this.#sent.set(id, this.sentCount(id) + 1);
     if (this.#pending.has(id)) return;
     this.#pending.add(id);
-    await writeJsonAtomic(this.#file(id), { id });
+    if (!this.#readOnly) await writeJsonAtomic(this.#file(id), { id });
   }
 
   /**
@@ -59,19 +62,19 @@ export class RefreshStore {
   async clear(id: string, seenCount?: number): Promise<boolean> {
     if (seenCount !== undefined && this.sentCount(id) !== seenCount) return false;
     if (!this.#pending.delete(id)) return true;
-    await rm(this.#file(id), { force: true });
+    if (!this.#readOnly) await rm(this.#file(id), { force: true });
     return true;
   }
 
   /** Records, on disk, that `id` is about to run a checkApply that may notify. */
   async setIntent(id: string): Promise<void> {
     this.#intents.add(id);
-    await writeJsonAtomic(this.#file(id, 'intent-'), { id, intent: true });
+    if (!this.#readOnly) await writeJsonAtomic(this.#file(id, 'intent-'), { id, intent: true });
   }
 
   async clearIntent(id: string): Promise<void> {
     if (!this.#intents.delete(id)) return;
-    await rm(this.#file(id, 'intent-'), { force: true });
+    if (!this.#readOnly) await rm(this.#file(id, 'intent-'), { force: true });
   }
 
   /** Senders an earlier run left in the middle of a checkApply. */
