@@ -478,10 +478,9 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   ): Promise<boolean> {
     const present = same === undefined ? undefined : found;
     if (present !== undefined && same) return true;
-    if (!apply) {
-      if (present === undefined) await this.refuseMissingFolder(path, site);
-      return false;
-    }
+    // A missing folder is told before "creating" is logged for a file that cannot be made (QA).
+    if (present === undefined) await this.refuseMissingFolder(path, site);
+    if (!apply) return false;
     // A new inode replaces the old one: it gets the wanted owner and mode, else the old file's.
     const attributes = await this.newFileAttributes(present, signal, site);
     this.log(present === undefined ? `creating ${path}` : `writing ${path}${attributeChanges(present, attributes)}`);

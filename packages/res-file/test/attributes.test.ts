@@ -56,6 +56,14 @@ describe('mode', () => {
 });
 
 describe('what a change logs', () => {
+  it('says nothing of creating a file whose folder is missing: only the error (QA: "creating" was logged first)', async () => {
+    const path = join(dir, 'missing', 'deeper', 'f');
+    const live = await makeFile(path, { state: 'exists', content: 'x\n' });
+    await expect(live.checkApply(true)).rejects.toThrow(`its folder ${join(dir, 'missing', 'deeper')} does not exist`);
+    expect(live.harness.logs().map((line) => line.message)).toEqual([]);
+    await live.close();
+  });
+
   it('tells the mode and owner a rewrite changes besides the content, and what a chmod or chown changed from (QA: `writing` alone)', async () => {
     const daemon = idOf('passwd', 'daemon');
     const nobody = idOf('passwd', 'nobody');
