@@ -154,6 +154,29 @@ describe.skipIf(!available)('EtcdWorld when etcd fails', () => {
     }
   }, 60_000);
 
+  it('does not call the world lost when the member its watch streams from dies and a quorum is left (QA: "unreachable" with two of three up)', async () => {
+    const etcd = await startEtcdCluster(3);
+    try {
+      const lines: LogLine[] = [];
+      const world = openWorld(etcd.clientUrls, { namespace: '/m/', lines });
+      const stop = new AbortController();
+      const { batches, done } = follow(world, 'k/', stop.signal);
+      await eventually(() => batches.length === 1);
+      // Each member in turn, so that the one the watch streams from dies once, whichever it is.
+      for (let index = 0; index < 3; index++) {
+        await etcd.members[index]?.stop();
+        await world.set(`k/${index}`, 'x');
+        await eventually(() => batches.flat().some((change) => change.key === `k/${index}`), 20_000);
+        await etcd.members[index]?.restart();
+      }
+      expect(lines.filter((line) => /unreachable/.test(line.message))).toEqual([]);
+      stop.abort();
+      await done;
+    } finally {
+      await etcd.stop();
+    }
+  }, 120_000);
+
   it('counts etcd as back only with a quorum, not when its watch reaches a member that has none (QA: "reachable again" with one of three)', async () => {
     const etcd = await startEtcdCluster(3);
     try {

@@ -139,7 +139,9 @@ export class EtcdWorld implements World {
     };
     watcher.on('put', (kv) => record(kv.key.toString(), kv.value.toString()));
     watcher.on('delete', (kv) => record(kv.key.toString(), undefined));
-    watcher.on('disconnected', (error) => this.#reachability.failed(error));
+    // One member's stream dropping (that member died) is not the world lost:
+    // with a quorum of the others left, the client carries on through them.
+    watcher.on('disconnected', (error) => void this.#failUnlessQuorum(prefix, error));
     // A watch stream connects to any live member, with or without a quorum:
     // etcd counts as back only once a read that needs the quorum answers.
     watcher.on('connected', () => void this.#probeQuorum(prefix));
@@ -182,6 +184,15 @@ export class EtcdWorld implements World {
       this.#reachability.succeeded();
     } catch {
       // Still unreachable: nothing new to say.
+    }
+  }
+
+  /** After a watch stream dropped: unreachable only when a read that needs the quorum fails too (QA: one dead member of three was told as the world lost). */
+  async #failUnlessQuorum(prefix: string, dropped: unknown): Promise<void> {
+    try {
+      await this.#ns.get(prefix).exec();
+    } catch {
+      this.#reachability.failed(dropped);
     }
   }
 
