@@ -390,4 +390,36 @@ describe.skipIf(!available)('an agent when etcd goes away entirely', () => {
       await etcd.stop();
     }
   }, 90_000);
+
+  it('publishes its exports once etcd answers: when it was away at the start, and at a reload (QA: they stayed unpublished, or old, for good)', async () => {
+    const etcd = await startEtcdCluster(1);
+    const world = new EtcdWorld({ hostname: 'test', seeds: etcd.clientUrls, log: silentLog });
+    try {
+      const dir = await makeTempDir();
+      const exported = join(dir, 'exported.txt');
+      const graphText = (content: string): string =>
+        `graph: exporter\nresources:\n  file:\n    - name: ${exported}\n      state: exists\n      content: "${content}"\n      meta: {export: ["*"]}\n`;
+      const storedContent = async (): Promise<unknown> => {
+        const stored = await world.get(`exports/away-h1/file/${encodeURIComponent(exported)}`).catch(() => undefined);
+        return stored === undefined ? undefined : (JSON.parse(stored) as { params: { content?: unknown } }).params.content;
+      };
+      await etcd.members[0]?.stop();
+      const graph = await writeGraph(dir, 'graph.yaml', graphText('first'));
+      const h1 = agent(etcd, 'away-h1', graph);
+      await eventuallyContent(exported, 'first');
+      await etcd.members[0]?.restart();
+      await eventually(async () => (await storedContent()) === 'first', 30_000);
+
+      await etcd.members[0]?.stop();
+      await writeFile(graph, graphText('second'));
+      await h1.waitFor(/reloaded .*graph.yaml: 1 resource,/);
+      await eventuallyContent(exported, 'second');
+      await etcd.members[0]?.restart();
+      await eventually(async () => (await storedContent()) === 'second', 30_000);
+      await stopAgent(h1);
+    } finally {
+      await world.close();
+      await etcd.stop();
+    }
+  }, 120_000);
 });

@@ -56,6 +56,9 @@ export class ClusterAgent {
   /** The status last published, without its time (see #publishStatus). */
   #statusTold: string | undefined;
   #schedule: { key: string; scheduler: Scheduler; stop: AbortController; loop: Promise<void> } | undefined;
+  /** The exports the running graph has, until the world holds them (see #publishExports). */
+  #exportsToPublish: ExportedResource[] | undefined;
+  #publishing: Promise<void> | undefined;
 
   constructor(options: ClusterAgentOptions) {
     this.#options = options;
@@ -90,6 +93,7 @@ export class ClusterAgent {
     this.#stop.abort();
     await Promise.allSettled([...this.#loops, this.#schedule?.loop]);
     while (this.#rebuilding) await this.#rebuilding;
+    await this.#publishing;
   }
 
   async #followDeploys(signal: AbortSignal): Promise<void> {
@@ -209,11 +213,28 @@ export class ClusterAgent {
     // Its own hidden resources, replaced in the running graph by their collected
     // selves, are published as the graph file has them.
     const ownGraph = collected.some((each) => each.host === hostname) ? ((await this.#resolve(own)) ?? graph) : graph;
-    try {
-      await publishExports(this.#options.world, hostname, exportsOf(ownGraph, hostname));
-    } catch {
-      // The world is unreachable (logged once by the world); exports are published on the next rebuild.
-    }
+    this.#publishExports(exportsOf(ownGraph, hostname));
+  }
+
+  /**
+   * Makes the world hold the newest `exports` as this host's, in the
+   * background, one publication at a time: tried again until etcd answers
+   * (it may be away at the start, or at a reload), so none is missed.
+   */
+  #publishExports(exports: ExportedResource[]): void {
+    this.#exportsToPublish = exports;
+    if (this.#publishing) return; // it publishes these next
+    const { world, hostname } = this.#options;
+    const publishNewest = async (): Promise<void> => {
+      for (let wanted = this.#exportsToPublish; wanted; wanted = this.#exportsToPublish) {
+        await publishExports(world, hostname, wanted);
+        if (this.#exportsToPublish === wanted) this.#exportsToPublish = undefined;
+      }
+    };
+    this.#publishing = this.#retrying(publishNewest, this.#stop.signal).finally(() => {
+      this.#publishing = undefined;
+      if (this.#exportsToPublish && !this.#stop.signal.aborted) this.#publishExports(this.#exportsToPublish);
+    });
   }
 
   /** The scheduler of the graph's `schedule:` (started on first use; replaced when the schedule changes). */
