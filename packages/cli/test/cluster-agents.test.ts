@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { kvWorldKey } from '@converge/engine';
 import { EtcdWorld } from '@converge/engine/etcd';
 import { join } from 'node:path';
@@ -232,6 +232,40 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     // Hidden where it is written: never applied at its own path.
     await expect(readFile(join(dir, 'nowhere', 'from-hid-h1'), 'utf8')).rejects.toThrow(/ENOENT/);
     await Promise.all([stopAgent(h1), stopAgent(h2)]);
+  }, 40_000);
+
+  it('publish a hidden export that another host exports too, and the first host by name wins (QA: a host that collected the other copy withdrew its own)', async () => {
+    const dir = await makeTempDir();
+    await mkdir(join(dir, 'm'));
+    const same = join(dir, 'm', 'same.txt');
+    const graph = (name: string, from?: string): string =>
+      [
+        `graph: ${name}`,
+        'resources:',
+        '  noop:',
+        '    - name: keep',
+        ...(from ? ['  file:', `    - name: ${same}`, '      state: exists', `      content: "from ${from}"`, '      meta: {export: ["*"], hidden: true}'] : []),
+        'collect:',
+        '  - kind: file',
+        `    pattern: "${join(dir, 'm')}/*"`,
+        '',
+      ].join('\n');
+    const hb = agent(etcd, 'same-hb', await writeGraph(dir, 'hb.yaml', graph('same-b', 'same-hb')));
+    const haGraph = await writeGraph(dir, 'ha.yaml', graph('same-a'));
+    const ha = agent(etcd, 'same-ha', haGraph);
+    await ha.waitFor(/graph same-a: 2 resources \(1 collected\)/);
+    await eventuallyContent(same, 'from same-hb');
+    // ha now exports the same file, hidden: it sorts first, so both hosts collect its copy.
+    await writeFile(haGraph, graph('same-a', 'same-ha'));
+    await eventuallyContent(same, 'from same-ha');
+    const world = new EtcdWorld({ hostname: 'test', seeds: etcd.clientUrls, log: silentLog });
+    try {
+      const stored = [...(await world.list('exports/same-h')).keys()];
+      expect(stored.sort()).toEqual(['same-ha', 'same-hb'].map((host) => `exports/${host}/file/${encodeURIComponent(same)}`));
+    } finally {
+      await world.close();
+    }
+    await Promise.all([stopAgent(ha), stopAgent(hb)]);
   }, 40_000);
 
   it('exchange exported resources: collected files appear and disappear live', async () => {

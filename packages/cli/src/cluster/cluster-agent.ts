@@ -210,10 +210,11 @@ export class ClusterAgent {
     const where = scheduler ? (scheduledHere ? '; scheduled here' : '; not scheduled here') : '';
     reporter.say(`graph ${graph.name}: ${counted(graph.resources.size, 'resource')} (${collected.length} collected${where})`);
     await this.#publishStatus();
-    // Its own hidden resources, replaced in the running graph by their collected
-    // selves, are published as the graph file has them.
-    const ownGraph = collected.some((each) => each.host === hostname) ? ((await this.#resolve(own)) ?? graph) : graph;
-    this.#publishExports(exportsOf(ownGraph, hostname));
+    // Exports come from the host's own graph: in the running one, its hidden
+    // resources are replaced by collected copies (its own, or another host's
+    // of the same kind[name]), which export nothing.
+    const ownGraph = collected.length === 0 ? graph : await this.#resolve(own);
+    if (ownGraph) this.#publishExports(exportsOf(ownGraph, hostname));
   }
 
   /**
