@@ -425,6 +425,24 @@ describe.skipIf(!available)('an agent when etcd goes away entirely', () => {
     }
   }, 90_000);
 
+  it('says it joined only once etcd answered, and before that that it could not reach it (QA: "joined" with wrong --seeds)', async () => {
+    const etcd = await startEtcdCluster(1);
+    try {
+      const dir = await makeTempDir();
+      await etcd.members[0]?.stop();
+      const h1 = agent(etcd, 'late-h1', await writeGraph(dir, 'graph.yaml', 'graph: late\nresources:\n  noop:\n    - name: a\n'));
+      await h1.waitFor(new RegExp(`could not reach etcd at ${etcd.seeds} yet \\(check --seeds\\); retrying, running late meanwhile`), 20_000);
+      await h1.waitFor(/converged: noop\[a\]/);
+      expect(h1.stderr).not.toMatch(/joined|enforcing the last graph/);
+      await etcd.members[0]?.restart();
+      await h1.waitFor(/joined the cluster at .* as late-h1/, 20_000);
+      expect(h1.stderr.match(/could not reach|joined/g)).toEqual(['could not reach', 'joined']);
+      await stopAgent(h1);
+    } finally {
+      await etcd.stop();
+    }
+  }, 90_000);
+
   it('publishes its exports once etcd answers: when it was away at the start, and at a reload (QA: they stayed unpublished, or old, for good)', async () => {
     const etcd = await startEtcdCluster(1);
     const world = new EtcdWorld({ hostname: 'test', seeds: etcd.clientUrls, log: silentLog });

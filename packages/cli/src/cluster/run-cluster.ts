@@ -109,7 +109,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
   let clusterOutcome: ExitCode = ExitCode.ok;
   try {
     agent.start();
-    say(`joined the cluster at ${flags.seeds.join(',')} as ${hostname}${graph ? '' : '; waiting for deploys'}`);
+    void tellJoined(world, flags.seeds, hostname, graph, stopRequested.signal, say);
     if (flags.convergedExit) {
       const settled = await clusterSettledOrStopped(world, engine, stopRequested.signal, say);
       clusterOutcome = tellClusterOutcome(settled, hostname, say);
@@ -141,6 +141,32 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     return ExitCode.resourceFailed;
   }
   return clusterOutcome;
+}
+
+/**
+ * Says that the host joined once etcd has answered; when its first call
+ * fails, says so first: etcd may come later (the agent keeps retrying, and
+ * runs its graph meanwhile), or --seeds may be wrong.
+ */
+async function tellJoined(
+  world: EtcdWorld,
+  seeds: readonly string[],
+  hostname: string,
+  graph: GraphSpec | undefined,
+  stop: AbortSignal,
+  say: (message: string) => void,
+): Promise<void> {
+  const where = seeds.join(',');
+  try {
+    if ((await world.answered.when((answered) => answered !== undefined, stop)) === false) {
+      const meanwhile = graph ? `running ${graph.name} meanwhile` : 'deploys run once it answers';
+      say(`could not reach etcd at ${where} yet (check --seeds); retrying, ${meanwhile}`);
+      await world.answered.when((answered) => answered === true, stop);
+    }
+    say(`joined the cluster at ${where} as ${hostname}${graph ? '' : '; waiting for deploys'}`);
+  } catch {
+    // stopped first
+  }
 }
 
 /** Says how a `--converged-exit` wait ended; exit code 1 when it was stopped or another host has failures. */

@@ -68,6 +68,11 @@ export class EtcdWorld implements World {
     return this.#reachability.reachable;
   }
 
+  /** Whether etcd answered the last call; undefined until a first call ended (watch it to learn when etcd first answers). */
+  get answered(): EventValue<boolean | undefined> {
+    return this.#reachability.answered;
+  }
+
   get(key: string): Promise<string | undefined> {
     return this.#call('get', async () => (await this.#ns.get(key).string()) ?? undefined);
   }

@@ -1,13 +1,18 @@
 import type { Logger } from '@converge/engine-api';
+import { EventValue } from '../runtime/event-value.js';
 
 /**
  * Remembers whether the world answered last time, so that losing it is
  * logged once (not once per failed call or retry) and getting it back once.
+ * Before it first answered there is nothing to lose: a first failure is
+ * only logged at debug level (whoever started the world tells it, see `answered`).
  */
 export class WorldReachability {
+  /** Whether the world answered the last call; undefined until a first call ended. */
+  readonly answered = new EventValue<boolean | undefined>(undefined);
   readonly #log: Logger;
   readonly #where: string;
-  #reachable = true;
+  #everAnswered = false;
 
   constructor(log: Logger, where: string) {
     this.#log = log;
@@ -15,20 +20,21 @@ export class WorldReachability {
   }
 
   get reachable(): boolean {
-    return this.#reachable;
+    return this.answered.get() !== false;
   }
 
   failed(error: unknown): void {
-    if (!this.#reachable) return;
-    this.#reachable = false;
-    this.#log.warn(`the world (etcd at ${this.#where}) is unreachable; enforcing the last graph and retrying`, {
-      error: error instanceof Error ? error.message : String(error),
-    });
+    if (this.answered.get() === false) return;
+    this.answered.set(false);
+    const fields = { error: error instanceof Error ? error.message : String(error) };
+    if (!this.#everAnswered) this.#log.debug(`the world (etcd at ${this.#where}) has not answered yet; retrying`, fields);
+    else this.#log.warn(`the world (etcd at ${this.#where}) is unreachable; enforcing the last graph and retrying`, fields);
   }
 
   succeeded(): void {
-    if (this.#reachable) return;
-    this.#reachable = true;
-    this.#log.info(`the world (etcd at ${this.#where}) is reachable again`);
+    if (this.answered.get() === true) return;
+    this.answered.set(true);
+    if (this.#everAnswered) this.#log.info(`the world (etcd at ${this.#where}) is reachable again`);
+    this.#everAnswered = true;
   }
 }
