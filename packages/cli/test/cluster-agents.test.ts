@@ -268,6 +268,29 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     await Promise.all([stopAgent(ha), stopAgent(hb)]);
   }, 40_000);
 
+  it('count no collected resources when they were rejected (QA: "1 resource (1 collected)" after running without them)', async () => {
+    const dir = await makeTempDir();
+    const target = join(dir, 'x.txt');
+    // The collected file manages the path that the collector's own file does: rejected.
+    const collector = await writeGraph(
+      dir,
+      'collector.yaml',
+      `graph: rej-collector\nresources:\n  file:\n    - name: mine\n      path: ${target}\n      state: exists\n      content: "mine"\ncollect:\n  - kind: file\n    pattern: "${dir}/*"\n`,
+    );
+    const exporter = await writeGraph(
+      dir,
+      'exporter.yaml',
+      `graph: rej-exporter\nresources:\n  file:\n    - name: ${target}\n      state: exists\n      content: "exported"\n      meta: {export: [rej-h2], hidden: true}\n`,
+    );
+    const h2 = agent(etcd, 'rej-h2', collector);
+    await h2.waitFor(/graph rej-collector: 1 resource \(0 collected\)/);
+    const h1 = agent(etcd, 'rej-h1', exporter);
+    const afterRejection = /rejected; running rej-collector without them[^]*graph rej-collector: 1 resource \((\d+) collected\)/;
+    await h2.waitFor(afterRejection);
+    expect(afterRejection.exec(h2.stderr)?.[1]).toBe('0');
+    await Promise.all([stopAgent(h1), stopAgent(h2)]);
+  }, 40_000);
+
   it('exchange exported resources: collected files appear and disappear live', async () => {
     const dir = await makeTempDir();
     const exported = join(dir, 'exported-by-h1.txt');

@@ -196,9 +196,11 @@ export class ClusterAgent {
     // A host the schedule did not choose runs the graph empty: it stays a candidate, ready to take over.
     const own: GraphSpec = scheduledHere ? base : { name: base.name, file: base.file, resources: [], edges: [], plugins: base.plugins };
     const collected = collectFor(hostname, own.collect ?? [], this.#exports.values());
+    let used = collected;
     let graph = await this.#resolve(composeGraph(own, collected.map(exportToSpec)));
     if (!graph && collected.length > 0) {
       reporter.say(`the collected resources were rejected; running ${base.name} without them`);
+      used = [];
       graph = await this.#resolve(own);
     }
     if (!graph) {
@@ -208,12 +210,12 @@ export class ClusterAgent {
     await engine.swap(graph);
     this.#graph = graph;
     const where = scheduler ? (scheduledHere ? '; scheduled here' : '; not scheduled here') : '';
-    reporter.say(`graph ${graph.name}: ${counted(graph.resources.size, 'resource')} (${collected.length} collected${where})`);
+    reporter.say(`graph ${graph.name}: ${counted(graph.resources.size, 'resource')} (${used.length} collected${where})`);
     await this.#publishStatus();
     // Exports come from the host's own graph: in the running one, its hidden
     // resources are replaced by collected copies (its own, or another host's
     // of the same kind[name]), which export nothing.
-    const ownGraph = collected.length === 0 ? graph : await this.#resolve(own);
+    const ownGraph = used.length === 0 ? graph : await this.#resolve(own);
     if (ownGraph) this.#publishExports(exportsOf(ownGraph, hostname));
   }
 
