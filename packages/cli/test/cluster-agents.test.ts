@@ -199,6 +199,8 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     await host.waitFor(/failed: exec\[fails\]/);
     await eventually(async () => (await hostStatus())?.failed === 1);
     expect(await hostStatus()).toMatchObject({ graph: 'plain', resources: 1, failed: 1 });
+    // One resource, in words (QA: "1 resources").
+    expect((await runCli(['status', `--seeds=${etcd.seeds}`])).stdout).toMatch(/^plain-h1\t1 failed\tplain\t1 resource$/m);
     await stopAgent(host);
   }, 40_000);
 

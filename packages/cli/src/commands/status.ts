@@ -2,6 +2,7 @@ import { hostname as systemHostname } from 'node:os';
 import { clusterConverged, clusterWaitingFor, readHostStatuses, type HostStatus } from '@converge/engine';
 import { connectEtcdWorld } from '../cluster/connect-world.js';
 import { pino } from 'pino';
+import { counted } from '../counted.js';
 import { ExitCode } from '../exit-codes.js';
 import { worldLogger } from '../cluster/world-logger.js';
 import { textReporter } from '../reporter.js';
@@ -33,7 +34,7 @@ function formatStatuses(statuses: readonly HostStatus[]): string {
   const lines = statuses.map((status) => {
     const state = status.failed > 0 ? `${status.failed} failed` : status.converged ? 'converged' : 'converging';
     const running = status.deploy === undefined ? (status.graph ?? '-') : `deploy ${status.deploy} (${status.graph ?? '-'})`;
-    return `${status.host}\t${state}\t${running}\t${status.resources} resources`;
+    return `${status.host}\t${state}\t${running}\t${counted(status.resources, 'resource')}`;
   });
   const waiting = clusterWaitingFor(statuses);
   const cluster = clusterConverged(statuses) ? 'cluster: converged' : `cluster: not converged${waiting ? ` (${waiting})` : ' (a host has failed resources)'}`;
