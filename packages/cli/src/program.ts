@@ -3,6 +3,7 @@ import { graphCommand } from './commands/graph.js';
 import { deployCommand } from './commands/deploy.js';
 import { runCommand } from './commands/run.js';
 import { earlySignals, type EarlySignals } from './early-signals.js';
+import { retireCommand } from './commands/retire.js';
 import { statusCommand } from './commands/status.js';
 import { parseSeeds } from './cluster/seeds.js';
 import { schemaCommand } from './commands/schema.js';
@@ -140,6 +141,15 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .option('--json', 'print one JSON object')
     .action(async (flags: Parameters<typeof statusCommand>[0]) => {
       setExitCode(await statusCommand(flags));
+    });
+
+  program
+    .command('retire')
+    .description('remove the exports a host that is gone for good left in the cluster (refused while it runs)')
+    .argument('<host>', 'the host name, as `converge status` listed it', parseHostname)
+    .requiredOption('--seeds <urls>', 'etcd client URLs of the cluster (comma-separated)', parseSeeds)
+    .action(async (host: string, flags: Parameters<typeof retireCommand>[1]) => {
+      setExitCode(await retireCommand(host, flags));
     });
 
   return program;

@@ -332,6 +332,36 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     await Promise.all([stopAgent(h1b), stopAgent(h2), stopAgent(h3)]);
   }, 40_000);
 
+  it('retire a host that is gone: its exports leave the world and collectors drop them; refused while it runs', async () => {
+    const dir = await makeTempDir();
+    const exported = join(dir, 'from-rt-h1.txt');
+    const exporter = await writeGraph(dir, 'h1.yaml', ['graph: exporter', 'resources:', '  file:', `    - name: ${exported}`, '      state: exists', '      content: "by rt-h1"', '      meta: {export: ["*"], hidden: true}', ''].join('\n'));
+    const collector = await writeGraph(dir, 'collector.yaml', `graph: collector\ncollect:\n  - kind: file\n    pattern: "${dir}/*"\nresources: {}\n`);
+    const h2 = agent(etcd, 'rt-h2', collector);
+    const h1 = agent(etcd, 'rt-h1', exporter);
+    await eventuallyContent(exported, 'by rt-h1');
+
+    const whileRunning = await runCli(['retire', 'rt-h1', `--seeds=${etcd.seeds}`]);
+    expect(whileRunning.code).toBe(2);
+    expect(whileRunning.stderr).toMatch(/rt-h1 is running \(its status is live in the cluster\): stop it first, then retire it/);
+
+    await stopAgent(h1);
+    const world = new EtcdWorld({ hostname: 'rt-check', seeds: etcd.clientUrls, namespace: '/converge/', log: silentLog });
+    try {
+      expect((await world.list('exports/rt-h1/')).size).toBe(1);
+      const before = h2.stderr.length;
+      const retired = await runCli(['retire', 'rt-h1', `--seeds=${etcd.seeds}`]);
+      expect([retired.code, retired.stdout]).toEqual([0, 'rt-h1: 1 export removed\n']);
+      expect((await world.list('exports/rt-h1/')).size).toBe(0);
+      // The collector swaps the file out: it no longer puts it back.
+      await eventually(async () => /graph collector: 0 resources \(0 collected\)/.test(h2.stderr.slice(before)));
+      expect((await runCli(['retire', 'rt-h1', `--seeds=${etcd.seeds}`])).stdout).toBe('rt-h1: nothing to remove\n');
+    } finally {
+      await world.close();
+    }
+    await stopAgent(h2);
+  }, 60_000);
+
   it('run a deploy on three agents, swap to the next, and report cluster convergence', async () => {
     const dir = await makeTempDir();
     const hosts = ['d-h1', 'd-h2', 'd-h3'];

@@ -1,0 +1,39 @@
+import { hostname as systemHostname } from 'node:os';
+import { clusterKeys } from '@converge/engine';
+import { pino } from 'pino';
+import { connectEtcdWorld } from '../cluster/connect-world.js';
+import { worldLogger } from '../cluster/world-logger.js';
+import { counted } from '../counted.js';
+import { ExitCode } from '../exit-codes.js';
+import { textReporter } from '../reporter.js';
+import { Terminal } from '../terminal.js';
+
+export interface RetireFlags {
+  readonly seeds: readonly string[];
+}
+
+/**
+ * `converge retire HOST --seeds=...`: removes what a host that is gone for
+ * good left in the world, its exports (which outlive their run on purpose,
+ * so that a reboot does not make the others drop them). A host still
+ * running would publish them again: it is refused.
+ */
+export async function retireCommand(host: string, flags: RetireFlags): Promise<ExitCode> {
+  const reporter = textReporter(new Terminal(process.stderr));
+  const world = await connectEtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
+  try {
+    if ((await world.get(clusterKeys.status(host))) !== undefined) {
+      reporter.say(`${host} is running (its status is live in the cluster): stop it first, then retire it`);
+      return ExitCode.badInput;
+    }
+    const exports = [...(await world.list(clusterKeys.exportsOf(host))).keys()];
+    for (const key of exports) await world.delete(key);
+    process.stdout.write(`${host}: ${exports.length === 0 ? 'nothing to remove' : `${counted(exports.length, 'export')} removed`}\n`);
+    return ExitCode.ok;
+  } catch (error) {
+    reporter.say(`cannot retire ${host}: ${error instanceof Error ? error.message : String(error)}`);
+    return ExitCode.resourceFailed;
+  } finally {
+    await world.close();
+  }
+}
