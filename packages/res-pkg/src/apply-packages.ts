@@ -25,6 +25,33 @@ export function resolveFilter(params: Readonly<PkgParams>): bigint {
   ]);
 }
 
+/**
+ * What is installed and what may be installed. `free` and `supported` limit
+ * what converge installs, not what it sees: PackageKit's apt backend counts
+ * an installed package whose version no archive offers any more (a local
+ * build, a package from a dropped source: `installed,local` in `apt list`)
+ * as unsupported, and a Resolve with that filter hides it, so it looked
+ * uninstalled (QA: `installed` planned to install it again, `uninstalled`
+ * said converged while it stayed). So everything is resolved first; only
+ * when something is to be installed or updated are the candidates resolved
+ * again with the filter (a converged check stays one transaction).
+ */
+async function resolveInstalledAndAllowed(
+  client: PackageKitClient,
+  requests: readonly Readonly<PkgParams>[],
+  names: readonly string[],
+  allowedFilter: bigint,
+  signal: AbortSignal | undefined,
+): Promise<PackageRef[]> {
+  const seenFilter = bits([Filter.arch]);
+  const everything = await client.resolve(names, seenFilter, signal);
+  if (allowedFilter === seenFilter) return everything;
+  const unfiltered = planPackages(requests, everything);
+  if (unfiltered.install.length === 0 && unfiltered.update.length === 0) return everything;
+  const allowed = await client.resolve(names, allowedFilter, signal);
+  return [...everything.filter((ref) => ref.installed), ...allowed.filter((ref) => !ref.installed)];
+}
+
 export function transactionFlags(params: Readonly<PkgParams>): bigint {
   return bits([
     ...(params.allowuntrusted ? [] : [TransactionFlag.onlyTrusted]),
@@ -50,7 +77,7 @@ export async function checkApplyPackages(
   const first = requests[0];
   if (!first) return { converged: true, plan: { install: [], update: [], remove: [], problems: [] } };
   const names = [...new Set(requests.map((request) => splitArch(request.package).name))];
-  const resolved = await client.resolve(names, resolveFilter(first), signal);
+  const resolved = await resolveInstalledAndAllowed(client, requests, names, resolveFilter(first), signal);
   const plan = planPackages(requests, resolved);
   // A package that cannot be found (a typo) fails the check, after the
   // others of its group are seen to: it must not hold back unrelated packages.

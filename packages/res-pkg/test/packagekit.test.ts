@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isEngineError } from '@converge/engine-api';
 import type { EngineError } from '@converge/engine-api';
 import { runCase } from '@converge/testkit';
@@ -8,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PackageKitClient, pkgResource } from '../src/index.js';
 import type { PkgParams } from '../src/index.js';
 import { aptGet, dpkgAudit, eventually, installedVersion, makePkg, packageKitAvailable } from './helpers.js';
+import { buildProbe } from './private-dpkg.js';
 
 // Small packages whose dependencies every Debian system already has.
 const SINGLE = 'hello';
@@ -16,6 +19,13 @@ const GROUP = ['sl', 'cmatrix', 'ninvaders', 'sysvbanner'];
 const UPGRADE_CANDIDATES = ['zip', 'unzip'];
 
 const available = await packageKitAvailable();
+
+/** Runs a command to its end; rejects on a non-zero exit. */
+async function runCommand(file: string, args: readonly string[]): Promise<void> {
+  const child = spawn(file, args, { stdio: 'ignore' });
+  const [code] = (await once(child, 'exit')) as [number | null];
+  if (code !== 0) throw new Error(`${file} ${args.join(' ')} exited with ${String(code)}`);
+}
 const DPKG_LOG = '/var/log/dpkg.log';
 
 async function checkApplyError(params: PkgParams): Promise<EngineError> {
@@ -102,6 +112,27 @@ describe.skipIf(!available)('pkg against the real PackageKit', () => {
       verify: async () => expect(await installedVersion(SINGLE)).toBeUndefined(),
     });
   }, 90_000);
+
+  it('sees a package installed from no archive (a local .deb): installed is converged, uninstalled removes it (QA: it looked uninstalled)', async () => {
+    const local = 'converge-local-probe';
+    const dir = await mkdtemp(join(tmpdir(), 'converge-local-deb-'));
+    try {
+      const deb = await buildProbe(join(dir, 'build'), local);
+      await runCommand('dpkg', ['-i', deb]);
+      expect(await installedVersion(local)).toBe('1.0');
+      await runCase(pkgResource, { name: local, params: { state: 'installed' }, expect: 'converged' });
+      await runCase(pkgResource, { name: local, params: { state: 'newest' }, expect: 'converged' });
+      await runCase(pkgResource, {
+        name: local,
+        params: { state: 'uninstalled' },
+        expect: 'diverged',
+        verify: async () => expect(await installedVersion(local)).toBeUndefined(),
+      });
+    } finally {
+      if (await installedVersion(local)) await runCommand('dpkg', ['-r', local]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('fails clearly for an unknown package', async () => {
     const error = await checkApplyError({ package: 'no-such-package-converge' });

@@ -55,14 +55,14 @@ export async function privateDpkg(): Promise<PrivateDpkg> {
   };
 }
 
-/** A package of one file and no maintainer scripts. */
-async function buildProbe(dir: string): Promise<string> {
-  const doc = join(dir, 'usr/share/doc', PROBE_PACKAGE);
+/** A package of one file and no maintainer scripts, named `name` (version 1.0, in no archive); returns the .deb's path. */
+export async function buildProbe(dir: string, name = PROBE_PACKAGE): Promise<string> {
+  const doc = join(dir, 'usr/share/doc', name);
   await mkdir(join(dir, 'DEBIAN'), { recursive: true });
   await mkdir(doc, { recursive: true });
   await writeFile(
     join(dir, 'DEBIAN/control'),
-    `Package: ${PROBE_PACKAGE}\nVersion: 1.0\nArchitecture: all\nMaintainer: converge tests <tests@converge.invalid>\nDescription: probe package of the res-pkg tests\n`,
+    `Package: ${name}\nVersion: 1.0\nArchitecture: all\nMaintainer: converge tests <tests@converge.invalid>\nDescription: probe package of the res-pkg tests\n`,
   );
   await writeFile(join(doc, 'README'), 'probe\n');
   const deb = `${dir}.deb`;
