@@ -125,6 +125,32 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('in a dry run, a check that fails under a parent that would change counts as would change after it; one under no such parent fails (QA: --noop failed the files of a package it would install)', async () => {
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const graph = graphOf(
+      [rec],
+      [
+        { kind: 'rec', name: 'installs', params: { changes: true } },
+        { kind: 'rec', name: 'its-file', params: { failTimes: 1 } },
+        { kind: 'rec', name: 'steady' },
+        { kind: 'rec', name: 'other-file', params: { failTimes: 1 } },
+      ],
+      [
+        { from: 'rec[installs]', to: 'rec[its-file]' },
+        { from: 'rec[steady]', to: 'rec[other-file]' },
+      ],
+    );
+    const engine = await runToConvergence(graph, { noop: true, logger });
+    expect(engine.failures().map((failure) => failure.resource)).toEqual(['rec[other-file]']);
+    expect(engine.statuses().find((status) => status.id === 'rec[its-file]')).toMatchObject({ state: 'converged', changes: 1 });
+    const messages = lines.map((line) => JSON.parse(line) as { msg: string; resource?: string }).filter((line) => line.resource === 'rec[its-file]').map((line) => line.msg);
+    expect(messages).toEqual([expect.stringMatching(/^would change after rec\[installs\] \(noop; checked before it changes, it says: /)]);
+    await engine.stop();
+  });
+
   it('retries a failing checkApply, with a delay', async () => {
     const journal = newJournal();
     const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'a', params: { failTimes: 2 }, meta: { retry: 2, delay: 50 } }]);

@@ -731,6 +731,7 @@ export class Vertex implements ContextHost {
     }
     // Secrets first: a received password reads [secret], as everywhere else.
     const failure = withReceivedValuesHidden(this.#env.secrets.maskError(thrown), this.params, this.#received);
+    if (!apply && this.#wouldChangeAfterParents(failure)) return false;
     this.#failureIsNews(failure);
     this.#lastError = failure;
     // A group that failed for some members may have changed the others, or, in a dry run, would.
@@ -750,6 +751,25 @@ export class Vertex implements ContextHost {
     const when = this.#limiter && this.meta.delay <= 0 ? 'as its limit allows' : afterDelay(this.meta.delay);
     this.#log('warn', `checkApply failed, retrying ${when} (${left}): ${failure.message}`);
     this.#setState('pending');
+    return true;
+  }
+
+  /**
+   * A dry run's check that fails while a parent would change may fail only
+   * for want of that change (the package whose install makes this file's
+   * folder): the real run makes the change first. It counts as would
+   * change, saying after what and what the check found (QA: --noop failed
+   * the files of a package it would install, and exited 1).
+   */
+  #wouldChangeAfterParents(failure: EngineError): boolean {
+    const changing = this.parents.filter((edge) => edge.from.#wouldChange).map((edge) => edge.from.id);
+    if (changing.length === 0) return false;
+    this.#log('warn', `would change after ${changing.join(', ')} (noop; checked before ${changing.length === 1 ? 'it changes' : 'they change'}, it says: ${failure.message})`);
+    if (this.#env.observed()) {
+      this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply: false });
+    }
+    this.#wouldChange = true;
+    this.#succeeded(false, false);
     return true;
   }
 
