@@ -6,6 +6,7 @@ import { Engine } from '../src/runtime/engine.js';
 import { planGraph } from '../src/runtime/graph-plan.js';
 import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
+import { until } from './support/until.js';
 
 /**
  * A groupable kind that says which members it changed (changedMembers):
@@ -216,17 +217,30 @@ describe('autogroup', () => {
     expect(changesOf(ok)).toEqual({ old1: ['converged', 0], new1: ['converged', 1], old2: ['converged', 0] });
     await ok.stop();
 
-    const failing = await runToConvergence(graphOf([partialKind()], ['old1', 'new1', 'bad1'].map((item) => ({ kind: 'partial', name: item, params: { item } }))));
+    const changedLines: string[] = [];
+    const failing = await runToConvergence(graphOf([partialKind()], ['old1', 'new1', 'bad1'].map((item) => ({ kind: 'partial', name: item, params: { item } }))), {
+      logger: pino({ level: 'info' }, { write: (line: string) => changedLines.push(line) }),
+    });
     expect(changesOf(failing)).toEqual({ old1: ['converged', 0], new1: ['converged', 1], bad1: ['failed', 0] });
+    // Its log says changed for the member it changed, though the group failed for another (QA: not said at all; else under the group's first resource).
+    const changed = changedLines.map((line) => JSON.parse(line) as { resource?: string; msg: string }).filter((line) => line.msg === 'changed');
+    expect(changed.map((line) => line.resource)).toEqual(['partial[new1]']);
     await failing.stop();
 
     // A dry run that fails for one member still says which of the others would change, by name (QA: the log named the failing one).
     const lines: string[] = [];
-    const dryRun = await runToConvergence(
-      graphOf([partialKind()], ['old1', 'new1', 'bad1'].map((item) => ({ kind: 'partial', name: item, params: { item } }))),
-      { noop: true, logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }) },
-    );
+    const dryRun = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, noop: true, logger: pino({ level: 'warn' }, { write: (line: string) => lines.push(line) }) });
+    const diffs: Array<{ diff: string; members?: readonly string[] }> = [];
+    dryRun.onEvent((event) => {
+      if (event.type === 'diff') diffs.push({ diff: event.diff, ...(event.members ? { members: event.members } : {}) });
+    });
+    const dryConverged = dryRun.whenConverged(AbortSignal.timeout(10_000));
+    await dryRun.start(graphOf([partialKind()], ['old1', 'new1', 'bad1'].map((item) => ({ kind: 'partial', name: item, params: { item } }))));
+    await dryConverged;
     expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toContain('would change (noop), for the members that did not fail: partial[new1]');
+    // And what they would do (QA: a pkg group with a missing package printed no install line for the others).
+    await until(() => diffs.length > 0, 'the diff of the members that did not fail');
+    expect(diffs).toEqual([{ diff: 'make new1', members: ['partial[new1]'] }]);
     const wouldChange = Object.fromEntries(dryRun.statuses().map((status) => [status.name, [status.state, status.wouldChange ?? false]]));
     expect(wouldChange).toEqual({ old1: ['converged', false], new1: ['converged', true], bad1: ['failed', false] });
     await dryRun.stop();

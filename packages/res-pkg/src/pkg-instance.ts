@@ -113,14 +113,12 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
       this.changed = [];
       this.dryRunPlan = undefined;
       const requests = this.requests;
-      const { converged, plan } = await checkApplyPackages(client, requests, apply, signal, (acting) => {
+      // Logged when told, not after the call: a group whose other members fail throws after its changes (QA: they went unsaid).
+      const { converged } = await checkApplyPackages(client, requests, apply, signal, (acting) => {
         this.changed = changedRequests(requests, acting);
         if (!apply) this.dryRunPlan = acting;
+        this.ctx.log.info(`packages ${apply ? 'changed' : 'would change'}`, { install: acting.install, update: acting.update, remove: acting.remove });
       });
-      if (!converged) {
-        const verb = apply ? 'changed' : 'would change';
-        this.ctx.log.info(`packages ${verb}`, { install: plan.install, update: plan.update, remove: plan.remove });
-      }
       return converged;
     } catch (error) {
       throw pkgError(error, this.ctx.id, 'checkApply');

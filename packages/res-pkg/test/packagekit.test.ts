@@ -154,6 +154,9 @@ describe.skipIf(!available)('pkg against the real PackageKit', () => {
       // It names the member it is about (position 1), so the engine reports only that one failed.
       expect(isEngineError(error) && error.members).toEqual([1]);
       expect(await installedVersion(other)).toMatch(/^\d/);
+      // What it did is logged all the same (QA: not when the group failed for another member).
+      const told = group.harness.logs().filter((line) => line.message === 'packages changed');
+      expect(told.map((line) => (line.fields?.['install'] as string[] | undefined)?.map((id) => id.split(';')[0]))).toEqual([[other]]);
     } finally {
       group.instance.cleanup();
       await group.harness.dispose();

@@ -216,8 +216,19 @@ export class Vertex implements ContextHost {
    */
   #wouldChangeForMembers(): void {
     const wouldChange = this.#members?.lastChangedAny ?? false;
-    if (wouldChange && !this.#wouldChange) this.#log('warn', `would change (noop), for the members that did not fail: ${this.#members?.lastChangedIds(this.id).join(', ')}`);
+    if (wouldChange && !this.#wouldChange) {
+      this.#log('warn', `would change (noop), for the members that did not fail: ${this.#members?.lastChangedIds(this.id).join(', ')}`);
+      // What they would do, as for a group that did not fail (QA: said for none of them).
+      if (this.#env.observed() && this.#instance) void this.#describeChange(this.#instance as Instance);
+    }
     this.#wouldChange = wouldChange;
+  }
+
+  /** `changed`, for each member a group changed (told by the kind), else for the vertex (QA: a group's change was logged under its first resource). */
+  #logChanged(): void {
+    const members = this.#members?.lastChangedIds(this.id) ?? [];
+    if (members.length === 0) this.#log('info', 'changed');
+    for (const member of members) this.#log('info', 'changed', { resource: member });
   }
 
   status(): ResourceStatus {
@@ -737,6 +748,7 @@ export class Vertex implements ContextHost {
     // A group that failed for some members may have changed the others, or, in a dry run, would.
     if (failure.members !== undefined) {
       this.#members?.count(this.#instance as Instance | undefined, this.#changes, true);
+      if (apply && this.#members?.lastChangedAny) this.#logChanged();
       if (!apply) this.#wouldChangeForMembers();
     }
     if (this.#env.observed()) {
@@ -918,7 +930,7 @@ export class Vertex implements ContextHost {
     this.#lastError = undefined;
     this.#loggedFailure = undefined;
     this.#setState('converged');
-    if (applied && !converged) this.#log('info', 'changed');
+    if (applied && !converged) this.#logChanged();
     // Every event re-checks a noop resource that still would change: said
     // once, until it no longer would; for a group, by the members the kind
     // says would change (QA: told of a member that was converged).
