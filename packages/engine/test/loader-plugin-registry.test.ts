@@ -177,7 +177,10 @@ describe('createKindResolver', () => {
     const svc = await loadError(resolverFor().resolve('svc'));
     expect(svc.code).toBe('ERR_PLUGIN_NOT_INSTALLED');
     expect(svc.message).toMatch(/^kind 'svc' is one of mgmt's that converge has no plugin for; the kinds installed here: /);
-    expect(svc.hint).toMatch(/^do its work with an exec resource/);
+    expect(svc.hint).toMatch(/^an exec `systemctl enable --now NAME` guarded by nifcmd/);
+    // The ones users write most say what does their work here (QA: a timer was sent to an exec, where meta poll is the answer).
+    expect((await loadError(resolverFor().resolve('timer'))).hint).toMatch(/^to check a resource every N seconds, give it meta: \{poll: N\}/);
+    expect((await loadError(resolverFor().resolve('augeas'))).hint).toMatch(/^do its work with an exec resource/);
     // Short kinds get a small edit budget: 'zoo' is not taken for 'noop'.
     expect((await loadError(resolverFor().resolve('zoo'))).code).toBe('ERR_PLUGIN_NOT_INSTALLED');
   });

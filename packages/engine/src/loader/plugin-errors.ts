@@ -9,9 +9,10 @@ import { EngineError } from '@converge/engine-api';
 export function kindPackageNotInstalled(kind: string, packageName: string, installed: readonly string[] = []): EngineError {
   const here = installed.length > 0 ? `; the kinds installed here: ${installed.join(', ')}` : '';
   if (MGMT_KINDS_NOT_PROVIDED.has(kind)) {
+    const instead = MGMT_KIND_INSTEAD[kind] ?? 'do its work with an exec resource (a command, with a guard such as ifcmd or creates so it runs only when needed)';
     return new EngineError('ERR_PLUGIN_NOT_INSTALLED', `kind '${kind}' is one of mgmt's that converge has no plugin for${here}`, {
       phase: 'load',
-      hint: `do its work with an exec resource (a command, with a guard such as ifcmd or creates so it runs only when needed), or install a third-party plugin that provides '${kind}' (by convention ${packageName})`,
+      hint: `${instead}, or install a third-party plugin that provides '${kind}' (by convention ${packageName})`,
     });
   }
   return new EngineError('ERR_PLUGIN_NOT_INSTALLED', `no installed plugin provides kind '${kind}'${here}`, {
@@ -26,6 +27,14 @@ const MGMT_KINDS_NOT_PROVIDED: ReadonlySet<string> = new Set([
   'group', 'gzip', 'hostname', 'http:file', 'http:flag', 'http:proxy', 'http:server', 'msg', 'mount', 'net', 'nspawn', 'pippet',
   'print', 'svc', 'tar', 'test', 'tftp:file', 'tftp:server', 'timer', 'user', 'value',
 ]);
+
+/** For the mgmt kinds users write most, what does their work in converge. */
+const MGMT_KIND_INSTEAD: Readonly<Record<string, string>> = {
+  timer: 'to check a resource every N seconds, give it meta: {poll: N}; to run a command on a schedule, an exec with a watchcmd such as `while sleep 60; do echo tick; done` (shell: /bin/sh)',
+  msg: "converge logs what each resource checks and changes; to write a message of your own, an exec running `logger` or `echo` (with a guard, or refreshonly: true behind a notify edge)",
+  print: "converge logs what each resource checks and changes; to write a message of your own, an exec running `logger` or `echo` (with a guard, or refreshonly: true behind a notify edge)",
+  svc: 'an exec `systemctl enable --now NAME` guarded by nifcmd `systemctl is-active --quiet NAME`, and one with refreshonly: true running `systemctl restart NAME` behind a notify edge from its config file',
+};
 
 /** A plugin named explicitly (`plugins:` or `--plugin`) that cannot be found. */
 export function namedPluginNotInstalled(reference: string, searched: readonly string[]): EngineError {
