@@ -1,5 +1,7 @@
 import type { Domain, DomainInfo, Hypervisor } from '@unraid/libvirt';
 
+type HypervisorClass = typeof import('@unraid/libvirt').Hypervisor;
+
 /** libvirt's domain states (virDomainState), as getInfo reports them. */
 export const DomainState = { RUNNING: 1, BLOCKED: 2, PAUSED: 3, SHUTDOWN: 4, SHUTOFF: 5, CRASHED: 6, PMSUSPENDED: 7 } as const;
 
@@ -29,7 +31,7 @@ const testDriverKeepers = new Map<string, Promise<unknown>>();
  * first, the domain was gone and was defined anew (QA: 1 reload in 6). One
  * connection per such URI is kept open until the process ends.
  */
-async function keepTestDriver(uri: string, Hypervisor: typeof import('@unraid/libvirt').Hypervisor): Promise<void> {
+async function keepTestDriver(uri: string, Hypervisor: HypervisorClass): Promise<void> {
   let keeper = testDriverKeepers.get(uri);
   if (!keeper) {
     const hypervisor = new Hypervisor({ uri });
@@ -42,28 +44,46 @@ async function keepTestDriver(uri: string, Hypervisor: typeof import('@unraid/li
 }
 
 /**
+ * True when libvirtd did not answer: not running (yet), restarting, its
+ * socket not there. Unlike a bad URI, that may pass. The binding loses
+ * libvirt's error codes: the message is all there is.
+ */
+export function isUnreachable(error: unknown): boolean {
+  return error instanceof Error && /Failed to connect socket|unable to connect to server/.test(error.message);
+}
+
+/**
  * One connection to a libvirt URI, through @unraid/libvirt. The binding is
- * imported when a connection opens, so a binding that was never built fails
+ * imported when a connection is made, so a binding that was never built fails
  * the resource that needs it with a clear error, not the plugin's loading.
+ * The connection opens at its first call, and at each later call until it
+ * has opened (libvirtd may not answer yet).
  */
 export class LibvirtConnection {
+  /** The connection, opened or opening; undefined until a call opens it. */
+  private hypervisor: Promise<Hypervisor> | undefined;
+
   private constructor(
     readonly uri: string,
-    private readonly hypervisor: Hypervisor,
+    private readonly Hypervisor: HypervisorClass,
   ) {}
 
-  static async open(uri: string): Promise<LibvirtConnection> {
+  /** A connection to `uri`, not opened yet. Fails only when the binding cannot be loaded. */
+  static async create(uri: string): Promise<LibvirtConnection> {
     const { Hypervisor } = await import('@unraid/libvirt');
     if (uri.startsWith('test:')) await keepTestDriver(uri, Hypervisor);
-    const hypervisor = new Hypervisor({ uri });
-    await hypervisor.connectOpen();
-    return new LibvirtConnection(uri, hypervisor);
+    return new LibvirtConnection(uri, Hypervisor);
+  }
+
+  /** Opens the connection now, unless it is open. */
+  async open(): Promise<void> {
+    await this.connected();
   }
 
   /** The domain called `name`, or undefined when there is none. */
   async lookup(name: string): Promise<Domain | undefined> {
     try {
-      return await this.hypervisor.domainLookupByName(name);
+      return await (await this.connected()).domainLookupByName(name);
     } catch (error) {
       if (isNoDomainError(error)) return undefined;
       throw error;
@@ -92,22 +112,37 @@ export class LibvirtConnection {
 
   /** Defines (or redefines) a persistent domain from XML. */
   async define(xml: string): Promise<Domain> {
-    return this.hypervisor.domainDefineXML(xml);
+    return (await this.connected()).domainDefineXML(xml);
   }
 
   /** Creates and starts a transient domain from XML. */
   async createTransient(xml: string): Promise<Domain> {
-    return this.hypervisor.domainCreateXML(xml);
+    return (await this.connected()).domainCreateXML(xml);
   }
 
   async close(): Promise<void> {
-    await this.hypervisor.connectClose();
+    const opened = this.hypervisor;
+    this.hypervisor = undefined;
+    await (await opened?.catch(() => undefined))?.connectClose();
+  }
+
+  /** The open connection, opened now when there is none; a failed open is tried again by the next call. */
+  private connected(): Promise<Hypervisor> {
+    if (!this.hypervisor) {
+      const hypervisor = new this.Hypervisor({ uri: this.uri });
+      const opening = hypervisor.connectOpen().then(() => hypervisor);
+      this.hypervisor = opening;
+      opening.catch(() => {
+        if (this.hypervisor === opening) this.hypervisor = undefined;
+      });
+    }
+    return this.hypervisor;
   }
 
   // The binding has no virDomainIsPersistent nor virDomainGetAutostart:
   // listing with a filter flag answers the same question.
   private async hasFlag(name: string, flag: number): Promise<boolean> {
-    const domains = await this.hypervisor.connectListAllDomains(flag);
+    const domains = await (await this.connected()).connectListAllDomains(flag);
     const names = await Promise.all(domains.map((d) => d.getName()));
     return names.includes(name);
   }

@@ -6,7 +6,7 @@ import { hardwareDifferences, wantedHardware } from './domain-hardware.js';
 import { watchDomain } from './domain-watch.js';
 import { buildDomainXml, parseDomainXml } from './domain-xml.js';
 import type { DomainDescription, Redefinition } from './domain-xml.js';
-import { DomainState, isActive, LibvirtConnection } from './libvirt-connection.js';
+import { DomainState, isActive, isUnreachable, LibvirtConnection } from './libvirt-connection.js';
 import type { VirtParams } from './params.js';
 import { connectHint, virtError } from './virt-errors.js';
 import { virsh, VirshError, virshSharesDriver } from './virsh.js';
@@ -48,11 +48,19 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
 
   async init(ctx: ResourceContext<VirtParams, object>): Promise<void> {
     this.ctx = ctx;
+    const uri = this.params.uri;
+    let connection: LibvirtConnection | undefined;
     try {
-      this.connection = await LibvirtConnection.open(this.params.uri);
+      connection = await LibvirtConnection.create(uri);
+      await connection.open();
     } catch (cause) {
-      throw virtError(ctx.id, 'init', `cannot connect to ${this.params.uri}`, { cause, hint: connectHint(this.params.uri, cause) });
+      // A libvirtd that does not answer yet may later (as a docker daemon):
+      // the checks fail, and are retried, until it does. A bad URI or a
+      // missing binding will not get better.
+      if (!connection || !isUnreachable(cause)) throw virtError(ctx.id, 'init', `cannot connect to ${uri}`, { cause, hint: connectHint(uri, cause) });
+      ctx.log.warn(`libvirt does not answer at ${uri} yet: the checks connect once it does`, { error: String(cause) });
     }
+    this.connection = connection;
   }
 
   async watch(signal: AbortSignal): Promise<void> {
@@ -83,6 +91,8 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
       return await this.converge(apply, signal);
     } catch (cause) {
       if (isEngineError(cause)) throw cause;
+      const uri = this.params.uri;
+      if (isUnreachable(cause)) throw virtError(this.ctx.id, 'checkApply', `cannot connect to ${uri}`, { cause, hint: connectHint(uri, cause) });
       throw virtError(this.ctx.id, 'checkApply', 'libvirt refused', { cause });
     }
   }

@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestContext } from '@converge/testkit';
 import type { TestContext } from '@converge/testkit';
@@ -9,6 +11,16 @@ import type { VirtParams } from '../src/index.js';
 import type { VirtInstance } from '../src/virt-instance.js';
 
 export const TEST_URI = 'test:///default';
+
+/** qemu and KVM are here, for a guest under qemu:///system. */
+export const hasQemu = (() => {
+  try {
+    execFileSync('sh', ['-c', 'command -v qemu-system-x86_64'], { stdio: 'ignore' });
+    return existsSync('/dev/kvm');
+  } catch {
+    return false;
+  }
+})();
 
 /** A domain name no other test (or test run) uses. */
 let counter = 0;

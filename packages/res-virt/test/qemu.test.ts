@@ -1,21 +1,12 @@
-import { existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import type { Hypervisor } from '@unraid/libvirt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainState } from '../src/libvirt-connection.js';
-import { converge, domainName, lookup, makeVirt, openOutside, removeDomain } from './helpers.js';
+import { converge, domainName, hasQemu, lookup, makeVirt, openOutside, removeDomain } from './helpers.js';
 
 // A real KVM guest under libvirtd (started by tools/ci/setup/40-virt.sh).
 // As root, qemu:///system is the daemon that runs qemu as libvirt-qemu.
 const URI = 'qemu:///system';
-const hasQemu = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v qemu-system-x86_64'], { stdio: 'ignore' });
-    return existsSync('/dev/kvm');
-  } catch {
-    return false;
-  }
-})();
 if (!hasQemu) console.warn('res-virt: qemu-system-x86_64 or /dev/kvm missing here: qemu tests skipped');
 const never = new AbortController().signal;
 
