@@ -44,12 +44,15 @@ async function keepTestDriver(uri: string, Hypervisor: HypervisorClass): Promise
 }
 
 /**
- * True when libvirtd did not answer: not running (yet), restarting, its
- * socket not there. Unlike a bad URI, that may pass. The binding loses
- * libvirt's error codes: the message is all there is.
+ * True when libvirtd did not answer, or stopped answering: not running
+ * (yet), restarting, its socket not there. Unlike a bad URI, that may pass.
+ * The binding loses libvirt's error codes: the message is all there is.
  */
 export function isUnreachable(error: unknown): boolean {
-  return error instanceof Error && /Failed to connect socket|unable to connect to server/.test(error.message);
+  return (
+    error instanceof Error &&
+    /Failed to connect socket|unable to connect to server|client socket is closed|Cannot (recv|write) data|End of file while reading data/.test(error.message)
+  );
 }
 
 /**
@@ -57,7 +60,8 @@ export function isUnreachable(error: unknown): boolean {
  * imported when a connection is made, so a binding that was never built fails
  * the resource that needs it with a clear error, not the plugin's loading.
  * The connection opens at its first call, and at each later call until it
- * has opened (libvirtd may not answer yet).
+ * has opened (libvirtd may not answer yet). One that libvirtd closed (a
+ * restart, an upgrade) is opened anew by the next lookup.
  */
 export class LibvirtConnection {
   /** The connection, opened or opening; undefined until a call opens it. */
@@ -83,7 +87,7 @@ export class LibvirtConnection {
   /** The domain called `name`, or undefined when there is none. */
   async lookup(name: string): Promise<Domain | undefined> {
     try {
-      return await (await this.connected()).domainLookupByName(name);
+      return await this.reading((hypervisor) => hypervisor.domainLookupByName(name));
     } catch (error) {
       if (isNoDomainError(error)) return undefined;
       throw error;
@@ -139,10 +143,31 @@ export class LibvirtConnection {
     return this.hypervisor;
   }
 
+  /**
+   * Reads through the open connection. One that libvirtd closed since it
+   * opened (restarted, upgraded) is dead for good: it is dropped, and the
+   * read is made once more on a new one. Each check and each poll starts
+   * with a read, so neither keeps failing on a dead connection.
+   */
+  private async reading<T>(read: (hypervisor: Hypervisor) => Promise<T>): Promise<T> {
+    const opened = this.connected();
+    const hypervisor = await opened;
+    try {
+      return await read(hypervisor);
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      if (this.hypervisor === opened) {
+        this.hypervisor = undefined;
+        hypervisor.connectClose().catch(() => undefined);
+      }
+      return read(await this.connected());
+    }
+  }
+
   // The binding has no virDomainIsPersistent nor virDomainGetAutostart:
   // listing with a filter flag answers the same question.
   private async hasFlag(name: string, flag: number): Promise<boolean> {
-    const domains = await (await this.connected()).connectListAllDomains(flag);
+    const domains = await this.reading((hypervisor) => hypervisor.connectListAllDomains(flag));
     const names = await Promise.all(domains.map((d) => d.getName()));
     return names.includes(name);
   }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createConnection, createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
@@ -8,12 +9,13 @@ import type { Hypervisor } from '@unraid/libvirt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { virtResource } from '../src/index.js';
 import { DomainState } from '../src/libvirt-connection.js';
-import { domainName, eventually, hasQemu, lookup, makeVirt, openOutside, removeDomain } from './helpers.js';
+import { converge, domainName, eventually, hasQemu, lookup, makeVirt, openOutside, removeDomain } from './helpers.js';
 
 // libvirtd going away and coming back, through a proxy socket of the test's
 // own in front of qemu:///system's: the test driver lives in this process and
 // cannot be put behind a socket.
 const SYSTEM_SOCKET = '/var/run/libvirt/libvirt-sock';
+const never = new AbortController().signal;
 if (!hasQemu) console.warn('res-virt: qemu-system-x86_64 or /dev/kvm missing here: reconnection tests skipped');
 
 /** A unix socket at `path` forwarding to libvirtd's, started and stopped at will (libvirtd "restarting"). */
@@ -94,4 +96,56 @@ describe.skipIf(!hasQemu)('virt when libvirtd (qemu:///system) is not there or g
       await proxy.stop();
     }
   }, 60_000);
+
+  // A diskless guest, booting from nowhere: the firmware idles.
+  const guest = { memory: 131072, boot: ['network' as const] };
+  const stateOf = async (name: string): Promise<number | undefined> => (await (await lookup(outside, name))?.getInfo())?.state;
+
+  it('opens its connection anew once libvirtd is back, so the next check repairs (QA: client socket is closed, for ever)', async () => {
+    const name = domainName('restarted');
+    made.push(name);
+    await proxy.start();
+    const live = await makeVirt(name, { uri, ...guest });
+    try {
+      expect(await converge(live)).toBe('diverged');
+      // A restart between two checks (systemctl restart libvirtd): the next check sees nothing of it.
+      await proxy.stop();
+      await proxy.start();
+      execFileSync('virsh', ['-c', 'qemu:///system', 'destroy', name]);
+      expect(await live.res.checkApply(true, never)).toBe(false);
+      expect(await stateOf(name)).toBe(DomainState.RUNNING);
+      // A check while libvirtd is away fails; the first one after it is back repairs.
+      await proxy.stop();
+      await expect(live.res.checkApply(true, never)).rejects.toThrow(/cannot connect to/);
+      await proxy.start();
+      execFileSync('virsh', ['-c', 'qemu:///system', 'destroy', name]);
+      expect(await live.res.checkApply(true, never)).toBe(false);
+      expect(await stateOf(name)).toBe(DomainState.RUNNING);
+    } finally {
+      await live.res.cleanup();
+      await live.harness.dispose();
+      await proxy.stop();
+    }
+  });
+
+  it('repairs drift under a running engine once libvirtd is back from an outage', async () => {
+    const name = domainName('outage');
+    made.push(name);
+    await proxy.start();
+    const yaml = `graph: vms\nresources:\n  virt:\n  - name: ${name}\n    uri: "${uri}"\n    memory: ${guest.memory}\n    boot: [network]\n`;
+    const running = await startTestEngine({ resources: [virtResource], yaml });
+    try {
+      await running.waitConverged(30_000);
+      await proxy.stop();
+      // The watch's virsh event ends, and the check its restart brings fails.
+      await eventually(() => running.status(`virt[${name}]`)?.state === 'failed', 30_000);
+      await proxy.start();
+      execFileSync('virsh', ['-c', 'qemu:///system', 'destroy', name]);
+      // Seen by virsh event once it is back, or by the watch's 5 s look.
+      await eventually(async () => (await stateOf(name)) === DomainState.RUNNING, 60_000);
+    } finally {
+      await running.stop();
+      await proxy.stop();
+    }
+  }, 120_000);
 });
