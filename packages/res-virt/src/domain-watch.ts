@@ -22,8 +22,9 @@ export interface DomainWatchOptions {
 const DEFAULT_POLL_MS = 500;
 /**
  * Beside virsh's events on a real URI: a live change of cpus or memory
- * (`virsh setvcpus --live`, `setmem`) and of autostart sends no event, so
- * the domain is also looked at this often.
+ * (`virsh setvcpus --live`, `setmem`), of autostart and of the definition
+ * alone (`--config`) sends no event, so the domain is also looked at this
+ * often.
  */
 const LIVE_POLL_MS = 5_000;
 const RESTART_DELAY_MS = 1_000;
@@ -98,13 +99,15 @@ async function watchWithVirsh(options: DomainWatchOptions): Promise<void> {
 async function snapshot(connection: LibvirtConnection, name: string): Promise<string> {
   const domain = await connection.lookup(name);
   if (!domain) return 'absent';
-  const [info, xml, persistent, autostart] = await Promise.all([
+  // The definition too: libvirt sends no event for a change to it alone (`virsh detach-disk --config`, `setmaxmem --config`).
+  const [info, xml, config, persistent, autostart] = await Promise.all([
     connection.info(domain),
     connection.liveXml(domain),
+    connection.configXml(domain),
     connection.isPersistent(name),
     connection.isAutostart(name),
   ]);
-  return JSON.stringify([info.state, info.nrVirtCpu, info.memory, info.maxMem, persistent, autostart, xml]);
+  return JSON.stringify([info.state, info.nrVirtCpu, info.memory, info.maxMem, persistent, autostart, xml, config]);
 }
 
 /** `quietStart`: the first look only notes the domain (another watch has sent the first event). */

@@ -1,4 +1,4 @@
-import type { Hypervisor } from '@unraid/libvirt';
+import type { Domain, Hypervisor } from '@unraid/libvirt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainState } from '../src/libvirt-connection.js';
 import { converge, domainName, eventually, lookup, makeVirt, openOutside, removeDomain, TEST_URI } from './helpers.js';
@@ -224,29 +224,52 @@ describe('virt on test:///default', () => {
     });
   });
 
-  it('notices changes made outside by polling, and checkApply repairs them', async () => {
-    const name = domainName('watch');
+  /** A running domain under the resource's watch (live once its first event came); `domain` is the outside's handle on it. */
+  async function watched(label: string, body: (live: LiveVirt, domain: Domain) => Promise<void>): Promise<void> {
+    const name = domainName(label);
     made.push(name);
     await withVirt(name, { state: 'running' }, async (live) => {
       await converge(live);
       const controller = new AbortController();
-      const live1 = live.harness.waitForEvent();
+      const ready = live.harness.waitForEvent();
       const watching = live.res.watch(controller.signal);
-      await live1;
-      const domain = await lookup(outside, name);
+      await ready;
+      try {
+        await body(live, (await lookup(outside, name))!);
+      } finally {
+        controller.abort();
+        await watching;
+      }
+    });
+  }
+
+  it('notices changes made outside by polling, and checkApply repairs them', async () => {
+    await watched('watch', async (live, domain) => {
+      const name = await domain.getName();
       const seen = live.harness.waitForEvent(3_000);
-      await domain!.suspend();
+      await domain.suspend();
       await seen;
       expect(await live.res.checkApply(true, never)).toBe(false);
       expect(await stateOf(name)).toBe(DomainState.RUNNING);
       const gone = live.harness.waitForEvent(3_000);
-      await domain!.destroy();
-      await domain!.undefine();
+      await domain.destroy();
+      await domain.undefine();
       await gone;
       expect(await converge(live)).toBe('diverged');
       expect(await stateOf(name)).toBe(DomainState.RUNNING);
-      controller.abort();
-      await watching;
+    });
+  });
+
+  it('notices by polling a change to the definition alone, which sends no event, and checkApply repairs it (QA: virsh setmaxmem --config)', async () => {
+    await watched('config', async (live, domain) => {
+      const config = await domain.getXMLDesc(2);
+      const seen = live.harness.waitForEvent(10_000);
+      // The running domain keeps its memory; its next boot would get twice as much.
+      await outside.domainDefineXML(config.replace(/<memory unit='KiB'>65536</, "<memory unit='KiB'>131072<"));
+      await seen;
+      expect(await domain.getXMLDesc(2)).toMatch(/<memory unit='KiB'>131072</);
+      expect(await live.res.checkApply(true, never)).toBe(false);
+      expect(await domain.getXMLDesc(2)).toMatch(/<memory unit='KiB'>65536</);
     });
   });
 });
