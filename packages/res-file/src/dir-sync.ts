@@ -133,13 +133,14 @@ async function syncLevel(src: string | undefined, dst: string, options: DirSyncO
         const target = await readlink(from);
         if (present === undefined || (await readlink(to)) !== target) {
           if (differs(`symlink ${shownPath(to)} -> ${shownPath(target)}`)) return false;
-          await symlinkAtomic(to, target, options.signal, options.links);
+          await symlinkAtomic(to, target, options.signal, options.links, present === undefined);
         }
       } else if (!(await sameFileContent(from, to, sourceStats, present))) {
         if (differs(`copy ${shownPath(from)} to ${shownPath(to)}`)) return false;
         const attributes = { mode: sourceMode, uid: present?.uid, gid: present?.gid };
-        if (sourceStats.size > LARGE_FILE_BYTES) await copyFileAtomic(to, from, attributes, options.signal, options.links);
-        else await writeFileAtomic(to, await readFile(from, { signal: options.signal }), attributes, options.signal, options.links);
+        const fresh = present === undefined;
+        if (sourceStats.size > LARGE_FILE_BYTES) await copyFileAtomic(to, from, attributes, options.signal, options.links, fresh);
+        else await writeFileAtomic(to, await readFile(from, { signal: options.signal }), attributes, options.signal, options.links, fresh);
       } else if (present !== undefined && present.mode !== sourceMode) {
         if (differs(`chmod ${formatMode(sourceMode)} ${shownPath(to)} (was ${formatMode(present.mode)})`)) return false;
         await chmodNoFollow(to, false, sourceMode, options.links);

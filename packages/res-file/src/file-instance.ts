@@ -366,7 +366,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     if (!cleared && entry !== undefined && (await readlink(path)) === target) return true;
     if (!apply) return false;
     this.log(`symlink ${path} -> ${target}`);
-    await symlinkAtomic(path, target, signal, this.linkRule);
+    await symlinkAtomic(path, target, signal, this.linkRule, cleared || entry === undefined);
     return false;
   }
 
@@ -436,7 +436,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     const worthReading = present !== undefined && wanted !== undefined && present.size === wanted.length;
     const same = worthReading ? await hasContent(path, wanted) : false;
     return this.replaceUnlessSame(path, present, same, apply, signal, site, (attributes) =>
-      writeFileAtomic(path, wanted ?? Buffer.alloc(0), attributes, signal, this.linkRule),
+      writeFileAtomic(path, wanted ?? Buffer.alloc(0), attributes, signal, this.linkRule, present === undefined),
     );
   }
 
@@ -459,7 +459,9 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     const cleared = await this.clearWrongKind(path, entry, 'file', apply, site);
     const present = cleared ? undefined : entry;
     const same = present !== undefined && present.size === source.size ? await sameBytesInChunks(source.path, path, signal) : false;
-    return this.replaceUnlessSame(path, present, same, apply, signal, site, (attributes) => copyFileAtomic(path, source.path, attributes, signal, this.linkRule));
+    return this.replaceUnlessSame(path, present, same, apply, signal, site, (attributes) =>
+      copyFileAtomic(path, source.path, attributes, signal, this.linkRule, present === undefined),
+    );
   }
 
   /**
