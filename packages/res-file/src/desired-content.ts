@@ -5,6 +5,7 @@ import { errnoCode, InputError } from './errors.js';
 import { NOT_UTF8, namesIn } from './folder-names.js';
 import { LARGE_FILE_BYTES } from './large-files.js';
 import type { FileParams } from './params.js';
+import { tempTargetOf } from './temp-names.js';
 
 /** Fragments are joined in memory: a file larger than this is refused, with a clear error, rather than fail inside Node. */
 const MAX_JOINED_BYTES = 1 << 30;
@@ -22,6 +23,8 @@ export async function fragmentFiles(fragment: string): Promise<string[]> {
   if (unnameable[0] !== undefined) throw new InputError(`fragment ${join(fragment, unnameable[0])} ${NOT_UTF8}`, 'rename it');
   const files: string[] = [];
   for (const name of names) {
+    // converge's own temp files (a write in progress into that folder) are not fragments: they come and go, and are the file half made (QA: a copy into the folder grew the joined file with them).
+    if (tempTargetOf(name) !== undefined) continue;
     const file = join(fragment, name);
     // stat (not lstat): a link to a file in a fragment dir counts as that file.
     const stats = await stat(file).catch((error: unknown) => {

@@ -16,7 +16,7 @@ async function filesOf(fragments: readonly string[]): Promise<string[]> {
  * Refuses a ring of joined files made through symlinks (`fa/02 -> ../outB`
  * in outA's fragments, `fb/02 -> ../outA` in outB's): each write adds to
  * the other, for ever (QA). A ring written with the paths themselves is
- * refused at load (fragment-cycles.ts); here only fragments that lead
+ * refused at load (content-rings.ts); here only fragments that lead
  * elsewhere than they are written are followed, to another joined file of
  * the graph whose own fragments lead back to this one.
  */

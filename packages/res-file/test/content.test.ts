@@ -141,6 +141,14 @@ describe('state and content', () => {
     });
   });
 
+  it("leaves converge's own temp files in a fragments folder out: a write in progress there is no fragment (QA: a copy into the folder grew the joined file with them)", async () => {
+    await mkdir(join(dir, 'parts'));
+    await writeFile(join(dir, 'parts', '01'), 'one\n');
+    await writeFile(tempNameFor(join(dir, 'parts', '02')), 'half written');
+    await runCase(fileResource, { name: join(dir, 'out'), params: { state: 'exists', fragments: [`${join(dir, 'parts')}/`] }, expect: 'diverged' });
+    expect(await readFile(join(dir, 'out'), 'utf8')).toBe('one\n');
+  });
+
   it('says that a fragments folder does not exist, is a file, or holds a link to nothing, naming it (QA: a bare ENOENT from scandir)', async () => {
     const missing = `${join(dir, 'no-such-folder')}/`;
     expect(await refusal(join(dir, 'out'), { state: 'exists', fragments: [missing] }, true)).toMatchObject({
