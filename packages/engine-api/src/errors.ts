@@ -64,6 +64,13 @@ export interface EngineErrorOptions {
    * the error is about every member. Engine API 1.5.
    */
   readonly members?: readonly number[];
+  /**
+   * The check failed for want of something another resource may make (a
+   * folder, a source file, a program, a user, an image): in a dry run under
+   * a resource that would change, the engine then counts it as would change
+   * after that one rather than failed. Engine API 1.10.
+   */
+  readonly missing?: boolean;
 }
 
 const ENGINE_ERROR_TAG = Symbol.for('@converge/engine-api/EngineError');
@@ -80,6 +87,8 @@ export class EngineError extends Error {
   readonly hint: string | undefined;
   /** See EngineErrorOptions.members. */
   readonly members: readonly number[] | undefined;
+  /** See EngineErrorOptions.missing. */
+  readonly missing: boolean;
 
   constructor(code: EngineErrorCode, message: string, options: EngineErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -90,6 +99,7 @@ export class EngineError extends Error {
     this.location = options.location;
     this.hint = options.hint;
     this.members = options.members === undefined ? undefined : Object.freeze([...options.members]);
+    this.missing = options.missing ?? false;
     Object.defineProperty(this, ENGINE_ERROR_TAG, { value: true });
   }
 

@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
-import { defineResource, Type, type AnyResourceDefinition, type ResourceContext } from '@converge/engine-api';
+import { defineResource, EngineError, Type, type AnyResourceDefinition, type ResourceContext } from '@converge/engine-api';
 import { Engine } from '../src/runtime/engine.js';
 import { until, untilAborted } from './support/until.js';
 
@@ -125,29 +125,44 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
-  it('in a dry run, a check that fails under a parent that would change counts as would change after it; one under no such parent fails (QA: --noop failed the files of a package it would install)', async () => {
+  it('in a dry run, a check that fails for want of something (missing) under a resource that would change counts as would change after it; other failures stand (QA: --noop failed the files of a package it would install; then hid real failures)', async () => {
     const journal = newJournal();
     const rec = recordingKind(journal);
+    // Fails its check as a file does whose folder is missing (missing: true), or as one whose source is a folder (not missing).
+    const needs = defineResource({
+      kind: 'needs',
+      params: Type.Object({ missing: Type.Boolean() }),
+      create: (params) => ({
+        checkApply: () => {
+          throw new EngineError('ERR_RESOURCE_CHECK_APPLY', params.missing ? 'its folder does not exist' : 'is a directory, but a file is wanted', { missing: params.missing });
+        },
+      }),
+    }) as unknown as AnyResourceDefinition;
     const lines: string[] = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
     const graph = graphOf(
-      [rec],
+      [rec, needs],
       [
         { kind: 'rec', name: 'installs', params: { changes: true } },
-        { kind: 'rec', name: 'its-file', params: { failTimes: 1 } },
+        { kind: 'noop', name: 'ready' },
+        { kind: 'needs', name: 'its-file', params: { missing: true } },
+        { kind: 'needs', name: 'wrong-kind', params: { missing: false } },
         { kind: 'rec', name: 'steady' },
-        { kind: 'rec', name: 'other-file', params: { failTimes: 1 } },
+        { kind: 'needs', name: 'other-file', params: { missing: true } },
       ],
       [
-        { from: 'rec[installs]', to: 'rec[its-file]' },
-        { from: 'rec[steady]', to: 'rec[other-file]' },
+        // Through a noop in between, as mgmt's graphs often sync.
+        { from: 'rec[installs]', to: 'noop[ready]' },
+        { from: 'noop[ready]', to: 'needs[its-file]' },
+        { from: 'rec[installs]', to: 'needs[wrong-kind]' },
+        { from: 'rec[steady]', to: 'needs[other-file]' },
       ],
     );
     const engine = await runToConvergence(graph, { noop: true, logger });
-    expect(engine.failures().map((failure) => failure.resource)).toEqual(['rec[other-file]']);
-    expect(engine.statuses().find((status) => status.id === 'rec[its-file]')).toMatchObject({ state: 'converged', changes: 1 });
-    const messages = lines.map((line) => JSON.parse(line) as { msg: string; resource?: string }).filter((line) => line.resource === 'rec[its-file]').map((line) => line.msg);
-    expect(messages).toEqual([expect.stringMatching(/^would change after rec\[installs\] \(noop; checked before it changes, it says: /)]);
+    expect(engine.failures().map((failure) => failure.resource).sort()).toEqual(['needs[other-file]', 'needs[wrong-kind]']);
+    expect(engine.statuses().find((status) => status.id === 'needs[its-file]')).toMatchObject({ state: 'converged', wouldChange: true });
+    const messages = lines.map((line) => JSON.parse(line) as { msg: string; resource?: string }).filter((line) => line.resource === 'needs[its-file]').map((line) => line.msg);
+    expect(messages).toEqual(['would change after rec[installs] (noop; checked before it changes, it says: its folder does not exist)']);
     await engine.stop();
   });
 

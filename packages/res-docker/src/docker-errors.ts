@@ -51,6 +51,8 @@ export function imageMissing(site: ErrorSite, image: string, host: string): Engi
   return new EngineError(codeFor(site.phase), `image ${image} is absent from the Docker engine at ${host}, so the container cannot be created`, {
     ...site,
     hint: `provide the image first: add a docker:image resource named ${image} (it pulls, and runs before this container), or load it with \`docker load\` / \`docker import\``,
+    // A docker:image resource of the graph may pull it first.
+    missing: true,
   });
 }
 

@@ -110,9 +110,11 @@ describe.skipIf(!dockerReady)('docker:container states against the real engine',
     );
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(failure?.message).toContain('image converge-test/not-there:9 is absent from the Docker engine');
-    const cause = failure?.cause as { code?: string; hint?: string } | undefined;
+    const cause = failure?.cause as { code?: string; hint?: string; missing?: boolean } | undefined;
     expect(cause?.code).toBe('ERR_RESOURCE_CHECK_APPLY');
     expect(cause?.hint).toMatch(/add a docker:image resource named converge-test\/not-there:9 .*`docker load`/);
+    // A docker:image resource before it may pull it: a dry run then says would change.
+    expect(cause?.missing).toBe(true);
     expect(await inspect(name)).toBeUndefined();
   });
 

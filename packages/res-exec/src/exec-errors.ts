@@ -30,11 +30,14 @@ export function cannotStart(site: ErrorSite, role: string, command: string, caus
       ...site,
       cause,
       hint: 'create the directory first (e.g. with a file resource before this exec), or fix cwd',
+      missing: true,
     });
   }
   return new EngineError(codeFor(site.phase), `${role} ${command} could not be started: ${reason}`, {
     ...site,
     cause,
+    // A program not there (yet): a package another resource installs may bring it.
+    ...(reason === 'ENOENT' ? { missing: true } : {}),
     hint:
       reason === 'ENOENT'
         ? 'check that the program exists; the environment is empty unless `env` sets PATH, so prefer absolute paths'

@@ -1,5 +1,5 @@
 import { EngineError } from '@converge/engine-api';
-import { resolveCredentials } from './credentials.js';
+import { resolveCredentials, UnknownNameError } from './credentials.js';
 import type { Credentials } from './credentials.js';
 import { codeFor } from './exec-errors.js';
 import type { ErrorSite } from './exec-errors.js';
@@ -33,6 +33,8 @@ export async function runAs(user: string | undefined, group: string | undefined,
       ...site,
       cause: error,
       hint: 'use an existing user or group name, or a numeric id',
+      // An unknown name may be one an earlier resource creates (useradd, a package's postinst).
+      ...(error instanceof UnknownNameError ? { missing: true } : {}),
     });
   }
   const { uid, gid } = credentials;

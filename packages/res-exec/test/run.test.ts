@@ -146,5 +146,7 @@ describe('exec runs its command', () => {
     const error: unknown = await live.res.checkApply(true, live.signal).catch((e: unknown) => e);
     expect(isEngineError(error) && error.message).toContain('could not be started: ENOENT');
     expect(isEngineError(error) && error.hint).toContain('absolute paths');
+    // A program not there may come with a package a resource before installs: a dry run then says would change.
+    expect(isEngineError(error) && error.missing).toBe(true);
   });
 });

@@ -15,11 +15,13 @@ function codeFor(phase: Phase): EngineErrorCode {
 }
 
 /** An error of this resource at `site`, with what the user can do about it. */
-export function fileError(site: ErrorSite, message: string, hint?: string, cause?: unknown): EngineError {
+export function fileError(site: ErrorSite, message: string, hint?: string, cause?: unknown, missing = false): EngineError {
   return new EngineError(codeFor(site.phase), message, {
     ...site,
     ...(hint === undefined ? {} : { hint }),
     ...(cause === undefined ? {} : { cause }),
+    // The folder to hold the path is not there (yet): a resource this one depends on may make it (see EngineError's missing).
+    ...(missing ? { missing } : {}),
   });
 }
 

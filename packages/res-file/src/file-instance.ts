@@ -203,7 +203,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
         if (missing && !folderThere) {
           // Named by its folder, not by the temp file the write failed on (a new name at each try).
           const problem = await folderProblem(path);
-          throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? hintFor(error, wantedKind(this.params)), error);
+          throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? hintFor(error, wantedKind(this.params)), error, problem.missing);
         }
         const message = withTempNamesHidden(error instanceof Error ? error.message : String(error));
         throw fileError(site, `${path}: ${message}`, error instanceof InputError ? error.hint : hintFor(error, wantedKind(this.params)), error);
@@ -535,7 +535,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     // Followed: a symlinked folder is the symlink policy's to judge (checked before).
     if ((await stat(folder).catch(() => undefined))?.isDirectory() || isManagedElsewhere(folder, this)) return;
     const problem = await folderProblem(path);
-    throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? MISSING_INPUT_HINT);
+    throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? MISSING_INPUT_HINT, undefined, problem.missing);
   }
 
   /** The bytes wanted at the path. */

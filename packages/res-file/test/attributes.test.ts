@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileResource } from '../src/index.js';
-import { makeFile, tempDir } from './helpers.js';
+import { makeFile, refusal, tempDir } from './helpers.js';
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -62,6 +62,14 @@ describe('what a change logs', () => {
     await expect(live.checkApply(true)).rejects.toThrow(`its folder ${join(dir, 'missing', 'deeper')} does not exist`);
     expect(live.harness.logs().map((line) => line.message)).toEqual([]);
     await live.close();
+  });
+
+  it("marks a missing folder as missing (a resource before it may make it: a dry run then says would change), not a source that is not there, nor a file in the folder's place", async () => {
+    expect(await refusal(join(dir, 'missing', 'f'), { state: 'exists', content: 'x' }, false)).toMatchObject({ missing: true });
+    expect(await refusal(join(dir, 'missing', 'f'), { state: 'exists', content: 'x' }, true)).toMatchObject({ missing: true });
+    expect(await refusal(join(dir, 'copy'), { state: 'exists', source: join(dir, 'no-source') }, true)).toMatchObject({ missing: false });
+    await writeFile(join(dir, 'plain'), 'x');
+    expect(await refusal(join(dir, 'plain', 'f'), { state: 'exists', content: 'x' }, true)).toMatchObject({ missing: false });
   });
 
   it('tells the mode and owner a rewrite changes besides the content, and what a chmod or chown changed from (QA: `writing` alone)', async () => {

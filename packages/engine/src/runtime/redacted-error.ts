@@ -15,5 +15,6 @@ export function redactedError(error: EngineError, redact: (text: string) => stri
     ...(error.location === undefined ? {} : { location: error.location }),
     ...(hint === undefined ? {} : { hint }),
     ...(error.members === undefined ? {} : { members: error.members }),
+    ...(error.missing ? { missing: true } : {}),
   });
 }

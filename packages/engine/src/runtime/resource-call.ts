@@ -21,6 +21,7 @@ export function resourceError(resource: string, phase: CallPhase, thrown: unknow
       phase,
       ...(thrown.hint === undefined ? {} : { hint: thrown.hint }),
       ...(thrown.members === undefined ? {} : { members: thrown.members }),
+      ...(thrown.missing ? { missing: true } : {}),
       cause: thrown.cause ?? thrown,
     });
   }

@@ -767,14 +767,18 @@ export class Vertex implements ContextHost {
   }
 
   /**
-   * A dry run's check that fails while a parent would change may fail only
-   * for want of that change (the package whose install makes this file's
-   * folder): the real run makes the change first. It counts as would
-   * change, saying after what and what the check found (QA: --noop failed
-   * the files of a package it would install, and exited 1).
+   * A dry run's check that fails for want of something (EngineError's
+   * `missing`: a folder, a source, a program) while a resource it depends
+   * on would change may fail only for want of that change (the package
+   * whose install makes this file's folder): the real run makes the change
+   * first. It counts as would change, saying after what and what the check
+   * found (QA: --noop failed the files of a package it would install, and
+   * exited 1). Any other failure stands, as does a group's failure of some
+   * members (QA: a missing package was told converged).
    */
   #wouldChangeAfterParents(failure: EngineError): boolean {
-    const changing = this.parents.filter((edge) => edge.from.#wouldChange).map((edge) => edge.from.id);
+    if (!failure.missing || failure.members !== undefined) return false;
+    const changing = this.#nearestAncestorsThatWouldChange();
     if (changing.length === 0) return false;
     this.#log('warn', `would change after ${changing.join(', ')} (noop; checked before ${changing.length === 1 ? 'it changes' : 'they change'}, it says: ${failure.message})`);
     if (this.#env.observed()) {
@@ -783,6 +787,21 @@ export class Vertex implements ContextHost {
     this.#wouldChange = true;
     this.#succeeded(false, false);
     return true;
+  }
+
+  /** The ids of the nearest resources this one depends on (through any chain of parents: a noop between them too) that would change in a dry run. */
+  #nearestAncestorsThatWouldChange(): string[] {
+    const found: string[] = [];
+    const seen = new Set<Vertex>([this]);
+    const queue: Vertex[] = this.parents.map((edge) => edge.from);
+    while (queue.length > 0) {
+      const vertex = queue.shift() as Vertex;
+      if (seen.has(vertex)) continue;
+      seen.add(vertex);
+      if (vertex.#wouldChange) found.push(vertex.id);
+      else for (const edge of vertex.parents) queue.push(edge.from);
+    }
+    return found;
   }
 
   /**
