@@ -364,6 +364,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     const target = this.params.source ?? '';
     const cleared = await this.clearWrongKind(path, entry, 'symlink', apply, site);
     if (!cleared && entry !== undefined && (await readlink(path)) === target) return true;
+    // Told before "symlink" is logged, and in a dry run too: the link cannot be made (QA).
+    if (entry === undefined) await this.refuseMissingFolder(path, site);
     if (!apply) return false;
     this.log(`symlink ${path} -> ${target}`);
     await symlinkAtomic(path, target, signal, this.linkRule, cleared || entry === undefined);
@@ -384,6 +386,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     const cleared = await this.clearWrongKind(path, entry, 'dir', apply, site);
     let inSync = !cleared && entry !== undefined;
     if (!inSync) {
+      // Told before "mkdir" is logged, and in a dry run too; recurse makes missing parents (QA).
+      if (entry === undefined && !this.params.recurse) await this.refuseMissingFolder(path, site);
       if (!apply) return false;
       this.log(`mkdir ${path}`);
       // Created with the wanted mode so it is never more open than asked; umask may strip bits, ensureMode adds them back.
@@ -535,7 +539,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     // Followed: a symlinked folder is the symlink policy's to judge (checked before).
     if ((await stat(folder).catch(() => undefined))?.isDirectory() || isManagedElsewhere(folder, this)) return;
     const problem = await folderProblem(path);
-    throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? MISSING_INPUT_HINT, undefined, problem.missing);
+    throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? missingHint(wantedKind(this.params)), undefined, problem.missing);
   }
 
   /** The bytes wanted at the path. */
@@ -654,10 +658,15 @@ function missingFolderHint(path: string): string | undefined {
 const MISSING_INPUT_HINT =
   'a parent folder or an input (source, fragment) is missing: manage the folder too, as a file resource whose path ends in / (an automatic edge makes it first; with meta: {autoedge: false}, add that edge yourself), or, when a package installs it, add an edge from that pkg resource to this one';
 
+/** What to do when a parent folder or an input is missing; a directory can make its parents. */
+function missingHint(want: WantedKind): string {
+  return want === 'dir' ? `${MISSING_INPUT_HINT}, or set recurse: true to make the missing parents of this directory` : MISSING_INPUT_HINT;
+}
+
 function hintFor(error: unknown, want: WantedKind): string | undefined {
   switch (errnoCode(error)) {
     case 'ENOENT':
-      return want === 'dir' ? `${MISSING_INPUT_HINT}, or set recurse: true to make the missing parents of this directory` : MISSING_INPUT_HINT;
+      return missingHint(want);
     case 'EACCES':
     case 'EPERM':
       return 'the engine lacks permission here: run it as a user who may change this path';

@@ -72,6 +72,18 @@ describe('what a change logs', () => {
     expect(await refusal(join(dir, 'plain', 'f'), { state: 'exists', content: 'x' }, true)).toMatchObject({ missing: false });
   });
 
+  it.each([
+    ['directory', (folder: string) => `${folder}/d/`, {}],
+    ['symlink', (folder: string) => join(folder, 'l'), { symlink: true, source: '/tmp' }],
+  ] as const)('says nothing of making a %s whose folder is missing, and a dry run refuses it too (QA: "mkdir"/"symlink" logged, the dry run would change)', async (_kind, pathIn, params) => {
+    const folder = join(dir, 'missing', 'deeper');
+    const live = await makeFile(pathIn(folder), { state: 'exists', ...params });
+    await expect(live.checkApply(false)).rejects.toThrow(`its folder ${folder} does not exist`);
+    await expect(live.checkApply(true)).rejects.toThrow(`its folder ${folder} does not exist`);
+    expect(live.harness.logs().map((line) => line.message)).toEqual([]);
+    await live.close();
+  });
+
   it('tells the mode and owner a rewrite changes besides the content, and what a chmod or chown changed from (QA: `writing` alone)', async () => {
     const daemon = idOf('passwd', 'daemon');
     const nobody = idOf('passwd', 'nobody');
