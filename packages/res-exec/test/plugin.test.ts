@@ -114,6 +114,46 @@ describe('validate', () => {
     expect(warned({ cmd: '/usr/bin/env A=b --x=1 50% a,b user@host:/p' })).toEqual([]);
   });
 
+  it.each([
+    ['/usr/bin/find /etc -exec /bin/grep -c Package {} ;'],
+    ['/usr/bin/find /etc -exec /bin/grep -c Package {} +'],
+    ['/bin/grep -qE ^[0-9]+\\.[0-9]+$ /etc/version'],
+    ['/usr/bin/printf %s\\n hello'],
+    ['/bin/sed -n s/a\\/b/c/p'],
+    ['/usr/bin/cut -d; -f1'],
+    ['/usr/bin/awk -F\\t'],
+    ['/bin/grep -q ^127\\.0\\.0\\.1 /etc/hosts'],
+    ['/usr/bin/curl https://x/y?a=1&b=2'],
+    ['/bin/grep -E (a|b) /etc/hosts'],
+  ])('does not warn of %s, which means the same to the program as to a shell (QA: backslashes, a word ending in `;`, find\'s `{} ;`)', (cmd) => {
+    expect(execResource.validate?.({ cmd }) ?? []).toEqual([]);
+  });
+
+  it.each([
+    ['/bin/rm -f /tmp/x/*.log', 'a glob (`/tmp/x/*.log`)'],
+    ['/bin/echo hi>/tmp/out', 'a redirection (`hi>/tmp/out`)'],
+    ['/bin/echo hi 2>&1', 'a redirection (`2>&1`)'],
+    ['/bin/echo hi|/bin/cat', 'a pipe or a command separator (`hi|/bin/cat`)'],
+    ['/bin/true&&/bin/true', 'a pipe or a command separator (`/bin/true&&/bin/true`)'],
+    ['/bin/true;/bin/false', 'a pipe or a command separator (`/bin/true;/bin/false`)'],
+    ['/bin/true ; /bin/false', 'a pipe or a command separator (`;`)'],
+    ['/usr/bin/sleep 9 &', 'a pipe or a command separator (`&`)'],
+    ['FOO=bar /usr/bin/env', 'a variable assignment (`FOO=bar`)'],
+    ['/bin/ls ~root/', 'a home folder (`~root/`)'],
+    ['/bin/ls ~', 'a home folder (`~`)'],
+    ['/bin/ls --opt="x"', 'quoting (`--opt="x"`)'],
+    ['/bin/ls ${HOME}', 'a variable or command substitution (`${HOME}`)'],
+  ])('warns of %s (QA: globs, separators and redirections inside a word, an assignment first, ~user)', (cmd, what) => {
+    expect((execResource.validate?.({ cmd }) ?? []).map((issue) => issue.message.split(', but')[0])).toEqual([`holds ${what}`]);
+  });
+
+  it('says that a first word with shell syntax is run as the program, not handed to it', () => {
+    const message = (cmd: string) => execResource.validate?.({ cmd })?.[0]?.message.split(': ')[1];
+    expect(message('FOO=bar /usr/bin/env')).toBe('it is split at spaces and `FOO=bar` is run as the program');
+    expect(message('/bin/true;/bin/false')).toBe('it is split at spaces and `/bin/true;/bin/false` is run as the program');
+    expect(message('/bin/rm -f /tmp/x/*.log')).toBe('it is split at spaces and `/tmp/x/*.log` reaches /bin/rm as an argument');
+  });
+
   it("takes mgmt's spelled-out empty strings as unset", () => {
     expect(
       issues({ cmd: 'sleep 1', shell: '', watchcmd: '', watchshell: '', ifcmd: '', ifshell: '', creates: '', ifequals: '' }),
