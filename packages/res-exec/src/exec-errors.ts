@@ -56,18 +56,23 @@ export function killedBySignal(site: ErrorSite, role: string, command: string, s
   return new EngineError(codeFor(site.phase), withStderr(`${role} ${command} was killed by ${signal}`, stderr), site);
 }
 
-export function timedOut(site: ErrorSite, role: string, command: string, seconds: number, stderr: string): EngineError {
+/** How a command told to stop ended: killed, or by itself with `exitedWith` after the stop signal (its TERM trap). */
+function howItEnded(exitedWith: number | undefined): string {
+  return exitedWith === undefined ? '; its process group was killed' : `: it exited with code ${exitedWith} after the stop signal`;
+}
+
+/** `exitedWith`: as for `stopped`; the run fails either way, as it ran over its time. */
+export function timedOut(site: ErrorSite, role: string, command: string, seconds: number, stderr: string, exitedWith?: number): EngineError {
   return new EngineError(
     'ERR_RESOURCE_TIMEOUT',
-    withStderr(`${role} ${command} ran longer than its timeout of ${seconds}s; its process group was killed`, stderr),
+    withStderr(`${role} ${command} ran longer than its timeout of ${seconds}s${howItEnded(exitedWith)}`, stderr),
     { ...site, hint: 'raise `timeout`, or set it to 0 for no limit' },
   );
 }
 
 /** `exitedWith`: the code it ended with by itself after the stop signal (its TERM trap), where it was not killed. */
 export function stopped(site: ErrorSite, role: string, command: string, reason: string, cause?: unknown, stderr = '', exitedWith?: number): EngineError {
-  const how = exitedWith === undefined ? '; its process group was killed' : `: it exited with code ${exitedWith} after the stop signal`;
-  return new EngineError(codeFor(site.phase), withStderr(`${role} ${command} was stopped (${reason})${how}`, stderr), {
+  return new EngineError(codeFor(site.phase), withStderr(`${role} ${command} was stopped (${reason})${howItEnded(exitedWith)}`, stderr), {
     ...site,
     cause,
   });

@@ -312,16 +312,15 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     this.groups.forgetIfEmpty(result.group);
     if (result.truncated) this.ctx.log.warn(`${role} printed more than res-exec keeps: only the last ${MAX_CAPTURED_BYTES / 1024 / 1024} MiB of each stream are kept (and sent)`, { command });
     if (this.interrupted) throw stopped(this.site(), role, command, 'interrupted');
-    if (result.stoppedBy === 'timeout') throw timedOut(this.site(), role, command, timeoutMs / 1000, result.stderr);
+    // The code it ended with by itself after the stop signal (its TERM trap); undefined when it was killed.
+    const exitedWith = result.signal || result.code === null ? undefined : result.code;
+    if (result.stoppedBy === 'timeout') throw timedOut(this.site(), role, command, timeoutMs / 1000, result.stderr, exitedWith);
     // Ended by itself with 0 after the stop signal (it finished its work
     // first, as a command that traps SIGTERM does): done, not stopped (QA:
     // told as killed and maybe half done).
     if (result.stoppedBy === 'abort' && result.code === 0 && !result.signal) return result;
     // What it printed last may say why it had to be stopped (a lock it waited for).
-    if (result.stoppedBy === 'abort') {
-      const exitedWith = result.signal || result.code === null ? undefined : result.code;
-      throw stopped(this.site(), role, command, 'aborted', signal.reason, result.stderr, exitedWith);
-    }
+    if (result.stoppedBy === 'abort') throw stopped(this.site(), role, command, 'aborted', signal.reason, result.stderr, exitedWith);
     if (result.signal) throw killedBySignal(this.site(), role, command, result.signal, result.stderr);
     return result;
   }

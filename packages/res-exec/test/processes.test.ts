@@ -29,10 +29,18 @@ describe('process groups', () => {
     const error: unknown = await live.res.checkApply(true, live.signal).catch((e: unknown) => e);
     expect(Date.now() - started).toBeLessThan(4_000);
     expect(isEngineError(error) && error.code).toBe('ERR_RESOURCE_TIMEOUT');
-    expect(isEngineError(error) && error.message).toMatch(/timeout of 1s.*\n?.*started/s);
+    expect(isEngineError(error) && error.message).toMatch(/timeout of 1s; its process group was killed.*\n?.*started/s);
     const [shell, sleeper] = await pids();
     expect(isRunning(shell)).toBe(false);
     expect(isRunning(sleeper)).toBe(false);
+    await live.res.cleanup();
+  });
+
+  it.each([0, 5])('a command that exits with %i by itself after the SIGTERM of its timeout fails the run, told so, not as killed (QA)', async (code) => {
+    const live = await makeExec(`trap 'exit ${code}' TERM; sleep 6`, { shell: '/bin/sh', timeout: 1 });
+    const error: unknown = await live.res.checkApply(true, live.signal).catch((e: unknown) => e);
+    expect(isEngineError(error) && error.code).toBe('ERR_RESOURCE_TIMEOUT');
+    expect(isEngineError(error) && error.message).toMatch(`ran longer than its timeout of 1s: it exited with code ${code} after the stop signal`);
     await live.res.cleanup();
   });
 
