@@ -833,19 +833,33 @@ describe('names written as numbers or booleans, as mgmt reads them', () => {
 describe('hints for what mgmt users often write (QA)', () => {
   const hintsOf = async (lines: readonly string[]) => (await problemsOf(lines)).map((problem) => [problem.location?.line, problem.message, problem.hint]);
 
-  it('an edge that names a resource by its path is pointed at the resource that manages the path', async () => {
+  it('an edge that names a resource by its path is pointed at the resource that manages the path, as that resource writes it', async () => {
     const problems = await hintsOf([
       'resources:',
       '  file:',
       '  - {name: conf, path: /etc/app/conf}',
+      '  - {name: /srv/www}',
       '  noop:',
       '  - name: n',
       'edges:',
       '- {from: {kind: noop, name: n}, to: {kind: file, name: /etc/app/conf/}}',
+      '- {from: {kind: noop, name: n}, to: {kind: file, name: /srv//www/./}}',
     ]);
     expect(problems).toEqual([
-      [7, 'edge refers to file[/etc/app/conf/], which is not in the graph', 'an edge names a resource by its name: did you mean file[conf] (its path is /etc/app/conf/)?'],
+      [8, 'edge refers to file[/etc/app/conf/], which is not in the graph', 'an edge names a resource by its name: did you mean file[conf] (its path is /etc/app/conf)?'],
+      [9, 'edge refers to file[/srv//www/./], which is not in the graph', 'an edge names a resource by its name: did you mean file[/srv/www] (its path is /srv/www)?'],
     ]);
+  });
+
+  it('an edge that names a path is not pointed at a resource that only reads it (QA: a copy from it, made a self-edge)', async () => {
+    const problems = await hintsOf([
+      'resources:',
+      '  file:',
+      '  - {name: motd, path: /etc/motd, content: /etc/app/conf}',
+      'edges:',
+      '- {from: {kind: file, name: motd}, to: {kind: file, name: /etc/app/conf}}',
+    ]);
+    expect(problems.map(([, , hint]) => hint)).toEqual(['define the resource under `resources:` or fix the edge']);
   });
 
   it('Meta and Name written with a capital are told to be written in lower case', async () => {

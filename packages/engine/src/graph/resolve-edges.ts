@@ -55,7 +55,7 @@ export function resolveEdges(
       if (resourceKinds.has(end)) continue;
       ok = false;
       problems.push(edgeError('ERR_UNKNOWN_RESOURCE', `${edgeLabel(edge)} refers to ${end}, which is not in the graph`, edge.location,
-        unknownEndHint(endSpec.kind, endSpec.name, written.values(), resourceKinds.keys())));
+        unknownEndHint(endSpec.kind, endSpec.name, kinds.get(endSpec.kind)?.nameParam, written.values(), resourceKinds.keys())));
     }
     if (!ok) continue;
     if (from === to) {
