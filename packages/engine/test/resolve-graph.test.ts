@@ -877,6 +877,22 @@ describe('hints for what mgmt users often write (QA)', () => {
       [4, "the resources of kind 'state' must be a list, not the string 'exists'", "'state' stands where kinds go (under resources:): if it is a param of the resource above, indent it as far as that resource's name"],
     ]);
   });
+
+  it('a mapping or a list of words written where kinds go is told to be indented too, once (QA: told to be a list, or once per word)', async () => {
+    const indent = (key: string) => `'${key}' stands where kinds go (under resources:): if it is a param of the resource above, indent it as far as that resource's name`;
+    expect(await hintsOf(['resources:', '  exec:', '  - name: /bin/true', '  meta: {retry: 2}', '  args: [a, b]', '  env:', '    A: b'])).toEqual([
+      [4, "the resources of kind 'meta' must be a list, not a mapping", indent('meta')],
+      [5, "the resources of kind 'args' must be mappings, not the string 'a'", indent('args')],
+      [6, "the resources of kind 'env' must be a list, not a mapping", indent('env')],
+    ]);
+    // A mapping with a name is one resource written without its list; with no resource above, nothing is too far left.
+    expect(await hintsOf(['resources:', '  noop:', '  - name: b', '  noop2:', '    name: a'])).toEqual([
+      [5, "the resources of kind 'noop2' must be a list, not a mapping", 'write a list: `noop2: [{name: ..., ...}]`'],
+    ]);
+    expect(await hintsOf(['resources:', '  noop:', '    retry: 2'])).toEqual([
+      [3, "the resources of kind 'noop' must be a list, not a mapping", 'write a list: `noop: [{name: ..., ...}]`'],
+    ]);
+  });
 });
 
 describe('an exported resource that receives params through send/recv', () => {

@@ -1,6 +1,6 @@
 import { yaml11Boolean, yaml11BooleanRead } from '../graph/yaml11-boolean.js';
 import { EngineError, type SourceLocation } from '@converge/engine-api';
-import { isScalar, LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
 import { GraphLoadError, inFileOrder } from '../graph/load-error.js';
 import type { CollectSpec, EdgeEndSpec, EdgeSpec, GraphSpec, KindMention, ResourceSpec } from '../graph/spec.js';
 import { SCHEDULE_STRATEGIES, type ScheduleSpec, type ScheduleStrategy } from '../cluster/scheduler.js';
@@ -12,6 +12,7 @@ import { addScalarTexts, type ScalarForms } from './scalar-texts.js';
 import { unclosedStart } from './unclosed-start.js';
 import { checkDocumentSafety, isForbiddenKey, MAX_DEPTH } from './yaml-safety.js';
 import {
+  describeNode,
   entriesOf,
   expectBoolean,
   expectMap,
@@ -161,6 +162,7 @@ function readResources(ctx: ShapeContext, node: Node | null): { resources: Resou
     ctx.unreadResources++;
     return { resources, emptyKinds };
   }
+  let resourceAbove = false;
   for (const entry of entriesOf(ctx, byKind)) {
     const kind = entry.key.trim();
     if (kind === '') {
@@ -168,15 +170,21 @@ function readResources(ctx: ShapeContext, node: Node | null): { resources: Resou
       ctx.unreadResources++;
       continue;
     }
-    // `state: exists` one level too far left: a param of the resource above, read as a kind.
     const value = ctx.values.deref(entry.value);
-    const misplacedParam = isScalar(value) && value.value !== null;
-    const listHint = misplacedParam
-      ? `'${kind}' stands where kinds go (under resources:): if it is a param of the resource above, indent it as far as that resource's name`
-      : `write a list: \`${kind}: [{name: ..., ...}]\``;
-    const list = isNullNode(ctx, entry.value) ? undefined : expectSeq(ctx, entry.value, `the resources of kind '${kind}'`, listHint);
+    // Only below a resource: the first kind's `noop: [a]` is resources written wrong.
+    const misplaced = resourceAbove ? misplacedParamItem(ctx, value) : undefined;
+    if (misplaced) {
+      // Told once, at the key (not once for each item of a list).
+      const shape = isSeq(value) ? `mappings, not ${describeNode(misplaced)}` : `a list, not ${describeNode(misplaced)}`;
+      report(ctx.source, 'ERR_GRAPH_SHAPE', `the resources of kind '${kind}' must be ${shape}`, entry.keyLocation,
+        `'${kind}' stands where kinds go (under resources:): if it is a param of the resource above, indent it as far as that resource's name`);
+      ctx.unreadResources++;
+      continue;
+    }
+    const list = isNullNode(ctx, entry.value) ? undefined : expectSeq(ctx, entry.value, `the resources of kind '${kind}'`, `write a list: \`${kind}: [{name: ..., ...}]\``);
     if (list?.items.length === 0 || isNullNode(ctx, entry.value)) emptyKinds.push({ kind, location: entry.keyLocation });
     else if (!list) ctx.unreadResources++;
+    else resourceAbove = true;
     for (const item of list?.items ?? []) {
       const resource = readResource(ctx, kind, item as Node | null);
       if (resource) resources.push(resource);
@@ -184,6 +192,21 @@ function readResources(ctx: ShapeContext, node: Node | null): { resources: Resou
     }
   }
   return { resources, emptyKinds };
+}
+
+/**
+ * What shows that a value where a kind's list goes is a param of the
+ * resource above, written one level too far left (`state: exists`,
+ * `meta: {retry: 2}`, `args: [a, b]`): the value itself, or a list's first
+ * item that is no mapping. A mapping with a name is one resource written
+ * without its list, and a list of mappings holds resources: undefined.
+ */
+function misplacedParamItem(ctx: ShapeContext, value: Node | null | undefined): Node | undefined {
+  if (isScalar(value)) return value.value === null ? undefined : value;
+  if (isMap(value)) return value.has('name') ? undefined : value;
+  if (!isSeq(value)) return undefined;
+  const items = value.items.map((item) => ctx.values.deref(item as Node | null));
+  return items.some((item) => isMap(item)) ? undefined : (items.find((item) => item !== null && item !== undefined) ?? undefined);
 }
 
 function readResource(ctx: ShapeContext, kind: string, node: Node | null): ResourceSpec | undefined {
