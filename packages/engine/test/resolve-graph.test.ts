@@ -1,5 +1,6 @@
 import { DEFAULT_META, EngineError, defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
 import { describe, expect, it } from 'vitest';
+import { kvResource } from '../src/builtin/kv.js';
 import { GraphLoadError } from '../src/graph/load-error.js';
 import { resolveGraph } from '../src/graph/resolve.js';
 import type { ResolvedGraph } from '../src/graph/spec.js';
@@ -913,6 +914,23 @@ describe('an exported resource that receives params through send/recv', () => {
     ]);
     expect(graph.warnings?.map((warning) => [warning.location.line, warning.resource, warning.message])).toEqual([
       [7, 'file[/tmp/date]', 'exported without content, which it receives through send/recv: values received stay on this host, so collectors get it as written'],
+    ]);
+    expect(graph.warnings?.[0]?.hint).toBe('write content in the graph to export it with them, or share the value through a kv (which etcd holds as it is)');
+  });
+
+  it('is not told to share the value through a kv when it is a kv (QA)', async () => {
+    const graph = await resolveYaml([
+      'resources:',
+      '  exec:',
+      '  - name: date',
+      '  kv:',
+      '  - name: stamp',
+      '    meta: {export: ["*"]}',
+      'edges:',
+      '- {from: {kind: exec, name: date}, to: {kind: kv, name: stamp}, send: output, recv: value}',
+    ], mapResolver([...testKinds, kvResource]));
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.resource, warning.hint])).toEqual([
+      [6, 'kv[stamp]', 'write value in the graph to export it with them'],
     ]);
   });
 });

@@ -165,7 +165,8 @@ function warnExportedWithoutReceived(meta: MetaParams, resource: ResourceSpec, i
     location: resource.metaLocations.get('export') ?? resource.location,
     resource: id,
     message: `exported without ${params}, which it receives through send/recv: values received stay on this host, so collectors get it as written`,
-    hint: `write ${params} in the graph to export it with them, or share the value through a kv (which etcd holds as it is)`,
+    // A kv is what shares a value already: sending it into another one would not help.
+    hint: `write ${params} in the graph to export it with them${resource.kind === 'kv' ? '' : ', or share the value through a kv (which etcd holds as it is)'}`,
   });
 }
 
