@@ -53,6 +53,14 @@ export interface ResourceContext<P extends object = object, S extends object = o
    */
   refresh(): boolean;
   /**
+   * In a dry run (apply=false), true when `id`, a resource this one
+   * depends on directly (an edge from it), would change: what this one
+   * reads of it (a file another resource writes, taken in as a source or
+   * fragment) is not what the real run will read, so it would change too.
+   * False in a real run. Since engine API 1.10; absent on older engines.
+   */
+  wouldChangeBefore?(id: string): boolean;
+  /**
    * Publishes values on this resource's send keys, to be received by params of
    * resources downstream. Call it from checkApply; values are delivered after
    * checkApply returns.

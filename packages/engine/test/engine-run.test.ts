@@ -166,6 +166,45 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('tells a resource in a dry run which of its parents would change (ctx.wouldChangeBefore), and none in a real run', async () => {
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    const seen: Array<[boolean, boolean, boolean]> = [];
+    const reader = defineResource({
+      kind: 'reader',
+      params: Type.Object({}),
+      create: () => {
+        let ctx: ResourceContext<Record<string, never>, object> | undefined;
+        return {
+          init(context: ResourceContext<Record<string, never>, object>) {
+            ctx = context;
+          },
+          checkApply(apply: boolean) {
+            seen.push([apply, ctx?.wouldChangeBefore?.('rec[writer]') ?? false, ctx?.wouldChangeBefore?.('rec[steady]') ?? false]);
+            return true;
+          },
+        };
+      },
+    }) as unknown as AnyResourceDefinition;
+    const graph = () =>
+      graphOf(
+        [rec, reader],
+        [{ kind: 'rec', name: 'writer', params: { changes: true } }, { kind: 'rec', name: 'steady' }, { kind: 'reader', name: 'r' }],
+        [
+          { from: 'rec[writer]', to: 'reader[r]' },
+          { from: 'rec[steady]', to: 'reader[r]' },
+        ],
+      );
+    const dryRun = await runToConvergence(graph(), { noop: true });
+    await dryRun.stop();
+    const real = await runToConvergence(graph());
+    await real.stop();
+    expect(seen).toEqual([
+      [false, true, false],
+      [true, false, false],
+    ]);
+  });
+
   it('retries a failing checkApply, with a delay', async () => {
     const journal = newJournal();
     const graph = graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'a', params: { failTimes: 2 }, meta: { retry: 2, delay: 50 } }]);

@@ -23,7 +23,7 @@ export interface DescribeOptions {
   readonly signal: AbortSignal;
   /** How an entry relates to what other resources manage: a copy or purge leaves those entries (see dir-sync). */
   readonly managedElsewhere: (path: string) => ManagedRelation | undefined;
-  /** Inputs (source, fragments) missing now that another resource of the run writes first: told, not read. */
+  /** Inputs (source, fragments) that another resource of the run writes first, missing now or about to change: told, not read. */
   readonly missingInputs?: readonly string[];
   /** Params an edge fills: in a dry run they hold a placeholder or an earlier value (perhaps a secret), never shown. */
   readonly received?: ReadonlySet<string>;
@@ -67,7 +67,7 @@ export async function describeFileChange(params: Readonly<FileParams>, options: 
   else if (receivedContent.length > 0) lines.push(notShown(receivedContent));
   else if (want === 'dir') lines.push(...(await directoryChange(path, params, present, options)));
   else if (options.missingInputs !== undefined && options.missingInputs.length > 0) {
-    lines.push(`content from ${options.missingInputs.map(shownPath).join(', ')}, which another resource of this run writes first (not there to read in a dry run)`);
+    lines.push(`content from ${options.missingInputs.map(shownPath).join(', ')}, which another resource of this run writes first (not known in a dry run)`);
   } else lines.push(...(await contentChange(path, params, present, options.received?.has('mode') ?? false)));
   options.signal.throwIfAborted();
   const receivedIds = (['owner', 'group'] as const).filter((param) => options.received?.has(param));

@@ -23,7 +23,7 @@ import { hasContent, kindName, lstatEntry, readNoFollow, withNoFollowHandle } fr
 import { isOnKernelFs } from './kernel-fs.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
-import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, registerManaged, unregisterManaged } from './managed-paths.js';
+import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, managerElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
 import type { ManagedFile, ManagedOwner } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
@@ -213,7 +213,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
 
   /** Dry run: what checkApply(apply=true) would change, as a diff and a summary. */
   async describeChange(signal: AbortSignal, received?: ReadonlySet<string>): Promise<string | undefined> {
-    const missingInputs = await this.inputsMissingButManaged();
+    const missingInputs = await this.inputsNotKnownYet();
     return describeFileChange(this.params, { signal, managedElsewhere: managedBelow(this.params.path, this), missingInputs, received });
   }
 
@@ -427,7 +427,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
       throw fileError(site, `${path} is a special file (device, FIFO or socket); it is never replaced`, 'remove it by hand');
     }
     // A dry run cannot read an input that another resource would write first (its source, a fragment): the real run would.
-    if (!apply && (await this.inputsMissingButManaged()).length > 0) return false;
+    if (!apply && (await this.inputsNotKnownYet()).length > 0) return false;
     const large = await largeSourceFile(this.params);
     if (large !== undefined) return this.ensureLargeCopy(path, entry, large, apply, signal, site);
     // The content first: a source or fragment that cannot be read fails the
@@ -444,16 +444,24 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     );
   }
 
-  /** The inputs (`source`, fragments) missing now that another resource of this run manages: a dry run then would change. */
-  private async inputsMissingButManaged(): Promise<string[]> {
+  /**
+   * The inputs (`source`, fragments) that another resource of this run
+   * writes first and that a dry run cannot read as the real run will: not
+   * there yet, or there but about to change (the engine says its writer
+   * would change: QA, a copy of a file another resource rewrites was told
+   * converged). A dry run then would change.
+   */
+  private async inputsNotKnownYet(): Promise<string[]> {
     const { source, fragments, symlink, path } = this.params;
     if (path.endsWith('/')) return [];
     const inputs = [...(source !== undefined && !symlink ? [source] : []), ...(fragments ?? [])];
-    const missing: string[] = [];
+    const unknown: string[] = [];
     for (const input of inputs) {
-      if (isManagedElsewhere(input, this) && (await stat(input).catch(() => undefined)) === undefined) missing.push(input);
+      const writer = managerElsewhere(input, this);
+      if (writer === undefined) continue;
+      if (this.ctx?.wouldChangeBefore?.(writer.resourceId) || (await stat(input).catch(() => undefined)) === undefined) unknown.push(input);
     }
-    return missing;
+    return unknown;
   }
 
   /** ensureFile for a large `source` file (LARGE_FILE_BYTES): compared and copied a chunk at a time, never held in memory whole. */

@@ -24,6 +24,8 @@ export interface ManagedFile {
 
 /** A live file resource as the others see it: the instance itself, so registering allocates nothing. */
 export interface ManagedOwner {
+  /** Its `kind[name]`, as the engine names it. */
+  readonly resourceId: string;
   /** What it manages now (its params, which send/recv may have changed). */
   managedFile(): ManagedFile;
   /** Something below it is no longer managed: a purging directory then has work. */
@@ -79,9 +81,14 @@ function* purgersAbove(path: string, self: ManagedOwner): Generator<ManagedOwner
 
 /** True when a live resource other than `self` manages exactly `path`. */
 export function isManagedElsewhere(path: string, self: ManagedOwner): boolean {
+  return managerElsewhere(path, self) !== undefined;
+}
+
+/** The other live resource that manages `path`, if one does. */
+export function managerElsewhere(path: string, self: ManagedOwner): ManagedOwner | undefined {
   const wanted = fsPath(path);
-  for (const owner of live) if (owner !== self && fsPath(owner.managedFile().path) === wanted) return true;
-  return false;
+  for (const owner of live) if (owner !== self && fsPath(owner.managedFile().path) === wanted) return owner;
+  return undefined;
 }
 
 /** How long the index of managed paths by last part is kept (see managedPathsNamed). */

@@ -32,7 +32,7 @@ describe('a dry run of a copy whose source another resource writes first (QA: fa
     try {
       expect(await copier.checkApply(false)).toBe(false);
       expect(await copier.res.describeChange(new AbortController().signal)).toBe(
-        `create file ${copy}\ncontent from ${source}, which another resource of this run writes first (not there to read in a dry run)`,
+        `create file ${copy}\ncontent from ${source}, which another resource of this run writes first (not known in a dry run)`,
       );
       // Nobody writes it: then it is the error it always was.
       await writer.close();
@@ -213,5 +213,26 @@ describe('a dry run of a file with params an edge fills (QA: a new file said onl
   it('hides everything when a param it cannot leave out is received (the path itself)', async () => {
     const path = join(dir, 'somewhere');
     expect(await describeReceiving(path, { state: 'exists', content: 'x\n' }, ['path', 'content'])).toBe('(not shown: path, content received from another resource)');
+  });
+});
+
+describe('a dry run of a copy or a join whose input another resource would change first (QA: told converged, then the real run changed it)', () => {
+  it('would change when the engine says that writer would change, and says where the content comes from', async () => {
+    const source = join(dir, 'gen');
+    const copy = join(dir, 'copy');
+    await writeFile(source, 'old\n');
+    await writeFile(copy, 'old\n');
+    const writer = await makeFile(source, { state: 'exists', content: 'generated\n' });
+    const copier = await makeFile(copy, { state: 'exists', source });
+    try {
+      // The writer converged (as the engine tells): the copy is compared as it is.
+      expect(await copier.checkApply(false)).toBe(true);
+      copier.harness.setWouldChangeBefore([writer.res.resourceId]);
+      expect(await copier.checkApply(false)).toBe(false);
+      expect(await copier.res.describeChange(new AbortController().signal)).toBe(`content from ${source}, which another resource of this run writes first (not known in a dry run)`);
+    } finally {
+      await copier.close();
+      await writer.close();
+    }
   });
 });

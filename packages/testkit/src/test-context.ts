@@ -47,6 +47,8 @@ export interface TestContext<P extends object, S extends object> {
   sent(): Partial<S>;
   /** What `ctx.refresh()` answers from now on. */
   setRefresh(on: boolean): void;
+  /** The ids for which `ctx.wouldChangeBefore(id)` answers true from now on (a dry run under parents that would change). */
+  setWouldChangeBefore(ids: readonly string[]): void;
   /** What `ctx.recv()` answers from now on. */
   setReceived(received: ReadonlyMap<keyof P & string, ReceivedValue> | Partial<Record<keyof P & string, ReceivedValue>>): void;
   /** Every line logged through `ctx.log`, oldest first. */
@@ -77,6 +79,7 @@ export function createTestContext<P extends object = object, S extends object = 
   let eventCount = 0;
   const eventWaiters = new Set<() => void>();
   let refresh = false;
+  let changingParents: ReadonlySet<string> = new Set();
   let received: ReadonlyMap<keyof P & string, ReceivedValue> = new Map();
   let sentValues: Partial<S> = {};
   const declaredSecrets: string[] = [];
@@ -114,6 +117,7 @@ export function createTestContext<P extends object = object, S extends object = 
       for (const wake of waiters) wake();
     },
     refresh: () => refresh,
+    wouldChangeBefore: (parent) => changingParents.has(parent),
     send(values) {
       sentValues = { ...sentValues, ...values };
     },
@@ -152,6 +156,9 @@ export function createTestContext<P extends object = object, S extends object = 
     sent: () => ({ ...sentValues }),
     setRefresh(on) {
       refresh = on;
+    },
+    setWouldChangeBefore(ids) {
+      changingParents = new Set(ids);
     },
     setReceived(next) {
       received = next instanceof Map ? new Map(next) : (new Map(Object.entries(next)) as Map<keyof P & string, ReceivedValue>);

@@ -25,6 +25,7 @@ export async function applyReversal(reversal: StoredReversal, definition: AnyRes
       meta: { poll: 0 },
       watchEvent: () => undefined,
       refreshPending: () => false,
+      parentWouldChange: () => false,
       stageSend: () => undefined,
       received: () => noReceived,
       receivedParams: () => new Set(),

@@ -12,6 +12,7 @@ export interface ContextHost {
   /** The resource's watch saw a change (its first event: the watch is live). */
   watchEvent(): void;
   refreshPending(): boolean;
+  parentWouldChange(id: string): boolean;
   stageSend(values: Readonly<Record<string, unknown>>): void;
   received(): ReadonlyMap<string, ReceivedValue>;
   /** The params its incoming send/recv edges fill. */
@@ -60,6 +61,10 @@ export class EngineResourceContext implements ResourceContext<Record<string, unk
   get polled(): boolean {
     return this.#host.meta.poll > 0;
   }
+  wouldChangeBefore(id: string): boolean {
+    return this.#host.parentWouldChange(id);
+  }
+
   refresh(): boolean {
     return this.#host.refreshPending();
   }

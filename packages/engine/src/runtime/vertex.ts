@@ -430,6 +430,16 @@ export class Vertex implements ContextHost {
     return this.#dryRunRefresh || this.#env.refreshes.isPending(this.id);
   }
 
+  /** The parent `id` would change in this dry run (see ResourceContext.wouldChangeBefore); false in a real run, where no vertex would change. */
+  parentWouldChange(id: string): boolean {
+    const parents = this.parents;
+    for (let i = 0; i < parents.length; i++) {
+      const edge = parents[i] as InEdge;
+      if (edge.from.id === id) return edge.from.#wouldChange;
+    }
+    return false;
+  }
+
   /** A parent that notifies this vertex would change in this dry run. */
   #wouldBeRefreshed(): boolean {
     const parents = this.parents;
