@@ -58,6 +58,8 @@ export class ClusterAgent {
   #schedule: { key: string; scheduler: Scheduler; stop: AbortController; loop: Promise<void> } | undefined;
   /** The exports the running graph has, until the world holds them (see #publishExports). */
   #exportsToPublish: ExportedResource[] | undefined;
+  /** The exports the running graph has, as the world must hold them (key → stored value): what a change of them by another client is told from. */
+  #wantedExports: { readonly list: ExportedResource[]; readonly byKey: ReadonlyMap<string, string> } | undefined;
   #publishing: Promise<void> | undefined;
 
   constructor(options: ClusterAgentOptions) {
@@ -117,6 +119,7 @@ export class ClusterAgent {
   async #followExports(signal: AbortSignal): Promise<void> {
     for await (const batch of this.#options.world.watch(clusterKeys.exportsPrefix, signal)) {
       let relevant = false;
+      let ownChangedElsewhere = false;
       for (const change of batch) {
         const exported = change.value === undefined ? undefined : parseExport(change.value);
         const previous = this.#exports.get(change.key);
@@ -125,7 +128,10 @@ export class ClusterAgent {
         // This host's own exports matter to it only when hidden: it collects those back.
         const own = change.key.startsWith(clusterKeys.exportsOf(this.#options.hostname));
         relevant ||= !own || exported?.meta['hidden'] === true || previous?.meta['hidden'] === true;
+        // Deleted or rewritten by another client (a retire while this host was paused, etcdctl): put back.
+        if (own && this.#wantedExports && this.#wantedExports.byKey.get(change.key) !== change.value) ownChangedElsewhere = true;
       }
+      if (ownChangedElsewhere && this.#wantedExports) this.#publishExports(this.#wantedExports.list);
       if (relevant && this.#base?.collect?.length) this.#rebuild();
     }
   }
@@ -225,6 +231,8 @@ export class ClusterAgent {
    * (it may be away at the start, or at a reload), so none is missed.
    */
   #publishExports(exports: ExportedResource[]): void {
+    const { hostname: host } = this.#options;
+    this.#wantedExports = { list: exports, byKey: new Map(exports.map((each) => [clusterKeys.exported(host, each.kind, each.name), JSON.stringify(each)])) };
     this.#exportsToPublish = exports;
     if (this.#publishing) return; // it publishes these next
     const { world, hostname } = this.#options;

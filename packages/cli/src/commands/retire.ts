@@ -23,7 +23,7 @@ export async function retireCommand(host: string, flags: RetireFlags): Promise<E
   const world = await connectEtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
   try {
     if ((await world.get(clusterKeys.status(host))) !== undefined) {
-      reporter.say(`${host} is running (its status is live in the cluster): stop it first, then retire it`);
+      reporter.say(`${host} is running (its status is live in the cluster; one that just died keeps it about 5 s more): stop it first, then retire it`);
       return ExitCode.badInput;
     }
     const exports = [...(await world.list(clusterKeys.exportsOf(host))).keys()];
