@@ -543,7 +543,14 @@ describe.skipIf(!available)('an agent when etcd goes away entirely', () => {
       await eventuallyContent(exported, 'second');
       await etcd.members[0]?.restart();
       await eventually(async () => (await storedContent()) === 'second', 30_000);
+
+      // Stopped before etcd is back: it says its newest exports were not published (QA: silently).
+      await etcd.members[0]?.stop();
+      await writeFile(graph, graphText('third'));
+      await h1.waitFor(/reloaded .*graph.yaml: 1 resource,.*[^]*reloaded .*graph.yaml: 1 resource,/);
+      await eventuallyContent(exported, 'third');
       await stopAgent(h1);
+      expect(h1.stderr).toContain('the exports of the running graph were not published (etcd did not answer)');
     } finally {
       await world.close();
       await etcd.stop();

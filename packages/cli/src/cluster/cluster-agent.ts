@@ -96,6 +96,10 @@ export class ClusterAgent {
     await Promise.allSettled([...this.#loops, this.#schedule?.loop]);
     while (this.#rebuilding) await this.#rebuilding;
     await this.#publishing;
+    // Said, or a stop during an outage would leave collectors on older exports without a word (QA).
+    if (this.#exportsToPublish !== undefined) {
+      this.#options.reporter.say('the exports of the running graph were not published (etcd did not answer): the others keep the ones published before, until this host runs again');
+    }
   }
 
   async #followDeploys(signal: AbortSignal): Promise<void> {
