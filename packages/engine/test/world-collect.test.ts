@@ -80,6 +80,18 @@ describe('exported and collected resources', () => {
       ['/srv/d/', '/tmp/mgmtA/d/'],
       ['named', '/tmp/mgmtA/fC'],
     ]);
+    // Two exports with one base name would write one path there: the first host (then name) wins it, the others still collected (QA: all refused).
+    const clash = collectFor('bc', [{ kind: 'file', pattern: '/in/', location: at }], [
+      file('b2', '/b2/app.conf'),
+      file('b1', '/b1/app.conf'),
+      file('b1', '/b1/only-b1.conf'),
+      file('b2', '/b2/only-b2.conf'),
+    ]);
+    expect(clash.map((item) => [item.host, item.name, item.params['path']])).toEqual([
+      ['b1', '/b1/app.conf', '/in/app.conf'],
+      ['b1', '/b1/only-b1.conf', '/in/only-b1.conf'],
+      ['b2', '/b2/only-b2.conf', '/in/only-b2.conf'],
+    ]);
     // A glob stays a glob on names, and an empty pattern (as mgmt's) is every name.
     expect(collectFor('hostA', [{ kind: 'file', pattern: '/tmp/mgmtB/*', location: at }], [file('hostB', '/tmp/mgmtB/fB')]).map((item) => item.params['path'])).toEqual([undefined]);
     expect(parseGraphYamlPrecisely("graph: g\ncollect:\n  - {kind: file, pattern: ''}\n", 'g.yaml').collect?.[0]?.pattern).toBe('*');

@@ -64,7 +64,8 @@ export function parseExport(value: string): ExportedResource | undefined {
  * (as mgmt collects from every host), matching one of `collect` by kind and
  * name glob. When two hosts
  * export the same `kind[name]`, the first host by name wins, so every
- * collector picks the same one.
+ * collector picks the same one; so does it when a folder pattern would
+ * write two exports to one path (one base name).
  */
 export function collectFor(host: string, collect: readonly CollectSpec[], exports: Iterable<ExportedResource>): ExportedResource[] {
   const matchers = collect.map((entry) => {
@@ -77,9 +78,11 @@ export function collectFor(host: string, collect: readonly CollectSpec[], export
     if (!exported.to.includes('*') && !exported.to.includes(host)) continue;
     const matcher = matchers.find((each) => each.kind === exported.kind && each.name.test(exported.name));
     if (matcher === undefined) continue;
-    const id = `${exported.kind}[${exported.name}]`;
+    const placed = matcher.folder === undefined ? exported : placedInto(exported, matcher.folder);
+    // Into a folder, two names with one base name would write one path (the collector refused them all, QA): the first host (then name) wins there too.
+    const id = matcher.folder === undefined ? `${exported.kind}[${exported.name}]` : `${exported.kind}@${String(placed.params['path'])}`;
     const current = chosen.get(id);
-    if (!current || exported.host < current.host) chosen.set(id, matcher.folder === undefined ? exported : placedInto(exported, matcher.folder));
+    if (!current || exported.host < current.host || (exported.host === current.host && exported.name < current.name)) chosen.set(id, placed);
   }
   return [...chosen.values()].sort((a, b) => a.host.localeCompare(b.host) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
 }
