@@ -790,7 +790,8 @@ export class Vertex implements ContextHost {
     if (!failure.missing || failure.members !== undefined) return false;
     const changing = this.#nearestAncestorsThatWouldChange();
     if (changing.length === 0) return false;
-    this.#log('warn', `would change after ${changing.join(', ')} (noop; checked before ${changing.length === 1 ? 'it changes' : 'they change'}, it says: ${failure.message})`);
+    // Said once, until it no longer would, as every would change (a watched dry run checks again at each event).
+    if (!this.#wouldChange) this.#log('warn', `would change after ${changing.join(', ')} (noop; checked before ${changing.length === 1 ? 'it changes' : 'they change'}, it says: ${failure.message})`);
     if (this.#env.observed()) {
       this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply: false });
     }
