@@ -26,7 +26,8 @@ export class WorldReachability {
   failed(error: unknown): void {
     if (this.answered.get() === false) return;
     this.answered.set(false);
-    const fields = { error: error instanceof Error ? error.message : String(error) };
+    // Without gRPC's empty "Resolution note:" ending (QA: it stood at the end of every such warning).
+    const fields = { error: (error instanceof Error ? error.message : String(error)).replace(/\.?\s*Resolution note:\s*$/, '') };
     if (!this.#everAnswered) this.#log.debug(`the world (etcd at ${this.#where}) has not answered yet; retrying`, fields);
     else this.#log.warn(`the world (etcd at ${this.#where}) is unreachable; enforcing the last graph and retrying`, fields);
   }
