@@ -145,7 +145,8 @@ describe('engine: metaparams', () => {
       [
         { kind: 'rec', name: 'installs', params: { changes: true } },
         { kind: 'noop', name: 'ready' },
-        { kind: 'needs', name: 'its-file', params: { missing: true } },
+        // Polled: checked again and again, it says so once.
+        { kind: 'needs', name: 'its-file', params: { missing: true }, meta: { poll: 0.05 } },
         { kind: 'needs', name: 'wrong-kind', params: { missing: false } },
         { kind: 'rec', name: 'steady' },
         { kind: 'needs', name: 'other-file', params: { missing: true } },
@@ -159,6 +160,7 @@ describe('engine: metaparams', () => {
       ],
     );
     const engine = await runToConvergence(graph, { noop: true, logger });
+    await until(() => (engine.statuses().find((status) => status.id === 'needs[its-file]')?.checks ?? 0) >= 3, 'its-file to be checked again');
     expect(engine.failures().map((failure) => failure.resource).sort()).toEqual(['needs[other-file]', 'needs[wrong-kind]']);
     expect(engine.statuses().find((status) => status.id === 'needs[its-file]')).toMatchObject({ state: 'converged', wouldChange: true });
     const messages = lines.map((line) => JSON.parse(line) as { msg: string; resource?: string }).filter((line) => line.resource === 'needs[its-file]').map((line) => line.msg);
