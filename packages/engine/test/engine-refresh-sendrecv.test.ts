@@ -129,20 +129,28 @@ describe('unreadable state records', () => {
   });
 });
 
+/**
+ * A run whose notifying sender (rec[config]) hangs mid-change and is then
+ * cut short: a forced stop stands in for kill -9, as nothing after the
+ * abort is written. The journal is emptied for the next run.
+ */
+async function crashedMidSender() {
+  const stateDir = await tempStateDir();
+  const journal = newJournal();
+  const rec = recordingKind(journal);
+  const edges = [{ from: 'rec[config]', to: 'rec[service]', notify: true }];
+  const crashed = new Engine({ stateDir, convergerTimeout: 0 });
+  await crashed.start(graphOf([rec], [{ kind: 'rec', name: 'config', params: { hang: true } }, { kind: 'rec', name: 'service' }], edges));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  crashed.abort();
+  await crashed.stop();
+  journal.events.length = 0;
+  return { stateDir, journal, rec, edges };
+}
+
 describe('refresh across a crash in the middle of the sender', () => {
   it('refreshes the receivers of a sender that was cut off during its checkApply', async () => {
-    const stateDir = await tempStateDir();
-    const journal = newJournal();
-    const rec = recordingKind(journal);
-    const edges = [{ from: 'rec[config]', to: 'rec[service]', notify: true }];
-    // The sender hangs mid-change; the run is then cut short (a forced stop
-    // stands in for kill -9: nothing after the abort is written).
-    const crashed = new Engine({ stateDir, convergerTimeout: 0 });
-    await crashed.start(graphOf([rec], [{ kind: 'rec', name: 'config', params: { hang: true } }, { kind: 'rec', name: 'service' }], edges));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    crashed.abort();
-    await crashed.stop();
-    journal.events.length = 0;
+    const { stateDir, journal, rec, edges } = await crashedMidSender();
     // Next run: the sender now finds nothing to do, yet the receiver is refreshed.
     const restarted = await runToConvergence(graphOf([rec], [{ kind: 'rec', name: 'config' }, { kind: 'rec', name: 'service' }], edges), { stateDir });
     expect(journal.events.find((event) => event.startsWith('start service'))).toContain('refresh=true');
@@ -150,19 +158,10 @@ describe('refresh across a crash in the middle of the sender', () => {
   });
 
   it('a dry run (--noop) after the crash says the receiver would run with the refresh, and leaves the state folder as the crash left it (QA: it rewrote it)', async () => {
-    const stateDir = await tempStateDir();
-    const journal = newJournal();
-    const rec = recordingKind(journal);
-    const edges = [{ from: 'rec[config]', to: 'rec[service]', notify: true }];
-    const crashed = new Engine({ stateDir, convergerTimeout: 0 });
-    await crashed.start(graphOf([rec], [{ kind: 'rec', name: 'config', params: { hang: true } }, { kind: 'rec', name: 'service' }], edges));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    crashed.abort();
-    await crashed.stop();
+    const { stateDir, journal, rec, edges } = await crashedMidSender();
     const leftBehind = (await readdir(join(stateDir, 'refresh'))).sort();
     expect(leftBehind).toHaveLength(1);
     expect(leftBehind[0]).toMatch(/^intent-/);
-    journal.events.length = 0;
     const dryRun = await runToConvergence(graphOf([rec], [{ kind: 'rec', name: 'config' }, { kind: 'rec', name: 'service' }], edges), { stateDir, noop: true });
     expect(journal.events.find((event) => event.startsWith('start service'))).toContain('refresh=true');
     await dryRun.stop();

@@ -1,7 +1,7 @@
 import type { GraphValidationIssue, KindResource } from '@converge/engine-api';
 import { posix } from 'node:path';
 import type { FileParams } from './params.js';
-import { fsPath } from './paths.js';
+import { fsPath, isAncestor } from './paths.js';
 
 /** How one file resource's content takes in what another writes. */
 type Via = 'fragments' | 'source';
@@ -13,7 +13,7 @@ interface Step {
 
 /** A path below (or at) `folder`. */
 function isWithin(path: string, folder: string): boolean {
-  return path === folder || path.startsWith(folder === '/' ? '/' : `${folder}/`);
+  return path === folder || isAncestor(folder, path);
 }
 
 /**

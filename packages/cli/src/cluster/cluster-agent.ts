@@ -235,11 +235,10 @@ export class ClusterAgent {
    * (it may be away at the start, or at a reload), so none is missed.
    */
   #publishExports(exports: ExportedResource[]): void {
-    const { hostname: host } = this.#options;
-    this.#wantedExports = { list: exports, byKey: new Map(exports.map((each) => [clusterKeys.exported(host, each.kind, each.name), JSON.stringify(each)])) };
+    const { world, hostname } = this.#options;
+    this.#wantedExports = { list: exports, byKey: new Map(exports.map((each) => [clusterKeys.exported(hostname, each.kind, each.name), JSON.stringify(each)])) };
     this.#exportsToPublish = exports;
     if (this.#publishing) return; // it publishes these next
-    const { world, hostname } = this.#options;
     const publishNewest = async (): Promise<void> => {
       for (let wanted = this.#exportsToPublish; wanted; wanted = this.#exportsToPublish) {
         await publishExports(world, hostname, wanted);

@@ -29,10 +29,11 @@ const MGMT_KINDS_NOT_PROVIDED: ReadonlySet<string> = new Set([
 ]);
 
 /** For the mgmt kinds users write most, what does their work in converge. */
+const MESSAGE_INSTEAD = "converge logs what each resource checks and changes; to write a message of your own, an exec running `logger` or `echo` (with a guard, or refreshonly: true behind a notify edge)";
 const MGMT_KIND_INSTEAD: Readonly<Record<string, string>> = {
   timer: 'to check a resource every N seconds, give it meta: {poll: N}; to run a command on a schedule, an exec with a watchcmd such as `while sleep 60; do echo tick; done` (shell: /bin/sh)',
-  msg: "converge logs what each resource checks and changes; to write a message of your own, an exec running `logger` or `echo` (with a guard, or refreshonly: true behind a notify edge)",
-  print: "converge logs what each resource checks and changes; to write a message of your own, an exec running `logger` or `echo` (with a guard, or refreshonly: true behind a notify edge)",
+  msg: MESSAGE_INSTEAD,
+  print: MESSAGE_INSTEAD,
   svc: 'an exec `systemctl enable --now NAME` guarded by nifcmd `systemctl is-active --quiet NAME`, and one with refreshonly: true running `systemctl restart NAME` behind a notify edge from its config file',
 };
 
