@@ -40,6 +40,9 @@ describe('converge validate', () => {
     expect(found.code).toBe(0);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no-such-plugin');
+    // QA: the good graph was blamed ("1 problem in graph.yaml") for the missing --plugin.
+    expect(missing.stderr).toContain('1 problem loading graph.yaml; nothing was applied');
+    expect(missing.stderr).not.toContain('in graph.yaml');
   });
 
   it('reports the problems of a bad graph with file:line and exits 2', async () => {

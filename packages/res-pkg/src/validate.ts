@@ -1,5 +1,7 @@
 import type { ValidationIssue } from '@converge/engine-api';
+import { distance } from 'fastest-levenshtein';
 import { isNamedState, stateOf } from './params.js';
+import { NAMED_STATES } from './params.js';
 import type { NamedState, PkgParams } from './params.js';
 
 // Debian package names: lower case, digits, + - . (at least two characters),
@@ -16,7 +18,27 @@ const MEANT_STATE: ReadonlyMap<string, NamedState> = new Map([
   ['absent', 'uninstalled'],
   ['removed', 'uninstalled'],
   ['purged', 'uninstalled'],
+  ['remove', 'uninstalled'],
+  ['install', 'installed'],
+  ['uninstall', 'uninstalled'],
+  ['upgrade', 'newest'],
+  ['update', 'newest'],
 ]);
+
+/**
+ * The state a misspelling (`instaled`, `newset`, `lastest`) most likely
+ * meant: the nearest of our states and the names above, two edits at most.
+ * A word that is not near any of them is taken to be a wrong version.
+ */
+function nearestState(word: string): NamedState | undefined {
+  let best: { state: NamedState; edits: number } | undefined;
+  const candidates: [string, NamedState][] = [...NAMED_STATES.map((state): [string, NamedState] => [state, state]), ...MEANT_STATE];
+  for (const [name, state] of candidates) {
+    const edits = distance(word, name);
+    if (edits <= 2 && (best === undefined || edits < best.edits)) best = { state, edits };
+  }
+  return best?.state;
+}
 
 /** Checks what the schema cannot: the package name and the state. Pure. */
 export function validatePkg(p: Readonly<PkgParams>): ValidationIssue[] {
@@ -32,8 +54,9 @@ export function validatePkg(p: Readonly<PkgParams>): ValidationIssue[] {
   // Written with capitals (`Present`, `Installed`), it is still the state meant.
   const lower = state.toLowerCase();
   const meant = MEANT_STATE.get(lower) ?? (lower !== state && isNamedState(lower) ? lower : undefined);
-  if (meant !== undefined) {
-    issues.push({ param: 'state', message: `state "${state}" is not known`, hint: `did you mean ${meant}?` });
+  const misspelt = isNamedState(state) || VERSION.test(state) ? undefined : nearestState(lower);
+  if (meant !== undefined || misspelt !== undefined) {
+    issues.push({ param: 'state', message: `state "${state}" is not known`, hint: `did you mean ${meant ?? misspelt}?` });
   } else if (!isNamedState(state) && !VERSION.test(state)) {
     issues.push({
       param: 'state',

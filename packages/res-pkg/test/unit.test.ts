@@ -40,6 +40,15 @@ describe('validate', () => {
     expect(issues({ package: 'hello', state: 'constructor' })[0]).toContain('write a version as dpkg shows it');
   });
 
+  it('names the state a misspelling or another verb meant (QA: install was asked for a version)', () => {
+    const meant = { install: 'installed', instaled: 'installed', Instaled: 'installed', uninstall: 'uninstalled', remove: 'uninstalled', newset: 'newest', lastest: 'newest', upgrade: 'newest' };
+    for (const [state, want] of Object.entries(meant)) {
+      expect(issues({ package: 'hello', state })).toEqual([`state: state "${state}" is not known (did you mean ${want}?)`]);
+    }
+    // Far from every state: still asked for a version, not told a guess.
+    expect(issues({ package: 'hello', state: 'banana' })[0]).toContain('neither installed, uninstalled, newest nor a version');
+  });
+
   it('refuses latest with a hint, bad names and states, and allowdowngrade without a version', () => {
     expect(issues({ package: 'hello', state: 'latest' })).toEqual(['state: state "latest" is not known (did you mean newest?)']);
     expect(issues({ package: 'Hello World' })[0]).toMatch(/^package: "Hello World" is not a valid package name \(Debian package names are lower case letters, digits and \+ - \./);

@@ -30,7 +30,7 @@ import { ClusterAgent } from './cluster-agent.js';
 import { GraphReloader } from '../graph-reloader.js';
 import { fileVersion } from '../file-version.js';
 import { worldLogger } from './world-logger.js';
-import { counted } from '../counted.js';
+import { graphLoadOptions, problemsSummary } from '../commands/load-graph.js';
 import { startObservers } from '../observers.js';
 
 /**
@@ -190,13 +190,13 @@ function tellClusterOutcome(settled: readonly HostStatus[] | undefined, hostname
 async function checkedGraph(graphFile: string, plugins: readonly string[], reporter: Reporter, reloading = false): Promise<GraphSpec | undefined> {
   try {
     const spec = parseGraphYaml(await readGraphFile(graphFile), graphFile);
-    await loadGraphSpec(spec, { plugins, searchFrom: [process.cwd()] });
+    await loadGraphSpec(spec, graphLoadOptions(graphFile, plugins));
     return spec;
   } catch (error) {
     const problems = error instanceof GraphLoadError ? error.problems : isEngineError(error) && error.isInputError ? [error] : undefined;
     if (!problems) throw error;
     for (const problem of problems) reporter.problem(problem);
-    reporter.say(`${counted(problems.length, 'problem')} in ${graphFile}${reloading ? '' : '; nothing was applied'}`);
+    reporter.say(problemsSummary(problems, graphFile, reloading));
     return undefined;
   }
 }

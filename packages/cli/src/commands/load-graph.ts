@@ -1,7 +1,7 @@
 import { hostname as systemHostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { GraphLoadError, loadGraphFile, withOwnHiddenExportsCollected, type ResolvedGraph } from '@converge/engine';
-import { isEngineError } from '@converge/engine-api';
+import { isEngineError, type EngineError } from '@converge/engine-api';
 import type { Reporter } from '../reporter.js';
 import { digestWarnings } from '../warning-digest.js';
 import { counted } from '../counted.js';
@@ -21,14 +21,8 @@ export async function loadGraphOrReport(
   hostname: string = systemHostname(),
   { reloading = false }: { readonly reloading?: boolean } = {},
 ): Promise<ResolvedGraph | undefined> {
-  const cwd = process.cwd();
   try {
-    const options = {
-      // Package names, or folders relative to the current directory (the loader resolves them).
-      plugins,
-      // Plugins are found next to where the user stands and next to the graph.
-      searchFrom: [cwd, dirname(resolve(cwd, graphFile))],
-    };
+    const options = graphLoadOptions(graphFile, plugins);
     const graph = await withOwnHiddenExportsCollected(await loadGraphFile(graphFile, options), hostname, options);
     const { told, more } = digestWarnings(graph.warnings ?? []);
     for (const warning of told) reporter.warning(warning);
@@ -40,8 +34,25 @@ export async function loadGraphOrReport(
     const problems = error instanceof GraphLoadError ? error.problems : isEngineError(error) && error.isInputError ? [error] : undefined;
     if (!problems) throw error;
     for (const problem of problems) reporter.problem(problem);
-    const count = problems.length;
-    reporter.say(`${counted(count, 'problem')} in ${graphFile}${reloading ? '' : '; nothing was applied'}`);
+    reporter.say(problemsSummary(problems, graphFile, reloading));
     return undefined;
   }
+}
+
+/** Where a graph's plugins are looked for: next to where the user stands and next to the graph. */
+export function graphLoadOptions(graphFile: string, plugins: readonly string[]): { plugins: readonly string[]; searchFrom: string[] } {
+  const cwd = process.cwd();
+  // Package names, or folders relative to the current directory (the loader resolves them).
+  return { plugins, searchFrom: [cwd, dirname(resolve(cwd, graphFile))] };
+}
+
+/**
+ * The line after a load's problems. They are counted "in" the graph file
+ * only when one of them is in it: a --plugin that cannot be loaded is not
+ * the graph's problem, and saying so would send the user to a good file.
+ */
+export function problemsSummary(problems: readonly EngineError[], graphFile: string, reloading: boolean): string {
+  const inFile = problems.some((problem) => problem.location !== undefined);
+  const where = inFile ? ` in ${graphFile}` : ` loading ${graphFile}`;
+  return `${counted(problems.length, 'problem')}${where}${reloading ? '' : '; nothing was applied'}`;
 }
