@@ -1,4 +1,6 @@
 import type { Engine } from '@converge/engine';
+import { startConvergedStatusFile, type RunFile } from './converged-status-file.js';
+import { startGraphvizFile } from './graphviz-file.js';
 import type { HttpEndpoint } from './http-endpoint.js';
 import type { ListenAddress } from './listen-address.js';
 import { serveMetrics } from './metrics/metrics-server.js';
@@ -10,18 +12,24 @@ export interface ObserverFlags {
   readonly ui?: ListenAddress;
   /** --prometheus ADDRESS: metrics for Prometheus. */
   readonly prometheus?: ListenAddress;
+  /** --converged-status-file PATH: the converged state, appended at each change. */
+  readonly convergedStatusFile?: string;
+  /** --graphviz FILE: the running graph in dot, written at the start and at each reload. */
+  readonly graphviz?: string;
 }
 
-/** The HTTP endpoints watching a run; `close` ends them all. */
+/** The HTTP endpoints and files watching a run; `close` ends them all. */
 export interface Observers {
   close(): Promise<void>;
 }
 
 /**
- * Starts the web view and the metrics endpoint asked for, before the graph
- * runs so they see it from its first event, and says where they listen.
- * Returns undefined (having reported why, and closed what had started) when
- * an address cannot be bound: the run should stop before applying anything.
+ * Starts the web view and the metrics endpoint asked for, and the files
+ * written as the run goes, before the graph runs so they see it from its
+ * first event, and says where they listen. Returns undefined (having
+ * reported why, and closed what had started) when an address cannot be
+ * bound or a file cannot be written: the run should stop before applying
+ * anything.
  */
 export async function startObservers(
   engine: Engine,
@@ -29,7 +37,7 @@ export async function startObservers(
   graphName: string,
   reporter: Reporter,
 ): Promise<Observers | undefined> {
-  const started: HttpEndpoint[] = [];
+  const started: Array<HttpEndpoint | RunFile> = [];
   const close = async (): Promise<void> => {
     await Promise.all(started.splice(0).map((endpoint) => endpoint.close()));
   };
@@ -54,6 +62,21 @@ export async function startObservers(
         `WARNING: the ${what} listens on ${address.host}, which other machines can reach, and has no authentication: ` +
           'anyone who can connect sees the graph and its resources\' states and errors. Bind to 127.0.0.1 unless this network is trusted.',
       );
+    }
+  }
+  const say = (message: string): void => reporter.say(message);
+  const files = [
+    { option: '--converged-status-file', path: flags.convergedStatusFile, start: (path: string) => startConvergedStatusFile(engine, path, say) },
+    { option: '--graphviz', path: flags.graphviz, start: (path: string) => startGraphvizFile(engine, path, graphName, say) },
+  ];
+  for (const { option, path, start } of files) {
+    if (path === undefined) continue;
+    try {
+      started.push(await start(path));
+    } catch (error) {
+      reporter.say(`${option} ${path}: cannot write it: ${error instanceof Error ? error.message : String(error)}; nothing was applied`);
+      await close();
+      return undefined;
     }
   }
   return { close };

@@ -19,6 +19,16 @@ export function parseConvergerTimeout(value: string): number {
   return seconds;
 }
 
+/** `--max-runtime N` (mgmt's flag): seconds, 0 for no limit. */
+export function parseMaxRuntime(value: string): number {
+  const seconds = Number(value);
+  // A Node timer: a wait longer than 2^31 - 1 ms fires at once.
+  if (value.trim() === '' || !Number.isFinite(seconds) || seconds < 0 || seconds > LONGEST_WAIT_S) {
+    throw new InvalidArgumentError(`expected seconds: a number from 0 (no limit) to ${LONGEST_WAIT_S} (24.8 days).`);
+  }
+  return seconds;
+}
+
 /** `--prefix DIR`: not empty (an unset variable in `--prefix "$DIR"` would make it the current folder). */
 export function parsePrefix(value: string): string {
   if (value.trim() === '') throw new InvalidArgumentError('expected a folder: the state directory path is empty.');

@@ -10,6 +10,7 @@ import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
 import { collect, LOG_LEVELS, parseConvergerTimeout, parseHostname, parsePrefix, parseSema } from './options.js';
+import { addMgmtRunOptions, fromMgmtRunFlags, type MgmtRunFlags } from './mgmt-run-flags.js';
 import { GRAPH_FORMATS } from './render/formats.js';
 import { parseListenAddress } from './listen-address.js';
 import { versionText } from './version.js';
@@ -47,10 +48,11 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXAMPLES);
 
-  program
+  const run = program
     .command('run')
     .description('apply a graph and keep converging it until stopped (SIGINT/SIGTERM)')
     .argument('[graph]', 'the graph file (mgmt YAML format); optional with --seeds (runs the newest deploy)')
+    .argument('[file]', "with mgmt's `run yaml FILE`: the graph file")
     .addOption(new Option('--seeds <urls>', 'join the cluster of these etcd client URLs (comma-separated) instead of the local world').argParser(parseSeeds))
     .addOption(
       new Option('--converger-timeout <seconds>', 'seconds with nothing changed and nothing running to count as converged; -1 = never, 0 = at once')
@@ -58,12 +60,6 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
         .default(-1),
     )
     .option('--converged-exit', 'exit once the graph has converged (needs --converger-timeout)')
-    .addOption(
-      new Option('--converged-timeout <seconds>', "mgmt's spelling: --converger-timeout N --converged-exit (the exit left out with --converged-timeout-no-exit)")
-        .argParser(parseConvergerTimeout)
-        .conflicts(['convergerTimeout', 'convergedExit']),
-    )
-    .option('--converged-timeout-no-exit', "with --converged-timeout: keep running once converged, as mgmt's flag of that name")
     .option('--noop', 'check only: change nothing, report what would change')
     .addOption(new Option('--sema <n>', 'at most N changes at once across the graph (0 = no limit)').argParser(parseSema).default(0))
     .addOption(
@@ -76,25 +72,19 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .option('--log-json', 'write logs as JSON lines on stderr')
     .option('--no-watch', 'do not reload the graph when its file changes (SIGHUP still reloads)')
     .addOption(new Option('--ui <[host:]port>', 'serve a live web view of the graph and its states (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress))
-    .addOption(new Option('--prometheus <[host:]port>', 'serve Prometheus metrics at /metrics (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress))
-    .option('--yaml <graph>', "mgmt's spelling of the graph file (`run yaml --yaml FILE` and `run --yaml FILE` both work)")
-    .action(async (graph: string | undefined, flags: Parameters<typeof runCommand>[1] & MgmtConvergedFlags & { yaml?: string }) => {
-      const problem =
-        flags.convergedTimeoutNoExit && flags.convergedTimeout === undefined
-          ? '--converged-timeout-no-exit goes with --converged-timeout N'
-          : flags.yaml !== undefined && graph !== undefined && graph !== 'yaml'
-            ? `two graph files given: ${graph} and --yaml ${flags.yaml}; give one`
-            : undefined;
-      if (problem) {
+    .addOption(new Option('--prometheus <[host:]port>', 'serve Prometheus metrics at /metrics (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress));
+  addMgmtRunOptions(run).action(
+    async (graph: string | undefined, file: string | undefined, flags: Parameters<typeof runCommand>[1] & MgmtRunFlags) => {
+      const taken = fromMgmtRunFlags(graph, file, flags);
+      if ('problem' in taken) {
         signals.release();
-        process.stderr.write(`converge: ${problem}\n`);
+        process.stderr.write(`converge: ${taken.problem}\n`);
         setExitCode(ExitCode.badInput);
         return;
       }
-      // mgmt's `run yaml --yaml FILE`: the word yaml names its graph frontend, the file follows --yaml.
-      const file = flags.yaml ?? graph;
-      setExitCode(await runCommand(file, withMgmtConvergedFlags(flags), signals));
-    });
+      setExitCode(await runCommand(taken.graphFile, taken.flags, signals));
+    },
+  );
 
   program
     .command('validate')
@@ -174,17 +164,4 @@ export async function main(argv: readonly string[], signals: EarlySignals = earl
     throw error;
   }
   return exitCode;
-}
-
-/** mgmt's `--converged-timeout N` (and `--converged-timeout-no-exit`), as converge spells them. */
-interface MgmtConvergedFlags {
-  readonly convergedTimeout?: number;
-  readonly convergedTimeoutNoExit?: boolean;
-}
-
-function withMgmtConvergedFlags<T extends { convergerTimeout: number; convergedExit?: boolean }>(flags: T & MgmtConvergedFlags): T {
-  const { convergedTimeout, convergedTimeoutNoExit, ...own } = flags;
-  if (convergedTimeout === undefined) return own as unknown as T;
-  // -1 is mgmt's "never": there is nothing to exit on.
-  return { ...own, convergerTimeout: convergedTimeout, convergedExit: convergedTimeout >= 0 && convergedTimeoutNoExit !== true } as unknown as T;
 }

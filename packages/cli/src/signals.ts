@@ -25,9 +25,11 @@ export type Say = (message: string, fields?: Record<string, unknown>) => void;
  * for a signal with none would kill the process with 130 while it tidies
  * up, leaving a --tmp-prefix folder behind), but only a third signal in all
  * still does something: it exits at once (the folder goes with the exit).
+ * With `maxRuntimeSeconds` > 0 (mgmt's --max-runtime), that much time after
+ * the call counts as the first signal.
  */
 
-export function handleStopSignals(steps: StopSteps, say: Say): () => void {
+export function handleStopSignals(steps: StopSteps, say: Say, maxRuntimeSeconds = 0): () => void {
   let received = 0;
   // A line per call, each carrying its resource (as every line about a resource does in --log-json).
   const sayStillRunning = (): void => {
@@ -55,8 +57,21 @@ export function handleStopSignals(steps: StopSteps, say: Say): () => void {
     }
   };
   for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  // --max-runtime N: the time running out is the first stop signal, so that a
+  // signal after it aborts the running changes, as a second one would.
+  const timeUp =
+    maxRuntimeSeconds > 0
+      ? setTimeout(() => {
+          if (runOver || received > 0) return;
+          received = 1;
+          say(`--max-runtime ${maxRuntimeSeconds}: ran its time; stopping as SIGTERM would, running changes may finish (send SIGTERM to abort them)`);
+          steps.stop();
+          sayStillRunning();
+        }, maxRuntimeSeconds * 1000)
+      : undefined;
   return () => {
     runOver = true;
+    clearTimeout(timeUp);
   };
 }
 
@@ -72,7 +87,7 @@ export interface StoppableEngine {
  * stop (whose promise the command's main flow awaits and reports on); then
  * abort; then interrupt and exit with 1.
  */
-export function handleEngineStopSignals(engine: StoppableEngine, stop: () => Promise<void>, say: Say): () => void {
+export function handleEngineStopSignals(engine: StoppableEngine, stop: () => Promise<void>, say: Say, maxRuntimeSeconds = 0): () => void {
   return handleStopSignals(
     {
       stop: () => void stop().catch(() => {}),
@@ -84,6 +99,7 @@ export function handleEngineStopSignals(engine: StoppableEngine, stop: () => Pro
       runningCalls: () => engine.runningChecks(),
     },
     say,
+    maxRuntimeSeconds,
   );
 }
 

@@ -1,7 +1,8 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ONCE, writeGraph } from './support/graphs.js';
+import { until } from './support/http.js';
 import { killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 
@@ -86,6 +87,103 @@ describe("mgmt's command line", () => {
     const twice = await runCli(['run', '--tmp-prefix', '--converged-timeout', '0', graph, '--yaml', graph]);
     expect(twice.code).toBe(2);
     expect(twice.stderr).toContain('two graph files given');
+  });
+});
+
+describe("mgmt's run flags", () => {
+  const fileGraph = (dir: string, files: readonly string[]): string =>
+    `graph: g\nresources:\n  file:\n${files.map((name) => `  - name: ${join(dir, name)}\n    state: exists\n    content: "hi\\n"\n`).join('')}`;
+  const readOrEmpty = (path: string): Promise<string> => readFile(path, 'utf8').catch(() => '');
+
+  it('runs mgmt\'s `run yaml FILE` with the flags whose ask is what converge does anyway (QA: unknown option, too many arguments)', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'g.yaml', fileGraph(dir, ['made']));
+    const result = await runCli(['run', '--tmp-prefix', '--converged-timeout=0', '--no-pgp', '--no-server', '--no-raise-limits', '--no-network', '--no-deploy-watch', '--no-stream-watch', 'yaml', graph]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(await readFile(join(dir, 'made'), 'utf8')).toBe('hi\n');
+  });
+
+  it('--max-runtime N stops a watching run after N seconds, as SIGTERM would', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'g.yaml', fileGraph(dir, ['made']));
+    const started = Date.now();
+    const watching = await runCli(['run', '--tmp-prefix', '--max-runtime', '2', graph]);
+    const took = Date.now() - started;
+    expect(watching.code, watching.stderr).toBe(0);
+    expect(watching.stderr).toContain('--max-runtime 2: ran its time; stopping as SIGTERM would');
+    expect(took).toBeGreaterThanOrEqual(2_000);
+    expect(took).toBeLessThan(12_000);
+    expect(await readFile(join(dir, 'made'), 'utf8')).toBe('hi\n');
+    // With --converged-exit and the quiet time not over when the time runs out: as a SIGTERM then, exit 0 only
+    // because every resource had converged (one failed or still pending would make it 1).
+    const early = await runCli(['run', '--tmp-prefix', '--converged-timeout', '600', '--max-runtime=1', graph]);
+    expect(early.code, early.stderr).toBe(0);
+    expect(early.stderr).toContain('stopped; every resource had converged by then');
+    const negative = await runCli(['run', '--tmp-prefix', '--max-runtime=-1', graph]);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toContain('0 (no limit)');
+  });
+
+  it('--converged-status-file appends true and false as the converged state changes: a drift makes it false, its repair true again', async () => {
+    const dir = await makeTempDir();
+    const managed = join(dir, 'made');
+    const status = join(dir, 'status');
+    const graph = await writeGraph(dir, 'g.yaml', fileGraph(dir, ['made']));
+    const cli = startCli(['run', '--tmp-prefix', '--converged-timeout=1', '--converged-timeout-no-exit', '--converged-status-file', status, graph]);
+    // Created before anything runs; nothing written until the first convergence (mgmt starts at not converged).
+    await until(async () => (await readOrEmpty(status)) === 'true\n', 'the first convergence in the status file');
+    await writeFile(managed, 'drifted\n');
+    await until(async () => (await readOrEmpty(status)) === 'true\nfalse\ntrue\n', 'false then true after the drift');
+    expect(await readFile(managed, 'utf8')).toBe('hi\n');
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+    // Stopping is no change of state: nothing more is written.
+    expect(await readFile(status, 'utf8')).toBe('true\nfalse\ntrue\n');
+  });
+
+  it('--graphviz FILE writes the running graph in dot at the start and again after a reload', async () => {
+    const dir = await makeTempDir();
+    const dot = join(dir, 'g.dot');
+    const graph = await writeGraph(dir, 'g.yaml', fileGraph(dir, ['one']));
+    const cli = startCli(['run', '--tmp-prefix', '--graphviz', dot, graph]);
+    await until(async () => (await readOrEmpty(dot)).includes(`"file[${join(dir, 'one')}]"`), 'the graph in dot');
+    expect(await readFile(dot, 'utf8')).toMatch(/^digraph "g" \{/);
+    await writeFile(graph, fileGraph(dir, ['one', 'two']));
+    await until(async () => (await readOrEmpty(dot)).includes(`"file[${join(dir, 'two')}]"`), 'the reloaded graph in dot');
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
+
+  it('refuses, with what to do instead, the flags asking for what converge cannot do, and applies nothing', async () => {
+    const dir = await makeTempDir();
+    const managed = join(dir, 'made');
+    const graph = await writeGraph(dir, 'g.yaml', fileGraph(dir, ['made']));
+    const refused: Array<[readonly string[], string]> = [
+      [['--graphviz-filter', 'dot', '--graphviz', join(dir, 'g.dot')], 'converge runs no Graphviz program'],
+      [['--client-urls', 'http://127.0.0.1:2379'], 'join it with --seeds URL'],
+      [['--server-urls=http://127.0.0.1:2380'], 'starts no etcd server of its own'],
+      [['--ideal-cluster-size', '3'], 'starts no etcd server of its own'],
+      [['--ssh-url', 'me@host:22'], 'does not reach etcd over SSH'],
+      [['--pgp-key-path', join(dir, 'key')], 'no PGP keys'],
+      [['--no-autoedges'], 'meta: {autoedge: false}'],
+      [['--allow-tmp-prefix'], '--tmp-prefix'],
+      [['--prometheus-listen', '127.0.0.1:9233'], '--prometheus HOST:PORT'],
+      [['--converged-status-file', join(dir, 'status'), '--converged-timeout=-1'], '--converged-status-file needs a converger timeout'],
+      [['--no-network', '--seeds', 'http://127.0.0.1:1'], '--no-network runs one host on its own'],
+      [['--converged-status-file', dir], 'cannot write it'],
+      [['--graphviz', join(dir, 'missing', 'g.dot')], 'cannot write it'],
+    ];
+    for (const [flags, hint] of refused) {
+      const once = flags.some((flag) => flag.startsWith('--converged-timeout')) ? [] : ['--converged-timeout=0'];
+      const result = await runCli(['run', '--tmp-prefix', ...once, ...flags, graph]);
+      expect(result.code, `${flags.join(' ')}: ${result.stderr}`).toBe(2);
+      expect(result.stderr, flags.join(' ')).toContain(hint);
+    }
+    const lang = await runCli(['run', '--tmp-prefix', '--converged-timeout=0', 'lang', join(dir, 'main.mcl')]);
+    expect(lang.code).toBe(2);
+    expect(lang.stderr).toContain("mgmt's lang frontend is not supported");
+    await expect(stat(managed)).rejects.toThrow();
+    await expect(stat(join(dir, 'status'))).rejects.toThrow();
   });
 });
 

@@ -210,6 +210,20 @@ describe('stop signals', () => {
     expect(result.stderr).toMatch(/0 pending · 0 running · 0 converged · 1 failed\n[^]*1 resource failed:/);
   });
 
+  it("mgmt's --max-runtime N is a first stop signal: it names what still runs, and one SIGTERM after it aborts", async () => {
+    const dir = await makeTempDir();
+    const plugin = await writeTestPlugin(dir);
+    const graph = await writeGraph(dir, 'graph.yaml', 'graph: g\nresources:\n  hang:\n    - name: forever\n');
+    const cli = startCli(['run', '--tmp-prefix', '--max-runtime', '1', '--plugin', plugin, graph]);
+    await cli.waitFor(/--max-runtime 1: ran its time; stopping as SIGTERM would/);
+    await cli.waitFor(/still running: .*hang\[forever\]/);
+    expect(cli.child.exitCode).toBe(null); // an orderly stop lets it run on
+    cli.child.kill('SIGTERM');
+    const result = await cli.result;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('SIGTERM again: aborting');
+  });
+
   it('with --log-json, a "still running" line carries its resource, as every line about a resource does', async () => {
     const dir = await makeTempDir();
     const plugin = await writeTestPlugin(dir);

@@ -85,7 +85,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     stopping ??= agent.stop().then(() => engine.stop());
     return stopping;
   };
-  const endStopSignals = handleEngineStopSignals(engine, stop, say);
+  const endStopSignals = handleEngineStopSignals(engine, stop, say, flags.maxRuntime ?? 0);
   const strayErrors = handleStrayErrors(engine, stop, reporter);
   // As a single host: saving the graph file (or SIGHUP) swaps the new graph
   // in. An agent that follows deploys has no file: SIGHUP is only told.

@@ -44,6 +44,12 @@ export interface RunFlags {
   readonly prometheus?: ListenAddress;
   /** --seeds: etcd client URLs; join that cluster instead of the local world. */
   readonly seeds?: readonly string[];
+  /** --max-runtime N: stop as SIGTERM would after N seconds; 0 = no limit. */
+  readonly maxRuntime?: number;
+  /** --converged-status-file PATH: append `true`/`false` at each change of the converged state. */
+  readonly convergedStatusFile?: string;
+  /** --graphviz FILE: write the running graph in dot at the start and at each reload. */
+  readonly graphviz?: string;
 }
 
 /** `converge run GRAPH`: load, apply, keep converging until told to stop. */
@@ -125,7 +131,7 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
     const observers = await startObservers(engine, flags, graph.name, reporter);
     if (!observers) return ExitCode.badInput;
     try {
-      return await runEngine(engine, graph, flags.convergedExit === true, display, reporter, reloader, early);
+      return await runEngine(engine, graph, { exitWhenConverged: flags.convergedExit === true, maxRuntime: flags.maxRuntime ?? 0 }, display, reporter, reloader, early);
     } finally {
       await observers.close();
     }
@@ -137,7 +143,7 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
 async function runEngine(
   engine: Engine,
   graph: ResolvedGraph,
-  exitWhenConverged: boolean,
+  { exitWhenConverged, maxRuntime }: { readonly exitWhenConverged: boolean; readonly maxRuntime: number },
   display: StatusDisplay,
   reporter: Reporter,
   reloader: GraphReloader,
@@ -166,7 +172,7 @@ async function runEngine(
     stopping ??= engine.stop();
     return stopping;
   };
-  const endStopSignals = handleEngineStopSignals(engine, stop, say);
+  const endStopSignals = handleEngineStopSignals(engine, stop, say, maxRuntime);
   early.handOverStops();
   const strayErrors = handleStrayErrors(engine, stop, reporter);
   // A stop signal while the graph loaded: nothing is applied, and the run ends as a stop would.

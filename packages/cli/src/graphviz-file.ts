@@ -1,0 +1,61 @@
+import { access, constants, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Engine } from '@converge/engine';
+import type { RunFile } from './converged-status-file.js';
+import { renderDot } from './render/dot.js';
+import { topologyView } from './ui/live-view-model.js';
+
+/**
+ * `--graphviz FILE` (mgmt's flag): writes the running graph in Graphviz dot,
+ * as `converge graph` prints it (autoedges and groups included, ids only,
+ * never param values), each time a graph starts running: at the start and
+ * after every reload. Written to a temporary file and renamed over FILE, so
+ * a viewer that reloads on change (xdot) never reads half a graph.
+ *
+ * Its folder is checked before anything runs (a path that cannot be written
+ * throws then, and the run stops before applying anything); a write that
+ * fails later is told once and the run goes on.
+ */
+export async function startGraphvizFile(
+  engine: Pick<Engine, 'onEvent' | 'topology'>,
+  path: string,
+  graphName: string,
+  say: (message: string) => void,
+): Promise<RunFile> {
+  if ((await stat(path).catch(() => undefined))?.isDirectory()) throw new Error(`${path} is a folder`);
+  await access(dirname(path), constants.W_OK);
+  const temporary = `${path}.${process.pid}.tmp`;
+  let failed = false;
+  // One write at a time; a swap while one runs writes once more afterwards, with the newest graph.
+  let writing: Promise<void> | undefined;
+  let again = false;
+  const write = async (): Promise<void> => {
+    do {
+      again = false;
+      try {
+        await writeFile(temporary, renderDot(topologyView(graphName, engine.topology())));
+        await rename(temporary, path);
+      } catch (error) {
+        await unlink(temporary).catch(() => {});
+        if (!failed) say(`cannot write the graph to ${path}: ${error instanceof Error ? error.message : String(error)}`);
+        failed = true;
+      }
+    } while (again);
+  };
+  const unsubscribe = engine.onEvent((event) => {
+    if (event.type !== 'swap') return;
+    if (writing) {
+      again = true;
+      return;
+    }
+    writing = write().finally(() => {
+      writing = undefined;
+    });
+  });
+  return {
+    close: async () => {
+      unsubscribe();
+      await writing;
+    },
+  };
+}
