@@ -518,6 +518,24 @@ describe.skipIf(!available)('an agent when etcd goes away entirely', () => {
     }
   }, 90_000);
 
+  it('says a one-shot run that converged here waits for etcd, then exits once it answers and the cluster converged (QA: it waited silently)', async () => {
+    const etcd = await startEtcdCluster(1);
+    try {
+      const dir = await makeTempDir();
+      await etcd.members[0]?.stop();
+      const h1 = agent(etcd, 'once-h1', await writeGraph(dir, 'graph.yaml', 'graph: once\nresources:\n  noop:\n    - name: a\n'), ['--converged-exit']);
+      await h1.waitFor(new RegExp(`converged here; waiting for etcd at ${etcd.seeds} to answer`), 20_000);
+      expect(h1.child.exitCode).toBeNull();
+      await etcd.members[0]?.restart();
+      const result = await h1.result;
+      expect(result.stderr).toContain('the cluster has converged');
+      expect(result.stderr.match(/converged here; waiting for etcd/g)).toHaveLength(1);
+      expect(result.code).toBe(0);
+    } finally {
+      await etcd.stop();
+    }
+  }, 90_000);
+
   it('publishes its exports once etcd answers: when it was away at the start, and at a reload (QA: they stayed unpublished, or old, for good)', async () => {
     const etcd = await startEtcdCluster(1);
     const world = new EtcdWorld({ hostname: 'test', seeds: etcd.clientUrls, log: silentLog });

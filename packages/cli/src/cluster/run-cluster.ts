@@ -111,6 +111,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     agent.start();
     void tellJoined(world, flags.seeds, hostname, graph, stopRequested.signal, say);
     if (flags.convergedExit) {
+      void tellWaitingForEtcd(world, engine, flags.seeds, stopRequested.signal, say);
       const settled = await clusterSettledOrStopped(world, engine, stopRequested.signal, say);
       clusterOutcome = tellClusterOutcome(settled, hostname, say);
     } else {
@@ -164,6 +165,27 @@ async function tellJoined(
       await world.answered.when((answered) => answered === true, stop);
     }
     say(`joined the cluster at ${where} as ${hostname}${graph ? '' : '; waiting for deploys'}`);
+  } catch {
+    // stopped first
+  }
+}
+
+/**
+ * A `--converged-exit` run whose graph has converged here while etcd has
+ * never answered waits for the cluster with nothing on the screen: said once,
+ * or the run looks hung (a wrong --seeds is the usual cause).
+ */
+async function tellWaitingForEtcd(
+  world: EtcdWorld,
+  engine: Engine,
+  seeds: readonly string[],
+  stop: AbortSignal,
+  say: (message: string) => void,
+): Promise<void> {
+  try {
+    await engine.converged.when((converged) => converged, stop);
+    if (world.answered.get() === true) return;
+    say(`converged here; waiting for etcd at ${seeds.join(',')} to answer, to learn whether the cluster has converged (check --seeds; Ctrl-C stops)`);
   } catch {
     // stopped first
   }
