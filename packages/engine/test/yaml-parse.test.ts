@@ -91,6 +91,11 @@ describe('parseGraphYaml', () => {
     expect(problemsOf('graph: g\nresources:\n  file:\n  - <<: 3\n    name: /tmp/x\n')).toEqual([
       expect.objectContaining({ code: 'ERR_GRAPH_SHAPE', line: 4, message: expect.stringContaining('merge key') }),
     ]);
+    // QA: an unknown alias was told twice, the second time as "a merge key takes a mapping".
+    expect(problemsOf('graph: g\nresources:\n  file:\n  - <<: *nope\n    name: /tmp/x\n  - <<: [*nope2]\n    name: /tmp/y\n').map((problem) => `${problem.line}: ${problem.message}`)).toEqual([
+      "4: unknown alias '*nope'",
+      "6: unknown alias '*nope2'",
+    ]);
   });
 
   it('reads an mgmt-style graph with our extensions, keeping where everything was written', async () => {

@@ -84,9 +84,13 @@ export class PlainValueReader {
    */
   mergedMaps(node: Node | null | undefined): Node[] {
     const target = this.deref(node);
+    // An alias that names nothing was reported as such: "takes a mapping" would be a second message for one mistake.
+    if (target === null && isAlias(node)) return [];
     if (isMap(target)) return [target];
-    if (isSeq(target) && target.items.every((item) => isMap(this.deref(item as Node | null)))) {
-      return target.items.map((item) => this.deref(item as Node | null) as Node);
+    if (isSeq(target)) {
+      const items = target.items.map((item) => ({ item: item as Node | null, target: this.deref(item as Node | null) }));
+      if (items.every((entry) => isMap(entry.target))) return items.map((entry) => entry.target as Node);
+      if (items.some((entry) => entry.target === null && isAlias(entry.item))) return [];
     }
     report(this.source, 'ERR_GRAPH_SHAPE', 'a merge key (<<) takes a mapping, or a list of mappings', locationOf(this.source, node ?? null), 'merge an anchored mapping: `<<: *defaults`');
     return [];
