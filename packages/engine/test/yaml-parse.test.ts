@@ -58,6 +58,21 @@ describe('parseGraphYaml', () => {
     expect(problemsOf(['graph: g', 'defaults: 1'].join('\n'))[0]?.hint).toMatch(/; keys of your own start with x- \(converge ignores them\)$/);
   });
 
+  it('tells a param indented deeper than the one above it once, at its own line (QA: two parser messages at the line above)', () => {
+    expect(problemsOf('graph: g\nresources:\n  file:\n  - name: /tmp/x\n    state: exists\n      content: "x"\n')).toEqual([
+      expect.objectContaining({
+        line: 6,
+        column: 7,
+        message: "'content' is indented deeper than the key above it",
+        hint: expect.stringContaining('line it up with the key above it (column 5)'),
+      }),
+    ]);
+    // Under a list item's first key, the column is that key's, after `- `.
+    expect(problemsOf('graph: g\nresources:\n  file:\n  - name: /tmp/x\n      content: "x"\n')[0]?.hint).toContain('(column 5)');
+    // A value that holds `: ` is another mistake, told as before.
+    expect(problemsOf('graph: g\nresources:\n  file:\n  - name: /tmp/x\n    content: a: b\n')[0]?.hint).toContain('quote the value');
+  });
+
   it('reads YAML merge keys (<<) as mgmt does: written keys win, earlier merged mappings win over later ones', () => {
     const text = [
       'graph: merged',

@@ -26,6 +26,7 @@ import {
 } from './yaml-shape.js';
 import { locationAt, locationOf, report, type YamlSource } from './yaml-source.js';
 import { PlainValueReader } from './yaml-values.js';
+import { overIndentedKeyAfter } from './over-indented.js';
 
 const TOP_LEVEL_KEYS = ['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule'] as const;
 
@@ -84,6 +85,7 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
     report(source, 'ERR_GRAPH_SHAPE', `the file holds ${documents.length} YAML documents; a graph file holds one`,
       locationAt(source, second), "remove the extra '---' separators");
   }
+  const toldOverIndented = new Set<number>();
   for (const error of first.errors) {
     const [message, hint] = syntaxProblem(error.message);
     const quoteMissing = UNCLOSED_QUOTE.test(message);
@@ -91,6 +93,16 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
       // Said where it was opened; what the parser stumbled on after it follows from it and is not told.
       reportUnclosed(source, text, error.pos[0], quoteMissing);
       break;
+    }
+    const deeper = IMPLICIT_KEY_SPLIT.test(message) ? overIndentedKeyAfter(text, error.pos[0]) : undefined;
+    if (deeper) {
+      // The parser says it twice, at the line above, in its own terms; the line to fix is the deeper one.
+      if (!toldOverIndented.has(deeper.offset)) {
+        report(source, 'ERR_YAML_SYNTAX', `'${deeper.key}' is indented deeper than the key above it`, locationAt(source, deeper.offset),
+          `line it up with the key above it (column ${deeper.column}); a value over several lines is written after | or in quotes`);
+      }
+      toldOverIndented.add(deeper.offset);
+      continue;
     }
     report(source, 'ERR_YAML_SYNTAX', message, locationAt(source, error.pos[0]), hint);
   }
@@ -428,6 +440,9 @@ function reportUnclosed(source: YamlSource, text: string, position: number, quot
     `close it with ${opened?.char === '{' ? '}' : ']'} (over several lines, indent them more than its key), or write the entries as \`- item\` lines`);
 }
 
+/** The parser's words when a line goes on a `key: value` line's value with a key of its own. */
+const IMPLICIT_KEY_SPLIT = /^Implicit keys need to be on a single line|^Nested mappings are not allowed in compact mappings/;
+
 /** Hints for the YAML parser's most common complaints, by the start of its message. */
 const SYNTAX_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^Map keys must be unique/, 'a key appears twice in one mapping: keep one (resources of one kind go in one list under one `kind:` key)'],
@@ -435,7 +450,7 @@ const SYNTAX_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
     /must start at the same column|bad indentation|indentation|^Sequence item without - indicator|^A block sequence may not be used as an implicit map key|^Implicit map keys need to be followed by map values/i,
     'indent the items of one list (or the keys of one mapping) to the same column, with spaces: a `- ` item further left or right than its neighbours ends the list',
   ],
-  [/^Implicit keys need to be on a single line|^Nested mappings are not allowed in compact mappings/, 'a `key: value` pair is missing its line break or a value holds `: `: quote the value'],
+  [IMPLICIT_KEY_SPLIT, 'a `key: value` pair is missing its line break or a value holds `: `: quote the value'],
   [/tab/i, 'indent with spaces: YAML does not allow tabs there'],
   [/^Missing closing|^Unexpected end|flow collection/i, 'close every [ with ] and every { with }, and every quote'],
   [/^Plain value cannot start with/, 'quote the value: a plain value cannot start with that character'],
