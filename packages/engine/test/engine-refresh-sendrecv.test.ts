@@ -63,6 +63,54 @@ describe('refresh over notify edges', () => {
   });
 });
 
+describe('a pending refresh whose receiver no notify edge leads to any more', () => {
+  const failingReceiver = (rec: AnyResourceDefinition): ReturnType<typeof graphOf> =>
+    graphOf(
+      [rec],
+      [
+        { kind: 'rec', name: 'config', params: { changes: true } },
+        { kind: 'rec', name: 'service', params: { failTimes: 100 } },
+      ],
+      [{ from: 'rec[config]', to: 'rec[service]', notify: true }],
+    );
+
+  it('is dropped when a swap removes the receiver, and a resource of that name added later runs without it (QA: a refreshonly restart fired with no notifier)', async () => {
+    const stateDir = await tempStateDir();
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    const engine = new Engine({ stateDir, convergerTimeout: 0 });
+    await engine.start(failingReceiver(rec));
+    await engine.whenConverged(AbortSignal.timeout(5000));
+    expect(engine.failures()[0]?.resource).toBe('rec[service]');
+    expect(await readdir(join(stateDir, 'refresh'))).toHaveLength(1);
+
+    await engine.swap(graphOf([rec], [{ kind: 'rec', name: 'config' }], []));
+    expect(await readdir(join(stateDir, 'refresh'))).toEqual([]);
+    journal.events.length = 0;
+    await engine.swap(graphOf([rec], [{ kind: 'rec', name: 'config' }, { kind: 'rec', name: 'service' }], []));
+    await until(() => journal.events.some((event) => event.startsWith('start service')), 'the service to run');
+    expect(journal.events.find((event) => event.startsWith('start service'))).toContain('refresh=false');
+    await engine.stop();
+  });
+
+  it('is dropped at the start of a graph with no notify edge into the receiver, and kept (delivered) with one', async () => {
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    for (const [edges, refreshed] of [[[], false], [[{ from: 'rec[config]', to: 'rec[service]', notify: true }], true]] as const) {
+      const stateDir = await tempStateDir();
+      const crashed = new Engine({ stateDir, convergerTimeout: 0 });
+      await crashed.start(failingReceiver(rec));
+      await crashed.whenConverged(AbortSignal.timeout(5000));
+      await crashed.stop();
+      journal.events.length = 0;
+      const next = graphOf([rec], [{ kind: 'rec', name: 'config' }, { kind: 'rec', name: 'service' }], [...edges]);
+      const restarted = await runToConvergence(next, { stateDir });
+      expect(journal.events.find((event) => event.startsWith('start service'))).toContain(`refresh=${refreshed}`);
+      await restarted.stop();
+    }
+  });
+});
+
 describe('a refresh sent while the receiver runs', () => {
   it('runs the receiver again for it, instead of clearing it with the refresh it was running for (QA: the second config change never restarted the service)', async () => {
     const journal = newJournal();
@@ -141,7 +189,8 @@ async function crashedMidSender() {
   const edges = [{ from: 'rec[config]', to: 'rec[service]', notify: true }];
   const crashed = new Engine({ stateDir, convergerTimeout: 0 });
   await crashed.start(graphOf([rec], [{ kind: 'rec', name: 'config', params: { hang: true } }, { kind: 'rec', name: 'service' }], edges));
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  // Cut off once the sender's check has begun (its intent is written before), however slow the machine.
+  await until(() => journal.events.some((event) => event.startsWith('start config')), 'the sender to start its check');
   crashed.abort();
   await crashed.stop();
   journal.events.length = 0;

@@ -275,6 +275,7 @@ export class Engine {
       for (const vertex of removed) vertex.leaveGraph(reason);
       await Promise.all(removed.map((vertex) => vertex.settled()));
       await Promise.all(removed.map((vertex) => vertex.close()));
+      await this.#dropUndeliverableRefreshes(plan);
       // Dependents first (the reverse of the running order): a directory is
       // put back only once the files in it were.
       await this.#reverseInOrder(
@@ -384,6 +385,27 @@ export class Engine {
     this.#paused = false;
     this.#pauseController = new AbortController();
     this.#waitSignal = AbortSignal.any([this.#stopController.signal, this.#pauseController.signal]);
+  }
+
+  /**
+   * Pending refreshes that no notify edge of `plan` leads to: their receiver
+   * left the graph, or every notify edge into it did. Dropped, and said: the
+   * record is kept on disk so that a crash cannot lose a refresh, not so
+   * that a resource removed on purpose (or another graph's resource of the
+   * same name, run later on this state directory) runs for a change it no
+   * longer follows: a `refreshonly` restart would fire with no notifier.
+   */
+  async #dropUndeliverableRefreshes(plan: GraphPlan): Promise<void> {
+    const pending = this.#env.refreshes.pendingIds();
+    if (pending.length === 0) return;
+    const notified = new Set<string>();
+    for (const edge of plan.edges) if (edge.notify) notified.add(edge.to);
+    for (const id of pending) {
+      if (notified.has(id)) continue;
+      await this.#env.refreshes.clear(id);
+      const why = plan.resources.has(id) ? 'no notify edge leads to it any more' : 'it is no longer in the graph';
+      this.#env.logger.info({ resource: id }, `dropped the refresh pending for it: ${why}`);
+    }
   }
 
   /**

@@ -35,6 +35,11 @@ export class RefreshStore {
     }
   }
 
+  /** The ids with a refresh pending. */
+  pendingIds(): string[] {
+    return [...this.#pending];
+  }
+
   isPending(id: string): boolean {
     return this.#pending.has(id);
   }
