@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { liveMembers, startTicksOf } from './process-group.js';
+import { isRunning, liveMembers, startTicksOf } from './process-group.js';
 
 /** What is kept of a started process group, in the resource's state folder. */
 interface GroupRecord {
@@ -127,7 +127,10 @@ function statusOf(record: Partial<GroupRecord>): 'left' | 'owned by a live run' 
   if (typeof pgid !== 'number' || !Number.isInteger(pgid) || pgid <= 1 || typeof leaderStart !== 'number') return 'gone';
   if (typeof ownerPid !== 'number' || typeof ownerStart !== 'number') return 'gone';
   if (record.bootId !== currentBootId()) return 'gone';
-  if (startTicksOf(ownerPid) === ownerStart) return 'owned by a live run';
+  // A converge killed but not yet reaped by its parent (a zombie; for a
+  // while after kill -9, or for good under an init that never reaps) runs
+  // nothing: the state lock was taken over from it, and its groups are left.
+  if (isRunning(ownerPid) && startTicksOf(ownerPid) === ownerStart) return 'owned by a live run';
   const members = liveMembers(pgid);
   if (members.length === 0) return 'gone';
   return !members.includes(pgid) || startTicksOf(pgid) === leaderStart ? 'left' : 'gone';
