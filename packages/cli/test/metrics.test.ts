@@ -129,6 +129,10 @@ describe('converge run --prometheus', () => {
     }, 'the swapped-in resource to converge');
     expect(valueOf(metrics, 'converge_graph_swaps_total')).toBe(2);
     expect(valueOf(metrics, 'converge_resource_state', { resource: b, state: 'converged' })).toBeUndefined();
+    // So are b's counters and histogram (QA: a series per resource that ever existed, growing with every reload), and a's stay.
+    expect(metrics.samples.filter((sample) => sample.labels['resource'] === b)).toEqual([]);
+    expect(valueOf(metrics, 'converge_checkapply_total', { resource: a, result: 'changed' })).toBe(2);
+    expect(valueOf(metrics, 'converge_checkapply_duration_seconds_count', { resource: a })).toBeGreaterThanOrEqual(2);
 
     // Nothing but /metrics is served.
     expect((await fetch(url.replace(/\/metrics$/, '/'))).status).toBe(404);

@@ -90,22 +90,56 @@ export class EngineMetrics {
       },
     });
 
+    // The label values each resource's series were made with, so that a
+    // graph swap can remove the series of the resources it removed: a
+    // daemon whose resource names change (versions in names, collected
+    // exports) would otherwise grow its memory and every scrape for good.
+    const seriesOf = new Map<string, { results: Set<CheckResult>; codes: Set<string> }>();
+    const seriesFor = (id: string): { results: Set<CheckResult>; codes: Set<string> } => {
+      let series = seriesOf.get(id);
+      if (series === undefined) {
+        series = { results: new Set(), codes: new Set() };
+        seriesOf.set(id, series);
+      }
+      return series;
+    };
+    const removeLeftResources = (): void => {
+      const live = new Set(engine.statuses().map((status) => status.id));
+      for (const [id, series] of seriesOf) {
+        if (live.has(id)) continue;
+        const labels = { resource: id, kind: kindOf(id) };
+        for (const result of series.results) checks.remove({ ...labels, result });
+        for (const code of series.codes) errors.remove({ ...labels, code });
+        durations.remove(labels);
+        events.remove(labels);
+        seriesOf.delete(id);
+      }
+    };
+
     this.#unsubscribe = engine.onEvent((event) => {
       switch (event.type) {
         case 'checkApply': {
           const labels = { resource: event.id, kind: kindOf(event.id) };
-          checks.inc({ ...labels, result: checkResult(event) });
+          const series = seriesFor(event.id);
+          const result = checkResult(event);
+          series.results.add(result);
+          checks.inc({ ...labels, result });
           durations.observe(labels, event.durationMs / 1000);
-          if (event.error) errors.inc({ ...labels, code: event.error.code });
+          if (event.error) {
+            series.codes.add(event.error.code);
+            errors.inc({ ...labels, code: event.error.code });
+          }
           break;
         }
         case 'event':
+          seriesFor(event.id);
           events.inc({ resource: event.id, kind: kindOf(event.id) });
           break;
         case 'swap':
           swaps.inc();
           graphResources.set(event.resources);
           graphEdges.set(event.edges);
+          removeLeftResources();
           break;
         default:
           break;
