@@ -77,6 +77,26 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     await removeTempDirs();
   });
 
+  it('says when another converge runs with the same --hostname, and not when it takes over from its own run killed a moment ago', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'graph.yaml', 'graph: twin\nresources:\n  noop:\n    - name: a\n');
+    const first = agent(etcd, 'twin-h1', graph);
+    await first.waitFor(/joined the cluster/);
+    await first.waitFor(/converged: noop\[a\]/);
+    // Killed: its status lives on for its lease while the next run of this host starts.
+    first.kill();
+    await first.result;
+    const restarted = agent(etcd, 'twin-h1', graph);
+    await restarted.waitFor(/joined the cluster/);
+    await restarted.waitFor(/converged: noop\[a\]/);
+    expect(restarted.stderr).not.toContain('another converge runs');
+    const twin = agent(etcd, 'twin-h1', graph);
+    await restarted.waitFor(/another converge runs as host twin-h1/, 20_000);
+    expect(first.stderr).not.toContain('another converge runs');
+    expect(restarted.stderr.match(/another converge runs/g)).toHaveLength(1);
+    await Promise.all([stopAgent(restarted), stopAgent(twin)]);
+  }, 60_000);
+
   it('share a value: kv on one host, read by another and sent into a file', async () => {
     const dir = await makeTempDir();
     const target = join(dir, 'from-h1.txt');

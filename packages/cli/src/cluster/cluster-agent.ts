@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import {
   clusterKeys,
@@ -14,6 +15,7 @@ import {
   publishExports,
   readDeploy,
   Scheduler,
+  statusesFrom,
   type Engine,
   type EtcdWorld,
   type ExportedResource,
@@ -61,6 +63,8 @@ export class ClusterAgent {
   /** The exports the running graph has, as the world must hold them (key → stored value): what a change of them by another client is told from. */
   #wantedExports: { readonly list: ExportedResource[]; readonly byKey: ReadonlyMap<string, string> } | undefined;
   #publishing: Promise<void> | undefined;
+  /** This run's id in its status (see #watchOwnName). */
+  readonly #instance = randomUUID();
 
   constructor(options: ClusterAgentOptions) {
     this.#options = options;
@@ -74,7 +78,7 @@ export class ClusterAgent {
 
   start(): void {
     const signal = this.#stop.signal;
-    this.#loops.push(this.#followExports(signal), this.#publishStatusOnChange(signal));
+    this.#loops.push(this.#followExports(signal), this.#publishStatusOnChange(signal), this.#watchOwnName(signal));
     if (!this.#base) this.#loops.push(this.#followDeploys(signal));
     else this.#rebuild();
   }
@@ -162,6 +166,40 @@ export class ClusterAgent {
     }
   }
 
+  /**
+   * Two agents given one --hostname overwrite each other's status and
+   * exports without a sign (the exports of one are lost). Each run puts an
+   * id of its own in its status; a status of this host's name written by
+   * another run after this one started is said, once. What was there
+   * before is not: it may be this host's own run killed a moment ago, whose
+   * status lives on until its lease ends.
+   */
+  async #watchOwnName(signal: AbortSignal): Promise<void> {
+    const { hostname, reporter, world } = this.#options;
+    const key = clusterKeys.status(hostname);
+    let first = true;
+    try {
+      for await (const batch of world.watch(key, signal)) {
+        if (first) {
+          first = false;
+          continue;
+        }
+        const foreign = batch.some((change) => {
+          if (change.key !== key || change.value === undefined) return false;
+          const instance = statusesFrom([change.value])[0]?.instance;
+          return instance !== undefined && instance !== this.#instance;
+        });
+        if (!foreign) continue;
+        reporter.say(
+          `another converge runs as host ${hostname}: it wrote its status over this one's. Two hosts with one name overwrite each other's status and exports; give each its own --hostname`,
+        );
+        return;
+      }
+    } catch {
+      // stopped
+    }
+  }
+
   /** Publishes the status; unless `always`, only when something in it but its time changed. */
   async #publishStatus(always = true): Promise<void> {
     const { engine, hostname, world } = this.#options;
@@ -173,6 +211,7 @@ export class ClusterAgent {
       ...(graph ? { graph: graph.name } : {}),
       resources: graph?.resources.size ?? 0,
       failed: engine.failures().length,
+      instance: this.#instance,
     };
     const told = JSON.stringify(status);
     if (!always && told === this.#statusTold) return;

@@ -13,6 +13,8 @@ export interface HostStatus {
   readonly failed: number;
   /** ISO time of this status. */
   readonly time: string;
+  /** An id of the run that wrote it, new at each start: two runs given one host name tell each other apart by it. */
+  readonly instance?: string;
 }
 
 export function encodeHostStatus(status: HostStatus): string {
@@ -39,6 +41,7 @@ export function statusesFrom(values: Iterable<string>): HostStatus[] {
         resources: Number(parsed.resources ?? 0),
         failed: Number(parsed.failed ?? 0),
         time: String(parsed.time ?? ''),
+        ...(typeof parsed.instance === 'string' ? { instance: parsed.instance } : {}),
       });
     } catch {
       // not a status: ignore
