@@ -1,7 +1,7 @@
 import type { Logger, WorldChange } from '@converge/engine-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdWorld, WorldUnreachableError } from '../src/world/etcd-world.js';
-import { etcdAvailable, startEtcdCluster, type EtcdCluster } from './support/etcd-members.js';
+import { etcdAvailable, startEtcdCluster, type EtcdCluster, type EtcdMember } from './support/etcd-members.js';
 
 const available = etcdAvailable();
 if (!available) console.warn('etcd is not installed: skipping the etcd world tests (tools/ci/setup/etcd.packages)');
@@ -50,6 +50,15 @@ async function eventuallyAsync(check: () => Promise<boolean>, timeoutMs: number)
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** Writes `key` through `writer`, trying again until a quorum takes it (after an election, say). */
+async function writeSoon(writer: EtcdWorld, key: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (!(await writer.set(key, 'x').then(() => true, () => false))) {
+    if (Date.now() > deadline) throw new Error(`could not write ${key}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -169,20 +178,13 @@ describe.skipIf(!available)('EtcdWorld when etcd fails', () => {
       const world = openWorld(etcd.clientUrls, { namespace: '/m/', lines });
       // Writes go through another client: the watching world makes no call of its own but the check after its stream drops.
       const writer = openWorld(etcd.clientUrls, { namespace: '/m/', hostname: 'writer' });
-      const writeSoon = async (key: string): Promise<void> => {
-        const deadline = Date.now() + 30_000;
-        while (!(await writer.set(key, 'x').then(() => true, () => false))) {
-          if (Date.now() > deadline) throw new Error(`could not write ${key}`);
-          await new Promise((resolve) => setTimeout(resolve, 250));
-        }
-      };
       const stop = new AbortController();
       const { batches, done } = follow(world, 'k/', stop.signal);
       await eventually(() => batches.length === 1);
       // Each member in turn, so that the one the watch streams from dies once, whichever it is.
       for (let index = 0; index < 3; index++) {
         await etcd.members[index]?.stop();
-        await writeSoon(`k/${index}`);
+        await writeSoon(writer, `k/${index}`);
         await eventually(() => batches.flat().some((change) => change.key === `k/${index}`), 30_000);
         await etcd.members[index]?.restart();
         // Back in the cluster (a read through it alone needs the quorum) before the next one stops,
@@ -198,6 +200,54 @@ describe.skipIf(!available)('EtcdWorld when etcd fails', () => {
       await etcd.stop();
     }
   }, 180_000);
+
+  it('moves its watch to another member when the one it streams from hangs, and misses no change (QA: collectors stale for 84 s while a member was stopped)', async () => {
+    const etcd = await startEtcdCluster(3);
+    try {
+      const lines: LogLine[] = [];
+      const world = openWorld(etcd.clientUrls, { namespace: '/h/', lines });
+      const stop = new AbortController();
+      const { batches, done } = follow(world, 'k/', stop.signal);
+      await eventually(() => batches.length === 1);
+      // The member the watch streams from: the one with its watcher (each test has its own cluster).
+      let serving: EtcdMember | undefined;
+      await eventuallyAsync(async () => {
+        const counts = await Promise.all(etcd.members.map((member) => member.watchers()));
+        serving = counts.reduce((sum, count) => sum + count, 0) === 1 ? etcd.members[counts.indexOf(1)] : undefined;
+        return serving !== undefined;
+      }, 10_000);
+      const hung = serving as EtcdMember;
+      const writer = openWorld(etcd.members.filter((member) => member !== hung).map((member) => member.clientUrl), { namespace: '/h/', hostname: 'writer' });
+      const seen = (key: string): boolean => batches.flat().some((change) => change.key === key);
+      await writeSoon(writer, 'k/before');
+      await eventually(() => seen('k/before'));
+
+      hung.pause();
+      // The other two still make a quorum (after an election, if the hung one led): writes go on.
+      await writeSoon(writer, 'k/during-1');
+      await writeSoon(writer, 'k/during-2');
+      // Without keepalive the watch would wait as long as the member stays paused; with it, it moves within about 9 s.
+      await eventually(() => seen('k/during-1') && seen('k/during-2'), 30_000);
+      // Resumed from the last revision it saw: nothing before it again.
+      expect(batches.slice(1).flat().filter((change) => change.key === 'k/before')).toHaveLength(1);
+      const moved = lines.filter((line) => /lost their stream/.test(line.message));
+      expect(moved).toHaveLength(1);
+      expect(moved[0]?.message).toContain(`through etcd member ${hung.clientUrl.replace('http://', '')} (`);
+      expect(lines.filter((line) => /unreachable/.test(line.message))).toEqual([]);
+
+      // The hung member going on breaks nothing.
+      hung.resume();
+      await writeSoon(writer, 'k/after');
+      await eventually(() => seen('k/after'), 15_000);
+      expect(await world.get('k/after')).toBe('x');
+      expect(world.reachable).toBe(true);
+      stop.abort();
+      await done;
+    } finally {
+      // Goes on (SIGCONT) before it stops.
+      await etcd.stop();
+    }
+  }, 120_000);
 
   it('counts etcd as back only with a quorum, not when its watch reaches a member that has none (QA: "reachable again" with one of three)', async () => {
     const etcd = await startEtcdCluster(3);

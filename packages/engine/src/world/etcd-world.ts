@@ -2,7 +2,9 @@ import type { Logger, World, WorldChange } from '@converge/engine-api';
 import { Etcd3, type Namespace, type Watcher } from 'etcd3';
 import { EventValue } from '../runtime/event-value.js';
 import { LeasedKeys } from './etcd-leased-keys.js';
+import { KEEPALIVE, firstAnswerWithin, skipFailedMember } from './etcd-liveness.js';
 import { retryUntilReachable } from './etcd-retry.js';
+import { WatchFailover } from './watch-failover.js';
 import { WorldReachability } from './world-reachability.js';
 
 export interface EtcdWorldOptions {
@@ -40,7 +42,8 @@ export class WorldUnreachableError extends Error {
  * The world of several hosts, in an etcd cluster. Plain calls throw
  * WorldUnreachableError when etcd cannot be reached; watches instead wait
  * and resume where they stopped (etcd3 reconnects its watch stream from the
- * last revision seen), so nothing is lost. Losing etcd is logged once.
+ * last revision seen), so nothing is lost: through another member when theirs
+ * dies or hangs. Losing etcd is logged once, and so is a watch stream's move.
  */
 export class EtcdWorld implements World {
   readonly hostname: string;
@@ -52,11 +55,19 @@ export class EtcdWorld implements World {
 
   constructor(options: EtcdWorldOptions) {
     this.hostname = options.hostname;
+    // Streams (watches, keepalives) live long: no deadline, but the same time
+    // for their first answer, and keepalive pings after it (etcd-liveness.ts).
+    const watchStream = firstAnswerWithin(CALL_DEADLINE_MS, new WatchFailover(options.log));
+    const otherStream = firstAnswerWithin(CALL_DEADLINE_MS);
     this.#client = new Etcd3({
       hosts: [...options.seeds],
       dialTimeout: CALL_DEADLINE_MS,
-      // Streams (watches, keepalives) live long; only unary calls get a deadline.
-      defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
+      grpcOptions: KEEPALIVE,
+      faultHandling: { host: skipFailedMember },
+      defaultCallOptions: (context) =>
+        context.isStream
+          ? { interceptors: [context.service === 'Watch' ? watchStream : otherStream] }
+          : { deadline: Date.now() + CALL_DEADLINE_MS },
     });
     this.#ns = this.#client.namespace(options.namespace ?? '/converge/');
     this.#reachability = new WorldReachability(options.log, options.seeds.join(','));

@@ -25,6 +25,12 @@ export interface EtcdMember {
   stop(): Promise<void>;
   /** Starts a stopped member again with its data (same ports). */
   restart(): Promise<void>;
+  /** Freezes the member (SIGSTOP): its connections stay open but it answers nothing, as when it hangs or is cut off. */
+  pause(): void;
+  /** Lets a paused member go on (SIGCONT). */
+  resume(): void;
+  /** How many watchers clients have on this member now (its metrics). */
+  watchers(): Promise<number>;
   readonly running: boolean;
 }
 
@@ -116,9 +122,25 @@ class Member implements EtcdMember {
     await waitHealthy(this.clientUrl, this);
   }
 
+  pause(): void {
+    this.#child?.kill('SIGSTOP');
+  }
+
+  resume(): void {
+    if (this.running) this.#child?.kill('SIGCONT');
+  }
+
+  async watchers(): Promise<number> {
+    const response = await fetch(`${this.clientUrl}/metrics`, { signal: AbortSignal.timeout(2000) });
+    const line = (await response.text()).split('\n').find((text) => text.startsWith('etcd_debugging_mvcc_watcher_total '));
+    return Number(line?.split(' ')[1] ?? 0);
+  }
+
   async stop(): Promise<void> {
     const child = this.#child;
     if (!child || !this.running) return;
+    // A paused member would not act on SIGTERM until it goes on.
+    child.kill('SIGCONT');
     child.kill('SIGTERM');
     // etcd may ignore SIGTERM for seconds while it hands over leadership.
     const timer = setTimeout(() => child.kill('SIGKILL'), 2000);

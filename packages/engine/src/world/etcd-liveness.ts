@@ -1,0 +1,78 @@
+import { InterceptingCall, status, type ChannelOptions, type Interceptor } from '@grpc/grpc-js';
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
+import { isRecoverableError } from 'etcd3';
+
+/*
+ * An etcd member that hangs rather than dies (stopped, or cut off by the
+ * network) keeps its TCP connections open: nothing fails, so a stream through
+ * it (the watch every collector waits on) stays silent until the member
+ * resumes (QA: 84 s). These settings make such a stream fail, so that etcd3
+ * reconnects it through another member, from the last revision it saw.
+ */
+
+/**
+ * gRPC pings on each connection while a call is open on it: one not answered
+ * within 3 s drops the connection. Not more often than every 6 s: etcd closes a
+ * connection that pings more often than its --grpc-keepalive-min-time (5 s by
+ * default), and, for the same reason, no pings without a call.
+ */
+export const KEEPALIVE: ChannelOptions = {
+  'grpc.keepalive_time_ms': 6000,
+  'grpc.keepalive_timeout_ms': 3000,
+};
+
+/** What a stream's interceptor tells about it: `peer` is the member's address. */
+export interface StreamEvents {
+  /** The stream got its first answer. */
+  answered(peer: string): void;
+  /** A stream that had answered ended with an error (not cancelled by the client). */
+  dropped(peer: string, details: string): void;
+}
+
+/**
+ * Fails a stream that got no first answer within `ms`. Connecting to a hung
+ * member never ends (its kernel accepts, etcd never answers) and keepalive
+ * only starts once connected, so a watch that reconnected to the hung member
+ * would wait there. etcd answers a watch's or a lease keepalive's first
+ * request at once.
+ */
+export function firstAnswerWithin(ms: number, events?: StreamEvents): Interceptor {
+  return (options, nextCall) => {
+    const call: InterceptingCall = new InterceptingCall(nextCall(options), {
+      start(metadata, _listener, next) {
+        let peer: string | undefined;
+        const timer = setTimeout(() => {
+          call.cancelWithStatus(status.UNAVAILABLE, `etcd did not answer within ${ms} ms (is the member hung?)`);
+        }, ms);
+        next(metadata, {
+          onReceiveMessage(message, forward) {
+            if (peer === undefined) {
+              clearTimeout(timer);
+              peer = call.getPeer();
+              events?.answered(peer);
+            }
+            forward(message);
+          },
+          onReceiveStatus(received, forward) {
+            clearTimeout(timer);
+            if (peer !== undefined && received.code !== status.OK && received.code !== status.CANCELLED) {
+              events?.dropped(peer, `${received.code} ${status[received.code]}: ${received.details}`);
+            }
+            forward(received);
+          },
+        });
+      },
+    });
+    return call;
+  };
+}
+
+/**
+ * Passes a member by for 5 s after one failure. etcd3 waits for three in a
+ * row, but it counts a stream as a success once opened, so the hung member a
+ * watch just gave up on never reached three: the watch could reconnect to it
+ * (one time in three) and wait out another timeout there.
+ */
+export function skipFailedMember(): IPolicy<IDefaultPolicyContext> {
+  return circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 5000, breaker: new ConsecutiveBreaker(1) });
+}
