@@ -61,6 +61,15 @@ export interface ResourceContext<P extends object = object, S extends object = o
    */
   wouldChangeBefore?(id: string): boolean;
   /**
+   * Given to a reversal only (its resource has left the graph, and what it
+   * found there is being put back): the params of this kind's resources in
+   * the graph being run, which may not have started yet (reversals come
+   * first). What the reversal removes leaves what they manage alone: a
+   * folder it made that one of them now keeps stays. Since engine API 1.11;
+   * absent on older engines and for the resources of the graph.
+   */
+  readonly graphPeers?: readonly Readonly<P>[];
+  /**
    * Publishes values on this resource's send keys, to be received by params of
    * resources downstream. Call it from checkApply; values are delivered after
    * checkApply returns.

@@ -317,6 +317,38 @@ describe('reverse', () => {
     await real.stop();
   });
 
+  it('tells a reversal the params of its kind in the graph being run (ctx.graphPeers), before those resources start: at a swap and at the next start', async () => {
+    const told: string[][] = [];
+    const inGraph: unknown[] = [];
+    const kind = defineResource({
+      kind: 'peered',
+      params: Type.Object({ path: Type.String(), absent: Type.Optional(Type.Boolean()) }),
+      nameParam: 'path',
+      reversible: { reversal: async (_instance, params) => ({ path: params.path, absent: true }) },
+      create(params) {
+        return {
+          init(ctx) {
+            if (params.absent) told.push((ctx.graphPeers ?? []).map((peer) => peer.path));
+            else inGraph.push(ctx.graphPeers);
+          },
+          checkApply: () => true,
+        };
+      },
+    }) as unknown as AnyResourceDefinition;
+    const peered = (...paths: string[]): TestResource[] => paths.map((path) => ({ kind: 'peered', name: path, params: { path }, meta: { reverse: true } }));
+    const stateDir = await tempStateDir();
+    const engine = await started(graphOf([kind], peered('/a', '/b')), stateDir);
+    await swapTo(engine, graphOf([kind], [...peered('/b', '/c'), { kind: 'noop', name: 'n' }]));
+    expect(told).toEqual([['/b', '/c']]);
+    await engine.stop();
+    const next = await started(graphOf([kind], peered('/d')), stateDir);
+    expect(told).toEqual([['/b', '/c'], ['/d'], ['/d']]);
+    // Only a reversal is told.
+    expect(inGraph.length).toBeGreaterThan(0);
+    expect(inGraph.every((peers) => peers === undefined)).toBe(true);
+    await next.stop();
+  });
+
   it('reverses on the next run when the resource is gone from the graph (stored in the state dir)', async () => {
     const { dir, path, stateDir, kind } = await ranOnceWithReverse();
     expect(await readFile(path, 'utf8')).toBe('during\n');

@@ -23,12 +23,13 @@ import { hasContent, kindName, lstatEntry, readNoFollow, withNoFollowHandle } fr
 import { isOnKernelFs } from './kernel-fs.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
-import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, managerElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
+import { removeCreatedParents } from './created-parents.js';
+import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, managedExcept, managerElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
 import type { ManagedFile, ManagedOwner } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
 import { wantedKind } from './params.js';
-import type { FileParams, WantedKind } from './params.js';
+import type { FileParams, RecordedParams, WantedKind } from './params.js';
 import { fsPath } from './paths.js';
 import { certainlyInSync } from './quick-check.js';
 import { ensureRemoved } from './remove-path.js';
@@ -88,7 +89,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   /** `mode` parsed, for as long as the param stays the same. */
   private parsedMode: { readonly mode: string | number; readonly spec: ModeSpec | undefined } | undefined;
 
-  constructor(private readonly params: Readonly<FileParams>) {}
+  /** A graph's params, or a reversal record's (which may name the folders to remove above the path). */
+  constructor(private readonly params: Readonly<RecordedParams>) {}
 
   /** Changes go through declared symlinks only, unless `force` follows any (as guardSymlinks). */
   private get linkRule(): LinkRule {
@@ -175,7 +177,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     const params = this.params;
     const content = params.content === undefined ? undefined : this.contentBytes(params.content);
     const { path, folder, name } = this.pathParts();
-    if (certainlyInSync(params, { path, folder, name, content, mode: this.modeSpec() }, apply)) return true;
+    // A reversal that removes the folders made above the path looks at those too: never answered from the path alone.
+    if (params.createdParents === undefined && certainlyInSync(params, { path, folder, name, content, mode: this.modeSpec() }, apply)) return true;
     return this.checkApplyFully(apply, signal);
   }
 
@@ -240,7 +243,11 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     // After the guard: the folder is listed (and litter removed) only where writes may go.
     const sweeping = apply && want !== 'dir' ? sweepLeftoverTemps(path) : undefined;
     if (sweeping) await sweeping;
-    if (params.state === 'absent') return this.ensureAbsent(path, entry, apply, site);
+    if (params.state === 'absent') {
+      const absent = await this.ensureAbsent(path, entry, apply, site);
+      if (params.createdParents === undefined || (!absent && !apply)) return absent;
+      return (await this.removeCreatedParents(params.createdParents, apply)) && absent;
+    }
     // Without `state`, a missing path is left missing and nothing else applies.
     if (entry === undefined && params.state !== 'exists') return true;
 
@@ -358,6 +365,16 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     const { symlink = false, force = false, recurse = false } = this.params;
     const namesDir = this.params.path.endsWith('/');
     return ensureRemoved(path, entry, { namesDir, symlink, force, recurse, apply, site, log: (message) => this.log(message) });
+  }
+
+  /**
+   * A reversal of a directory made with `recurse`: the folders it made above
+   * itself go too, while empty, except what another file resource (running,
+   * or in the graph about to run) manages or keeps something in.
+   */
+  private removeCreatedParents(created: readonly string[], apply: boolean): Promise<boolean> {
+    const others = [...managedExcept(this), ...(this.ctx?.graphPeers ?? [])];
+    return removeCreatedParents(created, { apply, others, links: this.linkRule, log: (message) => this.log(message) });
   }
 
   private async ensureSymlink(path: string, entry: Entry | undefined, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {

@@ -5,7 +5,7 @@ import { fileGraphConflicts } from './graph-conflicts.js';
 import { contentRings } from './content-rings.js';
 import { FileParamsSchema } from './params.js';
 import { fsPath } from './paths.js';
-import { priorStateParams } from './reversal.js';
+import { extendedReversal, priorStateParams } from './reversal.js';
 import { validateFile } from './validate.js';
 import { throughSystemLinks } from './system-links.js';
 
@@ -31,8 +31,6 @@ export const fileResource = defineResource({
         resource: instance instanceof FileInstance ? instance.resourceId : `file[${params.path}]`,
         phase: 'checkApply',
       }),
-    // What was recorded stays; what the resource manages since is added as it is now (untouched so far).
-    // A recorded absence is complete: putting it back removes the path, whatever else it had.
-    extend: (stored, fresh) => (stored.state === 'absent' ? { ...stored } : { ...fresh, ...stored }),
+    extend: extendedReversal,
   },
 });

@@ -57,6 +57,14 @@ export const FileParamsSchema = Type.Object(
 
 export type FileParams = Static<typeof FileParamsSchema>;
 
+/**
+ * Params as a reversal record holds them. `createdParents`: the folders
+ * above `path` that the resource made (a directory with `recurse`, as mkdir
+ * -p), nearest first; putting it back removes each while it is empty. Only
+ * a record carries it: the schema refuses it in a graph.
+ */
+export type RecordedParams = FileParams & { readonly createdParents?: readonly string[] };
+
 /** What kind of thing a resource manages at its path. */
 export type WantedKind = 'file' | 'dir' | 'symlink';
 

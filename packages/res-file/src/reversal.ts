@@ -3,7 +3,8 @@ import { fileError } from './errors.js';
 import type { ErrorSite } from './errors.js';
 import { lstatEntry, readNoFollow } from './fs-state.js';
 import { formatMode } from './mode.js';
-import type { FileParams } from './params.js';
+import { missingParents } from './created-parents.js';
+import type { FileParams, RecordedParams } from './params.js';
 import { wantedKind } from './params.js';
 import { fsPath, normalizePath } from './paths.js';
 
@@ -20,9 +21,11 @@ const MAX_RECORDED_BYTES = 16 << 20;
  * this resource manages it, all of them when it removes the entry or
  * replaces it by another kind. A directory's contents are not recorded: a
  * directory that was there keeps what a copy added; one that was not, and
- * that a recursive copy filled, is removed with it.
+ * that a recursive copy filled, is removed with it. The folders above it
+ * that a directory with `recurse` is about to make are named too, to be
+ * removed when empty.
  */
-export async function priorStateParams(params: Readonly<FileParams>, site: ErrorSite): Promise<FileParams> {
+export async function priorStateParams(params: Readonly<FileParams>, site: ErrorSite): Promise<RecordedParams> {
   const path = fsPath(params.path);
   const entry = await lstatEntry(path);
   if (entry === undefined) {
@@ -31,7 +34,16 @@ export async function priorStateParams(params: Readonly<FileParams>, site: Error
     // what it copied: without recurse its removal would fail on every run.
     // Any other directory it creates is removed only when empty.
     const copiedTree = wantedKind(params) === 'dir' && params.source !== undefined && params.recurse === true;
-    return { path: created, state: 'absent', ...(params.symlink ? { symlink: true } : {}), ...(copiedTree ? { recurse: true } : {}) };
+    // Only a directory makes its missing parents (a file or symlink is refused without its folder).
+    const makesParents = wantedKind(params) === 'dir' && params.state === 'exists' && params.recurse === true;
+    const parents = makesParents ? await missingParents(path) : [];
+    return {
+      path: created,
+      state: 'absent',
+      ...(params.symlink ? { symlink: true } : {}),
+      ...(copiedTree ? { recurse: true } : {}),
+      ...(parents.length > 0 ? { createdParents: parents } : {}),
+    };
   }
   const want = wantedKind(params);
   const force = entry.kind !== want ? { force: true } : {};
@@ -67,4 +79,18 @@ export async function priorStateParams(params: Readonly<FileParams>, site: Error
     return { ...recorded, content: text };
   }
   return recorded;
+}
+
+/**
+ * A stored reversal met by the resource as it is now (see ReversibleTrait.extend).
+ * What was recorded stays; what the resource manages since is added as it
+ * is now (untouched so far). A recorded absence is complete: putting it
+ * back removes the path, whatever else it had, and the folders it names as
+ * made. Folders missing now were not missing when the record was made (the
+ * path was there then), so a fresh record's are not taken.
+ */
+export function extendedReversal(stored: Readonly<RecordedParams>, fresh: Readonly<RecordedParams>): RecordedParams {
+  if (stored.state === 'absent') return { ...stored };
+  const { createdParents: _missingSince, ...now } = fresh;
+  return { ...now, ...stored };
 }

@@ -9,11 +9,19 @@ const REVERSAL_TIMEOUT_MS = 60_000;
 /**
  * Puts back what a resource found before it first changed anything: a
  * one-off resource made from the stored reversal params, applied once and
- * cleaned up. Throws the resource's error when that fails (the reversal is
+ * cleaned up. `graphPeers`: the params of the same kind's resources in the
+ * graph being run, whose paths the reversal must leave alone even before
+ * they start. Throws the resource's error when that fails (the reversal is
  * then kept for another try). With `apply` false (noop) it only checks;
  * true when there was (or would be) nothing to put back.
  */
-export async function applyReversal(reversal: StoredReversal, definition: AnyResourceDefinition, env: VertexEnv, apply = true): Promise<boolean> {
+export async function applyReversal(
+  reversal: StoredReversal,
+  definition: AnyResourceDefinition,
+  env: VertexEnv,
+  graphPeers: readonly Readonly<Record<string, unknown>>[],
+  apply = true,
+): Promise<boolean> {
   const id = reversal.id;
   const instance = definition.create(structuredClone(reversal.params));
   const noReceived: ReadonlyMap<string, ReceivedValue> = new Map();
@@ -29,6 +37,7 @@ export async function applyReversal(reversal: StoredReversal, definition: AnyRes
       stageSend: () => undefined,
       received: () => noReceived,
       receivedParams: () => new Set(),
+      graphPeers,
     },
     env,
   );

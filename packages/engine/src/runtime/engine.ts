@@ -280,6 +280,7 @@ export class Engine {
       // put back only once the files in it were.
       await this.#reverseInOrder(
         [...removed].reverse().filter((vertex) => !graph.resources.has(vertex.id) || movesElsewhere(vertex, plan.resources.get(vertex.id))),
+        graph,
       );
       // A resource back in the graph has no reversal pending any more that could fail.
       if (this.#reversalFailures.size > 0) for (const id of plan.resources.keys()) this.#reversalFailures.delete(id);
@@ -437,18 +438,18 @@ export class Engine {
       if (definition) loaded.push({ id: reversal.id, definition });
       else this.#env.logger.warn({ resource: reversal.id }, `kept the reversal for later: kind '${reversal.kind}' is not loaded by this graph`);
     }
-    await this.#reverseInOrder(loaded);
+    await this.#reverseInOrder(loaded, graph);
   }
 
-  /** Stored reversals, one after the other in the order given (what is inside a folder before the folder). */
-  async #reverseInOrder(resources: readonly { readonly id: string; readonly definition: AnyResourceDefinition }[]): Promise<void> {
+  /** Stored reversals, one after the other in the order given (what is inside a folder before the folder); `graph` is the one being run. */
+  async #reverseInOrder(resources: readonly { readonly id: string; readonly definition: AnyResourceDefinition }[], graph: ResolvedGraph): Promise<void> {
     // In a dry run nothing inside a folder is really put back first, so the folder's own check may fail for that alone.
     const wouldPutBack: string[] = [];
     for (const { id, definition } of resources) {
       const reversal = this.#env.reversals.get(id);
       const path = reversal === undefined ? undefined : reversalPath(reversal);
       const afterInner = path !== undefined && holdsOnly(path, wouldPutBack);
-      const outcome = await this.#reverse(id, definition, afterInner);
+      const outcome = await this.#reverse(id, definition, graph, afterInner);
       if (outcome === 'would put back' && path !== undefined) wouldPutBack.push(path);
     }
   }
@@ -470,19 +471,20 @@ export class Engine {
    * back first, so a failed check of this one is told as "would put back"
    * (a folder that would be empty by then), not as a failure.
    */
-  async #reverse(id: string, definition: AnyResourceDefinition, afterInner = false): Promise<ReversalOutcome['outcome'] | undefined> {
+  async #reverse(id: string, definition: AnyResourceDefinition, graph: ResolvedGraph, afterInner = false): Promise<ReversalOutcome['outcome'] | undefined> {
     const reversal = this.#env.reversals.get(id);
     if (!reversal) return undefined;
+    const peers = graphPeers(graph, reversal.kind);
     try {
       if (this.#env.noop) {
         // Noop changes nothing, reversals included: the reversal stays stored for a real run.
-        const inPlace = await applyReversal(reversal, definition, this.#env, false);
+        const inPlace = await applyReversal(reversal, definition, this.#env, peers, false);
         if (inPlace) return undefined;
         this.#env.logger.warn({ resource: id }, 'would put back what was there before (noop)');
         this.#toldReversal({ id, outcome: 'would put back' });
         return 'would put back';
       }
-      await applyReversal(reversal, definition, this.#env);
+      await applyReversal(reversal, definition, this.#env, peers);
       await this.#env.reversals.delete(id);
       this.#reversalFailures.delete(id);
       this.#env.logger.info({ resource: id }, 'reversed: put back what was there before');
@@ -676,6 +678,15 @@ function holdsOnly(path: string, puttingBack: readonly string[]): boolean {
 function isInside(inner: string, outer: string): boolean {
   const folder = outer.replace(/\/+$/, '');
   return inner.startsWith(`${folder}/`) && inner.replace(/\/+$/, '') !== folder;
+}
+
+/**
+ * The params of `kind`'s resources in `graph`: a reversal runs before they
+ * start (or while they are swapped in), so it learns what they will manage
+ * from the graph, not from the running resources.
+ */
+function graphPeers(graph: ResolvedGraph, kind: string): Readonly<Record<string, unknown>>[] {
+  return [...graph.resources.values()].filter((resource) => resource.kind === kind).map((resource) => resource.params);
 }
 
 /** What a stored reversal is about, for ordering: its path param when it has one (files), else its name. */

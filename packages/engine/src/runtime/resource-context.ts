@@ -17,6 +17,8 @@ export interface ContextHost {
   received(): ReadonlyMap<string, ReceivedValue>;
   /** The params its incoming send/recv edges fill. */
   receivedParams(): ReadonlySet<string>;
+  /** For a reversal: its kind's resources in the graph being run (see ResourceContext.graphPeers). */
+  readonly graphPeers?: readonly Readonly<Record<string, unknown>>[];
 }
 
 /** The engine side of `ResourceContext`, one per vertex, made on init. */
@@ -63,6 +65,9 @@ export class EngineResourceContext implements ResourceContext<Record<string, unk
   }
   wouldChangeBefore(id: string): boolean {
     return this.#host.parentWouldChange(id);
+  }
+  get graphPeers(): readonly Readonly<Record<string, unknown>>[] | undefined {
+    return this.#host.graphPeers;
   }
 
   refresh(): boolean {
