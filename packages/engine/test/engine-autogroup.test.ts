@@ -176,6 +176,27 @@ describe('autogroup', () => {
     expect(plan.resources.get('batch[b]')?.group?.map((child) => child.id)).toEqual(['batch[d]']);
   });
 
+  it('groups only resources with the same metaparams, semaphores aside (QA: a member’s retry was dropped, and which one depended on the order)', () => {
+    const runs: string[][] = [];
+    const graph = graphOf(
+      [batchKind(runs)],
+      [
+        batch('a'),
+        batch('b', 'x', { retry: 2, delay: 300 }),
+        batch('c'),
+        batch('d', 'x', { retry: 2, delay: 300 }),
+        batch('e', 'x', { reverse: true }),
+        batch('f', 'x', { sema: ['one'] }),
+      ],
+    );
+    const plan = planGraph(graph);
+    expect([...plan.resources.keys()].sort()).toEqual(['batch[a]', 'batch[b]', 'batch[e]']);
+    expect(plan.resources.get('batch[a]')?.group?.map((child) => child.id)).toEqual(['batch[c]', 'batch[f]']);
+    expect(plan.resources.get('batch[b]')?.group?.map((child) => child.id)).toEqual(['batch[d]']);
+    expect(plan.resources.get('batch[b]')?.meta.retry).toBe(2);
+    expect(plan.resources.get('batch[e]')?.group).toBeUndefined();
+  });
+
   it('splits groups that a dependency chain would tangle into a cycle', () => {
     // A chain of noops: greedy grouping pairs every other one, which would make
     // a cycle; the pass must undo that.
