@@ -159,6 +159,25 @@ function checkIds(params: Readonly<FileParams>, issues: Issues): void {
   }
 }
 
+/**
+ * Content without `state` is written only into a file that is there: a
+ * missing one is left missing and the resource counts as converged (mgmt
+ * fails the check instead). Said at load, or a user who left `state` out
+ * sees "converged" and no file. Owner, group and mode alone are not: setting
+ * them on whatever is there is what leaving `state` out is for.
+ */
+function checkStateLeftOut(params: Readonly<FileParams>, issues: Issues): void {
+  if (params.state !== undefined && params.state !== '') return;
+  const what = params.symlink ? 'symlink' : params.content !== undefined ? 'content' : params.source !== undefined ? 'source' : params.fragments !== undefined ? 'fragments' : undefined;
+  if (what === undefined) return;
+  issues.push({
+    param: what,
+    message: `${what} without state: a missing ${params.symlink ? 'link' : 'file'} is left missing (and counts as converged); only one that is there is changed`,
+    hint: 'add state: exists to create it',
+    severity: 'warning',
+  });
+}
+
 /** The conflicts and bad values a graph can have in a file resource. Pure. */
 export function validateFile(params: Readonly<FileParams>): ValidationIssue[] {
   const issues: Issues = [];
@@ -168,6 +187,7 @@ export function validateFile(params: Readonly<FileParams>): ValidationIssue[] {
   checkSymlink(params, issues);
   checkPurge(params, issues);
   checkIds(params, issues);
+  checkStateLeftOut(params, issues);
   if (params.mode !== undefined) {
     const parsed = parseMode(params.mode);
     if (typeof parsed === 'string') {

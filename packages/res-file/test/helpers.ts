@@ -41,7 +41,8 @@ export interface LiveFile {
 /** Validates, makes and inits a file resource; `path` defaults to `name`; `receives`: the params an edge fills. */
 export async function makeFile(name: string, params: Partial<FileParams> = {}, receives?: readonly string[]): Promise<LiveFile> {
   const full = { path: name, ...params } as FileParams;
-  const issues = fileResource.validate?.(full) ?? [];
+  // Warnings load, as in the engine: the resource is made all the same.
+  const issues = (fileResource.validate?.(full) ?? []).filter((issue) => issue.severity !== 'warning');
   if (issues.length > 0) throw new Error(`invalid params: ${JSON.stringify(issues)}`);
   const res = fileResource.create(full) as FileInstance;
   const harness = createTestContext<FileParams, object>({ kind: 'file', name, ...(receives ? { receives } : {}) });
@@ -61,10 +62,10 @@ export async function makeFile(name: string, params: Partial<FileParams> = {}, r
 }
 
 /** The issues `validate` reports for these params, as `param: message` lines. */
-export function issuesOf(params: Partial<FileParams>): string[] {
-  return (fileResource.validate?.({ path: '/srv/x', ...params } as FileParams) ?? []).map(
-    (issue) => `${issue.param ?? ''}: ${issue.message}`,
-  );
+export function issuesOf(params: Partial<FileParams>, severity: 'error' | 'warning' = 'error'): string[] {
+  return (fileResource.validate?.({ path: '/srv/x', ...params } as FileParams) ?? [])
+    .filter((issue) => (issue.severity ?? 'error') === severity)
+    .map((issue) => `${issue.param ?? ''}: ${issue.message}`);
 }
 
 /** The error checkApply(apply) throws for `params` at `name` (undefined if none); the resource is closed after. */

@@ -20,6 +20,19 @@ describe('validate', () => {
     ]);
   });
 
+  it('warns of content, a copy or a link without state, which leaves a missing path missing (QA: "converged" and no file); not of mode or owner alone', () => {
+    expect(issuesOf({ content: 'x' }, 'warning')).toEqual([
+      'content: content without state: a missing file is left missing (and counts as converged); only one that is there is changed',
+    ]);
+    expect(issuesOf({ state: '', source: '/opt/a' }, 'warning')).toEqual([
+      'source: source without state: a missing file is left missing (and counts as converged); only one that is there is changed',
+    ]);
+    expect(issuesOf({ symlink: true, source: '/a' }, 'warning')[0]).toMatch(/^symlink: symlink without state: a missing link is left missing/);
+    expect(issuesOf({ state: 'exists', content: 'x' }, 'warning')).toEqual([]);
+    expect(issuesOf({ mode: '0640', owner: 'root' }, 'warning')).toEqual([]);
+    expect(fileResource.validate?.({ path: '/srv/x', content: 'x' } as FileParams)?.[0]?.hint).toBe('add state: exists to create it');
+  });
+
   it('accepts a path of exactly PATH_MAX - 1 bytes whose names are NAME_MAX bytes long', () => {
     const name = 'n'.repeat(255);
     const path = `/${Array.from({ length: 16 }, () => name).join('/')}`.slice(0, 4095);

@@ -32,6 +32,8 @@ export function prepareCaseParams(
   if (problems.length === 0 && definition.validate) {
     try {
       for (const issue of definition.validate(withDefaults, name) ?? []) {
+        // A warning loads, as in the engine (a param that does nothing where it stands).
+        if (issue.severity === 'warning') continue;
         problems.push(`${issue.param ?? '(params)'}: ${issue.message}${issue.hint ? ` (hint: ${issue.hint})` : ''}`);
       }
     } catch (error) {
