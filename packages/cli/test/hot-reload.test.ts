@@ -297,6 +297,52 @@ describe('hot reload of a running graph', () => {
   });
 });
 
+describe('hot reload of a graph whose folder is swapped for another', () => {
+  it('loads the graph of the new folder, follows its edits, also after SIGHUP, and ignores the moved-away copy', async () => {
+    const dir = await makeTempDir();
+    const a = join(dir, 'a.txt');
+    const graph = join(dir, 'conf', 'graph.yaml');
+    await mkdir(join(dir, 'conf'));
+    await writeFile(graph, fileGraph({ [a]: 'one\n' }));
+    const cli = new CliProcess(['run', '--tmp-prefix', graph]);
+    running.push(cli);
+    await until(contentIs(a, 'one\n'), 'a.txt = one');
+
+    // A deploy: `mkdir conf.new && cp ... && mv conf conf.old && mv conf.new conf`.
+    await mkdir(join(dir, 'conf.new'));
+    await writeFile(join(dir, 'conf.new', 'graph.yaml'), fileGraph({ [a]: 'two\n' }));
+    await rename(join(dir, 'conf'), join(dir, 'conf.old'));
+    await rename(join(dir, 'conf.new'), join(dir, 'conf'));
+    await until(contentIs(a, 'two\n'), 'a.txt = two (conf swapped)');
+    await cli.waitFor(/reloaded .*graph\.yaml/);
+
+    await writeFile(graph, fileGraph({ [a]: 'three\n' }));
+    await until(contentIs(a, 'three\n'), 'a.txt = three (the new conf/graph.yaml edited)');
+
+    cli.child.kill('SIGHUP');
+    await cli.waitFor(/SIGHUP: reloading/);
+    await writeFile(graph, fileGraph({ [a]: 'four\n' }));
+    await until(contentIs(a, 'four\n'), 'a.txt = four (edited after SIGHUP)');
+
+    // The moved-away copy is not watched: an edit of it alone reloads nothing.
+    // The reload of four may still be telling so once a.txt is written: wait until nothing more is said.
+    for (let said = ''; said !== cli.stderr; ) {
+      said = cli.stderr;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const reloads = cli.stderr.split('reloaded ').length;
+    await writeFile(join(dir, 'conf.old', 'graph.yaml'), fileGraph({ [a]: 'stale\n' }));
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(cli.stderr.split('reloaded ').length).toBe(reloads);
+    expect(await readFile(a, 'utf8')).toBe('four\n');
+
+    cli.child.kill('SIGINT');
+    const result = await cli.result;
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toMatch(/stopped watching|cannot watch/);
+  });
+});
+
 describe('hot reload of a graph file that is a symlink', () => {
   it('follows edits of the file the link points to, saved in place or by rename, also after SIGHUP', async () => {
     const dir = await makeTempDir();
