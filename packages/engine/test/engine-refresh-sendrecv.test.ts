@@ -336,6 +336,22 @@ describe('send/recv', () => {
     expect(checks).toBe(0);
   });
 
+  it("runs a receiver whose kind's validate only warns with the values in (QA: a file's warning failed every check)", async () => {
+    const { failure, checks } = await receiving(
+      {
+        kind: 'warns',
+        params: Type.Object({ content: Type.Optional(Type.String()) }),
+        validate: (params: { content?: string }) =>
+          params.content !== undefined ? [{ param: 'content', message: 'content without state', severity: 'warning' as const }] : [],
+      },
+      {},
+      'hello',
+      'content',
+    );
+    expect(failure).toBeUndefined();
+    expect(checks).toBeGreaterThan(0);
+  });
+
   it("never quotes a received value in the kind's validate message or in a checkApply error", async () => {
     const { failure } = await receiving(
       {

@@ -172,7 +172,7 @@ function checkStateLeftOut(params: Readonly<FileParams>, issues: Issues): void {
   if (what === undefined) return;
   issues.push({
     param: what,
-    message: `${what} without state: a missing ${params.symlink ? 'link' : 'file'} is left missing (and counts as converged); only one that is there is changed`,
+    message: `${what} without state: a missing ${params.symlink ? 'link' : params.path.endsWith('/') ? 'folder' : 'file'} is left missing (and counts as converged); only one that is there is changed`,
     hint: 'add state: exists to create it',
     severity: 'warning',
   });

@@ -28,6 +28,7 @@ describe('validate', () => {
       'source: source without state: a missing file is left missing (and counts as converged); only one that is there is changed',
     ]);
     expect(issuesOf({ symlink: true, source: '/a' }, 'warning')[0]).toMatch(/^symlink: symlink without state: a missing link is left missing/);
+    expect(issuesOf({ path: '/srv/cp/', source: '/opt/dir/', recurse: true }, 'warning')[0]).toMatch(/^source: source without state: a missing folder is left missing/);
     expect(issuesOf({ state: 'exists', content: 'x' }, 'warning')).toEqual([]);
     expect(issuesOf({ mode: '0640', owner: 'root' }, 'warning')).toEqual([]);
     expect(fileResource.validate?.({ path: '/srv/x', content: 'x' } as FileParams)?.[0]?.hint).toBe('add state: exists to create it');

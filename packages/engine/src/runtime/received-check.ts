@@ -33,7 +33,8 @@ export function receivedProblem(
     });
   }
   // The kind's own checks (content on a directory, content with state: absent…) with the values in.
-  const [issue] = runValidate(definition, params, name);
+  // A warning loaded with the graph: with the values in, it still only warns (told at load), never fails the run.
+  const issue = runValidate(definition, params, name).find((found) => found.severity !== 'warning');
   if (issue === undefined) return undefined;
   const problem = new EngineError('ERR_PARAM_INVALID', `with the values received (${[...received.keys()].join(', ')}): ${issue.param ? `param '${issue.param}': ` : ''}${issue.message}`, {
     resource: id,
