@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineResource, Type, type AnyResourceDefinition, type EngineError } from '@converge/engine-api';
 import { Engine } from '../src/runtime/engine.js';
+import { RefreshStore } from '../src/runtime/refresh-store.js';
 import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
 import { until } from './support/until.js';
@@ -108,6 +109,53 @@ describe('a pending refresh whose receiver no notify edge leads to any more', ()
       expect(journal.events.find((event) => event.startsWith('start service'))).toContain(`refresh=${refreshed}`);
       await restarted.stop();
     }
+  });
+});
+
+describe('a pending refresh of a group', () => {
+  /** A groupable kind that records whether each check of a group came with a refresh. */
+  function refreshedKind(checks: string[]): AnyResourceDefinition {
+    return defineResource({
+      kind: 'restart',
+      params: Type.Object({ item: Type.String() }),
+      nameParam: 'item',
+      groupable: { groupCmp: () => true },
+      create(params) {
+        let items = [params.item];
+        let refresh = (): boolean => false;
+        return {
+          init(ctx) {
+            refresh = () => ctx.refresh();
+          },
+          group(members) {
+            items = [params.item, ...members.map((member) => member.item)];
+          },
+          checkApply() {
+            checks.push(`${items.join('+')} refresh=${refresh()}`);
+            return true;
+          },
+        };
+      },
+    }) as unknown as AnyResourceDefinition;
+  }
+
+  it('is delivered to the group that now holds its resource when the group has another first member (QA: dropped as no longer in the graph)', async () => {
+    const stateDir = await tempStateDir();
+    const checks: string[] = [];
+    const kind = refreshedKind(checks);
+    const graphWith = (order: readonly string[]): ReturnType<typeof graphOf> =>
+      graphOf(
+        [recordingKind(newJournal()), kind],
+        [{ kind: 'rec', name: 'config' }, ...order.map((item) => ({ kind: 'restart', name: item, params: { item } }))],
+        order.map((item) => ({ from: 'rec[config]', to: `restart[${item}]`, notify: true })),
+      );
+    // Left pending under the group's first member by a run killed before the group ran.
+    await mkdir(join(stateDir, 'refresh'), { recursive: true });
+    await new RefreshStore(stateDir).set('restart[a]');
+    const engine = await runToConvergence(graphWith(['b', 'a']), { stateDir });
+    expect(checks).toEqual(['b+a refresh=true']);
+    expect(await readdir(join(stateDir, 'refresh'))).toEqual([]);
+    await engine.stop();
   });
 });
 

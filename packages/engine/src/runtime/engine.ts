@@ -399,13 +399,25 @@ export class Engine {
   async #dropUndeliverableRefreshes(plan: GraphPlan): Promise<void> {
     const pending = this.#env.refreshes.pendingIds();
     if (pending.length === 0) return;
+    // A refresh is kept by vertex: a group's under its first member. Grouped
+    // otherwise now (another first member, a member apart), it belongs to
+    // the vertex that holds its resource.
+    const vertexOf = new Map<string, string>();
+    for (const [id, resource] of plan.resources) for (const member of resource.group ?? []) vertexOf.set(member.id, id);
     const notified = new Set<string>();
     for (const edge of plan.edges) if (edge.notify) notified.add(edge.to);
+    const dropping = this.#env.noop ? 'would drop (noop)' : 'dropped';
     for (const id of pending) {
+      const holder = vertexOf.get(id) ?? id;
+      if (holder !== id && notified.has(holder)) {
+        await this.#env.refreshes.set(holder);
+        await this.#env.refreshes.clear(id);
+        continue;
+      }
       if (notified.has(id)) continue;
       await this.#env.refreshes.clear(id);
-      const why = plan.resources.has(id) ? 'no notify edge leads to it any more' : 'it is no longer in the graph';
-      this.#env.logger.info({ resource: id }, `dropped the refresh pending for it: ${why}`);
+      const why = plan.resources.has(holder) ? 'no notify edge leads to it any more' : 'it is no longer in the graph';
+      this.#env.logger.info({ resource: id }, `${dropping} the refresh pending for it: ${why}`);
     }
   }
 
