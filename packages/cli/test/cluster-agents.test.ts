@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { kvWorldKey } from '@converge/engine';
 import { EtcdWorld } from '@converge/engine/etcd';
@@ -77,25 +78,41 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     await removeTempDirs();
   });
 
-  it('says when another converge runs with the same --hostname, and not when it takes over from its own run killed a moment ago', async () => {
+  it('says when another converge runs with the same --hostname (both runs), and not when it takes over from its own run killed a moment ago; the last to publish keeps its exports (QA: they deleted each other\'s until neither had any)', async () => {
     const dir = await makeTempDir();
-    const graph = await writeGraph(dir, 'graph.yaml', 'graph: twin\nresources:\n  noop:\n    - name: a\n');
+    const exporting = (name: string): string =>
+      `graph: twin\nresources:\n  file:\n    - name: ${join(dir, name)}\n      state: exists\n      content: "${name}"\n      meta: {export: ["*"], hidden: true}\n`;
+    const graph = await writeGraph(dir, 'x.yaml', exporting('x.txt'));
     const first = agent(etcd, 'twin-h1', graph);
     await first.waitFor(/joined the cluster/);
-    await first.waitFor(/converged: noop\[a\]/);
-    // Killed: its status lives on for its lease while the next run of this host starts.
+    await first.waitFor(/graph twin: 1 resource/);
+    // Killed: its status lives on for its lease, and its exports stay, while the next run of this host starts.
     first.kill();
     await first.result;
     const restarted = agent(etcd, 'twin-h1', graph);
     await restarted.waitFor(/joined the cluster/);
-    await restarted.waitFor(/converged: noop\[a\]/);
+    await restarted.waitFor(/graph twin: 1 resource/);
+    await sleep(1500);
     expect(restarted.stderr).not.toContain('another converge runs');
-    const twin = agent(etcd, 'twin-h1', graph);
+    const twin = agent(etcd, 'twin-h1', await writeGraph(dir, 'y.yaml', exporting('y.txt')));
     await restarted.waitFor(/another converge runs as host twin-h1/, 20_000);
+    await twin.waitFor(/another converge runs as host twin-h1/, 20_000);
+    const world = new EtcdWorld({ hostname: 'twin-check', seeds: etcd.clientUrls, namespace: '/converge/', log: silentLog });
+    try {
+      await sleep(3000);
+      const names = async (): Promise<string[]> => [...(await world.list('exports/twin-h1/')).keys()].map((key) => decodeURIComponent(key.split('/').pop() ?? ''));
+      const settled = await names();
+      await sleep(2000);
+      expect(await names()).toEqual(settled);
+      expect(settled).toEqual([join(dir, 'y.txt')]);
+    } finally {
+      await world.close();
+    }
     expect(first.stderr).not.toContain('another converge runs');
     expect(restarted.stderr.match(/another converge runs/g)).toHaveLength(1);
+    expect(twin.stderr.match(/another converge runs/g)).toHaveLength(1);
     await Promise.all([stopAgent(restarted), stopAgent(twin)]);
-  }, 60_000);
+  }, 90_000);
 
   it('share a value: kv on one host, read by another and sent into a file', async () => {
     const dir = await makeTempDir();

@@ -15,7 +15,6 @@ import {
   publishExports,
   readDeploy,
   Scheduler,
-  statusesFrom,
   type Engine,
   type EtcdWorld,
   type ExportedResource,
@@ -63,8 +62,10 @@ export class ClusterAgent {
   /** The exports the running graph has, as the world must hold them (key → stored value): what a change of them by another client is told from. */
   #wantedExports: { readonly list: ExportedResource[]; readonly byKey: ReadonlyMap<string, string> } | undefined;
   #publishing: Promise<void> | undefined;
-  /** This run's id in its status (see #watchOwnName). */
+  /** This run's id in its status and exports (see #watchOwnName). */
   readonly #instance = randomUUID();
+  /** Another run has this host's name (see #twinFound). */
+  #twin = false;
 
   constructor(options: ClusterAgentOptions) {
     this.#options = options;
@@ -125,9 +126,16 @@ export class ClusterAgent {
   }
 
   async #followExports(signal: AbortSignal): Promise<void> {
+    let first = true;
     for await (const batch of this.#options.world.watch(clusterKeys.exportsPrefix, signal)) {
       let relevant = false;
       let ownChangedElsewhere = false;
+      // What was there before this run started may be its own earlier run's (exports outlive it): only later writes tell of a twin.
+      const written = first ? [] : batch;
+      first = false;
+      if (written.some((change) => change.key.startsWith(clusterKeys.exportsOf(this.#options.hostname)) && this.#writtenByAnother(change.value))) {
+        this.#twinFound('exports');
+      }
       for (const change of batch) {
         const exported = change.value === undefined ? undefined : parseExport(change.value);
         const previous = this.#exports.get(change.key);
@@ -139,7 +147,8 @@ export class ClusterAgent {
         // Deleted or rewritten by another client (a retire while this host was paused, etcdctl): put back.
         if (own && this.#wantedExports && this.#wantedExports.byKey.get(change.key) !== change.value) ownChangedElsewhere = true;
       }
-      if (ownChangedElsewhere && this.#wantedExports) this.#publishExports(this.#wantedExports.list);
+      // Not against a twin: two runs putting back their own would delete each other's for good (QA).
+      if (ownChangedElsewhere && this.#wantedExports && !this.#twin) this.#publishExports(this.#wantedExports.list);
       if (relevant && this.#base?.collect?.length) this.#rebuild();
     }
   }
@@ -168,36 +177,56 @@ export class ClusterAgent {
 
   /**
    * Two agents given one --hostname overwrite each other's status and
-   * exports without a sign (the exports of one are lost). Each run puts an
-   * id of its own in its status; a status of this host's name written by
-   * another run after this one started is said, once. What was there
-   * before is not: it may be this host's own run killed a moment ago, whose
-   * status lives on until its lease ends.
+   * exports without a sign. Each run puts an id of its own in its status and
+   * its exports; a status or an export of this host's name written by
+   * another run after this one started is said, once (see #twinFound). What
+   * was there before is not: it may be this host's own run killed a moment
+   * ago, whose status lives on until its lease ends, and whose exports stay.
    */
   async #watchOwnName(signal: AbortSignal): Promise<void> {
-    const { hostname, reporter, world } = this.#options;
-    const key = clusterKeys.status(hostname);
+    const key = clusterKeys.status(this.#options.hostname);
     let first = true;
     try {
-      for await (const batch of world.watch(key, signal)) {
+      for await (const batch of this.#options.world.watch(key, signal)) {
         if (first) {
           first = false;
           continue;
         }
-        const foreign = batch.some((change) => {
-          if (change.key !== key || change.value === undefined) return false;
-          const instance = statusesFrom([change.value])[0]?.instance;
-          return instance !== undefined && instance !== this.#instance;
-        });
-        if (!foreign) continue;
-        reporter.say(
-          `another converge runs as host ${hostname}: it wrote its status over this one's. Two hosts with one name overwrite each other's status and exports; give each its own --hostname`,
-        );
-        return;
+        if (batch.some((change) => change.key === key && this.#writtenByAnother(change.value))) {
+          this.#twinFound('status');
+          return;
+        }
       }
     } catch {
       // stopped
     }
+  }
+
+  /** Whether a stored status or export carries another run's id. */
+  #writtenByAnother(value: string | undefined): boolean {
+    if (value === undefined) return false;
+    try {
+      const instance = (JSON.parse(value) as { instance?: unknown }).instance;
+      return typeof instance === 'string' && instance !== this.#instance;
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * Another run has this host's name: said once; from then on this run no
+   * longer puts back its exports that the other replaces or deletes (each
+   * putting back its own would delete the other's, until neither has any),
+   * and it writes its status again so that the other learns of it too.
+   */
+  #twinFound(what: 'status' | 'exports'): void {
+    if (this.#twin) return;
+    this.#twin = true;
+    const { hostname, reporter } = this.#options;
+    reporter.say(
+      `another converge runs as host ${hostname}: it wrote over this one's ${what}. Two hosts with one name overwrite each other's status and exports (the last to write wins, and this one no longer puts its exports back); give each its own --hostname`,
+    );
+    void this.#publishStatus(true).catch(() => undefined);
   }
 
   /** Publishes the status; unless `always`, only when something in it but its time changed. */
@@ -265,7 +294,7 @@ export class ClusterAgent {
     // resources are replaced by collected copies (its own, or another host's
     // of the same kind[name]), which export nothing.
     const ownGraph = used.length === 0 ? graph : await this.#resolve(own);
-    if (ownGraph) this.#publishExports(exportsOf(ownGraph, hostname));
+    if (ownGraph) this.#publishExports(exportsOf(ownGraph, hostname).map((exported) => ({ ...exported, instance: this.#instance })));
   }
 
   /**

@@ -14,6 +14,8 @@ export interface ExportedResource {
   readonly meta: Readonly<Record<string, unknown>>;
   /** The hosts it is for; `*` = every host. */
   readonly to: readonly string[];
+  /** The id of the run that published it: two runs given one host name tell each other apart by it. */
+  readonly instance?: string;
 }
 
 /** The resources of `graph` with `meta: {export: [...]}`, as `host` publishes them. */
