@@ -2,7 +2,8 @@ import { SCHEDULE_STRATEGIES } from '@converge/engine';
 import type { AnyResourceDefinition } from '@converge/engine-api';
 import { isJsonObject, toEditorSchema, type JsonSchema, type JsonValue } from './json-schema.js';
 import { metaSchema } from './meta-schema.js';
-import { legacyParamsFor } from './legacy-params-schema.js';
+import { legacyParamsFor, legacyValuesOf } from './legacy-params-schema.js';
+import { LEADING_ZERO_TEXT, nameSchema, withMgmtForms, YAML11_BOOLEAN } from './mgmt-forms.js';
 
 /**
  * Draft-07: the draft the YAML language server (and VS Code's JSON service
@@ -42,8 +43,8 @@ export function graphSchema(definitions: readonly AnyResourceDefinition[]): Json
     // Keys of the writer's own (shared anchors, notes): ignored by converge.
     patternProperties: { '^x-': { description: 'Yours: ignored by converge (a place for shared YAML anchors).' } },
     properties: {
-      graph: { type: 'string', minLength: 1, description: "The graph's name." },
-      comment: { type: 'string', description: 'Free text about the graph.' },
+      graph: nameSchema("The graph's name."),
+      comment: { description: 'Free text about the graph.', anyOf: [{ type: ['string', 'null'] }, LEADING_ZERO_TEXT] },
       plugins: {
         type: ['array', 'null'],
         description: 'Plugin packages to load besides the @converge/res-* convention: package names, or folders relative to this file.',
@@ -65,7 +66,7 @@ export function graphSchema(definitions: readonly AnyResourceDefinition[]): Json
           additionalProperties: false,
           properties: {
             kind: { type: 'string', minLength: 1, description: 'The kind to collect.' },
-            pattern: { type: 'string', description: 'A glob on the resource name (default: all).' },
+            pattern: { description: 'A glob on the resource name (default: all, also when left empty).', anyOf: [{ type: ['string', 'null'] }, LEADING_ZERO_TEXT] },
           },
         },
       },
@@ -74,8 +75,9 @@ export function graphSchema(definitions: readonly AnyResourceDefinition[]): Json
         description: 'With --seeds: run this graph only on the hosts the scheduler chooses.',
         additionalProperties: false,
         properties: {
-          strategy: { enum: [...SCHEDULE_STRATEGIES], description: 'How hosts are chosen.' },
-          max: { type: 'integer', minimum: 1, description: 'How many hosts run it at most.' },
+          // Left empty, each is its default (first, 1), as validate reads it.
+          strategy: { enum: [...SCHEDULE_STRATEGIES, null], description: 'How hosts are chosen (default: first).' },
+          max: { type: ['integer', 'null'], minimum: 1, description: 'How many hosts run it at most (default: 1).' },
         },
       },
     },
@@ -89,16 +91,21 @@ export function graphSchema(definitions: readonly AnyResourceDefinition[]): Json
 }
 
 function resourceSchema(definition: AnyResourceDefinition): JsonSchema {
-  const params = toEditorSchema(definition.params);
-  // `name` and `meta` are the graph's own keys in a resource, never params.
-  const properties = Object.fromEntries(
-    Object.entries(isJsonObject(params['properties']) ? params['properties'] : {}).filter(([param]) => param !== 'name' && param !== 'meta'),
-  );
+  const params = toEditorSchema(definition.params, TEXT_FORMS[definition.kind]);
+  const declared = (definition.params.properties ?? {}) as Record<string, unknown>;
   // The engine fills the name param from the name, and params with a default
   // from the default, so a graph need not write them.
-  const hasDefault = (param: string): boolean => isJsonObject(properties[param]) && 'default' in properties[param];
+  const hasDefault = (param: string): boolean => isJsonObject(declared[param]) && 'default' in declared[param];
   const required = (Array.isArray(params['required']) ? params['required'] : []).filter(
     (param): param is string => typeof param === 'string' && param !== definition.nameParam && !hasDefault(param),
+  );
+  // `name` and `meta` are the graph's own keys in a resource, never params.
+  // A param left empty is read as not set, so only one the graph must
+  // write cannot be (it would then be missing).
+  const properties = Object.fromEntries(
+    Object.entries(isJsonObject(params['properties']) ? params['properties'] : {})
+      .filter(([param]) => param !== 'name' && param !== 'meta')
+      .map(([param, schema]) => [param, isJsonObject(schema) ? withMgmtForms(schema, !required.includes(param), legacyValuesOf(definition.kind, param)) : schema]),
   );
   const nameHelp = definition.nameParam === undefined ? '' : ` Also its \`${definition.nameParam}\` unless that is given.`;
   return {
@@ -107,7 +114,7 @@ function resourceSchema(definition: AnyResourceDefinition): JsonSchema {
     ...(definition.description === undefined ? {} : { description: definition.description }),
     required: ['name', ...required],
     properties: {
-      name: { type: 'string', minLength: 1, description: `The resource's name, unique within its kind.${nameHelp}` },
+      name: nameSchema(`The resource's name, unique within its kind.${nameHelp}`),
       meta: ref('meta'),
       ...legacyParamsFor(definition.kind, properties),
       ...properties,
@@ -116,16 +123,31 @@ function resourceSchema(definition: AnyResourceDefinition): JsonSchema {
   };
 }
 
+/**
+ * The form of the text of params whose kind checks it itself: an editor
+ * flags a bad one, and does not take a number or true/false there as text
+ * the kind would refuse. A file's mode: octal digits (07777 at most, 0o
+ * allowed) or `who=perms` clauses (res-file's mode.ts); a number is its own
+ * alternative, read as octal digits.
+ */
+const TEXT_FORMS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  file: { mode: '^(?:0o[0-7]{1,4}|0?[0-7]{1,4}|[ugoa]*=[rwxst]*(?:,[ugoa]*=[rwxst]*)*)$' },
+};
+
 function edgeSchema(): JsonSchema {
   return {
     type: 'object',
     required: ['from', 'to'],
     additionalProperties: false,
     properties: {
-      name: { type: 'string', description: "The edge's name (free text)." },
+      name: { type: 'string', pattern: '\\S', description: "The edge's name (free text)." },
       from: { ...ref('edgeEnd'), description: 'The resource that runs first.' },
       to: { ...ref('edgeEnd'), description: 'The resource that runs after it.' },
-      notify: { type: 'boolean', description: 'When `from` changes something, `to` is refreshed (e.g. a service restarts).' },
+      notify: {
+        description: 'When `from` changes something, `to` is refreshed (e.g. a service restarts).',
+        // Left empty: false.
+        anyOf: [{ type: ['boolean', 'null'] }, YAML11_BOOLEAN],
+      },
       send: { type: 'string', minLength: 1, description: 'A value `from` sends (one of its send keys), given to `to` as `recv`.' },
       recv: { type: 'string', minLength: 1, description: 'The param of `to` that receives the sent value.' },
     },
@@ -133,13 +155,31 @@ function edgeSchema(): JsonSchema {
 }
 
 function edgeEndSchema(kinds: readonly string[]): JsonSchema {
+  const kind: JsonSchema = {
+    description: 'The kind of the resource.',
+    anyOf: [
+      { enum: [...kinds] },
+      // mgmt lowercases an edge end's kind: `File` loads as file, with a warning.
+      { type: 'string', pattern: `^(?:${kinds.map(anyCase).join('|')})$`, deprecated: true, description: 'read in lower case, with a warning, as mgmt does: write it in lower case' },
+    ],
+  };
   return {
     type: 'object',
-    required: ['kind', 'name'],
+    required: ['name'],
+    // `res` is mgmt's older name for `kind` (read as kind, with a warning): one of the two.
+    oneOf: ['kind', 'res'].map((key) => ({ required: [key], properties: { [key]: true } })),
     additionalProperties: false,
     properties: {
-      kind: { enum: [...kinds], description: 'The kind of the resource.' },
-      name: { type: 'string', minLength: 1, description: 'The name of the resource.' },
+      kind,
+      res: { ...kind, deprecated: true, description: "mgmt's older name for kind: write kind" },
+      name: nameSchema('The name of the resource.'),
     },
   };
+}
+
+/** A pattern that matches the text in any mix of upper and lower case. */
+function anyCase(text: string): string {
+  return [...text]
+    .map((char) => (char.toLowerCase() !== char.toUpperCase() ? `[${char.toLowerCase()}${char.toUpperCase()}]` : char.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')))
+    .join('');
 }

@@ -1,6 +1,7 @@
 import type { MetaParams } from '@converge/engine-api';
 import { LONGEST_WAIT_MS } from '@converge/engine';
 import type { JsonSchema } from './json-schema.js';
+import { withMgmtForms } from './mgmt-forms.js';
 
 const flag = (description: string): JsonSchema => ({ type: 'boolean', description });
 const number = (description: string, minimum = 0, maximum?: number): JsonSchema => ({ type: 'number', minimum, ...(maximum === undefined ? {} : { maximum }), description });
@@ -40,13 +41,24 @@ const META_PROPERTIES: Readonly<Record<keyof MetaParams, JsonSchema>> = {
   export: strings("Hosts this resource is exported to ('*' = all)."),
 };
 
-/** The schema of a resource's `meta:` mapping. */
+/** mgmt's metaparams that load, whatever their value, and change nothing here (the engine's legacy-params.ts says why). */
+const IGNORED_MGMT_META: Readonly<Record<string, JsonSchema>> = {
+  dollar: { deprecated: true, description: "mgmt's metaparam, ignored: names starting with $ are always accepted here. Remove it." },
+  async: { deprecated: true, description: "mgmt's metaparam, ignored: a graph swap never waits for the running checks of resources it keeps. Remove it." },
+};
+
+/**
+ * The schema of a resource's `meta:` mapping. Each metaparam may be left
+ * empty (its default) and a boolean one written as mgmt's yes/no, as the
+ * engine loads them (with a warning).
+ */
 export function metaSchema(): JsonSchema {
+  const properties = Object.fromEntries(Object.entries(META_PROPERTIES).map(([key, schema]) => [key, withMgmtForms(schema, true)]));
   return {
     // Left empty (`meta:`), as validate accepts: the defaults.
     type: ['object', 'null'],
     description: 'Metaparams: engine settings every resource has.',
-    properties: { ...META_PROPERTIES },
+    properties: { ...properties, ...IGNORED_MGMT_META },
     additionalProperties: false,
   };
 }

@@ -1,0 +1,71 @@
+import type { JsonSchema, JsonValue } from './json-schema.js';
+
+/**
+ * Values that mgmt's graphs write and that converge loads (most with a
+ * warning) although YAML 1.2, which editors parse, gives them another type.
+ * Each is an alternative marked deprecated, so an editor marks it and says
+ * what to write, without calling a graph that runs an error.
+ */
+
+/**
+ * yes, no, on, off, y, n in any case (as the engine's yaml11-boolean.ts
+ * matches them): text in YAML 1.2, a boolean to mgmt's YAML 1.1 reader.
+ */
+export const YAML11_BOOLEAN: JsonSchema = {
+  type: 'string',
+  pattern: '^(?:[yY]|[yY][eE][sS]|[nN]|[nN][oO]|[oO][nN]|[oO][fF][fF])$',
+  deprecated: true,
+  description: "mgmt's YAML 1.1 boolean: read as true or false, with a warning; write true or false",
+};
+
+/** A param or metaparam left empty (`timeout:`) or written null: mgmt's way to leave it unset. */
+export const LEFT_EMPTY: JsonSchema = {
+  type: 'null',
+  deprecated: true,
+  description: 'left empty: read as not set, with a warning; remove it, or give it a value',
+};
+
+/**
+ * A name written as a number or true/false (`name: 8080`) is the text it is
+ * written as, with a warning, as mgmt reads it. Blank text is refused.
+ */
+export function nameSchema(description: string): JsonSchema {
+  return {
+    description,
+    anyOf: [
+      { type: 'string', pattern: '\\S' },
+      ...['number', 'boolean'].map((type) => ({ type, deprecated: true, description: 'read as the text it is written as, with a warning: quote it to say it is text' })),
+    ],
+  };
+}
+
+/**
+ * Text that YAML 1.2 reads as a number only because it has a leading zero
+ * (`0644`, `0o17`): converge keeps it as the text written, so where only
+ * text is taken an editor sees a whole number that loads. Other numbers
+ * there are refused by converge; the editor cannot tell them apart.
+ */
+export const LEADING_ZERO_TEXT: JsonSchema = {
+  type: 'integer',
+  minimum: 0,
+  deprecated: true,
+  description: 'text only when written with a leading zero (0644): quote it to say it is text',
+};
+
+/**
+ * A param or metaparam schema with the forms mgmt's graphs write for it
+ * added: YAML 1.1 booleans where it takes a boolean, `null` when it may be
+ * left unset (`nullable`), and any `extra` alternatives. The description
+ * and default stay outside the alternatives, where an editor shows them.
+ */
+export function withMgmtForms(schema: JsonSchema, nullable: boolean, extra: readonly JsonSchema[] = []): JsonSchema {
+  const added = [...(schema['type'] === 'boolean' ? [YAML11_BOOLEAN] : []), ...extra, ...(nullable ? [LEFT_EMPTY] : [])];
+  if (added.length === 0) return schema;
+  const { description, default: defaultValue, deprecated, ...value } = schema;
+  const own = Object.keys(value).length === 1 && Array.isArray(value['anyOf']) ? value['anyOf'] : [value];
+  const outside: { [key: string]: JsonValue } = {};
+  if (description !== undefined) outside['description'] = description;
+  if (defaultValue !== undefined) outside['default'] = defaultValue;
+  if (deprecated !== undefined) outside['deprecated'] = deprecated;
+  return { ...outside, anyOf: [...own, ...added] };
+}
