@@ -69,6 +69,15 @@ describe('parseGraphYaml', () => {
     ]);
     // Under a list item's first key, the column is that key's, after `- `.
     expect(problemsOf('graph: g\nresources:\n  file:\n  - name: /tmp/x\n      content: "x"\n')[0]?.hint).toContain('(column 5)');
+    // After a quoted or flow value the parser says another thing, at the deeper line: told the same way (QA).
+    const afterQuoted = problemsOf('graph: g\nresources:\n  file:\n  - name: /tmp/x\n    content: "x"\n      mode: "0644"\n');
+    expect(afterQuoted.map((problem) => `${problem.line}:${problem.column} ${problem.message}`)).toEqual(["6:7 'mode' is indented deeper than the key above it"]);
+    expect(problemsOf('graph: g\nresources:\n  file:\n  - name: /tmp/x\n    meta: {retry: 1}\n      mode: "0644"\n')[0]?.message).toBe("'mode' is indented deeper than the key above it");
+    // Two deeper lines: each told the same way, at its line.
+    expect(problemsOf('graph: g\nresources:\n  file:\n  - name: /tmp/x\n    state: exists\n      content: "x"\n      mode: "0644"\n').map((problem) => `${problem.line} ${problem.message}`)).toEqual([
+      "6 'content' is indented deeper than the key above it",
+      "7 'mode' is indented deeper than the key above it",
+    ]);
     // A value that holds `: ` is another mistake, told as before.
     expect(problemsOf('graph: g\nresources:\n  file:\n  - name: /tmp/x\n    content: a: b\n')[0]?.hint).toContain('quote the value');
   });
@@ -110,6 +119,11 @@ describe('parseGraphYaml', () => {
     expect(problemsOf('graph: g\nresources:\n  file:\n  - <<: *nope\n    name: /tmp/x\n  - <<: [*nope2]\n    name: /tmp/y\n').map((problem) => `${problem.line}: ${problem.message}`)).toEqual([
       "4: unknown alias '*nope'",
       "6: unknown alias '*nope2'",
+    ]);
+    // In a plain value, and as a name, it is told once too, without a follow-on about its type (QA: twice, or three times).
+    expect(problemsOf('graph: g\nresources:\n  file:\n  - name: /tmp/x\n    content: *nope\n  - name: *nope3\n').map((problem) => `${problem.line}: ${problem.message}`)).toEqual([
+      "5: unknown alias '*nope'",
+      "6: unknown alias '*nope3'",
     ]);
   });
 

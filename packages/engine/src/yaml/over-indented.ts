@@ -41,3 +41,35 @@ export function overIndentedKeyAfter(text: string, offset: number): OverIndented
   }
   return undefined;
 }
+
+/**
+ * The same mistake where the parser says "All mapping items must start at
+ * the same column" at the deeper line itself (after a quoted or flow value,
+ * `content: "x"` then `  mode: …`, or on a second deeper line): the line at
+ * `offset` is a key, and the nearest line above it that is less indented is
+ * a key with its value on the line. Undefined when the text does not look
+ * like that (a line further left than its neighbours is another mistake).
+ */
+export function overIndentedKeyAt(text: string, offset: number): OverIndentedKey | undefined {
+  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
+  const lineEnd = text.indexOf('\n', lineStart) === -1 ? text.length : text.indexOf('\n', lineStart);
+  const deeper = KEY_START.exec(text.slice(lineStart, lineEnd));
+  if (!deeper) return undefined;
+  const indent = deeper[1]?.length ?? 0;
+  for (let end = lineStart - 1; end > 0; ) {
+    const start = text.lastIndexOf('\n', end - 1) + 1;
+    const line = text.slice(start, end);
+    end = start - 1;
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    const lineIndent = line.length - line.trimStart().length;
+    // Keys as deep as this one are its over-indented neighbours: the key they all belong beside is further up.
+    if (lineIndent >= indent) {
+      if (lineIndent === indent && KEY_START.test(line)) continue;
+      return undefined;
+    }
+    const above = KEY_WITH_VALUE.exec(line);
+    if (!above) return undefined;
+    return { offset: lineStart + indent, key: (deeper[2] ?? '').trim(), column: line.indexOf(above[2] ?? '') + 1 };
+  }
+  return undefined;
+}

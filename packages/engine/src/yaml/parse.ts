@@ -26,7 +26,7 @@ import {
 } from './yaml-shape.js';
 import { locationAt, locationOf, report, type YamlSource } from './yaml-source.js';
 import { PlainValueReader } from './yaml-values.js';
-import { overIndentedKeyAfter } from './over-indented.js';
+import { overIndentedKeyAfter, overIndentedKeyAt } from './over-indented.js';
 
 const TOP_LEVEL_KEYS = ['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule'] as const;
 
@@ -94,7 +94,11 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
       reportUnclosed(source, text, error.pos[0], quoteMissing);
       break;
     }
-    const deeper = IMPLICIT_KEY_SPLIT.test(message) ? overIndentedKeyAfter(text, error.pos[0]) : undefined;
+    const deeper = IMPLICIT_KEY_SPLIT.test(message)
+      ? overIndentedKeyAfter(text, error.pos[0])
+      : /^All mapping items must start at the same column/.test(message)
+        ? overIndentedKeyAt(text, error.pos[0])
+        : undefined;
     if (deeper) {
       // The parser says it twice, at the line above, in its own terms; the line to fix is the deeper one.
       if (!toldOverIndented.has(deeper.offset)) {

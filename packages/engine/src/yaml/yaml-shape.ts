@@ -1,5 +1,5 @@
 import type { SourceLocation } from '@converge/engine-api';
-import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { didYouMean } from '../graph/did-you-mean.js';
 import { isForbiddenKey } from './yaml-safety.js';
 import type { PlainValueReader } from './yaml-values.js';
@@ -49,6 +49,7 @@ export function isNullNode(ctx: ShapeContext, node: Node | null | undefined): bo
 export function expectMap(ctx: ShapeContext, node: Node | null | undefined, what: string, hint?: string): YAMLMap | undefined {
   const target = deref(ctx, node);
   if (isMap(target)) return target;
+  if (unknownAlias(node, target)) return undefined;
   report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must be a mapping, not ${describeNode(target)}`, locationOf(ctx.source, node), hint);
   return undefined;
 }
@@ -56,8 +57,14 @@ export function expectMap(ctx: ShapeContext, node: Node | null | undefined, what
 export function expectSeq(ctx: ShapeContext, node: Node | null | undefined, what: string, hint?: string): YAMLSeq | undefined {
   const target = deref(ctx, node);
   if (isSeq(target)) return target;
+  if (unknownAlias(node, target)) return undefined;
   report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must be a list, not ${describeNode(target)}`, locationOf(ctx.source, node), hint);
   return undefined;
+}
+
+/** An alias that names no anchor: told where it was read, so not again as a value of the wrong shape. */
+function unknownAlias(node: Node | null | undefined, target: Node | null | undefined): boolean {
+  return isAlias(node) && (target === null || target === undefined);
 }
 
 /** A string scalar; reports a missing or non-string value, and an empty one unless `allowEmpty`. */
@@ -68,6 +75,7 @@ export function expectString(ctx: ShapeContext, node: Node | null | undefined, w
     report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must not be empty`, locationOf(ctx.source, node), 'write a value there');
     return undefined;
   }
+  if (unknownAlias(node, target)) return undefined;
   const written = isScalar(target) && target.value !== null ? String(target.source ?? target.value) : undefined;
   const quote = written === undefined ? '' : ` (quote it to make it a string: '${written}')`;
   const hint = written === undefined ? 'write a text value there' : `write it in quotes: '${written}'`;

@@ -13,6 +13,9 @@ export class PlainValueReader {
   private aliases = 0;
   private exhausted = false;
 
+  /** Unknown aliases already reported. */
+  private readonly toldAliases = new Set<Node>();
+
   constructor(private readonly source: YamlSource) {}
 
   /** Follows an alias to the node it names; reports unknown aliases. */
@@ -21,6 +24,9 @@ export class PlainValueReader {
     if (!this.spendAlias(node)) return null;
     const target = node.resolve(this.source.doc);
     if (target === undefined) {
+      // A value is read more than once (its type, then its value): its unknown alias is told once.
+      if (this.toldAliases.has(node)) return null;
+      this.toldAliases.add(node);
       report(this.source, 'ERR_YAML_SYNTAX', `unknown alias '*${node.source}'`, locationOf(this.source, node),
         `define the anchor '&${node.source}' before using it`);
       return null;
