@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { RunFlags } from './commands/run.js';
 import { parseConvergerTimeout, parseMaxRuntime } from './options.js';
@@ -172,5 +173,7 @@ function graphFileFrom(graph: string | undefined, file: string | undefined, yaml
   }
   if (yaml !== undefined && graph !== undefined && graph !== 'yaml') return { problem: `two graph files given: ${graph} and --yaml ${yaml}; give one` };
   // mgmt's `run yaml --yaml FILE`: the word yaml names its graph frontend, the file follows --yaml.
+  // mgmt's `run yaml` names the frontend: without a file after it, there is no graph (unless a file is called yaml).
+  if (graph === 'yaml' && yaml === undefined && !existsSync('yaml')) return { problem: '`run yaml` needs the graph file after it: run yaml FILE (or run FILE)' };
   return yaml ?? graph;
 }

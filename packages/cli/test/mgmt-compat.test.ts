@@ -182,6 +182,10 @@ describe("mgmt's run flags", () => {
     const lang = await runCli(['run', '--tmp-prefix', '--converged-timeout=0', 'lang', join(dir, 'main.mcl')]);
     expect(lang.code).toBe(2);
     expect(lang.stderr).toContain("mgmt's lang frontend is not supported");
+    // QA: `run yaml` without its file was told "yaml does not exist".
+    const bare = await runCli(['run', '--tmp-prefix', '--converged-timeout=0', 'yaml'], { cwd: dir });
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain('`run yaml` needs the graph file after it: run yaml FILE');
     await expect(stat(managed)).rejects.toThrow();
     await expect(stat(join(dir, 'status'))).rejects.toThrow();
   });
