@@ -15,6 +15,7 @@ import {
   publishExports,
   readDeploy,
   Scheduler,
+  EventValue,
   type Engine,
   type EtcdWorld,
   type ExportedResource,
@@ -24,6 +25,9 @@ import {
 import { isEngineError, type EngineError } from '@converge/engine-api';
 import type { Reporter } from '../reporter.js';
 import { counted } from '../counted.js';
+
+/** How often a run writes its status again over a twin's, so that the twin learns of it (see #watchOwnName). */
+const MAX_TWIN_REASSERTS = 3;
 
 /** How often a host looks whether its status changed other than by converging (see #publishStatusOnChange). */
 const STATUS_LOOK_MS = 1_000;
@@ -66,6 +70,10 @@ export class ClusterAgent {
   readonly #instance = randomUUID();
   /** Another run has this host's name (see #twinFound). */
   #twin = false;
+  /** How often this run wrote its status again over a twin's (see #watchOwnName). */
+  #reasserted = 0;
+  /** This run's status reached the world once. */
+  readonly #statusPublished = new EventValue(false);
 
   constructor(options: ClusterAgentOptions) {
     this.#options = options;
@@ -190,11 +198,22 @@ export class ClusterAgent {
       for await (const batch of this.#options.world.watch(key, signal)) {
         if (first) {
           first = false;
+          // Another run's status there already: its own earlier run's, which writes no more, or a twin's
+          // (one that wrote again before this watch began). Once this run's status is in, only a twin's
+          // can have replaced it.
+          if (!batch.some((change) => change.key === key && this.#writtenByAnother(change.value))) continue;
+          await this.#statusPublished.when((published) => published, signal);
+          if (this.#writtenByAnother(await this.#options.world.get(key))) this.#twinFound('status');
           continue;
         }
-        if (batch.some((change) => change.key === key && this.#writtenByAnother(change.value))) {
+        if (!batch.some((change) => change.key === key && this.#writtenByAnother(change.value))) continue;
+        if (!this.#twin) {
           this.#twinFound('status');
-          return;
+        } else if (this.#reasserted < MAX_TWIN_REASSERTS) {
+          // The other may have begun watching only after this run wrote on finding it: written again, a few
+          // times at most (each side does the same), so that it learns of this one too.
+          this.#reasserted++;
+          void this.#publishStatus(true).catch(() => undefined);
         }
       }
     } catch {
@@ -246,6 +265,7 @@ export class ClusterAgent {
     if (!always && told === this.#statusTold) return;
     this.#statusTold = told;
     await world.setLeased(clusterKeys.status(hostname), encodeHostStatus({ ...status, time: new Date().toISOString() }));
+    this.#statusPublished.set(true);
   }
 
   /** Builds and swaps in the graph again; runs one at a time, coalescing requests. */
