@@ -58,6 +58,15 @@ function agent(etcd: EtcdCluster, host: string, graph?: string, extra: readonly 
   return startCli(['run', '--tmp-prefix', `--seeds=${etcd.seeds}`, `--hostname=${host}`, '--converger-timeout=1', ...extra, ...(graph ? [graph] : [])]);
 }
 
+/** A one-member cluster whose member is stopped, and an agent started on it with a graph of one noop, `noop[a]`. */
+async function agentWhileEtcdAway(host: string, graphName: string, extra: readonly string[] = []): Promise<{ etcd: EtcdCluster; h1: CliProcess }> {
+  const etcd = await startEtcdCluster(1);
+  await etcd.members[0]?.stop();
+  const dir = await makeTempDir();
+  const graph = await writeGraph(dir, 'graph.yaml', `graph: ${graphName}\nresources:\n  noop:\n    - name: a\n`);
+  return { etcd, h1: agent(etcd, host, graph, extra) };
+}
+
 async function stopAgent(cli: CliProcess): Promise<void> {
   cli.child.kill('SIGTERM');
   const timer = setTimeout(() => cli.kill(), 5000);
@@ -538,11 +547,8 @@ describe.skipIf(!available)('an agent when etcd goes away entirely', () => {
   }, 90_000);
 
   it('says it joined only once etcd answered, and before that that it could not reach it (QA: "joined" with wrong --seeds)', async () => {
-    const etcd = await startEtcdCluster(1);
+    const { etcd, h1 } = await agentWhileEtcdAway('late-h1', 'late');
     try {
-      const dir = await makeTempDir();
-      await etcd.members[0]?.stop();
-      const h1 = agent(etcd, 'late-h1', await writeGraph(dir, 'graph.yaml', 'graph: late\nresources:\n  noop:\n    - name: a\n'));
       await h1.waitFor(new RegExp(`could not reach etcd at ${etcd.seeds} yet \\(check --seeds\\); retrying, running late meanwhile`), 20_000);
       await h1.waitFor(/converged: noop\[a\]/);
       expect(h1.stderr).not.toMatch(/joined|enforcing the last graph/);
@@ -556,11 +562,8 @@ describe.skipIf(!available)('an agent when etcd goes away entirely', () => {
   }, 90_000);
 
   it('says a one-shot run that converged here waits for etcd, then exits once it answers and the cluster converged (QA: it waited silently)', async () => {
-    const etcd = await startEtcdCluster(1);
+    const { etcd, h1 } = await agentWhileEtcdAway('once-h1', 'once', ['--converged-exit']);
     try {
-      const dir = await makeTempDir();
-      await etcd.members[0]?.stop();
-      const h1 = agent(etcd, 'once-h1', await writeGraph(dir, 'graph.yaml', 'graph: once\nresources:\n  noop:\n    - name: a\n'), ['--converged-exit']);
       await h1.waitFor(new RegExp(`converged here; waiting for etcd at ${etcd.seeds} to answer`), 20_000);
       expect(h1.child.exitCode).toBeNull();
       await etcd.members[0]?.restart();

@@ -13,7 +13,7 @@ export interface HostStatus {
   readonly failed: number;
   /** ISO time of this status. */
   readonly time: string;
-  /** An id of the run that wrote it, new at each start: two runs given one host name tell each other apart by it. */
+  /** An id of the run that wrote it, new at each start: two runs given one host name tell each other apart by it (read from the stored value by the agent; not shown). */
   readonly instance?: string;
 }
 
@@ -41,7 +41,6 @@ export function statusesFrom(values: Iterable<string>): HostStatus[] {
         resources: Number(parsed.resources ?? 0),
         failed: Number(parsed.failed ?? 0),
         time: String(parsed.time ?? ''),
-        ...(typeof parsed.instance === 'string' ? { instance: parsed.instance } : {}),
       });
     } catch {
       // not a status: ignore
