@@ -13,6 +13,7 @@ import { collect, LOG_LEVELS, parseConvergerTimeout, parseHostname, parsePrefix,
 import { addMgmtRunOptions, fromMgmtRunFlags, type MgmtRunFlags } from './mgmt-run-flags.js';
 import { GRAPH_FORMATS } from './render/formats.js';
 import { parseListenAddress } from './listen-address.js';
+import { withSwitchValues } from './switch-values.js';
 import { versionText } from './version.js';
 
 const EXAMPLES = `
@@ -155,8 +156,13 @@ export async function main(argv: readonly string[], signals: EarlySignals = earl
   program.hook('preAction', (_program, command) => {
     if (command.name() !== 'run') signals.release();
   });
+  const switched = withSwitchValues(program, argv);
+  if ('problem' in switched) {
+    process.stderr.write(`error: ${switched.problem}\n(add --help for usage)\n`);
+    return ExitCode.badInput;
+  }
   try {
-    await program.parseAsync([...argv]);
+    await program.parseAsync([...switched.argv]);
   } catch (error) {
     // --help and --version end through here with exit code 0; every other
     // commander error is a usage error, already printed.

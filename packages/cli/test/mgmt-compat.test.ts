@@ -103,6 +103,24 @@ describe("mgmt's run flags", () => {
     expect(await readFile(join(dir, 'made'), 'utf8')).toBe('hi\n');
   });
 
+  it('takes switches written with a value as Go takes them (=true is the switch, =false leaves it out), and refuses another value', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'g.yaml', fileGraph(dir, ['made']));
+    const dry = await runCli(['run', '--tmp-prefix', '--converged-timeout=0', '--noop=true', '--no-pgp=TRUE', graph]);
+    expect(dry.code, dry.stderr).toBe(0);
+    await expect(stat(join(dir, 'made'))).rejects.toThrow();
+    const refused = await runCli(['run', '--tmp-prefix', '--converged-timeout=0', '--no-autoedges=true', graph]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('meta: {autoedge: false}');
+    const maybe = await runCli(['run', '--tmp-prefix', '--converged-timeout=0', '--noop=maybe', graph]);
+    expect(maybe.code).toBe(2);
+    expect(maybe.stderr).toContain('--noop is a switch: give it alone, or as --noop=true or --noop=false');
+    await expect(stat(join(dir, 'made'))).rejects.toThrow();
+    const real = await runCli(['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit=1', '--noop=false', '--no-autoedges=false', graph]);
+    expect(real.code, real.stderr).toBe(0);
+    expect(await readFile(join(dir, 'made'), 'utf8')).toBe('hi\n');
+  });
+
   it('--max-runtime N stops a watching run after N seconds, as SIGTERM would', async () => {
     const dir = await makeTempDir();
     const graph = await writeGraph(dir, 'g.yaml', fileGraph(dir, ['made']));
