@@ -55,14 +55,8 @@ edges:
     expect(result.stdout).not.toContain('not-here');
   });
 
-  it("on one host, a hidden export its own collect takes is applied there, as mgmt's '@@' graphs expect", async () => {
-    const dir = await makeTempDir();
-    const inbox = join(dir, 'mgmtA');
-    // mgmt's examples/yaml/graph3a.yaml, with its paths moved into a temp folder.
-    const graph = await writeGraph(
-      dir,
-      'graph3a.yaml',
-      `graph: mygraph
+  // mgmt's examples/yaml/graph3a.yaml, with its paths moved into a temp folder.
+  const graph3a = (dir: string, inbox: string): string => `graph: mygraph
 resources:
   file:
   - name: file1a
@@ -84,11 +78,20 @@ collect:
 - kind: file
   pattern: "${inbox}/"
 edges: []
-`,
-    );
+`;
+
+  it.each([
+    ['a file', false],
+    // Such a graph is read twice (its own hidden exports are collected from the graph as written): standard input can be read once.
+    ['standard input', true],
+  ])("on one host, a hidden export its own collect takes is applied there, as mgmt's '@@' graphs expect (graph in %s)", async (_from, piped) => {
+    const dir = await makeTempDir();
+    const inbox = join(dir, 'mgmtA');
+    const text = graph3a(dir, inbox);
+    const graph = piped ? '-' : await writeGraph(dir, 'graph3a.yaml', text);
     await mkdir(inbox);
 
-    const result = await runCli(['run', ...ONCE, graph]);
+    const result = await runCli(['run', ...ONCE, graph], piped ? { stdin: text } : {});
 
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("read the name '@@file3a' as 'file3a' with meta: {hidden: true, export: ['*']}");

@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeGraph } from './support/graphs.js';
-import { killAll, runCli } from './support/run-cli.js';
+import { BIN, killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 import { writeTestPlugin } from './support/test-plugin.js';
 
@@ -116,5 +120,46 @@ describe('converge validate', () => {
       expect.stringMatching(/old\.yaml:9:\d+: warning: exec\[e1\]: ignored 'pollint: 0'/),
       expect.stringContaining(`converge: warning: the same at 3 more places in ${graph} (lines 12, 15, 18): ignored 'pollint: 0'`),
     ]);
+  });
+});
+
+describe('a graph from standard input or a pipe', () => {
+  const fileGraph = (path: string): string => `graph: g\nresources:\n  file:\n  - name: ${path}\n    state: exists\n    content: "hi\\n"\n`;
+
+  it("is read from standard input for '-', with problems at -:LINE, by validate, graph and run", async () => {
+    const dir = await makeTempDir();
+    const made = join(dir, 'made');
+    const text = fileGraph(made);
+
+    const validated = await runCli(['validate', '-'], { stdin: text });
+    expect(validated.code, validated.stderr).toBe(0);
+    expect(validated.stdout.trim()).toBe('ok: 1 resource, 0 edges');
+    const drawn = await runCli(['graph', '-'], { stdin: text });
+    expect(drawn.stdout).toContain(`"file[${made}]"`);
+    const bad = await runCli(['run', '--tmp-prefix', '--converged-timeout=0', '-'], { stdin: `${text}    bogus: 1\n` });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("-:7:12: file[");
+    await expect(readFile(made)).rejects.toThrow();
+    // A watching run: nothing to watch for saves, the resources still are.
+    const cli = startCli(['run', '--tmp-prefix', '-'], { stdin: text });
+    await cli.waitFor(/changed: file/);
+    expect(await readFile(made, 'utf8')).toBe('hi\n');
+    cli.child.kill('SIGINT');
+    const stopped = await cli.result;
+    expect(stopped.code, stopped.stderr).toBe(0);
+    expect(stopped.stderr).not.toMatch(/error|cannot/i);
+  });
+
+  it('is read from a pipe given by path, as a shell passes <(gen)', async () => {
+    const dir = await makeTempDir();
+    const source = await writeGraph(dir, 'g.yaml', fileGraph(join(dir, 'made')));
+    const { stdout } = await promisify(execFile)('bash', ['-c', `"${process.execPath}" "${BIN}" validate <(cat "${source}")`]);
+    expect(stdout.trim()).toBe('ok: 1 resource, 0 edges');
+  });
+
+  it('is refused when it is neither a file nor a pipe, saying what to give', async () => {
+    const result = await runCli(['validate', '/dev/null']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('/dev/null is neither a regular file nor a pipe');
   });
 });

@@ -30,6 +30,7 @@ export { loadGraphFile, loadGraphSpec } from './graph/load-graph.js';
 export type { LoadGraphOptions } from './graph/load-graph.js';
 export { parseGraphYaml } from './yaml/parse.js';
 export { readGraphFile } from './yaml/read.js';
+export { isStreamedGraph } from './yaml/read-stream.js';
 export { resolveGraph } from './graph/resolve.js';
 export { createKindResolver } from './loader/plugin-registry.js';
 export type { KindResolverOptions } from './loader/plugin-registry.js';

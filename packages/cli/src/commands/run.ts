@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { hostname as systemHostname } from 'node:os';
-import { Engine, type ResolvedGraph, type ResourceStatus } from '@converge/engine';
+import { Engine, isStreamedGraph, type ResolvedGraph, type ResourceStatus } from '@converge/engine';
 import { isEngineError, type EngineError } from '@converge/engine-api';
 import { ExitCode } from '../exit-codes.js';
 import { createRootLogger } from '../logging.js';
@@ -124,7 +124,8 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
       },
       reporter,
       // A one-shot run (--converged-exit at timeout 0) watches nothing, the graph file included (SIGHUP still reloads).
-      watchFile: flags.watch !== false && !(flags.convergedExit === true && flags.convergerTimeout === 0),
+      // A graph read from standard input or a pipe has no file to watch (SIGHUP reloads the text read at the start).
+      watchFile: flags.watch !== false && !(flags.convergedExit === true && flags.convergerTimeout === 0) && !isStreamedGraph(graphFile),
       stopping: () => engine.isStopping,
       loadedVersion,
     });

@@ -13,6 +13,13 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+export interface CliOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Written to its standard input, which is then closed (otherwise it has none). */
+  readonly stdin?: string;
+}
+
 /** A running `converge` process whose output can be awaited. */
 export class CliProcess {
   readonly child: ChildProcess;
@@ -21,12 +28,13 @@ export class CliProcess {
   readonly result: Promise<CliResult>;
   readonly #listeners = new Set<() => void>();
 
-  constructor(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) {
+  constructor(args: readonly string[], options: CliOptions = {}) {
     this.child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
+    if (options.stdin !== undefined) this.child.stdin?.end(options.stdin);
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.#append('stdout', chunk));
     this.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => this.#append('stderr', chunk));
     this.result = new Promise((resolve, reject) => {
@@ -72,7 +80,7 @@ export class CliProcess {
 const running = new Set<CliProcess>();
 
 /** Starts `converge ARGS`; every process started is killed by `killAll` (afterEach). */
-export function startCli(args: readonly string[], options?: { cwd?: string; env?: NodeJS.ProcessEnv }): CliProcess {
+export function startCli(args: readonly string[], options?: CliOptions): CliProcess {
   const cli = new CliProcess(args, options);
   running.add(cli);
   void cli.result.finally(() => running.delete(cli)).catch(() => {});
@@ -82,7 +90,7 @@ export function startCli(args: readonly string[], options?: { cwd?: string; env?
 /** Runs `converge ARGS` to the end; fails the test if it takes longer than `timeoutMs`. */
 export async function runCli(
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+  options: CliOptions & { readonly timeoutMs?: number } = {},
 ): Promise<CliResult> {
   const cli = startCli(args, options);
   const timeoutMs = options.timeoutMs ?? 20_000;

@@ -2,16 +2,19 @@ import { constants } from 'node:fs';
 import { open, readlink } from 'node:fs/promises';
 import { EngineError } from '@converge/engine-api';
 import { GraphLoadError } from '../graph/load-error.js';
+import { readPipe, readStandardInput, readStreamOnce, streamedBefore, StreamTooLarge } from './read-stream.js';
 import { locationInText } from './text-check.js';
 
 /** Graph files larger than this are refused before being read. */
 export const MAX_GRAPH_FILE_BYTES = 16 * 1024 * 1024;
 
 /**
- * Reads a graph file as UTF-8 text. Throws GraphLoadError with one
+ * Reads a graph file as UTF-8 text: a file, a pipe (`<(gen)`), or standard
+ * input for `-`; a pipe or standard input is read once, and later reads of
+ * the same path get that text again. Throws GraphLoadError with one
  * ERR_GRAPH_FILE problem naming the path when the file is missing,
- * unreadable, not a regular file, larger than 16 MiB or not valid UTF-8
- * (then with the line and column of the first bad byte).
+ * unreadable, neither a regular file nor a pipe, larger than 16 MiB or not
+ * valid UTF-8 (then with the line and column of the first bad byte).
  */
 export async function readGraphFile(path: string): Promise<string> {
   const bytes = await readBounded(path);
@@ -31,14 +34,20 @@ export async function readGraphFile(path: string): Promise<string> {
 }
 
 async function readBounded(path: string): Promise<Uint8Array> {
+  const before = streamedBefore(path);
+  if (before) return before;
+  if (path === '-') return readStandardInputOnce();
   let handle;
   try {
-    // Not blocking: a named pipe would wait in open() for a writer, forever; it is refused below.
+    // Not blocking: a named pipe would wait in open() for a writer, forever.
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const stat = await handle.stat();
-    // A graph is read more than once (reloads, a precise second parse for error locations): a pipe cannot be.
     if (stat.isDirectory()) throw fileError(`${path} is a directory, not a graph file`, undefined, 'give the path of a graph file (a .yaml file) in it');
-    if (!stat.isFile()) throw fileError(`${path} is not a regular file`, undefined, 'write the graph to a file and give its path (standard input and pipes cannot be read twice)');
+    if (stat.isFIFO()) {
+      const pipe = handle;
+      return await readStreamOnce(path, () => readPipe(pipe, MAX_GRAPH_FILE_BYTES));
+    }
+    if (!stat.isFile()) throw fileError(`${path} is neither a regular file nor a pipe`, undefined, 'give the path of a graph file, or pipe the graph in: gen | converge validate -');
     if (stat.size > MAX_GRAPH_FILE_BYTES) {
       throw fileError(`${path} is ${stat.size} bytes; graph files may be at most ${MAX_GRAPH_FILE_BYTES} bytes`, undefined, 'check the path: a graph this large is most likely another file');
     }
@@ -49,15 +58,13 @@ async function readBounded(path: string): Promise<Uint8Array> {
       const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
       if (bytesRead === 0) break;
       length += bytesRead;
-      if (length > MAX_GRAPH_FILE_BYTES) throw fileError(`${path} is larger than ${MAX_GRAPH_FILE_BYTES} bytes`, undefined, 'check the path: a graph this large is most likely another file');
+      if (length > MAX_GRAPH_FILE_BYTES) throw tooLarge(path);
     }
     return buffer.subarray(0, length);
   } catch (error) {
     if (error instanceof GraphLoadError) throw error;
+    if (error instanceof StreamTooLarge) throw tooLarge(path);
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && path === '-') {
-      throw fileError("'-' names no file: a graph is read from a file, not from standard input", error, 'write the graph to a file and give its path');
-    }
     if (code === 'ENOENT') {
       // A link whose target is gone is named as such: "does not exist" alone sends the user looking at the link.
       const target = await readlink(path).catch(() => undefined);
@@ -69,6 +76,23 @@ async function readBounded(path: string): Promise<Uint8Array> {
   } finally {
     await handle?.close();
   }
+}
+
+/** `-`: standard input, unless it is a terminal (a graph typed in by hand is most likely a forgotten file name or pipe). */
+async function readStandardInputOnce(): Promise<Uint8Array> {
+  if (process.stdin.isTTY) {
+    throw fileError("'-' reads the graph from standard input, which is a terminal here", undefined, 'pipe the graph in (gen | converge validate -) or give the path of its file');
+  }
+  try {
+    return await readStreamOnce('-', () => readStandardInput(MAX_GRAPH_FILE_BYTES));
+  } catch (error) {
+    if (error instanceof StreamTooLarge) throw tooLarge('standard input');
+    throw fileError(`standard input cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error, 'pipe the graph in, or give the path of its file');
+  }
+}
+
+function tooLarge(what: string): GraphLoadError {
+  return fileError(`${what} is larger than ${MAX_GRAPH_FILE_BYTES} bytes`, undefined, 'check the path: a graph this large is most likely another file');
 }
 
 function fileError(message: string, cause: unknown, hint: string): GraphLoadError {
