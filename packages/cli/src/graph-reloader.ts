@@ -1,4 +1,4 @@
-import type { GraphSpec, ResolvedGraph } from '@converge/engine';
+import { isStreamedGraph, type GraphSpec, type ResolvedGraph } from '@converge/engine';
 import { isEngineError } from '@converge/engine-api';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FileWatch } from './file-watch.js';
@@ -59,7 +59,8 @@ export class GraphReloader<G extends LoadedGraph = ResolvedGraph> {
 
   start(): void {
     process.on('SIGHUP', this.#onHangup);
-    if (!this.#options.watchFile) return;
+    // A graph read from standard input or a pipe has no file to watch (SIGHUP applies the text read at the start).
+    if (!this.#options.watchFile || isStreamedGraph(this.#options.graphFile)) return;
     const { graphFile, reporter, loadedVersion } = this.#options;
     this.#readVersion = loadedVersion;
     this.#watch = new FileWatch(graphFile, () => this.#changed(), (message) => reporter.say(message));

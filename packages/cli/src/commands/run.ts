@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { hostname as systemHostname } from 'node:os';
-import { Engine, isStreamedGraph, type ResolvedGraph, type ResourceStatus } from '@converge/engine';
+import { Engine, type ResolvedGraph, type ResourceStatus } from '@converge/engine';
 import { isEngineError, type EngineError } from '@converge/engine-api';
 import { ExitCode } from '../exit-codes.js';
 import { createRootLogger } from '../logging.js';
@@ -124,8 +124,7 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
       },
       reporter,
       // A one-shot run (--converged-exit at timeout 0) watches nothing, the graph file included (SIGHUP still reloads).
-      // A graph read from standard input or a pipe has no file to watch (SIGHUP reloads the text read at the start).
-      watchFile: flags.watch !== false && !(flags.convergedExit === true && flags.convergerTimeout === 0) && !isStreamedGraph(graphFile),
+      watchFile: flags.watch !== false && !(flags.convergedExit === true && flags.convergerTimeout === 0),
       stopping: () => engine.isStopping,
       loadedVersion,
     });
