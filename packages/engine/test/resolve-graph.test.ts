@@ -182,6 +182,10 @@ describe('resolveGraph: params', () => {
     ]);
     const [problem] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta: {poll: -2}']);
     expect(problem?.message).toContain("metaparam 'poll' must be -1 (check once) or a number from 0 to");
+    // An unknown one left empty is still refused (a typo must not pass as unset), as an unknown param is.
+    const [typo] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta:', '      retyr:']);
+    expect(typo).toMatchObject({ code: 'ERR_META_INVALID', message: "unknown metaparam 'retyr'", location: { line: 5 } });
+    expect(typo?.hint).toContain("did you mean 'retry'?");
   });
 
   it('reads YAML 1.1 booleans (yes, off, y…) where a boolean param or metaparam is declared, as mgmt does, with a warning', async () => {

@@ -1,6 +1,7 @@
 import type { AnyResourceDefinition } from '@converge/engine-api';
 import { resourceId, type GraphWarning, type ResourceSpec } from './spec.js';
 import { yaml11Boolean, yaml11BooleanRead } from './yaml11-boolean.js';
+import { META_KEYS } from './meta-params.js';
 
 /** mgmt's metaparams that have no effect here, and why. */
 const IGNORED_META: ReadonlyMap<string, string> = new Map([
@@ -122,7 +123,9 @@ export function readLegacyParams(
   // mgmt's `meta: {poll: }` (null) leaves it unset, as for params; `dollar`
   // and `async` are mgmt metaparams that change nothing here.
   for (const [key, value] of Object.entries(meta ?? resource.meta)) {
-    const ignored = value === null ? `read 'meta: {${key}: null}' as ${key} not set` : IGNORED_META.get(key);
+    // An unknown one stays, to be refused as unknown (a typo must not pass as "unset"), as for params.
+    const unset = value === null && (META_KEYS.includes(key) || IGNORED_META.has(key));
+    const ignored = unset ? `read 'meta: {${key}: null}' as ${key} not set` : IGNORED_META.get(key);
     if (ignored === undefined) continue;
     meta ??= { ...resource.meta };
     delete meta[key];
