@@ -506,10 +506,21 @@ describe('resolveGraph: metaparams', () => {
 });
 
 describe('resolveGraph: duplicates', () => {
-  it('refuses a resource declared twice, naming both places', async () => {
-    const [problem] = await problemsOf(['resources:', '  noop:', '  - name: a', '  - name: a']);
+  it('refuses a resource declared twice differently, naming both places and what differs (never a value)', async () => {
+    const [problem] = await problemsOf(['resources:', '  noop:', '  - name: a', '  - name: a', '    meta: {retry: 2}', '  file:', '  - {name: /f, state: exists, content: s3cret}', '  - {name: /f, state: exists, content: other, mode: "0600"}']);
     expect(problem).toMatchObject({ code: 'ERR_DUPLICATE_RESOURCE', resource: 'noop[a]', location: { line: 4 } });
-    expect(problem?.message).toBe('declared twice (at g.yaml:3 and g.yaml:4)');
+    expect(problem?.message).toBe('declared twice (at g.yaml:3 and g.yaml:4), differing in meta.retry');
+    const [, file] = await problemsOf(['resources:', '  noop:', '  - name: a', '  - name: a', '    meta: {retry: 2}', '  file:', '  - {name: /f, state: exists, content: s3cret}', '  - {name: /f, state: exists, content: other, mode: "0600"}']);
+    expect(file?.message).toBe('declared twice (at g.yaml:7 and g.yaml:8), differing in content, mode');
+  });
+
+  it('reads a resource declared twice the same way as one, as mgmt does, with a warning at the second', async () => {
+    const graph = await resolveYaml(['resources:', '  noop:', '  - name: a', '  - name: a', '  file:', '  - {name: /f, state: exists, content: hi}', '  - {content: hi, name: /f, state: exists}']);
+    expect([...graph.resources.keys()]).toEqual(['noop[a]', 'file[/f]']);
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
+      [4, 'declared twice, the same both times (at g.yaml:3 and here): read as one, as mgmt does'],
+      [7, 'declared twice, the same both times (at g.yaml:6 and here): read as one, as mgmt does'],
+    ]);
   });
 
   it('merges duplicates of a mergeable kind when merge() agrees', async () => {

@@ -80,9 +80,19 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: Res
       continue;
     }
     const existing = resources.get(id);
+    if (existing && params && isDeepStrictEqual(existing.params, params) && isDeepStrictEqual(existing.meta, meta)) {
+      // As mgmt does (graphs put together from parts repeat a resource): the same one twice is one. Said, since it may be a slip.
+      warnings.push({
+        location: resource.location,
+        resource: id,
+        message: `declared twice, the same both times (at ${first.location.file}:${first.location.line} and here): read as one, as mgmt does`,
+        hint: 'remove one of them',
+      });
+      continue;
+    }
     const mergedParams = definition && existing && params ? mergeDuplicate(definition, existing, params, meta) : undefined;
     if (existing && mergedParams) resources.set(id, { ...existing, params: mergedParams });
-    else if (!definition?.mergeable || (existing && params)) problems.push(duplicateError(id, first.location, resource.location, definition));
+    else if (!definition?.mergeable || (existing && params)) problems.push(duplicateError(id, first.location, resource.location, definition, existing && params ? differing(existing, params, meta) : []));
   }
 
   checkIdentities(resources, kinds, problems);
@@ -218,12 +228,22 @@ function mergeDuplicate(
   }
 }
 
-function duplicateError(id: string, first: SourceLocation, second: SourceLocation, definition: AnyResourceDefinition | undefined): EngineError {
+/** The params and metaparams (as `meta.retry`) in which a second declaration differs from the first; never their values (they can be secrets). */
+function differing(existing: ResolvedResource, params: Record<string, unknown>, meta: ResolvedResource['meta']): string[] {
+  const names = (a: object, b: object, prefix: string): string[] =>
+    [...new Set([...Object.keys(a), ...Object.keys(b)])]
+      .filter((key) => !isDeepStrictEqual((a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]))
+      .map((key) => `${prefix}${key}`);
+  return [...names(existing.params, params, ''), ...names(existing.meta, meta, 'meta.')];
+}
+
+function duplicateError(id: string, first: SourceLocation, second: SourceLocation, definition: AnyResourceDefinition | undefined, differs: readonly string[]): EngineError {
   const at = (location: SourceLocation): string => `${location.file}:${location.line}`;
   const mergeable = definition?.mergeable !== undefined;
+  const how = mergeable ? ' with params or metaparams that cannot be merged' : differs.length > 0 ? `, differing in ${differs.join(', ')}` : '';
   return new EngineError(
     'ERR_DUPLICATE_RESOURCE',
-    `declared twice (at ${at(first)} and ${at(second)})${mergeable ? ' with params or metaparams that cannot be merged' : ''}`,
+    `declared twice (at ${at(first)} and ${at(second)})${how}`,
     {
       resource: id,
       phase: 'validate',
