@@ -128,7 +128,7 @@ describe('graph builder', () => {
     const b = g.resource(fileResource, 'relative/path', { content: 'x' });
     g.edge(a, b);
     g.edge(b, a);
-    g.resource(noopResource, 'a');
+    g.resource(noopResource, 'a', { comment: 'another' });
 
     const error = await g.build().then(
       () => undefined,
