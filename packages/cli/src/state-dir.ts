@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { defaultStatePrefix } from './options.js';
+import { checkStateDirTrusted, StateDirUntrustedError } from './state-dir-trust.js';
 import { lockStateDir, StateDirInUseError } from './state-lock.js';
 
 export interface StateDir {
@@ -38,6 +39,7 @@ export async function openStateDir(options: { prefix?: string; tmpPrefix?: boole
   const path = resolve(options.prefix ?? defaultStatePrefix());
   await makeDirs(path);
   if (!(await stat(path)).isDirectory()) throw new Error(`${path} is not a directory`);
+  await checkStateDirTrusted(path);
   const unlock = lockStateDir(path);
   return { path, dispose: async () => unlock() };
 }
@@ -79,7 +81,13 @@ export async function openStateDirOrReport(
     return await openStateDir(flags);
   } catch (error) {
     say(`cannot use the state directory: ${error instanceof Error ? error.message : String(error)}`);
-    say(error instanceof StateDirInUseError ? 'hint: stop that run first, or give this one its own --prefix DIR (or --tmp-prefix)' : 'hint: choose another with --prefix DIR, or use --tmp-prefix');
+    const hint =
+      error instanceof StateDirInUseError
+        ? 'stop that run first, or give this one its own --prefix DIR (or --tmp-prefix)'
+        : error instanceof StateDirUntrustedError
+          ? error.hint
+          : 'choose another with --prefix DIR, or use --tmp-prefix';
+    say(`hint: ${hint}`);
     return undefined;
   }
 }

@@ -1,0 +1,56 @@
+import { realpath, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { userInfo } from 'node:os';
+
+/**
+ * A state directory that another user may change, refused: converge acts on
+ * what it holds (a reversal record says what to write where, as root too; a
+ * saved password is used as found), so whoever can write there could have
+ * converge write any file. As ssh treats its keys: the directory must be
+ * this user's and writable by no one else, and so must every folder above
+ * it be (root's or this user's, writable by no one else unless sticky, as
+ * /tmp is: there no one may rename another's entry).
+ */
+export class StateDirUntrustedError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Throws StateDirUntrustedError when another user could change `path` or replace it. */
+export async function checkStateDirTrusted(path: string): Promise<void> {
+  const me = process.geteuid?.() ?? userInfo().uid;
+  const real = await realpath(path);
+  const shown = real === path ? path : `${path} (${real})`;
+  const own = await stat(real);
+  if (own.uid !== me) {
+    throw new StateDirUntrustedError(
+      `${shown} belongs to uid ${own.uid}, not to this user (uid ${me}): converge acts on what it holds (reversals, saved passwords)`,
+      `give it to this user and let no one else write it (chown ${me} ${real} && chmod go-w ${real}), or choose another with --prefix DIR`,
+    );
+  }
+  if ((own.mode & 0o022) !== 0) {
+    throw new StateDirUntrustedError(
+      `${shown} may be written by ${(own.mode & 0o002) !== 0 ? 'every user' : 'its group'} (mode ${modeText(own.mode)}): converge acts on what it holds (reversals, saved passwords)`,
+      `chmod go-w ${real} (converge makes it 0700), or choose another with --prefix DIR`,
+    );
+  }
+  for (let folder = dirname(real); ; folder = dirname(folder)) {
+    const above = await stat(folder);
+    const sticky = (above.mode & 0o1000) !== 0;
+    if ((above.uid !== 0 && above.uid !== me) || ((above.mode & 0o022) !== 0 && !sticky)) {
+      throw new StateDirUntrustedError(
+        `${folder}, above the state directory ${shown}, may be changed by another user (uid ${above.uid}, mode ${modeText(above.mode)}): the state directory could be replaced`,
+        'choose a state directory whose every folder above belongs to root or this user and is writable by no one else, with --prefix DIR',
+      );
+    }
+    if (dirname(folder) === folder) return;
+  }
+}
+
+function modeText(mode: number): string {
+  return (mode & 0o7777).toString(8).padStart(4, '0');
+}
