@@ -24,7 +24,7 @@ import { isOnKernelFs } from './kernel-fs.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
 import { removeCreatedParents } from './created-parents.js';
-import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, managedExcept, managerElsewhere, registerManaged, unregisterManaged } from './managed-paths.js';
+import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, managedExcept, managerElsewhere, managersInFolder, registerManaged, unregisterManaged } from './managed-paths.js';
 import type { ManagedFile, ManagedOwner } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
 import type { ModeSpec } from './mode.js';
@@ -474,9 +474,13 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     const inputs = [...(source !== undefined && !symlink ? [source] : []), ...(fragments ?? [])];
     const unknown: string[] = [];
     for (const input of inputs) {
-      const writer = managerElsewhere(input, this);
-      if (writer === undefined) continue;
-      if (this.ctx?.wouldChangeBefore?.(writer.resourceId) || (await stat(input).catch(() => undefined)) === undefined) unknown.push(input);
+      const folderWriter = managerElsewhere(input, this);
+      // A fragments folder's files come from it whoever writes them (QA: a password written into one was shown as it is on disk, in clear).
+      const writers = [...(folderWriter ? [folderWriter] : []), ...(input.endsWith('/') ? managersInFolder(input, this) : [])];
+      for (const writer of writers) {
+        const written = writer === folderWriter ? input : writer.managedFile().path;
+        if (this.ctx?.wouldChangeBefore?.(writer.resourceId) || (await stat(written).catch(() => undefined)) === undefined) unknown.push(written);
+      }
     }
     return unknown;
   }

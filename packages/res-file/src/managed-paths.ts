@@ -91,6 +91,17 @@ export function managerElsewhere(path: string, self: ManagedOwner): ManagedOwner
   return undefined;
 }
 
+/** The other live resources that manage a file directly in `folder` (the files of a fragments folder). */
+export function managersInFolder(folder: string, self: ManagedOwner): ManagedOwner[] {
+  const wanted = fsPath(folder);
+  const found: ManagedOwner[] = [];
+  for (const owner of live) {
+    const path = owner.managedFile().path;
+    if (owner !== self && !path.endsWith('/') && posix.dirname(fsPath(path)) === wanted) found.push(owner);
+  }
+  return found;
+}
+
 /** How long the index of managed paths by last part is kept (see managedPathsNamed). */
 const NAMED_INDEX_MS = 1_000;
 let namedIndex: { readonly builtAt: number; readonly size: number; readonly byName: Map<string, string[]> } | undefined;

@@ -236,3 +236,28 @@ describe('a dry run of a copy or a join whose input another resource would chang
     }
   });
 });
+
+describe('a dry run of a join whose fragments folder holds a file another resource would change first (QA: the file on disk, a password in it, was shown in clear)', () => {
+  it('would change and says which file of the folder is not known yet, showing none of it', async () => {
+    const parts = join(dir, 'parts');
+    await mkdir(parts);
+    await writeFile(join(parts, '10-head'), 'password = ');
+    await writeFile(join(parts, '20-pw'), 'old-s3cret\n');
+    const joined = join(dir, 'app.conf');
+    await writeFile(joined, 'edited\n');
+    const writer = await makeFile(join(parts, '20-pw'), { state: 'exists', content: 'new-s3cret\n' });
+    const joiner = await makeFile(joined, { state: 'exists', fragments: [`${parts}/`] });
+    try {
+      joiner.harness.setWouldChangeBefore([writer.res.resourceId]);
+      expect(await joiner.checkApply(false)).toBe(false);
+      const text = await joiner.res.describeChange(new AbortController().signal);
+      expect(text).toBe(`content from ${join(parts, '20-pw')}, which another resource of this run writes first (not known in a dry run)`);
+      // The writer would not change: the join is compared, and told, as it is.
+      joiner.harness.setWouldChangeBefore([]);
+      expect(await joiner.res.describeChange(new AbortController().signal)).toContain('+password = old-s3cret');
+    } finally {
+      await joiner.close();
+      await writer.close();
+    }
+  });
+});
