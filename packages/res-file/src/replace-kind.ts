@@ -37,7 +37,6 @@ export async function clearWrongKind(path: string, entry: Entry | undefined, wan
     if (!(await isEmptyDir(path))) throw notEmptyError(site, path, want);
     return true;
   }
-  log(`removing empty directory ${path} to make a ${kindName(want)} (force)`);
   try {
     // rmdir, not a look and then rm: whatever appears in the meantime is not deleted.
     await rmdir(path);
@@ -45,6 +44,8 @@ export async function clearWrongKind(path: string, entry: Entry | undefined, wan
     if (!isNotEmpty(error)) throw error;
     throw notEmptyError(site, path, want, error);
   }
+  // Told once done: told before, it stood alone on every retry of a folder that is not empty (its failure, already told, is not repeated).
+  log(`removed empty directory ${path} to make a ${kindName(want)} (force)`);
   return true;
 }
 

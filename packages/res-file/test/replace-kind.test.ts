@@ -1,9 +1,9 @@
-import { lstat, mkdir, readdir, readFile, readlink, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileResource } from '../src/index.js';
-import { refusal, tempDir } from './helpers.js';
+import { makeFile, refusal, tempDir } from './helpers.js';
 
 // A directory path written without its trailing / names a file. Replacing
 // the directory found there must never delete its contents by accident.
@@ -44,12 +44,20 @@ describe('a directory where a file or symlink is wanted', () => {
     expect(await readdir(path)).toEqual(['precious']);
   });
 
-  it('with force alone: refuses to replace a non-empty directory by a symlink', async () => {
+  it('with force alone: refuses to replace a non-empty directory by a symlink, and logs no removal (QA: "removing empty directory" was logged at every retry)', async () => {
     const path = await fullDir();
-    const error = await refusal(path, { symlink: true, source: '/etc/hosts', force: true }, true);
-    expect(error).toMatchObject({ hint: expect.stringMatching(/recurse: true as well/) });
-    expect((await lstat(path)).isDirectory()).toBe(true);
-    expect(await readdir(path)).toEqual(['precious']);
+    const link = await makeFile(path, { symlink: true, source: '/etc/hosts', force: true });
+    try {
+      const error = await link.checkApply(true).then(() => undefined, (caught: unknown) => caught);
+      expect(error).toMatchObject({ hint: expect.stringMatching(/recurse: true as well/) });
+      expect(link.harness.logs().map((entry) => entry.message)).not.toContainEqual(expect.stringContaining('empty directory'));
+      await rm(join(path, 'precious'));
+      expect(await link.checkApply(true)).toBe(false);
+      expect(link.harness.logs().map((entry) => entry.message)).toContainEqual(`removed empty directory ${path} to make a symlink (force)`);
+    } finally {
+      await link.close();
+    }
+    expect(await readlink(path)).toBe('/etc/hosts');
   });
 
   it('with force alone: replaces an empty directory by a file', async () => {
