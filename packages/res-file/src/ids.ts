@@ -13,7 +13,8 @@ async function resolveId(database: 'passwd' | 'group', value: string | number, s
   if (typeof value === 'number') return value;
   if (/^\d+$/.test(value)) return Number(value);
   try {
-    const { stdout } = await run('getent', [database, value], { signal, encoding: 'utf8' });
+    // `--`: a name starting with - (refused at load, but it may be received) is a key, not an option (QA: -sfiles listed every user, root first).
+    const { stdout } = await run('getent', [database, '--', value], { signal, encoding: 'utf8' });
     const id = Number(stdout.split('\n')[0]?.split(':')[2]);
     return Number.isInteger(id) ? id : undefined;
   } catch (error) {

@@ -149,6 +149,11 @@ const LARGEST_ID = 4294967294;
 function checkIds(params: Readonly<FileParams>, issues: Issues): void {
   for (const param of ['owner', 'group'] as const) {
     const value = params[param];
+    if ((typeof value === 'string' && value.startsWith('-')) || (typeof value === 'number' && value < 0)) {
+      // getent would read it as an option (QA: -sfiles lists every user, root first); no user or group name starts so.
+      issues.push({ param, message: `${param} ${JSON.stringify(value)} is not a ${param === 'owner' ? 'user' : 'group'} name or id`, hint: `write a ${param === 'owner' ? 'user' : 'group'} name, or an id from 0 to ${LARGEST_ID}` });
+      continue;
+    }
     if (typeof value === 'string' && /[:\s]/.test(value)) {
       // `root:root` (chown's form) or a stray space: no user or group has such a name.
       issues.push({ param, message: `${param} ${JSON.stringify(value)} is not a ${param === 'owner' ? 'user' : 'group'} name`, hint: param === 'owner' && value.includes(':') ? 'give the user in owner and the group in group: owner: root, group: root' : `write one ${param === 'owner' ? 'user' : 'group'} name or id` });

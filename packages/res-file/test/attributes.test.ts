@@ -1,7 +1,7 @@
 import { chmod, chown, mkdir, stat, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { runCase } from '@converge/testkit';
+import { createTestContext, runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileResource } from '../src/index.js';
 import { makeFile, refusal, tempDir } from './helpers.js';
@@ -120,6 +120,22 @@ describe('owner and group', () => {
     await chown(path, 0, 0);
     await runCase(fileResource, { name: `${path}/`, params: { owner: '65534' }, expect: 'diverged' });
     expect(await stat(path)).toMatchObject({ uid: 65534, gid: 0 });
+  });
+
+  it('never reads a name starting with - as an option of getent, even one that skipped the load check (QA: -sfiles chowned the file to root)', async () => {
+    const path = join(dir, 'g');
+    await writeFile(path, 'x');
+    await chown(path, 65534, 65534);
+    const res = fileResource.create({ path, owner: '-sfiles' });
+    const harness = createTestContext({ kind: 'file', name: path });
+    res.init(harness.ctx);
+    try {
+      await expect(Promise.resolve(res.checkApply(true, new AbortController().signal))).rejects.toThrow(/no such user/);
+    } finally {
+      res.cleanup();
+      await harness.dispose();
+    }
+    expect(await stat(path)).toMatchObject({ uid: 65534, gid: 65534 });
   });
 
   it('fails on an unknown user or group', async () => {

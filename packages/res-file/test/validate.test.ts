@@ -86,6 +86,10 @@ describe('validate', () => {
     ['recurse on a file copy', { source: '/a', recurse: true }, /recurse makes no sense/],
     ['recurse on a file with content', { content: 'x', recurse: true }, /^recurse: recurse does nothing for a file$/],
     ["chown's owner:group form", { content: 'x', owner: 'root:root' }, /^owner: owner "root:root" is not a user name$/],
+    // getent would read it as an option (QA: -sfiles lists every user, root first, and the file went to root).
+    ['an owner starting with -', { content: 'x', owner: '-sfiles' }, /^owner: owner "-sfiles" is not a user name or id$/],
+    ['a group written as -1', { content: 'x', group: '-1' }, /^group: group "-1" is not a group name or id$/],
+    ['a negative numeric owner', { content: 'x', owner: -1 }, /^owner: owner -1 is not a user name or id$/],
     ['a relative source', { source: 'a' }, /source "a" must be absolute, without \. or \.\. segments/],
     ['a relative fragment', { fragments: ['a'] }, /fragment "a" must be absolute, without \. or \.\. segments/],
     ['a path inside its fragment dir', { path: '/srv/conf.d/x', fragments: ['/srv/conf.d/'] }, /inside the fragment directory/],
