@@ -124,6 +124,23 @@ describe.skipIf(!available)('EtcdWorld on one etcd member', () => {
     expect(await observer.get('status/h1')).toBeUndefined();
   });
 
+  it('removes its leased keys at once when closed while it watches (QA: the cancelled watch counted as a failure of the member, which then refused the revoke: the keys stayed the TTL)', async () => {
+    const lines: LogLine[] = [];
+    const world = openWorld(etcd.clientUrls, { namespace: '/lw/', lines });
+    const observer = openWorld(etcd.clientUrls, { namespace: '/lw/' });
+    const watching = new AbortController();
+    const { batches, done } = follow(world, 'exports/', watching.signal);
+    await eventually(() => batches.length > 0);
+    await world.setLeased('status/h1', 'converged');
+    expect(await observer.get('status/h1')).toBe('converged');
+    // As an agent stops: its watches end first, then the world.
+    watching.abort();
+    await done;
+    await world.close();
+    // Well before the lease's 2 s would have run out.
+    expect(await observer.get('status/h1')).toBeUndefined();
+  });
+
   it("writes a leased key set several times at once with its last value, every time (QA: a host's first, empty status overwrote the next)", async () => {
     const observer = openWorld(etcd.clientUrls, { namespace: '/o/' });
     for (let round = 0; round < 10; round++) {

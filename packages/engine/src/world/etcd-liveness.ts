@@ -1,6 +1,6 @@
 import { InterceptingCall, status, type ChannelOptions, type Interceptor } from '@grpc/grpc-js';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
-import { isRecoverableError } from 'etcd3';
+import { GRPCCancelledError, isRecoverableError } from 'etcd3';
 
 /*
  * An etcd member that hangs rather than dies (stopped, or cut off by the
@@ -74,5 +74,15 @@ export function firstAnswerWithin(ms: number, events?: StreamEvents): Intercepto
  * (one time in three) and wait out another timeout there.
  */
 export function skipFailedMember(): IPolicy<IDefaultPolicyContext> {
-  return circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 5000, breaker: new ConsecutiveBreaker(1) });
+  return circuitBreaker(handleWhen(isMemberFailure), { halfOpenAfter: 5000, breaker: new ConsecutiveBreaker(1) });
+}
+
+/**
+ * A failure that says something of the member. Not a call this client
+ * cancelled (a watch ended as the agent stops): counted, it passed the
+ * member by, and the lease revoke that follows was refused, so a cleanly
+ * stopped host's keys stayed for the lease's whole TTL (QA).
+ */
+function isMemberFailure(error: Error): boolean {
+  return isRecoverableError(error) && !(error instanceof GRPCCancelledError && error.message.includes('Cancelled on client'));
 }
