@@ -335,4 +335,34 @@ describe.skipIf(!available)('EtcdWorld when etcd fails', () => {
       await etcd.stop();
     }
   }, 60_000);
+
+  it('tells a watch what changed when etcd comes back rebuilt empty, its revisions started again (QA: collectors stale until the new revision passed the old one)', async () => {
+    const etcd = await startEtcdCluster(1);
+    try {
+      const world = openWorld(etcd.clientUrls, { namespace: '/r/' });
+      const writer = openWorld(etcd.clientUrls, { namespace: '/r/' });
+      await writer.set('k/export', 'v1');
+      await writer.set('k/gone', 'old');
+      // Revisions well past where the rebuilt cluster will be.
+      for (let index = 0; index < 30; index++) await writer.set('other', String(index));
+      const stop = new AbortController();
+      const { batches, done } = follow(world, 'k/', stop.signal);
+      await eventually(() => batches.length === 1);
+
+      await etcd.members[0]?.stop();
+      await etcd.members[0]?.wipeData();
+      await etcd.members[0]?.restart();
+      await writeSoon(writer, 'k/export');
+      await writer.set('k/export', 'v2 after the rebuild');
+      await eventually(() => batches.flat().some((change) => change.key === 'k/export' && change.value === 'v2 after the rebuild'), 20_000);
+      await eventually(() => batches.flat().some((change) => change.key === 'k/gone' && change.value === undefined), 5_000);
+      // And changes after it keep coming.
+      await writer.set('k/export', 'v3');
+      await eventually(() => batches.flat().some((change) => change.key === 'k/export' && change.value === 'v3'), 10_000);
+      stop.abort();
+      await done;
+    } finally {
+      await etcd.stop();
+    }
+  }, 60_000);
 });

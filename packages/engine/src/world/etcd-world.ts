@@ -131,23 +131,49 @@ export class EtcdWorld implements World {
     return this.#ns;
   }
 
+  /**
+   * Everything under `prefix` now, then each change. Each time the watch
+   * stream comes back after a drop, the prefix is read whole again and what
+   * differs from what was told is told: etcd3 resumes a stream from the
+   * last revision it saw, which misses changes when etcd was rebuilt empty
+   * (its revisions start again from 1: QA, collectors stale until the new
+   * revision passed the old one) and when the stream drops again before the
+   * missed events arrived.
+   */
   async *watch(prefix: string, signal: AbortSignal): AsyncIterable<readonly WorldChange[]> {
     const stop = AbortSignal.any([signal, this.#closed.signal]);
-    // Phase one: everything there now, and the revision it was read at.
-    const first = await retryUntilReachable(() => this.#ns.getAll().prefix(prefix).exec(), this.#reachability, stop);
-    if (!first) return;
-    yield first.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString() }));
+    // What the caller was told: the next read whole is compared with it.
+    const told = new Map<string, string>();
+    for (let first = true; !stop.aborted; first = false) {
+      const read = await retryUntilReachable(() => this.#ns.getAll().prefix(prefix).exec(), this.#reachability, stop);
+      if (!read) return;
+      const now = new Map(read.kvs.map((kv) => [kv.key.toString(), kv.value.toString()] as const));
+      const changes = first ? [...now].map(([key, value]) => ({ key, value })) : differences(told, now);
+      told.clear();
+      for (const [key, value] of now) told.set(key, value);
+      if (first || changes.length > 0) yield changes;
+      const ended = yield* this.#changesAfter(prefix, Number(read.header.revision), told, stop);
+      if (ended === 'stopped') return;
+    }
+  }
 
-    // Phase two: changes after that revision, coalesced per key so a slow
-    // consumer gets each key's newest value rather than a backlog.
+  /**
+   * The changes under `prefix` after `revision`, coalesced per key so a slow
+   * consumer gets each key's newest value rather than a backlog, recorded in
+   * `told` as they are yielded. Ends with 'reconnected' when the stream came
+   * back after a drop (the caller reads the prefix again).
+   */
+  async *#changesAfter(prefix: string, revision: number, told: Map<string, string>, stop: AbortSignal): AsyncGenerator<readonly WorldChange[], 'stopped' | 'reconnected'> {
     const pending = new Map<string, string | undefined>();
     const arrived = new EventValue(0);
     const wakeup = arrived.watch();
     let failure: Error | undefined;
+    let dropped = false;
+    let reconnected = false;
     const watcher: Watcher = this.#ns
       .watch()
       .prefix(prefix)
-      .startRevision(String(Number(first.header.revision) + 1))
+      .startRevision(String(revision + 1))
       .watcher();
     const record = (key: string, value: string | undefined): void => {
       pending.set(key, value);
@@ -157,10 +183,18 @@ export class EtcdWorld implements World {
     watcher.on('delete', (kv) => record(kv.key.toString(), undefined));
     // One member's stream dropping (that member died) is not the world lost:
     // with a quorum of the others left, the client carries on through them.
-    watcher.on('disconnected', (error) => void this.#failUnlessQuorum(prefix, error));
+    watcher.on('disconnected', (error) => {
+      dropped = true;
+      void this.#failUnlessQuorum(prefix, error);
+    });
     // A watch stream connects to any live member, with or without a quorum:
     // etcd counts as back only once a read that needs the quorum answers.
-    watcher.on('connected', () => void this.#probeQuorum(prefix));
+    watcher.on('connected', () => {
+      void this.#probeQuorum(prefix);
+      if (!dropped) return;
+      reconnected = true;
+      arrived.set(arrived.get() + 1);
+    });
     watcher.on('error', (error) => {
       failure = error;
       arrived.set(arrived.get() + 1);
@@ -168,18 +202,24 @@ export class EtcdWorld implements World {
     try {
       while (!stop.aborted) {
         if (failure) throw new WorldUnreachableError(`watch ${prefix}`, failure);
+        if (reconnected) return 'reconnected';
         if (pending.size === 0) {
           try {
             await wakeup.next(stop);
           } catch {
-            return;
+            return 'stopped';
           }
           continue;
         }
         const batch = [...pending].map(([key, value]) => ({ key, value }));
         pending.clear();
+        for (const { key, value } of batch) {
+          if (value === undefined) told.delete(key);
+          else told.set(key, value);
+        }
         yield batch;
       }
+      return 'stopped';
     } finally {
       wakeup.close();
       await cancelWithin(watcher, 1000);
@@ -234,4 +274,12 @@ async function cancelWithin(watcher: Watcher, ms: number): Promise<void> {
     }),
   ]);
   clearTimeout(timer);
+}
+
+/** What changed from `before` to `after`: a value for each key set anew or otherwise, undefined for each key gone. */
+function differences(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): WorldChange[] {
+  const changes: WorldChange[] = [];
+  for (const [key, value] of after) if (before.get(key) !== value) changes.push({ key, value });
+  for (const key of before.keys()) if (!after.has(key)) changes.push({ key, value: undefined });
+  return changes;
 }

@@ -25,6 +25,8 @@ export interface EtcdMember {
   stop(): Promise<void>;
   /** Starts a stopped member again with its data (same ports). */
   restart(): Promise<void>;
+  /** Removes a stopped member's data, as a lost disk would: a single member restarted then is a new, empty cluster. */
+  wipeData(): Promise<void>;
   /** Freezes the member (SIGSTOP): its connections stay open but it answers nothing, as when it hangs or is cut off. */
   pause(): void;
   /** Lets a paused member go on (SIGCONT). */
@@ -114,6 +116,12 @@ class Member implements EtcdMember {
     });
     this.#exited = new Promise((resolve) => child.once('exit', () => resolve()));
     this.#child = child;
+  }
+
+  async wipeData(): Promise<void> {
+    if (this.running) throw new Error(`stop ${this.name} before wiping its data`);
+    const dataDir = this.#args.find((arg) => arg.startsWith('--data-dir='))?.slice('--data-dir='.length);
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   }
 
   async restart(): Promise<void> {
