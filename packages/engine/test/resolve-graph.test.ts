@@ -535,6 +535,23 @@ describe('resolveGraph: duplicates', () => {
   });
 });
 
+describe('resolveGraph: a long cycle', () => {
+  it('names its first and last few resources and how many between, at its first written edge (QA: all 10,000 on one line of 300 KB)', async () => {
+    const count = 40;
+    const names = Array.from({ length: count }, (_, index) => `  - name: n${index}`);
+    const edges = Array.from({ length: count }, (_, index) => `- {from: {kind: noop, name: n${index}}, to: {kind: noop, name: n${(index + 1) % count}}}`);
+    const [problem] = await problemsOf(['resources:', '  noop:', ...names, 'edges:', ...edges]);
+    expect(problem?.code).toBe('ERR_CYCLE');
+    const path = problem?.message.slice('the graph has a cycle: '.length).split(' -> ') ?? [];
+    // 12 of the 40 named (the last is the first again, closing it), 29 left out between.
+    expect(path).toHaveLength(13);
+    expect(path[6]).toBe('(29 more)');
+    expect(path[0]).toBe(path[12]);
+    expect(new Set(path.filter((step) => step.startsWith('noop['))).size).toBe(11);
+    expect(problem?.location?.line).toBeGreaterThan(count + 2);
+  });
+});
+
 describe('resolveGraph: edges', () => {
   const threeNoops = ['resources:', '  noop:', '  - name: a', '  - name: b', '  - name: c'];
 

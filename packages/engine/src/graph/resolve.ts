@@ -19,7 +19,7 @@ import {
   type ResolvedResource,
   type ResourceSpec,
 } from './spec.js';
-import { topoSort } from './toposort.js';
+import { CycleError, topoSort } from './toposort.js';
 import { planGraph } from '../runtime/graph-plan.js';
 import { pluginCallError } from './plugin-call-failure.js';
 
@@ -325,7 +325,7 @@ function checkCycles(ids: Iterable<string>, edges: readonly ResolvedEdge[], prob
     topoSort(ids, edges);
   } catch (error) {
     if (!isEngineError(error) || error.code !== 'ERR_CYCLE') throw error;
-    const edge = edgeOfCycle(error.message, edges) ?? edges.find((candidate) => candidate.location);
+    const edge = (error instanceof CycleError ? edgeOfCycle(error.cycle, edges) : undefined) ?? edges.find((candidate) => candidate.location);
     problems.push(
       new EngineError('ERR_CYCLE', error.message, {
         phase: 'validate',
@@ -336,11 +336,12 @@ function checkCycles(ids: Iterable<string>, edges: readonly ResolvedEdge[], prob
   }
 }
 
-/** The first edge of the cycle topoSort names in its message (`... a -> b -> a`). */
-function edgeOfCycle(message: string, edges: readonly ResolvedEdge[]): ResolvedEdge | undefined {
-  const path = message.slice(message.indexOf(': ') + 2).split(' -> ');
-  for (let index = 0; index + 1 < path.length; index += 1) {
-    const edge = edges.find((candidate) => candidate.from === path[index] && candidate.to === path[index + 1]);
+/** The first edge of `cycle` (a closed path of ids) written in the graph. */
+function edgeOfCycle(cycle: readonly string[], edges: readonly ResolvedEdge[]): ResolvedEdge | undefined {
+  const written = new Map<string, ResolvedEdge>();
+  for (const edge of edges) if (!written.has(`${edge.from}\0${edge.to}`)) written.set(`${edge.from}\0${edge.to}`, edge);
+  for (let index = 0; index + 1 < cycle.length; index += 1) {
+    const edge = written.get(`${cycle[index]}\0${cycle[index + 1]}`);
     if (edge) return edge;
   }
   return undefined;

@@ -8,11 +8,23 @@ export interface EdgeLike {
 /** ERR_CYCLE, with the cycle it found as a closed path of ids. */
 export class CycleError extends EngineError {
   constructor(readonly cycle: readonly string[]) {
-    super('ERR_CYCLE', `the graph has a cycle: ${cycle.join(' -> ')}`, {
+    super('ERR_CYCLE', `the graph has a cycle: ${cyclePath(cycle)}`, {
       phase: 'validate',
       hint: 'remove or reverse one of these edges (autoedges can be turned off with meta: {autoedge: false})',
     });
   }
+}
+
+/** Resources of a longer cycle told, at its start and its end: all of them made a message of 300 KB on one line (QA, 10,000). */
+const CYCLE_SHOWN = 12;
+
+/** `a -> b -> a`; a long cycle by its first and last few resources, with how many are left out between. */
+export function cyclePath(cycle: readonly string[]): string {
+  if (cycle.length <= CYCLE_SHOWN + 1) return cycle.join(' -> ');
+  const half = CYCLE_SHOWN / 2;
+  // The last id shown is the first again (a closed path): one fewer shown than ids written.
+  const between = cycle.length - CYCLE_SHOWN;
+  return [...cycle.slice(0, half), `(${between} more)`, ...cycle.slice(-half)].join(' -> ');
 }
 
 /**
