@@ -498,6 +498,9 @@ describe('resolveGraph: metaparams', () => {
     // Quoted as written, not as a double holds them (QA: ...992, .inf).
     ['timeout: 9007199254740993', 'not 9007199254740993'],
     ['delay: 1e400', 'not 1e400'],
+    // A whole number to JavaScript, and no count anyone means (QA).
+    ['retry: 1e100', '<= 9007199254740991, not 1e100'],
+    ['burst: 1e30', '<= 9007199254740991'],
   ])('refuses %s', async (entry, words) => {
     const [problem] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta:', `      ${entry}`]);
     expect(problem).toMatchObject({ code: 'ERR_META_INVALID', resource: 'noop[a]', location: { line: 5 } });

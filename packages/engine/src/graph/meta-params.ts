@@ -11,10 +11,11 @@ type MetaRule = (value: unknown) => { ok: true; value: unknown } | { ok: false; 
 const bool: MetaRule = (value) => (typeof value === 'boolean' ? { ok: true, value } : { ok: false, expected: 'true or false' });
 
 function integerAtLeast(min: number): MetaRule {
+  // Safe integers only: 1e100 is a whole number to JavaScript, and no count anyone means (QA).
   return (value) =>
-    typeof value === 'number' && Number.isInteger(value) && value >= min
+    typeof value === 'number' && Number.isSafeInteger(value) && value >= min
       ? { ok: true, value }
-      : { ok: false, expected: `a whole number >= ${min}` };
+      : { ok: false, expected: `a whole number >= ${min}${typeof value === 'number' && value > Number.MAX_SAFE_INTEGER ? ` and <= ${Number.MAX_SAFE_INTEGER}` : ''}` };
 }
 
 
