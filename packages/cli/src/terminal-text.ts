@@ -10,10 +10,13 @@ export function oneLine(id: string): string {
 /**
  * What a terminal acts on rather than shows: C0 and C1 controls (C1's CSI
  * and OSC work like ESC [ and ESC ]), and the marks that reorder text
- * around them (bidirectional overrides and isolates). A tab only moves
- * the cursor on (diffs and file content have them): kept.
+ * around them (bidirectional overrides and isolates); and what it shows as
+ * nothing: a zero-width space, a word joiner, a byte order mark (QA: a BOM
+ * in the middle of a graph made `unknown key 'resources'`, the key looking
+ * right). A tab only moves the cursor on (diffs and file content have
+ * them): kept.
  */
-const TERMINAL_CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
 
 /**
  * Text that may hold what a resource reported (a command's stderr), as it

@@ -52,4 +52,13 @@ describe('what reaches the terminal', () => {
     expect(result.stdout).toContain('-\\u001b[2J\\u001b]0;pwned\\u0007converged: file[fake]');
     expect(result.stdout).toContain('noop[csi\\u009b2J rlo\\u202eevil]');
   });
+
+  it('shows what a terminal shows as nothing (a BOM in the middle of a graph) as an escape (QA: unknown key \'resources\', the key looking right)', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'graph.yaml', 'graph: g\n\ufeffresources:\n  noop:\n  - name: "zero\u200bwidth"\n');
+    const result = await runCli(['validate', graph]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("unknown key '\\ufeffresources'");
+    expect(result.stderr).not.toMatch(/[\ufeff\u200b]/);
+  });
 });
