@@ -20,7 +20,8 @@ import type { EngineEvent } from './engine-events.js';
 import { applyReversal } from './apply-reversal.js';
 import { planGraph, wireEdges, type GraphPlan } from './graph-plan.js';
 import { ReversalStore } from './reversal-store.js';
-import { receiveKey, Vertex } from './vertex.js';
+import { Vertex } from './vertex.js';
+import { receiveKey } from './vertex-receive.js';
 import type { VertexEnv } from './vertex-env.js';
 
 /** A reversal tried for a resource that left the graph: done, failed (kept for another try), or only checked (noop). */

@@ -1,6 +1,4 @@
-import { performance } from 'node:perf_hooks';
 import { isDeepStrictEqual } from 'node:util';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   EngineError,
   type AnyResourceDefinition,
@@ -9,17 +7,23 @@ import {
   type ResourceInstance,
 } from '@converge/engine-api';
 import type { GroupedResource } from '../graph/autogroup.js';
+import { describeChange } from './change-description.js';
+import { CheckCall } from './check-call.js';
+import { changesAwaited, checkFailure, maskedCheckError, wouldChangeAfterMessage } from './check-failure.js';
+import { processWithWaits, retryAfterDelay, type CheckWithWaitsHost } from './check-with-waits.js';
 import { GroupMembers } from './group-members.js';
-import { abortCall, callResource, callResourceNow, endingOf, isThenable, resourceError } from './resource-call.js';
+import { callResource, callResourceNow, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
 import { EventValue } from './event-value.js';
 import { RateLimiter } from './rate-limiter.js';
-import { dropReversalIfUnchanged, extendReversal, recordReversal, type ReversalSubject } from './reversal-steps.js';
+import { Retries } from './retries.js';
+import type { ReversalSubject } from './reversal-steps.js';
 import { ResourceWatch } from './resource-watch.js';
-import { receivedProblem, withReceivedValuesHidden } from './received-check.js';
-import { secretSendKeys } from './secrets.js';
+import { receivedProblem } from './received-check.js';
 import type { ResourceState, ResourceStatus } from './status.js';
 import type { VertexEnv } from './vertex-env.js';
+import { NO_KEYS, NOTHING_RECEIVED, noteSentSecrets, receiveInto, receivedParamsOf, receivesKeyOf } from './vertex-receive.js';
+import { failureAsMember, logForChangedMembers, memberStatus, wouldChangeForMembers } from './vertex-status.js';
 
 type Instance = ResourceInstance<Record<string, unknown>, Record<string, unknown>>;
 
@@ -36,12 +40,6 @@ export interface OutEdge {
   readonly to: Vertex;
   readonly notify: boolean;
 }
-
-const NOTHING_RECEIVED: ReadonlyMap<string, ReceivedValue> = new Map();
-/** No send keys, no received params: shared, as most vertices have none. */
-const NO_KEYS: ReadonlySet<string> = new Set();
-/** The longest a retry waits for a timed-out checkApply to end (a command's group gets 2 s after SIGTERM, then SIGKILL). */
-const TIMED_OUT_CALL_WAIT_MS = 5_000;
 
 /**
  * One resource of the running graph: its watch loop and a single-flight
@@ -114,9 +112,7 @@ export class Vertex implements ContextHost {
   #closed = false;
   /** Removed or replaced by a graph swap (see leaveGraph). */
   #leaving = false;
-  /** When the last checkApply timed out: when it has really ended. */
-  #timedOutCallEnding: Promise<void> | undefined;
-  #retriesLeft: number;
+  readonly #retries: Retries;
   #staged: Record<string, unknown> | undefined;
   /** The send keys of the last successful checkApply (a dry run's included). */
   #sentInLastCheck: ReadonlySet<string> = NO_KEYS;
@@ -125,21 +121,13 @@ export class Vertex implements ContextHost {
   #received: ReadonlyMap<string, ReceivedValue> = NOTHING_RECEIVED;
   #limiter: RateLimiter | undefined;
   #watch: ResourceWatch | undefined;
-  #checkController: AbortController | undefined;
-  /** The running check's controller comes from the engine's pool (it has no timeout to abort it). */
-  #pooledController = false;
-  /**
-   * NaN, not 0, until the first check: it holds performance.now()'s
-   * fractions, and a field that starts as a small integer and then takes one
-   * makes V8 deprecate the shape of every vertex yet to run. Each of those
-   * is then migrated on its next access: 3 µs a vertex, 40 ms of a 10,000
-   * file run.
-   */
-  #checkStartedAt = Number.NaN;
+  readonly #call = new CheckCall();
   /** This vertex has recorded its reversal, or extended a stored one to what it manages now (meta.reverse). */
   #reversalChecked = false;
   /** Made only when a swap waits (see realized()): true once this vertex converged once, or never can. */
   #realizedOnce: EventValue<boolean> | undefined;
+  /** Made the first time a run waits (see #checkWithWaits). */
+  #waitsHost: CheckWithWaitsHost | undefined;
 
   constructor(resource: GroupedResource, definition: AnyResourceDefinition, env: VertexEnv) {
     this.id = resource.id;
@@ -151,7 +139,7 @@ export class Vertex implements ContextHost {
     // Shallow: send/recv only ever replaces top-level params.
     this.params = { ...resource.params };
     this.#env = env;
-    this.#retriesLeft = resource.meta.retry;
+    this.#retries = new Retries(resource.meta);
     this.#members = resource.group !== undefined && resource.group.length > 0 ? new GroupMembers(resource.group) : undefined;
     if (Number.isFinite(resource.meta.limit)) this.#limiter = new RateLimiter(resource.meta.limit, resource.meta.burst);
     env.converger.busy();
@@ -192,7 +180,7 @@ export class Vertex implements ContextHost {
 
   /** Who to name when it is down: the first failed member of its group when its error names members, else itself. */
   get downMemberId(): string {
-    const member = this.#lastError && this.#namedMember(this.#lastError);
+    const member = this.#lastError && this.#members?.namedIn(this.#lastError);
     return member?.id ?? this.id;
   }
 
@@ -203,32 +191,9 @@ export class Vertex implements ContextHost {
     return [this.status(), ...group.map((_, index) => this.#memberStatus(index + 1))];
   }
 
-  /** The status of a member of this vertex's group (0 = the resource itself): see GroupMembers.statusOf. */
+  /** The status of a member of this vertex's group (0 = the resource itself). */
   #memberStatus(position: number): ResourceStatus {
-    const own = this.#ownStatus();
-    return this.#members === undefined ? own : this.#members.statusOf(own, position);
-  }
-
-  /**
-   * A dry run of a group that failed for some members: the others its
-   * instance says it would change (changedMembers) are told would-change,
-   * as they would be had the failing members not been in the group.
-   */
-  #wouldChangeForMembers(): void {
-    const wouldChange = this.#members?.lastChangedAny ?? false;
-    if (wouldChange && !this.#wouldChange) {
-      this.#log('warn', `would change (noop), for the members that did not fail: ${this.#members?.lastChangedIds(this.id).join(', ')}`);
-      // What they would do, as for a group that did not fail (QA: said for none of them).
-      if (this.#env.observed() && this.#instance) void this.#describeChange(this.#instance as Instance);
-    }
-    this.#wouldChange = wouldChange;
-  }
-
-  /** `changed`, for each member a group changed (told by the kind), else for the vertex (QA: a group's change was logged under its first resource). */
-  #logChanged(): void {
-    const members = this.#members?.lastChangedIds(this.id) ?? [];
-    if (members.length === 0) this.#log('info', 'changed');
-    for (const member of members) this.#log('info', 'changed', { resource: member });
+    return memberStatus(this.#ownStatus(), this.#members, position);
   }
 
   status(): ResourceStatus {
@@ -256,27 +221,13 @@ export class Vertex implements ContextHost {
    * it does not name the resource itself.
    */
   get failure(): EngineError | undefined {
-    const error = this.#state === 'failed' ? this.#lastError : undefined;
-    const member = error && this.#namedMember(error);
-    if (error === undefined || member === undefined) return error;
-    return new EngineError(error.code, error.message, {
-      resource: member.id,
-      ...(error.phase === undefined ? {} : { phase: error.phase }),
-      ...(error.hint === undefined ? {} : { hint: error.hint }),
-      members: error.members,
-      cause: error,
-    });
-  }
-
-  /** The first member of the group an error names (EngineError.members), when it does not name the resource itself. */
-  #namedMember(error: EngineError): { readonly id: string } | undefined {
-    return this.#members?.namedIn(error);
+    return failureAsMember(this.#state === 'failed' ? this.#lastError : undefined, this.#members);
   }
 
   /** "id: checkApply running for N s", when a checkApply is under way. */
   runningCall(): string | undefined {
-    if (!this.#checkController) return undefined;
-    const seconds = ((performance.now() - this.#checkStartedAt) / 1000).toFixed(1);
+    if (!this.#call.running) return undefined;
+    const seconds = (this.#call.elapsedMs() / 1000).toFixed(1);
     return `${this.id}: checkApply running for ${seconds} s`;
   }
 
@@ -348,7 +299,7 @@ export class Vertex implements ContextHost {
           // A check under way (the watch's first event started it) would
           // change things for a resource that has failed for good: a command
           // run after its failure was told. Aborted: its process group goes.
-          this.#checkController?.abort(error);
+          this.#call.abortSignal(error);
         },
         log: (level, message) => this.#log(level, message),
       },
@@ -420,9 +371,7 @@ export class Vertex implements ContextHost {
 
   /** A replacement keeps its predecessor's retry budget, unless `meta.reset` asks to start afresh. */
   inheritFrom(previous: Vertex): void {
-    if (this.meta.reset) return;
-    const left = previous.#retriesLeft;
-    this.#retriesLeft = this.meta.retry < 0 ? -1 : Math.min(this.meta.retry, left < 0 ? this.meta.retry : left);
+    this.#retries.inheritFrom(previous.#retries);
   }
 
   /** A refresh is owed to this vertex; in a dry run, also one that a parent's change would bring (see #process). */
@@ -452,19 +401,12 @@ export class Vertex implements ContextHost {
 
   stageSend(values: Readonly<Record<string, unknown>>): void {
     this.#staged = { ...this.#staged, ...values };
-    const secret = secretSendKeys(this.definition);
-    for (const key of secret) if (key in values) this.#env.secrets.add(values[key]);
+    noteSentSecrets(this.definition, values, this.#env.secrets);
   }
 
   /** Its send/recv edges (sender, key, param), sorted: a graph swap that changes them replaces it. */
   receivesKey(): string {
-    const keys: string[] = [];
-    const parents = this.parents;
-    for (let i = 0; i < parents.length; i++) {
-      const edge = parents[i] as InEdge;
-      if (edge.send !== undefined && edge.recv !== undefined) keys.push(receiveKey(edge.from.id, edge.send, edge.recv));
-    }
-    return keys.sort().join('\n');
+    return receivesKeyOf(this.parents);
   }
 
   received(): ReadonlyMap<string, ReceivedValue> {
@@ -472,14 +414,7 @@ export class Vertex implements ContextHost {
   }
 
   receivedParams(): ReadonlySet<string> {
-    // Asked by plugins at init: most vertices receive nothing and get the shared empty set.
-    let params: Set<string> | undefined;
-    const parents = this.parents;
-    for (let i = 0; i < parents.length; i++) {
-      const edge = parents[i] as InEdge;
-      if (edge.send !== undefined && edge.recv !== undefined) (params ??= new Set()).add(edge.recv);
-    }
-    return params ?? NO_KEYS;
+    return receivedParamsOf(this.parents);
   }
 
   // ---- the process loop ----------------------------------------------------
@@ -595,7 +530,7 @@ export class Vertex implements ContextHost {
 
   /** One run of checkApply; returns a promise only when it could not finish at once. */
   #process(instance: Instance): Promise<void> | undefined {
-    this.#receive();
+    this.#received = receiveInto(this.params, this.parents);
     const misfit = receivedProblem(this.id, this.name, this.definition, this.params, this.#received);
     if (misfit) {
       // Running again would receive the same value: this waits for the sender to send another.
@@ -612,7 +547,7 @@ export class Vertex implements ContextHost {
       this.#succeeded(true, apply);
       return undefined;
     }
-    return this.#needsWaits(apply) ? this.#processWithWaits(instance, apply) : this.#checkAtOnce(instance, apply);
+    return this.#needsWaits(apply) ? processWithWaits(this.#checkWithWaits(), instance, apply) : this.#checkAtOnce(instance, apply);
   }
 
   /**
@@ -635,38 +570,56 @@ export class Vertex implements ContextHost {
       result = callResourceNow(this.id, 'checkApply', () => instance.checkApply(apply, controller.signal), controller);
     } catch (error) {
       const waits = this.#env.waitSignal();
-      return this.#checkFailed(error, apply, waits) ? this.#retryAfterDelay(instance, apply, waits) : undefined;
+      return this.#checkFailed(error, apply, waits) ? retryAfterDelay(this.#checkWithWaits(), instance, apply, waits) : undefined;
     }
     if (isThenable(result)) {
       const waits = this.#env.waitSignal();
       return result.then(
         (converged) => this.#checkSucceeded(instance, apply, converged, false),
-        (error: unknown) => (this.#checkFailed(error, apply, waits) ? this.#retryAfterDelay(instance, apply, waits) : undefined),
+        (error: unknown) => (this.#checkFailed(error, apply, waits) ? retryAfterDelay(this.#checkWithWaits(), instance, apply, waits) : undefined),
       );
     }
     return this.#checkSucceeded(instance, apply, result, false);
   }
 
-  /** The retries of a run that failed at once: the rest of them loop in #processWithWaits. */
-  async #retryAfterDelay(instance: Instance, apply: boolean, waits: AbortSignal): Promise<void> {
-    if (await this.#waitToRetry(waits)) await this.#processWithWaits(instance, apply);
+  /**
+   * What a run with waits (see check-with-waits.ts) needs of this vertex:
+   * made the first time one runs, as most vertices never wait.
+   */
+  #checkWithWaits(): CheckWithWaitsHost {
+    this.#waitsHost ??= {
+      id: this.id,
+      meta: this.meta,
+      definition: this.definition,
+      children: this.children,
+      env: this.#env,
+      limiter: this.#limiter,
+      retries: this.#retries,
+      reversalChecked: () => this.#reversalChecked,
+      setReversalChecked: (checked) => {
+        this.#reversalChecked = checked;
+      },
+      reversalSubject: (instance) => this.#reversalSubject(instance),
+      refreshPending: () => this.refreshPending(),
+      noteRefreshesSeen: () => {
+        this.#refreshesSeen = this.#env.refreshes.sentCount(this.id);
+      },
+      persistRefreshes: (converged, applied, refreshed) => this.#persistRefreshes(converged, applied, refreshed),
+      clearRefreshIntent: () => this.#clearRefreshIntent(),
+      beginCheck: () => this.#beginCheck(),
+      checkFailed: (error, apply, waits) => this.#checkFailed(error, apply, waits),
+      checkSucceeded: (instance, apply, converged, refreshing) => this.#checkSucceeded(instance, apply, converged, refreshing),
+      deferForSwap: () => this.#deferForSwap(),
+      retryCutShort: () => this.#retryCutShort(),
+      log: (level, message) => this.#log(level, message),
+    };
+    return this.#waitsHost;
   }
 
-  /**
-   * Waits `meta.delay`; false when a swap cut the wait short (the run is
-   * then deferred) or a stop did: no retry will come, so the last failure
-   * stands, as it does for a check that fails while the stop lands (where
-   * the stop lands must not decide how the run ends).
-   */
-  async #waitToRetry(waits: AbortSignal): Promise<boolean> {
-    try {
-      await sleep(this.meta.delay, undefined, { signal: waits });
-      return true;
-    } catch {
-      if (this.#env.stopSignal.aborted && this.#lastError && !this.#closed) this.#failForGood(this.#lastError);
-      else this.#deferForSwap();
-      return false;
-    }
+  /** A wait before a retry was cut short: by a stop, no retry will come and the last failure stands; by a swap, the run is deferred. */
+  #retryCutShort(): void {
+    if (this.#env.stopSignal.aborted && this.#lastError && !this.#closed) this.#failForGood(this.#lastError);
+    else this.#deferForSwap();
   }
 
   /** Marks a check as started; its controller is pooled unless a timeout may abort it. */
@@ -674,17 +627,11 @@ export class Vertex implements ContextHost {
     this.#setState('running');
     this.#checks++;
     this.#staged = undefined;
-    this.#pooledController = this.meta.timeout === 0;
-    const controller = this.#pooledController ? this.#env.checkControllers.take() : new AbortController();
-    this.#checkController = controller;
-    this.#checkStartedAt = performance.now();
-    return controller;
+    return this.#call.begin(this.meta.timeout, this.#env.checkControllers);
   }
 
   #endCheck(): void {
-    const controller = this.#checkController;
-    this.#checkController = undefined;
-    if (controller && this.#pooledController) this.#env.checkControllers.giveBack(controller);
+    this.#call.end(this.#env.checkControllers);
   }
 
   /** After a successful checkApply: events, a noop diff, refreshes, children. */
@@ -701,8 +648,8 @@ export class Vertex implements ContextHost {
     const notifies = apply && this.#notifiesAny();
     let describing: Promise<void> | undefined;
     if (this.#env.observed()) {
-      this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged, apply });
-      if (!apply && !converged && instance.describeChange) describing = this.#describeChange(instance);
+      this.#env.emit({ type: 'checkApply', id: this.id, durationMs: this.#call.elapsedMs(), converged, apply });
+      if (!apply && !converged && instance.describeChange) describing = describeChange(instance, this, this.#members, this.#env);
     }
     if (!describing && !notifies && !refreshing) {
       this.#succeeded(converged, apply);
@@ -715,7 +662,7 @@ export class Vertex implements ContextHost {
       // child that backpokes this vertex while its run is still active is
       // ignored (the run pokes its children when it succeeds); after that
       // point, a child waiting on it would wait forever.
-      if (notifies) await this.#env.refreshes.clearIntent(this.id).catch((error: unknown) => this.#log('error', `could not persist a refresh: ${(error as Error).message}`));
+      if (notifies) await this.#clearRefreshIntent();
       this.#succeeded(converged, apply);
     })();
   }
@@ -726,7 +673,7 @@ export class Vertex implements ContextHost {
    * good, or was deferred because a swap or a stop cut the call short.
    */
   #checkFailed(error: unknown, apply: boolean, waits: AbortSignal): boolean {
-    this.#timedOutCallEnding = endingOf(this.#checkController);
+    this.#retries.noteTimedOutCall(this.#call.ending());
     this.#endCheck();
     if (waits.aborted && !(error instanceof EngineError)) {
       this.#deferForSwap();
@@ -737,21 +684,19 @@ export class Vertex implements ContextHost {
     // cut short is told too: what it did may be half done (QA: a command
     // killed midway, and nothing said so).
     if (this.#fatal) {
-      const cut = this.#env.secrets.maskError(error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error));
+      const cut = maskedCheckError(error, this.id, this.#env.secrets);
       this.#log('warn', `checkApply cut short as its watch failed (what it was doing may be half done): ${cut.message}`);
       this.#setBusy(false);
       return false;
     }
-    const thrown = error instanceof EngineError ? error : resourceError(this.id, 'checkApply', error);
     if (this.#leaving) {
       // Not "checkApply stopped: checkApply failed: removed or replaced by a graph swap".
-      this.#log('info', `checkApply stopped: ${this.#env.secrets.maskError(thrown).message.replace(/^checkApply failed: /, '')}`);
+      this.#log('info', `checkApply stopped: ${maskedCheckError(error, this.id, this.#env.secrets).message.replace(/^checkApply failed: /, '')}`);
       this.#setState('stopped');
       if (!this.#dirty) this.#setBusy(false);
       return false;
     }
-    // Secrets first: a received password reads [secret], as everywhere else.
-    const failure = withReceivedValuesHidden(this.#env.secrets.maskError(thrown), this.params, this.#received);
+    const failure = checkFailure(error, this.id, this.#env.secrets, this.params, this.#received);
     if (!apply && this.#wouldChangeAfterParents(failure)) return false;
     this.#failureIsNews(failure);
     this.#lastError = failure;
@@ -762,160 +707,46 @@ export class Vertex implements ContextHost {
       if (!apply) this.#wouldChangeForMembers();
     }
     if (this.#env.observed()) {
-      this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply, error: failure });
+      this.#env.emit({ type: 'checkApply', id: this.id, durationMs: this.#call.elapsedMs(), converged: false, apply, error: failure });
     }
-    if (this.#retriesLeft === 0 || this.#env.stopSignal.aborted || this.#closed) {
+    if (this.#retries.spent || this.#env.stopSignal.aborted || this.#closed) {
       this.#failForGood(failure);
       return false;
     }
-    if (this.#retriesLeft > 0) this.#retriesLeft--;
-    const left = this.#retriesLeft < 0 ? 'retries without limit' : `${this.#retriesLeft} more after it`;
-    const when = this.#limiter && this.meta.delay <= 0 ? 'as its limit allows' : afterDelay(this.meta.delay);
-    this.#log('warn', `checkApply failed, retrying ${when} (${left}): ${failure.message}`);
+    this.#log('warn', this.#retries.take(this.#limiter !== undefined, failure.message));
     this.#setState('pending');
     return true;
   }
 
-  /**
-   * A dry run's check that fails for want of something (EngineError's
-   * `missing`: a folder, a source, a program) while a resource it depends
-   * on would change may fail only for want of that change (the package
-   * whose install makes this file's folder): the real run makes the change
-   * first. It counts as would change, saying after what and what the check
-   * found (QA: --noop failed the files of a package it would install, and
-   * exited 1). Any other failure stands, as does a group's failure of some
-   * members (QA: a missing package was told converged).
-   */
+  /** A dry run's check that failed for want of a change its ancestors would make counts as would change (see changesAwaited). */
   #wouldChangeAfterParents(failure: EngineError): boolean {
-    if (!failure.missing || failure.members !== undefined) return false;
-    const changing = this.#nearestAncestorsThatWouldChange();
+    const changing = changesAwaited<Vertex>(failure, this, (vertex) => vertex.#wouldChange);
     if (changing.length === 0) return false;
     // Said once, until it no longer would, as every would change (a watched dry run checks again at each event).
-    if (!this.#wouldChange) this.#log('warn', `would change after ${changing.join(', ')} (noop; checked before ${changing.length === 1 ? 'it changes' : 'they change'}, it says: ${failure.message})`);
+    if (!this.#wouldChange) this.#log('warn', wouldChangeAfterMessage(changing, failure));
     if (this.#env.observed()) {
-      this.#env.emit({ type: 'checkApply', id: this.id, durationMs: performance.now() - this.#checkStartedAt, converged: false, apply: false });
+      this.#env.emit({ type: 'checkApply', id: this.id, durationMs: this.#call.elapsedMs(), converged: false, apply: false });
     }
     this.#wouldChange = true;
     this.#succeeded(false, false);
     return true;
   }
 
-  /** The ids of the nearest resources this one depends on (through any chain of parents: a noop between them too) that would change in a dry run. */
-  #nearestAncestorsThatWouldChange(): string[] {
-    const found: string[] = [];
-    const seen = new Set<Vertex>([this]);
-    const queue: Vertex[] = this.parents.map((edge) => edge.from);
-    while (queue.length > 0) {
-      const vertex = queue.shift() as Vertex;
-      if (seen.has(vertex)) continue;
-      seen.add(vertex);
-      if (vertex.#wouldChange) found.push(vertex.id);
-      else for (const edge of vertex.parents) queue.push(edge.from);
-    }
-    return found;
-  }
-
   /**
-   * A run that waits for limits, semaphores, a timeout, a reversal or refresh
-   * bookkeeping. Retries loop here (not recurse), so a resource that retries
-   * forever holds one pending call, not one more per attempt.
+   * A dry run of a group that failed for some members: the others it would
+   * change are told would-change (see wouldChangeForMembers).
    */
-  async #processWithWaits(instance: Instance, apply: boolean): Promise<void> {
-    for (;;) {
-      const waits = this.#env.waitSignal();
-      const outcome = await this.#attemptWithWaits(instance, apply, waits);
-      if (outcome === 'done') return;
-      await this.#untilTimedOutCallEnded(waits);
-      if (!(await this.#waitToRetry(waits))) return;
-    }
+  #wouldChangeForMembers(): void {
+    const instance = this.#instance;
+    const describe = (): void => {
+      if (this.#env.observed() && instance) void describeChange(instance, this, this.#members, this.#env);
+    };
+    this.#wouldChange = wouldChangeForMembers(this.#members, this.id, this.#wouldChange, this.#log.bind(this), describe);
   }
 
-  /**
-   * A retry after a timeout waits for the timed-out call to end (its abort
-   * stops it: a command's group is killed, after its grace), so that two
-   * runs of one command never overlap; a call that ignores its abort is
-   * given up on after TIMED_OUT_CALL_WAIT_MS, with a warning.
-   */
-  async #untilTimedOutCallEnded(waits: AbortSignal): Promise<void> {
-    const ending = this.#timedOutCallEnding;
-    this.#timedOutCallEnding = undefined;
-    if (ending === undefined) return;
-    // A stop or a swap cuts the wait short (the retry is then deferred or dropped).
-    const done = new AbortController();
-    const givenUp = sleep(TIMED_OUT_CALL_WAIT_MS, false, { signal: AbortSignal.any([waits, done.signal]) }).catch(() => true);
-    const ended = await Promise.race([ending.then(() => true), givenUp]);
-    done.abort();
-    if (!ended) this.#log('warn', `the timed-out checkApply has not ended after ${TIMED_OUT_CALL_WAIT_MS / 1000} s; trying again while it runs on`);
-  }
-
-  /** One attempt of #processWithWaits: 'retry' when it failed and may be tried again. */
-  async #attemptWithWaits(instance: Instance, apply: boolean, waits: AbortSignal): Promise<'done' | 'retry'> {
-    let release: (() => void) | undefined;
-    let refreshing = false;
-    let recorded: Record<string, unknown> | undefined;
-    let intent = false;
-    try {
-      if (this.#limiter) await this.#limiter.take(waits);
-      const semas = this.#env.globalSema ? [...this.meta.sema, this.#env.globalSema] : this.meta.sema;
-      if (semas.length > 0) release = await this.#env.semaphores.acquireAll(semas, waits);
-      if (waits.aborted) {
-        release?.();
-        this.#deferForSwap();
-        return 'done';
-      }
-      if (apply && this.meta.reverse && this.definition.reversible && !this.#reversalChecked) {
-        const subject = this.#reversalSubject(instance);
-        if (this.#env.reversals.has(this.id)) await extendReversal(subject, this.#env.reversals);
-        else recorded = await recordReversal(subject, this.#env.reversals);
-        this.#reversalChecked = true;
-      }
-      refreshing = apply && this.refreshPending();
-      this.#refreshesSeen = this.#env.refreshes.sentCount(this.id);
-      intent = apply && this.children.some((edge) => edge.notify);
-      if (intent) await this.#env.refreshes.setIntent(this.id);
-      if (waits.aborted) {
-        // Stopped (or a swap began) while the reversal or the intent was
-        // written: the check does not start. A forced stop found no call to
-        // abort, and one started now would be waited for, for ever if it
-        // hangs (a test caught it under load).
-        if (intent) await this.#env.refreshes.clearIntent(this.id).catch(() => undefined);
-        release?.();
-        this.#deferForSwap();
-        return 'done';
-      }
-    } catch (error) {
-      release?.();
-      if (waits.aborted && !(error instanceof EngineError)) {
-        // A retry held back by `limit` (or a semaphore) when the run stops: its last failure stands, as in a retry delay.
-        if (this.#env.stopSignal.aborted && this.#lastError && !this.#closed) this.#failForGood(this.#lastError);
-        else this.#deferForSwap();
-        return 'done';
-      }
-      // A reversal or refresh intent that could not be stored fails the run like checkApply would.
-      return this.#checkFailed(error, apply, waits) ? 'retry' : 'done';
-    }
-    const controller = this.#beginCheck();
-    let converged: boolean;
-    try {
-      converged = await callResource(this.id, 'checkApply', () => instance.checkApply(apply, controller.signal), this.meta.timeout, controller);
-    } catch (error) {
-      release?.();
-      if (recorded && (await dropReversalIfUnchanged(this.#reversalSubject(instance), recorded, this.#env.reversals))) {
-        this.#reversalChecked = false;
-      }
-      // A check that failed by itself refreshes nobody (as in mgmt): the intent
-      // is for a check cut off mid-change (a crash, a forced stop), not for a
-      // failure. But a group that failed for some members and changed others
-      // owes their refresh: its children get it when they next run.
-      if (intent && !controller.signal.aborted) {
-        if (changedOtherMembers(instance, error)) await this.#persistRefreshes(false, true, false);
-        await this.#env.refreshes.clearIntent(this.id).catch((cleared: unknown) => this.#log('error', `could not persist a refresh: ${(cleared as Error).message}`));
-      }
-      return this.#checkFailed(error, apply, waits) ? 'retry' : 'done';
-    }
-    release?.();
-    await this.#checkSucceeded(instance, apply, converged, refreshing);
-    return 'done';
+  /** `changed`, for each member a group changed (told by the kind), else for the vertex (QA: a group's change was logged under its first resource). */
+  #logChanged(): void {
+    logForChangedMembers(this.#members, this.id, this.#log.bind(this), 'info', 'changed');
   }
 
   /**
@@ -934,13 +765,18 @@ export class Vertex implements ContextHost {
     }
   }
 
+  /** Clears this vertex's refresh intent; a failure to is logged, as for any refresh. */
+  #clearRefreshIntent(): Promise<void> {
+    return this.#env.refreshes.clearIntent(this.id).catch((error: unknown) => this.#log('error', `could not persist a refresh: ${(error as Error).message}`));
+  }
+
   #succeeded(converged: boolean, applied: boolean): void {
     if (!converged) {
       this.#changes++;
       this.#members?.count(this.#instance as Instance | undefined, this.#changes - 1, false);
     }
     if (applied && !converged) this.#env.converger.changed();
-    if (this.meta.retryreset) this.#retriesLeft = this.meta.retry;
+    if (this.meta.retryreset) this.#retries.reset();
     let sentChanged = false;
     this.#sentInLastCheck = this.#staged ? new Set(Object.keys(this.#staged)) : NO_KEYS;
     if (this.#staged) {
@@ -964,11 +800,7 @@ export class Vertex implements ContextHost {
     // Every event re-checks a noop resource that still would change: said
     // once, until it no longer would; for a group, by the members the kind
     // says would change (QA: told of a member that was converged).
-    if (!applied && !converged && !this.#wouldChange) {
-      const members = this.#members?.lastChangedIds(this.id) ?? [];
-      if (members.length === 0) this.#log('warn', 'would change (noop)');
-      for (const member of members) this.#log('warn', 'would change (noop)', { resource: member });
-    }
+    if (!applied && !converged && !this.#wouldChange) logForChangedMembers(this.#members, this.id, this.#log.bind(this), 'warn', 'would change (noop)');
     if (!applied) this.#wouldChange = !converged;
     this.timestamp = this.#env.nextTimestamp();
     this.#wakeRealizedWaiters();
@@ -996,34 +828,6 @@ export class Vertex implements ContextHost {
     return this.#dirty || this.#waiting || this.#state === 'pending' || this.#state === 'blocked';
   }
 
-  /** Noop mode: tells observers what checkApply would have changed. */
-  async #describeChange(instance: Instance): Promise<void> {
-    if (!instance.describeChange) return;
-    let diff: string | undefined;
-    // Every param an edge fills, sent yet or not: in a dry run the sender
-    // (a password) sends nothing, and the param still holds its placeholder.
-    const receiving = new Set(this.parents.flatMap((edge) => (edge.recv === undefined ? [] : [edge.recv])));
-    if (receiving.size > 0 && !instance.describeReceivingChange) {
-      diff = `(not shown: ${[...receiving].join(', ')} received from another resource)`;
-    } else {
-      const signal = this.#env.stopSignal;
-      const describe = receiving.size > 0 ? () => instance.describeReceivingChange?.(signal, receiving) : () => instance.describeChange?.(signal);
-      try {
-        diff = await callResource(this.id, 'checkApply', describe, this.meta.timeout);
-      } catch (error) {
-        diff = `(could not describe the change: ${(error as Error).message})`;
-      }
-    }
-    if (!diff) return;
-    // A diff can show what another resource holds as a secret (a password it
-    // wrote into this file in an earlier run): told once every resource has
-    // started, so each has declared its secrets, and masked.
-    await this.#env.startsPending();
-    // A group's diff is about the members that would change, not about the group's first resource (QA: pkg[sl] headed cowsay's install).
-    const members = this.#members && instance.changedMembers ? this.#members.idsAt(this.id, instance.changedMembers()) : [];
-    this.#env.emit({ type: 'diff', id: this.id, diff: this.#env.secrets.mask(diff), ...(members.length > 0 ? { members } : {}) });
-  }
-
   /** A wait was cut short by a swap (or a stop): run again once the swap is done. */
   #deferForSwap(): void {
     if (!this.#env.stopSignal.aborted) this.#dirty = true;
@@ -1032,23 +836,6 @@ export class Vertex implements ContextHost {
   /** Reversal bookkeeping (see reversal-steps.ts) for this vertex's resource as it is now. */
   #reversalSubject(instance: Instance): ReversalSubject {
     return { id: this.id, kind: this.kind, name: this.name, definition: this.definition, instance, params: this.params };
-  }
-
-  /** Fills params from send/recv edges, noting which values changed. */
-  #receive(): void {
-    let received: Map<string, ReceivedValue> | undefined;
-    const parents = this.parents;
-    for (let i = 0; i < parents.length; i++) {
-      const edge = parents[i] as InEdge;
-      if (edge.send === undefined || edge.recv === undefined) continue;
-      if (!(edge.send in edge.from.sent)) continue;
-      const value = edge.from.sent[edge.send];
-      const changed = !isDeepStrictEqual(this.params[edge.recv], value);
-      this.params[edge.recv] = value;
-      received ??= new Map();
-      received.set(edge.recv, { changed });
-    }
-    this.#received = received ?? NOTHING_RECEIVED;
   }
 
   // ---- failure and blocking ------------------------------------------------
@@ -1073,7 +860,7 @@ export class Vertex implements ContextHost {
     this.#setState('failed');
     this.#wakeRealizedWaiters();
     // Told as the failing member's, when the error names members of the group (see failure).
-    const member = this.#namedMember(error);
+    const member = this.#members?.namedIn(error);
     // With the code, as the summary's lines carry it in --log-json.
     const fields = { code: error.code, ...(error.hint ? { hint: error.hint } : {}), ...(member ? { resource: member.id } : {}) };
     if (this.#loggedFailure === error.message) this.#log('debug', `failed again the same way: ${error.message}`, fields);
@@ -1112,7 +899,7 @@ export class Vertex implements ContextHost {
 
   /** Aborts a running checkApply (forced stop). */
   abortCheck(reason: Error): void {
-    if (this.#checkController) abortCall(this.#checkController, reason);
+    this.#call.abortNow(reason);
   }
 
   /**
@@ -1176,20 +963,4 @@ export class Vertex implements ContextHost {
     const secrets = this.#env.secrets;
     this.#env.logger[level]({ resource: this.id, ...secrets.maskFields(fields) }, secrets.mask(message));
   }
-}
-
-/** When a retry comes, as a person reads it: `in 500 ms`, `in 2.5 s`, `at once`. */
-function afterDelay(ms: number): string {
-  if (ms <= 0) return 'at once';
-  return ms < 1000 ? `in ${ms} ms` : `in ${Number((ms / 1000).toFixed(1))} s`;
-}
-
-/** One send/recv edge into a resource, as receivesKey lists them. */
-export function receiveKey(from: string, send: string, recv: string): string {
-  return `${from}\u0000${send}\u0000${recv}`;
-}
-
-/** A group's failure that names its failed members (EngineError.members), when its instance says it changed others (changedMembers). */
-function changedOtherMembers(instance: Instance, error: unknown): boolean {
-  return error instanceof EngineError && error.members !== undefined && (instance.changedMembers?.().length ?? 0) > 0;
 }
