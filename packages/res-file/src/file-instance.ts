@@ -24,6 +24,7 @@ import { isOnKernelFs } from './kernel-fs.js';
 import type { Entry, EntryKind } from './fs-state.js';
 import { resolveGid, resolveUid } from './ids.js';
 import { removeCreatedParents } from './created-parents.js';
+import { keptInside, removeTreeKeeping } from './remove-keeping.js';
 import { absentAncestor, declaredSymlinkTarget, isManagedElsewhere, managedBelow, managedExcept, managerElsewhere, managersInFolder, registerManaged, unregisterManaged } from './managed-paths.js';
 import type { ManagedFile, ManagedOwner } from './managed-paths.js';
 import { formatMode, parseMode, resolveMode } from './mode.js';
@@ -364,7 +365,17 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   private ensureAbsent(path: string, entry: Entry | undefined, apply: boolean, site: ErrorSite): Promise<boolean> {
     const { symlink = false, force = false, recurse = false } = this.params;
     const namesDir = this.params.path.endsWith('/');
-    return ensureRemoved(path, entry, { namesDir, symlink, force, recurse, apply, site, log: (message) => this.log(message) });
+    const log = (message: string): void => this.log(message);
+    // A reversal removing a tree (a folder a recursive copy filled) leaves
+    // what another file resource, running or about to, manages inside it.
+    const kept = this.ctx?.graphPeers !== undefined && recurse && namesDir && entry?.kind === 'dir' ? keptInside(path, this.othersManaged()) : [];
+    if (kept.length > 0) return removeTreeKeeping(path, kept, { apply, links: this.linkRule, log });
+    return ensureRemoved(path, entry, { namesDir, symlink, force, recurse, apply, site, log });
+  }
+
+  /** What the other file resources manage: the running ones, and, for a reversal, those of the graph about to run. */
+  private othersManaged(): ManagedFile[] {
+    return [...managedExcept(this), ...(this.ctx?.graphPeers ?? [])];
   }
 
   /**
@@ -373,8 +384,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
    * or in the graph about to run) manages or keeps something in.
    */
   private removeCreatedParents(created: readonly string[], apply: boolean): Promise<boolean> {
-    const others = [...managedExcept(this), ...(this.ctx?.graphPeers ?? [])];
-    return removeCreatedParents(created, { apply, others, links: this.linkRule, log: (message) => this.log(message) });
+    return removeCreatedParents(created, { apply, others: this.othersManaged(), links: this.linkRule, log: (message) => this.log(message) });
   }
 
   private async ensureSymlink(path: string, entry: Entry | undefined, apply: boolean, signal: AbortSignal, site: ErrorSite): Promise<boolean> {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtinResources, parseGraphYaml, resolveGraph } from '@converge/engine';
@@ -14,7 +14,9 @@ import { tempDir } from './helpers.js';
 
 // QA: a directory with recurse made its missing parents (as mkdir -p), and
 // its reversal removed the directory but left those parents behind, though
-// none was there before.
+// none was there before. And removing a recursive copy removed the whole
+// folder it had made, with a file that a resource of the next graph manages
+// in it; that resource then failed for want of its folder.
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -54,11 +56,13 @@ function graph(...files: string[]): string {
 /** A directory made with its missing parents, reversed when it leaves the graph. */
 const leafResource = (path: string): string => `{name: ${path}, state: exists, recurse: true, meta: {reverse: true}}`;
 
-/** Runs `yaml` until converged and stops, keeping the state dir: the next run starts where this one left. */
+/** Runs `yaml` until converged, with no resource failed, and stops, keeping the state dir: the next run starts where this one left. */
 async function runOnce(yaml: string): Promise<void> {
   const engine = await startTestEngine({ yaml, resources: [fileResource], stateDir });
   try {
     await engine.waitConverged();
+    const failed = engine.engine.statuses().filter((status) => status.state === 'failed');
+    expect(failed.map((status) => `${status.id}: ${status.lastError?.message}`)).toEqual([]);
   } finally {
     await engine.stop();
   }
@@ -130,5 +134,67 @@ describe('reversal of a directory that made its parents (recurse)', () => {
     await runOnce(graph(`{name: ${dir}/a/b/f, state: exists, content: "x"}`));
     expect(existsSync(join(dir, 'a', 'b', 'leaf'))).toBe(false);
     expect(existsSync(join(dir, 'a', 'b', 'f'))).toBe(true);
+  });
+});
+
+/** The recursive copy of src/ into site/, reversed when it leaves the graph. */
+const copy = (): string => `{name: ${dir}/site/, state: exists, recurse: true, source: ${dir}/src/, meta: {reverse: true}}`;
+const local = (path = 'site/local.conf'): string => `{name: ${dir}/${path}, state: exists, content: "local\\n"}`;
+
+describe('reversal of a folder filled by a recursive copy', () => {
+  beforeEach(async () => {
+    await mkdir(join(dir, 'src', 'sub'), { recursive: true });
+    await writeFile(join(dir, 'src', 'one'), 'one\n');
+    await writeFile(join(dir, 'src', 'sub', 'two'), 'two\n');
+  });
+
+  it('keeps, in the next run, a file that a resource of that graph manages in it, removing the rest of the copy', async () => {
+    await runOnce(graph(copy(), local()));
+    expect((await readdir(join(dir, 'site'))).sort()).toEqual(['local.conf', 'one', 'sub']);
+    await runOnce(graph(local()));
+    expect(await readdir(join(dir, 'site'))).toEqual(['local.conf']);
+    expect(await readFile(join(dir, 'site', 'local.conf'), 'utf8')).toBe('local\n');
+  });
+
+  it('keeps it in a hot reload too, and the resource that manages it converges', async () => {
+    running = await startTestEngine({ yaml: graph(copy(), local()), resources: [fileResource], stateDir });
+    await running.waitConverged();
+    await running.engine.swap(await resolveGraph(parseGraphYaml(graph(local()), 'g.yaml'), resolver));
+    await running.waitConverged();
+    expect(running.engine.statuses().filter((status) => status.state === 'failed')).toEqual([]);
+    expect(await readdir(join(dir, 'site'))).toEqual(['local.conf']);
+  });
+
+  it('keeps the folders on the way to what the next graph manages deeper in, though it is not there yet', async () => {
+    await runOnce(graph(copy()));
+    // The resource of the next graph has not run when the reversal does: its file is not there yet, its folder must be.
+    await runOnce(graph(local('site/sub/new.conf')));
+    expect(await readdir(join(dir, 'site'))).toEqual(['sub']);
+    expect(await readdir(join(dir, 'site', 'sub'))).toEqual(['new.conf']);
+  });
+
+  it('keeps a folder the next graph manages without what the copy put in it, and one it copies into with it', async () => {
+    await runOnce(graph(copy()));
+    await runOnce(graph(`{name: ${dir}/site/sub/, state: exists}`));
+    expect(await readdir(join(dir, 'site'))).toEqual(['sub']);
+    expect(await readdir(join(dir, 'site', 'sub'))).toEqual([]);
+
+    await rm(join(dir, 'site'), { recursive: true });
+    await runOnce(graph(copy()));
+    await runOnce(graph(`{name: ${dir}/site/sub/, state: exists, recurse: true, source: ${dir}/src/sub/}`));
+    expect(await readdir(join(dir, 'site'))).toEqual(['sub']);
+    expect(await readdir(join(dir, 'site', 'sub'))).toEqual(['two']);
+  });
+
+  it('still removes the whole copy when the next graph manages nothing in it, and leaves a folder that was there before', async () => {
+    await runOnce(graph(copy(), local()));
+    await runOnce(graph(`{name: ${dir}/elsewhere, state: exists, content: ""}`));
+    expect(existsSync(join(dir, 'site'))).toBe(false);
+
+    await mkdir(join(dir, 'site'));
+    await writeFile(join(dir, 'site', 'mine'), 'mine\n');
+    await runOnce(graph(copy()));
+    await runOnce(graph());
+    expect((await readdir(join(dir, 'site'))).sort()).toEqual(['mine', 'one', 'sub']);
   });
 });
