@@ -225,7 +225,9 @@ export interface ResourceDefinition<PS extends TObject = TObject, SS extends TOb
    * names would fight over one thing, rewriting it in turn forever, so a
    * graph with both is refused when it loads. Undefined: no claim. Pure.
    * (Since engine API 1.1; an older engine ignores it. `name`, the
-   * resource's name, since engine API 1.4.)
+   * resource's name, since engine API 1.4.) A stored reversal whose key a
+   * resource of the next graph has under another name (a rename) is not
+   * put back but passed to that resource.
    */
   identity?(params: Readonly<Static<PS>>, name?: string): string | undefined;
   /**

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
 import { Engine } from '../src/runtime/engine.js';
+import { ReversalStore } from '../src/runtime/reversal-store.js';
 import { graphOf, tempDir, tempStateDir, type TestResource } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
 
@@ -38,8 +39,8 @@ function trackedKind(log: string[]): AnyResourceDefinition {
   }) as unknown as AnyResourceDefinition;
 }
 
-/** A real file on disk, reversible: records the file's prior content (or absence). */
-function diskFileKind(): AnyResourceDefinition {
+/** A real file on disk, reversible: records the file's prior content (or absence). Each write (or removal) is noted in `writes`. */
+function diskFileKind(writes: string[] = []): AnyResourceDefinition {
   return defineResource({
     kind: 'diskfile',
     params: Type.Object({ path: Type.String(), content: Type.Optional(Type.String()), absent: Type.Optional(Type.Boolean()) }),
@@ -61,10 +62,12 @@ function diskFileKind(): AnyResourceDefinition {
           if (params.absent) {
             if (current === undefined) return true;
             if (apply) await rm(params.path);
+            if (apply) writes.push(`rm ${params.path}`);
             return false;
           }
           if (current === params.content) return true;
           if (apply) await writeFile(params.path, params.content ?? '');
+          if (apply) writes.push(`${params.path}: ${params.content ?? ''}`);
           return false;
         },
       };
@@ -267,6 +270,86 @@ describe('reverse', () => {
     await swapTo(engine, graphOf([kind], [{ kind: 'noop', name: 'left' }]));
     expect(await readFile(b, 'utf8')).toBe('original b\n');
     await engine.stop();
+  });
+
+  describe('a resource renamed (another name, the same identity: a file\'s path)', () => {
+    /** The same file under the name `name`, with or without meta.reverse. */
+    const named = (kind: AnyResourceDefinition, name: string, path: string, reverse = true) =>
+      graphOf([kind], [{ kind: 'diskfile', name, params: { path, content: 'managed\n' }, meta: { reverse } }]);
+    async function managedAs(name: string): Promise<{ path: string; kind: AnyResourceDefinition; writes: string[]; stateDir: string; engine: Engine }> {
+      const dir = await tempDir('converge-reverse-');
+      const path = join(dir, 'motd');
+      await writeFile(path, 'original\n');
+      const writes: string[] = [];
+      const kind = diskFileKind(writes);
+      const stateDir = await tempStateDir();
+      const engine = await started(named(kind, name, path), stateDir);
+      expect(writes.splice(0)).toEqual([`${path}: managed\n`]);
+      return { path, kind, writes, stateDir, engine };
+    }
+
+    it('is not put back at a swap (the file is not written twice, nor the new one changed); its record passes to the new name', async () => {
+      const { path, kind, writes, engine } = await managedAs('motd');
+      const told: string[] = [];
+      engine.onReversal(({ id, outcome }) => told.push(`${outcome}: ${id}`));
+      await swapTo(engine, named(kind, path, path));
+      expect(writes).toEqual([]);
+      expect(told).toEqual([]);
+      expect(engine.statuses().find((status) => status.id === `diskfile[${path}]`)?.changes).toBe(0);
+      // Put back when the new one leaves in turn.
+      await swapTo(engine, graphOf([kind], [{ kind: 'noop', name: 'left' }]));
+      expect(told).toEqual([`reversed: diskfile[${path}]`]);
+      expect(await readFile(path, 'utf8')).toBe('original\n');
+      await engine.stop();
+    });
+
+    it('passes its record to a new name without meta.reverse too, which puts it back when it leaves, as a resource that turns reverse off', async () => {
+      const { path, kind, writes, engine } = await managedAs('motd');
+      await swapTo(engine, named(kind, path, path, false));
+      expect(writes).toEqual([]);
+      await swapTo(engine, graphOf([kind], [{ kind: 'noop', name: 'left' }]));
+      expect(await readFile(path, 'utf8')).toBe('original\n');
+      await engine.stop();
+    });
+
+    it('is not put back at the next start either; a dry run says nothing would be put back and keeps the record where it was', async () => {
+      const { path, kind, writes, stateDir, engine } = await managedAs('motd');
+      await engine.stop();
+      const dryRun = new Engine({ stateDir, convergerTimeout: 0, noop: true });
+      const told: string[] = [];
+      dryRun.onReversal(({ id, outcome }) => told.push(`${outcome}: ${id}`));
+      await dryRun.start(named(kind, path, path));
+      await dryRun.whenConverged(AbortSignal.timeout(10_000));
+      expect(told).toEqual([]);
+      expect(dryRun.statuses().find((status) => status.id === `diskfile[${path}]`)?.changes).toBe(0);
+      await dryRun.stop();
+
+      const next = new Engine({ stateDir, convergerTimeout: 0 });
+      next.onReversal(({ id, outcome }) => told.push(`${outcome}: ${id}`));
+      await next.start(named(kind, path, path));
+      await next.whenConverged(AbortSignal.timeout(10_000));
+      expect(writes).toEqual([]);
+      expect(told).toEqual([]);
+      await next.stop();
+      // The record is the new name's now: a run without it puts the file back.
+      const last = await started(graphOf([kind], [{ kind: 'noop', name: 'left' }]), stateDir);
+      expect(await readFile(path, 'utf8')).toBe('original\n');
+      await last.stop();
+    });
+
+    it('keeps the record the new name holds already for that path (the older), dropping the one passed on', async () => {
+      const { path, kind, stateDir, engine } = await managedAs('motd');
+      await engine.stop();
+      // The new name left a record of its own for the path earlier (a reversal of it that failed, say).
+      await new ReversalStore(stateDir).save({ id: `diskfile[${path}]`, kind: 'diskfile', name: path, params: { path, content: 'oldest\n' } });
+      const next = await started(named(kind, path, path), stateDir);
+      const stored = new ReversalStore(stateDir);
+      stored.load();
+      expect(stored.all().map((reversal) => reversal.id)).toEqual([`diskfile[${path}]`]);
+      await swapTo(next, graphOf([kind], [{ kind: 'noop', name: 'left' }]));
+      expect(await readFile(path, 'utf8')).toBe('oldest\n');
+      await next.stop();
+    });
   });
 
   it('reverses what leaves the graph dependents first, and tries a failed reversal again at the next swap', async () => {

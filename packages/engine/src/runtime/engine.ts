@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { EngineError, type AnyResourceDefinition, type World } from '@converge/engine-api';
 import { pino, type Logger as PinoLogger } from 'pino';
 import type { GroupedResource } from '../graph/autogroup.js';
-import type { ResolvedEdge, ResolvedGraph } from '../graph/spec.js';
+import type { ResolvedEdge, ResolvedGraph, ResolvedResource } from '../graph/spec.js';
 import type { KindResolver } from '../loader/kind-resolver.js';
 import { LocalWorld } from '../world/local-world.js';
 import { ControllerPool } from './controller-pool.js';
@@ -19,7 +19,7 @@ import type { EngineEventListener } from './engine-events.js';
 import type { EngineEvent } from './engine-events.js';
 import { applyReversal } from './apply-reversal.js';
 import { planGraph, wireEdges, type GraphPlan } from './graph-plan.js';
-import { ReversalStore } from './reversal-store.js';
+import { ReversalStore, type StoredReversal } from './reversal-store.js';
 import { Vertex } from './vertex.js';
 import { receiveKey } from './vertex-receive.js';
 import type { VertexEnv } from './vertex-env.js';
@@ -454,17 +454,61 @@ export class Engine {
     await this.#reverseInOrder(loaded, graph);
   }
 
-  /** Stored reversals, one after the other in the order given (what is inside a folder before the folder); `graph` is the one being run. */
+  /**
+   * Stored reversals, one after the other in the order given (what is inside
+   * a folder before the folder); `graph` is the one being run. One whose
+   * thing (a file's path) a resource of `graph` of another name manages is
+   * not put back but passed to that one (a rename), after the others (one
+   * of which may be that resource's own, for the path it left).
+   */
   async #reverseInOrder(resources: readonly { readonly id: string; readonly definition: AnyResourceDefinition }[], graph: ResolvedGraph): Promise<void> {
     // In a dry run nothing inside a folder is really put back first, so the folder's own check may fail for that alone.
     const wouldPutBack: string[] = [];
+    const passing: { readonly id: string; readonly to: ResolvedResource; readonly definition: AnyResourceDefinition }[] = [];
+    const successors = new Successors(graph);
     for (const { id, definition } of resources) {
       const reversal = this.#env.reversals.get(id);
+      const to = reversal === undefined ? undefined : successors.of(reversal, graph.kinds.get(reversal.kind) ?? definition);
+      if (to !== undefined) {
+        passing.push({ id, to, definition: graph.kinds.get(to.kind) ?? definition });
+        continue;
+      }
       const path = reversal === undefined ? undefined : reversalPath(reversal);
       const afterInner = path !== undefined && holdsOnly(path, wouldPutBack);
       const outcome = await this.#reverse(id, definition, graph, afterInner);
       if (outcome === 'would put back' && path !== undefined) wouldPutBack.push(path);
     }
+    for (const { id, to, definition } of passing) await this.#passOn(id, to, definition);
+  }
+
+  /**
+   * A stored reversal whose thing `to`, a resource of the graph being run,
+   * manages now (the same kind and identity under another name): nothing is
+   * put back (a rename must not flap the file, nor refresh what it
+   * notifies); the record passes to `to`, kept until `to` leaves the graph
+   * in turn, whether `to` has `meta: {reverse: true}` or not (as when a
+   * resource turns `reverse` off). When `to` holds a record of that thing
+   * already, that one, older, stays. A dry run changes no record.
+   */
+  async #passOn(id: string, to: ResolvedResource, definition: AnyResourceDefinition): Promise<void> {
+    const reversal = this.#env.reversals.get(id);
+    if (!reversal) return;
+    this.#reversalFailures.delete(id);
+    const store = this.#env.reversals;
+    const held = store.get(to.id);
+    if (held !== undefined && !sameThing(definition, held, reversal)) {
+      // `to`'s own record is for what it managed before, and failed to be put back: this one waits for that.
+      this.#env.logger.info({ resource: id }, `not put back: ${to.id} manages the same thing now; what to put back stays stored until ${to.id} no longer holds another reversal`);
+      return;
+    }
+    if (this.#env.noop) {
+      this.#env.logger.info({ resource: id }, `would not put back: ${to.id} manages the same thing now, and would put it back when it leaves the graph (noop)`);
+      return;
+    }
+    // Saved before the old one goes: a crash in between leaves two records of one thing, and the next start keeps `to`'s.
+    if (held === undefined) await store.save({ id: to.id, kind: to.kind, name: to.name, params: reversal.params });
+    await store.delete(id);
+    this.#env.logger.info({ resource: id }, `not put back: ${to.id} manages the same thing now, and puts it back when it leaves the graph`);
   }
 
   /** A kind through the `kinds` option, or undefined (no resolver, or it cannot be loaded: logged). */
@@ -724,6 +768,46 @@ function isLeftover(reversal: { readonly id: string; readonly kind: string; read
   const resource = graph.resources.get(reversal.id);
   const definition = graph.kinds.get(reversal.kind);
   return !resource || (definition !== undefined && managesAnotherThing(definition, reversal.params, resource.params));
+}
+
+/**
+ * The resources of a graph by kind and identity (a file's path), each kind
+ * indexed at its first question: 10,000 reversals must not each walk
+ * 10,000 resources.
+ */
+class Successors {
+  readonly #byKind = new Map<string, Map<string, ResolvedResource>>();
+
+  constructor(private readonly graph: ResolvedGraph) {}
+
+  /** The resource, under another id, that manages what `reversal` puts back: of its kind, with the same identity. */
+  of(reversal: StoredReversal, definition: AnyResourceDefinition): ResolvedResource | undefined {
+    const identity = definition.identity;
+    if (identity === undefined) return undefined;
+    const thing = identity(reversal.params, reversal.name);
+    if (thing === undefined) return undefined;
+    const resource = this.#index(reversal.kind, identity).get(thing);
+    return resource?.id === reversal.id ? undefined : resource;
+  }
+
+  #index(kind: string, identity: NonNullable<AnyResourceDefinition['identity']>): Map<string, ResolvedResource> {
+    let index = this.#byKind.get(kind);
+    if (index) return index;
+    index = new Map();
+    for (const resource of this.graph.resources.values()) {
+      if (resource.kind !== kind) continue;
+      const thing = identity(resource.params, resource.name);
+      if (thing !== undefined && !index.has(thing)) index.set(thing, resource);
+    }
+    this.#byKind.set(kind, index);
+    return index;
+  }
+}
+
+/** Whether two stored reversals of one kind put back the same thing (a file's path). */
+function sameThing(definition: AnyResourceDefinition, a: StoredReversal, b: StoredReversal): boolean {
+  const identity = definition.identity;
+  return identity !== undefined && identity(a.params, a.name) === identity(b.params, b.name);
 }
 
 /** True when the kind's identity (a file's path) of `before` and `after` differ; a kind without identity never moves. */
