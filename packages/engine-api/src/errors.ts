@@ -71,6 +71,15 @@ export interface EngineErrorOptions {
    * after that one rather than failed. Engine API 1.10.
    */
   readonly missing?: boolean;
+  /**
+   * A dry run's check found changes it would make before this failure (the
+   * real run makes them, then fails the same way): the engine tells the
+   * resource would change, with what its `describeChange` says, and then the
+   * failure, as it does for the members of a group that did not fail. Not
+   * for a group's error that names `members` (those say it). Engine API
+   * 1.12; an older engine tells the failure alone.
+   */
+  readonly wouldChange?: boolean;
 }
 
 const ENGINE_ERROR_TAG = Symbol.for('@converge/engine-api/EngineError');
@@ -89,6 +98,8 @@ export class EngineError extends Error {
   readonly members: readonly number[] | undefined;
   /** See EngineErrorOptions.missing. */
   readonly missing: boolean;
+  /** See EngineErrorOptions.wouldChange. */
+  readonly wouldChange: boolean;
 
   constructor(code: EngineErrorCode, message: string, options: EngineErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -100,6 +111,7 @@ export class EngineError extends Error {
     this.hint = options.hint;
     this.members = options.members === undefined ? undefined : Object.freeze([...options.members]);
     this.missing = options.missing ?? false;
+    this.wouldChange = options.wouldChange ?? false;
     Object.defineProperty(this, ENGINE_ERROR_TAG, { value: true });
   }
 

@@ -168,6 +168,55 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('in a dry run, a check that would change things before it fails (wouldChange) is told would change, with its description, before the failure; other failures are told alone (QA: a virt dry run dropped the steps)', async () => {
+    // Fails as a domain does that the real run would redefine and resume, then find needing a restart.
+    const half = defineResource({
+      kind: 'half',
+      params: Type.Object({ steps: Type.Boolean(), sync: Type.Optional(Type.Boolean()) }),
+      create: (params) => ({
+        checkApply: () => {
+          const failure = new EngineError('ERR_RESOURCE_CHECK_APPLY', 'needs a restart', { wouldChange: params.steps });
+          if (params.sync) throw failure;
+          return sleep(1).then(() => Promise.reject(failure));
+        },
+        describeChange: () => Promise.resolve('redefine it; resume it'),
+      }),
+    }) as unknown as AnyResourceDefinition;
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, noop: true, logger });
+    const told: string[] = [];
+    engine.onEvent((event) => {
+      if (event.type === 'diff') told.push(`${event.id} diff: ${event.diff}`);
+      if (event.type === 'checkApply' && event.error) told.push(`${event.id} failed: ${event.error.message}`);
+    });
+    const converged = engine.whenConverged(AbortSignal.timeout(10_000));
+    await engine.start(
+      graphOf(
+        [half],
+        [
+          // Retried: its steps are told once, before its first failure.
+          { kind: 'half', name: 'steps', params: { steps: true }, meta: { retry: 1, delay: 0 } },
+          { kind: 'half', name: 'none', params: { steps: false } },
+          // A check that throws at once (the engine's path without promises).
+          { kind: 'half', name: 'at-once', params: { steps: true, sync: true } },
+        ],
+      ),
+    );
+    await converged;
+    expect(engine.failures().map((failure) => failure.resource).sort()).toEqual(['half[at-once]', 'half[none]', 'half[steps]']);
+    expect(told.filter((line) => line.startsWith('half[steps]'))).toEqual([
+      'half[steps] diff: redefine it; resume it',
+      'half[steps] failed: needs a restart',
+      'half[steps] failed: needs a restart',
+    ]);
+    expect(told.filter((line) => line.startsWith('half[none]'))).toEqual(['half[none] failed: needs a restart']);
+    expect(told.filter((line) => line.startsWith('half[at-once]'))).toEqual(['half[at-once] diff: redefine it; resume it', 'half[at-once] failed: needs a restart']);
+    const messages = lines.map((line) => JSON.parse(line) as { msg: string; resource?: string }).filter((line) => line.resource === 'half[steps]').map((line) => line.msg);
+    expect(messages.filter((message) => message.startsWith('would change'))).toEqual(['would change (noop), before it fails']);
+    await engine.stop();
+  });
+
   it('tells a resource in a dry run which of its parents would change (ctx.wouldChangeBefore), and none in a real run', async () => {
     const journal = newJournal();
     const rec = recordingKind(journal);

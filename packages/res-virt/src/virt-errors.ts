@@ -13,6 +13,21 @@ export function virtError(resource: string, phase: Phase, message: string, optio
   return new EngineError(CODES[phase] ?? 'ERR_RESOURCE_CHECK_APPLY', `${message}${cause}`, { resource, phase, ...options });
 }
 
+/** The same error, saying that a dry run would change things before it (EngineError.wouldChange, engine API 1.12). */
+export function withWouldChange(error: EngineError): EngineError {
+  if (error.wouldChange) return error;
+  return new EngineError(error.code, error.message, {
+    ...(error.resource === undefined ? {} : { resource: error.resource }),
+    ...(error.phase === undefined ? {} : { phase: error.phase }),
+    ...(error.location === undefined ? {} : { location: error.location }),
+    ...(error.hint === undefined ? {} : { hint: error.hint }),
+    ...(error.members === undefined ? {} : { members: error.members }),
+    ...(error.missing ? { missing: true } : {}),
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+    wouldChange: true,
+  });
+}
+
 export const BINDING_HINT =
   'build the libvirt binding: install libvirt-dev, allow its install script if your npm blocks it (`npm install-scripts approve @unraid/libvirt`), then run `npm rebuild @unraid/libvirt`; in converge\'s own repository `bash tools/ci/setup/40-virt.sh` does all of it';
 

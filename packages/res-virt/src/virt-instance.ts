@@ -1,5 +1,5 @@
 import { isEngineError } from '@converge/engine-api';
-import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
+import type { EngineError, ResourceContext, ResourceInstance } from '@converge/engine-api';
 import type { Domain, DomainInfo } from '@unraid/libvirt';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hardwareDifferences, wantedHardware } from './domain-hardware.js';
@@ -8,7 +8,7 @@ import { buildDomainXml, parseDomainXml } from './domain-xml.js';
 import type { DomainDescription, Redefinition } from './domain-xml.js';
 import { DomainState, isActive, isUnreachable, LibvirtConnection } from './libvirt-connection.js';
 import type { VirtParams } from './params.js';
-import { connectHint, virtError } from './virt-errors.js';
+import { connectHint, virtError, withWouldChange } from './virt-errors.js';
 import { virsh, VirshError, virshSharesDriver } from './virsh.js';
 
 /** How long a guest may take to shut down for a restart (as in mgmt). */
@@ -90,11 +90,20 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     try {
       return await this.converge(apply, signal);
     } catch (cause) {
-      if (isEngineError(cause)) throw cause;
-      const uri = this.params.uri;
-      if (isUnreachable(cause)) throw virtError(this.ctx.id, 'checkApply', `cannot connect to ${uri}`, { cause, hint: connectHint(uri, cause) });
-      throw virtError(this.ctx.id, 'checkApply', 'libvirt refused', { cause });
+      const failure = this.checkFailure(cause);
+      // A dry run that found steps to take before it failed (a definition to
+      // update, a paused domain to resume): the real run takes them, then
+      // fails the same way. The engine tells both: what it would do
+      // (describeChange), then the failure (QA: the steps went unsaid).
+      throw !apply && this.dryRun.length > 0 ? withWouldChange(failure) : failure;
     }
+  }
+
+  private checkFailure(cause: unknown): EngineError {
+    if (isEngineError(cause)) return cause;
+    const uri = this.params.uri;
+    if (isUnreachable(cause)) return virtError(this.ctx.id, 'checkApply', `cannot connect to ${uri}`, { cause, hint: connectHint(uri, cause) });
+    return virtError(this.ctx.id, 'checkApply', 'libvirt refused', { cause });
   }
 
   /** Dry run: what checkApply(false) found to do, step by step. */
@@ -263,7 +272,9 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
       return 'changed';
     }
     if (plan.cold.length > 0 && p.restartondiverge === 'error') {
-      // A dry run fails the same way: it foretells what the real run meets, and changes nothing either way.
+      // A dry run fails the same way: it foretells what the real run meets,
+      // and changes nothing either way. The steps it noted before (and the
+      // state step after: a paused domain is resumed first) are told with it.
       throw virtError(this.ctx.id, 'checkApply', `the running domain needs a restart to apply: ${plan.cold.join(', ')}`, {
         hint: 'restart it yourself, or set restartondiverge: ifneeded to let converge restart it (or ignore to leave it)',
       });

@@ -1,4 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isEngineError } from '@converge/engine-api';
 import type { Hypervisor } from '@unraid/libvirt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainState } from '../src/libvirt-connection.js';
@@ -9,12 +14,14 @@ import { converge, domainName, hasQemu, lookup, makeVirt, openOutside, removeDom
 const URI = 'qemu:///system';
 if (!hasQemu) console.warn('res-virt: qemu-system-x86_64 or /dev/kvm missing here: qemu tests skipped');
 const never = new AbortController().signal;
+const CLI = fileURLToPath(new URL('../../cli/dist/bin.js', import.meta.url));
 
 // Skipped only where qemu or KVM is missing; with both, a missing libvirtd fails them (in CI too).
 describe.skipIf(!hasQemu)('virt on qemu:///system (diskless KVM guest)', () => {
   let outside: Hypervisor;
   const name = domainName('qemu');
   const other = domainName('qemu-off');
+  const dry = domainName('qemu-dry');
 
   beforeAll(async () => {
     outside = await openOutside(URI);
@@ -22,6 +29,7 @@ describe.skipIf(!hasQemu)('virt on qemu:///system (diskless KVM guest)', () => {
   afterAll(async () => {
     await removeDomain(outside, name);
     await removeDomain(outside, other);
+    await removeDomain(outside, dry);
     await outside?.connectClose();
   });
 
@@ -144,5 +152,52 @@ describe.skipIf(!hasQemu)('virt on qemu:///system (diskless KVM guest)', () => {
       expect(await converge(live)).toBe('diverged');
       expect(await lookup(outside, other)).toBeUndefined();
     });
+  });
+  it('says in a dry run the steps it would take before a failure, then fails as the real run does (QA: only the failure was told)', async () => {
+    const base = { uri: URI, maxcpus: 4, boot: ['network' as const] };
+    const made = await makeVirt(dry, { ...base, memory: 131072, state: 'paused' });
+    try {
+      expect(await converge(made)).toBe('diverged');
+    } finally {
+      await made.res.cleanup();
+      await made.harness.dispose();
+    }
+    const wanted = { ...base, memory: 262144, state: 'running' as const };
+    const steps = 'redefine the domain for its next boot: memory 131072 KiB -> 262144 KiB, current memory; resume the domain (now paused)';
+
+    const live = await makeVirt(dry, wanted);
+    try {
+      const failure: unknown = await live.res.checkApply(false, never).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(isEngineError(failure) && failure.message).toMatch(/needs a restart to apply: memory 131072 KiB -> 262144 KiB/);
+      // The engine tells the steps (describeChange), then the failure (EngineError.wouldChange).
+      expect(isEngineError(failure) && failure.wouldChange).toBe(true);
+      expect(await live.res.describeChange()).toBe(steps);
+    } finally {
+      await live.res.cleanup();
+      await live.harness.dispose();
+    }
+
+    // As the CLI tells it: the steps, then the failure; nothing changed.
+    const folder = await mkdtemp(join(tmpdir(), 'converge-virt-dry-'));
+    try {
+      const file = join(folder, 'graph.yaml');
+      const lines = [`- name: ${dry}`, `  uri: "${URI}"`, '  state: running', '  memory: 262144', '  maxcpus: 4', '  boot: [network]'];
+      await writeFile(file, `graph: dry\nresources:\n  virt:\n${lines.map((line) => `  ${line}`).join('\n')}\n`);
+      const run = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = execFile(process.execPath, [CLI, 'run', '--tmp-prefix', '--noop', '--converger-timeout=0', '--converged-exit', file], (_error, stdout) =>
+          resolve({ code: child.exitCode, stdout }),
+        );
+      });
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`virt[${dry}] would change:\n${steps}\nfailed: virt[${dry}]: the running domain needs a restart to apply: memory 131072 KiB -> 262144 KiB\n`);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+    const info = await (await lookup(outside, dry))!.getInfo();
+    expect([info.state, info.maxMem]).toEqual([DomainState.PAUSED, 131072]);
+    expect(execFileSync('virsh', ['-c', URI, 'dumpxml', '--inactive', dry], { encoding: 'utf8' })).toMatch(/<memory unit='KiB'>131072<\/memory>/);
   });
 });

@@ -30,8 +30,8 @@ export interface CheckWithWaitsHost {
   /** Clears the vertex's refresh intent, logging a failure to. */
   clearRefreshIntent(): Promise<void>;
   beginCheck(): AbortController;
-  /** True when the budget allows a retry (see Vertex's checkFailed). */
-  checkFailed(error: unknown, apply: boolean, waits: AbortSignal): boolean;
+  /** True when the budget allows a retry (see Vertex's checkFailed); a dry run that would change before failing says so first. */
+  checkFailed(error: unknown, apply: boolean, waits: AbortSignal): boolean | Promise<boolean>;
   checkSucceeded(instance: Instance, apply: boolean, converged: boolean, refreshing: boolean): Promise<void> | undefined;
   /** A wait was cut short by a swap (or a stop): run again once the swap is done. */
   deferForSwap(): void;
@@ -120,7 +120,7 @@ async function attemptWithWaits(vertex: CheckWithWaitsHost, instance: Instance, 
       return 'done';
     }
     // A reversal or refresh intent that could not be stored fails the run like checkApply would.
-    return vertex.checkFailed(error, apply, waits) ? 'retry' : 'done';
+    return (await vertex.checkFailed(error, apply, waits)) ? 'retry' : 'done';
   }
   const controller = vertex.beginCheck();
   let converged: boolean;
@@ -139,7 +139,7 @@ async function attemptWithWaits(vertex: CheckWithWaitsHost, instance: Instance, 
       if (changedOtherMembers(instance, error)) await vertex.persistRefreshes(false, true, false);
       await vertex.clearRefreshIntent();
     }
-    return vertex.checkFailed(error, apply, waits) ? 'retry' : 'done';
+    return (await vertex.checkFailed(error, apply, waits)) ? 'retry' : 'done';
   }
   release?.();
   await vertex.checkSucceeded(instance, apply, converged, refreshing);

@@ -16,5 +16,6 @@ export function redactedError(error: EngineError, redact: (text: string) => stri
     ...(hint === undefined ? {} : { hint }),
     ...(error.members === undefined ? {} : { members: error.members }),
     ...(error.missing ? { missing: true } : {}),
+    ...(error.wouldChange ? { wouldChange: true } : {}),
   });
 }

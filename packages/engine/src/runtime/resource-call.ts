@@ -22,6 +22,7 @@ export function resourceError(resource: string, phase: CallPhase, thrown: unknow
       ...(thrown.hint === undefined ? {} : { hint: thrown.hint }),
       ...(thrown.members === undefined ? {} : { members: thrown.members }),
       ...(thrown.missing ? { missing: true } : {}),
+      ...(thrown.wouldChange ? { wouldChange: true } : {}),
       cause: thrown.cause ?? thrown,
     });
   }

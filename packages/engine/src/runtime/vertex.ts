@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import {
   EngineError,
+  isEngineError,
   type AnyResourceDefinition,
   type MetaParams,
   type ReceivedValue,
@@ -570,13 +571,15 @@ export class Vertex implements ContextHost {
       result = callResourceNow(this.id, 'checkApply', () => instance.checkApply(apply, controller.signal), controller);
     } catch (error) {
       const waits = this.#env.waitSignal();
-      return this.#checkFailed(error, apply, waits) ? retryAfterDelay(this.#checkWithWaits(), instance, apply, waits) : undefined;
+      const retry = this.#checkFailedAfterDescribing(error, apply, waits);
+      if (typeof retry !== 'boolean') return retry.then((again) => (again ? retryAfterDelay(this.#checkWithWaits(), instance, apply, waits) : undefined));
+      return retry ? retryAfterDelay(this.#checkWithWaits(), instance, apply, waits) : undefined;
     }
     if (isThenable(result)) {
       const waits = this.#env.waitSignal();
       return result.then(
         (converged) => this.#checkSucceeded(instance, apply, converged, false),
-        (error: unknown) => (this.#checkFailed(error, apply, waits) ? retryAfterDelay(this.#checkWithWaits(), instance, apply, waits) : undefined),
+        async (error: unknown) => ((await this.#checkFailedAfterDescribing(error, apply, waits)) ? retryAfterDelay(this.#checkWithWaits(), instance, apply, waits) : undefined),
       );
     }
     return this.#checkSucceeded(instance, apply, result, false);
@@ -607,7 +610,7 @@ export class Vertex implements ContextHost {
       persistRefreshes: (converged, applied, refreshed) => this.#persistRefreshes(converged, applied, refreshed),
       clearRefreshIntent: () => this.#clearRefreshIntent(),
       beginCheck: () => this.#beginCheck(),
-      checkFailed: (error, apply, waits) => this.#checkFailed(error, apply, waits),
+      checkFailed: (error, apply, waits) => this.#checkFailedAfterDescribing(error, apply, waits),
       checkSucceeded: (instance, apply, converged, refreshing) => this.#checkSucceeded(instance, apply, converged, refreshing),
       deferForSwap: () => this.#deferForSwap(),
       retryCutShort: () => this.#retryCutShort(),
@@ -705,7 +708,7 @@ export class Vertex implements ContextHost {
       this.#members?.count(this.#instance as Instance | undefined, this.#changes, true);
       if (apply && this.#members?.lastChangedAny) this.#logChanged();
       if (!apply) this.#wouldChangeForMembers();
-    }
+    } else if (!apply && failure.wouldChange) this.#wouldChangeBeforeFailing();
     if (this.#env.observed()) {
       this.#env.emit({ type: 'checkApply', id: this.id, durationMs: this.#call.elapsedMs(), converged: false, apply, error: failure });
     }
@@ -742,6 +745,36 @@ export class Vertex implements ContextHost {
       if (this.#env.observed() && instance) void describeChange(instance, this, this.#members, this.#env);
     };
     this.#wouldChange = wouldChangeForMembers(this.#members, this.id, this.#wouldChange, this.#log.bind(this), describe);
+  }
+
+  /**
+   * A dry run whose check found changes it would make before it failed
+   * (EngineError.wouldChange): the real run makes them, then fails the same
+   * way. Told would change, with what it would do, then the failure, as for
+   * a group's members that did not fail (QA: a virt dry run said only the
+   * failure, where the real run redefined and resumed the domain first).
+   */
+  #wouldChangeBeforeFailing(): void {
+    if (!this.#wouldChange) this.#log('warn', 'would change (noop), before it fails');
+    this.#wouldChange = true;
+  }
+
+  /**
+   * A dry run's failure that would change first (see #wouldChangeBeforeFailing):
+   * what it would do is told before the failure is, as it would be done
+   * before it; once, as every would change. Undefined for any other failure.
+   */
+  #describeBeforeFailing(error: unknown, apply: boolean): Promise<void> | undefined {
+    // By its tag: a plugin with its own copy of engine-api throws another class's EngineError.
+    if (apply || !isEngineError(error) || !error.wouldChange || error.members !== undefined) return undefined;
+    if (this.#wouldChange || this.#fatal || this.#leaving || !this.#env.observed() || !this.#instance) return undefined;
+    return describeChange(this.#instance as Instance, this, this.#members, this.#env);
+  }
+
+  /** #checkFailed, after a dry run's description of what it would do before failing, if it has one. */
+  #checkFailedAfterDescribing(error: unknown, apply: boolean, waits: AbortSignal): boolean | Promise<boolean> {
+    const describing = this.#describeBeforeFailing(error, apply);
+    return describing ? describing.then(() => this.#checkFailed(error, apply, waits)) : this.#checkFailed(error, apply, waits);
   }
 
   /** `changed`, for each member a group changed (told by the kind), else for the vertex (QA: a group's change was logged under its first resource). */
