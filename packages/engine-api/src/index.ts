@@ -29,6 +29,7 @@ export type {
   GraphValidationIssue,
   GroupableTrait,
   KindResource,
+  GraphResource,
   MergeableTrait,
   ParamsOf,
   ResourceDefinition,

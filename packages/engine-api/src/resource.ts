@@ -52,6 +52,14 @@ export interface KindResource<P> {
   readonly params: Readonly<P>;
 }
 
+/** A resource of the graph, of any kind, as `validateGraph` sees the whole graph (engine API 1.13). */
+export interface GraphResource {
+  readonly kind: string;
+  readonly name: string;
+  /** Valid for its kind (its `validate` passed), with its defaults filled. */
+  readonly params: Readonly<Record<string, unknown>>;
+}
+
 /** A problem between resources of one kind: about the one at `resource` (an index into what `validateGraph` was given). */
 export interface GraphValidationIssue extends ValidationIssue {
   readonly resource: number;
@@ -217,8 +225,12 @@ export interface ResourceDefinition<PS extends TObject = TObject, SS extends TOb
    * host (valid params, defaults filled), after each passed `validate`.
    * Pure: no I/O. An issue rejects the graph before anything runs, told at
    * the resource it names (since engine API 1.7; an older engine ignores it).
+   * `graph` is every resource of the graph that runs on this host, of every
+   * kind (its own too), for contradictions with another kind's resources:
+   * an image removed that a container runs (since engine API 1.13;
+   * undefined from older engines).
    */
-  validateGraph?(resources: readonly KindResource<Static<PS>>[]): readonly GraphValidationIssue[];
+  validateGraph?(resources: readonly KindResource<Static<PS>>[], graph?: readonly GraphResource[]): readonly GraphValidationIssue[];
   /**
    * What a resource of this kind manages, as a key (a file's normalised
    * path): two resources of the kind with the same key under different

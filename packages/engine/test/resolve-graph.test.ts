@@ -747,6 +747,26 @@ describe('resolveGraph: a kind checks its resources together (validateGraph)', (
     expect(checked).toEqual([['a']]);
   });
 
+  it("is given the whole graph that runs here, every kind's resources with their params (engine API 1.13), hidden ones left out", async () => {
+    const seen: string[][] = [];
+    const looking = defineResource({
+      kind: 'looking',
+      params: Type.Object({ at: Type.String() }),
+      create: () => ({ checkApply: () => true }),
+      validateGraph: (resources, graph) => {
+        seen.push((graph ?? []).map(({ kind, name, params }) => `${kind}[${name}] ${JSON.stringify(params)}`));
+        // A contradiction with another kind's resource: told at this one.
+        return resources.flatMap(({ params }, index) =>
+          graph?.some((other) => other.kind === 'slotted' && other.name === params.at) ? [{ resource: index, param: 'at', message: `contradicts slotted[${params.at}]` }] : [],
+        );
+      },
+    }) as unknown as AnyResourceDefinition;
+    const text = ['resources:', '  slotted:', '  - name: a', '    slot: 1', '  - name: b', '    meta: {hidden: true}', '  looking:', '  - name: l', '    at: a', '  - name: m', '    at: b'];
+    const problems = await problemsOf(text, mapResolver([slotted(), looking]));
+    expect(problems.map((problem) => [problem.resource, problem.location?.line, problem.message])).toEqual([['looking[l]', 9, "param 'at': contradicts slotted[a]"]]);
+    expect(seen).toEqual([['slotted[a] {"slot":1}', 'looking[l] {"at":"a"}', 'looking[m] {"at":"b"}']]);
+  });
+
   it('reports a check that throws as a problem of the graph, naming the plugin, and does not crash the load', async () => {
     const throwing = defineResource({
       kind: 'slotted',

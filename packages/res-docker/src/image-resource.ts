@@ -1,4 +1,5 @@
 import { defineResource } from '@converge/engine-api';
+import { imagesRemovedUnderContainers } from './image-graph-check.js';
 import { ImageInstance } from './image-instance.js';
 import { imageOnEngine } from './image-ref.js';
 import { ImageParamsSchema } from './params.js';
@@ -10,6 +11,8 @@ export const dockerImageResource = defineResource({
   description: 'A Docker image named by the resource: pulled when it should exist, removed when it should be absent.',
   params: ImageParamsSchema,
   validate: validateImage,
+  // An image removed that a container of the graph runs (engine API 1.13: the graph's other kinds).
+  validateGraph: imagesRemovedUnderContainers,
   // One image, however it is spelled (busybox and busybox:latest), on one engine.
   identity: (params, name) => (name === undefined ? undefined : imageOnEngine(name, params.host)),
   create: (params) => new ImageInstance(params),

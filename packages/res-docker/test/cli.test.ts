@@ -127,6 +127,33 @@ resources:
     expect(await inspect(name)).toBeUndefined();
   });
 
+  it("exits 2 at load, at the image's state, for an image removed that a container of the graph is made from (QA: it ran, removed the image, and failed for ever)", async () => {
+    const file = join(dir, 'image-absent.yaml');
+    const name = containerName('e2e-image-absent');
+    await writeFile(
+      file,
+      `graph: image-absent
+resources:
+  docker:container:
+    - name: ${name}
+      image: ${IMAGE}
+      cmd: [sleep, "3600"]
+      host: ${HOST}
+  docker:image:
+    - name: docker.io/${IMAGE}
+      host: ${HOST}
+      state: absent
+`,
+    );
+    const result = await converge(file);
+    expect(result.code, `${result.stdout}${result.stderr}`).toBe(2);
+    expect(result.stderr).toContain(
+      `image-absent.yaml:11:14: docker:image[docker.io/${IMAGE}]: param 'state': removes image docker.io/${IMAGE}, which docker:container[${name}] is made from: the two would undo each other forever`,
+    );
+    expect(await inspect(name)).toBeUndefined();
+    expect(await docker.getImage(IMAGE).inspect()).toBeDefined();
+  });
+
   it('exits 1 at once with the image error when a container’s image is missing', async () => {
     const file = join(dir, 'missing.yaml');
     const name = containerName('e2e-missing');

@@ -147,3 +147,31 @@ describe('validate', () => {
     expect(issues[0]?.hint).toContain('tcp, udp, sctp');
   });
 });
+
+describe('graph check', () => {
+  const container = (name: string, params: Partial<ContainerParams> & { image: string }) => ({ kind: 'docker:container', name, params: { state: 'running', ...params } });
+  const image = (name: string, params: { state: 'exists' | 'absent'; host?: string }) => ({ kind: 'docker:image', name, params });
+  const issuesOf = (graph: ReturnType<typeof container | typeof image>[]) => {
+    const images = graph.filter((resource) => resource.kind === 'docker:image') as ReturnType<typeof image>[];
+    return (dockerImageResource.validateGraph?.(images, graph) ?? []).map((issue) => `${images[issue.resource]?.name} ${issue.param}: ${issue.message}`);
+  };
+
+  it("refuses an image removed that a container of the graph is made from, however either is spelled (QA: the run removed it, then the container failed for ever with 'image ... is absent')", () => {
+    expect(issuesOf([container('c', { image: 'converge-test/busybox:1' }), image('docker.io/converge-test/busybox:1', { state: 'absent' })])).toEqual([
+      'docker.io/converge-test/busybox:1 state: removes image docker.io/converge-test/busybox:1, which docker:container[c] is made from: the two would undo each other forever',
+    ]);
+    // busybox is docker.io/library/busybox:latest; a stopped container needs its image too.
+    expect(
+      issuesOf([container('a', { image: 'busybox', state: 'stopped' }), container('b', { image: 'docker.io/library/busybox:latest' }), image('library/busybox', { state: 'absent' })]),
+    ).toEqual(['library/busybox state: removes image docker.io/library/busybox:latest, which docker:container[a], docker:container[b] are made from: the two would undo each other forever']);
+  });
+
+  it('accepts an image removed after its container is, another tag, another engine, or an image kept', () => {
+    expect(issuesOf([container('c', { image: 'busybox', state: 'removed' }), image('busybox', { state: 'absent' })])).toEqual([]);
+    expect(issuesOf([container('c', { image: 'busybox:1.36' }), image('busybox', { state: 'absent' })])).toEqual([]);
+    expect(issuesOf([container('c', { image: 'busybox', host: 'unix:///run/a.sock' }), image('busybox', { state: 'absent', host: 'unix:///run/b.sock' })])).toEqual([]);
+    expect(issuesOf([container('c', { image: 'busybox' }), image('busybox', { state: 'exists' })])).toEqual([]);
+    // An older engine gives no graph: nothing to compare with.
+    expect(dockerImageResource.validateGraph?.([{ name: 'busybox', params: { state: 'absent' } }])).toEqual([]);
+  });
+});
