@@ -24,6 +24,25 @@ const REMOVAL_WAIT_MS = 15_000;
 /** Events of our own failed start (start, die) come this long after its FinishedAt at most. */
 const OWN_EVENT_SLACK_NS = 2_000_000_000n;
 const OWN_START_ACTIONS: readonly string[] = ['create', 'start', 'die', 'attach'];
+/**
+ * A run shorter than this ended soon after its start; one this long resets
+ * the back-off (as Docker's restart policy reckons it).
+ */
+const SHORT_RUN_MS = 10_000;
+/** The wait before a start after the second short run in a row, doubled after each further one, up to the cap. */
+const BACKOFF_FIRST_MS = 1_000;
+const BACKOFF_MAX_MS = 60_000;
+
+/** Short runs in a row of a container wanted running: how many, the last one's end, and when it may start again. */
+interface ShortRuns {
+  readonly count: number;
+  /** State.FinishedAt of the last one counted: a check that finds it again counts it once. */
+  readonly finishedAt: string;
+  /** Date.now() from which it is started again. */
+  readonly startAt: number;
+  /** The warning was given for this streak. */
+  readonly warned: boolean;
+}
 
 /** One `docker:container` vertex: a container named after the resource, kept in `state`. */
 export class ContainerInstance implements ResourceInstance<ContainerParams, object> {
@@ -36,6 +55,10 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
   private dryRun: string | undefined;
   /** The engine time up to which start/die events are those of our own start that failed. */
   private ownEventsUntil: bigint | undefined;
+  /** A container that keeps exiting soon after each start: restarted after a back-off (undefined: it ran long, or never ended). */
+  private shortRuns: ShortRuns | undefined;
+  /** The check that starts it once its back-off is over. */
+  private backOffTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly params: Readonly<ContainerParams>) {}
 
@@ -85,6 +108,11 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
     );
   }
 
+  cleanup(): void {
+    clearTimeout(this.backOffTimer);
+    this.backOffTimer = undefined;
+  }
+
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
     this.held = [];
     this.dryRun = undefined;
@@ -121,6 +149,17 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
       }
     }
     if (reuse && this.inState(reuse.State.Status)) return true;
+    // A container that keeps ending soon after each start is started again
+    // after a back-off, as Docker's restart policy does (QA: restarted every
+    // second, for ever). Until then nothing is done: the check that starts
+    // it comes when the wait is over.
+    if (apply && reuse && state === 'running' && reuse.State.Status === 'exited') {
+      const wait = await this.backOff(reuse, signal);
+      if (wait > 0) {
+        this.checkAgainIn(wait);
+        return true;
+      }
+    }
     if (!apply) return this.wouldDo(dryRunSteps(this.ctx.name, this.params, { current, reuse, differences, imageHere: image !== undefined }));
     // Checked before anything is removed, so a missing image never costs the old container.
     if (!reuse && !image) throw imageMissing(site, this.params.image, this.host);
@@ -144,6 +183,52 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
       await this.start(site, await this.create(site, signal), 'created', signal);
     }
     return false;
+  }
+
+  /**
+   * How long to wait before starting again a container that exited: 0 after
+   * a run of SHORT_RUN_MS or more (a `docker stop` of a container that ran
+   * for long is repaired at once), or after the first short run in a row;
+   * then 1 s, doubling up to 60 s. A streak is told once, as a warning.
+   */
+  private async backOff(container: Docker.ContainerInspectInfo, signal: AbortSignal): Promise<number> {
+    const { StartedAt: startedAt, FinishedAt: finishedAt, ExitCode: exitCode } = container.State;
+    const started = dockerTimeNano(startedAt);
+    const finished = dockerTimeNano(finishedAt);
+    if (started === undefined || finished === undefined || finished < started) return 0;
+    const ranMs = Number((finished - started) / 1_000_000n);
+    if (ranMs >= SHORT_RUN_MS) {
+      this.shortRuns = undefined;
+      return 0;
+    }
+    const last = this.shortRuns;
+    if (last?.finishedAt !== finishedAt) {
+      const count = (last?.count ?? 0) + 1;
+      const waitMs = count < 2 ? 0 : Math.min(BACKOFF_FIRST_MS * 2 ** (count - 2), BACKOFF_MAX_MS);
+      const warn = waitMs > 0 && !last?.warned;
+      this.shortRuns = { count, finishedAt, startAt: Date.now() + waitMs, warned: (last?.warned ?? false) || warn };
+      if (warn) {
+        // Its env values are hidden in what it wrote, as for a start that fails at once.
+        const output = withEnvValuesHidden(await logTail(this.docker.getContainer(container.Id), container.Config.Tty, signal), this.params.env);
+        this.ctx.log.warn(
+          `the container keeps exiting soon after it starts (exit code ${exitCode} after ${seconds(ranMs)}): it is started again after a back-off, ${seconds(waitMs)} now, doubling up to ${seconds(BACKOFF_MAX_MS)}, until it keeps running for ${seconds(SHORT_RUN_MS)}`,
+          { exitCode, ranFor: seconds(ranMs), ...(output ? { lastOutput: output } : {}), hint: 'give it a command that keeps running (cmd: [...]) or use state: stopped' },
+        );
+      } else if (waitMs > 0) {
+        this.ctx.log.debug(`exited again soon after its start (exit code ${exitCode} after ${seconds(ranMs)}): started again in ${seconds(waitMs)}`);
+      }
+    }
+    return Math.max(0, (this.shortRuns?.startAt ?? 0) - Date.now());
+  }
+
+  /** An event once `ms` have passed, for the check that starts the container after its back-off. */
+  private checkAgainIn(ms: number): void {
+    clearTimeout(this.backOffTimer);
+    this.backOffTimer = setTimeout(() => {
+      this.backOffTimer = undefined;
+      this.ctx.event();
+    }, ms);
+    this.backOffTimer.unref();
   }
 
   /** Dry run: notes what would be done, for describeChange; false (not converged). */
@@ -255,4 +340,9 @@ function dryRunSteps(
   const missingImage = imageHere ? '' : `\nimage ${params.image} is not on this host: a real run fails until it is pulled`;
   if (current) return `recreate container ${name} from ${params.image} and ${target} (${differences.join('; ')})${missingImage}`;
   return `create container ${name} from ${params.image} and ${target}${missingImage}`;
+}
+
+/** Milliseconds as seconds for a message: `1.1 s`, `60 s`. */
+function seconds(ms: number): string {
+  return `${Number.isInteger(ms / 1000) ? ms / 1000 : (ms / 1000).toFixed(1)} s`;
 }

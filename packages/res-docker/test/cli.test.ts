@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOST, IMAGE, LONG_RUNNING, containerName, createByHand, docker, dockerReady, inspect, removeTestContainers } from './docker-env.js';
+import { HOST, IMAGE, LONG_RUNNING, containerName, createByHand, docker, dockerReady, inspect, removeTestContainers, startsSince } from './docker-env.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const ONCE = ['--tmp-prefix', '--converger-timeout=0', '--converged-exit'];
@@ -153,6 +153,38 @@ resources:
     expect(await inspect(name)).toBeUndefined();
     expect(await docker.getImage(IMAGE).inspect()).toBeDefined();
   });
+
+  it('restarts a container that keeps exiting soon after its start with a back-off, and warns once (QA: restarted every second, for ever)', async () => {
+    const file = join(dir, 'flap.yaml');
+    const name = containerName('e2e-flap');
+    await writeFile(
+      file,
+      `graph: flap
+resources:
+  docker:container:
+    - name: ${name}
+      image: ${IMAGE}
+      host: ${HOST}
+      cmd: [sleep, "1"]
+`,
+    );
+    const since = Math.floor(Date.now() / 1000) - 1;
+    let stderr = '';
+    try {
+      ({ stderr } = await promisify(execFile)(process.execPath, ['packages/cli/dist/bin.js', 'run', '--tmp-prefix', '--max-runtime', '10', file], { cwd: REPO_ROOT, timeout: 40_000 }));
+    } catch (error) {
+      stderr = (error as { stderr?: string }).stderr ?? '';
+    }
+    // Each run lasts about 1.1 s: started at 0 and again at once (~1.1 s), then after 1 s (~3.2 s), 2 s (~6.4 s), 4 s (~11.5 s).
+    // Without the back-off: about nine.
+    const starts = await startsSince(name, since);
+    expect(starts, stderr).toBeGreaterThanOrEqual(3);
+    expect(starts, stderr).toBeLessThanOrEqual(5);
+    const told = stderr.split('\n').filter((line) => /keeps exiting soon after it starts/.test(line));
+    expect(told, stderr).toHaveLength(1);
+    expect(told[0]).toMatch(/WARN: docker:container\[.*\]: the container keeps exiting soon after it starts \(exit code 0 after 1(\.\d)? s\): it is started again after a back-off, 1 s now, doubling up to 60 s/);
+    expect(stderr).not.toMatch(/ERROR/);
+  }, 60_000);
 
   it('exits 1 at once with the image error when a container’s image is missing', async () => {
     const file = join(dir, 'missing.yaml');

@@ -78,3 +78,15 @@ export async function eventually(condition: () => boolean | Promise<boolean>, ti
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/** How many times the engine started the container since `sinceSeconds`, from its own event log. */
+export async function startsSince(name: string, sinceSeconds: number): Promise<number> {
+  const stream = await docker.getEvents({
+    since: sinceSeconds,
+    until: Math.ceil(Date.now() / 1000),
+    filters: JSON.stringify({ type: ['container'], container: [name], event: ['start'] }),
+  } as Parameters<typeof docker.getEvents>[0] & object);
+  let text = '';
+  for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString();
+  return text.split('\n').filter((line) => line.trim() !== '').length;
+}

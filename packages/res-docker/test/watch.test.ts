@@ -2,7 +2,7 @@ import { createTestContext, startTestEngine } from '@converge/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dockerContainerResource, dockerImageResource } from '../src/index.js';
 import type { ContainerParams, ImageParams } from '../src/index.js';
-import { HOST, IMAGE, LONG_RUNNING, containerName, docker, dockerReady, eventually, inspect, removeTestContainers } from './docker-env.js';
+import { HOST, IMAGE, LONG_RUNNING, containerName, docker, dockerReady, eventually, inspect, removeTestContainers, startsSince } from './docker-env.js';
 
 afterEach(removeTestContainers);
 
@@ -84,18 +84,6 @@ describe.skipIf(!dockerReady)('watching the engine’s event stream', () => {
   });
 });
 
-/** How many times the engine started the container since `sinceSeconds`, from its own event log. */
-async function startsSince(name: string, sinceSeconds: number): Promise<number> {
-  const stream = await docker.getEvents({
-    since: sinceSeconds,
-    until: Math.ceil(Date.now() / 1000),
-    filters: JSON.stringify({ type: ['container'], container: [name], event: ['start'] }),
-  } as Parameters<typeof docker.getEvents>[0] & object);
-  let text = '';
-  for await (const chunk of stream as AsyncIterable<Buffer>) text += chunk.toString();
-  return text.split('\n').filter((line) => line.trim() !== '').length;
-}
-
 describe.skipIf(!dockerReady)('repairs made by a running engine', () => {
   it('fails a container whose command exits at once, and does not start it again on its own events', async () => {
     const name = containerName('exits-engine');
@@ -117,6 +105,31 @@ resources:
       await running.stop();
     }
   });
+
+  it('starts again at once a container stopped by hand after it ran for a while (no back-off)', async () => {
+    const name = containerName('long-run');
+    const running = await startTestEngine({ resources: [dockerContainerResource], yaml: containerGraph(name) });
+    try {
+      await running.waitConverged(20_000);
+      const first = await inspect(name);
+      // Longer than a run that counts as short (10 s).
+      await new Promise((resolve) => setTimeout(resolve, 10_500));
+      for (let round = 0; round < 2; round++) {
+        const before = await inspect(name);
+        await docker.getContainer(name).stop({ t: 5 });
+        const stopped = Date.now();
+        await eventually(async () => {
+          const info = await inspect(name);
+          return info?.State.Status === 'running' && info.State.StartedAt !== before?.State.StartedAt;
+        });
+        // The second stop comes right after a short run: the first short run in a row is started again at once too.
+        expect(Date.now() - stopped).toBeLessThan(2_000);
+      }
+      expect((await inspect(name))?.Id).toBe(first?.Id);
+    } finally {
+      await running.stop();
+    }
+  }, 40_000);
 
   it('recreates a running container removed with docker rm -f, without failing on the removal in progress', async () => {
     const name = containerName('rm-f');
