@@ -1,17 +1,19 @@
 import type { AutoEdgeSearch, ResourceUid } from '@converge/engine-api';
-import { edgePaths, packageFiles, programPaths } from './dpkg-files.js';
+import { edgePaths, packageFiles, packagePrograms } from './dpkg-files.js';
 import { stateOf } from './params.js';
 import type { PkgParams } from './params.js';
 
 /**
  * A package claims its programs as `file` uids. An exec looks for the
  * managed file of the program it runs (`{kind: 'file', key: '/usr/bin/x'}`)
- * and finds the package that provides it, so `pkg → exec`. A package that
+ * and finds the package that provides it, so `pkg → exec`: the programs in
+ * its file list once installed, and in any state the paths named like the
+ * package that no other package owns (see `programPaths`). A package that
  * must be uninstalled claims nothing.
  */
 export function pkgUids(params: Readonly<PkgParams>): ResourceUid[] {
   if (stateOf(params) === 'uninstalled') return [];
-  return programPaths(params.package, packageFiles(params.package)).map((key) => ({ kind: 'file', key }));
+  return packagePrograms(params.package).map((key) => ({ kind: 'file', key }));
 }
 
 /**

@@ -139,14 +139,21 @@ describe('autoedge paths', () => {
     expect(edgePaths('hello', files)).toEqual(['/usr/bin/hello', '/etc/hello/', '/etc/hello/hello.conf', '/usr/share/doc/hello/', '/usr/share/doc/hello/copyright']);
   });
 
-  it('claims its programs, or the usual program paths before it is installed', () => {
-    expect(programPaths('hello', files)).toEqual(['/usr/bin/hello']);
-    expect(programPaths('sl', [])).toContain('/usr/games/sl');
+  it('claims its programs, and the usual program paths named after it that no other package owns, installed or not', () => {
+    const byName = (name: string) => ['/usr/bin', '/usr/sbin', '/usr/games', '/bin', '/sbin', '/usr/local/bin'].map((dir) => `${dir}/${name}`);
+    expect(programPaths('hello', files)).toEqual(byName('hello'));
+    expect(programPaths('sl', [])).toEqual(byName('sl'));
+    // An alternatives link (figlet ships /usr/bin/figlet-figlet): still claimed once installed.
+    expect(programPaths('figlet', ['/usr/bin/figlet-figlet'])).toEqual(['/usr/bin/figlet-figlet', ...byName('figlet')]);
+    // A path another package owns is its program, not this one's.
+    expect(programPaths('rename', [], (path) => path === '/usr/bin/rename')).toEqual(byName('rename').filter((path) => path !== '/usr/bin/rename'));
   });
 
   it('reads dpkg file lists for installed packages, and stays silent for others', () => {
     const uids = pkgResource.edgeable!.uids({ package: 'dpkg' }, 'dpkg');
     expect(uids).toContainEqual({ kind: 'file', key: '/usr/bin/dpkg' });
+    // dpkg owns start-stop-daemon: a package of that name would not provide it.
+    expect(pkgResource.edgeable!.uids({ package: 'start-stop-daemon' }, 'start-stop-daemon')).not.toContainEqual({ kind: 'file', key: '/sbin/start-stop-daemon' });
     const search = pkgResource.edgeable!.autoEdges({ package: 'dpkg' }, 'dpkg');
     const batch = search.next();
     expect(batch.done ? [] : batch.value).toContainEqual({ kind: 'file', key: '/etc/dpkg/dpkg.cfg', reversed: true });
