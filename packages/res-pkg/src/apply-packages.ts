@@ -1,3 +1,4 @@
+import { DPKG_DIR, dpkgState } from './dpkg-status.js';
 import { PackageKitClient } from './packagekit/client.js';
 import { bits, Filter, TransactionFlag } from './packagekit/enums.js';
 import { PackageKitError } from './packagekit/errors.js';
@@ -73,12 +74,25 @@ export async function checkApplyPackages(
   signal?: AbortSignal,
   /** Told what was changed once it was (before a refusal or a missing package is thrown), or what a dry run would change. */
   acted?: (plan: PackagePlan) => void,
+  /**
+   * `dpkgDir`: dpkg's database (another only for tests). `seen`: the
+   * packages seen before by whoever checks (a resource, across its checks):
+   * filled here, and a package to be uninstalled that is in it is no typo
+   * even when nothing knows it any more (a package of no archive, just
+   * removed and so purged by dpkg).
+   */
+  options: { dpkgDir?: string; seen?: Set<string> } = {},
 ): Promise<PackagesOutcome> {
+  const { dpkgDir = DPKG_DIR, seen = new Set<string>() } = options;
   const first = requests[0];
   if (!first) return { converged: true, plan: { install: [], update: [], remove: [], problems: [] } };
   const names = [...new Set(requests.map((request) => splitArch(request.package).name))];
   const resolved = await resolveInstalledAndAllowed(client, requests, names, resolveFilter(first), signal);
-  const plan = planPackages(requests, resolved);
+  // A package PackageKit does not find may still be one dpkg has (rc), or
+  // one seen before: not a typo.
+  const known = (name: string) => resolved.some((ref) => ref.name === splitArch(name).name) || dpkgState(name, dpkgDir) !== undefined;
+  for (const request of requests) if (known(request.package)) seen.add(request.package);
+  const plan = planPackages(requests, resolved, (name) => seen.has(name));
   // A package that cannot be found (a typo) fails the check, after the
   // others of its group are seen to: it must not hold back unrelated packages.
   const problem =

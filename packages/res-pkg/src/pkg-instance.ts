@@ -28,6 +28,8 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
   /** What the last dry-run check found to do, for describeChange (which the engine asks right after it). */
   private dryRunPlan: PackagePlan | undefined;
   private watching = false;
+  /** The packages its checks have seen (installed, available, or known to dpkg): one of them no one knows any more is no typo. */
+  private readonly seen = new Set<string>();
   /** Stops waiting for an interrupted dpkg to be repaired; set while a check has reported it so. */
   private stopRepairWait: (() => void) | undefined;
 
@@ -118,7 +120,7 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
         this.changed = changedRequests(requests, acting);
         if (!apply) this.dryRunPlan = acting;
         this.ctx.log.info(`packages ${apply ? 'changed' : 'would change'}`, { install: acting.install, update: acting.update, remove: acting.remove });
-      });
+      }, { dpkgDir: this.dpkgDir, seen: this.seen });
       return converged;
     } catch (error) {
       throw pkgError(error, this.ctx.id, 'checkApply');

@@ -32,8 +32,19 @@ export function splitArch(name: string): { name: string; arch: string | undefine
  * `newest` means "the candidate", as `apt-get install` does. PackageKit
  * only offers the installed and the candidate version, so an exact version
  * must be one of them (pin it in apt's preferences to make it the candidate).
+ *
+ * A name PackageKit finds neither installed nor available is a problem in
+ * any state, as in mgmt ("can't find package named ..."): `uninstalled`
+ * included, or a typo would pass for a package duly absent. Unless
+ * `knownOtherwise` says it is no typo: dpkg has it (removed but not purged,
+ * its config files left), or it was seen before (a local package this
+ * resource has just removed): such a package is duly uninstalled.
  */
-export function planPackages(requests: readonly Readonly<PkgParams>[], resolved: readonly PackageRef[]): PackagePlan {
+export function planPackages(
+  requests: readonly Readonly<PkgParams>[],
+  resolved: readonly PackageRef[],
+  knownOtherwise: (packageName: string) => boolean = () => false,
+): PackagePlan {
   const install: string[] = [];
   const update: string[] = [];
   const remove: string[] = [];
@@ -52,6 +63,7 @@ export function planPackages(requests: readonly Readonly<PkgParams>[], resolved:
     });
     if (state === 'uninstalled') {
       if (installed) remove.push(installed.id);
+      else if (entries.length === 0 && !knownOtherwise(request.package)) problems.push(unknown());
     } else if (state === 'installed') {
       if (installed) continue;
       if (candidate) install.push(candidate.id);

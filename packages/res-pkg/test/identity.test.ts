@@ -45,22 +45,23 @@ const available = await packageKitAvailable();
 
 describe.skipIf(!available)('pkg duplicates under one name', () => {
   it('still merge (identity is checked after merging)', async () => {
-    // A package that does not exist is converged when uninstalled: nothing is changed.
+    // A package of the archive that is not installed is converged when uninstalled: nothing is changed.
+    // (One that does not exist fails, as a typo.)
     const running = await startTestEngine({
       resources: [pkgResource],
       file: 'g.yaml',
       yaml: `graph: merged
 resources:
   pkg:
-  - name: no-such-package-converge
+  - name: dos2unix
     state: uninstalled
-  - name: no-such-package-converge
+  - name: dos2unix
     state: uninstalled
 `,
     });
     try {
       await running.waitConverged(60_000);
-      expect(running.status('pkg[no-such-package-converge]')?.state).toBe('converged');
+      expect(running.status('pkg[dos2unix]')?.state).toBe('converged');
     } finally {
       await running.stop();
     }

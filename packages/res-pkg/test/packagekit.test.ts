@@ -141,6 +141,33 @@ describe.skipIf(!available)('pkg against the real PackageKit', () => {
     expect(error.hint).toContain('pkcon refresh');
   });
 
+  it('fails for an unknown package to be uninstalled, naming it (QA: a misspelt name converged)', async () => {
+    const error = await checkApplyError({ package: 'dos2unixx', state: 'uninstalled' });
+    expect(error.code).toBe('ERR_RESOURCE_CHECK_APPLY');
+    expect(error.resource).toBe('pkg[dos2unixx]');
+    expect(error.message).toBe('package dos2unixx is not known to PackageKit');
+    expect(error.hint).toContain('check the name');
+    // Of the archive but not installed: duly uninstalled.
+    await runCase(pkgResource, { name: 'dos2unix', params: { state: 'uninstalled' }, expect: 'converged' });
+  });
+
+  it('takes a package of no archive that dpkg still has (removed, its config files left: rc) for uninstalled, and fails once it is purged', async () => {
+    const local = 'converge-rc-probe';
+    const dir = await mkdtemp(join(tmpdir(), 'converge-rc-deb-'));
+    try {
+      const deb = await buildProbe(join(dir, 'build'), local, { conffile: true });
+      await runCommand('dpkg', ['-i', deb]);
+      await runCommand('dpkg', ['-r', local]);
+      expect(await installedVersion(local)).toBeUndefined();
+      await runCase(pkgResource, { name: local, params: { state: 'uninstalled' }, expect: 'converged' });
+      await runCommand('dpkg', ['--purge', local]);
+      expect((await checkApplyError({ package: local, state: 'uninstalled' })).message).toBe(`package ${local} is not known to PackageKit`);
+    } finally {
+      await runCommand('dpkg', ['--purge', local]);
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('in a group, an unknown package fails the check but does not hold back the others', async () => {
     const other = GROUP[0] ?? '';
     if (await installedVersion(other)) await aptGet('remove', other);

@@ -55,11 +55,21 @@ export async function privateDpkg(): Promise<PrivateDpkg> {
   };
 }
 
-/** A package of one file and no maintainer scripts, named `name` (version 1.0, in no archive); returns the .deb's path. */
-export async function buildProbe(dir: string, name = PROBE_PACKAGE): Promise<string> {
+/**
+ * A package of one file and no maintainer scripts, named `name` (version
+ * 1.0, in no archive); returns the .deb's path. With `conffile`, it also
+ * ships `/etc/<name>.conf` as a config file, which a removal leaves behind
+ * (dpkg's state `rc`).
+ */
+export async function buildProbe(dir: string, name = PROBE_PACKAGE, options: { conffile?: boolean } = {}): Promise<string> {
   const doc = join(dir, 'usr/share/doc', name);
   await mkdir(join(dir, 'DEBIAN'), { recursive: true });
   await mkdir(doc, { recursive: true });
+  if (options.conffile) {
+    await mkdir(join(dir, 'etc'), { recursive: true });
+    await writeFile(join(dir, 'etc', `${name}.conf`), 'probe\n');
+    await writeFile(join(dir, 'DEBIAN/conffiles'), `/etc/${name}.conf\n`);
+  }
   await writeFile(
     join(dir, 'DEBIAN/control'),
     `Package: ${name}\nVersion: 1.0\nArchitecture: all\nMaintainer: converge tests <tests@converge.invalid>\nDescription: probe package of the res-pkg tests\n`,

@@ -121,9 +121,22 @@ describe('planPackages', () => {
     expect(plan.problems.map((problem) => problem.message)).toEqual([
       'package nope is not known to PackageKit',
       'version 9.9 of package hello is not available (PackageKit offers 2.10-3)',
+      // Uninstalled too (QA: a typo converged).
+      'package nope is not known to PackageKit',
     ]);
     // Each names its request's position: in a group, the member that fails.
-    expect(plan.problems.map((problem) => problem.position)).toEqual([0, 1]);
+    expect(plan.problems.map((problem) => problem.position)).toEqual([0, 1, 2]);
+  });
+
+  it('takes a package dpkg knows but PackageKit does not (rc, from a dropped source) for duly uninstalled', () => {
+    const dpkgKnows = (name: string) => name === 'old-local';
+    expect(planPackages([{ package: 'old-local', state: 'uninstalled' }, { package: 'hello', state: 'uninstalled' }], resolved, dpkgKnows)).toEqual({
+      install: [],
+      update: [],
+      remove: [],
+      problems: [],
+    });
+    expect(planPackages([{ package: 'old-local' }], resolved, dpkgKnows).problems.map((problem) => problem.message)).toEqual(['package old-local is not known to PackageKit']);
   });
 
   it('installs an exact version it was offered, updating when another is installed', () => {
