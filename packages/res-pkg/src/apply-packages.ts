@@ -1,7 +1,8 @@
 import { DPKG_DIR, dpkgState } from './dpkg-status.js';
+import { changeLocks, PackageLockWait } from './package-lock-wait.js';
 import { PackageKitClient } from './packagekit/client.js';
 import { bits, Filter, TransactionFlag } from './packagekit/enums.js';
-import { PackageKitError } from './packagekit/errors.js';
+import { isPackageKitError, PackageKitError } from './packagekit/errors.js';
 import { parsePackageId } from './packagekit/package-id.js';
 import type { PackageRef } from './packagekit/package-id.js';
 import { isNamedState, stateOf } from './params.js';
@@ -60,12 +61,35 @@ export function transactionFlags(params: Readonly<PkgParams>): bigint {
   ]);
 }
 
+/** What a check may be told besides its packages. */
+export interface CheckOptions {
+  /** dpkg's database (another only for tests). */
+  readonly dpkgDir?: string;
+  /** Told once per holder when a change waits for another program to let go of the package locks. */
+  readonly onLockWait?: (message: string, fields: { path: string; pid?: number; command?: string }) => void;
+  /** How often a held lock is looked at again (tests). */
+  readonly lockPollMs?: number;
+  /**
+   * The packages seen before by whoever checks (a resource, across its
+   * checks): filled here, and a package to be uninstalled that is in it is
+   * no typo even when nothing knows it any more (a package of no archive,
+   * just removed and so purged by dpkg).
+   */
+  readonly seen?: Set<string>;
+}
+
 /**
  * Checks a set of packages with one Resolve transaction and, when `apply`,
  * changes them with one transaction per kind of change (remove, install,
  * update). The requests must agree on their allow* flags (a group does, by
  * `groupCmp`): the first request's flags are used for all. Throws a
  * PackageKitError when PackageKit fails or a package cannot be found.
+ *
+ * Another program changing packages (apt-get, dpkg, unattended-upgrades)
+ * holds dpkg's lock: a change waits for it to be free, as apt does, before
+ * it starts, and again when a transaction failed because the lock was
+ * taken meanwhile; the check then starts over (the other program may have
+ * changed these packages). The wait ends with `signal` (the engine's timeout).
  */
 export async function checkApplyPackages(
   client: PackageKitClient,
@@ -74,16 +98,31 @@ export async function checkApplyPackages(
   signal?: AbortSignal,
   /** Told what was changed once it was (before a refusal or a missing package is thrown), or what a dry run would change. */
   acted?: (plan: PackagePlan) => void,
-  /**
-   * `dpkgDir`: dpkg's database (another only for tests). `seen`: the
-   * packages seen before by whoever checks (a resource, across its checks):
-   * filled here, and a package to be uninstalled that is in it is no typo
-   * even when nothing knows it any more (a package of no archive, just
-   * removed and so purged by dpkg).
-   */
-  options: { dpkgDir?: string; seen?: Set<string> } = {},
+  options: CheckOptions = {},
 ): Promise<PackagesOutcome> {
   const { dpkgDir = DPKG_DIR, seen = new Set<string>() } = options;
+  const locks = new PackageLockWait(changeLocks(dpkgDir), signal, options.onLockWait, options.lockPollMs);
+  // What earlier attempts of this check changed before a lock stopped them.
+  const done = { install: [] as string[], update: [] as string[], remove: [] as string[] };
+  for (;;) {
+    try {
+      return await checkApplyOnce(client, requests, apply, signal, acted, { dpkgDir, locks, done, seen });
+    } catch (error) {
+      if (!isPackageKitError(error) || error.failure !== 'locked') throw error;
+      await locks.afterFailure(error);
+    }
+  }
+}
+
+async function checkApplyOnce(
+  client: PackageKitClient,
+  requests: readonly Readonly<PkgParams>[],
+  apply: boolean,
+  signal: AbortSignal | undefined,
+  acted: ((plan: PackagePlan) => void) | undefined,
+  attempt: { dpkgDir: string; locks: PackageLockWait; done: { install: string[]; update: string[]; remove: string[] }; seen: Set<string> },
+): Promise<PackagesOutcome> {
+  const { dpkgDir, locks, done, seen } = attempt;
   const first = requests[0];
   if (!first) return { converged: true, plan: { install: [], update: [], remove: [], problems: [] } };
   const names = [...new Set(requests.map((request) => splitArch(request.package).name))];
@@ -99,32 +138,41 @@ export async function checkApplyPackages(
     plan.problems.length === 0
       ? undefined
       : new PackageKitError('not-found', plan.problems.map((each) => each.message).join('; '), undefined, { members: plan.problems.map((each) => each.position) });
-  if (isEmptyPlan(plan)) {
-    if (problem) throw problem;
-    return { converged: true, plan };
-  }
+  // Ends the check: what this check changed, in this attempt and before a lock held it up, is told.
+  const settle = (left: PackagePlan, failure: PackageKitError | undefined): PackagesOutcome => {
+    const changed: PackagePlan = { ...left, install: [...done.install], update: [...done.update], remove: [...done.remove] };
+    if (isEmptyPlan(changed)) {
+      if (failure) throw failure;
+      return { converged: true, plan: left };
+    }
+    acted?.(changed);
+    if (failure) throw failure;
+    return { converged: false, plan: changed };
+  };
+  if (isEmptyPlan(plan)) return settle(plan, problem);
   const flags = transactionFlags(first);
   // A simulated removal changes nothing: a dry run asks it too, so it
   // foretells the refusal a real run would meet.
   const held = plan.remove.length > 0 ? await holdBackDependentRemovals(client, plan.remove, requests, flags, signal) : undefined;
   const acting: PackagePlan = held ? { ...plan, remove: held.remove } : plan;
   const failure = combined(held?.refusal, problem);
-  if (isEmptyPlan(acting)) {
-    if (failure) throw failure;
-    return { converged: true, plan: acting };
-  }
+  if (isEmptyPlan(acting)) return settle(acting, failure);
   if (!apply) {
     // Said before a failure too: the members that did not fail would change all the same.
     acted?.(acting);
     if (failure) throw failure;
     return { converged: false, plan: acting };
   }
-  if (acting.remove.length > 0) await client.remove(acting.remove, flags, signal);
-  if (acting.install.length > 0) await client.install(acting.install, flags, signal);
-  if (acting.update.length > 0) await client.update(acting.update, flags, signal);
-  acted?.(acting);
-  if (failure) throw failure;
-  return { converged: false, plan: acting };
+  const change = async (ids: readonly string[], into: string[], transaction: () => Promise<void>) => {
+    if (ids.length === 0) return;
+    await locks.untilFree();
+    await transaction();
+    into.push(...ids);
+  };
+  await change(acting.remove, done.remove, () => client.remove(acting.remove, flags, signal));
+  await change(acting.install, done.install, () => client.install(acting.install, flags, signal));
+  await change(acting.update, done.update, () => client.update(acting.update, flags, signal));
+  return settle(acting, failure);
 }
 
 /**

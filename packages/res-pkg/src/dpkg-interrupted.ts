@@ -19,8 +19,8 @@ export const JOURNAL_SETTLE_MS = 100;
  * package database cannot be trusted then (PackageKit may call an
  * installed package available), and every change fails until `dpkg
  * --configure -a` is run; apt tells it the same way. While dpkg runs, its
- * journal is not empty either: that is not an interruption, and the check
- * waits for the lock as any package manager does.
+ * journal is not empty either: that is not an interruption, and a change
+ * waits for the lock as any package manager does (package-lock-wait.ts).
  *
  * A dpkg that ends unlinks its journal just before it lets go of its lock,
  * and one that starts takes its lock just before it writes its journal, so

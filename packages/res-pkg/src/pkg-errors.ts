@@ -15,6 +15,7 @@ const HINTS: Record<PackageKitFailure, string> = {
   'not-found': 'check the name and version (`apt-cache policy NAME`), refresh the package lists (`pkcon refresh`), or set allownonfree / allowunsupported',
   'has-dependents':
     'remove those packages too: manage them with state: uninstalled as well (same flags, so that they share the transaction), or remove them first (`apt-get remove NAME`); or keep this package installed',
+  locked: 'another package manager (apt-get, dpkg, unattended-upgrades) holds the dpkg lock; converge waits for it and tries again',
   aborted: 'the engine stopped the run (timeout or shutdown)',
   failed: 'run the same change with pkcon (`pkcon install NAME`) to see PackageKit’s full error',
 };

@@ -120,7 +120,12 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
         this.changed = changedRequests(requests, acting);
         if (!apply) this.dryRunPlan = acting;
         this.ctx.log.info(`packages ${apply ? 'changed' : 'would change'}`, { install: acting.install, update: acting.update, remove: acting.remove });
-      }, { dpkgDir: this.dpkgDir, seen: this.seen });
+      }, {
+        dpkgDir: this.dpkgDir,
+        seen: this.seen,
+        // Logged once per holder: a check may wait long (a dist-upgrade, unattended-upgrades).
+        onLockWait: (message, fields) => this.ctx.log.info(message, fields),
+      });
       return converged;
     } catch (error) {
       throw pkgError(error, this.ctx.id, 'checkApply');

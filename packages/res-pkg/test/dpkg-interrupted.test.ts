@@ -1,16 +1,15 @@
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestContext } from '@converge/testkit';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { dpkgInterrupted } from '../src/dpkg-interrupted.js';
 import { REPAIR_POLL_MS } from '../src/dpkg-repair-wait.js';
-import { PkgInstance } from '../src/index.js';
+import { PackageKitClient, PkgInstance } from '../src/index.js';
 import type { PkgParams } from '../src/index.js';
 import { watchDpkgStatus } from '../src/dpkg-watch.js';
+import { holdLock } from './helpers.js';
 import { dpkgAvailable, privateDpkg } from './private-dpkg.js';
 
 const dirs: string[] = [];
@@ -27,18 +26,6 @@ async function dpkgDir(journal: readonly string[]): Promise<string> {
   return dir;
 }
 
-/** Holds a POSIX write lock (fcntl, as dpkg takes it) on `path` in another process until the returned function is called. */
-async function holdLock(path: string): Promise<() => Promise<void>> {
-  const holder = spawn('python3', ['-c', `import fcntl,sys\nf=open(${JSON.stringify(path)},'r+')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\nsys.stdin.read()`], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  await once(holder.stdout, 'data');
-  return async () => {
-    holder.stdin.end();
-    await once(holder, 'exit');
-  };
-}
-
 describe('dpkg interrupted (QA: a package reported converged as uninstalled while dpkg -l showed it installed)', () => {
   it('is true when the journal holds entries and nobody holds the lock, as apt tells it', async () => {
     expect(await dpkgInterrupted(await dpkgDir(['0000', '0001']))).toBe(true);
@@ -51,7 +38,7 @@ describe('dpkg interrupted (QA: a package reported converged as uninstalled whil
 
   it('is false while a process holds dpkg’s lock (a dpkg run in progress writes its journal too)', async () => {
     const dir = await dpkgDir(['0000']);
-    const release = await holdLock(join(dir, 'lock'));
+    const { release } = await holdLock(join(dir, 'lock'));
     try {
       expect(await dpkgInterrupted(dir)).toBe(false);
     } finally {
@@ -93,6 +80,9 @@ describe.skipIf(!(await dpkgAvailable()))('dpkg interrupted, with a real dpkg (Q
 
 describe('a check that found dpkg interrupted (QA: the package was never repaired after that report)', () => {
   it('checks again by itself once dpkg is repaired, even when dpkg’s status is not written again', async () => {
+    // Only the repair wait may call for a check here: PackageKit's UpdatesChanged,
+    // which other test files' transactions set off, would count as one too.
+    const updates = vi.spyOn(PackageKitClient.prototype, 'onUpdatesChanged').mockReturnValue(() => true);
     const dir = await dpkgDir(['0000']);
     const instance = new PkgInstance({ package: 'hello' }, dir);
     const harness = createTestContext<PkgParams, Record<string, never>>({ kind: 'pkg', name: 'hello' });
@@ -112,6 +102,7 @@ describe('a check that found dpkg interrupted (QA: the package was never repaire
       await unlink(join(dir, 'updates', '0000'));
       await checkedAgain;
     } finally {
+      updates.mockRestore();
       stop.abort();
       await watching;
       instance.cleanup();

@@ -1,4 +1,5 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestContext } from '@converge/testkit';
@@ -68,4 +69,23 @@ export async function makePkg(params: PkgParams, children: PkgParams[] = []) {
   const harness = createTestContext<PkgParams, Record<string, never>>({ kind: 'pkg', name: params.package });
   instance.init(harness.ctx);
   return { instance, harness, signal: new AbortController().signal };
+}
+
+/**
+ * Holds a POSIX write lock (fcntl, as apt and dpkg take it) on `path` in
+ * another process (python3, named so in /proc) until `release` is called.
+ */
+export async function holdLock(path: string): Promise<{ pid: number; release: () => Promise<void> }> {
+  const holder = spawn('python3', ['-c', `import fcntl,sys\nf=open(${JSON.stringify(path)},'r+')\nfcntl.lockf(f,fcntl.LOCK_EX)\nprint('held',flush=True)\nsys.stdin.read()`], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  await once(holder.stdout, 'data');
+  return {
+    pid: holder.pid as number,
+    release: async () => {
+      if (holder.exitCode !== null) return;
+      holder.stdin.end();
+      await once(holder, 'exit');
+    },
+  };
 }

@@ -284,6 +284,7 @@ function transactionFailure(method: string, exit: number, errors: readonly { cod
   if (codes.has(ErrorCode.notAuthorized)) failure = 'not-authorized';
   else if (exit === Exit.needUntrusted || exit === Exit.keyRequired || untrustedCodes.some((code) => codes.has(code))) failure = 'untrusted';
   else if (codes.has(ErrorCode.packageNotFound)) failure = 'not-found';
+  else if (codes.has(ErrorCode.cannotGetLock)) failure = 'locked';
   else if (exit === Exit.cancelled) failure = 'aborted';
   else if (exit === Exit.killed) failure = 'daemon-exited';
   const what = details || `exit code ${exit}`;

@@ -8,6 +8,7 @@ export type PackageKitFailure =
   | 'untrusted'
   | 'not-found'
   | 'has-dependents'
+  | 'locked'
   | 'aborted'
   | 'failed';
 
