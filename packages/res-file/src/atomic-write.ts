@@ -1,10 +1,11 @@
 import { constants } from 'node:fs';
-import { link, open, rename, symlink, unlink } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { link, open, rename, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { copyInChunks, openInputFile } from './large-files.js';
+import { isDirOnLocalFs } from './local-fs.js';
 import { inPinnedFolder, type LinkRule } from './pinned-folder.js';
 import { sweepLeftoverTemps } from './leftover-temps.js';
+import { createTempFile, createTempLink, holdingTemp, type NewFile } from './temp-files.js';
 import { tempNameFor } from './temp-names.js';
 
 /** What the new file gets before it replaces the old one. */
@@ -27,7 +28,7 @@ async function removeQuietly(path: string): Promise<void> {
 }
 
 /** Writes all of `data` at the start of the file, a chunk at a time, stopping (with the abort's reason) once `signal` aborts. */
-async function writeInChunks(handle: FileHandle, data: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
+async function writeInChunks(handle: Pick<NewFile, 'write'>, data: Uint8Array, signal: AbortSignal | undefined): Promise<void> {
   let offset = 0;
   do {
     signal?.throwIfAborted();
@@ -65,10 +66,9 @@ export async function copyFileAtomic(path: string, from: string, attributes: New
 }
 
 /** writeFileAtomic's steps, with `fill` writing the new file's bytes. */
-async function fillFileAtomic(path: string, attributes: NewFileAttributes, signal: AbortSignal | undefined, links: LinkRule, fresh: boolean, fill: (handle: FileHandle) => Promise<void>): Promise<void> {
-  await replaceThroughTemp(path, links, signal, fresh, async (temp) => {
-    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-    const handle = await open(temp, flags, attributes.mode ?? 0o666);
+async function fillFileAtomic(path: string, attributes: NewFileAttributes, signal: AbortSignal | undefined, links: LinkRule, fresh: boolean, fill: (handle: NewFile) => Promise<void>): Promise<void> {
+  await replaceThroughTemp(path, links, signal, fresh, async (temp, local) => {
+    const handle = await createTempFile(temp, attributes.mode ?? 0o666, local);
     try {
       // chown first: it clears setuid/setgid bits that chmod then sets.
       if (attributes.uid !== undefined || attributes.gid !== undefined) {
@@ -89,7 +89,9 @@ async function fillFileAtomic(path: string, attributes: NewFileAttributes, signa
  * a folder swapped for a symlink meanwhile is refused, or not written
  * through), which is renamed over `path` unless `signal` aborted meanwhile
  * (a long fsync: a stop asked then still keeps the target), and the folder
- * fsynced so that the rename survives a crash. A failure removes the temp file.
+ * fsynced so that the rename survives a crash. A failure removes the temp file,
+ * and so does the process's exit while the write is under way (a forced
+ * stop exits without waiting for it: see temp-files.ts).
  *
  * `fresh`: the path was found missing, and only a new file is wanted there.
  * A rename would replace whatever another process made there meanwhile (a
@@ -97,20 +99,24 @@ async function fillFileAtomic(path: string, attributes: NewFileAttributes, signa
  * a hard link fails with EEXIST instead, and the check looks again (QA: 15
  * of 20 such writes lost). File systems without hard links get the rename.
  */
-async function replaceThroughTemp(path: string, links: LinkRule, signal: AbortSignal | undefined, fresh: boolean, make: (temp: string) => Promise<void>): Promise<void> {
+async function replaceThroughTemp(path: string, links: LinkRule, signal: AbortSignal | undefined, fresh: boolean, make: (temp: string, local: boolean) => Promise<void>): Promise<void> {
   await sweepLeftoverTemps(path);
   signal?.throwIfAborted();
+  const local = isDirOnLocalFs(posix.dirname(path));
   await inPinnedFolder(path, links, async (target, folder) => {
     const temp = posix.join(posix.dirname(target), posix.basename(tempNameFor(path)));
-    try {
-      await make(temp);
-      signal?.throwIfAborted();
-      if (fresh && (await linkedAsNew(temp, target))) await unlink(temp);
-      else await rename(temp, target);
-    } catch (error) {
-      await removeQuietly(temp);
-      throw error;
-    }
+    // Held until renamed or removed: the folder's descriptor, which `temp` may go through, is open until then.
+    await holdingTemp(temp, async () => {
+      try {
+        await make(temp, local);
+        signal?.throwIfAborted();
+        if (fresh && (await linkedAsNew(temp, target))) await unlink(temp);
+        else await rename(temp, target);
+      } catch (error) {
+        await removeQuietly(temp);
+        throw error;
+      }
+    });
     await folder.sync();
   });
 }
@@ -146,5 +152,5 @@ export async function writeInPlace(path: string, data: Uint8Array, signal?: Abor
 
 /** Points a symlink at `path` to `target`, replacing whatever link was there in one rename (not once `signal` aborted); `fresh`: only where nothing is (see replaceThroughTemp). */
 export async function symlinkAtomic(path: string, target: string, signal?: AbortSignal, links: LinkRule = 'declared', fresh = false): Promise<void> {
-  await replaceThroughTemp(path, links, signal, fresh, (temp) => symlink(target, temp));
+  await replaceThroughTemp(path, links, signal, fresh, (temp, local) => createTempLink(temp, target, local));
 }

@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { isMissingPath } from './errors.js';
 import { withNoFollowHandle } from './fs-state.js';
+import type { NewFile } from './temp-files.js';
 
 /**
  * Files above this size are compared and copied a chunk at a time and never
@@ -69,7 +70,7 @@ export async function sameBytesInChunks(from: string, to: string, signal?: Abort
 }
 
 /** Copies all of `source` into `target` from its start, a chunk at a time, stopping (with the abort's reason) once `signal` aborts. */
-export async function copyInChunks(source: FileHandle, target: FileHandle, signal?: AbortSignal): Promise<void> {
+export async function copyInChunks(source: FileHandle, target: Pick<NewFile, 'write'>, signal?: AbortSignal): Promise<void> {
   const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   for (let position = 0; ; ) {
     signal?.throwIfAborted();

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { chmod, lstat, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { close, constants, fsync, openSync, unlinkSync, writeFile } from 'node:fs';
+import { chmod, lstat, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 
 /** The file name of the saved password inside the resource's var dir. */
 export const PASSWORD_FILE_NAME = 'password';
@@ -29,6 +30,30 @@ export async function readSavedPassword(path: string): Promise<SavedPassword> {
   }
 }
 
+const writeFd = promisify(writeFile);
+const fsyncFd = promisify(fsync);
+const closeFd = promisify(close);
+
+/**
+ * Temp files being written, removed synchronously if the process exits
+ * first: a forced stop exits without waiting for a write's removal of its
+ * temp file, which would leave the secret behind. Each is created
+ * synchronously (the state directory is local): a creation still queued in
+ * libuv's pool would run after the exit handlers, as the process ends.
+ */
+const writing = new Set<string>();
+let removedAtExit = false;
+
+function removeTempsLeft(): void {
+  for (const temp of writing) {
+    try {
+      unlinkSync(temp);
+    } catch {
+      // ENOENT: renamed into place already.
+    }
+  }
+}
+
 /**
  * Writes the password through a temp file and a rename, so a crash leaves
  * either the old password or the new one, never half of one; the temp file
@@ -37,12 +62,25 @@ export async function readSavedPassword(path: string): Promise<SavedPassword> {
 export async function writeSavedPassword(path: string, password: string): Promise<void> {
   await removeLeftoverTemps(path);
   const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
+  if (!removedAtExit) {
+    process.on('exit', removeTempsLeft);
+    removedAtExit = true;
+  }
+  writing.add(temp);
   try {
-    await writeFile(temp, `${password}\n`, { mode: PASSWORD_FILE_MODE, flag: 'wx', flush: true });
+    const fd = openSync(temp, 'wx', PASSWORD_FILE_MODE);
+    try {
+      await writeFd(fd, `${password}\n`);
+      await fsyncFd(fd);
+    } finally {
+      await closeFd(fd);
+    }
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
+  } finally {
+    writing.delete(temp);
   }
   // The rename itself made durable: after a crash the password read back is the one sent on.
   const folder = await open(dirname(path), constants.O_RDONLY | constants.O_DIRECTORY);
