@@ -18,11 +18,14 @@ export interface Reporter {
   warning(warning: GraphWarning): void;
   /** Whether warnings are shown (not with `--log-level error`), for lines that tell of several at once. */
   readonly showsWarnings: boolean;
+  /** Whether a list of many resources is told in full (--log-json, for programs) or its first few (text, for people: see capped-list.ts). */
+  readonly listsInFull: boolean;
 }
 
 export function textReporter(sink: LineSink, { showsWarnings = true }: { readonly showsWarnings?: boolean } = {}): Reporter {
   return {
     showsWarnings,
+    listsInFull: false,
     say: (message) => sink.write(`converge: ${message}\n`),
     // Line by line with control characters escaped: a command's stderr in the message must not drive the terminal.
     // As EngineError.describe() puts it, made safe for a terminal: a command's stderr in the message must not drive it or pass for lines of converge's own.
@@ -41,6 +44,7 @@ export function textReporter(sink: LineSink, { showsWarnings = true }: { readonl
 export function jsonReporter(logger: Logger): Reporter {
   return {
     showsWarnings: logger.isLevelEnabled('warn'),
+    listsInFull: true,
     say: (message, fields) => logger.info(fields ?? {}, message),
     problem: (error) =>
       logger.error(

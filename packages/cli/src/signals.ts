@@ -1,5 +1,6 @@
 import { oneLine } from './terminal-text.js';
 import { ExitCode } from './exit-codes.js';
+import { tellCapped } from './capped-list.js';
 /** What each stop signal does, in the order they arrive. */
 export interface StopSteps {
   /** First signal: orderly stop; a running checkApply may finish. */
@@ -26,14 +27,20 @@ export type Say = (message: string, fields?: Record<string, unknown>) => void;
  * up, leaving a --tmp-prefix folder behind), but only a third signal in all
  * still does something: it exits at once (the folder goes with the exit).
  * With `maxRuntimeSeconds` > 0 (mgmt's --max-runtime), that much time after
- * the call counts as the first signal.
+ * the call counts as the first signal. `listsInFull`: every call still
+ * running is named (--log-json), not only the first few (see capped-list.ts).
  */
 
-export function handleStopSignals(steps: StopSteps, say: Say, maxRuntimeSeconds = 0): () => void {
+export function handleStopSignals(steps: StopSteps, say: Say, maxRuntimeSeconds = 0, listsInFull = false): () => void {
   let received = 0;
   // A line per call, each carrying its resource (as every line about a resource does in --log-json).
   const sayStillRunning = (): void => {
-    for (const call of steps.runningCalls()) say(`still running: ${oneLine(call.text)}`, { resource: call.id });
+    tellCapped(
+      steps.runningCalls(),
+      listsInFull,
+      (call) => say(`still running: ${oneLine(call.text)}`, { resource: call.id }),
+      (more) => say(`still running: … and ${more} more`),
+    );
   };
   let runOver = false;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -87,7 +94,7 @@ export interface StoppableEngine {
  * stop (whose promise the command's main flow awaits and reports on); then
  * abort; then interrupt and exit with 1.
  */
-export function handleEngineStopSignals(engine: StoppableEngine, stop: () => Promise<void>, say: Say, maxRuntimeSeconds = 0): () => void {
+export function handleEngineStopSignals(engine: StoppableEngine, stop: () => Promise<void>, say: Say, maxRuntimeSeconds = 0, listsInFull = false): () => void {
   return handleStopSignals(
     {
       stop: () => void stop().catch(() => {}),
@@ -100,6 +107,7 @@ export function handleEngineStopSignals(engine: StoppableEngine, stop: () => Pro
     },
     say,
     maxRuntimeSeconds,
+    listsInFull,
   );
 }
 

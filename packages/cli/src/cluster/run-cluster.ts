@@ -32,6 +32,7 @@ import { fileVersion } from '../file-version.js';
 import { worldLogger } from './world-logger.js';
 import { graphLoadOptions, problemsSummary } from '../commands/load-graph.js';
 import { startObservers } from '../observers.js';
+import { tellFailures } from '../capped-list.js';
 
 /**
  * `converge run --seeds=...`: one host of a cluster. With a graph file it
@@ -85,7 +86,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     stopping ??= agent.stop().then(() => engine.stop());
     return stopping;
   };
-  const endStopSignals = handleEngineStopSignals(engine, stop, say, flags.maxRuntime ?? 0);
+  const endStopSignals = handleEngineStopSignals(engine, stop, say, flags.maxRuntime ?? 0, reporter.listsInFull);
   const strayErrors = handleStrayErrors(engine, stop, reporter);
   // As a single host: saving the graph file (or SIGHUP) swaps the new graph
   // in. An agent that follows deploys has no file: SIGHUP is only told.
@@ -135,7 +136,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
   }
   say(summary);
   const failures = engine.failures();
-  for (const failure of failures) reporter.problem(failure);
+  tellFailures(failures, reporter);
   if (failures.length > 0) return ExitCode.resourceFailed;
   if (strayErrors.threw()) {
     say('stopped after an internal error (above)');

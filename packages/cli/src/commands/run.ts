@@ -24,6 +24,7 @@ import { printNoopDiffs } from '../noop-diffs.js';
 import type { ListenAddress } from '../listen-address.js';
 import { startObservers } from '../observers.js';
 import { counted } from '../counted.js';
+import { tellFailures } from '../capped-list.js';
 
 export interface RunFlags {
   readonly convergerTimeout: number;
@@ -172,7 +173,7 @@ async function runEngine(
     stopping ??= engine.stop();
     return stopping;
   };
-  const endStopSignals = handleEngineStopSignals(engine, stop, say, maxRuntime);
+  const endStopSignals = handleEngineStopSignals(engine, stop, say, maxRuntime, reporter.listsInFull);
   early.handOverStops();
   const strayErrors = handleStrayErrors(engine, stop, reporter);
   // A stop signal while the graph loaded: nothing is applied, and the run ends as a stop would.
@@ -231,7 +232,7 @@ async function runEngine(
   // More failed than errors: a group's members failed with the one error that names the group.
   const grouped = failedCount > failures.length ? ` (${counted(failures.length, 'error')}: a group fails as one)` : '';
   if (failures.length > 0) say(`${counted(failedCount, 'resource')} failed${grouped}:`);
-  for (const failure of failures) reporter.problem(failure);
+  tellFailures(failures, reporter);
   if (failures.length > 0) return ExitCode.resourceFailed;
   if (strayErrors.threw()) {
     say('stopped after an internal error (above)');
