@@ -2,6 +2,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { LIVE_DRAWING_MAX_RESOURCES } from '../src/ui/live-view-model.js';
+import { writeBigGraph } from './support/big-graph.js';
 import { chromiumAvailable, launchChromium } from './support/browser.js';
 import { announcedUrl, recordStream, until } from './support/http.js';
 import { killAll, startCli } from './support/run-cli.js';
@@ -137,6 +139,27 @@ describe.runIf(chromiumAvailable())('converge run --ui', () => {
     const result = await second.result;
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`cannot serve the web view on 127.0.0.1:${port}`);
+    cli.child.kill('SIGINT');
+    await cli.result;
+  }, 60_000);
+});
+
+describe('converge run --ui with a graph too large to draw', () => {
+  it('sends the table without a picture, saying how many resources there are (QA: 5,060 made a picture 1,391,372 pixels wide, in a first message of 3 MB)', async () => {
+    const dir = await makeTempDir();
+    const { graph } = await writeBigGraph(dir, LIVE_DRAWING_MAX_RESOURCES + 100);
+    const cli = startCli(['run', '--tmp-prefix', '--ui', '127.0.0.1:0', graph]);
+    const url = await announcedUrl(cli, 'web view');
+    const events = recordStream(`${url}/events`);
+    cleanups.push(events.close);
+    await until(async () => /event: graph\ndata: .*\n\n/.test(events.text()), 'the first graph event');
+    const data = /event: graph\ndata: (.*)\n\n/.exec(events.text())?.[1] ?? '';
+    const snapshot = JSON.parse(data) as { svg: string; tooLargeToDraw?: number; statuses: unknown[] };
+    expect(snapshot.svg).toBe('');
+    // The 400 files, and the noops autogrouped into one.
+    expect(snapshot.tooLargeToDraw).toBe(LIVE_DRAWING_MAX_RESOURCES + 101);
+    expect(snapshot.statuses.length).toBeGreaterThanOrEqual(LIVE_DRAWING_MAX_RESOURCES + 100);
+    expect(data.length).toBeLessThan(100_000);
     cli.child.kill('SIGINT');
     await cli.result;
   }, 60_000);

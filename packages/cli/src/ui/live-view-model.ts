@@ -20,8 +20,10 @@ export interface StatusView {
 /** What the page needs to draw the graph from scratch: sent on connect and after every swap. */
 export interface GraphSnapshot {
   readonly title: string;
-  /** The layered picture (as `converge graph --format svg` draws it), ids only. */
+  /** The layered picture (as `converge graph --format svg` draws it), ids only; empty when the graph is too large to draw here. */
   readonly svg: string;
+  /** How many resources the graph shows, when they are too many to draw here (then only the table lists them). */
+  readonly tooLargeToDraw?: number;
   readonly statuses: readonly StatusView[];
   readonly converged: boolean;
 }
@@ -56,13 +58,24 @@ export function topologyView(title: string, topology: EngineTopology): GraphView
   return { graph: title, resources, edges };
 }
 
+/**
+ * Above this many resources the page gets no picture, only the table: a
+ * layer of thousands of files drawn side by side made a picture over a
+ * million pixels wide and a first message of 3 MB, which took seconds to
+ * build and a browser minutes to draw (QA, 5,060 resources).
+ */
+export const LIVE_DRAWING_MAX_RESOURCES = 300;
+
 export function graphSnapshot(
   title: string,
   topology: EngineTopology,
   statuses: readonly ResourceStatus[],
   converged: boolean,
 ): GraphSnapshot {
+  const shown = statuses.filter((status) => !status.hidden).map(statusView);
+  const view = topologyView(title, topology);
+  if (view.resources.length > LIVE_DRAWING_MAX_RESOURCES) return { title, svg: '', tooLargeToDraw: view.resources.length, statuses: shown, converged };
   // The XML declaration means nothing inside an HTML page.
-  const svg = renderSvg(topologyView(title, topology)).replace(/^<\?xml[^>]*\?>\s*/, '');
-  return { title, svg, statuses: statuses.filter((status) => !status.hidden).map(statusView), converged };
+  const svg = renderSvg(view).replace(/^<\?xml[^>]*\?>\s*/, '');
+  return { title, svg, statuses: shown, converged };
 }

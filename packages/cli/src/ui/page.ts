@@ -135,7 +135,11 @@ export const PAGE_SCRIPT = `
     var snapshot = JSON.parse(message.data);
     document.getElementById('title').textContent = snapshot.title;
     document.title = 'converge: ' + snapshot.title;
-    graph.innerHTML = snapshot.svg;
+    if (snapshot.tooLargeToDraw) {
+      graph.textContent = snapshot.tooLargeToDraw + ' resources: too many to draw here (see the table below); draw them with: converge graph --format svg GRAPH.yaml > graph.svg';
+    } else {
+      graph.innerHTML = snapshot.svg;
+    }
     rows.textContent = '';
     statuses.clear();
     snapshot.statuses.forEach(paint);
