@@ -42,11 +42,20 @@ export class EngineMetrics {
       labelNames: ['resource', 'kind', 'result'] as const,
       registers,
     });
+    // By kind only, as mgmt labels it: a histogram per resource made 13
+    // series each, 11.6 MB scrapes for 5,000 files (QA). A resource's own
+    // time is its counter of seconds below (rate of it over rate of calls).
     const durations = new Histogram({
       name: 'converge_checkapply_duration_seconds',
-      help: 'How long checkApply calls took',
-      labelNames: ['resource', 'kind'] as const,
+      help: 'How long checkApply calls took, by kind',
+      labelNames: ['kind'] as const,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
+      registers,
+    });
+    const seconds = new Counter({
+      name: 'converge_checkapply_seconds_total',
+      help: 'Time spent in checkApply calls, by resource',
+      labelNames: ['resource', 'kind'] as const,
       registers,
     });
     const errors = new Counter({
@@ -110,7 +119,7 @@ export class EngineMetrics {
         const labels = { resource: id, kind: kindOf(id) };
         for (const result of series.results) checks.remove({ ...labels, result });
         for (const code of series.codes) errors.remove({ ...labels, code });
-        durations.remove(labels);
+        seconds.remove(labels);
         events.remove(labels);
         seriesOf.delete(id);
       }
@@ -124,7 +133,8 @@ export class EngineMetrics {
           const result = checkResult(event);
           series.results.add(result);
           checks.inc({ ...labels, result });
-          durations.observe(labels, event.durationMs / 1000);
+          durations.observe({ kind: labels.kind }, event.durationMs / 1000);
+          seconds.inc(labels, event.durationMs / 1000);
           if (event.error) {
             series.codes.add(event.error.code);
             errors.inc({ ...labels, code: event.error.code });
