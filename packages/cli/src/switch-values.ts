@@ -42,6 +42,8 @@ export function withSwitchValues(program: Command, argv: readonly string[]): Swi
     const on = SWITCH_WORDS.get((match?.[2] ?? '').toLowerCase());
     if (on === undefined) return { problem: `${arg}: ${name} is a switch: give it alone, or as ${name}=true or ${name}=false` };
     if (on) rewritten.push(name);
+    // The last one given wins, as with Go's flags: `--noop --noop=false` is no dry run (an override after the defaults).
+    else for (let at = rewritten.indexOf(name); at >= 0; at = rewritten.indexOf(name)) rewritten.splice(at, 1);
   }
   return { argv: [node, script, ...rewritten] };
 }

@@ -116,7 +116,8 @@ describe("mgmt's run flags", () => {
     expect(maybe.code).toBe(2);
     expect(maybe.stderr).toContain('--noop is a switch: give it alone, or as --noop=true or --noop=false');
     await expect(stat(join(dir, 'made'))).rejects.toThrow();
-    const real = await runCli(['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit=1', '--noop=false', '--no-autoedges=false', graph]);
+    // The last one given wins, as with Go's flags (QA: an override after the defaults was dropped).
+    const real = await runCli(['run', '--tmp-prefix', '--noop', '--converger-timeout=0', '--converged-exit=1', '--noop=false', '--no-autoedges=false', graph]);
     expect(real.code, real.stderr).toBe(0);
     expect(await readFile(join(dir, 'made'), 'utf8')).toBe('hi\n');
   });

@@ -535,6 +535,8 @@ describe('resolveGraph: duplicates', () => {
   it('refuses mergeable duplicates whose metaparams differ', async () => {
     const [problem] = await problemsOf(['resources:', '  pkg:', '  - {name: vim, state: installed}', '  - {name: vim, state: installed, meta: {retry: 2}}']);
     expect(problem?.code).toBe('ERR_DUPLICATE_RESOURCE');
+    // QA: what differs was named for other kinds only.
+    expect(problem?.message).toBe('declared twice (at g.yaml:3 and g.yaml:4) with params or metaparams that cannot be merged (differing in meta.retry)');
   });
 });
 

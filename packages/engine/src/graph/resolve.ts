@@ -240,7 +240,8 @@ function differing(existing: ResolvedResource, params: Record<string, unknown>, 
 function duplicateError(id: string, first: SourceLocation, second: SourceLocation, definition: AnyResourceDefinition | undefined, differs: readonly string[]): EngineError {
   const at = (location: SourceLocation): string => `${location.file}:${location.line}`;
   const mergeable = definition?.mergeable !== undefined;
-  const how = mergeable ? ' with params or metaparams that cannot be merged' : differs.length > 0 ? `, differing in ${differs.join(', ')}` : '';
+  const differing = differs.length > 0 ? `differing in ${differs.join(', ')}` : '';
+  const how = mergeable ? ` with params or metaparams that cannot be merged${differing ? ` (${differing})` : ''}` : differing ? `, ${differing}` : '';
   return new EngineError(
     'ERR_DUPLICATE_RESOURCE',
     `declared twice (at ${at(first)} and ${at(second)})${how}`,
