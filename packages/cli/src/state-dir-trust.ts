@@ -20,9 +20,19 @@ export class StateDirUntrustedError extends Error {
   }
 }
 
-/** Throws StateDirUntrustedError when another user could change `path` or replace it. */
-export async function checkStateDirTrusted(path: string): Promise<void> {
-  const me = process.geteuid?.() ?? userInfo().uid;
+/**
+ * Throws StateDirUntrustedError when another user could change the state
+ * directory `path` or replace it: the directory (its real one, through
+ * links) must be this user's and writable by no one else; the folders
+ * above it, both on the path as given and on its real path, root's or this
+ * user's and writable by no one else unless sticky. Returns the real path,
+ * which the run uses from then on: a link on the way, swapped later, must
+ * not move it (QA: a prefix through a link in another user's folder passed,
+ * and that user could point it elsewhere during the run).
+ */
+export async function checkStateDirTrusted(path: string): Promise<string> {
+  const me = myUid();
+  await checkFoldersAbove(path, me);
   const real = await realpath(path);
   const shown = real === path ? path : `${path} (${real})`;
   const own = await stat(real);
@@ -38,17 +48,34 @@ export async function checkStateDirTrusted(path: string): Promise<void> {
       `chmod go-w ${real} (converge makes it 0700), or choose another with --prefix DIR`,
     );
   }
-  for (let folder = dirname(real); ; folder = dirname(folder)) {
-    const above = await stat(folder);
-    const sticky = (above.mode & 0o1000) !== 0;
-    if ((above.uid !== 0 && above.uid !== me) || ((above.mode & 0o022) !== 0 && !sticky)) {
+  if (real !== path) await checkFoldersAbove(real, me);
+  return real;
+}
+
+/**
+ * Throws StateDirUntrustedError when a folder above `path` (those that
+ * exist: the ones to be made are made by this user, 0700) may be changed by
+ * another user. Checked before anything is made there too.
+ */
+export async function checkFoldersAbove(path: string, me = myUid()): Promise<void> {
+  for (let folder = dirname(path); ; folder = dirname(folder)) {
+    const above = await stat(folder).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    });
+    const sticky = above !== undefined && (above.mode & 0o1000) !== 0;
+    if (above !== undefined && ((above.uid !== 0 && above.uid !== me) || ((above.mode & 0o022) !== 0 && !sticky))) {
       throw new StateDirUntrustedError(
-        `${folder}, above the state directory ${shown}, may be changed by another user (uid ${above.uid}, mode ${modeText(above.mode)}): the state directory could be replaced`,
+        `${folder}, above the state directory ${path}, may be changed by another user (uid ${above.uid}, mode ${modeText(above.mode)}): the state directory could be replaced`,
         'choose a state directory whose every folder above belongs to root or this user and is writable by no one else, with --prefix DIR',
       );
     }
     if (dirname(folder) === folder) return;
   }
+}
+
+function myUid(): number {
+  return process.geteuid?.() ?? userInfo().uid;
 }
 
 function modeText(mode: number): string {

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { defaultStatePrefix } from './options.js';
-import { checkStateDirTrusted, StateDirUntrustedError } from './state-dir-trust.js';
+import { checkFoldersAbove, checkStateDirTrusted, StateDirUntrustedError } from './state-dir-trust.js';
 import { lockStateDir, StateDirInUseError } from './state-lock.js';
 
 export interface StateDir {
@@ -21,6 +21,10 @@ export interface StateDir {
  */
 export async function openStateDir(options: { prefix?: string; tmpPrefix?: boolean }): Promise<StateDir> {
   if (options.tmpPrefix) {
+    // The temp folder is trusted as a --prefix is (QA: a TMPDIR of another user's was used).
+    await checkFoldersAbove(join(tmpdir(), 'converge-')).catch((error: unknown) => {
+      throw error instanceof StateDirUntrustedError ? new StateDirUntrustedError(error.message, 'set TMPDIR to a folder no other user may change, or give --prefix DIR') : error;
+    });
     const path = await mkdtemp(join(tmpdir(), 'converge-'));
     // Also when the process exits without disposing (a third stop signal
     // exits at once): it may hold a saved password, and nobody could find
@@ -36,10 +40,12 @@ export async function openStateDir(options: { prefix?: string; tmpPrefix?: boole
       },
     };
   }
-  const path = resolve(options.prefix ?? defaultStatePrefix());
-  await makeDirs(path);
-  if (!(await stat(path)).isDirectory()) throw new Error(`${path} is not a directory`);
-  await checkStateDirTrusted(path);
+  const given = resolve(options.prefix ?? defaultStatePrefix());
+  // Before anything is made there (QA: a refused run left a folder of root's in another user's).
+  await checkFoldersAbove(given);
+  await makeDirs(given);
+  if (!(await stat(given)).isDirectory()) throw new Error(`${given} is not a directory`);
+  const path = await checkStateDirTrusted(given);
   const unlock = lockStateDir(path);
   return { path, dispose: async () => unlock() };
 }

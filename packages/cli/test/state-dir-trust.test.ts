@@ -1,4 +1,4 @@
-import { chmod, chown, mkdir, readdir, stat } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { onceWithState, writeGraph } from './support/graphs.js';
@@ -45,6 +45,19 @@ describe('a state directory another user could change (QA: a planted reversal re
       },
       'may be changed by another user (uid 0, mode 0777): the state directory could be replaced',
     ],
+    [
+      'reached through a link in a folder of another user (QA: passed, and that user could point the link elsewhere during the run)',
+      async (dir) => {
+        const theirs = join(dir, 'theirs');
+        const real = join(dir, 'real');
+        await mkdir(theirs);
+        await mkdir(real, { mode: 0o700 });
+        await chown(theirs, ANOTHER_USER, ANOTHER_USER);
+        await symlink(real, join(theirs, 'link'));
+        return join(theirs, 'link');
+      },
+      `above the state directory`,
+    ],
   ];
 
   it.each(cases)('is refused when it is %s, with exit 2 and nothing applied', async (_what, make, message) => {
@@ -72,5 +85,24 @@ describe('a state directory another user could change (QA: a planted reversal re
     const result = await runCli(['run', ...onceWithState(join(dir, 'made', 'state')), graph]);
     expect(result.code, result.stderr).toBe(0);
     expect((await stat(join(dir, 'made', 'state'))).mode & 0o777).toBe(0o700);
+  });
+
+  it('is refused, making nothing there, when a folder above one to be made is another user\'s; and a temp one in a TMPDIR of another user too', async () => {
+    if (process.geteuid?.() !== 0) throw new Error('this test makes folders of another user: run it as root, as CI does');
+    const dir = await makeTempDir();
+    await chmod(dir, 0o755);
+    const theirs = join(dir, 'theirs');
+    await mkdir(theirs);
+    await chown(theirs, ANOTHER_USER, ANOTHER_USER);
+    const graph = await writeGraph(dir, 'g.yaml', 'graph: g\nresources:\n  noop:\n  - name: a\n');
+
+    const made = await runCli(['run', ...onceWithState(join(theirs, 'state')), graph]);
+    expect(made.code).toBe(2);
+    expect(await readdir(theirs)).toEqual([]);
+
+    const temp = await runCli(['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', graph], { env: { TMPDIR: theirs } });
+    expect(temp.code).toBe(2);
+    expect(temp.stderr).toContain('hint: set TMPDIR to a folder no other user may change');
+    expect(await readdir(theirs)).toEqual([]);
   });
 });
