@@ -157,9 +157,13 @@ describe('a graph from standard input or a pipe', () => {
     expect(stdout.trim()).toBe('ok: 1 resource, 0 edges');
   });
 
-  it('is refused when it is neither a file nor a pipe, saying what to give', async () => {
+  it('is refused when it is neither a file nor a pipe, or standard input is empty, saying what to give', async () => {
     const result = await runCli(['validate', '/dev/null']);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('/dev/null is neither a regular file nor a pipe');
+    // QA: told "the graph file is empty", which sent the user looking for a file.
+    const empty = await runCli(['validate', '-'], { stdin: '' });
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain("'-' reads the graph from standard input, which was empty");
   });
 });

@@ -49,22 +49,33 @@ export async function readStandardInput(maxBytes: number): Promise<Uint8Array> {
 const PIPE_RETRY_MS = 5;
 
 /**
- * A pipe opened without blocking, to its end, at most `maxBytes`. A pipe no
- * process writes to ends at once (empty); one whose writer has not written
- * yet is asked again until it has.
+ * A pipe opened without blocking, to its end, at most `maxBytes`. One whose
+ * writer has not written yet is asked again until it has. With
+ * `waitForWriter` (a named pipe), one no process has opened for writing yet
+ * is waited on as `cat` waits (QA: a reader started before its writer read
+ * an empty graph); without (a shell's `<(gen)`, whose writer is there from
+ * the start), it ends at once.
  */
-export async function readPipe(handle: FileHandle, maxBytes: number): Promise<Uint8Array> {
+export async function readPipe(handle: FileHandle, maxBytes: number, waitForWriter = false): Promise<Uint8Array> {
   const buffer = new Uint8Array(maxBytes + 1);
   let length = 0;
+  // A pipe without a writer reads as its end, until one opens it.
+  let writerSeen = !waitForWriter;
   for (;;) {
     let bytesRead: number;
     try {
       ({ bytesRead } = await handle.read(buffer, length, buffer.length - length, null));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      writerSeen = true;
       await sleep(PIPE_RETRY_MS);
       continue;
     }
+    if (bytesRead === 0 && !writerSeen) {
+      await sleep(PIPE_RETRY_MS);
+      continue;
+    }
+    writerSeen = true;
     if (bytesRead === 0) return buffer.subarray(0, length);
     length += bytesRead;
     if (length > maxBytes) throw new StreamTooLarge();

@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { open, readlink } from 'node:fs/promises';
+import { lstat, open, readlink } from 'node:fs/promises';
 import { EngineError } from '@converge/engine-api';
 import { GraphLoadError } from '../graph/load-error.js';
 import { readPipe, readStandardInput, readStreamOnce, streamedBefore, StreamTooLarge } from './read-stream.js';
@@ -45,7 +45,9 @@ async function readBounded(path: string): Promise<Uint8Array> {
     if (stat.isDirectory()) throw fileError(`${path} is a directory, not a graph file`, undefined, 'give the path of a graph file (a .yaml file) in it');
     if (stat.isFIFO()) {
       const pipe = handle;
-      return await readStreamOnce(path, () => readPipe(pipe, MAX_GRAPH_FILE_BYTES));
+      // A named pipe itself (not a shell's /dev/fd/N link to one): its writer may come after this reader, as with `cat`.
+      const named = (await lstat(path)).isFIFO();
+      return await readStreamOnce(path, () => readPipe(pipe, MAX_GRAPH_FILE_BYTES, named));
     }
     if (!stat.isFile()) throw fileError(`${path} is neither a regular file nor a pipe`, undefined, 'give the path of a graph file, or pipe the graph in: gen | converge validate -');
     if (stat.size > MAX_GRAPH_FILE_BYTES) {
@@ -83,12 +85,16 @@ async function readStandardInputOnce(): Promise<Uint8Array> {
   if (process.stdin.isTTY) {
     throw fileError("'-' reads the graph from standard input, which is a terminal here", undefined, 'pipe the graph in (gen | converge validate -) or give the path of its file');
   }
+  let bytes: Uint8Array;
   try {
-    return await readStreamOnce('-', () => readStandardInput(MAX_GRAPH_FILE_BYTES));
+    bytes = await readStreamOnce('-', () => readStandardInput(MAX_GRAPH_FILE_BYTES));
   } catch (error) {
     if (error instanceof StreamTooLarge) throw tooLarge('standard input');
     throw fileError(`standard input cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`, error, 'pipe the graph in, or give the path of its file');
   }
+  // Closed, /dev/null, or a generator that wrote nothing: "the graph file is empty" would send the user looking for a file (QA).
+  if (bytes.length === 0) throw fileError("'-' reads the graph from standard input, which was empty", undefined, 'pipe the graph in (gen | converge validate -) or give the path of its file');
+  return bytes;
 }
 
 function tooLarge(what: string): GraphLoadError {
