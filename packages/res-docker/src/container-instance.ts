@@ -4,7 +4,7 @@ import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { dockerClient, effectiveDockerHost } from './connection.js';
 import { containerDifferences, createOptions } from './container-spec.js';
 import { absentOn404, inspectImage, notModifiedIsFine } from './docker-calls.js';
-import { containerDiffers, dockerCallFailed, exitedAtOnce, imageMissing, isRemovalInProgress, statusOf } from './docker-errors.js';
+import { containerDiffers, dockerCallFailed, exitedAtOnce, imageMissing, isRemovalInProgress, keepsExiting, statusOf } from './docker-errors.js';
 import type { ErrorSite } from './docker-errors.js';
 import { dockerTimeNano, followDockerEvents } from './event-watch.js';
 import type { DockerEvent } from './event-watch.js';
@@ -151,13 +151,14 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
     if (reuse && this.inState(reuse.State.Status)) return true;
     // A container that keeps ending soon after each start is started again
     // after a back-off, as Docker's restart policy does (QA: restarted every
-    // second, for ever). Until then nothing is done: the check that starts
-    // it comes when the wait is over.
+    // second, for ever). Until then it is not as the graph says: the check
+    // fails (QA: counted converged, a --converged-exit run exited 0 with the
+    // container down), and the check that starts it comes when the wait is over.
     if (apply && reuse && state === 'running' && reuse.State.Status === 'exited') {
       const wait = await this.backOff(reuse, signal);
       if (wait > 0) {
         this.checkAgainIn(wait);
-        return true;
+        throw keepsExiting(site, reuse.State.ExitCode);
       }
     }
     if (!apply) return this.wouldDo(dryRunSteps(this.ctx.name, this.params, { current, reuse, differences, imageHere: image !== undefined }));

@@ -107,3 +107,15 @@ export function exitedAtOnce(site: ErrorSite, name: string, status: string, exit
 export function isRemovalInProgress(error: unknown): boolean {
   return /marked for removal|removal of container .* is already in progress/i.test(reasonOf(error));
 }
+
+/**
+ * A container wanted running that keeps exiting soon after each start,
+ * waiting out its back-off. The same words each time (the wait is in the
+ * warning and the debug lines), so that it is told once per streak.
+ */
+export function keepsExiting(site: ErrorSite, exitCode: number): EngineError {
+  return new EngineError(codeFor(site.phase), `the container keeps exiting soon after it starts (last exit code ${exitCode}): it is not running, and is started again after a back-off`, {
+    ...site,
+    hint: 'give it a command that keeps running (cmd: [...]), or use state: stopped; its output is in the warning above and in `docker logs`',
+  });
+}
