@@ -24,15 +24,15 @@ export class StateDirUntrustedError extends Error {
  * Throws StateDirUntrustedError when another user could change the state
  * directory `path` or replace it: the directory (its real one, through
  * links) must be this user's and writable by no one else; the folders
- * above it, both on the path as given and on its real path, root's or this
- * user's and writable by no one else unless sticky. Returns the real path,
+ * above its real path, root's or this user's and writable by no one else
+ * unless sticky (those above the path as given: checkFoldersAbove, which
+ * the caller runs before it makes the directory). Returns the real path,
  * which the run uses from then on: a link on the way, swapped later, must
  * not move it (QA: a prefix through a link in another user's folder passed,
  * and that user could point it elsewhere during the run).
  */
 export async function checkStateDirTrusted(path: string): Promise<string> {
   const me = myUid();
-  await checkFoldersAbove(path, me);
   const real = await realpath(path);
   const shown = real === path ? path : `${path} (${real})`;
   const own = await stat(real);
