@@ -1,4 +1,5 @@
-import { access, constants, rename, stat, unlink, writeFile } from 'node:fs/promises';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { access, constants, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Engine } from '@converge/engine';
 import type { RunFile } from './converged-status-file.js';
@@ -10,7 +11,11 @@ import { topologyView } from './ui/live-view-model.js';
  * as `converge graph` prints it (autoedges and groups included, ids only,
  * never param values), each time a graph starts running: at the start and
  * after every reload. Written to a temporary file and renamed over FILE, so
- * a viewer that reloads on change (xdot) never reads half a graph.
+ * a viewer that reloads on change (xdot) never reads half a graph. Both
+ * synchronously, in the turn that tells of the swap: a forced stop (a third
+ * signal exits at once) then never comes between them, and no FILE.PID.tmp
+ * is left behind (QA). The dot of a graph is small (ids only): a large
+ * graph's takes a millisecond or two.
  *
  * Its folder is checked before anything runs (a path that cannot be written
  * throws then, and the run stops before applying anything); a write that
@@ -26,36 +31,23 @@ export async function startGraphvizFile(
   await access(dirname(path), constants.W_OK);
   const temporary = `${path}.${process.pid}.tmp`;
   let failed = false;
-  // One write at a time; a swap while one runs writes once more afterwards, with the newest graph.
-  let writing: Promise<void> | undefined;
-  let again = false;
-  const write = async (): Promise<void> => {
-    do {
-      again = false;
-      try {
-        await writeFile(temporary, renderDot(topologyView(graphName, engine.topology())));
-        await rename(temporary, path);
-      } catch (error) {
-        await unlink(temporary).catch(() => {});
-        if (!failed) say(`cannot write the graph to ${path}: ${error instanceof Error ? error.message : String(error)}`);
-        failed = true;
-      }
-    } while (again);
+  const write = (): void => {
+    try {
+      writeFileSync(temporary, renderDot(topologyView(graphName, engine.topology())));
+      renameSync(temporary, path);
+    } catch (error) {
+      rmSync(temporary, { force: true });
+      if (!failed) say(`cannot write the graph to ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      failed = true;
+    }
   };
   const unsubscribe = engine.onEvent((event) => {
-    if (event.type !== 'swap') return;
-    if (writing) {
-      again = true;
-      return;
-    }
-    writing = write().finally(() => {
-      writing = undefined;
-    });
+    if (event.type === 'swap') write();
   });
   return {
-    close: async () => {
+    close: () => {
       unsubscribe();
-      await writing;
+      return Promise.resolve();
     },
   };
 }
