@@ -1,9 +1,11 @@
 import type { Logger, WorldChange } from '@converge/engine-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdWorld, WorldUnreachableError } from '../src/world/etcd-world.js';
-import { etcdAvailable, startEtcdCluster, type EtcdCluster, type EtcdMember } from './support/etcd-members.js';
+import { etcdAvailable, partitionAvailable, startEtcdCluster, type EtcdCluster, type EtcdMember } from './support/etcd-members.js';
 
 const available = etcdAvailable();
+const partitionable = available && partitionAvailable();
+if (available && !partitionable) console.warn('not root or no iptables: skipping the etcd partition tests (tools/ci/setup/etcd.packages)');
 if (!available) console.warn('etcd is not installed: skipping the etcd world tests (tools/ci/setup/etcd.packages)');
 
 interface LogLine {
@@ -61,6 +63,30 @@ async function writeSoon(writer: EtcdWorld, key: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`could not write ${key}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
+}
+
+/**
+ * A world watching `k/` on a cluster of three, the member its watch streams
+ * from (the one with a watcher: each test has its own cluster), and a
+ * writer through the other two; `k/before` written and seen.
+ */
+async function watchThroughOneMember(etcd: EtcdCluster, namespace: string, lines: LogLine[]) {
+  const world = openWorld(etcd.clientUrls, { namespace, lines });
+  const stop = new AbortController();
+  const { batches, done } = follow(world, 'k/', stop.signal);
+  await eventually(() => batches.length === 1);
+  let serving: EtcdMember | undefined;
+  await eventuallyAsync(async () => {
+    const counts = await Promise.all(etcd.members.map((member) => member.watchers()));
+    serving = counts.reduce((sum, count) => sum + count, 0) === 1 ? etcd.members[counts.indexOf(1)] : undefined;
+    return serving !== undefined;
+  }, 10_000);
+  const member = serving as EtcdMember;
+  const writer = openWorld(etcd.members.filter((other) => other !== member).map((other) => other.clientUrl), { namespace, hostname: 'writer' });
+  const seen = (key: string): boolean => batches.flat().some((change) => change.key === key);
+  await writeSoon(writer, 'k/before');
+  await eventually(() => seen('k/before'));
+  return { world, member, writer, batches, seen, stop, done };
 }
 
 afterEach(async () => {
@@ -222,22 +248,7 @@ describe.skipIf(!available)('EtcdWorld when etcd fails', () => {
     const etcd = await startEtcdCluster(3);
     try {
       const lines: LogLine[] = [];
-      const world = openWorld(etcd.clientUrls, { namespace: '/h/', lines });
-      const stop = new AbortController();
-      const { batches, done } = follow(world, 'k/', stop.signal);
-      await eventually(() => batches.length === 1);
-      // The member the watch streams from: the one with its watcher (each test has its own cluster).
-      let serving: EtcdMember | undefined;
-      await eventuallyAsync(async () => {
-        const counts = await Promise.all(etcd.members.map((member) => member.watchers()));
-        serving = counts.reduce((sum, count) => sum + count, 0) === 1 ? etcd.members[counts.indexOf(1)] : undefined;
-        return serving !== undefined;
-      }, 10_000);
-      const hung = serving as EtcdMember;
-      const writer = openWorld(etcd.members.filter((member) => member !== hung).map((member) => member.clientUrl), { namespace: '/h/', hostname: 'writer' });
-      const seen = (key: string): boolean => batches.flat().some((change) => change.key === key);
-      await writeSoon(writer, 'k/before');
-      await eventually(() => seen('k/before'));
+      const { world, member: hung, writer, batches, seen, stop, done } = await watchThroughOneMember(etcd, '/h/', lines);
 
       hung.pause();
       // The other two still make a quorum (after an election, if the hung one led): writes go on.
@@ -265,6 +276,39 @@ describe.skipIf(!available)('EtcdWorld when etcd fails', () => {
       await etcd.stop();
     }
   }, 120_000);
+
+  it.skipIf(!partitionable)(
+    'moves its watch off a member cut off from the others, which still answers but has no leader, and misses no change (a leftover: etcd was not asked to refuse streams without a leader)',
+    async () => {
+      const etcd = await startEtcdCluster(3, { partitionable: true });
+      try {
+        const lines: LogLine[] = [];
+        const { world, member: cutOff, writer, batches, seen, stop, done } = await watchThroughOneMember(etcd, '/p/', lines);
+
+        etcd.isolate(cutOff);
+        // The other two keep a quorum (after an election, if the cut-off one led): writes go on.
+        await writeSoon(writer, 'k/during-1');
+        await writeSoon(writer, 'k/during-2');
+        // The cut-off member answers keepalive pings, so only etcd's own "no leader" ends the stream there.
+        await eventually(() => seen('k/during-1') && seen('k/during-2'), 20_000);
+        expect(batches.slice(1).flat().filter((change) => change.key === 'k/before')).toHaveLength(1);
+        const moved = lines.filter((line) => /lost their stream/.test(line.message));
+        expect(moved).toHaveLength(1);
+        expect(moved[0]?.message).toContain(`through etcd member ${cutOff.clientUrl.replace('http://', '')} (`);
+        expect(moved[0]?.message).toContain('(it has no leader: cut off from the other members, or they lost their quorum)');
+
+        etcd.heal();
+        await writeSoon(writer, 'k/after');
+        await eventually(() => seen('k/after'), 15_000);
+        expect(world.reachable).toBe(true);
+        stop.abort();
+        await done;
+      } finally {
+        await etcd.stop();
+      }
+    },
+    120_000,
+  );
 
   it('counts etcd as back only with a quorum, not when its watch reaches a member that has none (QA: "reachable again" with one of three)', async () => {
     const etcd = await startEtcdCluster(3);

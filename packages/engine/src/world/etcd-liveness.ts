@@ -21,6 +21,24 @@ export const KEEPALIVE: ChannelOptions = {
   'grpc.keepalive_timeout_ms': 3000,
 };
 
+/**
+ * Asks etcd to end a stream when its member has no leader, and to refuse
+ * one opened there (etcd's `hasleader` metadata, what its own client's
+ * WithRequireLeader sends). A member cut off from the others by the network
+ * still answers keepalive pings, but its watches see no change any more:
+ * without this, a collector watching through it waited, silent, until the
+ * partition healed. etcd ends such a stream after about three election
+ * timeouts without a leader, "etcdserver: no leader", and etcd3 opens it
+ * again through another member, from the last revision it saw.
+ */
+export const requireLeader: Interceptor = (options, nextCall) =>
+  new InterceptingCall(nextCall(options), {
+    start(metadata, listener, next) {
+      metadata.set('hasleader', 'true');
+      next(metadata, listener);
+    },
+  });
+
 /** What a stream's interceptor tells about it: `peer` is the member's address. */
 export interface StreamEvents {
   /** The stream got its first answer. */

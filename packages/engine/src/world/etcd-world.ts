@@ -2,7 +2,7 @@ import type { Logger, World, WorldChange } from '@converge/engine-api';
 import { Etcd3, type Namespace, type Watcher } from 'etcd3';
 import { EventValue } from '../runtime/event-value.js';
 import { LeasedKeys } from './etcd-leased-keys.js';
-import { KEEPALIVE, firstAnswerWithin, skipFailedMember } from './etcd-liveness.js';
+import { KEEPALIVE, firstAnswerWithin, requireLeader, skipFailedMember } from './etcd-liveness.js';
 import { retryUntilReachable } from './etcd-retry.js';
 import { WatchFailover } from './watch-failover.js';
 import { WorldReachability } from './world-reachability.js';
@@ -66,7 +66,7 @@ export class EtcdWorld implements World {
       faultHandling: { host: skipFailedMember },
       defaultCallOptions: (context) =>
         context.isStream
-          ? { interceptors: [context.service === 'Watch' ? watchStream : otherStream] }
+          ? { interceptors: [requireLeader, context.service === 'Watch' ? watchStream : otherStream] }
           : { deadline: Date.now() + CALL_DEADLINE_MS },
     });
     this.#ns = this.#client.namespace(options.namespace ?? '/converge/');

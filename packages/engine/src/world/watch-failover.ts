@@ -25,9 +25,11 @@ export class WatchFailover implements StreamEvents {
     this.#drop = undefined;
     const seconds = ((Date.now() - drop.at) / 1000).toFixed(1);
     const where = peer === drop.peer ? 'through it again' : `through etcd member ${peer}`;
-    // A hung member's stream drops only once keepalive gives up on it; a dead one's at once.
+    // A hung member's stream drops only once keepalive gives up on it; a dead
+    // one's at once; one without a leader's when etcd says so (requireLeader).
+    const why = /no leader/.test(drop.details) ? 'it has no leader: cut off from the other members, or they lost their quorum' : 'it died or stopped answering';
     this.#log.info(
-      `the world's watches lost their stream through etcd member ${drop.peer} (it died or stopped answering); they resumed ${where} ${seconds} s later, from the last change they saw`,
+      `the world's watches lost their stream through etcd member ${drop.peer} (${why}); they resumed ${where} ${seconds} s later, from the last change they saw`,
       { error: drop.details.replace(/\.?\s*Resolution note:\s*$/, '') },
     );
   }
