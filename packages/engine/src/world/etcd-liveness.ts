@@ -1,5 +1,5 @@
 import { InterceptingCall, status, type ChannelOptions, type Interceptor } from '@grpc/grpc-js';
-import { ConsecutiveBreaker, circuitBreaker, handleWhen, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, isBrokenCircuitError, type IDefaultPolicyContext, type IPolicy } from 'cockatiel';
 import { GRPCCancelledError, isRecoverableError } from 'etcd3';
 
 /*
@@ -85,14 +85,35 @@ export function firstAnswerWithin(ms: number, events?: StreamEvents): Intercepto
   };
 }
 
+/** How long a member that failed is passed by. */
+const PASS_BY_MS = 5000;
+
 /**
  * Passes a member by for 5 s after one failure. etcd3 waits for three in a
  * row, but it counts a stream as a success once opened, so the hung member a
  * watch just gave up on never reached three: the watch could reconnect to it
- * (one time in three) and wait out another timeout there.
+ * (one time in three) and wait out another timeout there. Remembers the last
+ * failure, to tell instead of cockatiel's "Execution prevented because the
+ * circuit breaker is open" when every member is being passed by (QA: the
+ * only reason a warning gave for losing etcd).
  */
-export function skipFailedMember(): IPolicy<IDefaultPolicyContext> {
-  return circuitBreaker(handleWhen(isMemberFailure), { halfOpenAfter: 5000, breaker: new ConsecutiveBreaker(1) });
+export class MemberFailures {
+  #last: Error | undefined;
+
+  /** A policy for one member (etcd3's faultHandling.host). */
+  readonly policy = (): IPolicy<IDefaultPolicyContext> => {
+    const breaker = circuitBreaker(handleWhen(isMemberFailure), { halfOpenAfter: PASS_BY_MS, breaker: new ConsecutiveBreaker(1) });
+    breaker.onFailure(({ reason }) => {
+      if ('error' in reason && !isBrokenCircuitError(reason.error)) this.#last = reason.error;
+    });
+    return breaker;
+  };
+
+  /** `error`, or, when it only says that every member is being passed by, the failure that made the last of them so. */
+  explain(error: unknown): unknown {
+    if (!isBrokenCircuitError(error) || this.#last === undefined) return error;
+    return new Error(`every etcd member failed in the last ${PASS_BY_MS / 1000} s, the last with: ${this.#last.message}`, { cause: error });
+  }
 }
 
 /**

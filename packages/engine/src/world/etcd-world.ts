@@ -2,7 +2,7 @@ import type { Logger, World, WorldChange } from '@converge/engine-api';
 import { Etcd3, type Namespace, type Watcher } from 'etcd3';
 import { EventValue } from '../runtime/event-value.js';
 import { LeasedKeys } from './etcd-leased-keys.js';
-import { KEEPALIVE, firstAnswerWithin, requireLeader, skipFailedMember } from './etcd-liveness.js';
+import { KEEPALIVE, MemberFailures, firstAnswerWithin, requireLeader } from './etcd-liveness.js';
 import { retryUntilReachable } from './etcd-retry.js';
 import { WatchFailover } from './watch-failover.js';
 import { WorldReachability } from './world-reachability.js';
@@ -52,6 +52,7 @@ export class EtcdWorld implements World {
   readonly #reachability: WorldReachability;
   readonly #closed = new AbortController();
   readonly #leased: LeasedKeys;
+  readonly #memberFailures: MemberFailures;
 
   constructor(options: EtcdWorldOptions) {
     this.hostname = options.hostname;
@@ -59,18 +60,19 @@ export class EtcdWorld implements World {
     // for their first answer, and keepalive pings after it (etcd-liveness.ts).
     const watchStream = firstAnswerWithin(CALL_DEADLINE_MS, new WatchFailover(options.log));
     const otherStream = firstAnswerWithin(CALL_DEADLINE_MS);
+    this.#memberFailures = new MemberFailures();
     this.#client = new Etcd3({
       hosts: [...options.seeds],
       dialTimeout: CALL_DEADLINE_MS,
       grpcOptions: KEEPALIVE,
-      faultHandling: { host: skipFailedMember },
+      faultHandling: { host: this.#memberFailures.policy },
       defaultCallOptions: (context) =>
         context.isStream
           ? { interceptors: [requireLeader, context.service === 'Watch' ? watchStream : otherStream] }
           : { deadline: Date.now() + CALL_DEADLINE_MS },
     });
     this.#ns = this.#client.namespace(options.namespace ?? '/converge/');
-    this.#reachability = new WorldReachability(options.log, options.seeds.join(','));
+    this.#reachability = new WorldReachability(options.log, options.seeds.join(','), (error) => this.#memberFailures.explain(error));
     this.#leased = new LeasedKeys(this.#ns, options.leaseTtl ?? 5, this.#reachability, this.#closed.signal);
   }
 
@@ -259,7 +261,7 @@ export class EtcdWorld implements World {
       return result;
     } catch (error) {
       this.#reachability.failed(error);
-      throw new WorldUnreachableError(operation, error);
+      throw new WorldUnreachableError(operation, this.#memberFailures.explain(error));
     }
   }
 }

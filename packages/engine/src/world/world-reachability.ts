@@ -12,20 +12,24 @@ export class WorldReachability {
   readonly answered = new EventValue<boolean | undefined>(undefined);
   readonly #log: Logger;
   readonly #where: string;
+  /** What to tell of a failure (see MemberFailures.explain). */
+  readonly #explain: (error: unknown) => unknown;
   #everAnswered = false;
 
-  constructor(log: Logger, where: string) {
+  constructor(log: Logger, where: string, explain: (error: unknown) => unknown = (error) => error) {
     this.#log = log;
     this.#where = where;
+    this.#explain = explain;
   }
 
   get reachable(): boolean {
     return this.answered.get() !== false;
   }
 
-  failed(error: unknown): void {
+  failed(failure: unknown): void {
     if (this.answered.get() === false) return;
     this.answered.set(false);
+    const error = this.#explain(failure);
     // Without gRPC's empty "Resolution note:" ending (QA: it stood at the end of every such warning).
     const fields = { error: (error instanceof Error ? error.message : String(error)).replace(/\.?\s*Resolution note:\s*$/, '') };
     if (!this.#everAnswered) this.#log.debug(`the world (etcd at ${this.#where}) has not answered yet; retrying`, fields);
