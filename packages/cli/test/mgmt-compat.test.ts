@@ -51,6 +51,29 @@ describe('file modes written as mgmt graphs write them', () => {
   });
 });
 
+describe("a file's params left at mgmt's zero values", () => {
+  it("leaves a file alone with fragments: [] and empty owner, group, mode and source, as mgmt does, with a warning each (QA: fragments: [] emptied the file)", async () => {
+    const dir = await makeTempDir();
+    const kept = join(dir, 'kept');
+    await writeFile(kept, 'precious data\n', { mode: 0o640 });
+    const graph = await writeGraph(
+      dir,
+      'zero.yaml',
+      `graph: zero\nresources:\n  file:\n  - name: ${kept}\n    path: ""\n    state: exists\n    owner: ""\n    group: ""\n    mode: ""\n    source: ""\n    fragments: []\n`,
+    );
+    for (const flags of [['--noop'], []]) {
+      const result = await runCli(['run', ...ONCE, ...flags, graph]);
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stdout).toContain(`converged: file[${kept}]`);
+      expect(result.stdout).not.toContain('would change');
+      expect(result.stderr).toContain(`zero.yaml:11:16: warning: file[${kept}]: read 'fragments: []' as fragments not set, as mgmt does`);
+      expect(result.stderr).toContain(`zero.yaml:7:12: warning: file[${kept}]: read 'owner: ""' as owner not set, as mgmt does`);
+    }
+    expect(await readFile(kept, 'utf8')).toBe('precious data\n');
+    expect((await stat(kept)).mode & 0o7777).toBe(0o640);
+  });
+});
+
 describe('scalars written for text params, as mgmt reads them', () => {
   it('runs a command with env values and a user written as numbers, and warns at each (QA: refused with exit 2 where mgmt runs it)', async () => {
     const dir = await makeTempDir();

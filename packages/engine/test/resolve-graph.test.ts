@@ -298,6 +298,34 @@ describe('resolveGraph: params', () => {
     ]);
   });
 
+  it("reads a file's empty path, owner, group, mode, source and fragments as not set, as mgmt leaves them alone (QA: fragments: [] emptied the file; '' was refused)", async () => {
+    const loaded = await resolveYaml([
+      'resources:',
+      '  file:',
+      '  - name: /etc/app.conf',
+      '    path: ""',
+      '    state: exists',
+      '    content: "x"',
+      '    owner: ""',
+      '    group: ""',
+      '    mode: ""',
+      '    source: ""',
+      '    fragments: []',
+      '  - name: /etc/joined.conf',
+      '    fragments: [/etc/a.part]',
+    ]);
+    expect(loaded.resources.get('file[/etc/app.conf]')?.params).toEqual({ path: '/etc/app.conf', state: 'exists', content: 'x' });
+    expect(loaded.resources.get('file[/etc/joined.conf]')?.params).toMatchObject({ fragments: ['/etc/a.part'] });
+    expect(loaded.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
+      [4, `read 'path: ""' as path not set, as mgmt does`],
+      [7, `read 'owner: ""' as owner not set, as mgmt does`],
+      [8, `read 'group: ""' as group not set, as mgmt does`],
+      [9, `read 'mode: ""' as mode not set, as mgmt does`],
+      [10, `read 'source: ""' as source not set, as mgmt does`],
+      [11, "read 'fragments: []' as fragments not set, as mgmt does"],
+    ]);
+  });
+
   it('warns about an edge name used twice, at the second use, and loads both edges', async () => {
     const graph = await resolveYaml([
       'resources:',
@@ -350,7 +378,7 @@ describe('resolveGraph: params', () => {
   it('names unknown params with a suggestion and the valid ones', async () => {
     const [problem] = await problemsOf(['resources:', '  file:', '  - name: /a', '    contnet: x']);
     expect(problem).toMatchObject({ code: 'ERR_UNKNOWN_PARAM', resource: 'file[/a]', location: { line: 4, column: 14 } });
-    expect(problem?.hint).toBe("did you mean 'content'? (valid params: content, mode, owner, path, state)");
+    expect(problem?.hint).toBe("did you mean 'content'? (valid params: content, fragments, group, mode, owner, path, source, state)");
   });
 
   it('reports validate issues with the hint, and a throwing validate as an issue', async () => {

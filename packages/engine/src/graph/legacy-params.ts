@@ -9,6 +9,9 @@ const IGNORED_META: ReadonlyMap<string, string> = new Map([
   ['async', "ignored mgmt's metaparam 'async': a graph swap never waits for the running checks of resources it keeps"],
 ]);
 
+/** A file's params that mgmt leaves alone when empty (see readLegacyParams). */
+const FILE_ZERO_VALUE_PARAMS = ['path', 'owner', 'group', 'mode', 'source', 'fragments'] as const;
+
 /** The metaparams that take true or false. */
 const BOOLEAN_META: ReadonlySet<string> = new Set(['noop', 'retryreset', 'autoedge', 'autogroup', 'rewatch', 'reset', 'hidden', 'reverse', 'realize']);
 
@@ -87,6 +90,22 @@ export function readLegacyParams(
       paramLocations = new Map(resource.paramLocations);
       paramLocations.set('path', resource.paramLocations.get(from) ?? resource.location);
       warn(from, `read dirname and basename as path: ${JSON.stringify(built)}, as mgmt builds it`, `write path: ${JSON.stringify(built)} instead`);
+    }
+  }
+
+  // mgmt's file leaves a param alone when it holds its zero value: an empty
+  // path (the name is used), owner, group, mode or source, and no fragments
+  // (mgmt's own copies of a resource write `fragments: []`). Read as not set,
+  // as `null` is: an empty fragments list was read as a join of nothing, and
+  // emptied the file (QA).
+  if (resource.kind === 'file') {
+    for (const param of FILE_ZERO_VALUE_PARAMS) {
+      const value = (params ?? resource.params)[param];
+      const zero = param === 'fragments' ? Array.isArray(value) && value.length === 0 : value === '';
+      if (!zero || !Object.hasOwn(declared, param)) continue;
+      drop(param);
+      const written = param === 'fragments' ? 'fragments: []' : `${param}: ""`;
+      warn(param, `read '${written}' as ${param} not set, as mgmt does`, `remove ${param}, or give it a value`);
     }
   }
 
