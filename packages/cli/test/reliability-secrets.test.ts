@@ -176,6 +176,36 @@ edges:
     expect(result.stderr).not.toContain(password);
   }, 30_000);
 
+  it("a command's output received into a file's owner or group is not shown when it fails them, newline and all (QA: owner \"TOKEN-abc123\\n\" is not a user name)", async () => {
+    const dir = await makeTempDir();
+    const [owned, grouped, token] = [join(dir, 'o1'), join(dir, 'o2'), join(dir, 'token')];
+    // Only in what the command prints: its command line is logged.
+    await writeFile(token, `${LITERAL}\n`);
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: received-owner
+resources:
+  exec:
+  - {name: tok, cmd: /bin/cat ${token}}
+  file:
+  - {name: ${owned}, state: exists, content: "o\\n"}
+  - {name: ${grouped}, state: exists, content: "o\\n"}
+edges:
+- {name: e1, from: {kind: exec, name: tok}, to: {kind: file, name: ${owned}}, send: stdout, recv: owner}
+- {name: e2, from: {kind: exec, name: tok}, to: {kind: file, name: ${grouped}}, send: stdout, recv: group}
+`,
+    );
+    // (At debug level the command's own output is logged, as it is for any command.)
+    for (const flags of [[], ['--log-json']]) {
+      const result = await runCli(['run', ...ONCE, ...flags, graph]);
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stdout).toContain(`failed: file[${owned}]: with the values received (owner): param 'owner': owner "<param owner, received>"`);
+      expect(result.stdout).toContain(`failed: file[${grouped}]: with the values received (group): param 'group': group "<param group, received>"`);
+      expect(`${result.stdout}${result.stderr}`).not.toContain(LITERAL);
+    }
+  }, 30_000);
+
   it('no piece of one shows where a command\'s output was cut to its last bytes (stderr tail, debug output)', async () => {
     const dir = await makeTempDir();
     const saved = join(dir, 'token');

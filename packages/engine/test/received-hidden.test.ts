@@ -13,4 +13,10 @@ describe('received values in errors', () => {
     // Unquoted, a short one is left: in the middle of words it would garble them.
     expect(withReceivedValuesHidden(error('a bad abc'), { user: 'ab' }, received('user')).message).toBe('a bad abc');
   });
+
+  it('are not quoted with JSON escapes either (QA: a command output ending in a newline was shown as owner "TOKEN-abc123\\n")', () => {
+    const params = { owner: 'TOKEN-abc123\n', group: 'tab\there "quoted"' };
+    const hidden = withReceivedValuesHidden(error(`owner ${JSON.stringify(params.owner)} is not a user name; group ${JSON.stringify(params.group)} neither`), params, received('owner', 'group'));
+    expect(hidden.message).toBe('owner "<param owner, received>" is not a user name; group "<param group, received>" neither');
+  });
 });

@@ -68,6 +68,11 @@ export function withReceivedValuesHidden(
     const quoted = value.length < MIN_HIDDEN_LENGTH;
     const key = quoted ? JSON.stringify(value) : value;
     if (!byValue.has(key)) byValue.set(key, { param, quoted });
+    // As a message quotes it with JSON's escapes: a command's output ends
+    // with a newline, quoted as \n (QA: `owner "TOKEN-abc123\n" is not a
+    // user name` showed what a command printed).
+    const escaped = JSON.stringify(value).slice(1, -1);
+    if (!quoted && escaped !== value && !byValue.has(escaped)) byValue.set(escaped, { param, quoted });
   }
   if (byValue.size === 0) return error;
   const pattern = literalAlternation(byValue.keys());
