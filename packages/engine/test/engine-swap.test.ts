@@ -147,6 +147,45 @@ describe('graph swap', () => {
     await engine.stop();
   });
 
+  it('orders two kept resources by an edge a swap adds between them, also when the parent ran last before it (QA: the child ran first at every event that reached both)', async () => {
+    const journal = newJournal();
+    const kind = recordingKind(journal);
+    const pair = [
+      { kind: 'rec', name: 'child', params: { watch: true } },
+      { kind: 'rec', name: 'parent', params: { watch: true, sleepMs: 50 } },
+    ];
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    await engine.start(graphOf([kind], pair));
+    await engine.whenConverged(AbortSignal.timeout(10_000));
+    const event = (name: string): void => journal.contexts.get(name)?.event();
+    const ran = async (name: string): Promise<void> => {
+      const deadline = Date.now() + 10_000;
+      while (!journal.events.includes(`end ${name}`)) {
+        if (Date.now() > deadline) throw new Error(`${name} did not run: ${journal.events.join(', ')}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
+    // Unordered, the parent-to-be runs last.
+    journal.events.length = 0;
+    event('parent');
+    await ran('parent');
+    await engine.swap(graphOf([kind], pair, [{ from: 'rec[parent]', to: 'rec[child]' }]));
+    await engine.whenConverged(AbortSignal.timeout(10_000));
+    for (let round = 0; round < 3; round++) {
+      journal.events.length = 0;
+      // An event that reaches the child first, then the parent (two watches of one change).
+      event('child');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      event('parent');
+      await ran('child');
+      await engine.whenConverged(AbortSignal.timeout(10_000));
+      const starts = journal.events.filter((line) => line.startsWith('start') || line.startsWith('end'));
+      expect(starts.indexOf('end parent'), starts.join(', ')).toBeGreaterThanOrEqual(0);
+      expect(starts.indexOf('end parent'), starts.join(', ')).toBeLessThan(starts.indexOf('start child apply=true refresh=false value=undefined'));
+    }
+    await engine.stop();
+  });
+
   it('replaces a resource whose send/recv edges a swap changes: a new sender is heard, a removed one no longer is', async () => {
     const dir = await tempDir();
     const target = join(dir, 'b');

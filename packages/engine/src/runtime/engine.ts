@@ -302,7 +302,9 @@ export class Engine {
         }
         next.set(id, vertex);
       }
+      const parentsBefore = parentsOf(kept);
       wireEdges(next, plan.edges);
+      checkAfterNewParents(kept, parentsBefore);
       this.#vertices = next;
       this.#edges = plan.edges;
       // A kind whose sends are secret (a password) may learn a secret in its
@@ -698,6 +700,30 @@ export class Engine {
   interrupt(): void {
     for (const vertex of this.#vertices.values()) vertex.interrupt();
     this.abort();
+  }
+}
+
+/** Each kept vertex's parents, before a swap rewires them. */
+function parentsOf(kept: ReadonlyMap<string, Vertex>): Map<Vertex, Set<Vertex>> {
+  const before = new Map<Vertex, Set<Vertex>>();
+  for (const vertex of kept.values()) before.set(vertex, new Set(vertex.parents.map((edge) => edge.from)));
+  return before;
+}
+
+/**
+ * A kept resource that the swap gave a parent (a new edge, or a parent
+ * replaced) is checked once more, after it: a child waits for a parent
+ * that has not run since its own last run, and runs at once after one
+ * that has. Ordered by the old graph (or not at all), the parent may have
+ * run last: then the child ran first at every event that reached both,
+ * the new edge notwithstanding (QA). One check after the parent puts the
+ * order back; it changes nothing that is in order (an exec runs its
+ * command only after an event).
+ */
+function checkAfterNewParents(kept: ReadonlyMap<string, Vertex>, before: ReadonlyMap<Vertex, ReadonlySet<Vertex>>): void {
+  for (const vertex of kept.values()) {
+    const had = before.get(vertex);
+    if (vertex.parents.some((edge) => !had?.has(edge.from))) vertex.markDirty();
   }
 }
 

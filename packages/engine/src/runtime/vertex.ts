@@ -345,6 +345,11 @@ export class Vertex implements ContextHost {
     this.poke();
   }
 
+  /** To run again once the swap under way is done (see resume): a parent was added. */
+  markDirty(): void {
+    this.#dirty = true;
+  }
+
   /**
    * After a graph swap: run if events came in while paused, and look again
    * at parents when waiting or blocked (they may have been replaced).
