@@ -114,6 +114,32 @@ describe.runIf(chromiumAvailable())('converge run --ui', () => {
     await events.close();
   }, 90_000);
 
+  it('shows what a dry run would change as such, with no change counted, and says the graph is not as it says (QA: green, "converged", 1 change)', async () => {
+    const dir = await makeTempDir();
+    const missing = `file[${dir}/missing.txt]`;
+    const present = `file[${dir}/present.txt]`;
+    await writeFile(`${dir}/present.txt`, 'as wanted\n');
+    const graph = join(dir, 'graph.yaml');
+    await writeFile(
+      graph,
+      `graph: dry\nresources:\n  file:\n  - name: ${dir}/missing.txt\n    state: exists\n    content: "new\\n"\n  - name: ${dir}/present.txt\n    state: exists\n    content: "as wanted\\n"\n`,
+    );
+    const cli = startCli(['run', '--noop', '--tmp-prefix', '--converger-timeout', '0', '--ui', '127.0.0.1:0', graph]);
+    const url = await announcedUrl(cli, 'web view');
+    const browser = await launchChromium();
+    cleanups.push(browser.close);
+    const page = await browser.context.newPage();
+    await page.goto(url);
+    await page.locator(row(missing, 'would change')).waitFor();
+    await page.locator(box(missing, 'would change')).waitFor();
+    await page.locator(row(present, 'converged')).waitFor();
+    expect(await page.locator(`${row(missing)} td.changes`).textContent()).toBe('0');
+    await until(async () => (await page.locator('#converged').getAttribute('data-converged')) === 'partly', 'the badge to say converged, but not as the graph says');
+    expect(await page.locator('#converged').textContent()).toBe('converged, but not as the graph says');
+    cli.child.kill('SIGINT');
+    await cli.result;
+  }, 60_000);
+
   it('answers only to loopback host names, and refuses an address in use', async () => {
     const dir = await makeTempDir();
     const graph = join(dir, 'graph.yaml');

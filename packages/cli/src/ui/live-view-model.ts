@@ -10,8 +10,10 @@ import { renderSvg } from '../render/svg.js';
 export interface StatusView {
   readonly id: string;
   readonly kind: string;
-  readonly state: ResourceState;
+  /** Its state, or `would change`: converged in a dry run that found something to change (as the terminal counts it apart). */
+  readonly state: ResourceState | 'would change';
   readonly checks: number;
+  /** Changes made: none in a dry run (its would-be changes are counted by the engine, and told by the state). */
   readonly changes: number;
   /** The last error's message (never its cause, hint or stack). */
   readonly error?: string;
@@ -32,9 +34,10 @@ export function statusView(status: ResourceStatus): StatusView {
   return {
     id: status.id,
     kind: status.kind,
-    state: status.state,
+    // QA: green and "converged, 1 change" for a file a dry run would create.
+    state: status.state === 'converged' && status.wouldChange === true ? 'would change' : status.state,
     checks: status.checks,
-    changes: status.changes,
+    changes: status.noop ? 0 : status.changes,
     ...(status.lastError ? { error: status.lastError.message } : {}),
   };
 }

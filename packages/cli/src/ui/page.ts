@@ -34,7 +34,7 @@ export const PAGE_HTML = `<!doctype html>
     </table>
     <p class="legend">
       <span data-state="pending">pending</span> <span data-state="running">running</span>
-      <span data-state="converged">converged</span> <span data-state="failed">failed</span>
+      <span data-state="converged">converged</span> <span data-state="would change">would change (dry run)</span> <span data-state="failed">failed</span>
       <span data-state="blocked">blocked</span> <span data-state="stopped">stopped</span>
       · dashed arrow: automatic edge · thick arrow: notify
     </p>
@@ -51,6 +51,7 @@ header h1 { font-size: 1.2em; margin: 0; }
 #title { font-weight: normal; color: #ced4da; }
 .badge { padding: 0.1em 0.6em; border-radius: 1em; background: #868e96; }
 .badge[data-converged="true"] { background: #2b8a3e; }
+.badge[data-converged="partly"] { background: #e67700; }
 #connection { margin-left: auto; color: #ffa8a8; }
 #connection[data-connected="true"] { color: #b2f2bb; }
 main { display: flex; flex-wrap: wrap; gap: 1em; padding: 1em; align-items: flex-start; }
@@ -65,6 +66,7 @@ td.checks, td.changes { text-align: right; }
 [data-state="pending"] { --fill: #f1f3f5; }
 [data-state="running"] { --fill: #fff3bf; }
 [data-state="converged"] { --fill: #d3f9d8; }
+[data-state="would change"] { --fill: #d0ebff; }
 [data-state="failed"] { --fill: #ffc9c9; }
 [data-state="blocked"] { --fill: #ffe8cc; }
 [data-state="stopped"] { --fill: #dee2e6; }
@@ -116,18 +118,29 @@ export const PAGE_SCRIPT = `
     cell(row, 'error').textContent = status.error || '';
   }
 
+  var converged = false;
+
   function summarize() {
     var counts = {};
     statuses.forEach(function (status) { counts[status.state] = (counts[status.state] || 0) + 1; });
     document.getElementById('summary').textContent = Object.keys(counts).sort().map(function (state) {
       return counts[state] + ' ' + state;
     }).join(' · ');
+    showConverged(converged);
   }
 
-  function showConverged(converged) {
+  // Converged with resources failed, blocked or that a dry run would change
+  // is not the graph's state: said so, as the terminal says it.
+  function showConverged(now) {
+    converged = now;
     var badge = document.getElementById('converged');
-    badge.setAttribute('data-converged', String(converged));
-    badge.textContent = converged ? 'converged' : 'not converged';
+    var off = false;
+    statuses.forEach(function (status) {
+      if (status.state === 'failed' || status.state === 'blocked' || status.state === 'would change') off = true;
+    });
+    var shown = !converged ? 'false' : off ? 'partly' : 'true';
+    badge.setAttribute('data-converged', shown);
+    badge.textContent = shown === 'true' ? 'converged' : shown === 'partly' ? 'converged, but not as the graph says' : 'not converged';
   }
 
   var source = new EventSource('/events');
