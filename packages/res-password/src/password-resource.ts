@@ -91,24 +91,17 @@ export const passwordResource = defineResource({
       } else if (ctx().refresh()) {
         reason = 'refresh requested';
       }
-      const wrongMode = saved.exists && saved.regular && saved.mode !== PASSWORD_FILE_MODE;
-      if (saved.exists && reason === undefined && !wrongMode) {
+      if (saved.exists && reason === undefined) {
+        // Only the file's mode may be wrong. Putting it back is housekeeping of
+        // this resource's own state, not a change of its value: the check is
+        // converged, so notify edges fire nothing (a refreshonly exec would
+        // restart a database for it) and receivers see the same password.
+        if (saved.mode !== PASSWORD_FILE_MODE) await restoreMode(apply, path, saved.mode);
         ctx().send({ password: saved.text });
         return true;
       }
-      // Only the file's mode is wrong: the password stays, and a dry run sends it (receivers would not change).
-      const keeps = reason === undefined && saved.exists;
       if (!apply) {
-        if (keeps) ctx().send({ password: saved.text });
-        dryRun = keeps
-          ? `restore mode 0600 of the saved password file (now ${saved.mode.toString(8).padStart(4, '0')})`
-          : `generate a new password of ${params.length} characters (${reason}) and save it in ${path}`;
-        return false;
-      }
-      if (keeps) {
-        await fixPasswordFileMode(path);
-        ctx().log.warn('restored mode 0600 of the saved password file', { path, was: saved.mode.toString(8) });
-        ctx().send({ password: saved.text });
+        dryRun = `generate a new password of ${params.length} characters (${reason}) and save it in ${path}`;
         return false;
       }
       if (saved.exists && !saved.regular) await removeSavedPassword(path);
@@ -119,6 +112,17 @@ export const passwordResource = defineResource({
       else ctx().log.info('generated a new password', fields);
       ctx().send({ password });
       return false;
+    };
+
+    /** Sets the saved file back to 0600 (a dry run only says it would), logged at info. */
+    const restoreMode = async (apply: boolean, path: string, mode: number): Promise<void> => {
+      const was = mode.toString(8).padStart(4, '0');
+      if (!apply) {
+        ctx().log.info(`would restore mode 0600 of the saved password file (now ${was})`, { path });
+        return;
+      }
+      await fixPasswordFileMode(path);
+      ctx().log.info('restored mode 0600 of the saved password file', { path, was });
     };
 
     return {

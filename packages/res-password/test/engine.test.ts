@@ -1,7 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { appendFile, chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defineResource, Type } from '@converge/engine-api';
+import { defineResource, type ResourceContext, Type } from '@converge/engine-api';
 import { startTestEngine, type TestEngine } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { passwordResource } from '../src/index.js';
@@ -66,3 +66,74 @@ describe('password in a real engine', () => {
     expect(await readFile(target, 'utf8')).toBe(first);
   });
 });
+
+/** A notified resource: each refresh it gets is a line in `log` (a `refreshonly` exec that restarts a database). */
+const restartResource = defineResource({
+  kind: 'test:restart',
+  params: Type.Object({ log: Type.String() }),
+  nameParam: 'log',
+  refreshable: true,
+  create(params) {
+    let context: ResourceContext<{ log: string }, object> | undefined;
+    return {
+      init(ctx) {
+        context = ctx;
+      },
+      async checkApply(apply) {
+        if (!context?.refresh()) return true;
+        if (apply) await appendFile(params.log, 'restart\n');
+        return false;
+      },
+    };
+  },
+});
+
+describe('password whose saved file changed mode, with a notify edge', () => {
+  it('sets the mode back without notifying, in a running engine and at the next start (QA: a chmod restarted the database)', async () => {
+    const log = join(dir, 'restarts');
+    const yaml = [
+      'graph: pn',
+      'resources:',
+      '  password:',
+      '  - {name: db, length: 16, saved: true}',
+      '  test:restart:',
+      `  - name: ${log}`,
+      'edges:',
+      `- {name: n, from: {kind: password, name: db}, to: {kind: "test:restart", name: "${log}"}, notify: true}`,
+    ].join('\n');
+    const stateDir = join(dir, 'state');
+    const resources = [passwordResource, restartResource];
+    running = await startTestEngine({ yaml, resources, stateDir });
+    await running.waitConverged();
+    // The first password is new: that is a change, and it notifies.
+    expect(await readFile(log, 'utf8')).toBe('restart\n');
+    const [folder] = await readdir(join(stateDir, 'resources', 'password'));
+    const file = join(stateDir, 'resources', 'password', folder!, 'password');
+    const password = await readFile(file, 'utf8');
+
+    // While it runs: the watch sees the chmod, and the check puts it back.
+    const checks = running.status('password[db]')!.checks;
+    await chmod(file, 0o644);
+    await eventually(async () => ((await stat(file)).mode & 0o777) === 0o600 && running!.status('password[db]')!.checks > checks);
+    await running.waitConverged();
+    expect(running.status('password[db]')?.changes).toBe(1);
+    await running.stop();
+
+    // At the next start.
+    await chmod(file, 0o644);
+    running = await startTestEngine({ yaml, resources, stateDir });
+    await running.waitConverged();
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(running.status('password[db]')?.changes).toBe(0);
+    expect(await readFile(file, 'utf8')).toBe(password);
+    expect(await readFile(log, 'utf8')).toBe('restart\n');
+  });
+});
+
+async function eventually(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition did not hold in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
