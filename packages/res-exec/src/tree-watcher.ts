@@ -3,7 +3,7 @@ import type { Dirent, FSWatcher } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { ChangeBurst } from './change-burst.js';
-import { PathWatcher } from './path-watcher.js';
+import { LinkedPathWatcher } from './linked-path-watcher.js';
 
 /**
  * Watches a folder and everything below it: an entry made, written, changed
@@ -18,8 +18,11 @@ import { PathWatcher } from './path-watcher.js';
  * itself may be one.
  *
  * The root's own entry (missing at the start, made, removed, replaced,
- * renamed away, and each folder on the way to it) is a PathWatcher's: at
- * each of its events the tree is walked again from the root. Always, not
+ * renamed away, and each folder on the way to it) is a LinkedPathWatcher's,
+ * and so, when the root is a symlink, is the entry of the folder it leads
+ * to (`mv real real.old; mkdir real` leaves the link as it was, and the
+ * watches on the moved folder): at each of its events the tree is walked
+ * again from the root. Always, not
  * only when the folder's inode changed: a folder removed and made again may
  * get the inode back, and the watches of the removed one see nothing more.
  * Its events join the others in one ChangeBurst: a removed tree is one event.
@@ -29,7 +32,7 @@ export class TreeWatcher {
   readonly ready: Promise<void>;
   /** Events of one change are told as one. */
   private readonly burst: ChangeBurst;
-  private readonly rootEntry: PathWatcher;
+  private readonly rootEntry: LinkedPathWatcher;
   /** The watch of each folder of the tree, by path. */
   private readonly folders = new Map<string, FSWatcher>();
   private closed = false;
@@ -41,7 +44,7 @@ export class TreeWatcher {
   ) {
     this.burst = new ChangeBurst(change);
     // The root's entry first: a folder made there during the walk is walked again.
-    this.rootEntry = new PathWatcher(root, () => void this.rewalk(root), onError);
+    this.rootEntry = new LinkedPathWatcher(root, () => void this.rewalk(root), onError);
     this.ready = this.isFolder(root).then((found) => (found ? this.walk(root) : undefined));
   }
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ChangeBurst } from './change-burst.js';
-import { PathWatcher } from './path-watcher.js';
+import { LinkedPathWatcher } from './linked-path-watcher.js';
 import { TreeWatcher } from './tree-watcher.js';
 
 /** The live watch of one `watchfiles` entry (or of `creates`). */
@@ -13,12 +13,12 @@ export interface EntryWatch {
 /**
  * Watches a `watchfiles` entry: one that ends in `/` names a folder whose
  * whole tree is watched; any other, the path's own entry (not what happens
- * inside a folder there).
+ * inside a folder there), and where it leads when it is a symlink.
  */
 export function watchEntry(entry: string, change: () => void, onError: (error: Error) => void): EntryWatch {
   if (entry.endsWith('/')) return new TreeWatcher(resolve(entry), change, onError);
   const burst = new ChangeBurst(change);
-  const watcher = new PathWatcher(entry, () => burst.poke(), onError);
+  const watcher = new LinkedPathWatcher(entry, () => burst.poke(), onError);
   return {
     close: () => {
       burst.close();

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeExec, tempDir } from './helpers.js';
-import type { LiveExec } from './helpers.js';
+import { expectEvent, expectNoEvent, SETTLE_MS, stop } from './watch-events.js';
 import { inotifyWatchesOn } from './inotify-watches.js';
 
 let dir: string;
@@ -14,32 +14,6 @@ beforeEach(async () => ({ dir, remove } = await tempDir()));
 afterEach(() => remove());
 
 const run = promisify(execFile);
-
-/** Longer than a burst of events takes to be told (and a new folder to be walked). */
-const SETTLE_MS = 150;
-
-/** Runs `change` and waits for the event it must cause. */
-async function expectEvent(live: LiveExec, change: () => void): Promise<void> {
-  const next = live.harness.waitForEvent();
-  change();
-  await next;
-  await sleep(SETTLE_MS);
-}
-
-/** Runs `change` and checks that no event follows. */
-async function expectNoEvent(live: LiveExec, change: () => void): Promise<void> {
-  await sleep(SETTLE_MS);
-  const before = live.harness.events();
-  change();
-  await sleep(SETTLE_MS);
-  expect(live.harness.events()).toBe(before);
-}
-
-async function stop(live: LiveExec, watching: Promise<void>): Promise<void> {
-  live.abort();
-  await watching;
-  await live.res.cleanup();
-}
 
 describe('watchfiles: an entry ending in / watches the whole folder below it', () => {
   it('files made, written, renamed, removed, changed in mode, and new subfolders with their files are events; paths beside it are not', async () => {
