@@ -74,6 +74,23 @@ describe("a file's params left at mgmt's zero values", () => {
   });
 });
 
+describe("mgmt's noop", () => {
+  it('says it received a refresh, as mgmt\'s does, and a notify chain through it is warned of at load (QA: dropped silently)', async () => {
+    const dir = await makeTempDir();
+    const conf = join(dir, 'app.conf');
+    const graph = await writeGraph(
+      dir,
+      'hub.yaml',
+      `graph: hub\nresources:\n  file:\n  - {name: ${conf}, state: exists, content: "x"}\n  noop:\n  - name: hub\n  exec:\n  - {name: restart, cmd: /bin/true, refreshonly: true}\nedges:\n- {from: {kind: file, name: ${conf}}, to: {kind: noop, name: hub}, notify: true}\n- {from: {kind: noop, name: hub}, to: {kind: exec, name: restart}, notify: true}\n`,
+    );
+    const result = await runCli(['run', ...ONCE, graph]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain('hub.yaml:10:3: warning: edge: notifies noop[hub], which passes no notification on (a noop changes nothing)');
+    expect(result.stderr).toMatch(/noop\[hub\]: received a refresh \(a noop changes nothing and passes it on to no one\)/);
+    expect(result.stdout).toContain('converged: exec[restart]');
+  });
+});
+
 describe('scalars written for text params, as mgmt reads them', () => {
   it('runs a command with env values and a user written as numbers, and warns at each (QA: refused with exit 2 where mgmt runs it)', async () => {
     const dir = await makeTempDir();

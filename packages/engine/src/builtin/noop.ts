@@ -1,4 +1,4 @@
-import { defineResource, Type } from '@converge/engine-api';
+import { defineResource, Type, type ResourceContext } from '@converge/engine-api';
 import { kvResource } from './kv.js';
 
 /**
@@ -16,9 +16,17 @@ export const noopResource = defineResource({
   // Noops group with each other: a group is as converged as its parent.
   groupable: { groupCmp: () => true },
   create() {
+    let ctx: ResourceContext<{ comment?: string }> | undefined;
     return {
+      init(context: ResourceContext<{ comment?: string }>) {
+        ctx = context;
+      },
       group: () => undefined,
-      checkApply: () => true,
+      checkApply: () => {
+        // Told, as mgmt's noop tells it; a noop changes nothing, so it passes no refresh on.
+        if (ctx?.refresh()) ctx.log.info('received a refresh (a noop changes nothing and passes it on to no one)');
+        return true;
+      },
     };
   },
 });

@@ -18,9 +18,21 @@ export function warnNotifyWithoutEffect(
   kinds: ReadonlyMap<string, AnyResourceDefinition>,
   warnings: GraphWarning[],
 ): void {
+  const notifiesOnward = new Set(edges.filter((edge) => edge.notify).map((edge) => edge.from));
   for (const edge of edges) {
     if (!edge.notify || !edge.location) continue;
     const resource = resources.get(edge.to);
+    if (resource?.kind === 'noop' && notifiesOnward.has(edge.to)) {
+      // As in mgmt, a noop is told of the refresh and changes nothing, so
+      // its own notify edges send none: a chain through it stops there (QA: silently).
+      warnings.push({
+        location: edge.location,
+        resource: 'edge',
+        message: `notifies ${edge.to}, which passes no notification on (a noop changes nothing): its own notify edges are never refreshed from here`,
+        hint: `notify the resources after ${edge.to} from ${edge.from} directly`,
+      });
+      continue;
+    }
     if (resource === undefined || actsOnRefresh(kinds.get(resource.kind), resource.params)) continue;
     const kindWide = typeof kinds.get(resource.kind)?.refreshable !== 'function';
     warnings.push({
