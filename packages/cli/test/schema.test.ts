@@ -198,6 +198,7 @@ collect:
       'a blank name': 'noop:\n  - {name: " "}',
       'an unknown metaparam': 'noop:\n  - {name: n, meta: {retyr: 1}}',
       'a mapping where text is taken': 'file:\n  - {name: /tmp/m, state: exists, content: {a: b}}',
+      'an unknown key in a list entry': 'virt:\n  - {name: v, uri: "test:///default", disk: [{source: /tmp/v.img, typ: raw}]}',
     };
     const dir = await makeTempDir();
     for (const [what, resources] of Object.entries(cases)) {
@@ -216,6 +217,11 @@ collect:
       "must have required property 'name'",
     ]);
     expect(errorsOf('graph: g\nresources:\n  exec:\n    - name: echo hi\n')).toEqual([]);
+  });
+
+  it("does not require a key with a default inside a param, as validate does not (QA: a disk's type was required)", () => {
+    const graph = 'graph: g\nresources:\n  virt:\n    - name: v\n      disk: [{source: /tmp/v.img}]\n      filesystem: [{source: /srv, target: srv}]\n';
+    expect(errorsOf(graph)).toEqual([]);
   });
 
   it('refuses a --plugin that is not installed, rather than leave kinds out without a failure', async () => {

@@ -359,6 +359,38 @@ describe('resolveGraph: params', () => {
     ]);
   });
 
+  it('refuses a key inside a param its schema does not have, at the key, with the key meant (QA: dropped, its default used)', async () => {
+    const Mount = Type.Object(
+      { path: Type.String(), opts: Type.Optional(Type.Object({ ro: Type.Boolean({ default: false }) }, { additionalProperties: false })) },
+      { additionalProperties: false },
+    );
+    const mounted = defineResource({
+      kind: 'mounted',
+      params: Type.Object({ mounts: Type.Optional(Type.Array(Mount)) }),
+      create: () => ({ checkApply: () => true }),
+    }) as unknown as AnyResourceDefinition;
+    const problems = await problemsOf(
+      [
+        'resources:',
+        '  mounted:',
+        '  - name: m',
+        '    mounts:',
+        '    - {path: /a, opts: {rO: true}}',
+        '    - pth: /b',
+        '    - path: /c',
+        '      zzz:',
+        '        - 1',
+      ],
+      mapResolver([...testKinds, mounted]),
+    );
+    expect(problems.map((problem) => [problem.code, `${problem.location?.line}:${problem.location?.column}`, problem.message, problem.hint])).toEqual([
+      ['ERR_UNKNOWN_PARAM', '5:25', "param 'mounts' at 0.opts: unknown key 'rO'", "did you mean 'ro'? (valid keys: ro)"],
+      // Its missing 'path' is not told as well: 'pth' is surely it.
+      ['ERR_UNKNOWN_PARAM', '6:7', "param 'mounts' at 1: unknown key 'pth'", "did you mean 'path'? (valid keys: opts, path)"],
+      ['ERR_UNKNOWN_PARAM', '8:7', "param 'mounts' at 2: unknown key 'zzz'", 'valid keys: opts, path'],
+    ]);
+  });
+
   it("tells a kind's validate issues at the entry they name, at most five a param", async () => {
     const listy = defineResource({
       kind: 'listy',

@@ -4,7 +4,6 @@ import type { ContainerParams, ImageParams } from './params.js';
 import { hostBinding } from './port-key.js';
 
 const API_VERSION = /^v[1-9]\.[0-9]+$/;
-const PROTOCOLS: readonly string[] = ['tcp', 'udp', 'sctp'];
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 function connectionIssues(params: Readonly<{ host?: string; apiversion?: string }>): ValidationIssue[] {
@@ -51,15 +50,8 @@ export function validateContainer(params: Readonly<ContainerParams>, name?: stri
     }
     if (name !== undefined) seen.add(name);
   });
+  // Another protocol than tcp, udp or sctp is refused by the schema, as an unknown key, before validate runs.
   for (const [protocol, map] of Object.entries(params.ports ?? {})) {
-    if (!PROTOCOLS.includes(protocol)) {
-      issues.push({
-        param: 'ports',
-        message: `${JSON.stringify(protocol)} is not a port protocol`,
-        hint: `use one of ${PROTOCOLS.join(', ')}: {tcp: {HOSTPORT: CONTAINERPORT}}`,
-      });
-      continue;
-    }
     for (const hostPort of Object.keys(map ?? {})) {
       if (hostBinding(hostPort) === undefined) {
         issues.push({

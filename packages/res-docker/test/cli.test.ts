@@ -124,7 +124,8 @@ resources:
     );
     const result = await converge(file);
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('"tcpp" is not a port protocol');
+    // Refused by the schema, as an unknown key of ports (the engine's nested-keys check).
+    expect(result.stderr).toMatch(/protocol\.yaml:7:15: docker:container\[[^\]]+\]: param 'ports': unknown key 'tcpp'\n  hint: did you mean 'tcp'\?/);
     expect(await inspect(name)).toBeUndefined();
   });
 

@@ -139,13 +139,6 @@ describe('validate', () => {
     expect(issues({ '300.0.0.1:8080': 80 })).toEqual(['host port 300.0.0.1:8080 (tcp) is not a port number from 1 to 65535, alone or after an address']);
     expect(issues({ '[127.0.0.1]:8080': 80, '::1:8080': 80 })).toHaveLength(2);
   });
-
-  it('rejects an unknown port protocol instead of ignoring it', () => {
-    const ports = { tcpp: { '18080': 80 }, tcp: { '8080': 80 } } as unknown as ContainerParams['ports'];
-    const issues = dockerContainerResource.validate?.({ image: 'busybox', state: 'running', ports }) ?? [];
-    expect(issues.map((issue) => `${issue.param}: ${issue.message}`)).toEqual(['ports: "tcpp" is not a port protocol']);
-    expect(issues[0]?.hint).toContain('tcp, udp, sctp');
-  });
 });
 
 describe('graph check', () => {

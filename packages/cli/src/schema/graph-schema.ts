@@ -91,13 +91,10 @@ export function graphSchema(definitions: readonly AnyResourceDefinition[]): Json
 }
 
 function resourceSchema(definition: AnyResourceDefinition): JsonSchema {
+  // Params with a default are not required there (toEditorSchema); the engine fills the name param from the name.
   const params = toEditorSchema(definition.params, TEXT_FORMS[definition.kind]);
-  const declared = (definition.params.properties ?? {}) as Record<string, unknown>;
-  // The engine fills the name param from the name, and params with a default
-  // from the default, so a graph need not write them.
-  const hasDefault = (param: string): boolean => isJsonObject(declared[param]) && 'default' in declared[param];
   const required = (Array.isArray(params['required']) ? params['required'] : []).filter(
-    (param): param is string => typeof param === 'string' && param !== definition.nameParam && !hasDefault(param),
+    (param): param is string => typeof param === 'string' && param !== definition.nameParam,
   );
   // `name` and `meta` are the graph's own keys in a resource, never params.
   // A param left empty is read as not set, so only one the graph must

@@ -61,6 +61,23 @@ function simplify(value: unknown): JsonValue {
     delete out['anyOf'];
     out['enum'] = alternatives.map((member) => (member as { const: JsonValue }).const);
   }
+  return withDefaultsOptional(out);
+}
+
+/**
+ * An object's keys with a default are not required: the engine fills the
+ * default in before it checks, at every depth (a disk entry's `type`), so
+ * a graph need not write them (QA: the editor asked for a disk's type).
+ */
+function withDefaultsOptional(schema: { [key: string]: JsonValue }): { [key: string]: JsonValue } {
+  const required = schema['required'];
+  const properties = schema['properties'];
+  if (!Array.isArray(required) || !isJsonObject(properties)) return schema;
+  const hasDefault = (key: JsonValue): boolean => typeof key === 'string' && isJsonObject(properties[key]) && 'default' in properties[key];
+  const left = required.filter((key) => !hasDefault(key));
+  if (left.length === required.length) return schema;
+  const out: { [key: string]: JsonValue } = { ...schema, required: left };
+  if (left.length === 0) delete out['required'];
   return out;
 }
 

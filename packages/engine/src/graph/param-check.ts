@@ -7,6 +7,7 @@ import { PerParamLimit } from './per-param-limit.js';
 import { keepWrittenForms, readScalarsAsText } from './scalars-as-text.js';
 import { pathSegments, unionMemberOfShape } from './schema-paths.js';
 import { schemaChecker, type SchemaChecker } from './schema-checker.js';
+import { keysMeantByUnknown, unknownKeyHint } from './unknown-keys.js';
 import { yaml11BooleanHint } from './yaml11-boolean.js';
 import { describeSchema, describeValue } from './schema-describe.js';
 import type { GraphWarning, ResourceSpec } from './spec.js';
@@ -45,6 +46,8 @@ export function checkParams(
     }
     return resource.location;
   };
+  // A key inside a param: where the key is written, as its value may start on a later line.
+  const whereKey = (segments: readonly string[]): SourceLocation => resource.keyLocations?.get(segments.join('/')) ?? where(segments);
   // A number as the graph writes it (9007199254740993, 1e400), not as a double holds it (…992, Infinity).
   const asWritten = (value: unknown, segments: readonly string[]): string => {
     const text = typeof value === 'number' ? resource.scalarTexts?.get(segments.join('/')) : undefined;
@@ -54,7 +57,7 @@ export function checkParams(
     code: 'ERR_UNKNOWN_PARAM' | 'ERR_PARAM_TYPE' | 'ERR_PARAM_INVALID',
     message: string,
     at: string | readonly string[] | undefined,
-    extra: { hint?: string; cause?: unknown } = {},
+    extra: { hint?: string; cause?: unknown; location?: SourceLocation } = {},
   ) => problems.push(new EngineError(code, message, { resource: id, phase: 'validate', location: where(at === undefined ? [] : typeof at === 'string' ? [at] : at), ...extra }));
 
   const properties = (definition.params.properties ?? {}) as Record<string, TSchema>;
@@ -113,22 +116,35 @@ export function checkParams(
   // then how many more there are.
   const reported = new Set<string>();
   const typeLimit = new PerParamLimit();
+  const meantByUnknown = keysMeantByUnknown(errors);
   for (const error of errors) {
-    // Unknown params were reported above, with suggestions.
-    if (error.type === ValueErrorType.ObjectAdditionalProperties) continue;
     const segments = pathSegments(error.path);
+    // Unknown params were reported above, with suggestions.
+    if (error.type === ValueErrorType.ObjectAdditionalProperties && segments.length === 1) continue;
     const param = segments[0];
     // A received param is checked where the graph writes a value for it too: that value is used until one is received.
     if (param === undefined || (received.has(param) && !Object.hasOwn(resource.params, param))) continue;
     const told = segments.some((_, index) => reported.has(segments.slice(0, index + 1).join('/')));
     if (told) continue;
     reported.add(segments.join('/'));
+    // A key missing inside a param that an unknown key beside it is misspelt as (`sourc`): the unknown key's hint says so.
+    if (error.type === ValueErrorType.ObjectRequiredProperty && meantByUnknown.has(segments.join('/'))) continue;
     if (!typeLimit.admit(param, segments)) continue;
+    const within = segments.length > 2 ? ` at ${segments.slice(1, -1).join('.')}` : '';
+    if (error.type === ValueErrorType.ObjectAdditionalProperties) {
+      // A key inside a param (an entry of a list, a nested mapping) its schema does not have: refused
+      // as an unknown param is, or a misspelt key (`readonly`) would be dropped and its default used.
+      const key = segments[segments.length - 1] as string;
+      problem('ERR_UNKNOWN_PARAM', `param '${param}'${within}: unknown key '${key}'`, segments, {
+        hint: unknownKeyHint(error, key),
+        location: whereKey(segments),
+      });
+      continue;
+    }
     const expected = describeSchema(error.schema);
     if (error.type === ValueErrorType.ObjectRequiredProperty && segments.length > 1) {
       // A key missing inside a param (an entry of a list, a nested mapping): said there, at the param's line.
       const missing = segments[segments.length - 1] as string;
-      const within = segments.length > 2 ? ` at ${segments.slice(1, -1).join('.')}` : '';
       problem('ERR_PARAM_TYPE', `param '${param}'${within}: missing '${missing}' (${expected})`, segments.slice(0, -1), {
         hint: `add \`${missing}: ...\` there`,
       });

@@ -233,6 +233,7 @@ function readResource(ctx: ShapeContext, kind: string, node: Node | null): Resou
   let sawName = false;
   const params: Record<string, unknown> = {};
   const paramLocations = new Map<string, SourceLocation>();
+  const keyLocations = new Map<string, SourceLocation>();
   const forms: ScalarForms = { texts: new Map(), quotedBooleanWords: new Set() };
   let meta: { values: Record<string, unknown>; locations: Map<string, SourceLocation> } = { values: {}, locations: new Map() };
   for (const entry of entriesOf(ctx, map)) {
@@ -246,7 +247,7 @@ function readResource(ctx: ShapeContext, kind: string, node: Node | null): Resou
     } else if (!isForbiddenKey(entry.key)) {
       params[entry.key] = ctx.values.read(entry.value);
       paramLocations.set(entry.key, entry.valueLocation);
-      addNestedLocations(ctx, entry.key, entry.value, paramLocations);
+      addNestedLocations(ctx, entry.key, entry.value, paramLocations, keyLocations);
       addScalarTexts(ctx, entry.key, entry.value, forms);
     }
   }
@@ -263,6 +264,7 @@ function readResource(ctx: ShapeContext, kind: string, node: Node | null): Resou
     meta: meta.values,
     location,
     paramLocations,
+    ...(keyLocations.size > 0 ? { keyLocations } : {}),
     metaLocations: meta.locations,
     ...(forms.texts.size > 0 ? { scalarTexts: forms.texts } : {}),
     ...(forms.quotedBooleanWords.size > 0 ? { quotedBooleanWords: forms.quotedBooleanWords } : {}),
