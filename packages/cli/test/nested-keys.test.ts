@@ -2,17 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { writeGraph } from './support/graphs.js';
 import { runCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+import { validateLines } from './support/validate-lines.js';
 
 afterEach(removeTempDirs);
-
-/** The `FILE:LINE:COLUMN: message` and `hint:` lines of a failed validate, with the folder taken off. */
-async function validateLines(name: string, text: string): Promise<{ code: number | null; lines: string[] }> {
-  const dir = await makeTempDir();
-  const file = await writeGraph(dir, name, text);
-  const result = await runCli(['validate', file]);
-  expect(result.stdout).toBe('');
-  return { code: result.code, lines: result.stderr.split(file).join(name).trim().split('\n') };
-}
 
 describe('keys inside a param (QA: misspelt keys of list entries were dropped, their defaults used)', () => {
   it("refuses each unknown key of virt's disk, cdrom, network and filesystem entries at that key, with the key meant", async () => {

@@ -34,19 +34,20 @@ export function validateContainer(params: Readonly<ContainerParams>, name?: stri
   } else if (!isImageReference(params.image)) {
     issues.push({ param: 'image', message: `${JSON.stringify(params.image)} is not an image reference`, hint: 'write [registry[:port]/]path[:tag][@sha256:digest], the path in lower case' });
   }
-  const names = Array.isArray(params.env)
-    ? params.env.map((entry) => (entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : undefined))
-    : Object.keys(params.env ?? {});
+  // Each entry with where it is: its index in the list form, its name in the map form (told at its own line).
+  const entries: Array<{ at: number | string; name: string | undefined }> = Array.isArray(params.env)
+    ? params.env.map((entry, index) => ({ at: index, name: entry.includes('=') ? entry.slice(0, entry.indexOf('=')) : undefined }))
+    : Object.keys(params.env ?? {}).map((name) => ({ at: name, name }));
   const seen = new Set<string>();
-  names.forEach((name, index) => {
+  entries.forEach(({ at, name }, index) => {
     if (name === undefined) {
       // Not quoted: an entry without its name may well be a bare secret.
-      issues.push({ param: 'env', message: `entry ${index + 1} is not KEY=value`, hint: 'write each entry as NAME=value' });
+      issues.push({ param: 'env', at: [at], message: `entry ${index + 1} is not KEY=value`, hint: 'write each entry as NAME=value' });
     } else if (!ENV_NAME.test(name)) {
-      issues.push({ param: 'env', message: `${JSON.stringify(name)} is not a valid environment variable name`, hint: 'start the name with a letter or _, then letters, digits or _ (NAME=value)' });
+      issues.push({ param: 'env', at: [at], message: `${JSON.stringify(name)} is not a valid environment variable name`, hint: 'start the name with a letter or _, then letters, digits or _ (NAME=value)' });
     } else if (seen.has(name)) {
       // The engine keeps the last, and reports both: compared with the params, the container would never match.
-      issues.push({ param: 'env', message: `${name} is set twice`, hint: 'keep one entry per variable' });
+      issues.push({ param: 'env', at: [at], message: `${name} is set twice`, hint: 'keep one entry per variable' });
     }
     if (name !== undefined) seen.add(name);
   });
@@ -56,6 +57,7 @@ export function validateContainer(params: Readonly<ContainerParams>, name?: stri
       if (hostBinding(hostPort) === undefined) {
         issues.push({
           param: 'ports',
+          at: [protocol, hostPort],
           message: `host port ${hostPort} (${protocol}) is not a port number from 1 to 65535, alone or after an address`,
           hint: 'map a container port to a host port from 1 to 65535, or to ADDRESS:PORT to listen on one address only (127.0.0.1:8080, [::1]:8080)',
         });

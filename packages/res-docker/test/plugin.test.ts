@@ -132,6 +132,14 @@ describe('validate', () => {
     expect(dockerImageResource.validate?.({ state: 'exists', host: 'unix://relative' })).toHaveLength(1);
   });
 
+  it('names the entry of env or ports at fault, so that each is told at its own line (QA: all at the first entry)', () => {
+    const at = (params: Partial<ContainerParams>) =>
+      (dockerContainerResource.validate?.({ image: 'busybox', state: 'running', ...params }) ?? []).map((issue) => [issue.param, issue.at]);
+    expect(at({ env: ['A=1', 'NOVALUE', '9BAD=5', 'A=4'] })).toEqual([['env', [1]], ['env', [2]], ['env', [3]]]);
+    expect(at({ env: { A: '1', '9BAD': '5' } })).toEqual([['env', ['9BAD']]]);
+    expect(at({ ports: { tcp: { '8080': 80 }, udp: { '70000': 53 } } })).toEqual([['ports', ['udp', '70000']]]);
+  });
+
   it('takes an address before a host port, and refuses one that is not an address', () => {
     const issues = (tcp: Record<string, number>) =>
       (dockerContainerResource.validate?.({ image: 'busybox', state: 'running', ports: { tcp } }) ?? []).map((issue) => issue.message);
