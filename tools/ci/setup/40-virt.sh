@@ -21,14 +21,16 @@ if [ -d "$repo/node_modules/@unraid/libvirt" ] && [ ! -f "$binding" ]; then
 fi
 
 # qemu:///system needs virtlogd (qemu's console logs) and libvirtd. Without
-# systemd nothing starts them: run them detached, logging to /tmp. Only where
-# qemu and KVM exist, as the qemu tests need both.
-command -v qemu-system-x86_64 >/dev/null && [ -e /dev/kvm ] || exit 0
+# systemd nothing starts them: run them detached, logging to /tmp. Also where
+# qemu or KVM is missing (the qemu tests are then skipped): a URI that no
+# driver serves is refused by libvirtd ("no connection driver available"),
+# which the tests of an init that fails for good expect; without a daemon
+# the client only says it cannot reach one, which a check waits out.
 [ "$(id -u)" = 0 ] || { echo "setup: not root, libvirtd not started" >&2; exit 0; }
 
 # Without udev, /dev/kvm stays root-only; qemu runs as libvirt-qemu (group
 # kvm), so give it the group access udev's rule would.
-if [ "$(stat -c %G /dev/kvm)" != kvm ] && getent group kvm >/dev/null; then
+if [ -e /dev/kvm ] && [ "$(stat -c %G /dev/kvm)" != kvm ] && getent group kvm >/dev/null; then
   chgrp kvm /dev/kvm && chmod 0660 /dev/kvm
 fi
 
