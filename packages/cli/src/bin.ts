@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { tolerateClosedOutput } from './closed-output.js';
 import { earlySignals } from './early-signals.js';
+import { exitOnceOutputIsTaken } from './output-drain.js';
 
 // Before the rest of converge is loaded (a few hundred milliseconds): a stop
 // signal or SIGHUP from now on is converge's to handle, not Node's default,
@@ -9,15 +10,10 @@ const signals = earlySignals();
 tolerateClosedOutput();
 const { main } = await import('./program.js');
 main(process.argv, signals).then(
-  (code) => {
-    // At once: the command has stopped what it ran and written its output
-    // (stdout and stderr writes are synchronous on Linux). Left to drain,
-    // Node gives SIGINT and SIGTERM back their default action for the last
-    // milliseconds, and a stop signal then killed the process with 130.
-    process.exit(code);
-  },
+  // The command has stopped what it ran; what it wrote may still wait for a slow reader.
+  (code) => exitOnceOutputIsTaken(code),
   (error: unknown) => {
     process.stderr.write(`converge: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
+    return exitOnceOutputIsTaken(1);
   },
 );

@@ -27,10 +27,12 @@ export interface LineSink {
 
 /**
  * The root logger. The engine makes a child of it per resource, so every
- * line about a resource carries `resource: 'kind[name]'`. Lines are written
- * synchronously (pino-pretty's formatter, not its worker transport) so that
- * nothing is lost when the process exits and they interleave correctly with
- * the status line.
+ * line about a resource carries `resource: 'kind[name]'`. Each line is
+ * handed to the sink as it is logged (pino-pretty's formatter, not its worker
+ * transport; no sonic-boom destination with a buffer of its own), so that
+ * lines interleave correctly with the status line and none is held back
+ * at exit: what stderr still holds for a slow reader is waited for then
+ * (output-drain.ts).
  */
 export function createRootLogger(options: LogOutputOptions, sink: LineSink): Logger {
   const pretty = options.json
