@@ -60,6 +60,18 @@ resources:
 }
 
 describe('converge run --noop', () => {
+  it('fails a file whose folder no resource makes though its content comes from a password that would change, as the real run does (QA: counted as would change after the password, exit 0)', async () => {
+    const dir = await makeTempDir();
+    const secretFile = join(dir, 'nowhere', 'db.secret');
+    const graph = await passwordIntoFile(dir, secretFile, { password: 'length: 16', file: 'mode: "0600"' });
+    for (const flags of [['--noop'], []]) {
+      const result = await runCli(['run', ...ONCE, ...flags, graph]);
+      expect(result.code, `${flags.join(' ')}: ${result.stderr}`).toBe(1);
+      expect(result.stdout).toContain(`failed: file[${secretFile}]: `);
+      expect(result.stdout + result.stderr).not.toContain('would change after password[db]');
+    }
+  });
+
   it('prints a diff per resource that would change, and changes nothing', async () => {
     const dir = await makeTempDir();
     const { graph, changed, same, created } = await threeFiles(dir);

@@ -211,6 +211,16 @@ export interface ResourceDefinition<PS extends TObject = TObject, SS extends TOb
    */
   readonly refreshable?: boolean | ((params: Readonly<Static<PS>>) => boolean);
   /**
+   * The kind's changes make nothing that another resource's check could be
+   * missing (a folder, a file, a program, a user): a password only keeps
+   * and sends a value. In a dry run, a check that failed for want of
+   * something (EngineError's `missing`) under such a resource that would
+   * change is not counted as waiting for its change: the real run would
+   * fail the same way (since engine API 1.14; an older engine counts every
+   * kind as one that may make what is missing).
+   */
+  readonly makesNothingOthersNeed?: boolean;
+  /**
    * Checks params beyond their types (conflicts, ranges). Pure: no I/O. A
    * returned issue or a throw rejects the graph before anything runs.
    * `name` is the resource's name, for kinds whose name is what they manage

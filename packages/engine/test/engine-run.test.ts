@@ -168,6 +168,46 @@ describe('engine: metaparams', () => {
     await engine.stop();
   });
 
+  it('in a dry run, a check that fails for want of something under a kind that makes nothing others need (a password) stays failed, and one further up is still looked to (engine API 1.14; QA: the real run failed)', async () => {
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    const needs = defineResource({
+      kind: 'needs',
+      params: Type.Object({}),
+      create: () => ({
+        checkApply: () => {
+          throw new EngineError('ERR_RESOURCE_CHECK_APPLY', 'its folder does not exist', { missing: true });
+        },
+      }),
+    }) as unknown as AnyResourceDefinition;
+    // Would change in every dry run (a password not saved is made anew), and makes nothing on the host.
+    const value = defineResource({
+      kind: 'value',
+      params: Type.Object({}),
+      makesNothingOthersNeed: true,
+      create: () => ({ checkApply: () => false }),
+    }) as unknown as AnyResourceDefinition;
+    const graph = graphOf(
+      [rec, needs, value],
+      [
+        { kind: 'value', name: 'pw' },
+        { kind: 'needs', name: 'secret-file' },
+        { kind: 'rec', name: 'mkdir', params: { changes: true } },
+        { kind: 'value', name: 'pw2' },
+        { kind: 'needs', name: 'made-file' },
+      ],
+      [
+        { from: 'value[pw]', to: 'needs[secret-file]' },
+        { from: 'rec[mkdir]', to: 'value[pw2]' },
+        { from: 'value[pw2]', to: 'needs[made-file]' },
+      ],
+    );
+    const engine = await runToConvergence(graph, { noop: true });
+    expect(engine.failures().map((failure) => failure.resource)).toEqual(['needs[secret-file]']);
+    expect(engine.statuses().find((status) => status.id === 'needs[made-file]')).toMatchObject({ state: 'converged', wouldChange: true });
+    await engine.stop();
+  });
+
   it('in a dry run, a check that would change things before it fails (wouldChange) is told would change, with its description, before the failure; other failures are told alone (QA: a virt dry run dropped the steps)', async () => {
     // Fails as a domain does that the real run would redefine and resume, then find needing a restart.
     const half = defineResource({

@@ -25,6 +25,8 @@ export const passwordResource = defineResource({
   params: PasswordParamsSchema,
   sends: PasswordSendsSchema,
   refreshable: true,
+  // It keeps and sends a value: no folder, file or program another check may want comes of it.
+  makesNothingOthersNeed: true,
   create(params) {
     let context: PasswordContext | undefined;
     let varDir = '';

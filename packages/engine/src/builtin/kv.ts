@@ -48,6 +48,8 @@ export const kvResource = defineResource({
   sends: KvSendsSchema,
   nameParam: 'key',
   refreshable: true,
+  // A key in the world: nothing on this host that another check may want comes of it.
+  makesNothingOthersNeed: true,
   validate(params) {
     if (params.host !== undefined && !(params.mapped === true && params.state === 'read')) {
       return [{ param: 'host', message: 'host only applies to reading a per-host entry', hint: 'add `mapped: true` and `state: read`' }];

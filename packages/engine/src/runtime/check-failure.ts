@@ -7,6 +7,7 @@ import type { SecretValues } from './secrets.js';
 export interface AncestorVertex<V> {
   readonly id: string;
   readonly parents: readonly { readonly from: V }[];
+  readonly definition: { readonly makesNothingOthersNeed?: boolean };
 }
 
 /** What a failed checkApply threw, as an EngineError of the resource `id`, with secrets masked. */
@@ -46,7 +47,13 @@ export function wouldChangeAfterMessage(changing: readonly string[], failure: En
   return `would change after ${changing.join(', ')} (noop; checked before ${changing.length === 1 ? 'it changes' : 'they change'}, it says: ${failure.message})`;
 }
 
-/** The ids of the nearest resources `start` depends on (through any chain of parents: a noop between them too) that would change in a dry run. */
+/**
+ * The ids of the nearest resources `start` depends on (through any chain of
+ * parents: a noop between them too) that would change in a dry run and may
+ * make what is missing: not a kind whose changes make nothing others need
+ * (a password: QA, a file in a folder no one makes counted as would change
+ * after it, and the real run failed), which is looked through as a noop is.
+ */
 function nearestAncestorsThatWouldChange<V extends AncestorVertex<V>>(start: V, wouldChange: (vertex: V) => boolean): string[] {
   const found: string[] = [];
   const seen = new Set<V>([start]);
@@ -55,7 +62,7 @@ function nearestAncestorsThatWouldChange<V extends AncestorVertex<V>>(start: V, 
     const vertex = queue.shift() as V;
     if (seen.has(vertex)) continue;
     seen.add(vertex);
-    if (wouldChange(vertex)) found.push(vertex.id);
+    if (wouldChange(vertex) && vertex.definition.makesNothingOthersNeed !== true) found.push(vertex.id);
     else for (const edge of vertex.parents) queue.push(edge.from);
   }
   return found;
