@@ -18,6 +18,8 @@ import type { RunResult } from './run-command.js';
 import { lastBytes } from './text-tail.js';
 import { GroupLedger } from './group-ledger.js';
 import { watchEntry } from './watch-entry.js';
+import { fingerprintPath } from './path-fingerprint.js';
+import type { PathFingerprint } from './path-fingerprint.js';
 import type { EntryWatch } from './watch-entry.js';
 
 /** How much of a command's output a debug line shows: its end. */
@@ -49,6 +51,8 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
   private pathWatchers: EntryWatch[] = [];
   /** watchcmd's user or group did not exist when the watch started: it starts at the first check. */
   private watchcmdWaitsForUser = false;
+  /** Each watched path as the last check that ran the guards found it (see watchedPathsChanged). */
+  private fingerprints = new Map<string, PathFingerprint>();
   /** Until the first applying check: where earlier runs' process groups were written down. */
   private ledger: GroupLedger | undefined;
 
@@ -90,7 +94,6 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     });
     const site: ErrorSite = { resource: this.ctx.id, phase: 'watch' };
     try {
-      const { watchfiles = [], creates } = this.params;
       // Without watchcmd nothing is awaited: the watch is live at once.
       // One whose command or user an edge fills starts at the first
       // checkApply, with the values received (never as root meanwhile).
@@ -106,12 +109,11 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
         if (spec) await this.startLineWatcher(spec, site, fail);
       }
       this.failWatch = fail;
-      // `creates` is watched too, so that removing the path makes cmd run again.
-      for (const path of creates ? [...watchfiles, creates] : watchfiles) {
+      for (const path of this.watchedPaths()) {
         this.pathWatchers.push(
           watchEntry(
             path,
-            () => this.changed(),
+            () => this.pathChanged(path),
             (error) => fail(new EngineError('ERR_RESOURCE_WATCH', `cannot watch ${path}: ${error.message}`, { ...site, cause: error })),
           ),
         );
@@ -140,8 +142,10 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     const received = [...this.ctx.recv().values()].some((value) => value.changed);
     // Polled (meta: {poll}): each checkApply is a tick, the event mgmt's poll makes; guards and cmd run.
     if (this.ctx.polled && this.changesHandled > 0) this.changesSeen += 1;
+    if (this.changesSeen <= this.changesHandled && this.watchedPathsChanged()) this.changesSeen += 1;
     const seen = this.changesSeen;
     if (!refreshonly && !refresh && !received && seen <= this.changesHandled) return true;
+    this.fingerprints = new Map(this.watchedPaths().map((path) => [path, fingerprintPath(path)]));
 
     // user and group as they are now: a received one takes effect (or fails) here.
     const credentials = await runAs(this.params.user, this.params.group, this.site(), this.ctx.receives);
@@ -185,6 +189,41 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
   async cleanup(): Promise<void> {
     await this.stopWatching();
     await this.groups.stopAll();
+  }
+
+  /** `creates` is watched too, so that removing the path makes cmd run again. */
+  private watchedPaths(): string[] {
+    const { watchfiles = [], creates } = this.params;
+    return creates ? [...watchfiles, creates] : watchfiles;
+  }
+
+  /**
+   * A watched path no longer as the last run found it: a change its watch
+   * has not told yet counts all the same. The engine checks a parent before
+   * a child about to run (for the child's event): when both watch the path
+   * and the child's watch told first, the parent's check comes before its
+   * own event, and would find nothing to do and let the child run first.
+   */
+  private watchedPathsChanged(): boolean {
+    return this.watchedPaths().some((path) => {
+      const before = this.fingerprints.get(path);
+      return before !== undefined && fingerprintPath(path).text !== before.text;
+    });
+  }
+
+  /**
+   * An event of a watched path. One that a check already saw (above) and
+   * ran for is not a second change: the path is still as that run found it.
+   * Not so for a folder watched whole, whose own entry does not show what
+   * changed deeper, nor when the fingerprint cannot vouch (see PathFingerprint).
+   */
+  private pathChanged(path: string): void {
+    const before = this.fingerprints.get(path);
+    if (!path.endsWith('/') && before?.settled && fingerprintPath(path).text === before.text) {
+      this.ctx.log.debug(`${path} changed before the last check, which saw it`);
+      return;
+    }
+    this.changed();
   }
 
   /** A change seen by watch: cmd must run again at the next checkApply. */

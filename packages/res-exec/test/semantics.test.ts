@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -125,5 +125,77 @@ describe('when cmd runs', () => {
     expect(runs()).toBe(1);
     live.abort();
     await watching;
+  });
+});
+
+// A check that comes before the watch told of a change (the engine checks a
+// parent first when a child is about to run) finds the change all the same.
+// The watch is never started here: every change is one whose event is still
+// on its way.
+
+/** One applying check: true when cmd ran. */
+async function ran(exec: LiveExec): Promise<boolean> {
+  const before = runs();
+  await exec.res.checkApply(true, exec.signal);
+  return runs() > before;
+}
+
+describe('a check before the watch told of a change', () => {
+  it('runs cmd once a watched file is created, written, changed in its mode or removed, and not when nothing changed', async () => {
+    const watched = join(dir, 'watched');
+    live = await makeExec(counting(), { shell: '/bin/sh', watchfiles: [watched] });
+    expect(await ran(live)).toBe(true);
+    expect(await ran(live)).toBe(false);
+    writeFileSync(watched, 'one\n');
+    expect(await ran(live)).toBe(true);
+    expect(await ran(live)).toBe(false);
+    appendFileSync(watched, 'two\n');
+    expect(await ran(live)).toBe(true);
+    chmodSync(watched, 0o600);
+    expect(await ran(live)).toBe(true);
+    rmSync(watched);
+    expect(await ran(live)).toBe(true);
+    expect(await ran(live)).toBe(false);
+  });
+
+  it('follows a symlink at the path: its target written is a change', async () => {
+    const [target, link] = [join(dir, 'target'), join(dir, 'link')];
+    writeFileSync(target, 'one\n');
+    symlinkSync(target, link);
+    live = await makeExec(counting(), { shell: '/bin/sh', watchfiles: [link] });
+    expect(await ran(live)).toBe(true);
+    appendFileSync(target, 'two\n');
+    expect(await ran(live)).toBe(true);
+    expect(await ran(live)).toBe(false);
+  });
+
+  it('a folder watched whole: an entry made in it is a change; the path of creates removed lets cmd run', async () => {
+    const [folder, marker] = [join(dir, 'conf.d'), join(dir, 'marker')];
+    mkdirSync(folder);
+    live = await makeExec(`${counting()}; touch ${marker}`, { shell: '/bin/sh', watchfiles: [`${folder}/`], creates: marker });
+    expect(await ran(live)).toBe(true);
+    expect(await ran(live)).toBe(false);
+    writeFileSync(join(folder, 'app.conf'), 'x\n');
+    // A change it finds is still behind the guards: creates exists.
+    expect(await ran(live)).toBe(false);
+    rmSync(marker);
+    expect(await ran(live)).toBe(true);
+    expect(await ran(live)).toBe(false);
+  });
+
+  it('a dry run runs nothing for it, and refreshonly is not run by it', async () => {
+    const watched = join(dir, 'watched');
+    live = await makeExec(counting(), { shell: '/bin/sh', watchfiles: [watched] });
+    expect(await ran(live)).toBe(true);
+    writeFileSync(watched, 'one\n');
+    expect(await live.res.checkApply(false, live.signal)).toBe(false);
+    expect(runs()).toBe(1);
+    expect(await ran(live)).toBe(true);
+
+    const refreshonly = await makeExec(`${counting()} # refreshonly`, { shell: '/bin/sh', watchfiles: [watched], refreshonly: true });
+    expect(await ran(refreshonly)).toBe(false);
+    appendFileSync(watched, 'two\n');
+    expect(await ran(refreshonly)).toBe(false);
+    await refreshonly.res.cleanup();
   });
 });
