@@ -5,11 +5,11 @@
 export interface MetaParams {
   /** Check only; never change anything (checkApply is called with apply=false). */
   readonly noop: boolean;
-  /** How many times a failing checkApply is retried; -1 retries forever. */
+  /** How many times a failing checkApply, and (with a budget of its own) a failing watch, is retried; -1 retries forever. */
   readonly retry: number;
-  /** Reset the retry budget after every successful checkApply. */
+  /** Reset the retry budgets (checkApply's and the watch's) after every successful checkApply. */
   readonly retryreset: boolean;
-  /** Milliseconds to wait between retries. */
+  /** Milliseconds to wait between retries (of checkApply and of the watch). */
   readonly delay: number;
   /** Milliseconds a single checkApply may take before it is aborted and failed; 0 = no limit. */
   readonly timeout: number;
@@ -25,7 +25,7 @@ export interface MetaParams {
   readonly autoedge: boolean;
   /** Let the autogroup pass group this resource with others. */
   readonly autogroup: boolean;
-  /** Restart a failed watch instead of failing the resource. */
+  /** Restart a failed watch for ever, backing off, instead of failing the resource (takes precedence over `retry`). */
   readonly rewatch: boolean;
   /** Forget cached state when this resource is replaced in a graph swap. */
   readonly reset: boolean;

@@ -76,8 +76,9 @@ export interface ResourceInstance<P extends object, S extends object> {
   /**
    * Watches the real world for changes: calls `ctx.event()` once its watches
    * are live, then on every possible change, and returns when `signal`
-   * aborts. Returning early or throwing means the watch died: the resource
-   * fails (or is re-watched with `meta: {rewatch: true}`); the engine is not
+   * aborts. Returning early or throwing means the watch died: it is started
+   * again after `meta.delay` while `meta.retry` allows (or for ever with
+   * `meta: {rewatch: true}`), then the resource fails; the engine is not
    * affected. Kinds with no way to watch omit it and are polled instead.
    */
   watch?(signal: AbortSignal): Promise<void>;

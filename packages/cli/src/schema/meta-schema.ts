@@ -19,9 +19,9 @@ const strings = (description: string, items: JsonSchema = { type: 'string', minL
  */
 const META_PROPERTIES: Readonly<Record<keyof MetaParams, JsonSchema>> = {
   noop: flag('Check only: never change anything (checkApply runs with apply=false).'),
-  retry: integer('How many times a failing checkApply is retried; -1 retries forever.', -1),
-  retryreset: flag('Reset the retry budget after every successful checkApply.'),
-  delay: number('Milliseconds to wait between retries.', 0, LONGEST_WAIT_MS),
+  retry: integer('How many times a failing checkApply, and (with a budget of its own) a failing watch, is retried; -1 retries forever.', -1),
+  retryreset: flag("Reset the retry budgets (checkApply's and the watch's) after every successful checkApply."),
+  delay: number('Milliseconds to wait between retries (of checkApply and of the watch).', 0, LONGEST_WAIT_MS),
   timeout: number('Milliseconds a single checkApply may take before it is aborted and failed; 0 = no limit.', 0, LONGEST_WAIT_MS),
   poll: number("Seconds between polls instead of the resource's watch; 0 = use watch; -1 = check once (no watch, no poll).", -1, Math.floor(LONGEST_WAIT_MS / 1000)),
   limit: number('Most checkApply runs per second; .inf = no limit; at least one per 24.8 days.', 1000 / LONGEST_WAIT_MS),
@@ -33,7 +33,7 @@ const META_PROPERTIES: Readonly<Record<keyof MetaParams, JsonSchema>> = {
   }),
   autoedge: flag('Let the autoedge pass add edges to and from this resource.'),
   autogroup: flag('Let the autogroup pass group this resource with others.'),
-  rewatch: flag('Restart a failed watch instead of failing the resource.'),
+  rewatch: flag('Restart a failed watch for ever, backing off, instead of failing the resource (takes precedence over retry).'),
   reset: flag('Forget cached state when this resource is replaced in a graph swap.'),
   hidden: flag('Not run on this host (as in mgmt): with export, published for other hosts to run.'),
   reverse: flag('When the resource leaves the graph, undo what it did (reversible kinds).'),

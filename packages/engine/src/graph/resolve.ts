@@ -137,13 +137,13 @@ async function resolveKinds(
   return kinds;
 }
 
-/** `retry: -1` and no `delay`: a check that keeps failing is tried again at once, without end. Said, as it is rarely what is meant. */
+/** `retry: -1` and no `delay`: a check (or watch) that keeps failing is tried again at once, without end. Said, as it is rarely what is meant. */
 function warnRetryWithoutDelay(meta: MetaParams, resource: ResourceSpec, id: string, warnings: GraphWarning[]): void {
   if (meta.retry >= 0 || meta.delay > 0) return;
   warnings.push({
     location: resource.metaLocations.get('retry') ?? resource.location,
     resource: id,
-    message: 'retry: -1 with no delay tries a failing check again at once, without end (a failing command then runs many times a second)',
+    message: 'retry: -1 with no delay tries a failing check or watch again at once, without end (a failing command then runs many times a second)',
     hint: 'add a pause between tries, in milliseconds: meta: {retry: -1, delay: 1000}',
   });
 }

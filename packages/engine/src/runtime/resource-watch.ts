@@ -1,5 +1,6 @@
 import { EngineError, type MetaParams, type ResourceInstance } from '@converge/engine-api';
 import { resourceError } from './resource-call.js';
+import { RetryBudget } from './retry-budget.js';
 
 /** How long a watch gets to end after its abort before stopping goes on without it. */
 const WATCH_STOP_GRACE_MS = 5_000;
@@ -14,16 +15,19 @@ export interface WatchHost {
   readyNow(): void;
   /** Polled: something may have changed. */
   poke(): void;
-  /** The watch ended or failed, and `meta.rewatch` does not restart it: the vertex can never run again. */
+  /** The watch ended or failed, and neither `meta.rewatch` nor a retry left restarts it: the vertex can never run again. */
   watchDied(error: EngineError): void;
+  /** The watch failed and is started again after `meta.delay` (`meta.retry`): until it is live again, the vertex is not converged. */
+  restarting(): void;
   log(level: 'warn', message: string): void;
 }
 
 /**
  * The watch side of one vertex: the resource's `watch` (restarted with a
- * growing delay under `meta.rewatch`), or the `meta.poll` timer that stands
- * in for it. The watch's own events reach the vertex through the resource
- * context, not through here.
+ * growing delay under `meta.rewatch`, else after `meta.delay` while
+ * `meta.retry` allows), or the `meta.poll` timer that stands in for it. The
+ * watch's own events reach the vertex through the resource context, not
+ * through here.
  */
 export class ResourceWatch {
   readonly #host: WatchHost;
@@ -35,12 +39,21 @@ export class ResourceWatch {
   #done: Promise<void> | undefined;
   #rewatchBackoffMs = REWATCH_FIRST_BACKOFF_MS;
   #rewatchTimer: NodeJS.Timeout | undefined;
+  /** Its own, as in mgmt: a failing watch does not spend the checks' retries. Not carried over by a graph swap: a replacement's watch is a new one. */
+  readonly #retries: RetryBudget;
+  #retryTimer: NodeJS.Timeout | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
 
   constructor(host: WatchHost, instance: ResourceInstance<Record<string, unknown>, Record<string, unknown>>, watching: boolean) {
     this.#host = host;
     this.#instance = instance;
     this.#watching = watching;
+    this.#retries = new RetryBudget(host.meta, 'watch');
+  }
+
+  /** The whole retry budget again (`meta.retryreset`, after a successful check, as for the checks' own). */
+  resetRetries(): void {
+    this.#retries.reset();
   }
 
   start(): void {
@@ -82,7 +95,13 @@ export class ResourceWatch {
       this.#rewatchBackoffMs = Math.min(REWATCH_MAX_BACKOFF_MS, this.#rewatchBackoffMs * 2);
       return;
     }
-    this.#host.watchDied(error);
+    if (this.#retries.spent) {
+      this.#host.watchDied(error);
+      return;
+    }
+    this.#host.log('warn', this.#retries.take(false, error.message));
+    this.#host.restarting();
+    this.#retryTimer = setTimeout(() => this.start(), this.#host.meta.delay);
   }
 
   /** Aborts the watch (and any restart or poll) and waits, up to a grace period, for it to end. */
@@ -90,6 +109,7 @@ export class ResourceWatch {
     this.#stopped = true;
     clearInterval(this.#pollTimer);
     clearTimeout(this.#rewatchTimer);
+    clearTimeout(this.#retryTimer);
     this.#controller?.abort(new Error('stopping'));
     if (!this.#done) return;
     const timedOut = Symbol('timeout');

@@ -122,6 +122,8 @@ export class Vertex implements ContextHost {
   #received: ReadonlyMap<string, ReceivedValue> = NOTHING_RECEIVED;
   #limiter: RateLimiter | undefined;
   #watch: ResourceWatch | undefined;
+  /** Its watch failed and is to start again (see #watchRestarting): the converger is kept busy meanwhile. */
+  #watchDown = false;
   readonly #call = new CheckCall();
   /** This vertex has recorded its reversal, or extended a stored one to what it manages now (meta.reverse). */
   #reversalChecked = false;
@@ -297,11 +299,13 @@ export class Vertex implements ContextHost {
         watchDied: (error) => {
           if (this.#closed) return;
           this.#failForGood(error, true);
+          this.#watchBack();
           // A check under way (the watch's first event started it) would
           // change things for a resource that has failed for good: a command
           // run after its failure was told. Aborted: its process group goes.
           this.#call.abortSignal(error);
         },
+        restarting: () => this.#watchRestarting(),
         log: (level, message) => this.#log(level, message),
       },
       instance,
@@ -321,6 +325,28 @@ export class Vertex implements ContextHost {
   watchEvent(): void {
     if (this.#initDone) this.#ready = true;
     this.poke();
+    // After the poke, which made it busy: the converger never sees it idle in between.
+    this.#watchBack();
+  }
+
+  /**
+   * Its watch failed and starts again after `meta.delay` (meta.retry): not
+   * converged until the new watch is live (its first event), as at its first
+   * start, else a run that ends once converged would end before the retry. A
+   * watch that died is a change: the quiet time starts again.
+   */
+  #watchRestarting(): void {
+    // Busy first: changed() on an idle converger with no timeout would declare it converged at once.
+    if (!this.#watchDown) this.#env.converger.busy();
+    this.#watchDown = true;
+    this.#env.converger.changed();
+  }
+
+  /** The restarted watch is live, died for good, or the vertex is closing: what kept the graph from converging is gone. */
+  #watchBack(): void {
+    if (!this.#watchDown) return;
+    this.#watchDown = false;
+    this.#env.converger.idle();
   }
 
   // ---- events --------------------------------------------------------------
@@ -814,7 +840,10 @@ export class Vertex implements ContextHost {
       this.#members?.count(this.#instance as Instance | undefined, this.#changes - 1, false);
     }
     if (applied && !converged) this.#env.converger.changed();
-    if (this.meta.retryreset) this.#retries.reset();
+    if (this.meta.retryreset) {
+      this.#retries.reset();
+      this.#watch?.resetRetries();
+    }
     let sentChanged = false;
     this.#sentInLastCheck = this.#staged ? new Set(Object.keys(this.#staged)) : NO_KEYS;
     if (this.#staged) {
@@ -964,6 +993,7 @@ export class Vertex implements ContextHost {
     this.#closed = true;
     this.#wakeRealizedWaiters();
     await this.#watch?.stop();
+    this.#watchBack();
     const instance = this.#instance;
     if (instance?.cleanup) {
       try {

@@ -62,7 +62,10 @@ export function recordingKind(journal: Journal): AnyResourceDefinition {
         ...base,
         async watch(signal: AbortSignal) {
           ctx?.event();
-          if (params.watchThrows) throw new Error('watch broke');
+          if (params.watchThrows) {
+            journal.events.push(`watch broke ${name()}`);
+            throw new Error('watch broke');
+          }
           await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
         },
       };

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
+import { newJournal, recordingKind, type Journal } from './support/recording-kind.js';
+import { until } from './support/until.js';
+import { Engine } from '../src/runtime/engine.js';
+
+// mgmt (engine/metaparams.go): Retry "is used for both Watch and CheckApply",
+// with Delay between tries; the watch's count is its own.
+
+function warnings(): { lines: string[]; logger: pino.Logger } {
+  const lines: string[] = [];
+  return { lines, logger: pino({ level: 'warn' }, { write: (line: string) => lines.push((JSON.parse(line) as { msg: string }).msg) }) };
+}
+
+const watchBreaks = (journal: Journal, name: string): number => journal.events.filter((event) => event === `watch broke ${name}`).length;
+
+describe('engine: retry and delay apply to a failing watch', () => {
+  it('starts the watch again after delay, up to retry times, telling each, then fails the resource; not converged meanwhile', async () => {
+    const journal = newJournal();
+    const { lines, logger } = warnings();
+    const started = performance.now();
+    const engine = await runToConvergence(
+      graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'w', params: { watchThrows: true }, meta: { retry: 2, delay: 100 } }]),
+      { logger },
+    );
+    // Converged only once the last try failed: two delays.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(195);
+    expect(watchBreaks(journal, 'w')).toBe(3);
+    expect(lines.filter((line) => line.startsWith('watch failed, retrying'))).toEqual([
+      expect.stringMatching(/^watch failed, retrying in 100 ms \(1 more after it\): .*watch broke/),
+      expect.stringMatching(/^watch failed, retrying in 100 ms \(0 more after it\): .*watch broke/),
+    ]);
+    expect(engine.statuses()[0]?.state).toBe('failed');
+    expect(engine.failures()[0]?.code).toBe('ERR_RESOURCE_WATCH');
+    await sleep(250);
+    expect(watchBreaks(journal, 'w')).toBe(3);
+    await engine.stop();
+  });
+
+  it("has a budget of its own: failing checks do not spend the watch's tries, nor the other way round", async () => {
+    const journal = newJournal();
+    const { lines, logger } = warnings();
+    const engine = await runToConvergence(
+      graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'w', params: { watchThrows: true, failTimes: 2 }, meta: { retry: 2, delay: 50 } }]),
+      { logger },
+    );
+    expect(journal.events.filter((event) => event === 'fail w')).toHaveLength(2);
+    expect(watchBreaks(journal, 'w')).toBe(3);
+    expect(lines.filter((line) => /^(checkApply|watch) failed, retrying/.test(line)).sort()).toEqual([
+      expect.stringMatching(/^checkApply failed, retrying in 50 ms \(0 more after it\): /),
+      expect.stringMatching(/^checkApply failed, retrying in 50 ms \(1 more after it\): /),
+      expect.stringMatching(/^watch failed, retrying in 50 ms \(0 more after it\): /),
+      expect.stringMatching(/^watch failed, retrying in 50 ms \(1 more after it\): /),
+    ]);
+    expect(engine.failures()[0]?.code).toBe('ERR_RESOURCE_WATCH');
+    await engine.stop();
+  });
+
+  it('retry -1 restarts it for ever; with retryreset a successful check gives it its whole budget again; a stop cancels a restart to come', async () => {
+    const journal = newJournal();
+    const rec = recordingKind(journal);
+    const graph = graphOf(
+      [rec],
+      [
+        { kind: 'rec', name: 'forever', params: { watchThrows: true }, meta: { retry: -1, delay: 40 } },
+        // Each start of its watch is an event, whose check succeeds before the next try.
+        { kind: 'rec', name: 'reset', params: { watchThrows: true }, meta: { retry: 1, retryreset: true, delay: 40 } },
+        { kind: 'rec', name: 'slow', params: { watchThrows: true }, meta: { retry: 1, delay: 60_000 } },
+      ],
+    );
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    await engine.start(graph);
+    await until(() => watchBreaks(journal, 'forever') >= 5 && watchBreaks(journal, 'reset') >= 5, 'five restarts of each watch');
+    expect(engine.failures()).toEqual([]);
+    // A restart is pending (the slow one's for a minute): the graph is not converged, and a stop does not wait for it.
+    expect(engine.converged.get()).toBe(false);
+    const stopping = performance.now();
+    await engine.stop();
+    expect(performance.now() - stopping).toBeLessThan(2000);
+    const atStop = journal.events.length;
+    await sleep(150);
+    expect(journal.events.length).toBe(atStop);
+    expect(watchBreaks(journal, 'slow')).toBe(1);
+  });
+
+  it('rewatch takes precedence: restarted for ever with its back-off, whatever retry says', async () => {
+    const journal = newJournal();
+    const { lines, logger } = warnings();
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, logger });
+    await engine.start(graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'w', params: { watchThrows: true }, meta: { rewatch: true, retry: 1, delay: 10 } }]));
+    await sleep(500);
+    // Back-off 100, 200 ms...: tries at 0, 100, 300 ms.
+    expect(watchBreaks(journal, 'w')).toBeGreaterThanOrEqual(3);
+    expect(watchBreaks(journal, 'w')).toBeLessThanOrEqual(4);
+    expect(engine.failures()).toEqual([]);
+    expect(lines.every((line) => line.startsWith('watch failed, restarting: '))).toBe(true);
+    await engine.stop();
+  });
+});
