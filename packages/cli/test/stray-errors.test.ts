@@ -32,6 +32,8 @@ resources:
 edges:
 - {from: {kind: password, name: db}, to: {kind: file, name: ${join(dir, 'db.secret')}}, send: password, recv: content}
 - {from: {kind: password, name: db}, to: {kind: stray, name: bug}, send: password, recv: reason}
+# The bug after the file: the stop it brings finds all three converged, however slow the machine is.
+- {from: {kind: file, name: ${join(dir, 'db.secret')}}, to: {kind: stray, name: bug}}
 `;
 }
 
