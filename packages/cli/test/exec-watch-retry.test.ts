@@ -41,4 +41,27 @@ resources:
     expect(result.stdout).toContain(`failed: exec[w2]: ${exited}`);
     expect(result.code, result.stderr).toBe(1);
   });
+
+  it('does not let a --converged-exit run end with 0 while a watch that dies at once waits for its next try (QA)', async () => {
+    const dir = await makeTempDir();
+    // The watch goes live, then exits at once, each time; its restart comes long after the check.
+    const graph = await writeGraph(
+      dir,
+      'w4.yaml',
+      `graph: w4
+resources:
+  exec:
+    - name: w4
+      cmd: "sleep 0.5; echo ran >> ${join(dir, 'log')}"
+      shell: /bin/sh
+      watchcmd: "exit 3"
+      watchshell: /bin/sh
+      meta: {retry: 2, delay: 1500}
+`,
+    );
+    const result = await runCli(['run', '--tmp-prefix', '--converger-timeout=1', '--converged-exit', graph], { timeoutMs: 25_000 });
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stderr).toContain('retrying in 1.5 s (0 more after it)');
+    expect(result.stdout).toContain('failed: exec[w4]: watchcmd /bin/sh -c "exit 3" exited with code 3');
+  });
 });

@@ -39,6 +39,18 @@ describe('engine: retry and delay apply to a failing watch', () => {
     await engine.stop();
   });
 
+  it('fails the resource with its watch\'s failure when the engine stops while the watch waits to start again, as a check waiting to retry does (QA: a --converged-exit run ended with 0)', async () => {
+    const journal = newJournal();
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: -1 });
+    await engine.start(graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'w', params: { watchThrows: true }, meta: { retry: 2, delay: 60_000 } }]));
+    await until(() => watchBreaks(journal, 'w') === 1, 'the watch to break once');
+    expect(engine.failures()).toEqual([]);
+    await engine.stop();
+    expect(engine.statuses()[0]?.state).toBe('failed');
+    expect(engine.failures().map((failure) => failure.code)).toEqual(['ERR_RESOURCE_WATCH']);
+    expect(watchBreaks(journal, 'w')).toBe(1);
+  });
+
   it("has a budget of its own: failing checks do not spend the watch's tries, nor the other way round", async () => {
     const journal = newJournal();
     const { lines, logger } = warnings();

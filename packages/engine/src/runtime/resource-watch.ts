@@ -17,8 +17,8 @@ export interface WatchHost {
   poke(): void;
   /** The watch ended or failed, and neither `meta.rewatch` nor a retry left restarts it: the vertex can never run again. */
   watchDied(error: EngineError): void;
-  /** The watch failed and is started again after `meta.delay` (`meta.retry`): until it is live again, the vertex is not converged. */
-  restarting(): void;
+  /** The watch failed with `error` and is started again after `meta.delay` (`meta.retry`): until it is live again, the vertex is not converged. */
+  restarting(error: EngineError): void;
   log(level: 'warn', message: string): void;
 }
 
@@ -49,6 +49,11 @@ export class ResourceWatch {
     this.#instance = instance;
     this.#watching = watching;
     this.#retries = new RetryBudget(host.meta, 'watch');
+  }
+
+  /** A failed watch waits out `meta.delay` before it starts again: an event meanwhile is not the new watch's. */
+  get restartPending(): boolean {
+    return this.#retryTimer !== undefined;
   }
 
   /** The whole retry budget again (`meta.retryreset`, after a successful check, as for the checks' own). */
@@ -100,8 +105,11 @@ export class ResourceWatch {
       return;
     }
     this.#host.log('warn', this.#retries.take(false, error.message));
-    this.#host.restarting();
-    this.#retryTimer = setTimeout(() => this.start(), this.#host.meta.delay);
+    this.#host.restarting(error);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.start();
+    }, this.#host.meta.delay);
   }
 
   /** Aborts the watch (and any restart or poll) and waits, up to a grace period, for it to end. */
@@ -110,6 +118,7 @@ export class ResourceWatch {
     clearInterval(this.#pollTimer);
     clearTimeout(this.#rewatchTimer);
     clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
     this.#controller?.abort(new Error('stopping'));
     if (!this.#done) return;
     const timedOut = Symbol('timeout');

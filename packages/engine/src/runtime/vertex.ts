@@ -124,6 +124,8 @@ export class Vertex implements ContextHost {
   #watch: ResourceWatch | undefined;
   /** Its watch failed and is to start again (see #watchRestarting): the converger is kept busy meanwhile. */
   #watchDown = false;
+  /** Why its watch failed last, while a restart is to come: a stop meanwhile fails the vertex with it (see close). */
+  #watchFailure: EngineError | undefined;
   readonly #call = new CheckCall();
   /** This vertex has recorded its reversal, or extended a stored one to what it manages now (meta.reverse). */
   #reversalChecked = false;
@@ -305,7 +307,7 @@ export class Vertex implements ContextHost {
           // run after its failure was told. Aborted: its process group goes.
           this.#call.abortSignal(error);
         },
-        restarting: () => this.#watchRestarting(),
+        restarting: (error) => this.#watchRestarting(error),
         log: (level, message) => this.#log(level, message),
       },
       instance,
@@ -325,8 +327,16 @@ export class Vertex implements ContextHost {
   watchEvent(): void {
     if (this.#initDone) this.#ready = true;
     this.poke();
-    // After the poke, which made it busy: the converger never sees it idle in between.
-    this.#watchBack();
+    // After the poke, which made it busy: the converger never sees it idle in between. Not while a
+    // failed watch waits to start again: a check's own event (a command that ran) is not the new
+    // watch's (QA: a run under retry was declared converged before the restart, and exited 0).
+    if (this.#watchDown && !this.#watch?.restartPending) {
+      // The restarted watch is live: a change, so the quiet time starts again, and a watch that
+      // dies soon after (a command that exits at once) is seen before the graph counts as converged
+      // (QA: a --converged-exit run ended with 0 as its restarted watch died 7 ms later).
+      this.#env.converger.changed();
+      this.#watchBack();
+    }
   }
 
   /**
@@ -335,10 +345,11 @@ export class Vertex implements ContextHost {
    * start, else a run that ends once converged would end before the retry. A
    * watch that died is a change: the quiet time starts again.
    */
-  #watchRestarting(): void {
+  #watchRestarting(error: EngineError): void {
     // Busy first: changed() on an idle converger with no timeout would declare it converged at once.
     if (!this.#watchDown) this.#env.converger.busy();
     this.#watchDown = true;
+    this.#watchFailure = error;
     this.#env.converger.changed();
   }
 
@@ -990,10 +1001,15 @@ export class Vertex implements ContextHost {
   /** Ends the watch and cleans up. Called once, after runs have settled. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // A stop that comes while the watch waits to start again leaves it failed, as a
+    // check waiting to retry does (QA: a watch that died after going live, under
+    // retry, let a --converged-exit run end with 0; without retry, it ended with 1).
+    const watchFailure = this.#watchDown && this.#env.stopSignal.aborted ? this.#watchFailure : undefined;
     this.#closed = true;
     this.#wakeRealizedWaiters();
     await this.#watch?.stop();
     this.#watchBack();
+    if (watchFailure && this.#state !== 'failed') this.#failForGood(watchFailure, true);
     const instance = this.#instance;
     if (instance?.cleanup) {
       try {
