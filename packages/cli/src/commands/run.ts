@@ -25,6 +25,7 @@ import type { ListenAddress } from '../listen-address.js';
 import { startObservers } from '../observers.js';
 import { counted } from '../counted.js';
 import { tellFailures } from '../capped-list.js';
+import { drainOutput } from '../output-drain.js';
 
 export interface RunFlags {
   readonly convergerTimeout: number;
@@ -210,6 +211,10 @@ async function runEngine(
       await stop();
     } finally {
       await display.stop();
+      // Every resource's line on stdout is out before the summary goes to stderr: with both in one
+      // slow pipe (`2>&1 | tee log`), the summary came amid the last lines (QA). While the stop
+      // signals are still handled: a third one ends a wait for a reader that does not read.
+      await drainOutput([process.stdout]);
       endStopSignals();
       clearInterval(keepAlive);
     }
