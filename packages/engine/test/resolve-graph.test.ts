@@ -409,8 +409,16 @@ describe('resolveGraph: params', () => {
 
   it('names unknown params with a suggestion and the valid ones', async () => {
     const [problem] = await problemsOf(['resources:', '  file:', '  - name: /a', '    contnet: x']);
-    expect(problem).toMatchObject({ code: 'ERR_UNKNOWN_PARAM', resource: 'file[/a]', location: { line: 4, column: 14 } });
+    expect(problem).toMatchObject({ code: 'ERR_UNKNOWN_PARAM', resource: 'file[/a]', location: { line: 4, column: 5 } });
     expect(problem?.hint).toBe("did you mean 'content'? (valid params: content, fragments, group, mode, owner, path, source, state)");
+  });
+
+  it('tells an unknown param or metaparam at its key when its value starts on a later line', async () => {
+    const problems = await problemsOf(['resources:', '  file:', '  - name: /a', '    contnet: |', '      hello', '    meta:', '      retyr:', '        3']);
+    expect(problems.map((problem) => [problem.code, problem.location])).toEqual([
+      ['ERR_UNKNOWN_PARAM', expect.objectContaining({ line: 4, column: 5 })],
+      ['ERR_META_INVALID', expect.objectContaining({ line: 7, column: 7 })],
+    ]);
   });
 
   it('reports validate issues with the hint, and a throwing validate as an issue', async () => {

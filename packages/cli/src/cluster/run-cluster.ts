@@ -4,7 +4,6 @@ import {
   clusterSettled,
   clusterWaitingFor,
   Engine,
-  GraphLoadError,
   loadGraphSpec,
   parseGraphYaml,
   readGraphFile,
@@ -15,7 +14,6 @@ import {
   type ResourceStatus,
 } from '@converge/engine';
 import { connectEtcdWorld } from './connect-world.js';
-import { isEngineError } from '@converge/engine-api';
 import { ExitCode } from '../exit-codes.js';
 import { createRootLogger } from '../logging.js';
 import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
@@ -30,7 +28,7 @@ import { ClusterAgent } from './cluster-agent.js';
 import { GraphReloader } from '../graph-reloader.js';
 import { fileVersion } from '../file-version.js';
 import { worldLogger } from './world-logger.js';
-import { graphLoadOptions, problemsSummary } from '../commands/load-graph.js';
+import { graphLoadOptions, reportLoadProblems } from '../commands/load-graph.js';
 import { startObservers } from '../observers.js';
 import { tellFailures } from '../capped-list.js';
 
@@ -216,10 +214,7 @@ async function checkedGraph(graphFile: string, plugins: readonly string[], repor
     await loadGraphSpec(spec, graphLoadOptions(graphFile, plugins));
     return spec;
   } catch (error) {
-    const problems = error instanceof GraphLoadError ? error.problems : isEngineError(error) && error.isInputError ? [error] : undefined;
-    if (!problems) throw error;
-    for (const problem of problems) reporter.problem(problem);
-    reporter.say(problemsSummary(problems, graphFile, reloading));
+    reportLoadProblems(error, graphFile, reporter, reloading);
     return undefined;
   }
 }

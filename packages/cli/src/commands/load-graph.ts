@@ -31,12 +31,21 @@ export async function loadGraphOrReport(
     }
     return graph;
   } catch (error) {
-    const problems = error instanceof GraphLoadError ? error.problems : isEngineError(error) && error.isInputError ? [error] : undefined;
-    if (!problems) throw error;
-    for (const problem of problems) reporter.problem(problem);
-    reporter.say(problemsSummary(problems, graphFile, reloading));
+    reportLoadProblems(error, graphFile, reporter, reloading);
     return undefined;
   }
+}
+
+/**
+ * Tells every problem of a graph that cannot be loaded, and how many there
+ * were; rethrows anything that is not a problem of the graph (a bug, a
+ * missing plugin's crash), which must not pass for one.
+ */
+export function reportLoadProblems(error: unknown, graphFile: string, reporter: Reporter, reloading: boolean): void {
+  const problems = error instanceof GraphLoadError ? error.problems : isEngineError(error) && error.isInputError ? [error] : undefined;
+  if (!problems) throw error;
+  for (const problem of problems) reporter.problem(problem);
+  reporter.say(problemsSummary(problems, graphFile, reloading));
 }
 
 /** Where a graph's plugins are looked for: next to where the user stands and next to the graph. */

@@ -125,7 +125,7 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
         new EngineError('ERR_META_INVALID', `unknown metaparam '${key}'`, {
           resource: id,
           phase: 'validate',
-          location,
+          location: resource.keyLocations?.get(`meta/${key}`) ?? location,
           hint: unknownNameHint(key, META_KEYS, 'metaparams'),
         }),
       );

@@ -66,7 +66,7 @@ export function checkParams(
   for (const [key, value] of Object.entries(resource.params)) {
     // Cloned so that defaults and send/recv never reach the spec; a text or number is its own copy.
     if (Object.hasOwn(properties, key)) params[key] = typeof value === 'object' && value !== null ? structuredClone(value) : value;
-    else problem('ERR_UNKNOWN_PARAM', `unknown param '${key}' for kind '${definition.kind}'`, key, { hint: unknownParamHint(key, definition.kind, known) });
+    else problem('ERR_UNKNOWN_PARAM', `unknown param '${key}' for kind '${definition.kind}'`, key, { hint: unknownParamHint(key, definition.kind, known), location: whereKey([key]) });
   }
   const nameParam = definition.nameParam;
   if (nameParam !== undefined && Object.hasOwn(properties, nameParam) && !Object.hasOwn(params, nameParam)) {

@@ -18,9 +18,11 @@ export interface ResourceSpec {
   /** Where each param's value was written, by param name; entries inside a param by their path (`env/PATH`, `disk/0/source`). */
   readonly paramLocations: ReadonlyMap<string, SourceLocation>;
   /**
-   * Where each key of a mapping inside a param is written, by the same
-   * paths (`disk/0/typ`): a key the kind does not know is told at the key,
-   * whose value may start on a later line. Kept by the precise parser only.
+   * Where each param's key and each key of a mapping inside a param is
+   * written, by the same paths (`content`, `disk/0/typ`), and each
+   * metaparam's key (`meta/retry`): a key the kind does not know is told at
+   * the key, whose value may start on a later line. Kept by the precise
+   * parser only.
    */
   readonly keyLocations?: ReadonlyMap<string, SourceLocation>;
   /** Where each metaparam's value was written, by metaparam name. */

@@ -235,18 +235,22 @@ function readResource(ctx: ShapeContext, kind: string, node: Node | null): Resou
   const paramLocations = new Map<string, SourceLocation>();
   const keyLocations = new Map<string, SourceLocation>();
   const forms: ScalarForms = { texts: new Map(), quotedBooleanWords: new Set() };
-  let meta: { values: Record<string, unknown>; locations: Map<string, SourceLocation> } = { values: {}, locations: new Map() };
+  let meta: { values: Record<string, unknown>; locations: Map<string, SourceLocation>; keyLocations?: Map<string, SourceLocation> } = { values: {}, locations: new Map() };
   for (const entry of entriesOf(ctx, map)) {
     if (entry.key === 'name') {
       sawName = true;
       name = expectName(ctx, entry.value, `the name of a resource of kind '${kind}'`, (text) => `${kind}[${text}]`);
     } else if (entry.key === 'meta') {
       meta = readMeta(ctx, kind, entry.value) ?? meta;
+      // An unknown metaparam is told at its key (meta/KEY), as its value may start on a later line.
+      for (const [key, keyLocation] of meta.keyLocations ?? []) keyLocations.set(`meta/${key}`, keyLocation);
       // Under `meta/`, which no param path starts with (meta is never a param): a metaparam's number as written, for its errors.
       addScalarTexts(ctx, 'meta', entry.value, forms);
     } else if (!isForbiddenKey(entry.key)) {
       params[entry.key] = ctx.values.read(entry.value);
       paramLocations.set(entry.key, entry.valueLocation);
+      // An unknown param is told at its key: its value may start on a later line (`contnet: |`).
+      keyLocations.set(entry.key, entry.keyLocation);
       addNestedLocations(ctx, entry.key, entry.value, paramLocations, keyLocations);
       addScalarTexts(ctx, entry.key, entry.value, forms);
     }
@@ -277,12 +281,14 @@ function readMeta(ctx: ShapeContext, kind: string, node: Node | null) {
   if (!map) return undefined;
   const values: Record<string, unknown> = {};
   const locations = new Map<string, SourceLocation>();
+  const keyLocations = new Map<string, SourceLocation>();
   for (const entry of entriesOf(ctx, map)) {
     if (isForbiddenKey(entry.key)) continue;
     values[entry.key] = ctx.values.read(entry.value);
     locations.set(entry.key, entry.valueLocation);
+    keyLocations.set(entry.key, entry.keyLocation);
   }
-  return { values, locations };
+  return { values, locations, keyLocations };
 }
 
 function readEdges(ctx: ShapeContext, node: Node | null): EdgeSpec[] {
