@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { EngineError } from '@converge/engine-api';
 import type { EngineErrorCode, Phase } from '@converge/engine-api';
 import { stderrTail } from './text-tail.js';
+import { StartFailure } from './cwd-as-user.js';
 
 /** Where an error happened: the resource and the lifecycle step. */
 export interface ErrorSite {
@@ -22,15 +23,27 @@ export function codeFor(phase: Phase): EngineErrorCode {
   return 'ERR_RESOURCE_CHECK_APPLY';
 }
 
-export function cannotStart(site: ErrorSite, role: string, command: string, cause: unknown, cwd?: string): EngineError {
-  const reason = (cause as NodeJS.ErrnoException).code ?? String(cause);
+/**
+ * A command that never ran. `who` names the user and group it runs as
+ * (`user nobody`), for a cwd that one may not enter (see cwd-as-user.ts).
+ */
+export function cannotStart(site: ErrorSite, role: string, command: string, cause: unknown, cwd?: string, who?: string): EngineError {
+  const reason = (cause as NodeJS.ErrnoException).code ?? (cause instanceof Error ? cause.message : String(cause));
+  const cwdRefused = cause instanceof StartFailure && cause.stage === 'cwd';
   // spawn says ENOENT both for a missing program and for a missing cwd: tell which.
-  if (reason === 'ENOENT' && cwd !== undefined && !existsSync(cwd)) {
+  if ((reason === 'ENOENT' || cwdRefused) && cwd !== undefined && !existsSync(cwd)) {
     return new EngineError(codeFor(site.phase), `${role} ${command} could not be started: its cwd ${cwd} does not exist`, {
       ...site,
       cause,
       hint: 'create the directory first (e.g. with a file resource before this exec), or fix cwd',
       missing: true,
+    });
+  }
+  if (cwdRefused) {
+    return new EngineError(codeFor(site.phase), `${role} ${command} could not be started: ${who ?? 'its user'} cannot enter its cwd ${cwd ?? '?'}: ${cause.message}`, {
+      ...site,
+      cause,
+      hint: `the cwd is entered as ${who ?? 'the user'}, as in mgmt: give it search (x) permission on ${cwd ?? 'the cwd'} and every folder above it, or choose a cwd it may enter`,
     });
   }
   return new EngineError(codeFor(site.phase), `${role} ${command} could not be started: ${reason}`, {

@@ -277,12 +277,13 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     try {
       watcher = await LineWatcher.start(spec, () => this.changed());
     } catch (error) {
-      throw cannotStart(site, 'watchcmd', command, error, spec.cwd);
+      throw cannotStart(site, 'watchcmd', command, error, spec.cwd, this.who());
     }
     this.groups.add(watcher.group);
     this.lineWatcher = watcher;
-    void watcher.ended.then(({ code, signal: killedBy, stderrTail }) => {
+    void watcher.ended.then(({ code, signal: killedBy, stderrTail, startFailure }) => {
       if (watcher.isStopped) return;
+      if (startFailure) return fail(cannotStart(site, 'watchcmd', command, startFailure, spec.cwd, this.who()));
       const why = killedBy ? `was killed by ${killedBy}` : `exited with code ${String(code)}`;
       fail(
         new EngineError('ERR_RESOURCE_WATCH', withStderr(`watchcmd ${command} ${why}; it must keep running`, stderrTail), {
@@ -345,10 +346,11 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
       result = await runCommand(spec, { signal, timeoutMs, onStart: (group) => this.groups.add(group) });
     } catch (error) {
       if (signal.aborted) throw stopped(this.site(), role, command, 'aborted', signal.reason);
-      throw cannotStart(this.site(), role, command, error, spec.cwd);
+      throw cannotStart(this.site(), role, command, error, spec.cwd, this.who());
     }
     // Children it left behind (`daemon &`) keep the group tracked: cleanup ends them.
     this.groups.forgetIfEmpty(result.group);
+    if (result.startFailure) throw cannotStart(this.site(), role, command, result.startFailure, spec.cwd, this.who());
     if (result.truncated) this.ctx.log.warn(`${role} printed more than res-exec keeps: only the last ${MAX_CAPTURED_BYTES / 1024 / 1024} MiB of each stream are kept (and sent)`, { command });
     if (this.interrupted) throw stopped(this.site(), role, command, 'interrupted');
     // The code it ended with by itself after the stop signal (its TERM trap); undefined when it was killed.
@@ -362,6 +364,13 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     if (result.stoppedBy === 'abort') throw stopped(this.site(), role, command, 'aborted', signal.reason, result.stderr, exitedWith);
     if (result.signal) throw killedBySignal(this.site(), role, command, result.signal, result.stderr);
     return result;
+  }
+
+  /** Who commands run as, for errors: `user nobody`; a received value is hidden by the engine. */
+  private who(): string | undefined {
+    const { user, group } = this.params;
+    const parts = [user ? `user ${user}` : '', group ? `group ${group}` : ''].filter((part) => part !== '');
+    return parts.length > 0 ? parts.join(' and ') : undefined;
   }
 
   private site(): ErrorSite {

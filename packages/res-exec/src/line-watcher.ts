@@ -1,7 +1,10 @@
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { OutputCapture } from './output-capture.js';
 import { ProcessGroup } from './process-group.js';
 import type { CommandSpec, ExitStatus } from './process-group.js';
+import type { StartFailure } from './cwd-as-user.js';
 import { STDERR_TAIL_BYTES, stderrTail } from './text-tail.js';
 
 /**
@@ -11,12 +14,20 @@ import { STDERR_TAIL_BYTES, stderrTail } from './text-tail.js';
 const KEPT_STDERR_BYTES = 16 * STDERR_TAIL_BYTES;
 
 /**
+ * How long after its exit its stderr may still be read: 'exit' can come
+ * before the last of it (env's message when the cwd was refused); a child
+ * left holding the pipe must not hold the end back.
+ */
+const STDERR_DRAIN_MS = 200;
+
+/**
  * Runs a long-lived command (mgmt's `watchcmd`) and calls `onLine` for every
  * non-empty line it prints on stdout. `ended` settles when the command exits
  * by itself; `stop()` ends it and everything it started.
  */
 export class LineWatcher {
-  readonly ended: Promise<ExitStatus & { readonly stderrTail: string }>;
+  /** `startFailure`: it never ran (its user could not enter its cwd or run its program). */
+  readonly ended: Promise<ExitStatus & { readonly stderrTail: string; readonly startFailure?: StartFailure }>;
   private stopped = false;
 
   private constructor(
@@ -29,7 +40,15 @@ export class LineWatcher {
     });
     const stderr = new OutputCapture(KEPT_STDERR_BYTES);
     group.child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
-    this.ended = group.exited.then((status) => ({ ...status, stderrTail: stderrTail(stderr.text()) }));
+    const stderrClosed = once(group.child.stderr, 'close').catch(() => undefined);
+    this.ended = group.exited.then(async (status) => {
+      await Promise.race([stderrClosed, sleep(STDERR_DRAIN_MS, undefined, { ref: false })]);
+      return {
+        ...status,
+        stderrTail: stderrTail(stderr.text()),
+        startFailure: group.startFailure(status, stderr.text()),
+      };
+    });
   }
 
   static async start(spec: CommandSpec, onLine: (line: string) => void): Promise<LineWatcher> {

@@ -5,6 +5,8 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Argv } from './command-line.js';
 import type { Credentials } from './credentials.js';
+import { launchOf, startFailure } from './cwd-as-user.js';
+import type { Launch, StartFailure } from './cwd-as-user.js';
 
 /** Everything needed to start one command. */
 export interface CommandSpec {
@@ -37,16 +39,23 @@ export class ProcessGroup {
   private constructor(
     readonly child: ChildProcessByStdio<null, Readable, Readable>,
     readonly pgid: number,
+    private readonly launch: Launch,
   ) {
     this.exited = new Promise((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
     });
   }
 
-  /** Starts the command; rejects when it cannot be started at all (ENOENT, EACCES, bad cwd). */
+  /**
+   * Starts the command; rejects when it cannot be started at all (ENOENT,
+   * EACCES, bad cwd). When its user's cwd is entered by env (see
+   * cwd-as-user.ts), such a failure comes as an exit instead: `startFailure`.
+   */
   static async start(spec: CommandSpec): Promise<ProcessGroup> {
-    const child = spawn(spec.argv.file, [...spec.argv.args], {
-      cwd: spec.cwd,
+    const launch = launchOf(spec.argv, spec.cwd, spec.credentials);
+    const child = spawn(launch.file, [...launch.args], {
+      cwd: launch.cwd,
+      argv0: launch.argv0,
       env: { ...spec.env },
       uid: spec.credentials.uid,
       gid: spec.credentials.gid,
@@ -58,7 +67,12 @@ export class ProcessGroup {
       child.once('error', reject);
     });
     // A spawned child always has a pid; it is also the id of its new group.
-    return new ProcessGroup(child, child.pid as number);
+    return new ProcessGroup(child, child.pid as number, launch);
+  }
+
+  /** Why the command never ran (its cwd or program refused to its user), from how it exited and its stderr; undefined when it ran. */
+  startFailure(status: ExitStatus, stderr: string): StartFailure | undefined {
+    return startFailure(this.launch, status.code, stderr);
   }
 
   /** True while any member of the group is still running (zombies do not count). */

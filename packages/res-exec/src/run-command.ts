@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { OutputCapture } from './output-capture.js';
 import { DEFAULT_KILL_GRACE_MS, ProcessGroup } from './process-group.js';
 import type { CommandSpec, ExitStatus } from './process-group.js';
+import type { StartFailure } from './cwd-as-user.js';
 
 export interface RunOptions {
   /** Aborting stops the group (SIGTERM, then SIGKILL) and the run reports `stoppedBy: 'abort'`. */
@@ -23,6 +24,8 @@ export interface RunResult extends ExitStatus {
   readonly truncated: boolean;
   /** Set when this run stopped the command itself rather than letting it finish. */
   readonly stoppedBy?: 'timeout' | 'abort';
+  /** Set when the command never ran: its user could not enter its cwd, or run its program (see cwd-as-user.ts). */
+  readonly startFailure?: StartFailure;
   readonly group: ProcessGroup;
 }
 
@@ -76,13 +79,15 @@ export async function runCommand(spec: CommandSpec, options: RunOptions = {}): P
       group.child.stderr.destroy();
     }
     await stopping;
+    const stderrText = stderr.text();
     return {
       ...status,
       stdout: stdout.text(),
-      stderr: stderr.text(),
+      stderr: stderrText,
       output: output.text(),
       truncated: output.truncated,
       stoppedBy,
+      startFailure: group.startFailure(status, stderrText),
       group,
     };
   } finally {
