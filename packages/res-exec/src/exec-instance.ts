@@ -98,7 +98,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
       // One whose command or user an edge fills starts at the first
       // checkApply, with the values received (never as root meanwhile).
       if (this.params.watchcmd && !this.watchcmdWaitsForValues()) {
-        const credentials = await runAs(this.params.user, this.params.group, site, this.ctx.receives).catch((error: unknown) => {
+        const credentials = await runAs(this.params.user, this.params.group, site, this.ctx.receives, signal).catch((error: unknown) => {
           // A user or group an earlier resource creates (useradd) is not there yet: watchcmd starts at the first check, as cmd runs then.
           if (!(error instanceof EngineError && error.cause instanceof UnknownNameError)) throw error;
           this.watchcmdWaitsForUser = true;
@@ -134,7 +134,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     this.interrupted = false;
     // A watchcmd held back for its user (see watch) starts now, whether or not cmd has anything to do.
     if (this.watchcmdWaitsForUser && this.lineWatcher === undefined && this.failWatch !== undefined) {
-      await this.restartWatchcmdIfChanged(await runAs(this.params.user, this.params.group, this.site(), this.ctx.receives));
+      await this.restartWatchcmdIfChanged(await runAs(this.params.user, this.params.group, this.site(), this.ctx.receives, signal));
     }
     const { refreshonly, donecmd, doneshell, donecwd } = this.params;
     const refresh = this.ctx.refresh();
@@ -148,7 +148,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     this.fingerprints = new Map(this.watchedPaths().map((path) => [path, fingerprintPath(path)]));
 
     // user and group as they are now: a received one takes effect (or fails) here.
-    const credentials = await runAs(this.params.user, this.params.group, this.site(), this.ctx.receives);
+    const credentials = await runAs(this.params.user, this.params.group, this.site(), this.ctx.receives, signal);
     await this.restartWatchcmdIfChanged(credentials);
     if (await this.guardsBlock(signal, credentials)) {
       this.changesHandled = seen;

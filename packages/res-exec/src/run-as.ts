@@ -13,7 +13,7 @@ import type { ErrorSite } from './exec-errors.js';
  * Fails with an EngineError of `site`'s phase when a name is unknown or
  * switching needs root.
  */
-export async function runAs(user: string | undefined, group: string | undefined, site: ErrorSite, received?: ReadonlySet<string>): Promise<Credentials> {
+export async function runAs(user: string | undefined, group: string | undefined, site: ErrorSite, received?: ReadonlySet<string>, signal?: AbortSignal): Promise<Credentials> {
   // Empty in the graph is mgmt's "not set"; received empty, it is a sender's
   // failure, and reading it as "not set" would run the command as root.
   for (const [param, value] of [['user', user], ['group', group]] as const) {
@@ -27,8 +27,10 @@ export async function runAs(user: string | undefined, group: string | undefined,
   if (!user && !group) return {};
   let credentials: Credentials;
   try {
-    credentials = await resolveCredentials(user, group);
+    credentials = await resolveCredentials(user, group, signal);
   } catch (error) {
+    // Stopped while the name service was asked: the stop, not a resolving error.
+    if (signal?.aborted) throw error;
     throw new EngineError(codeFor(site.phase), `cannot resolve user/group: ${(error as Error).message}`, {
       ...site,
       cause: error,

@@ -2,42 +2,12 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveGid, resolveUid } from '../src/ids.js';
-import { localIdOf } from '../src/local-ids.js';
 import { tempDir } from './helpers.js';
 
 let dir: string;
 let remove: () => Promise<void>;
 beforeEach(async () => ({ dir, remove } = await tempDir()));
 afterEach(() => remove());
-
-describe('users and groups of the local files', () => {
-  async function files(nsswitch: string): Promise<{ passwd: string; group: string; nsswitch: string }> {
-    const paths = { passwd: join(dir, 'passwd'), group: join(dir, 'group'), nsswitch: join(dir, 'nsswitch.conf') };
-    await writeFile(paths.passwd, '# a comment\nroot:x:0:0:root:/root:/bin/bash\n+nisuser::::::\nweb:x:1001:1001::/srv:/bin/sh\n');
-    await writeFile(paths.group, 'root:x:0:\nweb:x:2002:\n');
-    await writeFile(paths.nsswitch, nsswitch);
-    return paths;
-  }
-
-  it('are read where nsswitch.conf has the system look in its files first, and read again once changed', async () => {
-    const paths = await files('# comment\npasswd:         files systemd\ngroup: files [NOTFOUND=return] ldap\n');
-    expect(localIdOf('passwd', 'web', paths)).toBe(1001);
-    expect(localIdOf('group', 'web', paths)).toBe(2002);
-    expect(localIdOf('passwd', 'nobody-here', paths)).toBeUndefined();
-    // NIS's +/- lines name no one.
-    expect(localIdOf('passwd', '+nisuser', paths)).toBeUndefined();
-    // A user added (as a resource before this one may): found at the next check.
-    await writeFile(paths.passwd, `${await readFile(paths.passwd, 'utf8')}app:x:1500:1500::/app:/bin/sh\n`);
-    expect(localIdOf('passwd', 'app', paths)).toBe(1500);
-  });
-
-  it('are not used where the system looks elsewhere first, or when they cannot be read', async () => {
-    const ldapFirst = await files('passwd: sss files\ngroup: files\n');
-    expect(localIdOf('passwd', 'web', ldapFirst)).toBeUndefined();
-    expect(localIdOf('group', 'web', ldapFirst)).toBe(2002);
-    expect(localIdOf('passwd', 'web', { ...ldapFirst, nsswitch: join(dir, 'missing') })).toBeUndefined();
-  });
-});
 
 describe('resolving names', () => {
   /** Puts a getent first in PATH that counts its runs in `log` and answers for `ldapuser` as the name service would. */

@@ -1,15 +1,17 @@
 import { readFileSync, statSync } from 'node:fs';
 
+import type { Database, Entry } from './entry.js';
+import { entryOf } from './entry.js';
+
 /**
  * Users and groups of the system's local files (/etc/passwd, /etc/group),
  * read in the process: a name's id without a process per check (QA: a
- * getent for each check of each of 5,000 files made a repair take 30 s).
+ * getent for each check of each of 5,000 files made a repair take 30 s;
+ * res-exec ran one per run of its commands).
  * Used only where nsswitch.conf has the system look in its files first, as
  * the system itself then finds a name there first; each file is read again
  * when it changes (a user added by a resource before).
  */
-
-type Database = 'passwd' | 'group';
 
 /** Where the system keeps them (other paths in tests). */
 export interface LocalIdFiles {
@@ -25,13 +27,24 @@ interface Read<T> {
   readonly value: T;
 }
 
-const tables = new Map<string, Read<ReadonlyMap<string, number>>>();
+/** A passwd or group file: its entries by name, and by id (the first with an id, as getent finds it). */
+interface Table {
+  readonly byName: ReadonlyMap<string, Entry>;
+  readonly byId: ReadonlyMap<number, Entry>;
+}
+
+const tables = new Map<string, Read<Table>>();
 const sources = new Map<string, Read<ReadonlyMap<string, string>>>();
 
-/** The id of `name` in the local file of `database`, when the system looks there first and it is there. */
-export function localIdOf(database: Database, name: string, files: LocalIdFiles = SYSTEM_FILES): number | undefined {
+/**
+ * The entry of `key` (a name, or a numeric id: looked up by id, as getent
+ * does) in the local file of `database`, when the system looks there first
+ * and it is there.
+ */
+export function localEntryOf(database: Database, key: string, files: LocalIdFiles = SYSTEM_FILES): Entry | undefined {
   if (firstSource(database, files.nsswitch) !== 'files') return undefined;
-  return table(files[database])?.get(name);
+  const known = table(database, files[database]);
+  return /^\d+$/.test(key) ? known?.byId.get(Number(key)) : known?.byName.get(key);
 }
 
 /** The first place nsswitch.conf names for `database` (`files`, `sss`, `compat`…), or undefined. */
@@ -64,8 +77,8 @@ function nsswitchSources(text: string): ReadonlyMap<string, string> {
   return first;
 }
 
-/** name → id of a passwd or group file as it is now, or undefined when it cannot be read. */
-function table(path: string): ReadonlyMap<string, number> | undefined {
+/** A passwd or group file as it is now, or undefined when it cannot be read. */
+function table(database: Database, path: string): Table | undefined {
   const version = versionOf(path);
   if (version === undefined) return undefined;
   const known = tables.get(path);
@@ -76,15 +89,22 @@ function table(path: string): ReadonlyMap<string, number> | undefined {
   } catch {
     return undefined;
   }
-  const ids = new Map<string, number>();
+  const byName = new Map<string, Entry>();
+  const byId = new Map<number, Entry>();
   for (const line of text.split('\n')) {
     // NIS's +/- lines name no one here.
     if (line === '' || line.startsWith('#') || line.startsWith('+') || line.startsWith('-')) continue;
-    const [name, , id] = line.split(':');
-    if (name && id !== undefined && /^\d+$/.test(id) && !ids.has(name)) ids.set(name, Number(id));
+    const fields = line.split(':');
+    const name = fields[0];
+    // A line with a broken id names no one: it must not mean root.
+    const entry = entryOf(database, fields);
+    if (!name || entry === undefined) continue;
+    if (!byName.has(name)) byName.set(name, entry);
+    if (!byId.has(entry.id)) byId.set(entry.id, entry);
   }
-  tables.set(path, { version, value: ids });
-  return ids;
+  const value = { byName, byId };
+  tables.set(path, { version, value });
+  return value;
 }
 
 /** What a file is now (which one, its size, its change times): another version means it is read again. */
