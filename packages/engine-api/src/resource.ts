@@ -227,6 +227,11 @@ export interface ResourceDefinition<PS extends TObject = TObject, SS extends TOb
    * `name` is the resource's name, for kinds whose name is what they manage
    * (a container, an image) and is not a param (since engine API 1.4;
    * undefined from older engines). An issue without `param` is about it.
+   * A param an edge fills is not known at load: the engine also calls
+   * validate with stand-in values of the sent type there, and refuses the
+   * graph when all of them break one check that another param settles.
+   * Word such a conflict alike whatever the value (and never quote it), or
+   * it is told only at run time, with the value received.
    */
   validate?(params: Readonly<Static<PS>>, name?: string): readonly ValidationIssue[] | void;
   /**

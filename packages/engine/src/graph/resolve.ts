@@ -9,6 +9,7 @@ import { lowercasedCollectKinds, lowercasedEdgeKinds } from './kind-case.js';
 import { checkKindGraphs } from './kind-graph-check.js';
 import { checkParams } from './param-check.js';
 import { receivedParams, resolveEdges } from './resolve-edges.js';
+import { checkReceivedConflicts } from './received-conflicts.js';
 import { warnNotifyWithoutEffect } from './notify-check.js';
 import {
   resourceId,
@@ -99,6 +100,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: Res
   checkKindGraphs(resources, kinds, firstSpecs, problems);
   const edges = resolveEdges(lowercasedEdgeKinds(spec.edges, new Set(resourceKinds.values()), warnings), resourceKinds, kinds, problems, firstSpecs);
   checkHiddenSenders(edges, resources, problems);
+  checkReceivedConflicts(edges, resources, kinds, firstSpecs, problems);
   warnRepeatedEdgeNames(spec.edges, warnings);
   warnNotifyWithoutEffect(edges, resources, kinds, warnings);
   checkCycles(resourceKinds.keys(), edges, problems);
