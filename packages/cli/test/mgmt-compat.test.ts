@@ -85,7 +85,9 @@ describe("mgmt's noop", () => {
     );
     const result = await runCli(['run', ...ONCE, graph]);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toContain('hub.yaml:10:3: warning: edge: notifies noop[hub], which passes no notification on (a noop changes nothing)');
+    expect(result.stderr).toContain(
+      `hub.yaml:10:3: warning: edge file[${conf}] -> noop[hub]: notifies noop[hub], which passes no notification on (a noop changes nothing): its own notify edge noop[hub] -> exec[restart] (${graph}:11) is never refreshed from here`,
+    );
     expect(result.stderr).toMatch(/noop\[hub\]: received a refresh \(a noop changes nothing and passes it on to no one\)/);
     expect(result.stdout).toContain('converged: exec[restart]');
   });

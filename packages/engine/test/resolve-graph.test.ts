@@ -747,22 +747,26 @@ describe('resolveGraph: send/recv', () => {
     const toNoop = await resolveYaml(['resources:', '  noop:', '  - name: a', '  - name: b', 'edges:', '- {from: {kind: noop, name: a}, to: {kind: noop, name: b}, notify: true}']);
     expect(toNoop.warnings).toBeUndefined();
     // Through a noop that notifies on, the chain stops: mgmt's noop passes nothing on either (QA: silently).
+    // The warning names the edge in and each edge on, with where it is written (QA: it named neither).
     const throughNoop = await resolveYaml([
       'resources:',
       '  noop:',
       '  - name: hub',
       '  - name: end',
+      '  - name: other',
       '  file:',
       '  - name: /etc/app.conf',
       'edges:',
       '- {from: {kind: file, name: /etc/app.conf}, to: {kind: noop, name: hub}, notify: true}',
       '- {from: {kind: noop, name: hub}, to: {kind: noop, name: end}, notify: true}',
+      '- {from: {kind: noop, name: hub}, to: {kind: noop, name: other}, notify: true}',
     ]);
-    expect(throughNoop.warnings?.map((warning) => [warning.location.line, warning.message, warning.hint])).toEqual([
+    expect(throughNoop.warnings?.map((warning) => [warning.location.line, warning.resource, warning.message, warning.hint])).toEqual([
       [
-        8,
-        'notifies noop[hub], which passes no notification on (a noop changes nothing): its own notify edges are never refreshed from here',
-        'notify the resources after noop[hub] from file[/etc/app.conf] directly',
+        9,
+        'edge file[/etc/app.conf] -> noop[hub]',
+        'notifies noop[hub], which passes no notification on (a noop changes nothing): its own notify edges noop[hub] -> noop[end] (g.yaml:10), noop[hub] -> noop[other] (g.yaml:11) are never refreshed from here',
+        'notify noop[end], noop[other] from file[/etc/app.conf] directly',
       ],
     ]);
     // A kind may say it per resource, from its params (QA: a virt without restartonrefresh got no warning).

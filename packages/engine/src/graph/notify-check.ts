@@ -1,6 +1,16 @@
 import type { AnyResourceDefinition } from '@converge/engine-api';
 import type { GraphWarning, ResolvedEdge, ResolvedResource } from './spec.js';
 
+/** `edge kind[name] -> kind[name]`: a resolved edge has no name of its own, and its ends say which one it is. */
+function edgeLabel(edge: ResolvedEdge): string {
+  return `edge ${edge.from} -> ${edge.to}`;
+}
+
+/** `kind[name] -> kind[name] (file:line)`, so that an edge told of in another's warning can be found. */
+function edgeWithPlace(edge: ResolvedEdge): string {
+  return edge.location ? `${edge.from} -> ${edge.to} (${edge.location.file}:${edge.location.line})` : `${edge.from} -> ${edge.to}`;
+}
+
 /** Whether a resource acts on a refresh: its kind's refreshable trait, for every resource or from its params. */
 function actsOnRefresh(definition: AnyResourceDefinition | undefined, params: Readonly<Record<string, unknown>>): boolean {
   const refreshable = definition?.refreshable;
@@ -18,18 +28,25 @@ export function warnNotifyWithoutEffect(
   kinds: ReadonlyMap<string, AnyResourceDefinition>,
   warnings: GraphWarning[],
 ): void {
-  const notifiesOnward = new Set(edges.filter((edge) => edge.notify).map((edge) => edge.from));
+  const notifyingFrom = new Map<string, ResolvedEdge[]>();
+  for (const edge of edges) {
+    if (edge.notify) notifyingFrom.set(edge.from, [...(notifyingFrom.get(edge.from) ?? []), edge]);
+  }
   for (const edge of edges) {
     if (!edge.notify || !edge.location) continue;
     const resource = resources.get(edge.to);
-    if (resource?.kind === 'noop' && notifiesOnward.has(edge.to)) {
+    const onward = notifyingFrom.get(edge.to);
+    if (resource?.kind === 'noop' && onward) {
       // As in mgmt, a noop is told of the refresh and changes nothing, so
-      // its own notify edges send none: a chain through it stops there (QA: silently).
+      // its own notify edges send none: a chain through it stops there (QA:
+      // silently). Both the edge in and the edges on are named (QA: the
+      // warning named neither, and a graph with many noops left it to guess).
+      const many = onward.length > 1;
       warnings.push({
         location: edge.location,
-        resource: 'edge',
-        message: `notifies ${edge.to}, which passes no notification on (a noop changes nothing): its own notify edges are never refreshed from here`,
-        hint: `notify the resources after ${edge.to} from ${edge.from} directly`,
+        resource: edgeLabel(edge),
+        message: `notifies ${edge.to}, which passes no notification on (a noop changes nothing): its own notify ${many ? 'edges' : 'edge'} ${onward.map(edgeWithPlace).join(', ')} ${many ? 'are' : 'is'} never refreshed from here`,
+        hint: `notify ${onward.map((next) => next.to).join(', ')} from ${edge.from} directly`,
       });
       continue;
     }
@@ -37,7 +54,7 @@ export function warnNotifyWithoutEffect(
     const kindWide = typeof kinds.get(resource.kind)?.refreshable !== 'function';
     warnings.push({
       location: edge.location,
-      resource: 'edge',
+      resource: edgeLabel(edge),
       message: kindWide
         ? `notifies ${edge.to}, whose kind '${resource.kind}' does nothing on a refresh: the notification is lost`
         : `notifies ${edge.to}, which does nothing on a refresh as its params are (see its kind's README): the notification is lost`,
