@@ -30,13 +30,13 @@ resources:
     expect(code).toBe(2);
     // cdrom's missing 'source' is not told as well: 'sourc' is surely it, and its hint says so.
     expect(lines).toEqual([
-      "vbad3.yaml:9:11: virt[a5]: param 'disk' at 0: unknown key 'typ'",
+      "vbad3.yaml:9:11: virt[a5]: param 'disk' entry 1: unknown key 'typ'",
       "  hint: did you mean 'type'? (valid keys: source, type)",
-      "vbad3.yaml:12:11: virt[a5]: param 'network' at 0: unknown key 'macc'",
+      "vbad3.yaml:12:11: virt[a5]: param 'network' entry 1: unknown key 'macc'",
       "  hint: did you mean 'mac'? (valid keys: mac, name)",
-      "vbad3.yaml:14:47: virt[a5]: param 'filesystem' at 0: unknown key 'readonly'",
+      "vbad3.yaml:14:47: virt[a5]: param 'filesystem' entry 1: unknown key 'readonly'",
       "  hint: did you mean 'read_only'? (valid keys: access, read_only, source, target)",
-      "vbad3.yaml:15:16: virt[a5]: param 'cdrom' at 0: unknown key 'sourc'",
+      "vbad3.yaml:15:16: virt[a5]: param 'cdrom' entry 1: unknown key 'sourc'",
       "  hint: did you mean 'source'? (valid keys: source, type)",
       'converge: 4 problems in vbad3.yaml; nothing was applied',
     ]);

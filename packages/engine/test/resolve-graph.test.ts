@@ -53,7 +53,11 @@ describe('resolveGraph: a list or a mapping that fits no form of a param', () =>
       [40, "param 'env' at DEBUG: expected string, got true"],
     ]);
     const list = await problemsOf(['resources:', '  svcenv:', '  - name: web', '    env: [A=1, 2, B=3, false]'], resolver);
-    expect(list.map((problem) => problem.message)).toEqual(["param 'env' at 1: expected string, got 2", "param 'env' at 3: expected string, got false"]);
+    // A list's entries are counted from 1, as the kinds' own messages count them (QA: 'at 1' was the second entry).
+    expect(list.map((problem) => problem.message)).toEqual(["param 'env' entry 2: expected string, got 2", "param 'env' entry 4: expected string, got false"]);
+    // A mapping's key that is a number is its name, not a place.
+    const numberKey = await problemsOf(['resources:', '  svcenv:', '  - name: web', "    env: {'0': 5}"], resolver);
+    expect(numberKey.map((problem) => problem.message)).toEqual(["param 'env' at 0: expected string, got 5"]);
   });
 
   it('says to write a number without quotes, for a whole number as for any number', async () => {
@@ -355,7 +359,7 @@ describe('resolveGraph: params', () => {
       mapResolver([...testKinds, nested]),
     );
     expect(problems.map((problem) => [problem.code, problem.location?.line, problem.message, problem.hint])).toEqual([
-      ['ERR_PARAM_TYPE', 5, "param 'network' at 0: missing 'name' (string)", 'add `name: ...` there'],
+      ['ERR_PARAM_TYPE', 5, "param 'network' entry 1: missing 'name' (string)", 'add `name: ...` there'],
     ]);
   });
 
@@ -384,10 +388,10 @@ describe('resolveGraph: params', () => {
       mapResolver([...testKinds, mounted]),
     );
     expect(problems.map((problem) => [problem.code, `${problem.location?.line}:${problem.location?.column}`, problem.message, problem.hint])).toEqual([
-      ['ERR_UNKNOWN_PARAM', '5:25', "param 'mounts' at 0.opts: unknown key 'rO'", "did you mean 'ro'? (valid keys: ro)"],
+      ['ERR_UNKNOWN_PARAM', '5:25', "param 'mounts' entry 1's opts: unknown key 'rO'", "did you mean 'ro'? (valid keys: ro)"],
       // Its missing 'path' is not told as well: 'pth' is surely it.
-      ['ERR_UNKNOWN_PARAM', '6:7', "param 'mounts' at 1: unknown key 'pth'", "did you mean 'path'? (valid keys: opts, path)"],
-      ['ERR_UNKNOWN_PARAM', '8:7', "param 'mounts' at 2: unknown key 'zzz'", 'valid keys: opts, path'],
+      ['ERR_UNKNOWN_PARAM', '6:7', "param 'mounts' entry 2: unknown key 'pth'", "did you mean 'path'? (valid keys: opts, path)"],
+      ['ERR_UNKNOWN_PARAM', '8:7', "param 'mounts' entry 3: unknown key 'zzz'", 'valid keys: opts, path'],
     ]);
   });
 

@@ -151,7 +151,7 @@ describe('entries of a param that do not fit', () => {
     expect(error.problems.map((problem) => [problem.location?.line, problem.message])).toEqual([
       [7, "param 'env' at X: expected string, got a list of 1"],
       [8, "param 'env' at D: expected string, got 5"],
-      ...[0, 1, 2, 3, 4].map((index) => [9, `param 'args' at ${index}: expected string, got ${index + 1}`]),
+      ...[0, 1, 2, 3, 4].map((index) => [9, `param 'args' entry ${index + 1}: expected string, got ${index + 1}`]),
       [9, "param 'args': 2 more entries do not fit either"],
     ]);
   });

@@ -4,6 +4,7 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { unknownNameHint } from './did-you-mean.js';
 import { META_KEYS } from './meta-params.js';
 import { PerParamLimit } from './per-param-limit.js';
+import { describeParamPath } from './param-path.js';
 import { keepWrittenForms, readScalarsAsText } from './scalars-as-text.js';
 import { pathSegments, unionMemberOfShape } from './schema-paths.js';
 import { schemaChecker, type SchemaChecker } from './schema-checker.js';
@@ -85,15 +86,15 @@ export function checkParams(
     const asText = errors.length === 0 || !asTextWarnings ? [] : readScalarsAsText(filled, errors, resource.scalarTexts);
     if (asText.length > 0) {
       for (const { path, value } of asText) {
-        const within = path.length > 1 ? ` at ${path.slice(1).join('.')}` : '';
+        const place = describeParamPath(filled, path);
         // The value is not repeated: it may be a secret (a PIN, a password in env).
         asTextWarnings?.push({
           location: where(path),
           resource: id,
           message:
             value === null
-              ? `param '${path[0]}'${within}: read an empty value as the empty text, as mgmt does`
-              : `param '${path[0]}'${within}: read a ${typeof value === 'number' ? 'number' : 'boolean'} as the text it is written as, as mgmt does`,
+              ? `${place}: read an empty value as the empty text, as mgmt does`
+              : `${place}: read a ${typeof value === 'number' ? 'number' : 'boolean'} as the text it is written as, as mgmt does`,
           hint: value === null ? 'write "" to say it is empty text' : 'quote it to say it is text',
         });
       }
@@ -130,12 +131,12 @@ export function checkParams(
     // A key missing inside a param that an unknown key beside it is misspelt as (`sourc`): the unknown key's hint says so.
     if (error.type === ValueErrorType.ObjectRequiredProperty && meantByUnknown.has(segments.join('/'))) continue;
     if (!typeLimit.admit(param, segments)) continue;
-    const within = segments.length > 2 ? ` at ${segments.slice(1, -1).join('.')}` : '';
+    const holder = describeParamPath(filled, segments.slice(0, -1));
     if (error.type === ValueErrorType.ObjectAdditionalProperties) {
       // A key inside a param (an entry of a list, a nested mapping) its schema does not have: refused
       // as an unknown param is, or a misspelt key (`readonly`) would be dropped and its default used.
       const key = segments[segments.length - 1] as string;
-      problem('ERR_UNKNOWN_PARAM', `param '${param}'${within}: unknown key '${key}'`, segments, {
+      problem('ERR_UNKNOWN_PARAM', `${holder}: unknown key '${key}'`, segments, {
         hint: unknownKeyHint(error, key),
         location: whereKey(segments),
       });
@@ -145,7 +146,7 @@ export function checkParams(
     if (error.type === ValueErrorType.ObjectRequiredProperty && segments.length > 1) {
       // A key missing inside a param (an entry of a list, a nested mapping): said there, at the param's line.
       const missing = segments[segments.length - 1] as string;
-      problem('ERR_PARAM_TYPE', `param '${param}'${within}: missing '${missing}' (${expected})`, segments.slice(0, -1), {
+      problem('ERR_PARAM_TYPE', `${holder}: missing '${missing}' (${expected})`, segments.slice(0, -1), {
         hint: `add \`${missing}: ...\` there`,
       });
       continue;
@@ -161,7 +162,7 @@ export function checkParams(
     // mapping of strings), not as the whole value.
     const deeper = error.type === ValueErrorType.Union ? entriesThatDoNotFit(error.schema, error.value) : [];
     if (deeper.length === 0) {
-      problem('ERR_PARAM_TYPE', `param '${param}'${segments.length > 1 ? ` at ${segments.slice(1).join('.')}` : ''}: expected ${expected}, got ${asWritten(error.value, segments)}`, segments, {
+      problem('ERR_PARAM_TYPE', `${describeParamPath(filled, segments)}: expected ${expected}, got ${asWritten(error.value, segments)}`, segments, {
         hint: typeHint(error.value, expected),
       });
       continue;
@@ -170,7 +171,7 @@ export function checkParams(
       const at = [...segments, ...entry.path];
       if (!typeLimit.admit(param, at)) continue;
       const wanted = describeSchema(entry.schema);
-      problem('ERR_PARAM_TYPE', `param '${param}' at ${at.slice(1).join('.')}: expected ${wanted}, got ${asWritten(entry.value, at)}`, at, {
+      problem('ERR_PARAM_TYPE', `${describeParamPath(filled, at)}: expected ${wanted}, got ${asWritten(entry.value, at)}`, at, {
         hint: typeHint(entry.value, wanted),
       });
     }
