@@ -27,6 +27,8 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
   private changed: readonly number[] = [];
   /** What the last dry-run check found to do, for describeChange (which the engine asks right after it). */
   private dryRunPlan: PackagePlan | undefined;
+  /** What a dry run last said would change (`planKey`), until nothing would: each dpkg event checks again, and it is said once. */
+  private toldWouldChange: string | undefined;
   private watching = false;
   /** The packages its checks have seen (installed, available, or known to dpkg): one of them no one knows any more is no typo. */
   private readonly seen = new Set<string>();
@@ -119,6 +121,11 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
       const { converged } = await checkApplyPackages(client, requests, apply, signal, (acting) => {
         this.changed = changedRequests(requests, acting);
         if (!apply) this.dryRunPlan = acting;
+        // A --noop daemon checks again on every dpkg status change, anyone's:
+        // what would change is said when it is news (QA: said again on each).
+        const key = apply ? undefined : planKey(acting);
+        if (key !== undefined && key === this.toldWouldChange) return;
+        this.toldWouldChange = key;
         this.ctx.log.info(`packages ${apply ? 'changed' : 'would change'}`, { install: acting.install, update: acting.update, remove: acting.remove });
       }, {
         dpkgDir: this.dpkgDir,
@@ -126,6 +133,7 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
         // Logged once per holder: a check may wait long (a dist-upgrade, unattended-upgrades).
         onLockWait: (message, fields) => this.ctx.log.info(message, fields),
       });
+      if (converged) this.toldWouldChange = undefined;
       return converged;
     } catch (error) {
       throw pkgError(error, this.ctx.id, 'checkApply');
@@ -175,6 +183,11 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
       this.ctx.log.warn(`${method} is already changing the system (dpkg is running): it is left to finish in packagekitd, not cancelled (cancelling would leave dpkg half done)`);
     return this.client;
   }
+}
+
+/** What a plan changes, as one text: package ids carry their versions, so a new candidate is news. */
+function planKey(plan: PackagePlan): string {
+  return JSON.stringify([plan.install, plan.update, plan.remove].map((ids) => [...ids].sort()));
 }
 
 function abortion(signal: AbortSignal): Promise<void> {

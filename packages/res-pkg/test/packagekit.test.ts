@@ -17,6 +17,8 @@ const SINGLE = 'hello';
 const GROUP = ['sl', 'cmatrix', 'ninvaders', 'sysvbanner'];
 // jq is left to engine.test.ts, which upgrades it from a YAML graph.
 const UPGRADE_CANDIDATES = ['zip', 'unzip'];
+/** Checked in dry runs, and installed and removed behind the resource's back. */
+const DRY_RUN = 'nyancat';
 
 const available = await packageKitAvailable();
 
@@ -167,6 +169,28 @@ describe.skipIf(!available)('pkg against the real PackageKit', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it('in a dry run, says what would change once, not again at each check, until that changes (QA: a --noop daemon said it on every dpkg event)', async () => {
+    if (await installedVersion(DRY_RUN)) await aptGet('remove', DRY_RUN);
+    const { instance, harness, signal } = await makePkg({ package: DRY_RUN });
+    const told = () => harness.logs().filter((line) => line.message === 'packages would change').length;
+    try {
+      // Each dpkg status event checks again: the same plan is not news.
+      expect(await instance.checkApply(false, signal)).toBe(false);
+      expect(await instance.checkApply(false, signal)).toBe(false);
+      expect(told()).toBe(1);
+      // Installed behind its back, then removed: it would change again, which is news.
+      await aptGet('install', DRY_RUN);
+      expect(await instance.checkApply(false, signal)).toBe(true);
+      await aptGet('remove', DRY_RUN);
+      expect(await instance.checkApply(false, signal)).toBe(false);
+      expect(told()).toBe(2);
+    } finally {
+      instance.cleanup();
+      await harness.dispose();
+      if (await installedVersion(DRY_RUN)) await aptGet('remove', DRY_RUN);
+    }
+  }, 300_000);
 
   it('in a group, an unknown package fails the check but does not hold back the others', async () => {
     const other = GROUP[0] ?? '';
