@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { defineResource, EngineError, Type, type AnyResourceDefinition } from '@converge/engine-api';
+import { defineResource, EngineError, Type, type AnyResourceDefinition, type ResourceContext } from '@converge/engine-api';
 import { autoGroup } from '../src/graph/autogroup.js';
 import { Engine } from '../src/runtime/engine.js';
 import { planGraph } from '../src/runtime/graph-plan.js';
@@ -22,7 +22,11 @@ function partialKind(done = new Set<string>()): AnyResourceDefinition {
     create(params) {
       let items = [params.item];
       let changed: number[] = [];
+      let ctx: ResourceContext | undefined;
       return {
+        init(context: ResourceContext) {
+          ctx = context;
+        },
         group(members) {
           items = [params.item, ...members.map((member) => member.item)];
         },
@@ -30,6 +34,8 @@ function partialKind(done = new Set<string>()): AnyResourceDefinition {
         describeChange: () => Promise.resolve(`make ${changed.map((position) => items[position]).join(', ')}`),
         checkApply(apply) {
           changed = items.flatMap((item, position) => (item.startsWith('new') && !done.has(item) ? [position] : []));
+          // A line about the members it acts for, as res-pkg's 'packages changed' (engine API 1.15).
+          if (changed.length > 0) ctx?.log.info(apply ? 'made' : 'would make', { members: changed, items: changed.map((position) => items[position]) });
           if (apply) changed.forEach((position) => done.add(items[position] ?? ''));
           const bad = items.flatMap((item, position) => (item.startsWith('bad') ? [position] : []));
           if (bad.length > 0) throw new EngineError('ERR_RESOURCE_CHECK_APPLY', 'unknown', { members: bad });
@@ -265,6 +271,23 @@ describe('autogroup', () => {
     const wouldChange = Object.fromEntries(dryRun.statuses().map((status) => [status.name, [status.state, status.wouldChange ?? false]]));
     expect(wouldChange).toEqual({ old1: ['converged', false], new1: ['converged', true], bad1: ['failed', false] });
     await dryRun.stop();
+  });
+
+  it('tags the lines of a group that failed for some members with the members they are about, not its first resource (QA: pkg[typo]: packages would change, for the others)', async () => {
+    const lines: string[] = [];
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, noop: true, logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }) });
+    const converged = engine.whenConverged(AbortSignal.timeout(10_000));
+    await engine.start(graphOf([partialKind()], ['bad1', 'new1', 'old1', 'new2', 'bad2'].map((item) => ({ kind: 'partial', name: item, params: { item } }))));
+    await converged;
+    await engine.stop();
+    const told = lines.map((line) => JSON.parse(line) as { resource?: string; resources?: string[]; members?: unknown; msg: string });
+    const about = (msg: string) => told.filter((line) => line.msg.startsWith(msg)).map(({ resource, resources, members }) => ({ resource, resources, members }));
+    // The kind's own line (ctx.log with `members`), the engine's would-change line and the failure.
+    expect(about('would make')).toEqual([{ resource: 'partial[new1]', resources: ['partial[new1]', 'partial[new2]'], members: undefined }]);
+    expect(about('would change (noop), for the members that did not fail')).toEqual([{ resource: 'partial[new1]', resources: ['partial[new1]', 'partial[new2]'], members: undefined }]);
+    expect(about('unknown')).toEqual([{ resource: 'partial[bad1]', resources: ['partial[bad1]', 'partial[bad2]'], members: undefined }]);
+    // `resource` is written once in each line: the kind's line does not also carry its own.
+    expect(lines.filter((line) => line.includes('"would make"')).map((line) => line.match(/"resource":/g)?.length)).toEqual([1]);
   });
 
   it("tells a group's dry-run diff as about the members that would change, not the group's first resource (QA: pkg[sl] headed cowsay's install)", async () => {

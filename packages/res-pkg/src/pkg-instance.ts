@@ -126,7 +126,10 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
         const key = apply ? undefined : planKey(acting);
         if (key !== undefined && key === this.toldWouldChange) return;
         this.toldWouldChange = key;
-        this.ctx.log.info(`packages ${apply ? 'changed' : 'would change'}`, { install: acting.install, update: acting.update, remove: acting.remove });
+        // A group's line is told as the members it is about (engine API 1.15),
+        // not as its first resource, which may be a misspelt package (QA).
+        const grouped = requests.length > 1 ? { members: this.changed } : {};
+        this.ctx.log.info(`packages ${apply ? 'changed' : 'would change'}${groupShare(this.changed.length, requests.length)}`, { install: acting.install, update: acting.update, remove: acting.remove, ...grouped });
       }, {
         dpkgDir: this.dpkgDir,
         seen: this.seen,
@@ -183,6 +186,11 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
       this.ctx.log.warn(`${method} is already changing the system (dpkg is running): it is left to finish in packagekitd, not cancelled (cancelling would leave dpkg half done)`);
     return this.client;
   }
+}
+
+/** ` (2 of a group of 5)`: how much of its transaction's group a line is about; nothing for a resource alone. */
+function groupShare(about: number, size: number): string {
+  return size > 1 ? ` (${about} of a group of ${size})` : '';
 }
 
 /** What a plan changes, as one text: package ids carry their versions, so a new candidate is news. */

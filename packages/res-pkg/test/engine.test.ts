@@ -14,6 +14,8 @@ const WATCHED = 'tree';
 const CLI_PACKAGE = 'rolldice';
 /** Upgraded to its candidate by the CLI graph when an update is offered (else already newest). */
 const UPGRADED = 'jq';
+/** Only checked, in a dry run: never installed. */
+const DRY_RUN_ONLY = 'oneko';
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const CLI = join(REPO_ROOT, 'packages/cli/dist/bin.js');
 
@@ -26,8 +28,8 @@ async function candidateVersion(name: string): Promise<string | undefined> {
   return /Candidate: (\S+)/.exec(stdout)?.[1];
 }
 
-function runCli(graph: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [CLI, 'run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', graph], {
+function runCli(graph: string, ...flags: string[]): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, [CLI, 'run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', ...flags, graph], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -99,4 +101,24 @@ resources:
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
+
+  it("tells a group's lines as the members they are about, not as its first, misspelt one (QA: pkg[typo]: packages would change)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'res-pkg-cli-'));
+    try {
+      const typos = ['converge-no-such-pkg-a', 'converge-no-such-pkg-b'];
+      const graph = join(dir, 'group.yaml');
+      await writeFile(graph, `graph: typo-first\nresources:\n  pkg:\n${[typos[0], DRY_RUN_ONLY, typos[1]].map((name) => `  - name: ${name}\n`).join('')}`);
+      const result = await runCli(graph, '--noop', '--log-json');
+      expect(result.code, result.output).toBe(1);
+      const lines = result.output.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as { resource?: string; resources?: string[]; members?: unknown; msg: string });
+      const about = (msg: string) => lines.filter((line) => line.msg === msg).map(({ resource, resources, members }) => ({ resource, resources, members }));
+      expect(about('packages would change (1 of a group of 3)'), result.output).toEqual([{ resource: `pkg[${DRY_RUN_ONLY}]`, resources: undefined, members: undefined }]);
+      expect(about(`would change (noop), for the members that did not fail: pkg[${DRY_RUN_ONLY}]`)).toEqual([{ resource: `pkg[${DRY_RUN_ONLY}]`, resources: undefined, members: undefined }]);
+      const failure = typos.map((name) => `package ${name} is not known to PackageKit`).join('; ');
+      // The failure's log line (the summary repeats it after).
+      expect(about(failure)[0]).toEqual({ resource: `pkg[${typos[0]}]`, resources: typos.map((name) => `pkg[${name}]`), members: undefined });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 });

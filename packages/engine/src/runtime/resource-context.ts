@@ -17,6 +17,8 @@ export interface ContextHost {
   received(): ReadonlyMap<string, ReceivedValue>;
   /** The params its incoming send/recv edges fill. */
   receivedParams(): ReadonlySet<string>;
+  /** The ids of its group's members at these positions (0 = itself; see LogFields `members`); none for a reversal. */
+  memberIds?(positions: readonly number[]): readonly string[];
   /** For a reversal: its kind's resources in the graph being run (see ResourceContext.graphPeers). */
   readonly graphPeers?: readonly Readonly<Record<string, unknown>>[];
 }
@@ -47,10 +49,8 @@ export class EngineResourceContext implements ResourceContext<Record<string, unk
   get world(): World {
     return this.#env.world;
   }
-  // Child loggers are made on first use: most resources of a large graph
-  // never log, and a pino child per vertex would cost memory for nothing.
   get log(): Logger {
-    this.#log ??= resourceLogger(this.#env.logger.child({ resource: this.#host.id }), this.#env.secrets);
+    this.#log ??= resourceLogger(this.#env.logger, this.#host.id, this.#env.secrets, (positions) => this.#host.memberIds?.(positions) ?? []);
     return this.#log;
   }
 

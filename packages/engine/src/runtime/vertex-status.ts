@@ -1,5 +1,6 @@
 import { EngineError } from '@converge/engine-api';
 import type { GroupMembers } from './group-members.js';
+import { membersTag } from './log-adapter.js';
 import type { ResourceStatus } from './status.js';
 
 /** How a vertex logs: every line names its resource, unless `fields` names a member of its group. */
@@ -42,7 +43,9 @@ export function logForChangedMembers(members: GroupMembers | undefined, id: stri
 export function wouldChangeForMembers(members: GroupMembers | undefined, id: string, toldAlready: boolean, log: VertexLog, describe: () => void): boolean {
   const wouldChange = members?.lastChangedAny ?? false;
   if (wouldChange && !toldAlready) {
-    log('warn', `would change (noop), for the members that did not fail: ${members?.lastChangedIds(id).join(', ')}`);
+    // Told as theirs, not as the vertex's own resource's, which may be the one that failed (QA: pkg[typo]: would change).
+    const changing = members?.lastChangedIds(id) ?? [];
+    log('warn', `would change (noop), for the members that did not fail: ${changing.join(', ')}`, membersTag(changing));
     // What they would do, as for a group that did not fail (QA: said for none of them).
     describe();
   }

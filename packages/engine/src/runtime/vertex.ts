@@ -15,6 +15,7 @@ import { processWithWaits, retryAfterDelay, type CheckWithWaitsHost } from './ch
 import { GroupMembers } from './group-members.js';
 import { callResource, callResourceNow, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
+import { membersTag } from './log-adapter.js';
 import { EventValue } from './event-value.js';
 import { RateLimiter } from './rate-limiter.js';
 import { Retries } from './retries.js';
@@ -458,6 +459,10 @@ export class Vertex implements ContextHost {
 
   receivedParams(): ReadonlySet<string> {
     return receivedParamsOf(this.parents);
+  }
+
+  memberIds(positions: readonly number[]): readonly string[] {
+    return this.#members ? this.#members.idsAt(this.id, positions) : positions.includes(0) ? [this.id] : [];
   }
 
   // ---- the process loop ----------------------------------------------------
@@ -937,10 +942,12 @@ export class Vertex implements ContextHost {
     this.#down = true;
     this.#setState('failed');
     this.#wakeRealizedWaiters();
-    // Told as the failing member's, when the error names members of the group (see failure).
-    const member = this.#members?.namedIn(error);
+    // Told as the failing members', when the error names members of the group
+    // (see failure): the first as `resource`, all as `resources` (QA: a
+    // group with two misspelt packages was told as the first one's alone).
+    const failed = error.members === undefined ? undefined : membersTag(this.memberIds(error.members));
     // With the code, as the summary's lines carry it in --log-json.
-    const fields = { code: error.code, ...(error.hint ? { hint: error.hint } : {}), ...(member ? { resource: member.id } : {}) };
+    const fields = { code: error.code, ...(error.hint ? { hint: error.hint } : {}), ...failed };
     if (this.#loggedFailure === error.message) this.#log('debug', `failed again the same way: ${error.message}`, fields);
     else this.#log('error', error.message, fields);
     this.#loggedFailure = error.message;
