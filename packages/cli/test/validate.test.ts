@@ -138,7 +138,7 @@ describe('a graph from standard input or a pipe', () => {
     expect(drawn.stdout).toContain(`"file[${made}]"`);
     const bad = await runCli(['run', '--tmp-prefix', '--converged-timeout=0', '-'], { stdin: `${text}    bogus: 1\n` });
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain("-:7:12: file[");
+    expect(bad.stderr).toContain("-:7:5: file[");
     await expect(readFile(made)).rejects.toThrow();
     // A watching run: nothing to watch for saves, the resources still are.
     const cli = startCli(['run', '--tmp-prefix', '-'], { stdin: text });
