@@ -92,6 +92,33 @@ function pickyKind(): AnyResourceDefinition {
   }) as unknown as AnyResourceDefinition;
 }
 
+/** A groupable kind that records, per member, each check that saw a refresh. */
+function refreshedKind(refreshed: string[]): AnyResourceDefinition {
+  return defineResource({
+    kind: 'refreshed',
+    params: Type.Object({ item: Type.String() }),
+    nameParam: 'item',
+    refreshable: true,
+    groupable: { groupCmp: () => true },
+    create(params) {
+      let items = [params.item];
+      let ctx: ResourceContext | undefined;
+      return {
+        init(context: ResourceContext) {
+          ctx = context;
+        },
+        group(members) {
+          items = [params.item, ...members.map((member) => member.item)];
+        },
+        checkApply() {
+          if (ctx?.refresh()) refreshed.push(...items);
+          return true;
+        },
+      };
+    },
+  }) as unknown as AnyResourceDefinition;
+}
+
 const batch = (item: string, mode = 'x', meta = {}) => ({ kind: 'batch', name: item, params: { item, mode }, meta });
 
 describe('autogroup', () => {
@@ -353,6 +380,32 @@ describe('autogroup', () => {
     await engine.swap(graph(['new1']));
     await engine.whenConverged(AbortSignal.timeout(10_000));
     expect(restarts()).toEqual(['start restart apply=true refresh=true value=undefined']);
+    await engine.stop();
+  });
+
+  it('keeps a refresh pending for a group for each of its members when a reload splits the group (a spare refresh rather than a lost one)', async () => {
+    const refreshed: string[] = [];
+    const kinds = [partialKind(), pickyKind(), refreshedKind(refreshed)];
+    const receivers = ['r1', 'r2'];
+    // new1 changes and notifies both receivers, grouped as one vertex; bad1 fails, so they wait with the refresh pending.
+    const graph = (split: boolean, blocked: boolean) =>
+      graphOf(
+        kinds,
+        [
+          { kind: 'partial', name: 'new1', params: { item: 'new1' } },
+          ...(blocked ? [{ kind: 'picky', name: 'bad1', params: { item: 'bad1' } }] : []),
+          ...receivers.map((item) => ({ kind: 'refreshed', name: item, params: { item }, meta: split && item === 'r2' ? { autogroup: false } : {} })),
+        ],
+        receivers.flatMap((item) => [
+          { from: 'partial[new1]', to: `refreshed[${item}]`, notify: true },
+          ...(blocked ? [{ from: 'picky[bad1]', to: `refreshed[${item}]` }] : []),
+        ]),
+      );
+    const engine = await runToConvergence(graph(false, true));
+    expect(refreshed).toEqual([]);
+    await engine.swap(graph(true, false));
+    await engine.whenConverged(AbortSignal.timeout(10_000));
+    expect(refreshed.sort()).toEqual(['r1', 'r2']);
     await engine.stop();
   });
 

@@ -403,23 +403,27 @@ export class Engine {
     const pending = this.#env.refreshes.pendingIds();
     if (pending.length === 0) return;
     // A refresh is kept by vertex: a group's under its first member. Grouped
-    // otherwise now (another first member, a member apart), it belongs to
-    // the vertex that holds its resource.
+    // otherwise now (another first member, members apart), it belongs to
+    // each vertex that holds one of the resources it was kept for: which
+    // member was notified is not known, and a spare refresh is safer than a
+    // lost one.
     const vertexOf = new Map<string, string>();
     for (const [id, resource] of plan.resources) for (const member of resource.group ?? []) vertexOf.set(member.id, id);
     const notified = new Set<string>();
     for (const edge of plan.edges) if (edge.notify) notified.add(edge.to);
     const dropping = this.#env.noop ? 'would drop (noop)' : 'dropped';
     for (const id of pending) {
-      const holder = vertexOf.get(id) ?? id;
-      if (holder !== id && notified.has(holder)) {
-        await this.#env.refreshes.set(holder);
-        await this.#env.refreshes.clear(id);
+      // The running graph's group of `id` (a refresh left by an earlier run has only its own id).
+      const keptFor = [id, ...(this.#vertices.get(id)?.resource.group ?? []).map((member) => member.id)];
+      const holders = new Set(keptFor.map((member) => vertexOf.get(member) ?? member).filter((holder) => notified.has(holder)));
+      if (holders.size > 0 && !(holders.size === 1 && holders.has(id))) {
+        for (const holder of holders) if (holder !== id) await this.#env.refreshes.set(holder);
+        if (!holders.has(id)) await this.#env.refreshes.clear(id);
         continue;
       }
       if (notified.has(id)) continue;
       await this.#env.refreshes.clear(id);
-      const why = plan.resources.has(holder) ? 'no notify edge leads to it any more' : 'it is no longer in the graph';
+      const why = plan.resources.has(vertexOf.get(id) ?? id) ? 'no notify edge leads to it any more' : 'it is no longer in the graph';
       this.#env.logger.info({ resource: id }, `${dropping} the refresh pending for it: ${why}`);
     }
   }
