@@ -188,6 +188,19 @@ collect:
     expect(errorsOf(graph)).toEqual([]);
   });
 
+  it('accepts a YAML 1.1 boolean inside a param where a boolean is taken, as validate loads it (QA: read_only: yes was refused by both)', async () => {
+    const graph = 'graph: g\nresources:\n  virt:\n  - name: v\n    uri: "test:///default"\n    filesystem: [{source: /srv/share, target: share, read_only: yes}, {source: /srv/b, target: "no", read_only: Off}]\n';
+    const dir = await makeTempDir();
+    const file = join(dir, 'virt.yaml');
+    await writeFile(file, graph);
+    const loaded = await runCli(['validate', file]);
+    expect(loaded.code, loaded.stderr).toBe(0);
+    expect(loaded.stderr).toMatch(/virt\.yaml:6:\d+: .*param 'filesystem' entry 1's read_only: read 'read_only: yes' as true/);
+    expect(errorsOf(graph)).toEqual([]);
+    // Any other word is still flagged there, as validate refuses it.
+    expect(errorsOf(graph.replace('read_only: Off', 'read_only: maybe')).map((error) => error.instancePath)).toContain('/resources/virt/0/filesystem/1/read_only');
+  }, 60_000);
+
   it('still flags what validate refuses where the editor can tell', async () => {
     const cases: Record<string, string> = {
       'a word where a boolean is taken': 'noop:\n  - {name: n, meta: {noop: maybe}}',

@@ -71,6 +71,60 @@ describe('resolveGraph: a list or a mapping that fits no form of a param', () =>
   });
 });
 
+describe("resolveGraph: YAML 1.1 booleans inside a param, as mgmt's reader takes them at any depth", () => {
+  const sharesKind = defineResource({
+    kind: 'shares',
+    params: Type.Object({
+      filesystem: Type.Optional(Type.Array(Type.Object({ target: Type.String(), read_only: Type.Boolean({ default: false }) }, { additionalProperties: false }))),
+      options: Type.Optional(Type.Object({ label: Type.Optional(Type.String()), inner: Type.Optional(Type.Object({ quiet: Type.Boolean() })) })),
+      flags: Type.Optional(Type.Union([Type.Array(Type.Boolean()), Type.Record(Type.String(), Type.Boolean())])),
+    }),
+    create: () => ({ checkApply: () => true }),
+  }) as unknown as AnyResourceDefinition;
+  const resolver = mapResolver([sharesKind]);
+
+  it('reads them where the schema takes a boolean (a list entry\'s key, a nested mapping, a record, a list), each told at its own line (QA: read_only: yes was refused)', async () => {
+    const graph = await resolveYaml(
+      [
+        'resources:',
+        '  shares:',
+        '  - name: a',
+        '    filesystem:',
+        '    - {target: yes, read_only: yes}',
+        '    - target: share',
+        '      read_only: OFF',
+        '    options: {label: on, inner: {quiet: Y}}',
+        '    flags: {debug: n}',
+        '  - name: b',
+        '    flags: [no, true]',
+      ],
+      resolver,
+    );
+    expect(graph.resources.get('shares[a]')?.params).toEqual({
+      // A text key keeps the word: only where a boolean is taken is it one.
+      filesystem: [{ target: 'yes', read_only: true }, { target: 'share', read_only: false }],
+      options: { label: 'on', inner: { quiet: true } },
+      flags: { debug: false },
+    });
+    expect(graph.resources.get('shares[b]')?.params).toEqual({ flags: [false, true] });
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.location.column, warning.message, warning.hint])).toEqual([
+      [5, 32, "param 'filesystem' entry 1's read_only: read 'read_only: yes' as true (a YAML 1.1 boolean, as mgmt reads it)", 'write read_only: true'],
+      [7, 18, "param 'filesystem' entry 2's read_only: read 'read_only: OFF' as false (a YAML 1.1 boolean, as mgmt reads it)", 'write read_only: false'],
+      [8, 41, "param 'options' at inner.quiet: read 'quiet: Y' as true (a YAML 1.1 boolean, as mgmt reads it)", 'write quiet: true'],
+      [9, 20, "param 'flags' at debug: read 'debug: n' as false (a YAML 1.1 boolean, as mgmt reads it)", 'write debug: false'],
+      [11, 13, "param 'flags' entry 1: read 'no' as false (a YAML 1.1 boolean, as mgmt reads it)", 'write false there'],
+    ]);
+  });
+
+  it('refuses a quoted word where a boolean is taken, as for a param of its own: quoted, it is text to mgmt too', async () => {
+    const problems = await problemsOf(['resources:', '  shares:', '  - name: a', "    filesystem: [{target: share, read_only: 'yes'}]", '    flags: ["on"]'], resolver);
+    expect(problems.map((problem) => [problem.location?.line, problem.message])).toEqual([
+      [4, `param 'filesystem' entry 1's read_only: expected true or false, got "yes"`],
+      [5, `param 'flags' entry 1: expected true or false, got "on"`],
+    ]);
+  });
+});
+
 describe('resolveGraph: a plugin validate issue without a hint', () => {
   it('gets one that points at the kind and its param', async () => {
     const strict = defineResource({

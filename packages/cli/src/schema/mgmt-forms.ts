@@ -1,4 +1,4 @@
-import type { JsonSchema, JsonValue } from './json-schema.js';
+import { isJsonObject, type JsonSchema, type JsonValue } from './json-schema.js';
 
 /**
  * Values that mgmt's graphs write and that converge loads (most with a
@@ -52,13 +52,51 @@ export const LEADING_ZERO_TEXT: JsonSchema = {
   description: 'text only when written with a leading zero (0644): quote it to say it is text',
 };
 
+/** Keys under which a schema describes the entries of a value (a list's items, a mapping's values). */
+const ENTRY_KEYS = ['items', 'additionalProperties'] as const;
+const ENTRY_MAPS = ['properties', 'patternProperties'] as const;
+
+/**
+ * The schema with YAML 1.1 booleans taken at every place inside it that
+ * takes a boolean (`filesystem: [{read_only: yes}]`), as the engine reads
+ * them there (its nested-booleans.ts): through a list's items, a mapping's
+ * keys and a union's list or mapping, not a union of scalars (the engine
+ * reads the word only where a boolean alone is taken), and not the
+ * deprecated true/false that free text takes.
+ */
+function withNestedYaml11Booleans(schema: JsonSchema): JsonSchema {
+  const out: JsonSchema = { ...schema };
+  for (const key of ENTRY_KEYS) if (isJsonObject(out[key])) out[key] = withYaml11Boolean(out[key]);
+  for (const key of ENTRY_MAPS) {
+    const entries = out[key];
+    if (isJsonObject(entries)) out[key] = Object.fromEntries(Object.entries(entries).map(([name, entry]) => [name, isJsonObject(entry) ? withYaml11Boolean(entry) : entry]));
+  }
+  const alternatives = out['anyOf'];
+  if (Array.isArray(alternatives)) {
+    out['anyOf'] = alternatives.map((member) => (isJsonObject(member) && (member['type'] === 'array' || member['type'] === 'object') ? withNestedYaml11Booleans(member) : member));
+  }
+  return out;
+}
+
+/** An entry's schema: a boolean also takes a YAML 1.1 boolean (its description outside, where an editor shows it); a list or mapping, inside it. */
+function withYaml11Boolean(schema: JsonSchema): JsonSchema {
+  if (schema['type'] !== 'boolean') return withNestedYaml11Booleans(schema);
+  const { description, default: defaultValue, ...value } = schema;
+  return {
+    ...(description === undefined ? {} : { description }),
+    ...(defaultValue === undefined ? {} : { default: defaultValue }),
+    anyOf: [value, YAML11_BOOLEAN],
+  };
+}
+
 /**
  * A param or metaparam schema with the forms mgmt's graphs write for it
  * added: YAML 1.1 booleans where it takes a boolean, `null` when it may be
  * left unset (`nullable`), and any `extra` alternatives. The description
  * and default stay outside the alternatives, where an editor shows them.
  */
-export function withMgmtForms(schema: JsonSchema, nullable: boolean, extra: readonly JsonSchema[] = []): JsonSchema {
+export function withMgmtForms(written: JsonSchema, nullable: boolean, extra: readonly JsonSchema[] = []): JsonSchema {
+  const schema = withNestedYaml11Booleans(written);
   const added = [...(schema['type'] === 'boolean' ? [YAML11_BOOLEAN] : []), ...extra, ...(nullable ? [LEFT_EMPTY] : [])];
   if (added.length === 0) return schema;
   const { description, default: defaultValue, deprecated, ...value } = schema;

@@ -2,6 +2,8 @@ import type { AnyResourceDefinition } from '@converge/engine-api';
 import { resourceId, type GraphWarning, type ResourceSpec } from './spec.js';
 import { yaml11Boolean, yaml11BooleanRead } from './yaml11-boolean.js';
 import { META_KEYS } from './meta-params.js';
+import { nestedYaml11Booleans } from './nested-booleans.js';
+import { describeParamPath, paramPathLocation } from './param-path.js';
 
 /** mgmt's metaparams that have no effect here, and why. */
 const IGNORED_META: ReadonlyMap<string, string> = new Map([
@@ -139,6 +141,24 @@ export function readLegacyParams(
     const { message, hint } = yaml11BooleanRead(`${param}: ${String(value)}`, param, truth);
     warn(param, message, hint);
   }
+  // The same at any depth inside a param, where its schema takes a boolean
+  // (`filesystem: [{read_only: yes}]`), as mgmt's reader does: told at the word's own line.
+  for (const [param, value] of Object.entries(params ?? resource.params)) {
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(declared, param)) continue;
+    const words = nestedYaml11Booleans(declared[param], value, param, resource.quotedBooleanWords);
+    if (words.length === 0) continue;
+    params ??= { ...resource.params };
+    const copy = structuredClone(value) as Record<string, unknown>;
+    for (const { path, written, truth } of words) {
+      const [, ...inside] = path;
+      setInside(copy, inside, truth);
+      // A list's entry has no key to name (`flags: [yes]`).
+      const key = Array.isArray(valueAt(value, inside.slice(0, -1))) ? undefined : inside.at(-1);
+      const { message, hint } = yaml11BooleanRead(key === undefined ? written : `${key}: ${written}`, key, truth);
+      warnings.push({ location: paramPathLocation(resource, path), resource: id, message: `${describeParamPath(resource.params, path)}: ${message}`, hint });
+    }
+    params[param] = copy;
+  }
   // mgmt's `meta: {poll: }` (null) leaves it unset, as for params; `dollar`
   // and `async` are mgmt metaparams that change nothing here.
   for (const [key, value] of Object.entries(meta ?? resource.meta)) {
@@ -167,6 +187,16 @@ export function readLegacyParams(
     metaLocations: metaLocations ?? resource.metaLocations,
     paramLocations: paramLocations ?? resource.paramLocations,
   };
+}
+
+/** The value at `path` (keys and list indexes) inside `root`. */
+function valueAt(root: unknown, path: readonly string[]): unknown {
+  return path.reduce<unknown>((node, segment) => (node as Record<string, unknown>)[segment], root);
+}
+
+/** Sets `value` at `path` (keys and list indexes) inside `root`, which the path was found in. */
+function setInside(root: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  (valueAt(root, path.slice(0, -1)) as Record<string, unknown>)[path[path.length - 1] as string] = value;
 }
 
 /** A `dirname` or `basename` as mgmt takes it: unset when empty or null, else valid (a folder ending in /, a name not starting with /) or not. */

@@ -4,7 +4,7 @@ import { Value, ValueErrorType, type ValueError } from '@sinclair/typebox/value'
 import { unknownNameHint } from './did-you-mean.js';
 import { META_KEYS } from './meta-params.js';
 import { PerParamLimit } from './per-param-limit.js';
-import { describeParamPath } from './param-path.js';
+import { describeParamPath, paramPathLocation } from './param-path.js';
 import { keepWrittenForms, readScalarsAsText } from './scalars-as-text.js';
 import { pathSegments, unionMemberOfShape } from './schema-paths.js';
 import { schemaChecker, type SchemaChecker } from './schema-checker.js';
@@ -40,13 +40,7 @@ export function checkParams(
   const before = problems.length;
   const asTextWarnings = scalarsAsText ? warnings : undefined;
   // A param's segments down to the entry the error is about: its nearest written location.
-  const where = (segments: readonly string[]): SourceLocation => {
-    for (let depth = segments.length; depth > 0; depth--) {
-      const location = resource.paramLocations.get(segments.slice(0, depth).join('/'));
-      if (location) return location;
-    }
-    return resource.location;
-  };
+  const where = (segments: readonly string[]): SourceLocation => paramPathLocation(resource, segments);
   // A key inside a param: where the key is written, as its value may start on a later line.
   const whereKey = (segments: readonly string[]): SourceLocation => resource.keyLocations?.get(segments.join('/')) ?? where(segments);
   // A number as the graph writes it (9007199254740993, 1e400), not as a double holds it (…992, Infinity).

@@ -1,3 +1,15 @@
+import type { SourceLocation } from '@converge/engine-api';
+import type { ResourceSpec } from './spec.js';
+
+/** Where a value inside a param (`segments`: the param, then keys and list indexes) is written: its own location, else the nearest entry's or param's around it, else the resource's. */
+export function paramPathLocation(resource: ResourceSpec, segments: readonly string[]): SourceLocation {
+  for (let depth = segments.length; depth > 0; depth--) {
+    const location = resource.paramLocations.get(segments.slice(0, depth).join('/'));
+    if (location) return location;
+  }
+  return resource.location;
+}
+
 /**
  * Where inside a param a problem is, as the graph's reader counts it: a
  * mapping's key by its name (`param 'env' at PORT`), a list's entry by its

@@ -13,7 +13,7 @@ export function yaml11Boolean(value: unknown): boolean | undefined {
   return /^(y|yes|on)$/i.test(value);
 }
 
-/** What a warning says of a YAML 1.1 boolean read as one: `written` as it stands in the graph (`force: yes`). */
-export function yaml11BooleanRead(written: string, key: string, truth: boolean): { message: string; hint: string } {
-  return { message: `read '${written}' as ${truth} (a YAML 1.1 boolean, as mgmt reads it)`, hint: `write ${key}: ${truth}` };
+/** What a warning says of a YAML 1.1 boolean read as one: `written` as it stands in the graph (`force: yes`); no key for a list's entry. */
+export function yaml11BooleanRead(written: string, key: string | undefined, truth: boolean): { message: string; hint: string } {
+  return { message: `read '${written}' as ${truth} (a YAML 1.1 boolean, as mgmt reads it)`, hint: key === undefined ? `write ${truth} there` : `write ${key}: ${truth}` };
 }
