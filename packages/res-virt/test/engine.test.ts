@@ -65,6 +65,45 @@ describe('virt in a real engine', () => {
   });
 });
 
+describe("mgmt's zero values in a virt graph", () => {
+  it('reads a card\'s mac: "" and osinit: "" as not set, with a warning at their lines: libvirt picks the MAC (QA: mac: "" was refused, where mgmt makes one up)', async () => {
+    const name = domainName('zero-mac');
+    made.push(name);
+    const yaml = [
+      'graph: zero',
+      'resources:',
+      '  virt:',
+      `  - name: ${name}`,
+      '    uri: "test:///default"',
+      '    memory: 65536',
+      '    osinit: ""',
+      '    network:',
+      '    - {name: default, mac: ""}',
+      '    - name: default',
+      "      mac: ''",
+      '    - {name: default, mac: }',
+      '',
+    ].join('\n');
+    const running = await startTestEngine({ resources: [virtResource], yaml, file: 'zero.yaml' });
+    try {
+      expect(running.graph.warnings?.map((warning) => [warning.location.file, warning.location.line, warning.message, warning.hint])).toEqual([
+        ['zero.yaml', 7, `read 'osinit: ""' as osinit not set, as mgmt does`, 'remove osinit, or give it a value'],
+        ['zero.yaml', 9, `param 'network' entry 1's mac: read 'mac: ""' as mac not set, as mgmt does`, 'remove mac, or give it a value'],
+        ['zero.yaml', 11, `param 'network' entry 2's mac: read 'mac: ""' as mac not set, as mgmt does`, 'remove mac, or give it a value'],
+        // Left empty, as mgmt reads it: no MAC, not the empty text.
+        ['zero.yaml', 12, `param 'network' entry 3's mac: read 'mac: null' as mac not set, as mgmt does`, 'remove mac, or give it a value'],
+      ]);
+      expect(running.graph.resources.get(`virt[${name}]`)?.params['network']).toEqual([{ name: 'default' }, { name: 'default' }, { name: 'default' }]);
+      await running.waitConverged();
+      expect(running.status(`virt[${name}]`)?.state).toBe('converged');
+      const xml = await (await lookup(outside, name))!.getXMLDesc();
+      expect(xml.match(/<mac address='[0-9a-f]{2}(:[0-9a-f]{2}){5}'\/>/g)).toHaveLength(3);
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
 describe('the converge command', () => {
   it('runs a YAML graph of virt resources to convergence and exits', async () => {
     // The CLI's own process holds its test:///default driver: its domains end with it.

@@ -11,8 +11,18 @@ const IGNORED_META: ReadonlyMap<string, string> = new Map([
   ['async', "ignored mgmt's metaparam 'async': a graph swap never waits for the running checks of resources it keeps"],
 ]);
 
-/** A file's params that mgmt leaves alone when empty (see readLegacyParams). */
-const FILE_ZERO_VALUE_PARAMS = ['path', 'owner', 'group', 'mode', 'source', 'fragments'] as const;
+/**
+ * By kind, the params that mgmt leaves alone when they hold their zero
+ * value (see readLegacyParams), and keys of a param's entries (`*` for
+ * each entry of a list). A file's empty path (the name is used), owner,
+ * group, mode or source, and no fragments. A virt card's empty mac (mgmt
+ * makes one up; here libvirt picks it), and an empty osinit (mgmt's
+ * `<init></init>` is no init to libvirt, which uses its own).
+ */
+const ZERO_VALUE_PARAMS: Readonly<Record<string, readonly string[]>> = {
+  file: ['path', 'owner', 'group', 'mode', 'source', 'fragments'],
+  virt: ['osinit', 'network/*/mac'],
+};
 
 /** The metaparams that take true or false. */
 const BOOLEAN_META: ReadonlySet<string> = new Set(['noop', 'retryreset', 'autoedge', 'autogroup', 'rewatch', 'reset', 'hidden', 'reverse', 'realize']);
@@ -95,20 +105,39 @@ export function readLegacyParams(
     }
   }
 
-  // mgmt's file leaves a param alone when it holds its zero value: an empty
-  // path (the name is used), owner, group, mode or source, and no fragments
-  // (mgmt's own copies of a resource write `fragments: []`). Read as not set,
-  // as `null` is: an empty fragments list was read as a join of nothing, and
-  // emptied the file (QA).
-  if (resource.kind === 'file') {
-    for (const param of FILE_ZERO_VALUE_PARAMS) {
-      const value = (params ?? resource.params)[param];
-      const zero = param === 'fragments' ? Array.isArray(value) && value.length === 0 : value === '';
-      if (!zero || !Object.hasOwn(declared, param)) continue;
+  // mgmt's kinds leave a param alone when it holds its zero value (mgmt's
+  // own copies of a resource write them all: `fragments: []`, `mac: ""`).
+  // Read as not set, as `null` is: an empty fragments list was read as a
+  // join of nothing, and emptied the file; a virt card's `mac: ""` was
+  // refused (QA).
+  for (const place of ZERO_VALUE_PARAMS[resource.kind] ?? []) {
+    const [param = '', ...inside] = place.split('/');
+    const value = (params ?? resource.params)[param];
+    if (!Object.hasOwn(declared, param) || value === undefined) continue;
+    if (inside.length === 0) {
+      const list = (declared[param] as { type?: unknown }).type === 'array';
+      if (list ? !Array.isArray(value) || value.length > 0 : value !== '') continue;
       drop(param);
-      const written = param === 'fragments' ? 'fragments: []' : `${param}: ""`;
+      const written = list ? `${param}: []` : `${param}: ""`;
       warn(param, `read '${written}' as ${param} not set, as mgmt does`, `remove ${param}, or give it a value`);
+      continue;
     }
+    // Inside a param, left empty (null) is mgmt's zero value too: a card's `mac:` is no MAC there, not the empty text.
+    const empty = pathsMatching(value, inside, [param]).filter((path) => ['', null].includes(valueAt(value, path.slice(1)) as string | null));
+    if (empty.length === 0) continue;
+    const copy = structuredClone(value) as Record<string, unknown>;
+    for (const path of empty) {
+      const key = path[path.length - 1] as string;
+      const written = valueAt(value, path.slice(1)) === null ? 'null' : '""';
+      delete (valueAt(copy, path.slice(1, -1)) as Record<string, unknown>)[key];
+      warnings.push({
+        location: paramPathLocation(resource, path),
+        resource: id,
+        message: `${describeParamPath(resource.params, path)}: read '${key}: ${written}' as ${key} not set, as mgmt does`,
+        hint: `remove ${key}, or give it a value`,
+      });
+    }
+    (params ??= { ...resource.params })[param] = copy;
   }
 
   // mgmt's exec sends its output only when asked; converge's always sends it, so the switch says nothing here.
@@ -187,6 +216,15 @@ export function readLegacyParams(
     metaLocations: metaLocations ?? resource.metaLocations,
     paramLocations: paramLocations ?? resource.paramLocations,
   };
+}
+
+/** The paths below `at` that `pattern` names in `value` (keys, and `*` for each entry of a list), where a value is written. */
+function pathsMatching(value: unknown, pattern: readonly string[], at: readonly string[]): string[][] {
+  const [segment, ...rest] = pattern;
+  if (segment === undefined) return [[...at]];
+  if (value === null || typeof value !== 'object') return [];
+  const keys = segment === '*' ? (Array.isArray(value) ? value.map((_, index) => String(index)) : []) : Object.hasOwn(value, segment) ? [segment] : [];
+  return keys.flatMap((key) => pathsMatching((value as Record<string, unknown>)[key], rest, [...at, key]));
 }
 
 /** The value at `path` (keys and list indexes) inside `root`. */
