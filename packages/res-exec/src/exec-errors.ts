@@ -90,3 +90,15 @@ export function stopped(site: ErrorSite, role: string, command: string, reason: 
     cause,
   });
 }
+
+/**
+ * watchcmd printed more than `limit` bytes without a newline: its output is
+ * not lines (binary, or a progress bar redrawn with \r), and each line is an
+ * event. Its watch fails, as mgmt's does (bufio.Scanner: token too long).
+ */
+export function lineTooLong(site: ErrorSite, command: string, limit: number): EngineError {
+  return new EngineError('ERR_RESOURCE_WATCH', `watchcmd ${command} printed a line longer than ${limit / 1024 / 1024} MiB on stdout; each line it prints is an event, so it must print lines`, {
+    ...site,
+    hint: 'make watchcmd print one line per change, each ending in a newline (pipe binary or \\r-separated output through a filter such as tr "\\r" "\\n"); the watch starts again as meta retry, delay and rewatch say',
+  });
+}

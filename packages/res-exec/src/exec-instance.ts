@@ -4,7 +4,7 @@ import { EngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { describeArgv, toArgv } from './command-line.js';
 import type { Credentials } from './credentials.js';
-import { cannotStart, exitedNonZero, killedBySignal, stopped, timedOut, withStderr } from './exec-errors.js';
+import { cannotStart, exitedNonZero, killedBySignal, lineTooLong, stopped, timedOut, withStderr } from './exec-errors.js';
 import type { ErrorSite } from './exec-errors.js';
 import { LineWatcher } from './line-watcher.js';
 import { LiveGroups } from './live-groups.js';
@@ -281,8 +281,10 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     }
     this.groups.add(watcher.group);
     this.lineWatcher = watcher;
-    void watcher.ended.then(({ code, signal: killedBy, stderrTail, startFailure }) => {
+    void watcher.ended.then((end) => {
       if (watcher.isStopped) return;
+      if (end.reason === 'line too long') return fail(lineTooLong(site, command, end.limit));
+      const { code, signal: killedBy, stderrTail, startFailure } = end;
       if (startFailure) return fail(cannotStart(site, 'watchcmd', command, startFailure, spec.cwd, this.who()));
       const why = killedBy ? `was killed by ${killedBy}` : `exited with code ${String(code)}`;
       fail(

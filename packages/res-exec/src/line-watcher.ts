@@ -1,6 +1,6 @@
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { LineEnds, LineTooLong } from './line-ends.js';
 import { OutputCapture } from './output-capture.js';
 import { ProcessGroup } from './process-group.js';
 import type { CommandSpec, ExitStatus } from './process-group.js';
@@ -20,38 +20,63 @@ const KEPT_STDERR_BYTES = 16 * STDERR_TAIL_BYTES;
  */
 const STDERR_DRAIN_MS = 200;
 
+/** How a watchcmd's watch ended by itself. */
+export type WatchEnd =
+  /** It exited; `startFailure`: it never ran (its user could not enter its cwd or run its program). */
+  | (ExitStatus & { readonly reason: 'exited'; readonly stderrTail: string; readonly startFailure?: StartFailure })
+  /** It printed a line longer than `limit` bytes (it is left running: stop() ends it). */
+  | { readonly reason: 'line too long'; readonly limit: number };
+
 /**
  * Runs a long-lived command (mgmt's `watchcmd`) and calls `onLine` for every
  * non-empty line it prints on stdout. `ended` settles when the command exits
- * by itself; `stop()` ends it and everything it started.
+ * by itself or prints a line too long to be one; `stop()` ends it and
+ * everything it started.
  */
 export class LineWatcher {
-  /** `startFailure`: it never ran (its user could not enter its cwd or run its program). */
-  readonly ended: Promise<ExitStatus & { readonly stderrTail: string; readonly startFailure?: StartFailure }>;
+  readonly ended: Promise<WatchEnd>;
   private stopped = false;
 
   private constructor(
     readonly spec: CommandSpec,
     readonly group: ProcessGroup,
-    onLine: (line: string) => void,
+    onLine: () => void,
   ) {
-    createInterface({ input: group.child.stdout, crlfDelay: Infinity }).on('line', (line) => {
-      if (line.length > 0 && !this.stopped) onLine(line);
+    const stdout = group.child.stdout;
+    const lines = new LineEnds();
+    const tell = (): void => {
+      if (!this.stopped) onLine();
+    };
+    const tooLong = new Promise<WatchEnd>((resolve) => {
+      stdout.on('data', (chunk: Buffer) => {
+        try {
+          lines.push(chunk, tell);
+        } catch (error) {
+          if (!(error instanceof LineTooLong)) throw error;
+          // Nothing more is read: the watch fails, and its end stops the command.
+          stdout.removeAllListeners('data');
+          stdout.pause();
+          resolve({ reason: 'line too long', limit: error.limit });
+        }
+      });
     });
+    stdout.once('end', () => lines.end(tell));
     const stderr = new OutputCapture(KEPT_STDERR_BYTES);
     group.child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     const stderrClosed = once(group.child.stderr, 'close').catch(() => undefined);
-    this.ended = group.exited.then(async (status) => {
+    const exited = group.exited.then(async (status): Promise<WatchEnd> => {
       await Promise.race([stderrClosed, sleep(STDERR_DRAIN_MS, undefined, { ref: false })]);
       return {
         ...status,
+        reason: 'exited',
         stderrTail: stderrTail(stderr.text()),
         startFailure: group.startFailure(status, stderr.text()),
       };
     });
+    this.ended = Promise.race([tooLong, exited]);
   }
 
-  static async start(spec: CommandSpec, onLine: (line: string) => void): Promise<LineWatcher> {
+  static async start(spec: CommandSpec, onLine: () => void): Promise<LineWatcher> {
     return new LineWatcher(spec, await ProcessGroup.start(spec), onLine);
   }
 
