@@ -130,6 +130,8 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
   }
 
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
+    // Taken before changesSeen is read below: a watchcmd line after this is a new change, told again.
+    this.lineWatcher?.changeTaken();
     if (apply && this.ledger !== undefined) await this.endWhatAKilledRunLeft();
     this.interrupted = false;
     // A watchcmd held back for its user (see watch) starts now, whether or not cmd has anything to do.

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LineEnds, LineTooLong } from './line-ends.js';
+import { LineEvents } from './line-events.js';
 import { OutputCapture } from './output-capture.js';
 import { ProcessGroup } from './process-group.js';
 import type { CommandSpec, ExitStatus } from './process-group.js';
@@ -28,13 +28,15 @@ export type WatchEnd =
   | { readonly reason: 'line too long'; readonly limit: number };
 
 /**
- * Runs a long-lived command (mgmt's `watchcmd`) and calls `onLine` for every
- * non-empty line it prints on stdout. `ended` settles when the command exits
- * by itself or prints a line too long to be one; `stop()` ends it and
- * everything it started.
+ * Runs a long-lived command (mgmt's `watchcmd`) and calls `onLine` for the
+ * non-empty lines it prints on stdout: for each, or, while a change told
+ * waits for `changeTaken`, once per chunk of them (see LineEvents).
+ * `ended` settles when the command exits by itself or prints a line too
+ * long to be one; `stop()` ends it and everything it started.
  */
 export class LineWatcher {
   readonly ended: Promise<WatchEnd>;
+  private readonly lines: LineEvents;
   private stopped = false;
 
   private constructor(
@@ -42,25 +44,10 @@ export class LineWatcher {
     readonly group: ProcessGroup,
     onLine: () => void,
   ) {
-    const stdout = group.child.stdout;
-    const lines = new LineEnds();
-    const tell = (): void => {
+    this.lines = new LineEvents(group.child.stdout, () => {
       if (!this.stopped) onLine();
-    };
-    const tooLong = new Promise<WatchEnd>((resolve) => {
-      stdout.on('data', (chunk: Buffer) => {
-        try {
-          lines.push(chunk, tell);
-        } catch (error) {
-          if (!(error instanceof LineTooLong)) throw error;
-          // Nothing more is read: the watch fails, and its end stops the command.
-          stdout.removeAllListeners('data');
-          stdout.pause();
-          resolve({ reason: 'line too long', limit: error.limit });
-        }
-      });
     });
-    stdout.once('end', () => lines.end(tell));
+    const tooLong = this.lines.tooLong.then((limit): WatchEnd => ({ reason: 'line too long', limit }));
     const stderr = new OutputCapture(KEPT_STDERR_BYTES);
     group.child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
     const stderrClosed = once(group.child.stderr, 'close').catch(() => undefined);
@@ -84,10 +71,17 @@ export class LineWatcher {
     return this.stopped;
   }
 
+  /** A check took the change told (it will run cmd for it): lines from now on are a new change. */
+  changeTaken(): void {
+    this.lines.taken();
+  }
+
   /** Stops the command and its whole process group. */
   async stop(): Promise<void> {
     this.stopped = true;
+    // Read on (and told nothing) meanwhile: a command that flushes its output on SIGTERM is not held by a full pipe.
     await this.group.stop();
+    this.lines.close();
     this.group.child.stdout.destroy();
     this.group.child.stderr.destroy();
   }
