@@ -27,6 +27,7 @@ resources:
       content: ${SECRET}
     - name: ${dir}/app/secret
       state: exists
+      mode: "0600"
   password:
     - name: db
       length: 16

@@ -50,6 +50,13 @@ export interface ValidationIssue {
 export interface KindResource<P> {
   readonly name: string;
   readonly params: Readonly<P>;
+  /**
+   * Its params that an edge fills with a secret (a send whose schema says
+   * `secret: true`: a password into a file's content), so that the kind can
+   * warn where it would leave the secret readable by others (since engine
+   * API 1.16; undefined from older engines, and when none is).
+   */
+  readonly receivesSecrets?: readonly string[];
 }
 
 /** A resource of the graph, of any kind, as `validateGraph` sees the whole graph (engine API 1.13). */
@@ -244,7 +251,9 @@ export interface ResourceDefinition<PS extends TObject = TObject, SS extends TOb
    * `graph` is every resource of the graph that runs on this host, of every
    * kind (its own too), for contradictions with another kind's resources:
    * an image removed that a container runs (since engine API 1.13;
-   * undefined from older engines).
+   * undefined from older engines). An issue of severity `warning` is told
+   * at its place and the graph loads all the same (since engine API 1.16;
+   * an older engine refuses it as a problem).
    */
   validateGraph?(resources: readonly KindResource<Static<PS>>[], graph?: readonly GraphResource[]): readonly GraphValidationIssue[];
   /**

@@ -918,6 +918,33 @@ describe('resolveGraph: a kind checks its resources together (validateGraph)', (
     expect(seen).toEqual([['slotted[a] {"slot":1}', 'looking[l] {"at":"a"}', 'looking[m] {"at":"b"}']]);
   });
 
+  it('is told which params an edge fills with a secret send (engine API 1.16), and a warning it returns loads the graph, told at that edge', async () => {
+    const keeper = defineResource({
+      kind: 'keeper',
+      params: Type.Object({}),
+      sends: Type.Object({ token: Type.String({ secret: true }), label: Type.String() }),
+      create: () => ({ checkApply: () => true }),
+    }) as unknown as AnyResourceDefinition;
+    const seen: string[] = [];
+    const shown = defineResource({
+      kind: 'shown',
+      params: Type.Object({ text: Type.Optional(Type.String()), note: Type.Optional(Type.String()) }),
+      create: () => ({ checkApply: () => true }),
+      validateGraph: (resources) =>
+        resources.flatMap(({ name, receivesSecrets }, index) => {
+          seen.push(`${name}: ${receivesSecrets?.join(',') ?? 'none'}`);
+          return receivesSecrets?.includes('text') ? [{ resource: index, param: 'text', severity: 'warning' as const, message: 'shows a secret', hint: 'hide it' }] : [];
+        }),
+    }) as unknown as AnyResourceDefinition;
+    const edge = (send: string, to: string, recv: string): string[] => ['- from: {kind: keeper, name: k}', `  to: {kind: shown, name: ${to}}`, `  send: ${send}`, `  recv: ${recv}`];
+    const graph = await resolveYaml(
+      ['resources:', '  keeper:', '  - name: k', '  shown:', '  - name: s', '  - name: t', 'edges:', ...edge('token', 's', 'text'), ...edge('label', 't', 'text'), ...edge('token', 't', 'note')],
+      mapResolver([keeper, shown]),
+    );
+    expect(seen).toEqual(['s: text', 't: note']);
+    expect(graph.warnings?.map((warning) => [warning.resource, warning.location.line, warning.message, warning.hint])).toEqual([['shown[s]', 8, "param 'text': shows a secret", 'hide it']]);
+  });
+
   it('reports a check that throws as a problem of the graph, naming the plugin, and does not crash the load', async () => {
     const throwing = defineResource({
       kind: 'slotted',

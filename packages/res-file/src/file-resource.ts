@@ -3,6 +3,7 @@ import { fileAutoEdges, fileUids } from './edges.js';
 import { FileInstance } from './file-instance.js';
 import { fileGraphConflicts } from './graph-conflicts.js';
 import { contentRings } from './content-rings.js';
+import { exposedSecrets } from './secret-exposure.js';
 import { FileParamsSchema } from './params.js';
 import { fsPath } from './paths.js';
 import { extendedReversal, priorStateParams } from './reversal.js';
@@ -16,7 +17,7 @@ export const fileResource = defineResource({
   params: FileParamsSchema,
   nameParam: 'path',
   validate: validateFile,
-  validateGraph: (resources) => [...fileGraphConflicts(resources), ...contentRings(resources)],
+  validateGraph: (resources) => [...fileGraphConflicts(resources), ...contentRings(resources), ...exposedSecrets(resources)],
   create: (params) => new FileInstance(params),
   // One path, one resource: `/a/b`, `/a//b` and `/a/b/` are the same place.
   // One file however its path is spelled through the system's own links (/lib/x and /usr/lib/x).

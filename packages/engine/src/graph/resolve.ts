@@ -97,8 +97,9 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: Res
   }
 
   checkIdentities(resources, kinds, problems);
-  checkKindGraphs(resources, kinds, firstSpecs, problems);
   const edges = resolveEdges(lowercasedEdgeKinds(spec.edges, new Set(resourceKinds.values()), warnings), resourceKinds, kinds, problems, firstSpecs);
+  // After the edges: a kind is told which of its params receive a secret.
+  checkKindGraphs(resources, kinds, firstSpecs, edges, problems, warnings);
   checkHiddenSenders(edges, resources, problems);
   checkReceivedConflicts(edges, resources, kinds, firstSpecs, problems);
   warnRepeatedEdgeNames(spec.edges, warnings);

@@ -1,0 +1,51 @@
+import type { GraphValidationIssue, KindResource } from '@converge/engine-api';
+import { parseMode, resolveMode } from './mode.js';
+import { wantedKind, type FileParams } from './params.js';
+
+/** Read bits for group and others. */
+const OTHERS_READ = 0o044;
+
+/** What any mode may hold before a symbolic mode is applied: a class it does not assign is left as it is, readable perhaps. */
+const ANY_CURRENT_MODE = 0o7777;
+
+const PRIVATE_MODE_HINT = 'set mode: "0600" (or another mode without read for group and others), so that only the owner can read it';
+
+/**
+ * A secret (a password) sent into the content of a file that others may
+ * read: without `mode`, a new file gets 0666 less the umask (0644 under the
+ * usual 022) and an existing one keeps its mode; a mode with read for group
+ * or others gives it to them. The engine masks a secret in every line it
+ * writes; written where every user reads it, that would be for nothing.
+ * mgmt writes such a file alike, so it is a warning, not a refusal: told at
+ * the edge that sends the secret (mode unset) or at the mode.
+ */
+export function exposedSecrets(resources: readonly KindResource<FileParams>[]): GraphValidationIssue[] {
+  const issues: GraphValidationIssue[] = [];
+  resources.forEach(({ params, receivesSecrets }, resource) => {
+    if (!receivesSecrets?.includes('content') || params.state === 'absent' || wantedKind(params) !== 'file') return;
+    if (params.mode === undefined) {
+      issues.push({
+        resource,
+        param: 'content',
+        severity: 'warning',
+        message: 'receives a secret, and with no mode the file is readable by every user (a new file gets 0666 less the umask, 0644 under the usual 022; an existing one keeps its mode)',
+        hint: PRIVATE_MODE_HINT,
+      });
+      return;
+    }
+    const mode = parseMode(params.mode);
+    // A mode that does not parse is validate's to refuse.
+    if (typeof mode === 'string' || (resolveMode(mode, ANY_CURRENT_MODE) & OTHERS_READ) === 0) return;
+    issues.push({
+      resource,
+      param: 'mode',
+      severity: 'warning',
+      message:
+        mode.kind === 'absolute'
+          ? 'gives read to group or others, and the file receives a secret in its content: they can read it'
+          : 'may leave read for group or others (a class it does not assign keeps its bits), and the file receives a secret in its content: they can read it',
+      hint: PRIVATE_MODE_HINT,
+    });
+  });
+  return issues;
+}
