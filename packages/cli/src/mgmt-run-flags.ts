@@ -63,7 +63,7 @@ export function addMgmtRunOptions(command: Command): Command {
         .argParser(parseConvergerTimeout)
         .conflicts(['convergerTimeout', 'convergedExit']),
     )
-    .option('--converged-timeout-no-exit', "with --converged-timeout: keep running once converged, as mgmt's flag of that name")
+    .option('--converged-timeout-no-exit', "with --converged-timeout: keep running once converged, as mgmt's flag of that name (alone it does nothing, as in mgmt)")
     .option('--yaml <graph>', "mgmt's spelling of the graph file (`run yaml FILE`, `run yaml --yaml FILE` and `run --yaml FILE` all work)")
     .addOption(new Option('--max-runtime <seconds>', "as mgmt's flag: stop after N seconds, as SIGTERM would (0 = no limit)").argParser(parseMaxRuntime))
     .option('--converged-status-file <path>', "as mgmt's flag: append true or false to this file each time the converged state changes (needs a converger timeout)")
@@ -96,9 +96,7 @@ export function fromMgmtRunFlags<T extends RunFlags>(
   const graphFile = graphFileFrom(graph, file, flags.yaml);
   if (typeof graphFile === 'object') return graphFile;
   const problem =
-    flags.convergedTimeoutNoExit && flags.convergedTimeout === undefined
-      ? '--converged-timeout-no-exit goes with --converged-timeout N'
-      : flags.network === false && flags.seeds
+    flags.network === false && flags.seeds
         ? '--no-network runs one host on its own, and --seeds joins a cluster: give one of them'
         : flags.network === false && [flags.ui, flags.prometheus].some((address) => address && !address.loopback)
           ? '--no-network opens no port to other machines: give --ui and --prometheus a loopback address (127.0.0.1:PORT)'
@@ -108,7 +106,8 @@ export function fromMgmtRunFlags<T extends RunFlags>(
   if (problem) return { problem };
   const { convergedTimeout, convergedTimeoutNoExit, streamWatch } = flags;
   const own = Object.fromEntries(Object.entries(flags).filter(([name]) => !MGMT_ONLY.has(name))) as unknown as T;
-  const watching = streamWatch === false ? { ...own, watch: false } : own;
+  const told = { ...own, ...flagWarnings(flags) };
+  const watching = streamWatch === false ? { ...told, watch: false } : told;
   const converged =
     convergedTimeout === undefined
       ? watching
@@ -122,6 +121,21 @@ export function fromMgmtRunFlags<T extends RunFlags>(
     };
   }
   return { graphFile, flags: converged };
+}
+
+/**
+ * mgmt's switches taken with nothing to do: mgmt accepts them so (its
+ * scripts and unit files pass them), and so does converge, saying so.
+ * `--converged-timeout-no-exit` alone: mgmt's converged timeout is then -1,
+ * never, so there is no exit to leave out.
+ */
+function flagWarnings(flags: MgmtRunFlags): Pick<RunFlags, 'flagWarnings'> {
+  if (!flags.convergedTimeoutNoExit || flags.convergedTimeout !== undefined) return {};
+  return {
+    flagWarnings: [
+      '--converged-timeout-no-exit has no effect without --converged-timeout N, as in mgmt: whether the run exits once converged is --converged-exit\'s to say (with --converger-timeout N)',
+    ],
+  };
 }
 
 /** Commander's names for mgmt's flags that are not converge's own (`--no-pgp` is `pgp`, false when given), left out of RunFlags. */

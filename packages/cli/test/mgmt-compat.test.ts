@@ -164,6 +164,26 @@ describe("mgmt's run flags", () => {
     expect(await readFile(join(dir, 'made'), 'utf8')).toBe('hi\n');
   });
 
+  it('takes --converged-timeout-no-exit alone (or =true, =false) as mgmt does, warning that it does nothing without --converged-timeout N (QA: refused with exit 2)', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'g.yaml', fileGraph(dir, ['made']));
+    const warning = '--converged-timeout-no-exit has no effect without --converged-timeout N, as in mgmt';
+    for (const written of ['--converged-timeout-no-exit', '--converged-timeout-no-exit=true']) {
+      const alone = await runCli(['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', written, graph]);
+      expect(alone.code, alone.stderr).toBe(0);
+      expect(alone.stderr).toContain(`converge: warning: ${warning}`);
+    }
+    expect(await readFile(join(dir, 'made'), 'utf8')).toBe('hi\n');
+    const off = await runCli(['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', '--converged-timeout-no-exit=false', graph]);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stderr).not.toContain(warning);
+    // With --converged-timeout it keeps the run going, as before, with no word.
+    const kept = startCli(['run', '--tmp-prefix', '--converged-timeout=0', '--converged-timeout-no-exit=true', graph]);
+    await kept.waitFor(/converged: every resource is as the graph says/);
+    expect(kept.stderr).not.toContain(warning);
+    expect(kept.child.exitCode).toBeNull();
+  });
+
   it('--max-runtime N stops a watching run after N seconds, as SIGTERM would', async () => {
     const dir = await makeTempDir();
     const graph = await writeGraph(dir, 'g.yaml', fileGraph(dir, ['made']));

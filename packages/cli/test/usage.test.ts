@@ -39,7 +39,6 @@ describe('converge usage', () => {
     ['an empty --prefix (an unset variable)', ['run', '--prefix', '', '--converger-timeout=0', '--converged-exit', 'examples/hello.yaml']],
     ['--converged-exit without a converger timeout', ['run', '--tmp-prefix', '--converged-exit', 'examples/hello.yaml']],
     ["mgmt's --converged-timeout with converge's own spelling too", ['run', '--tmp-prefix', '--converged-timeout=0', '--converger-timeout=1', 'examples/hello.yaml']],
-    ['--converged-timeout-no-exit without --converged-timeout', ['run', '--tmp-prefix', '--converged-timeout-no-exit', 'examples/hello.yaml']],
     // Part of the cluster's keys: an empty one or one with a slash made another key's path (QA).
     ['an empty --hostname', ['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', '--hostname', '', 'examples/hello.yaml']],
     ['a --hostname with a slash', ['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', '--hostname', 'web/1', 'examples/hello.yaml']],

@@ -45,6 +45,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
   // --log-level error: warnings left out in text as in JSON lines.
   const reporter = flags.logJson ? jsonReporter(logger) : textReporter(terminal, { showsWarnings: flags.logLevel !== 'error' });
   const say = (message: string, fields?: Record<string, unknown>): void => reporter.say(message, fields);
+  for (const warning of flags.flagWarnings ?? []) say(`warning: ${warning}`);
 
   if (flags.convergedExit && flags.convergerTimeout === -1) {
     say('--converged-exit needs a converger timeout: add --converger-timeout N (seconds; 0 = as soon as converged)');

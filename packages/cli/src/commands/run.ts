@@ -52,6 +52,8 @@ export interface RunFlags {
   readonly convergedStatusFile?: string;
   /** --graphviz FILE: write the running graph in dot at the start and at each reload. */
   readonly graphviz?: string;
+  /** What the command line asked that does nothing (mgmt's switches taken alone): said at the start. */
+  readonly flagWarnings?: readonly string[];
 }
 
 /** `converge run GRAPH`: load, apply, keep converging until told to stop. */
@@ -80,6 +82,7 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
   // --log-level error: warnings left out in text as in JSON lines.
   const reporter = flags.logJson ? jsonReporter(logger) : textReporter(terminal, { showsWarnings: flags.logLevel !== 'error' });
   const say = (message: string, fields?: Record<string, unknown>): void => reporter.say(message, fields);
+  for (const warning of flags.flagWarnings ?? []) say(`warning: ${warning}`);
 
   if (flags.convergedExit && flags.convergerTimeout === -1) {
     say('--converged-exit needs a converger timeout: add --converger-timeout N (seconds; 0 = as soon as converged)');
