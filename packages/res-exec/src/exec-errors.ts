@@ -58,6 +58,12 @@ export function cannotStart(site: ErrorSite, role: string, command: string, caus
   });
 }
 
+/** `error`, told in a dry run as one the real run meets after it changed something (EngineError's wouldChange). */
+export function afterChanges(error: EngineError): EngineError {
+  const { code, message, resource, phase, hint, cause, missing } = error;
+  return new EngineError(code, message, { resource, phase, hint, cause, missing, wouldChange: true });
+}
+
 export function exitedNonZero(site: ErrorSite, role: string, command: string, code: number, stderr: string): EngineError {
   return new EngineError(codeFor(site.phase), withStderr(`${role} ${command} exited with code ${code}`, stderr), {
     ...site,

@@ -4,7 +4,7 @@ import { EngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
 import { describeArgv, toArgv } from './command-line.js';
 import type { Credentials } from './credentials.js';
-import { cannotStart, exitedNonZero, killedBySignal, lineTooLong, stopped, timedOut, withStderr } from './exec-errors.js';
+import { afterChanges, cannotStart, exitedNonZero, killedBySignal, lineTooLong, stopped, timedOut, withStderr } from './exec-errors.js';
 import type { ErrorSite } from './exec-errors.js';
 import { LineWatcher } from './line-watcher.js';
 import { LiveGroups } from './live-groups.js';
@@ -14,6 +14,7 @@ import { MAX_CAPTURED_BYTES } from './output-capture.js';
 import { runAs } from './run-as.js';
 import { UnknownNameError } from './credentials.js';
 import { runCommand } from './run-command.js';
+import { whyCannotStart } from './startable.js';
 import type { RunResult } from './run-command.js';
 import { lastBytes } from './text-tail.js';
 import { GroupLedger } from './group-ledger.js';
@@ -156,7 +157,10 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
       this.changesHandled = seen;
       return true;
     }
-    if (!apply) return false;
+    if (!apply) {
+      this.failIfCannotStart(credentials);
+      return false;
+    }
 
     const timeoutMs = (this.params.timeout ?? 0) * 1000;
     const result = await this.runToSuccess('cmd', this.mainSpec(credentials), signal, timeoutMs);
@@ -251,6 +255,25 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     }
     if (p.creates && existsSync(p.creates)) return this.skip(`${p.creates} exists`);
     return false;
+  }
+
+  /**
+   * A dry run does not start cmd or donecmd, so it looks for what starting
+   * them needs: one whose cwd or program is not there fails the check as
+   * the real run would, as missing (a resource before it, a package, may
+   * make it: the engine then tells it would change after that one). donecmd
+   * fails only after cmd ran: the real run would change first.
+   */
+  private failIfCannotStart(credentials: Credentials): void {
+    const { donecmd, doneshell, donecwd } = this.params;
+    const commands: Array<[Role, CommandSpec]> = [['cmd', this.mainSpec(credentials)]];
+    if (donecmd) commands.push(['donecmd', this.spec(toArgv(donecmd, doneshell), donecwd, credentials)]);
+    for (const [role, spec] of commands) {
+      const why = whyCannotStart(spec);
+      if (why === undefined) continue;
+      const error = cannotStart(this.site(), role, describeArgv(spec.argv), why, spec.cwd, this.who());
+      throw role === 'cmd' ? error : afterChanges(error);
+    }
   }
 
   private skip(reason: string): true {
