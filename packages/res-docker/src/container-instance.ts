@@ -161,9 +161,12 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
         throw keepsExiting(site, reuse.State.ExitCode);
       }
     }
-    if (!apply) return this.wouldDo(dryRunSteps(this.ctx.name, this.params, { current, reuse, differences, imageHere: image !== undefined }));
-    // Checked before anything is removed, so a missing image never costs the old container.
+    // Checked before anything is removed, so a missing image never costs the
+    // old container; in a dry run too, which fails as the real run would
+    // (QA: told would change, exit 0), unless a resource before it would
+    // change, a docker:image that pulls it (the error says missing).
     if (!reuse && !image) throw imageMissing(site, this.params.image, this.host);
+    if (!apply) return this.wouldDo(dryRunSteps(this.ctx.name, this.params, { current, reuse, differences }));
 
     if (current && !reuse) await this.remove(site, current, signal);
     const id = reuse?.Id ?? (await this.create(site, signal));
@@ -329,18 +332,17 @@ export class ContainerInstance implements ResourceInstance<ContainerParams, obje
 function dryRunSteps(
   name: string,
   params: Readonly<ContainerParams>,
-  found: { current: unknown; reuse: Docker.ContainerInspectInfo | undefined; differences: readonly string[]; imageHere: boolean },
+  found: { current: unknown; reuse: Docker.ContainerInspectInfo | undefined; differences: readonly string[] },
 ): string {
-  const { current, reuse, differences, imageHere } = found;
+  const { current, reuse, differences } = found;
   if (reuse) {
     const status = reuse.State.Status;
     if (params.state !== 'running') return `stop container ${name} (now ${status})`;
     return `${status === 'paused' ? 'unpause' : 'start'} container ${name} (now ${status})`;
   }
   const target = params.state === 'running' ? 'start it' : 'leave it stopped';
-  const missingImage = imageHere ? '' : `\nimage ${params.image} is not on this host: a real run fails until it is pulled`;
-  if (current) return `recreate container ${name} from ${params.image} and ${target} (${differences.join('; ')})${missingImage}`;
-  return `create container ${name} from ${params.image} and ${target}${missingImage}`;
+  if (current) return `recreate container ${name} from ${params.image} and ${target} (${differences.join('; ')})`;
+  return `create container ${name} from ${params.image} and ${target}`;
 }
 
 /** Milliseconds as seconds for a message: `1.1 s`, `60 s`. */

@@ -206,4 +206,31 @@ resources:
     expect(Date.now() - started).toBeLessThan(20_000);
     expect(`${result.stdout}${result.stderr}`).toContain('image converge-test/not-there:1 is absent from the Docker engine');
   });
+
+  it('fails in a dry run a container whose image is absent and that no docker:image of the graph pulls, as the real run does (QA: would change, exit 0)', async () => {
+    const file = join(dir, 'dry-missing.yaml');
+    const name = containerName('e2e-dry-missing');
+    const absent = 'converge-test/not-there:1';
+    await writeFile(file, `graph: x\nresources:\n  docker:container:\n    - {name: ${name}, image: ${absent}, host: ${HOST}, cmd: [sleep, "3600"]}\n`);
+    for (const flags of [[...ONCE, '--noop'], ONCE]) {
+      const result = await converge(file, flags);
+      expect(result.code, `${flags.join(' ')}: ${result.stderr}`).toBe(1);
+      expect(result.stdout).toContain(`failed: docker:container[${name}]: image ${absent} is absent from the Docker engine at ${HOST}, so the container cannot be created`);
+      expect(result.stdout).not.toContain('would change: docker:container');
+    }
+    expect(await inspect(name)).toBeUndefined();
+  });
+
+  it('counts in a dry run a container whose image a docker:image of the graph would pull as would change after it', async () => {
+    const file = join(dir, 'dry-pulled.yaml');
+    const name = containerName('e2e-dry-pulled');
+    const absent = 'converge-test/not-there:1';
+    await writeFile(file, graph(absent, name, 'exists', 'running'));
+    const result = await converge(file, [...ONCE, '--noop']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`would change: docker:image[${absent}]`);
+    expect(result.stdout).toContain(`would change: docker:container[${name}]`);
+    expect(result.stderr).toContain(`docker:container[${name}]: would change after docker:image[${absent}] (noop; checked before it changes, it says: image ${absent} is absent`);
+    expect(await inspect(name)).toBeUndefined();
+  });
 });
