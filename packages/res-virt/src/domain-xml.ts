@@ -40,6 +40,11 @@ function domainTypes(uri: string): { domain: string; os: string } {
   return { domain: 'kvm', os: 'hvm' };
 }
 
+/** The domain type a domain of `uri` is defined with (`kvm` for qemu URIs). */
+export function domainTypeOf(uri: string): string {
+  return domainTypes(uri).domain;
+}
+
 /** Letters for device names: 0 -> a, 25 -> z, 26 -> aa. */
 function deviceLetters(index: number): string {
   let letters = '';

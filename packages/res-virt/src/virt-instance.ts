@@ -4,7 +4,8 @@ import type { Domain, DomainInfo } from '@unraid/libvirt';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hardwareDifferences, wantedHardware } from './domain-hardware.js';
 import { watchDomain } from './domain-watch.js';
-import { buildDomainXml, parseDomainXml } from './domain-xml.js';
+import { buildDomainXml, domainTypeOf, parseDomainXml } from './domain-xml.js';
+import { isNoKvmRefusal, kvmOffered, noKvmHint } from './kvm-support.js';
 import type { DomainDescription, Redefinition } from './domain-xml.js';
 import { DomainState, isActive, isUnreachable, LibvirtConnection } from './libvirt-connection.js';
 import type { VirtParams } from './params.js';
@@ -43,6 +44,8 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
   private dryRun: string[] = [];
   /** Dry run: the definition step found changes to make (the live step must not say the definition has them). */
   private dryRunRedefines = false;
+  /** Dry run: where in `dryRun` the first step that defines or starts the domain is (see failWithoutKvm). */
+  private dryRunBoots: number | undefined;
 
   constructor(private readonly params: Readonly<VirtParams>) {}
 
@@ -87,8 +90,11 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
     this.dryRun = [];
     this.dryRunRedefines = false;
+    this.dryRunBoots = undefined;
     try {
-      return await this.converge(apply, signal);
+      const converged = await this.converge(apply, signal);
+      if (!apply && this.dryRunBoots !== undefined) await this.failWithoutKvm(signal);
+      return converged;
     } catch (cause) {
       const failure = this.checkFailure(cause);
       // A dry run that found steps to take before it failed (a definition to
@@ -103,7 +109,23 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     if (isEngineError(cause)) return cause;
     const uri = this.params.uri;
     if (isUnreachable(cause)) return virtError(this.ctx.id, 'checkApply', `cannot connect to ${uri}`, { cause, hint: connectHint(uri, cause) });
-    return virtError(this.ctx.id, 'checkApply', 'libvirt refused', { cause });
+    return virtError(this.ctx.id, 'checkApply', 'libvirt refused', { cause, ...(isNoKvmRefusal(cause) ? { hint: noKvmHint(uri) } : {}) });
+  }
+
+  /**
+   * A dry run that would define or start a kvm domain where the hypervisor
+   * offers no KVM fails there, as the real run does at that step (QA: a
+   * clean dry run, then the real run refused by libvirt). Only the steps
+   * before it are told as would change. Not `missing`: KVM is the host's
+   * (its kernel, its firmware), not something a resource before this one
+   * makes, and a file or package that would change before it would
+   * otherwise pass for the cause.
+   */
+  private async failWithoutKvm(signal: AbortSignal): Promise<void> {
+    const uri = this.params.uri;
+    if (domainTypeOf(uri) !== 'kvm' || (await kvmOffered(uri, signal)) !== false) return;
+    this.dryRun = this.dryRun.slice(0, this.dryRunBoots);
+    throw virtError(this.ctx.id, 'checkApply', `the domain cannot be defined or started: libvirt at ${uri} offers no domain type kvm`, { hint: noKvmHint(uri) });
   }
 
   /** Dry run: what checkApply(false) found to do, step by step. */
@@ -115,6 +137,12 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
   private wouldDo(step: string): 'diverged' {
     this.dryRun.push(step);
     return 'diverged';
+  }
+
+  /** Dry run: wouldDo, for a step that defines or starts the domain, which libvirt refuses for a kvm domain on a host without KVM. */
+  private wouldBoot(step: string): 'diverged' {
+    this.dryRunBoots ??= this.dryRun.length;
+    return this.wouldDo(step);
   }
 
   private async converge(apply: boolean, signal: AbortSignal): Promise<boolean> {
@@ -131,7 +159,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     if (!domain) {
       if (absent) return true;
       if (!apply) {
-        this.wouldDo(creationStep(p));
+        this.wouldBoot(creationStep(p));
         return false;
       }
       domain = await this.createDomain();
@@ -141,7 +169,8 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     if (domain && (await conn.isPersistent(name)) === p.transient) {
       if (!apply) {
         // What the next steps find depends on the new definition: they are not looked at.
-        this.wouldDo(p.transient ? 'undefine the domain (to make it transient)' : 'define the domain (to make it persistent)');
+        if (p.transient) this.wouldDo('undefine the domain (to make it transient)');
+        else this.wouldBoot('define the domain (to make it persistent)');
         return false;
       }
       domain = await this.fixPersistence(domain);
@@ -243,7 +272,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     if (differences.length === 0) return 'ok';
     if (!apply) {
       this.dryRunRedefines = true;
-      return this.wouldDo(`redefine the domain for its next boot: ${differences.join(', ')}`);
+      return this.wouldBoot(`redefine the domain for its next boot: ${differences.join(', ')}`);
     }
     await conn.define(buildDomainXml(this.ctx.name, this.params, redefinitionOf(config)));
     this.ctx.log.info('domain redefined', { changes: differences });
@@ -266,7 +295,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     if (p.state === 'paused') return this.fixPausingDomain(plan, info, id, apply, signal);
     const refreshRestart = p.restartonrefresh && this.ctx.refresh();
     if (refreshRestart || (plan.cold.length > 0 && p.restartondiverge === 'ifneeded')) {
-      if (!apply) return this.wouldDo(refreshRestart ? 'restart the domain (refresh)' : `restart the domain to apply: ${plan.cold.join(', ')}`);
+      if (!apply) return this.wouldBoot(refreshRestart ? 'restart the domain (refresh)' : `restart the domain to apply: ${plan.cold.join(', ')}`);
       this.ctx.log.info('restarting the domain', { reason: refreshRestart ? 'refresh' : plan.cold });
       await this.shutDownAndWait(domain, signal);
       return 'changed';
@@ -420,7 +449,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     const p = this.params;
     if (!domain) {
       if (p.transient && p.state === 'shutoff') return 'ok';
-      if (!apply) return this.wouldDo(creationStep(p));
+      if (!apply) return this.wouldBoot(creationStep(p));
       await this.createDomain();
       return 'changed';
     }
@@ -429,7 +458,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     const log = this.ctx.log;
     if (p.state === 'running') {
       if (active && state !== DomainState.PAUSED) return 'ok';
-      if (!apply) return this.wouldDo(active ? 'resume the domain (now paused)' : 'start the domain (now shut off)');
+      if (!apply) return active ? this.wouldDo('resume the domain (now paused)') : this.wouldBoot('start the domain (now shut off)');
       if (active) await domain.resume();
       else await domain.create();
       log.info(active ? 'domain resumed' : 'domain started');
@@ -437,7 +466,7 @@ export class VirtInstance implements ResourceInstance<VirtParams, object> {
     }
     if (p.state === 'paused') {
       if (state === DomainState.PAUSED) return 'ok';
-      if (!apply) return this.wouldDo(active ? 'pause the domain (now running)' : 'start the domain paused (now shut off)');
+      if (!apply) return active ? this.wouldDo('pause the domain (now running)') : this.wouldBoot('start the domain paused (now shut off)');
       if (!active) await domain.create();
       await domain.suspend();
       log.info(active ? 'domain paused' : 'domain started paused');
