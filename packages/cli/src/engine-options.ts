@@ -21,6 +21,8 @@ export function engineOptionsFrom(
     noop: flags.noop === true,
     sema: flags.sema,
     convergerTimeout: flags.convergerTimeout,
+    // A watch restarted for ever that keeps failing would hold a --converged-exit run open for ever (QA).
+    untilConverged: flags.convergedExit === true,
     // Exiting at the first convergence is a one-shot apply: watching
     // (inotify watches, poll timers, watch commands) would only be torn down
     // again. A cluster agent keeps its watches: its graph can change under it.

@@ -2,6 +2,7 @@ import { oneLine, safeText } from './terminal-text.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Engine, ResourceState, ResourceStatus } from '@converge/engine';
 import type { LineSink } from './logging.js';
+import { shownState, type ShownState } from './shown-state.js';
 import { StatusHistory } from './status-history.js';
 import type { Terminal } from './terminal.js';
 
@@ -14,23 +15,21 @@ const REDRAWS_PER_SECOND = 10;
 const SUMMARY_STATES: readonly ResourceState[] = ['pending', 'running', 'converged', 'failed'];
 const RARE_STATES: readonly ResourceState[] = ['blocked', 'stopped'];
 
-/** What the summary counts: a state, or a noop resource that would change (checked, but not as wanted). */
-type Bucket = ResourceState | 'would change';
-
 /**
- * `2 pending · 1 running · 5 converged · 0 failed` (would change, blocked
- * and stopped only when present). In noop, a resource that would change is
- * counted as such, not as converged: the machine is not as the graph says.
+ * `2 pending · 1 running · 5 converged · 0 failed` (would change, watch
+ * down, blocked and stopped only when present). In noop, a resource that
+ * would change is counted as such, not as converged: the machine is not as
+ * the graph says; nor is one whose watch is down, waiting to be restarted.
  */
 export function summarize(statuses: readonly ResourceStatus[]): string {
-  const counts = new Map<Bucket, number>();
+  const counts = new Map<ShownState, number>();
   for (const status of statuses) {
-    const bucket: Bucket = status.state === 'converged' && status.wouldChange === true ? 'would change' : status.state;
+    const bucket = shownState(status);
     // A hidden resource that failed is counted: its failure is told (and sets the exit code) all the same.
     if (!status.hidden || status.state === 'failed') counts.set(bucket, (counts.get(bucket) ?? 0) + 1);
   }
-  const rare: readonly Bucket[] = ['would change', ...RARE_STATES];
-  const shown: Bucket[] = [...SUMMARY_STATES, ...rare.filter((bucket) => counts.has(bucket))];
+  const rare: readonly ShownState[] = ['would change', 'watch down', ...RARE_STATES];
+  const shown: ShownState[] = [...SUMMARY_STATES, ...rare.filter((bucket) => counts.has(bucket))];
   return shown.map((bucket) => `${counts.get(bucket) ?? 0} ${bucket}`).join(' · ');
 }
 

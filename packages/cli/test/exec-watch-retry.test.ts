@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeGraph } from './support/graphs.js';
-import { killAll, runCli } from './support/run-cli.js';
+import { killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 
 // mgmt's Retry "is used for both Watch and CheckApply", with Delay between
@@ -63,5 +63,61 @@ resources:
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain('retrying in 1.5 s (0 more after it)');
     expect(result.stdout).toContain('failed: exec[w4]: watchcmd /bin/sh -c "exit 3" exited with code 3');
+  });
+});
+
+describe('exec: a watchcmd that exits, under meta rewatch', () => {
+  const rewatched = (name: string, watch: string): string => `graph: ${name}
+resources:
+  exec:
+    - name: w
+      cmd: /bin/true
+      watchcmd: "${watch}"
+      watchshell: /bin/sh
+      meta: {rewatch: true}
+`;
+
+  it('ends a --converged-exit run with 1, naming the resource, once its watch has kept failing for the quiet time (QA: it ended with 0, counted converged)', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'rw5.yaml', rewatched('rw5', 'exit 1'));
+    const result = await runCli(['run', '--tmp-prefix', '--converger-timeout=2', '--converged-exit', graph], { timeoutMs: 25_000 });
+    expect(result.stderr).toContain('WARN: exec[w]: watch failed, restarting: watchcmd /bin/sh -c "exit 1" exited with code 1');
+    expect(result.stdout).toMatch(/failed: exec\[w\]: its watch keeps failing \(\d+ failures in [\d.]+ s, never up for the 2 s quiet time\), so the graph cannot converge: watchcmd/);
+    expect(result.stderr).toContain('0 converged · 1 failed');
+    expect(result.code, result.stderr).toBe(1);
+  });
+
+  it('ends it the same way when the watch cannot even start, where it ran for ever (QA)', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'rw6.yaml', rewatched('rw6', 'exit 1').replace('watchshell: /bin/sh', `watchshell: ${join(dir, 'no-such-shell')}`));
+    const result = await runCli(['run', '--tmp-prefix', '--converger-timeout=1', '--converged-exit', graph], { timeoutMs: 25_000 });
+    expect(result.stdout).toMatch(/failed: exec\[w\]: its watch keeps failing .* could not be started: ENOENT/);
+    expect(result.code, result.stderr).toBe(1);
+  });
+
+  it('ends it with 0 once a restarted watch stays up', async () => {
+    const dir = await makeTempDir();
+    const count = join(dir, 'count');
+    // Fails twice, then stays up.
+    const watch = `n=$(cat ${count} 2>/dev/null || echo 0); echo $((n+1)) > ${count}; [ $n -ge 2 ] && exec sleep 600; exit 1`;
+    const graph = await writeGraph(dir, 'rw7.yaml', rewatched('rw7', watch));
+    const result = await runCli(['run', '--tmp-prefix', '--converger-timeout=2', '--converged-exit', graph], { timeoutMs: 25_000 });
+    expect((await readFile(count, 'utf8')).trim()).toBe('3');
+    expect(result.stderr).toContain('0 pending · 0 running · 1 converged · 0 failed');
+    expect(result.code, result.stderr).toBe(0);
+  });
+
+  it('in a run that goes on, is restarted for ever and never told converged while it keeps failing; a stop then leaves it failed', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'rw8.yaml', rewatched('rw8', 'exit 1'));
+    const cli = startCli(['run', '--tmp-prefix', '--converger-timeout=1', graph]);
+    // Past the quiet time several times over: restarts at 0.1, 0.3, 0.7, 1.5, 3.1 s...
+    await cli.waitFor(/(watch failed, restarting[^\n]*\n[^]*){6}/, 20_000);
+    cli.child.kill('SIGTERM');
+    const result = await cli.result;
+    expect(result.stdout).not.toContain('converged: every resource is as the graph says');
+    expect(result.stderr).not.toContain('keeps failing');
+    expect(result.stdout).toContain('failed: exec[w]: watchcmd /bin/sh -c "exit 1" exited with code 1');
+    expect(result.code, result.stderr).toBe(1);
   });
 });

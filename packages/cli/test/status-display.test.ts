@@ -47,6 +47,11 @@ describe('status display', () => {
     expect(summarize([status('file[/a]', 'converged'), wouldChange])).toBe('0 pending · 0 running · 1 converged · 0 failed · 1 would change');
   });
 
+  it('counts a resource whose watch is down, waiting to be restarted, apart from the converged ones (QA: counted as converged)', () => {
+    const down: ResourceStatus = { ...status('exec[w]', 'converged', 1), watchDown: new EngineError('ERR_RESOURCE_WATCH', 'watchcmd exited') };
+    expect(summarize([status('exec[v]', 'converged'), down])).toBe('0 pending · 0 running · 1 converged · 0 failed · 1 watch down');
+  });
+
   it('tells each convergence once, and again only after a change', () => {
     const lines = new TransitionLines();
 

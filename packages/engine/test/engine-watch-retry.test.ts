@@ -111,3 +111,44 @@ describe('engine: retry and delay apply to a failing watch', () => {
     await engine.stop();
   });
 });
+
+describe('engine: a watch restarted without limit that keeps failing', () => {
+  it('under rewatch, is down between its restarts: not converged, and its status says so with the failure (QA: counted as converged)', async () => {
+    const journal = newJournal();
+    const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0 });
+    await engine.start(graphOf([recordingKind(journal)], [{ kind: 'rec', name: 'w', params: { watchThrows: true }, meta: { rewatch: true } }]));
+    await until(() => watchBreaks(journal, 'w') >= 3, 'the watch to break three times');
+    // Each restart goes live (an event) and breaks at once: down nearly all the time, never converged.
+    expect(engine.converged.get()).toBe(false);
+    await until(() => engine.statuses()[0]?.watchDown !== undefined, 'the status to say its watch is down');
+    expect(engine.statuses()[0]?.watchDown?.message).toContain('watch broke');
+    expect(engine.failures()).toEqual([]);
+    await engine.stop();
+  });
+
+  it('in a run that ends once converged, fails its resource once it has kept failing for the quiet time (rewatch and retry -1 alike)', async () => {
+    const journal = newJournal();
+    const started = performance.now();
+    const engine = await runToConvergence(
+      graphOf(
+        [recordingKind(journal)],
+        [
+          { kind: 'rec', name: 'rewatched', params: { watchThrows: true }, meta: { rewatch: true } },
+          { kind: 'rec', name: 'forever', params: { watchThrows: true }, meta: { retry: -1, delay: 50 } },
+        ],
+      ),
+      { convergerTimeout: 0.5, untilConverged: true },
+    );
+    // Not before the quiet time: a watch that fails for less may yet come up.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(500);
+    expect(engine.statuses().map((status) => status.state)).toEqual(['failed', 'failed']);
+    for (const failure of engine.failures()) {
+      expect(failure.code).toBe('ERR_RESOURCE_WATCH');
+      expect(failure.message).toMatch(/^its watch keeps failing \(\d+ failures in [\d.]+ s, never up for the 0\.5 s quiet time\), so the graph cannot converge: .*watch broke/);
+    }
+    const breaks = watchBreaks(journal, 'rewatched');
+    await sleep(300);
+    expect(watchBreaks(journal, 'rewatched')).toBe(breaks);
+    await engine.stop();
+  });
+});

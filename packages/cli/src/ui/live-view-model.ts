@@ -1,6 +1,7 @@
-import type { EngineTopology, ResourceState, ResourceStatus } from '@converge/engine';
+import type { EngineTopology, ResourceStatus } from '@converge/engine';
 import type { GraphView } from '../render/graph-view.js';
 import { renderSvg } from '../render/svg.js';
+import { shownState, type ShownState } from '../shown-state.js';
 
 /**
  * One resource as the page shows it. Built field by field from the status,
@@ -11,7 +12,7 @@ export interface StatusView {
   readonly id: string;
   readonly kind: string;
   /** Its state, or `would change`: converged in a dry run that found something to change (as the terminal counts it apart). */
-  readonly state: ResourceState | 'would change';
+  readonly state: ShownState;
   readonly checks: number;
   /** Changes made: none in a dry run (its would-be changes are counted by the engine, and told by the state). */
   readonly changes: number;
@@ -35,10 +36,10 @@ export function statusView(status: ResourceStatus): StatusView {
     id: status.id,
     kind: status.kind,
     // QA: green and "converged, 1 change" for a file a dry run would create.
-    state: status.state === 'converged' && status.wouldChange === true ? 'would change' : status.state,
+    state: shownState(status),
     checks: status.checks,
     changes: status.noop ? 0 : status.changes,
-    ...(status.lastError ? { error: status.lastError.message } : {}),
+    ...(status.lastError ? { error: status.lastError.message } : status.watchDown ? { error: `watch down, restarting: ${status.watchDown.message}` } : {}),
   };
 }
 

@@ -129,14 +129,14 @@ export const PAGE_SCRIPT = `
     showConverged(converged);
   }
 
-  // Converged with resources failed, blocked or that a dry run would change
+  // Converged with resources failed, blocked, that a dry run would change or whose watch is down
   // is not the graph's state: said so, as the terminal says it.
   function showConverged(now) {
     converged = now;
     var badge = document.getElementById('converged');
     var off = false;
     statuses.forEach(function (status) {
-      if (status.state === 'failed' || status.state === 'blocked' || status.state === 'would change') off = true;
+      if (status.state === 'failed' || status.state === 'blocked' || status.state === 'would change' || status.state === 'watch down') off = true;
     });
     var shown = !converged ? 'false' : off ? 'partly' : 'true';
     badge.setAttribute('data-converged', shown);

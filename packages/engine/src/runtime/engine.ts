@@ -63,6 +63,15 @@ export interface EngineOptions {
    * Default true: every resource is watched and repaired when it drifts.
    */
   readonly watch?: boolean;
+  /**
+   * The run ends once the graph converges (`--converged-exit`). A watch
+   * restarted without limit (`meta.rewatch`, or `retry: -1`) keeps the graph
+   * from converging while it is down: one that keeps failing for the
+   * converger's quiet time (no start of it stays up that long) then fails its
+   * resource for good, as a spent retry budget does, where a run that goes on
+   * restarts it for ever. Default false.
+   */
+  readonly untilConverged?: boolean;
   /** After how long a resource whose watch has not said it is live is warned about; default 30 s. */
   readonly notLiveWarningMs?: number;
 }
@@ -138,6 +147,7 @@ export class Engine {
       },
       noop: options.noop ?? false,
       watch: options.watch ?? true,
+      watchGiveUpMs: options.untilConverged === true && (options.convergerTimeout ?? -1) >= 0 ? (options.convergerTimeout ?? 0) * 1000 : undefined,
       globalSema: sema > 0 ? `${GLOBAL_SEMA_ID}:${sema}` : undefined,
       semaphores: new SemaphoreTable(),
       converger: this.#converger,

@@ -1,5 +1,6 @@
 import { EngineError, type MetaParams, type ResourceInstance } from '@converge/engine-api';
 import { resourceError } from './resource-call.js';
+import { FailingStreak } from './failing-streak.js';
 import { RetryBudget } from './retry-budget.js';
 
 /** How long a watch gets to end after its abort before stopping goes on without it. */
@@ -11,13 +12,19 @@ const REWATCH_MAX_BACKOFF_MS = 5_000;
 export interface WatchHost {
   readonly id: string;
   readonly meta: MetaParams;
+  /**
+   * In a run that ends once converged: how long a watch restarted without
+   * limit may keep failing before its resource fails for good (see
+   * FailingStreak); undefined in a run that goes on, which restarts it for ever.
+   */
+  readonly giveUpAfterMs: number | undefined;
   /** Nothing to wait for before the first run: not watched (one-shot), polled, or a kind without a watch. */
   readyNow(): void;
   /** Polled: something may have changed. */
   poke(): void;
   /** The watch ended or failed, and neither `meta.rewatch` nor a retry left restarts it: the vertex can never run again. */
   watchDied(error: EngineError): void;
-  /** The watch failed with `error` and is started again after `meta.delay` (`meta.retry`): until it is live again, the vertex is not converged. */
+  /** The watch failed with `error` and is started again (`meta.retry`, `meta.rewatch`): until it is live again, the vertex is not converged. */
   restarting(error: EngineError): void;
   log(level: 'warn', message: string): void;
 }
@@ -43,17 +50,23 @@ export class ResourceWatch {
   readonly #retries: RetryBudget;
   #retryTimer: NodeJS.Timeout | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
+  /** When the watch last started (performance.now()). */
+  #startedAt = 0;
+  /** Only for a watch restarted without limit, in a run that ends once converged. */
+  readonly #streak: FailingStreak | undefined;
 
   constructor(host: WatchHost, instance: ResourceInstance<Record<string, unknown>, Record<string, unknown>>, watching: boolean) {
     this.#host = host;
     this.#instance = instance;
     this.#watching = watching;
     this.#retries = new RetryBudget(host.meta, 'watch');
+    const unlimited = host.meta.rewatch || host.meta.retry < 0;
+    if (unlimited && host.giveUpAfterMs !== undefined) this.#streak = new FailingStreak(host.giveUpAfterMs);
   }
 
-  /** A failed watch waits out `meta.delay` before it starts again: an event meanwhile is not the new watch's. */
+  /** A failed watch waits (`meta.delay`, or rewatch's backoff) before it starts again: an event meanwhile is not the new watch's. */
   get restartPending(): boolean {
-    return this.#retryTimer !== undefined;
+    return this.#retryTimer !== undefined || this.#rewatchTimer !== undefined;
   }
 
   /** The whole retry budget again (`meta.retryreset`, after a successful check, as for the checks' own). */
@@ -75,6 +88,7 @@ export class ResourceWatch {
     }
     const controller = new AbortController();
     this.#controller = controller;
+    this.#startedAt = performance.now();
     let watching: Promise<void>;
     try {
       watching = Promise.resolve(instance.watch(controller.signal));
@@ -94,9 +108,18 @@ export class ResourceWatch {
 
   #failed(error: EngineError): void {
     if (this.#stopped) return;
+    if (this.#streak?.failed(this.#startedAt)) {
+      this.#host.watchDied(this.#keepsFailing(error, this.#streak));
+      return;
+    }
     if (this.#host.meta.rewatch) {
       this.#host.log('warn', `watch failed, restarting: ${error.message}`);
-      this.#rewatchTimer = setTimeout(() => this.start(), this.#rewatchBackoffMs);
+      // Down until the new watch is live, as under retry (QA: a watch that never stayed up counted as converged).
+      this.#host.restarting(error);
+      this.#rewatchTimer = setTimeout(() => {
+        this.#rewatchTimer = undefined;
+        this.start();
+      }, this.#rewatchBackoffMs);
       this.#rewatchBackoffMs = Math.min(REWATCH_MAX_BACKOFF_MS, this.#rewatchBackoffMs * 2);
       return;
     }
@@ -112,11 +135,23 @@ export class ResourceWatch {
     }, this.#host.meta.delay);
   }
 
+  /** Why a run that ends once converged gives up on a watch restarted without limit. */
+  #keepsFailing(last: EngineError, streak: FailingStreak): EngineError {
+    const quiet = Number(((this.#host.giveUpAfterMs ?? 0) / 1000).toFixed(1));
+    return new EngineError('ERR_RESOURCE_WATCH', `its watch keeps failing (${streak.describe()}, never up for the ${quiet} s quiet time), so the graph cannot converge: ${last.message}`, {
+      resource: this.#host.id,
+      phase: 'watch',
+      hint: 'fix what makes the watch fail; a run without --converged-exit goes on restarting it',
+      cause: last,
+    });
+  }
+
   /** Aborts the watch (and any restart or poll) and waits, up to a grace period, for it to end. */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearInterval(this.#pollTimer);
     clearTimeout(this.#rewatchTimer);
+    this.#rewatchTimer = undefined;
     clearTimeout(this.#retryTimer);
     this.#retryTimer = undefined;
     this.#controller?.abort(new Error('stopping'));

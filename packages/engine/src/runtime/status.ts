@@ -25,5 +25,7 @@ export interface ResourceStatus {
   readonly changes: number;
   /** Noop: its last check found something it would change (converged in the noop sense, not in the world's). */
   readonly wouldChange?: boolean;
+  /** Its watch failed and is to be started again (meta.retry, meta.rewatch): not converged until it is live again; the failure. */
+  readonly watchDown?: EngineError;
   readonly lastError?: EngineError;
 }

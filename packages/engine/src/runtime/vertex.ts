@@ -217,6 +217,7 @@ export class Vertex implements ContextHost {
       checks: this.#checks,
       changes: this.#changes,
       ...(this.#wouldChange ? { wouldChange: true } : {}),
+      ...(this.#watchDown && this.#watchFailure ? { watchDown: this.#watchFailure } : {}),
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
     };
   }
@@ -297,6 +298,7 @@ export class Vertex implements ContextHost {
       {
         id: this.id,
         meta: this.meta,
+        giveUpAfterMs: this.#env.watchGiveUpMs,
         readyNow: () => this.#readyNow(),
         poke: () => this.poke(),
         watchDied: (error) => {
@@ -350,8 +352,10 @@ export class Vertex implements ContextHost {
     // Busy first: changed() on an idle converger with no timeout would declare it converged at once.
     if (!this.#watchDown) this.#env.converger.busy();
     this.#watchDown = true;
-    this.#watchFailure = error;
+    // Masked now: the status (UI, metrics) carries it while the watch is down.
+    this.#watchFailure = this.#env.secrets.maskError(error);
     this.#env.converger.changed();
+    this.#statusChanged();
   }
 
   /** The restarted watch is live, died for good, or the vertex is closing: what kept the graph from converging is gone. */
@@ -359,6 +363,7 @@ export class Vertex implements ContextHost {
     if (!this.#watchDown) return;
     this.#watchDown = false;
     this.#env.converger.idle();
+    this.#statusChanged();
   }
 
   // ---- events --------------------------------------------------------------
@@ -1041,8 +1046,12 @@ export class Vertex implements ContextHost {
   #setState(state: ResourceState): void {
     if (state === this.#state) return;
     this.#state = state;
+    this.#statusChanged();
+  }
+
+  /** Tells the engine of this vertex's new status, and of each resource grouped into it, which changes with it. */
+  #statusChanged(): void {
     this.#env.statusChanged(this);
-    // Each resource grouped into this vertex changes state with it.
     const group = this.resource.group;
     if (group === undefined) return;
     for (let position = 1; position <= group.length; position++) {
