@@ -12,17 +12,22 @@ export interface ListenAddress {
 
 const DEFAULT_HOST = '127.0.0.1';
 
+/** Go's (and so mgmt's) `:PORT`: every interface. */
+const EVERY_INTERFACE = '0.0.0.0';
+
 /**
- * `HOST:PORT`, `[IPv6]:PORT` or a bare `PORT` (which binds to loopback).
+ * `HOST:PORT`, `[IPv6]:PORT`, a bare `PORT` (which binds to loopback) or, as
+ * in mgmt's `--prometheus-listen :45001`, `:PORT` (every interface).
  * Parsed with commander so a bad value is a usage error, exit code 2.
  */
 export function parseListenAddress(value: string): ListenAddress {
-  const match = /^(?:(?:\[(?<v6>[^\]]+)\]|(?<host>[^:[\]]+)):)?(?<port>\d{1,5})$/.exec(value.trim());
+  const match = /^(?:(?:\[(?<v6>[^\]]+)\]|(?<host>[^:[\]]*)):)?(?<port>\d{1,5})$/.exec(value.trim());
   const port = Number(match?.groups?.['port']);
   if (!match || port > 65535) {
-    throw new InvalidArgumentError('expected HOST:PORT (e.g. 127.0.0.1:9090), [::1]:PORT or PORT; port 0 picks a free one.');
+    throw new InvalidArgumentError('expected HOST:PORT (e.g. 127.0.0.1:9090), [::1]:PORT, :PORT (every interface) or PORT (loopback); port 0 picks a free one.');
   }
-  const host = match.groups?.['v6'] ?? match.groups?.['host'] ?? DEFAULT_HOST;
+  const named = match.groups?.['host'];
+  const host = match.groups?.['v6'] ?? (named === '' ? EVERY_INTERFACE : named) ?? DEFAULT_HOST;
   if (match.groups?.['v6'] !== undefined && isIP(host) !== 6) throw new InvalidArgumentError(`'${host}' is not an IPv6 address.`);
   return { host, port, loopback: isLoopback(host) };
 }

@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import type { RunFlags } from './commands/run.js';
+import { parseListenAddress, type ListenAddress } from './listen-address.js';
+import { prometheusAddress } from './prometheus-flags.js';
 import { parseConvergerTimeout, parseMaxRuntime } from './options.js';
 
 /**
@@ -35,7 +37,6 @@ const REFUSED: ReadonlyArray<{ readonly flags: string; readonly instead: string 
     flags: '--allow-tmp-prefix',
     instead: 'converge does not fall back to a temporary state directory when its own cannot be made (what meta: {reverse: true} keeps would be lost at exit): give a writable one with --prefix DIR, or ask for --tmp-prefix',
   },
-  { flags: '--prometheus-listen <address>', instead: "converge's --prometheus takes the address: --prometheus HOST:PORT" },
 ];
 
 /** mgmt's frontends other than yaml: `run lang main.mcl`. */
@@ -52,8 +53,13 @@ export interface MgmtRunFlags {
   readonly deployWatch?: boolean;
   /** false with --no-network. */
   readonly network?: boolean;
+  /** mgmt's --prometheus-listen: where its --prometheus switch listens. */
+  readonly prometheusListen?: ListenAddress;
   readonly [refused: string]: unknown;
 }
+
+/** --prometheus as commander gives it: an address (converge's form), or mgmt's switch (see prometheus-flags). */
+export type CommanderFlags<T extends RunFlags> = Omit<T, 'prometheus'> & MgmtRunFlags & { readonly prometheus?: ListenAddress | boolean };
 
 /** Adds mgmt's `run` flags (those converge spells its own way, does, takes or refuses) to `command`. */
 export function addMgmtRunOptions(command: Command): Command {
@@ -67,6 +73,11 @@ export function addMgmtRunOptions(command: Command): Command {
     .option('--yaml <graph>', "mgmt's spelling of the graph file (`run yaml FILE`, `run yaml --yaml FILE` and `run --yaml FILE` all work)")
     .addOption(new Option('--max-runtime <seconds>', "as mgmt's flag: stop after N seconds, as SIGTERM would (0 = no limit)").argParser(parseMaxRuntime))
     .option('--converged-status-file <path>', "as mgmt's flag: append true or false to this file each time the converged state changes (needs a converger timeout)")
+    .addOption(
+      new Option('--prometheus-listen <address>', "as mgmt's flag: where a bare --prometheus (mgmt's switch) serves metrics, as HOST:PORT or :PORT (every interface)").argParser(
+        parseListenAddress,
+      ),
+    )
     .option('--graphviz <file>', 'as mgmt\'s flag: write the running graph in Graphviz dot to this file at the start and at each reload (as `converge graph` prints it)')
     .option('--no-stream-watch', "mgmt's spelling of --no-watch")
     .option('--no-deploy-watch', "mgmt's flag: taken; an agent given a graph file (or without --seeds) follows no deploys anyway")
@@ -89,12 +100,16 @@ export function addMgmtRunOptions(command: Command): Command {
 export function fromMgmtRunFlags<T extends RunFlags>(
   graph: string | undefined,
   file: string | undefined,
-  flags: T & MgmtRunFlags,
+  given: CommanderFlags<T>,
 ): { readonly graphFile: string | undefined; readonly flags: T } | { readonly problem: string } {
-  const refused = REFUSED.find(({ flags: spelling }) => given(spelling, flags));
+  const refused = REFUSED.find(({ flags: spelling }) => isGiven(spelling, given));
   if (refused) return { problem: `${flagName(refused.flags)}: ${refused.instead}` };
-  const graphFile = graphFileFrom(graph, file, flags.yaml);
+  const graphFile = graphFileFrom(graph, file, given.yaml);
   if (typeof graphFile === 'object') return graphFile;
+  const prometheus = prometheusAddress(given.prometheus, given.prometheusListen);
+  if ('problem' in prometheus) return prometheus;
+  const { prometheus: _given, ...rest } = given;
+  const flags = { ...rest, ...(prometheus.address ? { prometheus: prometheus.address } : {}) } as unknown as T & MgmtRunFlags;
   const problem =
     flags.network === false && flags.seeds
         ? '--no-network runs one host on its own, and --seeds joins a cluster: give one of them'
@@ -149,6 +164,7 @@ const MGMT_ONLY = new Set([
   'pgp',
   'server',
   'raiseLimits',
+  'prometheusListen',
   ...REFUSED.map(({ flags }) => new Option(flags).attributeName()),
 ]);
 
@@ -168,7 +184,7 @@ function wrapped(names: readonly string[]): string {
   return lines.join(',\n');
 }
 
-function given(spelling: string, flags: MgmtRunFlags): boolean {
+function isGiven(spelling: string, flags: MgmtRunFlags): boolean {
   const option = new Option(spelling);
   const value = flags[option.attributeName()];
   return option.negate ? value === false : value !== undefined;

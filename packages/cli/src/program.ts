@@ -10,9 +10,10 @@ import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
 import { collect, LOG_LEVELS, parseConvergerTimeout, parseHostname, parsePrefix, parseSema } from './options.js';
-import { addMgmtRunOptions, fromMgmtRunFlags, type MgmtRunFlags } from './mgmt-run-flags.js';
+import { addMgmtRunOptions, fromMgmtRunFlags, type CommanderFlags } from './mgmt-run-flags.js';
 import { GRAPH_FORMATS } from './render/formats.js';
 import { parseListenAddress } from './listen-address.js';
+import { MGMT_PROMETHEUS_ADDRESS, parsePrometheusValue, withBarePrometheus } from './prometheus-flags.js';
 import { withSwitchValues } from './switch-values.js';
 import { versionText } from './version.js';
 
@@ -73,9 +74,14 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .option('--log-json', 'write logs as JSON lines on stderr')
     .option('--no-watch', 'do not reload the graph when its file changes (SIGHUP still reloads)')
     .addOption(new Option('--ui <[host:]port>', 'serve a live web view of the graph and its states (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress))
-    .addOption(new Option('--prometheus <[host:]port>', 'serve Prometheus metrics at /metrics (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress));
+    .addOption(
+      new Option(
+        '--prometheus [[host:]port]',
+        `serve Prometheus metrics at /metrics (default host 127.0.0.1; port 0 = any free); alone, as mgmt's switch: at --prometheus-listen, or ${MGMT_PROMETHEUS_ADDRESS}`,
+      ).argParser(parsePrometheusValue),
+    );
   addMgmtRunOptions(run).action(
-    async (graph: string | undefined, file: string | undefined, flags: Parameters<typeof runCommand>[1] & MgmtRunFlags) => {
+    async (graph: string | undefined, file: string | undefined, flags: CommanderFlags<Parameters<typeof runCommand>[1]>) => {
       const taken = fromMgmtRunFlags(graph, file, flags);
       if ('problem' in taken) {
         signals.release();
@@ -156,7 +162,7 @@ export async function main(argv: readonly string[], signals: EarlySignals = earl
   program.hook('preAction', (_program, command) => {
     if (command.name() !== 'run') signals.release();
   });
-  const switched = withSwitchValues(program, argv);
+  const switched = withSwitchValues(program, withBarePrometheus(argv));
   if ('problem' in switched) {
     process.stderr.write(`error: ${switched.problem}\n(add --help for usage)\n`);
     return ExitCode.badInput;

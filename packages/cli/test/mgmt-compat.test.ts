@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ONCE, writeGraph } from './support/graphs.js';
-import { until } from './support/http.js';
+import { announcedUrl, until } from './support/http.js';
 import { killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
 
@@ -248,7 +248,8 @@ describe("mgmt's run flags", () => {
       [['--pgp-key-path', join(dir, 'key')], 'no PGP keys'],
       [['--no-autoedges'], 'meta: {autoedge: false}'],
       [['--allow-tmp-prefix'], '--tmp-prefix'],
-      [['--prometheus-listen', '127.0.0.1:9233'], '--prometheus HOST:PORT'],
+      [['--prometheus-listen', '127.0.0.1:9233'], 'add --prometheus'],
+      [['--prometheus', '127.0.0.1:9100', '--prometheus-listen', '127.0.0.1:9233'], 'both give an address: give one'],
       [['--converged-status-file', join(dir, 'status'), '--converged-timeout=-1'], '--converged-status-file needs a converger timeout'],
       [['--no-network', '--seeds', 'http://127.0.0.1:1'], '--no-network runs one host on its own'],
       [['--converged-status-file', dir], 'cannot write it'],
@@ -297,5 +298,51 @@ describe("exec params that do nothing where they stand, as mgmt's templates writ
     expect(result.stderr).toContain("shells.yaml:7:17: warning: exec[s]: param 'watchshell': watchshell has no effect without watchcmd");
     expect(result.stderr).toContain("shells.yaml:8:14: warning: exec[s]: param 'ifshell': ifshell has no effect without ifcmd");
     expect(result.stderr).toContain("shells.yaml:9:14: warning: exec[s]: param 'donecwd': donecwd has no effect without donecmd");
+  });
+});
+
+describe("mgmt's --prometheus switch and --prometheus-listen (docs/prometheus.md: `mgmt run --prometheus --prometheus-listen :45001`)", () => {
+  const graphIn = (dir: string): Promise<string> => writeGraph(dir, 'g.yaml', 'graph: g\nresources:\n  noop:\n    - name: a\n');
+
+  /** Starts a run that goes on with `flags` before (and `after`) its graph, and scrapes the metrics address it announces. */
+  async function scraped(flags: readonly string[], after: readonly string[] = []): Promise<string> {
+    const graph = await graphIn(await makeTempDir());
+    const cli = startCli(['run', '--tmp-prefix', '--converger-timeout=0', ...flags, graph, ...after]);
+    const url = await announcedUrl(cli, 'metrics');
+    let text = '';
+    await until(async () => {
+      text = await (await fetch(url)).text();
+      return text.includes('converge_converged 1');
+    }, 'the metrics to say converged');
+    cli.child.kill('SIGTERM');
+    expect((await cli.result).code).toBe(0);
+    return url;
+  }
+
+  it('--prometheus --prometheus-listen ADDRESS serves there (QA: the listen flag was taken as --prometheus\'s value)', async () => {
+    expect(await scraped(['--prometheus', '--prometheus-listen', '127.0.0.1:0'])).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    // Its flags in either order, the listen address first too.
+    expect(await scraped(['--prometheus-listen=127.0.0.1:0', '--prometheus'])).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+  }, 60_000);
+
+  it("a bare --prometheus before the graph serves at mgmt's default 127.0.0.1:9233, leaving the graph a graph (QA: it was read as the address)", async () => {
+    expect(await scraped(['--prometheus'])).toBe('http://127.0.0.1:9233/metrics');
+  }, 30_000);
+
+  it('takes --prometheus=true, --prometheus after the graph, --prometheus=false, and still converge\'s --prometheus PORT', async () => {
+    expect(await scraped(['--prometheus=true'])).toBe('http://127.0.0.1:9233/metrics');
+    expect(await scraped([], ['--prometheus'])).toBe('http://127.0.0.1:9233/metrics');
+    expect(await scraped(['--prometheus', '0'])).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const graph = await graphIn(await makeTempDir());
+    const off = await runCli(['run', ...ONCE, '--prometheus=false', '--prometheus-listen', '127.0.0.1:0', graph]);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stderr).not.toContain('metrics at');
+  }, 90_000);
+
+  it('refuses a value that is neither an address nor true/false, saying both forms (exit 2)', async () => {
+    const graph = await graphIn(await makeTempDir());
+    const result = await runCli(['run', ...ONCE, '--prometheus=yes', graph]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("expected HOST:PORT (e.g. 127.0.0.1:9090), [::1]:PORT, :PORT (every interface) or PORT (loopback); port 0 picks a free one. Alone, or as --prometheus=true or =false, it is mgmt's switch.");
   });
 });
