@@ -1,6 +1,10 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Engine, graph } from '@converge/engine';
 import { afterEach, describe, expect, it } from 'vitest';
+import { partialKind } from '../../engine/test/support/partial-kind.js';
+import { EngineMetrics } from '../src/metrics/engine-metrics.js';
 import { announcedUrl, until } from './support/http.js';
 import { killAll, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
@@ -151,4 +155,73 @@ describe('converge run --prometheus', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('expected HOST:PORT');
   });
+});
+
+describe('EngineMetrics of a grouped resource', () => {
+  async function metricsOfGroup(noop: boolean): Promise<Exposition> {
+    const stateDir = await mkdtemp(join(tmpdir(), 'converge-metrics-'));
+    const engine = new Engine({ stateDir, convergerTimeout: 0, noop });
+    const metrics = new EngineMetrics(engine);
+    try {
+      // A groupable kind, as pkg is: one checkApply for the group, which says
+      // which members it changed (changedMembers) and fails for those named
+      // `bad…` only (EngineError.members).
+      const partial = partialKind();
+      const g = graph('group');
+      // `old` heads the group: the failure of `bad` and the change of `new` are theirs, not its.
+      for (const item of ['old', 'bad', 'new']) g.resource(partial, item, { item }, { meta: { retry: 0 } });
+      const converged = engine.whenConverged(AbortSignal.timeout(10_000));
+      await engine.start(await g.build());
+      await converged;
+      expect(Object.fromEntries(engine.statuses().map((status) => [status.id, status.state]))).toEqual({
+        'partial[old]': 'converged',
+        'partial[bad]': 'failed',
+        'partial[new]': 'converged',
+      });
+      return parseExposition((await metrics.scrape()).body);
+    } finally {
+      metrics.close();
+      await engine.stop();
+      await rm(stateDir, { recursive: true, force: true });
+    }
+  }
+
+  const checksOf = (metrics: Exposition, resource: string): Record<string, number> =>
+    Object.fromEntries(
+      metrics.samples.filter((sample) => sample.name === 'converge_checkapply_total' && sample.labels['resource'] === resource).map((sample) => [sample.labels['result'], sample.value]),
+    );
+
+  it('counts each member by its own result, the failing one under its own name (QA: under the group\'s first)', async () => {
+    const metrics = await metricsOfGroup(false);
+    expect(checksOf(metrics, 'partial[old]')).toEqual({ converged: 1 });
+    expect(checksOf(metrics, 'partial[bad]')).toEqual({ failed: 1 });
+    expect(checksOf(metrics, 'partial[new]')).toEqual({ changed: 1 });
+    expect(valueOf(metrics, 'converge_checkapply_errors_total', { resource: 'partial[bad]', code: 'ERR_RESOURCE_CHECK_APPLY' })).toBe(1);
+    expect(valueOf(metrics, 'converge_checkapply_errors_total', { resource: 'partial[old]' })).toBeUndefined();
+    // Each member's time is the group's call's; the call is timed once, by kind.
+    for (const member of ['old', 'bad', 'new']) expect(valueOf(metrics, 'converge_checkapply_seconds_total', { resource: `partial[${member}]` })).toBeGreaterThan(0);
+    expect(valueOf(metrics, 'converge_checkapply_duration_seconds_count', { kind: 'partial' })).toBe(1);
+  });
+
+  it('counts would_change for the members a dry run would change only', async () => {
+    const metrics = await metricsOfGroup(true);
+    expect(checksOf(metrics, 'partial[old]')).toEqual({ converged: 1 });
+    expect(checksOf(metrics, 'partial[bad]')).toEqual({ failed: 1 });
+    expect(checksOf(metrics, 'partial[new]')).toEqual({ would_change: 1 });
+  });
+
+  it('counts the grouped members of a real run, noop ones too (QA: hello.yaml\'s build and check had no series)', async () => {
+    const cli = startCli(['run', '--noop', '--tmp-prefix', '--converger-timeout=0', '--prometheus', '127.0.0.1:0', 'examples/hello.yaml']);
+    const url = await announcedUrl(cli, 'metrics');
+    let metrics = await scrape(url);
+    await until(async () => {
+      metrics = await scrape(url);
+      return valueOf(metrics, 'converge_converged') === 1;
+    }, 'the graph to converge');
+    for (const name of ['start', 'fetch', 'build', 'check', 'done']) {
+      expect(valueOf(metrics, 'converge_checkapply_total', { resource: `noop[${name}]`, result: 'converged' }), name).toBeGreaterThanOrEqual(1);
+    }
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  }, 30_000);
 });

@@ -16,10 +16,15 @@ function kindOf(id: string): string {
   return bracket < 0 ? id : id.slice(0, bracket);
 }
 
-function checkResult(event: Extract<EngineEvent, { type: 'checkApply' }>): CheckResult {
-  if (event.error) return 'failed';
-  if (event.converged) return 'converged';
-  return event.apply ? 'changed' : 'would_change';
+type CheckEvent = Extract<EngineEvent, { type: 'checkApply' }>;
+
+/** How one resource came out of a check: the vertex's own, or a group member's (see MemberCheck). */
+type Outcome = Pick<CheckEvent, 'id' | 'converged' | 'error'>;
+
+function checkResult(outcome: Outcome, apply: boolean): CheckResult {
+  if (outcome.error) return 'failed';
+  if (outcome.converged) return 'converged';
+  return apply ? 'changed' : 'would_change';
 }
 
 /**
@@ -38,7 +43,7 @@ export class EngineMetrics {
     collectDefaultMetrics({ register: this.registry });
     const checks = new Counter({
       name: 'converge_checkapply_total',
-      help: 'checkApply calls by resource and result (converged: nothing to do; changed; would_change: in noop mode; failed)',
+      help: 'checkApply calls by resource and result (converged: nothing to do; changed; would_change: in noop mode; failed); a grouped call counts for each member, by its own result',
       labelNames: ['resource', 'kind', 'result'] as const,
       registers,
     });
@@ -47,14 +52,14 @@ export class EngineMetrics {
     // time is its counter of seconds below (rate of it over rate of calls).
     const durations = new Histogram({
       name: 'converge_checkapply_duration_seconds',
-      help: 'How long checkApply calls took, by kind',
+      help: 'How long checkApply calls took, by kind (a grouped call once)',
       labelNames: ['kind'] as const,
       buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120],
       registers,
     });
     const seconds = new Counter({
       name: 'converge_checkapply_seconds_total',
-      help: 'Time spent in checkApply calls, by resource',
+      help: 'Time spent in checkApply calls, by resource (a grouped call\'s time for each member)',
       labelNames: ['resource', 'kind'] as const,
       registers,
     });
@@ -128,16 +133,21 @@ export class EngineMetrics {
     this.#unsubscribe = engine.onEvent((event) => {
       switch (event.type) {
         case 'checkApply': {
-          const labels = { resource: event.id, kind: kindOf(event.id) };
-          const series = seriesFor(event.id);
-          const result = checkResult(event);
-          series.results.add(result);
-          checks.inc({ ...labels, result });
-          durations.observe({ kind: labels.kind }, event.durationMs / 1000);
-          seconds.inc(labels, event.durationMs / 1000);
-          if (event.error) {
-            series.codes.add(event.error.code);
-            errors.inc({ ...labels, code: event.error.code });
+          // One call, timed once; but a group's call is counted for each
+          // member by its own result (QA: a failing member was counted as
+          // the group's first, and the others not at all).
+          durations.observe({ kind: kindOf(event.id) }, event.durationMs / 1000);
+          for (const outcome of event.members ?? [event]) {
+            const labels = { resource: outcome.id, kind: kindOf(outcome.id) };
+            const series = seriesFor(outcome.id);
+            const result = checkResult(outcome, event.apply);
+            series.results.add(result);
+            checks.inc({ ...labels, result });
+            seconds.inc(labels, event.durationMs / 1000);
+            if (outcome.error) {
+              series.codes.add(outcome.error.code);
+              errors.inc({ ...labels, code: outcome.error.code });
+            }
           }
           break;
         }

@@ -1,6 +1,15 @@
 import type { EngineError } from '@converge/engine-api';
 import type { ResourceStatus } from './status.js';
 
+/** How one member of a group (autogroup) came out of its group's checkApply. */
+export interface MemberCheck {
+  readonly id: string;
+  /** True when the member was already converged. */
+  readonly converged: boolean;
+  /** Set when the call failed for this member (the whole group, or EngineError.members names it). */
+  readonly error?: EngineError;
+}
+
 /**
  * What the engine reports to observers (metrics, web view, logs): cheap to
  * make, and only made when someone listens.
@@ -15,6 +24,12 @@ export type EngineEvent =
       readonly converged: boolean;
       readonly apply: boolean;
       readonly error?: EngineError;
+      /**
+       * For a group, each member's own outcome (the vertex's resource
+       * first): a call fails for the members its error names and changes
+       * those its kind says it changed (changedMembers), not the whole group.
+       */
+      readonly members?: readonly MemberCheck[];
     }
   | { readonly type: 'event'; readonly id: string }
   /**

@@ -1,5 +1,6 @@
 import type { EngineError, ResourceInstance } from '@converge/engine-api';
 import type { ResolvedResource } from '../graph/spec.js';
+import type { MemberCheck } from './engine-events.js';
 import type { ResourceStatus } from './status.js';
 
 /**
@@ -54,6 +55,22 @@ export class GroupMembers {
     for (const position of new Set(changed)) {
       if (position >= 0 && position < size) this.#changes[position] = (this.#changes[position] ?? 0) + 1;
     }
+  }
+
+  /**
+   * Each member's outcome of one call, as its status will tell it (see
+   * statusOf): failed when the error names it (or names no member), else
+   * changed when the instance says it changed it (changedMembers), or,
+   * without that method, as the vertex came out (`converged`); a failed
+   * call's changes are unknown then, so the others count as converged.
+   */
+  checksOf(ownId: string, instance: ResourceInstance<Record<string, unknown>, Record<string, unknown>> | undefined, converged: boolean, error?: EngineError): MemberCheck[] {
+    const changed = instance?.changedMembers ? new Set(instance.changedMembers()) : undefined;
+    return [ownId, ...this.grouped.map((member) => member.id)].map((id, position) => {
+      if (error !== undefined && (error.members === undefined || error.members.includes(position))) return { id, converged: false, error };
+      if (changed !== undefined) return { id, converged: !changed.has(position) };
+      return { id, converged: error !== undefined || converged };
+    });
   }
 
   /**

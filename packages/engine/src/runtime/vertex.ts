@@ -703,7 +703,7 @@ export class Vertex implements ContextHost {
     const notifies = apply && this.#notifiesAny();
     let describing: Promise<void> | undefined;
     if (this.#env.observed()) {
-      this.#env.emit({ type: 'checkApply', id: this.id, durationMs: this.#call.elapsedMs(), converged, apply });
+      this.#emitCheck(converged, apply);
       if (!apply && !converged && instance.describeChange) describing = describeChange(instance, this, this.#members, this.#env);
     }
     if (!describing && !notifies && !refreshing) {
@@ -761,9 +761,7 @@ export class Vertex implements ContextHost {
       if (apply && this.#members?.lastChangedAny) this.#logChanged();
       if (!apply) this.#wouldChangeForMembers();
     } else if (!apply && failure.wouldChange) this.#wouldChangeBeforeFailing();
-    if (this.#env.observed()) {
-      this.#env.emit({ type: 'checkApply', id: this.id, durationMs: this.#call.elapsedMs(), converged: false, apply, error: failure });
-    }
+    if (this.#env.observed()) this.#emitCheck(false, apply, failure);
     if (this.#retries.spent || this.#env.stopSignal.aborted || this.#closed) {
       this.#failForGood(failure);
       return false;
@@ -773,15 +771,27 @@ export class Vertex implements ContextHost {
     return true;
   }
 
+  /** Tells observers how a check came out; for a group, how it did for each member (QA: metrics counted a failing member under the group's first). */
+  #emitCheck(converged: boolean, apply: boolean, error?: EngineError): void {
+    const members = this.#members?.checksOf(this.id, this.#instance as Instance | undefined, converged, error);
+    this.#env.emit({
+      type: 'checkApply',
+      id: this.id,
+      durationMs: this.#call.elapsedMs(),
+      converged,
+      apply,
+      ...(error === undefined ? {} : { error }),
+      ...(members === undefined ? {} : { members }),
+    });
+  }
+
   /** A dry run's check that failed for want of a change its ancestors would make counts as would change (see changesAwaited). */
   #wouldChangeAfterParents(failure: EngineError): boolean {
     const changing = changesAwaited<Vertex>(failure, this, (vertex) => vertex.#wouldChange);
     if (changing.length === 0) return false;
     // Said once, until it no longer would, as every would change (a watched dry run checks again at each event).
     if (!this.#wouldChange) this.#log('warn', wouldChangeAfterMessage(changing, failure));
-    if (this.#env.observed()) {
-      this.#env.emit({ type: 'checkApply', id: this.id, durationMs: this.#call.elapsedMs(), converged: false, apply: false });
-    }
+    if (this.#env.observed()) this.#emitCheck(false, false);
     this.#wouldChange = true;
     this.#succeeded(false, false);
     return true;
