@@ -87,7 +87,11 @@ async function main(root: string, input: string): Promise<void> {
   await runFrontend(engine, greetingFrontend(root, input), stop.signal, {
     onError: (error) => console.error(`kept the running graph: ${String(error)}`),
   });
+  // Stopped with a resource still failed: say so, and exit non-zero.
+  const failures = engine.failures();
+  for (const failure of failures) console.error(`failed: ${failure.resource}: ${failure.message}`);
   await engine.stop();
+  if (failures.length > 0) process.exitCode = 1;
 }
 
 const [script, root, input] = process.argv.slice(1);
