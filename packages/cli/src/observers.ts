@@ -16,6 +16,8 @@ export interface ObserverFlags {
   readonly convergedStatusFile?: string;
   /** --graphviz FILE: the running graph in dot, written at the start and at each reload. */
   readonly graphviz?: string;
+  /** --converger-timeout: -1 (the default) never counts the graph as converged. */
+  readonly convergerTimeout: number;
 }
 
 /** The HTTP endpoints and files watching a run; `close` ends them all. */
@@ -41,8 +43,9 @@ export async function startObservers(
   const close = async (): Promise<void> => {
     await Promise.all(started.splice(0).map((endpoint) => endpoint.close()));
   };
+  const convergedDetection = flags.convergerTimeout >= 0;
   const endpoints = [
-    { what: 'web view', option: '--ui', address: flags.ui, serve: (address: ListenAddress) => serveLiveView(engine, address, graphName) },
+    { what: 'web view', option: '--ui', address: flags.ui, serve: (address: ListenAddress) => serveLiveView(engine, address, graphName, convergedDetection) },
     { what: 'metrics', option: '--prometheus', address: flags.prometheus, serve: (address: ListenAddress) => serveMetrics(engine, address) },
   ];
   for (const { what, option, address, serve } of endpoints) {
@@ -63,6 +66,11 @@ export async function startObservers(
           'anyone who can connect sees the graph and its resources\' states and errors. Bind to 127.0.0.1 unless this network is trusted.',
       );
     }
+  }
+  if (!convergedDetection && (flags.ui || flags.prometheus)) {
+    // QA: every resource green, yet the badge said "not converged" and converge_converged stayed 0.
+    const effects = [flags.ui && 'the web view says so', flags.prometheus && 'converge_converged stays 0'].filter(Boolean);
+    reporter.say(`converged detection is off (no --converger-timeout, as mgmt's default): ${effects.join(' and ')}; add --converger-timeout N (seconds with nothing changed or running) to turn it on`);
   }
   const say = (message: string): void => reporter.say(message);
   const files = [

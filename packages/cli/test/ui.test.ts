@@ -140,6 +140,43 @@ describe.runIf(chromiumAvailable())('converge run --ui', () => {
     await cli.result;
   }, 60_000);
 
+  it('says converged detection is off without --converger-timeout, as the README runs it, and shows converged with one (QA: all green, "not converged")', async () => {
+    const dir = await makeTempDir();
+    const graph = join(dir, 'graph.yaml');
+    await writeFile(graph, `graph: green\nresources:\n  file:\n  - name: ${dir}/a.txt\n    state: exists\n    content: "a\\n"\n`);
+    const a = `file[${dir}/a.txt]`;
+    const browser = await launchChromium();
+    cleanups.push(browser.close);
+
+    const badgeOf = async (timeout: readonly string[]): Promise<{ shown: string | null; text: string | null; stream: string; stderr: string }> => {
+      const cli = startCli(['run', '--tmp-prefix', ...timeout, '--ui', '127.0.0.1:0', '--prometheus', '127.0.0.1:0', graph]);
+      const url = await announcedUrl(cli, 'web view');
+      const events = recordStream(`${url}/events`);
+      const page = await browser.context.newPage();
+      await page.goto(url);
+      await page.locator(row(a, 'converged')).waitFor();
+      if (timeout.length > 0) await until(async () => (await page.locator('#converged').getAttribute('data-converged')) === 'true', 'the badge to say converged');
+      const badge = { shown: await page.locator('#converged').getAttribute('data-converged'), text: await page.locator('#converged').textContent() };
+      await page.close();
+      await events.close();
+      cli.child.kill('SIGINT');
+      const result = await cli.result;
+      return { ...badge, stream: events.text(), stderr: result.stderr };
+    };
+
+    const off = await badgeOf([]);
+    expect(off.shown).toBe('off');
+    expect(off.text).toBe('converged detection off (run with --converger-timeout N)');
+    expect(off.stream).toContain('"convergedDetection":false');
+    expect(off.stderr).toContain('converged detection is off (no --converger-timeout, as mgmt\'s default): the web view says so and converge_converged stays 0');
+
+    const on = await badgeOf(['--converger-timeout', '0']);
+    expect(on.shown).toBe('true');
+    expect(on.text).toBe('converged');
+    expect(on.stream).toContain('"convergedDetection":true');
+    expect(on.stderr).not.toContain('converged detection is off');
+  }, 90_000);
+
   it('answers only to loopback host names, and refuses an address in use', async () => {
     const dir = await makeTempDir();
     const graph = join(dir, 'graph.yaml');

@@ -84,7 +84,7 @@ export class EngineMetrics {
     const graphEdges = new Gauge({ name: 'converge_graph_edges', help: 'Edges of the running graph (autoedges included)', registers });
     new Gauge({
       name: 'converge_converged',
-      help: '1 when the whole graph is converged, else 0',
+      help: '1 when the whole graph is converged, else 0; always 0 when converged detection is off (no --converger-timeout, the default)',
       registers,
       collect() {
         this.set(engine.converged.get() ? 1 : 0);

@@ -29,6 +29,13 @@ export interface GraphSnapshot {
   readonly tooLargeToDraw?: number;
   readonly statuses: readonly StatusView[];
   readonly converged: boolean;
+  /**
+   * False when converged is never detected (--converger-timeout -1, the
+   * default as in mgmt): `converged` then stays false whatever the
+   * resources' states, and the page says detection is off, not "not
+   * converged" (QA: every resource green, the badge "not converged").
+   */
+  readonly convergedDetection: boolean;
 }
 
 export function statusView(status: ResourceStatus): StatusView {
@@ -74,12 +81,13 @@ export function graphSnapshot(
   title: string,
   topology: EngineTopology,
   statuses: readonly ResourceStatus[],
-  converged: boolean,
+  converged: { readonly now: boolean; readonly detection: boolean },
 ): GraphSnapshot {
   const shown = statuses.filter((status) => !status.hidden).map(statusView);
+  const state = { statuses: shown, converged: converged.now, convergedDetection: converged.detection };
   const view = topologyView(title, topology);
-  if (view.resources.length > LIVE_DRAWING_MAX_RESOURCES) return { title, svg: '', tooLargeToDraw: view.resources.length, statuses: shown, converged };
+  if (view.resources.length > LIVE_DRAWING_MAX_RESOURCES) return { title, svg: '', tooLargeToDraw: view.resources.length, ...state };
   // The XML declaration means nothing inside an HTML page.
   const svg = renderSvg(view).replace(/^<\?xml[^>]*\?>\s*/, '');
-  return { title, svg, statuses: shown, converged };
+  return { title, svg, ...state };
 }

@@ -28,12 +28,14 @@ const FILES: Record<string, { type: string; body: string }> = {
 /**
  * `--ui ADDRESS`: a web page showing the running graph and each resource's
  * live state, pushed to the browser with Server-Sent Events at `/events`.
- * `title` names the graph. Closing it ends every stream and stops listening.
+ * `title` names the graph; `convergedDetection` is false when the converger
+ * timeout is off (-1), so the page says so instead of "not converged".
+ * Closing it ends every stream and stops listening.
  */
-export async function serveLiveView(engine: LiveViewSource, address: ListenAddress, title: string): Promise<HttpEndpoint> {
+export async function serveLiveView(engine: LiveViewSource, address: ListenAddress, title: string, convergedDetection: boolean): Promise<HttpEndpoint> {
   const stream = new EventStream();
   const stopped = new AbortController();
-  const snapshot = () => graphSnapshot(title, engine.topology(), engine.statuses(), engine.converged.get());
+  const snapshot = () => graphSnapshot(title, engine.topology(), engine.statuses(), { now: engine.converged.get(), detection: convergedDetection });
 
   const pending = new Map<string, StatusView>();
   let flushTimer: NodeJS.Timeout | undefined;

@@ -4,7 +4,8 @@
  * (no inline script or style). The script listens to `/events`:
  * - `graph` (GraphSnapshot): draw the picture and the table from scratch;
  * - `status` (StatusView[]): repaint those resources;
- * - `converged` (boolean).
+ * - `converged` (boolean); it never turns true when the snapshot's
+ *   `convergedDetection` is false (no converger timeout).
  * Every text from the server is set with textContent, never parsed as HTML,
  * except the SVG picture, which the server builds with escaped ids.
  */
@@ -52,6 +53,7 @@ header h1 { font-size: 1.2em; margin: 0; }
 .badge { padding: 0.1em 0.6em; border-radius: 1em; background: #868e96; }
 .badge[data-converged="true"] { background: #2b8a3e; }
 .badge[data-converged="partly"] { background: #e67700; }
+.badge[data-converged="off"] { background: #495057; font-style: italic; }
 #connection { margin-left: auto; color: #ffa8a8; }
 #connection[data-connected="true"] { color: #b2f2bb; }
 main { display: flex; flex-wrap: wrap; gap: 1em; padding: 1em; align-items: flex-start; }
@@ -119,6 +121,7 @@ export const PAGE_SCRIPT = `
   }
 
   var converged = false;
+  var detection = true;
 
   function summarize() {
     var counts = {};
@@ -134,6 +137,16 @@ export const PAGE_SCRIPT = `
   function showConverged(now) {
     converged = now;
     var badge = document.getElementById('converged');
+    // Without a converger timeout the graph never counts as converged:
+    // saying "not converged" over green resources misled (QA). The table
+    // and the summary show the resources' own states.
+    if (!detection) {
+      badge.setAttribute('data-converged', 'off');
+      badge.textContent = 'converged detection off (run with --converger-timeout N)';
+      badge.title = "The graph counts as converged once nothing has changed or run for N seconds; without --converger-timeout (-1, the default, as in mgmt) it never does. The states below are each resource's own.";
+      return;
+    }
+    badge.removeAttribute('title');
     var off = false;
     statuses.forEach(function (status) {
       if (status.state === 'failed' || status.state === 'blocked' || status.state === 'would change' || status.state === 'watch down') off = true;
@@ -153,6 +166,7 @@ export const PAGE_SCRIPT = `
     } else {
       graph.innerHTML = snapshot.svg;
     }
+    detection = snapshot.convergedDetection !== false;
     rows.textContent = '';
     statuses.clear();
     snapshot.statuses.forEach(paint);
