@@ -3,7 +3,8 @@
  * - 0: the run ended and no resource failed;
  * - 1: a resource failed (or a forced stop cut work short, an exception
  *   that nothing caught stopped the run, or a `--converged-exit` run was
- *   stopped before the graph converged);
+ *   stopped before the graph converged, or `validate` or `graph` was
+ *   stopped by a signal before its graph had loaded);
  * - 2: bad input or usage (a graph that does not load, an unknown flag):
  *   nothing was applied.
  */

@@ -99,7 +99,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .argument('<graph>', 'the graph file (mgmt YAML format)')
     .addOption(pluginOption())
     .action(async (graph: string, flags: Parameters<typeof validateCommand>[1]) => {
-      setExitCode(await validateCommand(graph, flags));
+      setExitCode(await validateCommand(graph, flags, signals));
     });
 
   program
@@ -109,7 +109,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('dot'))
     .addOption(pluginOption())
     .action(async (graph: string, flags: Parameters<typeof graphCommand>[1]) => {
-      setExitCode(await graphCommand(graph, flags));
+      setExitCode(await graphCommand(graph, flags, signals));
     });
 
   program
@@ -152,15 +152,18 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
   return program;
 }
 
+const SIGNALS_KEPT_BY = new Set(['run', 'validate', 'graph']);
+
 /** Runs `converge` with `argv` (as in process.argv) and returns the exit code. */
 export async function main(argv: readonly string[], signals: EarlySignals = earlySignals()): Promise<ExitCode> {
   let exitCode: ExitCode = ExitCode.ok;
   const program = buildProgram((code) => {
     exitCode = code;
   }, signals);
-  // Only `run` handles signals (it takes them over from `signals`); every other command gets Node's defaults back.
+  // Only `run` handles signals (it takes them over from `signals`), and `validate` and `graph` while they
+  // wait for their graph; every other command gets Node's defaults back.
   program.hook('preAction', (_program, command) => {
-    if (command.name() !== 'run') signals.release();
+    if (!SIGNALS_KEPT_BY.has(command.name())) signals.release();
   });
   const switched = withSwitchValues(program, withBarePrometheus(argv));
   if ('problem' in switched) {

@@ -4,7 +4,8 @@ import { ExitCode } from '../exit-codes.js';
 import { RENDERERS, type GraphFormat } from '../render/formats.js';
 import { graphView } from '../render/graph-view.js';
 import { textReporter } from '../reporter.js';
-import { loadGraphOrReport } from './load-graph.js';
+import { earlySignals, type EarlySignals } from '../early-signals.js';
+import { loadGraphUnlessInterrupted } from './load-graph.js';
 
 export interface GraphFlags {
   readonly plugin: readonly string[];
@@ -16,10 +17,11 @@ export interface GraphFlags {
  * and autogroup) as DOT, Mermaid, SVG or JSON. Shows ids only, never param
  * values. Runs nothing.
  */
-export async function graphCommand(graphFile: string, flags: GraphFlags): Promise<ExitCode> {
+export async function graphCommand(graphFile: string, flags: GraphFlags, early: EarlySignals = earlySignals()): Promise<ExitCode> {
   const reporter = textReporter({ write: (text) => process.stderr.write(text) });
-  const graph = await loadGraphOrReport(graphFile, flags.plugin, reporter);
-  if (!graph) return ExitCode.badInput;
+  const loaded = await loadGraphUnlessInterrupted(graphFile, flags.plugin, reporter, early);
+  if ('exit' in loaded) return loaded.exit;
+  const { graph } = loaded;
   let plan: ReturnType<typeof planGraph>;
   try {
     plan = planGraph(graph);

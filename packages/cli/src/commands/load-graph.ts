@@ -2,6 +2,8 @@ import { hostname as systemHostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { GraphLoadError, loadGraphFile, withOwnHiddenExportsCollected, type ResolvedGraph } from '@converge/engine';
 import { isEngineError, type EngineError } from '@converge/engine-api';
+import type { EarlySignals } from '../early-signals.js';
+import { ExitCode } from '../exit-codes.js';
 import type { Reporter } from '../reporter.js';
 import { digestWarnings } from '../warning-digest.js';
 import { counted } from '../counted.js';
@@ -34,6 +36,30 @@ export async function loadGraphOrReport(
     reportLoadProblems(error, graphFile, reporter, reloading);
     return undefined;
   }
+}
+
+/**
+ * For a command that only reads a graph (validate, graph): loads it, unless
+ * a stop signal or SIGHUP comes first (a graph from a pipe or standard input
+ * waits for its writer as long as it takes; QA: Node's default ended such a
+ * wait with 143 and nothing said). Then it says so and gives exit code 1: the
+ * graph was not checked, so neither 0 nor bad input. Once loaded, signals
+ * get Node's defaults back for the rest of the command.
+ */
+export async function loadGraphUnlessInterrupted(
+  graphFile: string,
+  plugins: readonly string[],
+  reporter: Reporter,
+  early: EarlySignals,
+): Promise<{ readonly graph: ResolvedGraph } | { readonly exit: ExitCode }> {
+  early.tellWith((message) => reporter.say(message));
+  const loading = await early.unlessInterrupted(loadGraphOrReport(graphFile, plugins, reporter), { endsOnHangup: true });
+  if ('interrupted' in loading) {
+    reporter.say(`${loading.interrupted}: stopped while loading the graph; nothing was checked`);
+    return { exit: ExitCode.resourceFailed };
+  }
+  early.release();
+  return loading.done ? { graph: loading.done } : { exit: ExitCode.badInput };
 }
 
 /**

@@ -64,11 +64,9 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags,
     process.stderr.write('converge: run needs a graph file (or --seeds to run the cluster\'s deploys)\n');
     return ExitCode.badInput;
   }
-  try {
-    return await runGraphFile(graphFile, flags, early);
-  } finally {
-    early.close();
-  }
+  // `early` is not closed: until the run's own handlers take over, it is what ends a wait for the graph,
+  // and a third stop signal (while a run that ended before them waits for a reader of its output) exits at once.
+  return runGraphFile(graphFile, flags, early);
 }
 
 async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySignals): Promise<ExitCode> {
@@ -83,6 +81,7 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
   const reporter = flags.logJson ? jsonReporter(logger) : textReporter(terminal, { showsWarnings: flags.logLevel !== 'error' });
   const say = (message: string, fields?: Record<string, unknown>): void => reporter.say(message, fields);
   for (const warning of flags.flagWarnings ?? []) say(`warning: ${warning}`);
+  early.tellWith(say);
 
   if (flags.convergedExit && flags.convergerTimeout === -1) {
     say('--converged-exit needs a converger timeout: add --converger-timeout N (seconds; 0 = as soon as converged)');
@@ -91,7 +90,10 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
 
   // Before reading it: a save from now on, until the reload watch is set up, is caught up with then.
   const loadedVersion = fileVersion(graphFile);
-  const graph = await loadGraphOrReport(graphFile, flags.plugin, reporter, hostname);
+  // A graph from a pipe or standard input waits for its writer: a stop signal ends that wait.
+  const loading = await early.unlessInterrupted(loadGraphOrReport(graphFile, flags.plugin, reporter, hostname));
+  if ('interrupted' in loading) return stoppedWhileLoading(loading.interrupted, flags.convergedExit === true, say);
+  const graph = loading.done;
   if (!graph) return ExitCode.badInput;
 
   const stateDir = await openStateDirOrReport(flags, say);
@@ -182,7 +184,7 @@ async function runEngine(
   const strayErrors = handleStrayErrors(engine, stop, reporter);
   // A stop signal while the graph loaded: nothing is applied, and the run ends as a stop would.
   if (early.stopSignal) {
-    say(`${early.stopSignal}: stopping before the graph was applied; nothing was applied`);
+    say(stoppingBeforeApplied(early.stopSignal));
     void stop();
   }
 
@@ -257,6 +259,21 @@ async function runEngine(
     return ExitCode.resourceFailed;
   }
   return ExitCode.ok;
+}
+
+const stoppingBeforeApplied = (signal: NodeJS.Signals): string => `${signal}: stopping before the graph was applied; nothing was applied`;
+
+/**
+ * A stop signal before the graph was loaded: the run ends as a stop before
+ * the engine started does (its summary counts nothing; --converged-exit was
+ * not met), without waiting for the load. No state directory was opened yet.
+ */
+function stoppedWhileLoading(signal: NodeJS.Signals, exitWhenConverged: boolean, say: (message: string) => void): ExitCode {
+  say(stoppingBeforeApplied(signal));
+  say(summarize([]));
+  if (!exitWhenConverged) return ExitCode.ok;
+  say('stopped before the graph converged');
+  return ExitCode.resourceFailed;
 }
 
 /**

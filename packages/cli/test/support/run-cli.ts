@@ -18,6 +18,8 @@ export interface CliOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Written to its standard input, which is then closed (otherwise it has none). */
   readonly stdin?: string;
+  /** Its standard input is a pipe that stays open, written to by nobody (as `sleep 60 | converge run -`). */
+  readonly stdinOpen?: boolean;
 }
 
 /** A running `converge` process whose output can be awaited. */
@@ -32,7 +34,7 @@ export class CliProcess {
     this.child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, ...options.env },
-      stdio: [options.stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [options.stdin === undefined && !options.stdinOpen ? 'ignore' : 'pipe', 'pipe', 'pipe'],
     });
     if (options.stdin !== undefined) this.child.stdin?.end(options.stdin);
     this.child.stdout?.setEncoding('utf8').on('data', (chunk: string) => this.#append('stdout', chunk));
