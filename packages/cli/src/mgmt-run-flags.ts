@@ -128,6 +128,9 @@ export function fromMgmtRunFlags<T extends RunFlags>(
       ? watching
       : // -1 is mgmt's "never": there is nothing to exit on.
         { ...watching, convergerTimeout: convergedTimeout, convergedExit: convergedTimeout >= 0 && convergedTimeoutNoExit !== true };
+  if (converged.convergedExit && converged.convergerTimeout === -1) {
+    return { problem: '--converged-exit needs a converger timeout: add --converger-timeout N (seconds; 0 = as soon as converged)' };
+  }
   if (converged.convergedStatusFile !== undefined && converged.convergerTimeout === -1) {
     return {
       problem:

@@ -55,8 +55,11 @@ export async function startObservers(
       started.push(endpoint);
       reporter.say(`${what} at ${endpoint.url}`);
     } catch (error) {
-      reporter.say(`cannot serve the ${what} on ${address.host}:${address.port}: ${error instanceof Error ? error.message : String(error)}`);
-      reporter.say(`hint: choose another address with ${option} HOST:PORT (port 0 picks a free one)`);
+      reporter.failure({
+        code: 'ERR_LISTEN',
+        message: `cannot serve the ${what} on ${address.host}:${address.port}: ${error instanceof Error ? error.message : String(error)}`,
+        hint: `choose another address with ${option} HOST:PORT (port 0 picks a free one)`,
+      });
       await close();
       return undefined;
     }
@@ -82,7 +85,7 @@ export async function startObservers(
     try {
       started.push(await start(path));
     } catch (error) {
-      reporter.say(`${option} ${path}: cannot write it: ${error instanceof Error ? error.message : String(error)}; nothing was applied`);
+      reporter.failure({ code: 'ERR_RUN_FILE', message: `${option} ${path}: cannot write it: ${error instanceof Error ? error.message : String(error)}; nothing was applied` });
       await close();
       return undefined;
     }

@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { graphCommand } from './commands/graph.js';
 import { deployCommand } from './commands/deploy.js';
 import { runCommand } from './commands/run.js';
+import { asksForJsonLines, commandLineReporter } from './command-line-reporter.js';
 import { earlySignals, type EarlySignals } from './early-signals.js';
 import { retireCommand } from './commands/retire.js';
 import { statusCommand } from './commands/status.js';
@@ -42,13 +43,15 @@ const pluginOption = (): Option =>
  * Builds the command line. `setExitCode` receives the outcome of the command
  * that ran; usage errors surface as CommanderError (exitOverride).
  */
-function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySignals): Command {
+function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySignals, jsonLines: boolean): Command {
   const program = new Command('converge')
     .description('Event-driven, parallel configuration management: apply a graph of resources and keep it applied.')
     .version(versionText(), '-V, --version', 'print the version of converge and of its resource API')
     .exitOverride()
-    .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', EXAMPLES);
+  // `run --log-json`: a usage error is a JSON line too, its hint in a field (subcommands inherit this).
+  if (jsonLines) program.configureOutput({ outputError: (text) => tellUsageProblem(text.replace(/^error: /, '').trim(), true) });
+  else program.showHelpAfterError(`(${USAGE_HINT})`);
 
   const run = program
     .command('run')
@@ -85,7 +88,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
       const taken = fromMgmtRunFlags(graph, file, flags);
       if ('problem' in taken) {
         signals.release();
-        process.stderr.write(`converge: ${taken.problem}\n`);
+        commandLineReporter(flags.logJson === true, flags.hostname).failure({ code: 'ERR_USAGE', message: taken.problem });
         setExitCode(ExitCode.badInput);
         return;
       }
@@ -152,14 +155,27 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
   return program;
 }
 
+const USAGE_HINT = 'add --help for usage';
+
+/** A usage problem as commander tells its own (`error: …` and the hint), or one JSON line with the hint as a field. */
+function tellUsageProblem(problem: string, jsonLines: boolean): void {
+  if (jsonLines) commandLineReporter(true).failure({ code: 'ERR_USAGE', message: problem, hint: USAGE_HINT });
+  else process.stderr.write(`error: ${problem}\n(${USAGE_HINT})\n`);
+}
+
 const SIGNALS_KEPT_BY = new Set(['run', 'validate', 'graph']);
 
 /** Runs `converge` with `argv` (as in process.argv) and returns the exit code. */
 export async function main(argv: readonly string[], signals: EarlySignals = earlySignals()): Promise<ExitCode> {
   let exitCode: ExitCode = ExitCode.ok;
-  const program = buildProgram((code) => {
-    exitCode = code;
-  }, signals);
+  const jsonLines = asksForJsonLines(argv);
+  const program = buildProgram(
+    (code) => {
+      exitCode = code;
+    },
+    signals,
+    jsonLines,
+  );
   // Only `run` handles signals (it takes them over from `signals`), and `validate` and `graph` while they
   // wait for their graph; every other command gets Node's defaults back.
   program.hook('preAction', (_program, command) => {
@@ -167,7 +183,7 @@ export async function main(argv: readonly string[], signals: EarlySignals = earl
   });
   const switched = withSwitchValues(program, withBarePrometheus(argv));
   if ('problem' in switched) {
-    process.stderr.write(`error: ${switched.problem}\n(add --help for usage)\n`);
+    tellUsageProblem(switched.problem, jsonLines);
     return ExitCode.badInput;
   }
   try {

@@ -5,6 +5,21 @@ import type { LineSink } from './logging.js';
 import { oneLine, safeText } from './terminal-text.js';
 
 /**
+ * Why a command stops before anything ran: the state directory in use, a
+ * port taken, a file it cannot write, a flag that needs another. `code` is
+ * for programs (--log-json), as a graph's problems have theirs.
+ */
+export interface StartFailure {
+  readonly code: StartFailureCode;
+  readonly message: string;
+  /** What to do about it. */
+  readonly hint?: string;
+}
+
+/** ERR_USAGE as the engine's; the others are the CLI's own, stable for scripts. */
+export type StartFailureCode = 'ERR_USAGE' | 'ERR_STATE_DIR' | 'ERR_LISTEN' | 'ERR_RUN_FILE' | 'ERR_INTERNAL';
+
+/**
  * The command's own messages (stopping, summaries, problems). In text mode
  * they are `converge: ...` lines; with --log-json they are log lines, so that
  * stderr stays JSON from the first line to the last.
@@ -14,6 +29,8 @@ export interface Reporter {
   say(message: string, fields?: Record<string, unknown>): void;
   /** A problem in the form users see: `file:line:col: kind[name]: message` and a hint. */
   problem(error: EngineError): void;
+  /** Why the command stops before anything ran: `converge: message` and `converge: hint: …` lines, or one error line with `code` and `hint` (as a graph's problem). */
+  failure(failure: StartFailure): void;
   /** Something that loaded but not as written: `file:line:col: warning: kind[name]: message` and a hint. */
   warning(warning: GraphWarning): void;
   /** Whether warnings are shown (not with `--log-level error`), for lines that tell of several at once. */
@@ -35,6 +52,7 @@ export function textReporter(sink: LineSink, { showsWarnings = true }: { readonl
       const hint = error.hint ? `\n  hint: ${safeText(error.hint)}` : '';
       sink.write(`${oneLine(where)}${who}${safeText(error.message)}${hint}\n`);
     },
+    failure: ({ message, hint }) => sink.write(`converge: ${message}\n${hint === undefined ? '' : `converge: hint: ${hint}\n`}`),
     warning: (warning) => {
       if (showsWarnings) sink.write(`${describeWarning(warning).split('\n').map(oneLine).join('\n')}\n`);
     },
@@ -51,6 +69,7 @@ export function jsonReporter(logger: Logger): Reporter {
         { code: error.code, resource: error.resource, phase: error.phase, location: error.location, hint: error.hint },
         error.message,
       ),
+    failure: ({ code, message, hint }) => logger.error({ code, hint }, message),
     // `resource` names resources only (kind[name]); a warning about an edge says `edge`.
     warning: (warning) =>
       logger.warn({ ...(warning.resource.startsWith('edge') ? { edge: warning.resource } : { resource: warning.resource }), location: warning.location, hint: warning.hint }, warning.message),

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { defaultStatePrefix } from './options.js';
+import type { Reporter } from './reporter.js';
 import { checkFoldersAbove, checkStateDirTrusted, StateDirUntrustedError } from './state-dir-trust.js';
 import { lockStateDir, StateDirInUseError } from './state-lock.js';
 
@@ -79,21 +80,17 @@ async function makeDirs(path: string): Promise<void> {
  * Opens the state directory for a run, or says why it cannot be used (and
  * what to do) and returns undefined: the command then exits with 2.
  */
-export async function openStateDirOrReport(
-  flags: Parameters<typeof openStateDir>[0],
-  say: (message: string) => void,
-): Promise<StateDir | undefined> {
+export async function openStateDirOrReport(flags: Parameters<typeof openStateDir>[0], reporter: Pick<Reporter, 'failure'>): Promise<StateDir | undefined> {
   try {
     return await openStateDir(flags);
   } catch (error) {
-    say(`cannot use the state directory: ${error instanceof Error ? error.message : String(error)}`);
     const hint =
       error instanceof StateDirInUseError
         ? 'stop that run first, or give this one its own --prefix DIR (or --tmp-prefix)'
         : error instanceof StateDirUntrustedError
           ? error.hint
           : 'choose another with --prefix DIR, or use --tmp-prefix';
-    say(`hint: ${hint}`);
+    reporter.failure({ code: 'ERR_STATE_DIR', message: `cannot use the state directory: ${error instanceof Error ? error.message : String(error)}`, hint });
     return undefined;
   }
 }

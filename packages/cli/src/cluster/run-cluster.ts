@@ -47,10 +47,6 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
   const say = (message: string, fields?: Record<string, unknown>): void => reporter.say(message, fields);
   for (const warning of flags.flagWarnings ?? []) say(`warning: ${warning}`);
 
-  if (flags.convergedExit && flags.convergerTimeout === -1) {
-    say('--converged-exit needs a converger timeout: add --converger-timeout N (seconds; 0 = as soon as converged)');
-    return ExitCode.badInput;
-  }
   let graph: GraphSpec | undefined;
   // Before reading it: a save from now on, until the reload watch is set up, is caught up with then.
   const loadedVersion = graphFile === undefined ? undefined : fileVersion(graphFile);
@@ -59,7 +55,7 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     if (!graph) return ExitCode.badInput;
   }
 
-  const stateDir = await openStateDirOrReport(flags, say);
+  const stateDir = await openStateDirOrReport(flags, reporter);
   if (!stateDir) return ExitCode.badInput;
 
   const world = await connectEtcdWorld({ hostname, seeds: flags.seeds, log: worldLogger(logger) });

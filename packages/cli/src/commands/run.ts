@@ -4,6 +4,7 @@ import { Engine, type ResolvedGraph, type ResourceStatus } from '@converge/engin
 import { isEngineError, type EngineError } from '@converge/engine-api';
 import { ExitCode } from '../exit-codes.js';
 import { createRootLogger } from '../logging.js';
+import { commandLineReporter } from '../command-line-reporter.js';
 import type { LogLevel } from '../options.js';
 import { handleStrayErrors } from '../stray-errors.js';
 import { handleEngineStopSignals, untilAborted } from '../signals.js';
@@ -61,7 +62,7 @@ export async function runCommand(graphFile: string | undefined, flags: RunFlags,
   if (flags.seeds || graphFile === undefined) early.release();
   if (flags.seeds) return runClusterCommand(graphFile, { ...flags, seeds: flags.seeds });
   if (graphFile === undefined) {
-    process.stderr.write('converge: run needs a graph file (or --seeds to run the cluster\'s deploys)\n');
+    commandLineReporter(flags.logJson === true, flags.hostname).failure({ code: 'ERR_USAGE', message: "run needs a graph file (or --seeds to run the cluster's deploys)" });
     return ExitCode.badInput;
   }
   // `early` is not closed: until the run's own handlers take over, it is what ends a wait for the graph,
@@ -83,10 +84,6 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
   for (const warning of flags.flagWarnings ?? []) say(`warning: ${warning}`);
   early.tellWith(say);
 
-  if (flags.convergedExit && flags.convergerTimeout === -1) {
-    say('--converged-exit needs a converger timeout: add --converger-timeout N (seconds; 0 = as soon as converged)');
-    return ExitCode.badInput;
-  }
 
   // Before reading it: a save from now on, until the reload watch is set up, is caught up with then.
   const loadedVersion = fileVersion(graphFile);
@@ -96,7 +93,7 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
   const graph = loading.done;
   if (!graph) return ExitCode.badInput;
 
-  const stateDir = await openStateDirOrReport(flags, say);
+  const stateDir = await openStateDirOrReport(flags, reporter);
   if (!stateDir) return ExitCode.badInput;
   const toldReversible = new Set<string>();
   warnIfReversalsWillBeLost(graph, flags, say, toldReversible);

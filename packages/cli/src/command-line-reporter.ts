@@ -1,0 +1,32 @@
+import { hostname as systemHostname } from 'node:os';
+import { createRootLogger } from './logging.js';
+import { jsonReporter, textReporter, type Reporter } from './reporter.js';
+
+/**
+ * Whether `argv` (as in process.argv) asks for JSON lines: `run … --log-json`
+ * (or `--log-json=true`, the last one given winning, as switch-values.ts
+ * reads it), before any `--`. For what is said before the run's options are
+ * parsed, or when they cannot be: a usage error, an internal error, output
+ * that a reader never took.
+ */
+export function asksForJsonLines(argv: readonly string[]): boolean {
+  const args = argv.slice(2);
+  const end = args.indexOf('--');
+  let json = false;
+  for (const arg of end < 0 ? args : args.slice(0, end)) {
+    const match = /^--log-json(?:=(.*))?$/is.exec(arg);
+    if (match) json = match[1] === undefined || ['1', 't', 'true'].includes(match[1].toLowerCase());
+  }
+  return args[0] === 'run' && json;
+}
+
+/**
+ * The reporter for what a command says without the run's own logger (made
+ * once the run's options are read and checked): `converge: …` lines, or with
+ * --log-json the same JSON lines as the run's, so that stderr is JSON from
+ * its first line (QA: a flag's problem came as plain text).
+ */
+export function commandLineReporter(json: boolean, hostname: string = systemHostname()): Reporter {
+  const stderr = { write: (text: string): void => void process.stderr.write(text) };
+  return json ? jsonReporter(createRootLogger({ level: 'info', json: true, color: false, hostname }, stderr)) : textReporter(stderr);
+}
