@@ -315,7 +315,8 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
       fail(
         new EngineError('ERR_RESOURCE_WATCH', withStderr(`watchcmd ${command} ${why}; it must keep running`, stderrTail), {
           ...site,
-          hint: 'make watchcmd a command that never ends (e.g. a monitor printing one line per change), or add meta: {rewatch: true} to start it again each time it ends',
+          // Worded for a resource that has retry or rewatch already too: the kind does not see its metaparams.
+          hint: 'make watchcmd a command that never ends (e.g. a monitor printing one line per change); meta: {retry: N, delay: MS} or {rewatch: true} start it again when it ends',
         }),
       );
     });
