@@ -65,9 +65,9 @@ function refreshedKind(refreshed: string[]): AnyResourceDefinition {
     groupable: { groupCmp: () => true },
     create(params) {
       let items = [params.item];
-      let ctx: ResourceContext | undefined;
+      let ctx: ResourceContext<{ item: string }> | undefined;
       return {
-        init(context: ResourceContext) {
+        init(context) {
           ctx = context;
         },
         group(members) {

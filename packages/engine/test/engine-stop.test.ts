@@ -10,11 +10,11 @@ function timedKind(log: string[]): AnyResourceDefinition {
     kind: 'timed',
     params: Type.Object({ slow: Type.Boolean() }),
     create: (params: { slow: boolean }) => {
-      let ctx: ResourceContext | undefined;
+      let ctx: ResourceContext<{ slow: boolean }> | undefined;
       let runs = 0;
       const name = params.slow ? 'slow' : 'idle';
       return {
-        init(context: ResourceContext) {
+        init(context) {
           ctx = context;
         },
         async watch(signal: AbortSignal) {

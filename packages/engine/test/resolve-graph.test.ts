@@ -1161,7 +1161,7 @@ describe('an exported resource that receives params through send/recv', () => {
       '    meta: {export: ["*"]}',
       'edges:',
       '- {from: {kind: exec, name: date}, to: {kind: kv, name: stamp}, send: output, recv: value}',
-    ], mapResolver([...testKinds, kvResource]));
+    ], mapResolver([...testKinds, kvResource as unknown as AnyResourceDefinition]));
     expect(graph.warnings?.map((warning) => [warning.location.line, warning.resource, warning.hint])).toEqual([
       [6, 'kv[stamp]', 'write value in the graph to export it with them'],
     ]);

@@ -48,7 +48,7 @@ describe('secret values', () => {
     const cause = new Error(`inner ${token}`);
     const error = Object.assign(new Error(`e ${token}`, { cause }), { command: `curl -H ${token}` });
     const masked = secrets.maskFields({ err: error, [token]: 1, deep: { a: { b: [token] } } });
-    const text = JSON.stringify(masked, (_key, value: unknown) => (value instanceof Error ? { message: value.message, stack: value.stack, cause: value.cause, ...value } : value));
+    const text = JSON.stringify(masked, (_key, value: unknown) => (value instanceof Error ? { ...value, message: value.message, stack: value.stack, cause: value.cause } : value));
     expect(text).not.toContain(token);
     expect(masked.err).toBeInstanceOf(Error);
     expect((masked.err as Error).message).toBe(`e ${MASK}`);

@@ -112,8 +112,8 @@ describe('exported and collected resources', () => {
     const exports = exportsOf(graph, 'h1');
     expect(exports).toEqual([{ host: 'h1', kind: 'kv', name: 'a', params: { key: 'a', value: 'x' }, meta: { hidden: true }, to: ['*'] }]);
     // A host collects its own exports only when hidden; collected, it is not hidden.
-    expect(collectFor('h1', [{ kind: 'kv', pattern: '*' }], exports).map((each) => each.name)).toEqual(['a']);
-    expect(collectFor('h1', [{ kind: 'kv', pattern: '*' }], [exported('h1', 'shown', ['*'])])).toEqual([]);
+    expect(collectFor('h1', [{ kind: 'kv', pattern: '*', location: { file: 'g.yaml', line: 1, column: 1 } }], exports).map((each) => each.name)).toEqual(['a']);
+    expect(collectFor('h1', [{ kind: 'kv', pattern: '*', location: { file: 'g.yaml', line: 1, column: 1 } }], [exported('h1', 'shown', ['*'])])).toEqual([]);
     expect(exportToSpec(exports[0] as ExportedResource).meta).toEqual({});
     // In the composed graph the collected one takes the place of the hidden one.
     const composed = composeGraph(spec, exports.map(exportToSpec));

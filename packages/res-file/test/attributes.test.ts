@@ -5,6 +5,8 @@ import { createTestContext, runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileResource } from '../src/index.js';
 import { makeFile, refusal, tempDir } from './helpers.js';
+import type { FileParams } from '../src/index.js';
+import type { FileInstance } from '../src/file-instance.js';
 
 let dir: string;
 let remove: () => Promise<void>;
@@ -126,8 +128,8 @@ describe('owner and group', () => {
     const path = join(dir, 'g');
     await writeFile(path, 'x');
     await chown(path, 65534, 65534);
-    const res = fileResource.create({ path, owner: '-sfiles' });
-    const harness = createTestContext({ kind: 'file', name: path });
+    const res = fileResource.create({ path, owner: '-sfiles' }) as FileInstance;
+    const harness = createTestContext<FileParams, object>({ kind: 'file', name: path });
     res.init(harness.ctx);
     try {
       await expect(Promise.resolve(res.checkApply(true, new AbortController().signal))).rejects.toThrow(/no such user/);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { runCase } from '@converge/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fileResource } from '../src/index.js';
+import type { FileParams } from '../src/index.js';
 import { tempNameFor } from '../src/temp-names.js';
 import { leftoverTempFiles, makeFile, refusal, tempDir } from './helpers.js';
 
@@ -207,7 +208,8 @@ describe('state and content', () => {
     const fifo = join(dir, 'pipe');
     execFileSync('mkfifo', [fifo]);
     const startedAt = performance.now();
-    for (const params of [{ state: 'exists', source: fifo }, { state: 'exists', fragments: [fifo] }]) {
+    const bothInputs: Partial<FileParams>[] = [{ state: 'exists', source: fifo }, { state: 'exists', fragments: [fifo] }];
+    for (const params of bothInputs) {
       const error = await refusal(join(dir, 'out'), params, true);
       expect(error).toMatchObject({ message: expect.stringContaining(`${fifo} is a named pipe, not a regular file`) });
     }

@@ -61,8 +61,11 @@ export async function makeFile(name: string, params: Partial<FileParams> = {}, r
   };
 }
 
-/** The issues `validate` reports for these params, as `param: message` lines. */
-export function issuesOf(params: Partial<FileParams>, severity: 'error' | 'warning' = 'error'): string[] {
+/**
+ * The issues `validate` reports for these params, as `param: message` lines.
+ * Any values: validate meets what a user wrote, wrong types included.
+ */
+export function issuesOf(params: Readonly<Record<string, unknown>>, severity: 'error' | 'warning' = 'error'): string[] {
   return (fileResource.validate?.({ path: '/srv/x', ...params } as FileParams) ?? [])
     .filter((issue) => (issue.severity ?? 'error') === severity)
     .map((issue) => `${issue.param ?? ''}: ${issue.message}`);

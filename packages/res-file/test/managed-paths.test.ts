@@ -4,6 +4,7 @@ import { registerManaged, unregisterManaged, type ManagedFile, type ManagedOwner
 /** A live resource managing `file`, counting how often it is read and told. */
 function owner(file: ManagedFile): ManagedOwner & { reads: number; told: number } {
   return {
+    resourceId: `file[${file.path}]`,
     reads: 0,
     told: 0,
     managedFile() {

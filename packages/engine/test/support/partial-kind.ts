@@ -14,9 +14,9 @@ export function partialKind(done = new Set<string>()): AnyResourceDefinition {
     create(params) {
       let items = [params.item];
       let changed: number[] = [];
-      let ctx: ResourceContext | undefined;
+      let ctx: ResourceContext<{ item: string }> | undefined;
       return {
-        init(context: ResourceContext) {
+        init(context) {
           ctx = context;
         },
         group(members) {
