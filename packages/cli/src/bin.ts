@@ -10,13 +10,15 @@ const signals = earlySignals();
 tolerateClosedOutput();
 const { main } = await import('./program.js');
 const { asksForJsonLines, commandLineReporter } = await import('./command-line-reporter.js');
+const { describeStrayError } = await import('./stray-errors.js');
 // What is said here comes after the command's own logger is gone: as JSON lines too with `run --log-json`.
 const lines = (): ReturnType<typeof commandLineReporter> => commandLineReporter(asksForJsonLines(process.argv));
 main(process.argv, signals).then(
   // The command has stopped what it ran; what it wrote may still wait for a slow reader.
   (code) => exitOnceOutputIsTaken(code, (message) => lines().say(message)),
   (error: unknown) => {
-    lines().failure({ code: 'ERR_INTERNAL', message: `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}` });
+    // Masked with the secrets of the run it came out of, as a stray error is.
+    lines().failure({ code: 'ERR_INTERNAL', message: `internal error: ${describeStrayError(error)}` });
     return exitOnceOutputIsTaken(1, (message) => lines().say(message));
   },
 );

@@ -33,18 +33,49 @@ const HINT = "most likely a plugin's bug: report it to its author with these lin
  */
 export function handleStrayErrors(engine: MaskingEngine, stop: () => Promise<void>, reporter: Reporter): StrayErrors {
   let threw = false;
-  const describe = (error: unknown): string => engine.maskSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  maskingEngine = engine;
+  // A handler that throws sends Node down its fatal path: it prints that
+  // exception as it is and exits 7. Neither may happen here.
+  const tell = (message: string): void => {
+    try {
+      reporter.problem(new EngineError('ERR_INTERNAL', message, { hint: HINT }));
+    } catch {
+      // Nowhere left to tell it (stderr gone): the run goes on, or stops, as it would have.
+    }
+  };
   process.on('unhandledRejection', (reason) => {
-    reporter.problem(
-      new EngineError('ERR_INTERNAL', `internal error: a promise was rejected and nothing handled it; converge goes on: ${describe(reason)}`, { hint: HINT }),
-    );
+    tell(`internal error: a promise was rejected and nothing handled it; converge goes on: ${describeStrayError(reason, engine)}`);
   });
   process.on('uncaughtException', (error) => {
-    reporter.problem(
-      new EngineError('ERR_INTERNAL', `internal error: an exception was thrown and nothing caught it; converge stops: ${describe(error)}`, { hint: HINT }),
-    );
+    tell(`internal error: an exception was thrown and nothing caught it; converge stops: ${describeStrayError(error, engine)}`);
     threw = true;
-    void stop().catch(() => {});
+    try {
+      void stop().catch(() => {});
+    } catch {
+      // Stopping failed at once: nothing more to do here (the command still exits 1, with what it knows).
+    }
   });
   return { threw: () => threw };
+}
+
+/** The engine of the run, whose secrets an error that escapes the command is masked with (see describeStrayError). */
+let maskingEngine: MaskingEngine | undefined;
+
+/** What is shown of an error whose description could not be masked: nothing of its own text, which may hold a secret. */
+export const ERROR_NOT_SHOWN = 'an error whose text could not be masked for secrets (not shown)';
+
+/**
+ * An error that escaped (to these handlers, or out of the command) as it may
+ * be shown: its stack, message or text with the engine's secrets masked
+ * (the running engine's by default; none before a run has one). Never
+ * throws, and never gives the text unmasked: when masking fails, or the
+ * value cannot even be made a text, ERROR_NOT_SHOWN stands for it.
+ */
+export function describeStrayError(error: unknown, engine: MaskingEngine | undefined = maskingEngine): string {
+  try {
+    const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    return engine === undefined ? text : engine.maskSecrets(text);
+  } catch {
+    return ERROR_NOT_SHOWN;
+  }
 }

@@ -136,6 +136,42 @@ describe('secrets', () => {
     }
   }, 60_000);
 
+  // QA: with two passwords, one of 32,768 characters or more, masking threw (a regex too large for V8), the stray-error
+  // handler's masking threw again, and Node printed both passwords in clear and exited 7.
+  it('of any size are masked together: a run with a 32,768-character password and another converges, and shows neither', async () => {
+    const dir = await makeTempDir();
+    const [longFile, shortFile] = [join(dir, 'long.secret'), join(dir, 'short.secret')];
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: crash
+resources:
+  password:
+    - {name: long, length: 32768}
+    - {name: short, length: 8}
+  file:
+    - {name: ${longFile}, state: exists, mode: "0600"}
+    - {name: ${shortFile}, state: exists, mode: "0600"}
+edges:
+- {name: e1, from: {kind: password, name: long}, to: {kind: file, name: ${longFile}}, send: password, recv: content}
+- {name: e2, from: {kind: password, name: short}, to: {kind: file, name: ${shortFile}}, send: password, recv: content}
+`,
+    );
+    for (const flags of [[], ['--log-level', 'debug', '--log-json']]) {
+      const result = await runCli(['run', ...ONCE, ...flags, graph], { timeoutMs: 30_000 });
+      expect(result.code, result.stderr.slice(0, 2_000)).toBe(0);
+      expect(result.stderr).toContain('0 pending · 0 running · 4 converged · 0 failed');
+      const passwords = [(await readFile(longFile, 'utf8')).trim(), (await readFile(shortFile, 'utf8')).trim()];
+      expect(passwords[0]).toMatch(/^[A-Za-z0-9]{32768}$/);
+      expect(passwords[1]).toMatch(/^[A-Za-z0-9]{8}$/);
+      expect(result.stderr).not.toContain('internal error');
+      for (const password of passwords) {
+        expect(result.stdout).not.toContain(password);
+        expect(result.stderr).not.toContain(password);
+      }
+    }
+  }, 90_000);
+
   it('stay masked when received into a command: its failures and log lines show [secret]', async () => {
     const dir = await makeTempDir();
     const saved = join(dir, 'saved');

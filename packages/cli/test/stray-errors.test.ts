@@ -2,6 +2,7 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
+import { describeStrayError, ERROR_NOT_SHOWN } from '../src/stray-errors.js';
 import { writeGraph } from './support/graphs.js';
 import { killAll, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
@@ -94,4 +95,26 @@ describe('an error that escapes every handler', () => {
     expect(messages.at(-1)).toBe('stopped after an internal error (above)');
     expect(`${result.stdout}${result.stderr}`).not.toContain(password);
   }, 30_000);
+});
+
+describe('an escaped error as it is shown', () => {
+  const token = 'TOK7d9b2e1f';
+  const masking = { maskSecrets: (text: string) => text.replaceAll(token, '[secret]') };
+
+  it('is its stack with the secrets masked', () => {
+    const shown = describeStrayError(new Error(`bad ${token}`), masking);
+    expect(shown).toMatch(/^Error: bad \[secret\]\n\s+at /);
+    expect(describeStrayError(`rejected with ${token}`, masking)).toBe('rejected with [secret]');
+  });
+
+  // QA: masking threw, inside the handler of a stray error: Node printed the exception from masking, both passwords in it, and exited 7.
+  it('is a line without its text when masking fails, or when it cannot be made a text: never the text unmasked', () => {
+    const failing = {
+      maskSecrets: (text: string): string => {
+        throw new SyntaxError(`Invalid regular expression: /${text}/: Regular expression too large`);
+      },
+    };
+    expect(describeStrayError(new Error(`bad ${token}`), failing)).toBe(ERROR_NOT_SHOWN);
+    expect(describeStrayError(Object.create(null), masking)).toBe(ERROR_NOT_SHOWN);
+  });
 });

@@ -3,7 +3,7 @@ import { schemaChecker } from '../graph/schema-checker.js';
 import { Value } from '@sinclair/typebox/value';
 import { runValidate } from '../graph/param-check.js';
 import { redactedError } from './redacted-error.js';
-import { literalAlternation } from './literal-pattern.js';
+import { LiteralSet } from './literal-set.js';
 
 /**
  * Received values whose type was checked when the graph loaded, but not
@@ -75,9 +75,9 @@ export function withReceivedValuesHidden(
     if (!quoted && escaped !== value && !byValue.has(escaped)) byValue.set(escaped, { param, quoted });
   }
   if (byValue.size === 0) return error;
-  const pattern = literalAlternation(byValue.keys());
+  const values = new LiteralSet(byValue.keys());
   const hide = (text: string): string =>
-    text.replace(pattern, (value) => {
+    values.replace(text, (value) => {
       const hidden = byValue.get(value);
       const shown = `<param ${hidden?.param ?? '?'}, received>`;
       return hidden?.quoted ? `"${shown}"` : shown;

@@ -1,9 +1,12 @@
 import type { AnyResourceDefinition, EngineError } from '@converge/engine-api';
-import { literalAlternation } from './literal-pattern.js';
+import { LiteralSet } from './literal-set.js';
 import { redactedError } from './redacted-error.js';
 
 /** What a secret is replaced by in logs and errors. */
 export const MASK = '[secret]';
+
+/** What stands for a text whose masking failed: never the text itself, which may hold a secret. */
+export const MASKING_FAILED = '[not shown: masking its secrets failed]';
 
 /** Secret send keys by kind, worked out once per definition (every send asks). */
 const secretKeysByKind = new WeakMap<AnyResourceDefinition, ReadonlySet<string>>();
@@ -25,9 +28,13 @@ const MAX_FIELD_DEPTH = 8;
 /** Secrets shorter than this are masked only where they stand alone (see SecretValues.mask). */
 const SHORT_SECRET_LENGTH = 4;
 
-/** One alternation of every secret, longest first; short ones only as whole tokens. */
-function secretPattern(values: ReadonlySet<string>): RegExp {
-  return literalAlternation(values, (escaped, value) => (value.length < SHORT_SECRET_LENGTH ? `(?<![A-Za-z0-9])${escaped}(?![A-Za-z0-9])` : escaped));
+const WORD_CHARACTER = /[A-Za-z0-9]/;
+
+/** A secret found at `start` counts when it is long enough, or stands alone (no letter or digit either side). */
+function secretFits(text: string, start: number, secret: string): boolean {
+  if (secret.length >= SHORT_SECRET_LENGTH) return true;
+  const end = start + secret.length;
+  return !(start > 0 && WORD_CHARACTER.test(text.charAt(start - 1))) && !(end < text.length && WORD_CHARACTER.test(text.charAt(end)));
 }
 
 /**
@@ -40,7 +47,7 @@ function secretPattern(values: ReadonlySet<string>): RegExp {
  */
 export class SecretValues {
   readonly #values = new Set<string>();
-  #pattern: RegExp | undefined;
+  #secrets: LiteralSet | undefined;
 
   get size(): number {
     return this.#values.size;
@@ -49,7 +56,7 @@ export class SecretValues {
   add(value: unknown): void {
     if (typeof value !== 'string' || value.length === 0 || this.#values.has(value)) return;
     this.#values.add(value);
-    this.#pattern = undefined;
+    this.#secrets = undefined;
   }
 
   /**
@@ -57,18 +64,29 @@ export class SecretValues {
    * again, which would show what the secret is), longest first. A secret
    * shorter than SHORT_SECRET_LENGTH is replaced only as a whole token (not
    * next to a letter or digit): in the middle of words it would garble them
-   * and, by where it was cut, give itself away.
+   * and, by where it was cut, give itself away. Never throws: what masks
+   * the error of a failure must not fail itself (that lost the error and
+   * printed the secrets); a text it cannot mask is shown as MASKING_FAILED.
    */
   mask(text: string): string {
     if (this.#values.size === 0) return text;
-    this.#pattern ??= secretPattern(this.#values);
-    return maskCutSecrets(text.replace(this.#pattern, MASK), this.#values);
+    try {
+      this.#secrets ??= new LiteralSet(this.#values, secretFits);
+      return maskCutSecrets(this.#secrets.replace(text, () => MASK), this.#values);
+    } catch {
+      return MASKING_FAILED;
+    }
   }
 
-  /** Log fields with every string in them masked (nested values included). */
+  /** Log fields with every string in them masked (nested values included); never throws (see mask). */
   maskFields<T>(fields: T): T {
     if (this.#values.size === 0) return fields;
-    return this.#maskValue(fields) as T;
+    try {
+      return this.#maskValue(fields) as T;
+    } catch {
+      // A getter or a proxy that throws as the fields are walked: nothing of them is shown.
+      return { fields: MASKING_FAILED } as T;
+    }
   }
 
   /** The error as it may be shown: the same error when it holds no secret. */
@@ -118,9 +136,9 @@ function maskCutSecrets(text: string, secrets: ReadonlySet<string>): string {
   for (const mark of text.matchAll(CUT_MARKS)) {
     const before = mark.index;
     const after = mark.index + mark[0].length;
-    const end = longestOverlap(secrets, (secret, length) => text.startsWith(secret.slice(secret.length - length), after));
+    const end = longestSecretEnd(text, after, secrets);
     if (end > 0) pieces.push([after, after + end]);
-    const start = longestOverlap(secrets, (secret, length) => length <= before && text.slice(before - length, before) === secret.slice(0, length));
+    const start = longestSecretStart(text, before, secrets);
     if (start > 0) pieces.push([before - start, before]);
   }
   if (pieces.length === 0) return text;
@@ -135,15 +153,41 @@ function maskCutSecrets(text: string, secrets: ReadonlySet<string>): string {
   return masked + text.slice(at);
 }
 
-/** The longest length (shorter than the secret) for which `fits` holds, over every secret; 0 when none. */
-function longestOverlap(secrets: ReadonlySet<string>, fits: (secret: string, length: number) => boolean): number {
+/**
+ * The longest end of a secret (not all of it) that `text` goes on with at
+ * `at`, over every secret; 0 when none. Only the places of the secret that
+ * hold the text's next character are tried, and no end longer than the text
+ * left: a password of 65,535 characters costs a scan of it, not one compare
+ * per length.
+ */
+function longestSecretEnd(text: string, at: number, secrets: ReadonlySet<string>): number {
+  if (at >= text.length) return 0;
+  const next = text.charAt(at);
   let longest = 0;
   for (const secret of secrets) {
     // A short one is masked only standing alone (see SecretValues.mask): a letter or two after a cut is no more of it.
     if (secret.length < SHORT_SECRET_LENGTH) continue;
-    for (let length = secret.length - 1; length > longest; length--) {
-      if (fits(secret, length)) {
-        longest = length;
+    for (let from = secret.indexOf(next, Math.max(1, secret.length - (text.length - at))); from >= 0 && secret.length - from > longest; from = secret.indexOf(next, from + 1)) {
+      if (text.startsWith(secret.slice(from), at)) {
+        longest = secret.length - from;
+        break;
+      }
+    }
+  }
+  return longest;
+}
+
+/** The longest start of a secret (not all of it) that `text` holds right before `at`, over every secret; 0 when none (as longestSecretEnd, the other way). */
+function longestSecretStart(text: string, at: number, secrets: ReadonlySet<string>): number {
+  if (at === 0) return 0;
+  const previous = text.charAt(at - 1);
+  let longest = 0;
+  for (const secret of secrets) {
+    if (secret.length < SHORT_SECRET_LENGTH) continue;
+    // `last`: the index in the secret of the start's last character.
+    for (let last = secret.lastIndexOf(previous, Math.min(secret.length - 2, at - 1)); last >= 0 && last + 1 > longest; last = last === 0 ? -1 : secret.lastIndexOf(previous, last - 1)) {
+      if (text.startsWith(secret.slice(0, last + 1), at - last - 1)) {
+        longest = last + 1;
         break;
       }
     }
