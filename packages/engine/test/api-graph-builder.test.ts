@@ -148,7 +148,7 @@ describe('graph builder', () => {
     expect(invalid?.location?.line).toBe(takenOn + 1);
   });
 
-  it('refuses a cycle that only autoedges close, at a resource of it, naming the automatic edges', async () => {
+  it('refuses a cycle that only autoedges close, at an edge written in it, naming the automatic edges', async () => {
     const g = graph('g');
     const folder = g.resource(fileResource, '/tmp/site/', { state: 'exists' });
     const page = g.resource(fileResource, '/tmp/site/page', { state: 'exists', content: 'x' });
@@ -157,7 +157,7 @@ describe('graph builder', () => {
     g.edge(between, folder);
 
     const problem = await firstCycleProblem(g);
-    expect(problem?.message).toContain(`(automatic: ${folder.id} -> ${page.id})`);
+    expect(problem?.message).toContain(`; ${folder.id} -> ${page.id} is an autoedge`);
     expect(problem?.location?.file).toBe(THIS_FILE);
     expect(problem?.hint).toMatch(/autoedge: false/);
   });
@@ -169,7 +169,7 @@ describe('graph builder', () => {
     g.edge(page, folder);
 
     const problem = await firstCycleProblem(g);
-    expect(problem?.message).toContain(`(automatic: ${folder.id} -> ${page.id})`);
+    expect(problem?.message).toContain(`; ${folder.id} -> ${page.id} is an autoedge`);
   });
 
   it('names the graph', async () => {

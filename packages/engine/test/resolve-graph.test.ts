@@ -1,4 +1,5 @@
 import { DEFAULT_META, EngineError, defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
+import { fileResource } from '@converge/res-file';
 import { describe, expect, it } from 'vitest';
 import { kvResource } from '../src/builtin/kv.js';
 import { GraphLoadError } from '../src/graph/load-error.js';
@@ -680,6 +681,47 @@ describe('resolveGraph: a long cycle', () => {
     expect(path[0]).toBe(path[12]);
     expect(new Set(path.filter((step) => step.startsWith('noop['))).size).toBe(11);
     expect(problem?.location?.line).toBeGreaterThan(count + 2);
+  });
+});
+
+describe('resolveGraph: a cycle an autoedge closes', () => {
+  // The real file kind: its autoedge puts a folder before the files in it.
+  const resolver = mapResolver([...testKinds.filter((kind) => kind.kind !== 'file'), fileResource as unknown as AnyResourceDefinition]);
+  const folderAndFile = ['resources:', '  file:', '  - name: /tmp/W/v/x/', '    state: exists', '  - name: /tmp/W/v/x/g', '    state: exists', '    content: "1\\n"'];
+
+  it('is told at the edge written against it, naming the autoedge (QA: at the line of a resource, while the hint said to change an edge)', async () => {
+    const problems = await problemsOf(
+      [...folderAndFile, 'edges:', '- {name: dirx, from: {kind: file, name: /tmp/W/v/x/g}, to: {kind: file, name: /tmp/W/v/x/}}'],
+      resolver,
+    );
+    expect(problems.map((problem) => [problem.code, problem.location?.line, problem.location?.column])).toEqual([['ERR_CYCLE', 9, 3]]);
+    expect(problems[0]?.message).toBe(
+      'the graph has a cycle: file[/tmp/W/v/x/g] -> file[/tmp/W/v/x/] -> file[/tmp/W/v/x/g]; file[/tmp/W/v/x/] -> file[/tmp/W/v/x/g] is an autoedge (converge adds it, no file has it); the edge you wrote is this one',
+    );
+    expect(problems[0]?.hint).toBe(
+      'remove or reverse this edge, or set meta: {autoedge: false} on file[/tmp/W/v/x/] or file[/tmp/W/v/x/g] (that resource then gets no autoedges: write the edges it needs)',
+    );
+  });
+
+  it('is told at the first written edge of it, with the lines of the others', async () => {
+    const problems = await problemsOf(
+      [
+        ...folderAndFile,
+        '  noop:',
+        '  - name: a',
+        'edges:',
+        '- {from: {kind: file, name: /tmp/W/v/x/g}, to: {kind: noop, name: a}}',
+        '- {from: {kind: noop, name: a}, to: {kind: file, name: /tmp/W/v/x/}}',
+      ],
+      resolver,
+    );
+    expect(problems.map((problem) => problem.code)).toEqual(['ERR_CYCLE']);
+    // The cycle may be found from any of its resources: either written edge may be the one it is told at.
+    const [at, other] = problems[0]?.location?.line === 11 ? [11, 12] : [12, 11];
+    expect(problems[0]?.location?.line).toBe(at);
+    expect(problems[0]?.message).toContain('; file[/tmp/W/v/x/] -> file[/tmp/W/v/x/g] is an autoedge');
+    expect(problems[0]?.message).toContain(`; the edges you wrote are this one and the one at g.yaml:${other}`);
+    expect(problems[0]?.hint).toMatch(/^remove or reverse one of the edges you wrote, or set meta: \{autoedge: false\} on file\[\/tmp\/W\/v\/x\/\] or /);
   });
 });
 
