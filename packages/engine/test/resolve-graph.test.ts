@@ -338,8 +338,9 @@ describe('resolveGraph: params', () => {
     expect([...loaded.resources.values()].map((resource) => resource.params['path'])).toEqual(['/srv/app/main.conf', '/etc/app/new.conf', '/srv/data/']);
     expect([...loaded.resources.values()].some((resource) => 'dirname' in resource.params || 'basename' in resource.params)).toBe(false);
     expect(loaded.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
-      [4, 'read dirname and basename as path: "/srv/app/main.conf", as mgmt builds it'],
-      [7, 'read dirname and basename as path: "/etc/app/new.conf", as mgmt builds it'],
+      // Only the parts given are named (QA: basename alone was told as "dirname and basename").
+      [4, 'read dirname as the folder of path: "/srv/app/main.conf", as mgmt builds it'],
+      [7, 'read basename as the last part of path: "/etc/app/new.conf", as mgmt builds it'],
       [9, 'read dirname and basename as path: "/srv/data/", as mgmt builds it'],
     ]);
     const problems = await problemsOf(['resources:', '  file:', '  - name: /etc/a', '    dirname: /srv', '    basename: ok.conf']);
@@ -350,6 +351,14 @@ describe('resolveGraph: params', () => {
     // Empty or null is unset, as mgmt reads it (QA: refused).
     const unset = await resolveYaml(['resources:', '  file:', '  - name: /etc/app/a.conf', '    dirname: /srv/', '    basename: null', '  - name: /etc/b.conf', '    dirname: ""', '    basename: ""']);
     expect([...unset.resources.values()].map((resource) => resource.params['path'])).toEqual(['/srv/a.conf', '/etc/b.conf']);
+    // One given beside the other left unset: only the given one is named, at its line.
+    expect(unset.warnings?.filter((warning) => warning.location.line < 7).map((warning) => [warning.location.line, warning.message])).toEqual([
+      [4, 'read dirname as the folder of path: "/srv/a.conf", as mgmt builds it'],
+    ]);
+    const basenameAfterEmpty = await resolveYaml(['resources:', '  file:', '  - name: /etc/c.conf', '    dirname: ""', '    basename: d.conf']);
+    expect(basenameAfterEmpty.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
+      [5, 'read basename as the last part of path: "/etc/d.conf", as mgmt builds it'],
+    ]);
     // Both unset: not "read as path" (QA), only that they are read as not set.
     expect(unset.warnings?.filter((warning) => warning.location.line >= 7).map((warning) => warning.message)).toEqual([
       "read 'dirname' (empty) as not set, as mgmt does",

@@ -85,7 +85,9 @@ export function readLegacyParams(
   let paramLocations: Map<string, ResourceSpec['location']> | undefined;
   if (resource.kind === 'file' && !Object.hasOwn(declared, 'dirname') && !Object.hasOwn(declared, 'basename')) {
     const built = mgmtFilePath(resource);
-    const from = Object.hasOwn(resource.params, 'dirname') ? 'dirname' : 'basename';
+    // The parts that build the path: one written empty is mgmt's unset, and takes no part.
+    const given = (['dirname', 'basename'] as const).filter((part) => typeof mgmtPathPart(part, resource.params[part]) === 'string');
+    const from = given[0] ?? 'dirname';
     if (built === 'invalid') {
       // Only the part written wrong stays, to be refused (as unknown, with a hint that says the rule).
       for (const part of ['dirname', 'basename'] as const) if (Object.hasOwn(resource.params, part) && mgmtPathPart(part, resource.params[part]) !== 'invalid') drop(part);
@@ -101,7 +103,7 @@ export function readLegacyParams(
       (params ??= { ...resource.params })['path'] = built;
       paramLocations = new Map(resource.paramLocations);
       paramLocations.set('path', resource.paramLocations.get(from) ?? resource.location);
-      warn(from, `read dirname and basename as path: ${JSON.stringify(built)}, as mgmt builds it`, `write path: ${JSON.stringify(built)} instead`);
+      warn(from, `read ${givenAsPath(given)}: ${JSON.stringify(built)}, as mgmt builds it`, `write path: ${JSON.stringify(built)} instead`);
     }
   }
 
@@ -242,6 +244,12 @@ function mgmtPathPart(part: 'dirname' | 'basename', value: unknown): string | un
   if (value === undefined || value === null || value === '') return undefined;
   if (typeof value !== 'string') return 'invalid';
   return (part === 'dirname' ? value.endsWith('/') : !value.startsWith('/')) ? value : 'invalid';
+}
+
+/** What the parts given make of the path (QA: "dirname and basename" was said when only basename was given). */
+function givenAsPath(given: ReadonlyArray<'dirname' | 'basename'>): string {
+  if (given.length === 2) return 'dirname and basename as path';
+  return given[0] === 'dirname' ? 'dirname as the folder of path' : 'basename as the last part of path';
 }
 
 /**
