@@ -1,5 +1,6 @@
 import { DEFAULT_META, EngineError, defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
 import { fileResource } from '@converge/res-file';
+import { passwordResource } from '@converge/res-password';
 import { describe, expect, it } from 'vitest';
 import { kvResource } from '../src/builtin/kv.js';
 import { GraphLoadError } from '../src/graph/load-error.js';
@@ -320,6 +321,22 @@ describe('resolveGraph: params', () => {
     expect(emptyCmd.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([[4, `read 'cmd: ""' as cmd not set: the name is run, as mgmt does`]]);
     const [problem] = await problemsOf(['resources:', '  exec:', '  - name: a', '    mtimes: [/tmp/a]']);
     expect(problem?.hint).toBe("mgmt's mtimes is not in converge: list the files in watchfiles (a change runs cmd again), or guard cmd with ifcmd");
+  });
+
+  it("hints at what converge does for mgmt's cancel_signal (also written cancelsignal) and password's write, alphabet and newline (QA: only the list of params)", async () => {
+    const cancel = await problemsOf(['resources:', '  exec:', '  - name: a', '    cancelsignal: SIGINT', '  - name: b', '    cancel_signal: SIGINT']);
+    const signals =
+      "mgmt's cancel_signal is not in converge: on a timeout or an abort, converge sends SIGTERM to the command's whole process group, then SIGKILL to what is left 2 s later (an interrupt: SIGKILL at once); a command that must be stopped with another signal needs a wrapper that turns SIGTERM into it";
+    expect(cancel.map((problem) => [problem.location?.line, problem.hint])).toEqual([
+      [4, signals],
+      [6, signals],
+    ]);
+    const password = await problemsOf(['resources:', '  password:', '  - name: p', '    write: true', '    alphabet: abc', '    newline: true'], mapResolver([passwordResource as unknown as AnyResourceDefinition]));
+    expect(password.map((problem) => [problem.location?.line, problem.hint])).toEqual([
+      [4, "mgmt's write is saved here: write saved: true (kept across restarts in the resource's var dir, mode 0600)"],
+      [5, "mgmt's alphabet is not in converge: every character is drawn from A-Z, a-z and 0-9; for a stronger password raise length"],
+      [6, "mgmt's newline is not in converge: the password is sent without one, so a file that receives it as content holds the password alone"],
+    ]);
   });
 
   it("builds a file's path from mgmt's dirname and basename, with a warning; refuses them when not as mgmt requires (QA: refused where mgmt runs them)", async () => {

@@ -255,10 +255,22 @@ const LEGACY_PARAMS: Readonly<Record<string, string>> = {
   pollint: "mgmt's old pollint is the metaparam poll here: write meta: {poll: SECONDS}",
 };
 
+/**
+ * What res-exec does where mgmt's exec sends its cancel_signal (see res-exec's
+ * README, Processes): said for `cancelsignal` too, the struct field's name,
+ * which users write (QA: it got only the list of params).
+ */
+const CANCEL_SIGNAL_HINT =
+  "mgmt's cancel_signal is not in converge: on a timeout or an abort, converge sends SIGTERM to the command's whole process group, then SIGKILL to what is left 2 s later (an interrupt: SIGKILL at once); a command that must be stopped with another signal needs a wrapper that turns SIGTERM into it";
+
 /** Params mgmt's kinds have and converge's do not, by `kind.param`: what to write instead. */
 const MGMT_ONLY_PARAMS: Readonly<Record<string, string>> = {
   'exec.mtimes': "mgmt's mtimes is not in converge: list the files in watchfiles (a change runs cmd again), or guard cmd with ifcmd",
-  'exec.cancel_signal': "mgmt's cancel_signal is not in converge: a stop sends SIGTERM to the command's process group, then SIGKILL",
+  'exec.cancel_signal': CANCEL_SIGNAL_HINT,
+  'exec.cancelsignal': CANCEL_SIGNAL_HINT,
+  'password.write': "mgmt's write is saved here: write saved: true (kept across restarts in the resource's var dir, mode 0600)",
+  'password.alphabet': "mgmt's alphabet is not in converge: every character is drawn from A-Z, a-z and 0-9; for a stronger password raise length",
+  'password.newline': "mgmt's newline is not in converge: the password is sent without one, so a file that receives it as content holds the password alone",
   'virt.auth': "mgmt's auth is not in converge: the connection is made with the uri alone; for a remote host put the user in it (qemu+ssh://user@host/system) with an ssh key",
   'file.dirname': 'a dirname ends with / and a basename does not start with /, as in mgmt, which builds the path from them; or write the whole path in path',
   'file.basename': 'a dirname ends with / and a basename does not start with /, as in mgmt, which builds the path from them; or write the whole path in path',
