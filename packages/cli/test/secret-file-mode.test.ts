@@ -53,7 +53,7 @@ describe('a secret sent into the content of a file others may read', () => {
       expect.stringContaining(`graph.yaml:${lineOf(text, 'mode: "0640"')}:`),
       expect.stringContaining(`graph.yaml:${openEdge}:`),
     ]);
-    expect(warnings[0]).toContain(`warning: file[${join(dir, 'group')}]: param 'mode': gives read to group or others, and the file receives a secret in its content`);
+    expect(warnings[0]).toContain(`warning: file[${join(dir, 'group')}]: param 'mode': grants read to group, and the file receives a secret in its content`);
     expect(warnings[1]).toContain(`warning: file[${join(dir, 'open')}]: param 'content': receives a secret, and with no mode the file is readable by every user`);
     expect(result.stderr).toContain('hint: set mode: "0600"');
   });

@@ -4,6 +4,8 @@ import { wantedKind, type FileParams } from './params.js';
 
 /** Read bits for group and others. */
 const OTHERS_READ = 0o044;
+const GROUP_READ = 0o040;
+const WORLD_READ = 0o004;
 
 /** What any mode may hold before a symbolic mode is applied: a class it does not assign is left as it is, readable perhaps. */
 const ANY_CURRENT_MODE = 0o7777;
@@ -35,17 +37,28 @@ export function exposedSecrets(resources: readonly KindResource<FileParams>[]): 
     }
     const mode = parseMode(params.mode);
     // A mode that does not parse is validate's to refuse.
-    if (typeof mode === 'string' || (resolveMode(mode, ANY_CURRENT_MODE) & OTHERS_READ) === 0) return;
+    if (typeof mode === 'string') return;
+    // What the mode sets whatever the file had, and what a class it does not assign may keep (QA: `g=r` was told "may leave read for group").
+    const granted = resolveMode(mode, 0) & OTHERS_READ;
+    const left = resolveMode(mode, ANY_CURRENT_MODE) & OTHERS_READ & ~granted;
+    if (granted === 0 && left === 0) return;
+    const told = [
+      ...(granted === 0 ? [] : [`grants read to ${readers(granted)}`]),
+      ...(left === 0 ? [] : [`may leave read for ${readers(left)} (a class it does not assign keeps its bits)`]),
+    ];
     issues.push({
       resource,
       param: 'mode',
       severity: 'warning',
-      message:
-        mode.kind === 'absolute'
-          ? 'gives read to group or others, and the file receives a secret in its content: they can read it'
-          : 'may leave read for group or others (a class it does not assign keeps its bits), and the file receives a secret in its content: they can read it',
+      message: `${told.join(' and ')}, and the file receives a secret in its content: they can read it`,
       hint: PRIVATE_MODE_HINT,
     });
   });
   return issues;
+}
+
+/** `group`, `others` or `group and others`, by the read bits given. */
+function readers(bits: number): string {
+  const who = [...(bits & GROUP_READ ? ['group'] : []), ...(bits & WORLD_READ ? ['others'] : [])];
+  return who.join(' and ');
 }
