@@ -766,11 +766,54 @@ describe('resolveGraph: edges', () => {
       { from: 'noop[a]', to: 'noop[b]', notify: true, origin: 'explicit', location: { file: 'g.yaml', line: 7, column: 3 } },
       { from: 'noop[b]', to: 'noop[c]', notify: false, origin: 'explicit', location: { file: 'g.yaml', line: 9, column: 3 } },
     ]);
+    // QA: merged with no word, the edge without notify became a notifying one.
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.resource, warning.message, warning.hint])).toEqual([
+      [
+        8,
+        'edge noop[a] -> noop[b]',
+        'listed twice (at g.yaml:7 and here), with notify: true in one only: merged into one edge, which notifies',
+        'remove the one not meant: the edge notifies if either asks',
+      ],
+    ]);
+  });
+
+  it('warns at an edge listed twice the same, and says whether the one edge notifies', async () => {
+    const edge = '- {from: {kind: noop, name: a}, to: {kind: noop, name: b}}';
+    const graph = await resolveYaml([...threeNoops, 'edges:', edge, edge, '- {from: {kind: noop, name: a}, to: {kind: noop, name: b}, notify: true}', edge]);
+    expect(graph.edges).toEqual([{ from: 'noop[a]', to: 'noop[b]', notify: true, origin: 'explicit', location: { file: 'g.yaml', line: 7, column: 3 } }]);
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
+      [8, 'listed twice, the same both times (at g.yaml:7 and here): read as one edge, which does not notify'],
+      [9, 'listed 3 times (first at g.yaml:7), with notify: true in some only: merged into one edge, which notifies'],
+      // Told against one written the same, and what the edge has become.
+      [10, 'listed 4 times (this one as at g.yaml:7): read as one edge, which notifies'],
+    ]);
   });
 
   it('suggests the resource an edge probably meant', async () => {
     const [problem] = await problemsOf([...threeNoops, 'edges:', '- {from: {kind: noop, name: a}, to: {kind: nop, name: b}}']);
-    expect(problem).toMatchObject({ code: 'ERR_UNKNOWN_RESOURCE', location: { line: 7 }, hint: "did you mean 'noop[b]'?" });
+    expect(problem).toMatchObject({
+      code: 'ERR_UNKNOWN_RESOURCE',
+      location: { line: 7 },
+      hint: "did you mean 'noop[b]'? (the resource named 'b' is of kind 'noop', not 'nop')",
+    });
+  });
+
+  it('suggests the kind of a resource of that name, however far the kind written is (QA: exec[web-server] got no suggestion)', async () => {
+    const resources = ['resources:', '  noop:', '  - name: web-server', '  - name: a', '  file:', '  - name: /srv/www', '  exec:', '  - name: /srv/www/'];
+    const problems = await problemsOf([
+      ...resources,
+      'edges:',
+      '- {from: {kind: exec, name: web-server}, to: {kind: noop, name: a}}',
+      '- {from: {kind: noop, name: a}, to: {kind: svc, name: /srv/www}}',
+    ]);
+    expect(problems.map((problem) => [problem.location?.line, problem.message, problem.hint])).toEqual([
+      [10, 'edge refers to exec[web-server], which is not in the graph', "did you mean 'noop[web-server]'? (the resource named 'web-server' is of kind 'noop', not 'exec')"],
+      [
+        11,
+        'edge refers to svc[/srv/www], which is not in the graph',
+        "did you mean 'file[/srv/www]' or 'exec[/srv/www/]'? (the resources named '/srv/www' are of kinds 'file', 'exec', not 'svc')",
+      ],
+    ]);
   });
 
   it('refuses self-edges and names a cycle at one of its edges', async () => {
@@ -928,6 +971,38 @@ describe('resolveGraph: send/recv', () => {
       { send: 'output', recv: 'input', notify: true, line: 7 },
       { send: 'lines', recv: 'args', notify: false, line: 9 },
     ]);
+    // Each fold is told; the second send/recv key is an edge of its own, and is not (the test kind's exec acts on no refresh: told apart).
+    const folds = graph.warnings?.filter((warning) => !warning.message.includes('does nothing on a refresh'));
+    expect(folds?.map((warning) => [warning.location.line, warning.message, warning.hint])).toEqual([
+      [
+        7,
+        'merged with the plain edge at g.yaml:6 between the same resources, which this send/recv edge orders already (notify: true on one of the two only): one edge, which notifies',
+        'remove the plain edge and write notify: true on the send/recv edge',
+      ],
+      [8, 'listed twice, the same both times (at g.yaml:7 and here): read as one edge, which notifies', 'remove one of them'],
+    ]);
+    const plainAfter = await resolveYaml(['resources:', '  exec:', '  - name: date', '  - name: cat', 'edges:', `- ${pair}, send: output, recv: input}`, `- ${pair}}`]);
+    expect(plainAfter.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
+      [7, 'merged into the send/recv edge at g.yaml:6 (output→input) between the same resources, which orders them already: one edge, which does not notify'],
+    ]);
+  });
+
+  it('keeps several send/recv edges between two resources, each with its own key, without a warning', async () => {
+    const pair = '{from: {kind: exec, name: date}, to: {kind: exec, name: cat}';
+    const graph = await resolveYaml([
+      'resources:',
+      '  exec:',
+      '  - name: date',
+      '  - name: cat',
+      'edges:',
+      `- ${pair}, send: output, recv: input}`,
+      `- ${pair}, send: lines, recv: args}`,
+    ]);
+    expect(graph.edges.map(({ send, recv, location }) => ({ send, recv, line: location?.line }))).toEqual([
+      { send: 'output', recv: 'input', line: 6 },
+      { send: 'lines', recv: 'args', line: 7 },
+    ]);
+    expect(graph.warnings).toBeUndefined();
   });
 });
 

@@ -4,7 +4,8 @@ import { didYouMean, unknownNameHint } from './did-you-mean.js';
 import { describeSchema } from './schema-describe.js';
 import { isAssignable } from './send-recv-types.js';
 import { unknownEndHint } from './edge-end-hint.js';
-import { resourceId, type EdgeSpec, type ResolvedEdge, type ResourceSpec } from './spec.js';
+import { MergedEdges } from './edge-merge.js';
+import { resourceId, type EdgeSpec, type GraphWarning, type ResolvedEdge, type ResourceSpec } from './spec.js';
 
 function edgeLabel(edge: EdgeSpec): string {
   return edge.name ? `edge '${edge.name}'` : 'edge';
@@ -34,18 +35,20 @@ export function receivedParams(edges: readonly EdgeSpec[]): Map<string, Set<stri
 /**
  * Checks the explicit edges: both ends exist, no self-edges, send/recv
  * complete and type-compatible, no param received twice. Duplicates between
- * the same pair merge (notify ORed); a pair keeps one edge per distinct
- * send/recv. `kinds` holds the kinds that resolved; send/recv on others is
- * not checked (their kind already has a problem).
+ * the same pair merge (notify ORed), each with a warning; a pair keeps one
+ * edge per distinct send/recv (see MergedEdges). `kinds` holds the kinds that
+ * resolved; send/recv on others is not checked (their kind already has a
+ * problem).
  */
 export function resolveEdges(
   edges: readonly EdgeSpec[],
   resourceKinds: ReadonlyMap<string, string>,
   kinds: ReadonlyMap<string, AnyResourceDefinition>,
   problems: EngineError[],
-  written: ReadonlyMap<string, ResourceSpec> = new Map(),
+  written: ReadonlyMap<string, ResourceSpec>,
+  warnings: GraphWarning[],
 ): ResolvedEdge[] {
-  const byPair = new Map<string, ResolvedEdge[]>();
+  const merged = new MergedEdges(warnings);
   const receivers = new Map<string, EdgeSpec>();
   for (const edge of edges) {
     const from = resourceId(edge.from.kind, edge.from.name);
@@ -65,7 +68,7 @@ export function resolveEdges(
     // An edge whose send/recv is wrong still orders its two ends: kept as a
     // plain edge, so that a cycle through it is found in the same load
     // (the graph does not run: there are problems).
-    const orderOnly = (): void => addMerged(byPair, { from, to, notify: edge.notify, origin: 'explicit', location: edge.location });
+    const orderOnly = (): void => merged.add({ from, to, notify: edge.notify, origin: 'explicit', location: edge.location });
     if ((edge.send === undefined) !== (edge.recv === undefined)) {
       const missing = edge.send === undefined ? 'send' : 'recv';
       problems.push(edgeError('ERR_SEND_RECV', `${edgeLabel(edge)} has '${missing === 'send' ? 'recv' : 'send'}' but no '${missing}'`, edge.location,
@@ -93,33 +96,9 @@ export function resolveEdges(
         }
       }
     }
-    addMerged(byPair, { from, to, notify: edge.notify, ...(edge.send === undefined ? {} : { send: edge.send, recv: edge.recv as string }), origin: 'explicit', location: edge.location });
+    merged.add({ from, to, notify: edge.notify, ...(edge.send === undefined ? {} : { send: edge.send, recv: edge.recv as string }), origin: 'explicit', location: edge.location });
   }
-  return [...byPair.values()].flat();
-}
-
-/**
- * One edge per pair and send/recv key: a plain edge folds into any edge of
- * its pair, and a send/recv edge takes the place of a plain one.
- */
-function addMerged(byPair: Map<string, ResolvedEdge[]>, edge: ResolvedEdge): void {
-  const pair = `${edge.from}\u0000${edge.to}`;
-  const list = byPair.get(pair);
-  if (!list) {
-    byPair.set(pair, [edge]);
-    return;
-  }
-  const index =
-    edge.send === undefined
-      ? 0
-      : list.findIndex((other) => other.send === undefined || (other.send === edge.send && other.recv === edge.recv));
-  const other = list[index];
-  if (index === -1 || other === undefined) {
-    list.push(edge);
-    return;
-  }
-  const keep = other.send === undefined && edge.send !== undefined ? edge : other;
-  list[index] = { ...keep, notify: other.notify || edge.notify };
+  return merged.edges();
 }
 
 function checkSendRecv(edge: EdgeSpec, from: string, to: string, kinds: ReadonlyMap<string, AnyResourceDefinition>, problems: EngineError[]): boolean {

@@ -97,7 +97,7 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: Res
   }
 
   checkIdentities(resources, kinds, problems);
-  const edges = resolveEdges(lowercasedEdgeKinds(spec.edges, new Set(resourceKinds.values()), warnings), resourceKinds, kinds, problems, firstSpecs);
+  const edges = resolveEdges(lowercasedEdgeKinds(spec.edges, new Set(resourceKinds.values()), warnings), resourceKinds, kinds, problems, firstSpecs, warnings);
   // After the edges: a kind is told which of its params receive a secret.
   checkKindGraphs(resources, kinds, firstSpecs, edges, problems, warnings);
   checkHiddenSenders(edges, resources, problems);
