@@ -8,6 +8,20 @@ export function oneLine(id: string): string {
 }
 
 /**
+ * A resource id as the pictures (`converge graph`, the web view) write it:
+ * on one line as `oneLine` writes it, and never the same text for two
+ * names. A backslash that would read as the start of an escape (before `n`,
+ * `u`, another backslash or a character written as an escape) is doubled:
+ * a real newline shows as `new\nline`, a backslash and an `n` typed in a
+ * name as `new\\nline` (QA: the two were one node in DOT, with a cycle
+ * between them and a third resource). Other backslashes are left as they
+ * are (`C:\temp`).
+ */
+export function distinctLine(id: string): string {
+  return oneLine(id.replace(ESCAPE_LIKE_BACKSLASH, '\\\\'));
+}
+
+/**
  * What a terminal acts on rather than shows: C0 and C1 controls (C1's CSI
  * and OSC work like ESC [ and ESC ]), and the marks that reorder text
  * around them (bidirectional overrides and isolates); and what it shows as
@@ -27,3 +41,6 @@ const TERMINAL_CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b\u200e\
 export function safeText(text: string): string {
   return text.split('\n').map(oneLine).join('\n    ');
 }
+
+/** A backslash followed by what `oneLine` writes after one (`n`, `u`, a backslash) or by a character it escapes. */
+const ESCAPE_LIKE_BACKSLASH = new RegExp(`\\\\(?=[\\\\nu]|${TERMINAL_CONTROLS.source})`, 'g');

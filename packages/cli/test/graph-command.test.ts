@@ -104,10 +104,16 @@ describe('converge graph', () => {
     expect(result.code).toBe(0);
     const dot = result.stdout;
     expect(dot).toMatch(/^digraph "pictures" \{/);
-    expect(dot).toContain(`"file[${dir}/app/]" -> "file[${dir}/app/config]" [style=dashed];`);
-    expect(dot).toContain(`"file[${dir}/app/config]" -> "noop[reload]" [style=bold, label="notify"];`);
-    expect(dot).toContain(`"password[db]" -> "file[${dir}/app/secret]" [label="password→content"];`);
-    expect(dot).toMatch(/subgraph "cluster_\d+" \{\n\s+label="group of noop\[reload\]";[^}]*"noop\[audit\]";/);
+    // Each resource a node of its own, labelled with its id.
+    const node = (id: string): string => {
+      const found = dot.split('\n').find((line) => line.includes(` [label="${id}"`));
+      if (!found) throw new Error(`no node for ${id} in\n${dot}`);
+      return found.trim().split(' ')[0] as string;
+    };
+    expect(dot).toContain(`${node(`file[${dir}/app/]`)} -> ${node(`file[${dir}/app/config]`)} [style=dashed];`);
+    expect(dot).toContain(`${node(`file[${dir}/app/config]`)} -> ${node('noop[reload]')} [style=bold, label="notify"];`);
+    expect(dot).toContain(`${node('password[db]')} -> ${node(`file[${dir}/app/secret]`)} [label="password→content"];`);
+    expect(dot).toMatch(/subgraph "cluster_\d+" \{\n\s+label="group of noop\[reload\]";[^}]*r\d+ \[label="noop\[audit\]"\];/);
     expect(dot).not.toContain(SECRET);
   });
 
@@ -193,6 +199,126 @@ edges:
     expect(cycle.stderr).toMatch(/cycle/i);
     expect(format.code).toBe(2);
     expect(format.stderr).toMatch(/png/);
+  });
+
+  it('draws two resources whose names differ by an escape written or typed as two nodes, their labels told apart (QA: one DOT node, and a cycle)', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: coll
+resources:
+  noop:
+    - {name: "new\\nline", meta: {autogroup: false}}
+    - {name: 'new\\nline', meta: {autogroup: false}}
+    - {name: start, meta: {autogroup: false}}
+    - {name: "z\\u200b", meta: {autogroup: false}}
+    - {name: 'z\\u200b', meta: {autogroup: false}}
+    - {name: 'a#amp;b', meta: {autogroup: false}}
+    - {name: 'a&b', meta: {autogroup: false}}
+    - {name: "esc\\e[1m", meta: {autogroup: false}}
+edges:
+  - {from: {kind: noop, name: "new\\nline"}, to: {kind: noop, name: start}}
+  - {from: {kind: noop, name: start}, to: {kind: noop, name: 'new\\nline'}}
+`,
+    );
+    // As each format writes the real newline's and the typed one's, and the zero-width space's.
+    const realNewline = 'noop[new\\nline]';
+    const typedNewline = 'noop[new\\\\nline]';
+
+    const drawn = (format: string) => runCli(['graph', '--format', format, graph]);
+    const [dot, mermaid, svg] = await Promise.all([drawn('dot'), drawn('mermaid'), drawn('svg')]);
+    expect(dot.code, dot.stderr).toBe(0);
+    const labels = new Map([...dot.stdout.matchAll(/^\s+(r\d+) \[label="((?:[^"\\]|\\.)*)"\];$/gm)].map((match) => [match[1], match[2]]));
+    // DOT doubles each backslash once more, as a label reads its own escapes.
+    const dotLabel = (shown: string): string => shown.replace(/\\/g, '\\\\');
+    expect([...labels.values()].sort()).toEqual(
+      [realNewline, typedNewline, 'noop[start]', 'noop[z\\u200b]', 'noop[z\\\\u200b]', 'noop[a#amp;b]', 'noop[a&b]', 'noop[esc\\u001b[1m]'].map(dotLabel).sort(),
+    );
+    const edges = [...dot.stdout.matchAll(/^\s+(r\d+) -> (r\d+);$/gm)].map((match) => [labels.get(match[1] as string), labels.get(match[2] as string)]);
+    expect(edges).toEqual([
+      [dotLabel(realNewline), 'noop[start]'],
+      ['noop[start]', dotLabel(typedNewline)],
+    ]);
+
+    expect(mermaid.code, mermaid.stderr).toBe(0);
+    const mermaidLabels = [...mermaid.stdout.matchAll(/^\s+r\d+\["(.*)"\]$/gm)].map((match) => match[1]);
+    // `#` is an entity too, or a name holding `#amp;` would show as one holding `&`.
+    expect(mermaidLabels.sort()).toEqual(
+      [realNewline, typedNewline, 'noop[start]', 'noop[z\\u200b]', 'noop[z\\\\u200b]', 'noop[a#35;amp;b]', 'noop[a#amp;b]', 'noop[esc\\u001b[1m]'].sort(),
+    );
+
+    expect(svg.code, svg.stderr).toBe(0);
+    // No control character: XML cannot hold an escape character, even as a reference.
+    expect(svg.stdout).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u200b]/);
+    expect(XMLValidator.validate(svg.stdout)).toBe(true);
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(svg.stdout) as {
+      svg: { g: { class: string; 'data-id'?: string; 'data-from'?: string; 'data-to'?: string; text?: string | { '#text': string } }[] };
+    };
+    const boxes = parsed.svg.g.filter((group) => group.class === 'resource');
+    expect(boxes.map((box) => box['data-id']).sort()).toEqual(
+      [realNewline, typedNewline, 'noop[start]', 'noop[z\\u200b]', 'noop[z\\\\u200b]', 'noop[a#amp;b]', 'noop[a&b]', 'noop[esc\\u001b[1m]'].sort(),
+    );
+    for (const box of boxes) expect(typeof box.text === 'object' ? box.text['#text'] : box.text).toBe(box['data-id']);
+    expect(parsed.svg.g.filter((group) => group.class === 'edge explicit').map((edge) => [edge['data-from'], edge['data-to']])).toEqual([
+      [realNewline, 'noop[start]'],
+      ['noop[start]', typedNewline],
+    ]);
+  });
+
+  it('draws the order a hidden resource carries as an edge through hidden resources, in every format (QA: two unconnected boxes)', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: hidden
+resources:
+  noop:
+    - {name: a}
+    - {name: b}
+    - {name: h1, meta: {hidden: true}}
+    - {name: h2, meta: {hidden: true}}
+    - {name: c}
+    - {name: d}
+edges:
+  - {from: {kind: noop, name: a}, to: {kind: noop, name: h1}}
+  - {from: {kind: noop, name: h1}, to: {kind: noop, name: h2}}
+  - {from: {kind: noop, name: h2}, to: {kind: noop, name: c}}
+  - {from: {kind: noop, name: b}, to: {kind: noop, name: h2}}
+  # Joined already: no second edge.
+  - {from: {kind: noop, name: b}, to: {kind: noop, name: c}, notify: true}
+  - {from: {kind: noop, name: c}, to: {kind: noop, name: d}}
+`,
+    );
+
+    const drawn = (format: string) => runCli(['graph', '--format', format, graph]);
+    const [json, dot, mermaid, svg] = await Promise.all([drawn('json'), drawn('dot'), drawn('mermaid'), drawn('svg')]);
+    expect(json.code, json.stderr).toBe(0);
+    const picture = JSON.parse(json.stdout) as { resources: { id: string }[]; edges: { from: string; to: string; origin: string; notify: boolean }[] };
+    expect(picture.resources.map((resource) => resource.id).sort()).toEqual(['noop[a]', 'noop[b]', 'noop[c]', 'noop[d]']);
+    expect(picture.edges.map(({ from, to, origin, notify }) => [from, to, origin, notify])).toEqual([
+      ['noop[b]', 'noop[c]', 'explicit', true],
+      ['noop[c]', 'noop[d]', 'explicit', false],
+      ['noop[a]', 'noop[c]', 'through-hidden', false],
+    ]);
+    expect(json.stdout).not.toContain('h1');
+
+    const dotId = (id: string): string => dot.stdout.match(new RegExp(`(r\\d+) \\[label="${id.replace(/[[\]]/g, '\\$&')}"\\]`))?.[1] ?? `no ${id}`;
+    expect(dot.stdout).toContain(`${dotId('noop[a]')} -> ${dotId('noop[c]')} [style=dotted, label="through hidden"];`);
+    expect(dot.stdout).not.toContain('h1');
+
+    const mermaidId = (id: string): string => mermaid.stdout.match(new RegExp(`(r\\d+)\\["${id.replace(/[[\]]/g, '\\$&')}"\\]`))?.[1] ?? `no ${id}`;
+    expect(mermaid.stdout).toContain(`${mermaidId('noop[a]')} -.->|"through hidden"| ${mermaidId('noop[c]')}`);
+
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(svg.stdout) as {
+      svg: { g: { class: string; 'data-id'?: string; 'data-from'?: string; 'data-to'?: string; rect?: { y: string }; line?: { 'stroke-dasharray'?: string } }[] };
+    };
+    const through = parsed.svg.g.filter((group) => group.class === 'edge through-hidden');
+    expect(through.map((edge) => [edge['data-from'], edge['data-to'], edge.line?.['stroke-dasharray']])).toEqual([['noop[a]', 'noop[c]', '2 3']]);
+    expect(svg.stdout).toContain('>through hidden</text>');
+    // Laid out as the run orders them: c below a.
+    const top = (id: string): number => Number(parsed.svg.g.find((group) => group['data-id'] === id)?.rect?.y);
+    expect(top('noop[c]')).toBeGreaterThan(top('noop[a]'));
   });
 
   it('keeps a name with a newline or an escape character on one line, escaped, in DOT and Mermaid', async () => {

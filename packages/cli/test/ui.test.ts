@@ -177,6 +177,43 @@ describe.runIf(chromiumAvailable())('converge run --ui', () => {
     expect(on.stderr).not.toContain('converged detection is off');
   }, 90_000);
 
+  it('paints the box of a name with a newline, shown escaped, and draws the order through a hidden resource (QA)', async () => {
+    const dir = await makeTempDir();
+    const graph = join(dir, 'graph.yaml');
+    await writeFile(
+      graph,
+      [
+        'graph: escaped',
+        'resources:',
+        '  noop:',
+        '  - {name: "new\\nline", meta: {autogroup: false}}',
+        "  - {name: 'new\\nline', meta: {autogroup: false}}",
+        '  - {name: hidden, meta: {hidden: true, autogroup: false}}',
+        'edges:',
+        '- {from: {kind: noop, name: "new\\nline"}, to: {kind: noop, name: hidden}}',
+        "- {from: {kind: noop, name: hidden}, to: {kind: noop, name: 'new\\nline'}}",
+        '',
+      ].join('\n'),
+    );
+    const cli = startCli(['run', '--tmp-prefix', '--ui', '127.0.0.1:0', graph]);
+    const url = await announcedUrl(cli, 'web view');
+    const browser = await launchChromium();
+    cleanups.push(browser.close);
+    const page = await browser.context.newPage();
+    await page.goto(url);
+
+    // Boxes carry the id as shown (escapes told apart): each is painted, and the table writes the same. (A CSS string reads a backslash as an escape.)
+    const shownBox = (shownId: string): string => box(shownId.replace(/\\/g, '\\\\'), 'converged');
+    await page.locator(shownBox('noop[new\\\\nline]')).waitFor();
+    await page.locator(shownBox('noop[new\\nline]')).waitFor();
+    expect((await page.locator('#resources td.id').allTextContents()).sort()).toEqual(['noop[new\\\\nline]', 'noop[new\\nline]']);
+    const through = page.locator('#graph g.edge.through-hidden');
+    expect(await through.count()).toBe(1);
+    expect([await through.getAttribute('data-from'), await through.getAttribute('data-to')]).toEqual(['noop[new\\nline]', 'noop[new\\\\nline]']);
+    cli.child.kill('SIGINT');
+    await cli.result;
+  }, 60_000);
+
   it('answers only to loopback host names, and refuses an address in use', async () => {
     const dir = await makeTempDir();
     const graph = join(dir, 'graph.yaml');

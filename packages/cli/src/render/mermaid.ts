@@ -1,15 +1,19 @@
-import { oneLine } from '../terminal-text.js';
-import { edgeLabel, type GraphView, type ViewEdge } from './graph-view.js';
+import { distinctLine } from '../terminal-text.js';
+import { edgeLabel, nodeIds, type GraphView, type ViewEdge } from './graph-view.js';
 
-/** Mermaid node text: quoted, with the characters Mermaid would read as syntax turned into entities. */
+/**
+ * Mermaid node text: quoted, with the characters Mermaid would read as
+ * syntax turned into entities; `#` too, which starts one (a name holding
+ * `#amp;` would show as one holding `&`).
+ */
 function label(text: string): string {
-  // Control characters escaped first (a name can hold a newline or an escape sequence: one node, one line).
-  return `"${oneLine(text).replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;')}"`;
+  // Control characters escaped first (a name can hold a newline or an escape sequence: one node, one line), told apart from typed ones.
+  return `"${distinctLine(text).replace(/#/g, '#35;').replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;')}"`;
 }
 
-/** Explicit `-->`, auto `-.->`, notify thick `==>`; the label says notify and send→recv. */
+/** Explicit `-->`, auto and through hidden resources `-.->`, notify thick `==>`; the label says notify, send→recv and through hidden. */
 function arrow(edge: ViewEdge): string {
-  const shape = edge.notify ? '==>' : edge.origin === 'auto' ? '-.->' : '-->';
+  const shape = edge.notify ? '==>' : edge.origin === 'explicit' ? '-->' : '-.->';
   const text = edgeLabel(edge);
   return text ? `${shape}|${label(text)}|` : shape;
 }
@@ -19,15 +23,7 @@ function arrow(edge: ViewEdge): string {
  * node gets a short one (`r0`, `r1`, ...) and shows the resource id.
  */
 export function renderMermaid(view: GraphView): string {
-  const ids = new Map<string, string>();
-  const idOf = (resource: string): string => {
-    let id = ids.get(resource);
-    if (id === undefined) {
-      id = `r${ids.size}`;
-      ids.set(resource, id);
-    }
-    return id;
-  };
+  const idOf = nodeIds();
   const lines = ['flowchart TD', `  %% graph: ${view.graph.replace(/\n/g, ' ')}`];
   view.resources.forEach((resource, index) => {
     if (resource.group.length === 0) {

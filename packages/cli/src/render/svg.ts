@@ -1,4 +1,5 @@
-import { edgeLabel, type GraphView, type ViewResource } from './graph-view.js';
+import { distinctLine } from '../terminal-text.js';
+import { edgeLabel, type GraphView, type ViewEdge, type ViewResource } from './graph-view.js';
 import { longestPathLayers } from './layers.js';
 
 const CHAR_WIDTH = 7.2; // 12px monospace
@@ -8,10 +9,23 @@ const H_GAP = 40;
 const V_GAP = 70;
 const MARGIN = 20;
 
-/** Text for XML content and attribute values. */
+/** Text for XML content and attribute values (a tab as a reference: an attribute would read a raw one as a space). */
 function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\t/g, '&#9;');
 }
+
+/**
+ * An id (or a label) as the picture writes it, in its text and its
+ * `data-id`: control characters as escapes (XML cannot hold most of them
+ * at all, and a newline or a zero-width space would pass unseen), told
+ * apart from what was typed.
+ */
+function shownText(text: string): string {
+  return escapeXml(distinctLine(text));
+}
+
+/** Dashes for an edge that is not explicit: an autoedge's, or the dots of an order through hidden resources. */
+const DASHES: Readonly<Record<ViewEdge['origin'], string>> = { explicit: '', auto: ' stroke-dasharray="6 4"', 'through-hidden': ' stroke-dasharray="2 3"' };
 
 interface Box {
   readonly resource: ViewResource;
@@ -23,7 +37,7 @@ interface Box {
 
 /** A resource's box: its id, and below a rule the ids grouped into it. */
 function boxSize(resource: ViewResource): { width: number; height: number } {
-  const longest = Math.max(...[resource.id, ...resource.group].map((text) => text.length));
+  const longest = Math.max(...[resource.id, ...resource.group].map((text) => distinctLine(text).length));
   const lines = 1 + resource.group.length;
   return { width: Math.ceil(longest * CHAR_WIDTH) + 2 * PADDING, height: lines * LINE_HEIGHT + 2 * PADDING };
 }
@@ -57,10 +71,10 @@ function layout(view: GraphView): { boxes: Map<string, Box>; width: number; heig
 
 function drawBox(box: Box): string[] {
   const { resource, x, y, width, height } = box;
-  const text = (line: string, index: number, bold: boolean): string =>
-    `<text x="${x + PADDING}" y="${y + PADDING + (index + 1) * LINE_HEIGHT - 5}"${bold ? ' font-weight="bold"' : ''}>${escapeXml(line)}</text>`;
+  const text = (id: string, index: number, bold: boolean): string =>
+    `<text x="${x + PADDING}" y="${y + PADDING + (index + 1) * LINE_HEIGHT - 5}"${bold ? ' font-weight="bold"' : ''}>${shownText(id)}</text>`;
   const parts = [
-    `<g class="resource" data-id="${escapeXml(resource.id)}">`,
+    `<g class="resource" data-id="${shownText(resource.id)}">`,
     // A group is drawn as a dashed cluster around the parent and its children.
     `<rect x="${x}" y="${y}" width="${width}" height="${height}" rx="4" fill="#ffffff" stroke="#333333"${resource.group.length > 0 ? ' stroke-dasharray="6 3"' : ''}/>`,
     text(resource.id, 0, resource.group.length > 0),
@@ -77,15 +91,17 @@ function drawBox(box: Box): string[] {
 /**
  * A self-contained SVG picture with a layered layout (layer = longest path
  * from a root): boxes for resources, arrows for edges; autoedges dashed,
- * notify edges thick, labels for notify and send→recv; groups as dashed
- * boxes listing their members. Needs no Graphviz.
+ * the order through hidden resources dotted, notify edges thick, labels
+ * for notify, send→recv and through hidden; groups as dashed boxes listing
+ * their members. Ids as `distinctLine` writes them, in the text and in
+ * `data-id`, `data-from` and `data-to`. Needs no Graphviz.
  */
 export function renderSvg(view: GraphView): string {
   const { boxes, width, height } = layout(view);
   const out = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.ceil(width)}" height="${Math.ceil(height)}" viewBox="0 0 ${Math.ceil(width)} ${Math.ceil(height)}" font-family="monospace" font-size="12">`,
-    `<title>${escapeXml(view.graph)}</title>`,
+    `<title>${shownText(view.graph)}</title>`,
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#333333"/></marker></defs>',
   ];
   for (const edge of view.edges) {
@@ -96,14 +112,13 @@ export function renderSvg(view: GraphView): string {
     const y1 = from.y + from.height;
     const x2 = to.x + to.width / 2;
     const y2 = to.y;
-    const dash = edge.origin === 'auto' ? ' stroke-dasharray="6 4"' : '';
     const strokeWidth = edge.notify ? 3 : 1.5;
     out.push(
-      `<g class="edge ${edge.origin}${edge.notify ? ' notify' : ''}" data-from="${escapeXml(edge.from)}" data-to="${escapeXml(edge.to)}">`,
-      `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#333333" stroke-width="${strokeWidth}"${dash} marker-end="url(#arrow)"/>`,
+      `<g class="edge ${edge.origin}${edge.notify ? ' notify' : ''}" data-from="${shownText(edge.from)}" data-to="${shownText(edge.to)}">`,
+      `<line x1="${x1}" y1="${y1}" x2="${x2}" y2="${y2}" stroke="#333333" stroke-width="${strokeWidth}"${DASHES[edge.origin]} marker-end="url(#arrow)"/>`,
     );
     const label = edgeLabel(edge);
-    if (label) out.push(`<text x="${(x1 + x2) / 2 + 4}" y="${(y1 + y2) / 2}" fill="#1a5fb4">${escapeXml(label)}</text>`);
+    if (label) out.push(`<text x="${(x1 + x2) / 2 + 4}" y="${(y1 + y2) / 2}" fill="#1a5fb4">${shownText(label)}</text>`);
     out.push('</g>');
   }
   for (const box of boxes.values()) out.push(...drawBox(box));

@@ -1,7 +1,8 @@
 import type { EngineTopology, ResourceStatus } from '@converge/engine';
-import type { GraphView } from '../render/graph-view.js';
+import { visibleView, type GraphView } from '../render/graph-view.js';
 import { renderSvg } from '../render/svg.js';
 import { shownState, type ShownState } from '../shown-state.js';
+import { distinctLine } from '../terminal-text.js';
 
 /**
  * One resource as the page shows it. Built field by field from the status,
@@ -10,6 +11,13 @@ import { shownState, type ShownState } from '../shown-state.js';
  */
 export interface StatusView {
   readonly id: string;
+  /**
+   * The id as the page writes it, in the table and in the picture (its
+   * box's `data-id`): control characters as escapes, told apart from what
+   * was typed (distinctLine), so that a newline or a zero-width space in a
+   * name is seen, and the picture stays well-formed XML.
+   */
+  readonly shownId: string;
   readonly kind: string;
   /** Its state, or `would change`: converged in a dry run that found something to change (as the terminal counts it apart). */
   readonly state: ShownState;
@@ -41,6 +49,7 @@ export interface GraphSnapshot {
 export function statusView(status: ResourceStatus): StatusView {
   return {
     id: status.id,
+    shownId: distinctLine(status.id),
     kind: status.kind,
     // QA: green and "converged, 1 change" for a file a dry run would create.
     state: shownState(status),
@@ -50,23 +59,9 @@ export function statusView(status: ResourceStatus): StatusView {
   };
 }
 
-/** The running graph without its hidden resources (`meta: {hidden: true}`), in topological order. */
+/** The running graph without its hidden resources (`meta: {hidden: true}`), in topological order; the order they carry kept (see visibleView). */
 export function topologyView(title: string, topology: EngineTopology): GraphView {
-  const resources = topology.resources
-    .filter((resource) => !resource.hidden)
-    .map(({ id, kind, name, group }) => ({ id, kind, name, group }));
-  const shown = new Set(resources.map((resource) => resource.id));
-  const edges = topology.edges
-    .filter((edge) => shown.has(edge.from) && shown.has(edge.to))
-    .map(({ from, to, origin, notify, send, recv }) => ({
-      from,
-      to,
-      origin,
-      notify,
-      ...(send === undefined ? {} : { send }),
-      ...(recv === undefined ? {} : { recv }),
-    }));
-  return { graph: title, resources, edges };
+  return visibleView(title, topology.resources, topology.edges);
 }
 
 /**

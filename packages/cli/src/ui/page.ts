@@ -37,7 +37,7 @@ export const PAGE_HTML = `<!doctype html>
       <span data-state="pending">pending</span> <span data-state="running">running</span>
       <span data-state="converged">converged</span> <span data-state="would change">would change (dry run)</span> <span data-state="failed">failed</span>
       <span data-state="blocked">blocked</span> <span data-state="stopped">stopped</span>
-      · dashed arrow: automatic edge · thick arrow: notify
+      · dashed arrow: automatic edge · dotted arrow: order through hidden resources · thick arrow: notify
     </p>
   </section>
 </main>
@@ -100,11 +100,12 @@ export const PAGE_SCRIPT = `
 
   function paint(status) {
     statuses.set(status.id, status);
-    var box = graph.querySelector(selector('g.resource', status.id));
+    // The picture writes ids as shownId does (escapes told apart from typed text).
+    var box = graph.querySelector(selector('g.resource', status.shownId));
     if (box) {
       box.setAttribute('data-state', status.state);
       var tip = box.querySelector('title') || box.appendChild(document.createElementNS('http://www.w3.org/2000/svg', 'title'));
-      tip.textContent = status.id + ': ' + status.state + (status.error ? ' (' + status.error + ')' : '');
+      tip.textContent = status.shownId + ': ' + status.state + (status.error ? ' (' + status.error + ')' : '');
     }
     var row = rows.querySelector(selector('tr', status.id));
     if (!row) {
@@ -113,7 +114,7 @@ export const PAGE_SCRIPT = `
       rows.appendChild(row);
     }
     row.setAttribute('data-state', status.state);
-    cell(row, 'id').textContent = status.id;
+    cell(row, 'id').textContent = status.shownId;
     cell(row, 'state').textContent = status.state;
     cell(row, 'checks').textContent = String(status.checks);
     cell(row, 'changes').textContent = String(status.changes);
