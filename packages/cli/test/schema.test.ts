@@ -204,6 +204,7 @@ collect:
   it('still flags what validate refuses where the editor can tell', async () => {
     const cases: Record<string, string> = {
       'a word where a boolean is taken': 'noop:\n  - {name: n, meta: {noop: maybe}}',
+      "a word in a case mgmt's reader does not take as a boolean": 'noop:\n  - {name: n, meta: {noop: yEs}}',
       "yes where a number is taken": 'noop:\n  - {name: n, meta: {retry: yes}}',
       'a required param left empty': 'docker:container:\n  - {name: c, image: }',
       'a mode that is not octal': 'file:\n  - {name: /tmp/m, state: exists, mode: "0999"}',

@@ -125,6 +125,14 @@ describe("resolveGraph: YAML 1.1 booleans inside a param, as mgmt's reader takes
       [5, `param 'flags' entry 1: expected true or false, got "on"`],
     ]);
   });
+
+  it('refuses a word in a case mgmt\'s reader does not take as a boolean (yEs, oN), as a quoted one is (QA)', async () => {
+    const problems = await problemsOf(['resources:', '  shares:', '  - name: a', '    filesystem: [{target: share, read_only: yEs}]', '    flags: {debug: oN}'], resolver);
+    expect(problems.map((problem) => [problem.location?.line, problem.message, problem.hint])).toEqual([
+      [4, `param 'filesystem' entry 1's read_only: expected true or false, got "yEs"`, 'write true or false there'],
+      [5, `param 'flags' at debug: expected true or false, got "oN"`, 'write true or false there'],
+    ]);
+  });
 });
 
 describe('resolveGraph: a plugin validate issue without a hint', () => {
@@ -273,6 +281,18 @@ describe('resolveGraph: params', () => {
     // Any other value of a boolean metaparam: neither of the two is suggested (QA: "0" was told to write true).
     const [zero] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta: {reverse: "0"}']);
     expect(zero?.hint).toBe('write reverse: true or false');
+  });
+
+  it("refuses a word in a case mgmt's reader (yaml.v2) does not take as a boolean (yEs, oN, tRUE), as \"true\" is (QA: yEs was read as true)", async () => {
+    const problems = await problemsOf(['resources:', '  pkg:', '  - name: vim', '    allowUntrusted: yEs', '    meta: {autoedge: oN, hidden: tRUE}', '    state: installed']);
+    expect(problems.map((problem) => [problem.location?.line, problem.message, problem.hint])).toEqual([
+      [4, `param 'allowUntrusted': expected true or false, got "yEs"`, 'write true or false there'],
+      [5, `metaparam 'autoedge' must be true or false, not "oN"`, 'write autoedge: true or false'],
+      // Plain, as it is written: not told to remove quotes it does not have.
+      [5, `metaparam 'hidden' must be true or false, not "tRUE"`, 'write hidden: true or false'],
+    ]);
+    const [quoted] = await problemsOf(['resources:', '  pkg:', '  - name: vim', '    allowUntrusted: "yes"', '    state: installed']);
+    expect(quoted?.message).toBe(`param 'allowUntrusted': expected true or false, got "yes"`);
   });
 
   it("reads mgmt's old pollint and exec state: present for what they meant, with a warning at their line", async () => {

@@ -38,6 +38,17 @@ describe('parseGraphYaml', () => {
     expect(problem?.message).toContain("the edge's 'notify' must be true or false, not the string 'yes'");
   });
 
+  it("refuses an edge's notify in a case mgmt's reader does not take as a boolean (yEs, oFF), as \"true\" is (QA)", () => {
+    for (const word of ['yEs', 'oFF', 'nO', 'Y']) {
+      const text = ['graph: g', 'edges:', `- {from: {kind: noop, name: a}, to: {kind: noop, name: b}, notify: ${word}}`].join('\n');
+      if (word === 'Y') {
+        expect(parseGraphYaml(text, 'g.yaml').edges[0]?.notify).toBe(true);
+        continue;
+      }
+      expect(problemsOf(text).map((problem) => problem.message)).toEqual([`the edge's 'notify' must be true or false, not the string '${word}'`]);
+    }
+  });
+
   it("reads mgmt's older 'res' in an edge's end as 'kind', with a warning at it; both together are refused", () => {
     const text = ['graph: g', 'edges:', '- name: e1', '  from: {res: noop, name: a}', '  to: {kind: noop, name: b}'].join('\n');
     const spec = parseGraphYaml(text, 'g.yaml');

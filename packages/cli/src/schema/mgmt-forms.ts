@@ -8,12 +8,13 @@ import { isJsonObject, type JsonSchema, type JsonValue } from './json-schema.js'
  */
 
 /**
- * yes, no, on, off, y, n in any case (as the engine's yaml11-boolean.ts
- * matches them): text in YAML 1.2, a boolean to mgmt's YAML 1.1 reader.
+ * yes, no, on, off, y, n in lower case, capitalised or in capitals, the
+ * words of mgmt's YAML 1.1 reader (as the engine's yaml11-boolean.ts
+ * matches them): text in YAML 1.2, a boolean to mgmt. `yEs` is text to both.
  */
 export const YAML11_BOOLEAN: JsonSchema = {
   type: 'string',
-  pattern: '^(?:[yY]|[yY][eE][sS]|[nN]|[nN][oO]|[oO][nN]|[oO][fF][fF])$',
+  pattern: '^(?:[yY]|[yY]es|YES|[nN]|[nN]o|NO|[oO]n|ON|[oO]ff|OFF)$',
   deprecated: true,
   description: "mgmt's YAML 1.1 boolean: read as true or false, with a warning; write true or false",
 };

@@ -1,6 +1,6 @@
 import { DEFAULT_META, EngineError, type MetaParams, type SourceLocation } from '@converge/engine-api';
 import { unknownNameHint } from './did-you-mean.js';
-import { yaml11Boolean, yaml11BooleanHint } from './yaml11-boolean.js';
+import { quotedBooleanText, yaml11Boolean, yaml11BooleanHint } from './yaml11-boolean.js';
 import type { ResourceSpec } from './spec.js';
 import { LONGEST_WAIT_MS } from '../runtime/longest-wait.js';
 
@@ -158,9 +158,10 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
  * the opposite, the metaparam's example).
  */
 function booleanHint(resource: ResourceSpec, key: string, value: unknown): string | undefined {
-  const quoted = resource.quotedBooleanWords?.has(`meta/${key}`) === true || (typeof value === 'string' && /^(true|false)$/i.test(value));
+  // Plain, `true` in these cases is a boolean: as text it was quoted. Another case (`tRUE`) is text plain too, and neither of the two is suggested.
+  const quoted = resource.quotedBooleanWords?.has(`meta/${key}`) === true || quotedBooleanText(value) !== undefined;
   if (!quoted) return yaml11BooleanHint(value);
-  const truth = yaml11Boolean(value) ?? (typeof value === 'string' ? value.toLowerCase() === 'true' : undefined);
+  const truth = yaml11Boolean(value) ?? quotedBooleanText(value);
   return truth === undefined ? undefined : `write ${key}: ${truth}, without quotes`;
 }
 
