@@ -60,6 +60,30 @@ describe('converge validate', () => {
     expect(result.stderr).toMatch(/typo\.yaml:[34]:\d+: /);
   });
 
+  it('tells the misplaced and mistyped parts of a graph at their place, saying what to write (QA)', async () => {
+    const dir = await makeTempDir();
+    const validate = async (name: string, lines: readonly string[]): Promise<string> => {
+      const result = await runCli(['validate', await writeGraph(dir, name, [...lines, ''].join('\n'))]);
+      expect(result.code, result.stderr).toBe(2);
+      return result.stderr;
+    };
+    // A top-level key indented under resources: was a kind with no name, or one to install a plugin for.
+    const edges = await validate('edges.yaml', ['graph: s', 'resources:', '  noop:', '    - name: a', '  edges:', '    - {name: e, from: {kind: noop, name: a}, to: {kind: noop, name: a}}']);
+    expect(edges).toContain("edges.yaml:5:3: 'edges' is a top-level key, indented under resources:\n  hint: move edges: to column 1, as resources: is, and the lines under it 2 columns left with it\n");
+    expect(edges).not.toMatch(/plugin|has no name/);
+    // An unknown kind whose entry has no name: both are told, the kind at its key.
+    const unknown = await validate('unknown.yaml', ['graph: s', 'resources:', '  noop:', '    - name: a', '  zzz: [{from: 1}]']);
+    expect(unknown).toContain("unknown.yaml:5:3: no installed plugin provides kind 'zzz'");
+    expect(unknown).toContain("unknown.yaml:5:9: a resource of kind 'zzz' has no name");
+    // A word mgmt's reader does not take as a boolean: refused, as "true" is (QA: yEs was read as true, with a warning).
+    const word = await validate('word.yaml', ['graph: s', 'resources:', '  password:', '    - name: p6', '      saved: yEs']);
+    expect(word).toContain(`word.yaml:5:14: password[p6]: param 'saved': expected true or false, got "yEs"\n  hint: write true or false there\n`);
+    // A Makefile's tab in content: |, told once.
+    const makefile = await validate('mk.yaml', ['graph: mk', 'resources:', '  file:', '    - name: /tmp/x/Makefile', '      state: exists', '      content: |', '        all:', '\techo hi']);
+    expect(makefile).toContain("mk.yaml:8:1: this line starts with a tab, which YAML does not allow as indentation of a block scalar ('content: |' on line 6)\n");
+    expect(makefile).toContain('converge: 1 problem in');
+  });
+
   it("loads a graph copied from mgmt's examples (exec with pollint: 0 and state: present), warning at each line", async () => {
     const dir = await makeTempDir();
     const graph = await writeGraph(

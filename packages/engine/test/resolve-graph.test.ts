@@ -598,11 +598,11 @@ describe('resolveGraph: kinds', () => {
     expect(most).toBe(3);
   });
 
-  it('puts resolver errors at the first resource of the kind, keeping code, hint and cause', async () => {
+  it("puts resolver errors at the kind's key (QA: a misspelt kind was told at its first entry's first key), keeping code, hint and cause", async () => {
     const problems = await problemsOf(['resources:', '  docker:container:', '  - name: a', '  - name: b', '  flie:', '  - name: x']);
-    expect(problems.map((problem) => [problem.code, problem.location?.line, problem.hint])).toEqual([
-      ['ERR_PLUGIN_NOT_INSTALLED', 3, 'npm install @converge/res-docker'],
-      ['ERR_UNKNOWN_KIND', 6, 'known kinds: noop, file, exec, pkg, crashy'],
+    expect(problems.map((problem) => [problem.code, problem.location?.line, problem.location?.column, problem.hint])).toEqual([
+      ['ERR_PLUGIN_NOT_INSTALLED', 2, 3, 'npm install @converge/res-docker'],
+      ['ERR_UNKNOWN_KIND', 5, 3, 'known kinds: noop, file, exec, pkg, crashy'],
     ]);
     expect((problems[0]?.cause as Error).message).toBe('module not found');
   });
@@ -610,7 +610,7 @@ describe('resolveGraph: kinds', () => {
   it('turns a resolver that throws something else into ERR_PLUGIN_LOAD_FAILED', async () => {
     const resolver = { resolve: () => { throw new TypeError('boom'); }, knownKinds: async () => [] };
     const [problem] = await problemsOf(['resources:', '  noop:', '  - name: a'], resolver);
-    expect(problem).toMatchObject({ code: 'ERR_PLUGIN_LOAD_FAILED', location: { line: 3 } });
+    expect(problem).toMatchObject({ code: 'ERR_PLUGIN_LOAD_FAILED', location: { line: 2 } });
   });
 });
 

@@ -44,7 +44,7 @@ const EXPECTED: Record<string, readonly [EngineErrorCode, number]> = {
   'param-nested-list-item.yaml': ['ERR_PARAM_TYPE', 8],
   'param-nested-many.yaml': ['ERR_PARAM_TYPE', 7],
   'param-type.yaml': ['ERR_PARAM_TYPE', 5],
-  'plugin-not-installed.yaml': ['ERR_PLUGIN_NOT_INSTALLED', 4],
+  'plugin-not-installed.yaml': ['ERR_PLUGIN_NOT_INSTALLED', 3],
   'plugins-not-list.yaml': ['ERR_GRAPH_SHAPE', 2],
   'proto-key.yaml': ['ERR_GRAPH_SHAPE', 6],
   'recursive-alias.yaml': ['ERR_YAML_SYNTAX', 5],
@@ -67,9 +67,10 @@ const EXPECTED: Record<string, readonly [EngineErrorCode, number]> = {
   'syntax-unclosed-list.yaml': ['ERR_YAML_SYNTAX', 6],
   'syntax-unclosed-quote.yaml': ['ERR_YAML_SYNTAX', 5],
   'unknown-alias.yaml': ['ERR_YAML_SYNTAX', 5],
-  'unknown-kind.yaml': ['ERR_UNKNOWN_KIND', 6],
+  'unknown-kind.yaml': ['ERR_UNKNOWN_KIND', 5],
   'same-identity.yaml': ['ERR_DUPLICATE_RESOURCE', 8],
   'unknown-kind-empty.yaml': ['ERR_UNKNOWN_KIND', 6],
+  'unknown-kind-no-name.yaml': ['ERR_GRAPH_SHAPE', 5],
   'unknown-kind-null.yaml': ['ERR_UNKNOWN_KIND', 4],
   'unknown-param.yaml': ['ERR_UNKNOWN_PARAM', 5],
   'unknown-top-key.yaml': ['ERR_GRAPH_SHAPE', 2],
@@ -119,6 +120,20 @@ describe('a graph with a shape problem', () => {
       ['ERR_GRAPH_SHAPE', 5],
       ['ERR_PARAM_TYPE', 8],
       ['ERR_PARAM_TYPE', 11],
+    ]);
+  });
+});
+
+describe('an unknown kind whose entries have no name', () => {
+  it('is told as unknown too, at its key, in the same load (QA: only "has no name" was told)', async () => {
+    const error = await loadGraphFile(join(BAD, 'unknown-kind-no-name.yaml'), { resolver: mapResolver() }).then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(GraphLoadError);
+    expect((error as GraphLoadError).problems.map((problem) => [problem.code, problem.location?.line, problem.location?.column, problem.message, problem.hint])).toEqual([
+      ['ERR_UNKNOWN_KIND', 5, 3, "unknown kind 'fille'", 'known kinds: noop, file, exec, pkg, crashy'],
+      ['ERR_GRAPH_SHAPE', 5, 11, "a resource of kind 'fille' has no name", 'add `name: ...`'],
     ]);
   });
 });

@@ -250,6 +250,77 @@ describe('parseGraphYaml', () => {
     const outdented = 'graph: g\nresources:\n  file:\n    - name: /tmp/a\n      state: exists\n - name: /tmp/b\n';
     expect(problemsOf(outdented)[0]).toMatchObject({ line: 6, hint: expect.stringMatching(/same column/) });
   });
+
+  it('tells a top-level key indented under resources: at the key, not as a kind (QA: edges: read as a kind with no name)', () => {
+    const edges = ['graph: s', 'resources:', '  noop:', '    - name: a', '    - name: b', '  edges:', '    - {from: {kind: noop, name: a}, to: {kind: noop, name: b}}'].join('\n');
+    expect(problemsOf(edges)).toEqual([
+      {
+        code: 'ERR_GRAPH_SHAPE',
+        line: 6,
+        column: 3,
+        message: "'edges' is a top-level key, indented under resources:",
+        hint: 'move edges: to column 1, as resources: is, and the lines under it 2 columns left with it',
+      },
+    ]);
+    // With a name in its entry it was a kind to look up a plugin for (QA): not a kind either.
+    for (const [key, value] of [['collect', '[{kind: file, name: x}]'], ['graph', 'other'], ['comment', 'text'], ['plugins', '[converge-res-foo]'], ['schedule', '{strategy: first}']]) {
+      const text = ['graph: s', 'resources:', '  noop:', '    - name: a', `  ${key}: ${value}`].join('\n');
+      expect(problemsOf(text).map((problem) => [problem.line, problem.column, problem.message])).toEqual([[5, 3, `'${key}' is a top-level key, indented under resources:`]]);
+    }
+  });
+
+  it("says a list item needs a space after its dash where `-name: b` was written (QA: read as the kind '-name')", () => {
+    const hint = "a list item's - is followed by a space: write `- name:`";
+    // Where a kind goes.
+    expect(problemsOf(['graph: s', 'resources:', '  noop:', '    - name: a', '  -name: b'].join('\n'))).toEqual([
+      { code: 'ERR_GRAPH_SHAPE', line: 5, column: 3, message: "'-name' is read as a kind, not as a list item", hint: `${hint}, lined up with the items of its list` },
+    ]);
+    // As the kind's only entry: a mapping where its list goes.
+    expect(problemsOf(['graph: s', 'resources:', '  noop:', '    -name: b'].join('\n'))).toEqual([
+      { code: 'ERR_GRAPH_SHAPE', line: 4, column: 5, message: "the resources of kind 'noop' must be a list, not a mapping", hint: `'-name' is read as a key, not as a list item; ${hint}` },
+    ]);
+    // Among the items: out of line with the item's keys, at the dash.
+    expect(problemsOf(['graph: s', 'resources:', '  noop:', '    - name: a', '    -name: b'].join('\n'))).toEqual([
+      { code: 'ERR_YAML_SYNTAX', line: 5, column: 5, message: "'-name' is read as a key, not as a list item", hint },
+    ]);
+  });
+
+  it('names a key written twice and the line it was first written on (QA: neither was said, with a hint about kinds)', () => {
+    const text = ['graph: s', 'resources:', '  file:', '    - name: /tmp/x', '      content: a', '      state: exists', '      content: b'].join('\n');
+    expect(problemsOf(text)).toEqual([
+      { code: 'ERR_YAML_SYNTAX', line: 7, column: 7, message: "the key 'content' is written twice in one mapping (first on line 5)", hint: 'remove one of them: a mapping holds each key once' },
+    ]);
+    // A kind twice: its resources go in one list.
+    const twice = problemsOf('graph: g\nresources:\n  noop:\n  - name: a\n  file: []\n  noop:\n  - name: b\n');
+    expect(twice.map((problem) => [problem.line, problem.message, problem.hint])).toEqual([
+      [6, "the key 'noop' is written twice in one mapping (first on line 3)", "resources of one kind go in one list under one 'noop:': move this list's entries into the one on line 3, and remove this 'noop:'"],
+    ]);
+    expect(problemsOf('graph: g\nresources:\n  noop: [{name: a, name: b}]\n')[0]?.message).toBe("the key 'name' is written twice in one mapping (first on line 3)");
+  });
+
+  it('tells a line of a block scalar that starts with a tab once, at the line, with how to write it (QA: a Makefile in content: |)', () => {
+    const makefile = ['graph: mk', 'resources:', '  file:', '    - name: /tmp/x/Makefile', '      state: exists', '      content: |', '        all:', '\techo hi'].join('\n');
+    expect(problemsOf(makefile)).toEqual([
+      {
+        code: 'ERR_YAML_SYNTAX',
+        line: 8,
+        column: 1,
+        message: "this line starts with a tab, which YAML does not allow as indentation of a block scalar ('content: |' on line 6)",
+        hint: "indent the line with spaces to the block's indentation (8), then the tab: `        \\techo hi` (\\t being the tab); or write the value as a double-quoted string, with \\t for each tab",
+      },
+    ]);
+    // Written so, it loads, the tab kept.
+    expect(parseGraphYaml(makefile.replace('\n\techo', '\n        \techo'), 'g.yaml').resources[0]?.params.content).toBe('all:\n\techo hi\n');
+    // Several such lines, the first line of the block one of them, after a few spaces, in a folded or a list's block: one problem, naming the others.
+    const several = ['graph: mk', 'resources:', '  exec:', '    - name: x', '      args:', '        - >-', '  \tone', '          two', '', '\tthree', '    - name: y'].join('\n');
+    expect(problemsOf(several).map((problem) => [problem.line, problem.column, problem.message, problem.hint?.split(' (\\t')[0]])).toEqual([
+      [7, 1, "this line starts with a tab, which YAML does not allow as indentation of a block scalar ('- >-' on line 6) (so does line 10)", "indent the line with spaces to the block's indentation (10), then the tab: `          \\tone`"],
+    ]);
+    // A tab outside a block scalar is the parser's own message, with its hint.
+    expect(problemsOf('graph: g\nresources:\n\tnoop: []\n')).toEqual([
+      { code: 'ERR_YAML_SYNTAX', line: 3, column: 1, message: 'Tabs are not allowed as indentation', hint: 'indent with spaces: YAML does not allow tabs there' },
+    ]);
+  });
 });
 
 describe('readGraphFile', () => {

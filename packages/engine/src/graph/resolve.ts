@@ -56,7 +56,8 @@ async function resolveOnce(spec: GraphSpec, resolver: KindResolver, options: Res
   const warnings: GraphWarning[] = [...(spec.warnings ?? [])];
   const collected = lowercasedCollectKinds(spec.collect ?? [], warnings);
   // A collected kind is loaded too: its resources come from other hosts, and a misspelt one would collect nothing, silently.
-  const kinds = await resolveKinds([...spec.resources, ...(spec.emptyKinds ?? []), ...collected], resolver, problems);
+  // The kinds' keys first: a kind's problem is told where the kind is written.
+  const kinds = await resolveKinds([...(spec.kindKeys ?? []), ...spec.resources, ...collected], resolver, problems);
   await checkNamedPlugins(spec, resolver, problems);
   const received = receivedParams(spec.edges);
 

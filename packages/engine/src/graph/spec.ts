@@ -86,11 +86,12 @@ export interface GraphSpec {
   readonly file: string;
   readonly resources: readonly ResourceSpec[];
   /**
-   * Kinds written with an empty (or null) list of resources, where they
-   * were written: checked like the others, so a misspelt kind is not
-   * silently a graph with nothing of that kind.
+   * Each kind written under `resources:`, at its key: a kind is checked
+   * there, so a misspelt one is told at the key, and also when its list is
+   * empty (not silently a graph with nothing of that kind) or none of its
+   * entries could be read.
    */
-  readonly emptyKinds?: readonly KindMention[];
+  readonly kindKeys?: readonly KindMention[];
   readonly edges: readonly EdgeSpec[];
   /** Third-party plugin packages the graph names under `plugins:`. */
   readonly plugins: readonly string[];

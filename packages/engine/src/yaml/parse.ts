@@ -27,8 +27,13 @@ import {
 import { locationAt, locationOf, report, type YamlSource } from './yaml-source.js';
 import { PlainValueReader } from './yaml-values.js';
 import { overIndentedKeyAfter, overIndentedKeyAt } from './over-indented.js';
+import { tabInBlockScalarAt, type TabInBlock } from './tab-in-block.js';
+import { dashWithoutSpace, dashWithoutSpaceAt, dashWithoutSpaceHint } from './dash-key.js';
+import { duplicateKeys, isResourcesMap, type DuplicateKey } from './duplicate-key.js';
 
 const TOP_LEVEL_KEYS = ['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule'] as const;
+/** Top-level keys that, written under `resources:`, would be read as kinds. */
+const MISPLACED_TOP_LEVEL_KEYS: readonly string[] = TOP_LEVEL_KEYS.filter((key) => key !== 'resources');
 
 /**
  * Top-level keys starting with `x-` are the graph writer's own and are
@@ -86,6 +91,7 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
       locationAt(source, second), "remove the extra '---' separators");
   }
   const toldOverIndented = new Set<number>();
+  let duplicates: Map<number, DuplicateKey> | undefined;
   for (const error of first.errors) {
     const [message, hint] = syntaxProblem(error.message);
     const quoteMissing = UNCLOSED_QUOTE.test(message);
@@ -93,6 +99,17 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
       // Said where it was opened; what the parser stumbled on after it follows from it and is not told.
       reportUnclosed(source, text, error.pos[0], quoteMissing);
       break;
+    }
+    const tab = tabInBlockScalarAt(text, error.pos[0]);
+    if (tab) {
+      // The parser ends the block at that line and reads the rest of it as a key: what it says after that follows from the tab.
+      reportTabInBlock(source, tab);
+      break;
+    }
+    if (error.code === 'DUPLICATE_KEY') {
+      duplicates ??= duplicateKeys(first);
+      reportDuplicateKey(source, duplicates.get(error.pos[0]), error.pos[0], message, hint);
+      continue;
     }
     const deeper = IMPLICIT_KEY_SPLIT.test(message)
       ? overIndentedKeyAfter(text, error.pos[0])
@@ -106,6 +123,12 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
           `line it up with the key above it (column ${deeper.column}); a value over several lines is written after | or in quotes`);
       }
       toldOverIndented.add(deeper.offset);
+      continue;
+    }
+    // `-name: b` among `- name: a` items: a key out of line with the item's keys.
+    const dash = /^All mapping items must start at the same column/.test(message) ? dashWithoutSpaceAt(text, error.pos[0]) : undefined;
+    if (dash) {
+      report(source, 'ERR_YAML_SYNTAX', `'-${dash.meant}' is read as a key, not as a list item`, locationAt(source, dash.offset), dashWithoutSpaceHint(dash.meant));
       continue;
     }
     report(source, 'ERR_YAML_SYNTAX', message, locationAt(source, error.pos[0]), hint);
@@ -143,7 +166,7 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
   const commentEntry = top.get('comment');
   const comment = commentEntry && !isNullNode(ctx, commentEntry.value) ? expectString(ctx, commentEntry.value, "'comment'", true) : undefined;
   const resourcesEntry = top.get('resources');
-  const { resources, emptyKinds } = resourcesEntry ? readResources(ctx, resourcesEntry.value) : { resources: [], emptyKinds: [] };
+  const { resources, kindKeys } = resourcesEntry ? readResources(ctx, resourcesEntry.value) : { resources: [], kindKeys: [] };
   const edgesEntry = top.get('edges');
   const edges = edgesEntry ? readEdges(ctx, edgesEntry.value) : [];
   const pluginsEntry = top.get('plugins');
@@ -159,7 +182,7 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
     ...(comment === undefined ? {} : { comment }),
     file: ctx.source.file,
     resources,
-    ...(emptyKinds.length > 0 ? { emptyKinds } : {}),
+    ...(kindKeys.length > 0 ? { kindKeys } : {}),
     edges,
     plugins,
     ...(plugins.length > 0 ? { pluginLocations } : {}),
@@ -169,20 +192,32 @@ function readGraph(ctx: ShapeContext, root: Node | null): GraphSpec | undefined 
   };
 }
 
-function readResources(ctx: ShapeContext, node: Node | null): { resources: ResourceSpec[]; emptyKinds: KindMention[] } {
+function readResources(ctx: ShapeContext, node: Node | null): { resources: ResourceSpec[]; kindKeys: KindMention[] } {
   const resources: ResourceSpec[] = [];
-  const emptyKinds: KindMention[] = [];
-  if (isNullNode(ctx, node)) return { resources, emptyKinds };
+  const kindKeys: KindMention[] = [];
+  if (isNullNode(ctx, node)) return { resources, kindKeys };
   const byKind = expectMap(ctx, node, "'resources'", 'list resources by kind: `resources: {file: [{name: ..., ...}]}`');
   if (!byKind) {
     ctx.unreadResources++;
-    return { resources, emptyKinds };
+    return { resources, kindKeys };
   }
   let resourceAbove = false;
   for (const entry of entriesOf(ctx, byKind)) {
     const kind = entry.key.trim();
     if (kind === '') {
       report(ctx.source, 'ERR_GRAPH_SHAPE', 'a resource kind must not be empty', entry.keyLocation, 'write the kind as the key, e.g. file:');
+      ctx.unreadResources++;
+      continue;
+    }
+    if (MISPLACED_TOP_LEVEL_KEYS.includes(kind)) {
+      // `edges:` two spaces in: not a kind, and not a plugin to install.
+      report(ctx.source, 'ERR_GRAPH_SHAPE', `'${kind}' is a top-level key, indented under resources:`, entry.keyLocation,
+        `move ${kind}: to column 1, as resources: is, and the lines under it ${entry.keyLocation.column - 1} columns left with it`);
+      continue;
+    }
+    const meant = dashWithoutSpace(kind);
+    if (meant !== undefined) {
+      report(ctx.source, 'ERR_GRAPH_SHAPE', `'${kind}' is read as a kind, not as a list item`, entry.keyLocation, `${dashWithoutSpaceHint(meant)}, lined up with the items of its list`);
       ctx.unreadResources++;
       continue;
     }
@@ -197,17 +232,18 @@ function readResources(ctx: ShapeContext, node: Node | null): { resources: Resou
       ctx.unreadResources++;
       continue;
     }
+    // Checked at its key, whatever its list holds: a misspelt kind is told there, also when none of its entries could be read.
+    kindKeys.push({ kind, location: entry.keyLocation });
     const list = isNullNode(ctx, entry.value) ? undefined : expectSeq(ctx, entry.value, `the resources of kind '${kind}'`, `write a list: \`${kind}: [{name: ..., ...}]\``);
-    if (list?.items.length === 0 || isNullNode(ctx, entry.value)) emptyKinds.push({ kind, location: entry.keyLocation });
-    else if (!list) ctx.unreadResources++;
-    else resourceAbove = true;
+    if (!list && !isNullNode(ctx, entry.value)) ctx.unreadResources++;
+    else if (list && list.items.length > 0) resourceAbove = true;
     for (const item of list?.items ?? []) {
       const resource = readResource(ctx, kind, item as Node | null);
       if (resource) resources.push(resource);
       else ctx.unreadResources++;
     }
   }
-  return { resources, emptyKinds };
+  return { resources, kindKeys };
 }
 
 /**
@@ -452,18 +488,40 @@ function reportUnclosed(source: YamlSource, text: string, position: number, quot
     `close it with ${opened?.char === '{' ? '}' : ']'} (over several lines, indent them more than its key), or write the entries as \`- item\` lines`);
 }
 
+/** A line of a block scalar that starts with a tab: one problem for the block, naming its other such lines. */
+function reportTabInBlock(source: YamlSource, tab: TabInBlock): void {
+  const more = tab.laterLines.length === 0 ? '' : ` (so ${tab.laterLines.length === 1 ? 'does line' : 'do lines'} ${tab.laterLines.join(', ')})`;
+  report(source, 'ERR_YAML_SYNTAX', `this line starts with a tab, which YAML does not allow as indentation of a block scalar ('${tab.header}' on line ${tab.headerLine})${more}`,
+    locationAt(source, tab.offset),
+    `indent the line with spaces to the block's indentation (${tab.indent}), then the tab: \`${tab.fixed}\` (\\t being the tab); or write the value as a double-quoted string, with \\t for each tab`);
+}
+
+/** "Map keys must be unique", with the key and where it was first written (the parser names neither). */
+function reportDuplicateKey(source: YamlSource, duplicate: DuplicateKey | undefined, offset: number, message: string, hint: string): void {
+  if (!duplicate) {
+    report(source, 'ERR_YAML_SYNTAX', message, locationAt(source, offset), hint);
+    return;
+  }
+  const firstLine = locationAt(source, duplicate.firstOffset).line;
+  report(source, 'ERR_YAML_SYNTAX', `the key '${duplicate.key}' is written twice in one mapping (first on line ${firstLine})`, locationAt(source, offset),
+    isResourcesMap(source.doc, duplicate.map)
+      ? `resources of one kind go in one list under one '${duplicate.key}:': move this list's entries into the one on line ${firstLine}, and remove this '${duplicate.key}:'`
+      : 'remove one of them: a mapping holds each key once');
+}
+
 /** The parser's words when a line goes on a `key: value` line's value with a key of its own. */
 const IMPLICIT_KEY_SPLIT = /^Implicit keys need to be on a single line|^Nested mappings are not allowed in compact mappings/;
 
 /** Hints for the YAML parser's most common complaints, by the start of its message. */
 const SYNTAX_HINTS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^Map keys must be unique/, 'a key appears twice in one mapping: keep one (resources of one kind go in one list under one `kind:` key)'],
+  // Before the indentation hints, whose words ("indentation") the parser's message about tabs holds too.
+  [/\btabs?\b/i, 'indent with spaces: YAML does not allow tabs there'],
   [
     /must start at the same column|bad indentation|indentation|^Sequence item without - indicator|^A block sequence may not be used as an implicit map key|^Implicit map keys need to be followed by map values/i,
     'indent the items of one list (or the keys of one mapping) to the same column, with spaces: a `- ` item further left or right than its neighbours ends the list',
   ],
   [IMPLICIT_KEY_SPLIT, 'a `key: value` pair is missing its line break or a value holds `: `: quote the value'],
-  [/tab/i, 'indent with spaces: YAML does not allow tabs there'],
   [/^Missing closing|^Unexpected end|flow collection/i, 'close every [ with ] and every { with }, and every quote'],
   [/^Plain value cannot start with/, 'quote the value: a plain value cannot start with that character'],
 ];
