@@ -31,6 +31,14 @@ export interface ResourceContext<P extends object = object, S extends object = o
    */
   event(): void;
   /**
+   * Says what `watch` waits for before it can call `event()` the first
+   * time (`etcd at http://10.0.0.1:2379 to answer`, `the device to appear`),
+   * in words for the user: a resource is not checked until its watch is
+   * live, and one that waits long is told with this. `undefined`: nothing
+   * any more. Since engine API 1.17; absent on older engines.
+   */
+  waitingFor?(what: string | undefined): void;
+  /**
    * True when the engine polls this resource (`meta: {poll: N}`) instead of
    * calling `watch`: a checkApply then comes every N seconds, and that tick
    * is the event (a kind that keeps its own state, like exec, acts on it).

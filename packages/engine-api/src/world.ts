@@ -12,6 +12,12 @@ export interface WorldChange {
 export interface World {
   /** This host's name, as given by `--hostname` or the system. */
   readonly hostname: string;
+  /**
+   * Where the world is, in words for messages (`etcd at
+   * http://10.0.0.1:2379`). Since engine API 1.17; absent on older engines
+   * and worlds that never wait (the local one).
+   */
+  readonly where?: string;
   /** Reads a key. Throws only when the world cannot be reached. */
   get(key: string): Promise<string | undefined>;
   /** Writes a key. Throws only when the world cannot be reached. */

@@ -3,7 +3,10 @@ import { pino } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { graphOf, runToConvergence, tempStateDir } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
-import { defineResource, EngineError, Type, type AnyResourceDefinition, type ResourceContext } from '@converge/engine-api';
+import { join } from 'node:path';
+import { defineResource, EngineError, Type, type AnyResourceDefinition, type ResourceContext, type World } from '@converge/engine-api';
+import { kvResource } from '../src/builtin/kv.js';
+import { LocalWorld } from '../src/world/local-world.js';
 import { Engine } from '../src/runtime/engine.js';
 import { until, untilAborted } from './support/until.js';
 
@@ -694,9 +697,45 @@ describe('engine: metaparams', () => {
     await sleep(300);
     const warnings = lines.map((line) => JSON.parse(line) as { resource?: string; msg: string });
     expect(warnings).toEqual([
-      expect.objectContaining({ resource: 'silent[s]', msg: "its watch has not said it is live after 0.1 s, so it is not checked yet (a kind's watch calls ctx.event() once it is set up)" }),
+      expect.objectContaining({
+        resource: 'silent[s]',
+        msg: "not checked yet after 0.1 s: its watch has not started; it is checked once it has (a watch that never starts is a bug of the plugin that provides 'silent')",
+      }),
     ]);
     await engine.stop();
+  });
+
+  it('says what a watch that is not live yet waits for, in words (QA: a kv waiting for etcd was told of ctx.event()), and nothing in a one-shot run, which watches nothing', async () => {
+    // A world whose watch never answers, as etcd away: a kv reading it is not checked until it does.
+    const away: World = {
+      hostname: 'h1',
+      where: 'etcd at http://127.0.0.1:1',
+      get: () => new Promise(() => {}),
+      set: () => new Promise(() => {}),
+      delete: () => new Promise(() => {}),
+      list: () => new Promise(() => {}),
+      async *watch(_prefix, signal) {
+        await untilAborted(signal);
+      },
+    };
+    const kv = kvResource as unknown as AnyResourceDefinition;
+    const lines: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => lines.push(line) });
+    const watching = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, logger, world: away, notLiveWarningMs: 100 });
+    await watching.start(graphOf([kv], [{ kind: 'kv', name: 'h1-says', params: { key: 'h1-says', state: 'read' } }]));
+    await sleep(300);
+    expect(lines.map((line) => JSON.parse(line) as { resource?: string; msg: string })).toEqual([
+      expect.objectContaining({ resource: 'kv[h1-says]', msg: 'not checked yet after 0.1 s: waiting for etcd at http://127.0.0.1:1 to answer' }),
+    ]);
+    await watching.stop();
+
+    lines.length = 0;
+    const oneShot = new Engine({ stateDir: await tempStateDir(), convergerTimeout: 0, logger, world: new LocalWorld('h1', join(await tempStateDir(), 'world.json')), watch: false, notLiveWarningMs: 100 });
+    await oneShot.start(graphOf([kv], [{ kind: 'kv', name: 'h1-says', params: { key: 'h1-says', state: 'read' } }]));
+    await sleep(300);
+    expect(lines).toEqual([]);
+    expect(oneShot.converged.get()).toBe(true);
+    await oneShot.stop();
   });
 
   it('meta poll -1 checks once: the watch never starts, and no poll follows', async () => {

@@ -119,6 +119,8 @@ describe.skipIf(!available)('EtcdWorld on one etcd member', () => {
     await world.delete('kv/never');
     expect(await world.get('kv/x')).toBeUndefined();
     expect(await other.get('kv/x')).toBe('other');
+    // What a resource waiting for it tells the user (a kv's watch before etcd answers).
+    expect(world.where).toBe(`etcd at ${etcd.clientUrls.join(',')}`);
   });
 
   it('watches in two phases: what is there first, then each change', async () => {

@@ -78,6 +78,8 @@ export const kvResource = defineResource({
       async watch(signal) {
         const key = worldKey();
         let first = true;
+        // Told if it lasts: etcd away, or --seeds wrong (QA: the warning spoke of ctx.event() instead).
+        ctx().waitingFor?.(`${ctx().world.where ?? 'the shared world'} to answer`);
         for await (const batch of ctx().world.watch(key, signal)) {
           // The first batch (what is there now) always counts: it says the watch is live.
           if (first || batch.some((change) => change.key === key)) ctx().event();

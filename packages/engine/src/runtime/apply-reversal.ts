@@ -32,6 +32,7 @@ export async function applyReversal(
       name: reversal.name,
       meta: { poll: 0 },
       watchEvent: () => undefined,
+      watchWaitingFor: () => undefined,
       refreshPending: () => false,
       parentWouldChange: () => false,
       stageSend: () => undefined,

@@ -373,9 +373,13 @@ export class Engine {
       if (this.#stopController.signal.aborted) return;
       for (const vertex of started) {
         if (!vertex.waitsForWatch || this.#vertices.get(vertex.id) !== vertex) continue;
+        // In the user's words (QA: it spoke of ctx.event() to a user whose kv waited for etcd).
+        const what = vertex.watchWaitsFor;
         this.#env.logger.warn(
           { resource: vertex.id },
-          `its watch has not said it is live after ${after / 1000} s, so it is not checked yet (a kind's watch calls ctx.event() once it is set up)`,
+          what === undefined
+            ? `not checked yet after ${after / 1000} s: its watch has not started; it is checked once it has (a watch that never starts is a bug of the plugin that provides '${vertex.resource.kind}')`
+            : `not checked yet after ${after / 1000} s: waiting for ${this.#env.secrets.mask(what)}`,
         );
       }
     }, after);

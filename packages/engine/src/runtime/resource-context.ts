@@ -11,6 +11,8 @@ export interface ContextHost {
   readonly meta: { readonly poll: number };
   /** The resource's watch saw a change (its first event: the watch is live). */
   watchEvent(): void;
+  /** What its watch waits for before it is live (see ResourceContext.waitingFor). */
+  watchWaitingFor(what: string | undefined): void;
   refreshPending(): boolean;
   parentWouldChange(id: string): boolean;
   stageSend(values: Readonly<Record<string, unknown>>): void;
@@ -56,6 +58,9 @@ export class EngineResourceContext implements ResourceContext<Record<string, unk
 
   event(): void {
     this.#host.watchEvent();
+  }
+  waitingFor(what: string | undefined): void {
+    this.#host.watchWaitingFor(what);
   }
   get receives(): ReadonlySet<string> {
     return this.#host.receivedParams();

@@ -102,6 +102,8 @@ export class Vertex implements ContextHost {
    * event, and a second run, of a command for instance.
    */
   #ready = false;
+  /** What its watch said it waits for before it is live (see ResourceContext.waitingFor). */
+  #watchWaitsFor: string | undefined;
   #initDone = false;
   /** Noop: the last check found something it would change (and said so). */
   #wouldChange = false;
@@ -324,6 +326,16 @@ export class Vertex implements ContextHost {
   #readyNow(): void {
     this.#ready = true;
     this.poke();
+  }
+
+  /** From the resource's watch: what it waits for before it can be live. */
+  watchWaitingFor(what: string | undefined): void {
+    this.#watchWaitsFor = what === undefined || what.trim() === '' ? undefined : what;
+  }
+
+  /** What its watch waits for, when it is not live yet and said (see waitsForWatch). */
+  get watchWaitsFor(): string | undefined {
+    return this.waitsForWatch ? this.#watchWaitsFor : undefined;
   }
 
   /** From the resource's watch: live now, and something may have changed. */

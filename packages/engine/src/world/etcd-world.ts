@@ -47,6 +47,8 @@ export class WorldUnreachableError extends Error {
  */
 export class EtcdWorld implements World {
   readonly hostname: string;
+  /** `etcd at URL[,URL...]`, for messages (see World.where). */
+  readonly where: string;
   readonly #client: Etcd3;
   readonly #ns: Namespace;
   readonly #reachability: WorldReachability;
@@ -56,6 +58,7 @@ export class EtcdWorld implements World {
 
   constructor(options: EtcdWorldOptions) {
     this.hostname = options.hostname;
+    this.where = `etcd at ${options.seeds.join(',')}`;
     // Streams (watches, keepalives) live long: no deadline, but the same time
     // for their first answer, and keepalive pings after it (etcd-liveness.ts).
     const watchStream = firstAnswerWithin(CALL_DEADLINE_MS, new WatchFailover(options.log));
