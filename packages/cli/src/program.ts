@@ -126,7 +126,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
 
   program
     .command('deploy')
-    .description('check a graph and store it in the cluster as the next deploy (agents run without a graph swap to it)')
+    .description("check a graph and store its text in the cluster as the next deploy (agents run without a graph swap to it); its plugins do not go with it: every agent needs them")
     .argument('<graph>', 'the graph file (mgmt YAML format)')
     .requiredOption('--seeds <urls>', 'etcd client URLs of the cluster (comma-separated)', parseSeeds)
     .addOption(pluginOption())
@@ -136,7 +136,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
 
   program
     .command('status')
-    .description("print every live host's status in the cluster (converged, deploy, resources)")
+    .description("print every live host's status in the cluster (converged, deploy, resources, a deploy it refused)")
     .requiredOption('--seeds <urls>', 'etcd client URLs of the cluster (comma-separated)', parseSeeds)
     .option('--json', 'print one JSON object')
     .action(async (flags: Parameters<typeof statusCommand>[0]) => {

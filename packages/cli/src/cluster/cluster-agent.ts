@@ -16,6 +16,7 @@ import {
   readDeploy,
   Scheduler,
   EventValue,
+  type DeployRefusal,
   type Engine,
   type EtcdWorld,
   type ExportedResource,
@@ -31,6 +32,16 @@ const MAX_TWIN_REASSERTS = 3;
 
 /** How often a host looks whether its status changed other than by converging (see #publishStatusOnChange). */
 const STATUS_LOOK_MS = 1_000;
+
+/** This host could not load a deploy (see ClusterAgent.refusal). */
+export interface RefusedDeploy extends DeployRefusal {
+  readonly file: string;
+  /** Whether the host runs a graph all the same (the deploy before); false: none at all. */
+  readonly hasGraph: boolean;
+}
+
+/** At most this much of a problem's message goes into the status's reason (the full problems are told on the host). */
+const REASON_MAX = 160;
 
 export interface ClusterAgentOptions {
   readonly engine: Engine;
@@ -51,8 +62,15 @@ export interface ClusterAgentOptions {
 export class ClusterAgent {
   readonly #options: ClusterAgentOptions;
   readonly #stop = new AbortController();
+  /** The graph to run: a file's, or a deploy's (`#baseDeploy`); the running one's again once a new one was refused. */
   #base: GraphSpec | undefined;
-  #deploy: number | undefined;
+  #baseDeploy: number | undefined;
+  /** What the running graph was built from (see #rebuildOnce); undefined before the first graph. */
+  #running: { readonly base: GraphSpec; readonly deploy: number | undefined } | undefined;
+  /** The newest deploy, when it could not be loaded here (published in the status). */
+  #refused: DeployRefusal | undefined;
+  /** Set when this host could not load the newest deploy; undefined again once a later one runs. */
+  readonly refusal = new EventValue<RefusedDeploy | undefined>(undefined);
   #exports = new Map<string, ExportedResource>();
   #graph: ResolvedGraph | undefined;
   #rebuilding: Promise<void> | undefined;
@@ -82,7 +100,7 @@ export class ClusterAgent {
 
   /** The deploy running now, if any. */
   get deploy(): number | undefined {
-    return this.#deploy;
+    return this.#running?.deploy;
   }
 
   start(): void {
@@ -117,18 +135,20 @@ export class ClusterAgent {
 
   async #followDeploys(signal: AbortSignal): Promise<void> {
     for await (const id of followDeploys(this.#options.world, signal)) {
-      if (id === this.#deploy) continue;
+      if (id === this.#baseDeploy || id === this.#refused?.deploy) continue;
       const deploy = await this.#retrying(() => readDeploy(this.#options.world, id), signal);
       if (!deploy) continue;
+      let base: GraphSpec;
       try {
-        this.#base = parseGraphYaml(deploy.text, deploy.file);
+        base = parseGraphYaml(deploy.text, deploy.file);
       } catch (error) {
         this.#report(error);
-        this.#options.reporter.say(`deploy ${id} (${deploy.file}) does not parse; the running graph is unchanged`);
+        const reason = error instanceof GraphLoadError ? briefReason(error.problems) : error instanceof Error ? error.message : String(error);
+        await this.#refuse(id, deploy.file, reason, 'does not parse');
         continue;
       }
-      this.#deploy = id;
-      this.#options.reporter.say(`running deploy ${id} (${deploy.file})`);
+      this.#base = base;
+      this.#baseDeploy = id;
       this.#rebuild();
     }
   }
@@ -252,11 +272,13 @@ export class ClusterAgent {
   async #publishStatus(always = true): Promise<void> {
     const { engine, hostname, world } = this.#options;
     const graph = this.#graph;
+    const deploy = this.#running?.deploy;
     const status = {
       host: hostname,
       converged: graph !== undefined && engine.converged.get(),
-      ...(this.#deploy === undefined ? {} : { deploy: this.#deploy }),
+      ...(deploy === undefined ? {} : { deploy }),
       ...(graph ? { graph: graph.name } : {}),
+      ...(this.#refused ? { refused: this.#refused } : {}),
       resources: graph?.resources.size ?? 0,
       failed: engine.failures().length,
       instance: this.#instance,
@@ -287,6 +309,7 @@ export class ClusterAgent {
 
   async #rebuildOnce(): Promise<void> {
     const base = this.#base;
+    const deploy = this.#baseDeploy;
     if (!base) return;
     const { engine, hostname, reporter } = this.#options;
     const scheduler = this.#schedulerFor(base);
@@ -295,25 +318,33 @@ export class ClusterAgent {
     const own: GraphSpec = scheduledHere ? base : { name: base.name, file: base.file, resources: [], edges: [], plugins: base.plugins };
     const collected = collectFor(hostname, own.collect ?? [], this.#exports.values());
     let used = collected;
-    let graph = await this.#resolve(composeGraph(own, collected.map(exportToSpec)));
-    if (!graph && collected.length > 0) {
+    let resolved = await this.#resolve(composeGraph(own, collected.map(exportToSpec)));
+    if (resolved.graph === undefined && collected.length > 0) {
       reporter.say(`the collected resources were rejected; running ${base.name} without them`);
       used = [];
-      graph = await this.#resolve(own);
+      resolved = await this.#resolve(own);
     }
-    if (!graph) {
-      reporter.say(`${base.file} was not applied; the running graph is unchanged`);
+    if (resolved.graph === undefined) {
+      if (base === this.#running?.base) reporter.say(`${base.file} was not applied; the running graph is unchanged`);
+      else await this.#refuseBase(base, deploy, resolved.problems);
       return;
     }
+    const { graph } = resolved;
+    if (deploy !== undefined && deploy !== this.#running?.deploy) reporter.say(`running deploy ${deploy} (${base.file})`);
     await engine.swap(graph);
     this.#graph = graph;
+    this.#running = { base, deploy };
+    if (this.#refused && deploy !== undefined && deploy > this.#refused.deploy) {
+      this.#refused = undefined;
+      this.refusal.set(undefined);
+    }
     const where = scheduler ? (scheduledHere ? '; scheduled here' : '; not scheduled here') : '';
     reporter.say(`graph ${graph.name}: ${counted(graph.resources.size, 'resource')} (${used.length} collected${where})`);
     await this.#publishStatus();
     // Exports come from the host's own graph: in the running one, its hidden
     // resources are replaced by collected copies (its own, or another host's
     // of the same kind[name]), which export nothing.
-    const ownGraph = used.length === 0 ? graph : await this.#resolve(own);
+    const ownGraph = used.length === 0 ? graph : (await this.#resolve(own)).graph;
     if (ownGraph) this.#publishExports(exportsOf(ownGraph, hostname).map((exported) => ({ ...exported, instance: this.#instance })));
   }
 
@@ -370,18 +401,57 @@ export class ClusterAgent {
     return scheduler;
   }
 
-  async #resolve(spec: GraphSpec): Promise<ResolvedGraph | undefined> {
+  /** The graph checked and its plugins loaded; or its problems, told. */
+  async #resolve(spec: GraphSpec): Promise<{ graph: ResolvedGraph; problems?: undefined } | { graph?: undefined; problems: readonly EngineError[] }> {
     const cwd = process.cwd();
     try {
-      return await loadGraphSpec(spec, {
-        plugins: this.#options.plugins,
-        searchFrom: [cwd, dirname(resolve(cwd, spec.file))],
-      });
+      return {
+        graph: await loadGraphSpec(spec, {
+          plugins: this.#options.plugins,
+          searchFrom: [cwd, dirname(resolve(cwd, spec.file))],
+        }),
+      };
     } catch (error) {
       if (!(error instanceof GraphLoadError)) throw error;
       for (const problem of error.problems) this.#options.reporter.problem(problem);
-      return undefined;
+      return { problems: error.problems };
     }
+  }
+
+  /**
+   * A new graph (a deploy, a saved file) does not load here: the running
+   * one stays, and so does what the next rebuild builds (a change of the
+   * collected resources must not try the refused graph again). A deploy's
+   * refusal goes into the status (QA: the host counted as converged on it).
+   */
+  async #refuseBase(base: GraphSpec, deploy: number | undefined, problems: readonly EngineError[]): Promise<void> {
+    if (this.#base === base) {
+      this.#base = this.#running?.base;
+      this.#baseDeploy = this.#running?.deploy;
+      // The refused graph's `schedule:` made this host a candidate for it: back to the running graph's, or none.
+      if (this.#base) this.#schedulerFor(this.#base);
+      else {
+        this.#schedule?.stop.abort();
+        this.#schedule = undefined;
+      }
+    }
+    if (deploy !== undefined) {
+      await this.#refuse(deploy, base.file, briefReason(problems), 'was not applied');
+      return;
+    }
+    this.#options.reporter.say(`${base.file} was not applied; ${this.#running ? 'the running graph is unchanged' : 'this host runs no graph yet'}`);
+  }
+
+  /** Deploy `deploy` cannot run here (its problems were told): said, published, and set in `refusal`. */
+  async #refuse(deploy: number, file: string, reason: string, what: 'does not parse' | 'was not applied'): Promise<void> {
+    const running = this.#running;
+    const instead = running
+      ? `this host goes on running ${running.deploy === undefined ? running.base.name : `deploy ${running.deploy} (${running.base.name})`}`
+      : 'this host runs no graph until a deploy it can load';
+    this.#options.reporter.say(`deploy ${deploy} (${file}) ${what}; ${instead}`);
+    this.#refused = { deploy, reason };
+    this.refusal.set({ ...this.#refused, file, hasGraph: running !== undefined });
+    await this.#publishStatus().catch(() => undefined);
   }
 
   /** Retries a world read until it answers (etcd may be away for a while). */
@@ -401,4 +471,17 @@ export class ClusterAgent {
     else if (isEngineError(error)) this.#options.reporter.problem(error as EngineError);
     else this.#options.reporter.say(`cluster agent: ${error instanceof Error ? error.message : String(error)}`);
   }
+}
+
+/** The first problem in a line (`line 4: motd[m]: no installed plugin provides kind 'motd'`), and how many more. */
+function briefReason(problems: readonly EngineError[]): string {
+  const first = problems[0];
+  if (!first) return 'it does not load';
+  const where = first.location ? `line ${first.location.line}: ` : '';
+  const who = first.resource ? `${first.resource}: ` : '';
+  // What follows a `;` in a message is detail (the kinds installed here…): the host told it in full.
+  let message = first.message.split('; ')[0] ?? first.message;
+  if (message.length > REASON_MAX) message = `${message.slice(0, REASON_MAX - 1)}…`;
+  const more = problems.length > 1 ? ` (and ${counted(problems.length - 1, 'more problem')})` : '';
+  return `${where}${who}${message}${more}`;
 }

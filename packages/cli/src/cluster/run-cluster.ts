@@ -24,13 +24,14 @@ import { openStateDirOrReport } from '../state-dir.js';
 import { engineOptionsFrom } from '../engine-options.js';
 import { StatusDisplay, summarize } from '../status-display.js';
 import { Terminal } from '../terminal.js';
-import { ClusterAgent } from './cluster-agent.js';
+import { ClusterAgent, type RefusedDeploy } from './cluster-agent.js';
 import { GraphReloader } from '../graph-reloader.js';
 import { fileVersion } from '../file-version.js';
 import { worldLogger } from './world-logger.js';
 import { graphLoadOptions, reportLoadProblems } from '../commands/load-graph.js';
 import { startObservers } from '../observers.js';
 import { tellFailures } from '../capped-list.js';
+import { tellConvergence } from '../converged-lines.js';
 
 /**
  * `converge run --seeds=...`: one host of a cluster. With a graph file it
@@ -108,10 +109,23 @@ export async function runClusterCommand(graphFile: string | undefined, flags: Ru
     void tellJoined(world, flags.seeds, hostname, graph, stopRequested.signal, say);
     if (flags.convergedExit) {
       void tellWaitingForEtcd(world, engine, flags.seeds, stopRequested.signal, say);
-      const settled = await clusterSettledOrStopped(world, engine, stopRequested.signal, say);
-      clusterOutcome = tellClusterOutcome(settled, hostname, say);
+      const waitEnded = new AbortController();
+      const waiting = AbortSignal.any([stopRequested.signal, waitEnded.signal]);
+      const outcome = await Promise.race([
+        clusterSettledOrStopped(world, engine, waiting, say).then((settled) => ({ settled })),
+        refusedWithoutGraph(agent, waiting).then((refused) => ({ refused })),
+      ]);
+      waitEnded.abort();
+      if ('refused' in outcome && outcome.refused) {
+        // Nothing to wait for: this host runs nothing, and only another deploy would change that.
+        say(`deploy ${outcome.refused.deploy} (${outcome.refused.file}) cannot run on this host (above) and it has no graph to run instead: nothing was applied`);
+        clusterOutcome = ExitCode.badInput;
+      } else {
+        clusterOutcome = tellClusterOutcome('settled' in outcome ? outcome.settled : undefined, hostname, say);
+      }
     } else {
-      await untilAborted(stopRequested.signal);
+      // As a single host's run that goes on: each convergence is told (QA: a cluster run never said it).
+      await Promise.all([untilAborted(stopRequested.signal), tellConvergence(engine, stopRequested.signal, say)]);
     }
     summary = summarize(statusesAtStop ?? engine.statuses());
   } finally {
@@ -187,19 +201,41 @@ async function tellWaitingForEtcd(
   }
 }
 
-/** Says how a `--converged-exit` wait ended; exit code 1 when it was stopped or another host has failures. */
+/** This host refused the newest deploy and has no graph at all; undefined when the wait ended first. */
+async function refusedWithoutGraph(agent: ClusterAgent, signal: AbortSignal): Promise<RefusedDeploy | undefined> {
+  try {
+    return await agent.refusal.when((refused) => refused !== undefined && !refused.hasGraph, signal);
+  } catch {
+    return undefined; // the wait ended first
+  }
+}
+
+/**
+ * Says how a `--converged-exit` wait ended; exit code 1 when it was
+ * stopped, another host has failures, or a host refused the deploy.
+ */
 function tellClusterOutcome(settled: readonly HostStatus[] | undefined, hostname: string, say: (message: string) => void): ExitCode {
   if (!settled) {
     say('stopped before the cluster converged');
     return ExitCode.resourceFailed;
   }
   const failing = settled.filter((status) => status.failed > 0);
-  if (failing.length === 0) {
+  const refusing = settled.filter((status) => status.refused !== undefined);
+  if (failing.length === 0 && refusing.length === 0) {
     say('the cluster has converged');
     return ExitCode.ok;
   }
-  const where = failing.map((status) => `${status.host} (${status.failed} failed)`).join(', ');
-  say(`the cluster has settled with failed resources: ${where}`);
+  if (failing.length > 0) {
+    const where = failing.map((status) => `${status.host} (${status.failed} failed)`).join(', ');
+    say(`the cluster has settled with failed resources: ${where}`);
+  }
+  const refused = refusing[0]?.refused;
+  if (refused) {
+    // Settled: only another deploy changes a refusal (QA: it counted as converged on the deploy).
+    const who = refusing.map((status) => `${status.host} refused it (${status.refused?.reason})`).join(', ');
+    say(`the cluster has settled, but not every host runs deploy ${refused.deploy}: ${who}`);
+    return ExitCode.resourceFailed;
+  }
   // This host's own failures are told below, with their errors.
   return failing.some((status) => status.host !== hostname) ? ExitCode.resourceFailed : ExitCode.ok;
 }
@@ -240,11 +276,15 @@ async function clusterSettledOrStopped(
       }
       const all = statusesFrom(statuses.values());
       const mine = all.find((status) => status.host === world.hostname);
-      if (mine && engine.converged.get() && all.every((status) => status.graph !== undefined) && clusterSettled(all)) return all;
-      // Hosts on different graphs never settle by waiting: said (once each time it changes), or the wait looks hung.
+      const settledHere = mine !== undefined && (mine.refused !== undefined || engine.converged.get());
+      if (settledHere && all.every((status) => status.graph !== undefined || status.refused !== undefined) && clusterSettled(all)) return all;
+      // What the wait is for, said once each time it changes, or the wait looks hung (QA: 40 s of nothing while
+      // one host never converged): hosts on different graphs (they never settle by waiting) at once; the
+      // hosts not converged yet once this one is done (before that, it waits for itself too).
       const waiting = clusterWaitingFor(all);
-      if (waiting?.startsWith('the hosts run different graphs') && waiting !== told) say(`waiting: ${waiting}`);
-      told = waiting;
+      const worthSaying = waiting !== undefined && (waiting.startsWith('the hosts run different graphs') || mine?.converged === true || mine?.refused !== undefined);
+      if (worthSaying && waiting !== told) say(`waiting: ${waiting}`);
+      if (worthSaying || waiting === undefined) told = waiting;
     }
     return undefined;
   } finally {

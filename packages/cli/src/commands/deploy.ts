@@ -1,10 +1,11 @@
 import { hostname as systemHostname } from 'node:os';
-import { readGraphFile, storeDeploy } from '@converge/engine';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { isPathReference, parseGraphYaml, readGraphFile, storeDeploy } from '@converge/engine';
 import { connectEtcdWorld } from '../cluster/connect-world.js';
 import { pino } from 'pino';
 import { ExitCode } from '../exit-codes.js';
 import { worldLogger } from '../cluster/world-logger.js';
-import { textReporter } from '../reporter.js';
+import { textReporter, type Reporter } from '../reporter.js';
 import { Terminal } from '../terminal.js';
 import { loadGraphOrReport } from './load-graph.js';
 
@@ -15,16 +16,22 @@ export interface DeployFlags {
 
 /**
  * `converge deploy GRAPH --seeds=...`: checks the graph here, then stores its
- * text in etcd as the next deploy; every agent run without a graph swaps to it.
+ * text in etcd as the next deploy, with the graph's absolute path (a
+ * `plugins:` folder written relative to the graph is found from there); every
+ * agent run without a graph swaps to it. Only the text goes: plugins named by
+ * a folder or with --plugin are said to be needed on every agent.
  */
 export async function deployCommand(graphFile: string, flags: DeployFlags): Promise<ExitCode> {
   const reporter = textReporter(new Terminal(process.stderr));
   const graph = await loadGraphOrReport(graphFile, flags.plugin, reporter);
   if (!graph) return ExitCode.badInput;
   const text = await readGraphFile(graphFile);
+  // Agents resolve the graph's relative plugin folders from its folder, not from where each agent runs (QA).
+  const stored = graphFile === '-' ? graphFile : resolve(graphFile);
+  warnOfLocalPlugins(text, graphFile, stored, flags.plugin, reporter);
   const world = await connectEtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
   try {
-    const deploy = await storeDeploy(world, text, graphFile);
+    const deploy = await storeDeploy(world, text, stored);
     process.stdout.write(`deployed ${graphFile} as deploy ${deploy.id}\n`);
     return ExitCode.ok;
   } catch (error) {
@@ -32,5 +39,33 @@ export async function deployCommand(graphFile: string, flags: DeployFlags): Prom
     return ExitCode.resourceFailed;
   } finally {
     await world.close();
+  }
+}
+
+/**
+ * mgmt's deploys carry their files; converge's carry the graph's text only
+ * (QA: a deploy checked with --plugin here was accepted, and no agent could
+ * load it). What the agents must have in place of what this machine has is
+ * said, without refusing: they may well have it.
+ */
+function warnOfLocalPlugins(text: string, graphFile: string, stored: string, plugins: readonly string[], reporter: Reporter): void {
+  const notCarried = "a deploy stores the graph's text, not its plugins or files (mgmt's deploys carry their files; converge's do not)";
+  const parsed = parseGraphYaml(text, graphFile);
+  const spec = parsed.precise?.() ?? parsed;
+  spec.plugins.forEach((plugin, index) => {
+    if (!isPathReference(plugin)) return;
+    const at =
+      plugin.startsWith('./') || plugin.startsWith('../') ? resolve(dirname(stored), plugin) : isAbsolute(plugin) ? plugin : `${plugin}, from the folder each agent runs in`;
+    reporter.warning({
+      location: spec.pluginLocations?.[index] ?? { file: graphFile, line: 1, column: 1 },
+      resource: 'plugins',
+      message: `'${plugin}' is a folder on this machine: each agent loads it from ${at}`,
+      hint: `${notCarried}: put the plugin there on every agent (a shared folder), or install it on each and name its package instead`,
+    });
+  });
+  for (const plugin of plugins) {
+    reporter.say(
+      `warning: --plugin ${plugin} only helped check the graph here; the agents do not get it: ${notCarried}. Each agent needs the plugin installed, or given to its own \`converge run --plugin\``,
+    );
   }
 }

@@ -32,9 +32,11 @@ export async function statusCommand(flags: StatusFlags): Promise<ExitCode> {
 function formatStatuses(statuses: readonly HostStatus[]): string {
   if (statuses.length === 0) return 'no hosts\n';
   const lines = statuses.map((status) => {
-    const state = status.failed > 0 ? `${status.failed} failed` : status.converged ? 'converged' : 'converging';
+    const state = status.failed > 0 ? `${status.failed} failed` : status.converged ? 'converged' : status.refused && status.graph === undefined ? 'no graph' : 'converging';
     const running = status.deploy === undefined ? (status.graph ?? '-') : `deploy ${status.deploy} (${status.graph ?? '-'})`;
-    return `${status.host}\t${state}\t${running}\t${counted(status.resources, 'resource')}`;
+    // A deploy it could not load, and why, after what it runs instead (QA: such a host read as converged on it).
+    const refused = status.refused ? `\trefused deploy ${status.refused.deploy}: ${status.refused.reason}` : '';
+    return `${status.host}\t${state}\t${running}\t${counted(status.resources, 'resource')}${refused}`;
   });
   const waiting = clusterWaitingFor(statuses);
   const cluster = clusterConverged(statuses) ? 'cluster: converged' : `cluster: not converged${waiting ? ` (${waiting})` : ' (a host has failed resources)'}`;
