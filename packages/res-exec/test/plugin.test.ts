@@ -1,9 +1,13 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { isPluginDefinition, isResourceDefinition } from '@converge/engine-api';
 import type { AutoEdgeCandidate } from '@converge/engine-api';
-import { describe, expect, it } from 'vitest';
+import { SystemLinks, systemPath } from '@converge/system-paths';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import plugin, { execResource } from '../src/index.js';
 import type { ExecParams } from '../src/index.js';
+import { execAutoEdges } from '../src/exec-edges.js';
 
 function firstBatch(params: ExecParams): readonly AutoEdgeCandidate[] {
   const search = execResource.edgeable!.autoEdges(params, params.cmd);
@@ -29,20 +33,23 @@ describe('the plugin', () => {
   });
 });
 
+/** A path as this host's file resources are known (`/bin/sh` is `/usr/bin/sh` on a merged-/usr host). */
+const onHost = (path: string) => systemPath(path);
+
 describe('autoedges', () => {
   it('wants a file edge for each absolute program it runs, and none for bare names', () => {
     expect(firstBatch({ cmd: '/usr/bin/make install', ifcmd: 'test -e x', donecmd: '/usr/local/bin/notify done' })).toEqual([
       { kind: 'file', key: '/usr/bin/make' },
       { kind: 'file', key: '/usr/local/bin/notify' },
     ]);
-    expect(firstBatch({ cmd: 'echo hi', shell: '/bin/bash' })).toEqual([{ kind: 'file', key: '/bin/bash' }]);
+    expect(firstBatch({ cmd: 'echo hi', shell: '/bin/bash' })).toEqual([{ kind: 'file', key: onHost('/bin/bash') }]);
     // Through a shell, a command line that starts with an absolute program runs that program too.
     expect(firstBatch({ cmd: '/usr/bin/hello -g x > /tmp/out', shell: '/bin/sh' })).toEqual([
-      { kind: 'file', key: '/bin/sh' },
+      { kind: 'file', key: onHost('/bin/sh') },
       { kind: 'file', key: '/usr/bin/hello' },
     ]);
-    expect(firstBatch({ cmd: 'FOO=1 /usr/bin/hello', shell: '/bin/sh' })).toEqual([{ kind: 'file', key: '/bin/sh' }]);
-    expect(firstBatch({ cmd: '/usr/bin/a;/usr/bin/b', shell: '/bin/sh' })).toEqual([{ kind: 'file', key: '/bin/sh' }]);
+    expect(firstBatch({ cmd: 'FOO=1 /usr/bin/hello', shell: '/bin/sh' })).toEqual([{ kind: 'file', key: onHost('/bin/sh') }]);
+    expect(firstBatch({ cmd: '/usr/bin/a;/usr/bin/b', shell: '/bin/sh' })).toEqual([{ kind: 'file', key: onHost('/bin/sh') }]);
     expect(firstBatch({ cmd: '/opt/app/run', args: ['--flag'] })).toEqual([{ kind: 'file', key: '/opt/app/run' }]);
     expect(firstBatch({ cmd: 'make' })).toEqual([]);
     expect(execResource.edgeable!.uids({ cmd: 'make' }, 'make')).toEqual([]);
@@ -57,6 +64,70 @@ describe('autoedges', () => {
     ]);
     // A relative folder is not known at load (converge's own working folder is not the exec's business).
     expect(firstBatch({ cmd: './x', cwd: 'rel' })).toEqual([]);
+  });
+
+  it('keys a program and a folder spelled with //, . or .. as the file resource of that path (QA: //usr/local/bin/x had no edge)', () => {
+    expect(firstBatch({ cmd: '//usr/local/bin/x', ifcmd: '/usr/local/bin/../bin/y', nifcmd: '/usr/./local/bin/z', cwd: '/srv//app/.', donecmd: './run', donecwd: '/srv/app/../tools/' })).toEqual([
+      { kind: 'file', key: '/usr/local/bin/x' },
+      { kind: 'file', key: '/usr/local/bin/y' },
+      { kind: 'file', key: '/usr/local/bin/z' },
+      { kind: 'file', key: '/srv/tools/run' },
+      { kind: 'file', key: '/srv/app/' },
+      { kind: 'file', key: '/srv/tools/' },
+    ]);
+    expect(firstBatch({ cmd: '/opt//app/run', args: ['x'], watchcmd: '/opt/app/./watch', watchcwd: '/' })).toEqual([
+      { kind: 'file', key: '/opt/app/run' },
+      { kind: 'file', key: '/opt/app/watch' },
+      { kind: 'file', key: '/' },
+    ]);
+  });
+});
+
+// A merged-/usr layout of its own (bin → usr/bin, lib → usr/lib) in a
+// folder made here, so that this holds on any host: every key is the real
+// path of the program or folder as the kernel finds it. The links are
+// followed only as root keeps them: made as root.
+describe.runIf(process.getuid?.() === 0)('autoedges through the system links (as root)', () => {
+  let root = '';
+  let links: SystemLinks;
+  const at = (path: string) => `${root}${path}`;
+  const keys = (params: ExecParams) => {
+    const batch = execAutoEdges(params, links).next();
+    return batch.done ? [] : batch.value.map((candidate) => candidate.key);
+  };
+
+  beforeAll(() => {
+    root = realpathSync(mkdtempSync(join(tmpdir(), 'res-exec-links-')));
+    for (const folder of ['/usr/bin', '/usr/sbin', '/usr/lib/app', '/usr/share/app']) mkdirSync(at(folder), { recursive: true });
+    for (const [link, target] of [['/bin', 'usr/bin'], ['/sbin', 'usr/sbin'], ['/lib', 'usr/lib']] as const) symlinkSync(target, at(link));
+    for (const file of ['/usr/bin/tool', '/usr/sbin/admin', '/usr/lib/app/helper', '/usr/share/app/run']) writeFileSync(at(file), '#!/bin/sh\n', { mode: 0o755 });
+    links = new SystemLinks(['/bin', '/sbin', '/lib'].map(at));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('keys every program and folder by its real path (QA: cmd /bin/x ran before file[/usr/bin/x] and failed, ENOENT)', () => {
+    expect(
+      keys({
+        cmd: at('/bin/tool'),
+        shell: at('/bin/../sbin/admin'),
+        ifcmd: at('/lib/app/helper'),
+        nifcmd: '../share/app/run',
+        nifcwd: at('/bin'),
+        watchcmd: './helper',
+        watchcwd: at('/lib/app'),
+        donecmd: at('//sbin/admin'),
+        cwd: at('/lib/app/'),
+      }),
+    ).toEqual([
+      // The shell, then the program at the start of its command line.
+      realpathSync.native(at('/sbin/admin')),
+      realpathSync.native(at('/bin/tool')),
+      realpathSync.native(at('/lib/app/helper')),
+      // From the folder the command is really in: /bin/../share is /usr/share.
+      realpathSync.native(`${at('/bin')}/../share/app/run`),
+      `${realpathSync.native(at('/lib/app'))}/`,
+      `${realpathSync.native(at('/bin'))}/`,
+    ]);
   });
 });
 

@@ -1,4 +1,5 @@
 import { defineResource } from '@converge/engine-api';
+import { throughSystemLinks } from '@converge/system-paths';
 import { fileAutoEdges, fileUids } from './edges.js';
 import { FileInstance } from './file-instance.js';
 import { fileGraphConflicts } from './graph-conflicts.js';
@@ -8,7 +9,6 @@ import { FileParamsSchema } from './params.js';
 import { fsPath } from './paths.js';
 import { extendedReversal, priorStateParams } from './reversal.js';
 import { validateFile } from './validate.js';
-import { throughSystemLinks } from './system-links.js';
 
 /** The `file` kind: a file, directory or symlink, kept as the graph says. */
 export const fileResource = defineResource({

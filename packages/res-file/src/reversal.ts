@@ -1,4 +1,5 @@
 import { readlink } from 'node:fs/promises';
+import { normalizePath } from '@converge/system-paths';
 import { fileError } from './errors.js';
 import type { ErrorSite } from './errors.js';
 import { lstatEntry, readNoFollow } from './fs-state.js';
@@ -6,7 +7,7 @@ import { formatMode } from './mode.js';
 import { missingParents } from './created-parents.js';
 import type { FileParams, RecordedParams } from './params.js';
 import { wantedKind } from './params.js';
-import { fsPath, normalizePath } from './paths.js';
+import { fsPath } from './paths.js';
 
 /**
  * A recorded file's content lives in the state dir as JSON text, all of it

@@ -1,10 +1,10 @@
 import { realpathSync } from 'node:fs';
 import { readlink, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { isTrustedSystemLink } from '@converge/system-paths';
 import { lstatEntry } from './fs-state.js';
 import { isDirOnLocalFs } from './local-fs.js';
 import { fsPath } from './paths.js';
-import { isTrustedSystemLink } from './system-links.js';
 
 /** Declared links followed through other declared links, at most (as the kernel's own limit on a path's links). */
 const MAX_LINK_HOPS = 40;

@@ -1,5 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
+import { systemPath } from '@converge/system-paths';
 import { splitArch } from './plan.js';
 
 /** Where dpkg keeps its database; its `status` file changes with every install or removal. */
@@ -122,7 +123,9 @@ function readListText(dpkgDir: string, name: string, arch: string | undefined): 
 
 /**
  * The packages other than `packageName` whose files on disk include `path`,
- * a program: only paths matched by `programLine` (a multiline regex with
+ * a program, however either spells it through the system's links (dpkg's
+ * `/sbin/start-stop-daemon` is `/usr/sbin/start-stop-daemon` on a
+ * merged-/usr system): only paths matched by `programLine` (a multiline regex with
  * the g flag over a file list) are indexed. The index reads every file list
  * once per change of dpkg's status (7 MB here: tens of ms), and only when
  * some package asks.
@@ -137,13 +140,14 @@ export function otherOwners(path: string, packageName: string, dpkgDir: string, 
       const text = readListText(dpkgDir, name, arch);
       if (text === undefined) continue;
       for (const [file] of text.matchAll(programLine)) {
-        const list = owners.get(file);
+        const place = systemPath(file);
+        const list = owners.get(place);
         if (list) list.push(key);
-        else owners.set(file, [key]);
+        else owners.set(place, [key]);
       }
     }
     found.owners = owners;
   }
   const own = entryKey(packageName, found.states);
-  return (found.owners.get(path) ?? []).filter((key) => key !== own);
+  return (found.owners.get(systemPath(path)) ?? []).filter((key) => key !== own);
 }

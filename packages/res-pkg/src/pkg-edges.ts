@@ -1,7 +1,13 @@
 import type { AutoEdgeSearch, ResourceUid } from '@converge/engine-api';
+import { systemPath } from '@converge/system-paths';
 import { edgePaths, packageFiles, packagePrograms } from './dpkg-files.js';
 import { stateOf } from './params.js';
 import type { PkgParams } from './params.js';
+
+/** Paths as file resources and execs know them (`/bin/x` is `/usr/bin/x` on a merged-/usr system), once each. */
+function fileKeys(paths: readonly string[]): string[] {
+  return [...new Set(paths.map((path) => systemPath(path)))];
+}
 
 /**
  * A package claims its programs as `file` uids. An exec looks for the
@@ -13,7 +19,7 @@ import type { PkgParams } from './params.js';
  */
 export function pkgUids(params: Readonly<PkgParams>): ResourceUid[] {
   if (stateOf(params) === 'uninstalled') return [];
-  return packagePrograms(params.package).map((key) => ({ kind: 'file', key }));
+  return fileKeys(packagePrograms(params.package)).map((key) => ({ kind: 'file', key }));
 }
 
 /**
@@ -23,6 +29,6 @@ export function pkgUids(params: Readonly<PkgParams>): ResourceUid[] {
  */
 export function* pkgAutoEdges(params: Readonly<PkgParams>): AutoEdgeSearch {
   if (stateOf(params) === 'uninstalled') return;
-  const paths = edgePaths(params.package, packageFiles(params.package));
+  const paths = fileKeys(edgePaths(params.package, packageFiles(params.package)));
   if (paths.length > 0) yield paths.map((key) => ({ kind: 'file', key, reversed: true }));
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isPluginDefinition } from '@converge/engine-api';
+import { systemPath } from '@converge/system-paths';
 import { describe, expect, it } from 'vitest';
 import { changedRequests } from '../src/apply-packages.js';
 import { edgePaths, programPaths } from '../src/dpkg-files.js';
@@ -165,11 +166,17 @@ describe('autoedge paths', () => {
   it('reads dpkg file lists for installed packages, and stays silent for others', () => {
     const uids = pkgResource.edgeable!.uids({ package: 'dpkg' }, 'dpkg');
     expect(uids).toContainEqual({ kind: 'file', key: '/usr/bin/dpkg' });
-    // dpkg owns start-stop-daemon: a package of that name would not provide it.
-    expect(pkgResource.edgeable!.uids({ package: 'start-stop-daemon' }, 'start-stop-daemon')).not.toContainEqual({ kind: 'file', key: '/sbin/start-stop-daemon' });
+    // Keys are paths as file resources and execs know them: Debian 12's dpkg
+    // lists /sbin/start-stop-daemon, /usr/sbin/start-stop-daemon on its merged /usr.
+    const startStop = systemPath('/sbin/start-stop-daemon');
+    expect(uids).toContainEqual({ kind: 'file', key: startStop });
+    // dpkg owns start-stop-daemon, however spelled: a package of that name
+    // would not provide it (it claimed /usr/sbin/start-stop-daemon, which dpkg's list spells /sbin/).
+    expect(pkgResource.edgeable!.uids({ package: 'start-stop-daemon' }, 'start-stop-daemon')).not.toContainEqual({ kind: 'file', key: startStop });
     const search = pkgResource.edgeable!.autoEdges({ package: 'dpkg' }, 'dpkg');
     const batch = search.next();
     expect(batch.done ? [] : batch.value).toContainEqual({ kind: 'file', key: '/etc/dpkg/dpkg.cfg', reversed: true });
+    expect(batch.done ? [] : batch.value).toContainEqual({ kind: 'file', key: startStop, reversed: true });
     expect(pkgResource.edgeable!.autoEdges({ package: 'no-such-package-x' }, 'x').next().done).toBe(true);
     expect(pkgResource.edgeable!.uids({ package: 'dpkg', state: 'uninstalled' }, 'dpkg')).toEqual([]);
   });

@@ -1,0 +1,2 @@
+export { normalizePath } from './normalize.js';
+export { SYSTEM_LINKS, SystemLinks, hostSystemLinks, isTrustedSystemLink, systemPath, throughSystemLinks } from './system-links.js';
