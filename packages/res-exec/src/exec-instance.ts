@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { EngineError } from '@converge/engine-api';
 import type { ResourceContext, ResourceInstance } from '@converge/engine-api';
@@ -25,6 +26,9 @@ import type { EntryWatch } from './watch-entry.js';
 
 /** How much of a command's output a debug line shows: its end. */
 const DEBUG_OUTPUT_BYTES = 4096;
+
+/** How many times a watched path written under a tick ago is read again before its run (see readWatchedPaths). */
+const READ_AGAIN_TIMES = 4;
 
 type Role = 'cmd' | 'ifcmd' | 'nifcmd' | 'donecmd' | 'watchcmd';
 
@@ -146,9 +150,10 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     // Polled (meta: {poll}): each checkApply is a tick, the event mgmt's poll makes; guards and cmd run.
     if (this.ctx.polled && this.changesHandled > 0) this.changesSeen += 1;
     if (this.changesSeen <= this.changesHandled && this.watchedPathsChanged()) this.changesSeen += 1;
+    if (!refreshonly && !refresh && !received && this.changesSeen <= this.changesHandled) return true;
+    await this.readWatchedPaths();
+    // Counted once the paths are read: a change told until then happened before, and this run sees it.
     const seen = this.changesSeen;
-    if (!refreshonly && !refresh && !received && seen <= this.changesHandled) return true;
-    this.fingerprints = new Map(this.watchedPaths().map((path) => [path, fingerprintPath(path)]));
 
     // user and group as they are now: a received one takes effect (or fails) here.
     const credentials = await runAs(this.params.user, this.params.group, this.site(), this.ctx.receives, signal);
@@ -201,6 +206,30 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
   private watchedPaths(): string[] {
     const { watchfiles = [], creates } = this.params;
     return creates ? [...watchfiles, creates] : watchfiles;
+  }
+
+  /**
+   * Each watched path as this run starts, for the events that come after it
+   * (see pathChanged). One changed under a tick ago, as a parent resource
+   * that has just written it leaves it, is read again once the tick is over
+   * (16 ms; a few times at most: a path written without pause is left
+   * unsettled, and its events count). Read at once, it could not vouch for
+   * "unchanged since", and the event of that very write, told after this
+   * run, would run cmd a second time (QA: most changes ran twice under a
+   * file -> exec edge). Read after the wait, any later write has a later
+   * ctime.
+   */
+  private async readWatchedPaths(): Promise<void> {
+    const read = (): Map<string, PathFingerprint> => new Map(this.watchedPaths().map((path) => [path, fingerprintPath(path)]));
+    let fingerprints = read();
+    // A timer may fire early by the wall clock (the event loop's time is read once per turn): read until settled.
+    for (let tries = 0; tries < READ_AGAIN_TIMES; tries += 1) {
+      const wait = Math.max(0, ...[...fingerprints.values()].map((fingerprint) => fingerprint.settlesInMs));
+      if (wait === 0) break;
+      await sleep(wait);
+      fingerprints = read();
+    }
+    this.fingerprints = fingerprints;
   }
 
   /**

@@ -7,8 +7,9 @@ import { resolve } from 'node:path';
  * followed, in the same tick of the file system's coarse clock, by another
  * one that leaves every field as it is (git's "racily clean" entries): such a
  * fingerprint can say "changed", never "unchanged since". Above the coarsest
- * tick (10 ms at HZ=100), below the 25 ms a watch gathers a change's events
- * for: the check that a watch's event starts comes at least that late.
+ * tick (10 ms at HZ=100). Kernels since 6.13 give a change after a stat a
+ * finer ctime on ext4, xfs, btrfs and tmpfs, but not older ones, nor every
+ * file system: the tick is waited out, never assumed away.
  */
 const RACY_MS = 15;
 
@@ -18,6 +19,8 @@ export interface PathFingerprint {
   readonly text: string;
   /** False when the path is missing or its last change was too recent to rule out another in the same tick. */
   readonly settled: boolean;
+  /** Not settled only because its last change is that recent: the ms until a read would be; else 0. */
+  readonly settlesInMs: number;
 }
 
 /**
@@ -35,11 +38,14 @@ export function fingerprintPath(entry: string): PathFingerprint {
     stats = statSync(path, { bigint: true, throwIfNoEntry: false }) ?? lstatSync(path, { bigint: true, throwIfNoEntry: false });
   } catch (error) {
     // ENOTDIR, EACCES, ELOOP: a state as well; it changes when the path becomes readable.
-    return { text: `error ${(error as NodeJS.ErrnoException).code ?? String(error)}`, settled: false };
+    return { text: `error ${(error as NodeJS.ErrnoException).code ?? String(error)}`, settled: false, settlesInMs: 0 };
   }
-  if (stats === undefined) return { text: 'missing', settled: false };
+  if (stats === undefined) return { text: 'missing', settled: false, settlesInMs: 0 };
   const text = [typeOf(stats), stats.dev, stats.ino, stats.mode, stats.uid, stats.gid, stats.size, stats.mtimeNs, stats.ctimeNs].join(' ');
-  return { text, settled: readAt - Number(stats.ctimeNs / 1_000_000n) > RACY_MS };
+  const age = readAt - Number(stats.ctimeNs / 1_000_000n);
+  // A ctime ahead of the clock (set back since) is waited for no longer than a recent one.
+  const settlesInMs = age > RACY_MS ? 0 : Math.min(RACY_MS + 1 - age, RACY_MS + 1);
+  return { text, settled: settlesInMs === 0, settlesInMs };
 }
 
 function typeOf(stats: BigIntStats): string {
