@@ -121,3 +121,19 @@ resources:
     expect(result.code, result.stderr).toBe(1);
   });
 });
+
+describe('exec: a check that keeps failing under retry -1', () => {
+  it('ends a one-shot run, and one under mgmt\'s --converged-timeout, with 1, naming the resource (QA: it retried until a signal)', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'rf.yaml', 'graph: rf\nresources:\n  exec:\n    - name: never\n      cmd: /bin/false\n      meta: {retry: -1, delay: 200}\n');
+    const [oneShot, mgmtFlag] = await Promise.all([
+      runCli(['run', '--tmp-prefix', '--converger-timeout=0', '--converged-exit', graph], { timeoutMs: 30_000 }),
+      runCli(['run', '--tmp-prefix', '--converged-timeout=1', graph], { timeoutMs: 30_000 }),
+    ]);
+    for (const result of [oneShot, mgmtFlag]) {
+      expect(result.stdout).toMatch(/failed: exec\[never\]: its check keeps failing \(\d+ failures in [\d.]+ s, retry: -1\), so the graph cannot converge: cmd \/bin\/false exited with code 1/);
+      expect(result.stderr).toContain('0 converged · 1 failed');
+      expect(result.code, result.stderr).toBe(1);
+    }
+  }, 40_000);
+});

@@ -69,7 +69,9 @@ export interface EngineOptions {
    * from converging while it is down: one that keeps failing for the
    * converger's quiet time (no start of it stays up that long) then fails its
    * resource for good, as a spent retry budget does, where a run that goes on
-   * restarts it for ever. Default false.
+   * restarts it for ever. So does a check retried without limit (`retry:
+   * -1`) that has failed, with no success between, for the quiet time and at
+   * least 5 s. Default false.
    */
   readonly untilConverged?: boolean;
   /** After how long a resource whose watch has not said it is live is warned about; default 30 s. */
@@ -147,7 +149,7 @@ export class Engine {
       },
       noop: options.noop ?? false,
       watch: options.watch ?? true,
-      watchGiveUpMs: options.untilConverged === true && (options.convergerTimeout ?? -1) >= 0 ? (options.convergerTimeout ?? 0) * 1000 : undefined,
+      giveUpAfterMs: options.untilConverged === true && (options.convergerTimeout ?? -1) >= 0 ? (options.convergerTimeout ?? 0) * 1000 : undefined,
       globalSema: sema > 0 ? `${GLOBAL_SEMA_ID}:${sema}` : undefined,
       semaphores: new SemaphoreTable(),
       converger: this.#converger,

@@ -20,8 +20,8 @@ export interface VertexEnv {
   readonly noop: boolean;
   /** False in a one-shot run: no watch, no poll (see EngineOptions.watch). */
   readonly watch: boolean;
-  /** In a run that ends once converged: how long a watch restarted without limit may keep failing (see EngineOptions.untilConverged). */
-  readonly watchGiveUpMs: number | undefined;
+  /** In a run that ends once converged: how long a watch restarted, or a check retried, without limit may keep failing (see EngineOptions.untilConverged). */
+  readonly giveUpAfterMs: number | undefined;
   /** The semaphore every resource holds under global --sema N, if set. */
   readonly globalSema: string | undefined;
   readonly semaphores: SemaphoreTable;

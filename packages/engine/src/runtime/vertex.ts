@@ -147,7 +147,7 @@ export class Vertex implements ContextHost {
     // Shallow: send/recv only ever replaces top-level params.
     this.params = { ...resource.params };
     this.#env = env;
-    this.#retries = new Retries(resource.meta);
+    this.#retries = new Retries(resource.meta, env.giveUpAfterMs);
     this.#members = resource.group !== undefined && resource.group.length > 0 ? new GroupMembers(resource.group) : undefined;
     if (Number.isFinite(resource.meta.limit)) this.#limiter = new RateLimiter(resource.meta.limit, resource.meta.burst);
     env.converger.busy();
@@ -300,7 +300,7 @@ export class Vertex implements ContextHost {
       {
         id: this.id,
         meta: this.meta,
-        giveUpAfterMs: this.#env.watchGiveUpMs,
+        giveUpAfterMs: this.#env.giveUpAfterMs,
         readyNow: () => this.#readyNow(),
         poke: () => this.poke(),
         watchDied: (error) => {
@@ -778,6 +778,11 @@ export class Vertex implements ContextHost {
       this.#failForGood(failure);
       return false;
     }
+    const givenUp = this.#retries.keepsFailing(failure);
+    if (givenUp) {
+      this.#failForGood(givenUp);
+      return false;
+    }
     this.#log('warn', this.#retries.take(this.#limiter !== undefined, failure.message));
     this.#setState('pending');
     return true;
@@ -883,6 +888,7 @@ export class Vertex implements ContextHost {
       this.#members?.count(this.#instance as Instance | undefined, this.#changes - 1, false);
     }
     if (applied && !converged) this.#env.converger.changed();
+    this.#retries.succeeded();
     if (this.meta.retryreset) {
       this.#retries.reset();
       this.#watch?.resetRetries();
