@@ -308,13 +308,45 @@ describe('engine: metaparams', () => {
     const engine = await runToConvergence(graph, { logger });
     expect(performance.now() - started).toBeGreaterThanOrEqual(100);
     expect(journal.events.filter((event) => event.startsWith('fail'))).toHaveLength(2);
-    // Each retry says when it comes and how many are left, as mgmt's do.
+    // A retry says when it comes and how many are left, as mgmt's do; the second failed the same way: at debug (see below).
     expect(lines.map((line) => (JSON.parse(line) as { msg: string }).msg)).toEqual([
       expect.stringMatching(/^checkApply failed, retrying in 50 ms \(1 more after it\): /),
-      expect.stringMatching(/^checkApply failed, retrying in 50 ms \(0 more after it\): /),
     ]);
     expect(engine.statuses()[0]?.state).toBe('converged');
     expect(engine.failures()).toEqual([]);
+    await engine.stop();
+  });
+
+  it('warns of a retry whose failure is new (the first, a changed one); the same failure again is at debug (QA: 111 identical warnings in 6 s)', async () => {
+    // Fails with each text of `failures` in turn, then succeeds.
+    const tries = new Map<string, number>();
+    const kind = defineResource({
+      kind: 'flaky',
+      params: Type.Object({ failures: Type.Array(Type.String()) }),
+      create: (params: { failures: string[] }) => ({
+        checkApply() {
+          const done = tries.get('f') ?? 0;
+          tries.set('f', done + 1);
+          const failure = params.failures[done];
+          if (failure !== undefined) throw new Error(failure);
+          return true;
+        },
+      }),
+    }) as unknown as AnyResourceDefinition;
+    const lines: Array<{ level: number; msg: string }> = [];
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line) as { level: number; msg: string }) });
+    const failures = [...Array<string>(20).fill('disk full'), 'no route to host', 'no route to host', 'disk full'];
+    const engine = await runToConvergence(graphOf([kind], [{ kind: 'flaky', name: 'f', params: { failures }, meta: { retry: -1 } }]), { logger });
+    const retries = lines.filter((line) => line.msg.startsWith('checkApply failed, retrying'));
+    expect(retries).toHaveLength(23);
+    const level = { debug: 20, warn: 40 };
+    expect(retries.filter((line) => line.level === level.warn).map((line) => line.msg)).toEqual([
+      'checkApply failed, retrying at once (retries without limit): checkApply failed: disk full',
+      'checkApply failed, retrying at once (retries without limit): checkApply failed: no route to host',
+      'checkApply failed, retrying at once (retries without limit): checkApply failed: disk full',
+    ]);
+    expect(retries.filter((line) => line.level === level.debug)).toHaveLength(20);
+    expect(engine.statuses()[0]?.state).toBe('converged');
     await engine.stop();
   });
 

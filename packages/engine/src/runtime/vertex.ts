@@ -765,6 +765,8 @@ export class Vertex implements ContextHost {
     }
     const failure = checkFailure(error, this.id, this.#env.secrets, this.params, this.#received);
     if (!apply && this.#wouldChangeAfterParents(failure)) return false;
+    // Before #lastError moves on: a retry that fails as the try before it did is not news (see below).
+    const sameAsBefore = this.#lastError?.message === failure.message;
     this.#failureIsNews(failure);
     this.#lastError = failure;
     // A group that failed for some members may have changed the others, or, in a dry run, would.
@@ -783,7 +785,10 @@ export class Vertex implements ContextHost {
       this.#failForGood(givenUp);
       return false;
     }
-    this.#log('warn', this.#retries.take(this.#limiter !== undefined, failure.message));
+    // A failure found again is logged at debug, as every re-check's (README: a
+    // failure is told again when it differs, or after a success; QA: retry -1
+    // with no delay logged 111 identical warnings in 6 s).
+    this.#log(sameAsBefore ? 'debug' : 'warn', this.#retries.take(this.#limiter !== undefined, failure.message));
     this.#setState('pending');
     return true;
   }
