@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,6 +20,35 @@ afterEach(async () => {
   }
   await removeTempDirs();
 });
+
+/** The children of `pid` (any of its threads'), as /proc shows them from the fork on. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return []; // it exited meanwhile
+  }
+}
+
+/**
+ * Starts converge and SIGKILLs it the moment /proc shows its first child:
+ * the command it was spawning, whose group id it cannot have written down
+ * yet. Busy-waits (the child must not get time to be recorded); returns
+ * the children seen.
+ */
+async function killAtFirstSpawn(args: readonly string[]): Promise<number[]> {
+  const cli = startCli(args);
+  const pid = cli.child.pid as number;
+  const deadline = Date.now() + 30_000;
+  let children: number[] = [];
+  while (children.length === 0 && Date.now() < deadline && cli.child.exitCode === null) children = childrenOf(pid);
+  process.kill(pid, 'SIGKILL');
+  await cli.result;
+  expect(children.length, `no child of converge seen\n${cli.stderr}`).toBeGreaterThan(0);
+  return children;
+}
 
 function isRunning(pid: number): boolean {
   try {
@@ -66,5 +95,36 @@ describe('a command left running by a killed engine', () => {
     // Nothing is left to end the time after.
     const again = await runCli(['run', ...onceWithState(state), quick]);
     expect(again.stderr).not.toContain('killed process group');
+  });
+});
+
+describe('a command spawned right before converge was killed', () => {
+  // QA: a kill -9 in the ~100 ms after a spawn left no record (the group id
+  // was written after the spawn); the command ran on for good, unseen by
+  // every later run. Its record is now written before the spawn, and the
+  // command found by the token in its environment.
+  it.each([
+    ['watchcmd', 'watchcmd: exec sleep 60\n    watchshell: /bin/sh\n    cmd: /bin/true'],
+    ['cmd', 'cmd: exec sleep 60\n    shell: /bin/sh'],
+  ])('its %s is ended by the next run, with a warning, however soon after the spawn the kill came', async (_role, params) => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'job.yaml', `graph: g\nresources:\n  exec:\n  - name: job\n    ${params}\n`);
+    const quick = await writeGraph(dir, 'quick.yaml', 'graph: g\nresources:\n  exec:\n  - name: job\n    cmd: /bin/true\n');
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const state = join(dir, `state-${attempt}`);
+      const children = await killAtFirstSpawn(['run', '--converger-timeout', '0', '--prefix', state, graph]);
+      leftBehind.push(...children);
+      // The command runs on without its converge: what the next run must end.
+      const left = children.filter(isRunning);
+      expect(left, `attempt ${attempt}`).not.toEqual([]);
+
+      const next = await runCli(['run', ...onceWithState(state), quick]);
+
+      expect(next.code, next.stderr).toBe(0);
+      expect(children.filter(isRunning), `attempt ${attempt}: left running\n${next.stderr}`).toEqual([]);
+      for (const pid of left) {
+        expect(next.stderr).toMatch(new RegExp(`exec\\[job\\]: killed process group ${pid} \\(1 process\\) that a run of this resource left running when its converge was killed`));
+      }
+    }
   });
 });

@@ -19,6 +19,7 @@ import { whyCannotStart } from './startable.js';
 import type { RunResult } from './run-command.js';
 import { lastBytes } from './text-tail.js';
 import { GroupLedger } from './group-ledger.js';
+import { GROUP_TOKEN_VAR } from './group-token.js';
 import { watchEntry } from './watch-entry.js';
 import { fingerprintPath } from './path-fingerprint.js';
 import type { PathFingerprint } from './path-fingerprint.js';
@@ -87,8 +88,10 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     const ledger = this.ledger;
     this.ledger = undefined;
     if (ledger === undefined) return;
-    for (const { pgid, processes } of await ledger.reapLeftGroups()) {
-      this.ctx.log.warn(`killed process group ${pgid} (${processes} process${processes === 1 ? '' : 'es'}) that a run of this resource left running when its converge was killed`);
+    for (const { pgid, processes, outcome } of await ledger.reapLeftGroups()) {
+      const count = `${processes} process${processes === 1 ? '' : 'es'}`;
+      if (outcome === 'killed') this.ctx.log.warn(`killed process group ${pgid} (${count}) that a run of this resource left running when its converge was killed`);
+      else this.ctx.log.warn(`left process group ${pgid} (${count}) alone: a run of this resource that was killed started a group with this id, but its leader is gone and none of its processes carries that run's ${GROUP_TOKEN_VAR}, so it may be another group that got the id later; end it yourself if it is that command`);
     }
   }
 
@@ -329,11 +332,10 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     const command = describeArgv(spec.argv);
     let watcher: LineWatcher;
     try {
-      watcher = await LineWatcher.start(spec, () => this.changed());
+      watcher = await LineWatcher.start(spec, () => this.changed(), (command) => this.groups.start(command));
     } catch (error) {
       throw cannotStart(site, 'watchcmd', command, error, spec.cwd, this.who());
     }
-    this.groups.add(watcher.group);
     this.lineWatcher = watcher;
     void watcher.ended.then((end) => {
       if (watcher.isStopped) return;
@@ -400,7 +402,7 @@ export class ExecInstance implements ResourceInstance<ExecParams, ExecSends> {
     const command = describeArgv(spec.argv);
     let result: RunResult;
     try {
-      result = await runCommand(spec, { signal, timeoutMs, onStart: (group) => this.groups.add(group) });
+      result = await runCommand(spec, { signal, timeoutMs, start: (command) => this.groups.start(command) });
     } catch (error) {
       if (signal.aborted) throw stopped(this.site(), role, command, 'aborted', signal.reason);
       throw cannotStart(this.site(), role, command, error, spec.cwd, this.who());

@@ -2,8 +2,7 @@ import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LineEvents } from './line-events.js';
 import { OutputCapture } from './output-capture.js';
-import { ProcessGroup } from './process-group.js';
-import type { CommandSpec, ExitStatus } from './process-group.js';
+import type { CommandSpec, ExitStatus, ProcessGroup } from './process-group.js';
 import type { StartFailure } from './cwd-as-user.js';
 import { STDERR_TAIL_BYTES, stderrTail } from './text-tail.js';
 
@@ -63,8 +62,9 @@ export class LineWatcher {
     this.ended = Promise.race([tooLong, exited]);
   }
 
-  static async start(spec: CommandSpec, onLine: () => void): Promise<LineWatcher> {
-    return new LineWatcher(spec, await ProcessGroup.start(spec), onLine);
+  /** `start` starts its group, so its owner can write it down, track and interrupt it (LiveGroups.start). */
+  static async start(spec: CommandSpec, onLine: () => void, start: (spec: CommandSpec) => Promise<ProcessGroup>): Promise<LineWatcher> {
+    return new LineWatcher(spec, await start(spec), onLine);
   }
 
   get isStopped(): boolean {

@@ -1,5 +1,6 @@
 import type { GroupLedger } from './group-ledger.js';
-import type { ProcessGroup } from './process-group.js';
+import { ProcessGroup } from './process-group.js';
+import type { CommandSpec } from './process-group.js';
 
 /**
  * Every process group a resource started that may still have members: the
@@ -10,7 +11,8 @@ import type { ProcessGroup } from './process-group.js';
  * second) can still SIGKILL it before the engine exits.
  */
 export class LiveGroups {
-  readonly #groups = new Set<ProcessGroup>();
+  /** Each group, with the token of its record in the ledger. */
+  readonly #groups = new Map<ProcessGroup, string | undefined>();
   /** Where the groups are written down while they run, for a run after a crash (see GroupLedger). */
   #ledger: GroupLedger | undefined;
 
@@ -19,16 +21,28 @@ export class LiveGroups {
     this.#ledger = ledger;
   }
 
-  add(group: ProcessGroup): void {
-    this.#groups.add(group);
-    this.#ledger?.record(group.pgid);
+  /** Starts a command in a group of its own, written down before it is spawned (see GroupLedger); rejects as ProcessGroup.start does. */
+  async start(spec: CommandSpec): Promise<ProcessGroup> {
+    const ledger = this.#ledger;
+    const token = await ledger?.intend();
+    let group: ProcessGroup;
+    try {
+      group = await ProcessGroup.start(spec, token);
+    } catch (error) {
+      if (token !== undefined) ledger?.forget(token);
+      throw error;
+    }
+    if (token !== undefined) ledger?.started(token, group.pgid);
+    this.#groups.set(group, token);
+    return group;
   }
 
   /** Forgets `group` when it has no running member left; it stays tracked otherwise. */
   forgetIfEmpty(group: ProcessGroup): void {
-    if (group.isAlive()) return;
+    if (!this.#groups.has(group) || group.isAlive()) return;
+    const token = this.#groups.get(group);
     this.#groups.delete(group);
-    this.#ledger?.forget(group.pgid);
+    if (token !== undefined) this.#ledger?.forget(token);
   }
 
   /** Stops `group` (SIGTERM, then SIGKILL) and forgets it once it is empty. */
@@ -37,14 +51,13 @@ export class LiveGroups {
     this.forgetIfEmpty(group);
   }
 
-  /** Stops every group, then waits until the ledger holds no record of them (the process may exit right after). */
+  /** Stops every group; their records are gone once it returns (the process may exit right after). */
   async stopAll(): Promise<void> {
-    await Promise.all([...this.#groups].map((group) => this.stop(group)));
-    await this.#ledger?.settled();
+    await Promise.all([...this.#groups.keys()].map((group) => this.stop(group)));
   }
 
   /** SIGKILL to every tracked group, synchronously: the process may exit right after. */
   killAll(): void {
-    for (const group of this.#groups) group.kill();
+    for (const group of this.#groups.keys()) group.kill();
   }
 }

@@ -7,6 +7,7 @@ import type { Argv } from './command-line.js';
 import type { Credentials } from './credentials.js';
 import { launchOf, startFailure } from './cwd-as-user.js';
 import type { Launch, StartFailure } from './cwd-as-user.js';
+import { GROUP_TOKEN_VAR } from './group-token.js';
 
 /** Everything needed to start one command. */
 export interface CommandSpec {
@@ -50,13 +51,14 @@ export class ProcessGroup {
    * Starts the command; rejects when it cannot be started at all (ENOENT,
    * EACCES, bad cwd). When its user's cwd is entered by env (see
    * cwd-as-user.ts), such a failure comes as an exit instead: `startFailure`.
+   * `token` goes into its environment (see GroupLedger).
    */
-  static async start(spec: CommandSpec): Promise<ProcessGroup> {
+  static async start(spec: CommandSpec, token?: string): Promise<ProcessGroup> {
     const launch = launchOf(spec.argv, spec.cwd, spec.credentials);
     const child = spawn(launch.file, [...launch.args], {
       cwd: launch.cwd,
       argv0: launch.argv0,
-      env: { ...spec.env },
+      env: token === undefined ? { ...spec.env } : { ...spec.env, [GROUP_TOKEN_VAR]: token },
       uid: spec.credentials.uid,
       gid: spec.credentials.gid,
       detached: true,
@@ -136,6 +138,11 @@ export function liveMembers(pgid: number): number[] {
 export function isRunning(pid: number): boolean {
   const stat = readStat(pid);
   return stat !== undefined && stat.state !== 'Z';
+}
+
+/** The process group of `pid`; undefined when it is gone. */
+export function pgrpOf(pid: number): number | undefined {
+  return readStat(pid)?.pgrp;
 }
 
 /** When `pid` started (clock ticks since boot, /proc/PID/stat field 22); undefined when it is gone. */

@@ -1,8 +1,8 @@
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { OutputCapture } from './output-capture.js';
-import { DEFAULT_KILL_GRACE_MS, ProcessGroup } from './process-group.js';
-import type { CommandSpec, ExitStatus } from './process-group.js';
+import { DEFAULT_KILL_GRACE_MS } from './process-group.js';
+import type { CommandSpec, ExitStatus, ProcessGroup } from './process-group.js';
 import type { StartFailure } from './cwd-as-user.js';
 
 export interface RunOptions {
@@ -11,8 +11,8 @@ export interface RunOptions {
   /** Milliseconds before the group is stopped and the run reports `stoppedBy: 'timeout'`; 0 = none. */
   readonly timeoutMs?: number;
   readonly graceMs?: number;
-  /** Called once the group runs, so its owner can track or interrupt it. */
-  readonly onStart?: (group: ProcessGroup) => void;
+  /** Starts the group, so its owner can write it down, track and interrupt it (LiveGroups.start). */
+  readonly start: (spec: CommandSpec) => Promise<ProcessGroup>;
 }
 
 export interface RunResult extends ExitStatus {
@@ -36,10 +36,9 @@ export interface RunResult extends ExitStatus {
 const PIPE_DRAIN_MS = 200;
 
 /** Runs one command to its end and captures its output. */
-export async function runCommand(spec: CommandSpec, options: RunOptions = {}): Promise<RunResult> {
+export async function runCommand(spec: CommandSpec, options: RunOptions): Promise<RunResult> {
   options.signal?.throwIfAborted();
-  const group = await ProcessGroup.start(spec);
-  options.onStart?.(group);
+  const group = await options.start(spec);
 
   const stdout = new OutputCapture();
   const stderr = new OutputCapture();

@@ -83,8 +83,8 @@ describe.runIf(process.getuid?.() === 0)('cwd entered as the user (as root)', ()
     await writeFile(join(open, 'here.sh'), '#!/bin/sh\necho "$(pwd) $(id -un) $(env | sort | tr "\\n" " ")"\n', { mode: 0o755 });
     const live = await makeExec('./here.sh', { user: 'nobody', cwd: open, env: { A: '1' } });
     await live.res.checkApply(true, live.signal);
-    // Only what env sets (and PWD, which sh sets itself): the wrapper adds nothing.
-    expect(live.harness.sent().stdout).toBe(`${open} nobody A=1 PWD=${open} \n`);
+    // Only what env sets (and PWD, which sh sets itself, and the token of its group record): the wrapper adds nothing.
+    expect(live.harness.sent().stdout).toMatch(new RegExp(`^${open} nobody A=1 CONVERGE_GROUP_TOKEN=[0-9a-f]{32} PWD=${open} \n$`));
     const bare = await makeExec('pwd', { user: 'nobody', cwd: open });
     await bare.res.checkApply(true, bare.signal);
     expect(bare.harness.sent().stdout).toBe(`${open}\n`);

@@ -91,10 +91,12 @@ describe('exec runs its command', () => {
     expect(sent.stdout).toBe(`${await realpath(dir)}\n`);
   });
 
-  it('gives the command exactly env, and an empty environment when env is left out', async () => {
-    expect((await runOnce('/usr/bin/env')).stdout).toBe('');
-    const sent = await runOnce('/usr/bin/env', { env: { GREETING: 'hello world', PATH: '/usr/bin:/bin' } });
-    expect(String(sent.stdout).split('\n').filter(Boolean).sort()).toEqual(['GREETING=hello world', 'PATH=/usr/bin:/bin']);
+  it('gives the command exactly env, and an empty environment when env is left out, but for the token of its group record', async () => {
+    const token = /^CONVERGE_GROUP_TOKEN=[0-9a-f]{32}$/;
+    expect(String((await runOnce('/usr/bin/env')).stdout).split('\n').filter(Boolean)).toEqual([expect.stringMatching(token)]);
+    const sent = await runOnce('/usr/bin/env', { env: { GREETING: 'hello world', PATH: '/usr/bin:/bin', CONVERGE_GROUP_TOKEN: 'mine' } });
+    const lines = String(sent.stdout).split('\n').filter(Boolean).sort();
+    expect(lines).toEqual([expect.stringMatching(token), 'GREETING=hello world', 'PATH=/usr/bin:/bin']);
   });
 
   it('sends output (interleaved), stdout, stderr and exitcode after a run', async () => {
