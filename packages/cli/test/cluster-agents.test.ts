@@ -576,6 +576,39 @@ describe.skipIf(!available)('an agent when etcd goes away entirely', () => {
     }
   }, 90_000);
 
+  it('restarted while etcd is away, takes the status its previous run left for its own, not another host\'s: it puts its exports back (QA: it said another converge ran as this host, and an export deleted then stayed gone)', async () => {
+    const etcd = await startEtcdCluster(1);
+    const world = new EtcdWorld({ hostname: 'test', seeds: etcd.clientUrls, log: silentLog });
+    try {
+      const dir = await makeTempDir();
+      const exported = join(dir, 'exported.txt');
+      const graph = await writeGraph(dir, 'graph.yaml', `graph: again\nresources:\n  file:\n    - name: ${exported}\n      state: exists\n      content: "again"\n      meta: {export: ["*"]}\n`);
+      const key = `exports/again-h1/file/${encodeURIComponent(exported)}`;
+      const first = agent(etcd, 'again-h1', graph);
+      await eventually(async () => (await world.get(key)) !== undefined);
+      await first.waitFor(/joined the cluster/);
+      // Stopped while etcd is away: its status stays there, as its lease could not be revoked.
+      await etcd.members[0]?.stop();
+      await stopAgent(first);
+      const again = agent(etcd, 'again-h1', graph);
+      await again.waitFor(/could not reach etcd/, 20_000);
+      await sleep(8000);
+      await etcd.members[0]?.restart();
+      await again.waitFor(/joined the cluster/, 20_000);
+      // Past the previous run's lease (5 s): whatever was to be told of its status is told.
+      await sleep(7000);
+      expect(again.stderr).not.toContain('another converge runs');
+      const published = await world.get(key);
+      expect(published).toBeDefined();
+      await world.delete(key);
+      await eventually(async () => (await world.get(key)) !== undefined, 10_000);
+      await stopAgent(again);
+    } finally {
+      await world.close();
+      await etcd.stop();
+    }
+  }, 120_000);
+
   it('publishes its exports once etcd answers: when it was away at the start, and at a reload (QA: they stayed unpublished, or old, for good)', async () => {
     const etcd = await startEtcdCluster(1);
     const world = new EtcdWorld({ hostname: 'test', seeds: etcd.clientUrls, log: silentLog });

@@ -391,6 +391,25 @@ describe.skipIf(!available)('EtcdWorld when etcd fails', () => {
     }
   }, 60_000);
 
+  it('says whether a leased key reached etcd: false while etcd is away (it is written once etcd is back), true once etcd holds it (QA: a status taken as written made a restarted agent take its previous run for another)', async () => {
+    const etcd = await startEtcdCluster(1);
+    try {
+      const world = openWorld(etcd.clientUrls, { namespace: '/ls/' });
+      const observer = openWorld(etcd.clientUrls, { namespace: '/ls/' });
+      expect(await world.setLeased('status/h1', 'first')).toBe(true);
+      await etcd.members[0]?.stop();
+      expect(await world.setLeased('status/h1', 'while away')).toBe(false);
+      // Renewing now: told at once, not written.
+      expect(await world.setLeased('status/h1', 'still away')).toBe(false);
+      await etcd.members[0]?.restart();
+      await eventuallyAsync(async () => (await observer.get('status/h1').catch(() => undefined)) === 'still away', 20_000);
+      expect(await world.setLeased('status/h1', 'back')).toBe(true);
+      expect(await observer.get('status/h1')).toBe('back');
+    } finally {
+      await etcd.stop();
+    }
+  }, 60_000);
+
   it('tells a watch what changed when etcd comes back rebuilt empty, its revisions started again (QA: collectors stale until the new revision passed the old one)', async () => {
     const etcd = await startEtcdCluster(1);
     try {

@@ -90,7 +90,7 @@ export class ClusterAgent {
   #twin = false;
   /** How often this run wrote its status again over a twin's (see #watchOwnName). */
   #reasserted = 0;
-  /** This run's status reached the world once. */
+  /** This run's status reached the world once (etcd acknowledged it). */
   readonly #statusPublished = new EventValue(false);
 
   constructor(options: ClusterAgentOptions) {
@@ -219,8 +219,8 @@ export class ClusterAgent {
         if (first) {
           first = false;
           // Another run's status there already: its own earlier run's, which writes no more, or a twin's
-          // (one that wrote again before this watch began). Once this run's status is in, only a twin's
-          // can have replaced it.
+          // (one that wrote again before this watch began). Once etcd has acknowledged this run's status,
+          // only a twin's can have replaced it.
           if (!batch.some((change) => change.key === key && this.#writtenByAnother(change.value))) continue;
           await this.#statusPublished.when((published) => published, signal);
           if (this.#writtenByAnother(await this.#options.world.get(key))) this.#twinFound('status');
@@ -286,8 +286,12 @@ export class ClusterAgent {
     const told = JSON.stringify(status);
     if (!always && told === this.#statusTold) return;
     this.#statusTold = told;
-    await world.setLeased(clusterKeys.status(hostname), encodeHostStatus({ ...status, time: new Date().toISOString() }));
-    this.#statusPublished.set(true);
+    const written = await world.setLeased(clusterKeys.status(hostname), encodeHostStatus({ ...status, time: new Date().toISOString() }));
+    // Only once etcd holds it: until then a status of another run there may be this host's previous run's, left
+    // while etcd was away (QA: a run started then took it for a twin's, and no longer put its exports back).
+    if (written) this.#statusPublished.set(true);
+    // Not in etcd yet: the next look (every STATUS_LOOK_MS) writes it again.
+    else if (this.#statusTold === told) this.#statusTold = undefined;
   }
 
   /** Builds and swaps in the graph again; runs one at a time, coalescing requests. */

@@ -15,7 +15,7 @@ export class LeasedKeys {
   readonly #closed: AbortSignal;
   readonly #keys = new Map<string, string>();
   /** The write under way of each key being written (see set). */
-  readonly #writing = new Map<string, Promise<void>>();
+  readonly #writing = new Map<string, Promise<boolean>>();
   #lease: Lease | undefined;
   #renewing: Promise<void> | undefined;
 
@@ -31,10 +31,12 @@ export class LeasedKeys {
    * puts sent together may land in either order, and a host's first status
    * (no graph yet) then overwrote the one sent just after it, for as long as
    * the host ran (QA: `converge status` showed 0 resources).
+   * Resolves true once etcd holds this value (or a newer one set since);
+   * false when etcd did not answer, and the renewal writes it once it does.
    */
-  set(key: string, value: string): Promise<void> {
+  set(key: string, value: string): Promise<boolean> {
     this.#keys.set(key, value);
-    if (this.#renewing) return Promise.resolve(); // the renewal writes it
+    if (this.#renewing) return Promise.resolve(false); // the renewal writes it
     const writing = this.#writing.get(key);
     if (writing) return writing; // it writes this value once its put is done
     const started = this.#writeNewest(key).finally(() => this.#writing.delete(key));
@@ -42,19 +44,19 @@ export class LeasedKeys {
     return started;
   }
 
-  async #writeNewest(key: string): Promise<void> {
+  async #writeNewest(key: string): Promise<boolean> {
     for (;;) {
       const value = this.#keys.get(key);
-      if (value === undefined || this.#renewing) return;
+      if (value === undefined || this.#renewing) return false;
       try {
         await this.#currentLease().put(key).value(value).exec();
         this.#reachability.succeeded();
       } catch (error) {
         this.#reachability.failed(error);
         this.#renew();
-        return;
+        return false;
       }
-      if (this.#keys.get(key) === value) return;
+      if (this.#keys.get(key) === value) return true;
     }
   }
 

@@ -108,9 +108,11 @@ export class EtcdWorld implements World {
   /**
    * Sets `key` bound to this process's lease: when the host dies (or loses
    * etcd for longer than the lease's TTL) the key disappears. Kept set across
-   * lease losses until `deleteLeased`.
+   * lease losses until `deleteLeased`. Never throws: resolves true once etcd
+   * holds the value, false when etcd did not answer (it is written once etcd
+   * answers again).
    */
-  setLeased(key: string, value: string): Promise<void> {
+  setLeased(key: string, value: string): Promise<boolean> {
     return this.#leased.set(key, value);
   }
 
