@@ -378,6 +378,30 @@ describe.skipIf(!available)('converge agents sharing a real etcd cluster', () =>
     await Promise.all([stopAgent(h1b), stopAgent(h2), stopAgent(h3)]);
   }, 40_000);
 
+  it('warn once at the collector when two hosts export one kind[name] with different params, naming both (QA: the first host by name won silently)', async () => {
+    const dir = await makeTempDir();
+    const target = join(dir, 'clash.txt');
+    const other = join(dir, 'other.txt');
+    const exporter = (content: string, extra = ''): string =>
+      `graph: clash\nresources:\n  file:\n    - name: ${target}\n      state: exists\n      content: "${content}"\n      meta: {export: ["*"], hidden: true}\n${extra}`;
+    const collector = await writeGraph(dir, 'collector.yaml', `graph: collector\ncollect:\n  - kind: file\n    pattern: "${dir}/*"\nresources: {}\n`);
+    const h2 = agent(etcd, 'clash-h2', await writeGraph(dir, 'h2.yaml', exporter('from h2')));
+    const h1 = agent(etcd, 'clash-h1', await writeGraph(dir, 'h1.yaml', exporter('from h1')));
+    await Promise.all([h1.waitFor(/joined the cluster/), h2.waitFor(/joined the cluster/)]);
+    const c = agent(etcd, 'clash-c', collector);
+    await eventuallyContent(target, 'from h1');
+    const told = new RegExp(`collector\\.yaml:3:5: warning: file\\[${target.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\]: exported by clash-h1 and by clash-h2 with different params: clash-h1's is collected \\(the first host by name wins\\), clash-h2's is left out`, 'g');
+    await c.waitFor(told);
+    // More exports come and go: the collector rebuilds, and does not say it again.
+    const before = c.stderr.length;
+    await writeFile(join(dir, 'h2.yaml'), exporter('from h2', `    - name: ${other}\n      state: exists\n      content: "other"\n      meta: {export: ["*"], hidden: true}\n`));
+    await eventuallyContent(other, 'other');
+    await eventually(async () => /graph collector: 2 resources \(2 collected\)/.test(c.stderr.slice(before)));
+    expect(c.stderr.match(told)).toHaveLength(1);
+    expect(await readFile(target, 'utf8')).toBe('from h1');
+    await Promise.all([stopAgent(h1), stopAgent(h2), stopAgent(c)]);
+  }, 60_000);
+
   it('put back their exports when another client deletes or rewrites them while they run (QA: a retire during a pause, or etcdctl del, left them gone for good)', async () => {
     const dir = await makeTempDir();
     const exported = join(dir, 'from-pb-h1.txt');

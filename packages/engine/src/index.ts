@@ -45,8 +45,8 @@ export type { EtcdWorld, EtcdWorldOptions, WorldUnreachableError } from './world
 export { kvResource, kvWorldKey } from './builtin/kv.js';
 export type { CollectSpec } from './graph/spec.js';
 export { clusterKeys } from './cluster/cluster-keys.js';
-export { collectFor, exportsOf, exportToSpec, globToRegExp, parseExport, publishExports } from './cluster/exported-resources.js';
-export type { ExportedResource } from './cluster/exported-resources.js';
+export { collectConflictWarning, collectFor, exportsOf, exportToSpec, globToRegExp, parseExport, publishExports } from './cluster/exported-resources.js';
+export type { CollectConflict, ExportedResource } from './cluster/exported-resources.js';
 export { composeGraph } from './cluster/compose-graph.js';
 export { withOwnHiddenExportsCollected } from './cluster/own-hidden-exports.js';
 export { followDeploys, readDeploy, storeDeploy } from './cluster/deploys.js';

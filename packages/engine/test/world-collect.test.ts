@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { memoryKindResolver } from '../src/api/memory-resolver.js';
 import { composeGraph } from '../src/cluster/compose-graph.js';
-import { collectFor, exportsOf, exportToSpec, globToRegExp, parseExport, type ExportedResource } from '../src/cluster/exported-resources.js';
+import { collectConflictWarning, collectFor, exportsOf, exportToSpec, globToRegExp, parseExport, type CollectConflict, type ExportedResource } from '../src/cluster/exported-resources.js';
 import { GraphLoadError } from '../src/graph/load-error.js';
 import { resolveGraph } from '../src/graph/resolve.js';
 import { parseGraphYamlFast } from '../src/yaml/fast-parse.js';
@@ -65,6 +65,30 @@ describe('exported and collected resources', () => {
     ];
     const collected = collectFor('h2', [{ kind: 'kv', pattern: '*', location: { file: 'g', line: 1, column: 1 } }], all);
     expect(collected.map((item) => `${item.host}:${item.name}`)).toEqual(['h1:a', 'h1:c']);
+  });
+
+  it('tells each export left out by the first-host rule that differs from the one collected, and not the same resource exported twice', () => {
+    const at = { file: 'g.yaml', line: 3, column: 5 };
+    const kv = (host: string, name: string, value: string, meta: Record<string, unknown> = {}): ExportedResource => ({ host, kind: 'kv', name, params: { value }, meta, to: ['*'] });
+    const conflicts: CollectConflict[] = [];
+    const collected = collectFor('c', [{ kind: 'kv', pattern: '*', location: at }], [kv('h2', 'a', 'two'), kv('h1', 'a', 'one'), kv('h3', 'a', 'one'), kv('h1', 'b', 'same'), kv('h2', 'b', 'same', { hidden: true }), kv('h2', 'm', 'x', { retry: 2 }), kv('h1', 'm', 'x')], (conflict) => conflicts.push(conflict));
+    expect(collected.map((item) => `${item.host}:${item.name}`)).toEqual(['h1:a', 'h1:b', 'h1:m']);
+    expect(conflicts.map(({ kept, dropped }) => `${kept.host}:${kept.name} over ${dropped.host}:${dropped.name}`)).toEqual(['h1:a over h2:a', 'h1:m over h2:m']);
+    expect(conflicts.map(collectConflictWarning)).toEqual([
+      {
+        location: at,
+        resource: 'kv[a]',
+        message: "exported by h1 and by h2 with different params: h1's is collected (the first host by name wins), h2's is left out",
+        hint: 'export it from one host only, or give each its own name',
+      },
+      expect.objectContaining({ resource: 'kv[m]', message: expect.stringMatching(/^exported by h1 and by h2 with different metaparams: /) }),
+    ]);
+    const file = (host: string, name: string, content: string): ExportedResource => ({ host, kind: 'file', name, params: { content }, meta: {}, to: ['*'] });
+    const intoFolder: CollectConflict[] = [];
+    collectFor('c', [{ kind: 'file', pattern: '/in/', location: at }], [file('b2', '/b2/app.conf', 'two'), file('b1', '/b1/app.conf', 'one'), file('b3', '/b3/app.conf', 'one')], (conflict) => intoFolder.push(conflict));
+    expect(intoFolder.map(collectConflictWarning).map((warning) => `${warning.resource}: ${warning.message}`)).toEqual([
+      "file[/b1/app.conf]: exported by b1, and file[/b2/app.conf] by b2, with different params, would both be written to /in/app.conf: this one is collected (the first host by name, then name, wins), the other is left out",
+    ]);
   });
 
   it("reads a file pattern that is a folder as mgmt does: every exported file, written into that folder", () => {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import {
   clusterKeys,
+  collectConflictWarning,
   collectFor,
   composeGraph,
   encodeHostStatus,
@@ -16,6 +17,7 @@ import {
   readDeploy,
   Scheduler,
   EventValue,
+  type CollectConflict,
   type DeployRefusal,
   type Engine,
   type EtcdWorld,
@@ -90,6 +92,8 @@ export class ClusterAgent {
   #twin = false;
   /** How often this run wrote its status again over a twin's (see #watchOwnName). */
   #reasserted = 0;
+  /** The collect conflicts told and still there (see #tellConflicts). */
+  #conflictsTold = new Set<string>();
   /** This run's status reached the world once (etcd acknowledged it). */
   readonly #statusPublished = new EventValue(false);
 
@@ -320,7 +324,9 @@ export class ClusterAgent {
     const scheduledHere = !scheduler || scheduler.mine;
     // A host the schedule did not choose runs the graph empty: it stays a candidate, ready to take over.
     const own: GraphSpec = scheduledHere ? base : { name: base.name, file: base.file, resources: [], edges: [], plugins: base.plugins };
-    const collected = collectFor(hostname, own.collect ?? [], this.#exports.values());
+    const conflicts: CollectConflict[] = [];
+    const collected = collectFor(hostname, own.collect ?? [], this.#exports.values(), (conflict) => conflicts.push(conflict));
+    this.#tellConflicts(own, conflicts);
     let used = collected;
     let resolved = await this.#resolve(composeGraph(own, collected.map(exportToSpec)));
     if (resolved.graph === undefined && collected.length > 0) {
@@ -350,6 +356,26 @@ export class ClusterAgent {
     // of the same kind[name]), which export nothing.
     const ownGraph = used.length === 0 ? graph : (await this.#resolve(own)).graph;
     if (ownGraph) this.#publishExports(exportsOf(ownGraph, hostname).map((exported) => ({ ...exported, instance: this.#instance })));
+  }
+
+  /**
+   * Says each conflict of two exports this host collects as one (the rule
+   * keeps one, see collectFor) once, not at each rebuild: again only if it
+   * went away and came back.
+   */
+  #tellConflicts(spec: GraphSpec, conflicts: readonly CollectConflict[]): void {
+    const now = new Set<string>();
+    let precise: GraphSpec | undefined;
+    for (const conflict of conflicts) {
+      const pair = JSON.stringify([conflict.kept.kind, conflict.kept.host, conflict.kept.name, conflict.dropped.host, conflict.dropped.name]);
+      now.add(pair);
+      if (this.#conflictsTold.has(pair)) continue;
+      // At the `collect:` entry's line: the fast parse keeps no positions.
+      precise ??= spec.precise?.() ?? spec;
+      const collect = precise.collect?.[spec.collect?.indexOf(conflict.collect) ?? -1] ?? conflict.collect;
+      this.#options.reporter.warning(collectConflictWarning({ ...conflict, collect }));
+    }
+    this.#conflictsTold = now;
   }
 
   /**

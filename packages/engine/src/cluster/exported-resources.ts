@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { DEFAULT_META, type World } from '@converge/engine-api';
 import { isDeepStrictEqual } from 'node:util';
-import type { CollectSpec, ResolvedGraph, ResourceSpec } from '../graph/spec.js';
+import type { CollectSpec, GraphWarning, ResolvedGraph, ResourceSpec } from '../graph/spec.js';
 import { clusterKeys } from './cluster-keys.js';
 
 /** A resource one host published for others, as stored in the world. */
@@ -61,20 +61,40 @@ export function parseExport(value: string): ExportedResource | undefined {
 }
 
 /**
+ * Two exports one collector would take as one resource (one `kind[name]`,
+ * or, into a folder, one path) that differ in their params or metaparams:
+ * `kept` is collected, `dropped` left out (see collectFor).
+ */
+export interface CollectConflict {
+  /** The `collect:` entry that took both. */
+  readonly collect: CollectSpec;
+  readonly kept: ExportedResource;
+  readonly dropped: ExportedResource;
+  /** Into a folder: the path both would write. */
+  readonly path?: string;
+}
+
+/**
  * The exports `host` collects: meant for it (or everyone), from another
  * host or, when hidden (published to run elsewhere, not here), from itself
  * (as mgmt collects from every host), matching one of `collect` by kind and
- * name glob. When two hosts
- * export the same `kind[name]`, the first host by name wins, so every
- * collector picks the same one; so does it when a folder pattern would
- * write two exports to one path (one base name).
+ * name glob. When two hosts export the same `kind[name]`, the first host by
+ * name wins, so every collector picks the same one; so does it when a
+ * folder pattern would write two exports to one path (one base name).
+ * Each export so left out that differs from the one collected is given to
+ * `onConflict` (the same resource from two hosts is no conflict).
  */
-export function collectFor(host: string, collect: readonly CollectSpec[], exports: Iterable<ExportedResource>): ExportedResource[] {
+export function collectFor(
+  host: string,
+  collect: readonly CollectSpec[],
+  exports: Iterable<ExportedResource>,
+  onConflict?: (conflict: CollectConflict) => void,
+): ExportedResource[] {
   const matchers = collect.map((entry) => {
     const folder = intoFolder(entry);
-    return { kind: entry.kind, name: folder === undefined ? globToRegExp(entry.pattern) : /^/s, folder };
+    return { entry, kind: entry.kind, name: folder === undefined ? globToRegExp(entry.pattern) : /^/s, folder };
   });
-  const chosen = new Map<string, ExportedResource>();
+  const candidates = new Map<string, { entry: CollectSpec; folder: string | undefined; each: ExportedResource[] }>();
   for (const exported of exports) {
     if (exported.host === host && exported.meta['hidden'] !== true) continue;
     if (!exported.to.includes('*') && !exported.to.includes(host)) continue;
@@ -83,10 +103,48 @@ export function collectFor(host: string, collect: readonly CollectSpec[], export
     const placed = matcher.folder === undefined ? exported : placedInto(exported, matcher.folder);
     // Into a folder, two names with one base name would write one path (the collector refused them all, QA): the first host (then name) wins there too.
     const id = matcher.folder === undefined ? `${exported.kind}[${exported.name}]` : `${exported.kind}@${String(placed.params['path'])}`;
-    const current = chosen.get(id);
-    if (!current || exported.host < current.host || (exported.host === current.host && exported.name < current.name)) chosen.set(id, placed);
+    const taken = candidates.get(id) ?? { entry: matcher.entry, folder: matcher.folder, each: [] };
+    taken.each.push(placed);
+    candidates.set(id, taken);
   }
-  return [...chosen.values()].sort((a, b) => a.host.localeCompare(b.host) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+  const chosen: ExportedResource[] = [];
+  for (const { entry, folder, each } of candidates.values()) {
+    const [kept, ...others] = each.sort(byHostThenName);
+    if (kept === undefined) continue;
+    chosen.push(kept);
+    for (const dropped of others) {
+      if (sameResource(kept, dropped)) continue;
+      onConflict?.({ collect: entry, kept, dropped, ...(folder === undefined ? {} : { path: String(kept.params['path']) }) });
+    }
+  }
+  return chosen.sort((a, b) => a.host.localeCompare(b.host) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+}
+
+function byHostThenName(a: ExportedResource, b: ExportedResource): number {
+  return a.host < b.host ? -1 : a.host > b.host ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+/** Whether two exports collected would run as the same resource: their name aside (into a folder), and whether their own host runs them. */
+function sameResource(a: ExportedResource, b: ExportedResource): boolean {
+  const { hidden: _a, ...metaA } = a.meta;
+  const { hidden: _b, ...metaB } = b.meta;
+  return isDeepStrictEqual(a.params, b.params) && isDeepStrictEqual(metaA, metaB);
+}
+
+/** A conflict as the collecting host tells it, at the `collect:` entry that took both. */
+export function collectConflictWarning({ collect, kept, dropped, path }: CollectConflict): GraphWarning {
+  const what = isDeepStrictEqual(kept.params, dropped.params) ? 'metaparams' : 'params';
+  const rule = path === undefined ? 'the first host by name wins' : 'the first host by name, then name, wins';
+  const both =
+    path === undefined
+      ? `exported by ${kept.host} and by ${dropped.host} with different ${what}`
+      : `exported by ${kept.host}, and ${dropped.kind}[${dropped.name}] by ${dropped.host}, with different ${what}, would both be written to ${path}`;
+  return {
+    location: collect.location,
+    resource: `${kept.kind}[${kept.name}]`,
+    message: `${both}: ${path === undefined ? `${kept.host}'s` : 'this one'} is collected (${rule}), ${path === undefined ? `${dropped.host}'s` : 'the other'} is left out`,
+    hint: path === undefined ? 'export it from one host only, or give each its own name' : 'give each file its own base name, or export it from one host only',
+  };
 }
 
 /**
