@@ -1,19 +1,35 @@
 import { InvalidArgumentError } from 'commander';
 
-/** `--seeds URL[,URL...]`: etcd client URLs (http://HOST:PORT). */
+/**
+ * `--seeds URL[,URL...]`: etcd client URLs (http://HOST:PORT), each given
+ * back as `http://HOST:PORT`. Anything the etcd client would not read as
+ * a member's address is refused here, as a usage error: a path, a query
+ * or a fragment made gRPC fail to parse the address (exit 1, at the first
+ * call), and https:// would need certificates no flag can give.
+ */
 export function parseSeeds(value: string): string[] {
   const seeds = value.split(',').map((seed) => seed.trim()).filter((seed) => seed !== '');
   if (seeds.length === 0) throw new InvalidArgumentError('expected etcd client URLs, e.g. http://127.0.0.1:2379[,...]');
-  for (const seed of seeds) {
+  return seeds.map((seed) => {
     let url: URL;
     try {
       url = new URL(seed);
     } catch {
       throw new InvalidArgumentError(`'${seed}' is not a URL; expected e.g. http://127.0.0.1:2379`);
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-      throw new InvalidArgumentError(`'${seed}': expected an http:// or https:// etcd client URL`);
+    if (url.protocol === 'https:') {
+      throw new InvalidArgumentError(
+        `'${seed}': TLS is not supported (converge has no flags for etcd's certificates); give the member's http:// client URL, e.g. http://127.0.0.1:2379 (on a trusted network, or through a tunnel such as ssh -L)`,
+      );
     }
-  }
-  return seeds;
+    if (url.protocol !== 'http:') throw new InvalidArgumentError(`'${seed}': expected an http:// etcd client URL, e.g. http://127.0.0.1:2379`);
+    if (url.username !== '' || url.password !== '') {
+      throw new InvalidArgumentError(`'${seed}': a user name or password in the URL is not supported (converge does not log in to etcd); give http://HOST:PORT`);
+    }
+    const extra = [url.pathname === '/' ? '' : 'a path', url.search === '' ? '' : 'a query', url.hash === '' ? '' : 'a fragment'].filter((part) => part !== '');
+    if (extra.length > 0) {
+      throw new InvalidArgumentError(`'${seed}': an etcd client URL is http://HOST:PORT, without ${extra.join(' or ')}; e.g. ${url.origin}`);
+    }
+    return url.origin;
+  });
 }
