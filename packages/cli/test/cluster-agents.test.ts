@@ -672,3 +672,40 @@ describe.skipIf(!available)('an agent when etcd goes away entirely', () => {
     }
   }, 120_000);
 });
+
+describe.skipIf(!available)('deploy, status and retire when etcd cannot answer', () => {
+  afterEach(async () => {
+    killAll();
+    await removeTempDirs();
+  });
+
+  it('fail within seconds saying etcd has no leader when a member answers without one, and say they wait when none answers (QA: 14 s without a word, then DEADLINE_EXCEEDED)', async () => {
+    const etcd = await startEtcdCluster(3);
+    try {
+      const dir = await makeTempDir();
+      const graph = await writeGraph(dir, 'graph.yaml', 'graph: g\nresources:\n  noop:\n    - name: a\n');
+      etcd.members[1]?.pause();
+      etcd.members[2]?.pause();
+      const timed = async (args: readonly string[]): Promise<{ code: number | null; stderr: string; ms: number }> => {
+        const started = Date.now();
+        const result = await runCli([...args, `--seeds=${etcd.seeds}`], { timeoutMs: 30_000 });
+        return { code: result.code, stderr: result.stderr, ms: Date.now() - started };
+      };
+      const [status, deploy, retire] = await Promise.all([timed(['status']), timed(['deploy', graph]), timed(['retire', 'gone-h1'])]);
+      const [answering, ...silent] = etcd.clientUrls;
+      const why = `etcd has no leader, so no quorum: ${answering} answers but without a leader, ${silent.join(', ')} do not answer; etcd reads and writes only while more than half of its members are up and reach each other`;
+      expect([status.code, status.stderr]).toEqual([1, `converge: cannot read the cluster's status: ${why}\n`]);
+      expect([deploy.code, deploy.stderr]).toEqual([1, `converge: cannot deploy: ${why}\n`]);
+      expect([retire.code, retire.stderr]).toEqual([1, `converge: cannot retire gone-h1: ${why}\n`]);
+      // About 3.5 s of looking, plus starting node (slow on a loaded machine); the calls alone took 14 s.
+      for (const each of [status, deploy, retire]) expect(each.ms).toBeLessThan(12_000);
+
+      etcd.members[0]?.pause();
+      const waiting = startCli(['status', `--seeds=${etcd.seeds}`]);
+      await waiting.waitFor(new RegExp(`converge: waiting for etcd at ${etcd.seeds}: no member answers \\(stopped, hung, or cut off\\); Ctrl-C stops`), 20_000);
+      waiting.kill();
+    } finally {
+      await etcd.stop();
+    }
+  }, 90_000);
+});

@@ -2,6 +2,7 @@ import { hostname as systemHostname } from 'node:os';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { isPathReference, parseGraphYaml, readGraphFile, storeDeploy } from '@converge/engine';
 import { connectEtcdWorld } from '../cluster/connect-world.js';
+import { etcdAnswer } from '../cluster/cluster-call.js';
 import { pino } from 'pino';
 import { ExitCode } from '../exit-codes.js';
 import { worldLogger } from '../cluster/world-logger.js';
@@ -31,7 +32,7 @@ export async function deployCommand(graphFile: string, flags: DeployFlags): Prom
   warnOfLocalPlugins(text, graphFile, stored, flags.plugin, reporter);
   const world = await connectEtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
   try {
-    const deploy = await storeDeploy(world, text, stored);
+    const deploy = await etcdAnswer(world, () => storeDeploy(world, text, stored), flags.seeds, (message) => reporter.say(message));
     process.stdout.write(`deployed ${graphFile} as deploy ${deploy.id}\n`);
     return ExitCode.ok;
   } catch (error) {

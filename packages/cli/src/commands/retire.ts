@@ -2,6 +2,7 @@ import { hostname as systemHostname } from 'node:os';
 import { clusterKeys } from '@converge/engine';
 import { pino } from 'pino';
 import { connectEtcdWorld } from '../cluster/connect-world.js';
+import { etcdAnswer } from '../cluster/cluster-call.js';
 import { worldLogger } from '../cluster/world-logger.js';
 import { counted } from '../counted.js';
 import { ExitCode } from '../exit-codes.js';
@@ -22,13 +23,22 @@ export async function retireCommand(host: string, flags: RetireFlags): Promise<E
   const reporter = textReporter(new Terminal(process.stderr));
   const world = await connectEtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
   try {
-    if ((await world.get(clusterKeys.status(host))) !== undefined) {
+    const removed = await etcdAnswer(
+      world,
+      async () => {
+        if ((await world.get(clusterKeys.status(host))) !== undefined) return undefined;
+        const exports = [...(await world.list(clusterKeys.exportsOf(host))).keys()];
+        for (const key of exports) await world.delete(key);
+        return exports.length;
+      },
+      flags.seeds,
+      (message) => reporter.say(message),
+    );
+    if (removed === undefined) {
       reporter.say(`${host} is running (its status is live in the cluster; one that just died keeps it about 5 s more): stop it first, then retire it`);
       return ExitCode.badInput;
     }
-    const exports = [...(await world.list(clusterKeys.exportsOf(host))).keys()];
-    for (const key of exports) await world.delete(key);
-    process.stdout.write(`${host}: ${exports.length === 0 ? 'nothing to remove' : `${counted(exports.length, 'export')} removed`}\n`);
+    process.stdout.write(`${host}: ${removed === 0 ? 'nothing to remove' : `${counted(removed, 'export')} removed`}\n`);
     return ExitCode.ok;
   } catch (error) {
     reporter.say(`cannot retire ${host}: ${error instanceof Error ? error.message : String(error)}`);

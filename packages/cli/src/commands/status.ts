@@ -1,6 +1,7 @@
 import { hostname as systemHostname } from 'node:os';
 import { clusterConverged, clusterWaitingFor, readHostStatuses, type HostStatus } from '@converge/engine';
 import { connectEtcdWorld } from '../cluster/connect-world.js';
+import { etcdAnswer } from '../cluster/cluster-call.js';
 import { pino } from 'pino';
 import { counted } from '../counted.js';
 import { ExitCode } from '../exit-codes.js';
@@ -17,7 +18,7 @@ export interface StatusFlags {
 export async function statusCommand(flags: StatusFlags): Promise<ExitCode> {
   const world = await connectEtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
   try {
-    const statuses = await readHostStatuses(world);
+    const statuses = await etcdAnswer(world, () => readHostStatuses(world), flags.seeds, (message) => textReporter(new Terminal(process.stderr)).say(message));
     if (flags.json) process.stdout.write(`${JSON.stringify({ converged: clusterConverged(statuses), hosts: statuses })}\n`);
     else process.stdout.write(formatStatuses(statuses));
     return ExitCode.ok;

@@ -3,6 +3,7 @@ import { Etcd3, type Namespace, type Watcher } from 'etcd3';
 import { EventValue } from '../runtime/event-value.js';
 import { LeasedKeys } from './etcd-leased-keys.js';
 import { KEEPALIVE, MemberFailures, firstAnswerWithin, requireLeader } from './etcd-liveness.js';
+import { askMembers, noLeader } from './etcd-members.js';
 import { retryUntilReachable } from './etcd-retry.js';
 import { WatchFailover } from './watch-failover.js';
 import { WorldReachability } from './world-reachability.js';
@@ -55,10 +56,12 @@ export class EtcdWorld implements World {
   readonly #closed = new AbortController();
   readonly #leased: LeasedKeys;
   readonly #memberFailures: MemberFailures;
+  readonly #seeds: readonly string[];
 
   constructor(options: EtcdWorldOptions) {
     this.hostname = options.hostname;
     this.where = `etcd at ${options.seeds.join(',')}`;
+    this.#seeds = options.seeds;
     // Streams (watches, keepalives) live long: no deadline, but the same time
     // for their first answer, and keepalive pings after it (etcd-liveness.ts).
     const watchStream = firstAnswerWithin(CALL_DEADLINE_MS, new WatchFailover(options.log));
@@ -131,6 +134,18 @@ export class EtcdWorld implements World {
       const result = await guard.then(...[...puts].map(([key, value]) => this.#ns.put(key).value(value))).commit();
       return result.succeeded;
     });
+  }
+
+  /**
+   * Asks each member directly how it stands (it answers by itself, without
+   * a quorum, within `ms`): how many answered and, when those that did have
+   * no leader, why no call will answer, in words. For a command to say so
+   * rather than wait out its calls.
+   */
+  async askMembers(ms = 1000): Promise<{ readonly answered: number; readonly noLeader?: string }> {
+    const answers = await askMembers(this.#seeds, ms);
+    const why = noLeader(answers);
+    return { answered: answers.filter((answer) => answer.hasLeader !== undefined).length, ...(why === undefined ? {} : { noLeader: why }) };
   }
 
   /** The namespaced etcd client, for elections (scheduler). */
