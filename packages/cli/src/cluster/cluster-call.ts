@@ -11,9 +11,10 @@ const LOOK_EVERY_MS = 1000;
  * retire). A call that gets none is retried by the etcd client for about
  * 15 s (QA: that long without a word, then DEADLINE_EXCEEDED, when one
  * member answered but the others were stopped). Half a second without an
- * answer, and each second after, the members are asked directly: when those that answer have no
- * leader at two looks in a row (not an election under way), it fails with
- * that reason; when none answers at the third look, it says it waits.
+ * answer, and each second after, the members are asked directly: when
+ * those that answer have no leader at two looks in a row (not an election
+ * under way), it fails with that reason; when none answers at the third
+ * look, it says it waits.
  */
 export async function etcdAnswer<T>(world: EtcdWorld, call: () => Promise<T>, seeds: readonly string[], say: (message: string) => void): Promise<T> {
   const answered = new AbortController();

@@ -16,14 +16,15 @@ export interface StatusFlags {
 
 /** `converge status --seeds=...`: every live host's status, one line each. */
 export async function statusCommand(flags: StatusFlags): Promise<ExitCode> {
+  const reporter = textReporter(new Terminal(process.stderr));
   const world = await connectEtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
   try {
-    const statuses = await etcdAnswer(world, () => readHostStatuses(world), flags.seeds, (message) => textReporter(new Terminal(process.stderr)).say(message));
+    const statuses = await etcdAnswer(world, () => readHostStatuses(world), flags.seeds, (message) => reporter.say(message));
     if (flags.json) process.stdout.write(`${JSON.stringify({ converged: clusterConverged(statuses), hosts: statuses })}\n`);
     else process.stdout.write(formatStatuses(statuses));
     return ExitCode.ok;
   } catch (error) {
-    textReporter(new Terminal(process.stderr)).say(`cannot read the cluster's status: ${error instanceof Error ? error.message : String(error)}`);
+    reporter.say(`cannot read the cluster's status: ${error instanceof Error ? error.message : String(error)}`);
     return ExitCode.resourceFailed;
   } finally {
     await world.close();
