@@ -65,7 +65,7 @@ describe.skipIf(!available)('deploys and the agents of a cluster', () => {
     expect(refused.stderr).toContain("mgmt's deploys carry their files; converge's do not");
     await h1.waitFor(new RegExp(`deploy ${refused.id} \\(${graph}\\) was not applied; this host goes on running deploy ${before.id} \\(plain\\)`));
 
-    const reason = "line 4: no installed plugin provides kind 'touch'";
+    const reason = "line 3: no installed plugin provides kind 'touch'";
     const eventuallyRefused = async (): Promise<string> => {
       for (let tries = 0; ; tries++) {
         const status = await runCli(['status', `--seeds=${etcd.seeds}`]);
