@@ -60,6 +60,8 @@ describe('converge usage', () => {
     // No flag gives certificates; Node warned of an IP address as a TLS server name (QA).
     ['https://127.0.0.1:23792', /'https:\/\/127\.0\.0\.1:23792': TLS is not supported \(converge has no flags for etcd's certificates\); give the member's http:\/\/ client URL/],
     ['ftp://127.0.0.1:23792', /expected an http:\/\/ etcd client URL/],
+    // The etcd client dialled port 443 for a URL without a port (QA).
+    ['http://127.0.0.1', /'http:\/\/127\.0\.0\.1': give the member's client port, e\.g\. http:\/\/127\.0\.0\.1:2379 \(etcd's default client port\)/],
   ])('exits 2 on --seeds=%s, saying why', async (seed, why) => {
     // The same parser reads --seeds for run, deploy and retire: each command is tried with one of the seeds.
     const others = [['run', '--tmp-prefix', 'examples/hello.yaml'], ['deploy', 'examples/hello.yaml'], ['retire', 'h1']];
