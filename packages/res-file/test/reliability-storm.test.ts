@@ -81,14 +81,18 @@ describe('an event storm', () => {
       expect(await readFile(pathOf(index), 'utf8')).toBe(wanted(index));
       expect(running.status(`file[${pathOf(index)}]`)?.state).toBe('converged');
     }
-    // The storm really was one: about a second on an idle machine; 10,000 small writes take 7 s on a machine loaded 5x.
-    expect(stormMs).toBeLessThan(15_000);
-    expect(events).toBeGreaterThan(0);
+    // The storm takes about a second on an idle machine, but 7-16 s on a
+    // loaded one (CI ran it in 15.8 s, the engine's fsync'ed repairs
+    // contending with the writer): no bound on its time, which says nothing
+    // about converge. A slow storm only makes coalescing harder to show, so
+    // the bound below cannot pass because the storm was slow.
+    const during = `(storm of ${WRITES} writes took ${Math.round(stormMs)} ms)`;
+    expect(events, during).toBeGreaterThan(0);
     // Coalesced: a burst of 100 writes to one file (about 25 ms) comes to a
     // dozen checkApply runs, not one each: events that arrive while a check
     // runs make one more run (about 1,400 runs for 11,000 events when idle).
-    expect(checkApplies).toBeGreaterThan(0);
-    expect(checkApplies).toBeLessThan(WRITES / 4);
+    expect(checkApplies, during).toBeGreaterThan(0);
+    expect(checkApplies, during).toBeLessThan(WRITES / 4);
     expect((rssPeak - rssBefore) / MIB).toBeLessThan(200);
   }, 60_000);
 });
