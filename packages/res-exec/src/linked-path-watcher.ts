@@ -1,9 +1,5 @@
-import { readlinkSync, realpathSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { linkChainOf } from '@converge/system-paths';
 import { PathWatcher } from './path-watcher.js';
-
-/** Links followed in a chain, at most (the kernel's own limit on a path's links). */
-const MAX_LINK_HOPS = 40;
 
 /**
  * Watches a path as PathWatcher does and, while it is a symlink, where it
@@ -14,8 +10,8 @@ const MAX_LINK_HOPS = 40;
  * its end are watched, so a link further along re-pointed is seen too.
  * At every event the chain is read again: a link pointed elsewhere has its
  * new target watched, and the old one no longer, before the event is told.
- * (res-file follows its linked inputs the same way; a plugin does not
- * import another.)
+ * (The chain is @converge/system-paths' linkChainOf, which res-file's
+ * watches of symlinked folders read too: a plugin does not import another.)
  */
 export class LinkedPathWatcher {
   private readonly own: PathWatcher;
@@ -47,7 +43,8 @@ export class LinkedPathWatcher {
 
   /** Watches where the link leads now, and nothing it led to before. */
   private follow(): void {
-    const leads = new Set(whereLinkLeads(this.path));
+    // The path itself (a loop back to it) is the own watch's already.
+    const leads = new Set(linkChainOf(this.path).filter((hop) => hop !== this.path));
     for (const [target, watcher] of this.targets) {
       if (leads.has(target)) continue;
       watcher.close();
@@ -57,32 +54,4 @@ export class LinkedPathWatcher {
       if (!this.targets.has(target)) this.targets.set(target, new PathWatcher(target, () => this.changed(), this.onError));
     }
   }
-}
-
-/**
- * Each path the symlink at `path` leads through (every hop of its chain, as
- * the link says, and the real path, which differs when a folder on the way
- * is a link); none when `path` is no symlink. A dangling link ends at its
- * last hop, where its target will appear.
- */
-export function whereLinkLeads(path: string): string[] {
-  const hops: string[] = [];
-  let current = path;
-  for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
-    let target: string;
-    try {
-      target = readlinkSync(current);
-    } catch {
-      break; // no link (EINVAL), or nothing there
-    }
-    current = resolve(dirname(current), target);
-    hops.push(current);
-  }
-  if (hops.length === 0) return [];
-  try {
-    hops.push(realpathSync.native(path));
-  } catch {
-    // Dangling, or a loop (ELOOP): the hops are all there is to watch.
-  }
-  return [...new Set(hops)].filter((hop) => hop !== path);
 }

@@ -1,8 +1,8 @@
 import { readdir, readlink, realpath } from 'node:fs/promises';
 import { posix } from 'node:path';
+import { MAX_LINK_HOPS } from '@converge/system-paths';
 import type { FileParams } from './params.js';
 import { fsPath } from './paths.js';
-import { MAX_LINK_HOPS } from './link-watch.js';
 import { WatchBatch } from './watch-batch.js';
 import type { WatchTarget } from './watch-index.js';
 

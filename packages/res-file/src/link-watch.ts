@@ -1,11 +1,9 @@
-import { lstatSync, readlinkSync, realpathSync, watch } from 'node:fs';
+import { lstatSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { posix } from 'node:path';
+import { linkChainOf } from '@converge/system-paths';
 import { pathEventOf } from './folder-watch.js';
 import { ancestorsOf } from './watch-index.js';
-
-/** Links followed in a chain, at most (the kernel's own limit on a path's links). */
-export const MAX_LINK_HOPS = 40;
 
 /** The watches of where a symlinked folder leads. */
 export interface LinkWatch {
@@ -39,22 +37,8 @@ export function watchWhereLinkLeads(folder: string, onMoved: () => void): LinkWa
       child = ancestor;
     }
   };
-  let current = folder;
-  for (let hop = 0; hop < MAX_LINK_HOPS; hop++) {
-    let target: string;
-    try {
-      target = readlinkSync(current);
-    } catch {
-      break;
-    }
-    current = posix.resolve(posix.dirname(current), target);
-    through(current);
-  }
-  try {
-    through(realpathSync.native(folder));
-  } catch {
-    // A dangling link: the hops above are where its target will appear.
-  }
+  // A dangling chain ends at its last hop: where its target will appear.
+  for (const hop of linkChainOf(folder)) through(hop);
   const watchers: FSWatcher[] = [];
   for (const [above, names] of wanted) {
     try {
