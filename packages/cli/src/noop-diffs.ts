@@ -2,7 +2,7 @@ import type { Engine } from '@converge/engine';
 import type { Logger } from 'pino';
 import type { LineSink } from './logging.js';
 import { StatusHistory } from './status-history.js';
-import { oneLine } from './terminal-text.js';
+import { distinctLine, oneLine } from './terminal-text.js';
 
 /** Where a dry run's diffs go: plain text after each resource's id, or one JSON log line each. */
 export type DiffOutput = { readonly text: LineSink } | { readonly json: Logger };
@@ -33,7 +33,7 @@ export function printNoopDiffs(engine: Pick<Engine, 'onEvent'>, output: DiffOutp
     const about = event.members ?? [event.id];
     if ('json' in output) output.json.info({ resource: about[0], ...(about.length > 1 ? { resources: about } : {}), diff: event.diff }, 'would change (noop)');
     // The diff quotes what is in the file now, which anyone who can write it chose: each line escaped.
-    else output.text.write(`${about.map(oneLine).join(', ')} would change:\n${event.diff.replace(/\n$/, '').split('\n').map(oneLine).join('\n')}\n`);
+    else output.text.write(`${about.map(distinctLine).join(', ')} would change:\n${event.diff.replace(/\n$/, '').split('\n').map(oneLine).join('\n')}\n`);
     // A new diff is followed by its status line again (README: the diff, then `would change: ID`).
     for (const id of about) diffPrinted(id);
   });

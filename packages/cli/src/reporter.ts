@@ -2,7 +2,7 @@ import { describeWarning, type GraphWarning } from '@converge/engine';
 import type { EngineError } from '@converge/engine-api';
 import type { Logger } from 'pino';
 import type { LineSink } from './logging.js';
-import { oneLine, safeText } from './terminal-text.js';
+import { distinctLine, oneLine, safeText } from './terminal-text.js';
 
 /**
  * Why a command stops before anything ran: the state directory in use, a
@@ -48,13 +48,13 @@ export function textReporter(sink: LineSink, { showsWarnings = true }: { readonl
     // As EngineError.describe() puts it, made safe for a terminal: a command's stderr in the message must not drive it or pass for lines of converge's own.
     problem: (error) => {
       const where = error.location ? `${error.location.file}:${error.location.line}:${error.location.column}: ` : '';
-      const who = error.resource ? `${oneLine(error.resource)}: ` : '';
+      const who = error.resource ? `${distinctLine(error.resource)}: ` : '';
       const hint = error.hint ? `\n  hint: ${safeText(error.hint)}` : '';
       sink.write(`${oneLine(where)}${who}${safeText(error.message)}${hint}\n`);
     },
     failure: ({ message, hint }) => sink.write(`converge: ${message}\n${hint === undefined ? '' : `converge: hint: ${hint}\n`}`),
     warning: (warning) => {
-      if (showsWarnings) sink.write(`${describeWarning(warning).split('\n').map(oneLine).join('\n')}\n`);
+      if (showsWarnings) sink.write(`${describeWarning({ ...warning, resource: distinctLine(warning.resource) }).split('\n').map(oneLine).join('\n')}\n`);
     },
   };
 }

@@ -1,4 +1,4 @@
-import { oneLine } from './terminal-text.js';
+import { distinctLine, oneLine } from './terminal-text.js';
 import { ExitCode } from './exit-codes.js';
 import { tellCapped } from './capped-list.js';
 /** What each stop signal does, in the order they arrive. */
@@ -38,7 +38,7 @@ export function handleStopSignals(steps: StopSteps, say: Say, maxRuntimeSeconds 
     tellCapped(
       steps.runningCalls(),
       listsInFull,
-      (call) => say(`still running: ${oneLine(call.text)}`, { resource: call.id }),
+      (call) => say(`still running: ${runningText(call)}`, { resource: call.id }),
       (more) => say(`still running: … and ${more} more`),
     );
   };
@@ -115,4 +115,9 @@ export function handleEngineStopSignals(engine: StoppableEngine, stop: () => Pro
 export function untilAborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/** `kind[name]: checkApply running for N s`, its id written as every other line about a resource writes it (distinctLine). */
+function runningText({ id, text }: { readonly id: string; readonly text: string }): string {
+  return text.startsWith(id) ? `${distinctLine(id)}${oneLine(text.slice(id.length))}` : oneLine(text);
 }

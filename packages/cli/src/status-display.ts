@@ -1,4 +1,4 @@
-import { oneLine, safeText } from './terminal-text.js';
+import { distinctLine, safeText } from './terminal-text.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Engine, ResourceState, ResourceStatus } from '@converge/engine';
 import type { LineSink } from './logging.js';
@@ -78,7 +78,7 @@ export class TransitionLines {
     }
     if (next === undefined) return undefined;
     this.#told.set(status.id, next);
-    const id = oneLine(status.id);
+    const id = distinctLine(status.id);
     switch (next.line) {
       case 'failed':
         return `failed: ${id}${next.error ? `: ${safeText(next.error)}` : ''}`;

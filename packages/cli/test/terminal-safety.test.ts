@@ -61,4 +61,53 @@ describe('what reaches the terminal', () => {
     expect(result.stderr).toContain("unknown key '\\ufeffresources'");
     expect(result.stderr).not.toMatch(/[\ufeff\u200b]/);
   });
+
+  it("tells a name with a real newline from one with a typed backslash-n, in status lines and log lines (QA: both printed as new\\nline)", async () => {
+    const dir = await makeTempDir();
+    const real = join(dir, 'a\nb');
+    const typed = join(dir, 'a\\nb');
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      [
+        'graph: g',
+        'resources:',
+        '  noop:',
+        '  - name: "new\\nline"',
+        "  - name: 'new\\nline'",
+        "  - name: 'C:\\temp'",
+        '  file:',
+        `  - name: ${JSON.stringify(real)}`,
+        '    state: exists',
+        `  - name: ${JSON.stringify(typed)}`,
+        '    state: exists',
+        '',
+      ].join('\n'),
+    );
+    const result = await runCli(['run', ...ONCE, graph]);
+
+    expect(result.code, result.stderr).toBe(0);
+    const stdout = result.stdout.split('\n');
+    expect(stdout).toContain('converged: noop[new\\nline]');
+    expect(stdout).toContain('converged: noop[new\\\\nline]');
+    // A backslash that reads as no escape is shown as typed, as before.
+    expect(stdout).toContain('converged: noop[C:\\temp]');
+    const realFile = `file[${dir}/a\\nb]`;
+    const typedFile = `file[${dir}/a\\\\nb]`;
+    expect(stdout).toContain(`changed: ${realFile}`);
+    expect(stdout).toContain(`changed: ${typedFile}`);
+    const logged = result.stderr.split('\n').filter((line) => line.includes(': changed'));
+    expect(logged.filter((line) => line.endsWith(`INFO: ${realFile}: changed`))).toHaveLength(1);
+    expect(logged.filter((line) => line.endsWith(`INFO: ${typedFile}: changed`))).toHaveLength(1);
+  });
+
+  it('tells the two apart in a problem about each', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(dir, 'graph.yaml', ['graph: g', 'resources:', '  noop:', '  - name: "new\\nline"', '    colour: red', "  - name: 'new\\nline'", '    colour: red', ''].join('\n'));
+    const result = await runCli(['validate', graph]);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/:5:\d+: noop\[new\\nline\]: /);
+    expect(result.stderr).toMatch(/:7:\d+: noop\[new\\\\nline\]: /);
+  });
 });

@@ -11,7 +11,7 @@ import { handleEngineStopSignals, untilAborted } from '../signals.js';
 import { openStateDirOrReport } from '../state-dir.js';
 import { engineOptionsFrom } from '../engine-options.js';
 import { StatusDisplay, summarize } from '../status-display.js';
-import { oneLine } from '../terminal-text.js';
+import { distinctLine } from '../terminal-text.js';
 import { Terminal } from '../terminal.js';
 import { jsonReporter, textReporter, type Reporter } from '../reporter.js';
 import { loadGraphOrReport } from './load-graph.js';
@@ -106,7 +106,7 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
     });
     // `reversed: file[/etc/x]`, `would put back: …` (noop), `failed: …: reversal failed (kept for another try): …`.
     engine.onReversal(({ id, outcome, error }) =>
-      display.tell(outcome === 'failed' ? `failed: ${oneLine(id)}: ${error?.message ?? 'reversal failed'}` : `${outcome}: ${oneLine(id)}`),
+      display.tell(outcome === 'failed' ? `failed: ${distinctLine(id)}: ${error?.message ?? 'reversal failed'}` : `${outcome}: ${distinctLine(id)}`),
     );
     // Diffs for --noop, and for resources with meta: {noop: true} in a normal run, from the first graph
     // that has one (not before: listening makes the engine describe every check).
@@ -288,7 +288,7 @@ function warnIfReversalsWillBeLost(graph: ResolvedGraph, flags: Pick<RunFlags, '
   const first = reversible[0]?.id ?? '';
   const others = reversible.length > 1 ? ` and ${reversible.length - 1} more` : '';
   say(
-    `warning: ${oneLine(first)}${others} ha${reversible.length > 1 ? 've' : 's'} meta: {reverse: true}, but --tmp-prefix removes the state directory at exit: ` +
+    `warning: ${distinctLine(first)}${others} ha${reversible.length > 1 ? 've' : 's'} meta: {reverse: true}, but --tmp-prefix removes the state directory at exit: ` +
       'what to put back is kept only during this run, and a later run cannot put back what was there before; use --prefix DIR to keep it',
   );
 }
