@@ -27,10 +27,14 @@ export function distinctLine(id: string): string {
  * around them (bidirectional overrides and isolates); and what it shows as
  * nothing: a zero-width space, a word joiner, a byte order mark (QA: a BOM
  * in the middle of a graph made `unknown key 'resources'`, the key looking
- * right). A tab only moves the cursor on (diffs and file content have
- * them): kept.
+ * right); and what is no character at all: U+FFFE, U+FFFF and half of a
+ * surrogate pair, which XML 1.0 cannot hold (QA: `converge graph --format
+ * svg` was not XML) and UTF-8 output writes as U+FFFD, the same for every
+ * lone half. A whole pair (an emoji) is kept. A tab only moves the cursor
+ * on (diffs and file content have them): kept.
  */
-const TERMINAL_CONTROLS = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]/g;
+const TERMINAL_CONTROLS =
+  /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u200b\u200e\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
  * Text that may hold what a resource reported (a command's stderr), as it

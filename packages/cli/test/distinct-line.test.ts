@@ -17,10 +17,12 @@ describe('distinctLine', () => {
     expect(distinctLine('z\\u200b')).toBe('z\\\\u200b');
     expect(distinctLine('C:\\temp\\')).toBe('C:\\temp\\');
     expect(distinctLine('a\\\u001b')).toBe('a\\\\\\u001b');
+    expect(distinctLine('\ufffe\uffff\ud800 \udc00 \ud83d\ude00')).toBe('\\ufffe\\uffff\\ud800 \\udc00 \ud83d\ude00');
   });
 
   it('can be read back, so two names never give the same text', () => {
-    const alphabet = ['\\', 'n', 'u', '0', '1', 'b', '\n', '\u001b', '\u200b', '\t', 'x'];
+    // Halves of a surrogate pair, which may meet as a whole pair or stay alone.
+    const alphabet = ['\\', 'n', 'u', '0', '1', 'b', '\n', '\u001b', '\u200b', '\t', 'x', '\ud83d', '\ude00', '\uffff'];
     let seed = 7;
     const next = (): number => {
       seed = (seed * 1103515245 + 12345) % 2147483648;

@@ -1,8 +1,9 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { XMLParser } from 'fast-xml-parser';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeGraph } from './support/graphs.js';
 import { killAll, runCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+import { xmlProblems } from './support/xmllint.js';
 
 afterEach(async () => {
   killAll();
@@ -143,7 +144,7 @@ describe('converge graph', () => {
     const result = await runCli(['graph', '--format', 'svg', graph]);
 
     expect(result.code).toBe(0);
-    expect(XMLValidator.validate(result.stdout)).toBe(true);
+    expect(await xmlProblems(result.stdout)).toBe('');
     const svg = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(result.stdout) as {
       svg: { g: { class: string; 'data-id'?: string; 'data-from'?: string; rect?: { y: string }; line?: { 'stroke-dasharray'?: string } | object[] }[] };
     };
@@ -251,7 +252,7 @@ edges:
     expect(svg.code, svg.stderr).toBe(0);
     // No control character: XML cannot hold an escape character, even as a reference.
     expect(svg.stdout).not.toMatch(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u200b]/);
-    expect(XMLValidator.validate(svg.stdout)).toBe(true);
+    expect(await xmlProblems(svg.stdout)).toBe('');
     const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(svg.stdout) as {
       svg: { g: { class: string; 'data-id'?: string; 'data-from'?: string; 'data-to'?: string; text?: string | { '#text': string } }[] };
     };
@@ -264,6 +265,38 @@ edges:
       [realNewline, 'noop[start]'],
       ['noop[start]', typedNewline],
     ]);
+  });
+
+  it('writes an SVG that is XML 1.0 when a name holds U+FFFE, U+FFFF or half of a surrogate pair, each shown as an escape (QA: not XML)', async () => {
+    const dir = await makeTempDir();
+    const graph = await writeGraph(
+      dir,
+      'graph.yaml',
+      `graph: "g\\uFFFF"
+resources:
+  noop:
+    - {name: "a\\uFFFE", meta: {autogroup: false}}
+    - {name: "b\\uFFFF", meta: {autogroup: false}}
+    - {name: "c\\uD800", meta: {autogroup: false}}
+    - {name: "d\\uDC00x", meta: {autogroup: false}}
+    - {name: "e\\uD83D\\uDE00", meta: {autogroup: false}}
+edges:
+  - {from: {kind: noop, name: "c\\uD800"}, to: {kind: noop, name: "a\\uFFFE"}}
+`,
+    );
+    const svg = await runCli(['graph', '--format', 'svg', graph]);
+
+    expect(svg.code, svg.stderr).toBe(0);
+    expect(await xmlProblems(svg.stdout)).toBe('');
+    const parsed = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(svg.stdout) as {
+      svg: { title: string; g: { class: string; 'data-id'?: string; 'data-from'?: string; 'data-to'?: string }[] };
+    };
+    expect(parsed.svg.title).toBe('g\\uffff');
+    // Each lone half its own escape (as written out, every one would be U+FFFD); a whole pair is the emoji it makes.
+    expect(parsed.svg.g.filter((group) => group.class === 'resource').map((box) => box['data-id'])).toEqual(
+      expect.arrayContaining(['noop[a\\ufffe]', 'noop[b\\uffff]', 'noop[c\\ud800]', 'noop[d\\udc00x]', 'noop[e\u{1f600}]']),
+    );
+    expect(parsed.svg.g.filter((group) => group.class === 'edge explicit').map((edge) => [edge['data-from'], edge['data-to']])).toEqual([['noop[c\\ud800]', 'noop[a\\ufffe]']]);
   });
 
   it('draws the order a hidden resource carries as an edge through hidden resources, in every format (QA: two unconnected boxes)', async () => {
