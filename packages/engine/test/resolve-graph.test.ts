@@ -783,7 +783,8 @@ describe('resolveGraph: edges', () => {
       '- {from: {kind: noop, name: b}, to: {kind: noop, name: c}}',
     ]);
     expect(graph.edges).toEqual([
-      { from: 'noop[a]', to: 'noop[b]', notify: true, origin: 'explicit', location: { file: 'g.yaml', line: 7, column: 3 } },
+      // Where its notify comes from, for a warning about the notification.
+      { from: 'noop[a]', to: 'noop[b]', notify: true, origin: 'explicit', location: { file: 'g.yaml', line: 7, column: 3 }, notifyLocation: { file: 'g.yaml', line: 8, column: 3 } },
       { from: 'noop[b]', to: 'noop[c]', notify: false, origin: 'explicit', location: { file: 'g.yaml', line: 9, column: 3 } },
     ]);
     // QA: merged with no word, the edge without notify became a notifying one.
@@ -800,7 +801,9 @@ describe('resolveGraph: edges', () => {
   it('warns at an edge listed twice the same, and says whether the one edge notifies', async () => {
     const edge = '- {from: {kind: noop, name: a}, to: {kind: noop, name: b}}';
     const graph = await resolveYaml([...threeNoops, 'edges:', edge, edge, '- {from: {kind: noop, name: a}, to: {kind: noop, name: b}, notify: true}', edge]);
-    expect(graph.edges).toEqual([{ from: 'noop[a]', to: 'noop[b]', notify: true, origin: 'explicit', location: { file: 'g.yaml', line: 7, column: 3 } }]);
+    expect(graph.edges).toEqual([
+      { from: 'noop[a]', to: 'noop[b]', notify: true, origin: 'explicit', location: { file: 'g.yaml', line: 7, column: 3 }, notifyLocation: { file: 'g.yaml', line: 9, column: 3 } },
+    ]);
     expect(graph.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
       [8, 'listed twice, the same both times (at g.yaml:7 and here): read as one edge, which does not notify'],
       [9, 'listed 3 times (first at g.yaml:7), with notify: true in some only: merged into one edge, which notifies'],
@@ -971,6 +974,35 @@ describe('resolveGraph: send/recv', () => {
     );
     expect(perResource.warnings?.map((warning) => [warning.location.line, warning.message])).toEqual([
       [9, "notifies svc[off], which does nothing on a refresh as its params are (see its kind's README): the notification is lost"],
+    ]);
+  });
+
+  it('tells a lost notification at the edge that asks for it when two edges merged, the first without notify (QA: told at the first)', async () => {
+    const graph = await resolveYaml([
+      'resources:',
+      '  noop:',
+      '  - name: a',
+      '  - name: hub',
+      '  - name: end',
+      '  file:',
+      '  - name: /etc/app.conf',
+      'edges:',
+      '- {from: {kind: noop, name: a}, to: {kind: file, name: /etc/app.conf}}',
+      '- {from: {kind: noop, name: a}, to: {kind: file, name: /etc/app.conf}, notify: true}',
+      '- {from: {kind: file, name: /etc/app.conf}, to: {kind: noop, name: hub}, notify: true}',
+      '- {from: {kind: noop, name: hub}, to: {kind: noop, name: end}}',
+      '- {from: {kind: noop, name: hub}, to: {kind: noop, name: end}, notify: true}',
+    ]);
+    expect(graph.warnings?.map((warning) => [warning.location.line, warning.resource, warning.message])).toEqual([
+      [10, 'edge noop[a] -> file[/etc/app.conf]', 'listed twice (at g.yaml:9 and here), with notify: true in one only: merged into one edge, which notifies'],
+      [13, 'edge noop[hub] -> noop[end]', 'listed twice (at g.yaml:12 and here), with notify: true in one only: merged into one edge, which notifies'],
+      [10, 'edge noop[a] -> file[/etc/app.conf]', "notifies file[/etc/app.conf], whose kind 'file' does nothing on a refresh: the notification is lost"],
+      // The notify edge onward from the noop is named by the line that asks to notify, too.
+      [
+        11,
+        'edge file[/etc/app.conf] -> noop[hub]',
+        'notifies noop[hub], which passes no notification on (a noop changes nothing): its own notify edge noop[hub] -> noop[end] (g.yaml:13) is never refreshed from here',
+      ],
     ]);
   });
 

@@ -43,17 +43,25 @@ export class MergedEdges {
       return;
     }
     const keep = slot.edge.send === undefined && edge.send !== undefined ? edge : slot.edge;
-    slot.edge = { ...keep, notify: slot.edge.notify || edge.notify };
     // Told against the same edge written before (notify too, if one was), if it was; else against the first of the slot (a plain edge and a send/recv one).
     const twins = slot.written.filter((other) => other.send === edge.send && other.recv === edge.recv);
     const earlier = twins.find((other) => other.notify === edge.notify) ?? twins[0] ?? slot.written[0] ?? edge;
     slot.written.push(edge);
+    slot.edge = withNotifyOf(keep, slot.written);
     this.#warnings.push(foldWarning(earlier, edge, slot.edge.notify, twins.length + 1));
   }
 
   edges(): ResolvedEdge[] {
     return [...this.#byPair.values()].flat().map((slot) => slot.edge);
   }
+}
+
+/** `keep`, notifying if any of the edges folded into it asks, with where the first that asks wrote it if that is another edge. */
+function withNotifyOf(keep: ResolvedEdge, written: readonly WrittenEdge[]): ResolvedEdge {
+  const { notifyLocation: _, ...edge } = keep;
+  const notifiedAt = written.find((other) => other.notify)?.location;
+  if (notifiedAt === undefined) return { ...edge, notify: false };
+  return notifiedAt === edge.location ? { ...edge, notify: true } : { ...edge, notify: true, notifyLocation: notifiedAt };
 }
 
 /** `listed twice` for the same edge again; otherwise which edge it merged with; and whether the one edge left notifies. */

@@ -1,4 +1,4 @@
-import type { AnyResourceDefinition } from '@converge/engine-api';
+import type { AnyResourceDefinition, SourceLocation } from '@converge/engine-api';
 import type { GraphWarning, ResolvedEdge, ResolvedResource } from './spec.js';
 
 /** `edge kind[name] -> kind[name]`: a resolved edge has no name of its own, and its ends say which one it is. */
@@ -6,9 +6,15 @@ function edgeLabel(edge: ResolvedEdge): string {
   return `edge ${edge.from} -> ${edge.to}`;
 }
 
+/** Where the edge's `notify: true` is written: of the edges merged into one, the first that asks (QA: the warning was told at the first edge, which did not). */
+function notifyPlace(edge: ResolvedEdge): SourceLocation | undefined {
+  return edge.notifyLocation ?? edge.location;
+}
+
 /** `kind[name] -> kind[name] (file:line)`, so that an edge told of in another's warning can be found. */
 function edgeWithPlace(edge: ResolvedEdge): string {
-  return edge.location ? `${edge.from} -> ${edge.to} (${edge.location.file}:${edge.location.line})` : `${edge.from} -> ${edge.to}`;
+  const place = notifyPlace(edge);
+  return place ? `${edge.from} -> ${edge.to} (${place.file}:${place.line})` : `${edge.from} -> ${edge.to}`;
 }
 
 /** Whether a resource acts on a refresh: its kind's refreshable trait, for every resource or from its params. */
@@ -33,7 +39,8 @@ export function warnNotifyWithoutEffect(
     if (edge.notify) notifyingFrom.set(edge.from, [...(notifyingFrom.get(edge.from) ?? []), edge]);
   }
   for (const edge of edges) {
-    if (!edge.notify || !edge.location) continue;
+    const location = notifyPlace(edge);
+    if (!edge.notify || !location) continue;
     const resource = resources.get(edge.to);
     const onward = notifyingFrom.get(edge.to);
     if (resource?.kind === 'noop' && onward) {
@@ -43,7 +50,7 @@ export function warnNotifyWithoutEffect(
       // warning named neither, and a graph with many noops left it to guess).
       const many = onward.length > 1;
       warnings.push({
-        location: edge.location,
+        location,
         resource: edgeLabel(edge),
         message: `notifies ${edge.to}, which passes no notification on (a noop changes nothing): its own notify ${many ? 'edges' : 'edge'} ${onward.map(edgeWithPlace).join(', ')} ${many ? 'are' : 'is'} never refreshed from here`,
         hint: `notify ${onward.map((next) => next.to).join(', ')} from ${edge.from} directly`,
@@ -53,7 +60,7 @@ export function warnNotifyWithoutEffect(
     if (resource === undefined || actsOnRefresh(kinds.get(resource.kind), resource.params)) continue;
     const kindWide = typeof kinds.get(resource.kind)?.refreshable !== 'function';
     warnings.push({
-      location: edge.location,
+      location,
       resource: edgeLabel(edge),
       message: kindWide
         ? `notifies ${edge.to}, whose kind '${resource.kind}' does nothing on a refresh: the notification is lost`

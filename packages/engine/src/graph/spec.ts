@@ -134,6 +134,13 @@ export interface ResolvedEdge {
   readonly recv?: string;
   readonly origin: EdgeOrigin;
   readonly location?: SourceLocation;
+  /**
+   * Where `notify: true` was written, when not at `location`: edges between
+   * the same resources merged into this one, and only a later one notifies.
+   * A warning about its notification is told there (QA: at the edge
+   * without notify).
+   */
+  readonly notifyLocation?: SourceLocation;
 }
 
 export function resourceId(kind: string, name: string): string {
