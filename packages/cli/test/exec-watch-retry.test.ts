@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 describe('exec: a watchcmd that exits, under meta retry and delay', () => {
-  it('is started again after delay, retry times, each told with the tries left; then the resource fails', async () => {
+  it('is started again after delay, retry times, each told with the tries left (the same failure again at debug); then the resource fails', async () => {
     const dir = await makeTempDir();
     const ticks = join(dir, 'ticks');
     // Each start of the watchcmd prints one line (an event), so cmd appends one line per start.
@@ -33,11 +33,11 @@ resources:
 `,
     );
     // A quiet time well over the second each watch lives, so that the run ends only after the last try, on a slow machine too.
-    const result = await runCli(['run', '--tmp-prefix', '--converger-timeout=3', '--converged-exit', graph], { timeoutMs: 25_000 });
+    const result = await runCli(['run', '--tmp-prefix', '--converger-timeout=3', '--converged-exit', '--log-level=debug', graph], { timeoutMs: 25_000 });
     expect((await readFile(ticks, 'utf8')).trim().split('\n'), result.stderr).toHaveLength(3);
     const exited = 'watchcmd /bin/sh -c "echo tick; sleep 1; exit 3" exited with code 3';
     expect(result.stderr).toContain(`WARN: exec[w2]: watch failed, retrying in 200 ms (1 more after it): ${exited}`);
-    expect(result.stderr).toContain(`WARN: exec[w2]: watch failed, retrying in 200 ms (0 more after it): ${exited}`);
+    expect(result.stderr).toContain(`DEBUG: exec[w2]: watch failed, retrying in 200 ms (0 more after it): ${exited}`);
     expect(result.stdout).toContain(`failed: exec[w2]: ${exited}`);
     expect(result.code, result.stderr).toBe(1);
   });
@@ -59,7 +59,8 @@ resources:
       meta: {retry: 2, delay: 1500}
 `,
     );
-    const result = await runCli(['run', '--tmp-prefix', '--converger-timeout=1', '--converged-exit', graph], { timeoutMs: 25_000 });
+    // At debug: the second try failed as the first did.
+    const result = await runCli(['run', '--tmp-prefix', '--converger-timeout=1', '--converged-exit', '--log-level=debug', graph], { timeoutMs: 25_000 });
     expect(result.code, result.stderr).toBe(1);
     expect(result.stderr).toContain('retrying in 1.5 s (0 more after it)');
     expect(result.stdout).toContain('failed: exec[w4]: watchcmd /bin/sh -c "exit 3" exited with code 3');
@@ -110,7 +111,8 @@ resources:
   it('in a run that goes on, is restarted for ever and never told converged while it keeps failing; a stop then leaves it failed', async () => {
     const dir = await makeTempDir();
     const graph = await writeGraph(dir, 'rw8.yaml', rewatched('rw8', 'exit 1'));
-    const cli = startCli(['run', '--tmp-prefix', '--converger-timeout=1', graph]);
+    // At debug: each restart after the first fails as it did, and is told there.
+    const cli = startCli(['run', '--tmp-prefix', '--converger-timeout=1', '--log-level=debug', graph]);
     // Past the quiet time several times over: restarts at 0.1, 0.3, 0.7, 1.5, 3.1 s...
     await cli.waitFor(/(watch failed, restarting[^\n]*\n[^]*){6}/, 20_000);
     cli.child.kill('SIGTERM');

@@ -1,12 +1,20 @@
 import { EngineError, type MetaParams, type ResourceInstance } from '@converge/engine-api';
 import { resourceError } from './resource-call.js';
 import { FailingStreak } from './failing-streak.js';
+import { RepeatedFailure } from './repeated-failure.js';
 import { RetryBudget } from './retry-budget.js';
 
 /** How long a watch gets to end after its abort before stopping goes on without it. */
 const WATCH_STOP_GRACE_MS = 5_000;
 const REWATCH_FIRST_BACKOFF_MS = 100;
 const REWATCH_MAX_BACKOFF_MS = 5_000;
+/**
+ * A start of a watch that stayed up this long before it failed had
+ * recovered: its failure is told as a warning again, whatever it says. A
+ * flapping watch (a command that exits, a refused connection) fails well
+ * within it, and is told once per distinct failure.
+ */
+const WATCH_RECOVERED_MS = 5_000;
 
 /** What a resource's watch tells the vertex it belongs to. */
 export interface WatchHost {
@@ -26,7 +34,7 @@ export interface WatchHost {
   watchDied(error: EngineError): void;
   /** The watch failed with `error` and is started again (`meta.retry`, `meta.rewatch`): until it is live again, the vertex is not converged. */
   restarting(error: EngineError): void;
-  log(level: 'warn', message: string): void;
+  log(level: 'warn' | 'debug', message: string): void;
 }
 
 /**
@@ -54,6 +62,8 @@ export class ResourceWatch {
   #startedAt = 0;
   /** Only for a watch restarted without limit, in a run that ends once converged. */
   readonly #streak: FailingStreak | undefined;
+  /** Whether a restart's failure is news, by the rule of a check's retries. */
+  readonly #failures = new RepeatedFailure();
 
   constructor(host: WatchHost, instance: ResourceInstance<Record<string, unknown>, Record<string, unknown>>, watching: boolean) {
     this.#host = host;
@@ -112,8 +122,10 @@ export class ResourceWatch {
       this.#host.watchDied(this.#keepsFailing(error, this.#streak));
       return;
     }
+    if (performance.now() - this.#startedAt >= WATCH_RECOVERED_MS) this.#failures.forget();
+    const level = this.#failures.level(error.message);
     if (this.#host.meta.rewatch) {
-      this.#host.log('warn', `watch failed, restarting: ${error.message}`);
+      this.#host.log(level, `watch failed, restarting: ${error.message}`);
       // Down until the new watch is live, as under retry (QA: a watch that never stayed up counted as converged).
       this.#host.restarting(error);
       this.#rewatchTimer = setTimeout(() => {
@@ -127,7 +139,7 @@ export class ResourceWatch {
       this.#host.watchDied(error);
       return;
     }
-    this.#host.log('warn', this.#retries.take(false, error.message));
+    this.#host.log(level, this.#retries.take(false, error.message));
     this.#host.restarting(error);
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;

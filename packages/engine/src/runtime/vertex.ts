@@ -19,6 +19,7 @@ import { membersTag } from './log-adapter.js';
 import { EventValue } from './event-value.js';
 import { RateLimiter } from './rate-limiter.js';
 import { Retries } from './retries.js';
+import { RepeatedFailure } from './repeated-failure.js';
 import type { ReversalSubject } from './reversal-steps.js';
 import { ResourceWatch } from './resource-watch.js';
 import { receivedProblem } from './received-check.js';
@@ -117,6 +118,8 @@ export class Vertex implements ContextHost {
   /** Removed or replaced by a graph swap (see leaveGraph). */
   #leaving = false;
   readonly #retries: Retries;
+  /** Whether a retry's failure is news (see RepeatedFailure): forgotten on a success, and on a block, which is told in between. */
+  readonly #retryFailures = new RepeatedFailure();
   #staged: Record<string, unknown> | undefined;
   /** The send keys of the last successful checkApply (a dry run's included). */
   #sentInLastCheck: ReadonlySet<string> = NO_KEYS;
@@ -765,8 +768,6 @@ export class Vertex implements ContextHost {
     }
     const failure = checkFailure(error, this.id, this.#env.secrets, this.params, this.#received);
     if (!apply && this.#wouldChangeAfterParents(failure)) return false;
-    // Before #lastError moves on: a retry that fails as the try before it did is not news (see below).
-    const sameAsBefore = this.#lastError?.message === failure.message;
     this.#failureIsNews(failure);
     this.#lastError = failure;
     // A group that failed for some members may have changed the others, or, in a dry run, would.
@@ -785,10 +786,8 @@ export class Vertex implements ContextHost {
       this.#failForGood(givenUp);
       return false;
     }
-    // A failure found again is logged at debug, as every re-check's (README: a
-    // failure is told again when it differs, or after a success; QA: retry -1
-    // with no delay logged 111 identical warnings in 6 s).
-    this.#log(sameAsBefore ? 'debug' : 'warn', this.#retries.take(this.#limiter !== undefined, failure.message));
+    // A failure found again is logged at debug, as every re-check's.
+    this.#log(this.#retryFailures.level(failure.message), this.#retries.take(this.#limiter !== undefined, failure.message));
     this.#setState('pending');
     return true;
   }
@@ -916,6 +915,7 @@ export class Vertex implements ContextHost {
     this.#down = false;
     this.#lastError = undefined;
     this.#loggedFailure = undefined;
+    this.#retryFailures.forget();
     this.#setState('converged');
     if (applied && !converged) this.#logChanged();
     // Every event re-checks a noop resource that still would change: said
@@ -1000,6 +1000,7 @@ export class Vertex implements ContextHost {
   #block(parent: Vertex): void {
     if (this.#state === 'blocked' && this.#down) return;
     this.#down = true;
+    this.#retryFailures.forget();
     this.#lastError = new EngineError('ERR_RESOURCE_BLOCKED', `not run: ${parent.downMemberId} did not succeed`, {
       resource: this.id,
       phase: 'checkApply',
