@@ -34,6 +34,9 @@ Examples:
 Exit codes: 0 ok, 1 a resource failed (or --converged-exit stopped before converging), 2 bad input or usage (nothing applied).
 `;
 
+/** For every command that takes it: the command-line reporter reads it from argv too (asksForJsonLines). */
+const logJsonOption = (): Option => new Option('--log-json', 'write logs as JSON lines on stderr');
+
 const pluginOption = (): Option =>
   new Option('--plugin <name-or-dir>', 'load a plugin package by name or from a folder (repeatable)')
     .argParser(collect)
@@ -49,7 +52,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .version(versionText(), '-V, --version', 'print the version of converge and of its resource API')
     .exitOverride()
     .addHelpText('after', EXAMPLES);
-  // `run --log-json`: a usage error is a JSON line too, its hint in a field (subcommands inherit this).
+  // `--log-json`: a usage error is a JSON line too, its hint in a field (subcommands inherit this).
   if (jsonLines) program.configureOutput({ outputError: (text) => tellUsageProblem(text.replace(/^error: /, '').trim(), true) });
   else program.showHelpAfterError(`(${USAGE_HINT})`);
 
@@ -74,7 +77,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .addOption(new Option('--hostname <name>', "this host's name (default: the system's)").argParser(parseHostname))
     .addOption(pluginOption())
     .addOption(new Option('--log-level <level>', 'least severe log level shown').choices(LOG_LEVELS).default('info'))
-    .option('--log-json', 'write logs as JSON lines on stderr')
+    .addOption(logJsonOption())
     .option('--no-watch', 'do not reload the graph when its file changes (SIGHUP still reloads)')
     .addOption(new Option('--ui <[host:]port>', 'serve a live web view of the graph and its states (default host 127.0.0.1; port 0 = any free)').argParser(parseListenAddress))
     .addOption(
@@ -120,6 +123,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .description('write the JSON Schema of graph files (from the installed plugins) for editor completion and checks')
     .option('-o, --output <file>', 'write the schema to this file instead of stdout')
     .addOption(pluginOption())
+    .addOption(logJsonOption())
     .action(async (flags: Parameters<typeof schemaCommand>[0]) => {
       setExitCode(await schemaCommand(flags));
     });
@@ -130,6 +134,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .argument('<graph>', 'the graph file (mgmt YAML format)')
     .requiredOption('--seeds <urls>', 'etcd client URLs of the cluster (comma-separated)', parseSeeds)
     .addOption(pluginOption())
+    .addOption(logJsonOption())
     .action(async (graph: string, flags: Parameters<typeof deployCommand>[1]) => {
       setExitCode(await deployCommand(graph, flags));
     });
@@ -138,7 +143,8 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .command('status')
     .description("print every live host's status in the cluster (converged, deploy, resources, a deploy it refused)")
     .requiredOption('--seeds <urls>', 'etcd client URLs of the cluster (comma-separated)', parseSeeds)
-    .option('--json', 'print one JSON object')
+    .option('--json', 'print one JSON object on stdout')
+    .addOption(logJsonOption())
     .action(async (flags: Parameters<typeof statusCommand>[0]) => {
       setExitCode(await statusCommand(flags));
     });
@@ -148,6 +154,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .description('remove the exports a host that is gone for good left in the cluster (refused while it runs)')
     .argument('<host>', 'the host name, as `converge status` listed it', parseHostname)
     .requiredOption('--seeds <urls>', 'etcd client URLs of the cluster (comma-separated)', parseSeeds)
+    .addOption(logJsonOption())
     .action(async (host: string, flags: Parameters<typeof retireCommand>[1]) => {
       setExitCode(await retireCommand(host, flags));
     });

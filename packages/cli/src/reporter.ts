@@ -16,8 +16,12 @@ export interface StartFailure {
   readonly hint?: string;
 }
 
-/** ERR_USAGE as the engine's; the others are the CLI's own, stable for scripts. */
-export type StartFailureCode = 'ERR_USAGE' | 'ERR_STATE_DIR' | 'ERR_LISTEN' | 'ERR_RUN_FILE' | 'ERR_INTERNAL';
+/**
+ * ERR_USAGE as the engine's; the others are the CLI's own, stable for
+ * scripts. ERR_CLUSTER: a cluster command's call to etcd failed
+ * (unreachable, no leader); ERR_HOST_RUNNING: `retire` of a host still live.
+ */
+export type StartFailureCode = 'ERR_USAGE' | 'ERR_STATE_DIR' | 'ERR_LISTEN' | 'ERR_RUN_FILE' | 'ERR_CLUSTER' | 'ERR_HOST_RUNNING' | 'ERR_INTERNAL';
 
 /**
  * The command's own messages (stopping, summaries, problems). In text mode

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ONCE } from './support/graphs.js';
 import { killAll, runCli, startCli } from './support/run-cli.js';
 import { makeTempDir, removeTempDirs } from './support/temp-dir.js';
+import { jsonLines, type JsonRecord } from './support/json-lines.js';
 
 const servers: Server[] = [];
 
@@ -13,29 +14,13 @@ afterEach(async () => {
   await removeTempDirs();
 });
 
-type Record = { readonly [key: string]: unknown };
-
-/** Every line of stderr as a JSON record: a line that is not one fails the test. */
-function records(stderr: string): Record[] {
-  return stderr
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => {
-      try {
-        return JSON.parse(line) as Record;
-      } catch {
-        throw new Error(`not a JSON line on stderr: ${line}\nstderr:\n${stderr}`);
-      }
-    });
-}
-
 /** The one error line (level 50) that a run stopped by with --log-json, with its code and hint as fields; no info line carries the hint. */
-function theFailure(stderr: string): Record {
-  const lines = records(stderr);
+function theFailure(stderr: string): JsonRecord {
+  const lines = jsonLines(stderr);
   expect(lines.filter((line) => typeof line['msg'] === 'string' && line['msg'].startsWith('hint: ')), stderr).toEqual([]);
   const errors = lines.filter((line) => line['level'] === 50);
   expect(errors, stderr).toHaveLength(1);
-  return errors[0] as Record;
+  return errors[0] as JsonRecord;
 }
 
 async function takenPort(): Promise<number> {
@@ -51,7 +36,7 @@ describe('--log-json: a run that stops before it starts says why in one error li
   it('a graph file that does not load: the shape the others follow', async () => {
     const result = await runCli(['run', ...ONCE, '--log-json', '/nonexistent/graph.yaml']);
     expect(result.code).toBe(2);
-    const error = records(result.stderr).find((line) => line['level'] === 50);
+    const error = jsonLines(result.stderr).find((line) => line['level'] === 50);
     expect(error).toMatchObject({ code: 'ERR_GRAPH_FILE', hint: expect.any(String), msg: expect.any(String) });
   });
 

@@ -6,13 +6,14 @@ import { etcdAnswer } from '../cluster/cluster-call.js';
 import { pino } from 'pino';
 import { ExitCode } from '../exit-codes.js';
 import { worldLogger } from '../cluster/world-logger.js';
-import { textReporter, type Reporter } from '../reporter.js';
-import { Terminal } from '../terminal.js';
+import { commandLineReporter } from '../command-line-reporter.js';
+import type { Reporter } from '../reporter.js';
 import { loadGraphOrReport } from './load-graph.js';
 
 export interface DeployFlags {
   readonly seeds: readonly string[];
   readonly plugin: readonly string[];
+  readonly logJson?: boolean;
 }
 
 /**
@@ -23,7 +24,7 @@ export interface DeployFlags {
  * a folder or with --plugin are said to be needed on every agent.
  */
 export async function deployCommand(graphFile: string, flags: DeployFlags): Promise<ExitCode> {
-  const reporter = textReporter(new Terminal(process.stderr));
+  const reporter = commandLineReporter(flags.logJson === true);
   const graph = await loadGraphOrReport(graphFile, flags.plugin, reporter);
   if (!graph) return ExitCode.badInput;
   const text = await readGraphFile(graphFile);
@@ -36,7 +37,7 @@ export async function deployCommand(graphFile: string, flags: DeployFlags): Prom
     process.stdout.write(`deployed ${graphFile} as deploy ${deploy.id}\n`);
     return ExitCode.ok;
   } catch (error) {
-    reporter.say(`cannot deploy: ${error instanceof Error ? error.message : String(error)}`);
+    reporter.failure({ code: 'ERR_CLUSTER', message: `cannot deploy: ${error instanceof Error ? error.message : String(error)}` });
     return ExitCode.resourceFailed;
   } finally {
     await world.close();

@@ -6,11 +6,11 @@ import { etcdAnswer } from '../cluster/cluster-call.js';
 import { worldLogger } from '../cluster/world-logger.js';
 import { counted } from '../counted.js';
 import { ExitCode } from '../exit-codes.js';
-import { textReporter } from '../reporter.js';
-import { Terminal } from '../terminal.js';
+import { commandLineReporter } from '../command-line-reporter.js';
 
 export interface RetireFlags {
   readonly seeds: readonly string[];
+  readonly logJson?: boolean;
 }
 
 /**
@@ -20,7 +20,7 @@ export interface RetireFlags {
  * running would publish them again: it is refused.
  */
 export async function retireCommand(host: string, flags: RetireFlags): Promise<ExitCode> {
-  const reporter = textReporter(new Terminal(process.stderr));
+  const reporter = commandLineReporter(flags.logJson === true);
   const world = await connectEtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
   try {
     const removed = await etcdAnswer(
@@ -35,13 +35,16 @@ export async function retireCommand(host: string, flags: RetireFlags): Promise<E
       (message) => reporter.say(message),
     );
     if (removed === undefined) {
-      reporter.say(`${host} is running (its status is live in the cluster; one that just died keeps it about 5 s more): stop it first, then retire it`);
+      reporter.failure({
+        code: 'ERR_HOST_RUNNING',
+        message: `${host} is running (its status is live in the cluster; one that just died keeps it about 5 s more): stop it first, then retire it`,
+      });
       return ExitCode.badInput;
     }
     process.stdout.write(`${host}: ${removed === 0 ? 'nothing to remove' : `${counted(removed, 'export')} removed`}\n`);
     return ExitCode.ok;
   } catch (error) {
-    reporter.say(`cannot retire ${host}: ${error instanceof Error ? error.message : String(error)}`);
+    reporter.failure({ code: 'ERR_CLUSTER', message: `cannot retire ${host}: ${error instanceof Error ? error.message : String(error)}` });
     return ExitCode.resourceFailed;
   } finally {
     await world.close();

@@ -6,17 +6,18 @@ import { pino } from 'pino';
 import { counted } from '../counted.js';
 import { ExitCode } from '../exit-codes.js';
 import { worldLogger } from '../cluster/world-logger.js';
-import { textReporter } from '../reporter.js';
-import { Terminal } from '../terminal.js';
+import { commandLineReporter } from '../command-line-reporter.js';
 
 export interface StatusFlags {
   readonly seeds: readonly string[];
+  /** The statuses as one JSON object on stdout (data; --log-json is for what stderr says). */
   readonly json?: boolean;
+  readonly logJson?: boolean;
 }
 
 /** `converge status --seeds=...`: every live host's status, one line each. */
 export async function statusCommand(flags: StatusFlags): Promise<ExitCode> {
-  const reporter = textReporter(new Terminal(process.stderr));
+  const reporter = commandLineReporter(flags.logJson === true);
   const world = await connectEtcdWorld({ hostname: systemHostname(), seeds: flags.seeds, log: worldLogger(pino({ level: 'silent' })) });
   try {
     const statuses = await etcdAnswer(world, () => readHostStatuses(world), flags.seeds, (message) => reporter.say(message));
@@ -24,7 +25,7 @@ export async function statusCommand(flags: StatusFlags): Promise<ExitCode> {
     else process.stdout.write(formatStatuses(statuses));
     return ExitCode.ok;
   } catch (error) {
-    reporter.say(`cannot read the cluster's status: ${error instanceof Error ? error.message : String(error)}`);
+    reporter.failure({ code: 'ERR_CLUSTER', message: `cannot read the cluster's status: ${error instanceof Error ? error.message : String(error)}` });
     return ExitCode.resourceFailed;
   } finally {
     await world.close();
