@@ -1300,6 +1300,23 @@ describe('hints for what mgmt users often write (QA)', () => {
     ]);
   });
 
+  it("a known key written as `-key:` among a resource's keys is told as the list item's dash, for every kind (QA: '-state' got did you mean 'state')", async () => {
+    const dash = (key: string): string =>
+      `'-${key}' is read as a key, not as a list item; a list item's - is followed by a space: write \`- ${key}:\`, or \`${key}:\` for a key of this resource`;
+    const real = mapResolver([fileResource, passwordResource] as unknown as AnyResourceDefinition[]);
+    const problems = await problemsOf(
+      ['resources:', '  file:', '  - name: /tmp/x', '    -state: exists', '  password:', '  - name: db', '    -length: 16', '  - name: other', '    -name: again'],
+      real,
+    );
+    expect(problems.map((problem) => [problem.location?.line, problem.code, problem.message, problem.hint])).toEqual([
+      [4, 'ERR_UNKNOWN_PARAM', "unknown param '-state' for kind 'file'", dash('state')],
+      [7, 'ERR_UNKNOWN_PARAM', "unknown param '-length' for kind 'password'", dash('length')],
+      [9, 'ERR_UNKNOWN_PARAM', "unknown param '-name' for kind 'password'", dash('name')],
+    ]);
+    // A dash before a key the kind does not know is an unknown param as any other.
+    expect((await problemsOf(['resources:', '  file:', '  - name: /tmp/x', '    -colour: red'], real))[0]?.hint).toMatch(/^valid params: /);
+  });
+
   it('a param written one level too far left, where kinds go, is told to be indented', async () => {
     const problems = await hintsOf(['resources:', '  file:', '  - name: /a', '  state: exists']);
     expect(problems).toEqual([

@@ -13,6 +13,7 @@ import { yaml11BooleanHint } from './yaml11-boolean.js';
 import { describeSchema, describeValue } from './schema-describe.js';
 import type { GraphWarning, ResourceSpec } from './spec.js';
 import { pluginCallFailure } from './plugin-call-failure.js';
+import { dashReadAsKeyHint, dashWithoutSpace } from '../yaml/dash-key.js';
 
 /**
  * Checks one resource's params against its kind: unknown params, the name
@@ -276,13 +277,19 @@ const MGMT_ONLY_PARAMS: Readonly<Record<string, string>> = {
   'file.basename': 'a dirname ends with / and a basename does not start with /, as in mgmt, which builds the path from them; or write the whole path in path',
 };
 
+/** The keys of a resource's entry that are not params (the YAML reader takes them out). */
+const RESOURCE_KEYS: ReadonlySet<string> = new Set(['name', 'meta']);
+
 /** A hint for an unknown param: a metaparam or an old mgmt param written as a param, else the nearest names. */
 function unknownParamHint(key: string, kind: string, known: readonly string[]): string {
   const legacy = LEGACY_PARAMS[key] ?? MGMT_ONLY_PARAMS[`${kind}.${key}`];
   if (legacy) return legacy;
+  // `-state: exists` among a resource's keys: a known key with a dash before it, not a misspelling of it.
+  const meant = dashWithoutSpace(key);
+  if (meant !== undefined && (known.includes(meant) || RESOURCE_KEYS.has(meant))) return `${dashReadAsKeyHint(meant)}, or \`${meant}:\` for a key of this resource`;
   if (META_KEYS.includes(key)) return `${key} is a metaparam: write it under meta, as meta: {${key}: ...}`;
   // `Meta:` and `Name:` are the resource's own keys, written in lower case (a kind may have a param Name of its own, so this comes last but one).
-  if ((key.toLowerCase() === 'meta' || key.toLowerCase() === 'name') && !known.includes(key)) return `did you mean '${key.toLowerCase()}'? keys are written in lower case`;
+  if (RESOURCE_KEYS.has(key.toLowerCase()) && !known.includes(key)) return `did you mean '${key.toLowerCase()}'? keys are written in lower case`;
   if (key === 'state') return `kind '${kind}' has no state: remove it (${unknownNameHint(key, known, 'params')})`;
   return unknownNameHint(key, known, 'params');
 }

@@ -12,6 +12,11 @@ export function dashWithoutSpaceHint(meant: string): string {
   return `a list item's - is followed by a space: write \`- ${meant}:\``;
 }
 
+/** The hint for a `-name` that YAML read as a key, where the problem told is another (a mapping for a list, an unknown param). */
+export function dashReadAsKeyHint(meant: string): string {
+  return `'-${meant}' is read as a key, not as a list item; ${dashWithoutSpaceHint(meant)}`;
+}
+
 /** A `-key:` at the start of the line holding `offset`: where its dash is, and the key as meant. */
 export function dashWithoutSpaceAt(text: string, offset: number): { offset: number; meant: string } | undefined {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;

@@ -1,7 +1,7 @@
 import type { SourceLocation } from '@converge/engine-api';
 import { isAlias, isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { didYouMean } from '../graph/did-you-mean.js';
-import { dashWithoutSpace, dashWithoutSpaceHint } from './dash-key.js';
+import { dashReadAsKeyHint, dashWithoutSpace } from './dash-key.js';
 import { isForbiddenKey } from './yaml-safety.js';
 import type { PlainValueReader } from './yaml-values.js';
 import { locationOf, report, type YamlSource } from './yaml-source.js';
@@ -61,7 +61,7 @@ export function expectSeq(ctx: ShapeContext, node: Node | null | undefined, what
   if (unknownAlias(node, target)) return undefined;
   // `-name: b` under `noop:`: a list item written without the space after its dash.
   const meant = isMap(target) ? target.items.map((pair) => (isScalar(pair.key) && typeof pair.key.value === 'string' ? dashWithoutSpace(pair.key.value) : undefined)).find((key) => key !== undefined) : undefined;
-  const dashHint = meant === undefined ? undefined : `'-${meant}' is read as a key, not as a list item; ${dashWithoutSpaceHint(meant)}`;
+  const dashHint = meant === undefined ? undefined : dashReadAsKeyHint(meant);
   report(ctx.source, 'ERR_GRAPH_SHAPE', `${what} must be a list, not ${describeNode(target)}`, locationOf(ctx.source, node), dashHint ?? hint);
   return undefined;
 }
