@@ -14,7 +14,7 @@ import { Engine } from '../src/runtime/engine.js';
 /** How each start of the watch goes, in turn: up for `upMs` (live), then fails with `fails`; after the last, up until stopped. */
 type Start = { upMs: number; fails: string };
 
-function scriptedWatchKind(starts: Start[]): AnyResourceDefinition {
+function scriptedWatchKind(starts: Start[], startTimes: number[] = []): AnyResourceDefinition {
   return defineResource({
     kind: 'flap',
     params: Type.Object({}),
@@ -26,6 +26,7 @@ function scriptedWatchKind(starts: Start[]): AnyResourceDefinition {
         },
         checkApply: () => Promise.resolve(true),
         async watch(signal: AbortSignal) {
+          startTimes.push(performance.now());
           ctx?.event();
           const start = starts.shift();
           if (start === undefined) return untilAborted(signal);
@@ -47,12 +48,12 @@ function watchLog(): { lines: Array<{ level: string; msg: string }>; logger: pin
   return { lines, logger: pino({ level: 'debug' }, { write }) };
 }
 
-async function runFlapping(starts: Start[], meta: Partial<MetaParams>): Promise<Array<{ level: string; msg: string }>> {
+async function runFlapping(starts: Start[], meta: Partial<MetaParams>, startTimes: number[] = []): Promise<Array<{ level: string; msg: string }>> {
   const { lines, logger } = watchLog();
   const total = starts.length;
   const engine = new Engine({ stateDir: await tempStateDir(), convergerTimeout: -1, logger });
-  await engine.start(graphOf([scriptedWatchKind(starts)], [{ kind: 'flap', name: 'w', meta }]));
-  await until(() => lines.length === total, `${total} watch failures`, 15_000);
+  await engine.start(graphOf([scriptedWatchKind(starts, startTimes)], [{ kind: 'flap', name: 'w', meta }]));
+  await until(() => lines.length === total && startTimes.length > total, `${total} watch failures and the start after`, 15_000);
   await engine.stop();
   return lines;
 }
@@ -98,4 +99,22 @@ describe('engine: a watch that keeps failing and is started again', () => {
       { level: 'warn', msg: 'watch failed, restarting: watch failed: host unreachable' },
     ]);
   });
+
+  it('under rewatch, starts again at once after a start that stayed up, not after the backoff the flapping before had grown to', async () => {
+    const startTimes: number[] = [];
+    await runFlapping(
+      [
+        { upMs: 0, fails: 'connection refused' },
+        { upMs: 0, fails: 'connection refused' },
+        { upMs: 0, fails: 'connection refused' },
+        // The backoff is 800 ms now; up for longer than a flapping watch is (5 s): it had recovered.
+        { upMs: 5_200, fails: 'connection refused' },
+      ],
+      { rewatch: true },
+      startTimes,
+    );
+    const [, , , recovered, next] = startTimes as [number, number, number, number, number];
+    // Failed 5.2 s after it started; started again after the first backoff (100 ms), not 800.
+    expect(next - recovered - 5_200).toBeLessThan(500);
+  }, 20_000);
 });

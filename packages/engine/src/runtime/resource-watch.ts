@@ -122,7 +122,11 @@ export class ResourceWatch {
       this.#host.watchDied(this.#keepsFailing(error, this.#streak));
       return;
     }
-    if (performance.now() - this.#startedAt >= WATCH_RECOVERED_MS) this.#failures.forget();
+    if (performance.now() - this.#startedAt >= WATCH_RECOVERED_MS) {
+      // It had recovered: news again, and restarted as soon as a first failure is.
+      this.#failures.forget();
+      this.#rewatchBackoffMs = REWATCH_FIRST_BACKOFF_MS;
+    }
     const level = this.#failures.level(error.message);
     if (this.#host.meta.rewatch) {
       this.#host.log(level, `watch failed, restarting: ${error.message}`);
