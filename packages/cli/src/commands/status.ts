@@ -7,6 +7,7 @@ import { counted } from '../counted.js';
 import { ExitCode } from '../exit-codes.js';
 import { worldLogger } from '../cluster/world-logger.js';
 import { commandLineReporter } from '../command-line-reporter.js';
+import { oneLine } from '../terminal-text.js';
 
 export interface StatusFlags {
   readonly seeds: readonly string[];
@@ -32,16 +33,28 @@ export async function statusCommand(flags: StatusFlags): Promise<ExitCode> {
   }
 }
 
-function formatStatuses(statuses: readonly HostStatus[]): string {
+/**
+ * Text another host wrote to etcd (its name, its graph's path, why it
+ * refused a deploy), as one column of one line: its control characters
+ * escaped, so what any host publishes cannot drive the reader's terminal
+ * nor split or shift the tab-separated columns a script reads.
+ */
+function column(text: string): string {
+  return oneLine(text).replaceAll('\t', '\\t');
+}
+
+/** The lines `converge status` prints, one per host and the cluster's. */
+export function formatStatuses(statuses: readonly HostStatus[]): string {
   if (statuses.length === 0) return 'no hosts\n';
   const lines = statuses.map((status) => {
     const state = status.failed > 0 ? `${status.failed} failed` : status.converged ? 'converged' : status.refused && status.graph === undefined ? 'no graph' : 'converging';
-    const running = status.deploy === undefined ? (status.graph ?? '-') : `deploy ${status.deploy} (${status.graph ?? '-'})`;
+    const graph = column(status.graph ?? '-');
+    const running = status.deploy === undefined ? graph : `deploy ${status.deploy} (${graph})`;
     // A deploy it could not load, and why, after what it runs instead (QA: such a host read as converged on it).
-    const refused = status.refused ? `\trefused deploy ${status.refused.deploy}: ${status.refused.reason}` : '';
-    return `${status.host}\t${state}\t${running}\t${counted(status.resources, 'resource')}${refused}`;
+    const refused = status.refused ? `\trefused deploy ${status.refused.deploy}: ${column(status.refused.reason)}` : '';
+    return `${column(status.host)}\t${state}\t${running}\t${counted(status.resources, 'resource')}${refused}`;
   });
   const waiting = clusterWaitingFor(statuses);
-  const cluster = clusterConverged(statuses) ? 'cluster: converged' : `cluster: not converged${waiting ? ` (${waiting})` : ' (a host has failed resources)'}`;
+  const cluster = clusterConverged(statuses) ? 'cluster: converged' : `cluster: not converged${waiting ? ` (${column(waiting)})` : ' (a host has failed resources)'}`;
   return `${lines.join('\n')}\n${cluster}\n`;
 }
