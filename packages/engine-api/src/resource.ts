@@ -164,7 +164,10 @@ export interface GroupableTrait<P> {
 /**
  * Reversible trait: before the first apply the engine asks for params that
  * would restore what was there; when the resource later leaves the graph
- * with `meta: {reverse: true}`, those params are applied once.
+ * with `meta: {reverse: true}`, those params are applied once. A group
+ * (groupable kinds) is asked once for each member, before the group's first
+ * change, with the group's instance and that member's params: each member
+ * is put back on its own when it leaves.
  */
 export interface ReversibleTrait<P extends object, S extends object> {
   reversal(instance: ResourceInstance<P, S>, params: Readonly<P>): Promise<P | undefined>;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { defineResource, Type, type AnyResourceDefinition } from '@converge/engine-api';
 import { Engine } from '../src/runtime/engine.js';
 import { ReversalStore } from '../src/runtime/reversal-store.js';
-import { graphOf, tempDir, tempStateDir, type TestResource } from './support/graph.js';
+import { FileParams, folderKind, priorFile, putFile } from './support/reversible-kinds.js';
+import { graphOf, started, swapTo, tempDir, tempStateDir, type TestResource } from './support/graph.js';
 import { newJournal, recordingKind } from './support/recording-kind.js';
 
 /** Counts lifecycle calls per resource name, so a test can tell kept from replaced. */
@@ -45,74 +46,14 @@ function trackedKind(log: string[]): AnyResourceDefinition {
 function diskFileKind(writes: string[] = []): AnyResourceDefinition {
   return defineResource({
     kind: 'diskfile',
-    params: Type.Object({ path: Type.String(), content: Type.Optional(Type.String()), absent: Type.Optional(Type.Boolean()) }),
+    params: FileParams,
     nameParam: 'path',
     identity: (params) => params.path,
-    reversible: {
-      async reversal(_instance, params) {
-        try {
-          return { path: params.path, content: await readFile(params.path, 'utf8') };
-        } catch {
-          return { path: params.path, absent: true };
-        }
-      },
-    },
+    reversible: { reversal: (_instance, params) => priorFile(params) },
     create(params) {
-      return {
-        async checkApply(apply) {
-          const current = await readFile(params.path, 'utf8').catch(() => undefined);
-          if (params.absent) {
-            if (current === undefined) return true;
-            if (apply) await rm(params.path);
-            if (apply) writes.push(`rm ${params.path}`);
-            return false;
-          }
-          if (current === params.content) return true;
-          if (apply) await writeFile(params.path, params.content ?? '');
-          if (apply) writes.push(`${params.path}: ${params.content ?? ''}`);
-          return false;
-        },
-      };
+      return { checkApply: (apply) => putFile(params, apply, writes) };
     },
   }) as unknown as AnyResourceDefinition;
-}
-
-/** A real folder, reversible: absent before means removed (with rmdir, which fails when not empty). */
-function folderKind(): AnyResourceDefinition {
-  return defineResource({
-    kind: 'folder',
-    params: Type.Object({ path: Type.String(), absent: Type.Optional(Type.Boolean()) }),
-    nameParam: 'path',
-    reversible: {
-      async reversal(_instance, params) {
-        return existsSync(params.path) ? undefined : { path: params.path, absent: true };
-      },
-    },
-    create(params) {
-      return {
-        async checkApply(apply) {
-          const present = existsSync(params.path);
-          if (present !== Boolean(params.absent)) return true;
-          if (apply && params.absent) await rmdir(params.path);
-          else if (apply) await mkdir(params.path);
-          return false;
-        },
-      };
-    },
-  }) as unknown as AnyResourceDefinition;
-}
-
-async function started(graph: ReturnType<typeof graphOf>, stateDir?: string): Promise<Engine> {
-  const engine = new Engine({ stateDir: stateDir ?? (await tempStateDir()), convergerTimeout: 0 });
-  const converged = engine.whenConverged(AbortSignal.timeout(10_000));
-  await engine.start(graph);
-  await converged;
-  return engine;
-}
-
-async function swapTo(engine: Engine, graph: ReturnType<typeof graphOf>): Promise<void> {
-  await engine.swap(graph);
-  await engine.whenConverged(AbortSignal.timeout(10_000));
 }
 
 describe('graph swap', () => {

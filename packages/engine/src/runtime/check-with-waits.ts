@@ -4,7 +4,7 @@ import { changedOtherMembers } from './check-failure.js';
 import type { RateLimiter } from './rate-limiter.js';
 import { callResource } from './resource-call.js';
 import type { Retries } from './retries.js';
-import { dropReversalIfUnchanged, extendReversal, recordReversal, type ReversalSubject } from './reversal-steps.js';
+import { dropUnchangedReversals, recordReversals, type RecordedReversal, type ReversalSubject } from './reversal-steps.js';
 import type { VertexEnv } from './vertex-env.js';
 
 type Instance = ResourceInstance<Record<string, unknown>, Record<string, unknown>>;
@@ -21,8 +21,8 @@ export interface CheckWithWaitsHost {
   /** The vertex has recorded its reversal, or extended a stored one to what it manages now (meta.reverse). */
   reversalChecked(): boolean;
   setReversalChecked(checked: boolean): void;
-  /** Reversal bookkeeping (see reversal-steps.ts) for the vertex's resource as it is now. */
-  reversalSubject(instance: Instance): ReversalSubject;
+  /** Reversal bookkeeping (see reversal-steps.ts) for the vertex's resources (a group's members too) as they are now. */
+  reversalSubjects(instance: Instance): ReversalSubject[];
   refreshPending(): boolean;
   /** Notes the refresh store's sentCount for the vertex as its check begins: refreshes sent later are not cleared by it. */
   noteRefreshesSeen(): void;
@@ -81,7 +81,7 @@ async function attemptWithWaits(vertex: CheckWithWaitsHost, instance: Instance, 
   const { env, meta } = vertex;
   let release: (() => void) | undefined;
   let refreshing = false;
-  let recorded: Record<string, unknown> | undefined;
+  let recorded: RecordedReversal[] = [];
   let intent = false;
   try {
     if (vertex.limiter) await vertex.limiter.take(waits);
@@ -93,9 +93,7 @@ async function attemptWithWaits(vertex: CheckWithWaitsHost, instance: Instance, 
       return 'done';
     }
     if (apply && meta.reverse && vertex.definition.reversible && !vertex.reversalChecked()) {
-      const subject = vertex.reversalSubject(instance);
-      if (env.reversals.has(vertex.id)) await extendReversal(subject, env.reversals);
-      else recorded = await recordReversal(subject, env.reversals);
+      recorded = await recordReversals(vertex.reversalSubjects(instance), env.reversals);
       vertex.setReversalChecked(true);
     }
     refreshing = apply && vertex.refreshPending();
@@ -128,9 +126,7 @@ async function attemptWithWaits(vertex: CheckWithWaitsHost, instance: Instance, 
     converged = await callResource(vertex.id, 'checkApply', () => instance.checkApply(apply, controller.signal), meta.timeout, controller);
   } catch (error) {
     release?.();
-    if (recorded && (await dropReversalIfUnchanged(vertex.reversalSubject(instance), recorded, env.reversals))) {
-      vertex.setReversalChecked(false);
-    }
+    if (recorded.length > 0 && (await dropUnchangedReversals(recorded, env.reversals))) vertex.setReversalChecked(false);
     // A check that failed by itself refreshes nobody (as in mgmt): the intent
     // is for a check cut off mid-change (a crash, a forced stop), not for a
     // failure. But a group that failed for some members and changed others

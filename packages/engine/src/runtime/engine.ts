@@ -3,7 +3,6 @@ import { hostname as systemHostname } from 'node:os';
 import { join } from 'node:path';
 import { EngineError, type AnyResourceDefinition, type World } from '@converge/engine-api';
 import { pino, type Logger as PinoLogger } from 'pino';
-import type { GroupedResource } from '../graph/autogroup.js';
 import type { ResolvedEdge, ResolvedGraph, ResolvedResource } from '../graph/spec.js';
 import type { KindResolver } from '../loader/kind-resolver.js';
 import { LocalWorld } from '../world/local-world.js';
@@ -206,10 +205,12 @@ export class Engine {
     if (!this.#started) return this.start(graph);
     return this.#enqueue(async () => {
       // Reversals that failed before (kept for another try) are tried again on each swap, not only at the next start.
+      // Of no running resource: a group's members run in their first member's vertex, and one leaving now is reversed by the swap itself.
+      const running = new Set([...this.#vertices.values()].flatMap((vertex) => [vertex.id, ...(vertex.resource.group ?? []).map((member) => member.id)]));
       const earlier = this.#env.reversals
         .all()
         .map((reversal) => reversal.id)
-        .filter((id) => !this.#vertices.has(id));
+        .filter((id) => !running.has(id));
       await this.#apply(graph, planGraph(graph));
       await this.#reverseLeftovers(graph, new Set(earlier));
     });
@@ -290,13 +291,15 @@ export class Engine {
       await Promise.all(removed.map((vertex) => vertex.close()));
       await this.#dropUndeliverableRefreshes(plan);
       // Dependents first (the reverse of the running order): a directory is
-      // put back only once the files in it were.
+      // put back only once the files in it were. A group's members too, here
+      // with their vertex: as leftovers after the swap they would come after
+      // the folder that holds them, and after the new graph started.
       await this.#reverseInOrder(
-        [...removed].reverse().filter((vertex) => !graph.resources.has(vertex.id) || movesElsewhere(vertex, plan.resources.get(vertex.id))),
+        [...removed].reverse().flatMap((vertex) => leavingResources(vertex, graph)),
         graph,
       );
-      // A resource back in the graph has no reversal pending any more that could fail.
-      if (this.#reversalFailures.size > 0) for (const id of plan.resources.keys()) this.#reversalFailures.delete(id);
+      // A resource back in the graph (a group's member too) has no reversal pending any more that could fail.
+      if (this.#reversalFailures.size > 0) for (const id of graph.resources.keys()) this.#reversalFailures.delete(id);
       const next = new Map<string, Vertex>();
       const added: Vertex[] = [];
       const order = plan.order;
@@ -802,12 +805,21 @@ function reversalPath(reversal: { readonly name: string; readonly params: Readon
 }
 
 /**
- * A resource kept by name whose replacement manages another thing (a file
- * resource whose `path` changed): what the old one changed is put back, as
- * if it had been removed, and the new one records its own "before".
+ * The resources of a vertex a swap removes or replaces whose reversal is due
+ * (when one is stored): each member of its group on its own (a member may
+ * leave while the others stay), when it leaves `graph` or stays by name but
+ * manages another thing (a file resource whose `path` changed): what it
+ * changed is put back, as if it had been removed, and the new one records
+ * its own "before".
  */
-function movesElsewhere(vertex: Vertex, next: GroupedResource | undefined): boolean {
-  return next !== undefined && next.kind === vertex.kind && managesAnotherThing(vertex.definition, vertex.resource.params, next.params);
+function leavingResources(vertex: Vertex, graph: ResolvedGraph): { id: string; definition: AnyResourceDefinition }[] {
+  const leaving: { id: string; definition: AnyResourceDefinition }[] = [];
+  for (const resource of [vertex.resource, ...(vertex.resource.group ?? [])]) {
+    const next = graph.resources.get(resource.id);
+    const moves = next !== undefined && next.kind === resource.kind && managesAnotherThing(vertex.definition, resource.params, next.params);
+    if (next === undefined || moves) leaving.push({ id: resource.id, definition: vertex.definition });
+  }
+  return leaving;
 }
 
 /**

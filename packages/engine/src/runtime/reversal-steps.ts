@@ -22,11 +22,35 @@ async function captured(subject: ReversalSubject): Promise<Record<string, unknow
   }
 }
 
+/** A reversal stored by this run, with the resource it was taken of. */
+export interface RecordedReversal {
+  readonly subject: ReversalSubject;
+  readonly params: Record<string, unknown>;
+}
+
 /** Stores what was there before the first change, so that removing the resource can put it back; returns what it stored. */
-export async function recordReversal(subject: ReversalSubject, store: ReversalStore): Promise<Record<string, unknown> | undefined> {
+async function recordReversal(subject: ReversalSubject, store: ReversalStore): Promise<Record<string, unknown> | undefined> {
   const params = await captured(subject);
   if (params) await store.save({ id: subject.id, kind: subject.kind, name: subject.name, params });
   return params;
+}
+
+/**
+ * Before a vertex's first change: each of its resources (a group's members,
+ * each under its own id, as each leaves the graph on its own) gets its
+ * reversal recorded, or its stored one extended. Returns those recorded now.
+ */
+export async function recordReversals(subjects: readonly ReversalSubject[], store: ReversalStore): Promise<RecordedReversal[]> {
+  const recorded: RecordedReversal[] = [];
+  for (const subject of subjects) {
+    if (store.has(subject.id)) {
+      await extendReversal(subject, store);
+      continue;
+    }
+    const params = await recordReversal(subject, store);
+    if (params) recorded.push({ subject, params });
+  }
+  return recorded;
 }
 
 /**
@@ -34,7 +58,7 @@ export async function recordReversal(subject: ReversalSubject, store: ReversalSt
  * earlier run) is extended, by the kind, with what the resource now
  * manages and did not then: a mode added since is put back too.
  */
-export async function extendReversal(subject: ReversalSubject, store: ReversalStore): Promise<void> {
+async function extendReversal(subject: ReversalSubject, store: ReversalStore): Promise<void> {
   const extend = subject.definition.reversible?.extend;
   const stored = store.get(subject.id);
   if (!extend || !stored) return;
@@ -53,13 +77,20 @@ export async function extendReversal(subject: ReversalSubject, store: ReversalSt
  * found everything in place keeps its record: the resource holds that
  * state from then on, and its removal puts it back.
  */
-export async function dropReversalIfUnchanged(subject: ReversalSubject, recorded: Record<string, unknown>, store: ReversalStore): Promise<boolean> {
+async function dropReversalIfUnchanged({ subject, params }: RecordedReversal, store: ReversalStore): Promise<boolean> {
   try {
-    if (!isDeepStrictEqual(await captured(subject), recorded)) return false;
+    if (!isDeepStrictEqual(await captured(subject), params)) return false;
     await store.delete(subject.id);
     return true;
   } catch {
     // Not known to be unchanged: the reversal stays, as it would have.
     return false;
   }
+}
+
+/** dropReversalIfUnchanged for each reversal a failed first apply recorded; true when any was dropped (to be recorded afresh). */
+export async function dropUnchangedReversals(recorded: readonly RecordedReversal[], store: ReversalStore): Promise<boolean> {
+  let dropped = false;
+  for (const reversal of recorded) if (await dropReversalIfUnchanged(reversal, store)) dropped = true;
+  return dropped;
 }

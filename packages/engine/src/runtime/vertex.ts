@@ -669,7 +669,7 @@ export class Vertex implements ContextHost {
       setReversalChecked: (checked) => {
         this.#reversalChecked = checked;
       },
-      reversalSubject: (instance) => this.#reversalSubject(instance),
+      reversalSubjects: (instance) => this.#reversalSubjects(instance),
       refreshPending: () => this.refreshPending(),
       noteRefreshesSeen: () => {
         this.#refreshesSeen = this.#env.refreshes.sentCount(this.id);
@@ -954,9 +954,16 @@ export class Vertex implements ContextHost {
     if (!this.#env.stopSignal.aborted) this.#dirty = true;
   }
 
-  /** Reversal bookkeeping (see reversal-steps.ts) for this vertex's resource as it is now. */
-  #reversalSubject(instance: Instance): ReversalSubject {
-    return { id: this.id, kind: this.kind, name: this.name, definition: this.definition, instance, params: this.params };
+  /**
+   * Reversal bookkeeping (see reversal-steps.ts) for this vertex's resource
+   * as it is now, then for each member of its group with meta.reverse: each
+   * leaves the graph on its own, so each is put back under its own id. A
+   * member's reversal is asked of the group's instance with its own params.
+   */
+  #reversalSubjects(instance: Instance): ReversalSubject[] {
+    const own: ReversalSubject = { id: this.id, kind: this.kind, name: this.name, definition: this.definition, instance, params: this.params };
+    const members = (this.resource.group ?? []).filter((member) => member.meta.reverse);
+    return [own, ...members.map(({ id, kind, name, params }) => ({ id, kind, name, definition: this.definition, instance, params }))];
   }
 
   // ---- failure and blocking ------------------------------------------------

@@ -71,3 +71,23 @@ export async function runToConvergence(
   await converged;
   return engine;
 }
+
+/**
+ * Starts an engine on `graph` (in `stateDir`, else a fresh one) and waits
+ * for convergence; `told` gets each reversal tried, as `outcome: id`, from
+ * the start on (reversals left by an earlier run come first).
+ */
+export async function started(graph: ResolvedGraph, stateDir?: string, told?: string[]): Promise<Engine> {
+  const engine = new Engine({ stateDir: stateDir ?? (await tempStateDir()), convergerTimeout: 0 });
+  if (told) engine.onReversal(({ id, outcome }) => told.push(`${outcome}: ${id}`));
+  const converged = engine.whenConverged(AbortSignal.timeout(10_000));
+  await engine.start(graph);
+  await converged;
+  return engine;
+}
+
+/** Swaps `engine` to `graph` and waits for convergence. */
+export async function swapTo(engine: Engine, graph: ResolvedGraph): Promise<void> {
+  await engine.swap(graph);
+  await engine.whenConverged(AbortSignal.timeout(10_000));
+}
