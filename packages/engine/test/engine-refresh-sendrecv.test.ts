@@ -366,6 +366,17 @@ describe('send/recv', () => {
     expect(checks).toBe(0);
   });
 
+  it("quotes the param's pattern as the kind wrote it, capitals and all", async () => {
+    const { failure, checks } = await receiving(
+      { kind: 'keyed', params: Type.Object({ key: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_.]*$' })) }) },
+      {},
+      'Q-Q',
+      'key',
+    );
+    expect(failure?.message).toBe("param 'key' received a value that does not fit it: expected string to match '^[A-Za-z_][A-Za-z0-9_.]*$'");
+    expect(checks).toBe(0);
+  });
+
   it("runs the kind's validate with the received values in, before checkApply", async () => {
     const { failure, checks } = await receiving(
       {

@@ -26,7 +26,7 @@ export function receivedProblem(
   for (const error of fits ? [] : Value.Errors(definition.params, params)) {
     const param = error.path.split('/')[1];
     if (param === undefined || !received.has(param)) continue;
-    return new EngineError('ERR_PARAM_INVALID', `param '${param}' received a value that does not fit it: ${error.message.toLowerCase()}`, {
+    return new EngineError('ERR_PARAM_INVALID', `param '${param}' received a value that does not fit it: ${lowerFirst(error.message)}`, {
       resource: id,
       phase: 'checkApply',
       hint: `make the sender send a value that fits '${param}', or receive it into another param`,
@@ -42,6 +42,15 @@ export function receivedProblem(
     hint: issue.hint ?? 'receive the value into a resource whose other params allow it',
   });
   return withReceivedValuesHidden(problem, params, received);
+}
+
+/**
+ * TypeBox's message ("Expected string to match '^[A-Z]+$'") as the rest of
+ * ours begin, in lower case: only its first letter, as it quotes the
+ * schema's pattern or literal, which must read as the kind wrote it.
+ */
+function lowerFirst(message: string): string {
+  return message.charAt(0).toLowerCase() + message.slice(1);
 }
 
 const MIN_HIDDEN_LENGTH = 3;
