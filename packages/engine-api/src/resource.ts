@@ -278,7 +278,9 @@ export interface ResourceDefinition<PS extends TObject = TObject, SS extends TOb
   /**
    * Makes the live resource for one vertex. `params` is owned by the engine:
    * values received through send/recv are written into it before checkApply.
-   * A throw fails that resource like a throw from `init`.
+   * A throw fails that resource like a throw from `init`; so does returning
+   * no instance (null, undefined, a number, a promise) or one without
+   * `checkApply`, told as a bug of the plugin.
    */
   create(params: Readonly<Static<PS>>): ResourceInstance<Static<PS>, Static<SS>>;
   readonly edgeable?: EdgeableTrait<Static<PS>>;

@@ -1,4 +1,5 @@
 import type { AnyResourceDefinition, ReceivedValue } from '@converge/engine-api';
+import { createInstance } from './plugin-returns.js';
 import { callResource } from './resource-call.js';
 import { EngineResourceContext } from './resource-context.js';
 import type { StoredReversal } from './reversal-store.js';
@@ -23,7 +24,7 @@ export async function applyReversal(
   apply = true,
 ): Promise<boolean> {
   const id = reversal.id;
-  const instance = definition.create(structuredClone(reversal.params));
+  const instance = createInstance(definition, structuredClone(reversal.params), id);
   const noReceived: ReadonlyMap<string, ReceivedValue> = new Map();
   const ctx = new EngineResourceContext(
     {

@@ -15,6 +15,7 @@ import { processWithWaits, retryAfterDelay, type CheckWithWaitsHost } from './ch
 import { GroupMembers } from './group-members.js';
 import { callResource, callResourceNow, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
+import { createInstance } from './plugin-returns.js';
 import { membersTag } from './log-adapter.js';
 import { EventValue } from './event-value.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -258,7 +259,7 @@ export class Vertex implements ContextHost {
     }
     let instance: Instance;
     try {
-      instance = this.definition.create(this.params) as Instance;
+      instance = createInstance(this.definition, this.params, this.id);
       this.#instance = instance;
       const group = this.resource.group ?? [];
       if (group.length > 0) {
