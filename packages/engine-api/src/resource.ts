@@ -93,7 +93,9 @@ export interface ResourceInstance<P extends object, S extends object> {
    * Checks the real state against the params. Returns true when it already
    * matched (nothing was or would be changed). Otherwise, when `apply` is
    * true, makes it match and returns false; when `apply` is false (noop)
-   * changes nothing and returns false. One call must converge. A throw means
+   * changes nothing and returns false: a boolean, nothing else (anything
+   * else, "false" or undefined from plain JS, fails the check as a throw
+   * does, told as a bug of the plugin). One call must converge. A throw means
    * the state is unknown or partly changed: the engine retries per
    * `meta.retry` and `meta.delay`, then fails the resource; its dependents do
    * not run. `signal` aborts on timeout or a forced stop: stop quickly.

@@ -73,3 +73,71 @@ describe('what create returns', () => {
     await engine.stop();
   });
 });
+
+/** A kind whose checkApply returns `answer` (JSON), at once or, with `later`, through a promise. */
+function answersKind(): AnyResourceDefinition {
+  return defineResource({
+    kind: 'answers',
+    params: Type.Object({ answer: Type.String(), later: Type.Optional(Type.Boolean()) }),
+    create: ({ answer, later }) => {
+      const value: unknown = answer === 'undefined' ? undefined : JSON.parse(answer);
+      return { checkApply: () => (later ? Promise.resolve(value as boolean) : (value as boolean)) };
+    },
+  }) as unknown as AnyResourceDefinition;
+}
+
+describe('what checkApply returns', () => {
+  const cases = [
+    ['"false"', 'a string'],
+    ['"hunter2"', 'a string'],
+    ['{}', 'an object'],
+    ['{"token":"hunter2"}', 'an object'],
+    ['[]', 'a list'],
+    ['undefined', 'undefined'],
+    ['null', 'null'],
+    ['0', 'a number'],
+  ] as const;
+  // At once (the hot path), through a promise, and through the path with waits (a timeout).
+  const ways = [
+    ['at once', false, {}],
+    ['through a promise', true, {}],
+    ['under a timeout', true, { timeout: 5 }],
+  ] as const;
+
+  it.each(ways.flatMap(([way, later, meta]) => cases.map(([answer, told]) => [answer, way, told, later, meta] as const)))(
+    'returned %s %s, fails the check, named by its type alone, as the plugin\'s bug',
+    async (answer, _way, told, later, meta) => {
+      const graph = graphOf(
+        [answersKind()],
+        [
+          { kind: 'answers', name: 'broken', params: { answer, later }, meta },
+          { kind: 'noop', name: 'after' },
+        ],
+        [{ from: 'answers[broken]', to: 'noop[after]' }],
+      );
+      const engine = await runToConvergence(graph);
+      expect(engine.failures().map((failure) => [failure.resource, failure.code, failure.message])).toEqual([
+        ['answers[broken]', 'ERR_RESOURCE_CHECK_APPLY', `checkApply returned ${told}, not true or false: a bug of the plugin that provides 'answers'`],
+      ]);
+      expect(engine.statuses().find((status) => status.id === 'noop[after]')?.state).toBe('blocked');
+      await engine.stop();
+    },
+  );
+
+  it('true is converged and false changed, at once or through a promise', async () => {
+    const graph = graphOf(
+      [answersKind()],
+      [
+        { kind: 'answers', name: 'same', params: { answer: 'true' } },
+        { kind: 'answers', name: 'fixed', params: { answer: 'false', later: true } },
+      ],
+    );
+    const engine = await runToConvergence(graph);
+    expect(engine.failures()).toEqual([]);
+    expect(engine.statuses().map((status) => [status.name, status.state, status.changes])).toEqual([
+      ['same', 'converged', 0],
+      ['fixed', 'converged', 1],
+    ]);
+    await engine.stop();
+  });
+});

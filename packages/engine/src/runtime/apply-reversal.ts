@@ -1,5 +1,5 @@
 import type { AnyResourceDefinition, ReceivedValue } from '@converge/engine-api';
-import { createInstance } from './plugin-returns.js';
+import { checkedResult, createInstance } from './plugin-returns.js';
 import { callResource } from './resource-call.js';
 import { EngineResourceContext } from './resource-context.js';
 import type { StoredReversal } from './reversal-store.js';
@@ -46,7 +46,8 @@ export async function applyReversal(
   const controller = new AbortController();
   try {
     await callResource(id, 'init', () => instance.init?.(ctx), REVERSAL_TIMEOUT_MS, controller);
-    return await callResource(id, 'checkApply', () => instance.checkApply(apply, controller.signal), REVERSAL_TIMEOUT_MS, controller);
+    const check = (): boolean | Promise<boolean> => checkedResult(instance.checkApply(apply, controller.signal), id, definition.kind);
+    return await callResource(id, 'checkApply', check, REVERSAL_TIMEOUT_MS, controller);
   } finally {
     await callResource(id, 'cleanup', () => instance.cleanup?.()).catch(() => undefined);
   }

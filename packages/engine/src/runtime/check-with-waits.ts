@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EngineError, type AnyResourceDefinition, type MetaParams, type ResourceInstance } from '@converge/engine-api';
 import { changedOtherMembers } from './check-failure.js';
 import type { RateLimiter } from './rate-limiter.js';
+import { checkedResult } from './plugin-returns.js';
 import { callResource } from './resource-call.js';
 import type { Retries } from './retries.js';
 import { dropUnchangedReversals, recordReversals, type RecordedReversal, type ReversalSubject } from './reversal-steps.js';
@@ -123,7 +124,8 @@ async function attemptWithWaits(vertex: CheckWithWaitsHost, instance: Instance, 
   const controller = vertex.beginCheck();
   let converged: boolean;
   try {
-    converged = await callResource(vertex.id, 'checkApply', () => instance.checkApply(apply, controller.signal), meta.timeout, controller);
+    const check = (): boolean | Promise<boolean> => checkedResult(instance.checkApply(apply, controller.signal), vertex.id, vertex.definition.kind);
+    converged = await callResource(vertex.id, 'checkApply', check, meta.timeout, controller);
   } catch (error) {
     release?.();
     if (recorded.length > 0 && (await dropUnchangedReversals(recorded, env.reversals))) vertex.setReversalChecked(false);

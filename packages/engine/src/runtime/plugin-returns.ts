@@ -45,3 +45,22 @@ export function createInstance(definition: AnyResourceDefinition, params: Readon
     hint: 'tell its authors: create must return an object with a checkApply method',
   });
 }
+
+/**
+ * What checkApply returned, as converged (true) or changed (false). Anything
+ * else fails the check: a plain JS plugin's "false" or {} would count as
+ * converged, its undefined or 0 as changed.
+ */
+export function convergedOf(value: unknown, id: string, kind: string): boolean {
+  if (typeof value === 'boolean') return value;
+  throw new EngineError('ERR_RESOURCE_CHECK_APPLY', `checkApply returned ${returnedType(value)}, not true or false: ${pluginBug(kind)}`, {
+    resource: id,
+    phase: 'checkApply',
+    hint: 'tell its authors: checkApply returns true when nothing needed changing, false when it changed something (or, in a dry run, would)',
+  });
+}
+
+/** checkApply's result, a value or a promise of one, checked as convergedOf checks it (a value stays a value: see callResourceNow). */
+export function checkedResult(result: unknown, id: string, kind: string): boolean | Promise<boolean> {
+  return isThenable(result) ? Promise.resolve(result).then((value) => convergedOf(value, id, kind)) : convergedOf(result, id, kind);
+}

@@ -15,7 +15,7 @@ import { processWithWaits, retryAfterDelay, type CheckWithWaitsHost } from './ch
 import { GroupMembers } from './group-members.js';
 import { callResource, callResourceNow, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
-import { createInstance } from './plugin-returns.js';
+import { checkedResult, createInstance } from './plugin-returns.js';
 import { membersTag } from './log-adapter.js';
 import { EventValue } from './event-value.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -636,7 +636,7 @@ export class Vertex implements ContextHost {
     const controller = this.#beginCheck();
     let result: boolean | Promise<boolean>;
     try {
-      result = callResourceNow(this.id, 'checkApply', () => instance.checkApply(apply, controller.signal), controller);
+      result = callResourceNow(this.id, 'checkApply', () => checkedResult(instance.checkApply(apply, controller.signal), this.id, this.kind), controller);
     } catch (error) {
       const waits = this.#env.waitSignal();
       const retry = this.#checkFailedAfterDescribing(error, apply, waits);
