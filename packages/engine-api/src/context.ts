@@ -80,7 +80,9 @@ export interface ResourceContext<P extends object = object, S extends object = o
   /**
    * Publishes values on this resource's send keys, to be received by params of
    * resources downstream. Call it from checkApply; values are delivered after
-   * checkApply returns.
+   * checkApply returns. Each key must be one the kind's `sends` declares, its
+   * value one that fits that key's schema: otherwise nothing of the send is
+   * delivered and the check fails, told as a bug of the plugin.
    */
   send(values: Partial<S>): void;
   /**

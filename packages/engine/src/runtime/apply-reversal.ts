@@ -46,7 +46,7 @@ export async function applyReversal(
   const controller = new AbortController();
   try {
     await callResource(id, 'init', () => instance.init?.(ctx), REVERSAL_TIMEOUT_MS, controller);
-    const check = (): boolean | Promise<boolean> => checkedResult(instance.checkApply(apply, controller.signal), id, definition.kind);
+    const check = (): boolean | Promise<boolean> => checkedResult(instance.checkApply(apply, controller.signal), { id, kind: definition.kind });
     return await callResource(id, 'checkApply', check, REVERSAL_TIMEOUT_MS, controller);
   } finally {
     await callResource(id, 'cleanup', () => instance.cleanup?.()).catch(() => undefined);

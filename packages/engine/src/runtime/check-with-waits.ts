@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { EngineError, type AnyResourceDefinition, type MetaParams, type ResourceInstance } from '@converge/engine-api';
 import { changedOtherMembers } from './check-failure.js';
 import type { RateLimiter } from './rate-limiter.js';
-import { checkedResult } from './plugin-returns.js';
+import { checkedResult, type CheckedResource } from './plugin-returns.js';
 import { callResource } from './resource-call.js';
 import type { Retries } from './retries.js';
 import { dropUnchangedReversals, recordReversals, type RecordedReversal, type ReversalSubject } from './reversal-steps.js';
@@ -11,8 +11,9 @@ import type { VertexEnv } from './vertex-env.js';
 type Instance = ResourceInstance<Record<string, unknown>, Record<string, unknown>>;
 
 /** What a run with waits needs of its vertex, and the steps of the run it leaves to it. */
-export interface CheckWithWaitsHost {
+export interface CheckWithWaitsHost extends CheckedResource {
   readonly id: string;
+  readonly kind: string;
   readonly meta: MetaParams;
   readonly definition: AnyResourceDefinition;
   readonly children: readonly { readonly notify: boolean }[];
@@ -124,7 +125,7 @@ async function attemptWithWaits(vertex: CheckWithWaitsHost, instance: Instance, 
   const controller = vertex.beginCheck();
   let converged: boolean;
   try {
-    const check = (): boolean | Promise<boolean> => checkedResult(instance.checkApply(apply, controller.signal), vertex.id, vertex.definition.kind);
+    const check = (): boolean | Promise<boolean> => checkedResult(instance.checkApply(apply, controller.signal), vertex);
     converged = await callResource(vertex.id, 'checkApply', check, meta.timeout, controller);
   } catch (error) {
     release?.();

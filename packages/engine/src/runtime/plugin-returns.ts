@@ -60,7 +60,21 @@ export function convergedOf(value: unknown, id: string, kind: string): boolean {
   });
 }
 
-/** checkApply's result, a value or a promise of one, checked as convergedOf checks it (a value stays a value: see callResourceNow). */
-export function checkedResult(result: unknown, id: string, kind: string): boolean | Promise<boolean> {
-  return isThenable(result) ? Promise.resolve(result).then((value) => convergedOf(value, id, kind)) : convergedOf(result, id, kind);
+/** The resource a checkApply ran for, as its result is judged. */
+export interface CheckedResource {
+  readonly id: string;
+  readonly kind: string;
+  /** What a ctx.send of this check broke (see sendMisfit): it fails the check, whatever it returned. */
+  sendMisfit?(): EngineError | undefined;
+}
+
+/** checkApply's result, a value or a promise of one, judged by verdictOf (a value stays a value: see callResourceNow). */
+export function checkedResult(result: unknown, resource: CheckedResource): boolean | Promise<boolean> {
+  return isThenable(result) ? Promise.resolve(result).then((value) => verdictOf(value, resource)) : verdictOf(result, resource);
+}
+
+function verdictOf(value: unknown, resource: CheckedResource): boolean {
+  const misfit = resource.sendMisfit?.();
+  if (misfit) throw misfit;
+  return convergedOf(value, resource.id, resource.kind);
 }

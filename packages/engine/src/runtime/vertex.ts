@@ -16,6 +16,7 @@ import { GroupMembers } from './group-members.js';
 import { callResource, callResourceNow, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
 import { checkedResult, createInstance } from './plugin-returns.js';
+import { sendMisfit } from './send-check.js';
 import { membersTag } from './log-adapter.js';
 import { EventValue } from './event-value.js';
 import { RateLimiter } from './rate-limiter.js';
@@ -122,6 +123,8 @@ export class Vertex implements ContextHost {
   /** Whether a retry's failure is news (see RepeatedFailure): forgotten on a success, and on a block, which is told in between. */
   readonly #retryFailures = new RepeatedFailure();
   #staged: Record<string, unknown> | undefined;
+  /** What a ctx.send of the check under way broke (see stageSend). */
+  #sendMisfit: EngineError | undefined;
   /** The send keys of the last successful checkApply (a dry run's included). */
   #sentInLastCheck: ReadonlySet<string> = NO_KEYS;
   /** The refresh store's sentCount for this vertex when its last check began: refreshes sent later are not cleared by it. */
@@ -465,8 +468,23 @@ export class Vertex implements ContextHost {
   }
 
   stageSend(values: Readonly<Record<string, unknown>>): void {
-    this.#staged = { ...this.#staged, ...values };
+    // Before it is checked: a value sent under a secret key is one, fit or not.
     noteSentSecrets(this.definition, values, this.#env.secrets);
+    const misfit = sendMisfit(this.definition, values, this.id);
+    if (misfit === undefined) {
+      this.#staged = { ...this.#staged, ...values };
+      return;
+    }
+    // Nothing of it is passed on; the check under way fails with it (see
+    // checkedResult). Sent when no check runs, it is told now: a late send
+    // is dropped at the next check anyway.
+    if (this.#call.running) this.#sendMisfit ??= misfit;
+    else this.#log('warn', misfit.message);
+  }
+
+  /** What a ctx.send of the check under way broke of its kind's sends, if anything. */
+  sendMisfit(): EngineError | undefined {
+    return this.#sendMisfit;
   }
 
   /** Its send/recv edges (sender, key, param), sorted: a graph swap that changes them replaces it. */
@@ -636,7 +654,7 @@ export class Vertex implements ContextHost {
     const controller = this.#beginCheck();
     let result: boolean | Promise<boolean>;
     try {
-      result = callResourceNow(this.id, 'checkApply', () => checkedResult(instance.checkApply(apply, controller.signal), this.id, this.kind), controller);
+      result = callResourceNow(this.id, 'checkApply', () => checkedResult(instance.checkApply(apply, controller.signal), this), controller);
     } catch (error) {
       const waits = this.#env.waitSignal();
       const retry = this.#checkFailedAfterDescribing(error, apply, waits);
@@ -660,6 +678,8 @@ export class Vertex implements ContextHost {
   #checkWithWaits(): CheckWithWaitsHost {
     this.#waitsHost ??= {
       id: this.id,
+      kind: this.kind,
+      sendMisfit: () => this.sendMisfit(),
       meta: this.meta,
       definition: this.definition,
       children: this.children,
@@ -698,6 +718,7 @@ export class Vertex implements ContextHost {
     this.#setState('running');
     this.#checks++;
     this.#staged = undefined;
+    this.#sendMisfit = undefined;
     return this.#call.begin(this.meta.timeout, this.#env.checkControllers);
   }
 
