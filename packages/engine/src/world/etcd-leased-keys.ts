@@ -48,9 +48,10 @@ export class LeasedKeys {
     for (;;) {
       const value = this.#keys.get(key);
       if (value === undefined || this.#renewing) return false;
+      const begun = this.#reachability.begin();
       try {
         await this.#currentLease().put(key).value(value).exec();
-        this.#reachability.succeeded();
+        this.#reachability.succeeded(begun);
       } catch (error) {
         this.#reachability.failed(error);
         this.#renew();

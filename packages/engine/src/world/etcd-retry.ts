@@ -16,9 +16,10 @@ export async function retryUntilReachable<T>(
 ): Promise<T | undefined> {
   let delay = FIRST_DELAY_MS;
   while (!signal.aborted) {
+    const begun = reachability.begin();
     try {
       const result = await attempt();
-      reachability.succeeded();
+      reachability.succeeded(begun);
       return result;
     } catch (error) {
       if (signal.aborted) return undefined;

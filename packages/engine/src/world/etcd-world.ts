@@ -257,9 +257,10 @@ export class EtcdWorld implements World {
 
   /** A linearizable read (it needs a quorum): reachable if it answers. Failing, it is said by the next call. */
   async #probeQuorum(prefix: string): Promise<void> {
+    const begun = this.#reachability.begin();
     try {
       await this.#ns.get(prefix).exec();
-      this.#reachability.succeeded();
+      this.#reachability.succeeded(begun);
     } catch {
       // Still unreachable: nothing new to say.
     }
@@ -275,9 +276,10 @@ export class EtcdWorld implements World {
   }
 
   async #call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const begun = this.#reachability.begin();
     try {
       const result = await run();
-      this.#reachability.succeeded();
+      this.#reachability.succeeded(begun);
       return result;
     } catch (error) {
       this.#reachability.failed(error);

@@ -15,6 +15,9 @@ export class WorldReachability {
   /** What to tell of a failure (see MemberFailures.explain). */
   readonly #explain: (error: unknown) => unknown;
   #everAnswered = false;
+  /** Calls begun and failures seen, counted together: which call began before which failure. */
+  #sequence = 0;
+  #lastFailure = 0;
 
   constructor(log: Logger, where: string, explain: (error: unknown) => unknown = (error) => error) {
     this.#log = log;
@@ -26,7 +29,17 @@ export class WorldReachability {
     return this.answered.get() !== false;
   }
 
+  /**
+   * A call is about to be made: what `succeeded` takes, so that an answer to
+   * a call begun before a failure was seen (a reply in flight when members
+   * died, read late on a loaded machine) does not count as the world back.
+   */
+  begin(): number {
+    return ++this.#sequence;
+  }
+
   failed(failure: unknown): void {
+    this.#lastFailure = ++this.#sequence;
     if (this.answered.get() === false) return;
     this.answered.set(false);
     const error = this.#explain(failure);
@@ -36,7 +49,9 @@ export class WorldReachability {
     else this.#log.warn(`the world (etcd at ${this.#where}) is unreachable; enforcing the last graph and retrying`, fields);
   }
 
-  succeeded(): void {
+  /** A call answered; `begun` is what `begin` gave it (without it, the answer counts whenever it came). */
+  succeeded(begun?: number): void {
+    if (begun !== undefined && begun < this.#lastFailure) return;
     if (this.answered.get() === true) return;
     this.answered.set(true);
     if (this.#everAnswered) this.#log.info(`the world (etcd at ${this.#where}) is reachable again`);
