@@ -321,6 +321,39 @@ describe('parseGraphYaml', () => {
       { code: 'ERR_YAML_SYNTAX', line: 3, column: 1, message: 'Tabs are not allowed as indentation', hint: 'indent with spaces: YAML does not allow tabs there' },
     ]);
   });
+
+  it("tells a tab-led key after a block scalar as the resource's key, to indent like its other keys (QA: the hint to indent it to the block's indentation made it a line of the content)", () => {
+    const tabbed = ['graph: t', 'resources:', '  file:', '  - name: /tmp/t.conf', '    state: exists', '    content: |', '      a = 1', '\tmode: "0600"'].join('\n');
+    expect(problemsOf(tabbed)).toEqual([
+      {
+        code: 'ERR_YAML_SYNTAX',
+        line: 8,
+        column: 1,
+        message: "this line starts with a tab, which YAML does not allow as indentation; it looks like the key 'mode' of this resource, after the block 'content: |' (line 6)",
+        hint: "indent it with spaces like the resource's other keys (4 spaces): `    mode: \"0600\"`; indented 6 spaces, it would be a line of the block's text",
+      },
+    ]);
+    // Written as the hint says, the mode is managed and the content is the block's line alone.
+    expect(parseGraphYaml(tabbed.replace('\n\tmode', '\n    mode'), 'g.yaml').resources[0]?.params).toEqual({ state: 'exists', content: 'a = 1\n', mode: '0600' });
+    // Any key, with keys after it, spaces before the tab, in a resource written `- name:` further in.
+    const more = ['graph: t', 'resources:', '  file:', '    - name: /tmp/t.conf', '      content: |', '        a = 1', '', '  \tmeta:', '        retry: 2', '      owner: root'].join('\n');
+    expect(problemsOf(more).map((problem) => [problem.line, problem.column, problem.message, problem.hint])).toEqual([
+      [8, 1, "this line starts with a tab, which YAML does not allow as indentation; it looks like the key 'meta' of this resource, after the block 'content: |' (line 5)",
+        "indent it with spaces like the resource's other keys (6 spaces): `      meta:`; indented 8 spaces, it would be a line of the block's text"],
+    ]);
+    // A block in a param's mapping: a key of that mapping.
+    const nested = ['graph: t', 'resources:', '  exec:', '  - name: x', '    env:', '      A: |', '        one', '\tB: two'].join('\n');
+    expect(problemsOf(nested).map((problem) => [problem.line, problem.message, problem.hint?.split(':')[0]])).toEqual([
+      [8, "this line starts with a tab, which YAML does not allow as indentation; it looks like the key 'B' of the mapping that holds 'A', after the block 'A: |' (line 6)", 'indent it with spaces like its other keys (6 spaces)'],
+    ]);
+    // After a line that opens a nested part of the text (a Makefile's target, a parent key), it is the text's: the block's hint.
+    for (const above of ['all:', 'server:', 'CFLAGS = -O2 \\']) {
+      const text = ['graph: t', 'resources:', '  file:', '  - name: /tmp/t.conf', '    content: |', `      ${above}`, '\tport: 80'].join('\n');
+      expect(problemsOf(text).map((problem) => [problem.line, problem.column, problem.message])).toEqual([
+        [7, 1, "this line starts with a tab, which YAML does not allow as indentation of a block scalar ('content: |' on line 5)"],
+      ]);
+    }
+  });
 });
 
 describe('readGraphFile', () => {

@@ -28,6 +28,7 @@ import { locationAt, locationOf, report, type YamlSource } from './yaml-source.j
 import { PlainValueReader } from './yaml-values.js';
 import { overIndentedKeyAfter, overIndentedKeyAt } from './over-indented.js';
 import { tabInBlockScalarAt, type TabInBlock } from './tab-in-block.js';
+import { tabLineAsKey } from './tab-key.js';
 import { dashWithoutSpace, dashWithoutSpaceAt, dashWithoutSpaceHint } from './dash-key.js';
 import { duplicateKeys, isResourcesMap, type DuplicateKey } from './duplicate-key.js';
 
@@ -490,6 +491,15 @@ function reportUnclosed(source: YamlSource, text: string, position: number, quot
 
 /** A line of a block scalar that starts with a tab: one problem for the block, naming its other such lines. */
 function reportTabInBlock(source: YamlSource, tab: TabInBlock): void {
+  const asKey = tabLineAsKey(tab);
+  if (asKey) {
+    // Not "indent it to the block's indentation": that makes it a line of the text, and the key is no longer set.
+    const whose = asKey.ofResource ? 'this resource' : `the mapping that holds '${tab.header.replace(/:.*$/, '')}'`;
+    report(source, 'ERR_YAML_SYNTAX', `this line starts with a tab, which YAML does not allow as indentation; it looks like the key '${asKey.key}' of ${whose}, after the block '${tab.header}' (line ${tab.headerLine})`,
+      locationAt(source, tab.offset),
+      `indent it with spaces like ${asKey.ofResource ? "the resource's" : 'its'} other keys (${asKey.indent} spaces): \`${asKey.fixed}\`; indented ${tab.indent} spaces, it would be a line of the block's text`);
+    return;
+  }
   const more = tab.laterLines.length === 0 ? '' : ` (so ${tab.laterLines.length === 1 ? 'does line' : 'do lines'} ${tab.laterLines.join(', ')})`;
   report(source, 'ERR_YAML_SYNTAX', `this line starts with a tab, which YAML does not allow as indentation of a block scalar ('${tab.header}' on line ${tab.headerLine})${more}`,
     locationAt(source, tab.offset),

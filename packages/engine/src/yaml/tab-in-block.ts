@@ -11,6 +11,16 @@ export interface TabInBlock {
   readonly fixed: string;
   /** The 1-based lines of the same block, after this one, that start with a tab too. */
   readonly laterLines: readonly number[];
+  /** The line without the spaces and tabs it starts with. */
+  readonly rest: string;
+  /** For a `key: |` block, the column (0-based) of its key: where the keys beside it are. */
+  readonly keyIndent?: number;
+  /** The nearest line above it that is not blank, inside the block (the header when there is none). */
+  readonly above: string;
+  /** The text split in lines, as read here. */
+  readonly lines: readonly Line[];
+  /** The 0-based index of the header's line in `lines`. */
+  readonly headerIndex: number;
 }
 
 /** `key: |`, `- |`, `key: >-`, `key: |2 # note`: a line that starts a block scalar. */
@@ -18,12 +28,12 @@ const BLOCK_HEADER = /^((?:[ ]*- )*[ ]*)(?:([^\s#][^#]*?):[ \t]+)?[|>][-+0-9]*[ 
 /** Spaces, then a tab: the tab is where the line's indentation goes on. */
 const TAB_LED = /^( *)\t/;
 
-interface Line {
+export interface Line {
   readonly start: number;
   readonly text: string;
 }
 
-function linesOf(text: string): Line[] {
+export function linesOf(text: string): Line[] {
   const lines: Line[] = [];
   let start = 0;
   for (const line of text.split('\n')) {
@@ -33,8 +43,8 @@ function linesOf(text: string): Line[] {
   return lines;
 }
 
-const spacesOf = (line: string): number => line.length - line.trimStart().length;
-const isBlank = (line: string): boolean => line.trim() === '';
+export const spacesOf = (line: string): number => line.length - line.trimStart().length;
+export const isBlank = (line: string): boolean => line.trim() === '';
 
 /**
  * Where the YAML parser trips over a line inside a block scalar that starts
@@ -97,5 +107,10 @@ export function tabInBlockScalarAt(text: string, offset: number): TabInBlock | u
     indent,
     fixed: `${' '.repeat(indent)}${shown.length > 40 ? `${shown.slice(0, 40)}…` : shown}`,
     laterLines,
+    rest: tabbed.text.trimStart(),
+    ...(parts?.[2] === undefined ? {} : { keyIndent: marks }),
+    above: lines.slice(headerIndex, at).findLast((line) => !isBlank(line.text))?.text ?? header.text,
+    lines,
+    headerIndex,
   };
 }
