@@ -285,6 +285,25 @@ describe('parseGraphYaml', () => {
     ]);
   });
 
+  it('says so too where `-name:` has its params under it, once, without the parser messages that follow from it (QA: six of them, none naming -name)', () => {
+    const hint = "a list item's - is followed by a space: write `- name:`";
+    const kindLevel = ['graph: t', 'resources:', '  exec:', '  - name: a', '    cmd: /bin/true', '  -name: tick', '    cmd: echo x >> /tmp/x', '    shell: /bin/sh', '  - name: b', '    cmd: /bin/true'];
+    expect(problemsOf(kindLevel.join('\n'))).toEqual([
+      { code: 'ERR_GRAPH_SHAPE', line: 6, column: 3, message: "'-name' is read as a kind, not as a list item", hint: `${hint}, lined up with the items of its list` },
+    ]);
+    // The last item, or followed by another kind: the same.
+    for (const end of [6, 8]) {
+      expect(problemsOf([...kindLevel.slice(0, end), '  file:', '  - name: /tmp/x'].join('\n')).map((problem) => [problem.line, problem.column, problem.message])).toEqual([
+        [6, 3, "'-name' is read as a kind, not as a list item"],
+      ]);
+    }
+    // Among items indented under their kind: read as a key, at the dash.
+    const itemLevel = ['graph: t', 'resources:', '  exec:', '    - name: a', '      cmd: x', '    -name: tick', '      cmd: y', '    - name: b', '      cmd: z'].join('\n');
+    expect(problemsOf(itemLevel)).toEqual([{ code: 'ERR_YAML_SYNTAX', line: 6, column: 5, message: "'-name' is read as a key, not as a list item", hint }]);
+    // Written as the hint says, it loads.
+    expect(parseGraphYaml(kindLevel.join('\n').replace('-name', '- name'), 'g.yaml').resources.map((resource) => resource.name)).toEqual(['a', 'tick', 'b']);
+  });
+
   it('names a key written twice and the line it was first written on (QA: neither was said, with a hint about kinds)', () => {
     const text = ['graph: s', 'resources:', '  file:', '    - name: /tmp/x', '      content: a', '      state: exists', '      content: b'].join('\n');
     expect(problemsOf(text)).toEqual([

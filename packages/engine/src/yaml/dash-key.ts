@@ -17,10 +17,25 @@ export function dashReadAsKeyHint(meant: string): string {
   return `'-${meant}' is read as a key, not as a list item; ${dashWithoutSpaceHint(meant)}`;
 }
 
-/** A `-key:` at the start of the line holding `offset`: where its dash is, and the key as meant. */
-export function dashWithoutSpaceAt(text: string, offset: number): { offset: number; meant: string } | undefined {
+/** The problem of a `-name` written where a kind goes (under resources:), as its message and hint. */
+export function dashReadAsKind(meant: string): { message: string; hint: string } {
+  return { message: `'-${meant}' is read as a kind, not as a list item`, hint: `${dashWithoutSpaceHint(meant)}, lined up with the items of its list` };
+}
+
+/**
+ * A `-key:` at the start of the line holding `offset`: where its dash is,
+ * the key as meant, and whether it stands where a kind goes (the nearest
+ * line further left is `resources:`).
+ */
+export function dashWithoutSpaceAt(text: string, offset: number): { offset: number; meant: string; asKind: boolean } | undefined {
   const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
   const lineEnd = text.indexOf('\n', lineStart) === -1 ? text.length : text.indexOf('\n', lineStart);
   const match = /^( *)-([^\s#:-][^:#]*):(\s|$)/.exec(text.slice(lineStart, lineEnd));
-  return match ? { offset: lineStart + (match[1]?.length ?? 0), meant: (match[2] ?? '').trim() } : undefined;
+  if (!match) return undefined;
+  const indent = match[1]?.length ?? 0;
+  const parent = text
+    .slice(0, lineStart)
+    .split('\n')
+    .findLast((line) => line.trim() !== '' && !line.trimStart().startsWith('#') && line.length - line.trimStart().length < indent);
+  return { offset: lineStart + indent, meant: (match[2] ?? '').trim(), asKind: parent !== undefined && /^resources:[ \t]*(?:#.*)?\r?$/.test(parent) };
 }

@@ -29,7 +29,7 @@ import { PlainValueReader } from './yaml-values.js';
 import { overIndentedKeyAfter, overIndentedKeyAt } from './over-indented.js';
 import { tabInBlockScalarAt, type TabInBlock } from './tab-in-block.js';
 import { tabLineAsKey } from './tab-key.js';
-import { dashWithoutSpace, dashWithoutSpaceAt, dashWithoutSpaceHint } from './dash-key.js';
+import { dashReadAsKind, dashWithoutSpace, dashWithoutSpaceAt, dashWithoutSpaceHint } from './dash-key.js';
 import { duplicateKeys, isResourcesMap, type DuplicateKey } from './duplicate-key.js';
 
 const TOP_LEVEL_KEYS = ['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule'] as const;
@@ -107,6 +107,13 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
       reportTabInBlock(source, tab);
       break;
     }
+    // `-name: b` for `- name: b`, with its params under it: the parser's messages from there on (a key indented deeper, a list as a key) follow from it.
+    const dash = dashWithoutSpaceAt(text, error.pos[0]);
+    if (dash) {
+      const told = dash.asKind ? dashReadAsKind(dash.meant) : { message: `'-${dash.meant}' is read as a key, not as a list item`, hint: dashWithoutSpaceHint(dash.meant) };
+      report(source, dash.asKind ? 'ERR_GRAPH_SHAPE' : 'ERR_YAML_SYNTAX', told.message, locationAt(source, dash.offset), told.hint);
+      break;
+    }
     if (error.code === 'DUPLICATE_KEY') {
       duplicates ??= duplicateKeys(first);
       reportDuplicateKey(source, duplicates.get(error.pos[0]), error.pos[0], message, hint);
@@ -124,12 +131,6 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
           `line it up with the key above it (column ${deeper.column}); a value over several lines is written after | or in quotes`);
       }
       toldOverIndented.add(deeper.offset);
-      continue;
-    }
-    // `-name: b` among `- name: a` items: a key out of line with the item's keys.
-    const dash = /^All mapping items must start at the same column/.test(message) ? dashWithoutSpaceAt(text, error.pos[0]) : undefined;
-    if (dash) {
-      report(source, 'ERR_YAML_SYNTAX', `'-${dash.meant}' is read as a key, not as a list item`, locationAt(source, dash.offset), dashWithoutSpaceHint(dash.meant));
       continue;
     }
     report(source, 'ERR_YAML_SYNTAX', message, locationAt(source, error.pos[0]), hint);
@@ -218,7 +219,8 @@ function readResources(ctx: ShapeContext, node: Node | null): { resources: Resou
     }
     const meant = dashWithoutSpace(kind);
     if (meant !== undefined) {
-      report(ctx.source, 'ERR_GRAPH_SHAPE', `'${kind}' is read as a kind, not as a list item`, entry.keyLocation, `${dashWithoutSpaceHint(meant)}, lined up with the items of its list`);
+      const told = dashReadAsKind(meant);
+      report(ctx.source, 'ERR_GRAPH_SHAPE', told.message, entry.keyLocation, told.hint);
       ctx.unreadResources++;
       continue;
     }
