@@ -304,6 +304,24 @@ describe('parseGraphYaml', () => {
     expect(parseGraphYaml(kindLevel.join('\n').replace('-name', '- name'), 'g.yaml').resources.map((resource) => resource.name)).toEqual(['a', 'tick', 'b']);
   });
 
+  it("says a kind written without its colon above its list needs one, once, at the word (QA: eight parser messages, none saying a ':' is missing)", () => {
+    const text = ['graph: t', 'resources:', '  noop:', '  - name: a', '    comment: x', '  file', '  - name: /tmp/x', '    state: exists', '    mode: "0755"', '  - name: /tmp/y', '    state: exists'].join('\n');
+    expect(problemsOf(text)).toEqual([
+      { code: 'ERR_YAML_SYNTAX', line: 6, column: 3, message: "'file' needs a colon after it, as the key of the list below it", hint: 'write `file:`' },
+    ]);
+    // The first kind, with a comment, its list further in; a top-level key: the same.
+    for (const [lines, line, column, word] of [
+      [['graph: t', 'resources:', '  file # the files', '  - name: /tmp/x'], 3, 3, 'file'],
+      [['graph: t', 'resources:', '  noop:', '  - name: a', '  file', '    - {name: /tmp/x}'], 5, 3, 'file'],
+      [['graph: t', 'resources:', '  noop:', '  - name: a', 'edges', '- from: {kind: noop, name: a}', '  to: {kind: noop, name: a}'], 5, 1, 'edges'],
+    ] as const) {
+      expect(problemsOf(lines.join('\n')).map((problem) => [problem.line, problem.column, problem.message])).toEqual([[line, column, `'${word}' needs a colon after it, as the key of the list below it`]]);
+    }
+    // A word between the items of a param's list is an item that lost its dash, not a key: the parser's message.
+    const item = ['graph: t', 'resources:', '  exec:', '  - name: a', '    args:', '    - x', '    y', '    - z'].join('\n');
+    expect(problemsOf(item).map((problem) => problem.message)).toEqual(['Implicit map keys need to be followed by map values']);
+  });
+
   it('names a key written twice and the line it was first written on (QA: neither was said, with a hint about kinds)', () => {
     const text = ['graph: s', 'resources:', '  file:', '    - name: /tmp/x', '      content: a', '      state: exists', '      content: b'].join('\n');
     expect(problemsOf(text)).toEqual([

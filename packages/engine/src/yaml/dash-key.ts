@@ -1,3 +1,5 @@
+import { isResourcesLine, lineFurtherLeft } from './parent-line.js';
+
 /**
  * A key written `-name` where the list item `- name` was meant: the item's
  * dash without the space after it, which YAML reads as part of the key.
@@ -33,9 +35,5 @@ export function dashWithoutSpaceAt(text: string, offset: number): { offset: numb
   const match = /^( *)-([^\s#:-][^:#]*):(\s|$)/.exec(text.slice(lineStart, lineEnd));
   if (!match) return undefined;
   const indent = match[1]?.length ?? 0;
-  const parent = text
-    .slice(0, lineStart)
-    .split('\n')
-    .findLast((line) => line.trim() !== '' && !line.trimStart().startsWith('#') && line.length - line.trimStart().length < indent);
-  return { offset: lineStart + indent, meant: (match[2] ?? '').trim(), asKind: parent !== undefined && /^resources:[ \t]*(?:#.*)?\r?$/.test(parent) };
+  return { offset: lineStart + indent, meant: (match[2] ?? '').trim(), asKind: isResourcesLine(lineFurtherLeft(text, lineStart, indent)) };
 }

@@ -29,6 +29,7 @@ import { PlainValueReader } from './yaml-values.js';
 import { overIndentedKeyAfter, overIndentedKeyAt } from './over-indented.js';
 import { tabInBlockScalarAt, type TabInBlock } from './tab-in-block.js';
 import { tabLineAsKey } from './tab-key.js';
+import { keyWithoutColonAt } from './missing-colon.js';
 import { dashReadAsKind, dashWithoutSpace, dashWithoutSpaceAt, dashWithoutSpaceHint } from './dash-key.js';
 import { duplicateKeys, isResourcesMap, type DuplicateKey } from './duplicate-key.js';
 
@@ -105,6 +106,12 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
     if (tab) {
       // The parser ends the block at that line and reads the rest of it as a key: what it says after that follows from the tab.
       reportTabInBlock(source, tab);
+      break;
+    }
+    // `file` above its list: the parser reads on as a value over several lines, and trips over each.
+    const noColon = keyWithoutColonAt(text, error.pos[0]);
+    if (noColon) {
+      report(source, 'ERR_YAML_SYNTAX', `'${noColon.key}' needs a colon after it, as the key of the list below it`, locationAt(source, noColon.offset), `write \`${noColon.key}:\``);
       break;
     }
     // `-name: b` for `- name: b`, with its params under it: the parser's messages from there on (a key indented deeper, a list as a key) follow from it.

@@ -1,3 +1,4 @@
+import { isResourcesLine } from './parent-line.js';
 import { isBlank, spacesOf, type Line, type TabInBlock } from './tab-in-block.js';
 
 /**
@@ -69,6 +70,5 @@ function holdsResource(lines: readonly Line[], headerIndex: number, keyIndent: n
     kindIndent = kind[1]?.length ?? 0;
   }
   if (kindIndent <= 0) return false;
-  const owner = lines.slice(0, index + 1).findLast((line) => !isBlank(line.text) && !isComment(line.text) && spacesOf(line.text) < kindIndent);
-  return owner !== undefined && /^resources:[ \t]*(?:#.*)?$/.test(owner.text);
+  return isResourcesLine(lines.slice(0, index + 1).findLast((line) => !isBlank(line.text) && !isComment(line.text) && spacesOf(line.text) < kindIndent)?.text);
 }
