@@ -322,6 +322,20 @@ describe('parseGraphYaml', () => {
     expect(problemsOf(item).map((problem) => problem.message)).toEqual(['Implicit map keys need to be followed by map values']);
   });
 
+  it("says a key written without its colon before a block scalar's indicator needs one, at the key (QA: content | gave 'Implicit keys need to be on a single line')", () => {
+    const text = ['graph: t', 'resources:', '  file:', '  - name: /tmp/x', '    state: exists', '    content |', '      server_name x;', '      workers 8;', '    mode: "0644"'].join('\n');
+    expect(problemsOf(text)).toEqual([{ code: 'ERR_YAML_SYNTAX', line: 6, column: 5, message: "'content' needs a colon before its |", hint: 'write `content: |`' }]);
+    // As the hint says, it loads.
+    expect(parseGraphYaml(text.replace('content |', 'content: |'), 'g.yaml').resources[0]?.params).toEqual({ state: 'exists', content: 'server_name x;\nworkers 8;\n', mode: '0644' });
+    // The first key of an item, a folded block with a chomping indicator, an empty block at the end.
+    expect(problemsOf(['graph: t', 'resources:', '  file:', '  - content >- # the text', '      a', '    name: /tmp/x'].join('\n'))).toEqual([
+      { code: 'ERR_YAML_SYNTAX', line: 4, column: 5, message: "'content' needs a colon before its >-", hint: 'write `content: >-`' },
+    ]);
+    expect(problemsOf(['graph: t', 'resources:', '  file:', '  - name: /tmp/x', '    content |'].join('\n')).map((problem) => [problem.line, problem.column, problem.message])).toEqual([
+      [5, 5, "'content' needs a colon before its |"],
+    ]);
+  });
+
   it('names a key written twice and the line it was first written on (QA: neither was said, with a hint about kinds)', () => {
     const text = ['graph: s', 'resources:', '  file:', '    - name: /tmp/x', '      content: a', '      state: exists', '      content: b'].join('\n');
     expect(problemsOf(text)).toEqual([

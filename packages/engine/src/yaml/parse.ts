@@ -108,10 +108,11 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
       reportTabInBlock(source, tab);
       break;
     }
-    // `file` above its list: the parser reads on as a value over several lines, and trips over each.
+    // `file` above its list, `content |` before its block: the parser reads on as a value over several lines, and trips over each.
     const noColon = keyWithoutColonAt(text, error.pos[0]);
     if (noColon) {
-      report(source, 'ERR_YAML_SYNTAX', `'${noColon.key}' needs a colon after it, as the key of the list below it`, locationAt(source, noColon.offset), `write \`${noColon.key}:\``);
+      const message = noColon.after === '' ? `'${noColon.key}' needs a colon after it, as the key of the list below it` : `'${noColon.key}' needs a colon before its${noColon.after}`;
+      report(source, 'ERR_YAML_SYNTAX', message, locationAt(source, noColon.offset), `write \`${noColon.key}:${noColon.after}\``);
       break;
     }
     // `-name: b` for `- name: b`, with its params under it: the parser's messages from there on (a key indented deeper, a list as a key) follow from it.
