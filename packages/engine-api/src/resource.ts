@@ -159,7 +159,12 @@ export interface EdgeableTrait<P> {
  * kind's instances must implement).
  */
 export interface GroupableTrait<P> {
-  /** True when `a` and `b` may be handled by one checkApply. Pure. */
+  /**
+   * True when `a` and `b` may be handled by one checkApply. Pure. Called when
+   * the graph loads: a throw rejects the graph before anything runs (a bug
+   * of the plugin, told at `b`'s resource; on a reload the running graph
+   * stays).
+   */
   groupCmp(a: Readonly<P>, b: Readonly<P>): boolean;
 }
 

@@ -1,4 +1,5 @@
 import { DEFAULT_META, type AnyResourceDefinition, type MetaParams } from '@converge/engine-api';
+import { pluginCallError } from './plugin-call-failure.js';
 import type { ResolvedEdge, ResolvedResource } from './spec.js';
 
 /** A vertex after autogroup: the parent resource and the children merged into it. */
@@ -71,7 +72,7 @@ export function autoGroup(
     parentsByPlace.set(key, candidates);
     const target = candidates.find((parentId) => {
       const parent = resources.get(parentId) as ResolvedResource;
-      return sameSharedMeta(parent.meta, resource.meta) && trait.groupCmp(parent.params, resource.params);
+      return sameSharedMeta(parent.meta, resource.meta) && groupCmp(trait, parent, resource);
     });
     if (target === undefined) {
       candidates.push(resource.id);
@@ -112,6 +113,19 @@ export function autoGroup(
       });
   }
   return { resources: grouped, edges: [...merged.values()] };
+}
+
+/**
+ * A kind's `groupCmp`: a throw is the plugin's fault, told as a problem of
+ * the graph at the resource being grouped (nothing runs), as a throwing
+ * `uids` or `validate` is, not as an internal error of converge.
+ */
+function groupCmp(trait: NonNullable<AnyResourceDefinition['groupable']>, parent: ResolvedResource, resource: ResolvedResource): boolean {
+  try {
+    return trait.groupCmp(parent.params, resource.params);
+  } catch (error) {
+    throw pluginCallError(resource, 'groupCmp', error, 'meta: {autogroup: false} on this resource avoids the call');
+  }
 }
 
 /** The metaparams a group's members must share: all but the semaphores, which merge instead. */
