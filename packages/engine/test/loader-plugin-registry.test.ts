@@ -371,6 +371,39 @@ describe('createKindResolver', () => {
     expect((await resolver.resolve('zacme')).description).toBe('from acme-kit');
   });
 
+  it('refuses two plugins named on purpose that declare one kind, naming both, rather than let their order pick (QA: the first silently won)', async () => {
+    const plugin = (folder: string, name: string, kinds: readonly string[]) =>
+      writePackage(join(root, 'elsewhere', folder), { name, type: 'module', converge: { kinds, engineApi: '^1.0.0' } }, { 'index.js': taggedPluginSource(name, kinds, `from ${folder}`) });
+    const first = await plugin('kvline', 'converge-res-kvline', ['kvline', 'kvother']);
+    const second = await plugin('kvline-dup', 'converge-res-kvline-dup', ['kvline', 'kvnew']);
+    const unreadable = await unreadableOf([first, second]);
+    expect(unreadable.map(({ index, alsoAbout, error }) => [index, alsoAbout, error.code])).toEqual([[1, 0, 'ERR_PLUGIN_INVALID']]);
+    const error = unreadable[0]?.error as EngineError;
+    expect(error.message).toBe(
+      `plugins converge-res-kvline (${await realpath(first)}) and converge-res-kvline-dup (${await realpath(second)}) both provide kind 'kvline': which one runs would depend on the order they are named in`,
+    );
+    expect(error.hint).toBe(`name only one of them: drop '${first}' or '${second}' from the graph's plugins: or the --plugin flags (a plugin named on purpose already wins over an installed @converge/res-* package of its kinds)`);
+    // The kind they share is given from neither.
+    expect((await loadError(resolverFor([first, second]).resolve('kvline'))).message).toBe(error.message);
+    // One folder named twice (plugins: and --plugin) is one plugin.
+    expect(await unreadableOf([first, relative(process.cwd(), first)])).toEqual([]);
+    expect((await resolverFor([first, first]).resolve('kvline')).description).toBe('from kvline');
+  });
+
+  it('refuses a plugins: entry and a --plugin that declare one kind, at the plugins: entry', async () => {
+    const plugin = (folder: string) =>
+      writePackage(join(root, 'elsewhere', folder), { name: folder, type: 'module', converge: { kinds: ['kvline'], engineApi: '^1.0.0' } }, { 'index.js': taggedPluginSource(folder, ['kvline']) });
+    const inGraph = await plugin('kv-graph');
+    const flagged = await plugin('kv-flag');
+    const graphFile = join(project, 'graphs', 'deep', 'g.yaml');
+    await writeFile(graphFile, `graph: g\nplugins:\n  - ${inGraph}\nresources:\n  kvline:\n    - name: a\n`);
+    const problems = await loadProblems(loadGraphFile(graphFile, { plugins: [flagged] }));
+    expect(problems.map((problem) => [problem.code, problem.location?.line, problem.message])).toEqual([
+      ['ERR_PLUGIN_INVALID', 3, expect.stringMatching(/^plugins kv-graph \(.*\) and kv-flag \(.*\) both provide kind 'kvline'/)],
+    ]);
+    expect((await loadGraphFile(graphFile)).resources.size).toBe(1);
+  });
+
   it('names a missing explicit plugin and where it was looked for', async () => {
     const resolver = resolverFor(['acme-missing', './no/such/folder']);
     await mkdir(nodeModules, { recursive: true });

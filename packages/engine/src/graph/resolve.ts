@@ -191,10 +191,10 @@ function warnExportedWithoutReceived(meta: MetaParams, resource: ResourceSpec, i
  * the one to provide them) are not told again, each at its first use.
  */
 async function checkNamedPlugins(spec: GraphSpec, resolver: KindResolver, problems: EngineError[]): Promise<void> {
-  for (const { index, error } of (await resolver.unreadablePlugins?.()) ?? []) {
+  for (const { index, error, alsoAbout } of (await resolver.unreadablePlugins?.()) ?? []) {
     for (let at = problems.length - 1; at >= 0; at--) if (problems[at]?.cause === error) problems.splice(at, 1);
     // The graph's own plugins come first in the resolver's list (loadGraphSpec), then --plugin's, named nowhere in the file.
-    const location = spec.pluginLocations?.[index];
+    const location = spec.pluginLocations?.[index] ?? (alsoAbout === undefined ? undefined : spec.pluginLocations?.[alsoAbout]);
     problems.push(location === undefined ? error : new EngineError(error.code, error.message, { phase: 'load', location, ...(error.hint ? { hint: error.hint } : {}) }));
   }
 }

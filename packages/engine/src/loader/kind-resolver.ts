@@ -26,4 +26,6 @@ export interface UnreadablePlugin {
   /** Its place in the list of plugins named on purpose. */
   readonly index: number;
   readonly error: EngineError;
+  /** The place of another plugin the error is about too (one that declares the same kind), told there when this one's place is not in the graph file. */
+  readonly alsoAbout?: number;
 }

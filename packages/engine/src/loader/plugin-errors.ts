@@ -68,6 +68,31 @@ export function unknownKind(kind: string, suggestions: readonly string[], detail
   });
 }
 
+/** A plugin named on purpose, as the errors about it name it. */
+interface NamedPackage {
+  readonly reference: string;
+  readonly pkg: { readonly name: string; readonly dir: string };
+}
+
+/**
+ * Two plugins named on purpose that declare the same kinds. Told as the
+ * later one's being invalid beside the first (ERR_PLUGIN_INVALID: a new code
+ * would change the engine API), naming both, since either may be the one
+ * the user meant.
+ */
+export function pluginsClaimOneKind(kinds: readonly string[], first: NamedPackage, second: NamedPackage): EngineError {
+  const named = (plugin: NamedPackage): string => `${plugin.pkg.name} (${plugin.pkg.dir})`;
+  const which = kinds.length === 1 ? `kind '${kinds[0]}'` : `kinds ${kinds.map((kind) => `'${kind}'`).join(', ')}`;
+  return new EngineError(
+    'ERR_PLUGIN_INVALID',
+    `plugins ${named(first)} and ${named(second)} both provide ${which}: which one runs would depend on the order they are named in`,
+    {
+      phase: 'load',
+      hint: `name only one of them: drop '${first.reference}' or '${second.reference}' from the graph's plugins: or the --plugin flags (a plugin named on purpose already wins over an installed @converge/res-* package of its kinds)`,
+    },
+  );
+}
+
 export function pluginIncompatible(packageName: string, needed: string, provided: string): EngineError {
   return new EngineError(
     'ERR_PLUGIN_INCOMPATIBLE',

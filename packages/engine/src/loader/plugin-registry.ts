@@ -1,7 +1,4 @@
-import { realpath } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
 import {
-  isEngineError,
   isResourceDefinition,
   type AnyResourceDefinition,
   type EngineError,
@@ -10,8 +7,9 @@ import {
 import type { KindResolver, UnreadablePlugin } from './kind-resolver.js';
 import { conventionalPackageName, isValidKindName } from './kind-naming.js';
 import { closestNames } from '../graph/did-you-mean.js';
-import { findPackageDir, isFile, isPathReference, listConventionalPackages, pluginSearchDirs } from './package-lookup.js';
-import { kindPackageNotInstalled, namedPluginNotInstalled, pluginFolderMissing, pluginInvalid, unknownKind } from './plugin-errors.js';
+import { readNamedPlugins } from './named-plugins.js';
+import { findPackageDir, listConventionalPackages, pluginSearchDirs } from './package-lookup.js';
+import { kindPackageNotInstalled, pluginInvalid, unknownKind } from './plugin-errors.js';
 import { importPlugin, kindFromPlugin } from './plugin-import.js';
 import { readPluginPackage, type PluginPackage } from './plugin-manifest.js';
 
@@ -22,7 +20,7 @@ export interface KindResolverOptions {
    * Plugins named explicitly (a graph's `plugins:`, `--plugin`): package names,
    * or paths to package folders (absolute or relative to the current
    * directory). A kind they declare wins over the `@converge/res-*` convention;
-   * when two declare the same kind, the first listed wins.
+   * two that declare the same kind are refused (see readNamedPlugins).
    */
   readonly plugins?: readonly string[];
   /**
@@ -33,11 +31,6 @@ export interface KindResolverOptions {
   readonly builtins?: readonly { readonly $$type: '@converge/resource'; readonly kind: string }[];
 }
 
-/** An explicitly named plugin: its package, or why it could not be read. */
-type NamedPlugin =
-  | { readonly reference: string; readonly pkg: PluginPackage }
-  | { readonly reference: string; readonly error: EngineError };
-
 /**
  * The kind registry. Lookups read package.json files only; a package is
  * imported the first time one of its kinds is resolved, and at most once.
@@ -47,10 +40,7 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
     (options.builtins ?? []).filter(isResourceDefinition).map((definition) => [definition.kind, definition]),
   );
   const searchDirs = memoize(() => pluginSearchDirs(options.searchFrom));
-  const namedPlugins = memoize(async () => {
-    const dirs = await searchDirs();
-    return Promise.all((options.plugins ?? []).map((reference) => readNamedPlugin(reference, dirs)));
-  });
+  const namedPlugins = memoize(async () => readNamedPlugins(options.plugins ?? [], await searchDirs()));
   const conventionalPackages = new Map<string, Promise<PluginPackage | undefined>>();
   const importedPlugins = new Map<string, Promise<PluginDefinition>>();
 
@@ -82,9 +72,7 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
 
   async function knownKinds(): Promise<readonly string[]> {
     const kinds = new Set(builtins.keys());
-    for (const named of await namedPlugins()) {
-      if ('pkg' in named) named.pkg.manifest.kinds.forEach((kind) => kinds.add(kind));
-    }
+    for (const named of await namedPlugins()) named.pkg?.manifest.kinds.forEach((kind) => kinds.add(kind));
     const installed = await listConventionalPackages(await searchDirs());
     const packages = await Promise.all(installed.map((name) => conventionalPackage(name).catch(() => undefined)));
     for (const pkg of packages) pkg?.manifest.kinds.forEach((kind) => kinds.add(kind));
@@ -96,26 +84,27 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
     const builtin = builtins.get(kind);
     if (builtin !== undefined) {
       // A plugin named on purpose that declares a built-in kind would be passed over without a word.
-      const clash = named.find((plugin) => 'pkg' in plugin && plugin.pkg.manifest.kinds.includes(kind));
-      if (clash !== undefined && 'pkg' in clash) {
-        throw pluginInvalid(clash.pkg.name, `it declares kind '${kind}', which is built into converge`, 'give the kind a name of its own (by convention family:name, e.g. acme:motd)');
+      const clash = named.find((plugin) => plugin.pkg?.manifest.kinds.includes(kind))?.pkg;
+      if (clash !== undefined) {
+        throw pluginInvalid(clash.name, `it declares kind '${kind}', which is built into converge`, 'give the kind a name of its own (by convention family:name, e.g. acme:motd)');
       }
       return builtin;
     }
 
-    const provider = named.find(
-      (plugin): plugin is Extract<NamedPlugin, { pkg: PluginPackage }> =>
-        'pkg' in plugin && plugin.pkg.manifest.kinds.includes(kind),
-    );
-    if (provider !== undefined) return loadKind(provider.pkg, kind);
+    const providers = named.filter((plugin) => plugin.pkg?.manifest.kinds.includes(kind));
+    // One that claims it with another (or is otherwise unusable) is told, not passed over for the other.
+    const unusable = providers.find((plugin) => plugin.error !== undefined)?.error;
+    if (unusable !== undefined) throw unusable;
+    const provider = providers[0]?.pkg;
+    if (provider !== undefined) return loadKind(provider, kind);
     // A named plugin that cannot be read might have been the one to provide
     // this kind, so falling back to the convention could pick the wrong one.
-    const unreadable = named.find((plugin) => 'error' in plugin);
-    if (unreadable !== undefined && 'error' in unreadable) throw unreadable.error;
+    const unreadable = named.find((plugin) => plugin.error !== undefined)?.error;
+    if (unreadable !== undefined) throw unreadable;
     // A plugin named on purpose that defines the kind without declaring it
     // (its package.json lists other kinds): said, rather than "not installed".
     for (const plugin of named) {
-      if (!('pkg' in plugin)) continue;
+      if (plugin.pkg === undefined) continue;
       const imported = await importedPlugin(plugin.pkg).catch(() => undefined);
       if (imported?.resources.some((resource) => resource.kind === kind)) throw kindUndeclared(plugin.pkg, kind);
     }
@@ -137,7 +126,9 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
   }
 
   async function unreadablePlugins(): Promise<readonly UnreadablePlugin[]> {
-    return (await namedPlugins()).flatMap((plugin, index) => ('error' in plugin ? [{ index, error: plugin.error }] : []));
+    return (await namedPlugins()).flatMap(({ error, clashesWith }, index) =>
+      error === undefined ? [] : [{ index, error, ...(clashesWith === undefined ? {} : { alsoAbout: clashesWith }) }],
+    );
   }
 
   return { resolve: resolveKind, knownKinds, unreadablePlugins };
@@ -150,27 +141,6 @@ function kindUndeclared(pkg: PluginPackage, kind: string): EngineError {
     `its code defines kind '${kind}', but its package.json does not declare it (its "converge.kinds": ${declared})`,
     `list '${kind}' in "converge.kinds" in ${pkg.dir}/package.json: the engine finds kinds by it before importing anything`,
   );
-}
-
-async function readNamedPlugin(reference: string, searchDirs: readonly string[]): Promise<NamedPlugin> {
-  try {
-    return { reference, pkg: await readNamedPackage(reference, searchDirs) };
-  } catch (error) {
-    if (isEngineError(error)) return { reference, error };
-    throw error;
-  }
-}
-
-async function readNamedPackage(reference: string, searchDirs: readonly string[]): Promise<PluginPackage> {
-  if (isPathReference(reference)) {
-    const folder = resolve(process.cwd(), reference);
-    const packageJsonPath = join(folder, 'package.json');
-    if (!(await isFile(packageJsonPath))) throw pluginFolderMissing(reference, packageJsonPath);
-    return readPluginPackage(await realpath(folder), reference);
-  }
-  const dir = await findPackageDir(reference, searchDirs);
-  if (dir === undefined) throw namedPluginNotInstalled(reference, searchDirs);
-  return readPluginPackage(dir, reference);
 }
 
 /** Runs `compute` once, on first use, and shares its promise. */
