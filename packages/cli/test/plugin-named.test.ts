@@ -43,3 +43,48 @@ describe('two plugins named on purpose that provide one kind', () => {
     expect(existsSync(file)).toBe(true);
   });
 });
+
+describe('a plugin named on purpose that cannot be used', () => {
+  it('is a load error in every command, used or not (QA: left out of the schema silently, or with a warning and exit 0)', async () => {
+    const dir = await makeTempDir();
+    await writeKvlinePlugin(dir, 'p-nokind', { declares: [], defines: ['kvline'] });
+    await writeKvlinePlugin(dir, 'p-api2', { engineApi: '^2.0.0' });
+    await writeKvlinePlugin(dir, 'p-extrakind', { declares: ['kvline', 'kvother'], defines: ['kvline'] });
+    const nokind = `converge-res-kvline is not a valid converge plugin: its code defines kind 'kvline', but its package.json does not declare it (its "converge.kinds": none)`;
+    const api2 = 'converge-res-kvline needs engine API ^2.0.0, but this converge provides engine API';
+    const extra = "converge-res-kvline is not a valid converge plugin: its package.json declares kind 'kvother' but its plugin has no resource of that kind";
+
+    for (const [folder, told] of [['./p-nokind', nokind], ['./p-api2', api2], ['./p-extrakind', extra]] as const) {
+      const schema = await runCli(['schema', '--plugin', folder, '-o', 'schema.json'], { cwd: dir });
+      expect(schema.code, schema.stderr).toBe(2);
+      expect(schema.stderr).toContain(`converge: ${told}`);
+      expect(schema.stderr).toContain('converge: no schema written');
+      expect(existsSync(join(dir, 'schema.json'))).toBe(false);
+    }
+
+    // A graph that does not use the kind.
+    await writeGraph(dir, 'noop.yaml', 'graph: g\nresources:\n  noop:\n    - name: x\n');
+    const validate = await runCli(['validate', '--plugin', './p-api2', 'noop.yaml'], { cwd: dir });
+    expect(validate.code, validate.stderr).toBe(2);
+    expect(validate.stdout).toBe('');
+    expect(validate.stderr).toContain(api2);
+
+    // Named in the graph: told at its entry, nothing applied.
+    const file = join(dir, 'app.env');
+    await writeGraph(dir, 'graph.yaml', `graph: g\nplugins: [./p-extrakind]\nresources:\n  kvline:\n    - name: a\n      path: ${file}\n`);
+    const run = await runCli(['run', ...ONCE, 'graph.yaml'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain(`graph.yaml:2:11: ${extra}`);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it('found by convention, unused, is still left out of the schema with a warning', async () => {
+    const dir = await makeTempDir();
+    await writeKvlinePlugin(join(dir, 'node_modules', '@converge'), 'res-kvfuture', { name: '@converge/res-kvfuture', declares: ['kvfuture'], engineApi: '^2.0.0' });
+    const schema = await runCli(['schema', '-o', 'schema.json'], { cwd: dir });
+    expect(schema.code, schema.stderr).toBe(0);
+    expect(schema.stderr).toContain("converge: kind 'kvfuture' left out of the schema: @converge/res-kvfuture needs engine API ^2.0.0");
+    await writeGraph(dir, 'noop.yaml', 'graph: g\nresources:\n  noop:\n    - name: x\n');
+    expect((await runCli(['validate', 'noop.yaml'], { cwd: dir })).code).toBe(0);
+  });
+});

@@ -434,6 +434,58 @@ describe('createKindResolver', () => {
     expect(await unreadableOf(['acme-kit'])).toEqual([]);
   });
 
+  it('refuses a plugin named on purpose that is incompatible, crashes, or whose code and package.json disagree on its kinds, even when no kind of it is used (QA: left out with a warning, or silently)', async () => {
+    const plugin = (folder: string, kinds: readonly string[], options: { defines?: readonly string[]; engineApi?: string; index?: string } = {}) =>
+      writePackage(
+        join(root, 'elsewhere', folder),
+        { name: folder, type: 'module', converge: { kinds, engineApi: options.engineApi ?? '^1.0.0' } },
+        { 'index.js': options.index ?? taggedPluginSource(folder, options.defines ?? kinds) },
+      );
+    const folders = [
+      await plugin('p-nokind', [], { defines: ['kvline'] }),
+      await plugin('p-api2', ['kvapi'], { engineApi: '^2.0.0' }),
+      await plugin('p-extrakind', ['kvextra', 'kvother'], { defines: ['kvextra'] }),
+      await plugin('p-crash', ['kvcrash'], { index: "throw new Error('boom at import');\n" }),
+      await plugin('p-good', ['kvgood']),
+    ];
+    const told = [];
+    for (const folder of folders) {
+      const unreadable = await unreadableOf([folder]);
+      told.push(unreadable.map(({ error }) => [error.code, error.message.replace(/ \(at .*\)$/, '')])[0]);
+    }
+    expect(told).toEqual([
+      ['ERR_PLUGIN_INVALID', `p-nokind is not a valid converge plugin: its code defines kind 'kvline', but its package.json does not declare it (its "converge.kinds": none)`],
+      ['ERR_PLUGIN_INCOMPATIBLE', `p-api2 needs engine API ^2.0.0, but this converge provides engine API ${ENGINE_API_VERSION}`],
+      ['ERR_PLUGIN_INVALID', "p-extrakind is not a valid converge plugin: its package.json declares kind 'kvother' but its plugin has no resource of that kind"],
+      ['ERR_PLUGIN_LOAD_FAILED', `p-crash crashed while loading ${join(await realpath(folders[3] as string), 'index.js')}: boom at import`],
+      undefined,
+    ]);
+
+    // In a graph that uses none of their kinds: one problem each, at its plugins: entry; nothing loads.
+    const graphFile = join(project, 'graphs', 'deep', 'g.yaml');
+    await writeFile(graphFile, `graph: g\nplugins:\n${folders.map((folder) => `  - ${folder}\n`).join('')}resources:\n  noop:\n    - name: a\n`);
+    const problems = await loadProblems(loadGraphFile(graphFile));
+    expect(problems.map((problem) => [problem.code, problem.location?.line])).toEqual([
+      ['ERR_PLUGIN_INVALID', 3],
+      ['ERR_PLUGIN_INCOMPATIBLE', 4],
+      ['ERR_PLUGIN_INVALID', 5],
+      ['ERR_PLUGIN_LOAD_FAILED', 6],
+    ]);
+    // Used: told once, at the entry, not again at the kind.
+    await writeFile(graphFile, `graph: g\nplugins:\n  - ${folders[3]}\nresources:\n  kvcrash:\n    - name: a\n`);
+    const used = await loadProblems(loadGraphFile(graphFile));
+    expect(used.map((problem) => [problem.code, problem.location?.line, (problem.cause as Error).message])).toEqual([['ERR_PLUGIN_LOAD_FAILED', 3, 'boom at import']]);
+  });
+
+  it('still only leaves out an installed @converge/res-* package that is incompatible, when it is not used', async () => {
+    await writeConventionalPlugin('zfuture', ['zfuture'], { engineApi: '^2.0.0' });
+    expect(await unreadableOf([])).toEqual([]);
+    expect(await resolverFor().knownKinds()).toContain('zfuture');
+    const graphFile = join(project, 'graphs', 'deep', 'g.yaml');
+    await writeFile(graphFile, 'graph: g\nresources:\n  noop:\n    - name: a\n');
+    expect((await loadGraphFile(graphFile)).resources.size).toBe(1);
+  });
+
   it('refuses a graph whose plugins: names one not installed, at that entry, even when no kind needs it', async () => {
     await writeConventionalPlugin('zwidget', ['zwidget']);
     const graphFile = join(project, 'graphs', 'deep', 'g.yaml');

@@ -6,7 +6,7 @@ export interface InstalledKinds {
   readonly definitions: readonly AnyResourceDefinition[];
   /** Kinds that are declared but could not be loaded, with why. */
   readonly skipped: readonly { readonly kind: string; readonly reason: string }[];
-  /** Plugins named with --plugin that cannot be read. */
+  /** Plugins named with --plugin that cannot be read or used. */
   readonly unreadable: readonly EngineError[];
 }
 
@@ -16,7 +16,8 @@ export interface InstalledKinds {
  * the plugins named with --plugin. Each is loaded to read its params; one
  * that fails to load is skipped, not fatal, so a broken plugin does not cost
  * the editor every other kind. A plugin named with --plugin that cannot be
- * read is told apart: it was asked for by name.
+ * read or used (incompatible, crashed, kinds that disagree with its
+ * package.json) is told apart: it was asked for by name.
  */
 export async function installedKinds(plugins: readonly string[], searchFrom: readonly string[]): Promise<InstalledKinds> {
   const resolver = createKindResolver({ searchFrom, plugins, builtins: builtinResources });

@@ -192,10 +192,12 @@ function warnExportedWithoutReceived(meta: MetaParams, resource: ResourceSpec, i
  */
 async function checkNamedPlugins(spec: GraphSpec, resolver: KindResolver, problems: EngineError[]): Promise<void> {
   for (const { index, error, alsoAbout } of (await resolver.unreadablePlugins?.()) ?? []) {
-    for (let at = problems.length - 1; at >= 0; at--) if (problems[at]?.cause === error) problems.splice(at, 1);
+    // At a kind, the error keeps its own cause (a plugin's crash at import) when it has one.
+    const told = (problem: EngineError | undefined): boolean => problem?.cause === error || (error.cause !== undefined && problem?.cause === error.cause);
+    for (let at = problems.length - 1; at >= 0; at--) if (told(problems[at])) problems.splice(at, 1);
     // The graph's own plugins come first in the resolver's list (loadGraphSpec), then --plugin's, named nowhere in the file.
     const location = spec.pluginLocations?.[index] ?? (alsoAbout === undefined ? undefined : spec.pluginLocations?.[alsoAbout]);
-    problems.push(location === undefined ? error : new EngineError(error.code, error.message, { phase: 'load', location, ...(error.hint ? { hint: error.hint } : {}) }));
+    problems.push(location === undefined ? error : new EngineError(error.code, error.message, { phase: 'load', location, ...(error.hint ? { hint: error.hint } : {}), ...(error.cause === undefined ? {} : { cause: error.cause }) }));
   }
 }
 

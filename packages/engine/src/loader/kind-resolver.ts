@@ -16,8 +16,10 @@ export interface KindResolver {
   knownKinds(): Promise<readonly string[]>;
   /**
    * The plugins named on purpose (a graph's `plugins:`, then `--plugin`)
-   * that cannot be read, by their place in that list: a load error even when
-   * no kind needs them, since the graph asked for them by name.
+   * that cannot be read or used (not installed, incompatible, crashed while
+   * loading, kinds that disagree with their package.json, a kind another
+   * of them declares too), by their place in that list: a load error even
+   * when no kind needs them, since the graph asked for them by name.
    */
   unreadablePlugins?(): Promise<readonly UnreadablePlugin[]>;
 }

@@ -1,8 +1,9 @@
 import { realpath } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { isEngineError, type EngineError } from '@converge/engine-api';
+import { isEngineError, isResourceDefinition, type EngineError, type PluginDefinition } from '@converge/engine-api';
 import { findPackageDir, isFile, isPathReference } from './package-lookup.js';
-import { namedPluginNotInstalled, pluginFolderMissing, pluginsClaimOneKind } from './plugin-errors.js';
+import { kindUndeclared, namedPluginNotInstalled, pluginFolderMissing, pluginsClaimOneKind } from './plugin-errors.js';
+import { kindFromPlugin } from './plugin-import.js';
 import { readPluginPackage, type PluginPackage } from './plugin-manifest.js';
 
 /**
@@ -28,10 +29,18 @@ const isRead = (plugin: NamedPlugin): plugin is ReadPlugin => plugin.pkg !== und
  * them that declare one kind are refused (the later one carries the error):
  * which code runs must not depend on the order they happen to be listed in.
  * One folder named twice (by `plugins:` and by `--plugin`) is one plugin.
+ * Each is then imported with `load` and checked whole, whether or not a
+ * kind of it is used: one that is incompatible, crashes, or whose code and
+ * package.json disagree on its kinds would otherwise be passed over, and a
+ * graph or schema made without what was asked for by name.
  */
-export async function readNamedPlugins(references: readonly string[], searchDirs: readonly string[]): Promise<NamedPlugin[]> {
+export async function readNamedPlugins(
+  references: readonly string[],
+  searchDirs: readonly string[],
+  load: (pkg: PluginPackage) => Promise<PluginDefinition>,
+): Promise<NamedPlugin[]> {
   const plugins = await Promise.all(references.map((reference) => readNamedPlugin(reference, searchDirs)));
-  return plugins.map((plugin, index) => {
+  const unclashed = plugins.map((plugin, index) => {
     if (plugin.error !== undefined || !isRead(plugin)) return plugin;
     for (let earlier = 0; earlier < index; earlier++) {
       const error = clash(plugins[earlier] as NamedPlugin, plugin);
@@ -39,6 +48,23 @@ export async function readNamedPlugins(references: readonly string[], searchDirs
     }
     return plugin;
   });
+  return Promise.all(unclashed.map((plugin) => (plugin.error === undefined && isRead(plugin) ? checked(plugin, load) : plugin)));
+}
+
+/** The plugin, or with the error that makes it unusable: not loadable, or its kinds not the ones it declares. */
+async function checked(plugin: ReadPlugin, load: (pkg: PluginPackage) => Promise<PluginDefinition>): Promise<NamedPlugin> {
+  try {
+    const definition = await load(plugin.pkg);
+    const declared = plugin.pkg.manifest.kinds;
+    const undeclared = definition.resources.find((resource) => isResourceDefinition(resource) && !declared.includes(resource.kind));
+    if (undeclared !== undefined) throw kindUndeclared(plugin.pkg, undeclared.kind);
+    // Each declared kind is in the code, with params the engine can read.
+    for (const kind of declared) kindFromPlugin(plugin.pkg, definition, kind);
+    return plugin;
+  } catch (error) {
+    if (isEngineError(error)) return { ...plugin, error };
+    throw error;
+  }
 }
 
 /** The error when `earlier`, another package, declares one of `later`'s kinds. */

@@ -130,6 +130,16 @@ function whereItFailed(entry: string, cause: unknown): string | undefined {
   return /^(\/[^\n]*:\d+)$/m.exec(checked.stderr ?? '')?.[1];
 }
 
+/** A plugin whose code defines `kind` that its package.json does not list. */
+export function kindUndeclared(pkg: { readonly name: string; readonly dir: string; readonly manifest: { readonly kinds: readonly string[] } }, kind: string): EngineError {
+  const declared = pkg.manifest.kinds.map((each) => `'${each}'`).join(', ') || 'none';
+  return pluginInvalid(
+    pkg.name,
+    `its code defines kind '${kind}', but its package.json does not declare it (its "converge.kinds": ${declared})`,
+    `list '${kind}' in "converge.kinds" in ${pkg.dir}/package.json: the engine finds kinds by it before importing anything`,
+  );
+}
+
 export function pluginInvalid(packageName: string, problem: string, hint: string): EngineError {
   return new EngineError('ERR_PLUGIN_INVALID', `${packageName} is not a valid converge plugin: ${problem}`, {
     phase: 'load',

@@ -32,15 +32,17 @@ export interface KindResolverOptions {
 }
 
 /**
- * The kind registry. Lookups read package.json files only; a package is
- * imported the first time one of its kinds is resolved, and at most once.
+ * The kind registry. Lookups read package.json files only; a package found
+ * by convention is imported the first time one of its kinds is resolved, a
+ * plugin named on purpose when the named ones are first read (to check it
+ * whole), each at most once.
  */
 export function createKindResolver(options: KindResolverOptions): KindResolver {
   const builtins = new Map(
     (options.builtins ?? []).filter(isResourceDefinition).map((definition) => [definition.kind, definition]),
   );
   const searchDirs = memoize(() => pluginSearchDirs(options.searchFrom));
-  const namedPlugins = memoize(async () => readNamedPlugins(options.plugins ?? [], await searchDirs()));
+  const namedPlugins = memoize(async () => readNamedPlugins(options.plugins ?? [], await searchDirs(), importedPlugin));
   const conventionalPackages = new Map<string, Promise<PluginPackage | undefined>>();
   const importedPlugins = new Map<string, Promise<PluginDefinition>>();
 
@@ -97,17 +99,10 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
     if (unusable !== undefined) throw unusable;
     const provider = providers[0]?.pkg;
     if (provider !== undefined) return loadKind(provider, kind);
-    // A named plugin that cannot be read might have been the one to provide
-    // this kind, so falling back to the convention could pick the wrong one.
+    // A named plugin that cannot be read or used might have been the one to
+    // provide this kind, so falling back to the convention could pick the wrong one.
     const unreadable = named.find((plugin) => plugin.error !== undefined)?.error;
     if (unreadable !== undefined) throw unreadable;
-    // A plugin named on purpose that defines the kind without declaring it
-    // (its package.json lists other kinds): said, rather than "not installed".
-    for (const plugin of named) {
-      if (plugin.pkg === undefined) continue;
-      const imported = await importedPlugin(plugin.pkg).catch(() => undefined);
-      if (imported?.resources.some((resource) => resource.kind === kind)) throw kindUndeclared(plugin.pkg, kind);
-    }
 
     if (!isValidKindName(kind)) {
       throw unknownKind(kind, closestNames(kind, await knownKinds()), 'kind names are lower-case words joined by -, _ or :');
@@ -132,15 +127,6 @@ export function createKindResolver(options: KindResolverOptions): KindResolver {
   }
 
   return { resolve: resolveKind, knownKinds, unreadablePlugins };
-}
-
-function kindUndeclared(pkg: PluginPackage, kind: string): EngineError {
-  const declared = pkg.manifest.kinds.map((each) => `'${each}'`).join(', ') || 'none';
-  return pluginInvalid(
-    pkg.name,
-    `its code defines kind '${kind}', but its package.json does not declare it (its "converge.kinds": ${declared})`,
-    `list '${kind}' in "converge.kinds" in ${pkg.dir}/package.json: the engine finds kinds by it before importing anything`,
-  );
 }
 
 /** Runs `compute` once, on first use, and shares its promise. */
