@@ -67,7 +67,11 @@ export interface GraphResource {
   readonly params: Readonly<Record<string, unknown>>;
 }
 
-/** A problem between resources of one kind: about the one at `resource` (an index into what `validateGraph` was given). */
+/**
+ * A problem between resources of one kind: about the one at `resource` (an
+ * index into what `validateGraph` was given). An index it was not given is
+ * the plugin's bug: the graph is refused as when `validateGraph` throws.
+ */
 export interface GraphValidationIssue extends ValidationIssue {
   readonly resource: number;
 }

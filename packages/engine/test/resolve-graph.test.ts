@@ -1153,6 +1153,21 @@ describe('resolveGraph: a kind checks its resources together (validateGraph)', (
     expect(problem).toMatchObject({ code: 'ERR_PLUGIN_INVALID', resource: 'slotted[a]', location: { line: 3 } });
     expect(problem?.message).toBe("the graph check of kind 'slotted' failed: graph check exploded");
   });
+
+  it('reports an issue about a resource the check was not given as the plugin\'s bug, as a throw, rather than drop it (QA: validate said ok)', async () => {
+    const misplaced = defineResource({
+      kind: 'slotted',
+      params: Type.Object({}),
+      create: () => ({ checkApply: () => true }),
+      validateGraph: (resources) => [{ resource: 99, message: 'bad index' }, { resource: 0.5, message: 'half' }, { resource: resources.length - 1, message: 'told' }],
+    }) as unknown as AnyResourceDefinition;
+    const problems = await problemsOf(['resources:', '  slotted:', '  - name: a', '  - name: b'], mapResolver([misplaced]));
+    expect(problems.map((problem) => [problem.code, problem.resource, problem.location?.line, problem.message, problem.hint])).toEqual([
+      ['ERR_PLUGIN_INVALID', 'slotted[a]', 3, 'the graph check of kind \'slotted\' failed: it returned an issue about resource 99, but the 2 resources it was given are 0 to 1 (the issue: "bad index")', "a bug in the plugin that provides 'slotted': tell its authors"],
+      ['ERR_PLUGIN_INVALID', 'slotted[a]', 3, 'the graph check of kind \'slotted\' failed: it returned an issue about resource 0.5, but the 2 resources it was given are 0 to 1 (the issue: "half")', "a bug in the plugin that provides 'slotted': tell its authors"],
+      ['ERR_PARAM_INVALID', 'slotted[b]', 4, 'told', "see what kind 'slotted' accepts in its plugin's README"],
+    ]);
+  });
 });
 
 describe('resolveGraph: scalars written for text params, as mgmt reads YAML (scalarsAsText)', () => {

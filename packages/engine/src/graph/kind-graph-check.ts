@@ -41,8 +41,12 @@ export function checkKindGraphs(
       continue;
     }
     for (const issue of issues) {
-      const resource = members[issue.resource];
-      if (resource === undefined) continue;
+      const resource = Number.isInteger(issue.resource) ? members[issue.resource] : undefined;
+      if (resource === undefined) {
+        // An issue about no resource it was given is the plugin's bug, told as a throw would be (dropped, the graph passed).
+        problems.push(pluginCallError(members[0] as ResolvedResource, 'graph check', new Error(misplacedIssue(issue, members.length))));
+        continue;
+      }
       // A param an edge fills is written nowhere in the resource: its place is that edge's.
       const location = paramLocation(specs.get(resource.id), issue.param) ?? receivedAt.get(`${resource.id} ${issue.param}`) ?? resource.location;
       const message = issue.param ? `param '${issue.param}': ${issue.message}` : issue.message;
@@ -61,6 +65,11 @@ export function checkKindGraphs(
       );
     }
   }
+}
+
+function misplacedIssue(issue: GraphValidationIssue, given: number): string {
+  const range = given === 1 ? 'the one resource it was given is 0' : `the ${given} resources it was given are 0 to ${given - 1}`;
+  return `it returned an issue about resource ${JSON.stringify(issue.resource)}, but ${range} (the issue: ${JSON.stringify(issue.message)})`;
 }
 
 function kindResource({ name, params }: ResolvedResource, receivesSecrets: readonly string[] | undefined): KindResource<Record<string, unknown>> {
