@@ -275,6 +275,38 @@ describe('createKindResolver', () => {
     expect(syntax.message).toMatch(new RegExp(`Unexpected token ';' \\(at ${join(await realpath(broken), 'index.js')}:4\\)$`));
   });
 
+  it('says a CommonJS plugin that require()s engine-api must be an ES module, not to reinstall it (QA: \'No "exports" main defined\', hint: reinstall)', async () => {
+    const folder = await writePackage(
+      join(root, 'elsewhere', 'cjs-plug'),
+      { name: 'cjs-kv', version: '0.0.1', main: 'index.js', converge: { kinds: ['cjskv'], engineApi: '^1.0.0' } },
+      {
+        'index.js': `const { defineResource, definePlugin, Type } = require('@converge/engine-api');
+const r = defineResource({ kind: 'cjskv', params: Type.Object({}), create: () => ({ checkApply: () => true }) });
+module.exports = definePlugin({ name: 'cjs-kv', resources: [r] });
+`,
+      },
+    );
+    await mkdir(join(folder, 'node_modules', '@converge'), { recursive: true });
+    await symlink(engineApiFolder, join(folder, 'node_modules', '@converge', 'engine-api'), 'dir');
+    const error = await loadError(resolverFor([folder]).resolve('cjskv'));
+    expect(error.code).toBe('ERR_PLUGIN_INVALID');
+    expect(error.message).toBe(
+      `cjs-kv is not a valid converge plugin: ${join(await realpath(folder), 'index.js')} is a CommonJS module, and plugins must be ES modules (@converge/engine-api is an ES module only, which require() cannot load)`,
+    );
+    expect(error.hint).toBe(
+      `add "type": "module" to ${await realpath(folder)}/package.json, then import { definePlugin, defineResource } from '@converge/engine-api' instead of require(), and export default definePlugin(...) instead of module.exports =`,
+    );
+    expect((error.cause as NodeJS.ErrnoException).code).toBe('ERR_PACKAGE_PATH_NOT_EXPORTED');
+
+    // One that needs nothing from engine-api (tags only) loads as CommonJS, as before.
+    const tagsOnly = await writePackage(
+      join(root, 'elsewhere', 'cjs-tags'),
+      { name: 'cjs-tags', main: 'index.js', converge: { kinds: ['cjstags'], engineApi: '^1.0.0' } },
+      { 'index.js': taggedPluginSource('cjs-tags', ['cjstags']).replace('export default', 'module.exports =') },
+    );
+    expect((await resolverFor([tagsOnly]).resolve('cjstags')).kind).toBe('cjstags');
+  });
+
   it('rejects a default export that is not a plugin, or lacks a declared kind', async () => {
     await writeConventionalPlugin('znotplugin', ['znotplugin'], { index: 'export default { resources: [] };\n' });
     await writeConventionalPlugin('zlacking', ['zlacking:there', 'zlacking:missing'], {

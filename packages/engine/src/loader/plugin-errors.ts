@@ -116,6 +116,19 @@ export function pluginLoadFailed(packageName: string, entry: string, cause: unkn
   });
 }
 
+/** A CommonJS plugin that require()s engine-api, which is an ES module only. */
+export function pluginNotEsModule(packageName: string, packageDir: string, entry: string, cause: unknown): EngineError {
+  return new EngineError(
+    'ERR_PLUGIN_INVALID',
+    `${packageName} is not a valid converge plugin: ${entry} is a CommonJS module, and plugins must be ES modules (@converge/engine-api is an ES module only, which require() cannot load)`,
+    {
+      phase: 'load',
+      hint: `add "type": "module" to ${packageDir}/package.json, then import { definePlugin, defineResource } from '@converge/engine-api' instead of require(), and export default definePlugin(...) instead of module.exports =`,
+      cause,
+    },
+  );
+}
+
 /**
  * Where a plugin's import failed, as path:line: the first frame of its stack
  * in a file (a throw at import), or, for a syntax error (whose stack names

@@ -10,7 +10,8 @@ import { Kind, type TObject } from '@sinclair/typebox';
 import { satisfies } from 'semver';
 import { fromPlainSchema, isTypeBoxSchema } from './plain-schema.js';
 import { resolvePackageEntry } from './package-entry.js';
-import { pluginIncompatible, pluginInvalid, pluginLoadFailed } from './plugin-errors.js';
+import { failedAsCommonJs } from './commonjs-plugin.js';
+import { pluginIncompatible, pluginInvalid, pluginLoadFailed, pluginNotEsModule } from './plugin-errors.js';
 import { isRecord, type PluginPackage } from './plugin-manifest.js';
 
 /**
@@ -35,6 +36,7 @@ export async function importPlugin(pkg: PluginPackage): Promise<PluginDefinition
   try {
     module = await import(pathToFileURL(entry.path).href);
   } catch (cause) {
+    if (failedAsCommonJs(entry.path, pkg.packageJson, cause)) throw pluginNotEsModule(pkg.name, pkg.dir, entry.path, cause);
     throw pluginLoadFailed(pkg.name, entry.path, cause);
   }
   const plugin = isRecord(module) ? module['default'] : undefined;
