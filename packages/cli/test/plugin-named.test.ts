@@ -57,7 +57,8 @@ describe('a plugin named on purpose that cannot be used', () => {
     for (const [folder, told] of [['./p-nokind', nokind], ['./p-api2', api2], ['./p-extrakind', extra]] as const) {
       const schema = await runCli(['schema', '--plugin', folder, '-o', 'schema.json'], { cwd: dir });
       expect(schema.code, schema.stderr).toBe(2);
-      expect(schema.stderr).toContain(`converge: ${told}`);
+      // Told as validate tells a plugin it cannot read, on a line of its own.
+      expect(schema.stderr).toMatch(new RegExp(`^${told.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`, 'm'));
       expect(schema.stderr).toContain('converge: no schema written');
       expect(existsSync(join(dir, 'schema.json'))).toBe(false);
     }
