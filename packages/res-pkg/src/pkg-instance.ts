@@ -6,6 +6,7 @@ import { DPKG_DIR } from './dpkg-files.js';
 import { dpkgInterrupted } from './dpkg-interrupted.js';
 import { whenDpkgRepaired } from './dpkg-repair-wait.js';
 import { watchDpkgStatus } from './dpkg-watch.js';
+import { OwnDpkgChanges } from './own-dpkg-changes.js';
 import { PackageKitClient } from './packagekit/client.js';
 import type { PkgParams } from './params.js';
 import type { PackagePlan } from './plan.js';
@@ -34,13 +35,17 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
   private readonly seen = new Set<string>();
   /** Stops waiting for an interrupted dpkg to be repaired; set while a check has reported it so. */
   private stopRepairWait: (() => void) | undefined;
+  /** Which of dpkg's status changes are this resource's own transactions: not events (see OwnDpkgChanges). */
+  private readonly own: OwnDpkgChanges;
 
   // Read afresh on every run: the engine owns `params`. `dpkgDir` is another
   // dpkg database only for tests.
   constructor(
     private readonly params: Readonly<PkgParams>,
     private readonly dpkgDir = DPKG_DIR,
-  ) {}
+  ) {
+    this.own = new OwnDpkgChanges(dpkgDir);
+  }
 
   private get ctx(): ResourceContext<PkgParams, PkgSends> {
     if (!this.context) throw new Error('pkg resource used before init');
@@ -84,7 +89,10 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
     });
     const site = { resource: this.ctx.id, phase: 'watch' as const };
     const watcher = watchDpkgStatus(
-      () => this.ctx.event(),
+      () => {
+        if (this.own.isOwn()) this.ctx.log.debug("dpkg's status changed by this resource's own transaction");
+        else this.ctx.event();
+      },
       (error) => fail(new EngineError('ERR_RESOURCE_WATCH', `cannot watch dpkg's status file: ${error.message}`, { ...site, cause: error })),
       this.dpkgDir,
     );
@@ -108,6 +116,7 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
   }
 
   async checkApply(apply: boolean, signal: AbortSignal): Promise<boolean> {
+    this.own.checkStarts();
     try {
       if (await dpkgInterrupted(this.dpkgDir)) {
         this.checkAgainOnceRepaired();
@@ -140,6 +149,9 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
       return converged;
     } catch (error) {
       throw pkgError(error, this.ctx.id, 'checkApply');
+    } finally {
+      // Another program's write may have been taken for ours: it gets its check.
+      if ((await this.own.inDoubt()) && this.watching) this.ctx.event();
     }
   }
 
@@ -182,6 +194,7 @@ export class PkgInstance implements ResourceInstance<PkgParams, PkgSends> {
     if (this.client?.isOpen) return this.client;
     this.client?.close();
     this.client = await PackageKitClient.connect(signal);
+    this.client.onChangingSystem = (changing) => (changing ? this.own.changeStarts() : this.own.changeEnds());
     this.client.onLeftToFinish = (method) =>
       this.ctx.log.warn(`${method} is already changing the system (dpkg is running): it is left to finish in packagekitd, not cancelled (cancelling would leave dpkg half done)`);
     return this.client;

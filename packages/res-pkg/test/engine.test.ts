@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestEngine } from '@converge/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pkgResource } from '../src/index.js';
@@ -47,7 +48,12 @@ describe.skipIf(!available)('pkg in the engine', () => {
     for (const name of [WATCHED, CLI_PACKAGE]) if (await installedVersion(name)) await aptGet('remove', name);
   }, 120_000);
 
-  it('puts back a package removed outside converge', async () => {
+  it('refreshes what it notifies right after its change, with no second check for its own dpkg writes, and puts back a package removed outside converge', async () => {
+    if (await installedVersion(WATCHED)) {
+      await aptGet('remove', WATCHED);
+      // apt's DPkg::Post-Invoke hook has PackageKit say UpdatesChanged about 2 s later: not during the first check.
+      await sleep(3_000);
+    }
     const running = await startTestEngine({
       resources: [pkgResource],
       yaml: `
@@ -56,21 +62,45 @@ resources:
   pkg:
   - name: ${WATCHED}
     state: installed
+  noop:
+  - name: after-${WATCHED}
+edges:
+- {from: {kind: pkg, name: ${WATCHED}}, to: {kind: noop, name: after-${WATCHED}}, notify: true}
 `,
     });
+    // The pkg's and the noop's checks, in order; a change of the pkg is "changed".
+    const checks: string[] = [];
+    const unsubscribe = running.engine.onEvent((event) => {
+      if (event.type === 'checkApply') checks.push(event.converged ? event.id : `${event.id} changed`);
+    });
+    /** The checks after the pkg's last change. */
+    const afterChange = () => {
+      const changed = checks.lastIndexOf(`pkg[${WATCHED}] changed`);
+      return changed < 0 ? [] : checks.slice(changed + 1);
+    };
     try {
       await running.waitConverged(90_000);
       expect(running.status(`pkg[${WATCHED}]`)?.state).toBe('converged');
       expect(await installedVersion(WATCHED)).toMatch(/^\d/);
+      // The noop's refresh came first (QA: a second check of the pkg, a
+      // whole Resolve, came between, for the pkg's own writes of dpkg's status).
+      expect(checks).toContain(`pkg[${WATCHED}] changed`);
+      expect(afterChange()[0]).toBe(`noop[after-${WATCHED}]`);
 
+      checks.length = 0;
       await aptGet('remove', WATCHED);
       expect(await installedVersion(WATCHED)).toBeUndefined();
-      // The dpkg watch notices within seconds; the engine then reinstalls it
-      // (a resolve and an install: about 6 s here).
+      // The dpkg watch notices within seconds: another program's change is
+      // not taken for its own. The engine then reinstalls it (a resolve and
+      // an install: about 6 s here).
       await eventually(async () => (await installedVersion(WATCHED)) !== undefined, 30_000);
       await running.waitConverged(60_000);
       expect(running.status(`pkg[${WATCHED}]`)?.state).toBe('converged');
+      // Refreshed again, though maybe after one more check: apt-get was still
+      // writing dpkg's status when the check it started began.
+      expect(afterChange()).toContain(`noop[after-${WATCHED}]`);
     } finally {
+      unsubscribe();
       await running.stop();
     }
   }, 180_000);

@@ -18,11 +18,17 @@ const BUS = { destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus'
  */
 export type TransactionMethod = 'Resolve' | 'InstallPackages' | 'RemovePackages' | 'SimulateRemovePackages' | 'UpdatePackages' | 'GetUpdates';
 
+/** The methods whose transaction runs dpkg: a simulated removal, a Resolve or GetUpdates never does. */
+const CHANGING_METHODS: ReadonlySet<TransactionMethod> = new Set(['InstallPackages', 'RemovePackages', 'UpdatePackages']);
+
 interface Running {
   readonly packages: PackageRef[];
   readonly errors: { code: number; details: string }[];
   /** Once the backend has changed the system in this transaction (or said it may not be cancelled), a Cancel would break it. */
   pastCancelling: boolean;
+  /** Set while this transaction changes the system (see onChangingSystem); only for the methods that can. */
+  changing: boolean;
+  readonly canChange: boolean;
   finish(exit: number): void;
   fail(error: PackageKitError): void;
 }
@@ -45,6 +51,14 @@ export class PackageKitClient {
    * changing the system, and a Cancel would leave dpkg half done.
    */
   onLeftToFinish: (method: TransactionMethod) => void = () => {};
+  /**
+   * Told `true` when a transaction of this client starts changing the
+   * system (the backend says it may no longer be cancelled, or that it
+   * installs, removes...: it holds dpkg's lock and runs dpkg from then on),
+   * and `false` once it ended, whichever way. PackageKit runs one such
+   * transaction at a time, so dpkg's writes in between are this client's.
+   */
+  onChangingSystem: (changing: boolean) => void = () => {};
   private onBroken: (error: PackageKitError) => void = () => {};
   private readonly brokenPromise = new Promise<never>((_, reject) => {
     this.onBroken = reject;
@@ -173,6 +187,8 @@ export class PackageKitClient {
         packages,
         errors,
         pastCancelling: false,
+        changing: false,
+        canChange: CHANGING_METHODS.has(method),
         finish: (exit) => (exit === Exit.success ? resolve(packages) : reject(transactionFailure(method, exit, errors))),
         fail: reject,
       });
@@ -196,6 +212,9 @@ export class PackageKitClient {
       return await Promise.race([finished, this.brokenPromise]);
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      // Failed, abandoned, or packagekitd gone: no Finished came to end it.
+      const running = this.running.get(tid);
+      if (running) this.changeEnded(running);
       this.running.delete(tid);
     }
   }
@@ -229,12 +248,26 @@ export class PackageKitClient {
     } else if (message.member === 'ErrorCode') {
       running.errors.push({ code: Number(message.body[0]), details: String(message.body[1]) });
     } else if (message.member === 'Finished') {
+      // Told before the caller goes on: its next step may be the end of its check.
+      this.changeEnded(running);
       running.finish(Number(message.body[0]));
     } else if (message.member === 'PropertiesChanged' && message.body[0] === TRANSACTION) {
       const changed = message.body[1] as Record<string, { value: unknown } | undefined>;
       const status = changed['Status']?.value;
-      if (changed['AllowCancel']?.value === false || (typeof status === 'number' && CHANGING_STATUSES.has(status))) running.pastCancelling = true;
+      if (changed['AllowCancel']?.value === false || (typeof status === 'number' && CHANGING_STATUSES.has(status))) {
+        running.pastCancelling = true;
+        if (running.canChange && !running.changing) {
+          running.changing = true;
+          this.onChangingSystem(true);
+        }
+      }
     }
+  }
+
+  private changeEnded(running: Running): void {
+    if (!running.changing) return;
+    running.changing = false;
+    this.onChangingSystem(false);
   }
 
   private breakWith(error: PackageKitError): void {
