@@ -214,24 +214,33 @@ ${children.map((name) => `  - {from: {kind: drift, name: parent}, to: {kind: dri
     expect((await cli.result).code).toBe(0);
   });
 
-  it('never shows a received password, only that it is not shown', async () => {
+  it('never shows a received password; says nothing of it when the same, and that it differs when not (QA: told alike after a chmod, with or without a content change)', async () => {
     const dir = await makeTempDir();
     const prefix = join(dir, 'state');
     const secretFile = join(dir, 'db.secret');
     const graph = await passwordIntoFile(dir, secretFile, { password: 'length: 24\n      saved: true', file: 'mode: "0600"' });
-    // A real run saves the password and writes it; then the file drifts.
+    // A real run saves the password and writes it; then the file's mode drifts, and then its content.
     const applied = await runCli(['run', '--prefix', prefix, '--converger-timeout=0', '--converged-exit', graph]);
     expect(applied.code, applied.stderr).toBe(0);
     const secret = await readFile(secretFile, 'utf8');
     expect(secret).toMatch(/^[A-Za-z0-9]{24}$/);
+    const dryRun = (): ReturnType<typeof runCli> => runCli(['run', '--prefix', prefix, '--converger-timeout=0', '--converged-exit', '--noop', graph]);
+    await chmod(secretFile, 0o640);
+
+    const modeOnly = await dryRun();
+
+    expect(modeOnly.code, modeOnly.stderr).toBe(0);
+    expect(modeOnly.stdout).toContain(`file[${secretFile}] would change:\nmode 0640 -> 0600\n`);
+    expect(modeOnly.stdout).not.toContain('content');
+
     await writeFile(secretFile, 'drifted\n');
+    const both = await dryRun();
 
-    const result = await runCli(['run', '--prefix', prefix, '--converger-timeout=0', '--converged-exit', '--noop', graph]);
-
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`file[${secretFile}] would change:\n(not shown: content received from another resource)\n`);
-    expect(result.stdout + result.stderr).not.toContain(secret);
-    expect(result.stdout).not.toContain('drifted');
+    expect(both.code, both.stderr).toBe(0);
+    // The password is saved: the dry run holds the value the real run would write, so it can tell that it differs.
+    expect(both.stdout).toContain(`file[${secretFile}] would change:\ncontent differs (not shown: received from another resource)\nmode 0640 -> 0600\n`);
+    expect(both.stdout + both.stderr).not.toContain(secret);
+    expect(both.stdout).not.toContain('drifted');
     expect(await readFile(secretFile, 'utf8')).toBe('drifted\n');
   });
 

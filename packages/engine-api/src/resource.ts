@@ -145,8 +145,15 @@ export interface ResourceInstance<P extends object, S extends object> {
    * anything made from it (a diff of received content), and should say it
    * is received. Without this method the engine shows only that the change
    * is not shown.
+   *
+   * `known` (since engine API 1.18; absent on older engines) names those of
+   * `received` that do hold the value the real run would receive: the
+   * sender sent it in this dry run (a saved password it keeps). Whether such
+   * a param differs from what is there may be told (`content differs`),
+   * never its value; a param that is the same is left out, as a literal
+   * one would be.
    */
-  describeReceivingChange?(signal: AbortSignal, received: ReadonlySet<string>): Promise<string | undefined>;
+  describeReceivingChange?(signal: AbortSignal, received: ReadonlySet<string>, known?: ReadonlySet<string>): Promise<string | undefined>;
 }
 
 /** Edgeable trait: what a resource is, and what it wants edges with. */

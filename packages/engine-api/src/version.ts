@@ -3,4 +3,4 @@
  * checks a plugin's declared `engineApi` range against it before loading the
  * plugin; it follows semver: a minor version adds, a major version breaks.
  */
-export const ENGINE_API_VERSION = '1.17.0';
+export const ENGINE_API_VERSION = '1.18.0';

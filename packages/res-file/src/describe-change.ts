@@ -27,6 +27,8 @@ export interface DescribeOptions {
   readonly missingInputs?: readonly string[];
   /** Params an edge fills: in a dry run they hold a placeholder or an earlier value (perhaps a secret), never shown. */
   readonly received?: ReadonlySet<string>;
+  /** Those of `received` that hold the value the real run would receive (its sender sent it in this dry run). */
+  readonly known?: ReadonlySet<string>;
 }
 
 /** Received params this description can leave out and still tell the rest; any other received param hides it all. */
@@ -64,7 +66,7 @@ export async function describeFileChange(params: Readonly<FileParams>, options: 
 
   const receivedContent = CONTENT_PARAMS.filter((param) => options.received?.has(param));
   if (want === 'symlink') lines.push(...(await symlinkChange(path, params.source ?? '', present)));
-  else if (receivedContent.length > 0) lines.push(notShown(receivedContent));
+  else if (receivedContent.length > 0) lines.push(...(await receivedContentChange(path, params, present, receivedContent, options.known)));
   else if (want === 'dir') lines.push(...(await directoryChange(path, params, present, options)));
   else if (options.missingInputs !== undefined && options.missingInputs.length > 0) {
     lines.push(`content from ${options.missingInputs.map(shownPath).join(', ')}, which another resource of this run writes first (not known in a dry run)`);
@@ -83,6 +85,26 @@ async function symlinkChange(path: string, target: string, present: Entry | unde
   if (present === undefined) return [`symlink ${shownPath(path)} -> ${shownPath(target)}`];
   const current = await readlink(path);
   return current === target ? [] : [`symlink ${shownPath(path)} -> ${shownPath(target)} (now -> ${shownPath(current)})`];
+}
+
+/**
+ * Received content is never shown. Whether it differs is told when the dry
+ * run holds the value the real run would write (a saved password sent as it
+ * is kept) into a file that is there: nothing when it is the same, as for
+ * literal content, so a drifted mode is not told as a content change too.
+ */
+async function receivedContentChange(
+  path: string,
+  params: Readonly<FileParams>,
+  present: Entry | undefined,
+  received: readonly string[],
+  known: ReadonlySet<string> | undefined,
+): Promise<string[]> {
+  // A received source or fragments names other files: what they hold is not known in a dry run.
+  if (present === undefined || received.some((param) => param !== 'content' || !known?.has(param))) return [notShown(received)];
+  const wanted = await desiredFileContent(params);
+  if (wanted === undefined || (await readNoFollow(path)).equals(wanted)) return [];
+  return ['content differs (not shown: received from another resource)'];
 }
 
 async function directoryChange(path: string, params: Readonly<FileParams>, present: Entry | undefined, options: DescribeOptions): Promise<string[]> {

@@ -216,14 +216,14 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
   }
 
   /** Dry run: what checkApply(apply=true) would change, as a diff and a summary. */
-  async describeChange(signal: AbortSignal, received?: ReadonlySet<string>): Promise<string | undefined> {
+  async describeChange(signal: AbortSignal, received?: ReadonlySet<string>, known?: ReadonlySet<string>): Promise<string | undefined> {
     const missingInputs = await this.inputsNotKnownYet();
-    return describeFileChange(this.params, { signal, managedElsewhere: managedBelow(this.params.path, this), missingInputs, received });
+    return describeFileChange(this.params, { signal, managedElsewhere: managedBelow(this.params.path, this), missingInputs, received, known });
   }
 
   /** Dry run with params an edge fills: what is known is told, the received values are not. */
-  describeReceivingChange(signal: AbortSignal, received: ReadonlySet<string>): Promise<string | undefined> {
-    return this.describeChange(signal, received);
+  describeReceivingChange(signal: AbortSignal, received: ReadonlySet<string>, known?: ReadonlySet<string>): Promise<string | undefined> {
+    return this.describeChange(signal, received, known);
   }
 
   private site(phase: ErrorSite['phase']): ErrorSite {

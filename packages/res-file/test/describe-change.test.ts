@@ -170,10 +170,10 @@ describe('paths in a dry run', () => {
 
 describe('a dry run of a file with params an edge fills (QA: a new file said only "not shown", not that it would be created)', () => {
   /** What the dry run says when `received` are filled by edges; the params hold placeholders, as in a dry run. */
-  async function describeReceiving(name: string, params: Partial<FileParams>, received: readonly string[]): Promise<string | undefined> {
+  async function describeReceiving(name: string, params: Partial<FileParams>, received: readonly string[], known: readonly string[] = []): Promise<string | undefined> {
     const file = await makeFile(name, params);
     try {
-      return await file.res.describeReceivingChange(new AbortController().signal, new Set(received));
+      return await file.res.describeReceivingChange(new AbortController().signal, new Set(received), new Set(known));
     } finally {
       await file.close();
     }
@@ -191,6 +191,17 @@ describe('a dry run of a file with params an edge fills (QA: a new file said onl
     await chmod(path, 0o644);
     const text = await describeReceiving(path, { content: 'PLACEHOLDER\n', mode: '0640' }, ['content']);
     expect(text).toBe('(not shown: content received from another resource)\nmode 0644 -> 0640');
+  });
+
+  it('with the value the real run would receive, says nothing of the same content and that other content differs, never what (QA)', async () => {
+    const path = join(dir, 'api.key');
+    await writeFile(path, 'S3CRETVALUE');
+    await chmod(path, 0o640);
+    expect(await describeReceiving(path, { content: 'S3CRETVALUE', mode: '0600' }, ['content'], ['content'])).toBe('mode 0640 -> 0600');
+    const text = await describeReceiving(path, { content: 'OTHERVALUE', mode: '0600' }, ['content'], ['content']);
+    expect(text).toBe('content differs (not shown: received from another resource)\nmode 0640 -> 0600');
+    // A placeholder (not known) is never compared.
+    expect(await describeReceiving(path, { content: 'S3CRETVALUE', mode: '0600' }, ['content'])).toBe('(not shown: content received from another resource)\nmode 0640 -> 0600');
   });
 
   it('leaves out a received mode or owner and tells the rest', async () => {

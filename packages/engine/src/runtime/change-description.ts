@@ -8,6 +8,8 @@ export interface DescribedVertex {
   readonly id: string;
   readonly meta: { readonly timeout: number };
   readonly parents: readonly { readonly recv?: string }[];
+  /** The received params whose value is what the real run would receive (see Vertex.knownReceived). */
+  knownReceived(): ReadonlySet<string>;
 }
 
 /** Noop mode: tells observers what checkApply would have changed. */
@@ -26,7 +28,7 @@ export async function describeChange(
     diff = `(not shown: ${[...receiving].join(', ')} received from another resource)`;
   } else {
     const signal = env.stopSignal;
-    const describe = receiving.size > 0 ? () => instance.describeReceivingChange?.(signal, receiving) : () => instance.describeChange?.(signal);
+    const describe = receiving.size > 0 ? () => instance.describeReceivingChange?.(signal, receiving, vertex.knownReceived()) : () => instance.describeChange?.(signal);
     try {
       diff = await callResource(vertex.id, 'checkApply', describe, vertex.meta.timeout);
     } catch (error) {

@@ -500,6 +500,28 @@ export class Vertex implements ContextHost {
     return receivedParamsOf(this.parents);
   }
 
+  /**
+   * The received params that hold, in this dry run, the value the real run
+   * would receive: each of its edges' senders sent it in this check, or
+   * would not change. A dry run's description may say whether they differ.
+   */
+  knownReceived(): ReadonlySet<string> {
+    const known = new Set<string>();
+    const unknown = new Set<string>();
+    for (const edge of this.parents) {
+      if (edge.recv === undefined) continue;
+      if (this.#received.has(edge.recv) && this.#receivesAsSent(edge)) known.add(edge.recv);
+      else unknown.add(edge.recv);
+    }
+    for (const param of unknown) known.delete(param);
+    return known;
+  }
+
+  /** Whether what `edge` brings is what the real run would bring: its sender would not change, or sent it in this dry run. */
+  #receivesAsSent(edge: InEdge): boolean {
+    return !edge.from.#wouldChange || edge.from.#sentInLastCheck.has(edge.send ?? '');
+  }
+
   memberIds(positions: readonly number[]): readonly string[] {
     return this.#members ? this.#members.idsAt(this.id, positions) : positions.includes(0) ? [this.id] : [];
   }
@@ -734,9 +756,7 @@ export class Vertex implements ContextHost {
     // run would change us too. A value it did send (the one it would keep)
     // was checked here as it is. A refresh it would bring, the check saw
     // (see #process).
-    const converged =
-      checked &&
-      (apply || !this.parents.some((edge) => edge.from.#wouldChange && edge.recv !== undefined && !edge.from.#sentInLastCheck.has(edge.send ?? '')));
+    const converged = checked && (apply || !this.parents.some((edge) => edge.recv !== undefined && !this.#receivesAsSent(edge)));
     const notifies = apply && this.#notifiesAny();
     let describing: Promise<void> | undefined;
     if (this.#env.observed()) {
