@@ -32,6 +32,33 @@ describe('meta: {reverse: true} in a hot reload', () => {
   });
 });
 
+describe('a reversal that failed, and what to do about it', () => {
+  it('says what to do (empty the folder), and that a reload tries again: after SIGHUP it is put back (QA: no hint)', async () => {
+    const dir = await makeTempDir();
+    const folder = join(dir, 'newdir');
+    const graph = await writeGraph(dir, 'graph.yaml', `graph: g\nresources:\n  file:\n  - name: ${folder}/\n    state: exists\n    meta: {reverse: true}\n  noop:\n  - name: stays\n`);
+    const cli = startCli(['run', '--prefix', join(dir, 'state'), '--converger-timeout=0', graph]);
+    await cli.waitFor(/converge: converged: every resource is as the graph says/);
+    await writeFile(join(folder, 'someone-elses'), 'x');
+    await writeGraph(dir, 'graph.yaml', 'graph: g\nresources:\n  noop:\n  - name: stays\n');
+    await cli.waitFor(/reversal failed \(kept for another try\): directory .* is not empty/);
+
+    const failed = cli.stderr.split('\n').find((line) => line.includes('reversal failed')) ?? '';
+    expect(failed).toContain('converge made this folder and removes it only when empty: move or delete what is in it, or remove the folder yourself');
+    expect(failed).toContain('then reload the graph (SIGHUP, or save the graph file) or start converge again');
+    // Not the hint for a graph's own resource, whose params the user writes.
+    expect(failed).not.toContain('recurse');
+
+    // What the hint says is what happens.
+    await rm(join(folder, 'someone-elses'));
+    cli.child.kill('SIGHUP');
+    await expect.poll(() => cli.stdout).toContain(`reversed: file[${folder}/]\n`);
+    expect(existsSync(folder)).toBe(false);
+    cli.child.kill('SIGINT');
+    expect((await cli.result).code).toBe(0);
+  });
+});
+
 describe('meta: {reverse: true} across runs', () => {
   it('reverses on the next run even when that graph no longer uses the kind (the plugin is loaded for it)', async () => {
     const dir = await makeTempDir();

@@ -368,9 +368,10 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     const log = (message: string): void => this.log(message);
     // A reversal removing a tree (a folder a recursive copy filled) leaves
     // what another file resource, running or about to, manages inside it.
-    const kept = this.ctx?.graphPeers !== undefined && recurse && namesDir && entry?.kind === 'dir' ? keptInside(path, this.othersManaged()) : [];
+    const reversal = this.ctx?.graphPeers !== undefined;
+    const kept = reversal && recurse && namesDir && entry?.kind === 'dir' ? keptInside(path, this.othersManaged()) : [];
     if (kept.length > 0) return removeTreeKeeping(path, kept, { apply, links: this.linkRule, log });
-    return ensureRemoved(path, entry, { namesDir, symlink, force, recurse, apply, site, log });
+    return ensureRemoved(path, entry, { namesDir, symlink, force, recurse, apply, reversal, site, log });
   }
 
   /** What the other file resources manage: the running ones, and, for a reversal, those of the graph about to run. */

@@ -13,6 +13,8 @@ export interface RemoveOptions {
   readonly force: boolean;
   readonly recurse: boolean;
   readonly apply: boolean;
+  /** A reversal removes what converge made: its params are not the user's to change, so a hint naming them would mislead. */
+  readonly reversal?: boolean;
   readonly site: ErrorSite;
   readonly log: (message: string) => void;
 }
@@ -56,7 +58,7 @@ export async function ensureRemoved(path: string, entry: Entry | undefined, opti
   if (refused) throw refused;
   if (!options.apply) {
     // A dry run foretells the refusal the real one would meet.
-    if (entry.kind === 'dir' && !options.recurse && (await readdir(path)).length > 0) throw notEmpty(path, options.site);
+    if (entry.kind === 'dir' && !options.recurse && (await readdir(path)).length > 0) throw notEmpty(path, options);
     return false;
   }
   options.log(`removing ${kindName(entry.kind)} ${path}`);
@@ -69,13 +71,17 @@ export async function ensureRemoved(path: string, entry: Entry | undefined, opti
         await rmdir(pinned);
       } catch (error) {
         if (errnoCode(error) !== 'ENOTEMPTY') throw error;
-        throw notEmpty(path, options.site, error);
+        throw notEmpty(path, options, error);
       }
     }
   });
   return false;
 }
 
-function notEmpty(path: string, site: ErrorSite, cause?: unknown): Error {
-  return fileError(site, `directory ${path} is not empty`, 'set recurse: true to remove it with its contents', cause);
+function notEmpty(path: string, options: RemoveOptions, cause?: unknown): Error {
+  // A reversal removes a folder it made only when empty: what is in it now was put there by someone else.
+  const hint = options.reversal
+    ? 'converge made this folder and removes it only when empty: move or delete what is in it, or remove the folder yourself'
+    : 'set recurse: true to remove it with its contents';
+  return fileError(options.site, `directory ${path} is not empty`, hint, cause);
 }

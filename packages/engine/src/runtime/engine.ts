@@ -1,7 +1,7 @@
 import { readdirSync } from 'node:fs';
 import { hostname as systemHostname } from 'node:os';
 import { join } from 'node:path';
-import { EngineError, type AnyResourceDefinition, type World } from '@converge/engine-api';
+import { EngineError, isEngineError, type AnyResourceDefinition, type World } from '@converge/engine-api';
 import { pino, type Logger as PinoLogger } from 'pino';
 import type { ResolvedEdge, ResolvedGraph, ResolvedResource } from '../graph/spec.js';
 import type { KindResolver } from '../loader/kind-resolver.js';
@@ -583,16 +583,21 @@ export class Engine {
         this.#toldReversal({ id, outcome: 'would put back' });
         return 'would put back';
       }
+      // The kind's own hint says what stops it (a folder someone filled); then how it is tried again (see swap and start).
+      const fix = isEngineError(error) && error.hint !== undefined ? error.hint : 'fix what stops it';
       const failure = this.#env.secrets.maskError(
         // A dry run tried nothing: it tells what the real run would meet.
         new EngineError('ERR_RESOURCE_CHECK_APPLY', `${this.#env.noop ? 'reversal would fail' : 'reversal failed (kept for another try)'}: ${(error as Error).message}`, {
           resource: id,
           phase: 'checkApply',
-          hint: 'fix what stops it (it is tried again at the next graph swap, or the next run), or remove the stored reversal from the state dir',
+          hint: this.#env.noop
+            ? `${fix}, or the real run fails the same way`
+            : `${fix}; then reload the graph (SIGHUP, or save the graph file) or start converge again: a kept reversal is tried again at each, until it is done or its record is removed from the state dir`,
         }),
       );
       this.#reversalFailures.set(id, failure);
-      this.#env.logger.error({ resource: id }, failure.message);
+      // With its code and hint, as a resource's failure is logged.
+      this.#env.logger.error({ resource: id, code: failure.code, ...(failure.hint === undefined ? {} : { hint: failure.hint }) }, failure.message);
       this.#toldReversal({ id, outcome: 'failed', error: failure });
       return 'failed';
     }
