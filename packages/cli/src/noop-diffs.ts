@@ -31,10 +31,18 @@ export function printNoopDiffs(engine: Pick<Engine, 'onEvent'>, output: DiffOutp
     printed.set(event.id, event.diff);
     // A group's diff is told as that of the members it is about.
     const about = event.members ?? [event.id];
-    if ('json' in output) output.json.info({ resource: about[0], ...(about.length > 1 ? { resources: about } : {}), diff: event.diff }, 'would change (noop)');
-    // The diff quotes what is in the file now, which anyone who can write it chose: each line escaped.
-    else output.text.write(`${about.map(distinctLine).join(', ')} would change:\n${event.diff.replace(/\n$/, '').split('\n').map(oneLine).join('\n')}\n`);
+    writeDiff(output, about, 'would change', event.diff);
     // A new diff is followed by its status line again (README: the diff, then `would change: ID`).
     for (const id of about) diffPrinted(id);
   });
+}
+
+/**
+ * One dry-run description: `ID would change:` (or `would put back:`, a
+ * reversal's) and its lines, or one JSON log line with the diff as a field.
+ */
+export function writeDiff(output: DiffOutput, about: readonly string[], what: 'would change' | 'would put back', diff: string): void {
+  if ('json' in output) output.json.info({ resource: about[0], ...(about.length > 1 ? { resources: about } : {}), diff }, `${what} (noop)`);
+  // The diff quotes what is in the file now, which anyone who can write it chose: each line escaped.
+  else output.text.write(`${about.map(distinctLine).join(', ')} ${what}:\n${diff.replace(/\n$/, '').split('\n').map(oneLine).join('\n')}\n`);
 }

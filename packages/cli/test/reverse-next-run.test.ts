@@ -181,12 +181,12 @@ describe('meta: {reverse: true} across runs', () => {
   });
 
   /** A run that makes a folder and a file (`fileAt(folder)`), both reversible; then a graph without them. */
-  async function madeThenLeft(fileAt: (folder: string) => string) {
-    const dir = await makeTempDir();
+  async function madeThenLeft(fileAt: (folder: string) => string, inDir?: string, moreFiles = '') {
+    const dir = inDir ?? (await makeTempDir());
     const folder = join(dir, 'made');
     const flags = onceWithState(join(dir, 'state'));
     const reversible = (name: string, extra = '') => `  - name: ${name}\n    state: exists\n${extra}    meta: {reverse: true}\n`;
-    const managed = await writeGraph(dir, 'managed.yaml', `graph: g\nresources:\n  file:\n${reversible(`${folder}/`)}${reversible(fileAt(folder), '    content: "x\\n"\n')}`);
+    const managed = await writeGraph(dir, 'managed.yaml', `graph: g\nresources:\n  file:\n${reversible(`${folder}/`)}${reversible(fileAt(folder), '    content: "x\\n"\n')}${moreFiles}`);
     expect((await runCli(['run', ...flags, managed])).code).toBe(0);
     const noopsOnly = await writeGraph(dir, 'noops.yaml', 'graph: other\nresources:\n  noop:\n  - name: x\n');
     return { folder, flags, noopsOnly };
@@ -212,6 +212,27 @@ describe('meta: {reverse: true} across runs', () => {
     expect(dryRun.code).toBe(1);
     expect(dryRun.stdout).toContain(`would put back: file[${folder}/inner]\n`);
     expect(dryRun.stdout).toMatch(new RegExp(`^failed: file\\[${folder}/\\]: reversal would fail: directory .* is not empty`, 'm'));
+  });
+
+  it('a dry run tells what each put back would do, as a dry run of the graph does: a diff, a mode, a removal (QA: only `would put back: ID`)', async () => {
+    const dir = await makeTempDir();
+    const flags = onceWithState(join(dir, 'state'));
+    const existing = join(dir, 'existing');
+    await writeFile(existing, 'port = 80\n');
+    await chmod(existing, 0o644);
+    const { folder, noopsOnly } = await madeThenLeft((made) => `${made}/inner`, dir, `  - name: ${existing}\n    content: "port = 8080\\n"\n    mode: "0664"\n    meta: {reverse: true}\n`);
+
+    const dryRun = await runCli(['run', ...flags, '--noop', noopsOnly]);
+
+    expect(dryRun.code, dryRun.stdout + dryRun.stderr).toBe(0);
+    expect(dryRun.stdout).toContain(
+      `file[${existing}] would put back:\n--- ${existing}\tcurrent\n+++ ${existing}\twanted\n@@ -1,1 +1,1 @@\n-port = 8080\n+port = 80\nmode 0664 -> 0644\nwould put back: file[${existing}]\n`,
+    );
+    expect(dryRun.stdout).toContain(`file[${folder}/inner] would put back:\nremove file ${folder}/inner\nwould put back: file[${folder}/inner]\n`);
+    // The folder is checked before what is inside it is put back: what it would do all the same.
+    expect(dryRun.stdout).toContain(`file[${folder}/] would put back:\nremove directory ${folder}\nwould put back: file[${folder}/]\n`);
+    expect(await readFile(existing, 'utf8')).toBe('port = 8080\n');
+    expect(existsSync(join(folder, 'inner'))).toBe(true);
   });
 
   it('a dry run still fails a folder whose reversal fails for something no reversal of this run removes', async () => {

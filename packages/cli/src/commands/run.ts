@@ -21,7 +21,7 @@ import { earlySignals, type EarlySignals } from '../early-signals.js';
 import { withReversalFailures } from '../reversal-failures.js';
 import { tellConvergence } from '../converged-lines.js';
 import { runClusterCommand } from '../cluster/run-cluster.js';
-import { printNoopDiffs } from '../noop-diffs.js';
+import { printNoopDiffs, writeDiff, type DiffOutput } from '../noop-diffs.js';
 import type { ListenAddress } from '../listen-address.js';
 import { startObservers } from '../observers.js';
 import { counted } from '../counted.js';
@@ -104,18 +104,20 @@ async function runGraphFile(graphFile: string, flags: RunFlags, early: EarlySign
     const display = new StatusDisplay(engine, onTerminal ? terminal : undefined, {
       write: (text) => process.stdout.write(text),
     });
-    // `reversed: file[/etc/x]`, `would put back: …` (noop), `failed: …: reversal failed (kept for another try): …`.
-    engine.onReversal(({ id, outcome, error }) =>
-      display.tell(outcome === 'failed' ? `failed: ${distinctLine(id)}: ${error?.message ?? 'reversal failed'}` : `${outcome}: ${distinctLine(id)}`),
-    );
+    // On a terminal the diffs share stderr with the live status line, which must be redrawn below them.
+    const diffOutput: DiffOutput = flags.logJson ? { json: logger } : { text: onTerminal ? terminal : { write: (text) => process.stdout.write(text) } };
+    // `reversed: file[/etc/x]`, `would put back: …` (noop, after what it would do, as a diff precedes `would change: …`), `failed: …: reversal failed (kept for another try): …`.
+    engine.onReversal(({ id, outcome, error, change }) => {
+      if (change !== undefined) writeDiff(diffOutput, [id], 'would put back', change);
+      display.tell(outcome === 'failed' ? `failed: ${distinctLine(id)}: ${error?.message ?? 'reversal failed'}` : `${outcome}: ${distinctLine(id)}`);
+    });
     // Diffs for --noop, and for resources with meta: {noop: true} in a normal run, from the first graph
     // that has one (not before: listening makes the engine describe every check).
     let printingDiffs = false;
     const printDiffsFor = (next: ResolvedGraph): void => {
       if (printingDiffs || !(flags.noop || [...next.resources.values()].some((resource) => resource.meta.noop))) return;
       printingDiffs = true;
-      // On a terminal the diffs share stderr with the live status line, which must be redrawn below them.
-      printNoopDiffs(engine, flags.logJson ? { json: logger } : { text: onTerminal ? terminal : { write: (text) => process.stdout.write(text) } }, (id) => display.tellAgain(id));
+      printNoopDiffs(engine, diffOutput, (id) => display.tellAgain(id));
     };
     printDiffsFor(graph);
     const reloader = new GraphReloader({

@@ -16,7 +16,7 @@ import { SemaphoreTable } from './semaphore.js';
 import type { ResourceStatus } from './status.js';
 import type { EngineEventListener } from './engine-events.js';
 import type { EngineEvent } from './engine-events.js';
-import { applyReversal } from './apply-reversal.js';
+import { applyReversal, checkReversal } from './apply-reversal.js';
 import { planGraph, wireEdges, type GraphPlan } from './graph-plan.js';
 import { ReversalStore, type StoredReversal } from './reversal-store.js';
 import { Vertex } from './vertex.js';
@@ -28,6 +28,8 @@ export interface ReversalOutcome {
   readonly id: string;
   readonly outcome: 'reversed' | 'failed' | 'would put back';
   readonly error?: EngineError;
+  /** What putting it back would do (`would put back`), as its kind describes a change in a dry run; masked for secrets. */
+  readonly change?: string;
 }
 
 export interface EngineOptions {
@@ -562,14 +564,8 @@ export class Engine {
     if (!reversal) return undefined;
     const peers = graphPeers(graph, reversal.kind);
     try {
-      if (this.#env.noop) {
-        // Noop changes nothing, reversals included: the reversal stays stored for a real run.
-        const inPlace = await applyReversal(reversal, definition, this.#env, peers, false);
-        if (inPlace) return undefined;
-        this.#env.logger.warn({ resource: id }, 'would put back what was there before (noop)');
-        this.#toldReversal({ id, outcome: 'would put back' });
-        return 'would put back';
-      }
+      // Noop changes nothing, reversals included: the reversal stays stored for a real run.
+      if (this.#env.noop) return await this.#checkReversal(reversal, definition, peers, afterInner);
       await applyReversal(reversal, definition, this.#env, peers);
       await this.#env.reversals.delete(id);
       this.#reversalFailures.delete(id);
@@ -577,12 +573,6 @@ export class Engine {
       this.#toldReversal({ id, outcome: 'reversed' });
       return 'reversed';
     } catch (error) {
-      if (this.#env.noop && afterInner) {
-        const reason = this.#env.secrets.mask((error as Error).message);
-        this.#env.logger.warn({ resource: id }, `would put back what was there before, after what is inside it (noop; checked alone it says: ${reason})`);
-        this.#toldReversal({ id, outcome: 'would put back' });
-        return 'would put back';
-      }
       // The kind's own hint says what stops it (a folder someone filled); then how it is tried again (see swap and start).
       const fix = isEngineError(error) && error.hint !== undefined ? error.hint : 'fix what stops it';
       const failure = this.#env.secrets.maskError(
@@ -601,6 +591,30 @@ export class Engine {
       this.#toldReversal({ id, outcome: 'failed', error: failure });
       return 'failed';
     }
+  }
+
+  /**
+   * A dry run's check of one stored reversal: told as would put back, with
+   * what it would do, unless it is in place; a failed check throws, unless
+   * it is `afterInner` (see #reverse).
+   */
+  async #checkReversal(
+    reversal: StoredReversal,
+    definition: AnyResourceDefinition,
+    peers: readonly Readonly<Record<string, unknown>>[],
+    afterInner: boolean,
+  ): Promise<'would put back' | undefined> {
+    const { id } = reversal;
+    const checked = await checkReversal(reversal, definition, this.#env, peers, afterInner);
+    if (checked.failure !== undefined && !afterInner) throw checked.failure;
+    if (checked.inPlace) return undefined;
+    if (checked.failure === undefined) this.#env.logger.warn({ resource: id }, 'would put back what was there before (noop)');
+    else {
+      const reason = this.#env.secrets.mask((checked.failure as Error).message);
+      this.#env.logger.warn({ resource: id }, `would put back what was there before, after what is inside it (noop; checked alone it says: ${reason})`);
+    }
+    this.#toldReversal({ id, outcome: 'would put back', ...(checked.change === undefined ? {} : { change: this.#env.secrets.mask(checked.change) }) });
+    return 'would put back';
   }
 
   /**
