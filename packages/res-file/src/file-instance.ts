@@ -103,6 +103,15 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     return this.ctx?.id ?? `file[${this.params.path}]`;
   }
 
+  /**
+   * An error's `message` about `path`, named first unless the resource's id
+   * names it already: `file[/etc/x]: source … does not exist`, not
+   * `file[/etc/x]: /etc/x: source …`; `file[webconf]: /etc/web.conf: …`.
+   */
+  private aboutPath(path: string, message: string): string {
+    return fsPath(this.ctx?.name ?? this.params.path) === path ? message : `${path}: ${message}`;
+  }
+
   init(ctx: ResourceContext<FileParams, object>): void {
     this.ctx = ctx;
     registerManaged(this, this.params.purge === true || ctx.receives?.has('purge') === true, this.params.recurse === true || ctx.receives?.has('recurse') === true);
@@ -207,10 +216,10 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
         if (missing && !folderThere) {
           // Named by its folder, not by the temp file the write failed on (a new name at each try).
           const problem = await folderProblem(path);
-          throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? hintFor(error, wantedKind(this.params)), error, problem.missing);
+          throw fileError(site, this.aboutPath(path, problem.message), problem.hint ?? missingFolderHint(path) ?? hintFor(error, wantedKind(this.params)), error, problem.missing);
         }
         const message = withTempNamesHidden(error instanceof Error ? error.message : String(error));
-        throw fileError(site, `${path}: ${message}`, error instanceof InputError ? error.hint : hintFor(error, wantedKind(this.params)), error);
+        throw fileError(site, this.aboutPath(path, message), error instanceof InputError ? error.hint : hintFor(error, wantedKind(this.params)), error);
       }
     }
   }
@@ -579,7 +588,7 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
     // Followed: a symlinked folder is the symlink policy's to judge (checked before).
     if ((await stat(folder).catch(() => undefined))?.isDirectory() || isManagedElsewhere(folder, this)) return;
     const problem = await folderProblem(path);
-    throw fileError(site, `${path}: ${problem.message}`, problem.hint ?? missingFolderHint(path) ?? missingHint(wantedKind(this.params)), undefined, problem.missing);
+    throw fileError(site, this.aboutPath(path, problem.message), problem.hint ?? missingFolderHint(path) ?? missingHint(wantedKind(this.params)), undefined, problem.missing);
   }
 
   /** The bytes wanted at the path. */

@@ -243,11 +243,24 @@ describe('state and content', () => {
       // Named by the folder, not by the temp file the write failed on (a new name at every try).
       await expect(file.checkApply(true)).rejects.toMatchObject({
         code: 'ERR_RESOURCE_CHECK_APPLY',
-        message: `${join(dir, 'no', 'such', 'f')}: its folder ${join(dir, 'no', 'such')} does not exist`,
+        message: `its folder ${join(dir, 'no', 'such')} does not exist`,
         hint: expect.stringMatching(/parent/),
       });
     } finally {
       await file.close();
+    }
+  });
+
+  it('names the path in an error only when the resource id does not (QA: `file[/a.conf]: /a.conf: source … does not exist`)', async () => {
+    const path = join(dir, 'a.conf');
+    const source = join(dir, 'nonexistent.conf');
+    const byPath = await makeFile(path, { state: 'exists', source });
+    const byName = await makeFile('appconf', { path, state: 'exists', source });
+    try {
+      await expect(byPath.checkApply(true)).rejects.toMatchObject({ resource: `file[${path}]`, message: `source ${source} does not exist` });
+      await expect(byName.checkApply(true)).rejects.toMatchObject({ resource: 'file[appconf]', message: `${path}: source ${source} does not exist` });
+    } finally {
+      await Promise.all([byPath.close(), byName.close()]);
     }
   });
 
@@ -257,7 +270,7 @@ describe('state and content', () => {
     for (const path of [join(blocker, 'f'), join(blocker, 'deeper', 'f')]) {
       const which = path === join(blocker, 'f') ? 'its folder' : `a parent of its folder ${join(blocker, 'deeper')},`;
       expect(await refusal(path, { state: 'exists', content: 'x' }, true)).toMatchObject({
-        message: `${path}: ${which} ${blocker} is not a directory`,
+        message: `${which} ${blocker} is not a directory`,
         hint: `remove or rename what is at ${blocker} (manage it as a directory, with a path ending in /), or fix the path`,
       });
     }
@@ -270,7 +283,7 @@ describe('state and content', () => {
     const path = join(dir, 'joined');
     expect(await refusal(path, { state: 'exists', fragments: [join(dir, 'head'), fragDir] }, true)).toMatchObject({
       code: 'ERR_RESOURCE_CHECK_APPLY',
-      message: `${path}: fragment ${fragDir} is a directory, not a file`,
+      message: `fragment ${fragDir} is a directory, not a file`,
       hint: `write it as ${fragDir}/ to add the files in it`,
     });
   });
@@ -282,7 +295,7 @@ describe('state and content', () => {
     writeFileSync(Buffer.concat([Buffer.from(`${fragDir}/20-caf`), Buffer.from([0xe9])]), 'B\n');
     const path = join(dir, 'joined');
     expect(await refusal(path, { state: 'exists', fragments: [`${fragDir}/`] }, true)).toMatchObject({
-      message: `${path}: fragment ${fragDir}/20-caf\uFFFD has a name that is not valid UTF-8, which converge cannot name (shown with \uFFFD for the bytes it cannot read)`,
+      message: `fragment ${fragDir}/20-caf\uFFFD has a name that is not valid UTF-8, which converge cannot name (shown with \uFFFD for the bytes it cannot read)`,
       hint: 'rename it',
     });
   });

@@ -128,7 +128,7 @@ describe('directories', () => {
   it('in a dry run, refuses a file whose folder is missing as the real run does, unless a resource makes the folder', async () => {
     const path = join(dir, 'no-folder', 'f');
     const alone = await makeFile(path, { state: 'exists', content: 'x' });
-    await expect(alone.checkApply(false)).rejects.toThrow(`${path}: its folder ${join(dir, 'no-folder')} does not exist`);
+    await expect(alone.checkApply(false)).rejects.toThrow(`its folder ${join(dir, 'no-folder')} does not exist`);
     const folder = await makeFile(`${join(dir, 'no-folder')}/`, { state: 'exists' });
     expect(await alone.checkApply(false)).toBe(false);
     await folder.close();
