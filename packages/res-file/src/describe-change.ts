@@ -133,7 +133,7 @@ async function contentChange(path: string, params: Readonly<FileParams>, present
   const large = await largeSourceFile(params);
   if (large !== undefined) {
     if (present !== undefined && present.size === large.size && (await sameBytesInChunks(large.path, path))) return [];
-    return [`content differs (large: ${present?.size ?? 0} bytes now, ${large.size} bytes wanted, a copy of ${shownPath(large.path)})`];
+    return [bySize('large', present?.size, large.size, `, a copy of ${shownPath(large.path)}`)];
   }
   const wanted = await desiredFileContent(params);
   if (wanted === undefined) return [];
@@ -142,18 +142,18 @@ async function contentChange(path: string, params: Readonly<FileParams>, present
   const before = current ?? Buffer.alloc(0);
   if (present !== undefined && (present.mode & 0o004) === 0) {
     // A file others may not read can hold a secret (a password written by an earlier run): what is in it is not printed.
-    return [`content differs (not shown: the file is not readable by others; ${before.length} bytes now, ${wanted.length} bytes wanted)`];
+    return [notShownBySize('the file is not readable by others', current?.length, wanted.length)];
   }
   if (modeReceived) {
     // Whether others may read it depends on a mode not known in a dry run.
-    return [`content differs (not shown: its mode is received from another resource; ${before.length} bytes now, ${wanted.length} bytes wanted)`];
+    return [notShownBySize('its mode is received from another resource', current?.length, wanted.length)];
   }
   if (!(await readableByOthersOnceWritten(params, present))) {
     // Nor what it is to hold when it will not be readable by others (`mode: "0600"`, a copy of a 0600 source): that is a secret too.
-    return [`content differs (not shown: the file will not be readable by others; ${before.length} bytes now, ${wanted.length} bytes wanted)`];
+    return [notShownBySize('the file will not be readable by others', current?.length, wanted.length)];
   }
   if (isBinary(before) || isBinary(wanted) || Math.max(before.length, wanted.length) > MAX_DIFF_BYTES) {
-    return [`content differs (binary or large: ${before.length} bytes now, ${wanted.length} bytes wanted)`];
+    return [bySize('binary or large', current?.length, wanted.length)];
   }
   const patch = createTwoFilesPatch(
     current === undefined ? '/dev/null' : shownPath(path),
@@ -166,6 +166,20 @@ async function contentChange(path: string, params: Readonly<FileParams>, present
   );
   // Only the newline ends: a carriage return on the last line is a difference to show (QA: `+b` hid `b\r`).
   return [patch.replace(/\n+$/, '')];
+}
+
+/**
+ * Content told by its size only (`what` it is: large, binary): how the
+ * sizes differ, or, for a file to be created (`now` undefined), the size it
+ * gets: a file that is not there has no "0 bytes now".
+ */
+function bySize(what: string, now: number | undefined, wanted: number, more = ''): string {
+  return now === undefined ? `content: ${wanted} bytes (${what}${more})` : `content differs (${what}: ${now} bytes now, ${wanted} bytes wanted${more})`;
+}
+
+/** As bySize, for content not shown, and `why`. */
+function notShownBySize(why: string, now: number | undefined, wanted: number): string {
+  return now === undefined ? `content: ${wanted} bytes (not shown: ${why})` : `content differs (not shown: ${why}; ${now} bytes now, ${wanted} bytes wanted)`;
 }
 
 /** Whether the file will be readable by others once written: its `mode`, applied to its source's mode (a copy), its mode now, or a new file's. */

@@ -69,6 +69,19 @@ describe('describeChange (dry run)', () => {
     await expect(stat(path)).rejects.toThrow(/ENOENT/);
   });
 
+  it('gives a file to be created its size, not "0 bytes now", when its content is not shown (QA)', async () => {
+    const binary = join(dir, 'new.bin');
+    expect(await describeAt(binary, { state: 'exists', content: 'a\u0000b' })).toBe(`create file ${binary}\ncontent: 3 bytes (binary or large)`);
+    const previous = process.umask(0o077);
+    try {
+      const secret = join(dir, 'new.secret');
+      const text = await describeAt(secret, { state: 'exists', content: 'x'.repeat(32) });
+      expect(text).toBe(`create file ${secret}\ncontent: 32 bytes (not shown: the file will not be readable by others)`);
+    } finally {
+      process.umask(previous);
+    }
+  });
+
   it('does not print what a file others cannot read holds: it may be a secret', async () => {
     const path = join(dir, 'secret');
     await writeFile(path, 'SECRETVALUE\n');
@@ -80,7 +93,7 @@ describe('describeChange (dry run)', () => {
   it('does not print what a file is to hold when others will not be able to read it (mode, or a 0600 source)', async () => {
     const fresh = join(dir, 'fresh-secret');
     expect(await describeAt(fresh, { state: 'exists', content: 'NEWSECRET\n', mode: '0600' })).toBe(
-      [`create file ${fresh}`, 'content differs (not shown: the file will not be readable by others; 0 bytes now, 10 bytes wanted)', 'mode 0600'].join('\n'),
+      [`create file ${fresh}`, 'content: 10 bytes (not shown: the file will not be readable by others)', 'mode 0600'].join('\n'),
     );
     const open = join(dir, 'open-now');
     await writeFile(open, 'public\n');

@@ -109,6 +109,13 @@ describe('a large source', () => {
     } finally {
       await file.close();
     }
+    // A copy to be made has no size now: only the one it gets.
+    const fresh = await makeFile(join(dir, 'fresh'), { state: 'exists', source });
+    try {
+      expect(await fresh.res.describeChange(new AbortController().signal)).toContain(`content: ${LARGE_SIZE} bytes (large, a copy of ${source})`);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('in a recursive directory copy, is copied and compared the same way', async () => {
