@@ -1,4 +1,4 @@
-import { isStreamedGraph, type GraphSpec, type ResolvedGraph } from '@converge/engine';
+import { isStreamedGraph, type GraphSpec, type ResolvedGraph, type SwapChanges } from '@converge/engine';
 import { isEngineError } from '@converge/engine-api';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FileWatch } from './file-watch.js';
@@ -6,6 +6,7 @@ import { fileVersion } from './file-version.js';
 import { writerOf } from './open-writers.js';
 import type { Reporter } from './reporter.js';
 import { counted } from './counted.js';
+import { swapSummary } from './swap-summary.js';
 
 /** Saving a file is often several writes and a rename: wait for it to settle. */
 const SETTLE_MS = 150;
@@ -19,8 +20,8 @@ export interface GraphReloaderOptions<G extends LoadedGraph = ResolvedGraph> {
   readonly graphFile: string;
   /** Loads and checks the graph, reporting problems; undefined when it does not load. */
   readonly load: () => Promise<G | undefined>;
-  /** Swaps the new graph in; a throw leaves the running graph as it is. */
-  readonly swap: (graph: G) => Promise<void>;
+  /** Swaps the new graph in, and says what changed when it knows; a throw leaves the running graph as it is. */
+  readonly swap: (graph: G) => Promise<SwapChanges | void>;
   readonly reporter: Reporter;
   /** Follow the file's changes, through symlinks (false with --no-watch); SIGHUP always reloads. */
   readonly watchFile: boolean;
@@ -158,10 +159,11 @@ export class GraphReloader<G extends LoadedGraph = ResolvedGraph> {
       return;
     }
     try {
-      await this.#options.swap(graph);
+      const changes = await this.#options.swap(graph);
       const { resources: written } = graph;
       const resources = 'size' in written ? written.size : written.length;
-      reporter.say(`reloaded ${graphFile}: ${counted(resources, 'resource')}, ${counted(graph.edges.length, 'edge')}`);
+      const what = changes ? ` ${swapSummary(changes)}` : '';
+      reporter.say(`reloaded ${graphFile}: ${counted(resources, 'resource')}, ${counted(graph.edges.length, 'edge')}${what}`);
     } catch (error) {
       if (!isEngineError(error)) throw error;
       if (this.#options.stopping?.()) return;

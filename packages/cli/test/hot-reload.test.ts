@@ -103,6 +103,32 @@ describe('hot reload of a running graph', () => {
     expect((await cli.result).code).toBe(0);
   });
 
+  it('says what a reload did: the resources added, changed and removed, the first few by name (QA: only the counts; nothing of removals)', async () => {
+    const dir = await makeTempDir();
+    const graph = join(dir, 'graph.yaml');
+    const noops = (names: readonly string[]) => `  noop:\n${names.map((name) => `  - name: ${name}\n`).join('')}`;
+    const exec = (cmd: string) => `  exec:\n  - name: motd\n    cmd: ${cmd}\n  - name: tick\n    cmd: /bin/true\n`;
+    const removed = ['r1', 'r2', 'r3', 'r4', 'r5', 'r6'];
+    await writeFile(graph, `graph: reload\nresources:\n${exec('/bin/true')}${noops(['stays', ...removed])}`);
+    const cli = new CliProcess(['run', '--tmp-prefix', '--no-watch', graph]);
+    running.push(cli);
+    await cli.waitFor(/changed: exec\[tick\]/);
+
+    // exec[motd] changes, noop[new] comes, exec[tick] and six noops go.
+    await writeFile(graph, `graph: reload\nresources:\n  exec:\n  - name: motd\n    cmd: /bin/echo hi\n${noops(['stays', 'new'])}`);
+    cli.child.kill('SIGHUP');
+    await cli.waitFor(/reloaded .*graph\.yaml: 3 resources, 0 edges \(/);
+    const line = cli.stderr.split('\n').find((text) => text.includes('reloaded ')) ?? '';
+    expect(line).toMatch(/\(1 added: noop\[new\]; 1 changed: exec\[motd\]; 7 removed: (\w+\[\w+\], ){4}\w+\[\w+\] and 2 more\)$/);
+    expect(line).not.toContain('stays');
+
+    // The same graph again: nothing to list.
+    const before = cli.stderr.length;
+    cli.child.kill('SIGHUP');
+    await until(async () => cli.stderr.slice(before).includes('reloaded '), 'the second reload');
+    await cli.waitFor(/reloaded .*graph\.yaml: 3 resources, 0 edges \(no resource changed\)/);
+  });
+
   it('says each time the graph has converged again (with a converger timeout, running on)', async () => {
     const dir = await makeTempDir();
     const graph = join(dir, 'graph.yaml');

@@ -1,6 +1,7 @@
 export { Engine } from './runtime/engine.js';
 export { LONGEST_WAIT_MS } from './runtime/longest-wait.js';
 export type { EngineOptions, EngineTopology, ReversalOutcome } from './runtime/engine.js';
+export type { SwapChanges } from './runtime/swap-changes.js';
 export type { EngineEvent, EngineEventListener, MemberCheck } from './runtime/engine-events.js';
 export { EventValue, EventValueWatcher } from './runtime/event-value.js';
 export type { ResourceState, ResourceStatus } from './runtime/status.js';

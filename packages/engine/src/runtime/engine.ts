@@ -21,6 +21,8 @@ import { planGraph, wireEdges, type GraphPlan } from './graph-plan.js';
 import { ReversalStore, type StoredReversal } from './reversal-store.js';
 import { Vertex } from './vertex.js';
 import { receiveKey } from './vertex-receive.js';
+import { swapChanges, type SwapChanges } from './swap-changes.js';
+import type { GroupedResource } from '../graph/autogroup.js';
 import type { VertexEnv } from './vertex-env.js';
 
 /** A reversal tried for a resource that left the graph: done, failed (kept for another try), or only checked (noop). */
@@ -203,8 +205,11 @@ export class Engine {
    * removals before additions. A graph that does not check out (a cycle made
    * by autoedges) throws before anything changes. Swaps run one at a time.
    */
-  swap(graph: ResolvedGraph): Promise<void> {
-    if (!this.#started) return this.start(graph);
+  async swap(graph: ResolvedGraph): Promise<SwapChanges> {
+    if (!this.#started) {
+      await this.start(graph);
+      return swapChanges([], this.#runningResources(), new Map(), graph.kinds);
+    }
     return this.#enqueue(async () => {
       // Reversals that failed before (kept for another try) are tried again on each swap, not only at the next start.
       // Of no running resource: a group's members run in their first member's vertex, and one leaving now is reversed by the swap itself.
@@ -213,8 +218,9 @@ export class Engine {
         .all()
         .map((reversal) => reversal.id)
         .filter((id) => !running.has(id));
-      await this.#apply(graph, planGraph(graph));
+      const changes = await this.#apply(graph, planGraph(graph));
       await this.#reverseLeftovers(graph, new Set(earlier));
+      return changes;
     });
   }
 
@@ -233,13 +239,18 @@ export class Engine {
     return this.#stopController.signal.aborted;
   }
 
-  #enqueue(work: () => Promise<void>): Promise<void> {
+  /** The running graph's resources, a vertex each (with its group). */
+  #runningResources(): GroupedResource[] {
+    return [...this.#vertices.values()].map((vertex) => vertex.resource);
+  }
+
+  #enqueue<T>(work: () => Promise<T>): Promise<T> {
     const run = this.#swapQueue.then(work);
-    this.#swapQueue = run.catch(() => undefined);
+    this.#swapQueue = run.then(noResult, noResult);
     return run;
   }
 
-  async #apply(graph: ResolvedGraph, plan: GraphPlan): Promise<void> {
+  async #apply(graph: ResolvedGraph, plan: GraphPlan): Promise<SwapChanges> {
     if (this.#stopController.signal.aborted) throw new EngineError('ERR_INTERNAL', 'the engine is stopping');
     const kept = new Map<string, Vertex>();
     // (Loops over every resource skip what has nothing to do, and walk arrays
@@ -255,6 +266,7 @@ export class Engine {
       }
     }
     const removed = [...this.#vertices.values()].filter((vertex) => kept.get(vertex.id) !== vertex);
+    const changes = swapChanges(this.#runningResources(), plan.resources.values(), kept, graph.kinds);
     // Busy for the whole swap: while it waits for a resource to realize, and
     // once the removed resources are closed and before their replacements
     // exist, nothing else may be busy, and the graph would be declared
@@ -266,6 +278,7 @@ export class Engine {
     } finally {
       this.#converger.idle();
     }
+    return changes;
   }
 
   async #swapIn(graph: ResolvedGraph, plan: GraphPlan, kept: Map<string, Vertex>, removed: Vertex[]): Promise<void> {
@@ -748,6 +761,9 @@ export class Engine {
     this.abort();
   }
 }
+
+/** The swap queue waits for a swap, whatever it returned or threw. */
+function noResult(): void {}
 
 /** Each kept vertex's parents, before a swap rewires them. */
 function parentsOf(kept: ReadonlyMap<string, Vertex>): Map<Vertex, Set<Vertex>> {

@@ -25,6 +25,7 @@ import { RepeatedFailure } from './repeated-failure.js';
 import type { ReversalSubject } from './reversal-steps.js';
 import { ResourceWatch } from './resource-watch.js';
 import { receivedProblem } from './received-check.js';
+import { sameParams } from './resource-equality.js';
 import type { ResourceState, ResourceStatus } from './status.js';
 import type { VertexEnv } from './vertex-env.js';
 import { NO_KEYS, NOTHING_RECEIVED, noteSentSecrets, receiveInto, receivedParamsOf, receivesKeyOf } from './vertex-receive.js';
@@ -423,8 +424,7 @@ export class Vertex implements ContextHost {
   /** Equal for graph swap: same kind definition, same metaparams, params equal by the kind's cmp. */
   sameAs(resource: GroupedResource, definition: AnyResourceDefinition): boolean {
     if (definition !== this.definition || !isDeepStrictEqual(resource.meta, this.meta)) return false;
-    const equal = (a: GroupedResource, b: GroupedResource): boolean =>
-      definition.cmp ? definition.cmp(a.params, b.params) : isDeepStrictEqual(a.params, b.params);
+    const equal = (a: GroupedResource, b: GroupedResource): boolean => sameParams(definition, a.params, b.params);
     const mine = this.resource.group ?? [];
     const theirs = resource.group ?? [];
     return (
