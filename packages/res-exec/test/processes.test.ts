@@ -213,8 +213,10 @@ describe.runIf(process.getuid?.() === 0)('user and group (as root)', () => {
     execFileSync('useradd', ['--no-create-home', '--shell', '/usr/sbin/nologin', user]);
     try {
       await live.res.checkApply(true, live.signal);
-      await eventually(() => existsSync(join(dir, 'watching-as')));
-      expect((await readFile(join(dir, 'watching-as'), 'utf8')).trim()).toBe(user);
+      // The shell's `>` makes the file before id writes to it: wait for its line, not for the file.
+      const watchingAs = (): Promise<string> => readFile(join(dir, 'watching-as'), 'utf8').then((text) => text.trim(), () => '');
+      await eventually(async () => (await watchingAs()) !== '');
+      expect(await watchingAs()).toBe(user);
     } finally {
       live.abort();
       await watching.catch(() => undefined);

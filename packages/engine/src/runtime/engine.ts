@@ -3,6 +3,7 @@ import { hostname as systemHostname } from 'node:os';
 import { join } from 'node:path';
 import { EngineError, isEngineError, type AnyResourceDefinition, type World } from '@converge/engine-api';
 import { pino, type Logger as PinoLogger } from 'pino';
+import type { GroupedResource } from '../graph/autogroup.js';
 import type { ResolvedEdge, ResolvedGraph, ResolvedResource } from '../graph/spec.js';
 import type { KindResolver } from '../loader/kind-resolver.js';
 import { LocalWorld } from '../world/local-world.js';
@@ -22,7 +23,6 @@ import { ReversalStore, type StoredReversal } from './reversal-store.js';
 import { Vertex } from './vertex.js';
 import { receiveKey } from './vertex-receive.js';
 import { swapChanges, type SwapChanges } from './swap-changes.js';
-import type { GroupedResource } from '../graph/autogroup.js';
 import type { VertexEnv } from './vertex-env.js';
 
 /** A reversal tried for a resource that left the graph: done, failed (kept for another try), or only checked (noop). */
