@@ -14,9 +14,15 @@ export function dashWithoutSpaceHint(meant: string): string {
   return `a list item's - is followed by a space: write \`- ${meant}:\``;
 }
 
+/** The problem of a `-name` that YAML read as a key, as its message and hint. */
+export function dashReadAsKey(meant: string): { message: string; hint: string } {
+  return { message: `'-${meant}' is read as a key, not as a list item`, hint: dashWithoutSpaceHint(meant) };
+}
+
 /** The hint for a `-name` that YAML read as a key, where the problem told is another (a mapping for a list, an unknown param). */
 export function dashReadAsKeyHint(meant: string): string {
-  return `'-${meant}' is read as a key, not as a list item; ${dashWithoutSpaceHint(meant)}`;
+  const { message, hint } = dashReadAsKey(meant);
+  return `${message}; ${hint}`;
 }
 
 /** The problem of a `-name` written where a kind goes (under resources:), as its message and hint. */

@@ -30,7 +30,7 @@ import { overIndentedKeyAfter, overIndentedKeyAt } from './over-indented.js';
 import { tabInBlockScalarAt, type TabInBlock } from './tab-in-block.js';
 import { tabLineAsKey } from './tab-key.js';
 import { keyWithoutColonAt } from './missing-colon.js';
-import { dashReadAsKind, dashWithoutSpace, dashWithoutSpaceAt, dashWithoutSpaceHint } from './dash-key.js';
+import { dashReadAsKey, dashReadAsKind, dashWithoutSpace, dashWithoutSpaceAt } from './dash-key.js';
 import { duplicateKeys, isResourcesMap, type DuplicateKey } from './duplicate-key.js';
 
 const TOP_LEVEL_KEYS = ['graph', 'comment', 'resources', 'edges', 'plugins', 'collect', 'schedule'] as const;
@@ -118,7 +118,7 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
     // `-name: b` for `- name: b`, with its params under it: the parser's messages from there on (a key indented deeper, a list as a key) follow from it.
     const dash = dashWithoutSpaceAt(text, error.pos[0]);
     if (dash) {
-      const told = dash.asKind ? dashReadAsKind(dash.meant) : { message: `'-${dash.meant}' is read as a key, not as a list item`, hint: dashWithoutSpaceHint(dash.meant) };
+      const told = dash.asKind ? dashReadAsKind(dash.meant) : dashReadAsKey(dash.meant);
       report(source, dash.asKind ? 'ERR_GRAPH_SHAPE' : 'ERR_YAML_SYNTAX', told.message, locationAt(source, dash.offset), told.hint);
       break;
     }
