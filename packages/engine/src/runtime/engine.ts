@@ -96,6 +96,9 @@ const NOT_LIVE_WARNING_MS = 30_000;
 /** How many vertices start between two runs of the queue (see #apply). */
 const RUN_EVERY_STARTS = 64;
 
+/** What #apply returns when its caller does not ask (see #apply's `tell`). */
+const NO_CHANGES: SwapChanges = { added: [], changed: [], removed: [] };
+
 /** How long checks wait for the inits of kinds with secret sends (see #swapIn) before they run all the same. */
 const SECRET_INIT_WAIT_MS = 5_000;
 
@@ -194,7 +197,7 @@ export class Engine {
       const plan = planGraph(graph);
       await this.#refreshAfterCrash(plan);
       await this.#reverseLeftovers(graph);
-      await this.#apply(graph, plan);
+      await this.#apply(graph, plan, false);
     });
   }
 
@@ -218,7 +221,7 @@ export class Engine {
         .all()
         .map((reversal) => reversal.id)
         .filter((id) => !running.has(id));
-      const changes = await this.#apply(graph, planGraph(graph));
+      const changes = await this.#apply(graph, planGraph(graph), true);
       await this.#reverseLeftovers(graph, new Set(earlier));
       return changes;
     });
@@ -250,7 +253,8 @@ export class Engine {
     return run;
   }
 
-  async #apply(graph: ResolvedGraph, plan: GraphPlan): Promise<SwapChanges> {
+  /** `tell`: what the swap changed is asked for (a first start, whose caller ignores it, skips its cost: a pass over every resource). */
+  async #apply(graph: ResolvedGraph, plan: GraphPlan, tell: boolean): Promise<SwapChanges> {
     if (this.#stopController.signal.aborted) throw new EngineError('ERR_INTERNAL', 'the engine is stopping');
     const kept = new Map<string, Vertex>();
     // (Loops over every resource skip what has nothing to do, and walk arrays
@@ -266,7 +270,7 @@ export class Engine {
       }
     }
     const removed = [...this.#vertices.values()].filter((vertex) => kept.get(vertex.id) !== vertex);
-    const changes = swapChanges(this.#runningResources(), plan.resources.values(), kept, graph.kinds);
+    const changes = tell ? swapChanges(this.#runningResources(), plan.resources.values(), kept, graph.kinds) : NO_CHANGES;
     // Busy for the whole swap: while it waits for a resource to realize, and
     // once the removed resources are closed and before their replacements
     // exist, nothing else may be busy, and the graph would be declared
@@ -293,15 +297,18 @@ export class Engine {
 
     // Pause: no checkApply starts until the new graph is wired.
     this.#paused = true;
-    this.#pauseController.abort(new Error('a graph swap is under way'));
+    // Only a running vertex can hold the wait signal (a first start has none): no abort to make, nor a new signal after it.
+    if (this.#vertices.size > 0) this.#pauseController.abort(new Error('a graph swap is under way'));
     try {
       // Only what goes away is stopped, at once: a check of a removed or
       // replaced resource that is still running is aborted (its result would
       // be for a resource that no longer exists). Kept resources are not
       // waited for: a long checkApply (a build, an install) must neither
       // hold back the new graph nor, meanwhile, the repairs of the others.
-      const reason = new Error('removed or replaced by a graph swap');
-      for (const vertex of removed) vertex.leaveGraph(reason);
+      if (removed.length > 0) {
+        const reason = new Error('removed or replaced by a graph swap');
+        for (const vertex of removed) vertex.leaveGraph(reason);
+      }
       await Promise.all(removed.map((vertex) => vertex.settled()));
       await Promise.all(removed.map((vertex) => vertex.close()));
       await this.#dropUndeliverableRefreshes(plan);
@@ -425,6 +432,7 @@ export class Engine {
 
   #unpause(): void {
     this.#paused = false;
+    if (!this.#pauseController.signal.aborted) return;
     this.#pauseController = new AbortController();
     this.#waitSignal = AbortSignal.any([this.#stopController.signal, this.#pauseController.signal]);
   }

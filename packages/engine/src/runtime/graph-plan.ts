@@ -55,11 +55,11 @@ export function wireEdges(vertices: ReadonlyMap<string, Vertex>, edges: readonly
     const to = vertices.get(edge.to);
     if (!from || !to) throw new Error(`edge between unknown resources ${edge.from} -> ${edge.to}`);
     from.children.push({ to, notify: edge.notify });
-    to.parents.push({
-      from,
-      notify: edge.notify,
-      ...(edge.send === undefined ? {} : { send: edge.send }),
-      ...(edge.recv === undefined ? {} : { recv: edge.recv }),
-    });
+    // Most edges carry no value: no spread of empty objects for them (each an allocation and a copy).
+    to.parents.push(
+      edge.send === undefined && edge.recv === undefined
+        ? { from, notify: edge.notify }
+        : { from, notify: edge.notify, ...(edge.send === undefined ? {} : { send: edge.send }), ...(edge.recv === undefined ? {} : { recv: edge.recv }) },
+    );
   }
 }

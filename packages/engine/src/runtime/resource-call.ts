@@ -72,6 +72,16 @@ export function callResourceNow<T>(resource: string, phase: CallPhase, call: () 
   } catch (thrown) {
     throw resourceError(resource, phase, thrown);
   }
+  return guardedNow(resource, phase, result, controller);
+}
+
+/**
+ * What callResourceNow answers, for a call its caller made itself (in a
+ * try whose catch passes the throw through resourceError): a value as it
+ * is, a promise guarded. The engine's per-resource paths call so, without
+ * a closure and its context per call.
+ */
+export function guardedNow<T>(resource: string, phase: CallPhase, result: Promise<T> | T, controller?: AbortController): T | Promise<T> {
   if (!isThenable(result)) return result;
   return guardPending(resource, phase, Promise.resolve(result), 0, controller);
 }

@@ -10,6 +10,10 @@ export interface ReceivingEdge {
 }
 
 export const NOTHING_RECEIVED: ReadonlyMap<string, ReceivedValue> = new Map();
+
+/** What a vertex has sent before it sends anything: shared, as a send replaces the whole record. */
+export const NOTHING_SENT: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** No send keys, no received params: shared, as most vertices have none. */
 export const NO_KEYS: ReadonlySet<string> = new Set();
 

@@ -13,7 +13,7 @@ import { CheckCall } from './check-call.js';
 import { changesAwaited, checkFailure, maskedCheckError, wouldChangeAfterMessage } from './check-failure.js';
 import { processWithWaits, retryAfterDelay, type CheckWithWaitsHost } from './check-with-waits.js';
 import { GroupMembers } from './group-members.js';
-import { callResource, callResourceNow, isThenable, resourceError } from './resource-call.js';
+import { callResource, guardedNow, isThenable, resourceError } from './resource-call.js';
 import { EngineResourceContext, type ContextHost } from './resource-context.js';
 import { checkedResult, createInstance } from './plugin-returns.js';
 import { sendMisfit } from './send-check.js';
@@ -28,7 +28,7 @@ import { receivedProblem } from './received-check.js';
 import { sameParams } from './resource-equality.js';
 import type { ResourceState, ResourceStatus } from './status.js';
 import type { VertexEnv } from './vertex-env.js';
-import { NO_KEYS, NOTHING_RECEIVED, noteSentSecrets, receiveInto, receivedParamsOf, receivesKeyOf } from './vertex-receive.js';
+import { NO_KEYS, NOTHING_RECEIVED, NOTHING_SENT, noteSentSecrets, receiveInto, receivedParamsOf, receivesKeyOf } from './vertex-receive.js';
 import { failureAsMember, logForChangedMembers, memberStatus, wouldChangeForMembers } from './vertex-status.js';
 
 type Instance = ResourceInstance<Record<string, unknown>, Record<string, unknown>>;
@@ -73,7 +73,7 @@ export class Vertex implements ContextHost {
   /** Set when this vertex last ran checkApply successfully; 0 = never. */
   timestamp = 0;
   /** Values this vertex sent in its last successful checkApply. */
-  sent: Readonly<Record<string, unknown>> = {};
+  sent: Readonly<Record<string, unknown>> = NOTHING_SENT;
 
   readonly #env: VertexEnv;
   #instance: Instance | undefined;
@@ -120,9 +120,10 @@ export class Vertex implements ContextHost {
   #closed = false;
   /** Removed or replaced by a graph swap (see leaveGraph). */
   #leaving = false;
-  readonly #retries: Retries;
-  /** Whether a retry's failure is news (see RepeatedFailure): forgotten on a success, and on a block, which is told in between. */
-  readonly #retryFailures = new RepeatedFailure();
+  /** Made at the first failure (or swap) that needs it: most vertices never fail, and a one-shot run of thousands makes none (see #retries). */
+  #retriesMade: Retries | undefined;
+  /** Whether a retry's failure is news (see RepeatedFailure): forgotten on a success, and on a block, which is told in between. Made at the first failure. */
+  #retryFailuresMade: RepeatedFailure | undefined;
   #staged: Record<string, unknown> | undefined;
   /** What a ctx.send of the check under way broke (see stageSend). */
   #sendMisfit: EngineError | undefined;
@@ -155,10 +156,18 @@ export class Vertex implements ContextHost {
     // Shallow: send/recv only ever replaces top-level params.
     this.params = { ...resource.params };
     this.#env = env;
-    this.#retries = new Retries(resource.meta, env.giveUpAfterMs);
     this.#members = resource.group !== undefined && resource.group.length > 0 ? new GroupMembers(resource.group) : undefined;
     if (Number.isFinite(resource.meta.limit)) this.#limiter = new RateLimiter(resource.meta.limit, resource.meta.burst);
     env.converger.busy();
+  }
+
+  /** Its retry budget: a fresh one holds nothing a later one would not (see #retriesMade). */
+  get #retries(): Retries {
+    return (this.#retriesMade ??= new Retries(this.meta, this.#env.giveUpAfterMs));
+  }
+
+  get #retryFailures(): RepeatedFailure {
+    return (this.#retryFailuresMade ??= new RepeatedFailure());
   }
 
   /**
@@ -275,16 +284,18 @@ export class Vertex implements ContextHost {
       return undefined;
     }
     if (!instance.init) return this.#initialised();
-    const init = (): Promise<void> | void => instance.init?.(new EngineResourceContext(this, this.#env));
     let pending: Promise<void> | void;
-    try {
-      pending =
-        this.meta.timeout > 0
-          ? callResource(this.id, 'init', init, this.meta.timeout, new AbortController())
-          : callResourceNow(this.id, 'init', init);
-    } catch (error) {
-      this.#failForGood(error as EngineError, true);
-      return undefined;
+    if (this.meta.timeout > 0) {
+      const init = (): Promise<void> | void => instance.init?.(new EngineResourceContext(this, this.#env));
+      pending = callResource(this.id, 'init', init, this.meta.timeout, new AbortController());
+    } else {
+      // callResourceNow's work, without a closure per resource.
+      try {
+        pending = guardedNow(this.id, 'init', instance.init(new EngineResourceContext(this, this.#env)));
+      } catch (thrown) {
+        this.#failForGood(resourceError(this.id, 'init', thrown), true);
+        return undefined;
+      }
     }
     if (!isThenable(pending)) return this.#initialised();
     return pending.then(
@@ -395,7 +406,11 @@ export class Vertex implements ContextHost {
     if (this.#env.observed()) this.#env.emit({ type: 'event', id: this.id });
     this.#dirty = true;
     this.#setBusy(true);
-    if (!this.#active) {
+    // Not ready (init under way, or its watch not live yet): a run now would
+    // find nothing to do. Becoming ready pokes it (#readyNow, watchEvent),
+    // and it runs then. A graph's start pokes most children so before they
+    // are started: that was a third of its runs.
+    if (!this.#active && this.#ready) {
       this.#active = true;
       // Queued, never run inline (see RunQueue).
       this.#env.runQueue.add(this);
@@ -562,10 +577,12 @@ export class Vertex implements ContextHost {
 
   /** The process loop; returns the step it has to wait for, if any. */
   #steps(): Promise<void> | undefined {
-    while (this.#dirty && !this.#closed && !this.#fatal && !this.#env.stopSignal.aborted) {
+    while (this.#dirty && !this.#closed && !this.#fatal) {
       // Not initialised yet, or a graph swap is under way: stay dirty;
       // the watch's first event, or the end of the swap, runs us.
       if (!this.#ready || this.#env.paused()) return undefined;
+      // Asked here, not in the loop's condition: the loop ends on a clean vertex without reading the signal again.
+      if (this.#env.stopSignal.aborted) break;
       this.#dirty = false;
       this.#waiting = false;
       const downParent = this.#downParent();
@@ -676,8 +693,10 @@ export class Vertex implements ContextHost {
     const controller = this.#beginCheck();
     let result: boolean | Promise<boolean>;
     try {
-      result = callResourceNow(this.id, 'checkApply', () => checkedResult(instance.checkApply(apply, controller.signal), this), controller);
-    } catch (error) {
+      // callResourceNow's work, without a closure per check.
+      result = guardedNow(this.id, 'checkApply', checkedResult(instance.checkApply(apply, controller.signal), this), controller);
+    } catch (thrown) {
+      const error = resourceError(this.id, 'checkApply', thrown);
       const waits = this.#env.waitSignal();
       const retry = this.#checkFailedAfterDescribing(error, apply, waits);
       if (typeof retry !== 'boolean') return retry.then((again) => (again ? retryAfterDelay(this.#checkWithWaits(), instance, apply, waits) : undefined));
@@ -934,9 +953,10 @@ export class Vertex implements ContextHost {
       this.#members?.count(this.#instance as Instance | undefined, this.#changes - 1, false);
     }
     if (applied && !converged) this.#env.converger.changed();
-    this.#retries.succeeded();
+    // One never made has nothing to forget.
+    this.#retriesMade?.succeeded();
     if (this.meta.retryreset) {
-      this.#retries.reset();
+      this.#retriesMade?.reset();
       this.#watch?.resetRetries();
     }
     let sentChanged = false;
@@ -957,7 +977,7 @@ export class Vertex implements ContextHost {
     this.#down = false;
     this.#lastError = undefined;
     this.#loggedFailure = undefined;
-    this.#retryFailures.forget();
+    this.#retryFailuresMade?.forget();
     this.#setState('converged');
     if (applied && !converged) this.#logChanged();
     // Every event re-checks a noop resource that still would change: said
@@ -1049,7 +1069,7 @@ export class Vertex implements ContextHost {
   #block(parent: Vertex): void {
     if (this.#state === 'blocked' && this.#down) return;
     this.#down = true;
-    this.#retryFailures.forget();
+    this.#retryFailuresMade?.forget();
     this.#lastError = new EngineError('ERR_RESOURCE_BLOCKED', `not run: ${parent.downMemberId} did not succeed`, {
       resource: this.id,
       phase: 'checkApply',
