@@ -114,7 +114,8 @@ export class FileInstance implements ResourceInstance<FileParams, object>, Manag
 
   init(ctx: ResourceContext<FileParams, object>): void {
     this.ctx = ctx;
-    registerManaged(this, this.params.purge === true || ctx.receives?.has('purge') === true, this.params.recurse === true || ctx.receives?.has('recurse') === true);
+    const receives = ctx.receives;
+    registerManaged(this, this.params.purge === true || receives?.has('purge') === true, this.params.recurse === true || receives?.has('recurse') === true);
     // Known before the first check (which waits for the watch), so it can take the sync path.
     void learnFsType(this.pathParts().folder);
   }

@@ -27,15 +27,30 @@ export function kindName(kind: EntryKind): string {
   return kind === 'dir' ? 'directory' : kind === 'other' ? 'special file' : kind;
 }
 
+const { S_IFMT, S_IFLNK, S_IFDIR, S_IFREG } = constants;
+
+/** The kind of entry its mode's type bits say (what Stats' isFile and the like read, each with a check of its own). */
+export function kindOfMode(mode: number): EntryKind {
+  const type = mode & S_IFMT;
+  return type === S_IFREG ? 'file' : type === S_IFDIR ? 'dir' : type === S_IFLNK ? 'symlink' : 'other';
+}
+
 function toEntry(stats: Stats): Entry {
-  const kind: EntryKind = stats.isSymbolicLink() ? 'symlink' : stats.isDirectory() ? 'dir' : stats.isFile() ? 'file' : 'other';
-  return { kind, mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid, size: stats.size };
+  const mode = stats.mode;
+  return { kind: kindOfMode(mode), mode: mode & 0o7777, uid: stats.uid, gid: stats.gid, size: stats.size };
 }
 
 /** lstat of `path` with a synchronous call (for a local file system only), or undefined when nothing is there. */
 export function lstatEntrySync(path: string): Entry | undefined {
-  const stats = lstatSync(path, { throwIfNoEntry: false });
+  const stats = lstatStatsSync(path);
   return stats === undefined ? undefined : toEntry(stats);
+}
+
+const NO_THROW_IF_MISSING = { throwIfNoEntry: false } as const;
+
+/** lstatEntrySync's Stats, for a caller that reads a field or two of it (no Entry made: see quick-check.ts). */
+export function lstatStatsSync(path: string): Stats | undefined {
+  return lstatSync(path, NO_THROW_IF_MISSING);
 }
 
 /** lstat of `path`, or undefined when nothing is there. Synchronous on a local file system (see local-fs). */
@@ -86,7 +101,7 @@ export function hasContentSync(path: string, wanted: Uint8Array): boolean {
     }
     // equals on a view, not compare with offsets: compare checks its four
     // offsets in JavaScript, a cost of its own in every check.
-    return length === wanted.length && buffer.subarray(0, length).equals(wanted);
+    return length === wanted.length && scratchView(length).equals(wanted);
   } finally {
     closeSync(fd);
   }
@@ -97,10 +112,24 @@ export function hasContentSync(path: string, wanted: Uint8Array): boolean {
  * as needed: thousands of checks allocate nothing.
  */
 let scratch = Buffer.allocUnsafeSlow(4096);
+/**
+ * The scratch buffer's first N bytes, by N, made once: files of a graph
+ * have a few lengths, and a view per check cost several calls of Node's
+ * own (subarray checks its offsets in JavaScript).
+ */
+let views: Buffer[] = [];
 
 function scratchOf(size: number): Buffer {
-  if (scratch.length < size) scratch = Buffer.allocUnsafeSlow(Math.max(size, scratch.length * 2));
+  if (scratch.length < size) {
+    scratch = Buffer.allocUnsafeSlow(Math.max(size, scratch.length * 2));
+    views = [];
+  }
   return scratch;
+}
+
+/** The first `length` bytes of the current scratch buffer. */
+function scratchView(length: number): Buffer {
+  return (views[length] ??= scratch.subarray(0, length));
 }
 
 /**

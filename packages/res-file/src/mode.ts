@@ -48,8 +48,27 @@ function parseIntegerMode(mode: number): ModeSpec | string {
   return { kind: 'absolute', bits };
 }
 
+/**
+ * What parseMode made of each mode it was given: a graph has a few modes
+ * for thousands of files, and each file's first check parsed its own (two
+ * patterns and an object each). Results are read-only, so shared. Bounded:
+ * emptied when a long run of reloads has brought many different modes.
+ */
+const parsedModes = new Map<string | number, ModeSpec | string>();
+const PARSED_MODES_KEPT = 256;
+
 /** Parses a `mode` param; returns a message when it is not a valid mode. */
 export function parseMode(mode: string | number): ModeSpec | string {
+  let parsed = parsedModes.get(mode);
+  if (parsed === undefined) {
+    if (parsedModes.size >= PARSED_MODES_KEPT) parsedModes.clear();
+    parsed = parseModeText(mode);
+    parsedModes.set(mode, parsed);
+  }
+  return parsed;
+}
+
+function parseModeText(mode: string | number): ModeSpec | string {
   if (typeof mode === 'number') return parseIntegerMode(mode);
   // "0o640" quoted means what 0o640 unquoted does.
   const octal = /^0o[0-7]{1,4}$/.test(mode) ? mode.slice(2) : mode;

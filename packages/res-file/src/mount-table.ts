@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { performance } from 'node:perf_hooks';
 
 /**
  * File system types, as the mount table names them, whose calls never wait
@@ -73,7 +72,8 @@ export function mountsOf(mountinfo: string): Mount[] {
     if (separator === -1) continue;
     const type = line.slice(separator + 3).split(' ', 1)[0];
     // Spaces and such in a mount point are written as octal escapes (\040).
-    const point = (line.split(' ')[4] ?? '').replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8)));
+    const written = line.split(' ')[4] ?? '';
+    const point = written.includes('\\') ? written.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(Number.parseInt(octal, 8))) : written;
     if (type) mounts.push({ point, type });
   }
   return mounts;
@@ -88,7 +88,8 @@ export function everyMountNeverRemote(mountinfo: string): boolean {
   );
 }
 
-let reading: { readonly allLocal: boolean; readonly at: number } | undefined;
+/** The last reading of the mount table: true when every mount is local; undefined when it is to be read (again). */
+let allLocalNow: boolean | undefined;
 let source = '/proc/self/mountinfo';
 
 /**
@@ -96,24 +97,26 @@ let source = '/proc/self/mountinfo';
  * file system at all, as on most servers, containers and CI machines): then
  * every path is on a local file system, whatever symlinks it goes through,
  * and no folder needs its own statfs. One read of the mount table, again
- * every 30 s; false when it cannot be read (not Linux).
+ * after 30 s; false when it cannot be read (not Linux).
  */
 export function everyMountIsLocal(): boolean {
-  const now = performance.now();
-  if (reading === undefined || now - reading.at > FS_ANSWER_TTL_MS) {
+  // Asked several times per check: a timer forgets the reading, rather than
+  // a clock read and sums at every question.
+  if (allLocalNow === undefined) {
     let allLocal = false;
     try {
       allLocal = everyMountNeverRemote(readFileSync(source, 'utf8'));
     } catch {
       // No mount table to read: each folder is asked (local-fs.ts).
     }
-    reading = { allLocal, at: now };
+    allLocalNow = allLocal;
+    setTimeout(() => (allLocalNow = undefined), FS_ANSWER_TTL_MS).unref();
   }
-  return reading.allLocal;
+  return allLocalNow;
 }
 
 /** For tests: read the mount table from `path` instead (a file standing for a machine with other mounts). */
 export function readMountTableFrom(path: string): void {
   source = path;
-  reading = undefined;
+  allLocalNow = undefined;
 }

@@ -1,4 +1,4 @@
-import { hasContentSync, lstatEntrySync, SYNC_READ_MAX_BYTES } from './fs-state.js';
+import { hasContentSync, kindOfMode, lstatStatsSync, SYNC_READ_MAX_BYTES } from './fs-state.js';
 import { hasNoLeftoverTemps } from './leftover-temps.js';
 import { isDirOnLocalFs } from './local-fs.js';
 import { resolveMode } from './mode.js';
@@ -49,16 +49,19 @@ export function certainlyInSync(params: Readonly<FileParams>, input: QuickCheckI
     if (!params.force && !resolvesToItselfSync(folder)) return false;
     const want = wantedKind(params);
     if (apply && want !== 'dir' && !hasNoLeftoverTemps(folder, input.name)) return false;
-    const entry = lstatEntrySync(path);
-    if (params.state === 'absent') return entry === undefined;
+    // The Stats as Node gives them, not an Entry made of them: this runs for every check.
+    const stats = lstatStatsSync(path);
+    if (params.state === 'absent') return stats === undefined;
     // Without `state`, a missing path is left missing.
-    if (entry === undefined) return params.state !== 'exists';
-    if (entry.kind !== want) return false;
+    if (stats === undefined) return params.state !== 'exists';
+    const statMode = stats.mode;
+    if (kindOfMode(statMode) !== want) return false;
     if (want === 'file' && content !== undefined) {
-      if (entry.size !== content.length || !hasContentSync(path, content)) return false;
+      if (stats.size !== content.length || !hasContentSync(path, content)) return false;
     }
-    if ((uid !== undefined && uid !== entry.uid) || (gid !== undefined && gid !== entry.gid)) return false;
-    return input.mode === undefined || resolveMode(input.mode, entry.mode) === entry.mode;
+    if ((uid !== undefined && uid !== stats.uid) || (gid !== undefined && gid !== stats.gid)) return false;
+    const mode = statMode & 0o7777;
+    return input.mode === undefined || resolveMode(input.mode, mode) === mode;
   } catch {
     // Whatever went wrong, the full check meets it again and reports it.
     return false;
