@@ -5,16 +5,22 @@
 //   node bench/files-once.mjs engine|engine-once|plain-async|plain-sync|plain-durable|plain-durable-sync cold|idempotent TREE.json GRAPH.yaml
 //
 // engine-once is the engine as a one-shot run uses it (`--converged-exit` at
-// converger timeout 0): nothing watched, every resource checked once.
+// converger timeout 0): nothing watched, every resource checked once. The
+// engine modes run with the V8 settings the converge command sets for itself
+// (@converge/cli/v8-tiering), applied as the command applies them: before
+// the engine is loaded. The plain scripts run as plain scripts do, with
+// Node's defaults. BENCH_V8_DEFAULTS=1 runs the engine with the defaults too.
 import { chmodSync, closeSync, constants, fchmodSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, loadGraphFile } from '@converge/engine';
 import { DIR_MODE, FILE_MODE } from './file-tree.mjs';
 
 const [mode, phase, treeFile, graphFile] = process.argv.slice(2);
+const engineMode = mode === 'engine' || mode === 'engine-once';
+if (engineMode && process.env.BENCH_V8_DEFAULTS !== '1') (await import('@converge/cli/v8-tiering')).tuneV8Tiering();
+const { Engine, loadGraphFile } = engineMode ? await import('@converge/engine') : {};
 const tree = JSON.parse(readFileSync(treeFile, 'utf8'));
 
 const isMissing = (error) => error?.code === 'ENOENT';
@@ -149,7 +155,7 @@ async function engineRun(watch) {
 }
 
 let result;
-if (mode === 'engine' || mode === 'engine-once') {
+if (engineMode) {
   result = await engineRun(mode === 'engine');
 } else {
   const t0 = performance.now();

@@ -2,6 +2,10 @@
 import { tolerateClosedOutput } from './closed-output.js';
 import { earlySignals } from './early-signals.js';
 import { exitOnceOutputIsTaken } from './output-drain.js';
+import { tuneV8Tiering } from './v8-tiering.js';
+
+// Before the rest of converge is loaded: see v8-tiering.ts.
+tuneV8Tiering();
 
 // Before the rest of converge is loaded (a few hundred milliseconds): a stop
 // signal or SIGHUP from now on is converge's to handle, not Node's default,
