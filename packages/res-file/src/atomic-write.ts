@@ -7,6 +7,7 @@ import { inPinnedFolder, type LinkRule } from './pinned-folder.js';
 import { sweepLeftoverTemps } from './leftover-temps.js';
 import { createTempFile, createTempLink, holdingTemp, type NewFile } from './temp-files.js';
 import { tempNameFor } from './temp-names.js';
+import { inWriteSlot } from './write-slots.js';
 
 /** What the new file gets before it replaces the old one. */
 export interface NewFileAttributes {
@@ -48,7 +49,8 @@ async function writeInChunks(handle: Pick<NewFile, 'write'>, data: Uint8Array, s
  * rename, which is the one step that changes the target.
  */
 export async function writeFileAtomic(path: string, data: Uint8Array, attributes: NewFileAttributes = {}, signal?: AbortSignal, links: LinkRule = 'declared', fresh = false): Promise<void> {
-  await fillFileAtomic(path, attributes, signal, links, fresh, (handle) => writeInChunks(handle, data, signal));
+  // Each replacement holds descriptors from its start to its end: a bounded number at once (see write-slots.ts).
+  await inWriteSlot(() => fillFileAtomic(path, attributes, signal, links, fresh, (handle) => writeInChunks(handle, data, signal)));
 }
 
 /**
@@ -57,12 +59,15 @@ export async function writeFileAtomic(path: string, data: Uint8Array, attributes
  * which is never held in memory whole.
  */
 export async function copyFileAtomic(path: string, from: string, attributes: NewFileAttributes = {}, signal?: AbortSignal, links: LinkRule = 'declared', fresh = false): Promise<void> {
-  const source = await openInputFile(from);
-  try {
-    await fillFileAtomic(path, attributes, signal, links, fresh, (handle) => copyInChunks(source, handle, signal));
-  } finally {
-    await source.close();
-  }
+  // The source is opened in the slot too: a copy of a folder of thousands of files must not hold them all open.
+  await inWriteSlot(async () => {
+    const source = await openInputFile(from);
+    try {
+      await fillFileAtomic(path, attributes, signal, links, fresh, (handle) => copyInChunks(source, handle, signal));
+    } finally {
+      await source.close();
+    }
+  });
 }
 
 /** writeFileAtomic's steps, with `fill` writing the new file's bytes. */
@@ -152,5 +157,5 @@ export async function writeInPlace(path: string, data: Uint8Array, signal?: Abor
 
 /** Points a symlink at `path` to `target`, replacing whatever link was there in one rename (not once `signal` aborted); `fresh`: only where nothing is (see replaceThroughTemp). */
 export async function symlinkAtomic(path: string, target: string, signal?: AbortSignal, links: LinkRule = 'declared', fresh = false): Promise<void> {
-  await replaceThroughTemp(path, links, signal, fresh, (temp, local) => createTempLink(temp, target, local));
+  await inWriteSlot(() => replaceThroughTemp(path, links, signal, fresh, (temp, local) => createTempLink(temp, target, local)));
 }
