@@ -20,6 +20,8 @@ export interface CliOptions {
   readonly stdin?: string;
   /** Its standard input is a pipe that stays open, written to by nobody (as `sleep 60 | converge run -`). */
   readonly stdinOpen?: boolean;
+  /** A command that runs converge, as `unshare -u` does (it must exec it, so that signals reach converge). */
+  readonly wrapper?: readonly [string, ...string[]];
 }
 
 /** A running `converge` process whose output can be awaited. */
@@ -31,7 +33,9 @@ export class CliProcess {
   readonly #listeners = new Set<() => void>();
 
   constructor(args: readonly string[], options: CliOptions = {}) {
-    this.child = spawn(process.execPath, [BIN, ...args], {
+    const [command, ...commandArgs] = options.wrapper ?? [process.execPath];
+    const prefix = options.wrapper === undefined ? [] : [process.execPath];
+    this.child = spawn(command, [...commandArgs, ...prefix, BIN, ...args], {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: [options.stdin === undefined && !options.stdinOpen ? 'ignore' : 'pipe', 'pipe', 'pipe'],
