@@ -89,6 +89,27 @@ describe('engine: order and parallelism', () => {
     await engine.stop();
   });
 
+  it('does not check a polled parent between its ticks when its child has an event: the child runs alone (QA: a polled exec ran at every event of the file below it)', async () => {
+    const journal = newJournal();
+    const graph = graphOf(
+      [recordingKind(journal)],
+      [
+        { kind: 'rec', name: 'polled', params: {}, meta: { poll: 30 } },
+        { kind: 'rec', name: 'child', params: { watch: true } },
+      ],
+      [{ from: 'rec[polled]', to: 'rec[child]' }],
+    );
+    const engine = await runToConvergence(graph);
+    journal.events.length = 0;
+    for (let event = 0; event < 3; event++) {
+      journal.contexts.get('child')?.event();
+      await until(() => journal.events.filter((entry) => entry === 'end child').length === event + 1, 'the child to run again');
+    }
+    // Its next tick is 30 s away: nothing has told it to look again.
+    expect(journal.events.filter((event) => event.startsWith('end'))).toEqual(['end child', 'end child', 'end child']);
+    await engine.stop();
+  });
+
   it('re-runs a resource whose event came during its own (async) checkApply, after a parent that answers at once', async () => {
     const journal = newJournal();
     const graph = graphOf(

@@ -625,8 +625,9 @@ export class Vertex implements ContextHost {
   }
 
   /**
-   * Backpokes every parent that has not run since this vertex last did;
-   * true if there was one, or if a parent has a run of its own to make (an
+   * Backpokes every parent that has not run since this vertex last did,
+   * unless it is polled and known good (see #knownGood); true if there was one,
+   * or if a parent has a run of its own to make (an
    * event not yet taken, a check running, a retry to come): an event that
    * reaches a parent and its child at once (their folder moved away) runs
    * the parent first, as an edge says, and the child after it, or not at
@@ -646,12 +647,28 @@ export class Vertex implements ContextHost {
         const busy = parent.#dirty || parent.#state === 'running' || parent.#state === 'pending';
         if (!busy || (this.#busyWaitSince > 0 && parent.timestamp > this.#busyWaitSince)) continue;
         waitsForBusy = true;
-      }
+      } else if (parent.#knownGood()) continue;
       parent.backpoke();
       behind = true;
     }
     if (waitsForBusy && this.#busyWaitSince === 0) this.#busyWaitSince = this.#env.nextTimestamp();
     return behind;
+  }
+
+  /**
+   * Polled (`meta: {poll}`), converged by a real check at its last tick,
+   * and told nothing since (no tick, refresh or new received value: each
+   * makes it dirty). Its checks come at its ticks, as the resource contract
+   * says: one in between would only repeat the last, and a command without
+   * a guard would run again. So a child's run does not wait for it (mgmt
+   * skips the check of a resource whose state is cached as good the same
+   * way). A watched parent is still checked first: its own event may be on
+   * its way (a folder removed under its files), and such a check is cheap.
+   * QA: an exec polled every 30 s ran at every event of the file below it,
+   * and, sending its output into that file, ran without end.
+   */
+  #knownGood(): boolean {
+    return this.meta.poll > 0 && this.#state === 'converged' && !this.#dirty && !this.#active && !this.#waiting && !(this.#env.noop || this.meta.noop);
   }
 
   /** One run of checkApply; returns a promise only when it could not finish at once. */
