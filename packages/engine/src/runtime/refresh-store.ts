@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJsonDir, unreadableRecord, writeJsonAtomic } from './atomic-json.js';
 
@@ -64,10 +64,11 @@ export class RefreshStore {
    * that read the config before its second edit), so it runs again.
    * Returns false when one was kept.
    */
+  // async, with a synchronous removal inside: the record is gone when the call returns, and a failure is a rejection.
   async clear(id: string, seenCount?: number): Promise<boolean> {
     if (seenCount !== undefined && this.sentCount(id) !== seenCount) return false;
     if (!this.#pending.delete(id)) return true;
-    if (!this.#readOnly) await rm(this.#file(id), { force: true });
+    if (!this.#readOnly) removeRecord(this.#file(id));
     return true;
   }
 
@@ -79,7 +80,7 @@ export class RefreshStore {
 
   async clearIntent(id: string): Promise<void> {
     if (!this.#intents.delete(id)) return;
-    if (!this.#readOnly) await rm(this.#file(id, 'intent-'), { force: true });
+    if (!this.#readOnly) removeRecord(this.#file(id, 'intent-'));
   }
 
   /** Senders an earlier run left in the middle of a checkApply. */
@@ -90,4 +91,14 @@ export class RefreshStore {
   #file(id: string, prefix = ''): string {
     return join(this.#dir, `${prefix}${createHash('sha256').update(id).digest('hex').slice(0, 32)}.json`);
   }
+}
+
+/**
+ * Removes a record at once, with one synchronous call. Through libuv's pool
+ * the removal waited behind whatever else was queued there: with a change
+ * notifying 100 commands, each record stayed until nearly all of them had
+ * run, and a crash then ran them all again (QA).
+ */
+function removeRecord(file: string): void {
+  rmSync(file, { force: true });
 }
