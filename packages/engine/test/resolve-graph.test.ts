@@ -254,6 +254,13 @@ describe('resolveGraph: params', () => {
     const [typo] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta:', '      retyr:']);
     expect(typo).toMatchObject({ code: 'ERR_META_INVALID', message: "unknown metaparam 'retyr'", location: { line: 5 } });
     expect(typo?.hint).toContain("did you mean 'retry'?");
+    // Names for a metaparam that no spelling is near (QA: retrydelay was told "did you mean 'retry'?").
+    const [delay] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta: {retry: 3, retry_delay: 5}']);
+    expect(delay).toMatchObject({ message: "unknown metaparam 'retry_delay'", hint: "did you mean 'delay'? (the seconds between retries)" });
+    const [poll] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta: {interval: 5}']);
+    expect(poll?.hint).toBe("did you mean 'poll'? (check every N seconds instead of watching)");
+    const [constructor] = await problemsOf(['resources:', '  noop:', '  - name: a', '    meta: {constructor: 5}']);
+    expect(constructor?.hint).not.toContain('undefined');
   });
 
   it('reads YAML 1.1 booleans (yes, off, y…) where a boolean param or metaparam is declared, as mgmt does, with a warning', async () => {

@@ -108,6 +108,28 @@ const META_EXAMPLES: Record<MetaKey, string> = {
   export: "['*'] or [host1, host2]",
 };
 
+/**
+ * Names written for a metaparam under another name (lower case, without `-`
+ * and `_`), which the spelling hint cannot find: `retrydelay` is closer to
+ * `retry` than to `delay` (QA).
+ */
+const META_SYNONYMS: Readonly<Record<string, { readonly key: MetaKey; readonly what: string }>> = {
+  retrydelay: { key: 'delay', what: 'the seconds between retries' },
+  retrywait: { key: 'delay', what: 'the seconds between retries' },
+  retryinterval: { key: 'delay', what: 'the seconds between retries' },
+  pollint: { key: 'poll', what: 'check every N seconds instead of watching' },
+  pollinterval: { key: 'poll', what: 'check every N seconds instead of watching' },
+  interval: { key: 'poll', what: 'check every N seconds instead of watching' },
+};
+
+/** The hint for an unknown metaparam: a known synonym first, else the closest spellings. */
+function unknownMetaHint(key: string): string | undefined {
+  const plain = key.toLowerCase().replaceAll(/[-_]/g, '');
+  // Own keys only: `constructor` is not a synonym.
+  const synonym = Object.hasOwn(META_SYNONYMS, plain) ? META_SYNONYMS[plain] : undefined;
+  return synonym ? `did you mean '${synonym.key}'? (${synonym.what})` : unknownNameHint(key, META_KEYS, 'metaparams');
+}
+
 function isMetaKey(key: string): key is MetaKey {
   return Object.hasOwn(RULES, key);
 }
@@ -126,7 +148,7 @@ export function resolveMeta(resource: ResourceSpec, id: string, problems: Engine
           resource: id,
           phase: 'validate',
           location: resource.keyLocations?.get(`meta/${key}`) ?? location,
-          hint: unknownNameHint(key, META_KEYS, 'metaparams'),
+          hint: unknownMetaHint(key),
         }),
       );
       continue;
