@@ -1,5 +1,5 @@
 import { realpath, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { userInfo } from 'node:os';
 
 /**
@@ -36,16 +36,19 @@ export async function checkStateDirTrusted(path: string): Promise<string> {
   const real = await realpath(path);
   const shown = real === path ? path : `${path} (${real})`;
   const own = await stat(real);
+  // A shared folder (sticky, as /tmp is) is the machine's: its mode and owner must not be changed for converge (QA: told to chmod go-w /tmp).
+  const shared = (own.mode & 0o1000) !== 0;
+  const sharedHint = `${real} is a shared folder (sticky): leave its owner and mode as they are, and give converge a folder of its own in it, e.g. --prefix ${join(real, 'converge')} (converge makes it, 0700)`;
   if (own.uid !== me) {
     throw new StateDirUntrustedError(
       `${shown} belongs to uid ${own.uid}, not to this user (uid ${me}): converge acts on what it holds (reversals, saved passwords)`,
-      `give it to this user and let no one else write it (chown ${me} ${real} && chmod go-w ${real}), or choose another with --prefix DIR`,
+      shared ? sharedHint : `give it to this user and let no one else write it (chown ${me} ${real} && chmod go-w ${real}), or choose another with --prefix DIR`,
     );
   }
   if ((own.mode & 0o022) !== 0) {
     throw new StateDirUntrustedError(
       `${shown} may be written by ${(own.mode & 0o002) !== 0 ? 'every user' : 'its group'} (mode ${modeText(own.mode)}): converge acts on what it holds (reversals, saved passwords)`,
-      `chmod go-w ${real} (converge makes it 0700), or choose another with --prefix DIR`,
+      shared ? sharedHint : `chmod go-w ${real} (converge makes it 0700), or choose another with --prefix DIR`,
     );
   }
   if (real !== path) await checkFoldersAbove(real, me);

@@ -36,6 +36,17 @@ describe('a state directory another user could change (QA: a planted reversal re
       'may be written by every user (mode 0777)',
     ],
     [
+      // Its hint must not be to change the folder's mode (QA: told to chmod go-w /tmp).
+      'a shared folder, sticky and writable by every user, as /tmp is',
+      async (dir) => {
+        const shared = join(dir, 'like-tmp');
+        await mkdir(shared);
+        await chmod(shared, 0o1777);
+        return shared;
+      },
+      'like-tmp is a shared folder (sticky): leave its owner and mode as they are, and give converge a folder of its own in it, e.g. --prefix ',
+    ],
+    [
       'in a folder every user may write, without the sticky bit',
       async (dir) => {
         const shared = join(dir, 'shared');
