@@ -1,6 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { LONGEST_WAIT_MS } from '@converge/engine';
+// The subpath, not the engine's index: flags are parsed before anything else is loaded.
+import { LONGEST_WAIT_MS } from '@converge/engine/longest-wait';
 import { InvalidArgumentError } from 'commander';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;

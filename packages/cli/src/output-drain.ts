@@ -76,11 +76,11 @@ export function drainOutput(streams: readonly Writable[], stallLimitMs = STALL_L
  * readers (see above). `say` tells a line as the command's (`converge: …`, or
  * a JSON line with --log-json).
  */
-export async function exitOnceOutputIsTaken(code: number, say: (message: string) => void): Promise<never> {
+export async function exitOnceOutputIsTaken(code: number, say: (message: string) => void | Promise<void>): Promise<never> {
   const stalled = await drainOutput([process.stdout, process.stderr]);
   // Said where it can still be read: on stderr when only stdout's reader stalled.
   if (stalled.length === 1 && stalled[0] === process.stdout) {
-    say(`the reader of stdout took nothing for ${STALL_LIMIT_MS / 1000} s: exiting without the rest of the output`);
+    await say(`the reader of stdout took nothing for ${STALL_LIMIT_MS / 1000} s: exiting without the rest of the output`);
   }
   process.exit(code);
 }

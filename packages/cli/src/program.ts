@@ -1,14 +1,15 @@
 import { Command, CommanderError, Option } from 'commander';
-import { graphCommand } from './commands/graph.js';
-import { deployCommand } from './commands/deploy.js';
-import { runCommand } from './commands/run.js';
-import { asksForJsonLines, commandLineReporter } from './command-line-reporter.js';
+import type { graphCommand } from './commands/graph.js';
+import type { deployCommand } from './commands/deploy.js';
+import type { runCommand } from './commands/run.js';
+import type { commandLineReporter } from './command-line-reporter.js';
+import { asksForJsonLines } from './json-lines-flag.js';
 import { earlySignals, type EarlySignals } from './early-signals.js';
-import { retireCommand } from './commands/retire.js';
-import { statusCommand } from './commands/status.js';
+import type { retireCommand } from './commands/retire.js';
+import type { statusCommand } from './commands/status.js';
 import { parseSeeds } from './cluster/seeds.js';
-import { schemaCommand } from './commands/schema.js';
-import { validateCommand } from './commands/validate.js';
+import type { schemaCommand } from './commands/schema.js';
+import type { validateCommand } from './commands/validate.js';
 import { ExitCode } from './exit-codes.js';
 import { collect, LOG_LEVELS, parseConvergerTimeout, parseHostname, parsePrefix, parseSema } from './options.js';
 import { addMgmtRunOptions, fromMgmtRunFlags, type CommanderFlags } from './mgmt-run-flags.js';
@@ -43,17 +44,19 @@ const pluginOption = (): Option =>
     .default([], 'none');
 
 /**
- * Builds the command line. `setExitCode` receives the outcome of the command
+ * Builds the command line. Each command's code is loaded when it runs, not
+ * here: `--help`, `--version` and a usage error need none of it (the engine,
+ * the etcd client, the web view), which took most of a second to load. `setExitCode` receives the outcome of the command
  * that ran; usage errors surface as CommanderError (exitOverride).
  */
-function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySignals, jsonLines: boolean): Command {
+function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySignals, jsonLines: JsonLines): Command {
   const program = new Command('converge')
     .description('Event-driven, parallel configuration management: apply a graph of resources and keep it applied.')
     .version(versionText(), '-V, --version', 'print the version of converge and of its resource API')
     .exitOverride()
     .addHelpText('after', EXAMPLES);
   // `--log-json`: a usage error is a JSON line too, its hint in a field (subcommands inherit this).
-  if (jsonLines) program.configureOutput({ outputError: (text) => tellUsageProblem(text.replace(/^error: /, '').trim(), true) });
+  if (jsonLines) program.configureOutput({ outputError: (text) => tellUsageProblem(text.replace(/^error: /, '').trim(), jsonLines) });
   else program.showHelpAfterError(`(${USAGE_HINT})`);
 
   const run = program
@@ -91,10 +94,12 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
       const taken = fromMgmtRunFlags(graph, file, flags);
       if ('problem' in taken) {
         signals.release();
+        const { commandLineReporter } = await import('./command-line-reporter.js');
         commandLineReporter(flags.logJson === true, flags.hostname).failure({ code: 'ERR_USAGE', message: taken.problem });
         setExitCode(ExitCode.badInput);
         return;
       }
+      const { runCommand } = await import('./commands/run.js');
       setExitCode(await runCommand(taken.graphFile, taken.flags, signals));
     },
   );
@@ -105,6 +110,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .argument('<graph>', 'the graph file (mgmt YAML format)')
     .addOption(pluginOption())
     .action(async (graph: string, flags: Parameters<typeof validateCommand>[1]) => {
+      const { validateCommand } = await import('./commands/validate.js');
       setExitCode(await validateCommand(graph, flags, signals));
     });
 
@@ -115,6 +121,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .addOption(new Option('--format <format>', 'output format').choices(GRAPH_FORMATS).default('dot'))
     .addOption(pluginOption())
     .action(async (graph: string, flags: Parameters<typeof graphCommand>[1]) => {
+      const { graphCommand } = await import('./commands/graph.js');
       setExitCode(await graphCommand(graph, flags, signals));
     });
 
@@ -125,6 +132,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .addOption(pluginOption())
     .addOption(logJsonOption())
     .action(async (flags: Parameters<typeof schemaCommand>[0]) => {
+      const { schemaCommand } = await import('./commands/schema.js');
       setExitCode(await schemaCommand(flags));
     });
 
@@ -136,6 +144,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .addOption(pluginOption())
     .addOption(logJsonOption())
     .action(async (graph: string, flags: Parameters<typeof deployCommand>[1]) => {
+      const { deployCommand } = await import('./commands/deploy.js');
       setExitCode(await deployCommand(graph, flags));
     });
 
@@ -146,6 +155,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .option('--json', 'print one JSON object on stdout')
     .addOption(logJsonOption())
     .action(async (flags: Parameters<typeof statusCommand>[0]) => {
+      const { statusCommand } = await import('./commands/status.js');
       setExitCode(await statusCommand(flags));
     });
 
@@ -156,6 +166,7 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
     .requiredOption('--seeds <urls>', 'etcd client URLs of the cluster (comma-separated)', parseSeeds)
     .addOption(logJsonOption())
     .action(async (host: string, flags: Parameters<typeof retireCommand>[1]) => {
+      const { retireCommand } = await import('./commands/retire.js');
       setExitCode(await retireCommand(host, flags));
     });
 
@@ -164,9 +175,12 @@ function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySigna
 
 const USAGE_HINT = 'add --help for usage';
 
+/** The command-line reporter when the command line asks for JSON lines, else undefined (plain text). */
+type JsonLines = typeof commandLineReporter | undefined;
+
 /** A usage problem as commander tells its own (`error: …` and the hint), or one JSON line with the hint as a field. */
-function tellUsageProblem(problem: string, jsonLines: boolean): void {
-  if (jsonLines) commandLineReporter(true).failure({ code: 'ERR_USAGE', message: problem, hint: USAGE_HINT });
+function tellUsageProblem(problem: string, jsonLines: JsonLines): void {
+  if (jsonLines) jsonLines(true).failure({ code: 'ERR_USAGE', message: problem, hint: USAGE_HINT });
   else process.stderr.write(`error: ${problem}\n(${USAGE_HINT})\n`);
 }
 
@@ -175,7 +189,8 @@ const SIGNALS_KEPT_BY = new Set(['run', 'validate', 'graph']);
 /** Runs `converge` with `argv` (as in process.argv) and returns the exit code. */
 export async function main(argv: readonly string[], signals: EarlySignals = earlySignals()): Promise<ExitCode> {
   let exitCode: ExitCode = ExitCode.ok;
-  const jsonLines = asksForJsonLines(argv);
+  // Loaded only for --log-json: a usage problem must then be told as a JSON line, from commander's synchronous callback.
+  const jsonLines: JsonLines = asksForJsonLines(argv) ? (await import('./command-line-reporter.js')).commandLineReporter : undefined;
   const program = buildProgram(
     (code) => {
       exitCode = code;

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ENGINE_API_VERSION } from '@converge/engine-api';
+// The subpath, not the package's index: `converge --version` need not load the whole contract (TypeBox).
+import { ENGINE_API_VERSION } from '@converge/engine-api/version';
 
 /** `converge 0.1.0 (engine-api 1.0.0)`: the command's version and the resource contract it speaks. */
 export function versionText(): string {
