@@ -371,6 +371,10 @@ describe('parseGraphYaml', () => {
     expect(problemsOf('graph: g\nresources:\n\tnoop: []\n')).toEqual([
       { code: 'ERR_YAML_SYNTAX', line: 3, column: 1, message: 'Tabs are not allowed as indentation', hint: 'indent with spaces: YAML does not allow tabs there' },
     ]);
+    // Before a list item: the tab alone, not what the parser then makes of the list above it (QA: four problems, the first not the tab).
+    expect(problemsOf('graph: t\nresources:\n  noop:\n\t- name: a\n')).toEqual([
+      { code: 'ERR_YAML_SYNTAX', line: 4, column: 1, message: 'Tabs are not allowed as indentation', hint: 'indent with spaces: YAML does not allow tabs there' },
+    ]);
   });
 
   it("tells a tab-led key after a block scalar as the resource's key, to indent like its other keys (QA: the hint to indent it to the block's indentation made it a line of the content)", () => {

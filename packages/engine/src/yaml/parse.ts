@@ -1,6 +1,6 @@
 import { yaml11Boolean, yaml11BooleanRead } from '../graph/yaml11-boolean.js';
 import { EngineError, type SourceLocation } from '@converge/engine-api';
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type YAMLMap } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Node, type YAMLError, type YAMLMap } from 'yaml';
 import { GraphLoadError, inFileOrder } from '../graph/load-error.js';
 import type { CollectSpec, EdgeEndSpec, EdgeSpec, GraphSpec, KindMention, ResourceSpec } from '../graph/spec.js';
 import { SCHEDULE_STRATEGIES, type ScheduleSpec, type ScheduleStrategy } from '../cluster/scheduler.js';
@@ -94,7 +94,7 @@ export function parseGraphYamlPrecisely(text: string, file: string): GraphSpec {
   }
   const toldOverIndented = new Set<number>();
   let duplicates: Map<number, DuplicateKey> | undefined;
-  for (const error of first.errors) {
+  for (const error of toldErrors(first.errors)) {
     const [message, hint] = syntaxProblem(error.message);
     const quoteMissing = UNCLOSED_QUOTE.test(message);
     if (quoteMissing || UNCLOSED_FLOW.test(message)) {
@@ -497,6 +497,19 @@ function reportUnclosed(source: YamlSource, text: string, position: number, quot
   const bracket = opened === undefined ? 'a [ or {' : `this ${opened.char}`;
   report(source, 'ERR_YAML_SYNTAX', `${bracket} is never closed`, locationAt(source, where),
     `close it with ${opened?.char === '{' ? '}' : ']'} (over several lines, indent them more than its key), or write the entries as \`- item\` lines`);
+}
+
+/**
+ * The parser's errors worth telling: where a line is indented with a tab,
+ * only those lines. The parser reads the rest of such a line as something
+ * else (a list under a key taken as a key itself, a key over two lines), and
+ * what it says of that follows from the tab (QA: a tab before `- name: a`
+ * gave four problems, the first of them not the tab). Once the tabs are
+ * gone, any other problem is told on the next try.
+ */
+function toldErrors(errors: readonly YAMLError[]): readonly YAMLError[] {
+  const tabs = errors.filter((error) => error.code === 'TAB_AS_INDENT');
+  return tabs.length > 0 ? tabs : errors;
 }
 
 /** A line of a block scalar that starts with a tab: one problem for the block, naming its other such lines. */
