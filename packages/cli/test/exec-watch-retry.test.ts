@@ -34,7 +34,12 @@ resources:
     );
     // A quiet time well over the second each watch lives, so that the run ends only after the last try, on a slow machine too.
     const result = await runCli(['run', '--tmp-prefix', '--converger-timeout=3', '--converged-exit', '--log-level=debug', graph], { timeoutMs: 25_000 });
-    expect((await readFile(ticks, 'utf8')).trim().split('\n'), result.stderr).toHaveLength(3);
+    // One run per start; the first start's line may also come while the first run (the one every
+    // resource gets when its watch is live) is under way, and is then a change of its own (a full run
+    // on a loaded machine saw 4), or before it, and is taken with it.
+    const runs = (await readFile(ticks, 'utf8')).trim().split('\n').length;
+    expect(runs, result.stderr).toBeGreaterThanOrEqual(3);
+    expect(runs, result.stderr).toBeLessThanOrEqual(4);
     const exited = 'watchcmd /bin/sh -c "echo tick; sleep 1; exit 3" exited with code 3';
     expect(result.stderr).toContain(`WARN: exec[w2]: watch failed, retrying in 200 ms (1 more after it): ${exited}`);
     expect(result.stderr).toContain(`DEBUG: exec[w2]: watch failed, retrying in 200 ms (0 more after it): ${exited}`);
