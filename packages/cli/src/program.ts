@@ -44,10 +44,11 @@ const pluginOption = (): Option =>
     .default([], 'none');
 
 /**
- * Builds the command line. Each command's code is loaded when it runs, not
- * here: `--help`, `--version` and a usage error need none of it (the engine,
- * the etcd client, the web view), which took most of a second to load. `setExitCode` receives the outcome of the command
- * that ran; usage errors surface as CommanderError (exitOverride).
+ * Builds the command line. `setExitCode` receives the outcome of the command
+ * that ran; usage errors surface as CommanderError (exitOverride). Each
+ * command's code is loaded when it runs, not here: `--help`, `--version` and
+ * a usage error need none of it (the engine, the etcd client, the web view),
+ * which took most of a second to load.
  */
 function buildProgram(setExitCode: (code: ExitCode) => void, signals: EarlySignals, jsonLines: JsonLines): Command {
   const program = new Command('converge')
