@@ -96,8 +96,8 @@ export class RefreshStore {
 /**
  * Removes a record at once, with one synchronous call. Through libuv's pool
  * the removal waited behind whatever else was queued there: with a change
- * notifying 100 commands, each record stayed until nearly all of them had
- * run, and a crash then ran them all again (QA).
+ * notifying 100 commands, a record stayed up to a second after its command
+ * was seen to succeed, and a crash in that time ran the command again (QA).
  */
 function removeRecord(file: string): void {
   rmSync(file, { force: true });
