@@ -33,9 +33,8 @@ export class CliProcess {
   readonly #listeners = new Set<() => void>();
 
   constructor(args: readonly string[], options: CliOptions = {}) {
-    const [command, ...commandArgs] = options.wrapper ?? [process.execPath];
-    const prefix = options.wrapper === undefined ? [] : [process.execPath];
-    this.child = spawn(command, [...commandArgs, ...prefix, BIN, ...args], {
+    const [command, ...commandArgs] = [...(options.wrapper ?? []), process.execPath, BIN, ...args] as [string, ...string[]];
+    this.child = spawn(command, commandArgs, {
       cwd: options.cwd ?? REPO_ROOT,
       env: { ...process.env, ...options.env },
       stdio: [options.stdin === undefined && !options.stdinOpen ? 'ignore' : 'pipe', 'pipe', 'pipe'],

@@ -62,9 +62,9 @@ export class RefreshStore {
    * `seenCount` (its sentCount when that check began), a refresh sent while
    * the check ran is kept: the check acted on an older change (a restart
    * that read the config before its second edit), so it runs again.
-   * Returns false when one was kept.
+   * Returns false when one was kept. The record is gone when the call
+   * returns (removeRecord); a failure to remove it is a rejection.
    */
-  // async, with a synchronous removal inside: the record is gone when the call returns, and a failure is a rejection.
   async clear(id: string, seenCount?: number): Promise<boolean> {
     if (seenCount !== undefined && this.sentCount(id) !== seenCount) return false;
     if (!this.#pending.delete(id)) return true;
